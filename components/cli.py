@@ -1,0 +1,146 @@
+"""`python app.py [subcommand]`: serve the app (default), ingest documents, run evaluations and benchmarks.
+
+Every subcommand other than `serve` prints JSON with --json (and a readable summary without it).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Callable
+
+from components.settings import Settings
+
+
+def _print(result: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
+        return
+    for key, value in result.items():
+        if isinstance(value, (dict, list)):
+            value = json.dumps(value, ensure_ascii=False, default=str)
+        print(f"{key}: {value}")
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from components.services import build_services
+    from components.ui.app_ui import build_ui, launch
+
+    services = build_services(settings)
+    services.warm_up_in_background()
+    demo = build_ui(services)
+    launch(demo, settings)
+    return 0
+
+
+def cmd_ingest(args, settings) -> int:
+    from components.knowledge.eval import ingest_paths
+
+    result = ingest_paths(settings, paths=args.paths)
+    _print(result, args.json)
+    return 0 if not any(r.get("status") == "error" for r in result.get("files", [])) else 1
+
+
+def cmd_eval_retrieval(args, settings) -> int:
+    from components.knowledge.eval import run_retrieval_eval
+
+    _print(run_retrieval_eval(settings, docs=args.docs, queries=args.queries, k=args.k), args.json)
+    return 0
+
+
+def cmd_eval_intents(args, settings) -> int:
+    from components.nlu.eval import run_intent_eval
+
+    _print(run_intent_eval(settings, train=args.train, test=args.test, text_col=args.text_col,
+                           label_col=args.label_col, oos_label=args.oos_label), args.json)
+    return 0
+
+
+def cmd_eval_sentiment(args, settings) -> int:
+    from components.nlu.eval import run_sentiment_eval
+
+    _print(run_sentiment_eval(settings, test=args.test), args.json)
+    return 0
+
+
+def cmd_eval_dialogues(args, settings) -> int:
+    from components.dialogue.dialogue_eval import run_dialogue_eval
+
+    result = run_dialogue_eval(settings, scenarios=args.scenarios)
+    _print(result, args.json)
+    return 0 if result.get("failed", 1) == 0 else 1
+
+
+def cmd_bench_engine(args, settings) -> int:
+    from components.engine.bench import run_engine_bench
+
+    _print(run_engine_bench(settings, seconds_budget=args.seconds), args.json)
+    return 0
+
+
+def cmd_bench_retrieval(args, settings) -> int:
+    from components.knowledge.bench import run_retrieval_bench
+
+    sizes = tuple(int(s) for s in args.sizes.split(","))
+    _print(run_retrieval_bench(settings, sizes=sizes, seconds_budget=args.seconds), args.json)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python app.py", description="kefu — LLM customer service (serves the "
+                                     "app when no subcommand is given).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(name: str, fn: Callable, help_: str, parent=sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=fn)
+        p.add_argument("--json", action="store_true", help="print the result as JSON")
+        return p
+
+    add("serve", cmd_serve, "run the web app (the default)")
+    p = add("ingest", cmd_ingest, "add files or folders to the knowledge base")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+
+    ev = sub.add_parser("eval", help="evaluations (retrieval, intents, sentiment, dialogues)").add_subparsers(
+        dest="what", metavar="WHAT", required=True)
+    p = add("retrieval", cmd_eval_retrieval, "retrieval recall@k / MRR on a fresh temporary knowledge base", ev)
+    p.add_argument("--docs", required=True, help="JSONL with id,title,content per line")
+    p.add_argument("--queries", required=True, help="JSONL with query and relevant (list of doc ids) per line")
+    p.add_argument("--k", type=int, default=10)
+    p = add("intents", cmd_eval_intents, "train an intent classifier on TRAIN.csv and score it on TEST.csv", ev)
+    p.add_argument("--train", required=True)
+    p.add_argument("--test", required=True)
+    p.add_argument("--text-col", default="text")
+    p.add_argument("--label-col", default="label")
+    p.add_argument("--oos-label", default=None)
+    p = add("sentiment", cmd_eval_sentiment, "score the shipped sentiment component on a labelled CSV", ev)
+    p.add_argument("--test", required=True)
+    p = add("dialogues", cmd_eval_dialogues, "run scripted conversations through the full pipeline", ev)
+    p.add_argument("--scenarios", required=True, help="YAML list of {name, turns: [{user, expect}]}")
+
+    be = sub.add_parser("bench", help="benchmarks that print numbers").add_subparsers(
+        dest="what", metavar="WHAT", required=True)
+    p = add("engine", cmd_bench_engine, "engine latency/throughput vs plain generate and llama.cpp", be)
+    p.add_argument("--seconds", type=float, default=900, help="time budget")
+    p = add("retrieval", cmd_bench_retrieval, "ingestion throughput and query latency at 10k/100k chunks", be)
+    p.add_argument("--sizes", default="10000,100000")
+    p.add_argument("--seconds", type=float, default=900, help="time budget")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    if getattr(args, "func", None) is None:
+        return cmd_serve(args, settings)
+    try:
+        return args.func(args, settings)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

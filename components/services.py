@@ -1,0 +1,133 @@
+"""Build every shared object once (engine, stores, NLU, order desk, dialogue manager) and warm them up.
+
+Construction is cheap; `Services.warm_up()` does the heavy part (load the model, train or load the intent
+classifiers, index the knowledge base on first start) and reports progress in `Services.startup`, which the UI
+shows while it runs. Everything is shared by every session; nothing here imports gradio.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from components.settings import Settings
+from components.storage.conversation_store import ConversationStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class StartupStatus:
+    stage: str = "not started"
+    fraction: float = 0.0
+    ready: bool = False
+    error: str | None = None
+    started_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+    steps: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    _event: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    def update(self, stage: str, fraction: float) -> None:
+        self.stage, self.fraction = stage, max(0.0, min(1.0, fraction))
+        log.info("startup: %s (%.0f%%)", stage, self.fraction * 100)
+
+    def finish(self, error: str | None = None) -> None:
+        self.error = error
+        self.ready = error is None
+        self.fraction = 1.0
+        self.stage = "ready" if error is None else f"failed: {error}"
+        self.finished_at = time.time()
+        self._event.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self._event.wait(timeout)
+        return self.ready
+
+    def to_dict(self) -> dict:
+        return {"stage": self.stage, "fraction": round(self.fraction, 3), "ready": self.ready, "error": self.error,
+                "seconds": round((self.finished_at or time.time()) - self.started_at, 2), "steps": self.steps}
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: ConversationStore
+    embedder: Any
+    engine: Any
+    knowledge: Any
+    nlu: Any
+    shop: Any
+    desk: Any
+    dialogue: Any
+    startup: StartupStatus = field(default_factory=StartupStatus)
+
+    def warm_up(self) -> StartupStatus:
+        """Heavy start-up work; safe to call once from a background thread."""
+        status = self.startup
+        try:
+            steps = [("loading the language model", self._start_engine),
+                     ("loading the intent classifiers", self._start_nlu),
+                     ("indexing the knowledge base", self._seed_knowledge)]
+            for i, (stage, fn) in enumerate(steps):
+                status.update(stage, i / len(steps))
+                t = time.perf_counter()
+                fn(lambda f, msg="", i=i: status.update(f"{stage}: {msg}" if msg else stage, (i + f) / len(steps)))
+                status.steps[stage] = round(time.perf_counter() - t, 2)
+            status.finish()
+        except Exception as exc:  # the UI shows it; the log has the traceback
+            log.exception("start-up failed")
+            status.finish(error=str(exc))
+        return status
+
+    def warm_up_in_background(self) -> threading.Thread:
+        thread = threading.Thread(target=self.warm_up, name="kefu-warmup", daemon=True)
+        thread.start()
+        return thread
+
+    def _start_engine(self, progress) -> None:
+        if self.engine is not None:
+            self.engine.start()
+
+    def _start_nlu(self, progress) -> None:
+        if self.nlu is not None:
+            self.nlu.start()
+
+    def _seed_knowledge(self, progress) -> None:
+        if self.knowledge is not None:
+            self.knowledge.ensure_seeded(self.settings.kb_docs_dir, progress=progress)
+
+    def close(self) -> None:
+        for part in (self.engine, self.knowledge):
+            if part is not None and hasattr(part, "close"):
+                try:
+                    part.close()
+                except Exception:  # closing is best effort
+                    log.exception("closing %s failed", type(part).__name__)
+        self.store.close()
+
+
+def build_services(settings: Settings) -> Services:
+    """Construct everything (cheap). Call `warm_up()` (or `warm_up_in_background()`) before answering."""
+    from components.dialogue.dialogue_manager import DialogueManager
+    from components.embedder import SentenceEmbedder
+    from components.engine import build_engine
+    from components.knowledge import KnowledgeBase
+    from components.nlu import NLU
+    from components.orders.order_desk import OrderDesk
+    from components.orders.shop_database import ShopDatabase
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = ConversationStore(settings.sqlite_path)
+    interrupted = store.recover_interrupted()
+    if interrupted:
+        log.warning("%d answer(s) were cut off by the last shutdown; marked interrupted", interrupted)
+    embedder = SentenceEmbedder(settings.embedding_model)
+    engine = build_engine(settings)
+    knowledge = KnowledgeBase(settings, embedder)
+    nlu = NLU(settings, embedder)
+    shop = ShopDatabase(settings.data_dir / "shop.sqlite3", settings.assets_dir / "shop")
+    desk = OrderDesk(shop)
+    dialogue = DialogueManager(settings, store, engine=engine, knowledge=knowledge, nlu=nlu, desk=desk)
+    return Services(settings, store, embedder, engine, knowledge, nlu, shop, desk, dialogue)

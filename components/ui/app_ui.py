@@ -1,0 +1,31 @@
+"""The one gr.Blocks: customer chat, knowledge base, analytics and operator console, all on the same services."""
+from __future__ import annotations
+
+import gradio as gr
+
+from components.ui.analytics_tab import build_analytics_tab
+from components.ui.chat_tab import build_chat_tab
+from components.ui.console_tab import build_console_tab
+from components.ui.i18n import I18N, t
+
+CSS = "#kefu-transcript details {background: var(--block-background-fill); padding: 4px 8px; border-radius: 6px;}"
+
+
+def build_ui(services) -> gr.Blocks:
+    from components.ui.knowledge_tab import build_knowledge_tab
+
+    with gr.Blocks(title="kefu") as demo:
+        gr.Markdown("## 客服 kefu · customer service")
+        with gr.Tabs():
+            build_chat_tab(services)
+            with gr.Tab(t("tab_kb"), id="knowledge"):
+                build_knowledge_tab(services)
+            build_analytics_tab(services)
+            build_console_tab(services)
+    return demo
+
+
+def launch(demo: gr.Blocks, settings, **kwargs):
+    demo.queue(default_concurrency_limit=settings.engine_max_batch, max_size=settings.engine_queue_limit * 4)
+    return demo.launch(server_name=settings.server_name, server_port=settings.server_port, i18n=I18N, css=CSS,
+                       footer_links=["api"], **kwargs)

@@ -1,0 +1,173 @@
+"""The conversation store, the input guard, the policy and the dialogue manager (with fakes for the model/KB)."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from components.dialogue.dialogue_manager import DialogueManager
+from components.dialogue.input_guard import guard_input
+from components.dialogue.policy import PolicyInput, decide
+from components.knowledge.types import CuratedAnswer
+from components.nlu.language import detect_language
+from components.nlu.result import NLUResult
+from components.settings import Settings
+from components.storage.conversation_store import ConversationStore
+from tests.fakes import FakeEngine, FakeKnowledge, hit
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = ConversationStore(tmp_path / "kefu.sqlite3")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return Settings(data_dir=tmp_path)
+
+
+def manager(settings, store, **kw):
+    return DialogueManager(settings, store, engine=kw.pop("engine", FakeEngine()),
+                           knowledge=kw.pop("knowledge", FakeKnowledge([hit()])), **kw)
+
+
+# -- input guard -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("raw, ok, problem", [
+    ("", False, "empty"), ("   \n\t ", False, "empty"), ("\x00\x01\x02", False, "empty"),
+    ("x" * 20_000, False, "too_long"), ("hello\x07 there", True, None), ("<script>alert(1)</script>", True, None),
+])
+def test_guard_input(raw, ok, problem):
+    g = guard_input(raw, max_chars=4000)
+    assert g.ok is ok and g.problem == problem
+    if ok:
+        assert "\x07" not in g.text
+    else:
+        assert g.message and len(g.message) > 20
+
+
+def test_guard_speaks_chinese():
+    assert "字符" in guard_input("长" * 5000, max_chars=4000, language="zh").message
+
+
+@pytest.mark.parametrize("text, lang", [("我想查询我的订单状态", "zh"), ("Where is my order #W2611340?", "en"),
+                                        ("订单 #W2611340 到哪了", "zh"), ("ok", "en")])
+def test_detect_language(text, lang):
+    assert detect_language(text) == lang
+
+
+# -- store -----------------------------------------------------------------------------------------------------
+def test_store_round_trip_and_survives_reopen(tmp_path):
+    path = tmp_path / "kefu.sqlite3"
+    s = ConversationStore(path)
+    cid = s.create_conversation()
+    m1 = s.add_message(cid, "customer", "hi")
+    m2 = s.add_message(cid, "bot", "", state="streaming")
+    s.append_event(cid, "nlu", {"intent": "greeting"})
+    s.close()
+    s = ConversationStore(path)
+    assert s.recover_interrupted() == 1
+    msgs = s.messages(cid)
+    assert [m["id"] for m in msgs] == [m1, m2]
+    assert msgs[1]["state"] == "interrupted"
+    assert s.events(cid)[0]["payload"] == {"intent": "greeting"}
+    assert s.integrity_check() == "ok"
+    with pytest.raises(ValueError):
+        s.add_message(cid, "hacker", "x")
+    with pytest.raises(ValueError):
+        s.update_conversation(cid, status="nonsense")
+
+
+# -- policy ----------------------------------------------------------------------------------------------------
+def test_policy_decisions():
+    nlu = NLUResult(intent="get_refund", confidence=0.9)
+    assert decide(PolicyInput("how long do refunds take", nlu, hits=[hit(0.8)])).action == "knowledge_answer"
+    assert decide(PolicyInput("how long do refunds take", nlu, hits=[hit(0.1)])).action == "clarify"
+    assert decide(PolicyInput("I want to talk to a person", nlu)).action == "handoff"
+    assert decide(PolicyInput("转人工", nlu)).handoff_reason == "customer_request"
+    assert decide(PolicyInput("hello!", nlu)).action == "small_talk"
+    assert decide(PolicyInput("where is #W2611340", nlu, desk_wants=True)).action == "tool_flow"
+    oos = NLUResult(intent="x", confidence=0.1, out_of_scope=True)
+    assert decide(PolicyInput("what's the weather", oos, hits=[hit(0.1)])).action == "decline_out_of_scope"
+    assert decide(PolicyInput("what's the weather", oos, hits=[hit(0.1)], recent_failed_turns=2)).action == "handoff"
+    neg = NLUResult(sentiment="negative")
+    d = decide(PolicyInput("this is useless", neg, hits=[hit(0.8)], recent_negative_turns=2))
+    assert d.action == "handoff" and d.handoff_reason == "negative_sentiment"
+    curated = CuratedAnswer("faq1", "FAQ", "how long do refunds take", "5-7 business days", 0.95)
+    assert decide(PolicyInput("how long do refunds take", nlu, hits=[hit()], curated=curated)).action == "curated_answer"
+
+
+# -- dialogue manager ------------------------------------------------------------------------------------------
+def test_knowledge_turn_streams_and_stores_trace(settings, store):
+    dm = manager(settings, store)
+    chunks = list(dm.respond(None, "How long do refunds take?"))
+    tokens = [c.text for c in chunks if c.kind == "token"]
+    result = chunks[-1].result
+    assert len(tokens) > 1 and "".join(tokens) == result.reply
+    assert result.sources[0]["doc_id"] == "refunds"
+    assert result.trace["policy"]["action"] == "knowledge_answer"
+    stored = store.messages(result.conversation_id)
+    assert [m["role"] for m in stored] == ["customer", "bot"]
+    assert stored[1]["state"] == "complete" and stored[1]["trace"]["retrieval"]["hits"][0]["doc_id"] == "refunds"
+    # the passages go to the model as quoted data
+    prompt = dm.engine.calls[0][-1]["content"]
+    assert "<passage" in prompt and "5 to 7 business days" in prompt
+
+
+def test_second_turn_continues_conversation(settings, store):
+    dm = manager(settings, store)
+    first = dm.chat(None, "How long do refunds take?")
+    second = dm.chat(first.conversation_id, "And for gift cards?")
+    assert second.conversation_id == first.conversation_id
+    assert len(store.messages(first.conversation_id)) == 4
+    assert any(m["role"] == "assistant" for m in dm.engine.calls[1])  # history reached the model
+
+
+def test_bad_input_is_refused_and_nothing_lost(settings, store):
+    dm = manager(settings, store)
+    first = dm.chat(None, "How long do refunds take?")
+    for bad in ["", "   ", "x" * 20_000]:
+        r = dm.chat(first.conversation_id, bad)
+        assert r.error in ("empty", "too_long") and r.reply
+    assert len(store.messages(first.conversation_id)) == 2
+    with pytest.raises(ValueError, match="Unknown conversation"):
+        dm.chat("c_doesnotexist", "hi")
+
+
+def test_chinese_question_gets_chinese_extractive_answer(settings, store):
+    kb = FakeKnowledge([hit(0.9, title="退款政策", text="退款将在5到7个工作日内退回原支付方式。礼品卡退款立即到账。")])
+    dm = manager(settings, store, knowledge=kb)
+    r = dm.chat(None, "退款需要多久？")
+    assert "5到7个工作日" in r.reply and r.trace["language"] == "zh"
+    assert r.trace["generation"]["mode"] == "extractive"
+
+
+def test_handoff_silences_bot_and_counts_queue(settings, store):
+    dm = manager(settings, store)
+    a = dm.chat(None, "I want to talk to a person")
+    b = dm.chat(None, "let me speak to a human please")
+    assert a.status == "waiting" and "0 customers ahead" in a.reply
+    assert "1 customer ahead" in b.reply
+    after = dm.chat(a.conversation_id, "hello?")
+    assert after.reply == "" and after.trace["policy"]["action"] == "human_owned"
+    assert store.get_conversation(a.conversation_id)["handoff_reason"] == "customer_request"
+
+
+def test_busy_engine_gets_polite_answer(settings, store):
+    dm = manager(settings, store, engine=FakeEngine(busy=True))
+    r = dm.chat(None, "How long do refunds take?")
+    assert r.error == "busy" and "again" in r.reply
+    assert store.messages(r.conversation_id)[-1]["state"] == "error"
+
+
+def test_concurrent_turns_in_one_conversation_are_serialised(settings, store):
+    dm = manager(settings, store)
+    cid = dm.chat(None, "hi").conversation_id
+    threads = [threading.Thread(target=dm.chat, args=(cid, f"question {i} about refunds")) for i in range(6)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    roles = [m["role"] for m in store.messages(cid)]
+    assert roles == ["customer", "bot"] * 7
