@@ -87,6 +87,39 @@ def cmd_bench_retrieval(args, settings) -> int:
     return 0
 
 
+def cmd_agents_add(args, settings) -> int:
+    import getpass
+
+    from components.console.agent_accounts import AgentAccounts
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Repeat it: ") != password:
+            raise ValueError("The two passwords differ; nothing was changed")
+    accounts = AgentAccounts(settings.sqlite_path)
+    try:
+        accounts.add(args.name, password)
+    finally:
+        accounts.close()
+    _print({"added": args.name, "protected_mode": True}, args.json)
+    return 0
+
+
+def cmd_agents_list(args, settings) -> int:
+    from components.console.agent_accounts import AgentAccounts
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    accounts = AgentAccounts(settings.sqlite_path)
+    try:
+        _print({"agents": accounts.names(), "protected_mode": accounts.protected}, args.json)
+    finally:
+        accounts.close()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python app.py", description="kefu — LLM customer service (serves the "
                                      "app when no subcommand is given).")
@@ -126,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("retrieval", cmd_bench_retrieval, "ingestion throughput and query latency at 10k/100k chunks", be)
     p.add_argument("--sizes", default="10000,100000")
     p.add_argument("--seconds", type=float, default=900, help="time budget")
+
+    ag = sub.add_parser("agents", help="agent accounts (their existence turns on protected mode)").add_subparsers(
+        dest="what", metavar="WHAT", required=True)
+    p = add("add", cmd_agents_add, "create an agent account; asks for the password", ag)
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add("list", cmd_agents_list, "list agent accounts", ag)
     return parser
 
 

@@ -61,6 +61,8 @@ class Services:
     shop: Any
     desk: Any
     dialogue: Any
+    accounts: Any
+    operators: Any
     startup: StartupStatus = field(default_factory=StartupStatus)
 
     def warm_up(self) -> StartupStatus:
@@ -99,7 +101,7 @@ class Services:
             self.knowledge.ensure_seeded(self.settings.kb_docs_dir, progress=progress)
 
     def close(self) -> None:
-        for part in (self.engine, self.knowledge):
+        for part in (self.engine, self.knowledge, self.accounts):
             if part is not None and hasattr(part, "close"):
                 try:
                     part.close()
@@ -110,6 +112,8 @@ class Services:
 
 def build_services(settings: Settings) -> Services:
     """Construct everything (cheap). Call `warm_up()` (or `warm_up_in_background()`) before answering."""
+    from components.console.agent_accounts import AgentAccounts
+    from components.console.operator_desk import OperatorDesk
     from components.dialogue.dialogue_manager import DialogueManager
     from components.embedder import SentenceEmbedder
     from components.engine import build_engine
@@ -130,4 +134,6 @@ def build_services(settings: Settings) -> Services:
     shop = ShopDatabase(settings.data_dir / "shop.sqlite3", settings.assets_dir / "shop")
     desk = OrderDesk(shop)
     dialogue = DialogueManager(settings, store, engine=engine, knowledge=knowledge, nlu=nlu, desk=desk)
-    return Services(settings, store, embedder, engine, knowledge, nlu, shop, desk, dialogue)
+    accounts = AgentAccounts(settings.sqlite_path)
+    operators = OperatorDesk(store, dialogue, knowledge=knowledge, engine=engine, settings=settings)
+    return Services(settings, store, embedder, engine, knowledge, nlu, shop, desk, dialogue, accounts, operators)

@@ -7,3 +7,118 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def model_cache_dir(tmp_path_factory) -> Path:
+    """One weights/classifier cache for the whole test session (the GGUF is converted once)."""
+    return tmp_path_factory.mktemp("kefu-cache")
+
+
+@pytest.fixture(scope="session")
+def real_services(tmp_path_factory, model_cache_dir):
+    """The real pipeline: SmolLM2, MiniLM, Chroma, SQLite, NLU, order desk — warmed up once."""
+    from components.services import build_services
+    from components.settings import Settings
+
+    settings = Settings(data_dir=tmp_path_factory.mktemp("kefu-data"), cache_dir_override=model_cache_dir)
+    services = build_services(settings)
+    status = services.warm_up()
+    assert status.ready, status.error
+    yield services
+    services.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class RunningApp:
+    """`python app.py` in a subprocess on a free loopback port, with its own data directory."""
+
+    def __init__(self, data_dir: Path, cache_dir: Path, extra_env: dict | None = None):
+        self.data_dir, self.cache_dir = data_dir, cache_dir
+        self.extra_env = extra_env or {}
+        self.port = free_port()
+        self.proc: subprocess.Popen | None = None
+        self.log_path = data_dir.parent / f"app-{self.port}.log"
+
+    @property
+    def local_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self, timeout: float = 420) -> "RunningApp":
+        env = {**os.environ, "KEFU_DATA_DIR": str(self.data_dir), "KEFU_CACHE_DIR": str(self.cache_dir),
+               "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(self.port), **self.extra_env}
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.wait_ready(timeout)
+        return self
+
+    def wait_ready(self, timeout: float) -> None:
+        from gradio_client import Client
+
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"app exited with {self.proc.returncode}; log:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                status = Client(self.local_url, verbose=False).predict(api_name="/status")
+                if status.get("ready"):
+                    return
+                if status.get("error"):
+                    raise RuntimeError(f"start-up failed: {status['error']}")
+                last = status
+            except RuntimeError:
+                raise
+            except Exception as exc:  # server not up yet
+                last = exc
+            time.sleep(1.0)
+        raise TimeoutError(f"app not ready after {timeout}s (last: {last}); log:\n{self.log_path.read_text()[-3000:]}")
+
+    def client(self):
+        from gradio_client import Client
+
+        return Client(self.local_url, verbose=False)
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(30)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(30)
+        if getattr(self, "log", None):
+            self.log.close()
+
+
+@pytest.fixture(scope="session")
+def app_data_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("kefu-app-data")
+
+
+@pytest.fixture(scope="session")
+def running_app(app_data_dir, model_cache_dir):
+    app = RunningApp(app_data_dir, model_cache_dir).start()
+    yield app
+    app.stop()

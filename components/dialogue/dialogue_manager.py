@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from components.dialogue import prompts
 from components.dialogue.input_guard import guard_input
-from components.dialogue.policy import Decision, PolicyInput, decide
+from components.dialogue.policy import PolicyInput, decide
 from components.engine.types import EngineBusy, EngineError, GenerationParams
 from components.knowledge.types import Hit
 from components.nlu.language import detect_language
@@ -69,7 +69,8 @@ class DialogueManager:
         for chunk in self.respond(conversation_id, text, **kwargs):
             if chunk.kind == "final":
                 result = chunk.result
-        assert result is not None  # respond() always ends with a final chunk
+        if result is None:  # respond() always ends with a final chunk
+            raise RuntimeError("the turn ended without a result")
         return result
 
     def respond(self, conversation_id: str | None, text: str, *, cancel: threading.Event | None = None,
@@ -178,7 +179,7 @@ class DialogueManager:
                     self.store.update_conversation(cid, customer=new_state.user_id)
                 yield TurnChunk("token", reply)
             elif decision.action == "handoff":
-                reply, status = self._hand_off(cid, decision, language)
+                reply, status = self.hand_off(cid, decision.handoff_reason, decision.reason, language)
                 trace["handoff"] = {"reason": decision.handoff_reason, "detail": decision.reason}
                 yield TurnChunk("token", reply)
             elif decision.action == "small_talk":
@@ -243,10 +244,11 @@ class DialogueManager:
         trace["generation"] = {"mode": "generated", "model": getattr(self.engine, "model_name", "?"),
                                **{k: v for k, v in getattr(stream, "stats", {}).items()}}
 
-    def _hand_off(self, cid: str, decision: Decision, language: str) -> tuple[str, str]:
+    def hand_off(self, cid: str, reason: str, detail: str, language: str) -> tuple[str, str]:
+        """Put the conversation in the human queue; returns the customer's notice and the new status."""
         now = time.time()
-        self.store.update_conversation(cid, status="waiting", handoff_reason=decision.handoff_reason, handoff_at=now)
-        self.store.append_event(cid, "handoff", {"reason": decision.handoff_reason, "detail": decision.reason})
+        self.store.update_conversation(cid, status="waiting", handoff_reason=reason, handoff_at=now)
+        self.store.append_event(cid, "handoff", {"reason": reason, "detail": detail})
         ahead = sum(1 for c in self.store.list_conversations(status="waiting", limit=10_000)
                     if c["id"] != cid and (c["handoff_at"] or 0) < now)
         if language == "zh":

@@ -55,6 +55,21 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_conversation ON events(conversation_id, id);
 CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations(updated_at);
+CREATE TABLE IF NOT EXISTS notes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    agent TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    agent TEXT NOT NULL,
+    action TEXT NOT NULL,                        -- claim | reply | hand_back | resolve | teach | forget | kb_* ...
+    conversation_id TEXT,
+    detail TEXT
+);
 """
 
 ROLES = ("customer", "bot", "agent", "system")
@@ -142,6 +157,34 @@ class ConversationStore:
 
     def delete_conversation(self, conversation_id: str) -> None:
         self._execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
+
+    def claim(self, conversation_id: str, agent: str) -> bool:
+        """Atomically give a conversation to one agent. False when another agent already holds it."""
+        cur = self._execute(
+            "UPDATE conversations SET status = 'human', assigned_agent = ?, updated_at = ? "
+            "WHERE id = ? AND (assigned_agent IS NULL OR assigned_agent = ? OR status IN ('bot', 'resolved'))",
+            (agent, time.time(), conversation_id, agent))
+        return cur.rowcount == 1
+
+    def release(self, conversation_id: str, status: str) -> None:
+        self.update_conversation(conversation_id, status=status)
+        self._execute("UPDATE conversations SET assigned_agent = NULL WHERE id = ?", (conversation_id,))
+
+    def add_note(self, conversation_id: str, agent: str, text: str) -> int:
+        cur = self._execute("INSERT INTO notes (conversation_id, agent, text, created_at) VALUES (?,?,?,?)",
+                            (conversation_id, agent, text, time.time()))
+        return int(cur.lastrowid)
+
+    def notes(self, conversation_id: str) -> list[dict]:
+        return self._query("SELECT * FROM notes WHERE conversation_id = ? ORDER BY id", (conversation_id,))
+
+    def audit(self, agent: str, action: str, conversation_id: str | None = None, detail: dict | None = None) -> None:
+        self._execute("INSERT INTO audit (at, agent, action, conversation_id, detail) VALUES (?,?,?,?,?)",
+                      (time.time(), agent, action, conversation_id,
+                       json.dumps(detail or {}, ensure_ascii=False, default=str)))
+
+    def audit_log(self, limit: int = 200) -> list[dict]:
+        return self._query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
 
     # -- messages --------------------------------------------------------------------------------------------
     def add_message(self, conversation_id: str, role: str, text: str, *, trace: dict | None = None,

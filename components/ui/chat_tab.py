@@ -1,6 +1,7 @@
-"""The customer's chat tab and the public `/chat` API. Handlers are plain functions: tests call them directly."""
-from __future__ import annotations
+"""The customer's chat tab and the public customer API (/chat, /poll, /feedback, /request_human, /rate, /status).
 
+Handlers are plain functions: tests call them directly. The chat page polls for agent replies with a gr.Timer, so
+an agent's message appears without a reload."""
 import logging
 from dataclasses import dataclass
 from functools import partial
@@ -8,6 +9,7 @@ from typing import Iterator
 
 import gradio as gr
 
+from components.console.operator_desk import ConversationNotFound
 from components.ui.formatting import safe_text, sources_markdown
 from components.ui.i18n import t
 
@@ -31,41 +33,93 @@ def chat_api(message: str, conversation_id: str, *, services) -> dict:
     return result.to_dict()
 
 
-def respond_stream(message: str, history: list, conversation_id: str, *, services) -> Iterator[tuple]:
+def _customer_call(fn, *args):
+    try:
+        return fn(*args)
+    except ConversationNotFound:
+        raise gr.Error("No such conversation. Start a new one by leaving conversation_id empty.") from None
+    except ValueError as exc:
+        raise gr.Error(str(exc)) from exc
+
+
+def respond_stream(message: str, history: list, conversation_id: str, message_ids: dict, last_seen: int, *,
+                   services) -> Iterator[tuple]:
     """Echo the customer's message at once, then stream the answer into the chat history."""
     history = list(history or [])
+    message_ids = dict(message_ids or {})
     if not services.startup.ready:
         history.append({"role": "assistant", "content": f"⏳ kefu is starting ({services.startup.stage}); "
                                                         "your message will be answered as soon as it is ready."})
-        yield "", history, conversation_id
+        yield "", history, conversation_id, message_ids, last_seen
         history.pop()
         _wait_until_ready(services)
     history.append({"role": "user", "content": safe_text(str(message or ""))})
     history.append({"role": "assistant", "content": ""})
-    yield "", history, conversation_id
+    yield "", history, conversation_id, message_ids, last_seen
     reply = ""
     try:
         for chunk in services.dialogue.respond((conversation_id or "").strip() or None, message):
             if chunk.kind == "token":
                 reply += chunk.text
                 history[-1] = {"role": "assistant", "content": safe_text(reply)}
-                yield "", history, conversation_id
+                yield "", history, conversation_id, message_ids, last_seen
             elif chunk.kind == "final":
                 result = chunk.result
                 conversation_id = result.conversation_id or conversation_id
                 if result.error in ("empty", "too_long"):
                     history.pop(-2)  # the refused message was not stored; do not show it as sent
-                content = safe_text(result.reply) + sources_markdown(result.sources, result.trace.get("language", "en"))
                 if not result.reply and result.status in ("waiting", "human"):
-                    content = "🧑‍💼 …"
-                history[-1] = {"role": "assistant", "content": content}
-                yield "", history, conversation_id
+                    history.pop()    # a person owns the conversation: their reply arrives by polling
+                else:
+                    history[-1] = {"role": "assistant", "content": safe_text(result.reply) + sources_markdown(
+                        result.sources, result.trace.get("language", "en"))}
+                    if result.bot_message_id:
+                        message_ids[str(len(history) - 1)] = result.bot_message_id
+                yield "", history, conversation_id, message_ids, last_seen
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
 
 
-def new_conversation() -> tuple[list, str]:
-    return [], ""
+def poll_into_history(history: list, conversation_id: str, last_seen: int, *, services) -> tuple:
+    """Append the replies a human agent sent since message `last_seen` to the chat."""
+    if not conversation_id:
+        return gr.skip(), last_seen
+    try:
+        data = services.operators.poll(conversation_id, last_seen or 0)
+    except ConversationNotFound:
+        return gr.skip(), last_seen
+    # only agents' messages arrive this way: the bot's answers are streamed by respond_stream itself
+    new = [m for m in data["messages"] if m["role"] == "agent"]
+    if not new:
+        return gr.skip(), last_seen
+    history = list(history or [])
+    for m in new:
+        history.append({"role": "assistant", "content": "🧑‍💼 " + safe_text(m["text"])})
+    return history, max(m["id"] for m in new)
+
+
+def ask_for_person(history: list, conversation_id: str, last_seen: int, *, services) -> tuple:
+    if not conversation_id:
+        raise gr.Error("Send a message first, then ask for a person.")
+    result = _customer_call(services.operators.request_human, conversation_id)
+    history = list(history or [])
+    if result.get("message"):
+        history.append({"role": "assistant", "content": safe_text(result["message"])})
+    return history, last_seen
+
+
+def rate_answer(message_ids: dict, conversation_id: str, evt: gr.LikeData, *, services) -> None:
+    index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+    message_id = (message_ids or {}).get(str(index))
+    if message_id and conversation_id:
+        _customer_call(services.operators.feedback, conversation_id, message_id, 1 if evt.liked else -1)
+
+
+def rate_conversation(conversation_id: str, score: int, *, services) -> str:
+    if not conversation_id:
+        raise gr.Error("There is no conversation to rate yet.")
+    _customer_call(services.operators.rate_conversation, conversation_id, int(score))
+    return f"Thank you! You rated this conversation {int(score)}/5."
 
 
 @dataclass
@@ -77,35 +131,76 @@ class ChatTab:
 def build_chat_tab(services) -> ChatTab:
     with gr.Tab(t("tab_chat"), id="chat"):
         status = gr.Markdown(_status_text(services))
-        chatbot = gr.Chatbot(height=520, label="kefu", sanitize_html=True, feedback_options=None,
-                             elem_id="kefu-chatbot")
+        chatbot = gr.Chatbot(height=520, label="kefu", sanitize_html=True, elem_id="kefu-chatbot",
+                             feedback_options=("Like", "Dislike"))
         conversation_id = gr.State("")
+        message_ids = gr.State({})
+        last_seen = gr.State(0)
         with gr.Row():
-            box = gr.Textbox(placeholder=t("chat_placeholder"), show_label=False, scale=8, elem_id="kefu-chat-input",
-                             max_length=services.settings.message_max_chars * 5)
+            box = gr.Textbox(placeholder=t("chat_placeholder"), show_label=False, scale=8, elem_id="kefu-chat-input")
             send = gr.Button(t("send"), variant="primary", scale=1, elem_id="kefu-send")
             stop = gr.Button(t("stop"), scale=1)
-        new = gr.Button(t("new_conversation"), size="sm")
+        with gr.Row():
+            new = gr.Button(t("new_conversation"), size="sm")
+            person = gr.Button("🧑‍💼 Talk to a person / 转人工", size="sm", elem_id="kefu-request-human")
+            csat = gr.Radio([1, 2, 3, 4, 5], label="Rate this conversation", scale=2)
+            csat_done = gr.Markdown()
         gr.Examples(["How long do refunds take?", "Can I cancel an order that was already delivered?",
                      "我想查询我的订单状态", "I want to talk to a person"], inputs=box)
-        timer = gr.Timer(2.0, active=not services.startup.ready)
+        startup_timer = gr.Timer(2.0, active=not services.startup.ready)
+        poll_timer = gr.Timer(2.0)
 
     handler = partial(respond_stream, services=services)
-    submit_event = box.submit(handler, [box, chatbot, conversation_id], [box, chatbot, conversation_id],
-                              api_visibility="private")
-    click_event = send.click(handler, [box, chatbot, conversation_id], [box, chatbot, conversation_id],
-                             api_visibility="private")
+    io = [box, chatbot, conversation_id, message_ids, last_seen]
+    submit_event = box.submit(handler, io, io, api_visibility="private")
+    click_event = send.click(handler, io, io, api_visibility="private")
     stop.click(None, cancels=[submit_event, click_event])
-    new.click(new_conversation, None, [chatbot, conversation_id], api_visibility="private")
-    timer.tick(lambda: (_status_text(services), gr.Timer(active=not services.startup.ready)), None, [status, timer],
-               api_visibility="private", show_progress="hidden")
+    new.click(lambda: ([], "", {}, 0), None, [chatbot, conversation_id, message_ids, last_seen],
+              api_visibility="private")
+    person.click(partial(ask_for_person, services=services), [chatbot, conversation_id, last_seen],
+                 [chatbot, last_seen], api_visibility="private")
+    chatbot.like(partial(rate_answer, services=services), [message_ids, conversation_id], None,
+                 api_visibility="private")
+    csat.change(partial(rate_conversation, services=services), [conversation_id, csat], [csat_done],
+                api_visibility="private")
+    startup_timer.tick(lambda: (_status_text(services), gr.Timer(active=not services.startup.ready)), None,
+                       [status, startup_timer], api_visibility="private", show_progress="hidden")
+    poll_timer.tick(partial(poll_into_history, services=services), [chatbot, conversation_id, last_seen],
+                    [chatbot, last_seen], api_visibility="private", show_progress="hidden")
+    register_customer_api(services)
+    return ChatTab(chatbot, conversation_id)
+
+
+def register_customer_api(services) -> None:
+    ops = services.operators
+
     def chat(message: str, conversation_id: str = "") -> dict:
         return chat_api(message, conversation_id, services=services)
+
+    def poll(conversation_id: str, after: int = 0) -> dict:
+        return _customer_call(ops.poll, conversation_id, int(after or 0))
+
+    def feedback(conversation_id: str, message_id: int, rating: int) -> dict:
+        return _customer_call(ops.feedback, conversation_id, int(message_id), int(rating))
+
+    def request_human(conversation_id: str) -> dict:
+        return _customer_call(ops.request_human, conversation_id)
+
+    def rate(conversation_id: str, score: int) -> dict:
+        return _customer_call(ops.rate_conversation, conversation_id, int(score))
+
+    def status() -> dict:
+        return {**services.startup.to_dict(), "model": services.settings.model,
+                "protected": services.accounts.protected}
 
     gr.api(chat, api_name="chat",
            api_description="One customer turn. Empty conversation_id starts a new conversation. Returns JSON with "
                            "conversation_id, reply, sources [{title, doc_id, score}] and trace.")
-    return ChatTab(chatbot, conversation_id)
+    gr.api(poll, api_name="poll", api_description="Messages after message id `after`: [{id, role, text}].")
+    gr.api(feedback, api_name="feedback", api_description="Rate a bot answer: rating 1 (up) or -1 (down).")
+    gr.api(request_human, api_name="request_human", api_description="Ask for a human agent.")
+    gr.api(rate, api_name="rate", api_description="Rate the whole conversation 1-5 (CSAT).")
+    gr.api(status, api_name="status", api_description="Start-up progress: stage, fraction, ready, error.")
 
 
 def _status_text(services) -> str:

@@ -1,0 +1,113 @@
+"""Agent accounts: names with scrypt-hashed passwords, and session tokens handed out at login.
+
+Demo mode = no account exists: every tab is open. Protected mode = at least one account: the console, knowledge
+base and analytics (tabs and API endpoints) need an agent login; the customer chat stays public.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+_NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
+SESSION_HOURS = 12
+
+
+def _hash(password: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(password.encode("utf-8"), salt=salt, n=2 ** 14, r=8, p=1, dklen=32)
+
+
+class AuthError(PermissionError):
+    """The caller is not a logged-in agent."""
+
+
+class AgentAccounts:
+    def __init__(self, path: Path):
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript("""
+            CREATE TABLE IF NOT EXISTS agents (name TEXT PRIMARY KEY, salt BLOB NOT NULL, hash BLOB NOT NULL,
+                                               created_at REAL NOT NULL);
+            CREATE TABLE IF NOT EXISTS agent_sessions (token TEXT PRIMARY KEY, name TEXT NOT NULL,
+                                                       expires_at REAL NOT NULL);""")
+
+    @property
+    def protected(self) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT COUNT(*) FROM agents").fetchone()[0] > 0
+
+    def names(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT name FROM agents ORDER BY name")]
+
+    def add(self, name: str, password: str) -> None:
+        if not _NAME.match(name or ""):
+            raise ValueError("An agent name is 2-64 letters, digits or . _ @ -")
+        if len(password or "") < 8:
+            raise ValueError("The password must have at least 8 characters")
+        salt = secrets.token_bytes(16)
+        with self._lock:
+            try:
+                self._db.execute("INSERT INTO agents VALUES (?,?,?,?)", (name, salt, _hash(password, salt), time.time()))
+            except sqlite3.IntegrityError as exc:
+                raise ValueError(f"An agent called {name!r} exists already") from exc
+
+    def verify(self, name: str, password: str) -> bool:
+        with self._lock:
+            row = self._db.execute("SELECT salt, hash FROM agents WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            _hash(password or "", b"0" * 16)  # same work either way
+            return False
+        return hmac.compare_digest(_hash(password or "", row[0]), row[1])
+
+    def login(self, name: str, password: str) -> str:
+        if not self.verify(name, password):
+            raise AuthError("Wrong agent name or password")
+        token = secrets.token_urlsafe(32)
+        with self._lock:
+            self._db.execute("INSERT INTO agent_sessions VALUES (?,?,?)",
+                             (token, name, time.time() + SESSION_HOURS * 3600))
+        return token
+
+    def agent_for_token(self, token: str | None) -> str | None:
+        if not token:
+            return None
+        with self._lock:
+            row = self._db.execute("SELECT name, expires_at FROM agent_sessions WHERE token = ?", (token,)).fetchone()
+        return row[0] if row and row[1] > time.time() else None
+
+    def agent_for_header(self, authorization: str | None) -> str | None:
+        """`Authorization: Bearer <token>` (from login) or `Basic base64(name:password)`."""
+        if not authorization:
+            return None
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() == "bearer":
+            return self.agent_for_token(value.strip())
+        if scheme.lower() == "basic":
+            try:
+                name, _, password = base64.b64decode(value.strip()).decode("utf-8").partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return None
+            return name if self.verify(name, password) else None
+        return None
+
+    def require(self, *, token: str | None = None, authorization: str | None = None) -> str:
+        """The agent's name; in demo mode (no accounts) the shared "demo-agent". Raises AuthError otherwise."""
+        if not self.protected:
+            return self.agent_for_token(token) or "demo-agent"
+        name = self.agent_for_token(token) or self.agent_for_header(authorization)
+        if name is None:
+            raise AuthError("This needs an agent login: sign in on the Operator console tab, or send an "
+                            "Authorization header (Bearer token from /login, or Basic name:password)")
+        return name
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

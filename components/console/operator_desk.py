@@ -1,0 +1,171 @@
+"""What human agents do with conversations: queue, claim, reply, hand back, resolve, notes, copilot, teach;
+and what customers do around the bot: poll for new messages, ask for a person, rate answers.
+
+Every agent action is written to the audit log. Access checks happen in the UI layer (AgentAccounts.require)."""
+from __future__ import annotations
+
+import time
+
+from components.dialogue import prompts
+from components.engine.types import GenerationParams
+from components.storage.conversation_store import ConversationStore
+
+
+class ConversationNotFound(LookupError):
+    pass
+
+
+class OperatorDesk:
+    def __init__(self, store: ConversationStore, dialogue, knowledge=None, engine=None, settings=None):
+        self.store, self.dialogue, self.knowledge, self.engine = store, dialogue, knowledge, engine
+        self.settings = settings
+
+    # -- reading -------------------------------------------------------------------------------------------------
+    def _conversation(self, cid: str) -> dict:
+        conversation = self.store.get_conversation((cid or "").strip())
+        if conversation is None:
+            raise ConversationNotFound(f"No conversation with id {cid!r}")
+        return conversation
+
+    def queue(self, status: str | None = None, include_demo: bool = True) -> list[dict]:
+        """Conversations, most urgent first: waiting longest, then most negative, then most recent."""
+        now = time.time()
+        rows = self.store.list_conversations(status=None if status in (None, "", "all") else status,
+                                             include_demo=include_demo, limit=500)
+        out = []
+        for r in rows:
+            waiting_s = now - r["handoff_at"] if r["status"] == "waiting" and r["handoff_at"] else 0.0
+            out.append({"conversation_id": r["id"], "status": r["status"], "customer": r["customer"],
+                        "assigned_agent": r["assigned_agent"], "last_message": (r["last_message"] or "")[:200],
+                        "intent": r["last_intent"], "sentiment": r["last_sentiment"],
+                        "handoff_reason": r["handoff_reason"], "waiting_s": round(waiting_s, 1),
+                        "messages": r["message_count"], "updated_at": r["updated_at"],
+                        "handoff_at": r["handoff_at"]})
+        rank = {"waiting": 0, "human": 1, "bot": 2, "resolved": 3}
+        out.sort(key=lambda c: (rank.get(c["status"], 9),
+                                c["handoff_at"] or 0 if c["status"] == "waiting" else 0,
+                                c["sentiment"] != "negative", -c["updated_at"]))
+        return out
+
+    def transcript(self, cid: str) -> dict:
+        conversation = self._conversation(cid)
+        return {"conversation": conversation, "messages": self.store.messages(conversation["id"]),
+                "notes": self.store.notes(conversation["id"])}
+
+    def poll(self, cid: str, after: int = 0) -> dict:
+        """Messages the customer can see after message id `after` (finished turns only)."""
+        conversation = self._conversation(cid)
+        messages = [{"id": m["id"], "role": m["role"], "text": m["text"], "created_at": m["created_at"]}
+                    for m in self.store.messages(conversation["id"], after=int(after or 0))
+                    if m["role"] in ("customer", "bot", "agent") and m["state"] != "streaming"]
+        return {"conversation_id": conversation["id"], "status": conversation["status"], "messages": messages}
+
+    # -- customer side -------------------------------------------------------------------------------------------
+    def request_human(self, cid: str, language: str | None = None) -> dict:
+        conversation = self._conversation(cid)
+        if conversation["status"] in ("waiting", "human"):
+            return {"conversation_id": cid, "status": conversation["status"], "message": ""}
+        notice, status = self.dialogue.hand_off(cid, "customer_request", "the customer pressed 'talk to a person'",
+                                                language or conversation.get("language") or "en")
+        message_id = self.store.add_message(cid, "bot", notice, trace={"policy": {
+            "action": "handoff", "reason": "the customer pressed 'talk to a person'",
+            "handoff_reason": "customer_request"}})
+        return {"conversation_id": cid, "status": status, "message": notice, "message_id": message_id}
+
+    def feedback(self, cid: str, message_id: int, rating: int) -> dict:
+        conversation = self._conversation(cid)
+        message = self.store.get_message(int(message_id))
+        if message is None or message["conversation_id"] != conversation["id"] or message["role"] != "bot":
+            raise ValueError("Only the bot's answers in this conversation can be rated")
+        self.store.rate_message(int(message_id), int(rating))
+        return {"ok": True, "message_id": int(message_id), "rating": int(rating)}
+
+    def rate_conversation(self, cid: str, score: int) -> dict:
+        self._conversation(cid)
+        if int(score) not in range(1, 6):
+            raise ValueError("The conversation rating is 1 to 5")
+        self.store.update_conversation(cid, csat=int(score))
+        self.store.append_event(cid, "csat", {"score": int(score)})
+        return {"ok": True, "csat": int(score)}
+
+    # -- agent side ----------------------------------------------------------------------------------------------
+    def claim(self, cid: str, agent: str) -> dict:
+        conversation = self._conversation(cid)
+        if not self.store.claim(conversation["id"], agent):
+            holder = self.store.get_conversation(cid)["assigned_agent"]
+            raise ValueError(f"{holder} has already claimed this conversation")
+        self.store.append_event(cid, "claim", {"agent": agent})
+        self.store.audit(agent, "claim", cid)
+        return {"conversation_id": cid, "status": "human", "assigned_agent": agent}
+
+    def _require_holder(self, cid: str, agent: str) -> dict:
+        conversation = self._conversation(cid)
+        if conversation["assigned_agent"] != agent or conversation["status"] != "human":
+            raise ValueError("Claim the conversation before replying to it")
+        return conversation
+
+    def agent_reply(self, cid: str, agent: str, text: str) -> dict:
+        text = (text or "").strip()
+        if not text:
+            raise ValueError("The reply is empty")
+        self._require_holder(cid, agent)
+        message_id = self.store.add_message(cid, "agent", text, trace={"agent": agent})
+        self.store.append_event(cid, "agent_turn", {"agent": agent, "message_id": message_id})
+        self.store.audit(agent, "reply", cid, {"message_id": message_id})
+        return {"conversation_id": cid, "message_id": message_id}
+
+    def hand_back(self, cid: str, agent: str) -> dict:
+        self._require_holder(cid, agent)
+        self.store.release(cid, "bot")
+        self.store.append_event(cid, "resume", {"agent": agent})
+        self.store.audit(agent, "hand_back", cid)
+        return {"conversation_id": cid, "status": "bot"}
+
+    def resolve(self, cid: str, agent: str) -> dict:
+        self._conversation(cid)
+        self.store.release(cid, "resolved")
+        self.store.append_event(cid, "resolved", {"agent": agent})
+        self.store.audit(agent, "resolve", cid)
+        return {"conversation_id": cid, "status": "resolved"}
+
+    def add_note(self, cid: str, agent: str, text: str) -> dict:
+        self._conversation(cid)
+        if not (text or "").strip():
+            raise ValueError("The note is empty")
+        note_id = self.store.add_note(cid, agent, text.strip())
+        self.store.audit(agent, "note", cid, {"note_id": note_id})
+        return {"note_id": note_id}
+
+    def suggest_reply(self, cid: str) -> dict:
+        """Copilot: a draft answer to the customer's last message, from the knowledge base, with citations."""
+        conversation = self._conversation(cid)
+        last = next((m for m in reversed(self.store.messages(cid)) if m["role"] == "customer"), None)
+        if last is None:
+            raise ValueError("The customer has not written anything yet")
+        language = conversation.get("language") or "en"
+        hits = self.knowledge.search(last["text"], k=3) if self.knowledge is not None else []
+        min_score = getattr(self.knowledge, "min_score", 0.35)
+        hits = [h for h in hits if h.score >= min_score]
+        sources = [{"title": h.title, "doc_id": h.doc_id, "score": round(h.score, 4)} for h in hits]
+        if not hits:
+            return {"draft": "", "sources": [], "note": "Nothing relevant in the knowledge base for the last message."}
+        if self.engine is None or language != "en":
+            draft = prompts.phrase("according_to", language, title=hits[0].title, text=hits[0].text[:400])
+        else:
+            messages = prompts.knowledge_messages(last["text"], hits, [], language)
+            draft = self.engine.generate(messages, GenerationParams(max_new_tokens=120))
+        return {"draft": draft.strip(), "sources": sources, "question": last["text"]}
+
+    def teach(self, cid: str, agent: str, message_id: int | None = None) -> dict:
+        """Turn an agent's reply (the last one by default) and the customer question before it into a curated FAQ."""
+        messages = self.store.messages(cid)
+        replies = [m for m in messages if m["role"] == "agent" and (message_id is None or m["id"] == int(message_id))]
+        if not replies:
+            raise ValueError("There is no agent reply to teach from in this conversation")
+        reply = replies[-1]
+        question = next((m for m in reversed(messages) if m["role"] == "customer" and m["id"] < reply["id"]), None)
+        if question is None:
+            raise ValueError("No customer question precedes that reply")
+        doc_id = self.knowledge.add_curated_answer(question["text"], reply["text"], source=f"agent:{agent}")
+        self.store.audit(agent, "teach", cid, {"doc_id": doc_id, "message_id": reply["id"]})
+        return {"doc_id": doc_id, "question": question["text"], "answer": reply["text"]}
