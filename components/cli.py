@@ -120,6 +120,62 @@ def cmd_agents_list(args, settings) -> int:
     return 0
 
 
+def cmd_bench_load(args, settings) -> int:
+    from components.benchmarks.load_bench import run_load_bench
+
+    result = run_load_bench(settings, users=args.users, turns=args.turns, url=args.url, seconds_budget=args.seconds)
+    _print(result, args.json)
+    return 0 if result["errors"] == 0 and not result["lost"] else 1
+
+
+def cmd_export(args, settings) -> int:
+    from components.analytics.export import run_export
+
+    _print(run_export(settings, fmt=args.format, out=args.out), args.json)
+    return 0
+
+
+def cmd_demo_history(args, settings) -> int:
+    from components.analytics.demo_history import run_demo_history
+
+    _print(run_demo_history(settings, conversations=args.conversations), args.json)
+    return 0
+
+
+def cmd_bench_analytics(args, settings) -> int:
+    from components.analytics.bench import run_analytics_bench
+
+    _print(run_analytics_bench(settings, messages=args.messages), args.json)
+    return 0
+
+
+def cmd_forget(args, settings) -> int:
+    from components.privacy.data_rights import run_forget
+
+    _print(run_forget(settings, customer=args.customer), args.json)
+    return 0
+
+
+def cmd_retention(args, settings) -> int:
+    from components.privacy.data_rights import run_retention
+
+    _print(run_retention(settings, days=args.days), args.json)
+    return 0
+
+
+def cmd_check_kb(args, settings) -> int:
+    from components.embedder import SentenceEmbedder
+    from components.knowledge import KnowledgeBase
+
+    kb = KnowledgeBase(settings, SentenceEmbedder(settings.embedding_model))
+    try:
+        result = kb.check_consistency(repair=args.repair)
+    finally:
+        kb.close()
+    _print(result, args.json)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python app.py", description="kefu — LLM customer service (serves the "
                                      "app when no subcommand is given).")
@@ -159,6 +215,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("retrieval", cmd_bench_retrieval, "ingestion throughput and query latency at 10k/100k chunks", be)
     p.add_argument("--sizes", default="10000,100000")
     p.add_argument("--seconds", type=float, default=900, help="time budget")
+    p = add("load", cmd_bench_load, "concurrent gradio_client customers against the running app", be)
+    p.add_argument("--users", type=int, default=50)
+    p.add_argument("--turns", type=int, default=10)
+    p.add_argument("--url", default=None, help="target a running app instead of starting one")
+    p.add_argument("--seconds", type=float, default=900, help="time budget")
+    p = add("analytics", cmd_bench_analytics, "dashboard refresh and export time on synthetic history", be)
+    p.add_argument("--messages", type=int, default=100_000)
+
+    p = add("export", cmd_export, "export conversations and turns (with traces) as CSV or Parquet")
+    p.add_argument("--format", choices=["csv", "parquet"], default="parquet")
+    p.add_argument("--out", required=True, help="output folder")
+    p = add("demo-history", cmd_demo_history, "fill the database with demo conversations run through the pipeline")
+    p.add_argument("--conversations", type=int, default=40)
+    p = add("forget", cmd_forget, "delete a customer's conversations, traces and vault entries")
+    p.add_argument("--customer", required=True, metavar="EMAIL")
+    p = add("retention", cmd_retention, "delete conversations older than N days")
+    p.add_argument("--days", type=int, required=True)
+    p = add("check-kb", cmd_check_kb, "check that Chroma, the keyword index and SQLite agree (and repair)")
+    p.add_argument("--repair", action="store_true")
 
     ag = sub.add_parser("agents", help="agent accounts (their existence turns on protected mode)").add_subparsers(
         dest="what", metavar="WHAT", required=True)

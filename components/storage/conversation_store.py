@@ -77,7 +77,7 @@ STATUSES = ("bot", "waiting", "human", "resolved")
 
 
 def new_conversation_id() -> str:
-    return "c_" + uuid.uuid4().hex[:16]
+    return "c_" + uuid.uuid4().hex  # 128 random bits: unguessable
 
 
 class ConversationStore:

@@ -1,0 +1,144 @@
+"""`python app.py bench load --users 50 --turns 10 --json`: concurrent gradio_client customers against the app.
+
+Starts the app on a free loopback port with a temporary data directory (or targets `--url`), runs N customers
+in parallel threads for T turns each, bounded in time, then checks the app's SQLite database: every turn that was
+sent must be stored (`lost` counts those that are not). Prints turns_sent, errors, lost and latency percentiles.
+"""
+from __future__ import annotations
+
+import os
+import random
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+QUESTIONS = [
+    "How long do refunds take?", "Can I cancel an order that was already delivered?", "What is your return policy?",
+    "How do I change my shipping address?", "Which payment methods do you accept?", "退货政策是什么？",
+    "Hi there", "Do you ship internationally?", "My order #W2611340 — where is it?", "thanks!",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    values = sorted(values)
+    index = min(len(values) - 1, max(0, int(round(q * (len(values) - 1)))))
+    return round(values[index], 3)
+
+
+def _start_app(data_dir: Path, cache_dir: Path, timeout: float) -> tuple[subprocess.Popen, str]:
+    from gradio_client import Client
+
+    port = _free_port()
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_CACHE_DIR": str(cache_dir),
+           "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
+    log = open(data_dir / "app.log", "ab")
+    proc = subprocess.Popen([sys.executable, str(root / "app.py")], cwd=root, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"the app exited with code {proc.returncode}; see {data_dir / 'app.log'}")
+        try:
+            if Client(url, verbose=False).predict(api_name="/status").get("ready"):
+                return proc, url
+        except Exception:
+            pass
+        time.sleep(1)
+    proc.kill()
+    raise TimeoutError(f"the app was not ready after {timeout:.0f}s")
+
+
+def run_load_bench(settings, *, users: int = 50, turns: int = 10, url: str | None = None,
+                   seconds_budget: float = 1500, startup_timeout: float = 600) -> dict:
+    from gradio_client import Client
+
+    if users < 1 or turns < 1:
+        raise ValueError("--users and --turns must be at least 1")
+    tmp = None
+    proc = None
+    db_path = None
+    if url is None:
+        tmp = tempfile.TemporaryDirectory(prefix="kefu-load-")
+        data_dir = Path(tmp.name)
+        proc, url = _start_app(data_dir, settings.cache_dir, startup_timeout)
+        db_path = data_dir / "kefu.sqlite3"
+    latencies: list[float] = []
+    errors: list[str] = []
+    sent: list[tuple[str, str]] = []       # (conversation_id, text) that the app acknowledged
+    unacknowledged = 0
+    lock = threading.Lock()
+    deadline = time.time() + seconds_budget
+    rng = random.Random(7)
+    scripts = [[f"{rng.choice(QUESTIONS)} (customer {u}, turn {t})" for t in range(turns)] for u in range(users)]
+    started = time.perf_counter()
+
+    def customer(index: int) -> None:
+        nonlocal unacknowledged
+        client = Client(url, verbose=False)
+        cid = ""
+        for text in scripts[index]:
+            if time.time() > deadline:
+                return
+            t0 = time.perf_counter()
+            try:
+                r = client.predict(text, cid, api_name="/chat")
+                cid = r["conversation_id"]
+                with lock:
+                    latencies.append(time.perf_counter() - t0)
+                    sent.append((cid, text))
+                    if r.get("error"):
+                        errors.append(f"{r['error']}: {r['reply'][:80]}")
+            except Exception as exc:  # a dropped or failed request
+                with lock:
+                    errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
+                    unacknowledged += 1
+
+    threads = [threading.Thread(target=customer, args=(i,), daemon=True) for i in range(users)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(max(1.0, deadline - time.time() + 5))
+    wall = time.perf_counter() - started
+    lost = None
+    if db_path is not None:
+        db = sqlite3.connect(db_path)
+        stored = {(cid, text) for cid, text in db.execute(
+            "SELECT conversation_id, text FROM messages WHERE role = 'customer'")}
+        answered = db.execute("SELECT COUNT(*) FROM messages WHERE role = 'bot' AND state = 'complete'").fetchone()[0]
+        db.close()
+        lost = sum(1 for item in sent if item not in stored)
+    else:
+        answered = None
+    if proc is not None:
+        proc.terminate()
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    if tmp is not None:
+        tmp.cleanup()
+    return {
+        "users": users, "turns_per_user": turns, "turns_planned": users * turns,
+        "turns_sent": len(sent) + unacknowledged, "turns_answered": len(sent), "errors": len(errors),
+        "error_examples": errors[:5], "lost": lost, "bot_answers_stored": answered,
+        "latency_p50_s": _percentile(latencies, 0.5), "latency_p95_s": _percentile(latencies, 0.95),
+        "latency_mean_s": round(statistics.mean(latencies), 3) if latencies else None,
+        "wall_s": round(wall, 1), "turns_per_s": round(len(sent) / wall, 2) if wall else None,
+        "finished_within_budget": time.time() <= deadline,
+    }

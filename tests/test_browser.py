@@ -1,0 +1,134 @@
+"""The app in a real browser: Playwright driving Debian's headless Chromium against the running app.
+
+Screenshots of each tab go to test-artifacts/screenshots/."""
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is missing on CI: `make test` installs Debian's chromium package")
+        pytest.skip("Debian's chromium is not installed (make test installs it as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, url):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("#kefu-chat-input textarea", timeout=60_000)
+    return context, page
+
+
+def _send(page, text):
+    box = page.locator("#kefu-chat-input textarea")
+    box.fill(text)
+    box.press("Enter")
+
+
+def _bot_texts(page):
+    return page.locator("#kefu-chatbot .message.bot, #kefu-chatbot [data-testid='bot']").all_inner_texts()
+
+
+def test_chat_streams_and_cites_sources(running_app, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _open(browser, running_app.local_url)
+    try:
+        _send(page, "How do returns work for a delivered order?")
+        lengths = []
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            texts = _bot_texts(page)
+            if texts:
+                lengths.append(len(texts[-1]))
+                if "Sources" in texts[-1]:
+                    break
+            time.sleep(0.1)
+        final = _bot_texts(page)[-1]
+        assert "Sources" in final, final
+        growing = sorted(set(n for n in lengths if n > 0))
+        assert len(growing) >= 2, f"the answer did not stream: {lengths}"
+        page.screenshot(path=str(SHOTS / "chat.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_hostile_message_is_shown_as_text(running_app, browser):
+    context, page = _open(browser, running_app.local_url)
+    try:
+        payload = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script> ![t](http://198.51.100.7/x.png)"
+        _send(page, payload)
+        page.wait_for_function("document.querySelectorAll('#kefu-chatbot .message').length >= 2", timeout=60_000)
+        time.sleep(2)
+        assert page.evaluate("window.__pwned") is None
+        assert page.locator("#kefu-chatbot img[src='x']").count() == 0
+        assert page.locator("#kefu-chatbot img[src*='198.51.100.7']").count() == 0
+        assert "onerror" in page.locator("#kefu-chatbot").inner_text()
+    finally:
+        context.close()
+
+
+def test_tabs_render_and_are_captured(running_app, browser):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _open(browser, running_app.local_url)
+    try:
+        for name, file in (("Knowledge base", "knowledge.png"), ("Analytics", "analytics.png"),
+                           ("Operator console", "console.png"), ("Chat", "chat-tab.png")):
+            page.get_by_role("tab", name=name).click()
+            time.sleep(1.5)
+            page.screenshot(path=str(SHOTS / file), full_page=True)
+            assert (SHOTS / file).stat().st_size > 10_000
+    finally:
+        context.close()
+
+
+def test_operator_takeover_across_two_browsers(running_app, browser):
+    customer_ctx, customer = _open(browser, running_app.local_url)
+    agent_ctx, agent = _open(browser, running_app.local_url)
+    try:
+        _send(customer, "Hello there")
+        customer.wait_for_function("document.querySelectorAll('#kefu-chatbot .message').length >= 2",
+                                   timeout=60_000)
+        customer.locator("#kefu-request-human").click()
+        customer.wait_for_function("document.querySelector('#kefu-chatbot').innerText.includes('human agent')",
+                                   timeout=30_000)
+        waiting = running_app.client().predict("waiting", api_name="/conversations")["conversations"]
+        cid = max(waiting, key=lambda c: c["handoff_at"] or 0)["conversation_id"]  # the newest handoff is ours
+        agent.get_by_role("tab", name="Operator console").click()
+        agent.locator("#kefu-selected-conversation textarea, #kefu-selected-conversation input").first.fill(cid)
+        agent.locator("#kefu-selected-conversation textarea, #kefu-selected-conversation input").first.press("Enter")
+        agent.locator("#kefu-claim").click()
+        agent.wait_for_function("document.querySelector('#kefu-action-result').innerText.includes('claim')",
+                                timeout=30_000)
+        agent.locator("#kefu-agent-reply textarea").fill("Hi! This is Dana, a human agent. How can I help?")
+        agent.locator("#kefu-agent-send").click()
+        customer.wait_for_function("document.querySelector('#kefu-chatbot').innerText.includes('This is Dana')",
+                                   timeout=20_000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        customer.screenshot(path=str(SHOTS / "takeover-customer.png"), full_page=True)
+        agent.screenshot(path=str(SHOTS / "takeover-agent.png"), full_page=True)
+    finally:
+        customer_ctx.close()
+        agent_ctx.close()
