@@ -57,3 +57,47 @@ def test_kill_during_streamed_answer(tmp_path, model_cache_dir):
         assert after["conversation_id"] == cid and after["reply"]
     finally:
         app.stop()
+
+
+def test_kill_during_ingestion_leaves_document_whole_or_absent(tmp_path, model_cache_dir):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from gradio_client import handle_file
+
+    from tests.conftest import ROOT
+
+    data = tmp_path / "data"
+    big = tmp_path / "big-manual.md"
+    sections = [f"## Section {i}\n\n" + " ".join(f"Paragraph {i}.{j}: the warranty covers part {j} of kit {i} "
+                                                 f"for {j % 24 + 1} months when registered." for j in range(12))
+                for i in range(600)]
+    big.write_text("# Big manual\n\n" + "\n\n".join(sections), encoding="utf-8")
+    app = RunningApp(data, model_cache_dir).start()
+    try:
+        before = {d["doc_id"] for d in app.client().predict(api_name="/kb_documents")}
+        job = app.client().submit([handle_file(str(big))], api_name="/kb_ingest")
+        time.sleep(4)  # embedding a few thousand chunks takes far longer than this
+        app.kill()
+        del job
+    finally:
+        app.stop()
+    app = RunningApp(data, model_cache_dir).start()
+    try:
+        docs = {d["doc_id"]: d for d in app.client().predict(api_name="/kb_documents")}
+    finally:
+        app.stop()
+    assert before <= set(docs)  # nothing already indexed was lost
+    added = [d for doc_id, d in docs.items() if doc_id not in before]
+    env = {**os.environ, "KEFU_DATA_DIR": str(data), "KEFU_CACHE_DIR": str(model_cache_dir)}
+    check = subprocess.run([sys.executable, str(ROOT / "app.py"), "check-kb", "--json"], capture_output=True,
+                           text=True, cwd=ROOT, env=env, timeout=300)
+    report = json.loads(check.stdout)
+    assert report["ok"], report
+    assert report["pending_ingestions"] == 0 and report["orphan_vectors"] == 0 and report["missing_vectors"] == 0
+    for doc in added:  # if the document is there at all, it is there whole
+        assert doc["chunks"] > 500, doc
+    db = sqlite3.connect(data / "kefu.sqlite3")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -171,3 +171,15 @@ def test_concurrent_turns_in_one_conversation_are_serialised(settings, store):
         th.join()
     roles = [m["role"] for m in store.messages(cid)]
     assert roles == ["customer", "bot"] * 7
+
+
+def test_policy_inside_desk_flow():
+    email_as_contact = NLUResult(intent="contact_human_agent", confidence=0.8)
+    d = decide(PolicyInput("emma.smith3991@example.com", email_as_contact, desk_wants=True))
+    assert d.action == "tool_flow"
+    polite_no = NLUResult(sentiment="negative")
+    assert decide(PolicyInput("No thanks, I'll keep the order.", polite_no, desk_wants=True,
+                              recent_negative_turns=2)).action == "tool_flow"
+    angry = NLUResult(sentiment="negative", emotions=["anger"])
+    assert decide(PolicyInput("this is ridiculous, third time!", angry, desk_wants=True,
+                              recent_negative_turns=2)).action == "handoff"

@@ -177,6 +177,11 @@ class DialogueManager:
                 self.store.append_event(cid, "desk_state", new_state.to_dict())
                 if new_state.user_id and new_state.user_id != conversation.get("customer"):
                     self.store.update_conversation(cid, customer=new_state.user_id)
+                if getattr(turn, "handoff", False):
+                    # the desk cannot do this itself (exchanges, repeated failed verification): a person takes over
+                    notice, status = self.hand_off(cid, "order_desk", turn.reason, language)
+                    reply = f"{reply}\n\n{notice}"
+                    trace["handoff"] = {"reason": "order_desk", "detail": turn.reason}
                 yield TurnChunk("token", reply)
             elif decision.action == "handoff":
                 reply, status = self.hand_off(cid, decision.handoff_reason, decision.reason, language)

@@ -46,10 +46,15 @@ class Decision:
 
 def decide(p: PolicyInput) -> Decision:
     best = p.hits[0].score if p.hits else 0.0
-    if _HUMAN.search(p.text) or p.nlu.intent in HUMAN_INTENTS and p.nlu.confidence >= 0.5:
+    # inside an order-desk flow only explicit wording counts: a bare email can look like "contact" to the classifier
+    asked_by_intent = not p.desk_wants and p.nlu.intent in HUMAN_INTENTS and p.nlu.confidence >= 0.5
+    if _HUMAN.search(p.text) or asked_by_intent:
         return Decision("handoff", "the customer asked for a person", handoff_reason="customer_request")
-    if p.recent_negative_turns >= p.negative_turns_for_handoff and p.nlu.sentiment == "negative":
-        return Decision("handoff", f"negative sentiment in {p.recent_negative_turns} consecutive turns",
+    # "No thanks, I'll keep it" reads as negative: inside a flow it takes an anger/frustration cue to hand off
+    if (p.recent_negative_turns >= p.negative_turns_for_handoff and p.nlu.sentiment == "negative"
+            and (p.nlu.emotions or not p.desk_wants)):
+        return Decision("handoff", f"negative sentiment in {p.recent_negative_turns} consecutive turns"
+                        + (f" with {', '.join(p.nlu.emotions)}" if p.nlu.emotions else ""),
                         handoff_reason="negative_sentiment")
     if p.desk_wants:
         return Decision("tool_flow", f"order-desk request (intent {p.nlu.intent} {p.nlu.confidence:.2f}, "

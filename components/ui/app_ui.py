@@ -12,6 +12,7 @@ CSS = "#kefu-transcript details {background: var(--block-background-fill); paddi
 
 
 def build_ui(services) -> gr.Blocks:
+    from components.ui.intents_panel import build_intents_panel
     from components.ui.knowledge_tab import build_knowledge_tab
 
     with gr.Blocks(title="kefu") as demo:
@@ -20,6 +21,8 @@ def build_ui(services) -> gr.Blocks:
             build_chat_tab(services)
             with gr.Tab(t("tab_kb"), id="knowledge"):
                 build_knowledge_tab(services)
+                with gr.Accordion("Intents (NLU): try, teach, retrain", open=False):
+                    build_intents_panel(services)
             build_analytics_tab(services)
             build_console_tab(services)
     return demo

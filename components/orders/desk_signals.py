@@ -1,0 +1,365 @@
+"""What one customer message says to the order desk: order ids, emails, names, yes/no, reasons, items, addresses,
+products, and which flow it asks for. Pure text reading (English and Chinese); no database access."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# -- identifiers -----------------------------------------------------------------------------------------------
+_ORDER_ID = re.compile(r"(?<![A-Za-z0-9])#?\s?[Ww]\s?(\d{7})(?!\d)|#\s?(\d{7})(?!\d)")
+_BAD_ORDER_ID = re.compile(r"(?<![A-Za-z0-9])(?:#\s?[Ww]?\s?|[Ww])(\d{1,6}|\d{8,})(?!\d)")
+_ORDER_WORD_NUMBER = re.compile(r"(?:order|purchase|订单|订单号)\s*(?:number|no\.?|id|#|号|编号)?\s*(?:is|是)?\s*[:：]?\s*#?(\d{3,})",
+                                re.IGNORECASE)
+_BARE_SEVEN = re.compile(r"(?<![\d#A-Za-z])(\d{7})(?!\d)")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+_ZIP = re.compile(r"(?<![\d#A-Za-z])(\d{5})(?!\d)")
+_USER_ID = re.compile(r"\b([a-z]+_[a-z]+_\d{3,5})\b")
+_ITEM_ID = re.compile(r"(?<!\d)(\d{10})(?!\d)")
+_PAYMENT_ID = re.compile(r"\b((?:credit_card|gift_card|paypal)_\d+)\b")
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
+
+_NAME_PATTERNS = [
+    re.compile(r"(?:my name is|my name's|name is|name's|i am|i'm|im|this is|it's|call me|name\s*[:：])\s+"
+               r"([A-Za-z][A-Za-z'\-]+)\s+([A-Za-z][A-Za-z'\-]+)", re.IGNORECASE),
+    re.compile(r"(?:我叫|我是|名字是|名字叫|姓名是|姓名[:：]?)\s*([A-Za-z][A-Za-z'\-]+)\s+([A-Za-z][A-Za-z'\-]+)"),
+]
+_NOT_NAMES = set("""
+a an the i im i'm my me you your we our it its is am are was be been to of for in on at by and or but not no yes
+please pls thanks thank hello hi hey dear sir madam zip zipcode code postal email mail name first last user id
+order orders number want would like need help can could check status where what when which how why cancel return
+refund address change update track tracking package parcel item items with from this that these those here there
+just also still sorry meant actually okay ok sure live lives living postcode is's full verify verified account
+""".split())
+
+# -- yes / no / abandon / reasons ------------------------------------------------------------------------------
+_YES_EN = re.compile(r"\b(yes|yeah|yep|yup|yes please|confirm|confirmed|i confirm|go ahead|proceed|please do|do it|"
+                     r"that's right|that is right|correct|affirmative)\b|^\s*(sure|ok|okay|alright|y)\b",
+                     re.IGNORECASE)
+_NO_EN = re.compile(r"\b(no|nope|nah|don't|do not|dont|not|wait|hold on|negative|wrong|incorrect)\b", re.IGNORECASE)
+_YES_ZH = re.compile(r"是的|是|对的|对|确认|确定|好的|好|可以|没问题|行|嗯|同意")
+_NO_ZH = re.compile(r"不|别|否|先别|暂时不")
+_ABANDON = re.compile(
+    r"never\s?mind|forget (it|about it|that)|don'?t bother|changed my mind|change of plans?|drop it|let it go|"
+    r"no longer want to|i'll do it later|leave it|skip it|stop (this|that|it)|not anymore|"
+    r"算了|不用了|没事了|先不(用|弄|办|改|退)?了|不改了|不退了|不取消了|不换了|别管了|改主意|不想(取消|退|改)了",
+    re.IGNORECASE)
+_REASON_NO_LONGER = re.compile(
+    r"no longer need|don'?t need|do not need|not needed|no need for|no longer want|don'?t want (it|them)|"
+    r"do not want (it|them)|not needed anymore|不需要|不想要|用不上|不要了|没用了|用不到",
+    re.IGNORECASE)
+_REASON_MISTAKE = re.compile(r"mistake|by accident|accidental|accidentally|wrong order|ordered wrong|"
+                             r"买错|下错|拍错|订错|误购|点错|搞错|误下单|不小心", re.IGNORECASE)
+
+# -- flows -----------------------------------------------------------------------------------------------------
+_PERSONAL = re.compile(r"\b(my|mine|i want|i'd like|i would like|i need|i wanna|i wish|help me|for me)\b|"
+                       r"我的|我想|我要|帮我|我需要|请帮|给我", re.IGNORECASE)
+# general questions about how the shop works: the knowledge base answers these, not the desk
+_POLICY_QUESTION = re.compile(
+    r"polic(y|ies)|how long|how many days|how do (returns|refunds)|in general|\bfees?\b|penalt(y|ies)|"
+    r"(delivery|shipping|shipment|payment) (options|methods|modalities)|methods (for|of) (delivery|payment)|"
+    r"in (which|what) (situations?|cases?)|under what|conditions|"
+    r"政策|规定|多久|几天|一般|费用|手续费|违约金|配送方式|支付方式|付款方式", re.IGNORECASE)
+_NOT_ORDER_TOPIC = re.compile(r"\b(account|subscription|newsletter|membership|password|profile)\b|账户|账号|订阅|会员|密码",
+                              re.IGNORECASE)
+_ORDER_WORD = re.compile(r"\b(orders?|package|parcel|purchases?|shipments?|delivery|stuff|refunds?|compensation|"
+                         r"reimbursement|rebate|money back)\b|"
+                         r"订单|包裹|快递|货|买的|退款",
+                         re.IGNORECASE)
+_FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("exchange", re.compile(r"\bexchange|\bswap\b|change (the |my )?(size|colou?r|item|items|product)|"
+                            r"different (size|colou?r)|换货|换成|换一个|调换|换个", re.IGNORECASE)),
+    ("order_status", re.compile(r"(where|status|track|when|waiting for).{0,30}refund|refund.{0,15}(status|arrive|yet|where)|"
+                                r"退款.{0,6}(到|哪|状态|进度)|(查|到).{0,4}退款", re.IGNORECASE)),
+    ("cancel_order", re.compile(r"\bcancel|取消|撤销订单|不要这个订单", re.IGNORECASE)),
+    ("return_items", re.compile(r"\breturn|send (it|them|this|these|back)|\brefund|退货|退回|退款|退掉|退了|想退|要退",
+                                re.IGNORECASE)),
+    ("change_address", re.compile(
+        r"(change|update|modify|correct|wrong|new|different|edit|fix|move)\b.{0,40}\baddress|"
+        r"address.{0,30}\b(change|update|modify|wrong|incorrect|new|different|edit|fix)|"
+        r"ship (it |them |this )?to (a |another |my new )|"
+        r"(改|换|更改|修改|变更|更新|错).{0,8}地址|地址.{0,8}(改|换|错|变)|新地址", re.IGNORECASE)),
+    ("list_orders", re.compile(
+        r"\b(all|list|show)\b.{0,15}\borders\b|\b(which|what|my)\s+orders\b|order history|orders do i have|"
+        r"how many orders|(看看|查看|列出|显示)(一下)?我的(所有|全部)?订单(?!状态|详情|的状态)|所有订单|哪些订单|订单列表|全部订单|历史订单|几个订单|我的订单有|列出.{0,4}订单", re.IGNORECASE)),
+    ("order_status", re.compile(
+        r"status|\btrack|\bcheck (on )?(my|the|an|this|that) (order|package|parcel|purchase)|where('s| is| are)\b.{0,20}\b(order|package|parcel|stuff|items?|purchase)|shipped|"
+        r"\bdeliver|arriv|details?|what('s| is) in|"
+        r"状态|查询|查一下|查下|物流|快递|到哪|发货|详情|详细|跟踪|追踪|单号|到了吗|什么时候到|送到",
+        re.IGNORECASE)),
+    ("profile", re.compile(r"\bmy (profile|account details|account info\w*|payment methods?|saved cards?|"
+                           r"gift ?cards?( balance)?|default (shipping )?address|details on file)\b|"
+                           r"gift ?card balance|我的(账户|账号)(信息|资料)|我的(个人)?资料|我的(支付|付款)方式|礼品卡余额|我的默认地址",
+                           re.IGNORECASE)),
+    ("availability", re.compile(r"in stock|\bavailab|\bstock\b|do you (have|sell|carry)|sold out|out of stock|"
+                                r"有货|有没有|库存|现货|还有吗|缺货|有卖|能买|卖完", re.IGNORECASE)),
+]
+# Bitext intents that point at a desk flow (used beside the keywords, never alone for writes without context)
+INTENT_FLOWS = {
+    "track_order": "order_status", "track_refund": "order_status", "cancel_order": "cancel_order",
+    "get_refund": "return_items", "change_shipping_address": "change_address", "change_order": "exchange",
+}
+_INVOICE_INTENTS = {"check_invoice", "get_invoice"}
+_ALL_WORDS = re.compile(r"\b(all|everything|every item|all of them|all items|the whole order|entire order)\b|"
+                        r"全部|所有|都退|全退|整个订单|整单", re.IGNORECASE)
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "fourth": 3, "fifth": 4, "1st": 0, "2nd": 1, "3rd": 2,
+             "4th": 3, "5th": 4}
+_ORDINAL_EN = re.compile(r"\b(first|second|third|fourth|fifth|1st|2nd|3rd|4th|5th)\b|\b(?:item|number|no\.?|#)\s*([1-9])\b",
+                         re.IGNORECASE)
+_ORDINAL_ZH = re.compile(r"第\s*([一二三四五12345])\s*(?:个|件|项|样)?")
+_ZH_DIGITS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "1": 0, "2": 1, "3": 2, "4": 3, "5": 4}
+_ORIGINAL_PAYMENT = re.compile(r"original|same (card|method|payment|account|way)|\bback to (my )?(card|paypal)|"
+                               r"原路|原支付|原来的|原付款|原账户|原卡", re.IGNORECASE)
+_GIFT_CARD = re.compile(r"gift\s?card|礼品卡", re.IGNORECASE)
+_PAYPAL = re.compile(r"paypal", re.IGNORECASE)
+_CREDIT_CARD = re.compile(r"credit|card|visa|mastercard|amex|american express|discover|信用卡|银行卡", re.IGNORECASE)
+_DEFAULT_ADDRESS = re.compile(r"default address|my (profile|account|usual|home) address|address on (file|my account)|"
+                              r"默认地址|账户地址|常用地址", re.IGNORECASE)
+_ADDRESS = re.compile(
+    r"(?P<address1>\d+[A-Za-z]?\s+[^,，\n]+?)\s*[,，]\s*"
+    r"(?:(?P<address2>[^,，\n]+?)\s*[,，]\s*)?"
+    r"(?P<city>[A-Za-z][A-Za-z .'\-]*?)\s*[,，]\s*"
+    r"(?P<state>[A-Za-z]{2})\s*[,，]?\s*(?P<zip>\d{5})"
+    r"(?:\s*[,，]\s*(?P<country>USA|US|United States))?", re.IGNORECASE)
+_DONT_KNOW_EMAIL = re.compile(r"(don'?t|do not|can'?t|cannot) (remember|recall|know|find).{0,20}email|forgot.{0,20}email|"
+                              r"no email|忘了.{0,6}邮箱|不记得.{0,6}邮箱|没有邮箱|忘记.{0,6}邮箱", re.IGNORECASE)
+_QUESTION = re.compile(r"\?|？|吗|么|呢|\b(what|how|why|when|who|do you|can you|could you|is there)\b", re.IGNORECASE)
+
+# Chinese names of the 50 product types (product names in the data are English)
+PRODUCT_ALIASES_ZH = {
+    "Action Camera": ["运动相机"], "Air Purifier": ["空气净化器", "净化器"], "Backpack": ["背包", "双肩包"],
+    "Bicycle": ["自行车", "单车"], "Bluetooth Speaker": ["蓝牙音箱", "蓝牙音响", "音箱"], "Bookshelf": ["书架"],
+    "Coffee Maker": ["咖啡机"], "Cycling Helmet": ["骑行头盔", "头盔"], "Desk Lamp": ["台灯"],
+    "Digital Camera": ["数码相机", "相机"], "Dumbbell Set": ["哑铃"], "E-Reader": ["电子阅读器", "电纸书"],
+    "Electric Kettle": ["电水壶", "电热水壶"], "Electric Toothbrush": ["电动牙刷", "牙刷"],
+    "Espresso Machine": ["意式咖啡机", "浓缩咖啡机"], "Fleece Jacket": ["抓绒夹克", "抓绒外套", "夹克"],
+    "Gaming Mouse": ["游戏鼠标", "鼠标"], "Garden Hose": ["花园水管", "水管"], "Grill": ["烤架", "烧烤炉"],
+    "Headphones": ["头戴式耳机", "耳机"], "Hiking Boots": ["登山靴", "徒步靴"],
+    "Indoor Security Camera": ["室内监控摄像头", "监控摄像头", "摄像头"], "Jigsaw Puzzle": ["拼图"],
+    "LED Light Bulb": ["LED灯泡", "灯泡"], "Laptop": ["笔记本电脑", "手提电脑"], "Luggage Set": ["行李箱", "箱包"],
+    "Makeup Kit": ["化妆套装", "化妆品"], "Mechanical Keyboard": ["机械键盘", "键盘"], "Notebook": ["笔记本", "本子"],
+    "Office Chair": ["办公椅", "椅子"], "Patio Umbrella": ["庭院伞", "遮阳伞"], "Perfume": ["香水"],
+    "Pet Bed": ["宠物床", "宠物窝"], "Portable Charger": ["充电宝", "移动电源"], "Running Shoes": ["跑鞋", "跑步鞋"],
+    "Skateboard": ["滑板"], "Smart Thermostat": ["智能温控器", "温控器"], "Smart Watch": ["智能手表"],
+    "Smartphone": ["智能手机", "手机"], "Sneakers": ["运动鞋"], "Sunglasses": ["太阳镜", "墨镜"],
+    "T-Shirt": ["T恤", "t恤", "体恤"], "Tablet": ["平板电脑", "平板"], "Tea Kettle": ["茶壶", "烧水壶"],
+    "Vacuum Cleaner": ["吸尘器"], "Wall Clock": ["挂钟", "时钟"], "Water Bottle": ["水瓶", "水杯"],
+    "Wireless Earbuds": ["无线耳机", "蓝牙耳机"], "Wristwatch": ["腕表", "手表"], "Yoga Mat": ["瑜伽垫"],
+}
+_EXTRA_ALIASES_EN = {"T-Shirt": ["tshirt", "tee shirt", "tee"], "Smartphone": ["phone", "smart phone"],
+                     "Wireless Earbuds": ["earbuds", "earphones"], "Laptop": ["notebook computer"],
+                     "E-Reader": ["ereader", "e reader", "kindle"], "Bicycle": ["bike"],
+                     "LED Light Bulb": ["light bulb", "bulb"], "Luggage Set": ["luggage", "suitcase"],
+                     "Dumbbell Set": ["dumbbells", "dumbbell"], "Portable Charger": ["power bank"],
+                     "Jigsaw Puzzle": ["puzzle"], "Makeup Kit": ["makeup"]}
+_COLORS_ZH = {"红": "red", "蓝": "blue", "黑": "black", "白": "white", "绿": "green", "黄": "yellow",
+              "灰": "gray", "紫": "purple", "粉": "pink", "银": "silver", "金": "gold", "棕": "brown", "橙": "orange",
+              "米": "beige"}
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[-_/]", " ", text.lower())).strip()
+
+
+@dataclass
+class Signals:
+    order_ids: list[str] = field(default_factory=list)     # valid, normalised "#W1234567", in text order
+    bad_order_ids: list[str] = field(default_factory=list)  # things written like an order id but malformed
+    bare_seven: list[str] = field(default_factory=list)     # 7 digits alone: an order id when one is awaited
+    emails: list[str] = field(default_factory=list)
+    bad_email: str | None = None
+    zip: str | None = None
+    name: tuple[str, str] | None = None                     # from an explicit "my name is X Y"
+    name_words: list[str] = field(default_factory=list)     # Latin words that may be a name
+    user_ids: list[str] = field(default_factory=list)
+    item_ids: list[str] = field(default_factory=list)
+    payment_ids: list[str] = field(default_factory=list)
+    yes: bool = False
+    no: bool = False
+    abandon: bool = False
+    reason: str | None = None
+    flows: list[str] = field(default_factory=list)          # flows named by keywords, strongest first
+    personal: bool = False
+    policy_question: bool = False
+    question: bool = False
+    order_topic: bool = False
+    not_order_topic: bool = False
+    dont_know_email: bool = False
+    all_items: bool = False
+    ordinals: list[int] = field(default_factory=list)       # 0-based positions ("the second one")
+    wants_original_payment: bool = False
+    wants_gift_card: bool = False
+    wants_paypal: bool = False
+    wants_credit_card: bool = False
+    default_address: bool = False
+    address: dict | None = None
+
+
+def read_signals(text: str, entities: dict | None = None) -> Signals:
+    """Everything the desk can read from `text` (plus the NLU's entities, which win when they are well formed)."""
+    text = text or ""
+    entities = entities or {}
+    s = Signals()
+    for match in _ORDER_ID.finditer(text):
+        s.order_ids.append("#W" + (match.group(1) or match.group(2)))
+    entity_order = str(entities.get("order_id") or "")
+    found = _ORDER_ID.search(entity_order)
+    if found and ("#W" + (found.group(1) or found.group(2))) not in s.order_ids:
+        s.order_ids.append("#W" + (found.group(1) or found.group(2)))
+    for match in _ORDER_WORD_NUMBER.finditer(text):  # "order 1234567" without the #W
+        if len(match.group(1)) == 7 and "#W" + match.group(1) not in s.order_ids:
+            s.order_ids.append("#W" + match.group(1))
+        elif len(match.group(1)) != 7:
+            s.bad_order_ids.append(match.group(1))
+    s.bad_order_ids += [m.group(0).strip() for m in _BAD_ORDER_ID.finditer(text)]
+    s.bare_seven = [m for m in _BARE_SEVEN.findall(text) if "#W" + m not in s.order_ids]
+    text_wo_ids = _ORDER_ID.sub(" ", text)
+
+    s.emails = [e.rstrip(".") for e in _EMAIL.findall(text)]
+    if entities.get("email") and _EMAIL.fullmatch(str(entities["email"]).strip()) and \
+            str(entities["email"]).strip() not in s.emails:
+        s.emails.append(str(entities["email"]).strip())
+    if not s.emails and "@" in text:
+        at = text.index("@")  # the whitespace-delimited token around the first "@"
+        start = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at)) + 1
+        end = min([i for i in (text.find(" ", at), text.find("\n", at)) if i != -1] or [len(text)])
+        s.bad_email = text[start:end]
+    text_wo_email = _EMAIL.sub(" ", text_wo_ids)
+    address = _ADDRESS.search(text_wo_email)
+    if address:
+        s.address = {"address1": address.group("address1").strip(),
+                     "address2": (address.group("address2") or "").strip(), "city": address.group("city").strip(),
+                     "state": address.group("state").upper(), "country": "USA", "zip": address.group("zip")}
+    # a zip code inside a new shipping address is not the customer's zip code
+    zips = _ZIP.findall(_ADDRESS.sub(" ", text_wo_email))
+    if zips:
+        s.zip = zips[-1]
+    elif entities.get("zip") and re.fullmatch(r"\d{5}", str(entities["zip"]).strip()) \
+            and not (s.address and s.address["zip"] == str(entities["zip"]).strip()):
+        s.zip = str(entities["zip"]).strip()
+    s.user_ids = _USER_ID.findall(text_wo_email)
+    s.item_ids = _ITEM_ID.findall(text_wo_email)
+    s.payment_ids = _PAYMENT_ID.findall(text)
+    plain = _USER_ID.sub(" ", _PAYMENT_ID.sub(" ", text_wo_email))
+    capitalised = plain != plain.lower()  # when the customer uses capitals, names are capitalised too
+    for pattern in _NAME_PATTERNS:
+        match = pattern.search(plain)
+        if match and match.group(1).lower() not in _NOT_NAMES and match.group(2).lower() not in _NOT_NAMES \
+                and (not capitalised or (match.group(1)[0].isupper() and match.group(2)[0].isupper())):
+            s.name = (match.group(1), match.group(2))
+            break
+    if s.name is None and entities.get("first_name") and entities.get("last_name"):
+        s.name = (str(entities["first_name"]), str(entities["last_name"]))
+    s.name_words = [w for w in _LATIN_WORD.findall(plain) if w.lower() not in _NOT_NAMES and len(w) > 1]
+
+    lowered = text.lower()
+    lowered = re.sub(r"\b(not|isn't|is not|that's not) (correct|right|ok|okay|it)\b", " wrong ", lowered)
+    without_no_longer = re.sub(r"no longer|no need", " ", lowered)
+    s.abandon = bool(_ABANDON.search(text))
+    if _REASON_NO_LONGER.search(text):
+        s.reason = "no longer needed"
+    elif _REASON_MISTAKE.search(text):
+        s.reason = "ordered by mistake"
+    zh_no = bool(_NO_ZH.search(re.sub(r"不需要|不想要|不要了|用不上|不小心|没问题|不错", "", text)))
+    s.no = bool(_NO_EN.search(without_no_longer)) or zh_no
+    s.yes = bool(_YES_EN.search(lowered)) or (not zh_no and bool(_YES_ZH.search(text)))
+    if s.no and s.yes:
+        s.yes = s.no = False  # "yes... no wait" is not an answer; ask again
+
+    for flow, pattern in _FLOW_PATTERNS:
+        if pattern.search(text_wo_email) and flow not in s.flows:
+            s.flows.append(flow)
+    s.personal = bool(_PERSONAL.search(text))
+    s.policy_question = bool(_POLICY_QUESTION.search(text))
+    s.question = bool(_QUESTION.search(text))
+    s.order_topic = bool(_ORDER_WORD.search(text))
+    s.not_order_topic = bool(_NOT_ORDER_TOPIC.search(text))
+    s.dont_know_email = bool(_DONT_KNOW_EMAIL.search(text))
+    s.all_items = bool(_ALL_WORDS.search(text))
+    for match in _ORDINAL_EN.finditer(text):
+        s.ordinals.append(_ORDINALS[match.group(1).lower()] if match.group(1) else int(match.group(2)) - 1)
+    for match in _ORDINAL_ZH.finditer(text):
+        s.ordinals.append(_ZH_DIGITS[match.group(1)])
+    s.wants_original_payment = bool(_ORIGINAL_PAYMENT.search(text))
+    s.wants_gift_card = bool(_GIFT_CARD.search(text))
+    s.wants_paypal = bool(_PAYPAL.search(text))
+    s.wants_credit_card = bool(_CREDIT_CARD.search(_GIFT_CARD.sub(" ", text)))
+    s.default_address = bool(_DEFAULT_ADDRESS.search(text))
+    return s
+
+
+class ProductMatcher:
+    """Finds product types (and option values) named in a message, in English or Chinese."""
+
+    def __init__(self, product_names: list[str]):
+        self.names = list(product_names)
+        aliases: dict[str, list[str]] = {}  # normalised alias -> product names (several for "kettle")
+
+        def add(alias: str, name: str) -> None:
+            if alias and name not in aliases.setdefault(alias, []):
+                aliases[alias].append(name)
+
+        heads: dict[str, list[str]] = {}
+        for name in self.names:
+            base = _norm(name)
+            for alias in (base, base.replace(" ", ""), base + "s", base + "es"):
+                add(alias, name)
+            for alias in _EXTRA_ALIASES_EN.get(name, []):
+                add(_norm(alias), name)
+            for alias in PRODUCT_ALIASES_ZH.get(name, []):
+                add(alias.lower(), name)
+            heads.setdefault(base.split(" ")[-1], []).append(name)
+        for head, names in heads.items():
+            for alias in (head, head + "s", head + "es"):
+                if alias not in aliases:
+                    for name in names:
+                        add(alias, name)
+        self._aliases = aliases
+        ordered = sorted(aliases, key=len, reverse=True)  # longest first: "笔记本电脑" before "笔记本"
+        self._pattern = re.compile("|".join(
+            (r"(?<![a-z0-9])" + re.escape(a) + r"(?![a-z0-9])") if re.search(r"[a-z]", a) else re.escape(a)
+            for a in ordered))
+
+    def find(self, text: str) -> list[str]:
+        """Product names mentioned; several when the words are ambiguous ("kettle"), empty when none."""
+        found: list[str] = []
+        for match in self._pattern.finditer(_norm(text)):
+            for name in self._aliases[match.group(0)]:
+                if name not in found:
+                    found.append(name)
+        return found
+
+    @staticmethod
+    def option_values(text: str, variants: list[dict]) -> list[str]:
+        """Option values of these variants that the message names ("blue", "XL", "蓝色")."""
+        values = sorted({str(v) for variant in variants for v in variant.get("options", {}).values()}, key=len,
+                        reverse=True)
+        colours = [en for zh, en in _COLORS_ZH.items() if zh + "色" in text or zh + "的" in text]
+        wanted: list[str] = []
+        lowered = _norm(text)
+        for value in values:
+            if len(value) <= 2:
+                hit = re.search(r"(?<![A-Za-z0-9])" + re.escape(value) + r"(?![A-Za-z0-9])", text)
+            else:
+                hit = re.search(r"(?<![a-z0-9])" + re.escape(_norm(value)) + r"(?![a-z0-9])", lowered)
+            if (hit or value.lower() in colours) and not any(value.lower() in w.lower() for w in wanted):
+                wanted.append(value)
+        return wanted
+
+
+def pick_items(text: str, signals: Signals, items: list[dict]) -> list[str]:
+    """Item ids of an order that the message selects: "all", item ids, product names, or positions."""
+    if signals.all_items:
+        return [item["item_id"] for item in items]
+    chosen: list[int] = []
+    for item_id in signals.item_ids:
+        for index, item in enumerate(items):
+            if item["item_id"] == item_id and index not in chosen:
+                chosen.append(index)
+                break
+    matcher = ProductMatcher(sorted({item["name"] for item in items}))
+    for name in matcher.find(text):
+        chosen.extend(i for i, item in enumerate(items) if item["name"] == name and i not in chosen)
+    for position in signals.ordinals:
+        if 0 <= position < len(items) and position not in chosen:
+            chosen.append(position)
+    return [items[i]["item_id"] for i in sorted(chosen)]

@@ -1,0 +1,47 @@
+"""The whole turn pipeline with every real part in-process: SmolLM2, MiniLM, Chroma, SQLite, NLU, order desk."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from components.dialogue.dialogue_eval import load_scenarios, turn_function
+
+ROOT = Path(__file__).resolve().parent.parent
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_knowledge_answer_is_generated_and_cited(real_services):
+    r = real_services.dialogue.chat(None, "How many days does a refund to a credit card take?")
+    assert r.trace["policy"]["action"] in ("knowledge_answer", "curated_answer"), r.trace["policy"]
+    assert r.sources and r.reply.strip()
+    if r.trace["policy"]["action"] == "knowledge_answer":
+        assert r.trace["generation"]["mode"] == "generated"
+        assert r.trace["generation"].get("tokens", 0) > 0
+    assert r.trace["timings_ms"]["nlu_ms"] >= 0 and r.trace["retrieval"]["hits"]
+
+
+def test_chinese_order_status_ends_in_the_real_status(real_services):
+    dm = real_services.dialogue
+    first = dm.chat(None, "我想查询我的订单状态")
+    assert CJK.search(first.reply) and first.trace["policy"]["action"] == "tool_flow"
+    second = dm.chat(first.conversation_id, "我的邮箱是 noah.brown7922@example.com")
+    third = dm.chat(first.conversation_id, "#W7678072")
+    text = second.reply + third.reply
+    assert "#W7678072" in text and "已送达" in text, text
+    assert real_services.store.get_conversation(first.conversation_id)["customer"] == "noah_brown_6181"
+
+
+def test_another_customers_order_is_never_shown(real_services):
+    dm = real_services.dialogue
+    r = dm.chat(None, "my email is noah.brown7922@example.com")
+    r = dm.chat(r.conversation_id, "what is the status of order #W6893533?")  # ivan_santos_6635's order
+    assert "Ivan" not in r.reply and "Santos" not in r.reply
+    assert "delivered" not in r.reply.lower() or "#W6893533" not in r.reply
+
+
+def test_shipped_order_desk_scenarios_pass(real_services):
+    from components.orders.scenario_runner import run_scenarios
+
+    suite = load_scenarios(ROOT / "assets" / "scenarios" / "order_desk.yaml")
+    result = run_scenarios(turn_function(real_services.dialogue), suite)
+    assert result["failed"] == 0, result["failures"][:3]
