@@ -246,6 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from components.privacy.pii_redactor import install_log_redaction
+
+    install_log_redaction()  # personal data never reaches a log line
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()

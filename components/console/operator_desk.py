@@ -16,9 +16,14 @@ class ConversationNotFound(LookupError):
 
 
 class OperatorDesk:
-    def __init__(self, store: ConversationStore, dialogue, knowledge=None, engine=None, settings=None):
+    def __init__(self, store: ConversationStore, dialogue, knowledge=None, engine=None, settings=None,
+                 redactor=None):
         self.store, self.dialogue, self.knowledge, self.engine = store, dialogue, knowledge, engine
         self.settings = settings
+        self.redactor = redactor
+
+    def _redact(self, cid: str, text: str) -> str:
+        return self.redactor.redact(text, conversation_id=cid)[0] if self.redactor is not None else text
 
     # -- reading -------------------------------------------------------------------------------------------------
     def _conversation(self, cid: str) -> dict:
@@ -109,7 +114,7 @@ class OperatorDesk:
         if not text:
             raise ValueError("The reply is empty")
         self._require_holder(cid, agent)
-        message_id = self.store.add_message(cid, "agent", text, trace={"agent": agent})
+        message_id = self.store.add_message(cid, "agent", self._redact(cid, text), trace={"agent": agent})
         self.store.append_event(cid, "agent_turn", {"agent": agent, "message_id": message_id})
         self.store.audit(agent, "reply", cid, {"message_id": message_id})
         return {"conversation_id": cid, "message_id": message_id}
@@ -132,7 +137,7 @@ class OperatorDesk:
         self._conversation(cid)
         if not (text or "").strip():
             raise ValueError("The note is empty")
-        note_id = self.store.add_note(cid, agent, text.strip())
+        note_id = self.store.add_note(cid, agent, self._redact(cid, text.strip()))
         self.store.audit(agent, "note", cid, {"note_id": note_id})
         return {"note_id": note_id}
 

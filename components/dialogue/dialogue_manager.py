@@ -19,6 +19,8 @@ from components.engine.types import EngineBusy, EngineError, GenerationParams
 from components.knowledge.types import Hit
 from components.nlu.language import detect_language
 from components.nlu.result import NLUResult
+from components.privacy.grounding_check import check_grounding
+from components.privacy.injection_guard import detect_injection, leaks_system_prompt, remove_instructions
 from components.storage.conversation_store import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -51,7 +53,8 @@ class TurnChunk:
 
 class DialogueManager:
     def __init__(self, settings, store: ConversationStore, engine=None, knowledge=None, nlu=None, desk=None,
-                 redactor=None, generation_languages: tuple[str, ...] = DEFAULT_GENERATION_LANGUAGES):
+                 redactor=None, vault=None,
+                 generation_languages: tuple[str, ...] = DEFAULT_GENERATION_LANGUAGES):
         self.settings = settings
         self.store = store
         self.engine = engine
@@ -59,6 +62,7 @@ class DialogueManager:
         self.nlu = nlu
         self.desk = desk
         self.redactor = redactor
+        self.vault = vault
         self.generation_languages = generation_languages
         self._conversation_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
@@ -127,12 +131,17 @@ class DialogueManager:
                                                        status=conversation["status"]))
             return
 
+        injection = detect_injection(text)
+        trace["injection"] = injection
         desk_state = self._desk_state(cid)
+        # the order desk is a tool allowed to see the customer's own redacted values (e.g. the email to log in)
+        desk_text = self.vault.resolve_text(cid, text) if self.vault is not None else text
         t = time.perf_counter()
-        desk_wants = bool(self.desk is not None and self.desk.wants(text, nlu, desk_state))
+        desk_wants = bool(self.desk is not None and injection is None
+                          and self.desk.wants(desk_text, nlu, desk_state))
         hits: list[Hit] = []
         curated = None
-        if not desk_wants and self.knowledge is not None:
+        if not desk_wants and injection is None and self.knowledge is not None:
             curated = self.knowledge.curated_answer(text)
             if curated is None:
                 hits = self.knowledge.search(text, k=self.settings.kb_top_k)
@@ -151,6 +160,7 @@ class DialogueManager:
         negative_run, failed_run = self._recent_runs(cid, nlu)
         decision = decide(PolicyInput(
             text=text, nlu=nlu, hits=hits, curated=curated, desk_wants=desk_wants, min_score=min_score,
+            manipulation=injection["kind"] if injection else None,
             recent_negative_turns=negative_run, recent_failed_turns=failed_run,
             negative_turns_for_handoff=self.settings.handoff_negative_turns,
             failed_turns_for_handoff=self.settings.handoff_low_confidence_turns))
@@ -165,16 +175,17 @@ class DialogueManager:
         t = time.perf_counter()
         try:
             if decision.action == "tool_flow":
-                turn, new_state = self.desk.step(text, nlu, desk_state)
+                turn, new_state = self.desk.step(desk_text, nlu, desk_state)
                 reply = turn.reply
-                trace["tool_calls"] = turn.tool_calls
-                trace["desk"] = {"flow": turn.flow, "action": turn.action, "reason": turn.reason,
-                                 "slots": new_state.to_dict().get("slots", {})}
-                for event in turn.slot_events:
+                tool_calls = self._scrub(turn.tool_calls, cid)
+                trace["tool_calls"] = tool_calls
+                trace["desk"] = self._scrub({"flow": turn.flow, "action": turn.action, "reason": turn.reason,
+                                             "slots": new_state.to_dict().get("slots", {})}, cid)
+                for event in self._scrub(turn.slot_events, cid):
                     self.store.append_event(cid, "slot_set", event)
-                for call in turn.tool_calls:
+                for call in tool_calls:
                     self.store.append_event(cid, "tool_call", call)
-                self.store.append_event(cid, "desk_state", new_state.to_dict())
+                self.store.append_event(cid, "desk_state", self._scrub(new_state.to_dict(), cid))
                 if new_state.user_id and new_state.user_id != conversation.get("customer"):
                     self.store.update_conversation(cid, customer=new_state.user_id)
                 if getattr(turn, "handoff", False):
@@ -199,10 +210,14 @@ class DialogueManager:
                 sources = [{"title": h.title, "doc_id": h.doc_id, "score": round(h.score, 4)} for h in used]
                 for delta in self._knowledge_answer(cid, text, used, language, trace, cancel):
                     reply += delta
-                    self._checkpoint(bot_message_id, reply)
+                    self._checkpoint(bot_message_id, reply, cid)
                     yield TurnChunk("token", delta)
+                verdict = self._verify_answer(reply, used, language, text, trace)
+                if verdict is not None:
+                    # the streamed draft is replaced: the final chunk carries the reply that stands
+                    reply, sources = verdict, []
             elif decision.action == "decline_out_of_scope":
-                reply = prompts.phrase("out_of_scope", language)
+                reply = prompts.phrase("manipulation" if injection else "out_of_scope", language)
                 yield TurnChunk("token", reply)
             else:  # clarify
                 reply = prompts.phrase("nothing_found", language)
@@ -222,7 +237,8 @@ class DialogueManager:
         state = "complete" if error is None else "error"
         if cancel is not None and cancel.is_set():
             state = "interrupted"
-        self.store.finish_message(bot_message_id, reply, trace=trace, state=state)
+        self.store.finish_message(bot_message_id, self._scrub(reply, cid), trace=self._scrub(trace, cid),
+                                  state=state)
         self.store.append_event(cid, "bot_turn", {"message_id": bot_message_id, "action": decision.action})
         yield TurnChunk("final", result=TurnResult(cid, reply, sources, trace, customer_message_id, bot_message_id,
                                                    status, error))
@@ -233,7 +249,7 @@ class DialogueManager:
         if self.engine is None or language not in self.generation_languages:
             # the model does not write this language well: answer with the best passage itself
             best = hits[0]
-            text = _first_sentences(best.text, 420)
+            text = _first_sentences(remove_instructions(best.text), 420)
             trace["generation"] = {"mode": "extractive",
                                    "reason": f"generation model does not write '{language}'" if self.engine
                                    else "no generation engine configured"}
@@ -268,7 +284,37 @@ class DialogueManager:
         from components.orders.order_desk import DeskState
 
         events = self.store.events(cid, types=("desk_state",))
-        return DeskState.from_dict(events[-1]["payload"]) if events else DeskState.from_dict({})
+        payload = events[-1]["payload"] if events else {}
+        if self.vault is not None:
+            payload = self.vault.resolve_data(cid, payload)
+        return DeskState.from_dict(payload)
+
+    def _scrub(self, data, cid: str):
+        """Redact personal data in anything about to be stored (replies, traces, tool results, desk state)."""
+        if self.redactor is None:
+            return data
+        if isinstance(data, str):
+            return self.redactor.redact(data, conversation_id=cid)[0]
+        return self.redactor.redact_data(data, conversation_id=cid)[0]
+
+    def _verify_answer(self, reply: str, used: list[Hit], language: str, question: str, trace: dict) -> str | None:
+        """Grounding and leak checks on a generated answer; returns the replacement reply when it fails."""
+        if (trace.get("generation") or {}).get("mode") != "generated":
+            return None
+        passages = [remove_instructions(h.text) for h in used]
+        verdict = check_grounding(reply, passages, language=language, question=question) \
+            if self.settings.grounding_check else {"grounded": True, "reason": "grounding check disabled"}
+        leaked = leaks_system_prompt(reply, prompts.SYSTEM_PROMPT)
+        hijacked = detect_injection(reply)
+        trace["grounding"] = {**verdict, "system_prompt_leak": leaked, "injection_in_reply": hijacked}
+        if verdict.get("grounded") and not leaked and not hijacked:
+            return None
+        why = ("it repeated the system prompt" if leaked else "it followed instructions it should not have"
+               if hijacked else verdict.get("reason", "unsupported by the sources"))
+        trace["grounding"]["replaced"] = True
+        trace["policy"] = {**trace.get("policy", {}), "action": "clarify",
+                           "reason": f"generated answer rejected: {why}"}
+        return prompts.phrase("nothing_found", language)
 
     def _recent_runs(self, cid: str, nlu: NLUResult) -> tuple[int, int]:
         """Consecutive negative customer turns (including this one) and consecutive earlier failed turns."""
@@ -295,10 +341,10 @@ class DialogueManager:
             out.append({"role": role, "content": m["text"][:600]})
         return out
 
-    def _checkpoint(self, message_id: int, text: str) -> None:
+    def _checkpoint(self, message_id: int, text: str, cid: str) -> None:
         # cheap progress save every ~200 characters so a crash leaves the partial answer visible as interrupted
         if len(text) // 200 != (len(text) - 1) // 200:
-            self.store.finish_message(message_id, text, state="streaming")
+            self.store.finish_message(message_id, self._scrub(text, cid), state="streaming")
 
     def _lock_for(self, cid: str) -> threading.Lock:
         with self._locks_guard:

@@ -26,6 +26,7 @@ class PolicyInput:
     hits: list[Hit] = field(default_factory=list)
     curated: CuratedAnswer | None = None
     desk_wants: bool = False
+    manipulation: str | None = None      # kind of prompt-injection / manipulation attempt detected, if any
     min_score: float = 0.35
     recent_negative_turns: int = 0       # consecutive negative customer turns including this one
     recent_failed_turns: int = 0         # consecutive earlier turns that found nothing / were low confidence
@@ -46,6 +47,9 @@ class Decision:
 
 def decide(p: PolicyInput) -> Decision:
     best = p.hits[0].score if p.hits else 0.0
+    if p.manipulation:
+        return Decision("decline_out_of_scope", f"manipulation attempt ({p.manipulation}): declined without the "
+                                                "model, the knowledge base or the order desk")
     # inside an order-desk flow only explicit wording counts: a bare email can look like "contact" to the classifier
     asked_by_intent = not p.desk_wants and p.nlu.intent in HUMAN_INTENTS and p.nlu.confidence >= 0.5
     if _HUMAN.search(p.text) or asked_by_intent:

@@ -5,6 +5,7 @@ Knowledge-base text and tool results go to the model as quoted data inside <pass
 from __future__ import annotations
 
 from components.knowledge.types import Hit
+from components.privacy.injection_guard import sanitize_passage
 
 SHOP_NAME = "kefu Demo Shop"
 
@@ -37,6 +38,11 @@ PHRASES = {
         "en": f"I'm sorry, I can only help with {SHOP_NAME} orders, returns, refunds, payments and our policies.",
         "zh": f"抱歉，我只能处理{SHOP_NAME}的订单、退货、退款、支付和店铺政策相关的问题。",
     },
+    "manipulation": {
+        "en": f"I can't do that. I'm the {SHOP_NAME} assistant and can help with your own orders, returns, refunds, "
+              "payments and our policies.",
+        "zh": f"抱歉，这个请求我无法处理。我是{SHOP_NAME}的客服助手，可以帮您处理您本人的订单、退货、退款、支付和店铺政策问题。",
+    },
     "busy": {
         "en": "We're answering many customers right now. Please send your message again in a few seconds.",
         "zh": "当前咨询人数较多，请几秒后重新发送您的消息。",
@@ -62,7 +68,7 @@ def quote_passages(hits: list[Hit], max_chars: int = 2400) -> str:
     """The retrieved chunks as numbered, clearly delimited data."""
     parts, used = [], 0
     for i, hit in enumerate(hits, 1):
-        body = hit.text.strip().replace("</passage>", "")
+        body = sanitize_passage(hit.text.strip()).replace("</passage>", "")
         budget = max_chars - used
         if budget <= 200:
             break

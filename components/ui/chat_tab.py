@@ -23,9 +23,25 @@ def _wait_until_ready(services) -> None:
         raise gr.Error(f"kefu is not ready: {services.startup.stage}. Check the server log, fix the problem and restart.")
 
 
-def chat_api(message: str, conversation_id: str, *, services) -> dict:
+def _rate_limited(services, key: str, message: str) -> dict | None:
+    """None when the customer may send; else the polite answer (nothing is stored)."""
+    from components.nlu.language import detect_language
+    from components.privacy.rate_limiter import rate_limit_message
+
+    wait = services.rate_limiter.check(key) if services.rate_limiter is not None and key else None
+    if wait is None:
+        return None
+    return {"conversation_id": "", "reply": rate_limit_message(wait, detect_language(str(message or ""))),
+            "sources": [], "trace": {"policy": {"action": "rate_limited", "reason": f"retry in {wait:.1f} s"}},
+            "customer_message_id": None, "bot_message_id": None, "status": "bot", "error": "rate_limited"}
+
+
+def chat_api(message: str, conversation_id: str, *, services, session_key: str = "") -> dict:
     """One customer turn, answered in full: {conversation_id, reply, sources, trace, message ids, status}."""
     _wait_until_ready(services)
+    limited = _rate_limited(services, (conversation_id or "").strip() or session_key, message)
+    if limited is not None:
+        return {**limited, "conversation_id": conversation_id or ""}
     try:
         result = services.dialogue.chat((conversation_id or "").strip() or None, message)
     except ValueError as exc:
@@ -42,11 +58,16 @@ def _customer_call(fn, *args):
         raise gr.Error(str(exc)) from exc
 
 
-def respond_stream(message: str, history: list, conversation_id: str, message_ids: dict, last_seen: int, *,
-                   services) -> Iterator[tuple]:
+def respond_stream(message: str, history: list, conversation_id: str, message_ids: dict, last_seen: int,
+                   request: gr.Request = None, *, services) -> Iterator[tuple]:
     """Echo the customer's message at once, then stream the answer into the chat history."""
     history = list(history or [])
     message_ids = dict(message_ids or {})
+    limited = _rate_limited(services, getattr(request, "session_hash", "") or conversation_id, message)
+    if limited is not None:
+        history.append({"role": "assistant", "content": safe_text(limited["reply"])})
+        yield gr.skip(), history, conversation_id, message_ids, last_seen
+        return
     if not services.startup.ready:
         history.append({"role": "assistant", "content": f"⏳ kefu is starting ({services.startup.stage}); "
                                                         "your message will be answered as soon as it is ready."})
@@ -174,8 +195,9 @@ def build_chat_tab(services) -> ChatTab:
 def register_customer_api(services) -> None:
     ops = services.operators
 
-    def chat(message: str, conversation_id: str = "") -> dict:
-        return chat_api(message, conversation_id, services=services)
+    def chat(message: str, conversation_id: str = "", request: gr.Request = None) -> dict:
+        return chat_api(message, conversation_id, services=services,
+                        session_key=getattr(request, "session_hash", "") or "")
 
     def poll(conversation_id: str, after: int = 0) -> dict:
         return _customer_call(ops.poll, conversation_id, int(after or 0))

@@ -139,12 +139,12 @@ def build_console_tab(services) -> None:
         cites = "; ".join(f"[{i}] {safe_text(s['title'])} ({s['score']:.2f})" for i, s in enumerate(result["sources"], 1))
         return result["draft"], (f"Sources: {cites}" if cites else result.get("note", ""))
 
-    def teach(conversation_id: str, request: gr.Request):
+    def teach_from_ui(conversation_id: str, request: gr.Request):
         agent = current_agent(services, request)
         result = _guard(ops.teach, conversation_id.strip(), agent)
         return f"📚 Added FAQ `{result['doc_id']}`: *{safe_text(result['question'])}*"
 
-    def add_note(conversation_id: str, text: str, request: gr.Request):
+    def note_from_ui(conversation_id: str, text: str, request: gr.Request):
         agent = current_agent(services, request)
         _guard(ops.add_note, conversation_id.strip(), agent, text)
         return "", transcript_markdown(conversation_id, services=services)
@@ -160,8 +160,8 @@ def build_console_tab(services) -> None:
     resolve_btn.click(act(ops.resolve), [selected], [action_result, transcript], api_visibility="private")
     send_btn.click(send, [selected, reply], [reply, action_result, transcript], api_visibility="private")
     suggest_btn.click(suggest, [selected], [reply, copilot_sources], api_visibility="private")
-    teach_btn.click(teach, [selected], [action_result], api_visibility="private")
-    note_btn.click(add_note, [selected, note], [note, transcript], api_visibility="private")
+    teach_btn.click(teach_from_ui, [selected], [action_result], api_visibility="private")
+    note_btn.click(note_from_ui, [selected, note], [note, transcript], api_visibility="private")
     audit_refresh.click(agent_only(services, lambda: audit_table(services=services)), None, [audit],
                         api_visibility="private")
     register_agent_api(services)
