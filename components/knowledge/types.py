@@ -31,3 +31,21 @@ class CuratedAnswer:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass
+class IngestResult:
+    """What happened to one file or text. `status`: indexed | replaced | skipped | error."""
+    status: str
+    filename: str
+    doc_id: str | None = None
+    chunks: int = 0
+    message: str = ""  # for a person: "Indexed 12 chunks.", "returns.pdf is encrypted; remove the password ..."
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "error"
+
+    def to_dict(self) -> dict:
+        return asdict(self)

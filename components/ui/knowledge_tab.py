@@ -1,0 +1,361 @@
+"""The Knowledge base tab: upload (several files, progress per file), the document list with delete / re-index /
+chunk preview, a hit-testing panel (dense, keyword and fused scores), and the kb_* API endpoints.
+
+Handlers are plain functions of the KnowledgeBase and plain arguments, so tests call them directly; the tab only
+lays out components and wires events. Writes (upload, delete, re-index) and the document list need an agent in
+protected mode (components.ui.access.agent_only); hit testing too, since it shows every document's text.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import threading
+import time
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from typing import Iterator
+
+import gradio as gr
+
+from components.ui.access import agent_only
+
+log = logging.getLogger(__name__)
+
+DOC_HEADERS = ["doc_id", "title", "type", "size", "chunks", "language", "indexed", "tags"]
+UPLOAD_HEADERS = ["file", "status", "progress", "chunks", "message"]
+CHUNK_HEADERS = ["#", "heading path", "kind", "language", "chars", "text"]
+HIT_HEADERS = ["rank", "fused score", "dense", "keyword", "bm25", "document", "heading path", "text"]
+FILE_TYPES = [".pdf", ".docx", ".html", ".htm", ".md", ".markdown", ".txt", ".csv", ".xlsx", ".json", ".jsonl"]
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} B"
+
+
+def _when(ts: float | None) -> str:
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else ""
+
+
+def _paths(files) -> list[str]:
+    """gr.File(file_count="multiple") gives file paths (or objects with .name / dicts with "path")."""
+    out = []
+    for f in files or []:
+        if isinstance(f, (str, Path)):
+            out.append(str(f))
+        elif isinstance(f, dict) and f.get("path"):
+            out.append(str(f["path"]))
+        elif getattr(f, "name", None):
+            out.append(str(f.name))
+    return out
+
+
+def _tags(text: str) -> list[str]:
+    return [t.strip() for t in (text or "").replace("，", ",").split(",") if t.strip()]
+
+
+# ============================================================================================== documents
+def document_rows(kb) -> list[list]:
+    return [[d["doc_id"], d["title"], d["type"], _size(d["size"]), d["chunks"], d["language"], _when(d["indexed_at"]),
+             ", ".join(d["tags"])] for d in kb.documents()]
+
+
+def document_choices(kb) -> list[str]:
+    return [d["doc_id"] for d in kb.documents()]
+
+
+def documents_api(kb) -> list[dict]:
+    return [{k: d[k] for k in ("doc_id", "title", "filename", "type", "size", "chunks", "language", "indexed_at",
+                               "content_hash", "tags", "domain")} for d in kb.documents()]
+
+
+def delete_document(kb, doc_id: str) -> str:
+    doc_id = (doc_id or "").strip()
+    if not doc_id:
+        raise ValueError("Choose a document to delete first.")
+    if not kb.delete(doc_id):
+        raise ValueError(f"There is no document {doc_id!r}; refresh the list.")
+    return f"Deleted {doc_id}."
+
+
+def reindex_document(kb, doc_id: str) -> str:
+    doc_id = (doc_id or "").strip()
+    if not doc_id:
+        raise ValueError("Choose a document to re-index first.")
+    result = kb.reindex(doc_id)
+    if result.status == "error":
+        raise ValueError(result.message)
+    return f"{doc_id}: {result.message}"
+
+
+def chunk_rows(kb, doc_id: str) -> list[list]:
+    doc_id = (doc_id or "").strip()
+    if not doc_id:
+        return []
+    return [[c["ordinal"], " > ".join(c["heading_path"]), c["kind"], c["language"], len(c["text"]), c["text"]]
+            for c in kb.chunks(doc_id)]
+
+
+def preview_rows(kb, files) -> list[list]:
+    """Chunks of not-yet-indexed files, without committing anything."""
+    rows = []
+    for path in _paths(files):
+        name = Path(path).name
+        try:
+            for c in kb.preview_file(path):
+                rows.append([f"{name} #{c['ordinal']}", " > ".join(c["heading_path"]), c["kind"], c["language"],
+                             c["chars"], c["text"]])
+        except ValueError as exc:
+            rows.append([name, "", "error", "", 0, str(exc)])
+    return rows
+
+
+# ================================================================================================= upload
+def ingest_uploads(kb, files, tags: str = "", domain: str = "", poll_s: float = 0.3) -> Iterator[list[list]]:
+    """Index the uploaded files one by one, yielding the per-file table (status, progress, chunks, message) as it
+    changes. A bad file gets its own error row; the others go on."""
+    paths = _paths(files)
+    if not paths:
+        raise ValueError("Choose one or more files to upload first.")
+    rows = [[Path(p).name, "queued", "0%", 0, ""] for p in paths]
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            for i, path in enumerate(paths):
+                def progress(fraction: float, message: str, i=i) -> None:
+                    with lock:
+                        rows[i][1], rows[i][2], rows[i][4] = "indexing", f"{int(fraction * 100)}%", message
+                with lock:
+                    rows[i][1] = "indexing"
+                try:
+                    result = kb.ingest_file(path, tags=_tags(tags), domain=(domain or "").strip() or None,
+                                            progress=progress)
+                except Exception as exc:  # noqa: BLE001 - one file never stops the batch
+                    log.exception("upload of %s failed", path)
+                    with lock:
+                        rows[i][1:] = ["error", "100%", 0, f"{Path(path).name} could not be indexed: {exc}"]
+                    continue
+                with lock:
+                    rows[i][1:] = [result.status, "100%", result.chunks, result.message]
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=work, name="kb-upload", daemon=True)
+    thread.start()
+    last = None
+    while not done.wait(poll_s):
+        with lock:
+            snapshot = [list(r) for r in rows]
+        if snapshot != last:
+            last = snapshot
+            yield snapshot
+    thread.join()
+    yield [list(r) for r in rows]
+
+
+def ingest_api(kb, files) -> dict:
+    results = kb.ingest_files(_paths(files))
+    return {"files": [r.to_dict() for r in results],
+            "indexed": sum(r.status in ("indexed", "replaced") for r in results),
+            "errors": sum(r.status == "error" for r in results)}
+
+
+# ============================================================================================= hit testing
+def hit_test(kb, query: str, k: int = 5, doc_ids=None, tags: str = "") -> tuple[str, list[list]]:
+    """(verdict markdown, one row per hit with fused/dense/keyword/bm25 scores)."""
+    query = (query or "").strip()
+    if not query:
+        raise ValueError("Type a question to test retrieval.")
+    filters = {}
+    if doc_ids:
+        filters["doc_id"] = list(doc_ids)
+    if _tags(tags):
+        filters["tags"] = _tags(tags)
+    started = time.perf_counter()
+    curated = kb.curated_answer(query)
+    hits = kb.search(query, k=int(k), filters=filters or None)
+    ms = (time.perf_counter() - started) * 1000
+    lines = []
+    if curated is not None:
+        lines.append(f"**Curated answer** (score {curated.score:.2f} ≥ {kb.curated_threshold:.2f}) from "
+                     f"`{curated.doc_id}`: answered verbatim, no generation.\n\n> Q: {curated.question}\n>\n"
+                     f"> A: {curated.answer}")
+    best = max((h.score for h in hits), default=0.0)
+    if best >= kb.min_score:
+        lines.append(f"Best fused score **{best:.2f}** ≥ threshold {kb.min_score:.2f}: the answer is grounded in "
+                     f"these chunks. ({len(hits)} hits, {ms:.0f} ms)")
+    else:
+        lines.append(f"Best fused score **{best:.2f}** < threshold {kb.min_score:.2f}: **nothing relevant found** — "
+                     f"the assistant will ask to clarify or hand over. ({ms:.0f} ms)")
+    rows = [[i, h.score, h.dense_score, h.keyword_score, h.metadata.get("bm25"), h.metadata.get("filename") or h.doc_id,
+             " > ".join(h.metadata.get("heading_path") or []), h.text] for i, h in enumerate(hits, start=1)]
+    return "\n\n".join(lines), rows
+
+
+def search_api(kb, query: str, k: int = 4) -> dict:
+    query = (query or "").strip()
+    if not query:
+        raise ValueError("query is empty")
+    k = int(k)
+    if not 1 <= k <= 50:
+        raise ValueError("k must be between 1 and 50")
+    hits = kb.search(query, k=k)
+    curated = kb.curated_answer(query)
+    best = max((h.score for h in hits), default=0.0)
+    return {"query": query, "min_score": kb.min_score, "nothing_found": best < kb.min_score,
+            "curated": curated.to_dict() if curated else None, "hits": [h.to_dict() for h in hits]}
+
+
+# ====================================================================================================== UI
+def _gr_errors(fn):
+    """Turn ValueError into gr.Error so the person sees the message instead of 'Error'."""
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def generator(*args, **kwargs):
+            try:
+                yield from fn(*args, **kwargs)
+            except ValueError as exc:
+                raise gr.Error(str(exc)) from exc
+        return generator
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from exc
+    return wrapper
+
+
+def build_knowledge_tab(services) -> None:
+    """Lay out the tab inside the caller's open gr.Tab and wire its events and API endpoints."""
+    kb = services.knowledge
+
+    gr.Markdown("Upload PDF, Word, HTML, Markdown, text, FAQ spreadsheets (CSV/XLSX with question and answer "
+                "columns) or JSON/JSONL. A changed file replaces its old version; an identical one is skipped.")
+    with gr.Row():
+        with gr.Column(scale=2):
+            files = gr.File(label="Files", file_count="multiple", file_types=FILE_TYPES, type="filepath")
+            with gr.Row():
+                tags = gr.Textbox(label="Tags (comma separated)", placeholder="returns, policy")
+                domain = gr.Textbox(label="Domain", placeholder="shop")
+            with gr.Row():
+                upload_btn = gr.Button("Upload and index", variant="primary")
+                preview_btn = gr.Button("Preview chunks (no indexing)")
+            api_ingest_btn = gr.Button(visible=False)
+            api_ingest_out = gr.JSON(visible=False)
+        with gr.Column(scale=3):
+            upload_table = gr.Dataframe(headers=UPLOAD_HEADERS, label="Upload results", interactive=False,
+                                        wrap=True)
+    with gr.Accordion("Documents", open=True):
+        with gr.Row():
+            refresh_btn = gr.Button("Refresh", size="sm")
+            check_btn = gr.Button("Check consistency", size="sm")
+            repair_btn = gr.Button("Check and repair", size="sm")
+        doc_table = gr.Dataframe(value=lambda: document_rows(kb), headers=DOC_HEADERS, label="Indexed documents",
+                                 interactive=False, wrap=True)
+        with gr.Row():
+            doc_pick = gr.Dropdown(label="Document", choices=[], allow_custom_value=True, scale=3)
+            chunks_btn = gr.Button("Show chunks", scale=1)
+            reindex_btn = gr.Button("Re-index", scale=1)
+            delete_btn = gr.Button("Delete", variant="stop", scale=1)
+        action_msg = gr.Markdown()
+        consistency = gr.JSON(label="Consistency", visible=True)
+    chunk_table = gr.Dataframe(headers=CHUNK_HEADERS, label="Chunks", interactive=False, wrap=True)
+    with gr.Accordion("Hit testing", open=True):
+        with gr.Row():
+            query = gr.Textbox(label="Test question", placeholder="How long does a refund take?", scale=4)
+            k = gr.Slider(1, 20, value=5, step=1, label="Top k", scale=1)
+        with gr.Row():
+            filter_docs = gr.Dropdown(label="Only these documents", choices=[], multiselect=True, scale=3)
+            filter_tags = gr.Textbox(label="Only these tags", scale=2)
+            search_btn = gr.Button("Search", variant="primary", scale=1)
+        verdict = gr.Markdown()
+        hit_table = gr.Dataframe(headers=HIT_HEADERS, label="Hits", interactive=False, wrap=True)
+
+    def refresh():
+        choices = document_choices(kb)
+        return document_rows(kb), gr.Dropdown(choices=choices), gr.Dropdown(choices=choices)
+
+    def upload(files_value, tags_value, domain_value):
+        rows = []
+        for rows in ingest_uploads(kb, files_value, tags_value, domain_value):
+            yield rows, gr.skip(), gr.skip(), gr.skip()
+        yield (rows, *refresh())
+
+    def delete(doc_id):
+        message = delete_document(kb, doc_id)
+        return (message, *refresh(), [])
+
+    def reindex(doc_id):
+        message = reindex_document(kb, doc_id)
+        return (message, *refresh(), chunk_rows(kb, doc_id))
+
+    def preview(files_value):
+        return preview_rows(kb, files_value)
+
+    def show_chunks(doc_id):
+        return chunk_rows(kb, doc_id)
+
+    def search(query_value, k_value, doc_ids, tags_value):
+        return hit_test(kb, query_value, k_value, doc_ids, tags_value)
+
+    def check():
+        return kb.check_consistency(repair=False)
+
+    def repair():
+        return kb.check_consistency(repair=True)
+
+    refresh_outputs = [doc_table, doc_pick, filter_docs]
+    guard = partial(agent_only, services)
+    upload_btn.click(guard(_gr_errors(upload)), [files, tags, domain], [upload_table, *refresh_outputs],
+                     api_visibility="private")
+    preview_btn.click(guard(_gr_errors(preview)), [files], [chunk_table], api_visibility="private")
+    refresh_btn.click(guard(refresh), None, refresh_outputs, api_visibility="private")
+    chunks_btn.click(guard(_gr_errors(show_chunks)), [doc_pick], [chunk_table], api_visibility="private")
+    doc_pick.input(guard(_gr_errors(show_chunks)), [doc_pick], [chunk_table], api_visibility="private")
+    reindex_btn.click(guard(_gr_errors(reindex)), [doc_pick], [action_msg, *refresh_outputs, chunk_table],
+                      api_visibility="private")
+    delete_btn.click(guard(_gr_errors(delete)), [doc_pick], [action_msg, *refresh_outputs, chunk_table],
+                     api_visibility="private")
+    check_btn.click(guard(check), None, [consistency], api_visibility="private")
+    repair_btn.click(guard(repair), None, [consistency], api_visibility="private")
+    search_btn.click(guard(_gr_errors(search)), [query, k, filter_docs, filter_tags], [verdict, hit_table],
+                     api_visibility="private")
+    query.submit(guard(_gr_errors(search)), [query, k, filter_docs, filter_tags], [verdict, hit_table],
+                 api_visibility="private")
+    # the document pickers are filled when the page loads (the list changes during start-up seeding)
+    root = gr.context.Context.root_block
+    if root is not None:
+        root.load(refresh, None, refresh_outputs, api_visibility="private", show_progress="hidden")
+
+    # ---- API endpoints (gradio_client: client.predict(..., api_name="/kb_search"))
+    def kb_ingest(files_value) -> dict:
+        return ingest_api(kb, files_value)
+
+    api_ingest_btn.click(guard(kb_ingest), [files], [api_ingest_out], api_name="kb_ingest",
+                         api_description="Index uploaded files (handle_file(path) list); returns per-file status, "
+                                         "doc_id, chunks and message.")
+
+    def kb_documents() -> list[dict]:
+        """Every indexed document: doc_id, title, filename, type, size, chunks, language, indexed_at, tags."""
+        return documents_api(kb)
+
+    def kb_delete(doc_id: str) -> dict:
+        """Delete one document by doc_id."""
+        return {"doc_id": doc_id, "deleted": bool(kb.delete((doc_id or "").strip()))}
+
+    def kb_search(query: str, k: int = 4) -> dict:
+        """Hybrid search: hits with fused score, dense and keyword scores; nothing_found when below threshold."""
+        return search_api(kb, query, k)
+
+    gr.api(guard(kb_documents), api_name="kb_documents")
+    gr.api(guard(kb_delete), api_name="kb_delete")
+    gr.api(guard(_gr_errors(kb_search)), api_name="kb_search")
