@@ -26,7 +26,6 @@ def test_kill_during_streamed_answer(tmp_path, model_cache_dir):
         client = app.client()
         done = client.predict("What is your return policy?", "", api_name="/chat")
         cid = done["conversation_id"]
-        job = client.submit("Explain how refunds for a cancelled order work, in detail.", cid, api_name="/chat")
 
         def streaming_row():
             db = sqlite3.connect(db_path)
@@ -36,7 +35,23 @@ def test_kill_during_streamed_answer(tmp_path, model_cache_dir):
             finally:
                 db.close()
 
-        row = _wait_for(streaming_row, 120, "the answer to start streaming")
+        # questions the model answers from the knowledge base (curated FAQs and order-desk turns finish at once,
+        # so keep asking until an answer is caught while it streams)
+        row = None
+        for question in ("Tell me about your shipping and delivery options.",
+                         "How do exchanges of delivered items work?",
+                         "What should I know about gift card balances when paying?",
+                         "Can you explain how modifying the items of a pending order works?"):
+            job = client.submit(question, cid, api_name="/chat")
+            deadline = time.time() + 90
+            while time.time() < deadline and not job.done():
+                row = streaming_row()
+                if row:
+                    break
+                time.sleep(0.05)
+            if row:
+                break
+        assert row, "no answer was ever caught while streaming"
         app.kill()  # SIGKILL
         del job
     finally:
@@ -48,10 +63,11 @@ def test_kill_during_streamed_answer(tmp_path, model_cache_dir):
         rows = db.execute("SELECT id, role, state, text FROM messages WHERE conversation_id = ? ORDER BY id",
                           (cid,)).fetchall()
         db.close()
-        assert [r[1] for r in rows] == ["customer", "bot", "customer", "bot"]
+        assert [r[1] for r in rows][:2] == ["customer", "bot"] and len(rows) % 2 == 0
         assert rows[1][2] == "complete" and rows[1][3] == done["reply"]          # the completed turn is intact
-        assert rows[2][3].startswith("Explain how refunds")                     # the question was stored
-        assert rows[3][0] == row[0] and rows[3][2] == "interrupted"              # marked, not silently half-saved
+        assert all(r[2] == "complete" for r in rows[:-1])                        # every earlier turn is whole
+        assert rows[-2][1] == "customer" and rows[-2][3] == question             # the question was stored
+        assert rows[-1][0] == row[0] and rows[-1][2] == "interrupted"            # marked, not silently half-saved
         # the conversation goes on after the restart
         after = app.client().predict("thanks", cid, api_name="/chat")
         assert after["conversation_id"] == cid and after["reply"]

@@ -165,7 +165,6 @@ class DialogueManager:
             negative_turns_for_handoff=self.settings.handoff_negative_turns,
             failed_turns_for_handoff=self.settings.handoff_low_confidence_turns))
         trace["policy"] = decision.to_dict()
-        self.store.append_event(cid, "policy", decision.to_dict())
 
         bot_message_id = self.store.add_message(cid, "bot", "", state="streaming")
         sources: list[dict] = []
@@ -215,7 +214,7 @@ class DialogueManager:
                 verdict = self._verify_answer(reply, used, language, text, trace)
                 if verdict is not None:
                     # the streamed draft is replaced: the final chunk carries the reply that stands
-                    reply, sources = verdict, []
+                    reply, sources = verdict, sources[:1]
             elif decision.action == "decline_out_of_scope":
                 reply = prompts.phrase("manipulation" if injection else "out_of_scope", language)
                 yield TurnChunk("token", reply)
@@ -239,7 +238,9 @@ class DialogueManager:
             state = "interrupted"
         self.store.finish_message(bot_message_id, self._scrub(reply, cid), trace=self._scrub(trace, cid),
                                   state=state)
-        self.store.append_event(cid, "bot_turn", {"message_id": bot_message_id, "action": decision.action})
+        # the decision that stood (a rejected generated answer turns into a clarification)
+        self.store.append_event(cid, "policy", trace["policy"])
+        self.store.append_event(cid, "bot_turn", {"message_id": bot_message_id, "action": trace["policy"]["action"]})
         yield TurnChunk("final", result=TurnResult(cid, reply, sources, trace, customer_message_id, bot_message_id,
                                                    status, error))
 
@@ -313,8 +314,11 @@ class DialogueManager:
                if hijacked else verdict.get("reason", "unsupported by the sources"))
         trace["grounding"]["replaced"] = True
         trace["policy"] = {**trace.get("policy", {}), "action": "clarify",
-                           "reason": f"generated answer rejected: {why}"}
-        return prompts.phrase("nothing_found", language)
+                           "reason": f"generated answer rejected ({why}); quoting the best source instead and "
+                                     "asking whether it answers the question"}
+        quote = _first_sentences(remove_instructions(used[0].text), 420)
+        return (prompts.phrase("according_to", language, title=used[0].title, text=quote) + " "
+                + prompts.phrase("did_that_help", language))
 
     def _recent_runs(self, cid: str, nlu: NLUResult) -> tuple[int, int]:
         """Consecutive negative customer turns (including this one) and consecutive earlier failed turns."""

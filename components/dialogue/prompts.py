@@ -43,6 +43,10 @@ PHRASES = {
               "payments and our policies.",
         "zh": f"抱歉，这个请求我无法处理。我是{SHOP_NAME}的客服助手，可以帮您处理您本人的订单、退货、退款、支付和店铺政策问题。",
     },
+    "did_that_help": {
+        "en": "Does that answer your question? If not, tell me more, or ask for a person.",
+        "zh": "这是否解答了您的问题？如果没有，请补充说明，或要求转接人工客服。",
+    },
     "busy": {
         "en": "We're answering many customers right now. Please send your message again in a few seconds.",
         "zh": "当前咨询人数较多，请几秒后重新发送您的消息。",

@@ -262,3 +262,28 @@ class ConversationStore:
         conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         return conn
+
+    def shift_demo_conversation(self, conversation_id: str, offset_s: float) -> None:
+        """Move a demo conversation and everything in it `offset_s` seconds in time (demo-history spreads its
+        conversations over past days). Refuses real conversations: their timestamps are records."""
+        conversation = self.get_conversation(conversation_id)
+        if conversation is None:
+            raise ValueError(f"No conversation with id {conversation_id!r}")
+        if not conversation["is_demo"]:
+            raise ValueError("Only demo conversations can be moved in time")
+        d = float(offset_s)
+        with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.execute("UPDATE conversations SET created_at = created_at + ?, updated_at = updated_at + ?, "
+                                 "handoff_at = handoff_at + ? WHERE id = ?", (d, d, d, conversation_id))
+                self._db.execute("UPDATE messages SET created_at = created_at + ?, completed_at = completed_at + ? "
+                                 "WHERE conversation_id = ?", (d, d, conversation_id))
+                for table in ("events", "notes"):
+                    self._db.execute(f"UPDATE {table} SET created_at = created_at + ? WHERE conversation_id = ?",
+                                     (d, conversation_id))
+                self._db.execute("UPDATE audit SET at = at + ? WHERE conversation_id = ?", (d, conversation_id))
+                self._db.execute("COMMIT")
+            except Exception:
+                self._db.execute("ROLLBACK")
+                raise

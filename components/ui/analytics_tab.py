@@ -1,37 +1,249 @@
-"""Analytics tab: KPI tiles and plotly charts over the conversation store."""
+"""Analytics tab: KPI tiles, six plotly charts, knowledge gaps with FAQ drafts, and exports.
+
+Handlers are module-level functions taking the services first (callable in tests with plain arguments); the tab
+binds them and, in protected mode, wraps them with `agent_only`. Also registers the `analytics(start, end)` API.
+"""
 from __future__ import annotations
 
-import gradio as gr
-import plotly.express as px
+import datetime as dt
+import html
+import logging
+import tempfile
 
-from components.analytics import kpis
+import gradio as gr
+
+from components.analytics import kpis as kpi
+from components.analytics.charts import CHART_NAMES
+from components.analytics.dashboard import refresh_dashboard
+from components.analytics.export import export_history, export_stamp
+from components.analytics.knowledge_gaps import GapTopic, draft_faq, find_knowledge_gaps, publish_faq, topics_table
+from components.ui.access import agent_only, current_agent
 from components.ui.i18n import t
 
+log = logging.getLogger(__name__)
 
-def analytics_view(include_demo: bool, *, services) -> tuple[str, object]:
-    s = kpis.summary(services.store, include_demo)
-    if s["conversations"] == 0:
-        text = "**No conversations yet.** Chat in the *Chat* tab (or run `python app.py demo-history`) and refresh."
-    else:
-        text = (f"**Conversations** {s['conversations']} · **Messages** {s['messages']} "
-                f"(customer {s['customer_messages']}, bot {s['bot_messages']}, agent {s['agent_messages']}) · "
-                f"**Waiting for a human** {s['waiting_for_human']}")
-    frame = kpis.messages_per_day(services.store, include_demo)
-    fig = px.bar(frame, x="day", y="messages", color="role", title="Messages per day",
-                 labels={"day": "", "messages": "messages"})
-    fig.update_layout(height=360, margin=dict(l=20, r=20, t=50, b=20))
-    return text, fig
+PRESETS = {"All time": None, "Last 24 hours": 1, "Last 7 days": 7, "Last 14 days": 14, "Last 30 days": 30,
+           "Custom": None}
 
 
-def build_analytics_tab(services) -> None:
-    from functools import partial
+# ------------------------------------------------------------------------------------------------ handlers
+def _filter(start: str, end: str, domain: str, include_demo: bool) -> kpi.AnalyticsFilter:
+    try:
+        return kpi.AnalyticsFilter.from_inputs(start, end, domain, include_demo)
+    except ValueError as exc:
+        raise gr.Error(str(exc)) from exc
 
-    with gr.Tab(t("tab_analytics"), id="analytics"):
-        include_demo = gr.Checkbox(True, label="Include demo data")
-        refresh = gr.Button(t("refresh"), size="sm")
-        tiles = gr.Markdown()
-        chart = gr.Plot(elem_id="kefu-volume-chart")
-    handler = partial(analytics_view, services=services)
-    refresh.click(handler, [include_demo], [tiles, chart], api_visibility="private")
-    include_demo.change(handler, [include_demo], [tiles, chart], api_visibility="private")
-    return handler, include_demo, tiles, chart
+
+def dashboard_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
+                   include_demo: bool = True) -> tuple:
+    """(notice markdown, KPI tiles HTML, six figures in CHART_NAMES order)."""
+    board = refresh_dashboard(services.store, _filter(start, end, domain, include_demo))
+    notice = f"**{board.notice}**" if board.notice else ""
+    return (notice, kpi_tiles_html(board.kpis), *[board.figures[name] for name in CHART_NAMES])
+
+
+def analytics_api(services, start: str = "", end: str = "") -> dict:
+    """The `analytics(start, end)` endpoint: the KPIs as JSON (ISO dates, empty = all time, demo data included)."""
+    try:
+        return kpi.kpis_for(services.store, start, end)
+    except ValueError as exc:
+        raise gr.Error(str(exc)) from exc
+
+
+def gaps_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
+              include_demo: bool = True) -> tuple:
+    """(topics table, topic dropdown update, topics as plain dicts for the session, status markdown)."""
+    flt = _filter(start, end, domain, include_demo)
+    if services.embedder is None:
+        raise gr.Error("The embedding model is not available, so questions cannot be grouped.")
+    topics = find_knowledge_gaps(services.store, services.embedder, flt)
+    if not topics:
+        status = ("No knowledge gaps in this range: no question found nothing, got a weak answer, was handed over "
+                  "for missing knowledge, or got a thumbs-down.")
+        return topics_table([]), gr.update(choices=[], value=None), [], status
+    choices = [_topic_choice(t_) for t_ in topics]
+    status = f"{len(topics)} topics from {sum(t_.count for t_ in topics)} unanswered or disliked questions."
+    return topics_table(topics), gr.update(choices=choices, value=choices[0]), [t_.to_dict() for t_ in topics], status
+
+
+def draft_view(services, choice: str, topics: list[dict]) -> tuple[str, str, str]:
+    """(question, answer, note) for the chosen topic."""
+    topic = _find_topic(choice, topics)
+    engine = services.engine if getattr(services.startup, "ready", False) else None
+    draft = draft_faq(topic, knowledge=services.knowledge, engine=engine)
+    mode = "Drafted by the model — check every fact." if draft["mode"] == "generated" else \
+        "Template — replace the placeholder with the answer."
+    return draft["question"], draft["answer"], f"*{mode}*\n\n```\n{draft['note']}\n```"
+
+
+def publish_view(services, question: str, answer: str, choice: str, topics: list[dict], request=None) -> str:
+    agent = current_agent(services, request)
+    topic = _find_topic(choice, topics) if choice and topics else None
+    try:
+        result = publish_faq(services.knowledge, question, answer, agent=agent, store=services.store, topic=topic)
+    except ValueError as exc:
+        raise gr.Error(str(exc)) from exc
+    return f"Published as `{result['doc_id']}`: the bot answers this question from now on."
+
+
+def export_view(services, fmt: str, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
+                include_demo: bool = True) -> list[str]:
+    flt = _filter(start, end, domain, include_demo)
+    out = tempfile.mkdtemp(prefix=f"kefu-export-{export_stamp()}-")
+    try:
+        result = export_history(services.store, out, fmt=fmt, flt=flt)
+    except ValueError as exc:
+        raise gr.Error(str(exc)) from exc
+    return [result["files"]["conversations"], result["files"]["turns"]]
+
+
+def preset_range(preset: str, now: dt.datetime | None = None) -> tuple:
+    """(start, end) for a preset: "Last 7 days" = today and the six days before (UTC); "Last 24 hours" a time;
+    "Custom" keeps what is typed."""
+    if preset == "Custom":
+        return gr.update(), gr.update()
+    days = PRESETS.get(preset)
+    if not days:
+        return "", ""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    if days == 1:
+        return (now - dt.timedelta(hours=24)).strftime("%Y-%m-%dT%H:%M"), ""
+    return (now.date() - dt.timedelta(days=days - 1)).isoformat(), ""
+
+
+def _topic_choice(topic: GapTopic) -> str:
+    return f"#{topic.topic_id} · {topic.label[:70]} ({topic.count})"
+
+
+def _find_topic(choice: str, topics: list[dict]) -> GapTopic:
+    if not choice or not topics:
+        raise gr.Error("Find the knowledge gaps first, then pick a topic.")
+    for data in topics:
+        if _topic_choice(GapTopic(**data)) == choice:
+            return GapTopic(**data)
+    raise gr.Error("That topic is gone; find the knowledge gaps again.")
+
+
+# ------------------------------------------------------------------------------------------------ KPI tiles
+def _pct(v) -> str:
+    return "—" if v is None else f"{v * 100:.1f}%"
+
+
+def _sec(v) -> str:
+    return "—" if v is None else (f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s")
+
+
+def kpi_tiles_html(k: dict) -> str:
+    reasons = ", ".join(f"{r.replace('_', ' ')} {n}" for r, n in k["handoff_reasons"].items()) or "none"
+    tiles = [
+        ("Conversations", f"{k['conversations']:,}", f"{k['messages']:,} messages · {k['waiting_for_human']} waiting"),
+        ("Automated resolution", _pct(k["containment_rate"]),
+         f"{k['contained_conversations']:,} of {k['engaged_conversations']:,} resolved by the bot alone"),
+        ("Handoff rate", _pct(k["handoff_rate"]), reasons),
+        ("CSAT", "—" if k["csat"] is None else f"{k['csat']:.2f} / 5", f"{k['csat_responses']} ratings"),
+        ("Thumbs up", _pct(k["thumbs_up_ratio"]), f"👍 {k['thumbs_up']} · 👎 {k['thumbs_down']}"),
+        ("First response p50 / p95", f"{_sec(k['first_response_p50_s'])} / {_sec(k['first_response_p95_s'])}",
+         f"answer latency p50 {_sec(k['answer_latency_p50_s'])}"),
+        ("Generation speed", "—" if k["generation_tok_s_p50"] is None else f"{k['generation_tok_s_p50']:.1f} tok/s",
+         f"time to first token p50 {_sec(k['ttft_p50_s'])} · {k['generated_answers']} answers"),
+        ("Knowledge hit rate", _pct(k["knowledge_hit_rate"]), f"{k['knowledge_questions']:,} knowledge questions"),
+        ("No-answer rate", _pct(k["no_answer_rate"]), f"{k['no_answer_turns']:,} turns found nothing"),
+    ]
+    cards = "".join(
+        f'<div class="kefu-tile"><div class="kefu-tile-label">{html.escape(label)}</div>'
+        f'<div class="kefu-tile-value">{html.escape(value)}</div>'
+        f'<div class="kefu-tile-sub">{html.escape(sub)}</div></div>' for label, value, sub in tiles)
+    untraced = (f'<div class="kefu-tile-sub">{k["untraced_bot_turns"]} bot turns have no trace and are only '
+                "counted as messages.</div>") if k["untraced_bot_turns"] else ""
+    style = ("<style>.kefu-tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:8px}"
+             ".kefu-tile{border:1px solid var(--border-color-primary);border-radius:8px;padding:8px 10px}"
+             ".kefu-tile-label{font-size:12px;opacity:.75}.kefu-tile-value{font-size:22px;font-weight:600}"
+             ".kefu-tile-sub{font-size:11px;opacity:.7}</style>")
+    return f'{style}<div class="kefu-tiles" id="kefu-kpi-tiles">{cards}</div>{untraced}'
+
+
+# ------------------------------------------------------------------------------------------------ layout
+def build_analytics_tab(services):
+    try:
+        domain_choices = [kpi.ALL_DOMAINS, *kpi.domains(services.store)]
+    except Exception:  # the database may be unreadable at build time; the tab still renders
+        log.exception("reading the analytics domains failed")
+        domain_choices = [kpi.ALL_DOMAINS]
+    with gr.Tab(t("tab_analytics"), id="analytics") as tab:
+        with gr.Row():
+            preset = gr.Dropdown(list(PRESETS), value="All time", label="Range", scale=1)
+            start = gr.Textbox(label="From (UTC date)", placeholder="YYYY-MM-DD, empty = all time", scale=1)
+            end = gr.Textbox(label="To (inclusive)", placeholder="YYYY-MM-DD, empty = now", scale=1)
+            domain = gr.Dropdown(domain_choices, value=kpi.ALL_DOMAINS, label="Domain", allow_custom_value=True,
+                                 scale=1)
+            include_demo = gr.Checkbox(True, label="Include demo data", scale=1)
+            refresh = gr.Button(t("refresh"), variant="primary", scale=1)
+        notice = gr.Markdown("*The numbers load when this tab opens; press Refresh after changing the filters.*")
+        tiles = gr.HTML()
+        plots = []
+        for pair in (("volume", "intents"), ("sentiment", "handoff_funnel"), ("latency", "top_documents")):
+            with gr.Row():
+                for name in pair:
+                    plots.append(gr.Plot(elem_id=f"kefu-chart-{name}", show_label=False))
+        with gr.Accordion("Knowledge gaps: what the bot could not answer", open=True):
+            with gr.Row():
+                find_gaps = gr.Button("Find knowledge gaps", scale=0)
+                gaps_status = gr.Markdown()
+            gaps = gr.Dataframe(interactive=False, wrap=True, label="Topics")
+            topics_state = gr.State([])
+            with gr.Row():
+                topic = gr.Dropdown([], label="Topic", scale=3)
+                draft = gr.Button("Draft FAQ entry", scale=1)
+            faq_question = gr.Textbox(label="FAQ question")
+            faq_answer = gr.Textbox(label="FAQ answer (edit before publishing)", lines=5)
+            faq_note = gr.Markdown()
+            with gr.Row():
+                publish = gr.Button("Publish to knowledge base", variant="primary", scale=0)
+                publish_status = gr.Markdown()
+        with gr.Accordion("Export", open=False):
+            with gr.Row():
+                fmt = gr.Radio(["parquet", "csv"], value="parquet", label="Format", scale=1)
+                export = gr.Button("Export conversations and turns", scale=1)
+            files = gr.File(file_count="multiple", label="Download (conversations + turns)", interactive=False)
+
+    filters = [start, end, domain, include_demo]
+
+    def show_dashboard(start: str, end: str, domain: str, include_demo: bool):
+        return dashboard_view(services, start, end, domain, include_demo)
+
+    def show_gaps(start: str, end: str, domain: str, include_demo: bool):
+        return gaps_view(services, start, end, domain, include_demo)
+
+    def make_draft(choice: str, topics: list):
+        return draft_view(services, choice, topics)
+
+    def make_export(fmt: str, start: str, end: str, domain: str, include_demo: bool):
+        return export_view(services, fmt, start, end, domain, include_demo)
+
+    def publish_entry(question: str, answer: str, choice: str, topics: list, request: gr.Request = None):
+        return publish_view(services, question, answer, choice, topics, request)
+
+    def analytics(start: str = "", end: str = "") -> dict:
+        return analytics_api(services, start, end)
+
+    dashboard_outputs = [notice, tiles, *plots]
+    guarded_dashboard = agent_only(services, show_dashboard)
+    refresh.click(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
+    tab.select(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
+    preset.change(preset_range, [preset], [start, end], api_visibility="private").then(
+        guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
+    include_demo.change(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
+    domain.change(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
+    find_gaps.click(agent_only(services, show_gaps), filters, [gaps, topic, topics_state, gaps_status],
+                    api_visibility="private")
+    draft.click(agent_only(services, make_draft), [topic, topics_state], [faq_question, faq_answer, faq_note],
+                api_visibility="private")
+    publish.click(publish_entry, [faq_question, faq_answer, topic, topics_state], [publish_status],
+                  api_visibility="private")
+    export.click(agent_only(services, make_export), [fmt, *filters], [files], api_visibility="private")
+    with tab:  # inside the tab: gr.Tabs may only hold tabs
+        gr.api(agent_only(services, analytics), api_name="analytics",
+               api_description="KPIs as JSON for a date range (ISO dates, empty = all time): conversations, "
+                               "messages, containment_rate, handoff_rate, handoff_reasons, csat, "
+                               "first_response_p50_s, first_response_p95_s, no_answer_rate and more.")
+    return tab
