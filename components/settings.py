@@ -56,7 +56,7 @@ class Settings:
     # knowledge base reranker: "" (none) or "cross-encoder:/local/model/folder"
     kb_reranker: str = ""
     # NLU: intents whose calibrated confidence is below this are out of scope; pack used when none is named
-    nlu_oos_threshold: float = 0.35
+    nlu_oos_threshold: float = 0.5
     nlu_default_domain: str = "ecommerce"
     # privacy: redact personal data before it is stored or reaches the model; the vault's key is KEFU_VAULT_KEY
     # (a Fernet key or a passphrase of 12+ characters) or else the key file, which must be outside data_dir

@@ -19,6 +19,7 @@ class GenerationParams:
     top_p: float = 1.0
     deadline_s: float | None = None  # wall-clock budget for the whole request
     stop: list[str] = field(default_factory=list)
+    ignore_eos: bool = False  # keep generating past end-of-sequence (benchmarks that need fixed lengths)
 
     def __post_init__(self) -> None:
         if self.max_new_tokens <= 0:

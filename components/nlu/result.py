@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, field
 class NLUResult:
     intent: str = "unknown"          # best intent label of the active pack(s)
     confidence: float = 0.0          # calibrated probability of `intent`
-    out_of_scope: bool = False       # True when no intent is confident enough
+    out_of_scope: bool = False       # True when the pack's "out_of_scope" intent wins or confidence < threshold
+    #                                  (`intent` then still holds the best guess)
     top_intents: list[tuple[str, float]] = field(default_factory=list)  # best few (label, probability)
     domain: str = "ecommerce"        # which intent pack produced `intent`
     sentiment: str = "neutral"       # negative | neutral | positive

@@ -4,8 +4,8 @@ from __future__ import annotations
 import gradio as gr
 
 from components.ui.analytics_tab import build_analytics_tab
-from components.ui.chat_tab import build_chat_tab
-from components.ui.console_tab import build_console_tab
+from components.ui.chat_tab import build_chat_tab, register_customer_api
+from components.ui.console_tab import build_console_tab, register_agent_api
 from components.ui.i18n import I18N, t
 
 CSS = "#kefu-transcript details {background: var(--block-background-fill); padding: 4px 8px; border-radius: 6px;}"
@@ -25,6 +25,8 @@ def build_ui(services) -> gr.Blocks:
                     build_intents_panel(services)
             build_analytics_tab(services)
             build_console_tab(services)
+        register_customer_api(services)
+        register_agent_api(services)
     return demo
 
 

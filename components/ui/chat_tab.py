@@ -188,7 +188,6 @@ def build_chat_tab(services) -> ChatTab:
                        [status, startup_timer], api_visibility="private", show_progress="hidden")
     poll_timer.tick(partial(poll_into_history, services=services), [chatbot, conversation_id, last_seen],
                     [chatbot, last_seen], api_visibility="private", show_progress="hidden")
-    register_customer_api(services)
     return ChatTab(chatbot, conversation_id)
 
 

@@ -164,7 +164,6 @@ def build_console_tab(services) -> None:
     note_btn.click(note_from_ui, [selected, note], [note, transcript], api_visibility="private")
     audit_refresh.click(agent_only(services, lambda: audit_table(services=services)), None, [audit],
                         api_visibility="private")
-    register_agent_api(services)
 
 
 def register_agent_api(services) -> None:

@@ -259,7 +259,7 @@ def build_knowledge_tab(services) -> None:
             refresh_btn = gr.Button("Refresh", size="sm")
             check_btn = gr.Button("Check consistency", size="sm")
             repair_btn = gr.Button("Check and repair", size="sm")
-        doc_table = gr.Dataframe(value=lambda: document_rows(kb), headers=DOC_HEADERS, label="Indexed documents",
+        doc_table = gr.Dataframe(headers=DOC_HEADERS, label="Indexed documents",
                                  interactive=False, wrap=True)
         with gr.Row():
             doc_pick = gr.Dropdown(label="Document", choices=[], allow_custom_value=True, scale=3)

@@ -1,0 +1,250 @@
+"""`python app.py bench engine --json`: the transformers engine against llama.cpp and plain `model.generate`.
+
+Every conversation gets the same support system prompt plus its own ~500 tokens of retrieved knowledge-base text
+and its own question, so the shared prefix is only the system prompt (as in real chats). Generation ignores
+end-of-sequence so every request decodes the same number of tokens.
+"""
+from __future__ import annotations
+
+import logging
+import resource
+import statistics
+import threading
+import time
+from pathlib import Path
+
+from .types import GenerationParams
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_PROMPT = ("You are the customer-service assistant of the kefu demo shop. Answer the customer's question "
+                 "using only the knowledge-base excerpts in the message. Be brief and polite; if the excerpts do "
+                 "not answer the question, say so and offer a human agent.")
+QUESTIONS = [
+    "How long do refunds take to reach my card?", "Can I exchange a product for a different size?",
+    "How do I cancel an order that is still pending?", "Where can I see the status of my order?",
+    "Which payment methods can I use?", "How do I change the shipping address of my order?",
+    "Can I return an item that was already delivered?", "How do I talk to a human agent?",
+    "How do I recover my password?", "What delivery options do you offer?",
+    "How do I check my invoice?", "Can I modify the items in a pending order?",
+    "How do I verify my identity?", "What happens if my payment fails?",
+    "How do I file a complaint?", "Can I switch to another account?",
+]
+
+
+def _kb_texts(kb_dir: Path) -> list[str]:
+    files = sorted(Path(kb_dir).rglob("*.md"))
+    texts = [f.read_text(encoding="utf-8") for f in files if f.stat().st_size > 200]
+    if not texts:
+        texts = ["Refunds are returned to the original payment method within 5-7 business days. " * 20]
+    return texts
+
+
+def build_bench_conversations(count: int, kb_dir: Path, count_tokens, context_tokens: int = 500) -> list[list[dict]]:
+    """`count` conversations: system prompt + a user turn with ~context_tokens of KB excerpts + a question."""
+    texts = _kb_texts(kb_dir)
+    conversations = []
+    for i in range(count):
+        parts, used, j = [], 0, i
+        while used < context_tokens:
+            doc = texts[j % len(texts)]
+            parts.append(doc)
+            used += count_tokens(doc)
+            j += 3
+        context = "\n\n".join(parts)
+        while count_tokens(context) > context_tokens:  # trim to ~context_tokens
+            context = context[: int(len(context) * 0.95)]
+        question = QUESTIONS[i % len(QUESTIONS)]
+        conversations.append([
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": f"Knowledge-base excerpts:\n{context}\n\nQuestion: {question}"},
+        ])
+    return conversations
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def _single(engine, conversations, params, runs: int) -> dict:
+    ttfts, rates = [], []
+    for conv in conversations[:runs]:
+        stream = engine.stream(conv, params)
+        for _ in stream:
+            pass
+        ttfts.append(stream.stats["ttft_s"])
+        if stream.stats["decode_tok_s"]:
+            rates.append(stream.stats["decode_tok_s"])
+    return {"runs": len(ttfts), "ttft_p50_s": _pct(ttfts, 0.5), "ttft_p95_s": _pct(ttfts, 0.95),
+            "decode_tok_s": statistics.median(rates) if rates else None,
+            "prompt_tokens": stream.stats["prompt_tokens"]}
+
+
+def _concurrent(engine, conversations, params, n: int) -> dict:
+    streams = [None] * n
+    errors: list[str] = []
+    barrier = threading.Barrier(n + 1)
+
+    def consume(i):
+        barrier.wait()
+        try:
+            streams[i] = engine.stream(conversations[i % len(conversations)], params)
+            for _ in streams[i]:
+                pass
+        except Exception as exc:  # reported in the result, not raised
+            errors.append(str(exc))
+
+    before = engine.stats()
+    threads = [threading.Thread(target=consume, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - began
+    done = [s for s in streams if s is not None and s.stats["ttft_s"] is not None]
+    tokens = sum(s.stats["tokens"] for s in done)
+    ttfts = [s.stats["ttft_s"] for s in done]
+    after = engine.stats()
+    out = {"requests": n, "completed": len(done), "errors": errors[:3], "wall_s": wall, "tokens": tokens,
+           "aggregate_tok_s": tokens / wall if wall else None,
+           "ttft_p50_s": _pct(ttfts, 0.5), "ttft_p95_s": _pct(ttfts, 0.95)}
+    if "decode_s" in after:  # batched decode alone (prefill time excluded), from the scheduler's counters
+        rows = after.get("decode_rows", 0) - before.get("decode_rows", 0)
+        seconds = after["decode_s"] - before.get("decode_s", 0.0)
+        steps = after.get("decode_steps", 0) - before.get("decode_steps", 0)
+        out["decode_aggregate_tok_s"] = rows / seconds if seconds else None
+        out["mean_batch"] = rows / steps if steps else None
+        out["prefill_s"] = after.get("prefill_s", 0.0) - before.get("prefill_s", 0.0)
+    return out
+
+
+def _plain_generate(engine, conversations, max_new_tokens: int, runs: int) -> dict:
+    """transformers' own model.generate, one request at a time, with a streamer to time the first token."""
+    import torch
+    from transformers import TextIteratorStreamer
+
+    model, tokenizer = engine.model, engine.tokenizer
+    ttfts, rates = [], []
+    for conv in conversations[:runs]:
+        ids = engine._builder.build(conv, context_window=engine.context_window, max_new_tokens=max_new_tokens).ids
+        streamer = TextIteratorStreamer(tokenizer, skip_prompt=True)
+        began = time.perf_counter()
+        stamps = []
+
+        def run():
+            with torch.inference_mode():
+                model.generate(torch.tensor([ids]), attention_mask=torch.ones(1, len(ids), dtype=torch.long),
+                               max_new_tokens=max_new_tokens, min_new_tokens=max_new_tokens, do_sample=False,
+                               streamer=streamer)
+
+        worker = threading.Thread(target=run)
+        worker.start()
+        for _ in streamer:
+            stamps.append(time.perf_counter())
+        worker.join()
+        ttfts.append(stamps[0] - began)
+        # the streamer releases text per word, so time the decode from the first to the last release
+        rates.append((max_new_tokens - 1) / max(stamps[-1] - stamps[0], 1e-9))
+    return {"runs": len(ttfts), "ttft_p50_s": _pct(ttfts, 0.5), "ttft_p95_s": _pct(ttfts, 0.95),
+            "decode_tok_s": statistics.median(rates) if rates else None}
+
+
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _ratio(a, b):
+    return round(a / b, 3) if a and b else None
+
+
+def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8, 16), include_llama_cpp=True,
+                     include_plain_generate=True, max_new_tokens: int = 128, single_runs: int = 5) -> dict:
+    """Measure the engine; returns a JSON-serialisable dict (see the module docstring for the workload)."""
+    from dataclasses import replace
+
+    from . import build_engine
+
+    began = time.perf_counter()
+
+    def left() -> float:
+        return seconds_budget - (time.perf_counter() - began)
+
+    params = GenerationParams(max_new_tokens=max_new_tokens, temperature=0.0, ignore_eos=True, deadline_s=None)
+    max_n = max(concurrency) if concurrency else 1
+    tf_settings = replace(settings, engine_backend="transformers",
+                          engine_max_batch=max(settings.engine_max_batch, max_n),
+                          engine_queue_limit=max(settings.engine_queue_limit, max_n), request_deadline_s=0)
+    result: dict = {"workload": {"system_prompt_tokens": None, "context_tokens": 500,
+                                 "max_new_tokens": max_new_tokens, "model": settings.model,
+                                 "dtype": settings.engine_dtype, "threads": settings.engine_threads},
+                    "skipped": []}
+    engine = build_engine(tf_settings)
+    t0 = time.perf_counter()
+    engine.start()
+    result["engine"] = {"start_s": time.perf_counter() - t0, "model": engine.model_name}
+    conversations = build_bench_conversations(max(max_n, single_runs + 1), settings.kb_docs_dir,
+                                              engine.count_tokens)
+    result["workload"]["system_prompt_tokens"] = engine.count_tokens(SYSTEM_PROMPT)
+    engine.generate(conversations[-1], GenerationParams(max_new_tokens=4))  # warm-up
+    single = _single(engine, conversations, params, single_runs)
+    result["workload"]["prompt_tokens"] = single.pop("prompt_tokens")
+    result["engine"]["single"] = single
+    result["engine"]["concurrency"] = {}
+    for n in concurrency:
+        if left() < 60:
+            result["skipped"].append(f"engine concurrency {n}: time budget")
+            continue
+        result["engine"]["concurrency"][str(n)] = _concurrent(engine, conversations, params, n)
+    result["engine"]["stats"] = {k: v for k, v in engine.stats().items()
+                                 if isinstance(v, (int, float, str)) or v is None}
+    if include_plain_generate and left() > 30:
+        result["plain_generate"] = {"single": _plain_generate(engine, conversations, max_new_tokens,
+                                                              min(3, single_runs))}
+    else:
+        result["plain_generate"] = {"single": {"decode_tok_s": None, "reason": "skipped (time budget or asked)"}}
+    result["engine"]["peak_rss_mb"] = _peak_rss_mb()
+    engine.close()
+
+    result["llama_cpp"] = {"single": {"decode_tok_s": None}}
+    if not include_llama_cpp:
+        result["llama_cpp"]["single"]["reason"] = "not requested"
+    elif left() < 30:
+        result["llama_cpp"]["single"]["reason"] = "time budget"
+    else:
+        try:
+            import llama_cpp  # noqa: F401
+        except ImportError as exc:
+            result["llama_cpp"]["single"]["reason"] = f"llama-cpp-python is not installed (optional extra): {exc}"
+        else:
+            llama = build_engine(replace(settings, engine_backend="llama_cpp", request_deadline_s=0,
+                                         engine_queue_limit=max(settings.engine_queue_limit, max_n)))
+            t0 = time.perf_counter()
+            llama.start()
+            result["llama_cpp"]["start_s"] = time.perf_counter() - t0
+            llama.generate(conversations[-1], GenerationParams(max_new_tokens=4))
+            result["llama_cpp"]["single"] = _single(llama, conversations, params, single_runs)
+            result["llama_cpp"]["single"].pop("prompt_tokens", None)
+            if 8 in concurrency and left() > 60:
+                result["llama_cpp"]["concurrency"] = {"8": _concurrent(llama, conversations, params, 8)}
+            llama.close()
+
+    llama_single = result["llama_cpp"]["single"].get("decode_tok_s")
+    eng8 = result["engine"]["concurrency"].get("8", {}).get("aggregate_tok_s")
+    eng8_decode = result["engine"]["concurrency"].get("8", {}).get("decode_aggregate_tok_s")
+    result["ratios"] = {
+        "engine_c8_aggregate_vs_llama_cpp_single": _ratio(eng8, llama_single),
+        "engine_c8_decode_aggregate_vs_llama_cpp_single": _ratio(eng8_decode, llama_single),
+        "engine_single_vs_llama_cpp_single": _ratio(single["decode_tok_s"], llama_single),
+        "engine_single_vs_plain_generate": _ratio(single["decode_tok_s"],
+                                                  result["plain_generate"]["single"].get("decode_tok_s")),
+        "engine_c8_aggregate_vs_plain_generate": _ratio(eng8,
+                                                        result["plain_generate"]["single"].get("decode_tok_s")),
+    }
+    result["elapsed_s"] = time.perf_counter() - began
+    return result

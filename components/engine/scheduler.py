@@ -1,0 +1,193 @@
+"""The scheduler thread: admits queued requests into the running batch between decode steps.
+
+Each loop: drop cancelled/expired requests, prefill newly admitted requests one by one (their first token streams
+right away), then run one decode step for the whole batch and stream each row's token. A request that fails ends
+alone with an error; a failure of the batched step itself ends only the requests in that step, and the scheduler
+carries on with an empty batch.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+
+import torch
+
+from . import sampling
+from .request import Request
+from .types import EngineBusy
+
+logger = logging.getLogger(__name__)
+
+
+class Scheduler:
+    def __init__(self, runner, *, max_batch: int, queue_limit: int, seed: int = 0):
+        if max_batch <= 0 or queue_limit <= 0:
+            raise ValueError("max_batch and queue_limit must be positive")
+        self.runner = runner
+        self.max_batch = max_batch
+        self.queue_limit = queue_limit
+        self._waiting: collections.deque[Request] = collections.deque()
+        self._active: list[Request] = []
+        self._state = None
+        self._cond = threading.Condition()
+        self._stop = False
+        self._thread: threading.Thread | None = None
+        self._generator = torch.Generator().manual_seed(seed)
+        self.totals = collections.Counter()
+
+    # -- caller side --
+    def start(self) -> None:
+        with self._cond:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stop = False
+            self._thread = threading.Thread(target=self._run, name="kefu-engine-scheduler", daemon=True)
+            self._thread.start()
+
+    def submit(self, request: Request) -> None:
+        with self._cond:
+            if len(self._waiting) >= self.queue_limit:
+                self.totals["busy_rejections"] += 1
+                raise EngineBusy(f"The assistant is busy ({len(self._waiting)} requests waiting); "
+                                 "please try again in a moment")
+            self._waiting.append(request)
+            self.totals["submitted"] += 1
+            self._cond.notify()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        with self._cond:
+            self._stop = True
+            self._cond.notify()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        for request in list(self._waiting) + list(self._active):
+            request.finish("cancelled", "the engine was shut down")
+        self._waiting.clear()
+        self._active = []
+        self._state = None
+
+    def snapshot(self) -> dict:
+        with self._cond:
+            return {"queued": len(self._waiting), "active": len(self._active),
+                    "batch_length": self._state.length if self._state is not None else 0,
+                    **dict(self.totals)}
+
+    # -- scheduler thread --
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._stop and not self._waiting and not self._active:
+                    self._cond.wait()
+                if self._stop:
+                    return
+                free = self.max_batch - len(self._active)
+                admitted = [self._waiting.popleft() for _ in range(min(free, len(self._waiting)))]
+            try:
+                self._step(admitted)
+            except Exception:  # never let the thread die; _step already isolated per-request failures
+                logger.exception("engine scheduler step failed")
+
+    def _step(self, admitted: list[Request]) -> None:
+        for request in admitted:
+            self._prefill(request)
+        self._drop_finished_before_decode()
+        if not self._active:
+            return
+        active = self._active
+        step_began = time.perf_counter()
+        try:
+            logits = self.runner.decode(self._state, [r.output_ids[-1] for r in active])
+        except Exception as exc:
+            logger.exception("batched decode step failed for %d requests", len(active))
+            for request in active:
+                self._end(request, "error", f"generation failed: {exc}")
+            self._active, self._state = [], None
+            return
+        tokens = sampling.sample_batch(logits, [r.params for r in active], self._generator)
+        now = time.perf_counter()
+        keep = []
+        for row, (request, token) in enumerate(zip(active, tokens)):
+            if isinstance(token, Exception):
+                self._end(request, "error", f"generation failed: {token}")
+                continue
+            reason = self._accept(request, token, now)
+            if reason:
+                self._end(request, reason)
+            else:
+                keep.append(row)
+        self.totals["decode_steps"] += 1
+        self.totals["decode_rows"] += len(active)
+        self.totals["decode_s"] += time.perf_counter() - step_began
+        self._retain(keep)
+
+    def _prefill(self, request: Request) -> None:
+        now = time.perf_counter()
+        request.started_at = now
+        request.stream.stats["queue_wait_s"] = now - request.submitted_at
+        if request.cancelled or request.past_deadline(now):
+            self._end(request, "cancelled" if request.cancelled else "deadline")
+            return
+        try:
+            logits, row_state, reused = self.runner.prefill(request.prompt_ids, request.prefix_len)
+            self.totals["prefill_s"] += time.perf_counter() - now
+            request.stream.stats["prefix_reused_tokens"] = reused
+            token = sampling.sample_batch(logits.unsqueeze(0), [request.params], self._generator)[0]
+            if isinstance(token, Exception):
+                raise token
+        except Exception as exc:
+            logger.exception("prefill failed for request %s", request.id)
+            self._end(request, "error", f"generation failed: {exc}")
+            return
+        self.totals["prefill_tokens"] += len(request.prompt_ids) - reused
+        reason = self._accept(request, token, time.perf_counter())
+        if reason:
+            self._end(request, reason)
+            return
+        try:
+            self._state = self.runner.merge(self._state, row_state)
+        except Exception as exc:
+            logger.exception("could not add request %s to the batch", request.id)
+            self._end(request, "error", f"generation failed: {exc}")
+            return
+        self._active.append(request)
+
+    def _accept(self, request: Request, token: int, now: float) -> str | None:
+        try:
+            reason = request.accept_token(token, now)
+        except Exception as exc:  # e.g. the tokenizer cannot decode this id
+            logger.exception("request %s could not take token %s", request.id, token)
+            request.stream.stats["error"] = str(exc)
+            return "error"
+        self.totals["tokens_generated"] += 1
+        if reason is None and request.cancelled:
+            return "cancelled"
+        if reason is None and request.past_deadline(now):
+            return "deadline"
+        return reason
+
+    def _drop_finished_before_decode(self) -> None:
+        now = time.perf_counter()
+        keep = []
+        for row, request in enumerate(self._active):
+            if request.cancelled:
+                self._end(request, "cancelled")
+            elif request.past_deadline(now):
+                self._end(request, "deadline")
+            else:
+                keep.append(row)
+        self._retain(keep)
+
+    def _retain(self, keep: list[int]) -> None:
+        if len(keep) == len(self._active):
+            return
+        with self._cond:
+            self._active = [self._active[i] for i in keep]
+        self._state = self.runner.select(self._state, keep) if keep else None
+
+    def _end(self, request: Request, reason: str, error: str | None = None) -> None:
+        if reason == "error" and error is None:
+            error = request.stream.stats.get("error") or "generation failed"
+        self.totals["finished_" + reason] += 1
+        request.finish(reason, error)

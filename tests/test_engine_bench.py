@@ -1,0 +1,38 @@
+"""The engine benchmark runs end to end on the real model and reports the keys the README table needs."""
+from __future__ import annotations
+
+import json
+
+from components.engine.bench import build_bench_conversations, run_engine_bench
+from components.settings import Settings
+
+
+def test_bench_conversations_are_realistic(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+
+    def words(text):
+        return len(text.split())
+
+    conversations = build_bench_conversations(3, settings.kb_docs_dir, words, context_tokens=300)
+    assert len(conversations) == 3
+    assert all(c[0]["role"] == "system" and c[1]["role"] == "user" for c in conversations)
+    assert len({c[1]["content"] for c in conversations}) == 3  # each conversation has its own context
+    assert all(250 <= words(c[1]["content"]) <= 340 for c in conversations)
+
+
+def test_bench_reports_every_key(tmp_path, model_cache_dir):
+    settings = Settings(data_dir=tmp_path, cache_dir_override=model_cache_dir)
+    result = run_engine_bench(settings, seconds_budget=300, concurrency=(2,), include_llama_cpp=True,
+                              include_plain_generate=True, max_new_tokens=4, single_runs=1)
+    json.dumps(result)  # JSON-serialisable
+    assert result["workload"]["prompt_tokens"] > 400
+    single = result["engine"]["single"]
+    assert single["ttft_p50_s"] > 0 and single["ttft_p95_s"] >= single["ttft_p50_s"]
+    assert single["decode_tok_s"] > 0
+    c2 = result["engine"]["concurrency"]["2"]
+    assert c2["completed"] == 2 and c2["tokens"] == 8 and c2["aggregate_tok_s"] > 0 and c2["ttft_p95_s"] > 0
+    assert result["engine"]["peak_rss_mb"] > 100
+    assert result["plain_generate"]["single"]["decode_tok_s"] > 0
+    llama = result["llama_cpp"]["single"]
+    assert llama["decode_tok_s"] is None and llama["reason"] or llama["decode_tok_s"] > 0
+    assert result["ratios"]["engine_single_vs_plain_generate"] > 0
