@@ -176,6 +176,13 @@ def cmd_check_kb(args, settings) -> int:
     return 0
 
 
+def cmd_bench_startup(args, settings) -> int:
+    from components.benchmarks.startup_bench import run_startup_bench
+
+    _print(run_startup_bench(settings, turns=args.turns), args.json)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python app.py", description="kefu — LLM customer service (serves the "
                                      "app when no subcommand is given).")
@@ -220,6 +227,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--turns", type=int, default=10)
     p.add_argument("--url", default=None, help="target a running app instead of starting one")
     p.add_argument("--seconds", type=float, default=900, help="time budget")
+    p = add("startup", cmd_bench_startup, "cold and warm start time, and /chat latency", be)
+    p.add_argument("--turns", type=int, default=16)
     p = add("analytics", cmd_bench_analytics, "dashboard refresh and export time on synthetic history", be)
     p.add_argument("--messages", type=int, default=100_000)
 

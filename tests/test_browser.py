@@ -132,3 +132,39 @@ def test_operator_takeover_across_two_browsers(running_app, browser):
     finally:
         customer_ctx.close()
         agent_ctx.close()
+
+
+def test_knowledge_upload_then_the_new_document_answers(running_app, browser, tmp_path):
+    doc = tmp_path / "kefu-stars-loyalty.md"
+    doc.write_text("# kefu Stars loyalty program\n\nMembers of the kefu Stars loyalty program earn 3 stars for every "
+                   "dollar spent. 500 stars can be exchanged for a 25 dollar voucher. Stars expire after 24 months "
+                   "without a purchase.\n", encoding="utf-8")
+    context, page = _open(browser, running_app.local_url)
+    try:
+        page.get_by_role("tab", name="Knowledge base").click()
+        page.locator("input[type=file]").first.set_input_files(str(doc))
+        time.sleep(1.5)
+        page.get_by_role("button", name="Upload and index").click()
+        page.wait_for_function("document.body.innerText.includes('kefu-stars-loyalty.md') && "
+                               "/indexed|replaced/.test(document.body.innerText)", timeout=120_000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "knowledge-upload.png"), full_page=True)
+        page.get_by_role("tab", name="Chat").click()
+        _send(page, "How many stars do loyalty program members earn per dollar?")
+        page.wait_for_function("[...document.querySelectorAll('#kefu-chatbot .message')].some("
+                               "m => m.innerText.includes('kefu Stars'))", timeout=120_000)
+    finally:
+        context.close()
+
+
+def test_analytics_charts_render(running_app, browser):
+    running_app.client().predict("How long do refunds take?", "", api_name="/chat")  # at least one conversation
+    context, page = _open(browser, running_app.local_url)
+    try:
+        page.get_by_role("tab", name="Analytics").click()
+        page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "analytics-charts.png"), full_page=True)
+        assert page.locator(".js-plotly-plot").count() >= 3
+    finally:
+        context.close()

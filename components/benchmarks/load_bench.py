@@ -46,6 +46,8 @@ def _start_app(data_dir: Path, cache_dir: Path, timeout: float) -> tuple[subproc
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_CACHE_DIR": str(cache_dir),
            "KEFU_VAULT_KEY_FILE": str(data_dir.parent / "vault.key"),
+           # benchmarks measure capacity: the per-session rate limit would refuse their rapid-fire turns
+           "KEFU_RATE_LIMIT_PER_MINUTE": "1000000", "KEFU_RATE_LIMIT_BURST": "1000000",
            "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port)}
     log = open(data_dir / "app.log", "ab")
     proc = subprocess.Popen([sys.executable, str(root / "app.py")], cwd=root, env=env, stdout=log,

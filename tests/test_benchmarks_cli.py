@@ -1,0 +1,24 @@
+"""The benchmark commands print JSON with the promised keys (tiny sizes: these check the harness, not speed)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+
+def _run(args, env_extra, timeout=1500):
+    env = {**os.environ, **env_extra}
+    done = subprocess.run([sys.executable, str(ROOT / "app.py"), *args], capture_output=True, text=True, cwd=ROOT,
+                          env=env, timeout=timeout)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def test_bench_load_small(tmp_path, model_cache_dir):
+    result = _run(["bench", "load", "--users", "4", "--turns", "2", "--json"],
+                  {"KEFU_DATA_DIR": str(tmp_path / "data"), "KEFU_CACHE_DIR": str(model_cache_dir)})
+    assert result["turns_sent"] == 8 and result["errors"] == 0 and result["lost"] == 0
+    assert result["latency_p50_s"] > 0 and result["latency_p95_s"] >= result["latency_p50_s"]
