@@ -5,6 +5,7 @@ Every subcommand other than `serve` prints JSON with --json (and a readable summ
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -21,6 +22,17 @@ def _print(result: dict, as_json: bool) -> None:
         if isinstance(value, (dict, list)):
             value = json.dumps(value, ensure_ascii=False, default=str)
         print(f"{key}: {value}")
+
+
+def _runner(module: str, function: str, **arg_names: str) -> Callable:
+    """A subcommand that imports `module.function` only when run, calls it with the settings and the named
+    command-line arguments (parameter="argparse dest"), and prints the returned dict."""
+    def command(args: argparse.Namespace, settings: Settings) -> int:
+        fn = getattr(importlib.import_module(module), function)
+        _print(fn(settings, **{param: getattr(args, dest) for param, dest in arg_names.items()}), args.json)
+        return 0
+
+    return command
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -42,26 +54,14 @@ def cmd_ingest(args, settings) -> int:
     return 0 if not any(r.get("status") == "error" for r in result.get("files", [])) else 1
 
 
-def cmd_eval_retrieval(args, settings) -> int:
-    from components.knowledge.eval import run_retrieval_eval
-
-    _print(run_retrieval_eval(settings, docs=args.docs, queries=args.queries, k=args.k), args.json)
-    return 0
+cmd_eval_retrieval = _runner("components.knowledge.eval", "run_retrieval_eval", docs="docs", queries="queries", k="k")
 
 
-def cmd_eval_intents(args, settings) -> int:
-    from components.nlu.eval import run_intent_eval
-
-    _print(run_intent_eval(settings, train=args.train, test=args.test, text_col=args.text_col,
-                           label_col=args.label_col, oos_label=args.oos_label), args.json)
-    return 0
+cmd_eval_intents = _runner("components.nlu.eval", "run_intent_eval", train="train", test="test",
+                           text_col="text_col", label_col="label_col", oos_label="oos_label")
 
 
-def cmd_eval_sentiment(args, settings) -> int:
-    from components.nlu.eval import run_sentiment_eval
-
-    _print(run_sentiment_eval(settings, test=args.test), args.json)
-    return 0
+cmd_eval_sentiment = _runner("components.nlu.eval", "run_sentiment_eval", test="test")
 
 
 def cmd_eval_dialogues(args, settings) -> int:
@@ -72,11 +72,7 @@ def cmd_eval_dialogues(args, settings) -> int:
     return 0 if result.get("failed", 1) == 0 else 1
 
 
-def cmd_bench_engine(args, settings) -> int:
-    from components.engine.bench import run_engine_bench
-
-    _print(run_engine_bench(settings, seconds_budget=args.seconds), args.json)
-    return 0
+cmd_bench_engine = _runner("components.engine.bench", "run_engine_bench", seconds_budget="seconds")
 
 
 def cmd_bench_retrieval(args, settings) -> int:
@@ -128,39 +124,20 @@ def cmd_bench_load(args, settings) -> int:
     return 0 if result["errors"] == 0 and not result["lost"] else 1
 
 
-def cmd_export(args, settings) -> int:
-    from components.analytics.export import run_export
-
-    _print(run_export(settings, fmt=args.format, out=args.out), args.json)
-    return 0
+cmd_export = _runner("components.analytics.export", "run_export", fmt="format", out="out")
 
 
-def cmd_demo_history(args, settings) -> int:
-    from components.analytics.demo_history import run_demo_history
-
-    _print(run_demo_history(settings, conversations=args.conversations), args.json)
-    return 0
+cmd_demo_history = _runner("components.analytics.demo_history", "run_demo_history",
+                           conversations="conversations")
 
 
-def cmd_bench_analytics(args, settings) -> int:
-    from components.analytics.bench import run_analytics_bench
-
-    _print(run_analytics_bench(settings, messages=args.messages), args.json)
-    return 0
+cmd_bench_analytics = _runner("components.analytics.bench", "run_analytics_bench", messages="messages")
 
 
-def cmd_forget(args, settings) -> int:
-    from components.privacy.data_rights import run_forget
-
-    _print(run_forget(settings, customer=args.customer), args.json)
-    return 0
+cmd_forget = _runner("components.privacy.data_rights", "run_forget", customer="customer")
 
 
-def cmd_retention(args, settings) -> int:
-    from components.privacy.data_rights import run_retention
-
-    _print(run_retention(settings, days=args.days), args.json)
-    return 0
+cmd_retention = _runner("components.privacy.data_rights", "run_retention", days="days")
 
 
 def cmd_check_kb(args, settings) -> int:
@@ -176,11 +153,7 @@ def cmd_check_kb(args, settings) -> int:
     return 0
 
 
-def cmd_bench_startup(args, settings) -> int:
-    from components.benchmarks.startup_bench import run_startup_bench
-
-    _print(run_startup_bench(settings, turns=args.turns), args.json)
-    return 0
+cmd_bench_startup = _runner("components.benchmarks.startup_bench", "run_startup_bench", turns="turns")
 
 
 def build_parser() -> argparse.ArgumentParser:

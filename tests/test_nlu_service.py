@@ -157,3 +157,33 @@ def test_unknown_domain_and_not_started(settings, pack):
         nlu.parse("hi", domain="nope")
     empty = nlu.parse("   ")
     assert empty.intent == "unknown" and empty.out_of_scope
+
+
+def test_run_intent_eval_with_oos(tmp_path):
+    from components.nlu.eval import run_intent_eval
+
+    train = write_pack(tmp_path / "train.csv", TOY)
+    test = write_pack(tmp_path / "test.csv", [
+        ("where is my parcel", "track_order"), ("cancel the purchase", "cancel_order"),
+        ("tell me a funny joke", "out_of_scope"), ("who won the game yesterday", "out_of_scope")])
+    result = run_intent_eval(Settings(data_dir=tmp_path), train=str(train), test=str(test),
+                             oos_label="out_of_scope", embedder=CountingEmbedder())
+    assert result["n_train"] == len(TOY) and result["n_test"] == 4 and result["n_labels"] == 3
+    assert 0 <= result["accuracy"] <= 1 and result["train_seconds"] >= 0
+    assert result["in_scope_accuracy"] == 1.0 and result["oos_recall"] == 1.0
+    with pytest.raises(ValueError, match="no column 'utterance'"):
+        run_intent_eval(Settings(data_dir=tmp_path), train=str(train), test=str(test), text_col="utterance",
+                        embedder=CountingEmbedder())
+
+
+def test_run_sentiment_eval_rejects_unknown_labels(tmp_path):
+    from components.nlu.eval import run_sentiment_eval
+
+    good = tmp_path / "s.csv"
+    good.write_text("text,label\nI love it,positive\nthis is awful,negative\nthe box is blue,neutral\n")
+    result = run_sentiment_eval(Settings(data_dir=tmp_path), test=str(good))
+    assert result["n_test"] == 3 and result["accuracy"] == 1.0 and result["negative_f1"] == 1.0
+    bad = tmp_path / "b.csv"
+    bad.write_text("text,label\nI love it,pos\nbad,neg\n")
+    with pytest.raises(ValueError, match="negative, neutral or positive"):
+        run_sentiment_eval(Settings(data_dir=tmp_path), test=str(bad))

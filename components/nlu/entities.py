@@ -9,7 +9,8 @@ import re
 import unicodedata
 
 _ORDER_ID = re.compile(r"(?<![A-Za-z0-9])#?\s?[Ww](\d{7})(?!\d)")
-_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])([A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
+_EMAIL = re.compile(r"(?<![A-Za-z0-9._%+-])"
+                    r"([A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})")
 _ITEM_ID = re.compile(r"(?<![\d#A-Za-z])(\d{10})(?!\d)")
 _ZIP = re.compile(r"(?<![\d#A-Za-z$.,])(\d{5})(?:-\d{4})?(?![\d.,])")
 _ZIP_CUE = re.compile(r"zip|postal|postcode|邮编|邮政编码", re.IGNORECASE)

@@ -22,7 +22,7 @@ from sklearn.svm import LinearSVC
 log = logging.getLogger(__name__)
 
 EmbedFn = Callable[[list[str]], np.ndarray]
-FEATURES_VERSION = "tfidf-w12-cwb25-masked+emb-v3"
+FEATURES_VERSION = "tfidf-w12-cwb25-masked+emb-v4"
 
 # identifiers say nothing about the intent: n-gram features see a placeholder instead of "#W2611340"
 _IDENTIFIERS = [
@@ -109,8 +109,10 @@ class IntentClassifier:
     @staticmethod
     def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
         word = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, lowercase=True, dtype=np.float32)
+        # min_df=1: a Chinese phrase often appears in a single example, and its character n-grams are what
+        # carries it (same Banking77 accuracy as min_df=2)
         char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, lowercase=True,
-                               min_df=2, dtype=np.float32)
+                               dtype=np.float32)
         return word, char
 
     def _features(self, texts: list[str], embeddings: np.ndarray | None, word: TfidfVectorizer,

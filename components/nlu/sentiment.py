@@ -16,29 +16,33 @@ from dataclasses import dataclass, field
 # Cue phrases. English ones are matched on word boundaries, case-insensitively; Chinese ones as substrings.
 _CUES_EN: dict[str, list[str]] = {
     "frustration": [
-        r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time", r"how many times", r"(?:still|yet) (?:not|no|haven'?t|hasn'?t|have not|has not|nothing|waiting)",
-        r"again and again", r"keep(?:s)? (?:happening|failing|getting)", r"fed up", r"sick (?:and tired )?of", r"tired of",
-        r"for (?:days|weeks|months|ages)", r"been waiting", r"never (?:arrived|came|received|got)", r"nobody (?:helps|answers|replies)",
-        r"no one (?:helps|answers|replies)", r"waste of (?:my )?time", r"useless", r"doesn'?t work", r"not working",
-        r"what is going on", r"what's going on", r"come on", r"give up", r"already (?:told|asked|explained)",
+        r"(?:second|third|fourth|fifth|\d+(?:st|nd|rd|th)) time", r"how many times",
+        r"(?:still|yet) (?:not|no|haven'?t|hasn'?t|have not|has not|nothing|waiting)", r"again and again",
+        r"keep(?:s)? (?:happening|failing|getting)", r"fed up", r"sick (?:and tired )?of", r"tired of",
+        r"for (?:days|weeks|months|ages)", r"been waiting", r"never (?:arrived|came|received|got)",
+        r"(?:nobody|no one) (?:helps|answers|replies)", r"waste of (?:my )?time", r"useless", r"doesn'?t work",
+        r"not working", r"what is going on", r"what's going on", r"come on", r"give up",
+        r"already (?:told|asked|explained)",
     ],
     "anger": [
-        r"ridiculous", r"unacceptable", r"outrageous", r"absurd", r"disgusting", r"pathetic", r"terrible", r"horrible",
-        r"awful", r"worst", r"scam(?:mer)?s?", r"fraud", r"rip[- ]?off", r"angry", r"furious", r"pissed", r"livid",
-        r"hate", r"incompetent", r"f+u+c+k+(?:ing|ed)?", r"shit(?:ty)?", r"crap(?:py)?", r"goddamn", r"liars?", r"sue you", r"lawyer", r"report you", r"damn", r"wtf", r"bullshit",
+        r"ridiculous", r"unacceptable", r"outrageous", r"absurd", r"disgusting", r"pathetic", r"terrible",
+        r"horrible", r"awful", r"worst", r"scam(?:mer)?s?", r"fraud", r"rip[- ]?off", r"angry", r"furious",
+        r"pissed", r"livid", r"hate", r"incompetent", r"f+u+c+k+(?:ing|ed)?", r"shit(?:ty)?", r"crap(?:py)?",
+        r"goddamn", r"liars?", r"sue you", r"lawyer", r"report you", r"damn", r"wtf", r"bullshit",
         r"(?:file|make|lodge) a complaint", r"complain(?:ing)?", r"shame on you",
     ],
     "urgency": [r"urgent(?:ly)?", r"asap", r"as soon as possible", r"immediately", r"right now", r"emergency",
-                r"today", r"hurry"],
-    "gratitude": [r"thanks?(?: you)?", r"thx", r"appreciate(?:d)?", r"grateful", r"you(?:'re| are) (?:great|awesome|the best)",
-                  r"perfect", r"great help"],
+                r"hurry"],
+    "gratitude": [r"thanks?(?: you)?", r"thx", r"appreciate(?:d)?", r"grateful",
+                  r"you(?:'re| are) (?:great|awesome|the best)", r"perfect", r"great help"],
 }
 _CUES_ZH: dict[str, list[str]] = {
-    "frustration": ["第二次", "第三次", "第四次", "好几次", "多少次", "又", "还没", "还是没", "怎么还", "一直没", "一直不",
-                    "等了", "等很久", "好久", "到底", "无语", "烦死", "好烦", "很烦", "烦人", "受够", "没人理", "没人管", "没用", "说了多少遍", "催"],
+    "frustration": ["第二次", "第三次", "第四次", "好几次", "多少次", "又是", "又没", "又来", "又一次", "还没",
+                    "还是没", "怎么还", "一直没", "一直不", "等了", "等很久", "好久", "到底", "无语", "烦死", "好烦",
+                    "很烦", "烦人", "受够", "没人理", "没人管", "没用", "说了多少遍", "催"],
     "anger": ["投诉", "气死", "生气", "愤怒", "垃圾", "骗子", "欺骗", "太差", "很差", "差劲", "离谱", "恶心", "什么破",
               "坑人", "坑爹", "忍无可忍", "举报", "曝光", "滚", "妈的", "tmd", "退钱", "诈骗", "黑心", "过分"],
-    "urgency": ["紧急", "急", "马上", "立刻", "尽快", "赶紧", "今天必须"],
+    "urgency": ["紧急", "着急", "急用", "马上", "立刻", "尽快", "赶紧", "今天必须"],
     "gratitude": ["谢谢", "感谢", "多谢", "辛苦了", "满意", "太好了", "给力", "点赞"],
 }
 _EN_PATTERNS = {emotion: re.compile(r"\b(?:" + "|".join(cues) + r")\b", re.IGNORECASE)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from components.ui.access import agent_only
+
 from components.nlu.importers import import_dialogflow, import_rasa
 from components.nlu.intent_pack import read_examples
 
@@ -135,8 +137,10 @@ def build_intents_panel(services) -> None:
         status = gr.Markdown()
         metrics = gr.JSON(label="Training metrics")
 
-    analyse.click(partial(try_sentence, nlu=nlu), [sentence, domain], [summary, details], api_visibility="private")
-    sentence.submit(partial(try_sentence, nlu=nlu), [sentence, domain], [summary, details], api_visibility="private")
-    add.click(partial(add_examples, nlu=nlu), [domain, label, lines], [status], api_visibility="private")
-    do_import.click(partial(import_file, nlu=nlu), [domain, upload], [status], api_visibility="private")
-    retrain_button.click(partial(retrain, nlu=nlu), [domain], [status, metrics], api_visibility="private")
+    guard = partial(agent_only, services)  # protected mode: agents only
+    analyse_handler = guard(partial(try_sentence, nlu=nlu))
+    analyse.click(analyse_handler, [sentence, domain], [summary, details], api_visibility="private")
+    sentence.submit(analyse_handler, [sentence, domain], [summary, details], api_visibility="private")
+    add.click(guard(partial(add_examples, nlu=nlu)), [domain, label, lines], [status], api_visibility="private")
+    do_import.click(guard(partial(import_file, nlu=nlu)), [domain, upload], [status], api_visibility="private")
+    retrain_button.click(guard(partial(retrain, nlu=nlu)), [domain], [status, metrics], api_visibility="private")
