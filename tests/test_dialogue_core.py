@@ -183,3 +183,10 @@ def test_policy_inside_desk_flow():
     angry = NLUResult(sentiment="negative", emotions=["anger"])
     assert decide(PolicyInput("this is ridiculous, third time!", angry, desk_wants=True,
                               recent_negative_turns=2)).action == "handoff"
+
+
+def test_small_talk_by_intent():
+    hello = NLUResult(intent="greeting", confidence=0.9)
+    assert decide(PolicyInput("Hello there", hello)).small_talk == "greeting"
+    assert decide(PolicyInput("Hello there, how long do refunds take for gift cards?", hello,
+                              hits=[hit(0.8)])).action == "knowledge_answer"

@@ -45,7 +45,6 @@ def test_malformed_uploads_each_get_a_message_and_lose_nothing(running_app, tmp_
     files["corrupt.pdf"] = b"%PDF-1.7\n" + bytes(range(256)) * 20
     files["binary.txt"] = bytes(range(256)) * 200
     files["empty.md"] = b""
-    files["tool.exe"] = b"MZ" + b"\x00" * 100
     files["no-qa-columns.csv"] = b"name,price\nkettle,10\n"
     paths = []
     for name, data in files.items():
@@ -66,4 +65,10 @@ def test_malformed_uploads_each_get_a_message_and_lose_nothing(running_app, tmp_
     assert by_name["good-note.md"]["status"] in ("indexed", "replaced")   # the rest of the batch still ingests
     after = {d["doc_id"] for d in client.predict(api_name="/kb_documents")}
     assert before < after
+    # an unsupported type is refused at the upload itself, with the list of what is accepted
+    exe = tmp_path / "tool.exe"
+    exe.write_bytes(b"MZ" + b"\x00" * 100)
+    with pytest.raises(Exception, match="Invalid file type"):
+        client.predict([handle_file(str(exe))], api_name="/kb_ingest")
+    assert {d["doc_id"] for d in client.predict(api_name="/kb_documents")} == after
     assert client.predict("How long do refunds take?", "", api_name="/chat")["reply"].strip()  # still serving

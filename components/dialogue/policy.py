@@ -66,6 +66,8 @@ def decide(p: PolicyInput) -> Decision:
     for kind, pattern in (("greeting", _GREETING), ("thanks", _THANKS), ("goodbye", _BYE)):
         if pattern.match(p.text):
             return Decision("small_talk", f"{kind} recognised", small_talk=kind)
+        if p.nlu.intent == kind and p.nlu.confidence >= 0.6 and len(p.text) <= 40:
+            return Decision("small_talk", f"{kind} intent ({p.nlu.confidence:.2f})", small_talk=kind)
     if p.curated is not None:
         return Decision("curated_answer", f"curated FAQ \"{p.curated.question}\" matched with score "
                                           f"{p.curated.score:.2f}")
