@@ -156,11 +156,12 @@ def test_redaction_is_idempotent_and_fast():
         t = time.perf_counter()
         r.redact(text, conversation_id="c")
         times.append(time.perf_counter() - t)
-    assert statistics.median(times) < 0.005
+    # generous bounds: these catch catastrophic regex backtracking, not speed (the benchmark measures speed)
+    assert statistics.median(times) < 0.05
     for hostile in ("x" * 4000, "中" * 4000, "1 " * 2000, "GB82 " * 800, "路1号" * 1333, "+1 " * 1333):
         t = time.perf_counter()
         r.redact(hostile, conversation_id="c")
-        assert time.perf_counter() - t < 0.25, hostile[:8]
+        assert time.perf_counter() - t < 2.0, hostile[:8]
 
 
 # -- the vault ----------------------------------------------------------------------------------------------------
