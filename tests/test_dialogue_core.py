@@ -190,3 +190,24 @@ def test_small_talk_by_intent():
     assert decide(PolicyInput("Hello there", hello)).small_talk == "greeting"
     assert decide(PolicyInput("Hello there, how long do refunds take for gift cards?", hello,
                               hits=[hit(0.8)])).action == "knowledge_answer"
+
+
+def test_repetition_loop_is_cut():
+    from components.dialogue.dialogue_manager import repetition_cut
+
+    looping = ("You can return items of a delivered order. The refund goes to the original payment method. "
+               "You can return items of a delivered order. The refund")
+    cut = repetition_cut(looping)
+    assert looping[:cut].rstrip() == ("You can return items of a delivered order. The refund goes to the original "
+                                      "payment method.")
+    assert repetition_cut("Refunds take 5 to 7 business days. Gift cards are refunded at once.") is None
+    assert repetition_cut("退款需要5到7个工作日。礼品卡立即退款。退款需要5到7个工作日。") is not None
+
+
+def test_generation_loop_stops_and_is_trimmed(settings, store):
+    engine = FakeEngine(reply="Refunds take 5 to 7 business days. Refunds take 5 to 7 business days. "
+                              "Refunds take 5 to 7 business days.")
+    dm = manager(settings, store, engine=engine)
+    r = dm.chat(None, "How long do refunds take?")
+    assert r.reply.startswith("Refunds take 5 to 7 business days.") and r.reply.count("Refunds take") == 1
+    assert r.trace["repetition_stopped"] is True

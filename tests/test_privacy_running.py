@@ -52,6 +52,13 @@ def test_attack_suite_is_resisted(real_services):
     from components.dialogue.dialogue_eval import load_scenarios, turn_function
     from components.orders.scenario_runner import run_scenarios
 
-    suite = load_scenarios(ROOT / "assets" / "scenarios" / "attacks.yaml")
-    result = run_scenarios(turn_function(real_services.dialogue), suite)
+    # the planted-instruction attacks need their poisoned document in the knowledge base
+    planted = real_services.knowledge.ingest_file(ROOT / "tests" / "fixtures" / "privacy" / "planted_instructions.md")
+    assert planted.status in ("indexed", "replaced", "skipped"), planted.message
+    try:
+        suite = load_scenarios(ROOT / "assets" / "scenarios" / "attacks.yaml")
+        assert len(suite) >= 30
+        result = run_scenarios(turn_function(real_services.dialogue), suite)
+    finally:
+        real_services.knowledge.delete(planted.doc_id)
     assert result["failed"] == 0, json.dumps(result["failures"][:3], ensure_ascii=False)[:3000]

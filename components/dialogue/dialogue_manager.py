@@ -7,6 +7,7 @@ state is an append-only event log in the conversation store.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -209,6 +210,12 @@ class DialogueManager:
                 sources = [{"title": h.title, "doc_id": h.doc_id, "score": round(h.score, 4)} for h in used]
                 for delta in self._knowledge_answer(cid, text, used, language, trace, cancel):
                     reply += delta
+                    cut = repetition_cut(reply)
+                    if cut is not None:
+                        # a small model can loop on a sentence: stop generating and keep the text before the loop
+                        reply = reply[:cut].rstrip()
+                        trace["repetition_stopped"] = True
+                        break
                     self._checkpoint(bot_message_id, reply, cid)
                     yield TurnChunk("token", delta)
                 verdict = self._verify_answer(reply, used, language, text, trace)
@@ -261,10 +268,12 @@ class DialogueManager:
         params = GenerationParams(max_new_tokens=self.settings.max_new_tokens,
                                   deadline_s=self.settings.request_deadline_s)
         stream = self.engine.stream(messages, params, cancel=cancel)
-        for delta in stream:
-            yield delta
-        trace["generation"] = {"mode": "generated", "model": getattr(self.engine, "model_name", "?"),
-                               **{k: v for k, v in getattr(stream, "stats", {}).items()}}
+        try:
+            for delta in stream:
+                yield delta
+        finally:  # also when the caller stops early (a repetition loop): leaving the loop cancels the request
+            trace["generation"] = {"mode": "generated", "model": getattr(self.engine, "model_name", "?"),
+                                   **{k: v for k, v in getattr(stream, "stats", {}).items()}}
 
     def hand_off(self, cid: str, reason: str, detail: str, language: str) -> tuple[str, str]:
         """Put the conversation in the human queue; returns the customer's notice and the new status."""
@@ -353,6 +362,25 @@ class DialogueManager:
     def _lock_for(self, cid: str) -> threading.Lock:
         with self._locks_guard:
             return self._conversation_locks.setdefault(cid, threading.Lock())
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
+
+
+def repetition_cut(text: str, min_chars: int = 10) -> int | None:
+    """Where a sentence that already appeared in `text` starts again (the start of a generation loop), or None."""
+    seen: set[str] = set()
+    position = 0
+    parts = _SENTENCE_END.split(text)
+    for part in parts[:-1]:  # the last part may still be growing
+        start = text.find(part, position)
+        position = start + len(part)
+        key = " ".join(part.lower().split())
+        if len(key) >= min_chars:
+            if key in seen:
+                return start
+            seen.add(key)
+    return None
 
 
 def _ms(since: float) -> float:
