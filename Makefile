@@ -17,11 +17,15 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python app.py
 
-# Debian's chromium for the Playwright browser tests (Playwright's own browser download does not work offline)
+# Debian's chromium for the Playwright browser tests (Playwright's own browser download does not work offline),
+# and a CJK font so screenshots of Chinese text are readable
+BROWSER_PACKAGES := chromium fonts-wqy-zenhei
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium is missing: install Debian's chromium package to run the browser tests"; fi; }
+	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (the browser tests need them; install them as root)"; fi; \
+	fi
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest
