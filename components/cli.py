@@ -67,7 +67,7 @@ cmd_eval_sentiment = _runner("components.nlu.eval", "run_sentiment_eval", test="
 def cmd_eval_dialogues(args, settings) -> int:
     from components.dialogue.dialogue_eval import run_dialogue_eval
 
-    result = run_dialogue_eval(settings, scenarios=args.scenarios)
+    result = run_dialogue_eval(settings, scenarios=args.scenarios, ingest=args.ingest)
     _print(result, args.json)
     return 0 if result.get("failed", 1) == 0 else 1
 
@@ -187,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--test", required=True)
     p = add("dialogues", cmd_eval_dialogues, "run scripted conversations through the full pipeline", ev)
     p.add_argument("--scenarios", required=True, help="YAML list of {name, turns: [{user, expect}]}")
+    p.add_argument("--ingest", nargs="*", default=[], metavar="FILE",
+                   help="documents to add to the temporary knowledge base first")
 
     be = sub.add_parser("bench", help="benchmarks that print numbers").add_subparsers(
         dest="what", metavar="WHAT", required=True)

@@ -51,3 +51,16 @@ def test_shipped_order_desk_scenarios_pass(real_services):
     suite = load_scenarios(ROOT / "assets" / "scenarios" / "order_desk.yaml")
     result = run_scenarios(turn_function(real_services.dialogue), suite)
     assert result["failed"] == 0, result["failures"][:3]
+
+
+def test_run_dialogue_eval_reports_failures_with_the_reply(real_services, tmp_path):
+    from components.dialogue.dialogue_eval import run_dialogue_eval
+
+    scenarios = tmp_path / "mini.yaml"
+    scenarios.write_text(
+        "- name: greeting\n  turns:\n    - user: hello\n      expect: {action: small_talk}\n"
+        "- name: impossible\n  turns:\n    - user: hello\n      expect: {reply_contains: [zebra-unicorn-42]}\n",
+        encoding="utf-8")
+    result = run_dialogue_eval(real_services.settings, scenarios=str(scenarios), services=real_services)
+    assert result["passed"] == 1 and result["failed"] == 1
+    assert result["failures"][0]["reply"] if isinstance(result["failures"][0], dict) else result["failures"][0]

@@ -45,7 +45,9 @@ def turn_function(dialogue):
     return turn
 
 
-def run_dialogue_eval(settings, *, scenarios: str, services=None) -> dict:
+def run_dialogue_eval(settings, *, scenarios: str, ingest: list[str] | tuple = (), services=None) -> dict:
+    """`ingest`: extra documents added to the temporary knowledge base first (e.g. a poisoned document for the
+    planted-instruction attacks)."""
     from components.orders.scenario_runner import run_scenarios
     from components.services import build_services
 
@@ -61,6 +63,10 @@ def run_dialogue_eval(settings, *, scenarios: str, services=None) -> dict:
             if not status.ready:
                 raise RuntimeError(f"could not start the pipeline: {status.error}")
         try:
+            for path in ingest:
+                added = services.knowledge.ingest_file(Path(path))
+                if added.status == "error":
+                    raise ValueError(f"could not ingest {path}: {added.message}")
             result = run_scenarios(turn_function(services.dialogue), suite)
         finally:
             if own:

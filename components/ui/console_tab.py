@@ -153,6 +153,9 @@ def build_console_tab(services) -> None:
     guarded_queue = agent_only(services, show_queue)
     for trigger in (refresh.click, status.change, timer.tick):
         trigger(guarded_queue, [status], [table], api_visibility="private", show_progress="hidden")
+    root = gr.context.Context.root_block  # fill the queue when the page opens, not only on the first tick
+    if root is not None:
+        root.load(guarded_queue, [status], [table], api_visibility="private", show_progress="hidden")
     table.select(select_row, [table], [selected], api_visibility="private")
     selected.change(agent_only(services, show), [selected], [transcript], api_visibility="private")
     claim_btn.click(act(ops.claim), [selected], [action_result, transcript], api_visibility="private")
