@@ -124,3 +124,21 @@ def running_app(app_data_dir, model_cache_dir):
     app = RunningApp(app_data_dir, model_cache_dir).start()
     yield app
     app.stop()
+
+
+# -- the demo shop database (order-desk tests) -------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def seeded_template(tmp_path_factory):
+    """The shop seeded once per module; every test gets its own copy of it (`shop`)."""
+    from components.orders.shop_database import ShopDatabase
+
+    db = ShopDatabase.fresh_copy(tmp_path_factory.mktemp("shop-template") / "shop.sqlite3", ROOT / "assets" / "shop")
+    yield db
+    db.close()
+
+
+@pytest.fixture()
+def shop(seeded_template, tmp_path):
+    db = seeded_template.clone(tmp_path / "shop.sqlite3")
+    yield db
+    db.close()

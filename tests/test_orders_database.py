@@ -30,20 +30,6 @@ def seed_users() -> dict:
     return _seed("users")
 
 
-@pytest.fixture(scope="module")
-def seeded_template(tmp_path_factory) -> ShopDatabase:
-    """Seeded once per module; every test gets its own copy of it."""
-    db = ShopDatabase.fresh_copy(tmp_path_factory.mktemp("shop-template") / "shop.sqlite3", SEED)
-    yield db
-    db.close()
-
-
-@pytest.fixture()
-def shop(seeded_template, tmp_path) -> ShopDatabase:
-    db = seeded_template.clone(tmp_path / "shop.sqlite3")
-    yield db
-    db.close()
-
 
 def test_seed_is_loaded_completely_into_sqlite(shop, seed_orders, seed_users):
     conn = sqlite3.connect(shop.path)

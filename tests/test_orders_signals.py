@@ -171,4 +171,4 @@ def test_long_hostile_messages_are_read_quickly(text):
     import time
     started = time.perf_counter()
     read_signals(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < 5.0  # catches catastrophic backtracking, not machine speed

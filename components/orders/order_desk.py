@@ -506,6 +506,23 @@ class OrderDesk:
         st.context["last_order_id"] = order_id
         return self._order(t, order_id)
 
+    def _confirmed_write(self, st: DeskState, sig: Signals, t: _Turn, flow: str, question: str, details: list,
+                         what: str, tool: str, **arguments):
+        """The write step every consequential flow shares: list the details and wait for an explicit yes, then
+        call the tool. Returns the tool's result (a dict) when it ran, else the turn to answer with."""
+        answer = self._confirm(st, sig, t, details)
+        if answer is None:
+            return t.done(st, flow, question, f"listed the {what}; waiting for an explicit yes")
+        if answer == "ask_again":
+            return t.done(st, flow, R.say("ask_yes_no", t.language, question=question), "need yes or no")
+        if answer == "no":
+            return self._declined(st, t)
+        result, error = self._call(t, tool, **arguments)
+        st.end_flow()
+        if error:
+            return t.done(st, flow, R.say("write_failed", t.language, error=error), f"{what} refused: " + error)
+        return result
+
     def _confirm(self, st: DeskState, sig: Signals, t: _Turn, details: list) -> str | None:
         """'yes' / 'no' when the customer is answering the confirmation of exactly these details, else None."""
         if st.awaiting == "confirm" and st.slots.get("confirm_for") == details:
@@ -626,19 +643,12 @@ class OrderDesk:
         plan = self._refund_plan(payments, profile, lang)
         items = R.join([R.item_text(i) for i in order["items"]], lang)
         question = R.say("confirm_cancel", lang, order_id=order["order_id"], items=items, reason=reason, plan=plan)
-        answer = self._confirm(st, sig, t, [order["order_id"], reason])
-        if answer is None:
-            return t.done(st, "cancel_order", question, "listed the cancellation; waiting for an explicit yes")
-        if answer == "ask_again":
-            return t.done(st, "cancel_order", R.say("ask_yes_no", lang, question=question), "need yes or no")
-        if answer == "no":
-            return self._declined(st, t)
-        result, error = self._call(t, "cancel_pending_order", order_id=order["order_id"], reason=reason,
-                                   user_id=st.user_id)
-        st.end_flow()
-        if error:
-            return t.done(st, "cancel_order", R.say("write_failed", lang, error=error), "cancel refused: " + error)
-        t.cache["order:" + order["order_id"]] = result
+        outcome = self._confirmed_write(
+            st, sig, t, "cancel_order", question, [order["order_id"], reason], "cancellation",
+            "cancel_pending_order", order_id=order["order_id"], reason=reason, user_id=st.user_id)
+        if not isinstance(outcome, dict):
+            return outcome
+        t.cache["order:" + order["order_id"]] = outcome
         return t.done(st, "cancel_order", R.say("cancelled", lang, order_id=order["order_id"], plan=plan),
                       f"cancelled {order['order_id']} ({reason})")
 
@@ -693,18 +703,12 @@ class OrderDesk:
         names = R.join([R.item_text(i) for i in chosen_items], lang)
         method = R.payment_method_text(method_id, profile, lang)
         question = R.say("confirm_return", lang, items=names, order_id=order["order_id"], total=total, method=method)
-        answer = self._confirm(st, sig, t, [order["order_id"], sorted(item_ids), method_id])
-        if answer is None:
-            return t.done(st, "return_items", question, "listed the return; waiting for an explicit yes")
-        if answer == "ask_again":
-            return t.done(st, "return_items", R.say("ask_yes_no", lang, question=question), "need yes or no")
-        if answer == "no":
-            return self._declined(st, t)
-        result, error = self._call(t, "return_delivered_order_items", order_id=order["order_id"],
-                                   item_ids=list(item_ids), payment_method_id=method_id, user_id=st.user_id)
-        st.end_flow()
-        if error:
-            return t.done(st, "return_items", R.say("write_failed", lang, error=error), "return refused: " + error)
+        outcome = self._confirmed_write(
+            st, sig, t, "return_items", question, [order["order_id"], sorted(item_ids), method_id], "return",
+            "return_delivered_order_items", order_id=order["order_id"], item_ids=list(item_ids),
+            payment_method_id=method_id, user_id=st.user_id)
+        if not isinstance(outcome, dict):
+            return outcome
         return t.done(st, "return_items", R.say("returned", lang, items=names, order_id=order["order_id"],
                                                 total=total, method=method),
                       f"return requested for {len(item_ids)} item(s) of {order['order_id']}")
@@ -755,18 +759,11 @@ class OrderDesk:
             return t.done(st, "change_address", R.say("same_address", lang, order_id=order["order_id"], new=new_text),
                           "the address is unchanged")
         question = R.say("confirm_address", lang, order_id=order["order_id"], old=old_text, new=new_text)
-        answer = self._confirm(st, sig, t, [order["order_id"], address])
-        if answer is None:
-            return t.done(st, "change_address", question, "listed the change; waiting for an explicit yes")
-        if answer == "ask_again":
-            return t.done(st, "change_address", R.say("ask_yes_no", lang, question=question), "need yes or no")
-        if answer == "no":
-            return self._declined(st, t)
-        result, error = self._call(t, "modify_pending_order_address", order_id=order["order_id"], address=address,
-                                   user_id=st.user_id)
-        st.end_flow()
-        if error:
-            return t.done(st, "change_address", R.say("write_failed", lang, error=error), "change refused: " + error)
+        outcome = self._confirmed_write(
+            st, sig, t, "change_address", question, [order["order_id"], address], "change",
+            "modify_pending_order_address", order_id=order["order_id"], address=address, user_id=st.user_id)
+        if not isinstance(outcome, dict):
+            return outcome
         return t.done(st, "change_address", R.say("address_changed", lang, order_id=order["order_id"], new=new_text),
                       f"changed the address of {order['order_id']}")
 
