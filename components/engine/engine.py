@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+from abc import ABC, abstractmethod
 import os
 import logging
 import threading
@@ -21,7 +22,7 @@ def engine_threads(settings) -> int:
     return max(1, (os.cpu_count() or 2) // 2)
 
 
-class Engine:
+class Engine(ABC):
     """What the rest of kefu sees of a language model. Subclasses implement `start`, `stream`, `count_tokens`."""
 
     model_name: str = ""
@@ -36,18 +37,21 @@ class Engine:
         return GenerationParams(max_new_tokens=self.settings.max_new_tokens,
                                 deadline_s=self.settings.request_deadline_s)
 
+    @abstractmethod
     def start(self) -> None:
-        raise NotImplementedError
+        """Load the model (heavy); idempotent."""
 
+    @abstractmethod
     def stream(self, messages, params: GenerationParams | None = None, cancel: threading.Event | None = None):
-        raise NotImplementedError
+        """A GenerationStream of text deltas for one chat."""
 
     def generate(self, messages, params: GenerationParams | None = None) -> str:
         """The whole reply at once (raises EngineError when generation fails)."""
         return "".join(self.stream(messages, params))
 
+    @abstractmethod
     def count_tokens(self, text: str) -> int:
-        raise NotImplementedError
+        """Tokens of `text` in this model's tokenizer (or an estimate)."""
 
     def stats(self) -> dict:
         return {"backend": self.settings.engine_backend, "model": self.model_name, "started": self._started}

@@ -6,6 +6,8 @@ in-process transformers engine.
 """
 from __future__ import annotations
 
+from abc import abstractmethod
+
 import logging
 import threading
 import time
@@ -56,9 +58,9 @@ class WorkerPoolEngine(Engine):
         """Fit the prompt to the context window; fill stream.stats (prompt_tokens, truncated, truncation_note)."""
         return messages
 
+    @abstractmethod
     def _produce(self, prepared, job: Job) -> Iterator[tuple[str, int]]:
         """Yield (text delta, tokens in that delta) until done; stop early when job.should_stop() says so."""
-        raise NotImplementedError
 
     # -- Engine --
     def start(self) -> None:
