@@ -80,14 +80,20 @@ def intent_chart(frames: AnalyticsFrames, top: int = 15) -> go.Figure:
     return _layout(fig, title, xaxis_title="turns", showlegend=False)
 
 
+def _traced_bot_turns(frames: AnalyticsFrames, column: str):
+    """Bot turns whose trace has `column`, or the empty-state message to show instead (no data / no traces)."""
+    if frames.empty:
+        return NO_DATA
+    bot = frames.bot_turns
+    bot = bot[bot[column].notna()]
+    return NO_TRACES if bot.empty else bot
+
+
 def sentiment_chart(frames: AnalyticsFrames) -> go.Figure:
     title = "Customer sentiment over time (share of turns)"
-    if frames.empty:
-        return empty_figure(title, NO_DATA)
-    bot = frames.bot_turns
-    bot = bot[bot.sentiment.notna()]
-    if bot.empty:
-        return empty_figure(title, NO_TRACES)
+    bot = _traced_bot_turns(frames, "sentiment")
+    if isinstance(bot, str):
+        return empty_figure(title, bot)
     bucket, unit = _bucket(bot.created_at)
     counts = pd.crosstab(bucket, bot.sentiment)
     shares = counts.div(counts.sum(axis=1), axis=0)
@@ -121,12 +127,9 @@ def handoff_funnel_chart(frames: AnalyticsFrames) -> go.Figure:
 
 def latency_chart(frames: AnalyticsFrames) -> go.Figure:
     title = "Answer latency per bot turn (seconds, guard to last token)"
-    if frames.empty:
-        return empty_figure(title, NO_DATA)
-    bot = frames.bot_turns
-    bot = bot[bot.total_ms.notna()]
-    if bot.empty:
-        return empty_figure(title, NO_TRACES)
+    bot = _traced_bot_turns(frames, "total_ms")
+    if isinstance(bot, str):
+        return empty_figure(title, bot)
     seconds = bot.total_ms.to_numpy(dtype=float) / 1000.0
     upper = max(float(np.quantile(seconds, 0.99)), 0.05)
     edges = np.linspace(0, upper, 41)
