@@ -25,6 +25,10 @@ class Settings:
     model: str = "packaged:smollm2"
     # sentence embedding model: "packaged:all-minilm-l6-v2" or a local path / Hub id
     embedding_model: str = "packaged:all-minilm-l6-v2"
+    # embedder speed (components/embedder.py): "bfloat16" = fast path (vectors within cosine 0.999 of float32),
+    # "float32" = the exact sentence-transformers path; threads = worker threads for big batches (0 = all cores)
+    embedding_precision: str = "bfloat16"  # bfloat16 | float32
+    embedding_threads: int = 0
     engine_backend: str = "transformers"  # transformers | llama_cpp | openai
     engine_dtype: str = "bfloat16"  # float32 | bfloat16
     engine_threads: int = 0  # 0 = torch default
@@ -73,6 +77,9 @@ class Settings:
     # engine CPU speed options (see components/engine/bench.py): int8 = dynamic int8 quantization of Linear layers
     engine_quantize: str = "none"  # none | int8
     engine_compile: bool = False  # torch.compile the model's forward
+    # forward pass: "auto" = kefu's lean slot-cache runner for Llama-architecture models (SmolLM2), transformers'
+    # generic forward otherwise; "generic" = always transformers' forward (components/engine/llama_runner.py)
+    engine_runner: str = "auto"
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)
@@ -84,6 +91,12 @@ class Settings:
             raise ValueError("KEFU_MAX_NEW_TOKENS must be positive")
         if self.engine_dtype not in ("float32", "bfloat16"):
             raise ValueError("KEFU_ENGINE_DTYPE must be float32 or bfloat16")
+        if self.embedding_precision not in ("float32", "bfloat16"):
+            raise ValueError("KEFU_EMBEDDING_PRECISION must be float32 or bfloat16")
+        if self.embedding_threads < 0:
+            raise ValueError("KEFU_EMBEDDING_THREADS must be 0 (all cores) or a positive number")
+        if self.engine_runner not in ("auto", "generic"):
+            raise ValueError("KEFU_ENGINE_RUNNER must be auto or generic")
         if not 0 < self.server_port < 65536:
             raise ValueError("GRADIO_SERVER_PORT must be a port number")
 

@@ -23,7 +23,8 @@ def test_bench_conversations_are_realistic(tmp_path):
 def test_bench_reports_every_key(tmp_path, model_cache_dir):
     settings = Settings(data_dir=tmp_path, cache_dir_override=model_cache_dir)
     result = run_engine_bench(settings, seconds_budget=300, concurrency=(2,), include_llama_cpp=True,
-                              include_plain_generate=True, max_new_tokens=4, single_runs=1)
+                              include_plain_generate=True, max_new_tokens=4, single_runs=1,
+                              conversation_sizes=(2,), conversation_turns=2, think_s=(0.05, 0.2))
     json.dumps(result)  # JSON-serialisable
     assert result["workload"]["prompt_tokens"] > 400
     single = result["engine"]["single"]
@@ -31,6 +32,10 @@ def test_bench_reports_every_key(tmp_path, model_cache_dir):
     assert single["decode_tok_s"] > 0
     c2 = result["engine"]["concurrency"]["2"]
     assert c2["completed"] == 2 and c2["tokens"] == 8 and c2["aggregate_tok_s"] > 0 and c2["ttft_p95_s"] > 0
+    talk = result["engine"]["conversations"]["2"]
+    assert talk["messages"] == 4 and talk["tokens"] == 16 and not talk["errors"]
+    assert 0 < talk["ttft_p50_s"] <= talk["ttft_p95_s"] <= talk["ttft_max_s"]
+    assert result["engine"]["runner"] == "llama-slots"
     assert result["engine"]["peak_rss_mb"] > 100
     assert result["plain_generate"]["single"]["decode_tok_s"] > 0
     llama = result["llama_cpp"]["single"]

@@ -17,14 +17,17 @@ def chat(question: str, history: list[dict] | None = None) -> list[dict]:
     return [SYSTEM, *(history or []), {"role": "user", "content": question}]
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory, model_cache_dir):
+@pytest.fixture(scope="module", params=["auto", "generic"])
+def engine(request, tmp_path_factory, model_cache_dir):
+    """Both forward passes: kefu's lean slot-cache runner ("auto" picks it for SmolLM2) and transformers' own."""
     # float32 so a row computed inside a batch matches the same prompt computed alone
     settings = Settings(data_dir=tmp_path_factory.mktemp("engine-data"), cache_dir_override=model_cache_dir,
                         engine_dtype="float32", engine_max_batch=8, engine_queue_limit=16,
-                        context_window=512, request_deadline_s=0)  # 0 = no default deadline
+                        context_window=512, request_deadline_s=0,  # 0 = no default deadline
+                        engine_runner=request.param)
     eng = build_engine(settings)
     eng.start()
+    assert eng.runner_name == {"auto": "llama-slots", "generic": "transformers"}[request.param]
     yield eng
     eng.close()
 

@@ -3,6 +3,12 @@
 Every conversation gets the same support system prompt plus its own ~500 tokens of retrieved knowledge-base text
 and its own question, so the shared prefix is only the system prompt (as in real chats). Generation ignores
 end-of-sequence so every request decodes the same number of tokens.
+
+Two ways of being concurrent are measured. `engine.concurrency.<N>` is a burst: N requests submitted at the same
+instant (the saturated batch: aggregate and decode-only tokens/s, and the worst-case wait for a first token, which
+is bound by prefilling N prompts of ~650 tokens one after another). `engine.conversations.<N>` is N customers
+chatting at once, each sending a message, reading the reply, thinking 3-10 s and sending the next (seeded random
+arrivals): the first-token wait a customer actually sees when N conversations share the engine.
 """
 from __future__ import annotations
 
@@ -124,6 +130,51 @@ def _concurrent(engine, conversations, params, n: int) -> dict:
     return out
 
 
+def _conversations(engine, conversations, params, n: int, turns: int, think_s: tuple[float, float],
+                   seed: int = 0) -> dict:
+    """`n` customers chatting at the same time: each sends a first message at a random moment within the first
+    think interval, reads the streamed reply, thinks/types for a random `think_s` interval, and sends the next
+    message (a new question with its own ~500 tokens of retrieved context), `turns` times. The time to first token
+    of every message is what a customer waits for; aggregate tokens/s counts every token over the wall time."""
+    import random
+
+    rng = random.Random(seed)
+    plans = [[rng.uniform(*think_s) if t else rng.uniform(0, think_s[1]) for t in range(turns)] for _ in range(n)]
+    ttfts: list[float] = []
+    tokens = [0]
+    errors: list[str] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(n + 1)
+
+    def customer(i):
+        barrier.wait()
+        for t, pause in enumerate(plans[i]):
+            time.sleep(pause)
+            try:
+                stream = engine.stream(conversations[(i + t * n) % len(conversations)], params)
+                for _ in stream:
+                    pass
+            except Exception as exc:  # reported in the result, not raised
+                errors.append(str(exc))
+                continue
+            with lock:
+                ttfts.append(stream.stats["ttft_s"])
+                tokens[0] += stream.stats["tokens"]
+
+    threads = [threading.Thread(target=customer, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    wall = time.perf_counter() - began
+    return {"customers": n, "turns_each": turns, "think_s": list(think_s), "messages": len(ttfts),
+            "errors": errors[:3], "wall_s": wall, "tokens": tokens[0],
+            "aggregate_tok_s": tokens[0] / wall if wall else None,
+            "ttft_p50_s": _pct(ttfts, 0.5), "ttft_p95_s": _pct(ttfts, 0.95), "ttft_max_s": max(ttfts, default=None)}
+
+
 def _plain_generate(engine, conversations, max_new_tokens: int, runs: int) -> dict:
     """transformers' own model.generate, one request at a time, with a streamer to time the first token."""
     import torch
@@ -164,7 +215,9 @@ def _ratio(a, b):
 
 
 def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8, 16), include_llama_cpp=True,
-                     include_plain_generate=True, max_new_tokens: int = 128, single_runs: int = 5) -> dict:
+                     include_plain_generate=True, max_new_tokens: int = 128, single_runs: int = 5,
+                     conversation_sizes=(8,), conversation_turns: int = 3,
+                     think_s: tuple[float, float] = (3.0, 10.0)) -> dict:
     """Measure the engine; returns a JSON-serialisable dict (see the module docstring for the workload)."""
     from dataclasses import replace
 
@@ -201,6 +254,13 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
             result["skipped"].append(f"engine concurrency {n}: time budget")
             continue
         result["engine"]["concurrency"][str(n)] = _concurrent(engine, conversations, params, n)
+    result["engine"]["conversations"] = {}
+    for n in conversation_sizes:
+        if left() < 90:
+            result["skipped"].append(f"engine conversations {n}: time budget")
+            continue
+        result["engine"]["conversations"][str(n)] = _conversations(
+            engine, conversations, params, n, conversation_turns, think_s)
     result["engine"]["stats"] = {k: v for k, v in engine.stats().items()
                                  if isinstance(v, (int, float, str)) or v is None}
     if include_plain_generate and left() > 30:
@@ -247,4 +307,5 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
                                                         result["plain_generate"]["single"].get("decode_tok_s")),
     }
     result["elapsed_s"] = time.perf_counter() - began
+    result["engine"]["runner"] = result["engine"]["stats"].get("runner")
     return result

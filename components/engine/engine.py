@@ -80,6 +80,7 @@ class TransformersEngine(Engine):
         self._eos_ids: frozenset[int] = frozenset()
         self.context_window = settings.context_window
         self.load_s: float | None = None
+        self.runner_name = ""
 
     def start(self) -> None:
         with self._start_lock:
@@ -89,9 +90,7 @@ class TransformersEngine(Engine):
 
             from .chat_prompt import ChatPromptBuilder
             from .model_loader import load_model_and_tokenizer
-            from .model_runner import CausalModelRunner
             from .scheduler import Scheduler
-            from .seq2seq_runner import Seq2SeqModelRunner
 
             began = time.perf_counter()
             torch.set_num_threads(engine_threads(self.settings))
@@ -105,14 +104,29 @@ class TransformersEngine(Engine):
             self._eos_ids = _eos_ids(self.model, self.tokenizer)
             limit = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
             self.context_window = min(self.settings.context_window, limit) if limit else self.settings.context_window
-            seq2seq = bool(getattr(config, "is_encoder_decoder", False))
-            runner = Seq2SeqModelRunner(self.model) if seq2seq else CausalModelRunner(self.model)
+            runner = self._runner(config)
             self._scheduler = Scheduler(runner, max_batch=self.settings.engine_max_batch,
                                         queue_limit=self.settings.engine_queue_limit)
             self._scheduler.start()
             self.load_s = time.perf_counter() - began
             self._started = True
             logger.info("engine ready: %s in %.1f s", self.model_name, self.load_s)
+
+    def _runner(self, config):
+        """The lean slot-cache runner where the model allows it, else transformers' generic forward."""
+        from . import llama_runner
+        from .model_runner import CausalModelRunner
+        from .seq2seq_runner import Seq2SeqModelRunner
+
+        if getattr(config, "is_encoder_decoder", False):
+            self.runner_name = "seq2seq"
+            return Seq2SeqModelRunner(self.model)
+        if self.settings.engine_runner == "auto" and llama_runner.supported(self.model):
+            self.runner_name = "llama-slots"
+            return llama_runner.LlamaSlotRunner(self.model, slots=self.settings.engine_max_batch,
+                                                window=self.context_window)
+        self.runner_name = "transformers"
+        return CausalModelRunner(self.model)
 
     def stream(self, messages, params: GenerationParams | None = None, cancel: threading.Event | None = None):
         from .detokenizer import IncrementalDetokenizer
@@ -141,7 +155,7 @@ class TransformersEngine(Engine):
 
     def stats(self) -> dict:
         out = super().stats()
-        out.update(dtype=self.settings.engine_dtype, context_window=self.context_window, load_s=self.load_s)
+        out.update(dtype=self.settings.engine_dtype, runner=self.runner_name, context_window=self.context_window, load_s=self.load_s)
         if self._scheduler is not None:
             out.update(self._scheduler.snapshot())
         return out

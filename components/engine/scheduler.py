@@ -103,7 +103,7 @@ class Scheduler:
             logger.exception("batched decode step failed for %d requests", len(active))
             for request in active:
                 self._end(request, "error", f"generation failed: {exc}")
-            self._active, self._state = [], None
+            self._active, self._state = [], self.runner.select(self._state, [])
             return
         tokens = sampling.sample_batch(logits, [r.params for r in active], self._generator)
         now = time.perf_counter()
@@ -184,7 +184,7 @@ class Scheduler:
             return
         with self._cond:
             self._active = [self._active[i] for i in keep]
-        self._state = self.runner.select(self._state, keep) if keep else None
+        self._state = self.runner.select(self._state, keep)  # None when keep is empty
 
     def _end(self, request: Request, reason: str, error: str | None = None) -> None:
         if reason == "error" and error is None:

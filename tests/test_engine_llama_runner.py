@@ -1,0 +1,94 @@
+"""kefu's lean slot-cache runner against transformers' own forward pass on the real SmolLM2 weights.
+
+Rows join the batch at different steps, leave it (so the pool compacts), and reuse a cached prefix; every logit
+vector must equal what transformers computes for the same tokens in one full forward pass.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from components.engine.llama_runner import LlamaSlotRunner, supported
+from components.engine.model_loader import load_model_and_tokenizer
+
+
+@pytest.fixture(scope="module")
+def model(model_cache_dir):
+    loaded, tokenizer, _ = load_model_and_tokenizer("packaged:smollm2", model_cache_dir, "float32")
+    return loaded, tokenizer
+
+
+def prompt(tokenizer, question: str) -> list[int]:
+    messages = [{"role": "system", "content": "You are the support assistant of an online shop."},
+                {"role": "user", "content": question}]
+    ids = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=True, return_dict=False)
+    return list(ids)
+
+
+def reference_logits(model, ids: list[int]) -> torch.Tensor:
+    with torch.inference_mode():
+        return model(torch.tensor([ids])).logits[0].float()
+
+
+def test_smollm2_is_supported_other_architectures_are_not(model):
+    loaded, _ = model
+    assert supported(loaded)
+    loaded.config.model_type = "qwen2"
+    try:
+        assert not supported(loaded)
+    finally:
+        loaded.config.model_type = "llama"
+
+
+def test_staggered_batch_with_compaction_matches_transformers(model):
+    loaded, tokenizer = model
+    runner = LlamaSlotRunner(loaded, slots=4, window=512)
+    questions = ["How do I return shoes?", "Where is my parcel?", "Can I pay with a gift card?"]
+    prompts = [prompt(tokenizer, q) for q in questions]
+    steps = [6, 3, 7]  # tokens each row decodes; row 1 leaves first, so rows 2 moves down a slot
+    feed = [[(i * 37 + 11) % 30000 + 100 for i in range(n)] for n in steps]  # fixed continuation tokens
+    produced: list[list[torch.Tensor]] = [[] for _ in prompts]
+    state, active, cursor = None, [], [0] * len(prompts)
+    for step in range(12):
+        if step < len(prompts):  # one new row joins at each of the first steps
+            logits, row, reused = runner.prefill(prompts[step])
+            assert reused == 0
+            produced[step].append(logits)
+            state = runner.merge(state, row)
+            active.append(step)
+        if not active:
+            break
+        logits = runner.decode(state, [feed[j][cursor[j]] for j in active])
+        keep = []
+        for r, j in enumerate(active):
+            produced[j].append(logits[r])
+            cursor[j] += 1
+            if cursor[j] < steps[j]:
+                keep.append(r)
+        state = runner.select(state, keep)
+        active = [active[r] for r in keep]
+    for j, ids in enumerate(prompts):
+        ours = torch.stack(produced[j])
+        full = reference_logits(loaded, ids + feed[j])[len(ids) - 1:]
+        assert ours.shape == full.shape
+        assert torch.allclose(ours, full, atol=2e-3), (j, (ours - full).abs().max())
+
+
+def test_prefix_reuse_gives_the_same_logits(model):
+    loaded, tokenizer = model
+    runner = LlamaSlotRunner(loaded, slots=2, window=512)
+    ids = prompt(tokenizer, "Can I change the address of a pending order?")
+    prefix = len(prompt(tokenizer, "x")) - 8  # well inside the shared system part
+    first, row, reused_first = runner.prefill(ids, prefix)
+    runner.select(runner.merge(None, row), [])
+    again, _, reused_again = runner.prefill(ids, prefix)
+    assert (reused_first, reused_again) == (0, prefix)
+    assert torch.allclose(first, again, atol=2e-3)
+    assert torch.allclose(first, reference_logits(loaded, ids)[-1], atol=2e-3)
+
+
+def test_prompt_longer_than_the_window_is_refused(model):
+    loaded, _ = model
+    runner = LlamaSlotRunner(loaded, slots=1, window=16)
+    with pytest.raises(ValueError, match="exceeds the engine window"):
+        runner.prefill(list(range(100, 120)))
