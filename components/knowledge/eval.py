@@ -81,7 +81,7 @@ def run_retrieval_eval(settings, *, docs: str, queries: str, k: int = 10, modes=
         raise ValueError("--k must be at least 1")
     doc_rows = _read_jsonl(docs, ("id", "title", "content"))
     query_rows = _read_jsonl(queries, ("query", "relevant"))
-    embedder = embedder or SentenceEmbedder(settings.embedding_model)
+    embedder = embedder or SentenceEmbedder.from_settings(settings)
     with tempfile.TemporaryDirectory(prefix="kefu-eval-") as tmp:
         temp_settings = dataclasses.replace(settings, data_dir=Path(tmp), kb_reranker="")
         kb = KnowledgeBase(temp_settings, embedder)
@@ -146,7 +146,7 @@ def ingest_paths(settings, paths: list[str]) -> dict:
         else:
             missing.append({"status": "error", "filename": str(raw), "doc_id": None, "chunks": 0,
                             "message": f"{raw} does not exist.", "seconds": 0.0})
-    kb = KnowledgeBase(settings, SentenceEmbedder(settings.embedding_model))
+    kb = KnowledgeBase(settings, SentenceEmbedder.from_settings(settings))
     started = time.perf_counter()
     try:
         results = [r.to_dict() for r in kb.ingest_files(files)]

@@ -21,7 +21,7 @@ SENTIMENT_LABELS = ("negative", "neutral", "positive")
 def _embedder(settings):
     from components.embedder import SentenceEmbedder
 
-    return SentenceEmbedder(settings.embedding_model)
+    return SentenceEmbedder.from_settings(settings)
 
 
 def run_intent_eval(settings, *, train: str, test: str, text_col: str = "text", label_col: str = "label",
