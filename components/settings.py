@@ -31,7 +31,7 @@ class Settings:
     embedding_threads: int = 0
     engine_backend: str = "transformers"  # transformers | llama_cpp | openai
     engine_dtype: str = "bfloat16"  # float32 | bfloat16
-    engine_threads: int = 0  # 0 = torch default
+    engine_threads: int = 0  # 0 = half the cores (components/engine/engine.py: engine_threads)
     engine_max_batch: int = 16
     engine_queue_limit: int = 64
     max_new_tokens: int = 160
@@ -74,8 +74,10 @@ class Settings:
     rate_limit_burst: int = 5
     # replace knowledge answers that the passages do not support by a clarification
     grounding_check: bool = True
-    # engine CPU speed options (see components/engine/bench.py): int8 = dynamic int8 quantization of Linear layers
-    engine_quantize: str = "none"  # none | int8
+    # engine weights (see components/engine/bench.py): "auto" = the lean runner decodes with the GGUF's own 4-bit
+    # weights wherever a matrix is exactly on a 4-bit grid (bfloat16 elsewhere and for prefill); "none" = bfloat16
+    # (or float32) everywhere; "int8" = torch's dynamic int8 quantization of Linear layers (degrades answers)
+    engine_quantize: str = "auto"  # auto | none | int8
     engine_compile: bool = False  # torch.compile the model's forward
     # forward pass: "auto" = kefu's lean slot-cache runner for Llama-architecture models (SmolLM2), transformers'
     # generic forward otherwise; "generic" = always transformers' forward (components/engine/llama_runner.py)

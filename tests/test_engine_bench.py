@@ -35,7 +35,7 @@ def test_bench_reports_every_key(tmp_path, model_cache_dir):
     talk = result["engine"]["conversations"]["2"]
     assert talk["messages"] == 4 and talk["tokens"] == 16 and not talk["errors"]
     assert 0 < talk["ttft_p50_s"] <= talk["ttft_p95_s"] <= talk["ttft_max_s"]
-    assert result["engine"]["runner"] == "llama-slots"
+    assert result["engine"]["runner"] == "llama-slots, int4 (GGUF 4-bit grid)"  # the defaults: bf16 + 4-bit decode
     assert result["engine"]["peak_rss_mb"] > 100
     assert result["plain_generate"]["single"]["decode_tok_s"] > 0
     llama = result["llama_cpp"]["single"]

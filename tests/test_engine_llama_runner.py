@@ -5,10 +5,12 @@ vector must equal what transformers computes for the same tokens in one full for
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
-from components.engine.llama_runner import LlamaSlotRunner, supported
+from components.engine.llama_runner import LlamaSlotRunner, pack_4bit_grid, supported
 from components.engine.model_loader import load_model_and_tokenizer
 
 
@@ -92,3 +94,45 @@ def test_prompt_longer_than_the_window_is_refused(model):
     runner = LlamaSlotRunner(loaded, slots=1, window=16)
     with pytest.raises(ValueError, match="exceeds the engine window"):
         runner.prefill(list(range(100, 120)))
+
+
+def test_4bit_packing_takes_only_weights_on_a_4bit_grid():
+    torch.manual_seed(0)
+    scale = 0.005 + torch.rand(64, 4, 1) * 0.02
+    low = -scale * 15 * torch.rand(64, 4, 1)  # like Q4_1: the block minimum, within the block's range
+    levels = torch.randint(0, 16, (64, 4, 32)).float()
+    levels[..., 0], levels[..., 1] = 0, 15
+    on_grid = (levels * scale + low).view(64, 128).to(torch.bfloat16)
+    packed = pack_4bit_grid(on_grid)
+    assert packed is not None
+    x = torch.randn(3, 128, dtype=torch.bfloat16)
+    out = torch._weight_int4pack_mm_for_cpu(x, packed[0], 32, packed[1]).float()
+    exact = x.float() @ on_grid.float().t()
+    assert (out - exact).norm() / exact.norm() < 0.01
+    assert pack_4bit_grid(torch.randn(64, 128, dtype=torch.bfloat16)) is None  # not a 4-bit grid: left alone
+    assert pack_4bit_grid(on_grid.float()) is None  # only bfloat16 models are packed
+
+
+def test_gguf_4bit_decode_is_as_faithful_as_bfloat16(model_cache_dir, model):
+    """SmolLM2's linear layers come from GGUF Q4_1, so decoding them with the int4 kernel (the default) loses nothing
+    against bfloat16: teacher-forced next-token agreement with float32 stays the same."""
+    reference, tokenizer = model
+    bf16, _, _ = load_model_and_tokenizer("packaged:smollm2", model_cache_dir, "bfloat16")
+    four = LlamaSlotRunner(bf16, slots=1, window=512, four_bit=True)
+    plain = LlamaSlotRunner(bf16, slots=1, window=512, four_bit=False)
+    assert four.four_bit_matrices == 4 * len(four.layers) and four.weights.startswith("int4")
+    assert plain.four_bit_matrices == 0
+    ids = prompt(tokenizer, "How do returns and refunds work?")
+    articles = sorted((Path(__file__).parents[1] / "kb").rglob("*.md"))
+    feed = tokenizer("\n\n".join(a.read_text(encoding="utf-8") for a in articles[:3])).input_ids[:240]
+    full = reference_logits(reference, ids + feed)[len(ids) - 1:].argmax(-1)
+    agreement = {}
+    for name, runner in (("int4", four), ("bf16", plain)):
+        logits, row, _ = runner.prefill(ids)
+        state, rows = runner.merge(None, row), [logits]
+        for token in feed:
+            rows.append(runner.decode(state, [token])[0])
+        runner.select(state, [])
+        agreement[name] = float((torch.stack(rows).argmax(-1) == full).float().mean())
+    assert agreement["bf16"] >= 0.9
+    assert agreement["int4"] >= agreement["bf16"] - 0.03, agreement

@@ -122,9 +122,11 @@ class TransformersEngine(Engine):
             self.runner_name = "seq2seq"
             return Seq2SeqModelRunner(self.model)
         if self.settings.engine_runner == "auto" and llama_runner.supported(self.model):
-            self.runner_name = "llama-slots"
-            return llama_runner.LlamaSlotRunner(self.model, slots=self.settings.engine_max_batch,
-                                                window=self.context_window)
+            runner = llama_runner.LlamaSlotRunner(self.model, slots=self.settings.engine_max_batch,
+                                                  window=self.context_window,
+                                                  four_bit=self.settings.engine_quantize == "auto")
+            self.runner_name = f"llama-slots, {runner.weights}"
+            return runner
         self.runner_name = "transformers"
         return CausalModelRunner(self.model)
 
@@ -171,8 +173,8 @@ def apply_cpu_options(model, settings):
     import torch
 
     quantize = getattr(settings, "engine_quantize", "none") or "none"
-    if quantize not in ("none", "int8"):
-        raise ValueError("KEFU_ENGINE_QUANTIZE must be none or int8")
+    if quantize not in ("auto", "none", "int8"):
+        raise ValueError("KEFU_ENGINE_QUANTIZE must be auto, none or int8")
     if quantize == "int8":
         from torch.ao.quantization import quantize_dynamic
 
