@@ -90,6 +90,18 @@ def _single(engine, conversations, params, runs: int) -> dict:
             "prompt_tokens": stream.stats["prompt_tokens"]}
 
 
+def _run_together(target, n: int, barrier: threading.Barrier) -> float:
+    """Run target(0..n-1) on n threads released together by `barrier` (n + 1 parties); the wall time in seconds."""
+    threads = [threading.Thread(target=target, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    barrier.wait()
+    began = time.perf_counter()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - began
+
+
 def _concurrent(engine, conversations, params, n: int) -> dict:
     streams = [None] * n
     errors: list[str] = []
@@ -105,14 +117,7 @@ def _concurrent(engine, conversations, params, n: int) -> dict:
             errors.append(str(exc))
 
     before = engine.stats()
-    threads = [threading.Thread(target=consume, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    began = time.perf_counter()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - began
+    wall = _run_together(consume, n, barrier)
     done = [s for s in streams if s is not None and s.stats["ttft_s"] is not None]
     tokens = sum(s.stats["tokens"] for s in done)
     ttfts = [s.stats["ttft_s"] for s in done]
@@ -161,14 +166,7 @@ def _conversations(engine, conversations, params, n: int, turns: int, think_s: t
                 ttfts.append(stream.stats["ttft_s"])
                 tokens[0] += stream.stats["tokens"]
 
-    threads = [threading.Thread(target=customer, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    barrier.wait()
-    began = time.perf_counter()
-    for t in threads:
-        t.join()
-    wall = time.perf_counter() - began
+    wall = _run_together(customer, n, barrier)
     return {"customers": n, "turns_each": turns, "think_s": list(think_s), "messages": len(ttfts),
             "errors": errors[:3], "wall_s": wall, "tokens": tokens[0],
             "aggregate_tok_s": tokens[0] / wall if wall else None,
