@@ -89,6 +89,21 @@ def test_prefix_reuse_gives_the_same_logits(model):
     assert torch.allclose(first, reference_logits(loaded, ids)[-1], atol=2e-3)
 
 
+def test_cache_pool_never_starts_with_recycled_garbage(model, monkeypatch):
+    """Masked cache columns still enter attention as 0 * value, so the pool must not take whatever the allocator
+    hands back (which may hold NaN: uninitialised memory is simulated here as NaN) and must start finite."""
+    loaded, _ = model
+    real_empty, real_empty_like = torch.empty, torch.empty_like
+
+    def nan_filled(tensor):
+        return tensor.fill_(float("nan")) if tensor.is_floating_point() else tensor
+
+    monkeypatch.setattr(torch, "empty", lambda *a, **k: nan_filled(real_empty(*a, **k)))
+    monkeypatch.setattr(torch, "empty_like", lambda *a, **k: nan_filled(real_empty_like(*a, **k)))
+    runner = LlamaSlotRunner(loaded, slots=2, window=64)
+    assert torch.isfinite(runner.k).all() and torch.isfinite(runner.v).all()
+
+
 def test_prompt_longer_than_the_window_is_refused(model):
     loaded, _ = model
     runner = LlamaSlotRunner(loaded, slots=1, window=16)

@@ -26,6 +26,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -103,6 +104,15 @@ def pack_4bit_grid(weight: torch.Tensor, tolerance: float = 0.15):
     scales_zeros = torch.stack([scale.t(), (low + 8 * scale).t()], dim=-1).to(torch.bfloat16).contiguous()
     packed = torch._convert_weight_to_int4pack_for_cpu(q.to(torch.int32).view(rows, cols).contiguous(), 1)
     return packed, scales_zeros
+
+
+def _zeroed_pool(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
+    """A zero-filled tensor whose pages the OS commits only when written (calloc of a large block maps fresh zero
+    pages), so a full-window pool costs memory as conversations grow. It must be zeros, not torch.empty: a row's
+    masked cache columns still enter attention as 0 * value, and recycled memory may hold NaN."""
+    numpy_dtype = {torch.bfloat16: np.int16, torch.float16: np.float16, torch.float32: np.float32}[dtype]
+    pool = torch.from_numpy(np.zeros(shape, dtype=numpy_dtype))
+    return pool.view(dtype) if dtype == torch.bfloat16 else pool
 
 
 @torch.no_grad()
@@ -183,9 +193,8 @@ class LlamaSlotRunner:
                         else f"{self.dtype}".replace("torch.", "") + (
                             f" + int4 for {self.four_bit_matrices}/{len(matrices)}" if self.four_bit_matrices else ""))
         n = len(self.layers)
-        # pages are committed only when written, so the full-window pool costs memory as conversations grow
-        self.k = torch.empty(n, slots, self.kv_heads, window, self.head_dim, dtype=self.dtype)
-        self.v = torch.empty_like(self.k)
+        shape = (n, slots, self.kv_heads, window, self.head_dim)
+        self.k, self.v = _zeroed_pool(shape, self.dtype), _zeroed_pool(shape, self.dtype)
         inv = 1.0 / (_rope_theta(config) ** (torch.arange(0, self.head_dim, 2, dtype=torch.float32) / self.head_dim))
         angles = torch.outer(torch.arange(window, dtype=torch.float32), inv)
         angles = torch.cat([angles, angles], dim=-1)
