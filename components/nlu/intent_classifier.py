@@ -1,16 +1,8 @@
-"""Intent classifier: kernel ridge regression over sentence embeddings plus a linear SVM over word and character
-n-grams, each with a calibrated softmax.
+"""Intent classifier: word and character n-grams beside sentence embeddings, a linear SVM, calibrated softmax.
 
-The embeddings carry paraphrases; the n-grams carry exact wording, misspellings and Chinese (no spaces, and the
-packaged embedder is an English model). For an English message the scores of both models are added (the SVM's
-with weight `ngram_weight`); a Chinese message is scored by the n-gram SVM alone, whose confidence is calibrated
-separately. 5-fold cross-validation on the train splits (the test splits were not used to choose anything):
-Banking77 0.937 for this blend against 0.930 for the previous single SVM over [n-grams, embedding] (kernel ridge
-alone 0.934, n-gram SVM alone 0.903); Bitext 0.9974 against 0.9963. `ngram_weight` 0.75 is the best weight common
-to both (Banking77 is flat from 0.2 to 0.75, Bitext wants 0.75 or more).
-
-Scores become probabilities through a softmax whose temperature is fitted on a held-out split, so `confidence`
-means "how often a prediction this sure is right" and can drive the out-of-scope decision.
+Character n-grams make Chinese (no spaces) and misspellings work; the embeddings carry paraphrases. The SVM's scores
+become probabilities through a softmax whose temperature is fitted on a held-out split, so `confidence` means
+"how often a prediction this sure is right" and can drive the out-of-scope decision.
 """
 from __future__ import annotations
 
@@ -18,7 +10,6 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,18 +19,10 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
 
-from components.nlu.kernel_ridge import EmbeddingKernelRidge
-from components.nlu.language import detect_language
-
 log = logging.getLogger(__name__)
 
 EmbedFn = Callable[[list[str]], np.ndarray]
-FEATURES_VERSION = "tfidf-w12-cwb25-masked-svm+emb-krr-rbf-v5"
-# the kernel matrix is n×n float32: above this many examples the kernel model learns from a stratified sample
-# (the n-gram SVM always sees every example)
-MAX_KERNEL_EXAMPLES = 12_000
-# fewer held-out English examples than this: the blend's temperature is fitted on every held-out example
-_MIN_CALIBRATION_ROWS = 20
+FEATURES_VERSION = "tfidf-w12-cwb25-masked+emb-v4"
 
 # identifiers say nothing about the intent: n-gram features see a placeholder instead of "#W2611340"
 _IDENTIFIERS = [
@@ -95,41 +78,22 @@ def _svm_scores(svm: LinearSVC, X, n_labels: int) -> np.ndarray:
     return scores
 
 
-def _stratified_sample(idx: np.ndarray, y: np.ndarray, limit: int, seed: int) -> np.ndarray:
-    """At most `limit` of `idx`, each label keeping its share (and at least one example)."""
-    if len(idx) <= limit:
-        return idx
-    rng = np.random.default_rng(seed)
-    share = limit / len(idx)
-    keep = []
-    for label in np.unique(y[idx]):
-        members = idx[y[idx] == label]
-        keep.append(rng.choice(members, size=max(1, int(len(members) * share)), replace=False))
-    return np.sort(np.concatenate(keep))
-
-
 class IntentClassifier:
     """Fit on (text, label) pairs; predict labels with calibrated confidences. Picklable without its embedder."""
 
-    def __init__(self, embed: EmbedFn | None, *, C: float = 1.0, ngram_weight: float = 0.75, gamma: float = 2.0,
-                 ridge: float = 0.2, holdout: float = 0.15, seed: int = 13,
-                 max_kernel_examples: int = MAX_KERNEL_EXAMPLES):
+    def __init__(self, embed: EmbedFn | None, *, C: float = 1.0, embedding_weight: float = 2.0,
+                 holdout: float = 0.15, seed: int = 13):
         self.embed = embed
         self.C = C
-        self.ngram_weight = ngram_weight
-        self.gamma = gamma
-        self.ridge = ridge
+        self.embedding_weight = embedding_weight
         self.holdout = holdout
         self.seed = seed
-        self.max_kernel_examples = max_kernel_examples
         self.labels: list[str] = []
-        self.temperature = 1.0          # of the scores that answer English messages (the blend, if embeddings)
-        self.ngram_temperature = 1.0    # of the n-gram SVM alone (Chinese messages, no embeddings)
+        self.temperature = 1.0
         self._word: TfidfVectorizer | None = None
         self._char: TfidfVectorizer | None = None
         self._coef: np.ndarray | None = None
         self._intercept: np.ndarray | None = None
-        self._kernel: EmbeddingKernelRidge | None = None
         self.metrics: dict = {}
 
     # pickling: the embedder is a shared service, never part of the cached model
@@ -151,78 +115,48 @@ class IntentClassifier:
                                dtype=np.float32)
         return word, char
 
-    def _ngrams(self, texts: list[str], fit: bool = False) -> sp.csr_matrix:
+    def _features(self, texts: list[str], embeddings: np.ndarray | None, word: TfidfVectorizer,
+                  char: TfidfVectorizer, fit: bool = False) -> sp.csr_matrix:
         texts = [mask_identifiers(t) for t in texts]
         if fit:
-            self._word, self._char = self._vectorizers()
-            w, c = self._word.fit_transform(texts), self._char.fit_transform(texts)
+            w, c = word.fit_transform(texts), char.fit_transform(texts)
         else:
-            w, c = self._word.transform(texts), self._char.transform(texts)
-        return sp.hstack([w, c], format="csr") / np.sqrt(2)
+            w, c = word.transform(texts), char.transform(texts)
+        blocks = [w / np.sqrt(2), c / np.sqrt(2)]
+        if embeddings is not None:
+            blocks.append(sp.csr_matrix(np.asarray(embeddings, dtype=np.float32) * self.embedding_weight))
+        return sp.hstack(blocks, format="csr")
 
     def _embed(self, texts: list[str]) -> np.ndarray | None:
         return None if self.embed is None else self.embed(texts)
-
-    @staticmethod
-    def _chinese(texts: list[str]) -> np.ndarray:
-        return np.array([detect_language(t) == "zh" for t in texts], dtype=bool)
 
     def fit(self, examples: list[tuple[str, str]], *, calibrate: bool = True) -> dict:
         """Train on checked examples (see intent_pack.validate_examples); returns training metrics."""
         start = time.perf_counter()
         texts = [t for t, _ in examples]
         self.labels = sorted({label for _, label in examples})
-        n_labels = len(self.labels)
         index = {label: i for i, label in enumerate(self.labels)}
         y = np.array([index[label] for _, label in examples])
         embeddings = self._embed(texts)
         embed_seconds = time.perf_counter() - start
-        metrics: dict = {"examples": len(texts), "labels": n_labels}
-        # the vocabulary and IDF come from every text (no labels involved); the held-out rows only calibrate
-        X = self._ngrams(texts, fit=True)
-        all_rows = np.arange(len(texts))
-        calibrating = calibrate and len(texts) >= 4 * n_labels
-        if calibrating:
-            idx_fit, idx_cal = train_test_split(all_rows, test_size=self.holdout, stratify=y,
+        metrics: dict = {"examples": len(texts), "labels": len(self.labels)}
+        if calibrate and len(texts) >= 4 * len(self.labels):
+            idx_fit, idx_cal = train_test_split(np.arange(len(texts)), test_size=self.holdout, stratify=y,
                                                 random_state=self.seed)
-        else:
-            idx_fit, idx_cal = all_rows, all_rows[:0]
-
-        # the n-gram SVMs (held-out and final) train on worker threads while this thread fits the kernel model:
-        # liblinear is single-threaded and lets go of the GIL, the factorisation uses one BLAS thread
-        with ThreadPoolExecutor(2, thread_name_prefix="kefu-intent-svm") as pool:
-            final_job = pool.submit(LinearSVC(C=self.C).fit, X, y)
-            sub_job = pool.submit(LinearSVC(C=self.C).fit, X[idx_fit], y[idx_fit]) if calibrating else None
-            kernel = sub_kernel = None
-            if embeddings is not None:
-                # one factorisation serves both: rows of the fit split first, then the held-out ones
-                limit = self.max_kernel_examples
-                k_fit = _stratified_sample(idx_fit, y, int(limit * len(idx_fit) / len(texts)), self.seed)
-                k_cal = _stratified_sample(idx_cal, y, limit - len(k_fit), self.seed)
-                order = np.concatenate([k_fit, k_cal])
-                kernel = EmbeddingKernelRidge(gamma=self.gamma, ridge=self.ridge)
-                sub_kernel = kernel.fit(embeddings[order], y[order], n_labels,
-                                        n_sub=len(k_fit) if calibrating else None)
-            final_svm = final_job.result()
-            sub_svm = None if sub_job is None else sub_job.result()
-        self._kernel = kernel
-
-        if calibrating:
-            svm_cal = _svm_scores(sub_svm, X[idx_cal], n_labels)
-            self.ngram_temperature = fit_temperature(svm_cal, y[idx_cal])
-            predicted = svm_cal.argmax(1)
-            self.temperature = self.ngram_temperature
-            if kernel is not None:
-                blend_cal = kernel.score_with(sub_kernel, embeddings[idx_cal]) + self.ngram_weight * svm_cal
-                english = ~self._chinese([texts[i] for i in idx_cal])
-                rows = english if english.sum() >= _MIN_CALIBRATION_ROWS else np.ones_like(english)
-                self.temperature = fit_temperature(blend_cal[rows], y[idx_cal][rows])
-                predicted = np.where(english, blend_cal.argmax(1), predicted)
-                metrics["ngram_temperature"] = self.ngram_temperature
-            metrics["holdout_accuracy"] = float((predicted == y[idx_cal]).mean())
+            word, char = self._vectorizers()
+            sub_e = None if embeddings is None else embeddings[idx_fit]
+            X_fit = self._features([texts[i] for i in idx_fit], sub_e, word, char, fit=True)
+            svm = LinearSVC(C=self.C).fit(X_fit, y[idx_fit])
+            cal_e = None if embeddings is None else embeddings[idx_cal]
+            X_cal = self._features([texts[i] for i in idx_cal], cal_e, word, char)
+            scores = _svm_scores(svm, X_cal, len(self.labels))
+            self.temperature = fit_temperature(scores, y[idx_cal])
+            metrics["holdout_accuracy"] = float((scores.argmax(1) == y[idx_cal]).mean())
             metrics["temperature"] = self.temperature
-
-        coef, intercept = _full_weights(final_svm)
+        word, char = self._vectorizers()
+        X = self._features(texts, embeddings, word, char, fit=True)
+        coef, intercept = _full_weights(LinearSVC(C=self.C).fit(X, y))
+        self._word, self._char = word, char
         self._coef, self._intercept = coef.astype(np.float32), intercept.astype(np.float32)
         metrics["embed_seconds"] = round(embed_seconds, 2)
         metrics["train_seconds"] = round(time.perf_counter() - start, 2)
@@ -233,17 +167,11 @@ class IntentClassifier:
     def predict_proba(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
         if not self.fitted:
             raise RuntimeError("The intent classifier is not trained yet; call fit() (or NLU.start()) first")
-        ngram_scores = np.asarray(self._ngrams(texts) @ self._coef.T) + self._intercept
-        if self._kernel is None:
-            return _softmax(ngram_scores, self.temperature)
         if embeddings is None and self.embed is not None:
             embeddings = self.embed(texts)
-        chinese = self._chinese(texts)
-        probs = _softmax(ngram_scores, self.ngram_temperature)
-        if embeddings is not None and not chinese.all():
-            blend = self._kernel.scores(embeddings) + self.ngram_weight * ngram_scores
-            probs[~chinese] = _softmax(blend[~chinese], self.temperature)
-        return probs
+        X = self._features(texts, embeddings, self._word, self._char)
+        scores = np.asarray(X @ self._coef.T) + self._intercept
+        return _softmax(scores, self.temperature)
 
     def predict(self, texts: list[str], embeddings: np.ndarray | None = None, top_k: int = 3
                 ) -> list[IntentPrediction]:
