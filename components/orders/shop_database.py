@@ -106,9 +106,9 @@ class ShopDatabase:
         if conn is None:
             # used by this thread only; check_same_thread=False lets close() end it from another thread
             conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            _set_wal(conn)
+            conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
             with self._connections_lock:
                 self._connections.append(conn)
@@ -361,3 +361,19 @@ def _options_match(variant_options: dict, wanted: dict) -> bool:
             elif str(variant_options.get(key, "")).lower() != str(item).lower():
                 return False
     return True
+
+
+def _set_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """Switch to WAL mode. SQLite answers "database is locked" at once (without its busy handler) when another
+    connection is seeding a brand-new file, so wait for that connection here."""
+    import time
+
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
