@@ -153,6 +153,7 @@ def cmd_check_kb(args, settings) -> int:
     return 0
 
 
+cmd_bench_nlu = _runner("components.nlu.eval", "run_nlu_latency", repeats="repeats")
 cmd_bench_startup = _runner("components.benchmarks.startup_bench", "run_startup_bench", turns="turns")
 
 
@@ -204,6 +205,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seconds", type=float, default=900, help="time budget")
     p = add("startup", cmd_bench_startup, "cold and warm start time, and /chat latency", be)
     p.add_argument("--turns", type=int, default=16)
+    p = add("nlu", cmd_bench_nlu, "time one NLU turn (intent, sentiment, language, entities) on the shipped packs", be)
+    p.add_argument("--repeats", type=int, default=5)
     p = add("analytics", cmd_bench_analytics, "dashboard refresh and export time on synthetic history", be)
     p.add_argument("--messages", type=int, default=100_000)
 

@@ -166,7 +166,9 @@ class _LeanEncoder:
         k = min(k, len(order))
         return [list(part) for part in np.array_split(np.asarray(order, dtype=np.int64), k) if len(part)]
 
-    def _forward(self, ids: list[list[int]]) -> np.ndarray:
+    def _forward(self, ids: list[list[int]], layers: tuple[int, ...] = ()) -> np.ndarray:
+        """Mean-pooled, L2-normalised sentence vectors; with `layers`, the same pooling of those hidden layers'
+        token states follows, each block `dimension` wide (one forward pass serves every view)."""
         torch = self.torch
         width = max(len(x) for x in ids)
         input_ids = np.full((len(ids), width), self.pad_id, dtype=np.int64)
@@ -176,20 +178,21 @@ class _LeanEncoder:
             mask[row, :len(x)] = 1
         input_ids, mask = torch.from_numpy(input_ids), torch.from_numpy(mask)
         with torch.inference_mode():
-            hidden = self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state.float()
-            weights = mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-            return torch.nn.functional.normalize(pooled, p=2, dim=1).numpy()
+            out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=bool(layers))
+            states = [out.last_hidden_state] + [out.hidden_states[layer] for layer in layers]
+            weights = mask.unsqueeze(-1).float()
+            pooled = [(h.float() * weights).sum(1) / weights.sum(1).clamp(min=1e-9) for h in states]
+            return torch.cat([torch.nn.functional.normalize(p, p=2, dim=1) for p in pooled], dim=1).numpy()
 
-    def embed(self, texts: list[str]) -> np.ndarray:
+    def embed(self, texts: list[str], layers: tuple[int, ...] = ()) -> np.ndarray:
         texts = [str(t).lower() if self.do_lower_case else str(t) for t in texts]
         with self._tokenizer_lock:
             ids = self.tokenizer(texts, truncation=True, max_length=self.max_seq_length)["input_ids"]
         batches = self._batches([len(x) for x in ids])
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        out = np.empty((len(texts), self.dimension * (1 + len(layers))), dtype=np.float32)
 
         def run(batch: list[int]) -> np.ndarray:
-            return self._forward([ids[i] for i in batch])
+            return self._forward([ids[i] for i in batch], layers)
 
         if len(batches) > 1 and self.workers > 1:
             for batch, vectors in zip(batches, self._executor().map(run, batches)):
@@ -282,3 +285,23 @@ class SentenceEmbedder:
         vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                convert_to_numpy=True, show_progress_bar=False)
         return vectors.astype(np.float32, copy=False)
+
+    @property
+    def layer_views(self) -> bool:
+        """Can `embed_with_layers` return intermediate layers? (the lean mean-pooling path can)"""
+        return self.runtime == "torch-bf16"
+
+    def embed_with_layers(self, texts: list[str], layers: tuple[int, ...]) -> np.ndarray:
+        """`embed(texts)` followed by the mean-pooled, L2-normalised token states of hidden `layers` (0 = the
+        token embeddings), all from one forward pass: n × dimension·(1 + len(layers)). The intent classifier's
+        kernel reads the middle layers beside the sentence vector."""
+        if not self.layer_views:
+            raise ValueError(f"the {self.runtime} runtime gives only the sentence vector; layer views need the "
+                             "bfloat16 mean-pooling path (KEFU_EMBEDDING_PRECISION=bfloat16)")
+        model = self._load()
+        n_layers = int(model.model.config.num_hidden_layers)
+        if any(not 0 <= int(layer) <= n_layers for layer in layers):
+            raise ValueError(f"layers {layers} out of range: the model has hidden layers 0..{n_layers}")
+        if not texts:
+            return np.zeros((0, model.dimension * (1 + len(layers))), dtype=np.float32)
+        return model.embed(list(texts), tuple(int(layer) for layer in layers))

@@ -22,3 +22,10 @@ def test_bench_load_small(tmp_path, model_cache_dir):
                   {"KEFU_DATA_DIR": str(tmp_path / "data"), "KEFU_CACHE_DIR": str(model_cache_dir)})
     assert result["turns_sent"] == 8 and result["errors"] == 0 and result["lost"] == 0
     assert result["latency_p50_s"] > 0 and result["latency_p95_s"] >= result["latency_p50_s"]
+
+
+def test_bench_nlu_times_real_turns(tmp_path, model_cache_dir):
+    result = _run(["bench", "nlu", "--repeats", "1", "--json"],
+                  {"KEFU_DATA_DIR": str(tmp_path / "data"), "KEFU_CACHE_DIR": str(model_cache_dir)})
+    assert result["n"] == 10 and 0 < result["p50_ms"] <= result["p95_ms"] <= result["max_ms"]
+    assert {"embed", "intent", "sentiment", "total"} <= set(result["stage_p50_ms"])

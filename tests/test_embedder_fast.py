@@ -148,3 +148,21 @@ def test_only_mean_pooling_models_take_the_fast_path(tmp_path):
     # a model the fast path cannot run falls back to the exact path, and says so
     other = SentenceEmbedder(str(folder({"pooling_mode_cls_token": True})), precision="bfloat16", threads=0)
     assert other.runtime == "sentence-transformers-float32"
+
+
+def test_layer_views_come_from_the_same_pass_and_lead_with_the_sentence_vector(texts, fast, exact):
+    views = fast.embed_with_layers(texts, (4,))
+    assert views.shape == (len(texts), 768) and views.dtype == np.float32
+    # the first block is the sentence vector itself; the second is a different, unit-length view
+    np.testing.assert_allclose(views[:, :384], fast.embed(texts), atol=1e-6)
+    np.testing.assert_allclose(np.linalg.norm(views[:, 384:], axis=1), 1.0, atol=1e-5)
+    assert ((views[:, :384] * views[:, 384:]).sum(1) < 0.99).all()
+    # a big call split over workers gives each text the same views as one text alone
+    alone = fast.embed_with_layers([texts[3]], (4,))
+    np.testing.assert_allclose(views[3], alone[0], atol=2e-2)
+    assert fast.layer_views and not exact.layer_views
+    with pytest.raises(ValueError, match="bfloat16"):
+        exact.embed_with_layers(texts[:2], (4,))
+    with pytest.raises(ValueError, match="out of range"):
+        fast.embed_with_layers(texts[:2], (7,))
+    assert fast.embed_with_layers([], (4,)).shape == (0, 768)

@@ -517,3 +517,17 @@ def test_profile_shows_own_details_and_the_gift_card_refund(chat, shop):
     chat.say("yes")
     after = chat.say("我的礼品卡余额是多少", language="zh")
     assert f"{balance + 512.88:,.2f}" in after.reply and after.language == "zh"
+
+
+@pytest.mark.parametrize("follow_up", ["What about {order}?", "那 {order} 呢？", "{order}", "and {order}"])
+def test_a_bare_follow_up_about_another_order_looks_it_up(chat, follow_up):
+    # the classifier reads an intent into the order number ("change_order" 0.99 is what it said); the words name no
+    # request, so the desk looks the order up instead of handing an exchange to a person
+    verified(chat)
+    chat.say(f"status of {RAJ['pending']}")
+    turn = chat.say(follow_up.format(order=RAJ["delivered"]), intent="change_order", confidence=0.99)
+    assert not turn.handoff and turn.flow == "order_status", turn.reason
+    assert "get_order" in tools(turn) and RAJ["delivered"] in turn.reply
+    # words that do name a request still count, whatever else the message holds
+    turn = chat.say(f"can I swap the items of {RAJ['pending']}", intent="change_order", confidence=0.99)
+    assert turn.handoff and turn.flow == "exchange"

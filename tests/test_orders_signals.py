@@ -172,3 +172,12 @@ def test_long_hostile_messages_are_read_quickly(text):
     started = time.perf_counter()
     read_signals(text)
     assert time.perf_counter() - started < 5.0  # catches catastrophic backtracking, not machine speed
+
+
+@pytest.mark.parametrize("text,only", [
+    ("What about #W4277243?", True), ("那 #W4277243 呢？", True), ("和 #W1713682 一样吗", True), ("#W1713682", True),
+    ("modify order #W1713682", False), ("我要换 #W1713682", False), ("what's the status of #W1713682", False),
+    ("what about it?", False),  # no order number: nothing to look up
+])
+def test_only_reference(text, only):
+    assert read_signals(text).only_reference is only

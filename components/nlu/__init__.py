@@ -18,7 +18,7 @@ from pathlib import Path
 
 from components.nlu.embedding_cache import EmbeddingCache
 from components.nlu.entities import extract_entities
-from components.nlu.intent_classifier import FEATURES_VERSION, IntentClassifier
+from components.nlu.intent_classifier import FEATURES_VERSION, IntentClassifier, intent_embedding
 from components.nlu.intent_pack import (MAX_TEXT_CHARS, append_examples, examples_hash, load_pack, normalise_text,
                                         read_examples, validate_examples)
 from components.nlu.language import detect_language
@@ -113,15 +113,18 @@ class NLU:
         if self.embedder is None:
             return None
         if self._embeddings is None:
-            self._embeddings = EmbeddingCache(self.embedder, self.model_dir)
+            embed, views = intent_embedding(self.embedder)
+            self._embeddings = EmbeddingCache(self.embedder, self.model_dir, embed=embed,
+                                              tag="" if views == 1 else f"views{views}")
         return self._embeddings
 
     def _new_classifier(self) -> IntentClassifier:
         cache = self._embedding_cache()
-        return IntentClassifier(None if cache is None else cache.embed)
+        return IntentClassifier(None if cache is None else cache.embed, views=intent_embedding(self.embedder)[1])
 
     def _model_path(self, domain: str, examples: list[tuple[str, str]]) -> Path:
-        salt = f"{FEATURES_VERSION}|{getattr(self.embedder, 'model_name', None)}"
+        views = intent_embedding(self.embedder)[1]
+        salt = f"{FEATURES_VERSION}|{getattr(self.embedder, 'model_name', None)}|views={views}"
         return self.model_dir / f"{domain}-{examples_hash(examples, salt)[:20]}.pkl"
 
     def _train(self, domain: str, examples: list[tuple[str, str]], *, use_cache: bool = True
@@ -243,7 +246,8 @@ class NLU:
             name = self._resolve_domain(domain)
             model = self._models[name]
             t = time.perf_counter()
-            embedding = None if self.embedder is None else self.embedder.embed([text])
+            embed = intent_embedding(self.embedder)[0]
+            embedding = None if embed is None else embed([text])
             timings["embed"] = _ms(t)
             t = time.perf_counter()
             prediction = model.predict([text], embeddings=embedding, top_k=3)[0]

@@ -14,9 +14,12 @@ log = logging.getLogger(__name__)
 class EmbeddingCache:
     """text → vector for one embedding model; `embed(texts)` computes only the texts it has not seen."""
 
-    def __init__(self, embedder, directory: Path | None):
+    def __init__(self, embedder, directory: Path | None, *, embed=None, tag: str = ""):
+        """`embed` replaces `embedder.embed` (e.g. sentence vector plus layer views); `tag` names what it returns."""
         self.embedder = embedder
-        slug = re.sub(r"[^A-Za-z0-9]+", "-", str(getattr(embedder, "model_name", "embedder"))).strip("-")
+        self._embed = embed or embedder.embed
+        name = str(getattr(embedder, "model_name", "embedder")) + (f"-{tag}" if tag else "")
+        slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")
         self.path = None if directory is None else Path(directory) / f"embeddings-{slug}.npz"
         self._vectors: dict[str, np.ndarray] = {}
         self._dirty = False
@@ -38,7 +41,7 @@ class EmbeddingCache:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
         if missing:
-            vectors = self.embedder.embed(missing)
+            vectors = self._embed(missing)
             with self._lock:
                 self._vectors.update(zip(missing, vectors))
                 self._dirty = True

@@ -8,7 +8,7 @@ import time
 import numpy as np
 from sklearn.metrics import f1_score
 
-from components.nlu.intent_classifier import IntentClassifier
+from components.nlu.intent_classifier import IntentClassifier, intent_embedding
 from components.nlu.intent_pack import normalise_text, read_examples, validate_examples
 from components.nlu.language import detect_language
 from components.nlu.sentiment import SentimentAnalyzer
@@ -41,7 +41,8 @@ def run_intent_eval(settings, *, train: str, test: str, text_col: str = "text", 
         raise ValueError(f"{test} has no examples")
     threshold = float(getattr(settings, "nlu_oos_threshold", 0.5) if oos_threshold is None else oos_threshold)
     embedder = embedder if embedder is not None else _embedder(settings)
-    model = IntentClassifier(embedder.embed)
+    embed, views = intent_embedding(embedder)
+    model = IntentClassifier(embed, views=views)
     started = time.perf_counter()
     fit_metrics = model.fit(train_rows)
     train_seconds = time.perf_counter() - started

@@ -192,6 +192,19 @@ class Signals:
     wants_credit_card: bool = False
     default_address: bool = False
     address: dict | None = None
+    only_reference: bool = False    # nothing but order ids and filler: "what about #W4277243?", "那 #W… 呢？"
+
+
+# what a follow-up says around an order number without naming a request
+_FILLER_EN = re.compile(r"\b(what|about|how|and|or|also|too|then|the|this|that|one|order|orders|please|pls|for|of|"
+                        r"is|it|with|same|here|ok|okay|now)\b|'s", re.IGNORECASE)
+_FILLER_ZH = re.compile(r"[那这还有个吗的订单和呀啊吧呢请也是一样跟再看下么]")
+_PUNCTUATION = re.compile(r"[\s\W_]+")
+
+
+def _only_reference(text_wo_ids: str) -> bool:
+    rest = _FILLER_ZH.sub(" ", _FILLER_EN.sub(" ", text_wo_ids))
+    return not _PUNCTUATION.sub("", rest)
 
 
 def read_signals(text: str, entities: dict | None = None) -> Signals:
@@ -213,6 +226,7 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
     s.bad_order_ids += [m.group(0).strip() for m in _BAD_ORDER_ID.finditer(text)]
     s.bare_seven = [m for m in _BARE_SEVEN.findall(text) if "#W" + m not in s.order_ids]
     text_wo_ids = _ORDER_ID.sub(" ", text)
+    s.only_reference = bool(s.order_ids) and _only_reference(text_wo_ids)
 
     s.emails = [e.rstrip(".") for e in _EMAIL.findall(text)]
     if entities.get("email") and _EMAIL.fullmatch(str(entities["email"]).strip()) and \

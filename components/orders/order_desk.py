@@ -200,7 +200,9 @@ class OrderDesk:
 
     def _requested_flow(self, text: str, nlu: NLUResult, sig: Signals, state: DeskState) -> str | None:
         intent_flow = None
-        if nlu.intent in INTENT_FLOWS and nlu.confidence >= 0.5 and not nlu.out_of_scope:
+        # "what about #W4277243?" names no request: the classifier would be reading the order number, so the
+        # order is looked up (below) rather than guessed into an exchange or a cancellation
+        if nlu.intent in INTENT_FLOWS and nlu.confidence >= 0.5 and not nlu.out_of_scope and not sig.only_reference:
             intent_flow = INTENT_FLOWS[nlu.intent]
         if nlu.intent in ("check_invoice", "get_invoice") and sig.order_ids:
             intent_flow = "order_status"
