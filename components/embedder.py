@@ -25,7 +25,6 @@ two-thread OpenMP regions slow once anything else (e.g. a generation) runs on th
 """
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import json
 import logging
@@ -36,6 +35,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+
+from components.omp_threads import OmpThreads
 
 log = logging.getLogger(__name__)
 
@@ -85,44 +86,6 @@ def mean_pooling_layout(path: str) -> dict | None:
     return {"max_seq_length": st_config.get("max_seq_length"), "do_lower_case": bool(st_config.get("do_lower_case"))}
 
 
-class _OmpThreads:
-    """Per-thread OpenMP thread count (libgomp's nthreads ICV) of the OpenMP runtime torch uses."""
-
-    def __init__(self):
-        import torch
-
-        self._torch = torch
-        try:
-            from threadpoolctl import ThreadpoolController
-
-            self._libs = list(ThreadpoolController().select(user_api="openmp").lib_controllers)
-        except Exception:  # noqa: BLE001 - no threadpoolctl / no OpenMP runtime: counts cannot be set per thread
-            self._libs = []
-
-    @property
-    def available(self) -> bool:
-        return bool(self._libs)
-
-    def set(self, n: int) -> int:
-        """Set this thread's count; returns the previous one. torch reads its process-wide default into a thread
-        at the thread's first parallel op, so that is forced first (get_num_threads) and then overridden."""
-        old = self._torch.get_num_threads()
-        for lib in self._libs:
-            lib.set_num_threads(n)
-        return old
-
-    @contextlib.contextmanager
-    def limited(self, n: int):
-        if not self._libs:
-            yield
-            return
-        old = self.set(n)
-        try:
-            yield
-        finally:
-            self.set(old)
-
-
 class _LeanEncoder:
     """Transformer + attention-masked mean pooling + L2 normalisation, without sentence-transformers."""
 
@@ -140,7 +103,7 @@ class _LeanEncoder:
         self.dimension = int(self.model.config.hidden_size)
         self.pad_id = int(self.tokenizer.pad_token_id or 0)
         self._tokenizer_lock = threading.Lock()  # a fast tokenizer's truncation state is not thread-safe
-        self.omp = _OmpThreads()
+        self.omp = OmpThreads()
         self.workers = threads if self.omp.available else 1
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()

@@ -32,6 +32,9 @@ class Settings:
     engine_backend: str = "transformers"  # transformers | llama_cpp | openai
     engine_dtype: str = "bfloat16"  # float32 | bfloat16
     engine_threads: int = 0  # 0 = half the cores (components/engine/engine.py: engine_threads)
+    # threads of one prefill: 0 = the engine's threads plus every core idle at that moment
+    # (components/engine/cpu_headroom.py), N = always N
+    engine_prefill_threads: int = 0
     engine_max_batch: int = 16
     engine_queue_limit: int = 64
     max_new_tokens: int = 160
@@ -97,6 +100,8 @@ class Settings:
             raise ValueError("KEFU_EMBEDDING_PRECISION must be float32 or bfloat16")
         if self.embedding_threads < 0:
             raise ValueError("KEFU_EMBEDDING_THREADS must be 0 (all cores) or a positive number")
+        if self.engine_prefill_threads < 0:
+            raise ValueError("KEFU_ENGINE_PREFILL_THREADS must be 0 (borrow idle cores) or a positive number")
         if self.engine_runner not in ("auto", "generic"):
             raise ValueError("KEFU_ENGINE_RUNNER must be auto or generic")
         if not 0 < self.server_port < 65536:

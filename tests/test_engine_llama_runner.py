@@ -151,3 +151,28 @@ def test_gguf_4bit_decode_is_as_faithful_as_bfloat16(model_cache_dir, model):
         agreement[name] = float((torch.stack(rows).argmax(-1) == full).float().mean())
     assert agreement["bf16"] >= 0.9
     assert agreement["int4"] >= agreement["bf16"] - 0.03, agreement
+
+
+def test_the_pool_grows_and_shrinks_in_place_keeping_every_row(model):
+    loaded, _ = model
+    runner = LlamaSlotRunner(loaded, slots=3, window=512)
+    runner._rows = 2  # two rows in use; slot 2 is free
+    torch.manual_seed(0)
+    for cache in (runner.k, runner.v):
+        cache[:, :2].copy_(torch.randn_like(cache[:, :2]))
+    kept = (runner.k[:, :2].clone(), runner.v[:, :2].clone())
+    start = runner.capacity
+    buffer = runner._k_buffer.data_ptr()
+    for capacity in (start * 3, start * 8, start * 2, start):   # grow twice, then shrink twice
+        runner._resize(capacity)
+        assert runner.k.shape[3] == capacity and runner._k_buffer.data_ptr() == buffer  # no new pool
+        n = min(start, capacity)
+        torch.testing.assert_close(runner.k[:, :2, :, :n], kept[0][:, :, :, :n], rtol=0, atol=0)
+        torch.testing.assert_close(runner.v[:, :2, :, :n], kept[1][:, :, :, :n], rtol=0, atol=0)
+    # decode attention reads each layer's rows as one contiguous block of the pool's whole width
+    assert runner.k[0, :2].is_contiguous()
+    # _fit grows to the next 64-token step past what is needed, and shrinks only below half
+    runner._fit(start + 1)
+    assert runner.capacity == start + 64
+    runner._fit(10)
+    assert runner.capacity == 64

@@ -12,6 +12,7 @@ arrivals): the first-token wait a customer actually sees when N conversations sh
 """
 from __future__ import annotations
 
+import collections
 import logging
 import resource
 import statistics
@@ -77,17 +78,24 @@ def _pct(values: list[float], q: float) -> float | None:
 
 
 def _single(engine, conversations, params, runs: int) -> dict:
-    ttfts, rates = [], []
+    ttfts, rates, threads = [], [], []
     for conv in conversations[:runs]:
         stream = engine.stream(conv, params)
         for _ in stream:
             pass
         ttfts.append(stream.stats["ttft_s"])
+        threads.append(stream.stats.get("prefill_threads"))
         if stream.stats["decode_tok_s"]:
             rates.append(stream.stats["decode_tok_s"])
     return {"runs": len(ttfts), "ttft_p50_s": _pct(ttfts, 0.5), "ttft_p95_s": _pct(ttfts, 0.95),
             "decode_tok_s": statistics.median(rates) if rates else None,
-            "prompt_tokens": stream.stats["prompt_tokens"]}
+            "prompt_tokens": stream.stats["prompt_tokens"], "prefill_threads": _threads_used(threads)}
+
+
+def _threads_used(values) -> dict:
+    """How many prefills ran on how many threads (engines that choose per prefill; empty for the others)."""
+    counts = collections.Counter(str(v) for v in values if v is not None)
+    return dict(sorted(counts.items()))
 
 
 def _run_together(target, n: int, barrier: threading.Barrier) -> float:
@@ -124,7 +132,8 @@ def _concurrent(engine, conversations, params, n: int) -> dict:
     after = engine.stats()
     out = {"requests": n, "completed": len(done), "errors": errors[:3], "wall_s": wall, "tokens": tokens,
            "aggregate_tok_s": tokens / wall if wall else None,
-           "ttft_p50_s": _pct(ttfts, 0.5), "ttft_p95_s": _pct(ttfts, 0.95)}
+           "ttft_p50_s": _pct(ttfts, 0.5), "ttft_p95_s": _pct(ttfts, 0.95),
+           "prefill_threads": _threads_used(s.stats.get("prefill_threads") for s in done)}
     if "decode_s" in after:  # batched decode alone (prefill time excluded), from the scheduler's counters
         rows = after.get("decode_rows", 0) - before.get("decode_rows", 0)
         seconds = after["decode_s"] - before.get("decode_s", 0.0)
@@ -146,6 +155,7 @@ def _conversations(engine, conversations, params, n: int, turns: int, think_s: t
     rng = random.Random(seed)
     plans = [[rng.uniform(*think_s) if t else rng.uniform(0, think_s[1]) for t in range(turns)] for _ in range(n)]
     ttfts: list[float] = []
+    threads: list = []
     tokens = [0]
     errors: list[str] = []
     lock = threading.Lock()
@@ -164,13 +174,15 @@ def _conversations(engine, conversations, params, n: int, turns: int, think_s: t
                 continue
             with lock:
                 ttfts.append(stream.stats["ttft_s"])
+                threads.append(stream.stats.get("prefill_threads"))
                 tokens[0] += stream.stats["tokens"]
 
     wall = _run_together(customer, n, barrier)
     return {"customers": n, "turns_each": turns, "think_s": list(think_s), "messages": len(ttfts),
             "errors": errors[:3], "wall_s": wall, "tokens": tokens[0],
             "aggregate_tok_s": tokens[0] / wall if wall else None,
-            "ttft_p50_s": _pct(ttfts, 0.5), "ttft_p95_s": _pct(ttfts, 0.95), "ttft_max_s": max(ttfts, default=None)}
+            "ttft_p50_s": _pct(ttfts, 0.5), "ttft_p95_s": _pct(ttfts, 0.95), "ttft_max_s": max(ttfts, default=None),
+            "prefill_threads": _threads_used(threads)}
 
 
 def _plain_generate(engine, conversations, max_new_tokens: int, runs: int) -> dict:
@@ -233,7 +245,8 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
                           engine_queue_limit=max(settings.engine_queue_limit, max_n), request_deadline_s=0)
     result: dict = {"workload": {"system_prompt_tokens": None, "context_tokens": 500,
                                  "max_new_tokens": max_new_tokens, "model": settings.model,
-                                 "dtype": settings.engine_dtype, "threads": settings.engine_threads},
+                                 "dtype": settings.engine_dtype, "threads": settings.engine_threads,
+                                 "prefill_threads": settings.engine_prefill_threads},
                     "skipped": []}
     engine = build_engine(tf_settings)
     t0 = time.perf_counter()

@@ -89,6 +89,7 @@ class TransformersEngine(Engine):
             import torch
 
             from .chat_prompt import ChatPromptBuilder
+            from .cpu_headroom import prefill_threads
             from .model_loader import load_model_and_tokenizer
             from .scheduler import Scheduler
 
@@ -105,8 +106,10 @@ class TransformersEngine(Engine):
             limit = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
             self.context_window = min(self.settings.context_window, limit) if limit else self.settings.context_window
             runner = self._runner(config)
-            self._scheduler = Scheduler(runner, max_batch=self.settings.engine_max_batch,
-                                        queue_limit=self.settings.engine_queue_limit)
+            base = engine_threads(self.settings)
+            self._scheduler = Scheduler(
+                runner, max_batch=self.settings.engine_max_batch, queue_limit=self.settings.engine_queue_limit,
+                prefill_threads=lambda: prefill_threads(base, self.settings.engine_prefill_threads))
             self._scheduler.start()
             self.load_s = time.perf_counter() - began
             self._started = True

@@ -5,6 +5,7 @@ sequence), with llama.cpp's own reuse of the longest common prompt prefix betwee
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Iterator
 
@@ -70,8 +71,11 @@ class LlamaCppEngine(WorkerPoolEngine):
         if source.gguf_path is None:
             raise ValueError("the llama_cpp backend needs a GGUF model (KEFU_MODEL=packaged:smollm2 or a .gguf path)")
         threads = engine_threads(self.settings)
+        # prompt processing gets what the transformers engine's prefill may borrow (KEFU_ENGINE_PREFILL_THREADS;
+        # 0 = every core: llama.cpp cannot choose per prompt), so benchmarks compare like with like
+        batch_threads = self.settings.engine_prefill_threads or max(threads, os.cpu_count() or 1)
         self.llama = Llama(model_path=str(source.gguf_path), n_ctx=self.settings.context_window,
-                           n_threads=threads, n_threads_batch=threads, verbose=False)
+                           n_threads=threads, n_threads_batch=batch_threads, verbose=False)
         self._builder = ChatPromptBuilder(LlamaTokenizerAdapter(self.llama))
         self.model_name = source.gguf_path.stem
 

@@ -6,12 +6,18 @@ SmolLM2-135M in bfloat16 with one thread, one decode step takes ~74 ms in `model
 fused projections) and runs the same mathematics with few, large operations:
 
 - query/key/value and gate/up projections fused into one matrix product each;
-- one key/value pool of `slots` rows, allocated once with room for the whole context window
-  ([layers, slots, kv_heads, window, head_dim], pages committed only as they are written). The running batch occupies
-  slots 0..B-1; a joining request is prefilled straight into slot B, a finished row is replaced by moving the last
-  rows down (one row's copy, not the whole cache);
-- decode attention groups the query heads that share a key/value head, so grouped-query attention needs no
-  repeated keys; each row masks the cache columns past its own length;
+- one key/value pool of `slots` rows ([layers, slots, kv_heads, capacity, head_dim]) whose capacity follows the
+  longest conversation in 64-token steps (up to the context window). It is a view of one buffer sized for the whole
+  window and committed by the OS only as it is written; a new capacity moves the rows in use within that buffer
+  (~10 ms) instead of allocating a new pool (fresh pages cost ~0.6 s to fault in here). The running batch occupies slots 0..B-1; a
+  joining request is prefilled straight into slot B, a finished row is replaced by moving the last rows down (one
+  row's copy, not the whole cache);
+- decode attention is two batched matrix products over that pool: because the capacity is the pool's own width,
+  each layer's keys of every row and key/value head are one contiguous [rows·kv_heads, capacity, head_dim] block.
+  The query heads that share a key/value head act as its queries, so grouped-query attention needs no repeated
+  keys; each row masks the columns past its own length. Measured at 8 rows × 583 tokens, one thread: 17 ms per
+  step for the 30 layers, against 31 ms for torch's fused attention kernel on the same data (which is slow for
+  3-token queries) and 41 ms for the same products over a full-window pool (strided batches are copied first);
 - decode steps are memory-bound (every weight is read once per step), so matrices that lie on a 4-bit grid — all of
   SmolLM2's, which the GGUF stores as Q4_1 — are also kept packed for torch's int4 CPU kernel and decode reads 4.5
   bits per weight instead of 16 (the same information: the grid is recovered from the dequantized weights, not
@@ -106,6 +112,9 @@ def pack_4bit_grid(weight: torch.Tensor, tolerance: float = 0.15):
     return packed, scales_zeros
 
 
+CAPACITY_STEP = 64  # the pool grows (and shrinks) in steps of this many tokens
+
+
 def _zeroed_pool(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
     """A zero-filled tensor whose pages the OS commits only when written (calloc of a large block maps fresh zero
     pages), so a full-window pool costs memory as conversations grow. It must be zeros, not torch.empty: a row's
@@ -192,9 +201,10 @@ class LlamaSlotRunner:
         self.weights = ("int4 (GGUF 4-bit grid)" if self.four_bit_matrices == len(matrices)
                         else f"{self.dtype}".replace("torch.", "") + (
                             f" + int4 for {self.four_bit_matrices}/{len(matrices)}" if self.four_bit_matrices else ""))
-        n = len(self.layers)
-        shape = (n, slots, self.kv_heads, window, self.head_dim)
-        self.k, self.v = _zeroed_pool(shape, self.dtype), _zeroed_pool(shape, self.dtype)
+        size = len(self.layers) * slots * self.kv_heads * window * self.head_dim
+        self._k_buffer, self._v_buffer = _zeroed_pool((size,), self.dtype), _zeroed_pool((size,), self.dtype)
+        self.capacity = min(window, CAPACITY_STEP)
+        self.k, self.v = self._pool(self._k_buffer), self._pool(self._v_buffer)
         inv = 1.0 / (_rope_theta(config) ** (torch.arange(0, self.head_dim, 2, dtype=torch.float32) / self.head_dim))
         angles = torch.outer(torch.arange(window, dtype=torch.float32), inv)
         angles = torch.cat([angles, angles], dim=-1)
@@ -204,6 +214,39 @@ class LlamaSlotRunner:
         self._prefixes: OrderedDict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = OrderedDict()
         self._max_prefixes = max_prefixes
         self._lock = threading.Lock()
+
+    # -- the key/value pool --
+    def _pool(self, buffer: torch.Tensor) -> torch.Tensor:
+        shape = (len(self.layers), self.slots, self.kv_heads, self.capacity, self.head_dim)
+        return buffer[:int(np.prod(shape))].view(shape)
+
+    def _resize(self, capacity: int) -> None:
+        """Give the pool room for `capacity` tokens per row, keeping what the rows in use hold. Each (layer, slot,
+        head) block moves within the buffer: last block first when growing, first block first when shrinking, so
+        no block overwrites one that has not moved yet (a block overlapping its own old place goes via a copy)."""
+        capacity = min(self.window, capacity)
+        old, rows = self.capacity, self._rows
+        width, keep = self.head_dim, min(old, capacity) * self.head_dim
+        blocks = [(layer * self.slots + slot) * self.kv_heads + head for layer in range(len(self.layers))
+                  for slot in range(rows) for head in range(self.kv_heads)]
+        for buffer in (self._k_buffer, self._v_buffer):
+            for j in (reversed(blocks) if capacity > old else blocks):
+                src, dst = j * old * width, j * capacity * width
+                if src == dst:
+                    continue
+                source = buffer[src:src + keep]
+                if abs(src - dst) < keep:
+                    source = source.clone()
+                buffer[dst:dst + keep].copy_(source)
+        self.capacity = capacity
+        self.k, self.v = self._pool(self._k_buffer), self._pool(self._v_buffer)
+
+    def _fit(self, needed: int) -> None:
+        """Grow to hold `needed` tokens; shrink when the longest row needs less than half of the pool (attention
+        reads every column of the pool)."""
+        target = -(-needed // CAPACITY_STEP) * CAPACITY_STEP
+        if needed > self.capacity or target <= self.capacity // 2:
+            self._resize(target)
 
     # -- building blocks --
     def _norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -235,6 +278,8 @@ class LlamaSlotRunner:
             entry = self._prefixes.get(key) if key else None
             if entry is not None:
                 self._prefixes.move_to_end(key)
+        if total > self.capacity:
+            self._fit(total)
         past = 0
         if entry is not None:
             past = prefix_len
@@ -300,10 +345,14 @@ class LlamaSlotRunner:
         lengths = torch.tensor(state.lengths, dtype=torch.long)
         if int(lengths.max()) >= self.window:
             raise RuntimeError("a conversation reached the end of the engine window")
-        span = int(lengths.max()) + 1
+        self._fit(int(lengths.max()) + 1)
+        width = self.capacity
         row_index = torch.arange(rows)
-        # [rows, 1, 1, span]: row r sees cache columns 0..lengths[r] (its history plus the new token)
-        mask = (torch.arange(span).unsqueeze(0) <= lengths.unsqueeze(1))[:, None, None, :]
+        # [rows·kv_heads, 1, width]: row r sees pool columns 0..lengths[r] (its history plus the new token)
+        visible = torch.arange(width).unsqueeze(0) <= lengths.unsqueeze(1)
+        mask = torch.zeros(rows, width).masked_fill_(~visible, float("-inf"))
+        mask = mask.repeat_interleave(self.kv_heads, dim=0).unsqueeze(1)
+        batch = rows * self.kv_heads
         cos, sin = self.cos[lengths].unsqueeze(1), self.sin[lengths].unsqueeze(1)  # [rows, 1, head_dim]
         x = self.embed[torch.tensor(last_tokens, dtype=torch.long)]  # [rows, hidden]
         qd, kd = self.heads * self.head_dim, self.kv_heads * self.head_dim
@@ -314,11 +363,13 @@ class LlamaSlotRunner:
             k = self._rope(k.view(rows, self.kv_heads, self.head_dim), cos, sin)
             self.k[i, row_index, :, lengths] = k
             self.v[i, row_index, :, lengths] = v.view(rows, self.kv_heads, self.head_dim)
-            keys = self.k[i, :rows, :, :span]
-            values = self.v[i, :rows, :, :span]
+            keys = self.k[i, :rows].view(batch, width, self.head_dim)    # contiguous: the pool's whole width
+            values = self.v[i, :rows].view(batch, width, self.head_dim)
             # the `group` query heads of one key/value head act as that head's queries: no repeated keys
-            grouped = q.view(rows, self.kv_heads, self.group, self.head_dim)
-            attn = F.scaled_dot_product_attention(grouped, keys, values, attn_mask=mask, scale=self.scale)
+            grouped = (q * self.scale).reshape(batch, self.group, self.head_dim)
+            scores = torch.bmm(grouped, keys.transpose(1, 2)).float() + mask
+            weights = torch.softmax(scores, dim=-1).to(self.dtype)
+            attn = torch.bmm(weights, values)                             # [rows·kv_heads, group, head_dim]
             x = x + layer.o(attn.reshape(rows, qd))
             x = x + self._mlp(self._norm(x, layer.post_norm), layer)
         state.lengths = [n + 1 for n in state.lengths]

@@ -8,9 +8,11 @@ carries on with an empty batch.
 from __future__ import annotations
 
 import collections
+import contextlib
 import logging
 import threading
 import time
+from collections.abc import Callable
 
 import torch
 
@@ -22,7 +24,10 @@ logger = logging.getLogger(__name__)
 
 
 class Scheduler:
-    def __init__(self, runner, *, max_batch: int, queue_limit: int, seed: int = 0):
+    def __init__(self, runner, *, max_batch: int, queue_limit: int, seed: int = 0,
+                 prefill_threads: Callable[[], int] | None = None):
+        """`prefill_threads`, if given, says how many OpenMP threads the next prefill may use (see
+        cpu_headroom.py); it is asked just before each prefill and recorded in the request's stats."""
         if max_batch <= 0 or queue_limit <= 0:
             raise ValueError("max_batch and queue_limit must be positive")
         self.runner = runner
@@ -36,6 +41,8 @@ class Scheduler:
         self._thread: threading.Thread | None = None
         self._generator = torch.Generator().manual_seed(seed)
         self.totals = collections.Counter()
+        self._prefill_threads = prefill_threads
+        self._omp = None
 
     # -- caller side --
     def start(self) -> None:
@@ -130,7 +137,8 @@ class Scheduler:
             self._end(request, "cancelled" if request.cancelled else "deadline")
             return
         try:
-            logits, row_state, reused = self.runner.prefill(request.prompt_ids, request.prefix_len)
+            with self._threads_for_prefill(request):
+                logits, row_state, reused = self.runner.prefill(request.prompt_ids, request.prefix_len)
             self.totals["prefill_s"] += time.perf_counter() - now
             request.stream.stats["prefix_reused_tokens"] = reused
             token = sampling.sample_batch(logits.unsqueeze(0), [request.params], self._generator)[0]
@@ -152,6 +160,20 @@ class Scheduler:
             self._end(request, "error", f"generation failed: {exc}")
             return
         self._active.append(request)
+
+    def _threads_for_prefill(self, request: Request):
+        """This thread's OpenMP count for one prefill (only this thread's: torch's default stays as it is)."""
+        if self._prefill_threads is None:
+            return contextlib.nullcontext()
+        if self._omp is None:
+            from components.omp_threads import OmpThreads
+
+            self._omp = OmpThreads()
+        threads = self._prefill_threads()
+        request.stream.stats["prefill_threads"] = threads
+        if not self._omp.available or threads == torch.get_num_threads():
+            return contextlib.nullcontext()
+        return self._omp.limited(threads)
 
     def _accept(self, request: Request, token: int, now: float) -> str | None:
         try:
