@@ -176,3 +176,21 @@ def test_the_pool_grows_and_shrinks_in_place_keeping_every_row(model):
     assert runner.capacity == start + 64
     runner._fit(10)
     assert runner.capacity == 64
+
+
+def test_long_prompts_attend_in_causal_blocks_like_transformers(model):
+    """Prompts longer than one attention block (PREFILL_BLOCK queries), from scratch and after a reused prefix."""
+    from components.engine.llama_runner import PREFILL_BLOCK
+
+    loaded, tokenizer = model
+    runner = LlamaSlotRunner(loaded, slots=2, window=1024)
+    policies = Path(__file__).resolve().parent.parent / "kb" / "policies"
+    policy = "\n\n".join((policies / name).read_text(encoding="utf-8") for name in ("refunds.md", "returns.md"))
+    ids = prompt(tokenizer, "Summarise this policy:\n" + policy)[: 2 * PREFILL_BLOCK + 57]
+    assert len(ids) == 2 * PREFILL_BLOCK + 57   # three blocks, the last one partial
+    reference = reference_logits(loaded, ids)[-1]
+    first, row, _ = runner.prefill(ids, PREFILL_BLOCK + 10)
+    runner.select(runner.merge(None, row), [])
+    again, _, reused = runner.prefill(ids, PREFILL_BLOCK + 10)   # past = 138: blocks start mid-sequence
+    assert reused == PREFILL_BLOCK + 10
+    assert torch.allclose(first, reference, atol=2e-3) and torch.allclose(again, reference, atol=2e-3)

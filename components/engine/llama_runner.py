@@ -18,6 +18,9 @@ fused projections) and runs the same mathematics with few, large operations:
   keys; each row masks the columns past its own length. Measured at 8 rows × 583 tokens, one thread: 17 ms per
   step for the 30 layers, against 31 ms for torch's fused attention kernel on the same data (which is slow for
   3-token queries) and 41 ms for the same products over a full-window pool (strided batches are copied first);
+- prompt attention runs in blocks of queries, each over only the keys it may see, so the masked half of the
+  causal square is skipped (a 582-token prompt: 5.7 ms per layer against 12 ms for torch's fused causal kernel;
+  next-token agreement with float32 over 200 prompt prefixes 0.99 against 0.98, KL divergence 0.00105 vs 0.00102);
 - decode steps are memory-bound (every weight is read once per step), so matrices that lie on a 4-bit grid — all of
   SmolLM2's, which the GGUF stores as Q4_1 — are also kept packed for torch's int4 CPU kernel and decode reads 4.5
   bits per weight instead of 16 (the same information: the grid is recovered from the dequantized weights, not
@@ -113,6 +116,9 @@ def pack_4bit_grid(weight: torch.Tensor, tolerance: float = 0.15):
 
 
 CAPACITY_STEP = 64  # the pool grows (and shrinks) in steps of this many tokens
+# prompt attention runs in blocks of this many queries: a 582-token prompt's attention takes 5.7 ms per layer in
+# blocks of 64-146 (7.1 ms in blocks of 291) against 12 ms for torch's fused causal kernel (one thread, bfloat16)
+PREFILL_BLOCK = 128
 
 
 def _zeroed_pool(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
@@ -210,6 +216,7 @@ class LlamaSlotRunner:
         angles = torch.cat([angles, angles], dim=-1)
         self.cos, self.sin = angles.cos().to(self.dtype), angles.sin().to(self.dtype)
         self.scale = self.head_dim ** -0.5
+        self._diagonal = torch.full((PREFILL_BLOCK, PREFILL_BLOCK), float("-inf")).triu(1)
         self._rows = 0  # rows of the merged running batch (slots 0.._rows-1)
         self._prefixes: OrderedDict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = OrderedDict()
         self._max_prefixes = max_prefixes
@@ -259,6 +266,24 @@ class LlamaSlotRunner:
         rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
         return x * cos + rotated * sin
 
+    def _causal_attention(self, q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, past: int) -> torch.Tensor:
+        """Prompt attention in blocks of PREFILL_BLOCK queries, each over the keys it may see (0..its last position):
+        the blocks skip the masked half of the causal square, and the query heads of one key/value head share one
+        matrix product. q [1, heads, q_len, d] at positions past.., keys/values [1, kv_heads, past + q_len, d]."""
+        q_len, d, kv, g = q.shape[2], self.head_dim, self.kv_heads, self.group
+        queries = (q[0] * self.scale).view(kv, g, q_len, d)          # head h uses key/value head h // group
+        k, v = keys[0], values[0]
+        out = torch.empty(kv, g, q_len, d, dtype=q.dtype)
+        for start in range(0, q_len, PREFILL_BLOCK):
+            stop = min(q_len, start + PREFILL_BLOCK)
+            n, end = stop - start, past + stop                        # this block sees keys 0..end-1
+            block = queries[:, :, start:stop].reshape(kv, g * n, d)
+            scores = torch.bmm(block, k[:, :end].transpose(1, 2)).view(kv, g, n, end).float()
+            scores[..., past + start:end] += self._diagonal[:n, :n]   # the block's own tokens: causal
+            weights = torch.softmax(scores, dim=-1).to(q.dtype)
+            out[:, :, start:stop] = torch.bmm(weights.view(kv, g * n, end), v[:, :end]).view(kv, g, n, d)
+        return out.view(1, kv * g, q_len, d)
+
     def _mlp(self, x: torch.Tensor, layer: _Layer) -> torch.Tensor:
         gate, up = layer.gate_up(x).chunk(2, dim=-1)
         return layer.down(F.silu(gate) * up)
@@ -288,9 +313,6 @@ class LlamaSlotRunner:
         q_len = total - past
         x = self.embed[torch.tensor(ids[past:], dtype=torch.long)].unsqueeze(0)  # [1, q, hidden]
         cos, sin = self.cos[past:total], self.sin[past:total]
-        mask = None
-        if past:
-            mask = (torch.arange(total).unsqueeze(0) <= (past + torch.arange(q_len)).unsqueeze(1))
         qd, kd = self.heads * self.head_dim, self.kv_heads * self.head_dim
         for i, layer in enumerate(self.layers):
             h = self._norm(x, layer.in_norm)
@@ -302,8 +324,7 @@ class LlamaSlotRunner:
             self.v[i, slot, :, past:total] = v[0]
             keys = self.k[i, slot:slot + 1, :, :total]
             values = self.v[i, slot:slot + 1, :, :total]
-            attn = F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, is_causal=mask is None,
-                                                  scale=self.scale, enable_gqa=self.group > 1)
+            attn = self._causal_attention(q, keys, values, past)
             x = x + layer.o(attn.transpose(1, 2).reshape(1, q_len, qd))
             x = x + self._mlp(self._norm(x, layer.post_norm), layer)
         logits = self.lm_head(self._norm(x[:, -1], self.final_norm))[0].float()
