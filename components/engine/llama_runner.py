@@ -9,9 +9,9 @@ fused projections) and runs the same mathematics with few, large operations:
 - one key/value pool of `slots` rows ([layers, slots, kv_heads, capacity, head_dim]) whose capacity follows the
   longest conversation in 64-token steps (up to the context window). It is a view of one buffer sized for the whole
   window and committed by the OS only as it is written; a new capacity moves the rows in use within that buffer
-  (~10 ms) instead of allocating a new pool (fresh pages cost ~0.6 s to fault in here). The running batch occupies slots 0..B-1; a
-  joining request is prefilled straight into slot B, a finished row is replaced by moving the last rows down (one
-  row's copy, not the whole cache);
+  (~10 ms) instead of allocating a new pool (fresh pages cost ~0.6 s to fault in here). The running batch occupies
+  slots 0..B-1; a joining request is prefilled straight into slot B, a finished row is replaced by moving the last
+  rows down (one row's copy, not the whole cache);
 - decode attention is two batched matrix products over that pool: because the capacity is the pool's own width,
   each layer's keys of every row and key/value head are one contiguous [rows·kv_heads, capacity, head_dim] block.
   The query heads that share a key/value head act as its queries, so grouped-query attention needs no repeated

@@ -43,6 +43,8 @@ class NLU:
     def __init__(self, settings, embedder, packs: dict[str, Path] | None = None):
         self.settings = settings
         self.embedder = embedder
+        # what the intent classifier reads: the sentence vector, plus a middle layer when the embedder gives it
+        self._intent_embed, self._views = intent_embedding(embedder)
         self._packs = {name: Path(path) for name, path in (packs if packs is not None
                                                            else default_packs(settings)).items()}
         for name in self._packs:
@@ -113,18 +115,16 @@ class NLU:
         if self.embedder is None:
             return None
         if self._embeddings is None:
-            embed, views = intent_embedding(self.embedder)
-            self._embeddings = EmbeddingCache(self.embedder, self.model_dir, embed=embed,
-                                              tag="" if views == 1 else f"views{views}")
+            self._embeddings = EmbeddingCache(self.embedder, self.model_dir, embed=self._intent_embed,
+                                              tag="" if self._views == 1 else f"views{self._views}")
         return self._embeddings
 
     def _new_classifier(self) -> IntentClassifier:
         cache = self._embedding_cache()
-        return IntentClassifier(None if cache is None else cache.embed, views=intent_embedding(self.embedder)[1])
+        return IntentClassifier(None if cache is None else cache.embed, views=self._views)
 
     def _model_path(self, domain: str, examples: list[tuple[str, str]]) -> Path:
-        views = intent_embedding(self.embedder)[1]
-        salt = f"{FEATURES_VERSION}|{getattr(self.embedder, 'model_name', None)}|views={views}"
+        salt = f"{FEATURES_VERSION}|{getattr(self.embedder, 'model_name', None)}|views={self._views}"
         return self.model_dir / f"{domain}-{examples_hash(examples, salt)[:20]}.pkl"
 
     def _train(self, domain: str, examples: list[tuple[str, str]], *, use_cache: bool = True
@@ -246,8 +246,7 @@ class NLU:
             name = self._resolve_domain(domain)
             model = self._models[name]
             t = time.perf_counter()
-            embed = intent_embedding(self.embedder)[0]
-            embedding = None if embed is None else embed([text])
+            embedding = None if self._intent_embed is None else self._intent_embed([text])
             timings["embed"] = _ms(t)
             t = time.perf_counter()
             prediction = model.predict([text], embeddings=embedding, top_k=3)[0]
