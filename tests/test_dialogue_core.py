@@ -211,3 +211,14 @@ def test_generation_loop_stops_and_is_trimmed(settings, store):
     r = dm.chat(None, "How long do refunds take?")
     assert r.reply.startswith("Refunds take 5 to 7 business days.") and r.reply.count("Refunds take") == 1
     assert r.trace["repetition_stopped"] is True
+
+
+def test_the_conversation_is_announced_before_the_turn_runs(settings, store):
+    # a customer may ask for a person while the first answer is still being written: the UI needs the id at once
+    dm = manager(settings, store)
+    chunks = dm.respond(None, "How long do refunds take?")
+    first = next(chunks)
+    assert first.kind == "started" and first.result.conversation_id
+    assert store.exists(first.result.conversation_id) and store.messages(first.result.conversation_id) == []
+    rest = list(chunks)
+    assert rest[-1].kind == "final" and rest[-1].result.conversation_id == first.result.conversation_id

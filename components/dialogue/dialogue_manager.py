@@ -1,7 +1,7 @@
 """One customer turn, end to end: guard → (redact) → NLU → policy → knowledge / order desk → generation → trace.
 
-`DialogueManager.respond()` is a generator of typed chunks: ("token", delta) while the answer streams, then one
-("final", TurnResult). Everything the turn decided lands in its trace, stored with the bot message; the dialogue
+`DialogueManager.respond()` is a generator of typed chunks: ("started", TurnResult with only the conversation id) as
+soon as the conversation exists, ("token", delta) while the answer streams, then one ("final", TurnResult). Everything the turn decided lands in its trace, stored with the bot message; the dialogue
 state is an append-only event log in the conversation store.
 """
 from __future__ import annotations
@@ -47,7 +47,7 @@ class TurnResult:
 
 @dataclass
 class TurnChunk:
-    kind: str                       # "token" | "final"
+    kind: str                       # "started" | "token" | "final"
     text: str = ""
     result: TurnResult | None = None
 
@@ -94,6 +94,8 @@ class DialogueManager:
                                                        error=guarded.problem))
             return
         cid = conversation_id or self.store.create_conversation(is_demo=is_demo)
+        # the caller learns the conversation before the turn runs (a customer may ask for a person meanwhile)
+        yield TurnChunk("started", result=TurnResult(cid, ""))
         with self._lock_for(cid):
             yield from self._turn(cid, guarded.text, guarded.removed_control_chars, cancel, started, timings)
 

@@ -76,11 +76,14 @@ def respond_stream(message: str, history: list, conversation_id: str, message_id
         _wait_until_ready(services)
     history.append({"role": "user", "content": safe_text(str(message or ""))})
     history.append({"role": "assistant", "content": ""})
-    yield "", history, conversation_id, message_ids, last_seen
     reply = ""
     try:
         for chunk in services.dialogue.respond((conversation_id or "").strip() or None, message):
-            if chunk.kind == "token":
+            if chunk.kind == "started":
+                # the message shows together with its conversation id, so "Talk to a person" works at once
+                conversation_id = chunk.result.conversation_id
+                yield "", history, conversation_id, message_ids, last_seen
+            elif chunk.kind == "token":
                 reply += chunk.text
                 history[-1] = {"role": "assistant", "content": safe_text(reply)}
                 yield "", history, conversation_id, message_ids, last_seen
@@ -178,8 +181,10 @@ def build_chat_tab(services) -> ChatTab:
     stop.click(None, cancels=[submit_event, click_event])
     new.click(lambda: ([], "", {}, 0), None, [chatbot, conversation_id, message_ids, last_seen],
               api_visibility="private")
+    # asking for a person stops the bot's answer in progress (its later updates would replace the chat without the
+    # "a person will join" message)
     person.click(partial(ask_for_person, services=services), [chatbot, conversation_id, last_seen],
-                 [chatbot, last_seen], api_visibility="private")
+                 [chatbot, last_seen], api_visibility="private", cancels=[submit_event, click_event])
     chatbot.like(partial(rate_answer, services=services), [message_ids, conversation_id], None,
                  api_visibility="private")
     csat.change(partial(rate_conversation, services=services), [conversation_id, csat], [csat_done],
