@@ -85,6 +85,10 @@ class Settings:
     # forward pass: "auto" = kefu's lean slot-cache runner for Llama-architecture models (SmolLM2), transformers'
     # generic forward otherwise; "generic" = always transformers' forward (components/engine/llama_runner.py)
     engine_runner: str = "auto"
+    # decode kernels of the lean runner: "auto" = kefu's AVX-512 VNNI/BF16 kernels (int8 x 4-bit blocks as
+    # llama.cpp computes them, one-pass attention; built with the system's C compiler on first start) where the CPU
+    # and a compiler allow, torch's otherwise; "torch" = always torch's (components/engine/cpu_kernels.py)
+    engine_kernels: str = "auto"
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)
@@ -104,6 +108,8 @@ class Settings:
             raise ValueError("KEFU_ENGINE_PREFILL_THREADS must be 0 (borrow idle cores) or a positive number")
         if self.engine_runner not in ("auto", "generic"):
             raise ValueError("KEFU_ENGINE_RUNNER must be auto or generic")
+        if self.engine_kernels not in ("auto", "torch"):
+            raise ValueError("KEFU_ENGINE_KERNELS must be auto or torch")
         if not 0 < self.server_port < 65536:
             raise ValueError("GRADIO_SERVER_PORT must be a port number")
 

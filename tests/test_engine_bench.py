@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from components.engine import cpu_kernels
 from components.engine.bench import build_bench_conversations, run_engine_bench
 from components.settings import Settings
 
@@ -35,7 +36,12 @@ def test_bench_reports_every_key(tmp_path, model_cache_dir):
     talk = result["engine"]["conversations"]["2"]
     assert talk["messages"] == 4 and talk["tokens"] == 16 and not talk["errors"]
     assert 0 < talk["ttft_p50_s"] <= talk["ttft_p95_s"] <= talk["ttft_max_s"]
-    assert result["engine"]["runner"] == "llama-slots, int4 (GGUF 4-bit grid)"  # the defaults: bf16 + 4-bit decode
+    # the defaults: bfloat16, decode with the GGUF's 4-bit blocks (kefu's kernels where this machine can build them)
+    if cpu_kernels.load(model_cache_dir)[0] is not None:
+        assert result["engine"]["runner"] == "llama-slots, 4-bit blocks x int8 (kefu kernels) for 120/120, 8-bit head"
+        assert result["engine"]["stats"]["kernels"].startswith("built from cpu_kernels.c")
+    else:
+        assert result["engine"]["runner"] == "llama-slots, int4 (GGUF 4-bit grid)"
     assert result["engine"]["peak_rss_mb"] > 100
     assert result["plain_generate"]["single"]["decode_tok_s"] > 0
     llama = result["llama_cpp"]["single"]

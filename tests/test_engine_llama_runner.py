@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from components.engine import cpu_kernels
 from components.engine.llama_runner import LlamaSlotRunner, pack_4bit_grid, supported
-from components.engine.model_loader import load_model_and_tokenizer
+from components.engine.model_loader import gguf_q8_0_head, load_model_and_tokenizer
 
 
 @pytest.fixture(scope="module")
@@ -137,12 +138,20 @@ def test_gguf_4bit_decode_is_as_faithful_as_bfloat16(model_cache_dir, model):
     plain = LlamaSlotRunner(bf16, slots=1, window=512, four_bit=False)
     assert four.four_bit_matrices == 4 * len(four.layers) and four.weights.startswith("int4")
     assert plain.four_bit_matrices == 0
+    runners = [("int4", four), ("bf16", plain)]
+    kernels, why = cpu_kernels.load(model_cache_dir)
+    if kernels is not None:  # kefu's kernels: int8 activations (two passes) x the same 4-bit blocks, Q8_0 head
+        kefu = LlamaSlotRunner(bf16, slots=1, window=512, kernels=kernels,
+                               head_blocks=gguf_q8_0_head("packaged:smollm2", model_cache_dir))
+        assert kefu.weights.startswith("4-bit blocks") and kefu.weights.endswith("8-bit head"), kefu.weights
+        assert kefu.fast_attention
+        runners.append(("kefu", kefu))
     ids = prompt(tokenizer, "How do returns and refunds work?")
     articles = sorted((Path(__file__).parents[1] / "kb").rglob("*.md"))
     feed = tokenizer("\n\n".join(a.read_text(encoding="utf-8") for a in articles[:3])).input_ids[:240]
     full = reference_logits(reference, ids + feed)[len(ids) - 1:].argmax(-1)
     agreement = {}
-    for name, runner in (("int4", four), ("bf16", plain)):
+    for name, runner in runners:
         logits, row, _ = runner.prefill(ids)
         state, rows = runner.merge(None, row), [logits]
         for token in feed:
@@ -151,6 +160,55 @@ def test_gguf_4bit_decode_is_as_faithful_as_bfloat16(model_cache_dir, model):
         agreement[name] = float((torch.stack(rows).argmax(-1) == full).float().mean())
     assert agreement["bf16"] >= 0.9
     assert agreement["int4"] >= agreement["bf16"] - 0.03, agreement
+    if kernels is not None:
+        assert agreement["kefu"] >= agreement["bf16"] - 0.01, agreement
+
+
+def test_kernel_batches_give_each_row_what_it_gets_alone(model_cache_dir, model):
+    """With kefu's kernels every row is computed on its own (activations are quantized per row and block), so rows
+    that join and leave a batch get the same logits as when decoded alone — the slots, lengths and pool moves
+    line up with the kernels' view of the cache."""
+    _, tokenizer = model
+    kernels, why = cpu_kernels.load(model_cache_dir)
+    if kernels is None:
+        pytest.skip(f"kefu's CPU kernels are not available here: {why}")
+    bf16, _, _ = load_model_and_tokenizer("packaged:smollm2", model_cache_dir, "bfloat16")
+    runner = LlamaSlotRunner(bf16, slots=4, window=512, kernels=kernels,
+                             head_blocks=gguf_q8_0_head("packaged:smollm2", model_cache_dir))
+    prompts = [prompt(tokenizer, q) for q in ("How do I return shoes?", "Where is my parcel?", "Gift cards?")]
+    steps = [6, 3, 7]
+    feed = [[(i * 37 + 11) % 30000 + 100 for i in range(n)] for n in steps]
+
+    def alone(j):
+        logits, row, _ = runner.prefill(prompts[j])
+        state, out = runner.merge(None, row), [logits]
+        for token in feed[j][:-1]:
+            out.append(runner.decode(state, [token])[0])
+        runner.select(state, [])
+        return torch.stack(out)
+
+    expected = [alone(j) for j in range(3)]
+    produced = [[] for _ in prompts]
+    state, active, cursor = None, [], [0] * 3
+    for step in range(12):
+        if step < 3:
+            logits, row, _ = runner.prefill(prompts[step])
+            produced[step].append(logits)
+            state = runner.merge(state, row)
+            active.append(step)
+        if not active:
+            break
+        logits = runner.decode(state, [feed[j][cursor[j]] for j in active])
+        keep = []
+        for r, j in enumerate(active):
+            cursor[j] += 1
+            if cursor[j] < steps[j]:
+                produced[j].append(logits[r])
+                keep.append(r)
+        state = runner.select(state, keep)
+        active = [active[r] for r in keep]
+    for j in range(3):
+        torch.testing.assert_close(torch.stack(produced[j]), expected[j], rtol=0, atol=1e-4)
 
 
 def test_the_pool_grows_and_shrinks_in_place_keeping_every_row(model):

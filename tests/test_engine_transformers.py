@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from components.engine import EngineBusy, EngineError, GenerationParams, build_engine
+from components.engine import EngineBusy, EngineError, GenerationParams, build_engine, cpu_kernels
 from components.settings import Settings
 
 SYSTEM = {"role": "system", "content": "You are a polite support assistant for an online shop. Answer briefly."}
@@ -17,17 +17,23 @@ def chat(question: str, history: list[dict] | None = None) -> list[dict]:
     return [SYSTEM, *(history or []), {"role": "user", "content": question}]
 
 
-@pytest.fixture(scope="module", params=["auto", "generic"])
+@pytest.fixture(scope="module", params=["auto", "generic", "kernels"])
 def engine(request, tmp_path_factory, model_cache_dir):
-    """Both forward passes: kefu's lean slot-cache runner ("auto" picks it for SmolLM2) and transformers' own."""
-    # float32 so a row computed inside a batch matches the same prompt computed alone
+    """Both forward passes: kefu's lean slot-cache runner ("auto" picks it for SmolLM2) and transformers' own, in
+    float32 so a row computed inside a batch matches the same prompt computed alone; and the default engine
+    (bfloat16, 4-bit decode on kefu's CPU kernels), whose rows are computed each on its own."""
+    if request.param == "kernels" and cpu_kernels.load(model_cache_dir)[0] is None:
+        pytest.skip("kefu's CPU kernels are not available here")
     settings = Settings(data_dir=tmp_path_factory.mktemp("engine-data"), cache_dir_override=model_cache_dir,
-                        engine_dtype="float32", engine_max_batch=8, engine_queue_limit=16,
+                        engine_dtype="bfloat16" if request.param == "kernels" else "float32",
+                        engine_max_batch=8, engine_queue_limit=16,
                         context_window=512, request_deadline_s=0,  # 0 = no default deadline
-                        engine_runner=request.param)
+                        engine_runner="auto" if request.param == "kernels" else request.param)
     eng = build_engine(settings)
     eng.start()
-    assert eng.runner_name.startswith({"auto": "llama-slots", "generic": "transformers"}[request.param])
+    assert eng.runner_name.startswith({"auto": "llama-slots", "generic": "transformers",
+                                       "kernels": "llama-slots, 4-bit blocks x int8 (kefu kernels)"}[request.param])
+    assert eng.stats()["kernels"].startswith("built from") == (request.param == "kernels")
     yield eng
     eng.close()
 

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import collections
 import logging
+import os
 import resource
 import statistics
 import threading
 import time
 from pathlib import Path
 
+from .engine import engine_threads
 from .types import GenerationParams
 
 logger = logging.getLogger(__name__)
@@ -304,6 +306,17 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
             if 8 in concurrency and left() > 60:
                 result["llama_cpp"]["concurrency"] = {"8": _concurrent(llama, conversations, params, 8)}
             llama.close()
+            cores = os.cpu_count() or 1
+            if cores > engine_threads(settings) and left() > 45:
+                # llama.cpp's stream with a decode thread on every core, for the reader who would give it those
+                wide = build_engine(replace(settings, engine_backend="llama_cpp", request_deadline_s=0,
+                                            engine_threads=cores))
+                wide.start()
+                wide.generate(conversations[-1], GenerationParams(max_new_tokens=4))
+                result["llama_cpp"]["single_all_cores"] = _single(wide, conversations, params, min(3, single_runs))
+                result["llama_cpp"]["single_all_cores"].update(threads=cores)
+                result["llama_cpp"]["single_all_cores"].pop("prompt_tokens", None)
+                wide.close()
 
     llama_single = result["llama_cpp"]["single"].get("decode_tok_s")
     eng8 = result["engine"]["concurrency"].get("8", {}).get("aggregate_tok_s")
@@ -311,6 +324,8 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
     result["ratios"] = {
         "engine_c8_aggregate_vs_llama_cpp_single": _ratio(eng8, llama_single),
         "engine_c8_decode_aggregate_vs_llama_cpp_single": _ratio(eng8_decode, llama_single),
+        "engine_c8_decode_aggregate_vs_llama_cpp_all_cores": _ratio(
+            eng8_decode, result["llama_cpp"].get("single_all_cores", {}).get("decode_tok_s")),
         "engine_single_vs_llama_cpp_single": _ratio(single["decode_tok_s"], llama_single),
         "engine_single_vs_plain_generate": _ratio(single["decode_tok_s"],
                                                   result["plain_generate"]["single"].get("decode_tok_s")),

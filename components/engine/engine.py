@@ -1,6 +1,7 @@
 """The Engine every backend presents, and the in-process transformers + torch engine."""
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 from abc import ABC, abstractmethod
 import os
@@ -81,6 +82,7 @@ class TransformersEngine(Engine):
         self.context_window = settings.context_window
         self.load_s: float | None = None
         self.runner_name = ""
+        self.kernels_note = "not used"
 
     def start(self) -> None:
         with self._start_lock:
@@ -94,6 +96,10 @@ class TransformersEngine(Engine):
             from .scheduler import Scheduler
 
             began = time.perf_counter()
+            # the decode kernels build (first start only: C compiler, GGUF head) while the model loads
+            preparing = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kefu-kernels")
+            kernels = preparing.submit(self._decode_kernels)
+            preparing.shutdown(wait=False)
             torch.set_num_threads(engine_threads(self.settings))
             # int8 dynamic quantization works from float32 weights
             dtype = "float32" if self.settings.engine_quantize == "int8" else self.settings.engine_dtype
@@ -105,7 +111,7 @@ class TransformersEngine(Engine):
             self._eos_ids = _eos_ids(self.model, self.tokenizer)
             limit = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
             self.context_window = min(self.settings.context_window, limit) if limit else self.settings.context_window
-            runner = self._runner(config)
+            runner = self._runner(config, *kernels.result())
             base = engine_threads(self.settings)
             self._scheduler = Scheduler(
                 runner, max_batch=self.settings.engine_max_batch, queue_limit=self.settings.engine_queue_limit,
@@ -115,7 +121,27 @@ class TransformersEngine(Engine):
             self._started = True
             logger.info("engine ready: %s in %.1f s", self.model_name, self.load_s)
 
-    def _runner(self, config):
+    def _decode_kernels(self):
+        """(kefu's CPU kernels, the GGUF's 8-bit output head) for the lean runner, or Nones; why goes to
+        kernels_note (and to the engine's stats)."""
+        from . import cpu_kernels
+        from .model_loader import gguf_q8_0_head
+
+        settings = self.settings
+        if (settings.engine_runner, settings.engine_quantize, settings.engine_dtype) != ("auto", "auto", "bfloat16"):
+            self.kernels_note = "not used: they serve the lean runner's 4-bit bfloat16 decode"
+            return None, None
+        kernels, self.kernels_note = cpu_kernels.load(settings.cache_dir, settings.engine_kernels)
+        if kernels is None:
+            logger.info("decoding with torch's kernels: %s", self.kernels_note)
+            return None, None
+        try:
+            return kernels, gguf_q8_0_head(settings.model, settings.cache_dir)
+        except Exception as exc:  # an unreadable GGUF head costs speed, not the engine
+            logger.warning("the output head stays bfloat16: reading its Q8_0 blocks failed: %s", exc)
+            return kernels, None
+
+    def _runner(self, config, kernels=None, head=None):
         """The lean slot-cache runner where the model allows it, else transformers' generic forward."""
         from . import llama_runner
         from .model_runner import CausalModelRunner
@@ -127,7 +153,8 @@ class TransformersEngine(Engine):
         if self.settings.engine_runner == "auto" and llama_runner.supported(self.model):
             runner = llama_runner.LlamaSlotRunner(self.model, slots=self.settings.engine_max_batch,
                                                   window=self.context_window,
-                                                  four_bit=self.settings.engine_quantize == "auto")
+                                                  four_bit=self.settings.engine_quantize == "auto",
+                                                  kernels=kernels, head_blocks=head)
             self.runner_name = f"llama-slots, {runner.weights}"
             return runner
         self.runner_name = "transformers"
@@ -160,7 +187,8 @@ class TransformersEngine(Engine):
 
     def stats(self) -> dict:
         out = super().stats()
-        out.update(dtype=self.settings.engine_dtype, runner=self.runner_name, context_window=self.context_window, load_s=self.load_s)
+        out.update(dtype=self.settings.engine_dtype, runner=self.runner_name, kernels=self.kernels_note,
+                   context_window=self.context_window, load_s=self.load_s)
         if self._scheduler is not None:
             out.update(self._scheduler.snapshot())
         return out

@@ -68,6 +68,48 @@ def gguf_cache_dir(cache_root: Path, source: ModelSource) -> Path:
     return Path(cache_root) / "models" / f"{gguf.stem}-{digest}"
 
 
+def gguf_q8_0_head(model: str, cache_root: Path):
+    """The output head of a GGUF model whose file stores it as Q8_0, as its exact blocks of 32 inputs: (q + 128 as
+    uint8 [vocab, hidden], scale [vocab, hidden/32] float32), or None. transformers dequantizes it to float, and
+    bfloat16 cannot hold Q8_0's values exactly (127 steps need 7 bits on top of the scale's own), so the 8-bit head
+    is read from the file, as llama.cpp reads it. Parsing the file takes 2-4 s, so the blocks are cached next to
+    the converted model."""
+    import torch
+
+    source = resolve_model_source(model)
+    if not source.gguf_file:
+        return None
+    folder = gguf_cache_dir(cache_root, source)  # beside the converted model's folder, which appears atomically
+    cached = folder.with_name(folder.name + ".output_head_q8_0.pt")
+    if cached.is_file():
+        saved = torch.load(cached)
+        return (saved["codes"], saved["scale"]) if saved else None
+    blocks = _read_q8_0(source.gguf_path, ("output.weight", "token_embd.weight"))
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    partial = cached.with_suffix(f".{os.getpid()}.tmp")
+    torch.save({"codes": blocks[0], "scale": blocks[1]} if blocks else {}, partial)
+    os.replace(partial, cached)
+    return blocks
+
+
+def _read_q8_0(path: Path, names: tuple[str, ...]):
+    """The first of `names` in the GGUF file (the head is `output.weight`, or the tied `token_embd.weight`), if it
+    is stored as Q8_0 (blocks of a float16 scale and 32 int8)."""
+    import numpy as np
+    import torch
+    from gguf import GGUFReader
+
+    tensors = {t.name: t for t in GGUFReader(str(path)).tensors}
+    tensor = next((tensors[n] for n in names if n in tensors), None)
+    if tensor is None or tensor.tensor_type.name != "Q8_0":
+        return None
+    cols = int(tensor.shape[0])
+    raw = np.asarray(tensor.data).reshape(-1, cols // 32, 34)
+    codes = np.ascontiguousarray(raw[..., 2:]).reshape(raw.shape[0], cols) ^ np.uint8(0x80)  # int8 q -> q + 128
+    scale = np.ascontiguousarray(raw[..., :2]).view(np.float16)[..., 0].astype(np.float32)
+    return torch.from_numpy(codes), torch.from_numpy(scale)
+
+
 def is_seq2seq_config(config) -> bool:
     return bool(getattr(config, "is_encoder_decoder", False))
 

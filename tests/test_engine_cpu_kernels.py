@@ -1,0 +1,154 @@
+"""kefu's C decode kernels (components/engine/cpu_kernels.c) against float32 references, and how they are found.
+
+The kernels run where the CPU has AVX-512 VNNI/BF16 and a C compiler is present (this project's machines); the
+tests of their arithmetic are skipped elsewhere, the tests of the fallback run everywhere.
+"""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from components.engine import cpu_kernels
+from components.engine.cpu_kernels import BlockWeights, missing_cpu_flags
+
+
+@pytest.fixture(scope="module")
+def kernels(tmp_path_factory):
+    loaded, why = cpu_kernels.load(tmp_path_factory.mktemp("kernels"))
+    if loaded is None:
+        pytest.skip(f"kefu's CPU kernels are not available here: {why}")
+    return loaded
+
+
+def test_cpu_flags_are_read_from_cpuinfo():
+    flags = "flags\t\t: fpu sse avx512f avx512bw avx512vl avx512dq avx512_vnni fma\n"
+    assert missing_cpu_flags(flags) == ["avx512_bf16"]
+    assert missing_cpu_flags(flags.replace("fma", "fma avx512_bf16")) == []
+    assert missing_cpu_flags("processor : 0\n") == list(cpu_kernels.CPU_FLAGS)
+
+
+def test_without_kernels_the_reason_is_given_and_nothing_is_raised(tmp_path, monkeypatch):
+    assert cpu_kernels.load(tmp_path, "torch") == (None, "KEFU_ENGINE_KERNELS=torch")
+    if missing_cpu_flags():
+        kernels, why = cpu_kernels.load(tmp_path)
+        assert kernels is None and why.startswith("this CPU lacks")
+        return
+    monkeypatch.setenv("CC", "/bin/false")  # a compiler that fails
+    kernels, why = cpu_kernels.load(tmp_path)
+    assert kernels is None and why.startswith("building them failed")
+    assert not list((tmp_path / "kernels").glob("*.so"))  # no half-built library is left to be loaded later
+
+
+def test_the_library_is_built_once_and_reused(tmp_path):
+    if missing_cpu_flags():
+        pytest.skip("this CPU cannot run the kernels")
+    first, why = cpu_kernels.load(tmp_path)
+    assert first is not None, why
+    built = first.path.stat().st_mtime_ns
+    second, _ = cpu_kernels.load(tmp_path)
+    assert second.path == first.path and second.path.stat().st_mtime_ns == built
+
+
+def block_weight(out_features: int, inputs: int, bits: int, generator: torch.Generator):
+    """A random weight on a block grid: (codes, scale, low, dequantized float32 weight)."""
+    levels = 16 if bits == 4 else 255
+    codes = torch.randint(0, levels, (out_features, inputs), generator=generator) + (0 if bits == 4 else 1)
+    scale = torch.rand(out_features, inputs // 32, generator=generator) * 0.01 + 0.001
+    low = -8 * scale if bits == 4 else -128 * scale
+    weight = (codes.view(out_features, -1, 32) * scale[..., None] + low[..., None]).view(out_features, inputs)
+    return codes, scale, low, weight
+
+
+@pytest.mark.parametrize("bits", [4, 8])
+@pytest.mark.parametrize("rows", [1, 3, 8, 11])
+def test_block_matmul_matches_float32(kernels, bits, rows):
+    generator = torch.Generator().manual_seed(rows * 10 + bits)
+    codes, scale, low, weight = block_weight(96, 192, bits, generator)
+    x = (torch.randn(rows, 192, generator=generator) * 2).to(torch.bfloat16)
+    x[:, 5] = 40.0  # an outlier channel, as real activations have: its block must not lose the others
+    reference = x.float() @ weight.t()
+    for passes, tolerance in ((2, 0.005), (1, 0.02)):
+        out = kernels.linear(x, BlockWeights(codes, scale, low, bits, passes=passes))
+        assert out.shape == (rows, 96) and out.dtype == torch.bfloat16
+        error = float((out.float() - reference).norm() / reference.norm())
+        assert error < tolerance, (passes, error)
+
+
+def test_block_weights_are_packed_by_tiles_of_16_outputs(kernels):
+    """Each output column must come from its own weights: a one-hot weight row picks one input."""
+    codes = torch.zeros(32, 64, dtype=torch.int32)
+    for column in range(32):
+        codes[column, (7 * column) % 64] = 15
+    scale = torch.ones(32, 2)
+    x = torch.arange(64, dtype=torch.float32).view(1, 64).to(torch.bfloat16)
+    out = kernels.linear(x, BlockWeights(codes, scale, torch.zeros(32, 2), 4))
+    expected = torch.tensor([15.0 * ((7 * c) % 64) for c in range(32)])
+    torch.testing.assert_close(out[0].float(), expected, rtol=0.01, atol=0.2)
+
+
+def reference_attention(q, keys, values, visible, scale):
+    rows, heads, dim = q.shape
+    kv_heads, capacity = keys.shape[1], keys.shape[2]
+    group = heads // kv_heads
+    out = torch.empty(rows, heads, dim)
+    for r in range(rows):
+        n = int(visible[r])
+        for h in range(heads):
+            k, v = keys[r, h // group, :n].float(), values[r, h // group, :n].float()
+            weights = torch.softmax(q[r, h].float() @ k.t() * scale, dim=-1)
+            out[r, h] = weights @ v
+    return out
+
+
+@pytest.mark.parametrize("group", [1, 3])
+def test_decode_attention_matches_float32(kernels, group):
+    generator = torch.Generator().manual_seed(group)
+    rows, kv_heads, capacity = 4, 2, 128
+    q = torch.randn(rows, kv_heads * group, 64, generator=generator).to(torch.bfloat16)
+    keys = torch.randn(rows, kv_heads, capacity, 64, generator=generator).to(torch.bfloat16)
+    values = torch.randn(rows, kv_heads, capacity, 64, generator=generator).to(torch.bfloat16)
+    keys[:, :, 100:] = 1e4  # columns past every row's length: must not count
+    visible = torch.tensor([1, 17, 100, 64], dtype=torch.int64)
+    out = kernels.decode_attention(q, keys, values, visible, 0.125)
+    reference = reference_attention(q, keys, values, visible, 0.125)
+    assert torch.isfinite(out.float()).all()
+    error = float((out.float() - reference).norm() / reference.norm())
+    assert error < 0.01, error
+    torch.testing.assert_close(out[0].float(), values[0, :, 0].float().repeat_interleave(group, 0), rtol=0.01,
+                               atol=0.01)  # one visible position: its value, exactly
+
+
+def test_the_fused_step_operations_match_torch(kernels):
+    generator = torch.Generator().manual_seed(7)
+    x = (torch.randn(3, 96, generator=generator) * 3).to(torch.bfloat16)
+    weight = torch.rand(96, generator=generator).to(torch.bfloat16)
+    normed = x.float() * torch.rsqrt(x.float().pow(2).mean(-1, keepdim=True) + 1e-5)
+    expected = weight.float() * normed.to(torch.bfloat16).float()
+    out = kernels.rms_norm(x, weight, 1e-5, torch.empty_like(x))
+    torch.testing.assert_close(out.float(), expected, rtol=0.01, atol=1e-3)
+
+    gate_up = (torch.randn(3, 2 * 48, generator=generator) * 4).to(torch.bfloat16)
+    gate, up = gate_up.float().chunk(2, dim=-1)
+    torch.testing.assert_close(kernels.silu_mul(gate_up).float(), torch.nn.functional.silu(gate) * up, rtol=0.01,
+                               atol=1e-2)
+
+    heads, kv_heads, capacity, rows = 3, 1, 32, 2
+    qkv = torch.randn(rows, (heads + 2 * kv_heads) * 64, generator=generator).to(torch.bfloat16)
+    angles = torch.outer(torch.arange(capacity).float(), 1.0 / 10000 ** (torch.arange(0, 64, 2).float() / 64))
+    angles = torch.cat([angles, angles], dim=-1)
+    cos, sin = angles.cos().to(torch.bfloat16), angles.sin().to(torch.bfloat16)
+    positions = torch.tensor([5, 17])
+    keys = torch.zeros(rows, kv_heads, capacity, 64, dtype=torch.bfloat16)
+    values = torch.zeros_like(keys)
+    q = kernels.rope_store(qkv, cos, sin, positions, torch.empty(rows, heads, 64, dtype=torch.bfloat16), keys, values)
+
+    def rotate(t, pos):  # transformers' rotate-half RoPE
+        t = t.float()
+        return t * cos[pos].float() + torch.cat([-t[..., 32:], t[..., :32]], dim=-1) * sin[pos].float()
+
+    heads_in = qkv.view(rows, heads + 2 * kv_heads, 64)
+    for r, pos in enumerate(positions.tolist()):
+        torch.testing.assert_close(q[r].float(), rotate(heads_in[r, :heads], pos), rtol=0.01, atol=0.02)
+        torch.testing.assert_close(keys[r, 0, pos].float(), rotate(heads_in[r, heads], pos), rtol=0.01, atol=0.02)
+        assert torch.equal(values[r, 0, pos], heads_in[r, heads + 1])
+        assert not keys[r, 0, :pos].any() and not values[r, 0, pos + 1:].any()  # nothing else is written
