@@ -43,17 +43,18 @@ def test_smollm2_is_supported_other_architectures_are_not(model):
         loaded.config.model_type = "llama"
 
 
-def test_staggered_batch_with_compaction_matches_transformers(model):
-    loaded, tokenizer = model
-    runner = LlamaSlotRunner(loaded, slots=4, window=512)
-    questions = ["How do I return shoes?", "Where is my parcel?", "Can I pay with a gift card?"]
-    prompts = [prompt(tokenizer, q) for q in questions]
-    steps = [6, 3, 7]  # tokens each row decodes; row 1 leaves first, so rows 2 moves down a slot
-    feed = [[(i * 37 + 11) % 30000 + 100 for i in range(n)] for n in steps]  # fixed continuation tokens
+QUESTIONS = ["How do I return shoes?", "Where is my parcel?", "Can I pay with a gift card?"]
+STEPS = [6, 3, 7]  # tokens each row decodes; row 1 leaves first, so row 2 moves down a slot
+FEED = [[(i * 37 + 11) % 30000 + 100 for i in range(n)] for n in STEPS]  # fixed continuation tokens
+
+
+def run_staggered(runner, prompts: list[list[int]]) -> list[torch.Tensor]:
+    """One row joins at each of the first steps and each leaves after decoding its FEED: every row's logits
+    (prefill, then one per decode step)."""
     produced: list[list[torch.Tensor]] = [[] for _ in prompts]
     state, active, cursor = None, [], [0] * len(prompts)
     for step in range(12):
-        if step < len(prompts):  # one new row joins at each of the first steps
+        if step < len(prompts):
             logits, row, reused = runner.prefill(prompts[step])
             assert reused == 0
             produced[step].append(logits)
@@ -61,18 +62,24 @@ def test_staggered_batch_with_compaction_matches_transformers(model):
             active.append(step)
         if not active:
             break
-        logits = runner.decode(state, [feed[j][cursor[j]] for j in active])
+        logits = runner.decode(state, [FEED[j][cursor[j]] for j in active])
         keep = []
         for r, j in enumerate(active):
             produced[j].append(logits[r])
             cursor[j] += 1
-            if cursor[j] < steps[j]:
+            if cursor[j] < STEPS[j]:
                 keep.append(r)
         state = runner.select(state, keep)
         active = [active[r] for r in keep]
-    for j, ids in enumerate(prompts):
-        ours = torch.stack(produced[j])
-        full = reference_logits(loaded, ids + feed[j])[len(ids) - 1:]
+    return [torch.stack(rows) for rows in produced]
+
+
+def test_staggered_batch_with_compaction_matches_transformers(model):
+    loaded, tokenizer = model
+    runner = LlamaSlotRunner(loaded, slots=4, window=512)
+    prompts = [prompt(tokenizer, q) for q in QUESTIONS]
+    for j, (ours, ids) in enumerate(zip(run_staggered(runner, prompts), prompts)):
+        full = reference_logits(loaded, ids + FEED[j])[len(ids) - 1:]
         assert ours.shape == full.shape
         assert torch.allclose(ours, full, atol=2e-3), (j, (ours - full).abs().max())
 
@@ -175,40 +182,19 @@ def test_kernel_batches_give_each_row_what_it_gets_alone(model_cache_dir, model)
     bf16, _, _ = load_model_and_tokenizer("packaged:smollm2", model_cache_dir, "bfloat16")
     runner = LlamaSlotRunner(bf16, slots=4, window=512, kernels=kernels,
                              head_blocks=gguf_q8_0_head("packaged:smollm2", model_cache_dir))
-    prompts = [prompt(tokenizer, q) for q in ("How do I return shoes?", "Where is my parcel?", "Gift cards?")]
-    steps = [6, 3, 7]
-    feed = [[(i * 37 + 11) % 30000 + 100 for i in range(n)] for n in steps]
+    prompts = [prompt(tokenizer, q) for q in QUESTIONS]
 
     def alone(j):
         logits, row, _ = runner.prefill(prompts[j])
         state, out = runner.merge(None, row), [logits]
-        for token in feed[j][:-1]:
+        for token in FEED[j]:
             out.append(runner.decode(state, [token])[0])
         runner.select(state, [])
         return torch.stack(out)
 
-    expected = [alone(j) for j in range(3)]
-    produced = [[] for _ in prompts]
-    state, active, cursor = None, [], [0] * 3
-    for step in range(12):
-        if step < 3:
-            logits, row, _ = runner.prefill(prompts[step])
-            produced[step].append(logits)
-            state = runner.merge(state, row)
-            active.append(step)
-        if not active:
-            break
-        logits = runner.decode(state, [feed[j][cursor[j]] for j in active])
-        keep = []
-        for r, j in enumerate(active):
-            cursor[j] += 1
-            if cursor[j] < steps[j]:
-                produced[j].append(logits[r])
-                keep.append(r)
-        state = runner.select(state, keep)
-        active = [active[r] for r in keep]
-    for j in range(3):
-        torch.testing.assert_close(torch.stack(produced[j]), expected[j], rtol=0, atol=1e-4)
+    expected = [alone(j) for j in range(len(prompts))]
+    for ours, alone_logits in zip(run_staggered(runner, prompts), expected):
+        torch.testing.assert_close(ours, alone_logits, rtol=0, atol=1e-4)
 
 
 def test_the_pool_grows_and_shrinks_in_place_keeping_every_row(model):
