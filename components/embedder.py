@@ -17,10 +17,9 @@ Two ways to compute the same L2-normalised float32 vectors (KEFU_EMBEDDING_PRECI
   all-MiniLM-L6-v2 is; any other model falls back to the float32 path (see `fingerprint`).
 * "float32": the previous, exact path through sentence-transformers' `encode`.
 
-Threads: the OpenMP thread count is a per-thread setting of libgomp (torch.set_num_threads also changes the
-process-wide default that new threads pick up). The embedder only ever changes it for its own worker threads and,
-for the duration of a call, for the calling thread, so the engine's generation thread keeps the count the engine
-gave it. Worker threads with one OpenMP thread each never wait on a descheduled OpenMP sibling, which is what makes
+Threads: the embedder sets OpenMP thread counts per thread (components/omp_threads.py) and only for its own worker
+threads and, for the duration of a call, for the calling thread, so the engine's generation thread keeps the count
+the engine gave it. Worker threads with one OpenMP thread each never wait on a descheduled OpenMP sibling, which is what makes
 two-thread OpenMP regions slow once anything else (e.g. a generation) runs on the 2 cores.
 """
 from __future__ import annotations
