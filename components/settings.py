@@ -108,6 +108,8 @@ class Settings:
             raise ValueError("KEFU_ENGINE_PREFILL_THREADS must be 0 (borrow idle cores) or a positive number")
         if self.engine_runner not in ("auto", "generic"):
             raise ValueError("KEFU_ENGINE_RUNNER must be auto or generic")
+        if self.engine_quantize not in ("auto", "none", "int8"):
+            raise ValueError("KEFU_ENGINE_QUANTIZE must be auto, none or int8")
         if self.engine_kernels not in ("auto", "torch"):
             raise ValueError("KEFU_ENGINE_KERNELS must be auto or torch")
         if not 0 < self.server_port < 65536:

@@ -91,3 +91,15 @@ def test_generation_params_are_checked():
         GenerationParams(max_new_tokens=0)
     with pytest.raises(ValueError):
         GenerationParams(top_p=0)
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("engine_quantize", "int4", "KEFU_ENGINE_QUANTIZE must be auto, none or int8"),
+    ("engine_kernels", "avx2", "KEFU_ENGINE_KERNELS must be auto or torch"),
+    ("engine_runner", "fast", "KEFU_ENGINE_RUNNER must be auto or generic"),
+])
+def test_bad_engine_settings_fail_at_start_up_with_the_variable_named(tmp_path, field, value, message):
+    from components.settings import Settings
+
+    with pytest.raises(ValueError, match=message):
+        Settings(data_dir=tmp_path, **{field: value})

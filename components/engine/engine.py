@@ -203,9 +203,7 @@ def apply_cpu_options(model, settings):
     """int8 dynamic quantization of Linear layers and/or torch.compile, as the settings ask."""
     import torch
 
-    quantize = getattr(settings, "engine_quantize", "none") or "none"
-    if quantize not in ("auto", "none", "int8"):
-        raise ValueError("KEFU_ENGINE_QUANTIZE must be auto, none or int8")
+    quantize = getattr(settings, "engine_quantize", "none") or "none"  # validated by Settings
     if quantize == "int8":
         from torch.ao.quantization import quantize_dynamic
 
