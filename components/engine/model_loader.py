@@ -71,8 +71,9 @@ def gguf_cache_dir(cache_root: Path, source: ModelSource) -> Path:
 def gguf_q8_0_head(model: str, cache_root: Path):
     """The output head of a GGUF model whose file stores it as Q8_0, as its exact blocks of 32 inputs: (q + 128 as
     uint8 [vocab, hidden], scale [vocab, hidden/32] float32), or None. transformers dequantizes it to float, and
-    bfloat16 cannot hold Q8_0's values exactly (127 steps need 7 bits on top of the scale's own), so the 8-bit head
-    is read from the file, as llama.cpp reads it. Parsing the file takes 2-4 s, so the blocks are cached next to
+    bfloat16 cannot hold Q8_0's values exactly (its 8 significant bits move a value of up to 127 steps by up to half
+    a step, so the blocks cannot be recovered from it), so the 8-bit head is read from the file, as llama.cpp
+    reads it. Parsing the file takes 2-4 s, so the blocks are cached next to
     the converted model."""
     import torch
 
