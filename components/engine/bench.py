@@ -295,12 +295,16 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
         except ImportError as exc:
             result["llama_cpp"]["single"]["reason"] = f"llama-cpp-python is not installed (optional extra): {exc}"
         else:
-            llama = build_engine(replace(settings, engine_backend="llama_cpp", request_deadline_s=0,
-                                         engine_queue_limit=max(settings.engine_queue_limit, max_n)))
-            t0 = time.perf_counter()
-            llama.start()
-            result["llama_cpp"]["start_s"] = time.perf_counter() - t0
-            llama.generate(conversations[-1], GenerationParams(max_new_tokens=4))
+            def started_llama(**overrides):
+                llama = build_engine(replace(settings, engine_backend="llama_cpp", request_deadline_s=0, **overrides))
+                began = time.perf_counter()
+                llama.start()
+                start_s = time.perf_counter() - began
+                llama.generate(conversations[-1], GenerationParams(max_new_tokens=4))  # warm-up
+                return llama, start_s
+
+            llama, result["llama_cpp"]["start_s"] = started_llama(
+                engine_queue_limit=max(settings.engine_queue_limit, max_n))
             result["llama_cpp"]["single"] = _single(llama, conversations, params, single_runs)
             result["llama_cpp"]["single"].pop("prompt_tokens", None)
             if 8 in concurrency and left() > 60:
@@ -309,13 +313,10 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
             cores = os.cpu_count() or 1
             if cores > engine_threads(settings) and left() > 45:
                 # llama.cpp's stream with a decode thread on every core, for the reader who would give it those
-                wide = build_engine(replace(settings, engine_backend="llama_cpp", request_deadline_s=0,
-                                            engine_threads=cores))
-                wide.start()
-                wide.generate(conversations[-1], GenerationParams(max_new_tokens=4))
-                result["llama_cpp"]["single_all_cores"] = _single(wide, conversations, params, min(3, single_runs))
-                result["llama_cpp"]["single_all_cores"].update(threads=cores)
-                result["llama_cpp"]["single_all_cores"].pop("prompt_tokens", None)
+                wide, _ = started_llama(engine_threads=cores)
+                single = _single(wide, conversations, params, min(3, single_runs))
+                single.pop("prompt_tokens", None)
+                result["llama_cpp"]["single_all_cores"] = {**single, "threads": cores}
                 wide.close()
 
     llama_single = result["llama_cpp"]["single"].get("decode_tok_s")

@@ -75,22 +75,22 @@ class Kernels:
                                                             library.kefu_silu_mul)
         self._scratch = threading.local()
 
-    def _buffers(self, rows: int, inputs: int) -> tuple[torch.Tensor, torch.Tensor]:
-        have = getattr(self._scratch, "size", 0)
-        need = rows * inputs
-        if have < need:
-            self._scratch.codes = torch.empty(2 * need, dtype=torch.int8)
-            self._scratch.scales = torch.empty(2 * need // BLOCK, dtype=torch.float32)
-            self._scratch.size = need
-        return self._scratch.codes, self._scratch.scales
+    def _scratch_buffer(self, name: str, size: int, dtype: torch.dtype) -> torch.Tensor:
+        """This thread's scratch tensor `name` with room for `size` elements (kept and grown, not reallocated)."""
+        buffer = getattr(self._scratch, name, None)
+        if buffer is None or buffer.numel() < size:
+            buffer = torch.empty(size, dtype=dtype)
+            setattr(self._scratch, name, buffer)
+        return buffer
 
     def linear(self, x: torch.Tensor, weights: "BlockWeights", add_to: torch.Tensor | None = None) -> torch.Tensor:
         """x [rows, in] bfloat16 (contiguous) times the packed weights -> [rows, out] bfloat16; with `add_to`
         (contiguous [rows, out]), the product is added to it in place and it is returned."""
         rows, inputs = x.shape
         out = add_to if add_to is not None else torch.empty(rows, weights.out_features, dtype=torch.bfloat16)
-        codes, scales = self._buffers(rows, inputs)
         blocks = rows * inputs // BLOCK
+        codes = self._scratch_buffer("codes", 2 * rows * inputs, torch.int8)  # two passes of int8 activations
+        scales = self._scratch_buffer("scales", 2 * blocks, torch.float32)    # each block's scale, then its sum
         self._qgemm(rows, inputs, weights.out_features, x.data_ptr(), weights.bits, weights.passes,
                     weights.codes.data_ptr(), weights.scale.data_ptr(), weights.low.data_ptr(), out.data_ptr(),
                     int(add_to is not None), codes.data_ptr(), scales.data_ptr(), scales.data_ptr() + 4 * blocks)
@@ -125,16 +125,10 @@ class Kernels:
         rows, heads, _ = q.shape
         kv_heads, capacity = keys.shape[1], keys.shape[2]
         out = torch.empty_like(q)
-        scores = self._attention_scratch(heads // kv_heads * capacity)
+        scores = self._scratch_buffer("scores", heads // kv_heads * capacity, torch.float32)
         self._attention(rows, kv_heads, heads // kv_heads, capacity, q.data_ptr(), keys.data_ptr(),
                         values.data_ptr(), visible.data_ptr(), scale, scores.data_ptr(), out.data_ptr())
         return out
-
-    def _attention_scratch(self, size: int) -> torch.Tensor:
-        scores = getattr(self._scratch, "scores", None)
-        if scores is None or scores.numel() < size:
-            scores = self._scratch.scores = torch.empty(size, dtype=torch.float32)
-        return scores
 
 
 class BlockWeights:
