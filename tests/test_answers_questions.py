@@ -8,7 +8,7 @@ from components.answers.question_analysis import is_followup, resolve_followup, 
 from components.dialogue.message_kind import classify_message
 from components.knowledge.types import Hit
 
-PRODUCTS = ("t-shirt", "headphones", "office chair", "smartphone", "water bottle")
+PRODUCTS = ("t-shirt", "headphones", "office chair", "smartphone", "phone", "手机", "water bottle")
 
 
 def names_product(text: str) -> bool:
@@ -44,6 +44,9 @@ def names_product(text: str) -> bool:
     ("Do you have the t-shirt in size L?", "stock_question"),
     ("How much is the office chair?", "stock_question"),
     ("这件 t-shirt 有M码吗", "stock_question"),
+    # the customer's own device is no product on sale
+    ("How much does it cost to use my phone in Switzerland?", "question"),
+    ("在美国用手机每天多少钱？", "question"),
 ])
 def test_question_or_request(text, kind):
     got = classify_message(text, names_product=names_product)

@@ -18,6 +18,7 @@ components/answers/calibration.py on assets/eval/answers/ (the held-out set excl
 """
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -44,6 +45,10 @@ _EN_EMPTY = frozenset("""someth anyth everyth thing stuff guy guys hi hello hey 
 really actually also still ok okay wonder curious quick question ask ve ll re d""".split())
 
 _VALUE_PATTERNS = {
+    "phone": re.compile(r"(?:\+?\d[\d ().-]{6,}\d)"),
+    "email": re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+"),
+    "place": re.compile(r"\b\d{1,5}[a-z]? [A-Z][a-z]+|\b(rua|avenida|street|st\.|road|rd\.|avenue|ave\.|lane|square|"
+                        r"floor|suite|building|po box)\b|路|街|号|楼|广场", re.I),
     "duration": re.compile(r"\d+\s*(?:(?:to|-|–|至|到|or)\s*\d+\s*)?(?:business |working |calendar |full )?"
                            r"(?:days?|weeks?|months?|years?|hours?|minutes?|mins?)\b|\bimmediate(?:ly)?\b|\bsame[- ]day\b|"
                            r"\binstant(?:ly)?\b|\bnext (?:business )?day\b|\bwithin\b|\bnever expire|\bdo(?:es)? not expire|"
@@ -67,11 +72,11 @@ question answer q a faq customer customers order orders item items""".split())
 MODEL_FILE = Path(__file__).with_name("selection_model.json")
 FEATURES = ("dense", "context_dense", "words", "said", "key_missing", "retrieval", "type_match", "type_missing",
             "entity_match", "entity_other", "filler", "zh", "zh_dense", "zh_words", "kind_faq", "kind_list",
-            "kind_row", "short", "question_words")
+            "kind_row", "short", "question_words", "text_dense", "context_words", "unknown_share")
 INTERACTIONS = (("dense", "words"), ("dense", "said"), ("words", "words"))
 CONFIDENCE_FEATURES = ("top", "margin", "top_share", "words", "said", "dense", "key_missing", "type_missing",
                        "entity_other", "zh", "context_dense", "type_match", "kind_faq", "entity_match",
-                       "words_margin", "dense_margin", "agree")
+                       "words_margin", "dense_margin", "agree", "unknown_share", "text_dense")
 # before calibration: a hand-set model of the same shape (replaced by selection_model.json when present)
 _DEFAULT_MODEL = {
     "ranker": {"dense": 2.0, "context_dense": 1.0, "words": 3.0, "said": 1.5, "retrieval": 1.0, "type_match": 1.0,
@@ -121,7 +126,7 @@ class SelectionModel:
         shares = np.exp(scores - scores.max())
         x = {"top": top.score, "margin": min(5.0, top.score - second), "top_share": float(shares[0] / shares.sum())}
         for name in ("words", "said", "dense", "key_missing", "type_missing", "entity_other", "zh", "context_dense",
-                     "type_match", "kind_faq", "entity_match"):
+                     "type_match", "kind_faq", "entity_match", "unknown_share", "text_dense"):
             x[name] = float(top.parts.get(name, 0.0))
         others = ranked[1:6]
         x["words_margin"] = x["words"] - max((float(o.parts.get("words", 0.0)) for o in others), default=0.0)
@@ -241,7 +246,13 @@ def _one_edit(a: str, b: str) -> bool:
 
 
 def terms(text: str) -> list[str]:
-    return normalize_terms(tokenize(text))
+    return list(_terms(text or ""))
+
+
+@functools.lru_cache(maxsize=50_000)
+def _terms(text: str) -> tuple[str, ...]:
+    """Units and headings repeat from turn to turn: their words are read once."""
+    return tuple(normalize_terms(tokenize(text)))
 
 
 def has_value(kind: str, unit: EvidenceUnit) -> bool:
@@ -311,11 +322,16 @@ class EvidenceSelector:
         zh = 1.0 if part.language == "zh" else 0.0
         unit_vectors = self._vectors_for([f"{_context_tail(u.context)} {u.text}".strip() for u in units])
         context_vectors = self._vectors_for([_context_tail(u.context) or u.text for u in units])
+        text_vectors = self._vectors_for([u.text for u in units])
         if part_vector is None:
             part_vector = self.embed([part.text])[0]
         part_vector = np.asarray(part_vector, dtype=np.float32)
         dense = unit_vectors @ part_vector
         context_dense = context_vectors @ part_vector
+        text_dense = text_vectors @ part_vector
+        # words the knowledge base never uses (after spelling correction): what nothing here can answer
+        total = sum(self.idf(t) * w for t, w in weights.items()) or 1.0
+        unknown_share = sum(self.idf(t) * w for t, w in weights.items() if self.statistics.df(t) == 0) / total
         key = max(weights, key=lambda t: self.idf(t) * weights[t]) if weights else None
         vocabulary: set[str] = set()
         unit_names: list[set[str]] = []
@@ -342,6 +358,8 @@ class EvidenceSelector:
                  "short": 1.0 if len(u.text) < 40 else 0.0,
                  "filler": 1.0 if is_filler(u.text) else 0.0,
                  "question_words": 1.0 if u.context and u.kind == "faq_answer" else 0.0,
+                 "text_dense": max(0.0, float(text_dense[i])), "unknown_share": unknown_share,
+                 "context_words": self.coverage(weights, set(terms(u.context))),
                  "type_match": 0.0, "type_missing": 0.0, "entity_match": 0.0, "entity_other": 0.0}
             if value_types:
                 if any(has_value(t, u) for t in value_types):

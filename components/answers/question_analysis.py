@@ -20,8 +20,14 @@ _INTERROGATIVE_EN = re.compile(
 _INTERROGATIVE_ZH = re.compile(r"吗|呢|么|多久|多长|哪些|哪个|哪里|哪儿|什么|怎么|怎样|如何|几[天点个次]|是否|能否|可否|有没有|能不能|"
                                r"可不可以|是不是|多少|为什么|何时")
 
-ANSWER_TYPES = ("duration", "amount", "percentage", "time", "count", "options", "yes_no", "procedure", "general")
+ANSWER_TYPES = ("phone", "email", "place", "duration", "amount", "percentage", "time", "count", "options", "yes_no",
+                "procedure", "general")
 _TYPE_RULES: list[tuple[str, re.Pattern]] = [
+    ("phone", re.compile(r"\b(phone|telephone|number (do i|to|should i) (call|ring|dial)|what number|hotline|"
+                         r"call you)\b|电话|热线|拨打", re.I)),
+    ("email", re.compile(r"\be-?mail (address)?\b|邮箱|邮件地址", re.I)),
+    ("place", re.compile(r"^\s*(and\s+)?where\b|\bwhere (is|are|can i find|exactly)\b|\baddress of\b|\blocated\b|"
+                         r"在哪|地址是|位置", re.I)),
     ("percentage", re.compile(r"\bwhat percent|\bpercentage\b|\b(interest|cashback|cash back|apr|apy|discount|"
                               r"commission)\s*(rate)?\b|\brate\b|百分之|利率|返现|折扣|费率|年化", re.I)),
     ("amount", re.compile(r"\bhow much\b|\b(fee|fees|cost|costs|price|charge|charged|charges|limit|limits|minimum|"

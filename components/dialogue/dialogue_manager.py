@@ -189,7 +189,10 @@ class DialogueManager:
         ctx.kind = classify_message(ctx.desk_text, names_product=names_product)
         ctx.trace.message_kind = ctx.kind.to_dict()
         t = time.perf_counter()
-        desk_wants = bool(self.desk is not None and injection is None and ctx.kind.kind != "question"
+        # a question goes to the knowledge base, unless the desk is in the middle of a flow (then the desk decides
+        # whether it is a reply: "which colours are there?" while choosing an exchange)
+        in_flow = bool(getattr(ctx.desk_state, "active", False))
+        desk_wants = bool(self.desk is not None and injection is None and (in_flow or ctx.kind.kind != "question")
                           and self.desk.wants(ctx.desk_text, nlu, ctx.desk_state))
         if not desk_wants and injection is None and self.answers is not None:
             ctx.answer = self.answers.compose(text, ctx.language, previous=self._previous_question(ctx.cid))
@@ -318,7 +321,10 @@ class DialogueManager:
         ctx.trace.generation = {"mode": answer.mode, **(answer.timings_ms.get("generation") or {})}
         self.store.append_event(ctx.cid, "answered", {"question": answer.question,
                                                       "subject_terms": answer.subject_terms})
-        yield TurnChunk("token", ctx.reply)
+        # stated paragraph by paragraph, so the chat shows the answer as it is laid out
+        pieces = ctx.reply.split("\n\n")
+        for i, piece in enumerate(pieces):
+            yield TurnChunk("token", piece + ("\n\n" if i < len(pieces) - 1 else ""))
 
     def _offer(self, ctx: "TurnContext") -> str:
         """After answering a question about something the desk can do, offer to do it."""

@@ -58,6 +58,18 @@ class MessageKind:
         return asdict(self)
 
 
+def _names_a_product_it_asks_about(text: str, names_product: Callable[[str], bool]) -> bool:
+    """A stock or price cue with a shop product right after it ("how much is the office chair", "do you have the
+    t-shirt in L"), not the customer's own device ("how much does it cost to use my phone abroad")."""
+    for match in _STOCK_EN.finditer(text):
+        window = text[match.start(): match.end() + 40]
+        if names_product(window) and not re.search(r"\b(my|our|mine)\b", window, re.I):
+            return True
+    if _STOCK_ZH.search(text) and names_product(text):
+        return not re.search(r"(用|我的|我们的)(手机|电脑|笔记本)", text)
+    return False
+
+
 def topic_of(text: str) -> str | None:
     return next((name for name, pattern in TOPICS if pattern.search(text or "")), None)
 
@@ -67,9 +79,8 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
     topic = topic_of(text)
     if _ORDER_ID.search(text) or _EMAIL.search(text):
         return MessageKind("request", "names an order or the customer's identity", topic)
-    if _STOCK_EN.search(text) or _STOCK_ZH.search(text):
-        if names_product is not None and names_product(text):
-            return MessageKind("stock_question", "asks about stock, options or price of a named product", topic)
+    if names_product is not None and _names_a_product_it_asks_about(text, names_product):
+        return MessageKind("stock_question", "asks about stock, options or price of a named product", topic)
     if _REQUEST_EN.search(text) or _REQUEST_ZH.search(text):
         return MessageKind("request", "asks to act on the customer's own order or account", topic)
     if is_interrogative(text):
