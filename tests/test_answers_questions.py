@@ -8,7 +8,7 @@ from components.answers.question_analysis import is_followup, resolve_followup, 
 from components.dialogue.message_kind import classify_message
 from components.knowledge.types import Hit
 
-PRODUCTS = ("t-shirt", "headphones", "office chair", "smartphone", "phone", "手机", "water bottle")
+PRODUCTS = ("t-shirt", "t恤", "kettle", "headphones", "office chair", "smartphone", "phone", "手机", "water bottle")
 
 
 def names_product(text: str) -> bool:
@@ -40,10 +40,15 @@ def names_product(text: str) -> bool:
     ("帮我查一下我的订单", "request"),
     ("my email is emma.smith3991@example.com", "request"),
     ("Can I talk to a person?", "request"),
+    ("And what is my gift card balance?", "request"),
+    ("我的礼品卡余额是多少？", "request"),
     # stock and price questions name a product
     ("Do you have the t-shirt in size L?", "stock_question"),
     ("How much is the office chair?", "stock_question"),
     ("这件 t-shirt 有M码吗", "stock_question"),
+    ("Is the kettle available?", "stock_question"),
+    ("T恤有蓝色的吗？", "stock_question"),
+    ("What's the status of order #W12345?", "request"),
     # the customer's own device is no product on sale
     ("How much does it cost to use my phone in Switzerland?", "question"),
     ("在美国用手机每天多少钱？", "question"),

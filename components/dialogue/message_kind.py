@@ -15,7 +15,7 @@ from typing import Callable
 
 from components.answers.question_analysis import is_interrogative
 
-_ORDER_ID = re.compile(r"#?\bW\d{7}\b", re.I)
+_ORDER_ID = re.compile(r"#\s?W\d+|\bW\d{5,}\b", re.I)  # a mistyped order number is still about an order
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\[EMAIL_\d+\]")
 _REQUEST_EN = re.compile(
     r"^\s*(please\s+)?(cancel|return|exchange|refund|track|change|update|modify|check|send|ship|swap|replace|"
@@ -27,16 +27,19 @@ _REQUEST_EN = re.compile(
     r"\bmy\b.{0,25}\b(order|package|parcel|refund|return|delivery|shipment)\b.{0,30}"
     r"\b(status|where|arrive[ds]?|arriving|come|came|shipped|late|missing|yet)\b|"
     r"\b(has|have|did|when will|where is|where's)\b.{0,10}\bmy\b.{0,25}\b(order|package|parcel|refund|items?)\b|"
-    r"^\s*(can|could|may) i (talk|speak|chat) (to|with)\b", re.I)
-_REQUEST_ZH = re.compile(r"我想(?!知道|问|了解)|我要(?!怎么|如何|怎样)|帮我(?=查|取消|退|换|改|看|处理|办|下单|修改|确认|问)|"
+    r"^\s*(can|could|may) i (talk|speak|chat) (to|with)\b|"
+    r"\b(what|where|when|which|how much|how many)\b.{0,20}\bmy\b.{0,30}\b(balance|orders?|address|payment methods?|"
+    r"account|refund|package|parcel|items?|profile|gift card|tracking)\b", re.I)
+_REQUEST_ZH = re.compile(r"我的.{0,8}(余额|订单|地址|支付方式|账户|退款|包裹|快递)|我想(?!知道|问|了解)|我要(?!怎么|如何|怎样)|帮我(?=查|取消|退|换|改|看|处理|办|下单|修改|确认|问)|"
                          r"请帮|麻烦|给我|替我|我需要(?!怎么|如何)|我的订单.{0,8}(到哪|在哪|状态|进度|怎么还没|什么时候)|"
                          r"查一下|查查|查询我的|帮忙|^请(取消|退|换|改)|把我的|我的.{0,6}(退款|包裹|快递).{0,6}(到|哪|没)")
 _STOCK_EN = re.compile(r"\b(in stock|out of stock|available in|availability|do you (have|sell|carry|stock)|"
                        r"have (it|them|this|that|one|any)\b.{0,20}\b(in|with)\b|come in|comes in|"
                        r"how much (is|are|does|do|for)|price of|prices? for|cost of|what colou?rs|what sizes|"
                        r"which colou?rs|which sizes|options for the)\b", re.I)
-_STOCK_ZH = re.compile(r"有货|有没有.{0,8}(码|色|款|货|型号|颜色|尺码)|还有.{0,6}(码|色|货)吗|多少钱|价格|什么颜色|哪些颜色|"
-                       r"什么尺码|哪些尺码|有.{0,4}(码|色)吗|库存")
+_STOCK_ZH = re.compile(r"有货|有没有.{0,8}(码|色|款|货|型号|颜色|尺码)|还有.{0,6}(码|色|货)的?吗|多少钱|价格|什么颜色|哪些颜色|"
+                       r"什么尺码|哪些尺码|有.{0,4}(码|色|款)的?(吗|么)|库存|卖不卖|有卖")
+_STOCK_BEFORE_EN = re.compile(r"^\s*(is|are|do|does)\b.{0,40}\b(available|in stock|sold out|for sale)\b", re.I)
 TOPICS: list[tuple[str, re.Pattern]] = [
     ("exchange", re.compile(r"\bexchang|\bswap\b|different (size|colou?r)|换货|调换|换成", re.I)),
     ("modify_items", re.compile(r"\b(modify|change)\b.{0,20}\b(items?|size|colou?r)\b|修改商品|改商品", re.I)),
@@ -61,7 +64,8 @@ class MessageKind:
 def _names_a_product_it_asks_about(text: str, names_product: Callable[[str], bool]) -> bool:
     """A stock or price cue with a shop product right after it ("how much is the office chair", "do you have the
     t-shirt in L"), not the customer's own device ("how much does it cost to use my phone abroad")."""
-    for match in _STOCK_EN.finditer(text):
+    matches = list(_STOCK_EN.finditer(text)) + list(_STOCK_BEFORE_EN.finditer(text))
+    for match in matches:
         window = text[match.start(): match.end() + 40]
         if names_product(window) and not re.search(r"\b(my|our|mine)\b", window, re.I):
             return True
