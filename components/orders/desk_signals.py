@@ -66,8 +66,20 @@ _ORDER_WORD = re.compile(r"\b(orders?|package|parcel|purchases?|shipments?|deliv
                          r"订单|包裹|快递|货|买的|退款",
                          re.IGNORECASE)
 _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("exchange", re.compile(r"\bexchange|\bswap\b|change (the |my )?(size|colou?r|item|items|product)|"
-                            r"different (size|colou?r)|换货|换成|换一个|调换|换个", re.IGNORECASE)),
+    ("change_user_address", re.compile(
+        r"(change|update|modify|correct|edit|fix|set)\b.{0,30}\b(default|home|profile|account|user|primary)\s+"
+        r"(shipping )?address|(default|profile|account|user|primary) address.{0,25}\b(change|update|modify|wrong|to)\b|"
+        r"(改|换|更改|修改|变更|更新).{0,6}(默认|账户|个人)(收货)?地址|(默认|账户|个人)(收货)?地址.{0,6}(改|换|更新|变更)",
+        re.IGNORECASE)),
+    ("change_payment", re.compile(
+        r"(change|update|switch|modify|use)\b.{0,30}\b(payment method|payment|pay(ing)? (with|by|for it))|"
+        r"pay (for (it|this|the order) )?(with|by|using) (a |my |the )?(different|another|other|gift|paypal|credit)|"
+        r"payment method.{0,25}\b(change|to)\b|"
+        r"(改|换|更改|修改|变更).{0,6}(付款|支付)方式|(付款|支付)方式.{0,6}(改|换)|改用.{0,8}(支付|付款)",
+        re.IGNORECASE)),
+    ("exchange", re.compile(r"\bexchange|\bswap\b|change (the |my )?(size|colou?r|item|items|product|option)|"
+                            r"different (size|colou?r|option|model|version)|modify (the |my )?(items?|options?)|"
+                            r"换货|换成|换一个|调换|换个|改成|换为|改为", re.IGNORECASE)),
     ("order_status", re.compile(r"(where|status|track|when|waiting for).{0,30}refund|refund.{0,15}(status|arrive|yet|where)|"
                                 r"退款.{0,6}(到|哪|状态|进度)|(查|到).{0,4}退款", re.IGNORECASE)),
     ("cancel_order", re.compile(r"\bcancel|取消|撤销订单|不要这个订单", re.IGNORECASE)),
@@ -93,6 +105,10 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("availability", re.compile(r"in stock|\bavailab|\bstock\b|do you (have|sell|carry)|sold out|out of stock|"
                                 r"有货|有没有|库存|现货|还有吗|缺货|有卖|能买|卖完", re.IGNORECASE)),
 ]
+_CHANGE_TO = re.compile(r"\b(change|switch|swap|modify|replace|update)\b.{0,60}\b(to|for|with|into)\b|"
+                        r"\binstead\b", re.IGNORECASE)
+_ALSO = re.compile(r"\b(also|too|as well|in addition|plus|another one)\b|还有|也|另外|再加", re.IGNORECASE)
+_CHEAPEST = re.compile(r"cheap|lowest price|least expensive|whichever costs less|便宜|最低价", re.IGNORECASE)
 # Bitext intents that point at a desk flow (used beside the keywords, never alone for writes without context)
 INTENT_FLOWS = {
     "track_order": "order_status", "track_refund": "order_status", "cancel_order": "cancel_order",
@@ -192,6 +208,9 @@ class Signals:
     wants_credit_card: bool = False
     default_address: bool = False
     address: dict | None = None
+    raw_text: str = ""
+    also: bool = False              # "also the desk lamp": adds to what was already chosen
+    cheapest: bool = False          # "whichever is cheaper"
     only_reference: bool = False    # nothing but order ids and filler: "what about #W4277243?", "那 #W… 呢？"
 
 
@@ -211,7 +230,7 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
     """Everything the desk can read from `text` (plus the NLU's entities, which win when they are well formed)."""
     text = text or ""
     entities = entities or {}
-    s = Signals()
+    s = Signals(raw_text=text)
     for match in _ORDER_ID.finditer(text):
         s.order_ids.append("#W" + (match.group(1) or match.group(2)))
     entity_order = str(entities.get("order_id") or "")
@@ -282,6 +301,12 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
     for flow, pattern in _FLOW_PATTERNS:
         if pattern.search(text_wo_email) and flow not in s.flows:
             s.flows.append(flow)
+    if "change_user_address" in s.flows and "change_address" in s.flows and not _ORDER_ID.search(text):
+        s.flows.remove("change_address")  # "update my default address": the profile, not an order's address
+    if not s.flows and _CHANGE_TO.search(text_wo_email):
+        s.flows.append("exchange")  # "change it to the bamboo deck", "switch to a linear one"
+    s.also = bool(_ALSO.search(text))
+    s.cheapest = bool(_CHEAPEST.search(text))
     s.personal = bool(_PERSONAL.search(text))
     s.policy_question = bool(_POLICY_QUESTION.search(text))
     s.question = bool(_QUESTION.search(text))
@@ -344,36 +369,94 @@ class ProductMatcher:
 
     @staticmethod
     def option_values(text: str, variants: list[dict]) -> list[str]:
-        """Option values of these variants that the message names ("blue", "XL", "蓝色")."""
-        values = sorted({str(v) for variant in variants for v in variant.get("options", {}).values()}, key=len,
-                        reverse=True)
-        colours = [en for zh, en in _COLORS_ZH.items() if zh + "色" in text or zh + "的" in text]
-        wanted: list[str] = []
-        lowered = _norm(text)
-        for value in values:
-            if len(value) <= 2:
-                hit = re.search(r"(?<![A-Za-z0-9])" + re.escape(value) + r"(?![A-Za-z0-9])", text)
-            else:
-                hit = re.search(r"(?<![a-z0-9])" + re.escape(_norm(value)) + r"(?![a-z0-9])", lowered)
-            if (hit or value.lower() in colours) and not any(value.lower() in w.lower() for w in wanted):
-                wanted.append(value)
-        return wanted
+        """Option values of these variants that the message names ("blue", "XL", "蓝色", "5 feet" for "5 ft")."""
+        return [value for _, value in named_option_values(text, variants)]
 
 
-def pick_items(text: str, signals: Signals, items: list[dict]) -> list[str]:
-    """Item ids of an order that the message selects: "all", item ids, product names, or positions."""
+def _norm_units(text: str) -> str:
+    text = _norm(text)
+    text = re.sub(r"(\d)\s*(feet|foot|ft)\b", r"\1 ft", text)
+    text = re.sub(r"(\d)\s*(inches|inch|in\b|\")", r"\1 inch", text)
+    text = re.sub(r"(\d)\s*(liters?|litres?|l)\b", r"\1l", text)
+    return text
+
+
+def named_option_values(text: str, variants: list[dict]) -> list[tuple[int, str]]:
+    """(position, value) of every option value of these variants that the message names, in text order;
+    a longer value wins over one inside it ("rose gold" over "gold")."""
+    values = sorted({str(v) for variant in variants for v in variant.get("options", {}).values()}, key=len,
+                    reverse=True)
+    lowered = _norm_units(text)
+    colours = {en: zh for zh, en in _COLORS_ZH.items() if zh + "色" in text or zh + "的" in text}
+    found: list[tuple[int, int, str]] = []
+    for value in values:
+        if value.lower() in ("yes", "no", "none"):
+            continue  # "waterproof: yes", "backlight: none" are not words a customer says alone
+        if len(value) <= 2 and not value.isdigit():
+            hits = list(re.finditer(r"(?<![A-Za-z0-9'])" + re.escape(value) + r"(?![A-Za-z0-9'])", text))
+            spans = [(h.start(), h.end()) for h in hits]
+        else:
+            pattern = r"(?<![a-z0-9.])" + re.escape(_norm_units(value)) + r"(?![a-z0-9%])"
+            if value.isdigit():  # a bare number ("size 9") only next to the word size
+                pattern = r"(?:size|码|号)\s*" + re.escape(value) + r"(?![0-9.])"
+            spans = [(h.start(), h.end()) for h in re.finditer(pattern, lowered)]
+            if not spans and value.lower() in colours:
+                at = text.find(colours[value.lower()])
+                spans = [(at, at + 1)]
+        for start, stop in spans:
+            if not any(a <= start and stop <= b for a, b, _ in found):
+                found.append((start, stop, value))
+    return [(start, value) for start, _, value in sorted(found)]
+
+
+_BOTH = re.compile(r"\b(both|all|each|two)\b|两个|都", re.IGNORECASE)
+_PIVOT = re.compile(r"\b(to|for|into|with|instead)\b|换成|改成|换为|改为|换到", re.IGNORECASE)
+
+
+def match_items(text: str, signals: Signals, items: list[dict]) -> tuple[list[str], list[list[int]]]:
+    """Item ids of an order that the message selects ("all", item ids, product names narrowed by the option
+    words the customer gave, positions), and the groups of positions it leaves ambiguous (the customer named a
+    product the order holds in several variants without saying which)."""
     if signals.all_items:
-        return [item["item_id"] for item in items]
+        return [item["item_id"] for item in items], []
     chosen: list[int] = []
+    ambiguous: list[list[int]] = []
     for item_id in signals.item_ids:
         for index, item in enumerate(items):
             if item["item_id"] == item_id and index not in chosen:
                 chosen.append(index)
                 break
     matcher = ProductMatcher(sorted({item["name"] for item in items}))
+    pivot = _PIVOT.search(text)
+    before = text[:pivot.start()] if pivot else text
     for name in matcher.find(text):
-        chosen.extend(i for i, item in enumerate(items) if item["name"] == name and i not in chosen)
+        group = [i for i, item in enumerate(items) if item["name"] == name and i not in chosen]
+        distinct = {items[i]["item_id"] for i in group}
+        if len(distinct) <= 1:  # one variant, maybe bought twice: one unit unless the customer says both
+            chosen.extend(group if _BOTH.search(text) else group[:1])
+            continue
+        picked = None
+        for part in (before, text):
+            scores = {i: len({v for _, v in named_option_values(part, [items[i]])}) for i in group}
+            best = max(scores.values())
+            top = [i for i in group if scores[i] == best]
+            if best > 0 and len({items[i]["item_id"] for i in top}) == 1:
+                picked = top[:1]
+                break
+            if best > 0 and len(top) < len(group):
+                group = top
+        if picked is not None:
+            chosen.extend(picked)
+        elif _BOTH.search(text):
+            chosen.extend(group)
+        else:
+            ambiguous.append(group)
     for position in signals.ordinals:
         if 0 <= position < len(items) and position not in chosen:
             chosen.append(position)
-    return [items[i]["item_id"] for i in sorted(chosen)]
+    return [items[i]["item_id"] for i in sorted(chosen)], ambiguous
+
+
+def pick_items(text: str, signals: Signals, items: list[dict]) -> list[str]:
+    """Item ids of an order that the message selects without doubt (see match_items for the ambiguous ones)."""
+    return match_items(text, signals, items)[0]
