@@ -107,6 +107,7 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 _CHANGE_TO = re.compile(r"\b(change|switch|swap|modify|replace|update)\b.{0,60}\b(to|for|with|into)\b|"
                         r"\binstead\b", re.IGNORECASE)
+_INSTEAD = re.compile(r"\b(instead|rather|prefer)\b|换成|改成|改为", re.IGNORECASE)
 _ALSO = re.compile(r"\b(also|too|as well|in addition|plus|another one)\b|还有|也|另外|再加", re.IGNORECASE)
 _CHEAPEST = re.compile(r"cheap|lowest price|least expensive|whichever costs less|便宜|最低价", re.IGNORECASE)
 # Bitext intents that point at a desk flow (used beside the keywords, never alone for writes without context)
@@ -287,7 +288,8 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
     lowered = text.lower()
     lowered = re.sub(r"\b(not|isn't|is not|that's not) (correct|right|ok|okay|it)\b", " wrong ", lowered)
     without_no_longer = re.sub(r"no longer|no need", " ", lowered)
-    s.abandon = bool(_ABANDON.search(text))
+    # "I changed my mind, I'd rather have the glass one instead" goes on with something else; it does not stop
+    s.abandon = bool(_ABANDON.search(text)) and not _INSTEAD.search(text)
     if _REASON_NO_LONGER.search(text):
         s.reason = "no longer needed"
     elif _REASON_MISTAKE.search(text):
@@ -417,7 +419,8 @@ def match_items(text: str, signals: Signals, items: list[dict]) -> tuple[list[st
     """Item ids of an order that the message selects ("all", item ids, product names narrowed by the option
     words the customer gave, positions), and the groups of positions it leaves ambiguous (the customer named a
     product the order holds in several variants without saying which)."""
-    if signals.all_items:
+    matcher = ProductMatcher(sorted({item["name"] for item in items}))
+    if signals.all_items and not matcher.find(text):  # "the keyboard, everything else the same" is not "all"
         return [item["item_id"] for item in items], []
     chosen: list[int] = []
     ambiguous: list[list[int]] = []
@@ -426,7 +429,6 @@ def match_items(text: str, signals: Signals, items: list[dict]) -> tuple[list[st
             if item["item_id"] == item_id and index not in chosen:
                 chosen.append(index)
                 break
-    matcher = ProductMatcher(sorted({item["name"] for item in items}))
     pivot = _PIVOT.search(text)
     before = text[:pivot.start()] if pivot else text
     for name in matcher.find(text):

@@ -11,6 +11,7 @@ does not exist, and the desk never fetches it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import re
 import time
@@ -51,6 +52,8 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _IDENTIFIERS = re.compile(r"\S+@\S+|#?\s?[Ww]\s?\d+|\d+")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 MAX_VARIANT_LINES = 8
+_RETURN_WORDS = re.compile(r"\breturn|send (it|them|this|these) back|退货|退回", re.IGNORECASE)
+_PAYMENT_WORDS = re.compile(r"refund|pay|method|card|退款|支付|付款|卡", re.IGNORECASE)
 
 
 @dataclass
@@ -234,6 +237,11 @@ class OrderDesk:
                 flow = "availability"  # "这件衣服有M码吗": ask which product
         if state.flow == "exchange" and flow == "availability":
             flow = None  # "which colours are there?" while choosing the new item: the exchange answers it
+        if state.flow == "cancel_order" and flow == "return_items" and not _RETURN_WORDS.search(text):
+            flow = None  # "I don't need it, I just want a full refund": a cancellation's words
+        if state.flow == "return_items" and state.awaiting == "payment_method_id" and flow == "order_status" \
+                and not sig.order_ids:
+            flow = None  # "where can the refund go?" asks for the refund options
         if state.flow and flow and flow != state.flow and self._fills_awaited(text, sig, state) \
                 and not _CHANGE_MIND.search(text) and (state.awaiting in _ANSWER_SLOTS or flow not in _WRITE_FLOWS):
             # an answer, not a new request: "yes, refund it" while confirming a cancellation, "deliver it to
@@ -276,6 +284,8 @@ class OrderDesk:
                 return True, requested, "continues the active flow"
             if state.flow == "exchange" and sig.question and self._products().find(text):
                 return True, None, "a question about the items being changed"
+            if state.awaiting == "payment_method_id" and sig.question and _PAYMENT_WORDS.search(text):
+                return True, None, "a question about the payment options; ask again with them listed"
             if sig.question:
                 return False, None, "a different question in the middle of a flow; the flow stays open"
             unrelated_intent = nlu.intent not in _DESK_INTENTS and nlu.confidence >= 0.7 and not nlu.out_of_scope
@@ -302,6 +312,8 @@ class OrderDesk:
         if flow in ORDER_FLOWS and carry:
             st.slots["order_id"] = carry
             t.slot_events.append({"slot": "order_id", "value": carry})
+        if flow in ("return_items", "exchange"):
+            st.slots["said"] = text  # "return the charger from my order": the items, before the order is known
 
     def _flow_label(self, st: DeskState, language: str) -> str:
         order_id = st.slots.get("order_id")
@@ -854,7 +866,15 @@ class OrderDesk:
                 st.slots.pop("which", None)
                 add = True
         else:
+            said = st.slots.pop("said", "")
             picked, ambiguous = match_items(text, sig, items)
+            if said and said != text:
+                earlier, earlier_ambiguous = match_items(said, read_signals(said), items)
+                picked = earlier + [i for i in picked if i not in earlier]
+                ambiguous = ambiguous or ([g for g in earlier_ambiguous if not set(items[i]["item_id"] for i in g)
+                                           & set(picked)])
+            if not picked and not ambiguous and len({i["item_id"] for i in items}) == 1:
+                picked = [items[0]["item_id"]]  # a one-item order: "return it"
         current = list(st.slots.get("item_ids") or [])
         if picked:
             chosen = current + [i for i in picked if i not in current] if add and current else picked
@@ -939,8 +959,9 @@ class OrderDesk:
         segments = self._segments(text, chosen)
         asking = st.slots.get("asking")
         wishes = dict(st.slots.get("wish") or {})
+        named = set(ProductMatcher(sorted({i["name"] for i in chosen})).find(text))
         if sig.question and not sig.yes:  # "which colours are there?": list, decide nothing
-            about = next((i for i in chosen if i["item_id"] in segments), None) or \
+            about = next((i for i in chosen if i["name"] in named), None) or \
                 next((i for i in chosen if i["item_id"] == asking), None) or chosen[-1]
             variants = self._variants(t, about["product_id"])
             choice = choose_variant(wishes.get(about["item_id"], "") + " " + text, about, variants)
@@ -962,8 +983,12 @@ class OrderDesk:
                 part = ""
             cheapest = bool(part) and read_signals(part).cheapest
             if part and ProductMatcher.option_values(part, variants):
-                wishes[item["item_id"]] = (wishes.get(item["item_id"], "") + " " + part).strip()
+                # the customer's words about this item add up over turns, unless they start over ("actually...")
+                earlier = "" if _CHANGE_MIND.search(part) else wishes.get(item["item_id"], "")
+                wishes[item["item_id"]] = (earlier + " " + part).strip()
                 st.slots["wish"] = wishes
+                if sig.yes or sig.no:  # "not sure... let me go with brown" is a choice, not an answer
+                    sig = dataclasses.replace(sig, yes=False, no=False)
             if part:
                 part = wishes.get(item["item_id"], part)
             choice = choose_variant(part, item, variants, cheapest, sig.item_ids) if part else None
