@@ -58,7 +58,8 @@ def load_tasks(path: str | Path) -> list[dict]:
 # -- the reference: gold actions applied to plain JSON --------------------------------------------------------------
 def apply_gold_action(data: dict, action: dict) -> None:
     """Apply one gold action to {"users", "orders", "products"} (plain dicts), as the shop's published tools
-    define it. Raises ValueError when the action is not allowed (a gold action never is)."""
+    define it. Raises ValueError, having changed nothing, when the policy refuses it (a few gold lists hold an
+    action the shop refuses, e.g. a gift card that cannot cover an order; the conversation must not do it)."""
     name, kw = action["name"], action["kwargs"]
     users, orders, products = data["users"], data["orders"], data["products"]
     order = orders.get(kw.get("order_id", ""))
@@ -224,17 +225,18 @@ def run_desk_eval(settings, *, tasks: str, desk_only: bool = False, services=Non
                         break
                     transcript.append({"user": text, "reply": got.get("reply"), "tools": got.get("tools")})
                 expected = copy.deepcopy(seed)
-                try:
-                    for action in task.get("actions", []):
+                refused = []
+                for action in task.get("actions", []):
+                    try:
                         apply_gold_action(expected, action)
-                except ValueError as exc:
-                    raise ValueError(f"task {name}: its gold actions are not allowed by the policy: {exc}") from exc
+                    except ValueError as exc:  # as in the shop: a refused action changes nothing
+                        refused.append(f"{action['name']}: {exc}")
                 problems = [crashed] if crashed else []
                 problems += state_differences(shop.all_documents(), expected)
                 writes = [{"name": w["action"], "order_id": w["order_id"], "arguments": w["arguments"]}
                           for w in shop.writes()]
                 entry = {"task": name, "passed": not problems, "problems": problems, "writes": writes,
-                         "gold": task.get("actions", [])}
+                         "gold": task.get("actions", []), "gold_refused": refused}
                 if problems:
                     entry["transcript"] = transcript
                 results.append(entry)

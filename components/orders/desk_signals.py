@@ -105,8 +105,9 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("availability", re.compile(r"in stock|\bavailab|\bstock\b|do you (have|sell|carry)|sold out|out of stock|"
                                 r"有货|有没有|库存|现货|还有吗|缺货|有卖|能买|卖完", re.IGNORECASE)),
 ]
-_CHANGE_TO = re.compile(r"\b(change|switch|swap|modify|replace|update)\b.{0,60}\b(to|for|with|into)\b|"
-                        r"\binstead\b", re.IGNORECASE)
+_CHANGE_TO = re.compile(r"\b(change|switch|swap|modify|replace|update|make)\b.{0,60}\b(to|for|with|into)\b|"
+                        r"\binstead\b|\b(to|into) (a|an|the)\b|\bto be\b|"
+                        r"\b(want|like|need|prefer)\b.{0,50}\b(in|with)\b", re.IGNORECASE)
 _INSTEAD = re.compile(r"\b(instead|rather|prefer)\b|换成|改成|改为", re.IGNORECASE)
 _ALSO = re.compile(r"\b(also|too|as well|in addition|plus|another one)\b|还有|也|另外|再加", re.IGNORECASE)
 _CHEAPEST = re.compile(r"cheap|lowest price|least expensive|whichever costs less|便宜|最低价", re.IGNORECASE)
@@ -210,6 +211,7 @@ class Signals:
     default_address: bool = False
     address: dict | None = None
     raw_text: str = ""
+    weak_exchange: bool = False     # "exchange" read from loose wording ("X to the blue one"): needs a product
     also: bool = False              # "also the desk lamp": adds to what was already chosen
     cheapest: bool = False          # "whichever is cheaper"
     only_reference: bool = False    # nothing but order ids and filler: "what about #W4277243?", "那 #W… 呢？"
@@ -305,8 +307,12 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
             s.flows.append(flow)
     if "change_user_address" in s.flows and "change_address" in s.flows and not _ORDER_ID.search(text):
         s.flows.remove("change_address")  # "update my default address": the profile, not an order's address
-    if not s.flows and _CHANGE_TO.search(text_wo_email):
-        s.flows.append("exchange")  # "change it to the bamboo deck", "switch to a linear one"
+    if s.address and not {"change_address", "change_user_address"} & set(s.flows):
+        s.flows = ["change_address"] + [f for f in s.flows if f != "order_status"]  # "ship it to 12 Oak Rd, ..."
+    if set(s.flows) <= {"order_status", "availability"} and _CHANGE_TO.search(text_wo_email):
+        # "change it to the bamboo deck", "I want the camera in 4K": an item change if the message names a product
+        s.flows.insert(0, "exchange")
+        s.weak_exchange = True
     s.also = bool(_ALSO.search(text))
     s.cheapest = bool(_CHEAPEST.search(text))
     s.personal = bool(_PERSONAL.search(text))
@@ -385,22 +391,30 @@ def _norm_units(text: str) -> str:
 
 def named_option_values(text: str, variants: list[dict]) -> list[tuple[int, str]]:
     """(position, value) of every option value of these variants that the message names, in text order;
-    a longer value wins over one inside it ("rose gold" over "gold")."""
-    values = sorted({str(v) for variant in variants for v in variant.get("options", {}).values()}, key=len,
-                    reverse=True)
+    a longer value wins over one inside it ("rose gold" over "gold"). A bare number counts only next to its
+    option's name ("size 9", "500 pieces")."""
+    keys_of: dict[str, set[str]] = {}
+    for variant in variants:
+        for key, value in variant.get("options", {}).items():
+            keys_of.setdefault(str(value), set()).add(key.lower())
+    values = sorted(keys_of, key=len, reverse=True)
     lowered = _norm_units(text)
     colours = {en: zh for zh, en in _COLORS_ZH.items() if zh + "色" in text or zh + "的" in text}
     found: list[tuple[int, int, str]] = []
     for value in values:
         if value.lower() in ("yes", "no", "none"):
-            continue  # "waterproof: yes", "backlight: none" are not words a customer says alone
+            continue  # "waterproof: yes", "backlight: none": see yes_no_options
         if len(value) <= 2 and not value.isdigit():
             hits = list(re.finditer(r"(?<![A-Za-z0-9'])" + re.escape(value) + r"(?![A-Za-z0-9'])", text))
             spans = [(h.start(), h.end()) for h in hits]
         else:
-            pattern = r"(?<![a-z0-9.])" + re.escape(_norm_units(value)) + r"(?![a-z0-9%])"
-            if value.isdigit():  # a bare number ("size 9") only next to the word size
-                pattern = r"(?:size|码|号)\s*" + re.escape(value) + r"(?![0-9.])"
+            pattern = r"(?<![a-z0-9.])" + re.escape(_norm_units(value)) + r"(?![a-z0-9%]|\.\d)"
+            if value.isdigit():
+                names = sorted({w for key in keys_of[value] for w in (key, key.rstrip("s"))} | {"size"}, key=len,
+                               reverse=True)
+                words = "|".join(re.escape(w) for w in names)
+                pattern = (r"(?:(?:" + words + r"|码|号)\s*" + re.escape(value) + r"(?!\d|\.\d))|(?:(?<![\d.])"
+                           + re.escape(value) + r"\s*(?:" + words + r")\b)")
             spans = [(h.start(), h.end()) for h in re.finditer(pattern, lowered)]
             if not spans and value.lower() in colours:
                 at = text.find(colours[value.lower()])
@@ -409,6 +423,22 @@ def named_option_values(text: str, variants: list[dict]) -> list[tuple[int, str]
             if not any(a <= start and stop <= b for a, b, _ in found):
                 found.append((start, stop, value))
     return [(start, value) for start, _, value in sorted(found)]
+
+
+_NEGATED = re.compile(r"\b(not|non|no|without|isn'?t)\b[\s-]*$|不|非|无$", re.IGNORECASE)
+
+
+def yes_no_options(text: str, variants: list[dict]) -> list[tuple[int, str, str]]:
+    """(position, option, "yes"/"no") for yes/no options named by their name: "waterproof" -> yes,
+    "not waterproof" / "non-waterproof" -> no."""
+    keys = sorted({k for v in variants for k, x in v.get("options", {}).items() if str(x).lower() in ("yes", "no")})
+    lowered = _norm(text)
+    found = []
+    for key in keys:
+        for hit in re.finditer(r"(?<![a-z])" + re.escape(_norm(key)) + r"(?![a-z])", lowered):
+            negated = bool(_NEGATED.search(lowered[max(0, hit.start() - 12):hit.start()]))
+            found.append((hit.start(), key, "no" if negated else "yes"))
+    return sorted(found)
 
 
 _BOTH = re.compile(r"\b(both|all|each|two)\b|两个|都", re.IGNORECASE)

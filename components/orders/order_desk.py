@@ -211,7 +211,10 @@ class OrderDesk:
             intent_flow = INTENT_FLOWS[nlu.intent]
         if nlu.intent in ("check_invoice", "get_invoice") and sig.order_ids:
             intent_flow = "order_status"
-        keyword_flow = next((f for f in sig.flows if f != "availability"), None)
+        flows = sig.flows
+        if sig.weak_exchange and state.flow != "exchange" and not self._products().find(text):
+            flows = [f for f in flows if f != "exchange"]  # "change the delivery to ..." names no product
+        keyword_flow = next((f for f in flows if f != "availability"), None)
         # inside a flow only the customer's own words switch to another flow; a classifier's guess on a short
         # answer ("#W6392164" read as get_invoice) must not
         flow = keyword_flow if state.flow else (keyword_flow or intent_flow)
@@ -235,6 +238,8 @@ class OrderDesk:
                 flow = "availability"
             elif nlu.intent == "product_availability" and availability_intent and not state.active:
                 flow = "availability"  # "这件衣服有M码吗": ask which product
+        if state.flow and state.flow != "profile" and flow == "profile" and not sig.question:
+            flow = None  # "use my gift card" while settling a payment names a method, it asks for no profile
         if state.flow == "exchange" and flow == "availability":
             flow = None  # "which colours are there?" while choosing the new item: the exchange answers it
         if state.flow == "cancel_order" and flow == "return_items" and not _RETURN_WORDS.search(text):
@@ -856,6 +861,8 @@ class OrderDesk:
         """Put the items this message names into the item_ids slot (added to those already chosen when `add`).
         Returns a turn asking which one when the customer named a product the order holds in several variants."""
         items = order["items"]
+        if sig.all_items and (sig.yes or st.awaiting == "confirm"):
+            sig = dataclasses.replace(sig, all_items=False)  # "yes, that's all" confirms; it adds nothing
         if st.awaiting == "which_item" and st.slots.get("which"):
             group = st.slots["which"]
             picked, _ = match_items(text, sig, [items[i] for i in group])
@@ -960,19 +967,22 @@ class OrderDesk:
         asking = st.slots.get("asking")
         wishes = dict(st.slots.get("wish") or {})
         named = set(ProductMatcher(sorted({i["name"] for i in chosen})).find(text))
-        if sig.question and not sig.yes:  # "which colours are there?": list, decide nothing
+        if sig.question and not sig.yes:  # "which colours are there?": list them unless it decides something new
             about = next((i for i in chosen if i["name"] in named), None) or \
                 next((i for i in chosen if i["item_id"] == asking), None) or chosen[-1]
             variants = self._variants(t, about["product_id"])
-            choice = choose_variant(wishes.get(about["item_id"], "") + " " + text, about, variants)
-            fitting = choice.candidates if choice.candidates else \
-                [v for v in variants if v.get("available") and v["item_id"] != about["item_id"]]
-            st.slots["asking"] = about["item_id"]
-            if about["item_id"] not in targets:
-                st.awaiting = "new_options"
-            listing = "; ".join(self._variant_text(v) for v in fitting[:MAX_VARIANT_LINES])
-            return t.done(st, "exchange", R.say("ask_new_options", lang, item=R.item_text(about), options=listing),
-                          f"listed the available {about['name']} variants")
+            choice = choose_variant(wishes.get(about["item_id"], "") + " " + text, about, variants,
+                                    sig.cheapest, sig.item_ids)
+            if choice.kind != "chosen" or targets.get(about["item_id"]) == choice.item_id:
+                fitting = choice.candidates if choice.candidates else \
+                    [v for v in variants if v.get("available") and v["item_id"] != about["item_id"]]
+                st.slots["asking"] = about["item_id"]
+                if about["item_id"] not in targets:
+                    st.awaiting = "new_options"
+                listing = "; ".join(self._variant_text(v) for v in fitting[:MAX_VARIANT_LINES])
+                return t.done(st, "exchange", R.say("ask_new_options", lang, item=R.item_text(about),
+                                                    options=listing),
+                              f"listed the available {about['name']} variants")
         for item in chosen:
             targeted = item["item_id"] in targets
             if targeted and item["item_id"] != asking and not segments.get(item["item_id"]) and len(chosen) > 1:

@@ -369,8 +369,6 @@ class ShopDatabase:
             if variant is None:
                 raise ValueError(f"Item {new_item_id} is not a variant of the {item['name']}; an item can only be "
                                  "changed to another option of the same product")
-            if new_item_id == item_id:
-                raise ValueError(f"Item {new_item_id} is the same variant as the one in the order")
             if not variant.get("available"):
                 raise ValueError(f"The {item['name']} variant {new_item_id} is out of stock")
             difference += float(variant["price"]) - float(item["price"])
