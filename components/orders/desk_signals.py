@@ -73,7 +73,8 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
         re.IGNORECASE)),
     ("change_payment", re.compile(
         r"(change|update|switch|modify|use)\b.{0,30}\b(payment method|payment|pay(ing)? (with|by|for it))|"
-        r"pay (for (it|this|the order) )?(with|by|using) (a |my |the )?(different|another|other|gift|paypal|credit)|"
+        r"\bpay\b.{0,30}\b(with|by|using|via) (a |my |the )?(different|another|other|gift|paypal|credit|card|visa|"
+        r"master)|"
         r"payment method.{0,25}\b(change|to)\b|"
         r"(改|换|更改|修改|变更).{0,6}(付款|支付)方式|(付款|支付)方式.{0,6}(改|换)|改用.{0,8}(支付|付款)",
         re.IGNORECASE)),
@@ -168,7 +169,10 @@ _EXTRA_ALIASES_EN = {"T-Shirt": ["tshirt", "tee shirt", "tee"], "Smartphone": ["
                      "E-Reader": ["ereader", "e reader", "kindle"], "Bicycle": ["bike"],
                      "LED Light Bulb": ["light bulb", "bulb"], "Luggage Set": ["luggage", "suitcase"],
                      "Dumbbell Set": ["dumbbells", "dumbbell"], "Portable Charger": ["power bank"],
-                     "Jigsaw Puzzle": ["puzzle"], "Makeup Kit": ["makeup"]}
+                     "Jigsaw Puzzle": ["puzzle"], "Makeup Kit": ["makeup"], "Vacuum Cleaner": ["vacuum", "vacuums"],
+                     "Espresso Machine": ["espresso", "espresso maker"], "Coffee Maker": ["coffee machine"],
+                     "Smart Watch": ["smartwatch"], "Smart Thermostat": ["thermostat"],
+                     "Electric Toothbrush": ["toothbrush"]}
 _COLORS_ZH = {"红": "red", "蓝": "blue", "黑": "black", "白": "white", "绿": "green", "黄": "yellow",
               "灰": "gray", "紫": "purple", "粉": "pink", "银": "silver", "金": "gold", "棕": "brown", "橙": "orange",
               "米": "beige"}

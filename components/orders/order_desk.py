@@ -866,6 +866,10 @@ class OrderDesk:
         if st.awaiting == "which_item" and st.slots.get("which"):
             group = st.slots["which"]
             picked, _ = match_items(text, sig, [items[i] for i in group])
+            scores = {i: len(ProductMatcher.option_values(text, [items[i]])) for i in group}
+            best = [i for i in group if scores[i] == max(scores.values()) and scores[i] > 0]
+            if not picked and len(best) == 1:  # "the robotic one"
+                picked = [items[best[0]]["item_id"]]
             if not picked and sig.ordinals and 0 <= sig.ordinals[0] < len(group):
                 picked = [items[group[sig.ordinals[0]]]["item_id"]]
             ambiguous = [] if picked else [group]
@@ -966,6 +970,14 @@ class OrderDesk:
         segments = self._segments(text, chosen)
         asking = st.slots.get("asking")
         wishes = dict(st.slots.get("wish") or {})
+        in_order = {i["name"] for i in items}
+        others = [n for n in self._products().find(text) if n not in in_order]
+        if others and not any(ProductMatcher.option_values(text, self._variants(t, i["product_id"])) for i in chosen):
+            alternative = R.say("alt_return" if exchange else "alt_cancel", lang)
+            st.end_flow()
+            return t.done(st, "exchange", R.say("other_product_type", lang, item=R.join(
+                [R.item_text(i) for i in chosen], lang), other=others[0], alternative=alternative),
+                "policy: an item can only change to another option of the same product")
         named = set(ProductMatcher(sorted({i["name"] for i in chosen})).find(text))
         if sig.question and not sig.yes:  # "which colours are there?": list them unless it decides something new
             about = next((i for i in chosen if i["name"] in named), None) or \
@@ -1050,15 +1062,6 @@ class OrderDesk:
             listing += " " + R.say("more_variants", lang, count=len(available) - MAX_VARIANT_LINES)
         st.slots["asking"] = item["item_id"]
         st.awaiting = "new_options"
-        if choice is not None and choice.kind == "none":
-            others = [n for n in self._products().find(part) if n != item["name"]
-                      and n not in {i["name"] for i in order["items"]}]
-            if others:
-                alternative = R.say("alt_return" if order["status"] == "delivered" else "alt_cancel", lang)
-                st.end_flow()
-                return t.done(st, "exchange", R.say("other_product_type", lang, item=R.item_text(item),
-                                                    other=others[0], alternative=alternative),
-                              "policy: an item can only change to another option of the same product")
         if choice is None or choice.kind == "none":
             return t.done(st, "exchange", R.say("ask_new_options", lang, item=R.item_text(item), options=listing),
                           f"need the new options for {item['name']}")
