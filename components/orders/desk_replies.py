@@ -248,11 +248,6 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     "user_address_changed": ("Done: your default address is now {new}.", "已完成：您的默认地址已改为 {new}。"),
     "same_user_address": ("Your default address is already {new}; nothing to change.",
                           "您的默认地址已经是 {new}，无需修改。"),
-    # hand-off
-    "handoff_exchange": (
-        "Exchanges and changes to the items or payment of an order are done by our human agents. I'll pass your "
-        "request to one of them.",
-        "换货以及修改订单商品或付款方式需要由人工客服处理。我会把您的请求转给人工客服。"),
 }
 
 STATUS_ZH = {"pending": "待处理 (pending)", "processed": "已处理 (processed)", "delivered": "已送达 (delivered)",

@@ -1,8 +1,11 @@
 """The order desk: multi-turn flows over the shop database, following the shop policy (assets/shop/wiki.md).
 
-Flows: order status and details, list orders, cancel a pending order, return items of a delivered order, change the
-shipping address of a pending order, product availability. Personal flows start by verifying the customer (email,
-or first name + last name + zip code). Every write needs the details listed and an explicit yes in the next turn.
+Flows: order status and details, list orders, cancel a pending order, return items of a delivered order, exchange
+items of a delivered order or change items of a pending order (another available variant of the same product, the
+price difference settled with one of the customer's payment methods), change the shipping address or the payment
+method of a pending order, change the customer's default address, product availability. Personal flows start by
+verifying the customer (email, or first name + last name + zip code). Every write needs the details listed and an
+explicit yes in the next turn, and goes through the shop database with the shop tool schema's arguments.
 A customer never sees another customer's data: an order that is not theirs gets the same answer as an order that
 does not exist, and the desk never fetches it.
 
@@ -95,7 +98,7 @@ class DeskTurn:
     tool_calls: list[dict] = field(default_factory=list)   # {name, arguments, result | error, ms}
     slot_events: list[dict] = field(default_factory=list)  # {slot, value}
     handled: bool = True             # False: not for the desk; the caller answers some other way
-    handoff: bool = False            # True: the request needs a human agent (exchanges, failed verification)
+    handoff: bool = False            # True: the request needs a human agent (repeated failed verification)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -219,7 +222,8 @@ class OrderDesk:
         # answer ("#W6392164" read as get_invoice) must not
         flow = keyword_flow if state.flow else (keyword_flow or intent_flow)
         has_context = bool(sig.order_ids or sig.personal or sig.order_topic or state.active
-                           or (state.context.get("last_order_id") and _REFERS_BACK.search(text)))
+                           or (state.context.get("last_order_id") and _REFERS_BACK.search(text))
+                           or (flow in ("exchange", "return_items") and self._in_last_order(text, state)))
         if flow and not has_context:
             flow = None
         if flow and flow != "profile" and not sig.order_ids and (
@@ -230,8 +234,10 @@ class OrderDesk:
             flow = None  # the NLU is confident this is a general question ("set up a delivery address")
         if flow is None:
             products = self._products().find(text) or sig.item_ids
+            # inside a write flow, naming an item ("the wireless earbuds") answers the flow: only the customer's
+            # own words ("is it in stock?") ask about availability, not the classifier's guess
             availability_intent = nlu.intent in ("place_order", "product_availability") and nlu.confidence >= 0.5 \
-                and not nlu.out_of_scope
+                and not nlu.out_of_scope and state.flow not in _WRITE_FLOWS
             if products and ("availability" in sig.flows or availability_intent or sig.question):
                 flow = "availability"
             elif "availability" in sig.flows and state.flow == "availability":
@@ -310,6 +316,8 @@ class OrderDesk:
         carry = st.slots.get("order_id") if st.flow in ORDER_FLOWS else None
         if carry is None and st.user_id and (_REFERS_BACK.search(text) or _CHANGE_MIND.search(text)):
             carry = st.context.get("last_order_id")
+        if carry is None and st.user_id and flow in ("exchange", "return_items") and self._in_last_order(text, st):
+            carry = st.context.get("last_order_id")  # "can I also change the headphones to black?"
         keep_identity = st.awaiting == "identity"
         st.flow, st.slots, st.awaiting = flow, {}, ("identity" if keep_identity and not st.user_id else None)
         if sig.order_ids:
@@ -319,6 +327,16 @@ class OrderDesk:
             t.slot_events.append({"slot": "order_id", "value": carry})
         if flow in ("return_items", "exchange"):
             st.slots["said"] = text  # "return the charger from my order": the items, before the order is known
+
+    def _in_last_order(self, text: str, state: DeskState) -> bool:
+        """Does the message name a product of the order this (verified) customer last talked about?"""
+        last = state.context.get("last_order_id")
+        if not (last and state.user_id):
+            return False
+        order = self.shop.get_order(last)
+        if not order or order["user_id"] != state.user_id:
+            return False
+        return bool(set(self._products().find(text)) & {i["name"] for i in order["items"]})
 
     def _flow_label(self, st: DeskState, language: str) -> str:
         order_id = st.slots.get("order_id")
@@ -513,7 +531,7 @@ class OrderDesk:
                 if not candidates:
                     flow = st.flow
                     st.end_flow()
-                    status = R.status_text(eligible[0], lang)
+                    status = (" 或 " if lang == "zh" else " or ").join(R.status_text(e, lang) for e in eligible)
                     verb_text = verb[1] if lang == "zh" else verb[0]
                     return t.done(st, flow, R.say("no_eligible_orders", lang, status=status, verb=verb_text,
                                                   orders=self._order_lines(st, t, own)),
@@ -524,7 +542,8 @@ class OrderDesk:
             st.slots["order_choices"] = candidates
             st.awaiting = "order_id"
             if eligible:
-                listing = R.say("eligible_orders_are", lang, status=R.status_text(eligible[0], lang),
+                listing = R.say("eligible_orders_are", lang,
+                                status=(" 或 " if lang == "zh" else " or ").join(R.status_text(e, lang) for e in eligible),
                                 orders=self._order_lines(st, t, candidates))
             else:
                 listing = R.say("your_orders_are", lang, orders=self._order_lines(st, t, candidates))
@@ -884,8 +903,9 @@ class OrderDesk:
                 picked = earlier + [i for i in picked if i not in earlier]
                 ambiguous = ambiguous or ([g for g in earlier_ambiguous if not set(items[i]["item_id"] for i in g)
                                            & set(picked)])
-            if not picked and not ambiguous and len({i["item_id"] for i in items}) == 1:
-                picked = [items[0]["item_id"]]  # a one-item order: "return it"
+            if not picked and not ambiguous and len({i["item_id"] for i in items}) == 1 \
+                    and _REFERS_BACK.search(text):
+                picked = [items[0]["item_id"]]  # a one-item order: "refund it to my PayPal"
         current = list(st.slots.get("item_ids") or [])
         if picked:
             chosen = current + [i for i in picked if i not in current] if add and current else picked
@@ -1059,7 +1079,7 @@ class OrderDesk:
         available = [v for v in variants if v.get("available") and v["item_id"] != item["item_id"]]
         listing = "; ".join(self._variant_text(v) for v in available[:MAX_VARIANT_LINES])
         if len(available) > MAX_VARIANT_LINES:
-            listing += " " + R.say("more_variants", lang, count=len(available) - MAX_VARIANT_LINES)
+            listing += " " + R.say("more_variants", lang, count=len(available) - MAX_VARIANT_LINES).rstrip(".。")
         st.slots["asking"] = item["item_id"]
         st.awaiting = "new_options"
         if choice is None or choice.kind == "none":
@@ -1125,9 +1145,12 @@ class OrderDesk:
                 and float(methods[method_id].get("balance", 0)) < difference:
             st.slots.pop("payment_method_id", None)
             st.awaiting = "payment_method_id"
+            able = [d for pm, d in zip(candidates, described) if methods[pm].get("source") != "gift_card"
+                    or float(methods[pm].get("balance", 0)) >= difference]
             return t.done(st, st.flow, R.say("gift_card_short", lang, method=method_id,
                                              balance=R.money(float(methods[method_id].get("balance", 0))),
-                                             amount=R.money(difference), options=options),
+                                             amount=R.money(difference),
+                                             options=(" 或 " if lang == "zh" else " or ").join(able)),
                           "policy: a gift card must cover the amount it pays")
         if not method_id:
             st.awaiting = "payment_method_id"
@@ -1197,9 +1220,12 @@ class OrderDesk:
                 and float(methods[method_id].get("balance", 0)) < total:
             st.slots.pop("payment_method_id", None)
             st.awaiting = "payment_method_id"
+            able = [d for pm, d in zip(others, described) if methods[pm].get("source") != "gift_card"
+                    or float(methods[pm].get("balance", 0)) >= total]
             return t.done(st, "change_payment", R.say("gift_card_short", lang, method=method_id,
                                                       balance=R.money(float(methods[method_id].get("balance", 0))),
-                                                      amount=R.money(total), options=options),
+                                                      amount=R.money(total),
+                                                      options=(" 或 " if lang == "zh" else " or ").join(able)),
                           "policy: a gift card must cover the order total")
         if not method_id:
             st.awaiting = "payment_method_id"
