@@ -228,3 +228,24 @@ def test_eval_desk_passes_a_right_conversation_and_fails_a_wrong_one(tmp_path):
     assert result["passed"] == 1 and result["total"] == 3
     wrong = next(t for t in result["tasks"] if t["task"] == "other method")
     assert any("gift_card_7794233" in p or "payment" in p for p in wrong["problems"])
+
+
+def test_shipped_change_scenarios_pass_on_the_desk(shop):
+    import yaml
+
+    from components.orders.scenario_runner import desk_turn_function, run_scenarios, validate_scenarios
+    from tests.test_orders_scenarios import keyword_nlu
+
+    suite = yaml.safe_load((ROOT / "assets" / "scenarios" / "order_changes.yaml").read_text(encoding="utf-8"))
+    validate_scenarios(suite)
+    text = yaml.safe_dump(suite, allow_unicode=True)
+    for tool in ("exchange_delivered_order_items", "modify_pending_order_items", "modify_pending_order_payment",
+                 "modify_user_address"):
+        assert tool in text, f"no scenario checks {tool}"
+    result = run_scenarios(desk_turn_function(OrderDesk(shop), keyword_nlu), suite)
+    assert result["failed"] == 0, "\n".join(
+        f"{f['scenario']} turn {f['turn']} ({f['user']}): {f['problems']}\n  reply: {f['reply']}"
+        for f in result["failures"])
+    assert shop.get_order("#W7273336")["status"] == "exchange requested"
+    assert shop.get_order("#W8327915")["status"] == "pending (item modified)"
+    assert shop.user_profile("mei_ahmed_5058")["address"]["address1"] == "833 Hickory Lane"

@@ -223,6 +223,9 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "Order {order_id} (${total}) is paid with {current}. Which payment method would you like to use instead: "
         "{options}?",
         "订单 {order_id}（${total}）目前使用{current}支付。请问您想改用哪种支付方式：{options}？"),
+    "cannot_modify_payment": (
+        "Order {order_id} is {status}, so its payment method can't be changed: only pending orders can be modified.",
+        "订单 {order_id} 的状态是{status}，无法修改支付方式：只有待处理（pending）的订单可以修改。"),
     "no_other_payment": (
         "Order {order_id} is paid with {current}, and there is no other payment method on your account to switch "
         "to.", "订单 {order_id} 使用{current}支付，您的账户中没有其他可用的支付方式。"),

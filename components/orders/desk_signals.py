@@ -71,16 +71,19 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
         r"(shipping )?address|(default|profile|account|user|primary) address.{0,25}\b(change|update|modify|wrong|to)\b|"
         r"(改|换|更改|修改|变更|更新).{0,6}(默认|账户|个人)(收货)?地址|(默认|账户|个人)(收货)?地址.{0,6}(改|换|更新|变更)",
         re.IGNORECASE)),
+    ("exchange", re.compile(r"\bexchange|\bswap\b|change (the |my )?(size|colou?r|item|items|product|option)|"
+                            r"different (size|colou?r|option|model|version)|modify (the |my )?(items?|options?)|"
+                            r"换货|换成|换一个|调换|换个|改成|换为|改为|(修改|更改|更换|改一下|换一下).{0,12}(商品|款式|颜色|尺码|型号|规格)",
+                            re.IGNORECASE)),
     ("change_payment", re.compile(
         r"(change|update|switch|modify|use)\b.{0,30}\b(payment method|payment|pay(ing)? (with|by|for it))|"
         r"\bpay\b.{0,30}\b(with|by|using|via) (a |my |the )?(different|another|other|gift|paypal|credit|card|visa|"
         r"master)|"
         r"payment method.{0,25}\b(change|to)\b|"
-        r"(改|换|更改|修改|变更).{0,6}(付款|支付)方式|(付款|支付)方式.{0,6}(改|换)|改用.{0,8}(支付|付款)",
+        r"\b(change|switch|put|move)\b.{0,20}\b(to|back to|onto) (the |my )?(credit card|card|paypal|gift card|visa|"
+        r"mastercard)\b|"
+        r"(改|换|更改|修改|变更).{0,16}(付款|支付)方式|(付款|支付)方式.{0,6}(改|换)|改用.{0,8}(支付|付款)",
         re.IGNORECASE)),
-    ("exchange", re.compile(r"\bexchange|\bswap\b|change (the |my )?(size|colou?r|item|items|product|option)|"
-                            r"different (size|colou?r|option|model|version)|modify (the |my )?(items?|options?)|"
-                            r"换货|换成|换一个|调换|换个|改成|换为|改为", re.IGNORECASE)),
     ("order_status", re.compile(r"(where|status|track|when|waiting for).{0,30}refund|refund.{0,15}(status|arrive|yet|where)|"
                                 r"退款.{0,6}(到|哪|状态|进度)|(查|到).{0,4}退款", re.IGNORECASE)),
     ("cancel_order", re.compile(r"\bcancel|取消|撤销订单|不要这个订单", re.IGNORECASE)),
@@ -446,7 +449,7 @@ def yes_no_options(text: str, variants: list[dict]) -> list[tuple[int, str, str]
 
 
 _BOTH = re.compile(r"\b(both|all|each|two)\b|两个|都", re.IGNORECASE)
-_PIVOT = re.compile(r"\b(to|for|into|with|instead)\b|换成|改成|换为|改为|换到", re.IGNORECASE)
+PIVOT = re.compile(r"\b(to|for|into|with|instead)\b|换成|改成|换为|改为|换到", re.IGNORECASE)
 
 
 def match_items(text: str, signals: Signals, items: list[dict]) -> tuple[list[str], list[list[int]]]:
@@ -463,7 +466,7 @@ def match_items(text: str, signals: Signals, items: list[dict]) -> tuple[list[st
             if item["item_id"] == item_id and index not in chosen:
                 chosen.append(index)
                 break
-    pivot = _PIVOT.search(text)
+    pivot = PIVOT.search(text)
     before = text[:pivot.start()] if pivot else text
     for name in matcher.find(text):
         group = [i for i, item in enumerate(items) if item["name"] == name and i not in chosen]

@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass, field
 from components.nlu.language import detect_language
 from components.nlu.result import NLUResult
 from components.orders import desk_replies as R
-from components.orders.desk_signals import INTENT_FLOWS, ProductMatcher, Signals, match_items, read_signals
+from components.orders.desk_signals import (INTENT_FLOWS, PIVOT, ProductMatcher, Signals, match_items,
+                                            read_signals)
 from components.orders.variant_choice import choose_variant
 from components.orders.shop_database import ShopDatabase
 
@@ -275,8 +276,9 @@ class OrderDesk:
         if awaiting in ("item_ids", "which_item"):
             return bool(sig.all_items or sig.item_ids or sig.ordinals or self._products().find(text)
                         or (awaiting == "which_item" and not sig.question))
-        if awaiting == "new_options":
-            return not sig.abandon and not sig.policy_question
+        if awaiting == "new_options":  # anything but another request: "glass, 5 ft", "the cheaper one", "黑色的"
+            return not sig.abandon and not sig.policy_question and not (
+                set(sig.flows) - {"exchange", "availability", "order_status"})
         if awaiting == "payment_method_id":
             return bool(sig.payment_ids or sig.wants_gift_card or sig.wants_original_payment or sig.wants_paypal
                         or sig.wants_credit_card)
@@ -885,10 +887,12 @@ class OrderDesk:
         if st.awaiting == "which_item" and st.slots.get("which"):
             group = st.slots["which"]
             picked, _ = match_items(text, sig, [items[i] for i in group])
-            scores = {i: len(ProductMatcher.option_values(text, [items[i]])) for i in group}
-            best = [i for i in group if scores[i] == max(scores.values()) and scores[i] > 0]
-            if not picked and len(best) == 1:  # "the robotic one"
-                picked = [items[best[0]]["item_id"]]
+            pivot = PIVOT.search(text)
+            for part in ((text[:pivot.start()], text) if pivot else (text,)):  # "the robotic one, for a canister"
+                scores = {i: len(ProductMatcher.option_values(part, [items[i]])) for i in group}
+                best = [i for i in group if scores[i] == max(scores.values()) and scores[i] > 0]
+                if not picked and len(best) == 1:  # "the robotic one"
+                    picked = [items[best[0]]["item_id"]]
             if not picked and sig.ordinals and 0 <= sig.ordinals[0] < len(group):
                 picked = [items[group[sig.ordinals[0]]]["item_id"]]
             ambiguous = [] if picked else [group]
@@ -1181,7 +1185,7 @@ class OrderDesk:
             return order
         if order["status"] != "pending":
             st.end_flow()
-            return t.done(st, "change_payment", R.say("cannot_modify", lang, order_id=order["order_id"],
+            return t.done(st, "change_payment", R.say("cannot_modify_payment", lang, order_id=order["order_id"],
                                                       status=R.status_text(order["status"], lang)),
                           f"policy: {order['status']} orders cannot be modified")
         history = order["payment_history"]
