@@ -111,7 +111,7 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
 ]
 _CHANGE_TO = re.compile(r"\b(change|switch|swap|modify|replace|update|make)\b.{0,60}\b(to|for|with|into)\b|"
                         r"\binstead\b|\b(to|into) (a|an|the)\b|\bto be\b|"
-                        r"\b(want|like|need|prefer)\b.{0,50}\b(in|with)\b", re.IGNORECASE)
+                        r"\b(want|like|need|prefer)\b.{0,50}\b(in|with|as)\b", re.IGNORECASE)
 _INSTEAD = re.compile(r"\b(instead|rather|prefer)\b|换成|改成|改为", re.IGNORECASE)
 _ALSO = re.compile(r"\b(also|too|as well|in addition|plus|another one)\b|还有|也|另外|再加", re.IGNORECASE)
 _CHEAPEST = re.compile(r"cheap|lowest price|least expensive|whichever costs less|便宜|最低价", re.IGNORECASE)
@@ -316,7 +316,8 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
         s.flows.remove("change_address")  # "update my default address": the profile, not an order's address
     if s.address and not {"change_address", "change_user_address"} & set(s.flows):
         s.flows = ["change_address"] + [f for f in s.flows if f != "order_status"]  # "ship it to 12 Oak Rd, ..."
-    if set(s.flows) <= {"order_status", "availability"} and _CHANGE_TO.search(text_wo_email):
+    if set(s.flows) <= {"order_status", "availability", "change_payment", "profile"} \
+            and _CHANGE_TO.search(text_wo_email):
         # "change it to the bamboo deck", "I want the camera in 4K": an item change if the message names a product
         s.flows.insert(0, "exchange")
         s.weak_exchange = True
@@ -442,7 +443,9 @@ def yes_no_options(text: str, variants: list[dict]) -> list[tuple[int, str, str]
     lowered = _norm(text)
     found = []
     for key in keys:
-        for hit in re.finditer(r"(?<![a-z])" + re.escape(_norm(key)) + r"(?![a-z])", lowered):
+        names = {_norm(key), _norm(key).replace("resistance", "resistant"), _norm(key).replace(" ", "")}
+        pattern = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        for hit in re.finditer(r"(?<![a-z])(?:" + pattern + r")(?![a-z])", lowered):
             negated = bool(_NEGATED.search(lowered[max(0, hit.start() - 12):hit.start()]))
             found.append((hit.start(), key, "no" if negated else "yes"))
     return sorted(found)

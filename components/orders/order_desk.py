@@ -56,6 +56,8 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _IDENTIFIERS = re.compile(r"\S+@\S+|#?\s?[Ww]\s?\d+|\d+")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 MAX_VARIANT_LINES = 8
+_AND_ANOTHER = re.compile(r"^\s*(and|also|same|then|plus|next|now)\b|^\s*(那|还有|也|再|另外)|\b(too|as well|either)\b",
+                          re.IGNORECASE)
 _RETURN_WORDS = re.compile(r"\breturn|send (it|them|this|these) back|退货|退回", re.IGNORECASE)
 _PAYMENT_WORDS = re.compile(r"refund|pay|method|card|退款|支付|付款|卡", re.IGNORECASE)
 
@@ -222,6 +224,10 @@ class OrderDesk:
         # inside a flow only the customer's own words switch to another flow; a classifier's guess on a short
         # answer ("#W6392164" read as get_invoice) must not
         flow = keyword_flow if state.flow else (keyword_flow or intent_flow)
+        if (flow in (None, "order_status") and not state.flow and sig.order_ids and not set(flows) - {"order_status"}
+                and state.context.get("last_flow") in _WRITE_FLOWS and _AND_ANOTHER.search(text)
+                and (sig.reason or state.context["last_flow"] != "cancel_order")):
+            flow = state.context["last_flow"]  # after a cancellation: "and #W7109609, I don't need it either"
         has_context = bool(sig.order_ids or sig.personal or sig.order_topic or state.active
                            or (state.context.get("last_order_id") and _REFERS_BACK.search(text))
                            or (flow in ("exchange", "return_items") and self._in_last_order(text, state)))
@@ -577,6 +583,8 @@ class OrderDesk:
             result, error = self._call(t, tool, **arguments)
         else:
             result, error = self._call(t, tool, _owner=st.user_id, **arguments)
+        if not error:
+            st.context["last_flow"] = flow
         st.end_flow()
         if error:
             return t.done(st, flow, R.say("write_failed", t.language, error=error), f"{what} refused: " + error)
@@ -898,6 +906,7 @@ class OrderDesk:
             ambiguous = [] if picked else [group]
             if picked:
                 st.slots.pop("which", None)
+                t.cache["earlier_text"] = st.slots.pop("which_text", "")
                 add = True
         else:
             said = st.slots.pop("said", "")
@@ -918,6 +927,7 @@ class OrderDesk:
         if ambiguous:
             group = ambiguous[0]
             st.slots["which"] = group
+            st.slots["which_text"] = text
             st.awaiting = "which_item"
             options = "; ".join(f"{n}. {R.item_text(items[i])} ${R.money(items[i]['price'])}"
                                 for n, i in enumerate(group, 1))
@@ -990,6 +1000,8 @@ class OrderDesk:
             if item["item_id"] in remaining:
                 remaining.remove(item["item_id"])
                 chosen.append(item)
+        if t.cache.get("earlier_text"):  # "the 4 hours one" answered which earbuds; the request said what to
+            text = t.cache["earlier_text"]  # change them to
         targets = dict(st.slots.get("targets") or {})
         segments = self._segments(text, chosen)
         asking = st.slots.get("asking")
