@@ -237,7 +237,8 @@ class OrderDesk:
                 sig.policy_question or (sig.not_order_topic and not sig.order_topic and not state.active)):
             flow = None  # "what is your return policy?", "cancel my account": not an order flow
         if flow and flow != "profile" and not sig.order_ids and not state.active \
-                and nlu.intent in _GENERAL_INTENTS and nlu.confidence >= 0.7 and not nlu.out_of_scope:
+                and nlu.intent in _GENERAL_INTENTS and nlu.confidence >= 0.7 and not nlu.out_of_scope \
+                and not (state.context.get("last_order_id") and state.user_id and _REFERS_BACK.search(text)):
             flow = None  # the NLU is confident this is a general question ("set up a delivery address")
         if flow is None:
             products = self._products().find(text) or sig.item_ids
