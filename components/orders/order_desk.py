@@ -798,16 +798,22 @@ class OrderDesk:
             return original
         return None
 
+    def _pending_order(self, st, sig, t, refusal: str):
+        """The customer's pending order for a modification, or the turn asking for it / refusing it."""
+        order = self._pick_order(st, sig, t, ("pending",), ("change", "修改"))
+        if isinstance(order, dict) and order["status"] != "pending":
+            flow = st.flow
+            st.end_flow()
+            return t.done(st, flow, R.say(refusal, t.language, order_id=order["order_id"],
+                                          status=R.status_text(order["status"], t.language)),
+                          f"policy: {order['status']} orders cannot be modified")
+        return order
+
     def _flow_change_address(self, text, sig, st, t):
         lang = t.language
-        order = self._pick_order(st, sig, t, ("pending",), ("change", "修改"))
+        order = self._pending_order(st, sig, t, "cannot_modify")
         if not isinstance(order, dict):
             return order
-        if order["status"] != "pending":
-            st.end_flow()
-            return t.done(st, "change_address", R.say("cannot_modify", lang, order_id=order["order_id"],
-                                                      status=R.status_text(order["status"], lang)),
-                          f"policy: {order['status']} orders cannot be modified")
         new = None
         if sig.address:
             new = sig.address
@@ -1151,24 +1157,9 @@ class OrderDesk:
         if not st.slots.get("payment_method_id") and len(candidates) == 1:
             self._set(st, t, "payment_method_id", candidates[0])
         method_id = st.slots.get("payment_method_id")
-        described = []
-        for pm in candidates:
-            text = R.payment_method_text(pm, profile, lang)
-            if methods[pm].get("source") == "gift_card":
-                text += R.say("balance", lang, amount=R.money(float(methods[pm].get("balance", 0))))
-            described.append(text)
-        options = (" 或 " if lang == "zh" else " or ").join(described)
-        if method_id and methods.get(method_id, {}).get("source") == "gift_card" \
-                and float(methods[method_id].get("balance", 0)) < difference:
-            st.slots.pop("payment_method_id", None)
-            st.awaiting = "payment_method_id"
-            able = [d for pm, d in zip(candidates, described) if methods[pm].get("source") != "gift_card"
-                    or float(methods[pm].get("balance", 0)) >= difference]
-            return t.done(st, st.flow, R.say("gift_card_short", lang, method=method_id,
-                                             balance=R.money(float(methods[method_id].get("balance", 0))),
-                                             amount=R.money(difference),
-                                             options=(" 或 " if lang == "zh" else " or ").join(able)),
-                          "policy: a gift card must cover the amount it pays")
+        options = self._methods_text(profile, candidates, lang)
+        if method_id and not self._covers(methods, method_id, difference):
+            return self._gift_card_short(st, t, profile, method_id, difference, candidates)
         if not method_id:
             st.awaiting = "payment_method_id"
             direction = "direction_pay" if difference > 0 else "direction_refund"
@@ -1176,6 +1167,35 @@ class OrderDesk:
                                              direction=R.say(direction, lang), options=options),
                           "need the payment method for the price difference")
         return method_id
+
+    @staticmethod
+    def _covers(methods: dict, method_id: str, amount: float) -> bool:
+        """Policy: a gift card pays only what its balance covers; other methods pay anything."""
+        method = methods.get(method_id, {})
+        return method.get("source") != "gift_card" or float(method.get("balance", 0)) >= amount
+
+    @staticmethod
+    def _methods_text(profile: dict, method_ids: list[str], lang: str) -> str:
+        """"your PayPal account or gift card gift_card_1 (balance $5.00)": the methods to choose from."""
+        described = []
+        for pm in method_ids:
+            line = R.payment_method_text(pm, profile, lang)
+            method = profile.get("payment_methods", {}).get(pm, {})
+            if method.get("source") == "gift_card":
+                line += R.say("balance", lang, amount=R.money(float(method.get("balance", 0))))
+            described.append(line)
+        return (" 或 " if lang == "zh" else " or ").join(described)
+
+    def _gift_card_short(self, st, t, profile: dict, method_id: str, amount: float, candidates: list[str]):
+        """The turn refusing a gift card that cannot cover `amount`, offering the methods that can."""
+        methods = profile.get("payment_methods", {})
+        st.slots.pop("payment_method_id", None)
+        st.awaiting = "payment_method_id"
+        able = [pm for pm in candidates if self._covers(methods, pm, amount)]
+        return t.done(st, st.flow, R.say("gift_card_short", t.language, method=method_id,
+                                         balance=R.money(float(methods[method_id].get("balance", 0))),
+                                         amount=R.money(amount), options=self._methods_text(profile, able, t.language)),
+                      "policy: a gift card must cover the amount it pays")
 
     @staticmethod
     def _money_signed(amount: float) -> str:
@@ -1193,14 +1213,9 @@ class OrderDesk:
     # -- payment method of a pending order, the customer's default address ---------------------------------------
     def _flow_change_payment(self, text, sig, st, t):
         lang = t.language
-        order = self._pick_order(st, sig, t, ("pending",), ("change", "修改"))
+        order = self._pending_order(st, sig, t, "cannot_modify_payment")
         if not isinstance(order, dict):
             return order
-        if order["status"] != "pending":
-            st.end_flow()
-            return t.done(st, "change_payment", R.say("cannot_modify_payment", lang, order_id=order["order_id"],
-                                                      status=R.status_text(order["status"], lang)),
-                          f"policy: {order['status']} orders cannot be modified")
         history = order["payment_history"]
         if len(history) != 1 or history[0]["transaction_type"] != "payment":
             st.end_flow()
@@ -1226,24 +1241,9 @@ class OrderDesk:
                 sig.wants_gift_card or sig.wants_paypal or sig.wants_credit_card):
             self._set(st, t, "payment_method_id", others[0])
         method_id = st.slots.get("payment_method_id")
-        described = []
-        for pm in others:
-            line = R.payment_method_text(pm, profile, lang)
-            if methods[pm].get("source") == "gift_card":
-                line += R.say("balance", lang, amount=R.money(float(methods[pm].get("balance", 0))))
-            described.append(line)
-        options = (" 或 " if lang == "zh" else " or ").join(described)
-        if method_id and methods[method_id].get("source") == "gift_card" \
-                and float(methods[method_id].get("balance", 0)) < total:
-            st.slots.pop("payment_method_id", None)
-            st.awaiting = "payment_method_id"
-            able = [d for pm, d in zip(others, described) if methods[pm].get("source") != "gift_card"
-                    or float(methods[pm].get("balance", 0)) >= total]
-            return t.done(st, "change_payment", R.say("gift_card_short", lang, method=method_id,
-                                                      balance=R.money(float(methods[method_id].get("balance", 0))),
-                                                      amount=R.money(total),
-                                                      options=(" 或 " if lang == "zh" else " or ").join(able)),
-                          "policy: a gift card must cover the order total")
+        options = self._methods_text(profile, others, lang)
+        if method_id and not self._covers(methods, method_id, total):
+            return self._gift_card_short(st, t, profile, method_id, total, others)
         if not method_id:
             st.awaiting = "payment_method_id"
             return t.done(st, "change_payment", R.say("ask_new_payment", lang, order_id=order["order_id"],
