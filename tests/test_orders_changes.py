@@ -249,3 +249,13 @@ def test_shipped_change_scenarios_pass_on_the_desk(shop):
     assert shop.get_order("#W7273336")["status"] == "exchange requested"
     assert shop.get_order("#W8327915")["status"] == "pending (item modified)"
     assert shop.user_profile("mei_ahmed_5058")["address"]["address1"] == "833 Hickory Lane"
+
+
+def test_shipped_task_files_are_well_formed():
+    from components.orders.desk_eval import load_tasks
+
+    dev = load_tasks(ROOT / "assets" / "eval" / "desk_tasks_dev.yaml")
+    own = load_tasks(ROOT / "assets" / "eval" / "desk_tasks_own.yaml")
+    assert len(dev) >= 90 and len({t["task"] for t in dev}) == len(dev)
+    names = {a["name"] for t in dev + own for a in t["actions"]}
+    assert set(WRITES) <= names, set(WRITES) - names  # every write is exercised by some task

@@ -69,6 +69,8 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("change_user_address", re.compile(
         r"(change|update|modify|correct|edit|fix|set)\b.{0,30}\b(default|home|profile|account|user|primary)\s+"
         r"(shipping )?address|(default|profile|account|user|primary) address.{0,25}\b(change|update|modify|wrong|to)\b|"
+        r"(change|update|modify|correct|edit|fix|set)\b.{0,30}\baddress (on file|in my (profile|account)|on my account|"
+        r"of my account|for my account)|\bi('ve| have)? moved\b.{0,60}\baddress|"
         r"(改|换|更改|修改|变更|更新).{0,6}(默认|账户|个人)(收货)?地址|(默认|账户|个人)(收货)?地址.{0,6}(改|换|更新|变更)",
         re.IGNORECASE)),
     ("exchange", re.compile(r"\bexchange|\bswap\b|change (the |my )?(size|colou?r|item|items|product|option)|"

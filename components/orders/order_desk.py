@@ -225,13 +225,13 @@ class OrderDesk:
         # answer ("#W6392164" read as get_invoice) must not
         flow = keyword_flow if state.flow else (keyword_flow or intent_flow)
         if (flow in (None, "order_status") and not state.flow and sig.order_ids and not set(flows) - {"order_status"}
-                and state.context.get("last_flow") in _WRITE_FLOWS and _AND_ANOTHER.search(text)
+                and state.context.get("last_flow") in ORDER_FLOWS and _AND_ANOTHER.search(text)
                 and (sig.reason or state.context["last_flow"] != "cancel_order")):
             flow = state.context["last_flow"]  # after a cancellation: "and #W7109609, I don't need it either"
         has_context = bool(sig.order_ids or sig.personal or sig.order_topic or state.active
                            or (state.context.get("last_order_id") and _REFERS_BACK.search(text))
                            or (flow in ("exchange", "return_items") and self._in_last_order(text, state)))
-        if flow and not has_context:
+        if flow and not has_context and flow != "change_user_address":  # the profile needs no order context
             flow = None
         if flow and flow != "profile" and not sig.order_ids and (
                 sig.policy_question or (sig.not_order_topic and not sig.order_topic and not state.active)):
