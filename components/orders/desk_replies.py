@@ -185,6 +185,10 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
         "The gift card {method} has ${balance}, which doesn't cover ${amount}. Please choose another payment "
         "method: {options}.",
         "礼品卡 {method} 余额为 ${balance}，不足以支付 ${amount}。请选择其他支付方式：{options}。"),
+    "nothing_covers": (
+        "The price difference of ${amount} can't be paid: your only payment method is {options}, and a gift card "
+        "can only pay what its balance covers. Nothing was changed.",
+        "无法支付 ${amount} 的差价：您唯一的支付方式是{options}，而礼品卡只能支付其余额以内的金额。没有做任何更改。"),
     "difference_pay": ("you pay ${amount} with {method}", "您需用{method}补差价 ${amount}"),
     "difference_refund": ("${amount} is refunded to {method}", "差价 ${amount} 将退回到{method}"),
     "difference_none": ("no price difference ({method} on file for it)", "无差价（记在{method}）"),

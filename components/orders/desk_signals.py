@@ -75,6 +75,8 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
         re.IGNORECASE)),
     ("exchange", re.compile(r"\bexchange|\bswap\b|change (the |my )?(size|colou?r|item|items|product|option)|"
                             r"different (size|colou?r|option|model|version)|modify (the |my )?(items?|options?)|"
+                            r"\bchange\b.{0,12}\bitems?\b|\b(make|making) (some )?changes? to\b|"
+                            r"\b(modify|change|update) (my |the |this )?(pending )?order\b(?! ?(address|status))|"
                             r"换货|换成|换一个|调换|换个|改成|换为|改为|(修改|更改|更换|改一下|换一下).{0,12}(商品|款式|颜色|尺码|型号|规格)",
                             re.IGNORECASE)),
     ("change_payment", re.compile(
@@ -111,8 +113,8 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("availability", re.compile(r"in stock|\bavailab|\bstock\b|do you (have|sell|carry)|sold out|out of stock|"
                                 r"有货|有没有|库存|现货|还有吗|缺货|有卖|能买|卖完", re.IGNORECASE)),
 ]
-_CHANGE_TO = re.compile(r"\b(change|switch|swap|modify|replace|update|make)\b.{0,60}\b(to|for|with|into)\b|"
-                        r"\binstead\b|\b(to|into) (a|an|the)\b|\bto be\b|"
+_CHANGE_TO = re.compile(r"\b(change|switch|swap|modify|replace|update|make|upgrade|downgrade)\b.{0,60}\b(to|for|with|into)\b|"
+                        r"\binstead\b|\b(to|into) (a|an|the)\b|\bto be\b|\bshould be\b|"
                         r"\b(want|like|need|prefer)\b.{0,50}\b(in|with|as)\b", re.IGNORECASE)
 _INSTEAD = re.compile(r"\b(instead|rather|prefer)\b|换成|改成|改为", re.IGNORECASE)
 _ALSO = re.compile(r"\b(also|too|as well|in addition|plus|another one)\b|还有|也|另外|再加", re.IGNORECASE)
@@ -134,6 +136,8 @@ _ZH_DIGITS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "1": 0, "2": 1, 
 _ORIGINAL_PAYMENT = re.compile(r"original|same (card|method|payment|account|way)|\bback to (my )?(card|paypal)|"
                                r"原路|原支付|原来的|原付款|原账户|原卡", re.IGNORECASE)
 _GIFT_CARD = re.compile(r"gift\s?card|礼品卡", re.IGNORECASE)
+_NOT_THIS_METHOD = re.compile(r"\b(instead of|rather than|not|than|from) (the |my |a |your )?(gift\s?card|paypal|"
+                              r"credit\s?card|card|visa|mastercard)\b|不用(礼品卡|信用卡|PayPal)", re.IGNORECASE)
 _PAYPAL = re.compile(r"paypal", re.IGNORECASE)
 _CREDIT_CARD = re.compile(r"credit|card|visa|mastercard|amex|american express|discover|信用卡|银行卡", re.IGNORECASE)
 _DEFAULT_ADDRESS = re.compile(r"default address|my (profile|account|usual|home) address|address on (file|my account)|"
@@ -337,9 +341,10 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
     for match in _ORDINAL_ZH.finditer(text):
         s.ordinals.append(_ZH_DIGITS[match.group(1)])
     s.wants_original_payment = bool(_ORIGINAL_PAYMENT.search(text))
-    s.wants_gift_card = bool(_GIFT_CARD.search(text))
-    s.wants_paypal = bool(_PAYPAL.search(text))
-    s.wants_credit_card = bool(_CREDIT_CARD.search(_GIFT_CARD.sub(" ", text)))
+    wanted = _NOT_THIS_METHOD.sub(" ", text)  # "with my credit card instead of the gift card" wants the card
+    s.wants_gift_card = bool(_GIFT_CARD.search(wanted))
+    s.wants_paypal = bool(_PAYPAL.search(wanted))
+    s.wants_credit_card = bool(_CREDIT_CARD.search(_GIFT_CARD.sub(" ", wanted)))
     s.default_address = bool(_DEFAULT_ADDRESS.search(text))
     return s
 

@@ -36,7 +36,8 @@ ORDER_FLOWS = ("order_status", "cancel_order", "return_items", "change_address",
 PERSONAL_FLOWS = ORDER_FLOWS + ("list_orders", "profile", "change_user_address")
 _CHANGE_MIND = re.compile(r"\b(actually|instead|rather|on second thought|changed my mind|wait|then)\b|其实|还是|改成|不如|改为|那就",
                           re.IGNORECASE)
-_REFERS_BACK = re.compile(r"\b(it|this order|that order|this one|that one|them|the order)\b|它|这个订单|那个订单|这单|该订单",
+_REFERS_BACK = re.compile(r"\b(it|this order|that order|this one|that one|them|the order|(the )?same order)\b|"
+                          r"它|这个订单|那个订单|这单|该订单|同一个订单|这个订单",
                           re.IGNORECASE)
 _DESK_INTENTS = set(INTENT_FLOWS) | {"check_invoice", "get_invoice", "place_order", "delivery_period"}
 # confident NLU labels for general questions: without an order number these go to the knowledge base
@@ -226,6 +227,7 @@ class OrderDesk:
         flow = keyword_flow if state.flow else (keyword_flow or intent_flow)
         if (flow in (None, "order_status") and not state.flow and sig.order_ids and not set(flows) - {"order_status"}
                 and state.context.get("last_flow") in ORDER_FLOWS and _AND_ANOTHER.search(text)
+                and not self._products().find(text)
                 and (sig.reason or state.context["last_flow"] != "cancel_order")):
             flow = state.context["last_flow"]  # after a cancellation: "and #W7109609, I don't need it either"
         has_context = bool(sig.order_ids or sig.personal or sig.order_topic or state.active
@@ -261,8 +263,11 @@ class OrderDesk:
         if state.flow == "return_items" and state.awaiting == "payment_method_id" and flow == "order_status" \
                 and not sig.order_ids:
             flow = None  # "where can the refund go?" asks for the refund options
+        other_order = bool(sig.order_ids) and sig.order_ids[-1] != state.slots.get("order_id") \
+            and state.awaiting != "order_id"  # "also return the notebook from #W1763367": a new request
         if state.flow and flow and flow != state.flow and self._fills_awaited(text, sig, state) \
-                and not _CHANGE_MIND.search(text) and (state.awaiting in _ANSWER_SLOTS or flow not in _WRITE_FLOWS):
+                and not _CHANGE_MIND.search(text) and not (other_order and flow in _WRITE_FLOWS) \
+                and (state.awaiting in _ANSWER_SLOTS or flow not in _WRITE_FLOWS):
             # an answer, not a new request: "yes, refund it" while confirming a cancellation, "deliver it to
             # 12 Oak Road, ..." while giving a new address; "cancel #W..." while asked for an order does switch
             return None
@@ -1160,6 +1165,12 @@ class OrderDesk:
         options = self._methods_text(profile, candidates, lang)
         if method_id and not self._covers(methods, method_id, difference):
             return self._gift_card_short(st, t, profile, method_id, difference, candidates)
+        if not any(self._covers(methods, pm, difference) for pm in candidates):
+            flow = st.flow
+            st.end_flow()
+            return t.done(st, flow, R.say("nothing_covers", lang, amount=R.money(difference),
+                                          options=self._methods_text(profile, candidates, lang)),
+                          "policy: no payment method of the customer can pay the difference")
         if not method_id:
             st.awaiting = "payment_method_id"
             direction = "direction_pay" if difference > 0 else "direction_refund"
