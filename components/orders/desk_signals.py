@@ -113,7 +113,8 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("availability", re.compile(r"in stock|\bavailab|\bstock\b|do you (have|sell|carry)|sold out|out of stock|"
                                 r"有货|有没有|库存|现货|还有吗|缺货|有卖|能买|卖完", re.IGNORECASE)),
 ]
-_CHANGE_TO = re.compile(r"\b(change|switch|swap|modify|replace|update|make|upgrade|downgrade)\b.{0,60}\b(to|for|with|into)\b|"
+_RETURN_STRONG = re.compile(r"\breturn|send (it|them|this|these) back|退货|退回", re.IGNORECASE)
+_CHANGE_TO = re.compile(r"\bmodify\b|\bprefer\b|\b(change|switch|swap|replace|update|make|upgrade|downgrade)\b.{0,60}\b(to|for|with|into)\b|"
                         r"\binstead\b|\b(to|into) (a|an|the)\b|\bto be\b|\bshould be\b|"
                         r"\b(want|like|need|prefer)\b.{0,50}\b(in|with|as)\b", re.IGNORECASE)
 _INSTEAD = re.compile(r"\b(instead|rather|prefer)\b|换成|改成|改为", re.IGNORECASE)
@@ -322,6 +323,8 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
         s.flows.remove("change_address")  # "update my default address": the profile, not an order's address
     if s.address and not {"change_address", "change_user_address"} & set(s.flows):
         s.flows = ["change_address"] + [f for f in s.flows if f != "order_status"]  # "ship it to 12 Oak Rd, ..."
+    if "return_items" in s.flows and not _RETURN_STRONG.search(text_wo_email) and _CHANGE_TO.search(text_wo_email):
+        s.flows.remove("return_items")  # "change the backpack to ..., refund the difference to my gift card"
     if set(s.flows) <= {"order_status", "availability", "change_payment", "profile"} \
             and _CHANGE_TO.search(text_wo_email):
         # "change it to the bamboo deck", "I want the camera in 4K": an item change if the message names a product
