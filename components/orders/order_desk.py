@@ -59,6 +59,8 @@ _WORDS = re.compile(r"[A-Za-z]{2,}")
 MAX_VARIANT_LINES = 8
 _AND_ANOTHER = re.compile(r"^\s*(and|also|same|then|plus|next|now)\b|^\s*(那|还有|也|再|另外)|\b(too|as well|either)\b",
                           re.IGNORECASE)
+_OPTION_WORDS = re.compile(r"\b(colou?rs?|sizes?|options?|variants?|versions?|models?|materials?)\b|颜色|尺码|尺寸|款式|型号|规格|材质",
+                           re.IGNORECASE)
 _RETURN_WORDS = re.compile(r"\breturn|send (it|them|this|these) back|退货|退回", re.IGNORECASE)
 _PAYMENT_WORDS = re.compile(r"refund|pay|method|card|退款|支付|付款|卡", re.IGNORECASE)
 
@@ -196,6 +198,8 @@ class OrderDesk:
         given while verifying, keeps the language the conversation was in."""
         language = nlu.language if nlu.language in ("en", "zh") else detect_language(text)
         previous = state.context.get("language")
+        if previous == "zh" and _CJK.search(text):
+            return "zh"  # "就要 purple, S, polyester, v-neck": option values are English, the customer is not
         if previous and previous != language and not _CJK.search(text):
             words = _WORDS.findall(_IDENTIFIERS.sub(" ", text))
             if not words or (state.awaiting == "identity" and len(words) <= 3):
@@ -307,7 +311,7 @@ class OrderDesk:
                 return True, requested, "continues the active flow"
             if sig.abandon or sig.order_ids or sig.bad_order_ids or sig.emails or sig.yes or sig.no:
                 return True, requested, "continues the active flow"
-            if state.flow == "exchange" and sig.question and self._products().find(text):
+            if state.flow == "exchange" and sig.question and (self._products().find(text) or _OPTION_WORDS.search(text)):
                 return True, None, "a question about the items being changed"
             if state.awaiting == "payment_method_id" and sig.question and _PAYMENT_WORDS.search(text):
                 return True, None, "a question about the payment options; ask again with them listed"
