@@ -114,7 +114,7 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
                                 r"有货|有没有|库存|现货|还有吗|缺货|有卖|能买|卖完", re.IGNORECASE)),
 ]
 _RETURN_STRONG = re.compile(r"\breturn|send (it|them|this|these) back|退货|退回", re.IGNORECASE)
-_CHANGE_TO = re.compile(r"\bmodify\b|\bprefer\b|\b(change|switch|swap|replace|update|make|upgrade|downgrade)\b.{0,60}\b(to|for|with|into)\b|"
+_CHANGE_TO = re.compile(r"\bmodify\b|\bprefer\b|\bmake (it|them|the|my|this)\b|\b(change|switch|swap|replace|update|make|upgrade|downgrade)\b.{0,60}\b(to|for|with|into)\b|"
                         r"\binstead\b|\b(to|into) (a|an|the)\b|\bto be\b|\bshould be\b|"
                         r"\b(want|like|need|prefer)\b.{0,50}\b(in|with|as)\b", re.IGNORECASE)
 _INSTEAD = re.compile(r"\b(instead|rather|prefer)\b|换成|改成|改为", re.IGNORECASE)
@@ -444,6 +444,20 @@ def named_option_values(text: str, variants: list[dict]) -> list[tuple[int, str]
 
 
 _NEGATED = re.compile(r"\b(not|non|no|without|isn'?t)\b[\s-]*$|不|非|无$", re.IGNORECASE)
+
+
+def none_options(text: str, variants: list[dict]) -> list[tuple[int, str, str]]:
+    """(position, option, "none") for options that can be "none", named with a negation: "no backlight",
+    "without armrests"."""
+    keys = sorted({k for v in variants for k, x in v.get("options", {}).items() if str(x).lower() == "none"})
+    lowered = _norm(text)
+    found = []
+    for key in keys:
+        word = re.escape(_norm(key))
+        for hit in re.finditer(r"\b(no|without|none|zero)\s+" + word + r"s?\b|\b" + word + r"s?\s*[:=]?\s*(none|off)\b|"
+                               r"(没有|无|不要)" + word, lowered):
+            found.append((hit.start(), key, "none"))
+    return found
 
 
 def yes_no_options(text: str, variants: list[dict]) -> list[tuple[int, str, str]]:

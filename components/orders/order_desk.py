@@ -231,7 +231,6 @@ class OrderDesk:
         flow = keyword_flow if state.flow else (keyword_flow or intent_flow)
         if (flow in (None, "order_status") and not state.flow and sig.order_ids and not set(flows) - {"order_status"}
                 and state.context.get("last_flow") in ORDER_FLOWS and _AND_ANOTHER.search(text)
-                and not self._products().find(text)
                 and (sig.reason or state.context["last_flow"] != "cancel_order")):
             flow = state.context["last_flow"]  # after a cancellation: "and #W7109609, I don't need it either"
         has_context = bool(sig.order_ids or sig.personal or sig.order_topic or state.active

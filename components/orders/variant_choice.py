@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from components.orders.desk_signals import named_option_values, yes_no_options
+from components.orders.desk_signals import named_option_values, none_options, yes_no_options
 
 
 _SAME = re.compile(r"\b(same|identical)\b.{0,20}\b(one|item|model|kind|variant|options?|thing|chair|again)\b|"
@@ -44,7 +44,7 @@ def wanted_changes(text: str, item: dict, variants: list[dict]) -> dict:
             differing = [k for k in keys if current.get(k) != value]
             keys = differing[:1] or keys[:1]
         mentions += [(position, key, value) for key in keys]
-    mentions += yes_no_options(text, variants)
+    mentions += yes_no_options(text, variants) + none_options(text, variants)
     changes: dict[str, str] = {}
     for _, key, value in sorted(mentions):
         if current.get(key) != value:
