@@ -259,3 +259,10 @@ def test_shipped_task_files_are_well_formed():
     assert len(dev) >= 90 and len({t["task"] for t in dev}) == len(dev)
     names = {a["name"] for t in dev + own for a in t["actions"]}
     assert set(WRITES) <= names, set(WRITES) - names  # every write is exercised by some task
+
+
+def test_the_order_is_found_from_the_product_named(chat, shop):
+    chat.say("I want to exchange the t-shirt I received, it's the wrong color")
+    turn = chat.say("Lei Khan, zip 92182")  # one delivered order holds a T-shirt: #W2787996
+    assert chat.state.slots.get("order_id") == "#W2787996" and chat.state.awaiting == "new_options"
+    assert "T-Shirt" in turn.reply and "purple, S, polyester, v-neck" in turn.reply

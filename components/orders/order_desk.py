@@ -57,6 +57,11 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _IDENTIFIERS = re.compile(r"\S+@\S+|#?\s?[Ww]\s?\d+|\d+")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 MAX_VARIANT_LINES = 8
+
+
+def text_of(sig: Signals) -> str:
+    return sig.raw_text or ""
+
 _AND_ANOTHER = re.compile(r"^\s*(and|also|same|then|plus|next|now)\b|^\s*(那|还有|也|再|另外)|\b(too|as well|either)\b",
                           re.IGNORECASE)
 _OPTION_WORDS = re.compile(r"\b(colou?rs?|sizes?|options?|variants?|versions?|models?|materials?)\b|颜色|尺码|尺寸|款式|型号|规格|材质",
@@ -345,6 +350,16 @@ class OrderDesk:
         if flow in ("return_items", "exchange"):
             st.slots["said"] = text  # "return the charger from my order": the items, before the order is known
 
+    def _order_with_products(self, st, t, own: list[str], eligible: tuple[str, ...], text: str) -> str | None:
+        """The one eligible order holding every product the message names ("the kettle from my last order",
+        "the one with the sneakers"), or None when there is no such order or more than one."""
+        names = set(self._products().find(text))
+        if not names:
+            return None
+        fitting = [o for o in own if self._order(t, o)["status"] in eligible
+                   and names <= {i["name"] for i in self._order(t, o)["items"]}]
+        return fitting[0] if len(fitting) == 1 else None
+
     def _in_last_order(self, text: str, state: DeskState) -> bool:
         """Does the message name a product of the order this (verified) customer last talked about?"""
         last = state.context.get("last_order_id")
@@ -528,6 +543,8 @@ class OrderDesk:
             choices = st.slots["order_choices"]
             if 0 <= sig.ordinals[0] < len(choices):
                 new = choices[sig.ordinals[0]]
+        elif not st.slots.get("order_id") and eligible and st.flow in ("return_items", "exchange", "cancel_order"):
+            new = self._order_with_products(st, t, own, eligible, text_of(sig) + " " + st.slots.get("said", ""))
         if new and new != st.slots.get("order_id"):
             for slot in ("item_ids", "payment_method_id", "address", "confirm_for", "order_choices", "targets",
                          "which", "asking"):
