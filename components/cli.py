@@ -83,6 +83,14 @@ def cmd_eval_answers(args, settings) -> int:
     return 0
 
 
+def cmd_eval_desk(args, settings) -> int:
+    from components.orders.desk_eval import run_desk_eval
+
+    result = run_desk_eval(settings, tasks=args.tasks, desk_only=args.desk_only)
+    _print(result, args.json)
+    return 0 if result.get("failed", 1) == 0 else 1
+
+
 cmd_bench_engine = _runner("components.engine.bench", "run_engine_bench", seconds_budget="seconds")
 
 
@@ -183,7 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "add files or folders to the knowledge base")
     p.add_argument("paths", nargs="+", metavar="PATH")
 
-    ev = sub.add_parser("eval", help="evaluations (retrieval, intents, sentiment, dialogues)").add_subparsers(
+    ev = sub.add_parser("eval", help="evaluations (retrieval, intents, sentiment, dialogues, desk)").add_subparsers(
         dest="what", metavar="WHAT", required=True)
     p = add("retrieval", cmd_eval_retrieval, "retrieval recall@k / MRR on a fresh temporary knowledge base", ev)
     p.add_argument("--docs", required=True, help="JSONL with id,title,content per line")
@@ -207,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ingest", nargs="*", default=[], metavar="FILE_OR_FOLDER",
                    help="documents (or folders of them) to add to the temporary knowledge base first")
     p.add_argument("--details", action="store_true", help="list every turn, not only those not answered correctly")
+
+    p = add("desk", cmd_eval_desk, "replay scripted order-desk conversations and compare the shop database with "
+            "the gold actions' expected state, per task", ev)
+    p.add_argument("--tasks", required=True, help="YAML/JSON list of {task, user_id, turns: [...], actions: [...]}")
+    p.add_argument("--desk-only", action="store_true",
+                   help="drive the order desk alone (keyword reading, no models) instead of the whole pipeline")
 
     be = sub.add_parser("bench", help="benchmarks that print numbers").add_subparsers(
         dest="what", metavar="WHAT", required=True)

@@ -468,9 +468,10 @@ def test_state_round_trips_through_json():
     assert DeskState.from_dict(None) == DeskState()
 
 
-def test_exchange_requests_are_handed_to_a_person(chat):
+def test_exchange_requests_are_the_desks_own_and_start_with_verification(chat):
     turn = chat.say("I want to exchange my t-shirt for a different size")
-    assert turn.handoff and turn.flow == "exchange" and "human" in turn.reply
+    assert not turn.handoff and turn.flow == "exchange" and chat.state.awaiting == "identity"
+    assert not tools(turn)
 
 
 def test_desk_turns_are_fast(chat):
@@ -530,4 +531,4 @@ def test_a_bare_follow_up_about_another_order_looks_it_up(chat, follow_up):
     assert "get_order" in tools(turn) and RAJ["delivered"] in turn.reply
     # words that do name a request still count, whatever else the message holds
     turn = chat.say(f"can I swap the items of {RAJ['pending']}", intent="change_order", confidence=0.99)
-    assert turn.handoff and turn.flow == "exchange"
+    assert not turn.handoff and turn.flow == "exchange" and chat.state.awaiting == "item_ids"

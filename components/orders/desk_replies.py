@@ -152,11 +152,109 @@ _TEMPLATES: dict[str, tuple[str, str]] = {
     "available_header": ("Available:", "有货："),
     "unavailable_header": ("Out of stock:", "缺货："),
     "more_variants": ("…and {count} more.", "……另有 {count} 个。"),
-    # hand-off
-    "handoff_exchange": (
-        "Exchanges and changes to the items or payment of an order are done by our human agents. I'll pass your "
-        "request to one of them.",
-        "换货以及修改订单商品或付款方式需要由人工客服处理。我会把您的请求转给人工客服。"),
+    # exchanges and item changes
+    "which_item": (
+        "Order {order_id} has more than one {name}: {options}. Which one do you mean?",
+        "订单 {order_id} 中有不止一件{name}：{options}。请问您指的是哪一件？"),
+    "ask_change_items": (
+        "Which items of order {order_id} would you like to {verb}? {items}.",
+        "您想{verb}订单 {order_id} 中的哪些商品？{items}。"),
+    "ask_new_options": (
+        "What would you like the {item} changed to? Available options: {options}.",
+        "您想把 {item} 换成什么款式？有货的款式：{options}。"),
+    "variant_unavailable": (
+        "Sorry, the {name} with {wanted} is out of stock. Available instead: {options}.",
+        "抱歉，{wanted} 的{name}目前缺货。有货的款式：{options}。"),
+    "variant_none_available": (
+        "Sorry, no {name} with {wanted} is in stock, so I can't change the {item} to it. Other available options: "
+        "{options}.",
+        "抱歉，{wanted} 的{name}没有现货，无法更换 {item}。其他有货的款式：{options}。"),
+    "variant_which": (
+        "Several {name} variants have {wanted}: {options}. Which one would you like?",
+        "有多个{wanted}的{name}款式：{options}。请问您要哪一个？"),
+    "other_product_type": (
+        "An item can only be changed to another option of the same product, so I can't change the {item} into a "
+        "{other}. You could {alternative} instead.",
+        "商品只能更换为同一商品的其他款式，无法把 {item} 换成{other}。您可以改为{alternative}。"),
+    "alt_return": ("return it", "申请退货"), "alt_cancel": ("cancel the order and place a new one", "取消订单后重新下单"),
+    "ask_settle_method": (
+        "The price difference is {difference}. Which payment method should {direction}: {options}?",
+        "差价为 {difference}。请问用哪种支付方式{direction}：{options}？"),
+    "direction_pay": ("pay it", "支付"), "direction_refund": ("receive it", "接收退款"),
+    "gift_card_short": (
+        "The gift card {method} has ${balance}, which doesn't cover ${amount}. Please choose another payment "
+        "method: {options}.",
+        "礼品卡 {method} 余额为 ${balance}，不足以支付 ${amount}。请选择其他支付方式：{options}。"),
+    "nothing_covers": (
+        "The price difference of ${amount} can't be paid: your only payment method is {options}, and a gift card "
+        "can only pay what its balance covers. Nothing was changed.",
+        "无法支付 ${amount} 的差价：您唯一的支付方式是{options}，而礼品卡只能支付其余额以内的金额。没有做任何更改。"),
+    "difference_pay": ("you pay ${amount} with {method}", "您需用{method}补差价 ${amount}"),
+    "difference_refund": ("${amount} is refunded to {method}", "差价 ${amount} 将退回到{method}"),
+    "difference_none": ("no price difference ({method} on file for it)", "无差价（记在{method}）"),
+    "confirm_exchange": (
+        "Please confirm the exchange for order {order_id}: {changes}. Price difference: {settle}. An order can be "
+        "exchanged only once, so please make sure these are all the items you want to exchange. You'll receive an "
+        "email on how to return the items. Shall I go ahead? (yes/no)",
+        "请确认订单 {order_id} 的换货：{changes}。差价：{settle}。每个订单只能换货一次，请确认这些是您要换的全部商品。"
+        "您将收到一封说明如何寄回商品的邮件。确认换货吗？（是/否）"),
+    "exchanged": (
+        "Done: the exchange for order {order_id} is requested (status: exchange requested): {changes}. Price "
+        "difference: {settle}. You'll receive an email on how to return the items.",
+        "已完成：订单 {order_id} 已申请换货（状态：已申请换货）：{changes}。差价：{settle}。您将收到一封说明如何寄回商品的邮件。"),
+    "confirm_modify_items": (
+        "Please confirm the change to pending order {order_id}: {changes}. Price difference: {settle}. A pending "
+        "order's items can be changed only once, and after that it can't be changed or cancelled any more, so "
+        "please make sure these are all the items you want to change. Shall I go ahead? (yes/no)",
+        "请确认修改待处理订单 {order_id}：{changes}。差价：{settle}。待处理订单的商品只能修改一次，之后订单将不能再修改或取消，"
+        "请确认这些是您要修改的全部商品。确认修改吗？（是/否）"),
+    "items_modified": (
+        "Done: order {order_id} now has {changes} (status: pending (item modified)). Price difference: {settle}.",
+        "已完成：订单 {order_id} 已修改：{changes}（状态：待处理，商品已修改）。差价：{settle}。"),
+    "change_once": (
+        "Order {order_id} is {status}: {reason}",
+        "订单 {order_id} 的状态是{status}：{reason}"),
+    "once_exchange": ("a delivered order can be exchanged or returned only once, so it can't be changed again.",
+                      "已送达的订单只能退货或换货一次，无法再次更改。"),
+    "once_modify": ("a pending order's items can be changed only once, and after that the order can't be modified "
+                    "or cancelled.", "待处理订单的商品只能修改一次，之后订单不能再修改或取消。"),
+    "cannot_change_items": (
+        "Order {order_id} is {status}, so its items can't be changed: only pending orders can be modified and only "
+        "delivered orders can be exchanged.",
+        "订单 {order_id} 的状态是{status}，无法更换商品：只有待处理的订单可以修改，只有已送达的订单可以换货。"),
+    # payment method of a pending order
+    "ask_new_payment": (
+        "Order {order_id} (${total}) is paid with {current}. Which payment method would you like to use instead: "
+        "{options}?",
+        "订单 {order_id}（${total}）目前使用{current}支付。请问您想改用哪种支付方式：{options}？"),
+    "cannot_modify_payment": (
+        "Order {order_id} is {status}, so its payment method can't be changed: only pending orders can be modified.",
+        "订单 {order_id} 的状态是{status}，无法修改支付方式：只有待处理（pending）的订单可以修改。"),
+    "no_other_payment": (
+        "Order {order_id} is paid with {current}, and there is no other payment method on your account to switch "
+        "to.", "订单 {order_id} 使用{current}支付，您的账户中没有其他可用的支付方式。"),
+    "same_payment": ("Order {order_id} is already paid with {current}.", "订单 {order_id} 已经在使用{current}支付。"),
+    "confirm_payment": (
+        "Please confirm: pay order {order_id} (${total}) with {new} instead of {current}; {current} will be "
+        "refunded {timing}. Shall I go ahead? (yes/no)",
+        "请确认：订单 {order_id}（${total}）改用{new}支付，不再使用{current}；原付款将退回到{current}，{timing}。确认修改吗？（是/否）"),
+    "payment_changed": (
+        "Done: order {order_id} is now paid with {new}; {current} is refunded {timing}.",
+        "已完成：订单 {order_id} 已改用{new}支付；原付款退回到{current}，{timing}。"),
+    "payment_once": ("Order {order_id}'s payment has already been changed, so it can't be changed again.",
+                     "订单 {order_id} 的支付方式已经修改过，无法再次修改。"),
+    # the customer's default address
+    "ask_user_address": (
+        "Your default address is {old}. What should the new one be? Please write it as: street, apartment or suite "
+        "(if any), city, state and zip, for example \"123 Main St, Apt 4, Austin, TX 78701\".",
+        "您的默认地址是 {old}。新的默认地址是什么？请按以下格式填写：街道、门牌/公寓号（如有）、城市、州和邮编，例如"
+        "“123 Main St, Apt 4, Austin, TX 78701”。"),
+    "confirm_user_address": (
+        "Please confirm: change your default address from {old} to {new}. Shall I go ahead? (yes/no)",
+        "请确认：将您的默认地址从 {old} 改为 {new}。确认修改吗？（是/否）"),
+    "user_address_changed": ("Done: your default address is now {new}.", "已完成：您的默认地址已改为 {new}。"),
+    "same_user_address": ("Your default address is already {new}; nothing to change.",
+                          "您的默认地址已经是 {new}，无需修改。"),
 }
 
 STATUS_ZH = {"pending": "待处理 (pending)", "processed": "已处理 (processed)", "delivered": "已送达 (delivered)",
@@ -168,12 +266,15 @@ WHAT = {
     "cancel_order": ("a cancellation", "取消订单"), "return_items": ("a return", "退货"),
     "change_address": ("an address change", "地址修改"), "identity": ("your account", "您的账户"),
     "profile": ("your account details", "账户信息查询"),
+    "exchange": ("an exchange or item change", "换货/修改商品"), "change_payment": ("a payment change", "修改支付方式"),
+    "change_user_address": ("a change of your default address", "修改默认地址"),
 }
 SLOT_WHAT = {
     "identity": ("your email, or your name and zip code", "您的邮箱，或者姓名和邮编"),
     "order_id": ("the order number (like #W1234567)", "订单号（例如 #W1234567）"),
     "reason": ("the reason (\"no longer needed\" or \"ordered by mistake\")", "取消原因（不再需要 / 误下单）"),
-    "item_ids": ("the items to return", "要退的商品"),
+    "item_ids": ("the items", "商品"),
+    "new_options": ("the new options", "新的款式"),
     "payment_method_id": ("where the refund should go", "退款方式"),
     "address": ("the new address", "新地址"),
     "product": ("the product name", "商品名称"),

@@ -66,8 +66,28 @@ _ORDER_WORD = re.compile(r"\b(orders?|package|parcel|purchases?|shipments?|deliv
                          r"订单|包裹|快递|货|买的|退款",
                          re.IGNORECASE)
 _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
-    ("exchange", re.compile(r"\bexchange|\bswap\b|change (the |my )?(size|colou?r|item|items|product)|"
-                            r"different (size|colou?r)|换货|换成|换一个|调换|换个", re.IGNORECASE)),
+    ("change_user_address", re.compile(
+        r"(change|update|modify|correct|edit|fix|set)\b.{0,30}\b(default|home|profile|account|user|primary)\s+"
+        r"(shipping )?address|(default|profile|account|user|primary) address.{0,25}\b(change|update|modify|wrong|to)\b|"
+        r"(change|update|modify|correct|edit|fix|set)\b.{0,30}\baddress (on file|in my (profile|account)|on my account|"
+        r"of my account|for my account)|\bi('ve| have)? moved\b.{0,60}\baddress|"
+        r"(改|换|更改|修改|变更|更新).{0,6}(默认|账户|个人)(收货)?地址|(默认|账户|个人)(收货)?地址.{0,6}(改|换|更新|变更)",
+        re.IGNORECASE)),
+    ("exchange", re.compile(r"\bexchange|\bswap\b|change (the |my )?(size|colou?r|item|items|product|option)|"
+                            r"different (size|colou?r|option|model|version)|modify (the |my )?(items?|options?)|"
+                            r"\bchange\b.{0,12}\bitems?\b|\b(make|making) (some )?changes? to\b|"
+                            r"\b(modify|change|update) (my |the |this )?(pending )?order\b(?! ?(address|status))|"
+                            r"换货|换成|换一个|调换|换个|改成|换为|改为|(修改|更改|更换|改一下|换一下).{0,12}(商品|款式|颜色|尺码|型号|规格)",
+                            re.IGNORECASE)),
+    ("change_payment", re.compile(
+        r"(change|update|switch|modify|use)\b.{0,30}\b(payment method|payment|pay(ing)? (with|by|for it))|"
+        r"\bpay\b.{0,30}\b(with|by|using|via) (a |my |the )?(different|another|other|gift|paypal|credit|card|visa|"
+        r"master)|"
+        r"payment method.{0,25}\b(change|to)\b|"
+        r"\b(change|switch|put|move)\b.{0,20}\b(to|back to|onto) (the |my )?(credit card|card|paypal|gift card|visa|"
+        r"mastercard)\b|"
+        r"(改|换|更改|修改|变更).{0,16}(付款|支付)方式|(付款|支付)方式.{0,6}(改|换)|改用.{0,8}(支付|付款)",
+        re.IGNORECASE)),
     ("order_status", re.compile(r"(where|status|track|when|waiting for).{0,30}refund|refund.{0,15}(status|arrive|yet|where)|"
                                 r"退款.{0,6}(到|哪|状态|进度)|(查|到).{0,4}退款", re.IGNORECASE)),
     ("cancel_order", re.compile(r"\bcancel|取消|撤销订单|不要这个订单", re.IGNORECASE)),
@@ -93,6 +113,13 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("availability", re.compile(r"in stock|\bavailab|\bstock\b|do you (have|sell|carry)|sold out|out of stock|"
                                 r"有货|有没有|库存|现货|还有吗|缺货|有卖|能买|卖完", re.IGNORECASE)),
 ]
+_RETURN_STRONG = re.compile(r"\breturn|send (it|them|this|these) back|退货|退回", re.IGNORECASE)
+_CHANGE_TO = re.compile(r"\bmodify\b|\bprefer\b|\bmake (it|them|the|my|this)\b|\b(change|switch|swap|replace|update|make|upgrade|downgrade)\b.{0,60}\b(to|for|with|into)\b|"
+                        r"\binstead\b|\b(to|into) (a|an|the)\b|\bto be\b|\bshould be\b|"
+                        r"\b(want|like|need|prefer)\b.{0,50}\b(in|with|as)\b", re.IGNORECASE)
+_INSTEAD = re.compile(r"\b(instead|rather|prefer)\b|换成|改成|改为", re.IGNORECASE)
+_ALSO = re.compile(r"\b(also|too|as well|in addition|plus|another one)\b|还有|也|另外|再加", re.IGNORECASE)
+_CHEAPEST = re.compile(r"cheap|lowest price|least expensive|whichever costs less|便宜|最低价", re.IGNORECASE)
 # Bitext intents that point at a desk flow (used beside the keywords, never alone for writes without context)
 INTENT_FLOWS = {
     "track_order": "order_status", "track_refund": "order_status", "cancel_order": "cancel_order",
@@ -110,6 +137,8 @@ _ZH_DIGITS = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "1": 0, "2": 1, 
 _ORIGINAL_PAYMENT = re.compile(r"original|same (card|method|payment|account|way)|\bback to (my )?(card|paypal)|"
                                r"原路|原支付|原来的|原付款|原账户|原卡", re.IGNORECASE)
 _GIFT_CARD = re.compile(r"gift\s?card|礼品卡", re.IGNORECASE)
+_NOT_THIS_METHOD = re.compile(r"\b(instead of|rather than|not|than|from) (the |my |a |your )?(gift\s?card|paypal|"
+                              r"credit\s?card|card|visa|mastercard)\b|不用(礼品卡|信用卡|PayPal)", re.IGNORECASE)
 _PAYPAL = re.compile(r"paypal", re.IGNORECASE)
 _CREDIT_CARD = re.compile(r"credit|card|visa|mastercard|amex|american express|discover|信用卡|银行卡", re.IGNORECASE)
 _DEFAULT_ADDRESS = re.compile(r"default address|my (profile|account|usual|home) address|address on (file|my account)|"
@@ -150,7 +179,10 @@ _EXTRA_ALIASES_EN = {"T-Shirt": ["tshirt", "tee shirt", "tee"], "Smartphone": ["
                      "E-Reader": ["ereader", "e reader", "kindle"], "Bicycle": ["bike"],
                      "LED Light Bulb": ["light bulb", "bulb"], "Luggage Set": ["luggage", "suitcase"],
                      "Dumbbell Set": ["dumbbells", "dumbbell"], "Portable Charger": ["power bank"],
-                     "Jigsaw Puzzle": ["puzzle"], "Makeup Kit": ["makeup"]}
+                     "Jigsaw Puzzle": ["puzzle"], "Makeup Kit": ["makeup"], "Vacuum Cleaner": ["vacuum", "vacuums"],
+                     "Espresso Machine": ["espresso", "espresso maker"], "Coffee Maker": ["coffee machine"],
+                     "Smart Watch": ["smartwatch"], "Smart Thermostat": ["thermostat"],
+                     "Electric Toothbrush": ["toothbrush"]}
 _COLORS_ZH = {"红": "red", "蓝": "blue", "黑": "black", "白": "white", "绿": "green", "黄": "yellow",
               "灰": "gray", "紫": "purple", "粉": "pink", "银": "silver", "金": "gold", "棕": "brown", "橙": "orange",
               "米": "beige"}
@@ -192,6 +224,10 @@ class Signals:
     wants_credit_card: bool = False
     default_address: bool = False
     address: dict | None = None
+    raw_text: str = ""
+    weak_exchange: bool = False     # "exchange" read from loose wording ("X to the blue one"): needs a product
+    also: bool = False              # "also the desk lamp": adds to what was already chosen
+    cheapest: bool = False          # "whichever is cheaper"
     only_reference: bool = False    # nothing but order ids and filler: "what about #W4277243?", "那 #W… 呢？"
 
 
@@ -211,7 +247,7 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
     """Everything the desk can read from `text` (plus the NLU's entities, which win when they are well formed)."""
     text = text or ""
     entities = entities or {}
-    s = Signals()
+    s = Signals(raw_text=text)
     for match in _ORDER_ID.finditer(text):
         s.order_ids.append("#W" + (match.group(1) or match.group(2)))
     entity_order = str(entities.get("order_id") or "")
@@ -268,7 +304,8 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
     lowered = text.lower()
     lowered = re.sub(r"\b(not|isn't|is not|that's not) (correct|right|ok|okay|it)\b", " wrong ", lowered)
     without_no_longer = re.sub(r"no longer|no need", " ", lowered)
-    s.abandon = bool(_ABANDON.search(text))
+    # "I changed my mind, I'd rather have the glass one instead" goes on with something else; it does not stop
+    s.abandon = bool(_ABANDON.search(text)) and not _INSTEAD.search(text)
     if _REASON_NO_LONGER.search(text):
         s.reason = "no longer needed"
     elif _REASON_MISTAKE.search(text):
@@ -282,6 +319,19 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
     for flow, pattern in _FLOW_PATTERNS:
         if pattern.search(text_wo_email) and flow not in s.flows:
             s.flows.append(flow)
+    if "change_user_address" in s.flows and "change_address" in s.flows and not _ORDER_ID.search(text):
+        s.flows.remove("change_address")  # "update my default address": the profile, not an order's address
+    if s.address and not {"change_address", "change_user_address"} & set(s.flows):
+        s.flows = ["change_address"] + [f for f in s.flows if f != "order_status"]  # "ship it to 12 Oak Rd, ..."
+    if "return_items" in s.flows and not _RETURN_STRONG.search(text_wo_email) and _CHANGE_TO.search(text_wo_email):
+        s.flows.remove("return_items")  # "change the backpack to ..., refund the difference to my gift card"
+    if set(s.flows) <= {"order_status", "availability", "change_payment", "profile"} \
+            and _CHANGE_TO.search(text_wo_email):
+        # "change it to the bamboo deck", "I want the camera in 4K": an item change if the message names a product
+        s.flows.insert(0, "exchange")
+        s.weak_exchange = True
+    s.also = bool(_ALSO.search(text))
+    s.cheapest = bool(_CHEAPEST.search(text))
     s.personal = bool(_PERSONAL.search(text))
     s.policy_question = bool(_POLICY_QUESTION.search(text))
     s.question = bool(_QUESTION.search(text))
@@ -294,9 +344,10 @@ def read_signals(text: str, entities: dict | None = None) -> Signals:
     for match in _ORDINAL_ZH.finditer(text):
         s.ordinals.append(_ZH_DIGITS[match.group(1)])
     s.wants_original_payment = bool(_ORIGINAL_PAYMENT.search(text))
-    s.wants_gift_card = bool(_GIFT_CARD.search(text))
-    s.wants_paypal = bool(_PAYPAL.search(text))
-    s.wants_credit_card = bool(_CREDIT_CARD.search(_GIFT_CARD.sub(" ", text)))
+    wanted = _NOT_THIS_METHOD.sub(" ", text)  # "with my credit card instead of the gift card" wants the card
+    s.wants_gift_card = bool(_GIFT_CARD.search(wanted))
+    s.wants_paypal = bool(_PAYPAL.search(wanted))
+    s.wants_credit_card = bool(_CREDIT_CARD.search(_GIFT_CARD.sub(" ", wanted)))
     s.default_address = bool(_DEFAULT_ADDRESS.search(text))
     return s
 
@@ -344,36 +395,134 @@ class ProductMatcher:
 
     @staticmethod
     def option_values(text: str, variants: list[dict]) -> list[str]:
-        """Option values of these variants that the message names ("blue", "XL", "蓝色")."""
-        values = sorted({str(v) for variant in variants for v in variant.get("options", {}).values()}, key=len,
-                        reverse=True)
-        colours = [en for zh, en in _COLORS_ZH.items() if zh + "色" in text or zh + "的" in text]
-        wanted: list[str] = []
-        lowered = _norm(text)
-        for value in values:
-            if len(value) <= 2:
-                hit = re.search(r"(?<![A-Za-z0-9])" + re.escape(value) + r"(?![A-Za-z0-9])", text)
-            else:
-                hit = re.search(r"(?<![a-z0-9])" + re.escape(_norm(value)) + r"(?![a-z0-9])", lowered)
-            if (hit or value.lower() in colours) and not any(value.lower() in w.lower() for w in wanted):
-                wanted.append(value)
-        return wanted
+        """Option values of these variants that the message names ("blue", "XL", "蓝色", "5 feet" for "5 ft")."""
+        return [value for _, value in named_option_values(text, variants)]
 
 
-def pick_items(text: str, signals: Signals, items: list[dict]) -> list[str]:
-    """Item ids of an order that the message selects: "all", item ids, product names, or positions."""
-    if signals.all_items:
-        return [item["item_id"] for item in items]
+def _norm_units(text: str) -> str:
+    text = _norm(text)
+    text = re.sub(r"(\d)\s*(feet|foot|ft)\b", r"\1 ft", text)
+    text = re.sub(r"(\d)\s*(inches|inch|in\b|\")", r"\1 inch", text)
+    text = re.sub(r"(\d)\s*(liters?|litres?|l)\b", r"\1l", text)
+    return text
+
+
+def named_option_values(text: str, variants: list[dict]) -> list[tuple[int, str]]:
+    """(position, value) of every option value of these variants that the message names, in text order;
+    a longer value wins over one inside it ("rose gold" over "gold"). A bare number counts only next to its
+    option's name ("size 9", "500 pieces")."""
+    keys_of: dict[str, set[str]] = {}
+    for variant in variants:
+        for key, value in variant.get("options", {}).items():
+            keys_of.setdefault(str(value), set()).add(key.lower())
+    values = sorted(keys_of, key=len, reverse=True)
+    lowered = _norm_units(text)
+    colours = {en: zh for zh, en in _COLORS_ZH.items() if zh + "色" in text or zh + "的" in text}
+    found: list[tuple[int, int, str]] = []
+    for value in values:
+        if value.lower() in ("yes", "no", "none"):
+            continue  # "waterproof: yes", "backlight: none": see yes_no_options
+        if len(value) <= 2 and not value.isdigit():
+            hits = list(re.finditer(r"(?<![A-Za-z0-9'])" + re.escape(value) + r"(?![A-Za-z0-9'])", text))
+            spans = [(h.start(), h.end()) for h in hits]
+        else:
+            pattern = r"(?<![a-z0-9.])" + re.escape(_norm_units(value)) + r"(?![a-z0-9%]|\.\d)"
+            if value.isdigit():
+                names = sorted({w for key in keys_of[value] for w in (key, key.rstrip("s"))} | {"size"}, key=len,
+                               reverse=True)
+                words = "|".join(re.escape(w) for w in names)
+                pattern = (r"(?:(?:" + words + r"|码|号)\s*" + re.escape(value) + r"(?!\d|\.\d))|(?:(?<![\d.])"
+                           + re.escape(value) + r"\s*(?:" + words + r")\b)")
+            spans = [(h.start(), h.end()) for h in re.finditer(pattern, lowered)]
+            if not spans and value.lower() in colours:
+                at = text.find(colours[value.lower()])
+                spans = [(at, at + 1)]
+        for start, stop in spans:
+            if not any(a <= start and stop <= b for a, b, _ in found):
+                found.append((start, stop, value))
+    return [(start, value) for start, _, value in sorted(found)]
+
+
+_NEGATED = re.compile(r"\b(not|non|no|without|isn'?t)\b[\s-]*$|不|非|无$", re.IGNORECASE)
+
+
+def none_options(text: str, variants: list[dict]) -> list[tuple[int, str, str]]:
+    """(position, option, "none") for options that can be "none", named with a negation: "no backlight",
+    "without armrests"."""
+    keys = sorted({k for v in variants for k, x in v.get("options", {}).items() if str(x).lower() == "none"})
+    lowered = _norm(text)
+    found = []
+    for key in keys:
+        word = re.escape(_norm(key))
+        for hit in re.finditer(r"\b(no|without|none|zero)\s+" + word + r"s?\b|\b" + word + r"s?\s*[:=]?\s*(none|off)\b|"
+                               r"(没有|无|不要)" + word, lowered):
+            found.append((hit.start(), key, "none"))
+    return found
+
+
+def yes_no_options(text: str, variants: list[dict]) -> list[tuple[int, str, str]]:
+    """(position, option, "yes"/"no") for yes/no options named by their name: "waterproof" -> yes,
+    "not waterproof" / "non-waterproof" -> no."""
+    keys = sorted({k for v in variants for k, x in v.get("options", {}).items() if str(x).lower() in ("yes", "no")})
+    lowered = _norm(text)
+    found = []
+    for key in keys:
+        names = {_norm(key), _norm(key).replace("resistance", "resistant"), _norm(key).replace(" ", "")}
+        pattern = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        for hit in re.finditer(r"(?<![a-z])(?:" + pattern + r")(?![a-z])", lowered):
+            negated = bool(_NEGATED.search(lowered[max(0, hit.start() - 12):hit.start()]))
+            found.append((hit.start(), key, "no" if negated else "yes"))
+    return sorted(found)
+
+
+_BOTH = re.compile(r"\b(both|all|each|two)\b|两个|都", re.IGNORECASE)
+PIVOT = re.compile(r"\b(to|for|into|with|instead)\b|换成|改成|换为|改为|换到", re.IGNORECASE)
+
+
+def match_items(text: str, signals: Signals, items: list[dict]) -> tuple[list[str], list[list[int]]]:
+    """Item ids of an order that the message selects ("all", item ids, product names narrowed by the option
+    words the customer gave, positions), and the groups of positions it leaves ambiguous (the customer named a
+    product the order holds in several variants without saying which)."""
+    matcher = ProductMatcher(sorted({item["name"] for item in items}))
+    if signals.all_items and not matcher.find(text):  # "the keyboard, everything else the same" is not "all"
+        return [item["item_id"] for item in items], []
     chosen: list[int] = []
+    ambiguous: list[list[int]] = []
     for item_id in signals.item_ids:
         for index, item in enumerate(items):
             if item["item_id"] == item_id and index not in chosen:
                 chosen.append(index)
                 break
-    matcher = ProductMatcher(sorted({item["name"] for item in items}))
+    pivot = PIVOT.search(text)
+    before = text[:pivot.start()] if pivot else text
     for name in matcher.find(text):
-        chosen.extend(i for i, item in enumerate(items) if item["name"] == name and i not in chosen)
+        group = [i for i, item in enumerate(items) if item["name"] == name and i not in chosen]
+        distinct = {items[i]["item_id"] for i in group}
+        if len(distinct) <= 1:  # one variant, maybe bought twice: one unit unless the customer says both
+            chosen.extend(group if _BOTH.search(text) else group[:1])
+            continue
+        picked = None
+        for part in (before, text):
+            scores = {i: len({v for _, v in named_option_values(part, [items[i]])}) for i in group}
+            best = max(scores.values())
+            top = [i for i in group if scores[i] == best]
+            if best > 0 and len({items[i]["item_id"] for i in top}) == 1:
+                picked = top[:1]
+                break
+            if best > 0 and len(top) < len(group):
+                group = top
+        if picked is not None:
+            chosen.extend(picked)
+        elif _BOTH.search(text):
+            chosen.extend(group)
+        else:
+            ambiguous.append(group)
     for position in signals.ordinals:
         if 0 <= position < len(items) and position not in chosen:
             chosen.append(position)
-    return [items[i]["item_id"] for i in sorted(chosen)]
+    return [items[i]["item_id"] for i in sorted(chosen)], ambiguous
+
+
+def pick_items(text: str, signals: Signals, items: list[dict]) -> list[str]:
+    """Item ids of an order that the message selects without doubt (see match_items for the ambiguous ones)."""
+    return match_items(text, signals, items)[0]

@@ -1,8 +1,11 @@
 """The order desk: multi-turn flows over the shop database, following the shop policy (assets/shop/wiki.md).
 
-Flows: order status and details, list orders, cancel a pending order, return items of a delivered order, change the
-shipping address of a pending order, product availability. Personal flows start by verifying the customer (email,
-or first name + last name + zip code). Every write needs the details listed and an explicit yes in the next turn.
+Flows: order status and details, list orders, cancel a pending order, return items of a delivered order, exchange
+items of a delivered order or change items of a pending order (another available variant of the same product, the
+price difference settled with one of the customer's payment methods), change the shipping address or the payment
+method of a pending order, change the customer's default address, product availability. Personal flows start by
+verifying the customer (email, or first name + last name + zip code). Every write needs the details listed and an
+explicit yes in the next turn, and goes through the shop database with the shop tool schema's arguments.
 A customer never sees another customer's data: an order that is not theirs gets the same answer as an order that
 does not exist, and the desk never fetches it.
 
@@ -11,6 +14,7 @@ does not exist, and the desk never fetches it.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import re
 import time
@@ -19,17 +23,21 @@ from dataclasses import asdict, dataclass, field
 from components.nlu.language import detect_language
 from components.nlu.result import NLUResult
 from components.orders import desk_replies as R
-from components.orders.desk_signals import INTENT_FLOWS, ProductMatcher, Signals, pick_items, read_signals
+from components.orders.desk_signals import (INTENT_FLOWS, PIVOT, ProductMatcher, Signals, match_items,
+                                            read_signals)
+from components.orders.variant_choice import choose_variant
 from components.orders.shop_database import ShopDatabase
 
 log = logging.getLogger(__name__)
 
-FLOWS = ("order_status", "list_orders", "cancel_order", "return_items", "change_address", "availability", "profile")
-ORDER_FLOWS = ("order_status", "cancel_order", "return_items", "change_address")
-PERSONAL_FLOWS = ORDER_FLOWS + ("list_orders", "profile")
+FLOWS = ("order_status", "list_orders", "cancel_order", "return_items", "change_address", "exchange", "change_payment",
+         "change_user_address", "availability", "profile")
+ORDER_FLOWS = ("order_status", "cancel_order", "return_items", "change_address", "exchange", "change_payment")
+PERSONAL_FLOWS = ORDER_FLOWS + ("list_orders", "profile", "change_user_address")
 _CHANGE_MIND = re.compile(r"\b(actually|instead|rather|on second thought|changed my mind|wait|then)\b|其实|还是|改成|不如|改为|那就",
                           re.IGNORECASE)
-_REFERS_BACK = re.compile(r"\b(it|this order|that order|this one|that one|them|the order)\b|它|这个订单|那个订单|这单|该订单",
+_REFERS_BACK = re.compile(r"\b(it|this order|that order|this one|that one|them|the order|(the )?same order)\b|"
+                          r"它|这个订单|那个订单|这单|该订单|同一个订单|这个订单",
                           re.IGNORECASE)
 _DESK_INTENTS = set(INTENT_FLOWS) | {"check_invoice", "get_invoice", "place_order", "delivery_period"}
 # confident NLU labels for general questions: without an order number these go to the knowledge base
@@ -38,13 +46,28 @@ _GENERAL_INTENTS = {"set_up_shipping_address", "delivery_options", "check_paymen
                     "create_account", "delete_account", "edit_account", "switch_account", "recover_password",
                     "registration_problems", "contact_customer_service"}
 # slots whose answers may contain another flow's words ("yes, refund me") without asking for that flow
-_ANSWER_SLOTS = ("confirm", "reason", "payment_method_id")
-_WRITE_FLOWS = ("cancel_order", "return_items", "change_address", "exchange")
+_ANSWER_SLOTS = ("confirm", "reason", "payment_method_id", "new_options", "which_item")
+_WRITE_FLOWS = ("cancel_order", "return_items", "change_address", "exchange", "change_payment", "change_user_address")
+# what a delivered or pending order becomes after its one allowed change
+_CHANGED_ONCE = {"exchange requested": "once_exchange", "return requested": "once_exchange",
+                 "pending (item modified)": "once_modify"}
+_CLAUSE = re.compile(r",|;|\band\b|\bplus\b|，|；|。|以及|还有|和")
 MAX_AUTH_FAILURES = 3
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 _IDENTIFIERS = re.compile(r"\S+@\S+|#?\s?[Ww]\s?\d+|\d+")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 MAX_VARIANT_LINES = 8
+
+
+def text_of(sig: Signals) -> str:
+    return sig.raw_text or ""
+
+_AND_ANOTHER = re.compile(r"^\s*(and|also|same|then|plus|next|now)\b|^\s*(那|还有|也|再|另外)|\b(too|as well|either)\b",
+                          re.IGNORECASE)
+_OPTION_WORDS = re.compile(r"\b(colou?rs?|sizes?|options?|variants?|versions?|models?|materials?)\b|颜色|尺码|尺寸|款式|型号|规格|材质",
+                           re.IGNORECASE)
+_RETURN_WORDS = re.compile(r"\breturn|send (it|them|this|these) back|退货|退回", re.IGNORECASE)
+_PAYMENT_WORDS = re.compile(r"refund|pay|method|card|退款|支付|付款|卡", re.IGNORECASE)
 
 
 @dataclass
@@ -86,7 +109,7 @@ class DeskTurn:
     tool_calls: list[dict] = field(default_factory=list)   # {name, arguments, result | error, ms}
     slot_events: list[dict] = field(default_factory=list)  # {slot, value}
     handled: bool = True             # False: not for the desk; the caller answers some other way
-    handoff: bool = False            # True: the request needs a human agent (exchanges, failed verification)
+    handoff: bool = False            # True: the request needs a human agent (repeated failed verification)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -148,10 +171,6 @@ class OrderDesk:
             st.context.pop("identity", None)
             return t.done(st, flow, R.say("abandoned", language, what=label), "customer abandoned the flow",
                           action="abandoned")
-        if requested == "exchange":
-            st.end_flow()
-            return t.done(st, "exchange", R.say("handoff_exchange", language),
-                          "exchanges and item/payment changes are done by human agents", handoff=True)
         if requested and requested != st.flow:
             self._start_flow(st, t, requested, sig, text)
             t.cache["started"] = True
@@ -188,6 +207,8 @@ class OrderDesk:
         given while verifying, keeps the language the conversation was in."""
         language = nlu.language if nlu.language in ("en", "zh") else detect_language(text)
         previous = state.context.get("language")
+        if previous == "zh" and _CJK.search(text):
+            return "zh"  # "就要 purple, S, polyester, v-neck": option values are English, the customer is not
         if previous and previous != language and not _CJK.search(text):
             words = _WORDS.findall(_IDENTIFIERS.sub(" ", text))
             if not words or (state.awaiting == "identity" and len(words) <= 3):
@@ -210,32 +231,55 @@ class OrderDesk:
             intent_flow = INTENT_FLOWS[nlu.intent]
         if nlu.intent in ("check_invoice", "get_invoice") and sig.order_ids:
             intent_flow = "order_status"
-        keyword_flow = next((f for f in sig.flows if f != "availability"), None)
+        flows = sig.flows
+        if sig.weak_exchange and state.flow != "exchange" and not self._products().find(text):
+            flows = [f for f in flows if f != "exchange"]  # "change the delivery to ..." names no product
+        keyword_flow = next((f for f in flows if f != "availability"), None)
         # inside a flow only the customer's own words switch to another flow; a classifier's guess on a short
         # answer ("#W6392164" read as get_invoice) must not
         flow = keyword_flow if state.flow else (keyword_flow or intent_flow)
+        if (flow in (None, "order_status") and not state.flow and sig.order_ids and not set(flows) - {"order_status"}
+                and state.context.get("last_flow") in ORDER_FLOWS and _AND_ANOTHER.search(text)
+                and (sig.reason or state.context["last_flow"] != "cancel_order")):
+            flow = state.context["last_flow"]  # after a cancellation: "and #W7109609, I don't need it either"
         has_context = bool(sig.order_ids or sig.personal or sig.order_topic or state.active
-                           or (state.context.get("last_order_id") and _REFERS_BACK.search(text)))
-        if flow and not has_context:
+                           or (state.context.get("last_order_id") and _REFERS_BACK.search(text))
+                           or (flow in ("exchange", "return_items") and self._in_last_order(text, state)))
+        if flow and not has_context and flow != "change_user_address":  # the profile needs no order context
             flow = None
         if flow and flow != "profile" and not sig.order_ids and (
                 sig.policy_question or (sig.not_order_topic and not sig.order_topic and not state.active)):
             flow = None  # "what is your return policy?", "cancel my account": not an order flow
         if flow and flow != "profile" and not sig.order_ids and not state.active \
-                and nlu.intent in _GENERAL_INTENTS and nlu.confidence >= 0.7 and not nlu.out_of_scope:
+                and nlu.intent in _GENERAL_INTENTS and nlu.confidence >= 0.7 and not nlu.out_of_scope \
+                and not (state.context.get("last_order_id") and state.user_id and _REFERS_BACK.search(text)):
             flow = None  # the NLU is confident this is a general question ("set up a delivery address")
         if flow is None:
             products = self._products().find(text) or sig.item_ids
+            # inside a write flow, naming an item ("the wireless earbuds") answers the flow: only the customer's
+            # own words ("is it in stock?") ask about availability, not the classifier's guess
             availability_intent = nlu.intent in ("place_order", "product_availability") and nlu.confidence >= 0.5 \
-                and not nlu.out_of_scope
+                and not nlu.out_of_scope and state.flow not in _WRITE_FLOWS
             if products and ("availability" in sig.flows or availability_intent or sig.question):
                 flow = "availability"
             elif "availability" in sig.flows and state.flow == "availability":
                 flow = "availability"
             elif nlu.intent == "product_availability" and availability_intent and not state.active:
                 flow = "availability"  # "这件衣服有M码吗": ask which product
+        if state.flow and state.flow != "profile" and flow == "profile" and not sig.question:
+            flow = None  # "use my gift card" while settling a payment names a method, it asks for no profile
+        if state.flow == "exchange" and flow == "availability":
+            flow = None  # "which colours are there?" while choosing the new item: the exchange answers it
+        if state.flow == "cancel_order" and flow == "return_items" and not _RETURN_WORDS.search(text):
+            flow = None  # "I don't need it, I just want a full refund": a cancellation's words
+        if state.flow == "return_items" and state.awaiting == "payment_method_id" and flow == "order_status" \
+                and not sig.order_ids:
+            flow = None  # "where can the refund go?" asks for the refund options
+        other_order = bool(sig.order_ids) and sig.order_ids[-1] != state.slots.get("order_id") \
+            and state.awaiting != "order_id"  # "also return the notebook from #W1763367": a new request
         if state.flow and flow and flow != state.flow and self._fills_awaited(text, sig, state) \
-                and not _CHANGE_MIND.search(text) and (state.awaiting in _ANSWER_SLOTS or flow not in _WRITE_FLOWS):
+                and not _CHANGE_MIND.search(text) and not (other_order and flow in _WRITE_FLOWS) \
+                and (state.awaiting in _ANSWER_SLOTS or flow not in _WRITE_FLOWS):
             # an answer, not a new request: "yes, refund it" while confirming a cancellation, "deliver it to
             # 12 Oak Road, ..." while giving a new address; "cancel #W..." while asked for an order does switch
             return None
@@ -253,13 +297,17 @@ class OrderDesk:
             return sig.reason is not None
         if awaiting == "confirm":
             return sig.yes or sig.no
-        if awaiting == "item_ids":
-            return bool(sig.all_items or sig.item_ids or sig.ordinals or self._products().find(text))
+        if awaiting in ("item_ids", "which_item"):
+            return bool(sig.all_items or sig.item_ids or sig.ordinals or self._products().find(text)
+                        or (awaiting == "which_item" and not sig.question))
+        if awaiting == "new_options":  # anything but another request: "glass, 5 ft", "the cheaper one", "黑色的"
+            return not sig.abandon and not sig.policy_question and not (
+                set(sig.flows) - {"exchange", "availability", "order_status"})
         if awaiting == "payment_method_id":
             return bool(sig.payment_ids or sig.wants_gift_card or sig.wants_original_payment or sig.wants_paypal
                         or sig.wants_credit_card)
         if awaiting == "address":
-            return bool(sig.address or sig.default_address)
+            return bool(sig.address or sig.default_address or (state.flow == "change_user_address" and sig.order_ids))
         if awaiting == "product":
             return bool(self._products().find(text)) or bool(state.slots.get("candidates"))
         return False
@@ -271,6 +319,10 @@ class OrderDesk:
                 return True, requested, "continues the active flow"
             if sig.abandon or sig.order_ids or sig.bad_order_ids or sig.emails or sig.yes or sig.no:
                 return True, requested, "continues the active flow"
+            if state.flow == "exchange" and sig.question and (self._products().find(text) or _OPTION_WORDS.search(text)):
+                return True, None, "a question about the items being changed"
+            if state.awaiting == "payment_method_id" and sig.question and _PAYMENT_WORDS.search(text):
+                return True, None, "a question about the payment options; ask again with them listed"
             if sig.question:
                 return False, None, "a different question in the middle of a flow; the flow stays open"
             unrelated_intent = nlu.intent not in _DESK_INTENTS and nlu.confidence >= 0.7 and not nlu.out_of_scope
@@ -290,6 +342,8 @@ class OrderDesk:
         carry = st.slots.get("order_id") if st.flow in ORDER_FLOWS else None
         if carry is None and st.user_id and (_REFERS_BACK.search(text) or _CHANGE_MIND.search(text)):
             carry = st.context.get("last_order_id")
+        if carry is None and st.user_id and flow in ("exchange", "return_items") and self._in_last_order(text, st):
+            carry = st.context.get("last_order_id")  # "can I also change the headphones to black?"
         keep_identity = st.awaiting == "identity"
         st.flow, st.slots, st.awaiting = flow, {}, ("identity" if keep_identity and not st.user_id else None)
         if sig.order_ids:
@@ -297,6 +351,28 @@ class OrderDesk:
         if flow in ORDER_FLOWS and carry:
             st.slots["order_id"] = carry
             t.slot_events.append({"slot": "order_id", "value": carry})
+        if flow in ("return_items", "exchange"):
+            st.slots["said"] = text  # "return the charger from my order": the items, before the order is known
+
+    def _order_with_products(self, st, t, own: list[str], eligible: tuple[str, ...], text: str) -> str | None:
+        """The one eligible order holding every product the message names ("the kettle from my last order",
+        "the one with the sneakers"), or None when there is no such order or more than one."""
+        names = set(self._products().find(text))
+        if not names:
+            return None
+        fitting = [o for o in own if self._order(t, o)["status"] in eligible
+                   and names <= {i["name"] for i in self._order(t, o)["items"]}]
+        return fitting[0] if len(fitting) == 1 else None
+
+    def _in_last_order(self, text: str, state: DeskState) -> bool:
+        """Does the message name a product of the order this (verified) customer last talked about?"""
+        last = state.context.get("last_order_id")
+        if not (last and state.user_id):
+            return False
+        order = self.shop.get_order(last)
+        if not order or order["user_id"] != state.user_id:
+            return False
+        return bool(set(self._products().find(text)) & {i["name"] for i in order["items"]})
 
     def _flow_label(self, st: DeskState, language: str) -> str:
         order_id = st.slots.get("order_id")
@@ -304,19 +380,25 @@ class OrderDesk:
                   "return_items": ("the return{of}", "退货{z}"),
                   "change_address": ("changing the address{of}", "修改地址{z}"),
                   "order_status": ("the order lookup{of}", "订单查询{z}"), "list_orders": ("listing your orders", "列出订单"),
-                  "availability": ("the product check", "商品查询")}
+                  "availability": ("the product check", "商品查询"),
+                  "exchange": ("the item change{of}", "更换商品{z}"),
+                  "change_payment": ("changing the payment method{of}", "修改支付方式{z}"),
+                  "change_user_address": ("changing your default address", "修改默认地址")}
         english, chinese = labels.get(st.flow or "", ("verifying your account", "身份验证"))
         return (chinese if language == "zh" else english).format(
             o=f" {order_id}" if order_id else "", of=f" of {order_id}" if order_id else "",
             z=f" {order_id}" if order_id else "")
 
     # -- tools ---------------------------------------------------------------------------------------------------
-    def _call(self, t: _Turn, name: str, **arguments):
-        """Run one shop operation and record it; ValueError comes back as (None, message)."""
+    def _call(self, t: _Turn, name: str, _owner: str | None = None, **arguments):
+        """Run one shop operation and record it; ValueError comes back as (None, message). `_owner`: the verified
+        customer, passed to a write so the database refuses another customer's order, and not recorded: the trace
+        holds exactly the shop tool schema's arguments."""
         started = time.perf_counter()
         entry: dict = {"name": name, "arguments": arguments}
         try:
-            result = getattr(self.shop, name)(**arguments)
+            extra = {"user_id": _owner} if _owner is not None else {}
+            result = getattr(self.shop, name)(**arguments, **extra)
             entry["result"] = result
             error = None
         except ValueError as exc:
@@ -465,8 +547,11 @@ class OrderDesk:
             choices = st.slots["order_choices"]
             if 0 <= sig.ordinals[0] < len(choices):
                 new = choices[sig.ordinals[0]]
+        elif not st.slots.get("order_id") and eligible and st.flow in ("return_items", "exchange", "cancel_order"):
+            new = self._order_with_products(st, t, own, eligible, text_of(sig) + " " + st.slots.get("said", ""))
         if new and new != st.slots.get("order_id"):
-            for slot in ("item_ids", "payment_method_id", "address", "confirm_for", "order_choices"):
+            for slot in ("item_ids", "payment_method_id", "address", "confirm_for", "order_choices", "targets",
+                         "which", "asking"):
                 st.slots.pop(slot, None)
             self._set(st, t, "order_id", new)
         order_id = st.slots.get("order_id")
@@ -484,7 +569,7 @@ class OrderDesk:
                 if not candidates:
                     flow = st.flow
                     st.end_flow()
-                    status = R.status_text(eligible[0], lang)
+                    status = (" 或 " if lang == "zh" else " or ").join(R.status_text(e, lang) for e in eligible)
                     verb_text = verb[1] if lang == "zh" else verb[0]
                     return t.done(st, flow, R.say("no_eligible_orders", lang, status=status, verb=verb_text,
                                                   orders=self._order_lines(st, t, own)),
@@ -495,7 +580,8 @@ class OrderDesk:
             st.slots["order_choices"] = candidates
             st.awaiting = "order_id"
             if eligible:
-                listing = R.say("eligible_orders_are", lang, status=R.status_text(eligible[0], lang),
+                listing = R.say("eligible_orders_are", lang,
+                                status=(" 或 " if lang == "zh" else " or ").join(R.status_text(e, lang) for e in eligible),
                                 orders=self._order_lines(st, t, candidates))
             else:
                 listing = R.say("your_orders_are", lang, orders=self._order_lines(st, t, candidates))
@@ -523,7 +609,12 @@ class OrderDesk:
             return t.done(st, flow, R.say("ask_yes_no", t.language, question=question), "need yes or no")
         if answer == "no":
             return self._declined(st, t)
-        result, error = self._call(t, tool, **arguments)
+        if tool == "modify_user_address":
+            result, error = self._call(t, tool, **arguments)
+        else:
+            result, error = self._call(t, tool, _owner=st.user_id, **arguments)
+        if not error:
+            st.context["last_flow"] = flow
         st.end_flow()
         if error:
             return t.done(st, flow, R.say("write_failed", t.language, error=error), f"{what} refused: " + error)
@@ -651,7 +742,7 @@ class OrderDesk:
         question = R.say("confirm_cancel", lang, order_id=order["order_id"], items=items, reason=reason, plan=plan)
         outcome = self._confirmed_write(
             st, sig, t, "cancel_order", question, [order["order_id"], reason], "cancellation",
-            "cancel_pending_order", order_id=order["order_id"], reason=reason, user_id=st.user_id)
+            "cancel_pending_order", order_id=order["order_id"], reason=reason)
         if not isinstance(outcome, dict):
             return outcome
         t.cache["order:" + order["order_id"]] = outcome
@@ -670,9 +761,9 @@ class OrderDesk:
                                                     status=R.status_text(order["status"], lang), hint=hint),
                           f"policy: {order['status']} orders cannot be returned")
         if st.awaiting != "payment_method_id" or sig.all_items or sig.item_ids:
-            picked = pick_items(text, sig, order["items"])
-            if picked and picked != st.slots.get("item_ids"):
-                self._set(st, t, "item_ids", picked)
+            asked = self._choose_items(text, sig, st, t, order, add=sig.also)
+            if asked is not None:
+                return asked
         item_ids = st.slots.get("item_ids")
         if not item_ids:
             st.awaiting = "item_ids"
@@ -712,7 +803,7 @@ class OrderDesk:
         outcome = self._confirmed_write(
             st, sig, t, "return_items", question, [order["order_id"], sorted(item_ids), method_id], "return",
             "return_delivered_order_items", order_id=order["order_id"], item_ids=list(item_ids),
-            payment_method_id=method_id, user_id=st.user_id)
+            payment_method_id=method_id)
         if not isinstance(outcome, dict):
             return outcome
         return t.done(st, "return_items", R.say("returned", lang, items=names, order_id=order["order_id"],
@@ -736,16 +827,22 @@ class OrderDesk:
             return original
         return None
 
+    def _pending_order(self, st, sig, t, refusal: str):
+        """The customer's pending order for a modification, or the turn asking for it / refusing it."""
+        order = self._pick_order(st, sig, t, ("pending",), ("change", "修改"))
+        if isinstance(order, dict) and order["status"] != "pending":
+            flow = st.flow
+            st.end_flow()
+            return t.done(st, flow, R.say(refusal, t.language, order_id=order["order_id"],
+                                          status=R.status_text(order["status"], t.language)),
+                          f"policy: {order['status']} orders cannot be modified")
+        return order
+
     def _flow_change_address(self, text, sig, st, t):
         lang = t.language
-        order = self._pick_order(st, sig, t, ("pending",), ("change", "修改"))
+        order = self._pending_order(st, sig, t, "cannot_modify")
         if not isinstance(order, dict):
             return order
-        if order["status"] != "pending":
-            st.end_flow()
-            return t.done(st, "change_address", R.say("cannot_modify", lang, order_id=order["order_id"],
-                                                      status=R.status_text(order["status"], lang)),
-                          f"policy: {order['status']} orders cannot be modified")
         new = None
         if sig.address:
             new = sig.address
@@ -767,7 +864,7 @@ class OrderDesk:
         question = R.say("confirm_address", lang, order_id=order["order_id"], old=old_text, new=new_text)
         outcome = self._confirmed_write(
             st, sig, t, "change_address", question, [order["order_id"], address], "change",
-            "modify_pending_order_address", order_id=order["order_id"], address=address, user_id=st.user_id)
+            "modify_pending_order_address", order_id=order["order_id"], **address)
         if not isinstance(outcome, dict):
             return outcome
         return t.done(st, "change_address", R.say("address_changed", lang, order_id=order["order_id"], new=new_text),
@@ -823,3 +920,415 @@ class OrderDesk:
             reply.append(R.say("unavailable_header", lang) + " " +
                          "; ".join(", ".join(f"{k} {x}" for k, x in v["options"].items()) for v in unavailable))
         return t.done(st, "availability", "\n".join(reply), f"availability of {result['name']}")
+
+    # -- items, exchanges and item changes -------------------------------------------------------------------------
+    def _choose_items(self, text: str, sig: Signals, st: DeskState, t: _Turn, order: dict, add: bool):
+        """Put the items this message names into the item_ids slot (added to those already chosen when `add`).
+        Returns a turn asking which one when the customer named a product the order holds in several variants."""
+        items = order["items"]
+        if sig.all_items and (sig.yes or st.awaiting == "confirm"):
+            sig = dataclasses.replace(sig, all_items=False)  # "yes, that's all" confirms; it adds nothing
+        if st.awaiting == "which_item" and st.slots.get("which"):
+            group = st.slots["which"]
+            picked, _ = match_items(text, sig, [items[i] for i in group])
+            pivot = PIVOT.search(text)
+            for part in ((text[:pivot.start()], text) if pivot else (text,)):  # "the robotic one, for a canister"
+                scores = {i: len(ProductMatcher.option_values(part, [items[i]])) for i in group}
+                best = [i for i in group if scores[i] == max(scores.values()) and scores[i] > 0]
+                if not picked and len(best) == 1:  # "the robotic one"
+                    picked = [items[best[0]]["item_id"]]
+            if not picked and sig.ordinals and 0 <= sig.ordinals[0] < len(group):
+                picked = [items[group[sig.ordinals[0]]]["item_id"]]
+            ambiguous = [] if picked else [group]
+            if picked:
+                st.slots.pop("which", None)
+                t.cache["earlier_text"] = st.slots.pop("which_text", "")
+                add = True
+        else:
+            said = st.slots.pop("said", "")
+            picked, ambiguous = match_items(text, sig, items)
+            if said and said != text:
+                earlier, earlier_ambiguous = match_items(said, read_signals(said), items)
+                picked = earlier + [i for i in picked if i not in earlier]
+                ambiguous = ambiguous or ([g for g in earlier_ambiguous if not set(items[i]["item_id"] for i in g)
+                                           & set(picked)])
+            if not picked and not ambiguous and len({i["item_id"] for i in items}) == 1 \
+                    and _REFERS_BACK.search(text):
+                picked = [items[0]["item_id"]]  # a one-item order: "refund it to my PayPal"
+        current = list(st.slots.get("item_ids") or [])
+        if picked:
+            chosen = current + [i for i in picked if i not in current] if add and current else picked
+            if chosen != current:
+                self._set(st, t, "item_ids", chosen)
+        if ambiguous:
+            group = ambiguous[0]
+            st.slots["which"] = group
+            st.slots["which_text"] = text
+            st.awaiting = "which_item"
+            options = "; ".join(f"{n}. {R.item_text(items[i])} ${R.money(items[i]['price'])}"
+                                for n, i in enumerate(group, 1))
+            return t.done(st, st.flow, R.say("which_item", t.language, order_id=order["order_id"],
+                                             name=items[group[0]]["name"], options=options),
+                          f"the order holds several {items[group[0]]['name']} variants; asked which")
+        return None
+
+    def _variants(self, t: _Turn, product_id: str) -> list[dict]:
+        key = "product:" + product_id
+        if key not in t.cache:
+            found, _ = self._call(t, "product_availability", name_or_id=product_id)
+            t.cache[key] = found["variants"] if found and found.get("found") else []
+        return t.cache[key]
+
+    @staticmethod
+    def _variant_text(variant: dict) -> str:
+        return ", ".join(str(v) for v in variant["options"].values()) + f" ${R.money(variant['price'])}"
+
+    def _segments(self, text: str, items: list[dict]) -> dict:
+        """item_id -> the part of the message about that item, when the message names several products
+        ("the mouse to white, and the bookshelf to 5 ft glass")."""
+        matcher = ProductMatcher(sorted({item["name"] for item in items}))
+        parts: dict[str, str] = {}
+        current: list[str] = []
+        for clause in _CLAUSE.split(text):
+            named = matcher.find(clause)
+            if named:
+                current = named
+            for name in current:
+                parts[name] = parts.get(name, "") + " " + clause
+        if len(parts) <= 1:
+            return {}
+        return {item["item_id"]: parts[item["name"]] for item in items if item["name"] in parts}
+
+    def _flow_exchange(self, text, sig, st, t):
+        lang = t.language
+        order = self._pick_order(st, sig, t, ("delivered", "pending"), ("change", "更换"))
+        if not isinstance(order, dict):
+            return order
+        status = order["status"]
+        if status in _CHANGED_ONCE:
+            st.end_flow()
+            return t.done(st, "exchange", R.say("change_once", lang, order_id=order["order_id"],
+                                                status=R.status_text(status, lang),
+                                                reason=R.say(_CHANGED_ONCE[status], lang)),
+                          f"policy: a {status} order cannot be changed again")
+        if status not in ("delivered", "pending"):
+            st.end_flow()
+            return t.done(st, "exchange", R.say("cannot_change_items", lang, order_id=order["order_id"],
+                                                status=R.status_text(status, lang)),
+                          f"policy: {status} orders cannot be exchanged or modified")
+        exchange = status == "delivered"
+        items = order["items"]
+        if st.awaiting not in ("payment_method_id",) or sig.item_ids:
+            asked = self._choose_items(text, sig, st, t, order, add=True)
+            if asked is not None:
+                return asked
+        item_ids = st.slots.get("item_ids") or []
+        if not item_ids:
+            st.awaiting = "item_ids"
+            listing = "; ".join(f"{n}. {R.item_text(i)} ${R.money(i['price'])}" for n, i in enumerate(items, 1))
+            verb = ("exchange", "换货") if exchange else ("change", "修改")
+            return t.done(st, "exchange", R.say("ask_change_items", lang, order_id=order["order_id"], items=listing,
+                                                verb=verb[1] if lang == "zh" else verb[0]),
+                          "need the items to change")
+        chosen = []
+        remaining = list(item_ids)
+        for item in items:
+            if item["item_id"] in remaining:
+                remaining.remove(item["item_id"])
+                chosen.append(item)
+        if t.cache.get("earlier_text"):  # "the 4 hours one" answered which earbuds; the request said what to
+            text = t.cache["earlier_text"]  # change them to
+        targets = dict(st.slots.get("targets") or {})
+        segments = self._segments(text, chosen)
+        asking = st.slots.get("asking")
+        wishes = dict(st.slots.get("wish") or {})
+        in_order = {i["name"] for i in items}
+        others = [n for n in self._products().find(text) if n not in in_order]
+        if others and not any(ProductMatcher.option_values(text, self._variants(t, i["product_id"])) for i in chosen):
+            alternative = R.say("alt_return" if exchange else "alt_cancel", lang)
+            st.end_flow()
+            return t.done(st, "exchange", R.say("other_product_type", lang, item=R.join(
+                [R.item_text(i) for i in chosen], lang), other=others[0], alternative=alternative),
+                "policy: an item can only change to another option of the same product")
+        named = set(ProductMatcher(sorted({i["name"] for i in chosen})).find(text))
+        if sig.question and not sig.yes:  # "which colours are there?": list them unless it decides something new
+            about = next((i for i in chosen if i["name"] in named), None) or \
+                next((i for i in chosen if i["item_id"] == asking), None) or chosen[-1]
+            variants = self._variants(t, about["product_id"])
+            choice = choose_variant(wishes.get(about["item_id"], "") + " " + text, about, variants,
+                                    sig.cheapest, sig.item_ids)
+            if choice.kind != "chosen" or targets.get(about["item_id"]) == choice.item_id:
+                fitting = choice.candidates if choice.candidates else \
+                    [v for v in variants if v.get("available") and v["item_id"] != about["item_id"]]
+                st.slots["asking"] = about["item_id"]
+                if about["item_id"] not in targets:
+                    st.awaiting = "new_options"
+                listing = "; ".join(self._variant_text(v) for v in fitting[:MAX_VARIANT_LINES])
+                return t.done(st, "exchange", R.say("ask_new_options", lang, item=R.item_text(about),
+                                                    options=listing),
+                              f"listed the available {about['name']} variants")
+        for item in chosen:
+            targeted = item["item_id"] in targets
+            if targeted and item["item_id"] != asking and not segments.get(item["item_id"]) and len(chosen) > 1:
+                continue
+            variants = self._variants(t, item["product_id"])
+            part = segments.get(item["item_id"]) or text
+            if segments and item["item_id"] not in segments and item["item_id"] != asking:
+                part = ""
+            cheapest = bool(part) and read_signals(part).cheapest
+            if part and ProductMatcher.option_values(part, variants):
+                # the customer's words about this item add up over turns, unless they start over ("actually...")
+                earlier = "" if _CHANGE_MIND.search(part) else wishes.get(item["item_id"], "")
+                wishes[item["item_id"]] = (earlier + " " + part).strip()
+                st.slots["wish"] = wishes
+                if sig.yes or sig.no:  # "not sure... let me go with brown" is a choice, not an answer
+                    sig = dataclasses.replace(sig, yes=False, no=False)
+            if part:
+                part = wishes.get(item["item_id"], part)
+            choice = choose_variant(part, item, variants, cheapest, sig.item_ids) if part else None
+            if choice is not None and choice.kind == "chosen":
+                if targets.get(item["item_id"]) != choice.item_id:
+                    targets[item["item_id"]] = choice.item_id
+                    self._set(st, t, "targets", dict(targets))
+                continue
+            if targeted and (choice is None or choice.kind == "none"):
+                continue  # "yes", "PayPal": nothing about this item's options
+            if targeted:
+                targets.pop(item["item_id"])
+                self._set(st, t, "targets", dict(targets))
+            stop = self._ask_variant(st, t, order, item, variants, choice, part)
+            if stop is not None:
+                return stop
+        if st.slots.get("asking") in targets:
+            st.slots.pop("asking", None)
+        new_ids = [targets[i] for i in item_ids]
+        by_id = {v["item_id"]: v for item in chosen for v in self._variants(t, item["product_id"])}
+        difference = round(sum(by_id[n]["price"] - i["price"] for i, n in zip(chosen, new_ids)), 2)
+        profile = self._profile(st, t)
+        method_id = self._settle_method(st, sig, t, profile, order, difference)
+        if not isinstance(method_id, str):
+            return method_id
+        changes = R.join([f"{R.item_text(i)} → {self._variant_text(by_id[n])}" for i, n in zip(chosen, new_ids)],
+                         lang)
+        settle = self._settle_text(difference, method_id, profile, lang)
+        key = "confirm_exchange" if exchange else "confirm_modify_items"
+        question = R.say(key, lang, order_id=order["order_id"], changes=changes, settle=settle)
+        tool = "exchange_delivered_order_items" if exchange else "modify_pending_order_items"
+        outcome = self._confirmed_write(
+            st, sig, t, "exchange", question, [order["order_id"], list(item_ids), new_ids, method_id],
+            "exchange" if exchange else "change", tool, order_id=order["order_id"], item_ids=list(item_ids),
+            new_item_ids=new_ids, payment_method_id=method_id)
+        if not isinstance(outcome, dict):
+            return outcome
+        t.cache["order:" + order["order_id"]] = outcome
+        done = "exchanged" if exchange else "items_modified"
+        return t.done(st, "exchange", R.say(done, lang, order_id=order["order_id"], changes=changes, settle=settle),
+                      f"{tool} on {order['order_id']} ({len(item_ids)} item(s), difference {difference})")
+
+    def _ask_variant(self, st, t, order, item, variants, choice, part):
+        """The turn asking what `item` should become (or saying why what was asked cannot be had)."""
+        lang = t.language
+        available = [v for v in variants if v.get("available") and v["item_id"] != item["item_id"]]
+        listing = "; ".join(self._variant_text(v) for v in available[:MAX_VARIANT_LINES])
+        if len(available) > MAX_VARIANT_LINES:
+            listing += " " + R.say("more_variants", lang, count=len(available) - MAX_VARIANT_LINES).rstrip(".。")
+        st.slots["asking"] = item["item_id"]
+        st.awaiting = "new_options"
+        if choice is None or choice.kind == "none":
+            return t.done(st, "exchange", R.say("ask_new_options", lang, item=R.item_text(item), options=listing),
+                          f"need the new options for {item['name']}")
+        by_id = {v["item_id"]: v for v in variants}
+        if choice.kind == "unavailable" and choice.item_id in by_id:
+            wanted = ", ".join(str(v) for v in by_id[choice.item_id]["options"].values())
+        else:
+            wanted = ", ".join(choice.changes.values()) if choice.changes else (choice.item_id or "")
+        if choice.kind == "unavailable":
+            key = "variant_unavailable" if choice.candidates else "variant_none_available"
+            options = "; ".join(self._variant_text(v) for v in choice.candidates[:MAX_VARIANT_LINES]) or listing
+            return t.done(st, "exchange", R.say(key, lang, name=item["name"], wanted=wanted, item=R.item_text(item),
+                                                options=options),
+                          f"the {item['name']} with {wanted} is out of stock")
+        options = "; ".join(self._variant_text(v) for v in choice.candidates[:MAX_VARIANT_LINES])
+        return t.done(st, "exchange", R.say("variant_which", lang, name=item["name"], wanted=wanted, options=options),
+                      f"several {item['name']} variants fit {wanted}")
+
+    def _method_from_words(self, sig: Signals, profile: dict, candidates: list[str], original: str | None):
+        """The payment method among `candidates` the customer named: an id, "gift card", "PayPal", "credit card"
+        (when only one of that kind fits), or "the original one"."""
+        for pm in sig.payment_ids:
+            if pm in candidates:
+                return pm
+        methods = profile.get("payment_methods", {})
+        for wanted, source in ((sig.wants_gift_card, "gift_card"), (sig.wants_paypal, "paypal"),
+                               (sig.wants_credit_card and not sig.wants_gift_card, "credit_card")):
+            if wanted:
+                fitting = [pm for pm in candidates if methods.get(pm, {}).get("source") == source]
+                if len(fitting) == 1:
+                    return fitting[0]
+                last_four = [pm for pm in fitting if methods[pm].get("last_four")
+                             and re.search(r"(?<!\d)" + methods[pm]["last_four"] + r"(?!\d)", sig.raw_text or "")]
+                if len(last_four) == 1:
+                    return last_four[0]
+        if sig.wants_original_payment and original in candidates:
+            return original
+        return None
+
+    def _settle_method(self, st, sig, t, profile: dict, order: dict, difference: float):
+        """The payment method that pays or receives the price difference (any of the customer's methods; a gift
+        card must cover what it pays). Returns its id, or the turn asking for it."""
+        lang = t.language
+        methods = profile.get("payment_methods", {})
+        candidates = list(methods)
+        original = order["payment_history"][0]["payment_method_id"] if order.get("payment_history") else None
+        named = self._method_from_words(sig, profile, candidates, original)
+        if named and named != st.slots.get("payment_method_id"):
+            self._set(st, t, "payment_method_id", named)
+        if not st.slots.get("payment_method_id") and len(candidates) == 1:
+            self._set(st, t, "payment_method_id", candidates[0])
+        method_id = st.slots.get("payment_method_id")
+        options = self._methods_text(profile, candidates, lang)
+        if method_id and not self._covers(methods, method_id, difference):
+            return self._gift_card_short(st, t, profile, method_id, difference, candidates)
+        if not any(self._covers(methods, pm, difference) for pm in candidates):
+            flow = st.flow
+            st.end_flow()
+            return t.done(st, flow, R.say("nothing_covers", lang, amount=R.money(difference),
+                                          options=self._methods_text(profile, candidates, lang)),
+                          "policy: no payment method of the customer can pay the difference")
+        if not method_id:
+            st.awaiting = "payment_method_id"
+            direction = "direction_pay" if difference > 0 else "direction_refund"
+            return t.done(st, st.flow, R.say("ask_settle_method", lang, difference=self._money_signed(difference),
+                                             direction=R.say(direction, lang), options=options),
+                          "need the payment method for the price difference")
+        return method_id
+
+    @staticmethod
+    def _covers(methods: dict, method_id: str, amount: float) -> bool:
+        """Policy: a gift card pays only what its balance covers; other methods pay anything."""
+        method = methods.get(method_id, {})
+        return method.get("source") != "gift_card" or float(method.get("balance", 0)) >= amount
+
+    @staticmethod
+    def _methods_text(profile: dict, method_ids: list[str], lang: str) -> str:
+        """"your PayPal account or gift card gift_card_1 (balance $5.00)": the methods to choose from."""
+        described = []
+        for pm in method_ids:
+            line = R.payment_method_text(pm, profile, lang)
+            method = profile.get("payment_methods", {}).get(pm, {})
+            if method.get("source") == "gift_card":
+                line += R.say("balance", lang, amount=R.money(float(method.get("balance", 0))))
+            described.append(line)
+        return (" 或 " if lang == "zh" else " or ").join(described)
+
+    def _gift_card_short(self, st, t, profile: dict, method_id: str, amount: float, candidates: list[str]):
+        """The turn refusing a gift card that cannot cover `amount`, offering the methods that can."""
+        methods = profile.get("payment_methods", {})
+        st.slots.pop("payment_method_id", None)
+        st.awaiting = "payment_method_id"
+        able = [pm for pm in candidates if self._covers(methods, pm, amount)]
+        return t.done(st, st.flow, R.say("gift_card_short", t.language, method=method_id,
+                                         balance=R.money(float(methods[method_id].get("balance", 0))),
+                                         amount=R.money(amount), options=self._methods_text(profile, able, t.language)),
+                      "policy: a gift card must cover the amount it pays")
+
+    @staticmethod
+    def _money_signed(amount: float) -> str:
+        return ("+" if amount > 0 else "-" if amount < 0 else "") + "$" + R.money(abs(amount))
+
+    @staticmethod
+    def _settle_text(difference: float, method_id: str, profile: dict, lang: str) -> str:
+        method = R.payment_method_text(method_id, profile, lang)
+        if difference > 0:
+            return R.say("difference_pay", lang, amount=R.money(difference), method=method)
+        if difference < 0:
+            return R.say("difference_refund", lang, amount=R.money(-difference), method=method)
+        return R.say("difference_none", lang, method=method)
+
+    # -- payment method of a pending order, the customer's default address ---------------------------------------
+    def _flow_change_payment(self, text, sig, st, t):
+        lang = t.language
+        order = self._pending_order(st, sig, t, "cannot_modify_payment")
+        if not isinstance(order, dict):
+            return order
+        history = order["payment_history"]
+        if len(history) != 1 or history[0]["transaction_type"] != "payment":
+            st.end_flow()
+            return t.done(st, "change_payment", R.say("payment_once", lang, order_id=order["order_id"]),
+                          "the order's payment was changed already")
+        profile = self._profile(st, t)
+        methods = profile.get("payment_methods", {})
+        current_id, total = history[0]["payment_method_id"], float(history[0]["amount"])
+        current = R.payment_method_text(current_id, profile, lang)
+        others = [pm for pm in methods if pm != current_id]
+        if not others:
+            st.end_flow()
+            return t.done(st, "change_payment", R.say("no_other_payment", lang, order_id=order["order_id"],
+                                                      current=current), "no other payment method on file")
+        named = self._method_from_words(sig, profile, others, None)
+        if named is None and current_id in sig.payment_ids and not [p for p in sig.payment_ids if p in others]:
+            st.end_flow()
+            return t.done(st, "change_payment", R.say("same_payment", lang, order_id=order["order_id"],
+                                                      current=current), "already paid with that method")
+        if named and named != st.slots.get("payment_method_id"):
+            self._set(st, t, "payment_method_id", named)
+        if not st.slots.get("payment_method_id") and len(others) == 1 and (
+                sig.wants_gift_card or sig.wants_paypal or sig.wants_credit_card):
+            self._set(st, t, "payment_method_id", others[0])
+        method_id = st.slots.get("payment_method_id")
+        options = self._methods_text(profile, others, lang)
+        if method_id and not self._covers(methods, method_id, total):
+            return self._gift_card_short(st, t, profile, method_id, total, others)
+        if not method_id:
+            st.awaiting = "payment_method_id"
+            return t.done(st, "change_payment", R.say("ask_new_payment", lang, order_id=order["order_id"],
+                                                      total=R.money(total), current=current, options=options),
+                          "need the new payment method")
+        timing = R.say("timing_gift" if methods.get(current_id, {}).get("source") == "gift_card" else "timing_other",
+                       lang)
+        new = R.payment_method_text(method_id, profile, lang)
+        question = R.say("confirm_payment", lang, order_id=order["order_id"], total=R.money(total), new=new,
+                         current=current, timing=timing)
+        outcome = self._confirmed_write(
+            st, sig, t, "change_payment", question, [order["order_id"], method_id], "payment change",
+            "modify_pending_order_payment", order_id=order["order_id"], payment_method_id=method_id)
+        if not isinstance(outcome, dict):
+            return outcome
+        t.cache["order:" + order["order_id"]] = outcome
+        return t.done(st, "change_payment", R.say("payment_changed", lang, order_id=order["order_id"], new=new,
+                                                  current=current, timing=timing),
+                      f"changed the payment of {order['order_id']} to {method_id}")
+
+    def _flow_change_user_address(self, text, sig, st, t):
+        lang = t.language
+        profile = self._profile(st, t)
+        new = sig.address
+        if new is None and sig.order_ids and st.awaiting in ("address", None):
+            own = self._own_orders(st, t)
+            if sig.order_ids[-1] in own:  # "the same address as order #W..."
+                new = dict(self._order(t, sig.order_ids[-1])["address"])
+        if new:
+            new = {k: str(new.get(k, "") or "") for k in ("address1", "address2", "city", "state", "country", "zip")}
+            new["country"] = new["country"] or "USA"
+            if new != st.slots.get("address"):
+                self._set(st, t, "address", new)
+        address = st.slots.get("address")
+        old_text = R.address_text(profile["address"])
+        if not address:
+            st.awaiting = "address"
+            return t.done(st, "change_user_address", R.say("ask_user_address", lang, old=old_text),
+                          "need the new default address")
+        new_text = R.address_text(address)
+        if new_text.lower() == old_text.lower():
+            st.end_flow()
+            return t.done(st, "change_user_address", R.say("same_user_address", lang, new=new_text),
+                          "the default address is unchanged")
+        question = R.say("confirm_user_address", lang, old=old_text, new=new_text)
+        outcome = self._confirmed_write(
+            st, sig, t, "change_user_address", question, [st.user_id, address], "change", "modify_user_address",
+            user_id=st.user_id, **address)
+        if not isinstance(outcome, dict):
+            return outcome
+        t.cache.pop("profile", None)
+        return t.done(st, "change_user_address", R.say("user_address_changed", lang, new=new_text),
+                      f"changed the default address of {st.user_id}")

@@ -332,14 +332,13 @@ class ShopDatabase:
         return self._change_order("return_delivered_order_items", order_id, user_id, change,
                                   {"item_ids": item_ids, "payment_method_id": payment_method_id})
 
-    def modify_pending_order_address(self, order_id: str, address: dict, *, user_id: str | None = None) -> dict:
-        """Change the shipping address of a pending order. `address` has address1, address2 (may be empty),
-        city, state, country (default USA) and zip."""
-        clean = {key: str((address or {}).get(key) or "").strip() for key in ADDRESS_FIELDS}
-        clean["country"] = clean["country"] or "USA"
-        missing = [key for key in ("address1", "city", "state", "zip") if not clean[key]]
-        if missing:
-            raise ValueError("The new address is missing: " + ", ".join(missing))
+    def modify_pending_order_address(self, order_id: str, address: dict | None = None, *, address1: str = "",
+                                     address2: str = "", city: str = "", state: str = "", country: str = "",
+                                     zip: str = "", user_id: str | None = None) -> dict:
+        """Change the shipping address of a pending order. The address comes as the tool schema's fields
+        (address1, address2 (may be empty), city, state, country (default USA), zip) or as one `address` dict."""
+        clean = _clean_address(address or {"address1": address1, "address2": address2, "city": city,
+                                           "state": state, "country": country, "zip": zip})
 
         def change(order: dict, user: dict) -> None:
             if order["status"] != "pending":
@@ -348,6 +347,166 @@ class ShopDatabase:
             order["address"] = clean
 
         return self._change_order("modify_pending_order_address", order_id, user_id, change, {"address": clean})
+
+    def _price_difference(self, order: dict, item_ids: list[str], new_item_ids: list[str]) -> float:
+        """New minus old price of swapping `item_ids` for `new_item_ids` (position by position), after the
+        policy's checks: the items are in the order, each new item is an available other variant of the same
+        product."""
+        if not item_ids:
+            raise ValueError("Name at least one item to change")
+        if len(item_ids) != len(new_item_ids):
+            raise ValueError("Each item to change needs exactly one new item")
+        remaining = [item["item_id"] for item in order["items"]]
+        for item_id in item_ids:
+            if item_id not in remaining:
+                raise ValueError(f"Item {item_id} is not in order {order['order_id']} (or is listed twice)")
+            remaining.remove(item_id)
+        difference = 0.0
+        for item_id, new_item_id in zip(item_ids, new_item_ids):
+            item = next(i for i in order["items"] if i["item_id"] == item_id)
+            product = self._find_product(item["product_id"])
+            variant = (product or {}).get("variants", {}).get(new_item_id)
+            if variant is None:
+                raise ValueError(f"Item {new_item_id} is not a variant of the {item['name']}; an item can only be "
+                                 "changed to another option of the same product")
+            if not variant.get("available"):
+                raise ValueError(f"The {item['name']} variant {new_item_id} is out of stock")
+            difference += float(variant["price"]) - float(item["price"])
+        return round(difference, 2)
+
+    @staticmethod
+    def _settling_method(user: dict, payment_method_id: str, amount: float) -> dict:
+        method = user["payment_methods"].get(payment_method_id)
+        if method is None:
+            raise ValueError(f"{payment_method_id!r} is not one of the customer's payment methods")
+        if method.get("source") == "gift_card" and float(method.get("balance", 0)) < amount:
+            raise ValueError(f"The gift card's balance (${float(method.get('balance', 0)):,.2f}) does not cover "
+                             f"${amount:,.2f}")
+        return method
+
+    def exchange_delivered_order_items(self, order_id: str, item_ids: list[str], new_item_ids: list[str],
+                                       payment_method_id: str, *, user_id: str | None = None) -> dict:
+        """Request the exchange of items of a delivered order for other options of the same products; the price
+        difference is paid with (or refunded to) `payment_method_id`. Status becomes 'exchange requested'."""
+        item_ids = [str(i).strip() for i in item_ids or []]
+        new_item_ids = [str(i).strip() for i in new_item_ids or []]
+
+        def change(order: dict, user: dict) -> None:
+            if order["status"] != "delivered":
+                raise ValueError(f"Order {order['order_id']} is {order['status']}; only delivered orders can be "
+                                 "exchanged, and only once")
+            difference = self._price_difference(order, item_ids, new_item_ids)
+            self._settling_method(user, payment_method_id, difference)
+            order["status"] = "exchange requested"
+            order["exchange_items"] = sorted(item_ids)
+            order["exchange_new_items"] = sorted(new_item_ids)
+            order["exchange_payment_method_id"] = payment_method_id
+            order["exchange_price_difference"] = difference
+
+        return self._change_order("exchange_delivered_order_items", order_id, user_id, change,
+                                  {"item_ids": item_ids, "new_item_ids": new_item_ids,
+                                   "payment_method_id": payment_method_id})
+
+    def modify_pending_order_items(self, order_id: str, item_ids: list[str], new_item_ids: list[str],
+                                   payment_method_id: str, *, user_id: str | None = None) -> dict:
+        """Change items of a pending order to other options of the same products, once: the price difference is
+        paid with (or refunded to) `payment_method_id` and the status becomes 'pending (item modified)'."""
+        item_ids = [str(i).strip() for i in item_ids or []]
+        new_item_ids = [str(i).strip() for i in new_item_ids or []]
+
+        def change(order: dict, user: dict) -> None:
+            if order["status"] != "pending":
+                raise ValueError(f"Order {order['order_id']} is {order['status']}; only a pending order's items "
+                                 "can be changed, and only once")
+            difference = self._price_difference(order, item_ids, new_item_ids)
+            method = self._settling_method(user, payment_method_id, difference)
+            order["payment_history"].append({"transaction_type": "payment" if difference > 0 else "refund",
+                                             "amount": abs(difference), "payment_method_id": payment_method_id})
+            if method.get("source") == "gift_card":
+                method["balance"] = round(float(method.get("balance", 0)) - difference, 2)
+            for item_id, new_item_id in zip(item_ids, new_item_ids):
+                item = next(i for i in order["items"] if i["item_id"] == item_id)
+                variant = self._find_product(item["product_id"])["variants"][new_item_id]
+                item["item_id"], item["price"], item["options"] = new_item_id, variant["price"], variant["options"]
+            order["status"] = "pending (item modified)"
+
+        return self._change_order("modify_pending_order_items", order_id, user_id, change,
+                                  {"item_ids": item_ids, "new_item_ids": new_item_ids,
+                                   "payment_method_id": payment_method_id})
+
+    def modify_pending_order_payment(self, order_id: str, payment_method_id: str, *,
+                                     user_id: str | None = None) -> dict:
+        """Pay a pending order with another of the customer's payment methods: the new method is charged the
+        order's payment and the original one refunded (a gift card at once). A gift card must cover the total."""
+
+        def change(order: dict, user: dict) -> None:
+            if order["status"] != "pending":
+                raise ValueError(f"Order {order['order_id']} is {order['status']}; only a pending order's payment "
+                                 "method can be changed")
+            history = order["payment_history"]
+            if len(history) != 1 or history[0]["transaction_type"] != "payment":
+                raise ValueError(f"Order {order['order_id']} has had its payment changed already")
+            original = history[0]["payment_method_id"]
+            if payment_method_id == original:
+                raise ValueError("The order is already paid with that payment method")
+            amount = history[0]["amount"]
+            method = self._settling_method(user, payment_method_id, amount)
+            history.append({"transaction_type": "payment", "amount": amount, "payment_method_id": payment_method_id})
+            history.append({"transaction_type": "refund", "amount": amount, "payment_method_id": original})
+            if method.get("source") == "gift_card":
+                method["balance"] = round(float(method.get("balance", 0)) - amount, 2)
+            old = user["payment_methods"].get(original, {})
+            if old.get("source") == "gift_card":
+                old["balance"] = round(float(old.get("balance", 0)) + amount, 2)
+
+        return self._change_order("modify_pending_order_payment", order_id, user_id, change,
+                                  {"payment_method_id": payment_method_id})
+
+    def modify_user_address(self, user_id: str, address1: str = "", address2: str = "", city: str = "",
+                            state: str = "", country: str = "", zip: str = "") -> dict:
+        """Change a customer's default address (the tool schema's fields). Returns the updated profile."""
+        clean = _clean_address({"address1": address1, "address2": address2, "city": city, "state": state,
+                                "country": country, "zip": zip})
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute("SELECT doc FROM shop_users WHERE user_id=?", (user_id,)).fetchone()
+                if row is None:
+                    raise ValueError(f"No customer with user id {user_id!r}")
+                user = json.loads(row[0])
+                user["address"] = clean
+                conn.execute("UPDATE shop_users SET zip=?, doc=? WHERE user_id=?", (clean["zip"], json.dumps(user),
+                                                                                 user_id))
+                conn.execute("INSERT INTO shop_writes (at, action, order_id, arguments) VALUES (?,?,?,?)",
+                             (time.time(), "modify_user_address", "", json.dumps({"user_id": user_id, **clean})))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        user["user_id"] = user_id
+        return user
+
+    def reset_from(self, template: "ShopDatabase") -> None:
+        """Replace this database's contents with `template`'s (a fresh shop between evaluation tasks)."""
+        with self._write_lock:
+            template._conn().backup(self._conn())
+        self._product_index = None
+
+    def all_documents(self) -> dict:
+        """{"users": {user_id: doc}, "orders": {order_id: doc}}: the whole state, for comparing with a reference."""
+        conn = self._conn()
+        return {"users": {r[0]: json.loads(r[1]) for r in conn.execute("SELECT user_id, doc FROM shop_users")},
+                "orders": {r[0]: json.loads(r[1]) for r in conn.execute("SELECT order_id, doc FROM shop_orders")}}
+
+
+def _clean_address(address: dict) -> dict:
+    clean = {key: str((address or {}).get(key) or "").strip() for key in ADDRESS_FIELDS}
+    clean["country"] = clean["country"] or "USA"
+    missing = [key for key in ("address1", "city", "state", "zip") if not clean[key]]
+    if missing:
+        raise ValueError("The new address is missing: " + ", ".join(missing))
+    return clean
 
 
 def _options_match(variant_options: dict, wanted: dict) -> bool:
