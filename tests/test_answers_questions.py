@@ -51,6 +51,7 @@ def names_product(text: str) -> bool:
     ("What's the status of order #W12345?", "request"),
     # the customer's own device is no product on sale
     ("How much does it cost to use my phone in Switzerland?", "question"),
+    ("going to turkey next week, can i use my phone there and how much", "question"),
     ("在美国用手机每天多少钱？", "question"),
 ])
 def test_question_or_request(text, kind):

@@ -173,7 +173,7 @@ class AnswerComposer:
             answer.parts = [curated]
             unit = curated.evidence[0].unit
             answer.reply = say("single", language, title=unit.source_title, evidence=unit.text)
-            answer.sources = [_source(curated.evidence[0])]
+            answer.sources = [_source(curated.evidence[0], curated.confidence)]
             answer.timings_ms = {**timings, "total_ms": _ms(started)}
             return answer
 
@@ -359,9 +359,10 @@ def _sentence(text: str, language: str) -> str:
     return text if text.endswith((".", "!", "?", ":", "。")) else text + "."
 
 
-def _source(scored: ScoredUnit) -> dict:
+def _source(scored: ScoredUnit, confidence: float) -> dict:
+    """A cited source: its readable title, the sentence stated, and the confidence (0..1) of the part it answers."""
     u = scored.unit
-    return {"title": u.source_title, "doc_id": u.doc_id, "score": round(float(scored.score), 4), "evidence": u.text}
+    return {"title": u.source_title, "doc_id": u.doc_id, "score": round(float(confidence), 4), "evidence": u.text}
 
 
 def _sources(parts: list[PartAnswer]) -> list[dict]:
@@ -370,7 +371,7 @@ def _sources(parts: list[PartAnswer]) -> list[dict]:
         for e in p.evidence:
             if e.unit.source_title not in seen:
                 seen.add(e.unit.source_title)
-                out.append(_source(e))
+                out.append(_source(e, p.confidence))
     return out
 
 

@@ -70,7 +70,10 @@ def is_interrogative(text: str) -> bool:
         return False
     if text.endswith(("?", "？")):
         return True
-    return bool(_INTERROGATIVE_EN.match(text) or _INTERROGATIVE_ZH.search(text))
+    if _INTERROGATIVE_ZH.search(text):
+        return True
+    # "going to turkey next week, can i use my phone there and how much": a question after a comma or an "and"
+    return any(_INTERROGATIVE_EN.match(clause) for clause in re.split(r"[,;:]\s*|\s+and\s+|\s+but\s+", text))
 
 
 def answer_types(text: str) -> list[str]:
