@@ -352,4 +352,6 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
     result["ratios"] = bench_ratios(result)
     result["elapsed_s"] = time.perf_counter() - began
     result["engine"]["runner"] = result["engine"]["stats"].get("runner")
+    result["engine"]["isa"] = result["engine"]["stats"].get("isa")  # which build of kefu's kernels ran, if any
+    result["engine"]["kernels"] = result["engine"]["stats"].get("kernels")  # and why (or why none)
     return result
