@@ -6,7 +6,8 @@ STAMP  := $(VENV)/.kefu-installed
 # kefu's CPU decode kernels, built ahead of time for every x86-64 level into the venv (share/kefu-kernels), so a
 # start needs no compiler; rebuilt when their sources change
 KERNELS_STAMP := $(VENV)/.kefu-kernels
-KERNEL_SOURCES := components/engine/cpu_kernels.c components/engine/cpu_kernels_avx2.c components/engine/cpu_kernels.py
+KERNEL_SOURCES := components/engine/cpu_kernels.c components/engine/cpu_kernels_avx2.c components/engine/cpu_kernels_entry.h \
+                  components/engine/cpu_kernels.py
 
 .PHONY: run test install browser
 

@@ -40,6 +40,7 @@ import torch
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
+ENTRY_HEADER = "cpu_kernels_entry.h"  # the entry points every build shares (included by each source)
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,8 @@ class Isa:
 
     def digest(self) -> str:
         """The build's identity: its source and compile flags."""
-        return hashlib.sha256((HERE / self.source).read_bytes() + " ".join(self.compile_flags).encode()).hexdigest()[:16]
+        sources = (HERE / self.source).read_bytes() + (HERE / ENTRY_HEADER).read_bytes()
+        return hashlib.sha256(sources + " ".join(self.compile_flags).encode()).hexdigest()[:16]
 
     def file_name(self) -> str:
         return f"cpu_kernels-{self.name}-{self.digest()}.so"

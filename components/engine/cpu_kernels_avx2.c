@@ -186,29 +186,6 @@ static inline __attribute__((always_inline)) void qgemm_rows(
     }
 }
 
-#define ROWS_CASE(m, b, p) case m: qgemm_rows(m, b, p, K, N, a + (long)r0 * K, (long)M * K, accumulate, dx + r0 * G, \
-                                              sx + r0 * G, w, dw, mw, y + (long)r0 * N); break;
-#define ALL_ROWS(b, p) switch (m) { ROWS_CASE(1, b, p) ROWS_CASE(2, b, p) ROWS_CASE(3, b, p) ROWS_CASE(4, b, p) }
-
-/* as in cpu_kernels.c */
-void kefu_qgemm(int M, int K, int N, const uint16_t *x, int bits, int passes, const uint8_t *w, const float *dw,
-                const float *mw, uint16_t *y, int accumulate, int8_t *a, float *dx, float *sx) {
-    const int G = K / BLOCK;
-    quantize_rows(M, K, passes, x, a, dx, sx);
-    for (int r0 = 0; r0 < M; r0 += MAX_ROWS) {
-        int m = M - r0 < MAX_ROWS ? M - r0 : MAX_ROWS;
-        if (bits == 4 && passes == 1) {
-            ALL_ROWS(4, 1)
-        } else if (bits == 4) {
-            ALL_ROWS(4, 2)
-        } else if (passes == 1) {
-            ALL_ROWS(8, 1)
-        } else {
-            ALL_ROWS(8, 2)
-        }
-    }
-}
-
 /* exp(x) for x <= 88 (as in cpu_kernels.c; 2^n is built in the exponent bits) */
 static inline __m256 exp_ps(__m256 x) {
     __m256 y = _mm256_mul_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(1.4426950408889634f));
@@ -298,25 +275,6 @@ static inline __attribute__((always_inline)) void attend(
     }
 }
 
-#define GROUP_CASE(m) case m: attend(m, n, capacity, qh, kh, vh, scale, scores, out + head * group * HEAD_DIM); break;
-
-/* as in cpu_kernels.c (capacity a multiple of 16, so every block of 8 keys lies inside the pool) */
-void kefu_decode_attention(int rows, int kv_heads, int group, int capacity, const uint16_t *q, const uint16_t *k,
-                           const uint16_t *v, const int64_t *lengths, float scale, float *scores, uint16_t *out) {
-    for (int r = 0; r < rows; r++) {
-        const int n = (int)lengths[r];
-        for (int h = 0; h < kv_heads; h++) {
-            const long head = (long)r * kv_heads + h;
-            const uint16_t *kh = k + head * capacity * HEAD_DIM, *vh = v + head * capacity * HEAD_DIM;
-            const uint16_t *qh = q + head * group * HEAD_DIM;
-            switch (group) {
-                GROUP_CASE(1) GROUP_CASE(2) GROUP_CASE(3) GROUP_CASE(4)
-                GROUP_CASE(5) GROUP_CASE(6) GROUP_CASE(7) GROUP_CASE(8)
-            }
-        }
-    }
-}
-
 /* the fused small operations, as in cpu_kernels.c (n a multiple of 16) */
 void kefu_rms_norm(int rows, int n, const uint16_t *x, const uint16_t *weight, float eps, uint16_t *out) {
     for (int r = 0; r < rows; r++) {
@@ -375,3 +333,5 @@ void kefu_silu_mul(int rows, int n, const uint16_t *gate_up, uint16_t *out) {
         }
     }
 }
+
+#include "cpu_kernels_entry.h"
