@@ -90,11 +90,15 @@ def test_bench_reports_every_key(tmp_path, model_cache_dir):
     assert talk["messages"] == 4 and talk["tokens"] == 16 and not talk["errors"]
     assert 0 < talk["ttft_p50_s"] <= talk["ttft_p95_s"] <= talk["ttft_max_s"]
     # the defaults: bfloat16, decode with the GGUF's 4-bit blocks (kefu's kernels where this machine can build them)
+    best = cpu_kernels.choose_isa(cpu_kernels.cpu_flags())[0]
     if cpu_kernels.load(model_cache_dir)[0] is not None:
         assert result["engine"]["runner"] == "llama-slots, 4-bit blocks x int8 (kefu kernels) for 120/120, 8-bit head"
-        assert result["engine"]["stats"]["kernels"].startswith("built from cpu_kernels.c")
+        assert result["engine"]["isa"] == best.name  # the best build this CPU runs, and where it came from
+        assert result["engine"]["kernels"].startswith(f"{best.name}: the best this CPU runs ({best.description}); ")
+        assert result["engine"]["kernels"] == result["engine"]["stats"]["kernels"]
     else:
         assert result["engine"]["runner"] == "llama-slots, int4 (GGUF 4-bit grid)"
+        assert result["engine"]["isa"] is None and result["engine"]["kernels"]
     assert result["engine"]["peak_rss_mb"] > 100
     assert result["plain_generate"]["single"]["decode_tok_s"] > 0
     llama = result["llama_cpp"]["single"]
