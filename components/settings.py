@@ -90,10 +90,12 @@ class Settings:
     # forward pass: "auto" = kefu's lean slot-cache runner for Llama-architecture models (SmolLM2), transformers'
     # generic forward otherwise; "generic" = always transformers' forward (components/engine/llama_runner.py)
     engine_runner: str = "auto"
-    # decode kernels of the lean runner: "auto" = kefu's AVX-512 VNNI/BF16 kernels (int8 x 4-bit blocks as
-    # llama.cpp computes them, one-pass attention; built with the system's C compiler on first start) where the CPU
-    # and a compiler allow, torch's otherwise; "torch" = always torch's (components/engine/cpu_kernels.py)
+    # decode kernels of the lean runner: "auto" = kefu's kernels (int8 x 4-bit blocks as llama.cpp computes them,
+    # one-pass attention; built at install time or with the system's C compiler on first start) where the CPU and a
+    # build allow, torch's otherwise; "torch" = always torch's (components/engine/cpu_kernels.py)
     engine_kernels: str = "auto"
+    # which build of those kernels: "auto" = the best this CPU runs; or force avx512bf16 | avx512 | avxvnni | avx2
+    engine_isa: str = "auto"
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)
@@ -121,6 +123,8 @@ class Settings:
             raise ValueError("KEFU_ANSWER_STYLE must be auto, evidence, rephrase or generate")
         if not 0.0 <= self.answer_min_evidence < 1.0:
             raise ValueError("KEFU_ANSWER_MIN_EVIDENCE must be a probability from 0 (the calibrated threshold) to 1")
+        if self.engine_isa not in ("auto", "avx512bf16", "avx512", "avxvnni", "avx2"):
+            raise ValueError("KEFU_ENGINE_ISA must be auto, avx512bf16, avx512, avxvnni or avx2")
         if not 0 < self.server_port < 65536:
             raise ValueError("GRADIO_SERVER_PORT must be a port number")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from components.engine import cpu_kernels
-from components.engine.bench import build_bench_conversations, run_engine_bench
+from components.engine.bench import bench_ratios, build_bench_conversations, run_engine_bench
 from components.settings import Settings
 
 
@@ -19,6 +19,59 @@ def test_bench_conversations_are_realistic(tmp_path):
     assert all(c[0]["role"] == "system" and c[1]["role"] == "user" for c in conversations)
     assert len({c[1]["content"] for c in conversations}) == 3  # each conversation has its own context
     assert all(250 <= words(c[1]["content"]) <= 340 for c in conversations)
+
+
+# what each ratio key says it is, written out here independently of bench.RATIOS: (numerator, denominator)
+RATIO_MEANINGS = {
+    "engine_single_vs_llama_cpp_single": (("engine", "single", "decode_tok_s"),
+                                          ("llama_cpp", "single", "decode_tok_s")),
+    "engine_c8_aggregate_vs_llama_cpp_single": (("engine", "concurrency", "8", "aggregate_tok_s"),
+                                                ("llama_cpp", "single", "decode_tok_s")),
+    "engine_c8_decode_aggregate_vs_llama_cpp_single": (("engine", "concurrency", "8", "decode_aggregate_tok_s"),
+                                                       ("llama_cpp", "single", "decode_tok_s")),
+    "engine_c8_decode_aggregate_vs_llama_cpp_all_cores": (("engine", "concurrency", "8", "decode_aggregate_tok_s"),
+                                                          ("llama_cpp", "single_all_cores", "decode_tok_s")),
+    "engine_single_vs_plain_generate": (("engine", "single", "decode_tok_s"),
+                                        ("plain_generate", "single", "decode_tok_s")),
+    "engine_c8_aggregate_vs_plain_generate": (("engine", "concurrency", "8", "aggregate_tok_s"),
+                                              ("plain_generate", "single", "decode_tok_s")),
+}
+
+
+def assert_ratios_recompute(result: dict) -> int:
+    """Every ratio in the JSON equals its numerator over its denominator, read from the same JSON; returns how
+    many ratios had both figures."""
+    assert set(result["ratios"]) == set(RATIO_MEANINGS)
+    checked = 0
+    for key, (top, bottom) in RATIO_MEANINGS.items():
+        values = []
+        for path in (top, bottom):
+            value = result
+            for part in path:
+                value = value.get(part, {}) if isinstance(value, dict) else None
+            values.append(value if isinstance(value, (int, float)) else None)
+        if values[0] and values[1]:
+            assert result["ratios"][key] == round(values[0] / values[1], 3), key
+            checked += 1
+        else:
+            assert result["ratios"][key] is None, key
+    return checked
+
+
+def test_each_ratio_is_its_own_figures_over_each_other():
+    """A result where every figure differs: a ratio that read the wrong figure (as engine_single_vs_llama_cpp_single
+    once read llama.cpp's all-cores stream) cannot come out right."""
+    result = {"engine": {"single": {"decode_tok_s": 97.0},
+                         "concurrency": {"8": {"aggregate_tok_s": 151.0, "decode_aggregate_tok_s": 263.0}}},
+              "llama_cpp": {"single": {"decode_tok_s": 61.0}, "single_all_cores": {"decode_tok_s": 79.0}},
+              "plain_generate": {"single": {"decode_tok_s": 13.0}}}
+    result["ratios"] = bench_ratios(result)
+    assert assert_ratios_recompute(result) == len(RATIO_MEANINGS)
+    assert result["ratios"]["engine_single_vs_llama_cpp_single"] == round(97 / 61, 3)
+    del result["llama_cpp"]["single_all_cores"]
+    result["ratios"] = bench_ratios(result)
+    assert result["ratios"]["engine_c8_decode_aggregate_vs_llama_cpp_all_cores"] is None
+    assert_ratios_recompute(result)
 
 
 def test_bench_reports_every_key(tmp_path, model_cache_dir):
@@ -37,13 +90,18 @@ def test_bench_reports_every_key(tmp_path, model_cache_dir):
     assert talk["messages"] == 4 and talk["tokens"] == 16 and not talk["errors"]
     assert 0 < talk["ttft_p50_s"] <= talk["ttft_p95_s"] <= talk["ttft_max_s"]
     # the defaults: bfloat16, decode with the GGUF's 4-bit blocks (kefu's kernels where this machine can build them)
+    best = cpu_kernels.choose_isa(cpu_kernels.cpu_flags())[0]
     if cpu_kernels.load(model_cache_dir)[0] is not None:
         assert result["engine"]["runner"] == "llama-slots, 4-bit blocks x int8 (kefu kernels) for 120/120, 8-bit head"
-        assert result["engine"]["stats"]["kernels"].startswith("built from cpu_kernels.c")
+        assert result["engine"]["isa"] == best.name  # the best build this CPU runs, and where it came from
+        assert result["engine"]["kernels"].startswith(f"{best.name}: the best this CPU runs ({best.description}); ")
+        assert result["engine"]["kernels"] == result["engine"]["stats"]["kernels"]
     else:
         assert result["engine"]["runner"] == "llama-slots, int4 (GGUF 4-bit grid)"
+        assert result["engine"]["isa"] is None and result["engine"]["kernels"]
     assert result["engine"]["peak_rss_mb"] > 100
     assert result["plain_generate"]["single"]["decode_tok_s"] > 0
     llama = result["llama_cpp"]["single"]
     assert llama["decode_tok_s"] is None and llama["reason"] or llama["decode_tok_s"] > 0
     assert result["ratios"]["engine_single_vs_plain_generate"] > 0
+    assert assert_ratios_recompute(result) >= 1 + (llama["decode_tok_s"] is not None)

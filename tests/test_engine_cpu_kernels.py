@@ -1,7 +1,8 @@
-"""kefu's C decode kernels (components/engine/cpu_kernels.c) against float32 references, and how they are found.
+"""kefu's C decode kernels (components/engine/cpu_kernels*.c) against float32 references, and how they are found.
 
-The kernels run where the CPU has AVX-512 VNNI/BF16 and a C compiler is present (this project's machines); the
-tests of their arithmetic are skipped elsewhere, the tests of the fallback run everywhere.
+Every arithmetic test runs on each build of the kernels this CPU can run (AVX-512 VNNI with and without BF16,
+AVX2 with and without AVX-VNNI: all four on this project's machines), forced as KEFU_ENGINE_ISA forces them; the
+others are skipped. The tests of the choice of build and of the fallback run everywhere, on simulated CPUs.
 """
 from __future__ import annotations
 
@@ -9,44 +10,93 @@ import pytest
 import torch
 
 from components.engine import cpu_kernels
-from components.engine.cpu_kernels import BlockWeights, missing_cpu_flags
+from components.engine.cpu_kernels import ISA_NAMES, BlockWeights, choose_isa, cpu_flags
+
+AVX512_BF16_CPU = "flags\t\t: fpu sse avx avx2 fma avx512f avx512bw avx512vl avx512dq avx512_vnni avx512_bf16\n"
+AVX2_CPU = "flags\t\t: fpu sse avx avx2 fma f16c\n"
 
 
 @pytest.fixture(scope="module")
-def kernels(tmp_path_factory):
-    loaded, why = cpu_kernels.load(tmp_path_factory.mktemp("kernels"))
+def kernel_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("kernels")
+
+
+@pytest.fixture(scope="module", params=ISA_NAMES)
+def kernels(request, kernel_cache):
+    loaded, why = cpu_kernels.load(kernel_cache, isa=request.param)
     if loaded is None:
-        pytest.skip(f"kefu's CPU kernels are not available here: {why}")
+        pytest.skip(f"kefu's {request.param} CPU kernels are not available here: {why}")
+    assert loaded.isa.name == request.param
     return loaded
 
 
-def test_cpu_flags_are_read_from_cpuinfo():
-    flags = "flags\t\t: fpu sse avx512f avx512bw avx512vl avx512dq avx512_vnni fma\n"
-    assert missing_cpu_flags(flags) == ["avx512_bf16"]
-    assert missing_cpu_flags(flags.replace("fma", "fma avx512_bf16")) == []
-    assert missing_cpu_flags("processor : 0\n") == list(cpu_kernels.CPU_FLAGS)
+def test_the_best_build_the_cpu_runs_is_chosen():
+    assert choose_isa(cpu_flags(AVX512_BF16_CPU))[0].name == "avx512bf16"
+    assert choose_isa(cpu_flags(AVX512_BF16_CPU.replace(" avx512_bf16", "")))[0].name == "avx512"
+    assert choose_isa(cpu_flags(AVX2_CPU + "avx_vnni"))[0].name == "avx2"  # a flags line of its own is not read
+    assert choose_isa(cpu_flags(AVX2_CPU.replace("f16c", "f16c avx_vnni")))[0].name == "avxvnni"
+    assert choose_isa(cpu_flags(AVX2_CPU))[0].name == "avx2"
+    # AVX-512 without VNNI (Skylake-X) runs the AVX2 build
+    assert choose_isa(cpu_flags(AVX512_BF16_CPU.replace(" avx512_vnni", "")))[0].name == "avx2"
+    isa, why = choose_isa(cpu_flags("flags\t\t: fpu sse sse2 avx\n"))
+    assert isa is None and why == "this CPU lacks AVX2/FMA (avx2, fma)"
+    assert choose_isa(cpu_flags("processor : 0\n"))[0] is None  # not x86, or no /proc/cpuinfo
+
+
+def test_a_forced_build_runs_only_where_the_cpu_has_it():
+    isa, why = choose_isa(cpu_flags(AVX512_BF16_CPU), "avx2")
+    assert isa.name == "avx2" and why == "KEFU_ENGINE_ISA=avx2"
+    isa, why = choose_isa(cpu_flags(AVX2_CPU), "avx512bf16")
+    assert isa is None and why.startswith("KEFU_ENGINE_ISA=avx512bf16, but this CPU lacks avx512f")
+    assert choose_isa(cpu_flags(AVX2_CPU), "avx1")[0] is None
+
+
+def test_a_lesser_cpu_loads_its_own_build_or_says_why(tmp_path):
+    """What CI on a CPU without AVX-512 (or without AVX2) gets, simulated by its flags."""
+    if choose_isa(cpu_flags(), "avx2")[0] is None:
+        pytest.skip("this CPU cannot run even the AVX2 build")
+    loaded, why = cpu_kernels.load(tmp_path, cpuinfo=AVX2_CPU)
+    assert loaded is not None and loaded.isa.name == "avx2", why
+    assert why.startswith("avx2: the best this CPU runs (AVX2 + FMA); built on this start from cpu_kernels_avx2.c")
+    loaded, why = cpu_kernels.load(tmp_path, cpuinfo="flags\t\t: fpu sse sse2\n")
+    assert loaded is None and why.startswith("this CPU lacks AVX2/FMA")
 
 
 def test_without_kernels_the_reason_is_given_and_nothing_is_raised(tmp_path, monkeypatch):
     assert cpu_kernels.load(tmp_path, "torch") == (None, "KEFU_ENGINE_KERNELS=torch")
-    if missing_cpu_flags():
+    if choose_isa(cpu_flags())[0] is None:
         kernels, why = cpu_kernels.load(tmp_path)
-        assert kernels is None and why.startswith("this CPU lacks")
+        assert kernels is None and "lacks" in why
         return
-    monkeypatch.setenv("CC", "/bin/false")  # a compiler that fails
-    kernels, why = cpu_kernels.load(tmp_path)
-    assert kernels is None and why.startswith("building them failed")
-    assert not list((tmp_path / "kernels").glob("*.so"))  # no half-built library is left to be loaded later
+    monkeypatch.setenv("CC", "/bin/false")  # a compiler that fails, and nothing built at install time
+    kernels, why = cpu_kernels.load(tmp_path, prebuilt_dir=tmp_path / "none")
+    assert kernels is None and "none built at install time (make install) and building them failed" in why
+    assert not list((tmp_path / "kernels").glob("*"))  # no half-built library is left to be loaded later
+
+
+def test_without_a_compiler_the_builds_made_at_install_time_are_used(tmp_path, monkeypatch):
+    """`make install` builds every ISA's kernels ahead of time; a start without cc then loads them."""
+    isa = choose_isa(cpu_flags())[0]
+    if isa is None:
+        pytest.skip("this CPU cannot run the kernels")
+    prebuilt = tmp_path / "venv-share"
+    assert cpu_kernels.main(["build", str(prebuilt)]) == 0
+    assert sorted(p.name.split("-")[1] for p in prebuilt.glob("*.so")) == sorted(ISA_NAMES)
+    monkeypatch.setenv("CC", "/nonexistent/cc")
+    loaded, why = cpu_kernels.load(tmp_path / "cache", prebuilt_dir=prebuilt)
+    assert loaded is not None and loaded.path.parent == prebuilt and "built at install time" in why, why
+    assert not (tmp_path / "cache" / "kernels").exists()
 
 
 def test_the_library_is_built_once_and_reused(tmp_path):
-    if missing_cpu_flags():
+    if choose_isa(cpu_flags())[0] is None:
         pytest.skip("this CPU cannot run the kernels")
-    first, why = cpu_kernels.load(tmp_path)
+    first, why = cpu_kernels.load(tmp_path, prebuilt_dir=tmp_path / "none")
     assert first is not None, why
     built = first.path.stat().st_mtime_ns
-    second, _ = cpu_kernels.load(tmp_path)
+    second, why = cpu_kernels.load(tmp_path, prebuilt_dir=tmp_path / "none")
     assert second.path == first.path and second.path.stat().st_mtime_ns == built
+    assert "built on an earlier start" in why
 
 
 def block_weight(out_features: int, inputs: int, bits: int, generator: torch.Generator):

@@ -36,7 +36,7 @@ def reference_logits(model, ids: list[int]) -> torch.Tensor:
 def test_smollm2_is_supported_other_architectures_are_not(model):
     loaded, _ = model
     assert supported(loaded)
-    loaded.config.model_type = "qwen2"
+    loaded.config.model_type = "gpt_neox"
     try:
         assert not supported(loaded)
     finally:
@@ -136,39 +136,59 @@ def test_4bit_packing_takes_only_weights_on_a_4bit_grid():
     assert pack_4bit_grid(on_grid.float()) is None  # only bfloat16 models are packed
 
 
-def test_gguf_4bit_decode_is_as_faithful_as_bfloat16(model_cache_dir, model):
-    """SmolLM2's linear layers come from GGUF Q4_1, so decoding them with the int4 kernel (the default) loses nothing
-    against bfloat16: teacher-forced next-token agreement with float32 stays the same."""
+@pytest.fixture(scope="module")
+def faithful(model_cache_dir, model):
+    """The bfloat16 model, a prompt and 240 knowledge-base tokens to feed, float32's next-token choices for them,
+    and plain bfloat16's agreement with those choices."""
     reference, tokenizer = model
     bf16, _, _ = load_model_and_tokenizer("packaged:smollm2", model_cache_dir, "bfloat16")
-    four = LlamaSlotRunner(bf16, slots=1, window=512, four_bit=True)
-    plain = LlamaSlotRunner(bf16, slots=1, window=512, four_bit=False)
-    assert four.four_bit_matrices == 4 * len(four.layers) and four.weights.startswith("int4")
-    assert plain.four_bit_matrices == 0
-    runners = [("int4", four), ("bf16", plain)]
-    kernels, why = cpu_kernels.load(model_cache_dir)
-    if kernels is not None:  # kefu's kernels: int8 activations (two passes) x the same 4-bit blocks, Q8_0 head
-        kefu = LlamaSlotRunner(bf16, slots=1, window=512, kernels=kernels,
-                               head_blocks=gguf_q8_0_head("packaged:smollm2", model_cache_dir))
-        assert kefu.weights.startswith("4-bit blocks") and kefu.weights.endswith("8-bit head"), kefu.weights
-        assert kefu.fast_attention
-        runners.append(("kefu", kefu))
     ids = prompt(tokenizer, "How do returns and refunds work?")
     articles = sorted((Path(__file__).parents[1] / "kb").rglob("*.md"))
     feed = tokenizer("\n\n".join(a.read_text(encoding="utf-8") for a in articles[:3])).input_ids[:240]
     full = reference_logits(reference, ids + feed)[len(ids) - 1:].argmax(-1)
-    agreement = {}
-    for name, runner in runners:
-        logits, row, _ = runner.prefill(ids)
-        state, rows = runner.merge(None, row), [logits]
-        for token in feed:
-            rows.append(runner.decode(state, [token])[0])
-        runner.select(state, [])
-        agreement[name] = float((torch.stack(rows).argmax(-1) == full).float().mean())
-    assert agreement["bf16"] >= 0.9
-    assert agreement["int4"] >= agreement["bf16"] - 0.03, agreement
-    if kernels is not None:
-        assert agreement["kefu"] >= agreement["bf16"] - 0.01, agreement
+    plain = LlamaSlotRunner(bf16, slots=1, window=512, four_bit=False)
+    assert plain.four_bit_matrices == 0
+    setup = {"model": bf16, "ids": ids, "feed": feed, "full": full}
+    setup["bf16"] = teacher_forced_agreement(plain, setup)
+    assert setup["bf16"] >= 0.9
+    return setup
+
+
+def teacher_forced_agreement(runner, setup) -> float:
+    """How often the runner's next-token choice equals float32's, fed the same tokens."""
+    logits, row, _ = runner.prefill(setup["ids"])
+    state, rows = runner.merge(None, row), [logits]
+    for token in setup["feed"]:
+        rows.append(runner.decode(state, [token])[0])
+    runner.select(state, [])
+    return float((torch.stack(rows).argmax(-1) == setup["full"]).float().mean())
+
+
+def test_gguf_4bit_decode_is_as_faithful_as_bfloat16(faithful):
+    """SmolLM2's linear layers come from GGUF Q4_1, so decoding them with the int4 kernel (the default without
+    kefu's kernels) loses nothing against bfloat16: teacher-forced next-token agreement with float32 stays the
+    same."""
+    four = LlamaSlotRunner(faithful["model"], slots=1, window=512, four_bit=True)
+    assert four.four_bit_matrices == 4 * len(four.layers) and four.weights.startswith("int4")
+    agreement = teacher_forced_agreement(four, faithful)
+    assert agreement >= faithful["bf16"] - 0.03, (agreement, faithful["bf16"])
+
+
+@pytest.mark.parametrize("isa", cpu_kernels.ISA_NAMES)
+def test_each_kernel_build_decodes_as_faithfully_as_bfloat16(faithful, model_cache_dir, isa):
+    """kefu's kernels (int8 activations in two passes x the same 4-bit blocks, the GGUF's Q8_0 head), each build
+    forced in turn (AVX-512 with and without BF16, AVX2 with and without AVX-VNNI): agreement with float32 within
+    0.01 of bfloat16's."""
+    kernels, why = cpu_kernels.load(model_cache_dir, isa=isa)
+    if kernels is None:
+        assert cpu_kernels.choose_isa(cpu_kernels.cpu_flags(), isa)[0] is None, why  # only a CPU without it skips
+        pytest.skip(f"this CPU does not run the {isa} build: {why}")
+    kefu = LlamaSlotRunner(faithful["model"], slots=1, window=512, kernels=kernels,
+                           head_blocks=gguf_q8_0_head("packaged:smollm2", model_cache_dir))
+    assert kefu.weights.startswith("4-bit blocks") and kefu.weights.endswith("8-bit head"), kefu.weights
+    assert kefu.fast_attention and kefu.fused_decode
+    agreement = teacher_forced_agreement(kefu, faithful)
+    assert agreement >= faithful["bf16"] - 0.01, (agreement, faithful["bf16"])
 
 
 def test_kernel_batches_give_each_row_what_it_gets_alone(model_cache_dir, model):

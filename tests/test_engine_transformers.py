@@ -33,13 +33,30 @@ def engine(request, tmp_path_factory, model_cache_dir):
     eng.start()
     assert eng.runner_name.startswith({"auto": "llama-slots", "generic": "transformers",
                                        "kernels": "llama-slots, 4-bit blocks x int8 (kefu kernels)"}[request.param])
-    assert eng.stats()["kernels"].startswith("built from") == (request.param == "kernels")
+    assert (eng.stats()["isa"] is not None) == (request.param == "kernels")  # which build of the kernels ran
     yield eng
     eng.close()
 
 
 def greedy(n: int) -> GenerationParams:
     return GenerationParams(max_new_tokens=n, temperature=0.0)
+
+
+def test_kefu_engine_isa_forces_a_build_and_the_stats_say_so(tmp_path, model_cache_dir):
+    """KEFU_ENGINE_ISA=avx2: the engine decodes on the AVX2 build (what a CPU without AVX-512 runs) and says so."""
+    if cpu_kernels.choose_isa(cpu_kernels.cpu_flags(), "avx2")[0] is None:
+        pytest.skip("this CPU cannot run the AVX2 build")
+    eng = build_engine(Settings(data_dir=tmp_path, cache_dir_override=model_cache_dir, engine_isa="avx2",
+                                context_window=512, request_deadline_s=0))
+    eng.start()
+    try:
+        stats = eng.stats()
+        assert stats["isa"] == "avx2" and stats["kernels"].startswith("avx2: KEFU_ENGINE_ISA=avx2; "), stats
+        assert stats["runner"].startswith("llama-slots, 4-bit blocks x int8 (kefu kernels)")
+        reply = eng.generate(chat("How do I return a pair of shoes?"), greedy(12))
+        assert len(reply.split()) >= 3
+    finally:
+        eng.close()
 
 
 def test_streams_real_tokens_from_smollm2(engine):

@@ -93,10 +93,19 @@ def test_generation_params_are_checked():
         GenerationParams(top_p=0)
 
 
+def test_the_isa_setting_names_every_build_of_the_kernels(tmp_path):
+    from components.engine.cpu_kernels import ISA_NAMES
+    from components.settings import Settings
+
+    for name in ISA_NAMES:
+        assert Settings(data_dir=tmp_path, engine_isa=name).engine_isa == name
+
+
 @pytest.mark.parametrize("field, value, message", [
     ("engine_quantize", "int4", "KEFU_ENGINE_QUANTIZE must be auto, none or int8"),
     ("engine_kernels", "avx2", "KEFU_ENGINE_KERNELS must be auto or torch"),
     ("engine_runner", "fast", "KEFU_ENGINE_RUNNER must be auto or generic"),
+    ("engine_isa", "avx", "KEFU_ENGINE_ISA must be auto, avx512bf16, avx512, avxvnni or avx2"),
 ])
 def test_bad_engine_settings_fail_at_start_up_with_the_variable_named(tmp_path, field, value, message):
     from components.settings import Settings

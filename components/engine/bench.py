@@ -226,6 +226,36 @@ def _ratio(a, b):
     return round(a / b, 3) if a and b else None
 
 
+# each ratio in the JSON: (its key, the numerator's path, the denominator's path), both paths into the same JSON
+RATIOS = (
+    ("engine_single_vs_llama_cpp_single", "engine.single.decode_tok_s", "llama_cpp.single.decode_tok_s"),
+    ("engine_c8_aggregate_vs_llama_cpp_single", "engine.concurrency.8.aggregate_tok_s",
+     "llama_cpp.single.decode_tok_s"),
+    ("engine_c8_decode_aggregate_vs_llama_cpp_single", "engine.concurrency.8.decode_aggregate_tok_s",
+     "llama_cpp.single.decode_tok_s"),
+    ("engine_c8_decode_aggregate_vs_llama_cpp_all_cores", "engine.concurrency.8.decode_aggregate_tok_s",
+     "llama_cpp.single_all_cores.decode_tok_s"),
+    ("engine_single_vs_plain_generate", "engine.single.decode_tok_s", "plain_generate.single.decode_tok_s"),
+    ("engine_c8_aggregate_vs_plain_generate", "engine.concurrency.8.aggregate_tok_s",
+     "plain_generate.single.decode_tok_s"),
+)
+
+
+def figure(result: dict, path: str):
+    """The value at a dotted path of the bench's JSON (None where any part is missing)."""
+    value = result
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def bench_ratios(result: dict) -> dict:
+    """Every ratio of RATIOS, computed from the raw figures in `result` (None where either is missing)."""
+    return {key: _ratio(figure(result, top), figure(result, bottom)) for key, top, bottom in RATIOS}
+
+
 def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8, 16), include_llama_cpp=True,
                      include_plain_generate=True, max_new_tokens: int = 128, single_runs: int = 5,
                      conversation_sizes=(8,), conversation_turns: int = 3,
@@ -314,25 +344,14 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
             if cores > engine_threads(settings) and left() > 45:
                 # llama.cpp's stream with a decode thread on every core, for the reader who would give it those
                 wide, _ = started_llama(engine_threads=cores)
-                single = _single(wide, conversations, params, min(3, single_runs))
-                single.pop("prompt_tokens", None)
-                result["llama_cpp"]["single_all_cores"] = {**single, "threads": cores}
+                wide_single = _single(wide, conversations, params, min(3, single_runs))
+                wide_single.pop("prompt_tokens", None)
+                result["llama_cpp"]["single_all_cores"] = {**wide_single, "threads": cores}
                 wide.close()
 
-    llama_single = result["llama_cpp"]["single"].get("decode_tok_s")
-    eng8 = result["engine"]["concurrency"].get("8", {}).get("aggregate_tok_s")
-    eng8_decode = result["engine"]["concurrency"].get("8", {}).get("decode_aggregate_tok_s")
-    result["ratios"] = {
-        "engine_c8_aggregate_vs_llama_cpp_single": _ratio(eng8, llama_single),
-        "engine_c8_decode_aggregate_vs_llama_cpp_single": _ratio(eng8_decode, llama_single),
-        "engine_c8_decode_aggregate_vs_llama_cpp_all_cores": _ratio(
-            eng8_decode, result["llama_cpp"].get("single_all_cores", {}).get("decode_tok_s")),
-        "engine_single_vs_llama_cpp_single": _ratio(single["decode_tok_s"], llama_single),
-        "engine_single_vs_plain_generate": _ratio(single["decode_tok_s"],
-                                                  result["plain_generate"]["single"].get("decode_tok_s")),
-        "engine_c8_aggregate_vs_plain_generate": _ratio(eng8,
-                                                        result["plain_generate"]["single"].get("decode_tok_s")),
-    }
+    result["ratios"] = bench_ratios(result)
     result["elapsed_s"] = time.perf_counter() - began
     result["engine"]["runner"] = result["engine"]["stats"].get("runner")
+    result["engine"]["isa"] = result["engine"]["stats"].get("isa")  # which build of kefu's kernels ran, if any
+    result["engine"]["kernels"] = result["engine"]["stats"].get("kernels")  # and why (or why none)
     return result

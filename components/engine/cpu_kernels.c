@@ -1,4 +1,6 @@
-/* Decode-step kernels for x86 CPUs with AVX-512 VNNI and BF16 (built and loaded by cpu_kernels.py).
+/* Decode-step kernels for x86 CPUs with AVX-512 VNNI, with or without AVX-512 BF16 (built and loaded by
+   cpu_kernels.py; built with -mavx512bf16 it uses the BF16 instructions, without, the same arithmetic in float32).
+   cpu_kernels_avx2.c is the same set for AVX2 CPUs.
 
    qgemm: y = x W^T for a few rows x (bfloat16) and W in blocks of 32 inputs, the way llama.cpp computes a GGUF
    Q4_1 x Q8_1 (or Q8_0 x Q8_0) dot product: each row's 32-value block of x is quantized to int8 with its own scale,
@@ -16,16 +18,34 @@
 #include <stdint.h>
 
 #define BLOCK 32
+#define MAX_ROWS 8
 
 static inline __m512 load_bf16(const uint16_t *p) {
     __m256i h = _mm256_loadu_si256((const __m256i *)p);
     return _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(h), 16));
 }
 
+#ifdef __AVX512BF16__
 static inline void store_bf16(uint16_t *p, __m512 v) {
     __m256bh b = _mm512_cvtneps_pbh(v);
     _mm256_storeu_si256((__m256i *)p, (__m256i)b);
 }
+
+static inline __m512 round_bf16(__m512 v) { return _mm512_cvtpbh_ps(_mm512_cvtneps_pbh(v)); }
+#else
+/* float32 -> bfloat16 bits (in the low half of each 32-bit lane), rounding to nearest even as vcvtneps2bf16 does */
+static inline __m512i bf16_bits(__m512 v) {
+    __m512i i = _mm512_castps_si512(v);
+    __m512i odd = _mm512_and_si512(_mm512_srli_epi32(i, 16), _mm512_set1_epi32(1));
+    return _mm512_srli_epi32(_mm512_add_epi32(i, _mm512_add_epi32(odd, _mm512_set1_epi32(0x7FFF))), 16);
+}
+
+static inline void store_bf16(uint16_t *p, __m512 v) {
+    _mm256_storeu_si256((__m256i *)p, _mm512_cvtepi32_epi16(bf16_bits(v)));
+}
+
+static inline __m512 round_bf16(__m512 v) { return _mm512_castsi512_ps(_mm512_slli_epi32(bf16_bits(v), 16)); }
+#endif
 
 /* x [M, K] bfloat16 -> a [M, K] int8, dx [M, K/32] and sx = dx * sum(a) per block. With two passes, the
    rounding error of each block is quantized again on a 256 times finer scale into a[M*K + ...], and
@@ -127,31 +147,6 @@ static inline __attribute__((always_inline)) void qgemm_rows(
     }
 }
 
-#define ROWS_CASE(m, b, p) case m: qgemm_rows(m, b, p, K, N, a + (long)r0 * K, (long)M * K, accumulate, dx + r0 * G, \
-                                              sx + r0 * G, w, dw, mw, y + (long)r0 * N); break;
-#define ALL_ROWS(b, p) switch (m) { ROWS_CASE(1, b, p) ROWS_CASE(2, b, p) ROWS_CASE(3, b, p) ROWS_CASE(4, b, p) \
-                                    ROWS_CASE(5, b, p) ROWS_CASE(6, b, p) ROWS_CASE(7, b, p) ROWS_CASE(8, b, p) }
-
-/* y [M, N] bfloat16 = x [M, K] bfloat16 times the packed W (y += ... when accumulate), with x quantized in one or
-   two passes; scratch: a [passes * M * K] int8, dx and sx [M * K / 32] float */
-void kefu_qgemm(int M, int K, int N, const uint16_t *x, int bits, int passes, const uint8_t *w, const float *dw,
-                const float *mw, uint16_t *y, int accumulate, int8_t *a, float *dx, float *sx) {
-    const int G = K / BLOCK;
-    quantize_rows(M, K, passes, x, a, dx, sx);
-    for (int r0 = 0; r0 < M; r0 += 8) {
-        int m = M - r0 < 8 ? M - r0 : 8;
-        if (bits == 4 && passes == 1) {
-            ALL_ROWS(4, 1)
-        } else if (bits == 4) {
-            ALL_ROWS(4, 2)
-        } else if (passes == 1) {
-            ALL_ROWS(8, 1)
-        } else {
-            ALL_ROWS(8, 2)
-        }
-    }
-}
-
 /* exp(x) for x <= 0: 2^(x log2 e) = 2^n * 2^f, f in [-0.5, 0.5], 2^f by its Taylor series to degree 6 */
 static inline __m512 exp_ps(__m512 x) {
     __m512 y = _mm512_mul_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(1.4426950408889634f));
@@ -193,21 +188,34 @@ static inline __attribute__((always_inline)) void attend(
         const int group, int n, int capacity, const uint16_t *qh, const uint16_t *kh, const uint16_t *vh,
         float scale, float *scores, uint16_t *out) {
     const int blocks = (n + 15) / 16;
+#ifdef __AVX512BF16__
     __m512bh qlo[MAX_GROUP], qhi[MAX_GROUP];
     for (int g = 0; g < group; g++) {
         qlo[g] = (__m512bh)_mm512_loadu_si512((const void *)(qh + g * HEAD_DIM));
         qhi[g] = (__m512bh)_mm512_loadu_si512((const void *)(qh + g * HEAD_DIM + 32));
     }
+#else
+    __m512 qf[MAX_GROUP][4];
+    for (int g = 0; g < group; g++)
+        for (int i = 0; i < 4; i++) qf[g][i] = load_bf16(qh + g * HEAD_DIM + 16 * i);
+#endif
     __m512 best[MAX_GROUP];
     for (int g = 0; g < group; g++) best[g] = _mm512_set1_ps(-INFINITY);
     for (int b = 0; b < blocks; b++) {
         __m512 part[MAX_GROUP][16];
         for (int j = 0; j < 16; j++) {
             const uint16_t *kj = kh + (long)(b * 16 + j) * HEAD_DIM;
+#ifdef __AVX512BF16__
             __m512bh klo = (__m512bh)_mm512_loadu_si512((const void *)kj);
             __m512bh khi = (__m512bh)_mm512_loadu_si512((const void *)(kj + 32));
             for (int g = 0; g < group; g++)
                 part[g][j] = _mm512_dpbf16_ps(_mm512_dpbf16_ps(_mm512_setzero_ps(), qlo[g], klo), qhi[g], khi);
+#else
+            __m512 k0 = load_bf16(kj), k1 = load_bf16(kj + 16), k2 = load_bf16(kj + 32), k3 = load_bf16(kj + 48);
+            for (int g = 0; g < group; g++)
+                part[g][j] = _mm512_fmadd_ps(qf[g][3], k3, _mm512_fmadd_ps(qf[g][2], k2, _mm512_fmadd_ps(
+                    qf[g][1], k1, _mm512_mul_ps(qf[g][0], k0))));
+#endif
         }
         int valid = n - b * 16;
         __mmask16 live = valid >= 16 ? 0xFFFF : (__mmask16)((1u << valid) - 1);
@@ -246,27 +254,6 @@ static inline __attribute__((always_inline)) void attend(
         for (int i = 0; i < 4; i++) store_bf16(out + g * HEAD_DIM + 16 * i, _mm512_mul_ps(acc[g][i], best[g]));
 }
 
-#define GROUP_CASE(m) case m: attend(m, n, capacity, qh, kh, vh, scale, scores, out + head * group * HEAD_DIM); break;
-
-/* q [rows, kv_heads * group, 64] bfloat16; k, v [rows, kv_heads, capacity, 64] bfloat16; row r attends to
-   positions 0..lengths[r]-1 (capacity is a multiple of 16 and >= every length); out like q.
-   scores: scratch of group * capacity floats. */
-void kefu_decode_attention(int rows, int kv_heads, int group, int capacity, const uint16_t *q, const uint16_t *k,
-                           const uint16_t *v, const int64_t *lengths, float scale, float *scores, uint16_t *out) {
-    for (int r = 0; r < rows; r++) {
-        const int n = (int)lengths[r];
-        for (int h = 0; h < kv_heads; h++) {
-            const long head = (long)r * kv_heads + h;
-            const uint16_t *kh = k + head * capacity * HEAD_DIM, *vh = v + head * capacity * HEAD_DIM;
-            const uint16_t *qh = q + head * group * HEAD_DIM;
-            switch (group) {
-                GROUP_CASE(1) GROUP_CASE(2) GROUP_CASE(3) GROUP_CASE(4)
-                GROUP_CASE(5) GROUP_CASE(6) GROUP_CASE(7) GROUP_CASE(8)
-            }
-        }
-    }
-}
-
 /* The small operations of a decode step, fused so that a layer is a few calls instead of ~40 torch operations
    (each costs 3-7 us of dispatch, which at one thread was a third of a single-stream step). All in float32 between
    bfloat16 loads and stores; n is a multiple of 16. */
@@ -283,7 +270,7 @@ void kefu_rms_norm(int rows, int n, const uint16_t *x, const uint16_t *weight, f
         }
         __m512 inv = _mm512_set1_ps(1.0f / sqrtf(_mm512_reduce_add_ps(squares) / (float)n + eps));
         for (int i = 0; i < n; i += 16) {
-            __m512 h = _mm512_cvtpbh_ps(_mm512_cvtneps_pbh(_mm512_mul_ps(load_bf16(xr + i), inv)));
+            __m512 h = round_bf16(_mm512_mul_ps(load_bf16(xr + i), inv));
             store_bf16(out + (long)r * n + i, _mm512_mul_ps(h, load_bf16(weight + i)));
         }
     }
@@ -330,3 +317,5 @@ void kefu_silu_mul(int rows, int n, const uint16_t *gate_up, uint16_t *out) {
         }
     }
 }
+
+#include "cpu_kernels_entry.h"

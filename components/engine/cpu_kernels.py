@@ -13,9 +13,14 @@ Activations are quantized in two passes (x ~= dx * (a + a2 / 256), one integer s
 0.0043 (llama.cpp itself: 0.969 / 0.0030; bfloat16 without int8: 0.965 / 0.0012); two passes give 0.970 / 0.0010
 and cost ~5 ms per decode step at 8 rows.
 
-They need x86-64 with AVX-512 (F, BW, VL, DQ, VNNI, BF16) and a C compiler (`cc`, or $CC). The shared library is
-cached under the model cache directory, keyed by the source's hash, so later starts load it in milliseconds. Where
-either is missing (or KEFU_ENGINE_KERNELS=torch), `load` says why and the runner keeps torch's kernels.
+They come in four builds for the x86-64 levels (ISAS, best first): AVX-512 VNNI with BF16, AVX-512 VNNI without
+BF16 (cpu_kernels.c with or without -mavx512bf16), AVX2 with AVX-VNNI and plain AVX2 + FMA (cpu_kernels_avx2.c, the
+same functions on 256-bit vectors). The best one this CPU runs is chosen from its flags (/proc/cpuinfo, the kernel's
+reading of CPUID) at start-up; KEFU_ENGINE_ISA forces one. A build is looked for, in order, in the model cache
+(keyed by the source's and flags' hash), among the builds made ahead of time by `make install` (`python -m
+components.engine.cpu_kernels build`, into the virtual environment's share/kefu-kernels), and else built with the
+machine's C compiler (`cc`, or $CC) into the cache. Where none can be had (or KEFU_ENGINE_KERNELS=torch), `load`
+says why and the runner keeps torch's kernels.
 """
 from __future__ import annotations
 
@@ -25,43 +30,98 @@ import logging
 import os
 import shutil
 import subprocess
+import sys
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 logger = logging.getLogger(__name__)
 
-SOURCE = Path(__file__).with_name("cpu_kernels.c")
-CPU_FLAGS = ("avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni", "avx512_bf16", "fma")
-COMPILE_FLAGS = ["-O3", "-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni", "-mavx512bf16",
-                 "-mfma", "-shared", "-fPIC"]
+HERE = Path(__file__).parent
+ENTRY_HEADER = "cpu_kernels_entry.h"  # the entry points every build shares (included by each source)
+
+
+@dataclass(frozen=True)
+class Isa:
+    """One build of the kernels: the CPU flags it needs (as /proc/cpuinfo names them) and how it is compiled."""
+
+    name: str
+    source: str
+    cpu_flags: tuple[str, ...]
+    compile_flags: tuple[str, ...]
+    description: str
+
+    def digest(self) -> str:
+        """The build's identity: its source and compile flags."""
+        sources = (HERE / self.source).read_bytes() + (HERE / ENTRY_HEADER).read_bytes()
+        return hashlib.sha256(sources + " ".join(self.compile_flags).encode()).hexdigest()[:16]
+
+    def file_name(self) -> str:
+        return f"cpu_kernels-{self.name}-{self.digest()}.so"
+
+
+_AVX512 = ("avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_vnni")
+_AVX512_FLAGS = ("-mavx512f", "-mavx512bw", "-mavx512vl", "-mavx512dq", "-mavx512vnni")
+ISAS = (  # best first
+    Isa("avx512bf16", "cpu_kernels.c", (*_AVX512, "avx512_bf16", "fma"), (*_AVX512_FLAGS, "-mavx512bf16", "-mfma"),
+        "AVX-512 VNNI + BF16"),
+    Isa("avx512", "cpu_kernels.c", (*_AVX512, "fma"), (*_AVX512_FLAGS, "-mfma"), "AVX-512 VNNI"),
+    Isa("avxvnni", "cpu_kernels_avx2.c", ("avx2", "fma", "avx_vnni"), ("-mavx2", "-mfma", "-mavxvnni"),
+        "AVX2 + FMA + AVX-VNNI"),
+    Isa("avx2", "cpu_kernels_avx2.c", ("avx2", "fma"), ("-mavx2", "-mfma"), "AVX2 + FMA"),
+)
+ISA_NAMES = tuple(isa.name for isa in ISAS)
+COMMON_FLAGS = ("-O3", "-shared", "-fPIC")
+# kernels built ahead of time (make install) live here, inside the virtual environment
+PREBUILT_DIR = Path(sys.prefix) / "share" / "kefu-kernels"
 BLOCK = 32      # inputs per quantization block
 TILE = 16       # output columns per packed tile
 HEAD_DIM = 64   # the attention kernel's head size
 MAX_GROUP = 8   # query heads per key/value head the attention kernel takes
 
 
-def missing_cpu_flags(cpuinfo: str | None = None) -> list[str]:
-    """The CPU features the kernels need that this machine lacks (all of them when it is not Linux/x86)."""
+def cpu_flags(cpuinfo: str | None = None) -> set[str]:
+    """This CPU's feature flags (from /proc/cpuinfo, or the given text); empty where there is none (not Linux)."""
     if cpuinfo is None:
         try:
             cpuinfo = Path("/proc/cpuinfo").read_text()
         except OSError:
-            return list(CPU_FLAGS)
-    flags = set()
+            return set()
     for line in cpuinfo.splitlines():
         if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
-    return [f for f in CPU_FLAGS if f not in flags]
+            return set(line.split(":", 1)[1].split())
+    return set()
+
+
+def missing_cpu_flags(isa: Isa, flags: set[str]) -> list[str]:
+    """The CPU features `isa` needs that `flags` lack."""
+    return [f for f in isa.cpu_flags if f not in flags]
+
+
+def choose_isa(flags: set[str], forced: str = "auto") -> tuple[Isa | None, str]:
+    """(the build to run, why) — the best this CPU runs, or the forced one if it runs it; (None, why not)."""
+    if forced != "auto":
+        isa = next((i for i in ISAS if i.name == forced), None)
+        if isa is None:
+            return None, f"KEFU_ENGINE_ISA={forced} is not one of {', '.join(ISA_NAMES)}"
+        missing = missing_cpu_flags(isa, flags)
+        if missing:
+            return None, f"KEFU_ENGINE_ISA={forced}, but this CPU lacks " + ", ".join(missing)
+        return isa, f"KEFU_ENGINE_ISA={forced}"
+    for isa in ISAS:
+        if not missing_cpu_flags(isa, flags):
+            return isa, f"the best this CPU runs ({isa.description})"
+    return None, "this CPU lacks AVX2/FMA (" + ", ".join(missing_cpu_flags(ISAS[-1], flags)) + ")"
 
 
 class Kernels:
     """The loaded library. Every call is single-threaded and releases the GIL (ctypes does)."""
 
-    def __init__(self, library: ctypes.CDLL, path: Path):
+    def __init__(self, library: ctypes.CDLL, path: Path, isa: Isa):
         self.path = path
+        self.isa = isa
         signatures = {  # name: argument types (i = int, p = pointer, f = float)
             "kefu_qgemm": "iiipiippppippp", "kefu_decode_attention": "iiiippppfpp", "kefu_rms_norm": "iippfp",
             "kefu_rope_store": "iiiippppppp", "kefu_silu_mul": "iipp"}
@@ -155,34 +215,83 @@ class BlockWeights:
         return weight.dtype == torch.bfloat16 and rows % TILE == 0 and cols % BLOCK == 0
 
 
-def load(cache_dir: Path, mode: str = "auto") -> tuple[Kernels | None, str]:
-    """(Kernels, where they came from) or (None, why not). Never raises: torch's kernels are the fallback."""
+def build(isa: Isa, directory: Path) -> Path:
+    """Compile `isa`'s build into `directory` (the CPU need not run it); its path. Raises OSError or
+    subprocess.SubprocessError (with the compiler's message) when it cannot; never leaves a half-written file."""
+    target = Path(directory) / isa.file_name()
+    compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
+    if not compiler:
+        raise FileNotFoundError("no C compiler (cc)")
+    partial = target.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([compiler, *COMMON_FLAGS, *isa.compile_flags, "-o", str(partial), str(HERE / isa.source)],
+                       check=True, capture_output=True, text=True, timeout=120)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
+
+
+def load(cache_dir: Path, mode: str = "auto", isa: str = "auto", cpuinfo: str | None = None,
+         prebuilt_dir: Path | None = None) -> tuple[Kernels | None, str]:
+    """(Kernels, which build and where it came from) or (None, why not). Never raises: torch's kernels are the
+    fallback. `cpuinfo` and `prebuilt_dir` stand in for /proc/cpuinfo and PREBUILT_DIR (tests)."""
     if mode == "torch":
         return None, "KEFU_ENGINE_KERNELS=torch"
-    missing = missing_cpu_flags()
-    if missing:
-        return None, "this CPU lacks " + ", ".join(missing)
+    chosen, why = choose_isa(cpu_flags(cpuinfo), isa)
+    if chosen is None:
+        return None, why
     try:
-        digest = hashlib.sha256(SOURCE.read_bytes() + " ".join(COMPILE_FLAGS).encode()).hexdigest()[:16]
+        name = chosen.file_name()
     except OSError as exc:
         return None, f"their source is missing: {exc}"
-    target = Path(cache_dir) / "kernels" / f"cpu_kernels-{digest}.so"
-    if not target.is_file():
-        compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-        if not compiler:
-            return None, "no C compiler (cc) to build them"
-        partial = target.with_suffix(f".{os.getpid()}.tmp")
-        logger.info("building kefu's CPU kernels with %s (first start only)", compiler)
+    cached = Path(cache_dir) / "kernels" / name
+    prebuilt = Path(prebuilt_dir if prebuilt_dir is not None else PREBUILT_DIR) / name
+    if cached.is_file():
+        target, origin = cached, "built on an earlier start"
+    elif prebuilt.is_file():
+        target, origin = prebuilt, "built at install time"
+    else:
+        logger.info("building kefu's %s CPU kernels (first start only)", chosen.name)
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run([compiler, *COMPILE_FLAGS, "-o", str(partial), str(SOURCE)], check=True,
-                           capture_output=True, text=True, timeout=120)
-            os.replace(partial, target)
+            target, origin = build(chosen, cached.parent), "built on this start"
         except (OSError, subprocess.SubprocessError) as exc:
-            detail = getattr(exc, "stderr", "") or str(exc)
-            partial.unlink(missing_ok=True)
-            return None, f"building them failed: {detail.strip()[:300]}"
+            detail = (getattr(exc, "stderr", "") or str(exc)).strip()[:300]
+            return None, (f"{chosen.name}: none built at install time (make install) and building them failed: "
+                          f"{detail}")
     try:
-        return Kernels(ctypes.CDLL(str(target)), target), f"built from {SOURCE.name} ({target.name})"
+        kernels = Kernels(ctypes.CDLL(str(target)), target, chosen)
     except OSError as exc:
         return None, f"loading {target} failed: {exc}"
+    return kernels, f"{chosen.name}: {why}; {origin} from {chosen.source} ({target})"
+
+
+def build_all(directory: Path) -> dict[str, str]:
+    """Build every ISA's kernels into `directory` (for `make install`); what happened to each."""
+    done = {}
+    for isa in ISAS:
+        try:
+            done[isa.name] = str(build(isa, directory))
+        except (OSError, subprocess.SubprocessError) as exc:
+            done[isa.name] = "failed: " + (getattr(exc, "stderr", "") or str(exc)).strip()[:300]
+    return done
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m components.engine.cpu_kernels build [DIR]`: build every ISA's kernels ahead of time (default
+    DIR: PREBUILT_DIR), so a start needs no compiler. Prints what happened to each as JSON."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(prog="python -m components.engine.cpu_kernels")
+    parser.add_argument("command", choices=["build"])
+    parser.add_argument("directory", nargs="?", type=Path, default=PREBUILT_DIR)
+    args = parser.parse_args(argv)
+    done = build_all(args.directory)
+    sys.stdout.write(json.dumps(done, indent=2) + "\n")
+    return 0 if not any(v.startswith("failed") for v in done.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

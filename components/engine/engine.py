@@ -83,6 +83,7 @@ class TransformersEngine(Engine):
         self.load_s: float | None = None
         self.runner_name = ""
         self.kernels_note = "not used"
+        self.isa: str | None = None  # the build of kefu's kernels that runs (cpu_kernels.ISAS), None without them
 
     def start(self) -> None:
         with self._start_lock:
@@ -131,7 +132,8 @@ class TransformersEngine(Engine):
         if (settings.engine_runner, settings.engine_quantize, settings.engine_dtype) != ("auto", "auto", "bfloat16"):
             self.kernels_note = "not used: they serve the lean runner's 4-bit bfloat16 decode"
             return None, None
-        kernels, self.kernels_note = cpu_kernels.load(settings.cache_dir, settings.engine_kernels)
+        kernels, self.kernels_note = cpu_kernels.load(settings.cache_dir, settings.engine_kernels, settings.engine_isa)
+        self.isa = kernels.isa.name if kernels is not None else None
         if kernels is None:
             logger.info("decoding with torch's kernels: %s", self.kernels_note)
             return None, None
@@ -187,7 +189,7 @@ class TransformersEngine(Engine):
 
     def stats(self) -> dict:
         out = super().stats()
-        out.update(dtype=self.settings.engine_dtype, runner=self.runner_name, kernels=self.kernels_note,
+        out.update(dtype=self.settings.engine_dtype, runner=self.runner_name, kernels=self.kernels_note, isa=self.isa,
                    context_window=self.context_window, load_s=self.load_s)
         if self._scheduler is not None:
             out.update(self._scheduler.snapshot())

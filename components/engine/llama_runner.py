@@ -1,4 +1,4 @@
-"""A lean forward pass for Llama-architecture models (SmolLM2 and kin) over a slot-based key/value cache.
+"""A lean forward pass for the Llama/Qwen2 family (SmolLM2, Qwen2.5 and kin) over a slot-based key/value cache.
 
 transformers' generic forward spends most of a CPU decode step in Python and cache bookkeeping: measured on
 SmolLM2-135M in bfloat16 with one thread, one decode step takes ~74 ms in `model(...)` while its matrix products take
@@ -45,12 +45,19 @@ import torch.nn.functional as F
 from . import cpu_kernels
 
 
+FAMILY = ("llama", "qwen2")  # the same decoder; Qwen2 adds biases to the query/key/value projections
+
+
 def supported(model) -> bool:
-    """Llama-architecture decoders without biases, RoPE scaling or sliding windows."""
+    """Llama-architecture decoders (Llama, Qwen2): biases on the attention projections or none, tied or untied
+    embeddings, any head counts, default RoPE at any base; no MLP biases, RoPE scaling or sliding windows."""
     config = model.config
-    if getattr(config, "model_type", None) != "llama" or getattr(config, "is_encoder_decoder", False):
+    if getattr(config, "model_type", None) not in FAMILY or getattr(config, "is_encoder_decoder", False):
         return False
-    if getattr(config, "attention_bias", False) or getattr(config, "mlp_bias", False):
+    if getattr(config, "mlp_bias", False):
+        return False
+    if getattr(config, "use_sliding_window", False) or any(
+            kind != "full_attention" for kind in getattr(config, "layer_types", None) or ()):
         return False
     if getattr(config, "hidden_act", "silu") != "silu":
         return False
@@ -88,17 +95,19 @@ class _Linear:
     step reads every weight once) — kefu's int8 x 4-bit/8-bit block kernels (cpu_kernels.py) or torch's int4
     kernel."""
 
-    def __init__(self, weight: torch.Tensor, small=None, blocks=None):
+    def __init__(self, weight: torch.Tensor, small=None, blocks=None, bias: torch.Tensor | None = None):
         self.weight = weight
-        self.small = small  # callable: contiguous [rows, in] -> [rows, out]
+        self.small = small  # callable: contiguous [rows, in] -> [rows, out] (without the bias)
         self.blocks = blocks  # the cpu_kernels.BlockWeights behind `small`, if that is what it is
+        self.bias = bias
         self.out_features = weight.shape[0]
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         flat = x.reshape(-1, x.shape[-1])
         if self.small is None or flat.shape[0] > PACKED_MAX_ROWS:
-            return F.linear(x, self.weight)
-        return self.small(flat.contiguous()).view(*x.shape[:-1], self.out_features)
+            return F.linear(x, self.weight, self.bias)
+        out = self.small(flat.contiguous()).view(*x.shape[:-1], self.out_features)
+        return out if self.bias is None else out.add_(self.bias)
 
 
 def _torch_int4(packed, x: torch.Tensor) -> torch.Tensor:
@@ -153,16 +162,20 @@ def _zeroed_pool(shape: tuple[int, ...], dtype: torch.dtype) -> torch.Tensor:
 
 
 @torch.no_grad()
-def _fuse(*linears) -> torch.Tensor:
+def _fuse(*linears) -> tuple[torch.Tensor, torch.Tensor | None]:
     """Stack the weights of `linears` into one matrix and make each module's weight a view of it (no second copy,
-    so transformers' own forward keeps working on the same memory)."""
+    so transformers' own forward keeps working on the same memory); with their biases stacked likewise (zeros for a
+    module without one), or None when none has a bias."""
     fused = torch.cat([m.weight for m in linears]).contiguous()
     start = 0
     for m in linears:
         rows = m.weight.shape[0]
         m.weight = torch.nn.Parameter(fused[start:start + rows], requires_grad=False)
         start += rows
-    return fused
+    if all(m.bias is None for m in linears):
+        return fused, None
+    return fused, torch.cat([m.bias if m.bias is not None else torch.zeros(m.weight.shape[0], dtype=fused.dtype)
+                             for m in linears]).contiguous()
 
 
 @dataclass
@@ -222,11 +235,13 @@ class LlamaSlotRunner:
         for layer in inner.layers:
             attn, mlp = layer.self_attn, layer.mlp
             qkv = _fuse(attn.q_proj, attn.k_proj, attn.v_proj)
-            gate_up = _fuse(mlp.gate_proj, mlp.up_proj)
+            gate_up, _ = _fuse(mlp.gate_proj, mlp.up_proj)
             self.layers.append(_Layer(
-                in_norm=layer.input_layernorm.weight, qkv=self._linear(qkv, four_bit),
-                o=self._linear(attn.o_proj.weight, four_bit), post_norm=layer.post_attention_layernorm.weight,
-                gate_up=self._linear(gate_up, four_bit), down=self._linear(mlp.down_proj.weight, four_bit)))
+                in_norm=layer.input_layernorm.weight, qkv=self._linear(*qkv, four_bit=four_bit),
+                o=self._linear(attn.o_proj.weight, attn.o_proj.bias, four_bit=four_bit),
+                post_norm=layer.post_attention_layernorm.weight,
+                gate_up=self._linear(gate_up, four_bit=four_bit),
+                down=self._linear(mlp.down_proj.weight, four_bit=four_bit)))
         matrices = [m for layer in self.layers for m in (layer.qkv, layer.o, layer.gate_up, layer.down)]
         self.four_bit_matrices = sum(m.small is not None for m in matrices)
         # a decode step as a few kernel calls per layer (see _decode_fused)
@@ -255,17 +270,17 @@ class LlamaSlotRunner:
         self._max_prefixes = max_prefixes
         self._lock = threading.Lock()
 
-    def _linear(self, weight: torch.Tensor, four_bit: bool) -> _Linear:
+    def _linear(self, weight: torch.Tensor, bias: torch.Tensor | None = None, *, four_bit: bool) -> _Linear:
         """The decode copy of a matrix on a 4-bit grid: blocks for kefu's kernels, else packed for torch's."""
         if not four_bit:
-            return _Linear(weight)
+            return _Linear(weight, bias=bias)
         if self.kernels is not None and cpu_kernels.BlockWeights.packable(weight):
             grid = four_bit_grid(weight)
             if grid is not None:
                 blocks = cpu_kernels.BlockWeights(*grid, 4)
-                return _Linear(weight, functools.partial(self.kernels.linear, weights=blocks), blocks)
+                return _Linear(weight, functools.partial(self.kernels.linear, weights=blocks), blocks, bias)
         packed = pack_4bit_grid(weight)
-        return _Linear(weight, functools.partial(_torch_int4, packed) if packed is not None else None)
+        return _Linear(weight, functools.partial(_torch_int4, packed) if packed is not None else None, bias=bias)
 
     def _head_kernel(self, weight: torch.Tensor, head_blocks):
         """The output head decodes from the GGUF's own Q8_0 blocks when kefu's kernels run and the blocks are this
@@ -479,9 +494,13 @@ class LlamaSlotRunner:
         q = torch.empty(rows, self.heads, self.head_dim, dtype=self.dtype)
         for i, layer in enumerate(self.layers):
             qkv = layer.qkv.small(kernels.rms_norm(x, layer.in_norm, self.eps, h))
+            if layer.qkv.bias is not None:  # Qwen2's query/key/value biases
+                qkv += layer.qkv.bias
             kernels.rope_store(qkv, self.cos, self.sin, lengths, q, self.k[i], self.v[i])
             attn = kernels.decode_attention(q, self.k[i, :rows], self.v[i, :rows], visible, self.scale)
             kernels.linear(attn.view(rows, -1), layer.o.blocks, add_to=x)
+            if layer.o.bias is not None:
+                x += layer.o.bias
             gate_up = layer.gate_up.small(kernels.rms_norm(x, layer.post_norm, self.eps, h))
             kernels.linear(kernels.silu_mul(gate_up), layer.down.blocks, add_to=x)
         return self.lm_head(kernels.rms_norm(x, self.final_norm, self.eps, h)).float()
