@@ -95,7 +95,7 @@ def cmd_agents_add(args, settings) -> int:
         password = getpass.getpass(f"Password for {args.name}: ")
         if getpass.getpass("Repeat it: ") != password:
             raise ValueError("The two passwords differ; nothing was changed")
-    accounts = AgentAccounts(settings.sqlite_path)
+    accounts = AgentAccounts(settings.database)
     try:
         accounts.add(args.name, password)
     finally:
@@ -108,7 +108,7 @@ def cmd_agents_list(args, settings) -> int:
     from components.console.agent_accounts import AgentAccounts
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    accounts = AgentAccounts(settings.sqlite_path)
+    accounts = AgentAccounts(settings.database)
     try:
         _print({"agents": accounts.names(), "protected_mode": accounts.protected}, args.json)
     finally:
@@ -151,6 +151,10 @@ def cmd_check_kb(args, settings) -> int:
         kb.close()
     _print(result, args.json)
     return 0
+
+
+cmd_db_upgrade = _runner("components.storage.database_copy", "run_db_upgrade", url="url")
+cmd_db_copy = _runner("components.storage.database_copy", "run_db_copy", source="source", target="target")
 
 
 cmd_bench_nlu = _runner("components.nlu.eval", "run_nlu_latency", repeats="repeats")
@@ -221,6 +225,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, required=True)
     p = add("check-kb", cmd_check_kb, "check that Chroma, the keyword index and SQLite agree (and repair)")
     p.add_argument("--repair", action="store_true")
+
+    db = sub.add_parser("db", help="the conversation database (schema migrations, copy between engines)"
+                        ).add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add("upgrade", cmd_db_upgrade, "apply pending schema migrations", db)
+    p.add_argument("--url", default=None, help="database URL (default: KEFU_DATABASE_URL or the SQLite file)")
+    p = add("copy", cmd_db_copy, "copy every table into an empty database and compare counts and checksums", db)
+    p.add_argument("--from", dest="source", required=True, metavar="URL", help="e.g. sqlite:///data/kefu.sqlite3")
+    p.add_argument("--to", dest="target", required=True, metavar="URL", help="e.g. postgresql://kefu@db/kefu")
 
     ag = sub.add_parser("agents", help="agent accounts (their existence turns on protected mode)").add_subparsers(
         dest="what", metavar="WHAT", required=True)

@@ -118,6 +118,7 @@ class Services:
                 except Exception:  # closing is best effort
                     log.exception("closing %s failed", type(part).__name__)
         self.store.close()
+        self.store.db.close()  # shared by the store, the accounts and the rate-limit buckets
 
 
 def build_services(settings: Settings) -> Services:
@@ -135,9 +136,15 @@ def build_services(settings: Settings) -> Services:
     from components.privacy.rate_limiter import RateLimiter
     from components.privacy.redaction_vault import RedactionVault
 
+    from components.storage.database import POSTGRESQL, describe_url, open_database
+    from components.storage.rate_limit_buckets import DatabaseBuckets
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = ConversationStore(settings.sqlite_path)
-    interrupted = store.recover_interrupted()
+    database = open_database(settings.database)
+    log.info("database: %s", describe_url(database.url))
+    store = ConversationStore(database)
+    shared = database.dialect == POSTGRESQL  # replicas share this database: another one may be answering now
+    interrupted = store.recover_interrupted(older_than_s=2 * settings.request_deadline_s if shared else 0.0)
     if interrupted:
         log.warning("%d answer(s) were cut off by the last shutdown; marked interrupted", interrupted)
     embedder = SentenceEmbedder.from_settings(settings)
@@ -150,9 +157,10 @@ def build_services(settings: Settings) -> Services:
     redactor = PiiRedactor(vault) if settings.redact_pii else None
     dialogue = DialogueManager(settings, store, engine=engine, knowledge=knowledge, nlu=nlu, desk=desk,
                                redactor=redactor, vault=vault)
-    accounts = AgentAccounts(settings.sqlite_path)
+    accounts = AgentAccounts(database)
     operators = OperatorDesk(store, dialogue, knowledge=knowledge, engine=engine, settings=settings,
                              redactor=redactor)
-    rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst,
+                               buckets=DatabaseBuckets(database) if shared else None)
     return Services(settings, store, embedder, engine, knowledge, nlu, shop, desk, dialogue, accounts, operators,
                     vault, rate_limiter)

@@ -17,6 +17,9 @@ def _env(name: str, default: str) -> str:
 class Settings:
     # where every piece of state lives (Chroma, SQLite, weight caches)
     data_dir: Path = Path("./data")
+    # conversations, traces, events, notes, audit, agent accounts, rate-limit buckets: "" = the SQLite file
+    # <data_dir>/kefu.sqlite3; sqlite:///path, or postgresql://user:password@host:5432/db shared by app replicas
+    database_url: str = ""
     # converted model weights and trained classifiers; default <data_dir>/cache (evaluations on a temporary
     # data directory point this at the real cache so they do not convert the model again)
     cache_dir_override: Path | None = None
@@ -112,6 +115,10 @@ class Settings:
             raise ValueError("KEFU_ENGINE_QUANTIZE must be auto, none or int8")
         if self.engine_kernels not in ("auto", "torch"):
             raise ValueError("KEFU_ENGINE_KERNELS must be auto or torch")
+        if self.database_url and not self.database_url.startswith(
+                ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")):
+            raise ValueError("KEFU_DATABASE_URL must be sqlite:///path/kefu.sqlite3 or "
+                             "postgresql://user:password@host:5432/dbname (empty: the SQLite file in the data dir)")
         if not 0 < self.server_port < 65536:
             raise ValueError("GRADIO_SERVER_PORT must be a port number")
 
@@ -146,6 +153,11 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "kefu.sqlite3"
+
+    @property
+    def database(self) -> str:
+        """The database URL the app uses (KEFU_DATABASE_URL, or the SQLite file in the data dir)."""
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
 
     @property
     def chroma_dir(self) -> Path:

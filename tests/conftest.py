@@ -142,3 +142,23 @@ def shop(seeded_template, tmp_path):
     db = seeded_template.clone(tmp_path / "shop.sqlite3")
     yield db
     db.close()
+
+
+# -- real PostgreSQL (tests/servers.py) -------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL cluster in a temporary folder for the whole session; skipped when PostgreSQL is missing."""
+    from tests.servers import PostgresServer
+
+    try:
+        server = PostgresServer().start()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def postgres_url(postgres_server) -> str:
+    """A fresh empty PostgreSQL database for one test."""
+    return postgres_server.new_database()
