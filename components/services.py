@@ -129,6 +129,7 @@ def build_services(settings: Settings) -> Services:
     from components.embedder import SentenceEmbedder
     from components.engine import build_engine
     from components.knowledge import KnowledgeBase
+    from components.knowledge.registry import Registry
     from components.nlu import NLU
     from components.orders.order_desk import OrderDesk
     from components.orders.shop_database import ShopDatabase
@@ -149,7 +150,9 @@ def build_services(settings: Settings) -> Services:
         log.warning("%d answer(s) were cut off by the last shutdown; marked interrupted", interrupted)
     embedder = SentenceEmbedder.from_settings(settings)
     engine = build_engine(settings)
-    knowledge = KnowledgeBase(settings, embedder)
+    # replicas (PostgreSQL) keep the document registry and keyword tokens in the shared database too
+    registry = Registry(database) if shared else None
+    knowledge = KnowledgeBase(settings, embedder, registry=registry)
     nlu = NLU(settings, embedder)
     shop = ShopDatabase(settings.data_dir / "shop.sqlite3", settings.assets_dir / "shop")
     desk = OrderDesk(shop)

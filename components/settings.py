@@ -45,7 +45,9 @@ class Settings:
     context_window: int = 2048
     openai_base_url: str = ""
     openai_api_key: str = ""
-    # knowledge base
+    # knowledge base; vectors in embedded Chroma under data_dir, or on a Chroma server (http://host:8000) that app
+    # replicas share (their document registry and keyword tokens then live in the PostgreSQL database too)
+    chroma_url: str = ""
     kb_docs_dir: Path = PROJECT_ROOT / "kb"
     kb_chunk_size: int = 600
     kb_chunk_overlap: int = 80
@@ -119,6 +121,8 @@ class Settings:
                 ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")):
             raise ValueError("KEFU_DATABASE_URL must be sqlite:///path/kefu.sqlite3 or "
                              "postgresql://user:password@host:5432/dbname (empty: the SQLite file in the data dir)")
+        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
+            raise ValueError("KEFU_CHROMA_URL must be a Chroma server URL like http://chroma:8000 (empty: embedded)")
         if not 0 < self.server_port < 65536:
             raise ValueError("GRADIO_SERVER_PORT must be a port number")
 

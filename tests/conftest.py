@@ -162,3 +162,16 @@ def postgres_server():
 def postgres_url(postgres_server) -> str:
     """A fresh empty PostgreSQL database for one test."""
     return postgres_server.new_database()
+
+
+@pytest.fixture(scope="session")
+def chroma_server():
+    """A `chroma run` server for the whole session (tests/servers.py)."""
+    from tests.servers import ChromaServer
+
+    try:
+        server = ChromaServer().start()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    yield server
+    server.stop()

@@ -100,3 +100,43 @@ def wait_for_port(port: int, timeout: float = 60.0) -> None:
                 return
         time.sleep(0.2)
     raise TimeoutError(f"nothing listens on port {port} after {timeout}s")
+
+
+class ChromaServer:
+    """`chroma run` (the CLI that ships with the chromadb package) on a free loopback port, data in a temp folder."""
+
+    def __init__(self):
+        import sys
+
+        self.binary = Path(sys.executable).with_name("chroma")
+        if not self.binary.exists():
+            found = shutil.which("chroma")
+            if not found:
+                raise FileNotFoundError("the `chroma` command of the chromadb package is not installed")
+            self.binary = Path(found)
+        self.dir = Path(tempfile.mkdtemp(prefix="kefu-chroma-"))
+        self.port = _free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "ChromaServer":
+        self.log = open(self.dir / "server.log", "ab")
+        self.proc = subprocess.Popen([str(self.binary), "run", "--path", str(self.dir / "data"), "--host",
+                                      "127.0.0.1", "--port", str(self.port)], stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        wait_for_port(self.port)
+        return self
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(20)
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -150,7 +150,7 @@ def test_db_copy_moves_everything_with_equal_checksums(tmp_path, postgres_server
                           "--to", target, "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     report = json.loads(out.stdout)
-    assert report["equal"] and report["schema_version"] == LATEST
+    assert report["equal"] and report["schema_versions"]["conversations"] == LATEST
     for table in ("conversations", "messages", "events", "notes", "audit", "agents", "agent_sessions",
                   "rate_limit_buckets"):
         row = report["tables"][table]
@@ -166,7 +166,7 @@ def test_db_copy_moves_everything_with_equal_checksums(tmp_path, postgres_server
     assert compute_kpis(load_frames(lite))["bot_messages"] == compute_kpis(load_frames(pg))["bot_messages"]
     # a second copy into the same (now non-empty) database is refused, and nothing there changes
     before = table_summary(pg.db, "messages", pg.db.columns("messages"))
-    with pytest.raises(ValueError, match="already holds"):
+    with pytest.raises(ValueError, match="already has rows"):
         copy_database(lite.db, pg.db)
     assert table_summary(pg.db, "messages", pg.db.columns("messages")) == before
     bad = subprocess.run([sys.executable, str(ROOT / "app.py"), "db", "copy", "--from", "sqlite:///nowhere.db",

@@ -14,12 +14,14 @@ import logging
 import time
 
 from components.storage.database import POSTGRESQL, Database, describe_url, open_database
-from components.storage.migrations import MIGRATIONS, current_version, upgrade
+from components.storage.migrations import SCHEMAS, current_version, upgrade, upgrade_all
 
 log = logging.getLogger(__name__)
 
-# parents before children (foreign keys); schema_migrations is the target's own
-TABLES = ("conversations", "messages", "events", "notes", "audit", "agents", "agent_sessions", "rate_limit_buckets")
+# parents before children (foreign keys); the migration tables are the target's own. The knowledge tables come from
+# knowledge.sqlite3 in an embedded install: copy that file too (a second `db copy` into the same target).
+TABLES = ("conversations", "messages", "events", "notes", "audit", "agents", "agent_sessions", "rate_limit_buckets",
+          "documents", "chunks", "meta", "ingest_journal")
 _BATCH = 2000
 
 
@@ -56,16 +58,17 @@ def _reset_identity(db: Database, table: str) -> None:
 
 def copy_database(source: Database, target: Database) -> dict:
     started = time.perf_counter()
-    upgrade(target)
-    if target.scalar("SELECT COUNT(*) FROM conversations") or target.scalar("SELECT COUNT(*) FROM agents"):
-        raise ValueError(f"The target {describe_url(target.url)} already holds conversations or agents; copy into an "
-                         "empty database (create a new one, or drop its tables) so nothing is mixed or overwritten")
+    upgrade_all(target)
     present = set(source.tables())
+    full = [t for t in TABLES if t in present and source.scalar(f"SELECT COUNT(*) FROM {t}")
+            and target.scalar(f"SELECT COUNT(*) FROM {t}")]
+    if full:
+        raise ValueError(f"The target {describe_url(target.url)} already has rows in {full}; copy into an empty "
+                         "database (create a new one, or drop its tables) so nothing is mixed or overwritten")
     tables = {}
     for table in TABLES:
         target_columns = target.columns(table)
         if table not in present:
-            tables[table] = {"rows": 0, "note": "not in the source"}
             continue
         columns = [c for c in source.columns(table) if c in target_columns]
         missing = [c for c in source.columns(table) if c not in target_columns]
@@ -81,7 +84,7 @@ def copy_database(source: Database, target: Database) -> dict:
                          "target_checksum": after["checksum"], "equal": before == after}
     unequal = [t for t, r in tables.items() if r.get("equal") is False]
     result = {"from": describe_url(source.url), "to": describe_url(target.url),
-              "schema_version": current_version(target), "tables": tables, "equal": not unequal,
+              "schema_versions": {name: current_version(target, name) for name in SCHEMAS}, "tables": tables, "equal": not unequal,
               "seconds": round(time.perf_counter() - started, 2)}
     if unequal:
         raise ValueError(f"The copy differs from the source in {unequal}: {json.dumps(result, default=str)}")
@@ -89,13 +92,26 @@ def copy_database(source: Database, target: Database) -> dict:
 
 
 def run_db_upgrade(settings, *, url: str | None = None) -> dict:
-    """CLI: `python app.py db upgrade [--url URL]` (default: the app's database)."""
-    db = open_database(url or settings.database)
-    try:
-        result = upgrade(db)
-        return {"database": describe_url(db.url), **result, "latest": MIGRATIONS[-1][0]}
-    finally:
-        db.close()
+    """CLI: `python app.py db upgrade [--url URL]` (default: the app's database; embedded, also the knowledge
+    base's own SQLite file when it exists)."""
+    targets = [url or settings.database]
+    knowledge_file = settings.data_dir / "knowledge.sqlite3"
+    if not url and not settings.database_url and knowledge_file.exists():
+        targets.append(f"sqlite:///{knowledge_file}")
+    result = {}
+    for target in targets:
+        db = open_database(target)
+        try:
+            if db.dialect == POSTGRESQL:
+                steps = upgrade_all(db)
+            elif target.endswith("knowledge.sqlite3"):
+                steps = {"knowledge": upgrade(db, schema="knowledge")}
+            else:
+                steps = {"conversations": upgrade(db)}
+            result[describe_url(db.url)] = steps
+        finally:
+            db.close()
+    return {"databases": result}
 
 
 def run_db_copy(settings, *, source: str, target: str) -> dict:

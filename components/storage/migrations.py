@@ -95,43 +95,105 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ]),
 ]
 
+# The knowledge base's tables (components/knowledge/registry.py): in their own SQLite file when embedded, next to
+# the conversations in PostgreSQL when replicas share them. Versioned separately (knowledge_schema_migrations).
+KNOWLEDGE_MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (1, "documents, chunks with keyword tokens and curated question vectors, meta, ingestion journal", [
+        """CREATE TABLE IF NOT EXISTS documents (
+            doc_id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            size_bytes INTEGER NOT NULL,
+            language TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            version TEXT NOT NULL,
+            tags TEXT NOT NULL DEFAULT '[]',
+            domain TEXT,
+            source TEXT NOT NULL,
+            source_path TEXT,
+            encoding TEXT,
+            chunk_count INTEGER NOT NULL,
+            indexed_at {real} NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash)",
+        """CREATE TABLE IF NOT EXISTS chunks (
+            chunk_id TEXT PRIMARY KEY,
+            doc_id TEXT NOT NULL,
+            ordinal INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            text TEXT NOT NULL,
+            heading_path TEXT NOT NULL,
+            language TEXT NOT NULL,
+            meta TEXT NOT NULL,
+            tokens TEXT NOT NULL,
+            question TEXT,
+            answer TEXT,
+            question_vector {blob})""",
+        "CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id)",
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS ingest_journal (
+            doc_id TEXT NOT NULL,
+            version TEXT NOT NULL,
+            started_at {real} NOT NULL,
+            PRIMARY KEY (doc_id, version))""",
+    ]),
+]
+
+SCHEMAS = {"conversations": (MIGRATIONS, "schema_migrations"),
+           "knowledge": (KNOWLEDGE_MIGRATIONS, "knowledge_schema_migrations")}
 LATEST = MIGRATIONS[-1][0]
 _LOCK_ID = 0x6B656675  # "kefu": the advisory lock replicas take while migrating
 
 
-def _ensure_table(db: Database) -> None:
-    db.execute(f"CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
-               f"applied_at {_TYPES[db.dialect]['real']} NOT NULL)")
+def _schema(schema: str) -> tuple[list, str]:
+    if schema not in SCHEMAS:
+        raise ValueError(f"Unknown schema {schema!r}; one of {sorted(SCHEMAS)}")
+    return SCHEMAS[schema]
 
 
-def current_version(db: Database) -> int:
-    _ensure_table(db)
-    return int(db.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations") or 0)
+def _ensure_table(db: Database, table: str) -> None:
+    with db.transaction() as tx:
+        if tx.dialect == POSTGRESQL:  # two replicas creating the table at once would collide
+            tx.execute("SELECT pg_advisory_xact_lock(?)", (_LOCK_ID,))
+        tx.execute(f"CREATE TABLE IF NOT EXISTS {table} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+                   f"applied_at {_TYPES[tx.dialect]['real']} NOT NULL)")
 
 
-def upgrade(db: Database, target: int | None = None) -> dict:
-    """Apply the pending migrations up to `target` (default: all). Returns {from, to, applied: [names]}."""
-    target = LATEST if target is None else int(target)
-    if not 0 <= target <= LATEST:
-        raise ValueError(f"There is no schema version {target}; the newest is {LATEST}")
-    _ensure_table(db)
-    start = current_version(db)
-    if start > LATEST:
-        raise ValueError(f"The database is at schema version {start}, newer than this kefu ({LATEST}): upgrade "
+def current_version(db: Database, schema: str = "conversations") -> int:
+    _, table = _schema(schema)
+    _ensure_table(db, table)
+    return int(db.scalar(f"SELECT coalesce(max(version), 0) FROM {table}") or 0)
+
+
+def upgrade(db: Database, target: int | None = None, schema: str = "conversations") -> dict:
+    """Apply the pending migrations of `schema` up to `target` (default: all). Returns {from, to, applied}."""
+    migrations, table = _schema(schema)
+    latest = migrations[-1][0]
+    target = latest if target is None else int(target)
+    if not 0 <= target <= latest:
+        raise ValueError(f"There is no schema version {target}; the newest is {latest}")
+    start = current_version(db, schema)
+    if start > latest:
+        raise ValueError(f"The database is at schema version {start}, newer than this kefu ({latest}): upgrade "
                          "kefu before pointing it at this database")
     applied = []
-    for version, name, statements in MIGRATIONS:
-        if version > target:
-            break
+    for version, name, statements in migrations:
+        if version > target or version <= start:
+            continue
         with db.transaction() as tx:
             if tx.dialect == POSTGRESQL:
                 tx.execute("SELECT pg_advisory_xact_lock(?)", (_LOCK_ID,))
-            if tx.scalar("SELECT count(*) FROM schema_migrations WHERE version = ?", (version,)):
-                continue  # applied before, or by another replica while this one waited for the lock
+            if tx.scalar(f"SELECT count(*) FROM {table} WHERE version = ?", (version,)):
+                continue  # applied by another replica while this one waited for the lock
             for statement in statements:
                 tx.execute(statement.format(**_TYPES[tx.dialect]))
-            tx.execute("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?,?,?)",
+            tx.execute(f"INSERT INTO {table} (version, name, applied_at) VALUES (?,?,?)",
                        (version, name, time.time()))
         applied.append(f"{version}: {name}")
-        log.info("database migrated to version %d (%s)", version, name)
-    return {"from": start, "to": current_version(db), "applied": applied}
+        log.info("%s schema migrated to version %d (%s)", schema, version, name)
+    return {"from": start, "to": current_version(db, schema), "applied": applied}
+
+
+def upgrade_all(db: Database) -> dict:
+    """Both schemas (what `python app.py db upgrade` and a shared PostgreSQL database need)."""
+    return {schema: upgrade(db, schema=schema) for schema in SCHEMAS}
