@@ -153,6 +153,12 @@ def cmd_check_kb(args, settings) -> int:
     return 0
 
 
+def cmd_serve_engine(args, settings) -> int:
+    from components.engine_server.openai_server import run_engine_server
+
+    return run_engine_server(settings, host=args.host, port=args.port)
+
+
 cmd_db_upgrade = _runner("components.storage.database_copy", "run_db_upgrade", url="url")
 cmd_db_copy = _runner("components.storage.database_copy", "run_db_copy", source="source", target="target")
 
@@ -173,6 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("serve", cmd_serve, "run the web app (the default)")
+    p = add("serve-engine", cmd_serve_engine, "serve the engine as an OpenAI-compatible /v1/chat/completions "
+            "(for app replicas with KEFU_ENGINE_BACKEND=openai)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for other machines)")
+    p.add_argument("--port", type=int, default=8001)
     p = add("ingest", cmd_ingest, "add files or folders to the knowledge base")
     p.add_argument("paths", nargs="+", metavar="PATH")
 
