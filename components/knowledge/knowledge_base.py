@@ -89,7 +89,10 @@ class KnowledgeBase:
         seeding is recorded only once it finished, so a start interrupted half-way resumes (files already
         indexed are skipped) and a document an agent deleted later does not come back."""
         progress = progress or _noop
-        docs_dir = Path(docs_dir)
+        with self.registry.exclusive("seeding"):  # replicas starting together: one seeds, the others wait
+            return self._seed(Path(docs_dir), progress)
+
+    def _seed(self, docs_dir: Path, progress: Progress) -> list[IngestResult]:
         if self.registry.get_meta("seeded_at"):
             progress(1.0, "Knowledge base already indexed.")
             return []

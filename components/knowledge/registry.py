@@ -8,6 +8,8 @@ after it leaves only stale vectors, which searches ignore (they are not in SQLit
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import time
 import uuid
@@ -64,6 +66,18 @@ class Registry:
         database, a younger one may still be running on another replica)."""
         return [(r[0], r[1]) for r in self.db.rows("SELECT doc_id, version FROM ingest_journal WHERE started_at <= ?",
                                                    (time.time() - float(older_than_s),))]
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str):
+        """Held by one process at a time on a shared database (a PostgreSQL advisory lock for `name`, held by an
+        open transaction until the block ends); nothing to hold on an embedded SQLite file."""
+        if not self.shared:
+            yield
+            return
+        key = int.from_bytes(hashlib.sha256(f"kefu:{name}".encode()).digest()[:4], "big")
+        with self.db.transaction() as tx:
+            tx.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+            yield
 
     @property
     def shared(self) -> bool:

@@ -1,0 +1,126 @@
+"""Two `python app.py` replicas sharing a real PostgreSQL, a `chroma run` server and one `serve-engine`: a
+conversation started on A is claimed on B, the customer on A sees B's agent reply; the queue, logins and rate
+limits are the same on both; kill -9 of A mid-answer loses no completed turn and B keeps serving."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT, RunningApp, free_port
+
+
+class EngineServer:
+    """`python app.py serve-engine` in a subprocess (the one model process of the scaled shape)."""
+
+    def __init__(self, data_dir, cache_dir):
+        self.port = free_port()
+        self.log_path = data_dir / "serve-engine.log"
+        env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_CACHE_DIR": str(cache_dir)}
+        self.log = open(self.log_path, "ab")
+        self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve-engine", "--port", str(self.port)],
+                                     cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 600
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"serve-engine exited: {self.log_path.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5) as response:
+                    if json.loads(response.read())["ok"]:
+                        return
+            except OSError:
+                time.sleep(1.0)
+        raise TimeoutError("serve-engine did not come up")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(30)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def replicas(tmp_path_factory, model_cache_dir, postgres_server, chroma_server):
+    root = tmp_path_factory.mktemp("replicas")
+    engine = EngineServer(root, model_cache_dir)
+    env = {"KEFU_DATABASE_URL": postgres_server.new_database("replicas"), "KEFU_CHROMA_URL": chroma_server.url,
+           "KEFU_ENGINE_BACKEND": "openai", "KEFU_OPENAI_BASE_URL": f"http://127.0.0.1:{engine.port}/v1",
+           "KEFU_RATE_LIMIT_PER_MINUTE": "6", "KEFU_RATE_LIMIT_BURST": "4"}
+    apps = []
+    try:
+        for name in ("a", "b"):
+            data = root / name
+            data.mkdir()
+            apps.append(RunningApp(data, model_cache_dir, extra_env=env).start())
+        yield apps
+    finally:
+        for app in apps:
+            app.stop()
+        engine.stop()
+
+
+def test_a_conversation_crosses_replicas(replicas, tmp_path):
+    from gradio_client import handle_file
+
+    a, b = replicas
+    customer, agent = a.client(), b.client()
+    first = customer.predict("How long do refunds take?", "", api_name="/chat")
+    cid = first["conversation_id"]
+    assert first["reply"].strip()  # answered through serve-engine (or the knowledge base)
+    assert customer.predict(cid, api_name="/request_human")["status"] == "waiting"
+    started = time.perf_counter()
+    waiting = agent.predict("waiting", api_name="/conversations")["conversations"]
+    queue_delay = time.perf_counter() - started
+    assert cid in [c["conversation_id"] for c in waiting], "B's queue shows A's customer"
+    assert queue_delay < 5.0
+    assert agent.predict(cid, api_name="/claim")["status"] == "human"
+    silent = customer.predict("Are you a real person?", cid, api_name="/chat")
+    assert silent["reply"] == "" and silent["status"] == "human"  # A knows B's agent owns it
+    agent.predict(cid, "Hi, this is Alice on replica B.", api_name="/agent_reply")
+    polled = customer.predict(cid, 0, api_name="/poll")["messages"]
+    assert polled[-1]["role"] == "agent" and "replica B" in polled[-1]["text"]
+    assert agent.predict(cid, api_name="/hand_back")["status"] == "bot"
+    # an upload on B is searchable on A (shared registry, keyword tokens and Chroma server)
+    upload = tmp_path / "zorblax-care.md"
+    upload.write_text("# Zorblax care\n\nEvery Zorblax kettle must be descaled every 41 days.\n")
+    uploaded = b.client().predict([handle_file(str(upload))], api_name="/kb_ingest")
+    assert "zorblax" in json.dumps(uploaded).lower()
+    found = a.client().predict("how often must the zorblax kettle be descaled?", 4, api_name="/kb_search")
+    assert "41 days" in json.dumps(found, ensure_ascii=False)
+
+
+def test_rate_limit_is_one_bucket_across_replicas(replicas):
+    a, b = replicas
+    on_a, on_b = a.client(), b.client()
+    cid = on_a.predict("hello", "", api_name="/chat")["conversation_id"]
+    replies = [client.predict("hi again", cid, api_name="/chat") for client in (on_b, on_a, on_b, on_a)]
+    limited = [r for r in replies if "too quickly" in (r.get("reply") or "")]
+    assert limited, "the burst of 4 was spent across both replicas"
+
+
+def test_kill_of_one_replica_mid_answer_loses_no_completed_turn(replicas):
+    a, b = replicas
+    customer = a.client()
+    cid = customer.predict("Where can I see my order status?", "", api_name="/chat")["conversation_id"]
+    before = b.client().predict(cid, api_name="/conversation")["messages"]
+    completed = [m for m in before if m.get("state", "complete") == "complete"]
+    assert len(completed) >= 2
+    job = customer.submit("Please explain your return policy in detail.", cid, api_name="/chat")
+    time.sleep(1.0)
+    a.kill()  # kill -9 of replica A while it answers
+    threading.Event().wait(0.5)
+    after = b.client().predict(cid, api_name="/conversation")["messages"]
+    kept = {m["id"]: m["text"] for m in after}
+    assert all(kept.get(m["id"]) == m["text"] for m in completed)
+    # B keeps serving, the same conversation included
+    again = b.client().predict("How long do refunds take?", cid, api_name="/chat")
+    assert again["reply"].strip() and again["conversation_id"] == cid
+    fresh = b.client().predict("Hello", "", api_name="/chat")
+    assert fresh["reply"].strip()
+    del job
