@@ -36,10 +36,18 @@ def _runner(module: str, function: str, **arg_names: str) -> Callable:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from components.deployment.space_models import allow_hub_downloads, resolve_space_models
+
+    resolved, note = resolve_space_models(settings)
+    if resolved is not settings:
+        allow_hub_downloads()  # before anything imports transformers
+    settings = resolved
     from components.services import build_services
     from components.ui.app_ui import build_ui, launch
 
     services = build_services(settings)
+    if note:
+        services.startup.notes.append(note)
     services.warm_up_in_background()
     demo = build_ui(services)
     launch(demo, settings)

@@ -27,6 +27,7 @@ class StartupStatus:
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     steps: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    notes: list[str] = field(default_factory=list)  # shown on the status line (e.g. models from the Hub)
     _event: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def update(self, stage: str, fraction: float) -> None:
@@ -47,7 +48,8 @@ class StartupStatus:
 
     def to_dict(self) -> dict:
         return {"stage": self.stage, "fraction": round(self.fraction, 3), "ready": self.ready, "error": self.error,
-                "seconds": round((self.finished_at or time.time()) - self.started_at, 2), "steps": self.steps}
+                "seconds": round((self.finished_at or time.time()) - self.started_at, 2), "steps": self.steps,
+                "notes": list(self.notes)}
 
 
 @dataclass

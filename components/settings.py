@@ -59,6 +59,8 @@ class Settings:
     message_max_chars: int = 4000
     # assets shipped with the app (shop database, intent packs, evaluation sets)
     assets_dir: Path = PROJECT_ROOT / "assets"
+    # set by Hugging Face Spaces: packaged models are then replaced by their Hub ids (components/deployment)
+    space_id: str = ""
     # serving
     server_name: str = "0.0.0.0"
     server_port: int = 7860
@@ -132,7 +134,7 @@ class Settings:
         values: dict = {}
         for f in fields(cls):
             env_name = {"server_name": "GRADIO_SERVER_NAME", "server_port": "GRADIO_SERVER_PORT",
-                        "cache_dir_override": "KEFU_CACHE_DIR"}.get(
+                        "cache_dir_override": "KEFU_CACHE_DIR", "space_id": "SPACE_ID"}.get(
                 f.name, "KEFU_" + f.name.upper())
             raw = os.environ.get(env_name)
             if raw is None or raw.strip() == "":
