@@ -127,7 +127,8 @@ def cmd_agents_list(args, settings) -> int:
 def cmd_bench_load(args, settings) -> int:
     from components.benchmarks.load_bench import run_load_bench
 
-    result = run_load_bench(settings, users=args.users, turns=args.turns, url=args.url, seconds_budget=args.seconds)
+    result = run_load_bench(settings, users=args.users, turns=args.turns, url=args.url, seconds_budget=args.seconds,
+                            database=args.database)
     _print(result, args.json)
     return 0 if result["errors"] == 0 and not result["lost"] else 1
 
@@ -223,7 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("load", cmd_bench_load, "concurrent gradio_client customers against the running app", be)
     p.add_argument("--users", type=int, default=50)
     p.add_argument("--turns", type=int, default=10)
-    p.add_argument("--url", default=None, help="target a running app instead of starting one")
+    p.add_argument("--url", default=None, help="target a running app instead of starting one (replicas: URL1,URL2)")
+    p.add_argument("--database", default=None, metavar="URL",
+                   help="the running app's database, to count lost turns (e.g. its KEFU_DATABASE_URL)")
     p.add_argument("--seconds", type=float, default=900, help="time budget")
     p = add("startup", cmd_bench_startup, "cold and warm start time, and /chat latency", be)
     p.add_argument("--turns", type=int, default=16)
