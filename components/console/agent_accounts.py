@@ -13,7 +13,7 @@ import secrets
 import time
 from pathlib import Path
 
-from components.storage.database import Database, IntegrityError, open_database
+from components.storage.database import Database, IntegrityError, database_for
 from components.storage.migrations import upgrade
 
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
@@ -34,10 +34,7 @@ class AgentAccounts:
     `location`: a SQLite path, a database URL or an open `Database` (shared; then the caller closes it)."""
 
     def __init__(self, location: "Path | str | Database"):
-        if isinstance(location, Database):
-            self.db, self._owns_db = location, False
-        else:
-            self.db, self._owns_db = open_database(location), True
+        self.db, self._owns_db = database_for(location)
         upgrade(self.db)
 
     @property

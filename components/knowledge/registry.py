@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from components.storage.database import SQLITE, Database, open_database
+from components.storage.database import SQLITE, Database, database_for
 from components.storage.migrations import upgrade
 
 _DOC_COLUMNS = ("doc_id", "title", "filename", "kind", "size_bytes", "language", "content_hash", "version", "tags",
@@ -31,10 +31,7 @@ class Registry:
     (PostgreSQL: every replica sees every upload). Tables: components/storage/migrations.py (knowledge schema)."""
 
     def __init__(self, location: "Path | str | Database"):
-        if isinstance(location, Database):
-            self.db, self._owns_db = location, False
-        else:
-            self.db, self._owns_db = open_database(location), True
+        self.db, self._owns_db = database_for(location)
         self.path = getattr(self.db, "path", None)
         upgrade(self.db, schema="knowledge")
         # insertion order of chunks (the keyword index's row order): SQLite's rowid, else document and position

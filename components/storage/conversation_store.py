@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from components.storage.database import Database, open_database
+from components.storage.database import Database, database_for
 from components.storage.migrations import upgrade
 
 ROLES = ("customer", "bot", "agent", "system")
@@ -31,10 +31,7 @@ class ConversationStore:
     (shared with the other stores; then the caller closes it). The schema is brought to the newest migration."""
 
     def __init__(self, location: "Path | str | Database"):
-        if isinstance(location, Database):
-            self.db, self._owns_db = location, False
-        else:
-            self.db, self._owns_db = open_database(location), True
+        self.db, self._owns_db = database_for(location)
         self.path = getattr(self.db, "path", None)  # the SQLite file (None on PostgreSQL)
         upgrade(self.db)
 

@@ -381,6 +381,14 @@ class PostgresDatabase(Database):
             log.warning("could not VACUUM now (%s); PostgreSQL's autovacuum will reclaim the space", exc)
 
 
+def database_for(location: "Database | str | Path") -> tuple[Database, bool]:
+    """(database, owned): an open `Database` as it is (its opener closes it), else one opened for a URL or path
+    (the caller owns and closes it). What every store's constructor takes."""
+    if isinstance(location, Database):
+        return location, False
+    return open_database(location), True
+
+
 def open_database(url: str | Path, **options) -> Database:
     """A `Database` for a URL (sqlite:///…, postgresql://…) or a SQLite file path."""
     dialect, target = parse_database_url(url)
