@@ -148,7 +148,7 @@ def shop(seeded_template, tmp_path):
 @pytest.fixture(scope="session")
 def postgres_server():
     """A PostgreSQL cluster in a temporary folder for the whole session; skipped when PostgreSQL is missing."""
-    from tests.servers import PostgresServer
+    from components.deployment.local_servers import PostgresServer
 
     try:
         server = PostgresServer().start()
@@ -167,7 +167,7 @@ def postgres_url(postgres_server) -> str:
 @pytest.fixture(scope="session")
 def chroma_server():
     """A `chroma run` server for the whole session (tests/servers.py)."""
-    from tests.servers import ChromaServer
+    from components.deployment.local_servers import ChromaServer
 
     try:
         server = ChromaServer().start()

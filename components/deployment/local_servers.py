@@ -1,4 +1,6 @@
-"""Real database and vector servers for tests, started by the tests themselves in temporary folders.
+"""The scaled shape's servers on one machine, in temporary folders: PostgreSQL, a Chroma server, serve-engine and
+app replicas. The tests start them (tests/conftest.py), and so does `python -m components.deployment.local_servers`
+for benchmarks on one box (deploy/ has the docker-compose version).
 
 PostgreSQL: Debian's binaries (`make test` installs the postgresql package as root), a fresh cluster from `initdb`
 in a temporary folder, owned by a non-root user when the tests run as root (PostgreSQL refuses to run as root),
@@ -140,3 +142,107 @@ class ChromaServer:
                 self.proc.wait(20)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class KefuProcess:
+    """`python app.py [serve-engine]` with the given environment, on a free port, until `ready()`."""
+
+    def __init__(self, args: list[str], env: dict, log_path: Path, port: int):
+        import sys
+
+        root = Path(__file__).resolve().parents[2]
+        self.port, self.log_path = port, log_path
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen([sys.executable, str(root / "app.py"), *args], cwd=root,
+                                     env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait(self, probe, timeout: float = 900.0) -> "KefuProcess":
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"exited with {self.proc.returncode}: {self.log_path.read_text()[-2000:]}")
+            try:
+                if probe():
+                    return self
+            except Exception:  # not up yet
+                pass
+            time.sleep(1.0)
+        raise TimeoutError(f"not ready after {timeout:.0f}s; see {self.log_path}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(30)
+        self.log.close()
+
+
+def start_scaled(replicas: int, cache_dir: Path | None = None, extra_env: dict | None = None) -> dict:
+    """PostgreSQL + Chroma server + serve-engine + `replicas` app processes; returns the handles and URLs."""
+    import json
+    import urllib.request
+
+    from gradio_client import Client
+
+    work = Path(tempfile.mkdtemp(prefix="kefu-scaled-"))
+    cache = str(cache_dir or work / "cache")
+    postgres, chroma = PostgresServer().start(), ChromaServer().start()
+    database = postgres.new_database("scaled")
+    engine_port = _free_port()
+    engine = KefuProcess(["serve-engine", "--port", str(engine_port)],
+                         {"KEFU_DATA_DIR": str(work / "engine"), "KEFU_CACHE_DIR": cache},
+                         work / "serve-engine.log", engine_port)
+    engine.wait(lambda: json.loads(urllib.request.urlopen(f"http://127.0.0.1:{engine_port}/health", timeout=5)
+                                   .read())["ok"])
+    apps = []
+    for i in range(replicas):
+        port = _free_port()
+        env = {"KEFU_DATA_DIR": str(work / f"app{i}"), "KEFU_CACHE_DIR": cache,
+               "KEFU_VAULT_KEY_FILE": str(work / "vault.key"), "KEFU_DATABASE_URL": database,
+               "KEFU_CHROMA_URL": chroma.url, "KEFU_ENGINE_BACKEND": "openai",
+               "KEFU_OPENAI_BASE_URL": f"http://127.0.0.1:{engine_port}/v1",
+               "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), **(extra_env or {})}
+        url = f"http://127.0.0.1:{port}/"
+        apps.append(KefuProcess([], env, work / f"app{i}.log", port).wait(
+            lambda url=url: Client(url, verbose=False).predict(api_name="/status").get("ready")))
+    return {"postgres": postgres, "chroma": chroma, "engine": engine, "apps": apps, "database": database,
+            "urls": [f"http://127.0.0.1:{a.port}/" for a in apps], "work": work}
+
+
+def stop_scaled(cluster: dict) -> None:
+    for part in [*cluster["apps"], cluster["engine"], cluster["chroma"], cluster["postgres"]]:
+        part.stop()
+    shutil.rmtree(cluster["work"], ignore_errors=True)
+
+
+def main() -> None:
+    """`python -m components.deployment.local_servers --replicas 2`: start the scaled shape here, print its URLs
+    as JSON, and keep it running until Ctrl-C (e.g. for `python app.py bench load --url URL1,URL2 --database …`)."""
+    import argparse
+    import json
+    import logging
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--replicas", type=int, default=2)
+    parser.add_argument("--cache-dir", default=None, help="reuse converted model weights (KEFU_CACHE_DIR)")
+    parser.add_argument("--no-rate-limit", action="store_true", help="lift the per-session limit (load benches)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    extra = {"KEFU_RATE_LIMIT_PER_MINUTE": "1000000", "KEFU_RATE_LIMIT_BURST": "1000000"} if args.no_rate_limit else {}
+    cluster = start_scaled(args.replicas, Path(args.cache_dir) if args.cache_dir else None, extra)
+    print(json.dumps({"urls": cluster["urls"], "database": cluster["database"], "chroma": cluster["chroma"].url,
+                      "engine": f"http://127.0.0.1:{cluster['engine'].port}/v1"}), flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop_scaled(cluster)
+
+
+if __name__ == "__main__":
+    main()
