@@ -4,65 +4,39 @@ limits are the same on both; kill -9 of A mid-answer loses no completed turn and
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT, RunningApp, free_port
 
+class Replica:
+    """One app process of the scaled shape, with the same helpers as the single-app fixture."""
 
-class EngineServer:
-    """`python app.py serve-engine` in a subprocess (the one model process of the scaled shape)."""
+    def __init__(self, process):
+        self.process = process
+        self.local_url = f"http://127.0.0.1:{process.port}/"
 
-    def __init__(self, data_dir, cache_dir):
-        self.port = free_port()
-        self.log_path = data_dir / "serve-engine.log"
-        env = {**os.environ, "KEFU_DATA_DIR": str(data_dir), "KEFU_CACHE_DIR": str(cache_dir)}
-        self.log = open(self.log_path, "ab")
-        self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve-engine", "--port", str(self.port)],
-                                     cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 600
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"serve-engine exited: {self.log_path.read_text()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/health", timeout=5) as response:
-                    if json.loads(response.read())["ok"]:
-                        return
-            except OSError:
-                time.sleep(1.0)
-        raise TimeoutError("serve-engine did not come up")
+    def client(self):
+        from gradio_client import Client
 
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(30)
-        self.log.close()
+        return Client(self.local_url, verbose=False)
+
+    def kill(self) -> None:
+        self.process.proc.kill()
+        self.process.proc.wait(30)
 
 
 @pytest.fixture(scope="module")
-def replicas(tmp_path_factory, model_cache_dir, postgres_server, chroma_server):
-    root = tmp_path_factory.mktemp("replicas")
-    engine = EngineServer(root, model_cache_dir)
-    env = {"KEFU_DATABASE_URL": postgres_server.new_database("replicas"), "KEFU_CHROMA_URL": chroma_server.url,
-           "KEFU_ENGINE_BACKEND": "openai", "KEFU_OPENAI_BASE_URL": f"http://127.0.0.1:{engine.port}/v1",
-           "KEFU_RATE_LIMIT_PER_MINUTE": "6", "KEFU_RATE_LIMIT_BURST": "4"}
-    apps = []
+def replicas(model_cache_dir):
+    from components.deployment.local_servers import start_scaled, stop_scaled
+
     try:
-        for name in ("a", "b"):
-            data = root / name
-            data.mkdir()
-            apps.append(RunningApp(data, model_cache_dir, extra_env=env).start())
-        yield apps
-    finally:
-        for app in apps:
-            app.stop()
-        engine.stop()
+        cluster = start_scaled(2, model_cache_dir, {"KEFU_RATE_LIMIT_PER_MINUTE": "6", "KEFU_RATE_LIMIT_BURST": "4"})
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    yield [Replica(app) for app in cluster["apps"]]
+    stop_scaled(cluster)
 
 
 def test_a_conversation_crosses_replicas(replicas, tmp_path):
