@@ -182,19 +182,36 @@ class KefuProcess:
 
 def start_scaled(replicas: int, cache_dir: Path | None = None, extra_env: dict | None = None) -> dict:
     """PostgreSQL + Chroma server + serve-engine + `replicas` app processes; returns the handles and URLs."""
+    work = Path(tempfile.mkdtemp(prefix="kefu-scaled-"))
+    cache = str(cache_dir or work / "cache")
+    started: list = []
+    cluster = {"apps": [], "work": work}
+    try:
+        return _start_scaled(cluster, started, replicas, cache, extra_env)
+    except BaseException:
+        for part in reversed(started):  # leave nothing running behind a failed start
+            part.stop()
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+
+
+def _start_scaled(cluster: dict, started: list, replicas: int, cache: str, extra_env: dict | None) -> dict:
     import json
     import urllib.request
 
     from gradio_client import Client
 
-    work = Path(tempfile.mkdtemp(prefix="kefu-scaled-"))
-    cache = str(cache_dir or work / "cache")
-    postgres, chroma = PostgresServer().start(), ChromaServer().start()
+    work = cluster["work"]
+    postgres = PostgresServer().start()
+    started.append(postgres)
+    chroma = ChromaServer().start()
+    started.append(chroma)
     database = postgres.new_database("scaled")
     engine_port = _free_port()
     engine = KefuProcess(["serve-engine", "--port", str(engine_port)],
                          {"KEFU_DATA_DIR": str(work / "engine"), "KEFU_CACHE_DIR": cache},
                          work / "serve-engine.log", engine_port)
+    started.append(engine)
     engine.wait(lambda: json.loads(urllib.request.urlopen(f"http://127.0.0.1:{engine_port}/health", timeout=5)
                                    .read())["ok"])
     apps = []
@@ -206,8 +223,9 @@ def start_scaled(replicas: int, cache_dir: Path | None = None, extra_env: dict |
                "KEFU_OPENAI_BASE_URL": f"http://127.0.0.1:{engine_port}/v1",
                "GRADIO_SERVER_NAME": "127.0.0.1", "GRADIO_SERVER_PORT": str(port), **(extra_env or {})}
         url = f"http://127.0.0.1:{port}/"
-        apps.append(KefuProcess([], env, work / f"app{i}.log", port).wait(
-            lambda url=url: Client(url, verbose=False).predict(api_name="/status").get("ready")))
+        app = KefuProcess([], env, work / f"app{i}.log", port)
+        started.append(app)
+        apps.append(app.wait(lambda url=url: Client(url, verbose=False).predict(api_name="/status").get("ready")))
     return {"postgres": postgres, "chroma": chroma, "engine": engine, "apps": apps, "database": database,
             "urls": [f"http://127.0.0.1:{a.port}/" for a in apps], "work": work}
 
