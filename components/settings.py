@@ -101,6 +101,12 @@ class Settings:
         self.data_dir = Path(self.data_dir)
         self.kb_docs_dir = Path(self.kb_docs_dir)
         self.assets_dir = Path(self.assets_dir)
+        if self.database_url and not self.database_url.startswith(
+                ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")):
+            raise ValueError("KEFU_DATABASE_URL must be sqlite:///path/kefu.sqlite3 or "
+                             "postgresql://user:password@host:5432/dbname (empty: the SQLite file in the data dir)")
+        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
+            raise ValueError("KEFU_CHROMA_URL must be a Chroma server URL like http://chroma:8000 (empty: embedded)")
         if self.kb_chunk_overlap >= self.kb_chunk_size:
             raise ValueError("KEFU_KB_CHUNK_OVERLAP must be smaller than KEFU_KB_CHUNK_SIZE")
         if self.max_new_tokens <= 0:
@@ -119,12 +125,6 @@ class Settings:
             raise ValueError("KEFU_ENGINE_QUANTIZE must be auto, none or int8")
         if self.engine_kernels not in ("auto", "torch"):
             raise ValueError("KEFU_ENGINE_KERNELS must be auto or torch")
-        if self.database_url and not self.database_url.startswith(
-                ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")):
-            raise ValueError("KEFU_DATABASE_URL must be sqlite:///path/kefu.sqlite3 or "
-                             "postgresql://user:password@host:5432/dbname (empty: the SQLite file in the data dir)")
-        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
-            raise ValueError("KEFU_CHROMA_URL must be a Chroma server URL like http://chroma:8000 (empty: embedded)")
         if not 0 < self.server_port < 65536:
             raise ValueError("GRADIO_SERVER_PORT must be a port number")
 
