@@ -89,6 +89,7 @@ def run_load_bench(settings, *, users: int = 50, turns: int = 10, url: str | Non
     errors: list[str] = []
     sent: list[tuple[str, str]] = []       # (conversation_id, text) that the app acknowledged
     unacknowledged = 0
+    not_connected: list[int] = []  # customers whose client never connected (their turns were never sent)
     lock = threading.Lock()
     deadline = time.time() + seconds_budget
     rng = random.Random(7)
@@ -97,7 +98,18 @@ def run_load_bench(settings, *, users: int = 50, turns: int = 10, url: str | Non
 
     def customer(index: int) -> None:
         nonlocal unacknowledged
-        client = Client(urls[index % len(urls)], verbose=False)
+        client = None
+        for attempt in range(3):  # connecting under load can time out; a browser would retry too
+            try:
+                client = Client(urls[index % len(urls)], verbose=False)
+                break
+            except Exception as exc:
+                if attempt == 2:
+                    with lock:
+                        errors.append(f"could not connect: {type(exc).__name__}: {str(exc)[:100]}")
+                        not_connected.append(index)
+                    return
+                time.sleep(2.0 * (attempt + 1))
         cid = ""
         for text in scripts[index]:
             if time.time() > deadline:
@@ -143,7 +155,7 @@ def run_load_bench(settings, *, users: int = 50, turns: int = 10, url: str | Non
     return {
         "replicas": len(urls), "users": users, "turns_per_user": turns, "turns_planned": users * turns,
         "turns_sent": len(sent) + unacknowledged, "turns_answered": len(sent), "errors": len(errors),
-        "error_examples": errors[:5], "lost": lost, "bot_answers_stored": answered,
+        "customers_not_connected": len(not_connected), "error_examples": errors[:5], "lost": lost, "bot_answers_stored": answered,
         "latency_p50_s": _percentile(latencies, 0.5), "latency_p95_s": _percentile(latencies, 0.95),
         "latency_mean_s": round(statistics.mean(latencies), 3) if latencies else None,
         "wall_s": round(wall, 1), "turns_per_s": round(len(sent) / wall, 2) if wall else None,
