@@ -249,6 +249,13 @@ def main() -> None:
     parser.add_argument("--no-rate-limit", action="store_true", help="lift the per-session limit (load benches)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO)
+    import signal
+
+    def interrupted(*_):  # SIGTERM (and SIGINT, ignored by background shells) stop everything cleanly
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)
     extra = {"KEFU_RATE_LIMIT_PER_MINUTE": "1000000", "KEFU_RATE_LIMIT_BURST": "1000000"} if args.no_rate_limit else {}
     cluster = start_scaled(args.replicas, Path(args.cache_dir) if args.cache_dir else None, extra)
     print(json.dumps({"urls": cluster["urls"], "database": cluster["database"], "chroma": cluster["chroma"].url,
