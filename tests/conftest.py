@@ -103,13 +103,9 @@ class RunningApp:
             self.proc.wait(30)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(30)
+        from components.deployment.local_servers import stop_process
+
+        stop_process(self.proc)
         if getattr(self, "log", None):
             self.log.close()
 

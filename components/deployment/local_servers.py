@@ -94,6 +94,18 @@ class PostgresServer:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def stop_process(proc: subprocess.Popen | None, grace_s: float = 30.0) -> None:
+    """SIGTERM, then SIGKILL after `grace_s`; nothing when it is not running."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(grace_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(grace_s)
+
+
 def wait_for_port(port: int, timeout: float = 60.0) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -133,13 +145,7 @@ class ChromaServer:
         return self
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(20)
+        stop_process(self.proc)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -170,13 +176,7 @@ class KefuProcess:
         raise TimeoutError(f"not ready after {timeout:.0f}s; see {self.log_path}")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(30)
+        stop_process(self.proc)
         self.log.close()
 
 
