@@ -52,7 +52,7 @@ def test_a_conversation_crosses_replicas(replicas, tmp_path):
     waiting = agent.predict("waiting", api_name="/conversations")["conversations"]
     queue_delay = time.perf_counter() - started
     assert cid in [c["conversation_id"] for c in waiting], "B's queue shows A's customer"
-    assert queue_delay < 5.0
+    assert queue_delay < 15.0  # one gradio round trip on a loaded box
     assert agent.predict(cid, api_name="/claim")["status"] == "human"
     silent = customer.predict("Are you a real person?", cid, api_name="/chat")
     assert silent["reply"] == "" and silent["status"] == "human"  # A knows B's agent owns it
