@@ -9,7 +9,7 @@ KERNELS_STAMP := $(VENV)/.kefu-kernels
 KERNEL_SOURCES := components/engine/cpu_kernels.c components/engine/cpu_kernels_avx2.c components/engine/cpu_kernels_entry.h \
                   components/engine/cpu_kernels.py
 
-.PHONY: run test install browser
+.PHONY: run test install browser servers
 
 $(STAMP): requirements.txt requirements-models.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,5 +37,14 @@ browser:
 	  else echo "missing Debian packages:$$missing (the browser tests need them; install them as root)"; fi; \
 	fi
 
-test: $(STAMP) $(KERNELS_STAMP) browser
+# Debian's PostgreSQL for the storage tests on a real server (tests/servers.py starts a cluster in a temp folder)
+SERVER_PACKAGES := postgresql
+servers:
+	@missing=""; for p in $(SERVER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing Debian packages:$$missing (the PostgreSQL tests need them; install them as root)"; fi; \
+	fi
+
+test: $(STAMP) $(KERNELS_STAMP) browser servers
 	$(BIN)/python -m pytest

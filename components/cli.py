@@ -36,10 +36,18 @@ def _runner(module: str, function: str, **arg_names: str) -> Callable:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from components.deployment.space_models import allow_hub_downloads, resolve_space_models
+
+    resolved, note = resolve_space_models(settings)
+    if resolved is not settings:
+        allow_hub_downloads()  # before anything imports transformers
+    settings = resolved
     from components.services import build_services
     from components.ui.app_ui import build_ui, launch
 
     services = build_services(settings)
+    if note:
+        services.startup.notes.append(note)
     services.warm_up_in_background()
     demo = build_ui(services)
     launch(demo, settings)
@@ -114,7 +122,7 @@ def cmd_agents_add(args, settings) -> int:
         password = getpass.getpass(f"Password for {args.name}: ")
         if getpass.getpass("Repeat it: ") != password:
             raise ValueError("The two passwords differ; nothing was changed")
-    accounts = AgentAccounts(settings.sqlite_path)
+    accounts = AgentAccounts(settings.database)
     try:
         accounts.add(args.name, password)
     finally:
@@ -127,7 +135,7 @@ def cmd_agents_list(args, settings) -> int:
     from components.console.agent_accounts import AgentAccounts
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    accounts = AgentAccounts(settings.sqlite_path)
+    accounts = AgentAccounts(settings.database)
     try:
         _print({"agents": accounts.names(), "protected_mode": accounts.protected}, args.json)
     finally:
@@ -138,7 +146,8 @@ def cmd_agents_list(args, settings) -> int:
 def cmd_bench_load(args, settings) -> int:
     from components.benchmarks.load_bench import run_load_bench
 
-    result = run_load_bench(settings, users=args.users, turns=args.turns, url=args.url, seconds_budget=args.seconds)
+    result = run_load_bench(settings, users=args.users, turns=args.turns, url=args.url, seconds_budget=args.seconds,
+                            database=args.database)
     _print(result, args.json)
     return 0 if result["errors"] == 0 and not result["lost"] else 1
 
@@ -172,6 +181,16 @@ def cmd_check_kb(args, settings) -> int:
     return 0
 
 
+def cmd_serve_engine(args, settings) -> int:
+    from components.engine_server.openai_server import run_engine_server
+
+    return run_engine_server(settings, host=args.host, port=args.port)
+
+
+cmd_db_upgrade = _runner("components.storage.database_copy", "run_db_upgrade", url="url")
+cmd_db_copy = _runner("components.storage.database_copy", "run_db_copy", source="source", target="target")
+
+
 cmd_bench_nlu = _runner("components.nlu.eval", "run_nlu_latency", repeats="repeats")
 cmd_bench_startup = _runner("components.benchmarks.startup_bench", "run_startup_bench", turns="turns")
 
@@ -188,6 +207,10 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     add("serve", cmd_serve, "run the web app (the default)")
+    p = add("serve-engine", cmd_serve_engine, "serve the engine as an OpenAI-compatible /v1/chat/completions "
+            "(for app replicas with KEFU_ENGINE_BACKEND=openai)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0 for other machines)")
+    p.add_argument("--port", type=int, default=8001)
     p = add("ingest", cmd_ingest, "add files or folders to the knowledge base")
     p.add_argument("paths", nargs="+", metavar="PATH")
 
@@ -232,7 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("load", cmd_bench_load, "concurrent gradio_client customers against the running app", be)
     p.add_argument("--users", type=int, default=50)
     p.add_argument("--turns", type=int, default=10)
-    p.add_argument("--url", default=None, help="target a running app instead of starting one")
+    p.add_argument("--url", default=None, help="target a running app instead of starting one (replicas: URL1,URL2)")
+    p.add_argument("--database", default=None, metavar="URL",
+                   help="the running app's database, to count lost turns (e.g. its KEFU_DATABASE_URL)")
     p.add_argument("--seconds", type=float, default=900, help="time budget")
     p = add("startup", cmd_bench_startup, "cold and warm start time, and /chat latency", be)
     p.add_argument("--turns", type=int, default=16)
@@ -252,6 +277,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--days", type=int, required=True)
     p = add("check-kb", cmd_check_kb, "check that Chroma, the keyword index and SQLite agree (and repair)")
     p.add_argument("--repair", action="store_true")
+
+    db = sub.add_parser("db", help="the conversation database (schema migrations, copy between engines)"
+                        ).add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add("upgrade", cmd_db_upgrade, "apply pending schema migrations", db)
+    p.add_argument("--url", default=None, help="database URL (default: KEFU_DATABASE_URL or the SQLite file)")
+    p = add("copy", cmd_db_copy, "copy every table into an empty database and compare counts and checksums", db)
+    p.add_argument("--from", dest="source", required=True, metavar="URL", help="e.g. sqlite:///data/kefu.sqlite3")
+    p.add_argument("--to", dest="target", required=True, metavar="URL", help="e.g. postgresql://kefu@db/kefu")
 
     ag = sub.add_parser("agents", help="agent accounts (their existence turns on protected mode)").add_subparsers(
         dest="what", metavar="WHAT", required=True)

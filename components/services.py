@@ -27,6 +27,7 @@ class StartupStatus:
     started_at: float = field(default_factory=time.time)
     finished_at: float | None = None
     steps: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    notes: list[str] = field(default_factory=list)  # shown on the status line (e.g. models from the Hub)
     _event: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def update(self, stage: str, fraction: float) -> None:
@@ -47,7 +48,8 @@ class StartupStatus:
 
     def to_dict(self) -> dict:
         return {"stage": self.stage, "fraction": round(self.fraction, 3), "ready": self.ready, "error": self.error,
-                "seconds": round((self.finished_at or time.time()) - self.started_at, 2), "steps": self.steps}
+                "seconds": round((self.finished_at or time.time()) - self.started_at, 2), "steps": self.steps,
+                "notes": list(self.notes)}
 
 
 @dataclass
@@ -118,6 +120,7 @@ class Services:
                 except Exception:  # closing is best effort
                     log.exception("closing %s failed", type(part).__name__)
         self.store.close()
+        self.store.db.close()  # shared by the store, the accounts and the rate-limit buckets
 
 
 def build_services(settings: Settings) -> Services:
@@ -128,6 +131,7 @@ def build_services(settings: Settings) -> Services:
     from components.embedder import SentenceEmbedder
     from components.engine import build_engine
     from components.knowledge import KnowledgeBase
+    from components.knowledge.registry import Registry
     from components.nlu import NLU
     from components.orders.order_desk import OrderDesk
     from components.orders.shop_database import ShopDatabase
@@ -135,14 +139,22 @@ def build_services(settings: Settings) -> Services:
     from components.privacy.rate_limiter import RateLimiter
     from components.privacy.redaction_vault import RedactionVault
 
+    from components.storage.database import POSTGRESQL, describe_url, open_database
+    from components.storage.rate_limit_buckets import DatabaseBuckets
+
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = ConversationStore(settings.sqlite_path)
-    interrupted = store.recover_interrupted()
+    database = open_database(settings.database)
+    log.info("database: %s", describe_url(database.url))
+    store = ConversationStore(database)
+    shared = database.dialect == POSTGRESQL  # replicas share this database: another one may be answering now
+    interrupted = store.recover_interrupted(older_than_s=2 * settings.request_deadline_s if shared else 0.0)
     if interrupted:
         log.warning("%d answer(s) were cut off by the last shutdown; marked interrupted", interrupted)
     embedder = SentenceEmbedder.from_settings(settings)
     engine = build_engine(settings)
-    knowledge = KnowledgeBase(settings, embedder)
+    # replicas (PostgreSQL) keep the document registry and keyword tokens in the shared database too
+    registry = Registry(database) if shared else None
+    knowledge = KnowledgeBase(settings, embedder, registry=registry)
     nlu = NLU(settings, embedder)
     shop = ShopDatabase(settings.data_dir / "shop.sqlite3", settings.assets_dir / "shop")
     desk = OrderDesk(shop)
@@ -150,9 +162,10 @@ def build_services(settings: Settings) -> Services:
     redactor = PiiRedactor(vault) if settings.redact_pii else None
     dialogue = DialogueManager(settings, store, engine=engine, knowledge=knowledge, nlu=nlu, desk=desk,
                                redactor=redactor, vault=vault)
-    accounts = AgentAccounts(settings.sqlite_path)
+    accounts = AgentAccounts(database)
     operators = OperatorDesk(store, dialogue, knowledge=knowledge, engine=engine, settings=settings,
                              redactor=redactor)
-    rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst,
+                               buckets=DatabaseBuckets(database) if shared else None)
     return Services(settings, store, embedder, engine, knowledge, nlu, shop, desk, dialogue, accounts, operators,
                     vault, rate_limiter)

@@ -17,6 +17,9 @@ def _env(name: str, default: str) -> str:
 class Settings:
     # where every piece of state lives (Chroma, SQLite, weight caches)
     data_dir: Path = Path("./data")
+    # conversations, traces, events, notes, audit, agent accounts, rate-limit buckets: "" = the SQLite file
+    # <data_dir>/kefu.sqlite3; sqlite:///path, or postgresql://user:password@host:5432/db shared by app replicas
+    database_url: str = ""
     # converted model weights and trained classifiers; default <data_dir>/cache (evaluations on a temporary
     # data directory point this at the real cache so they do not convert the model again)
     cache_dir_override: Path | None = None
@@ -42,7 +45,9 @@ class Settings:
     context_window: int = 2048
     openai_base_url: str = ""
     openai_api_key: str = ""
-    # knowledge base
+    # knowledge base; vectors in embedded Chroma under data_dir, or on a Chroma server (http://host:8000) that app
+    # replicas share (their document registry and keyword tokens then live in the PostgreSQL database too)
+    chroma_url: str = ""
     kb_docs_dir: Path = PROJECT_ROOT / "kb"
     kb_chunk_size: int = 600
     kb_chunk_overlap: int = 80
@@ -54,6 +59,8 @@ class Settings:
     message_max_chars: int = 4000
     # assets shipped with the app (shop database, intent packs, evaluation sets)
     assets_dir: Path = PROJECT_ROOT / "assets"
+    # set by Hugging Face Spaces: packaged models are then replaced by their Hub ids (components/deployment)
+    space_id: str = ""
     # serving
     server_name: str = "0.0.0.0"
     server_port: int = 7860
@@ -101,6 +108,12 @@ class Settings:
         self.data_dir = Path(self.data_dir)
         self.kb_docs_dir = Path(self.kb_docs_dir)
         self.assets_dir = Path(self.assets_dir)
+        if self.database_url and not self.database_url.startswith(
+                ("sqlite:///", "postgresql://", "postgres://", "postgresql+psycopg://")):
+            raise ValueError("KEFU_DATABASE_URL must be sqlite:///path/kefu.sqlite3 or "
+                             "postgresql://user:password@host:5432/dbname (empty: the SQLite file in the data dir)")
+        if self.chroma_url and not self.chroma_url.startswith(("http://", "https://")):
+            raise ValueError("KEFU_CHROMA_URL must be a Chroma server URL like http://chroma:8000 (empty: embedded)")
         if self.kb_chunk_overlap >= self.kb_chunk_size:
             raise ValueError("KEFU_KB_CHUNK_OVERLAP must be smaller than KEFU_KB_CHUNK_SIZE")
         if self.max_new_tokens <= 0:
@@ -134,7 +147,7 @@ class Settings:
         values: dict = {}
         for f in fields(cls):
             env_name = {"server_name": "GRADIO_SERVER_NAME", "server_port": "GRADIO_SERVER_PORT",
-                        "cache_dir_override": "KEFU_CACHE_DIR"}.get(
+                        "cache_dir_override": "KEFU_CACHE_DIR", "space_id": "SPACE_ID"}.get(
                 f.name, "KEFU_" + f.name.upper())
             raw = os.environ.get(env_name)
             if raw is None or raw.strip() == "":
@@ -159,6 +172,11 @@ class Settings:
     @property
     def sqlite_path(self) -> Path:
         return self.data_dir / "kefu.sqlite3"
+
+    @property
+    def database(self) -> str:
+        """The database URL the app uses (KEFU_DATABASE_URL, or the SQLite file in the data dir)."""
+        return self.database_url or f"sqlite:///{self.sqlite_path}"
 
     @property
     def chroma_dir(self) -> Path:

@@ -103,13 +103,9 @@ class RunningApp:
             self.proc.wait(30)
 
     def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(30)
+        from components.deployment.local_servers import stop_process
+
+        stop_process(self.proc)
         if getattr(self, "log", None):
             self.log.close()
 
@@ -142,3 +138,36 @@ def shop(seeded_template, tmp_path):
     db = seeded_template.clone(tmp_path / "shop.sqlite3")
     yield db
     db.close()
+
+
+# -- real PostgreSQL (tests/servers.py) -------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL cluster in a temporary folder for the whole session; skipped when PostgreSQL is missing."""
+    from components.deployment.local_servers import PostgresServer
+
+    try:
+        server = PostgresServer().start()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def postgres_url(postgres_server) -> str:
+    """A fresh empty PostgreSQL database for one test."""
+    return postgres_server.new_database()
+
+
+@pytest.fixture(scope="session")
+def chroma_server():
+    """A `chroma run` server for the whole session (tests/servers.py)."""
+    from components.deployment.local_servers import ChromaServer
+
+    try:
+        server = ChromaServer().start()
+    except FileNotFoundError as exc:
+        pytest.skip(str(exc))
+    yield server
+    server.stop()

@@ -210,5 +210,7 @@ def run_demo_history(settings, *, conversations: int, days: int = 14, seed: int 
     finally:
         services.close()
     result.pop("conversation_ids", None)
-    result["database"] = str(settings.sqlite_path)
+    from components.storage.database import describe_url
+
+    result["database"] = describe_url(settings.database)
     return result

@@ -54,13 +54,7 @@ def flatten_trace(trace, prefix: str = "trace") -> dict:
 
 def conversation_rows(store: ConversationStore, flt: AnalyticsFilter) -> pd.DataFrame:
     """Every column of the conversations table plus the per-conversation KPI columns."""
-    where, params = flt.where("c")
-    conn = store.connection_for_reading()
-    try:
-        table = pd.read_sql_query(f"SELECT c.* FROM conversations c WHERE {where} ORDER BY c.created_at",
-                                  conn, params=params)
-    finally:
-        conn.close()
+    table = pd.DataFrame.from_records(store.scope_conversations(flt), columns=store.db.columns("conversations"))
     table = table.drop(columns=["session_token"], errors="ignore")  # a customer's secret, never exported
     derived = load_frames(store, flt).conversations
     kpis = derived.set_index("id")[list(CONVERSATION_KPI_COLUMNS)]
@@ -72,14 +66,7 @@ def conversation_rows(store: ConversationStore, flt: AnalyticsFilter) -> pd.Data
 
 def turn_rows(store: ConversationStore, flt: AnalyticsFilter) -> pd.DataFrame:
     """One row per message of the in-scope conversations, its trace flattened."""
-    where, params = flt.where("c")
-    conn = store.connection_for_reading()
-    try:
-        rows = conn.execute(
-            f"SELECT {', '.join('m.' + c for c in TURN_COLUMNS)}, m.trace FROM messages m "
-            f"JOIN conversations c ON c.id = m.conversation_id WHERE {where} ORDER BY m.id", params).fetchall()
-    finally:
-        conn.close()
+    rows = store.scope_messages(flt, (*TURN_COLUMNS, "trace"))
     base = pd.DataFrame.from_records([tuple(r)[:-1] for r in rows], columns=list(TURN_COLUMNS))
     n = len(rows)
     columns: dict[str, list] = {}
@@ -161,10 +148,10 @@ def run_export(settings, *, fmt: str, out: str, start: str = "", end: str = "", 
     """CLI: `python app.py export --format parquet --out DIR` (all time by default)."""
     if not str(out or "").strip():
         raise ValueError("--out needs a directory to write the export into")
-    if not Path(settings.sqlite_path).exists():
+    if not settings.database_url and not Path(settings.sqlite_path).exists():
         raise ValueError(f"No conversation database at {settings.sqlite_path}: start the app or run "
                          "`python app.py demo-history` first (or set KEFU_DATA_DIR).")
-    store = ConversationStore(settings.sqlite_path)
+    store = ConversationStore(settings.database)
     try:
         return export_history(store, out, fmt=fmt,
                               flt=AnalyticsFilter.from_inputs(start, end, include_demo=include_demo))

@@ -16,7 +16,6 @@ as a curated answer.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections import Counter
@@ -69,14 +68,7 @@ def gap_questions(store: ConversationStore, flt: AnalyticsFilter | None = None, 
     gaps = bot.loc[signal.notna(), ["id", "conversation_id", "created_at"]].assign(signal=signal[signal.notna()])
     if gaps.empty:
         return pd.DataFrame(columns=columns)
-    conn = store.connection_for_reading()
-    try:
-        questions = dict(conn.execute(
-            "SELECT m.id, (SELECT q.text FROM messages q WHERE q.conversation_id = m.conversation_id "
-            "AND q.role = 'customer' AND q.id < m.id ORDER BY q.id DESC LIMIT 1) FROM messages m "
-            "WHERE m.id IN (SELECT value FROM json_each(?))", (json.dumps(gaps.id.astype(int).tolist()),)))
-    finally:
-        conn.close()
+    questions = store.questions_before(gaps.id.astype(int).tolist())
     gaps["question"] = gaps.id.map(questions)
     gaps = gaps[gaps.question.notna() & (gaps.question.astype(str).str.strip().str.len() > 0)]
     return gaps.rename(columns={"id": "message_id"})[columns].reset_index(drop=True)

@@ -33,14 +33,11 @@ Definitions (each KPI is `None` when its denominator is zero, which the UI shows
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-import sqlite3
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -99,21 +96,6 @@ class AnalyticsFilter:
                    domain=None if not domain or domain == ALL_DOMAINS else str(domain),
                    include_demo=bool(include_demo))
 
-    def where(self, alias: str = "c") -> tuple[str, list]:
-        clauses, params = [], []
-        if self.start is not None:
-            clauses.append(f"{alias}.created_at >= ?")
-            params.append(self.start)
-        if self.end is not None:
-            clauses.append(f"{alias}.created_at < ?")
-            params.append(self.end)
-        if self.domain:
-            clauses.append(f"{alias}.domain = ?")
-            params.append(self.domain)
-        if not self.include_demo:
-            clauses.append(f"{alias}.is_demo = 0")
-        return (" AND ".join(clauses) or "1 = 1"), params
-
     def describe(self) -> dict:
         return {"start": _iso(self.start), "end": _iso(self.end), "domain": self.domain or ALL_DOMAINS,
                 "include_demo": self.include_demo}
@@ -161,24 +143,17 @@ CONVERSATION_COLUMNS = ("id", "created_at", "status", "handoff_reason", "handoff
 
 
 def load_frames(store: ConversationStore, flt: AnalyticsFilter | None = None) -> AnalyticsFrames:
-    """Read the scope through a separate read-only connection and derive per-conversation columns.
+    """Read the scope through the store's read methods and derive per-conversation columns.
 
     The fields analytics needs from each JSON trace are extracted once per message and cached in memory (keyed by
     message id and completion time, which changes whenever a trace is written), so a refresh only parses the
     traces of new or finished turns."""
     flt = flt or AnalyticsFilter()
-    where, params = flt.where("c")
-    conn = store.connection_for_reading()
-    try:
-        conversations = pd.read_sql_query(
-            f"SELECT {', '.join('c.' + col for col in CONVERSATION_COLUMNS)} FROM conversations c WHERE {where}",
-            conn, params=params)
-        turns = _trace_cache_for(store).turns(conn)
-        audit = pd.read_sql_query(
-            f"SELECT DISTINCT a.conversation_id, a.action FROM audit a JOIN conversations c "
-            f"ON c.id = a.conversation_id WHERE a.action IN ('claim', 'resolve') AND {where}", conn, params=params)
-    finally:
-        conn.close()
+    conversations = pd.DataFrame.from_records(store.scope_conversations(flt, CONVERSATION_COLUMNS),
+                                              columns=list(CONVERSATION_COLUMNS))
+    turns = _trace_cache_for(store).turns(store)
+    audit = pd.DataFrame.from_records(store.scope_agent_actions(flt, ("claim", "resolve")),
+                                      columns=["conversation_id", "action"])
     if flt.start is not None or flt.end is not None or flt.domain or not flt.include_demo:
         turns = turns[pd.Index(conversations["id"]).get_indexer(turns["conversation_id"]) >= 0]
     conversations = _derive_conversations(conversations, turns, audit)
@@ -200,10 +175,8 @@ class MessageFactsCache:
         self._facts = pd.DataFrame(columns=["conversation_id", "role", "created_at", "trace_key", "has_trace",
                                             *TRACE_FIELDS]).rename_axis("id")
 
-    def turns(self, conn: sqlite3.Connection) -> pd.DataFrame:
-        state_case = " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(STATE_CODES))
-        rows = conn.execute(f"SELECT id, coalesce(completed_at, -1.0), CASE state {state_case} ELSE -1 END, "
-                            f"coalesce(rating, 0) FROM messages ORDER BY id").fetchall()
+    def turns(self, store: ConversationStore) -> pd.DataFrame:
+        rows = store.message_progress(STATE_CODES)
         fresh = np.fromiter(chain.from_iterable(rows), dtype=float, count=4 * len(rows)).reshape(-1, 4)
         ids = pd.Index(fresh[:, 0].astype(np.int64), name="id")
         with self._lock:
@@ -213,7 +186,7 @@ class MessageFactsCache:
                 known = self._facts["trace_key"].reindex(ids).to_numpy(dtype=float)
             stale = ~(known == fresh[:, 1])
             if stale.any():
-                self._refresh(conn, ids[stale].tolist())
+                self._refresh(store, ids[stale].tolist())
             if len(self._facts) != len(ids):  # messages of deleted conversations
                 self._facts = self._facts[self._facts.index.isin(ids)]
             facts = self._facts
@@ -224,12 +197,8 @@ class MessageFactsCache:
                              rating=np.where(fresh[:, 3] == 0, np.nan, fresh[:, 3]))
         return turns.reset_index()
 
-    def _refresh(self, conn: sqlite3.Connection, ids: list[int]) -> None:
-        paths = ", ".join(f"'{path}'" for path in TRACE_FIELDS.values())
-        rows = conn.execute(
-            f"SELECT id, conversation_id, role, created_at, coalesce(completed_at, -1.0), trace IS NOT NULL, "
-            f"CASE WHEN json_valid(trace) THEN json_extract(trace, {paths}) END FROM messages "
-            f"WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)).fetchall()
+    def _refresh(self, store: ConversationStore, ids: list[int]) -> None:
+        rows = store.message_trace_fields(ids, list(TRACE_FIELDS.values()))
         names = list(TRACE_FIELDS)
         empty = [None] * len(names)
         records = []
@@ -260,8 +229,7 @@ _caches_lock = threading.Lock()
 
 
 def _trace_cache_for(store: ConversationStore) -> MessageFactsCache:
-    path = Path(store.path).resolve()
-    key = f"{path}:{path.stat().st_ino}"  # a database recreated at the same path starts a fresh cache
+    key = store.identity  # a SQLite file recreated at the same path starts a fresh cache
     with _caches_lock:
         return _caches.setdefault(key, MessageFactsCache())
 
@@ -406,11 +374,7 @@ def _quantile(series: pd.Series, q: float) -> float | None:
 
 # ------------------------------------------------------------------------------------------------ helpers
 def domains(store: ConversationStore) -> list[str]:
-    conn = store.connection_for_reading()
-    try:
-        return [r[0] for r in conn.execute("SELECT DISTINCT domain FROM conversations ORDER BY domain")]
-    finally:
-        conn.close()
+    return store.domains()
 
 
 def kpis_for(store: ConversationStore, start: str | None = "", end: str | None = "", *, domain: str | None = None,

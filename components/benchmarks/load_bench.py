@@ -1,15 +1,16 @@
 """`python app.py bench load --users 50 --turns 10 --json`: concurrent gradio_client customers against the app.
 
-Starts the app on a free loopback port with a temporary data directory (or targets `--url`), runs N customers
-in parallel threads for T turns each, bounded in time, then checks the app's SQLite database: every turn that was
-sent must be stored (`lost` counts those that are not). Prints turns_sent, errors, lost and latency percentiles.
+Starts the app on a free loopback port with a temporary data directory (or targets `--url`, several replicas as
+a comma-separated list: customer i talks to replica i mod n, as a sticky proxy would place them), runs N customers
+in parallel threads for T turns each, bounded in time, then checks the app's database (its own, or `--database
+URL` for running replicas): every turn that was sent must be stored (`lost` counts those that are not). Prints
+turns_sent, errors, lost and latency percentiles.
 """
 from __future__ import annotations
 
 import os
 import random
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -68,24 +69,27 @@ def _start_app(data_dir: Path, cache_dir: Path, timeout: float) -> tuple[subproc
 
 
 def run_load_bench(settings, *, users: int = 50, turns: int = 10, url: str | None = None,
-                   seconds_budget: float = 1500, startup_timeout: float = 600) -> dict:
+                   seconds_budget: float = 1500, startup_timeout: float = 600, database: str | None = None) -> dict:
     from gradio_client import Client
+
+    from components.storage.conversation_store import ConversationStore
 
     if users < 1 or turns < 1:
         raise ValueError("--users and --turns must be at least 1")
     tmp = None
     proc = None
-    db_path = None
     if url is None:
         tmp = tempfile.TemporaryDirectory(prefix="kefu-load-")
         data_dir = Path(tmp.name) / "data"
         data_dir.mkdir()
         proc, url = _start_app(data_dir, settings.cache_dir, startup_timeout)
-        db_path = data_dir / "kefu.sqlite3"
+        database = f"sqlite:///{data_dir / 'kefu.sqlite3'}"
+    urls = [u.strip() for u in url.split(",") if u.strip()]
     latencies: list[float] = []
     errors: list[str] = []
     sent: list[tuple[str, str]] = []       # (conversation_id, text) that the app acknowledged
     unacknowledged = 0
+    not_connected: list[int] = []  # customers whose client never connected (their turns were never sent)
     lock = threading.Lock()
     deadline = time.time() + seconds_budget
     rng = random.Random(7)
@@ -94,7 +98,18 @@ def run_load_bench(settings, *, users: int = 50, turns: int = 10, url: str | Non
 
     def customer(index: int) -> None:
         nonlocal unacknowledged
-        client = Client(url, verbose=False)
+        client = None
+        for attempt in range(3):  # connecting under load can time out; a browser would retry too
+            try:
+                client = Client(urls[index % len(urls)], verbose=False)
+                break
+            except Exception as exc:
+                if attempt == 2:
+                    with lock:
+                        errors.append(f"could not connect: {type(exc).__name__}: {str(exc)[:100]}")
+                        not_connected.append(index)
+                    return
+                time.sleep(2.0 * (attempt + 1))
         cid = ""
         for text in scripts[index]:
             if time.time() > deadline:
@@ -120,12 +135,12 @@ def run_load_bench(settings, *, users: int = 50, turns: int = 10, url: str | Non
         th.join(max(1.0, deadline - time.time() + 5))
     wall = time.perf_counter() - started
     lost = None
-    if db_path is not None:
-        db = sqlite3.connect(db_path)
-        stored = {(cid, text) for cid, text in db.execute(
-            "SELECT conversation_id, text FROM messages WHERE role = 'customer'")}
-        answered = db.execute("SELECT COUNT(*) FROM messages WHERE role = 'bot' AND state = 'complete'").fetchone()[0]
-        db.close()
+    if database:
+        store = ConversationStore(database)
+        rows = store.scope_messages(None, ("conversation_id", "text", "role", "state"))
+        store.close()
+        stored = {(cid, text) for cid, text, role, _ in rows if role == "customer"}
+        answered = sum(1 for _, _, role, state in rows if role == "bot" and state == "complete")
         lost = sum(1 for item in sent if item not in stored)
     else:
         answered = None
@@ -138,9 +153,9 @@ def run_load_bench(settings, *, users: int = 50, turns: int = 10, url: str | Non
     if tmp is not None:
         tmp.cleanup()
     return {
-        "users": users, "turns_per_user": turns, "turns_planned": users * turns,
+        "replicas": len(urls), "users": users, "turns_per_user": turns, "turns_planned": users * turns,
         "turns_sent": len(sent) + unacknowledged, "turns_answered": len(sent), "errors": len(errors),
-        "error_examples": errors[:5], "lost": lost, "bot_answers_stored": answered,
+        "customers_not_connected": len(not_connected), "error_examples": errors[:5], "lost": lost, "bot_answers_stored": answered,
         "latency_p50_s": _percentile(latencies, 0.5), "latency_p95_s": _percentile(latencies, 0.95),
         "latency_mean_s": round(statistics.mean(latencies), 3) if latencies else None,
         "wall_s": round(wall, 1), "turns_per_s": round(len(sent) / wall, 2) if wall else None,

@@ -10,10 +10,11 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
-import threading
 import time
 from pathlib import Path
+
+from components.storage.database import Database, IntegrityError, database_for
+from components.storage.migrations import upgrade
 
 _NAME = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 SESSION_HOURS = 12
@@ -28,24 +29,20 @@ class AuthError(PermissionError):
 
 
 class AgentAccounts:
-    def __init__(self, path: Path):
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript("""
-            CREATE TABLE IF NOT EXISTS agents (name TEXT PRIMARY KEY, salt BLOB NOT NULL, hash BLOB NOT NULL,
-                                               created_at REAL NOT NULL);
-            CREATE TABLE IF NOT EXISTS agent_sessions (token TEXT PRIMARY KEY, name TEXT NOT NULL,
-                                                       expires_at REAL NOT NULL);""")
+    """Accounts and session tokens in the shared database, so a login on one replica is valid on every other.
+
+    `location`: a SQLite path, a database URL or an open `Database` (shared; then the caller closes it)."""
+
+    def __init__(self, location: "Path | str | Database"):
+        self.db, self._owns_db = database_for(location)
+        upgrade(self.db)
 
     @property
     def protected(self) -> bool:
-        with self._lock:
-            return self._db.execute("SELECT COUNT(*) FROM agents").fetchone()[0] > 0
+        return int(self.db.scalar("SELECT COUNT(*) FROM agents")) > 0
 
     def names(self) -> list[str]:
-        with self._lock:
-            return [r[0] for r in self._db.execute("SELECT name FROM agents ORDER BY name")]
+        return [r[0] for r in self.db.rows("SELECT name FROM agents ORDER BY name")]
 
     def add(self, name: str, password: str) -> None:
         if not _NAME.match(name or ""):
@@ -53,35 +50,33 @@ class AgentAccounts:
         if len(password or "") < 8:
             raise ValueError("The password must have at least 8 characters")
         salt = secrets.token_bytes(16)
-        with self._lock:
-            try:
-                self._db.execute("INSERT INTO agents VALUES (?,?,?,?)", (name, salt, _hash(password, salt), time.time()))
-            except sqlite3.IntegrityError as exc:
-                raise ValueError(f"An agent called {name!r} exists already") from exc
+        try:
+            self.db.execute("INSERT INTO agents (name, salt, hash, created_at) VALUES (?,?,?,?)",
+                            (name, salt, _hash(password, salt), time.time()))
+        except IntegrityError as exc:
+            raise ValueError(f"An agent called {name!r} exists already") from exc
 
     def verify(self, name: str, password: str) -> bool:
-        with self._lock:
-            row = self._db.execute("SELECT salt, hash FROM agents WHERE name = ?", (name,)).fetchone()
-        if row is None:
+        rows = self.db.rows("SELECT salt, hash FROM agents WHERE name = ?", (name,))
+        if not rows:
             _hash(password or "", b"0" * 16)  # same work either way
             return False
-        return hmac.compare_digest(_hash(password or "", row[0]), row[1])
+        salt, stored = (bytes(v) for v in rows[0])
+        return hmac.compare_digest(_hash(password or "", salt), stored)
 
     def login(self, name: str, password: str) -> str:
         if not self.verify(name, password):
             raise AuthError("Wrong agent name or password")
         token = secrets.token_urlsafe(32)
-        with self._lock:
-            self._db.execute("INSERT INTO agent_sessions VALUES (?,?,?)",
-                             (token, name, time.time() + SESSION_HOURS * 3600))
+        self.db.execute("INSERT INTO agent_sessions (token, name, expires_at) VALUES (?,?,?)",
+                        (token, name, time.time() + SESSION_HOURS * 3600))
         return token
 
     def agent_for_token(self, token: str | None) -> str | None:
         if not token:
             return None
-        with self._lock:
-            row = self._db.execute("SELECT name, expires_at FROM agent_sessions WHERE token = ?", (token,)).fetchone()
-        return row[0] if row and row[1] > time.time() else None
+        rows = self.db.rows("SELECT name, expires_at FROM agent_sessions WHERE token = ?", (token,))
+        return rows[0][0] if rows and rows[0][1] > time.time() else None
 
     def agent_for_header(self, authorization: str | None) -> str | None:
         """`Authorization: Bearer <token>` (from login) or `Basic base64(name:password)`."""
@@ -109,5 +104,5 @@ class AgentAccounts:
         return name
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        if self._owns_db:
+            self.db.close()

@@ -56,14 +56,19 @@ def _slug(text: str) -> str:
 class KnowledgeBase:
     """Hybrid (Chroma dense + BM25 keyword) knowledge base with curated answers and per-document atomicity."""
 
-    def __init__(self, settings, embedder, *, reranker: Reranker | None = None):
+    def __init__(self, settings, embedder, *, reranker: Reranker | None = None, registry: Registry | None = None,
+                 vectors: VectorStore | None = None):
+        """`registry` and `vectors` default to the embedded ones under the data dir (knowledge.sqlite3 and
+        chroma/); app replicas pass the shared database's registry and a Chroma server's store."""
         self.settings = settings
         self.embedder = embedder
         data_dir = Path(settings.data_dir)
         data_dir.mkdir(parents=True, exist_ok=True)
         self.files_dir = data_dir / "knowledge_files"
-        self.registry = Registry(data_dir / "knowledge.sqlite3")
-        self.vectors = VectorStore(settings.chroma_dir)
+        self.registry = registry if registry is not None else Registry(data_dir / "knowledge.sqlite3")
+        self.vectors = vectors if vectors is not None else VectorStore(getattr(settings, "chroma_url", "")
+                                                                      or settings.chroma_dir)
+        self._generation = self.registry.generation()
         self.keywords = KeywordIndex(self.registry.token_rows)
         self.chunker = StructureChunker(settings.kb_chunk_size, settings.kb_chunk_overlap)
         self.min_score = float(settings.kb_min_score)
@@ -84,7 +89,10 @@ class KnowledgeBase:
         seeding is recorded only once it finished, so a start interrupted half-way resumes (files already
         indexed are skipped) and a document an agent deleted later does not come back."""
         progress = progress or _noop
-        docs_dir = Path(docs_dir)
+        with self.registry.exclusive("seeding"):  # replicas starting together: one seeds, the others wait
+            return self._seed(Path(docs_dir), progress)
+
+    def _seed(self, docs_dir: Path, progress: Progress) -> list[IngestResult]:
         if self.registry.get_meta("seeded_at"):
             progress(1.0, "Knowledge base already indexed.")
             return []
@@ -355,14 +363,22 @@ class KnowledgeBase:
             self.registry.journal_clear(doc_id, version)
 
     def _recover(self) -> None:
-        """Undo ingestions that a crash interrupted before their SQLite commit."""
-        for doc_id, version in self.registry.journal_entries():
+        """Undo ingestions that a crash interrupted before their SQLite commit (on a shared database, only those
+        older than an hour: a younger one may be running on another replica)."""
+        for doc_id, version in self.registry.journal_entries(older_than_s=3600.0 if self.registry.shared else 0.0):
             log.warning("rolling back interrupted ingestion of %s (version %s)", doc_id, version)
             self._rollback_version(doc_id, version)
 
     def _changed(self) -> None:
         self.keywords.mark_stale()
         self._curated = None
+        self._generation = self.registry.generation()
+
+    def _follow_other_replicas(self) -> None:
+        """A document added or deleted by another replica (shared database) makes the keyword index and the
+        curated answers stale here too; one small read per search notices it."""
+        if self.registry.generation() != self._generation:
+            self._changed()
 
     # ======================================================================================= management
     def preview_file(self, path, filename: str | None = None) -> list[dict]:
@@ -452,6 +468,7 @@ class KnowledgeBase:
             raise ValueError("k must be a positive number of results")
         if mode not in ("hybrid", "dense", "keyword"):
             raise ValueError("mode must be hybrid, dense or keyword")
+        self._follow_other_replicas()
         allowed = self.registry.doc_ids_matching(filters) if filters else None
         if allowed is not None and not allowed:
             return []
@@ -534,6 +551,7 @@ class KnowledgeBase:
         query = (query or "").strip()
         if not query:
             return None
+        self._follow_other_replicas()
         rows, matrix = self._curated_matrix()
         if not rows:
             return None

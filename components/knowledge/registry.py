@@ -2,162 +2,129 @@
 curated question vectors, and an ingestion journal that makes each document's ingestion all-or-nothing.
 
 Ingestion protocol (see KnowledgeBase._commit): journal the new version -> write vectors to Chroma -> swap the
-chunk rows and the document row in one SQLite transaction, clearing the journal -> delete the old version's
+chunk rows and the document row in one database transaction, clearing the journal -> delete the old version's
 vectors. A crash before the swap leaves the journal entry, and recovery deletes that version's vectors; a crash
 after it leaves only stale vectors, which searches ignore (they are not in SQLite) and the consistency check removes.
 """
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
-import sqlite3
-import threading
 import time
+import uuid
 from pathlib import Path
 
 import numpy as np
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    doc_id TEXT PRIMARY KEY,
-    title TEXT NOT NULL,
-    filename TEXT NOT NULL,
-    kind TEXT NOT NULL,
-    size_bytes INTEGER NOT NULL,
-    language TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    version TEXT NOT NULL,
-    tags TEXT NOT NULL DEFAULT '[]',
-    domain TEXT,
-    source TEXT NOT NULL,
-    source_path TEXT,
-    encoding TEXT,
-    chunk_count INTEGER NOT NULL,
-    indexed_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id TEXT PRIMARY KEY,
-    doc_id TEXT NOT NULL,
-    ordinal INTEGER NOT NULL,
-    kind TEXT NOT NULL,
-    text TEXT NOT NULL,
-    heading_path TEXT NOT NULL,
-    language TEXT NOT NULL,
-    meta TEXT NOT NULL,
-    tokens TEXT NOT NULL,
-    question TEXT,
-    answer TEXT,
-    question_vector BLOB
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS ingest_journal (
-    doc_id TEXT NOT NULL,
-    version TEXT NOT NULL,
-    started_at REAL NOT NULL,
-    PRIMARY KEY (doc_id, version)
-);
-"""
+from components.storage.database import SQLITE, Database, database_for
+from components.storage.migrations import upgrade
+
+_DOC_COLUMNS = ("doc_id", "title", "filename", "kind", "size_bytes", "language", "content_hash", "version", "tags",
+                "domain", "source", "source_path", "encoding", "chunk_count", "indexed_at")
+_CHUNK_COLUMNS = ("chunk_id", "doc_id", "ordinal", "kind", "text", "heading_path", "language", "meta", "tokens",
+                  "question", "answer", "question_vector")
 
 
 class Registry:
-    def __init__(self, path: Path):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.path = Path(path)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(SCHEMA)
-        self._lock = threading.RLock()
+    """`location`: the SQLite file (embedded), a database URL, or an open `Database` shared with the other stores
+    (PostgreSQL: every replica sees every upload). Tables: components/storage/migrations.py (knowledge schema)."""
+
+    def __init__(self, location: "Path | str | Database"):
+        self.db, self._owns_db = database_for(location)
+        self.path = getattr(self.db, "path", None)
+        upgrade(self.db, schema="knowledge")
+        # insertion order of chunks (the keyword index's row order): SQLite's rowid, else document and position
+        self._chunk_order = "rowid" if self.db.dialect == SQLITE else "doc_id, ordinal"
 
     # ---------------------------------------------------------------------------------------------------- meta
     def get_meta(self, key: str) -> str | None:
-        with self._lock:
-            row = self._conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
+        return self.db.scalar("SELECT value FROM meta WHERE key = ?", (key,))
 
-    def set_meta(self, key: str, value: str) -> None:
-        with self._lock:
-            self._conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+    def set_meta(self, key: str, value: str, db: Database | None = None) -> None:
+        (db or self.db).execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                                "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def generation(self) -> str:
+        """Changes whenever a document or chunk changes, here or on another replica sharing the database."""
+        return self.get_meta("generation") or "0"
+
+    def _bump(self, tx: Database) -> None:
+        self.set_meta("generation", f"{time.time():.6f}-{uuid.uuid4().hex[:8]}", tx)
 
     # ------------------------------------------------------------------------------------------------- journal
     def journal_start(self, doc_id: str, version: str) -> None:
-        with self._lock:
-            self._conn.execute("INSERT OR REPLACE INTO ingest_journal VALUES (?, ?, ?)", (doc_id, version, time.time()))
+        self.db.execute("INSERT INTO ingest_journal (doc_id, version, started_at) VALUES (?, ?, ?) ON CONFLICT "
+                        "(doc_id, version) DO UPDATE SET started_at = excluded.started_at",
+                        (doc_id, version, time.time()))
 
-    def journal_entries(self) -> list[tuple[str, str]]:
-        with self._lock:
-            return [(r["doc_id"], r["version"]) for r in self._conn.execute("SELECT * FROM ingest_journal")]
+    def journal_entries(self, older_than_s: float = 0.0) -> list[tuple[str, str]]:
+        """Ingestions begun and not committed (begun at least `older_than_s` ago: with replicas sharing the
+        database, a younger one may still be running on another replica)."""
+        return [(r[0], r[1]) for r in self.db.rows("SELECT doc_id, version FROM ingest_journal WHERE started_at <= ?",
+                                                   (time.time() - float(older_than_s),))]
+
+    @contextlib.contextmanager
+    def exclusive(self, name: str):
+        """Held by one process at a time on a shared database (a PostgreSQL advisory lock for `name`, held by an
+        open transaction until the block ends); nothing to hold on an embedded SQLite file."""
+        if not self.shared:
+            yield
+            return
+        key = int.from_bytes(hashlib.sha256(f"kefu:{name}".encode()).digest()[:4], "big")
+        with self.db.transaction() as tx:
+            tx.execute("SELECT pg_advisory_xact_lock(?)", (key,))
+            yield
+
+    @property
+    def shared(self) -> bool:
+        """True when other processes (app replicas) may write the same tables (a PostgreSQL database)."""
+        return self.db.dialect != SQLITE
 
     def journal_clear(self, doc_id: str, version: str) -> None:
-        with self._lock:
-            self._conn.execute("DELETE FROM ingest_journal WHERE doc_id=? AND version=?", (doc_id, version))
+        self.db.execute("DELETE FROM ingest_journal WHERE doc_id=? AND version=?", (doc_id, version))
 
     # ------------------------------------------------------------------------------------------------ documents
     def commit_document(self, doc: dict, chunks: list[dict]) -> list[str]:
         """Replace the document's row and chunks in one transaction; returns the chunk ids it replaced."""
-        with self._lock:
-            cur = self._conn.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                old = [r[0] for r in cur.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc["doc_id"],))]
-                cur.execute("DELETE FROM chunks WHERE doc_id=?", (doc["doc_id"],))
-                cur.execute("DELETE FROM documents WHERE doc_id=?", (doc["doc_id"],))
-                cur.execute(
-                    "INSERT INTO documents (doc_id, title, filename, kind, size_bytes, language, content_hash, version,"
-                    " tags, domain, source, source_path, encoding, chunk_count, indexed_at)"
-                    " VALUES (:doc_id, :title, :filename, :kind, :size_bytes, :language, :content_hash, :version,"
-                    " :tags, :domain, :source, :source_path, :encoding, :chunk_count, :indexed_at)",
-                    {**doc, "tags": json.dumps(list(doc.get("tags") or []), ensure_ascii=False)})
-                cur.executemany(
-                    "INSERT INTO chunks (chunk_id, doc_id, ordinal, kind, text, heading_path, language, meta, tokens,"
-                    " question, answer, question_vector) VALUES (:chunk_id, :doc_id, :ordinal, :kind, :text,"
-                    " :heading_path, :language, :meta, :tokens, :question, :answer, :question_vector)",
-                    [{**c, "heading_path": json.dumps(c["heading_path"], ensure_ascii=False),
-                      "meta": json.dumps(c.get("meta") or {}, ensure_ascii=False),
-                      "question_vector": (None if c.get("question_vector") is None
-                                          else np.asarray(c["question_vector"], dtype=np.float32).tobytes())}
-                     for c in chunks])
-                cur.execute("DELETE FROM ingest_journal WHERE doc_id=? AND version=?", (doc["doc_id"], doc["version"]))
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        doc = {**doc, "tags": json.dumps(list(doc.get("tags") or []), ensure_ascii=False)}
+        rows = [{**c, "heading_path": json.dumps(c["heading_path"], ensure_ascii=False),
+                 "meta": json.dumps(c.get("meta") or {}, ensure_ascii=False),
+                 "question_vector": (None if c.get("question_vector") is None
+                                     else np.asarray(c["question_vector"], dtype=np.float32).tobytes())}
+                for c in chunks]
+        with self.db.transaction() as tx:
+            old = [r[0] for r in tx.rows("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc["doc_id"],))]
+            tx.execute("DELETE FROM chunks WHERE doc_id=?", (doc["doc_id"],))
+            tx.execute("DELETE FROM documents WHERE doc_id=?", (doc["doc_id"],))
+            tx.execute(f"INSERT INTO documents ({', '.join(_DOC_COLUMNS)}) VALUES ({', '.join('?' * len(_DOC_COLUMNS))})",
+                       [doc.get(c) for c in _DOC_COLUMNS])
+            insert = f"INSERT INTO chunks ({', '.join(_CHUNK_COLUMNS)}) VALUES ({', '.join('?' * len(_CHUNK_COLUMNS))})"
+            for row in rows:
+                tx.execute(insert, [row.get(c) for c in _CHUNK_COLUMNS])
+            tx.execute("DELETE FROM ingest_journal WHERE doc_id=? AND version=?", (doc["doc_id"], doc["version"]))
+            self._bump(tx)
         new_ids = {c["chunk_id"] for c in chunks}
         return [i for i in old if i not in new_ids]
 
     def delete_document(self, doc_id: str) -> list[str]:
-        with self._lock:
-            cur = self._conn.cursor()
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                ids = [r[0] for r in cur.execute("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
-                cur.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
-                n = cur.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,)).rowcount
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
+        with self.db.transaction() as tx:
+            ids = [r[0] for r in tx.rows("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+            tx.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+            n = tx.execute("DELETE FROM documents WHERE doc_id=?", (doc_id,)).rowcount
+            self._bump(tx)
         return ids if n else []
 
     def document(self, doc_id: str) -> dict | None:
-        with self._lock:
-            row = self._conn.execute("SELECT * FROM documents WHERE doc_id=?", (doc_id,)).fetchone()
-        return _doc(row) if row else None
+        rows = self.db.query("SELECT * FROM documents WHERE doc_id=?", (doc_id,))
+        return _doc(rows[0]) if rows else None
 
     def documents(self) -> list[dict]:
-        with self._lock:
-            rows = self._conn.execute("SELECT * FROM documents ORDER BY indexed_at DESC, doc_id").fetchall()
-        return [_doc(r) for r in rows]
+        return [_doc(r) for r in self.db.query("SELECT * FROM documents ORDER BY indexed_at DESC, doc_id")]
 
     def document_by_hash(self, content_hash: str) -> dict | None:
-        with self._lock:
-            row = self._conn.execute("SELECT * FROM documents WHERE content_hash=? LIMIT 1", (content_hash,)).fetchone()
-        return _doc(row) if row else None
+        rows = self.db.query("SELECT * FROM documents WHERE content_hash=? LIMIT 1", (content_hash,))
+        return _doc(rows[0]) if rows else None
 
     def doc_ids_matching(self, filters: dict) -> set[str]:
         """Documents whose doc_id / tags / domain / language / kind / source match every given filter."""
@@ -185,61 +152,52 @@ class Registry:
 
     # --------------------------------------------------------------------------------------------------- chunks
     def chunks(self, doc_id: str) -> list[dict]:
-        with self._lock:
-            rows = self._conn.execute("SELECT * FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,)).fetchall()
-        return [_chunk(r) for r in rows]
+        return [_chunk(r) for r in self.db.query("SELECT * FROM chunks WHERE doc_id=? ORDER BY ordinal", (doc_id,))]
 
     def chunks_by_id(self, ids: list[str]) -> dict[str, dict]:
         out: dict[str, dict] = {}
-        with self._lock:
-            for start in range(0, len(ids), 500):
-                part = ids[start:start + 500]
-                q = "SELECT * FROM chunks WHERE chunk_id IN (%s)" % ",".join("?" * len(part))
-                for r in self._conn.execute(q, part):
-                    out[r["chunk_id"]] = _chunk(r)
+        for start in range(0, len(ids), 500):
+            match, params = self.db.in_list("chunk_id", ids[start:start + 500])
+            for r in self.db.query(f"SELECT * FROM chunks WHERE {match}", params):
+                out[r["chunk_id"]] = _chunk(r)
         return out
 
     def token_rows(self) -> list[tuple[str, str, str]]:
-        with self._lock:
-            return [(r[0], r[1], r[2]) for r in
-                    self._conn.execute("SELECT chunk_id, doc_id, tokens FROM chunks ORDER BY rowid")]
+        return [(r[0], r[1], r[2]) for r in
+                self.db.rows(f"SELECT chunk_id, doc_id, tokens FROM chunks ORDER BY {self._chunk_order}")]
 
     def chunk_ids(self) -> set[str]:
-        with self._lock:
-            return {r[0] for r in self._conn.execute("SELECT chunk_id FROM chunks")}
+        return {r[0] for r in self.db.rows("SELECT chunk_id FROM chunks")}
 
     def curated_rows(self) -> list[dict]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT c.chunk_id, c.doc_id, c.question, c.answer, c.question_vector, d.title FROM chunks c "
-                "JOIN documents d ON d.doc_id = c.doc_id WHERE c.kind='qa' AND c.question_vector IS NOT NULL").fetchall()
+        rows = self.db.query(
+            "SELECT c.chunk_id, c.doc_id, c.question, c.answer, c.question_vector, d.title FROM chunks c "
+            "JOIN documents d ON d.doc_id = c.doc_id WHERE c.kind='qa' AND c.question_vector IS NOT NULL")
         return [{"chunk_id": r["chunk_id"], "doc_id": r["doc_id"], "question": r["question"], "answer": r["answer"],
-                 "title": r["title"], "vector": np.frombuffer(r["question_vector"], dtype=np.float32)} for r in rows]
+                 "title": r["title"], "vector": np.frombuffer(bytes(r["question_vector"]), dtype=np.float32)} for r in rows]
 
     def count_documents(self) -> int:
-        with self._lock:
-            return int(self._conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+        return int(self.db.scalar("SELECT COUNT(*) FROM documents"))
 
     def count_chunks(self) -> int:
-        with self._lock:
-            return int(self._conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        return int(self.db.scalar("SELECT COUNT(*) FROM chunks"))
 
     def bulk_insert_chunks(self, chunks: list[dict]) -> None:
         """Append chunk rows without replacing anything (used by the benchmark's synthetic corpus)."""
-        with self._lock:
-            cur = self._conn.cursor()
-            cur.execute("BEGIN")
-            cur.executemany(
-                "INSERT INTO chunks (chunk_id, doc_id, ordinal, kind, text, heading_path, language, meta, tokens)"
-                " VALUES (:chunk_id, :doc_id, :ordinal, :kind, :text, '[]', :language, '{}', :tokens)", chunks)
-            cur.execute("COMMIT")
+        self.db.execute_many(
+            "INSERT INTO chunks (chunk_id, doc_id, ordinal, kind, text, heading_path, language, meta, tokens)"
+            " VALUES (?, ?, ?, ?, ?, '[]', ?, '{}', ?)",
+            [(c["chunk_id"], c["doc_id"], c["ordinal"], c["kind"], c["text"], c["language"], c["tokens"])
+             for c in chunks])
+        with self.db.transaction() as tx:
+            self._bump(tx)
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        if self._owns_db:
+            self.db.close()
 
 
-def _doc(row: sqlite3.Row) -> dict:
+def _doc(row: dict) -> dict:
     return {"doc_id": row["doc_id"], "title": row["title"], "filename": row["filename"], "type": row["kind"],
             "size": row["size_bytes"], "chunks": row["chunk_count"], "language": row["language"],
             "indexed_at": row["indexed_at"], "content_hash": row["content_hash"], "version": row["version"],
@@ -247,7 +205,7 @@ def _doc(row: sqlite3.Row) -> dict:
             "source_path": row["source_path"], "encoding": row["encoding"]}
 
 
-def _chunk(row: sqlite3.Row) -> dict:
+def _chunk(row: dict) -> dict:
     return {"chunk_id": row["chunk_id"], "doc_id": row["doc_id"], "ordinal": row["ordinal"], "kind": row["kind"],
             "text": row["text"], "heading_path": json.loads(row["heading_path"]), "language": row["language"],
             "meta": json.loads(row["meta"]), "tokens": row["tokens"], "question": row["question"],

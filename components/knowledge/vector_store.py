@@ -1,4 +1,5 @@
-"""Dense side of hybrid retrieval: a Chroma PersistentClient collection (cosine space). The only module that
+"""Dense side of hybrid retrieval: a Chroma collection (cosine space), embedded (PersistentClient on a folder) or
+on a Chroma server (HttpClient, `KEFU_CHROMA_URL=http://host:8000`, shared by app replicas). The only module that
 imports chromadb.
 
 Vectors always come from kefu's own embedder and are passed explicitly (`embeddings=` / `query_embeddings=`);
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -17,14 +19,34 @@ COLLECTION = "kefu_chunks"
 _BATCH = 2000
 
 
+def _http_client(url: str, settings):
+    import chromadb
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise ValueError(f"KEFU_CHROMA_URL={url!r} is not a Chroma server URL: write it like http://chroma:8000")
+    try:
+        return chromadb.HttpClient(host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                                   ssl=parsed.scheme == "https", settings=settings)
+    except Exception as exc:
+        raise ValueError(f"Cannot reach the Chroma server at {url}: {exc}. Start it (`chroma run --path DIR --port "
+                         "8000`) or unset KEFU_CHROMA_URL to use the embedded store.") from exc
+
+
 class VectorStore:
-    def __init__(self, path: Path, collection: str = COLLECTION):
+    def __init__(self, location: "Path | str", collection: str = COLLECTION):
+        """`location`: a folder (embedded Chroma) or a server URL http(s)://host:port."""
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
-        Path(path).mkdir(parents=True, exist_ok=True)
-        self._client = chromadb.PersistentClient(
-            path=str(path), settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False))
+        settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+        if isinstance(location, str) and location.startswith(("http://", "https://")):
+            self.location = location
+            self._client = _http_client(location, settings)
+        else:
+            self.location = str(location)
+            Path(location).mkdir(parents=True, exist_ok=True)
+            self._client = chromadb.PersistentClient(path=str(location), settings=settings)
         self._collection = self._client.get_or_create_collection(
             collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
 

@@ -25,7 +25,6 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
-_CHUNK = 500
 
 
 def _shop_user_id(shop_path: Path, email: str) -> str | None:
@@ -41,51 +40,14 @@ def _shop_user_id(shop_path: Path, email: str) -> str | None:
         conn.close()
 
 
-def _chunks(items: list[str]):
-    for i in range(0, len(items), _CHUNK):
-        yield items[i:i + _CHUNK]
-
-
-def _count_rows(store, conversation_ids: list[str]) -> dict:
-    counts = {"messages": 0, "traces": 0, "events": 0, "notes": 0}
-    if not conversation_ids:
-        return counts
-    conn = store.connection_for_reading()
-    try:
-        for part in _chunks(conversation_ids):
-            marks = ",".join("?" * len(part))
-            counts["messages"] += conn.execute(f"SELECT COUNT(*) FROM messages WHERE conversation_id IN ({marks})",
-                                               part).fetchone()[0]
-            counts["traces"] += conn.execute(f"SELECT COUNT(*) FROM messages WHERE trace IS NOT NULL AND "
-                                             f"conversation_id IN ({marks})", part).fetchone()[0]
-            counts["events"] += conn.execute(f"SELECT COUNT(*) FROM events WHERE conversation_id IN ({marks})",
-                                             part).fetchone()[0]
-            counts["notes"] += conn.execute(f"SELECT COUNT(*) FROM notes WHERE conversation_id IN ({marks})",
-                                            part).fetchone()[0]
-    finally:
-        conn.close()
-    return counts
-
-
 def compact_store(store) -> None:
-    """Empty the write-ahead log and rewrite the conversation database so deleted rows leave no bytes behind."""
-    if hasattr(store, "compact"):
-        store.compact()
-        return
-    conn = sqlite3.connect(str(store.path), timeout=30, isolation_level=None)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.execute("VACUUM")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    except sqlite3.OperationalError as exc:  # busy: the rows are deleted; their bytes go at the next compaction
-        log.warning("could not compact %s now (%s); deleted rows may linger in free pages until the next run",
-                    store.path, exc)
-    finally:
-        conn.close()
+    """Give the space of deleted rows back (SQLite: empty the write-ahead log and rewrite the file) so deleted rows
+    leave no bytes behind."""
+    store.compact()
 
 
 def _delete_conversations(store, vault, conversation_ids: list[str]) -> dict:
-    counts = _count_rows(store, conversation_ids)
+    counts = store.count_rows(conversation_ids)
     vault_entries = 0
     for cid in conversation_ids:
         store.delete_conversation(cid)
@@ -103,20 +65,9 @@ def forget_customer(settings, store, vault, *, email: str, agent: str = "cli") -
                          "e.g. noah.brown7922@example.com")
     user_id = _shop_user_id(Path(settings.data_dir) / "shop.sqlite3", email)
     matched: dict[str, set[str]] = {"shop_user": set(), "vault_email": set(), "text_mentions": set()}
-    conn = store.connection_for_reading()
-    try:
-        for who in filter(None, (user_id, email)):
-            matched["shop_user"].update(r[0] for r in conn.execute(
-                "SELECT id FROM conversations WHERE lower(customer) = lower(?)", (who,)))
-        like = "%" + email.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        for sql, params in (
-                ("SELECT DISTINCT conversation_id FROM messages WHERE lower(text) LIKE ? ESCAPE '\\' "
-                 "OR lower(trace) LIKE ? ESCAPE '\\'", (like, like)),
-                ("SELECT DISTINCT conversation_id FROM notes WHERE lower(text) LIKE ? ESCAPE '\\'", (like,)),
-                ("SELECT DISTINCT conversation_id FROM events WHERE lower(payload) LIKE ? ESCAPE '\\'", (like,))):
-            matched["text_mentions"].update(r[0] for r in conn.execute(sql, params))
-    finally:
-        conn.close()
+    for who in filter(None, (user_id, email)):
+        matched["shop_user"].update(store.conversations_of_customer(who))
+    matched["text_mentions"].update(store.conversations_mentioning(email))
     if vault is not None:
         matched["vault_email"].update(vault.conversations_with_value("EMAIL", email))
     # a conversation that belongs to ANOTHER verified customer and merely mentions this email (someone typed it)
@@ -158,12 +109,8 @@ def apply_retention(store, vault, *, days: int, agent: str = "retention") -> dic
     if days < 1:
         raise ValueError("The retention period must be at least 1 day (0 means keep forever: do not run retention)")
     cutoff = time.time() - days * 86400
-    conn = store.connection_for_reading()
-    try:
-        old = [r[0] for r in conn.execute("SELECT id FROM conversations WHERE updated_at < ?", (cutoff,))]
-        existing = {r[0] for r in conn.execute("SELECT id FROM conversations")}
-    finally:
-        conn.close()
+    old = store.conversation_ids(updated_before=cutoff)
+    existing = set(store.conversation_ids())
     counts = _delete_conversations(store, vault, old)
     orphans = 0
     if vault is not None:
@@ -185,7 +132,7 @@ def run_forget(settings, *, customer: str) -> dict:
     from components.privacy.redaction_vault import RedactionVault
     from components.storage.conversation_store import ConversationStore
 
-    store = ConversationStore(settings.sqlite_path)
+    store = ConversationStore(settings.database)
     try:
         vault = RedactionVault.from_settings(settings)
         try:
@@ -201,7 +148,7 @@ def run_retention(settings, *, days: int) -> dict:
     from components.privacy.redaction_vault import RedactionVault
     from components.storage.conversation_store import ConversationStore
 
-    store = ConversationStore(settings.sqlite_path)
+    store = ConversationStore(settings.database)
     try:
         vault = RedactionVault.from_settings(settings)
         try:

@@ -1,76 +1,20 @@
-"""SQLite store for conversations, messages (with each bot turn's trace) and the append-only dialogue event log.
+"""The store for conversations, messages (with each bot turn's trace), the append-only dialogue event log, notes
+and the audit log, on SQLite (default) or PostgreSQL (components/storage/database.py).
 
-The only module that writes kefu's conversation database. WAL mode, one connection guarded by a lock so the
-Gradio worker threads can share it. A bot message is inserted as `complete = 0` when its answer starts and marked
+The only module with SQL over these tables: analytics, export and data rights read through its read methods. A bot message is inserted as `complete = 0` when its answer starts and marked
 complete when it ends; a process killed in between leaves it visibly incomplete, and `recover_interrupted()`
 marks such turns `interrupted` on the next start.
 """
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    created_at REAL NOT NULL,
-    updated_at REAL NOT NULL,
-    status TEXT NOT NULL DEFAULT 'bot',          -- bot | waiting | human | resolved
-    customer TEXT,                               -- authenticated customer id or a session label
-    language TEXT,
-    domain TEXT NOT NULL DEFAULT 'ecommerce',
-    channel TEXT NOT NULL DEFAULT 'web',
-    is_demo INTEGER NOT NULL DEFAULT 0,
-    assigned_agent TEXT,
-    handoff_reason TEXT,
-    handoff_at REAL,
-    csat INTEGER,
-    last_intent TEXT,
-    last_sentiment TEXT,
-    session_token TEXT
-);
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    role TEXT NOT NULL,                          -- customer | bot | agent | system
-    text TEXT NOT NULL,
-    created_at REAL NOT NULL,
-    completed_at REAL,
-    state TEXT NOT NULL DEFAULT 'complete',      -- complete | streaming | interrupted | error
-    trace TEXT,                                  -- JSON, bot turns
-    rating INTEGER                               -- thumbs: 1 up, -1 down
-);
-CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    type TEXT NOT NULL,                          -- user_turn | nlu | slot_set | tool_call | handoff | resume | bot_turn | ...
-    payload TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_by_conversation ON events(conversation_id, id);
-CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations(updated_at);
-CREATE TABLE IF NOT EXISTS notes (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    agent TEXT NOT NULL,
-    text TEXT NOT NULL,
-    created_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS audit (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at REAL NOT NULL,
-    agent TEXT NOT NULL,
-    action TEXT NOT NULL,                        -- claim | reply | hand_back | resolve | teach | forget | kb_* ...
-    conversation_id TEXT,
-    detail TEXT
-);
-"""
+from components.storage.database import Database, database_for
+from components.storage.migrations import upgrade
 
 ROLES = ("customer", "bot", "agent", "system")
 STATUSES = ("bot", "waiting", "human", "resolved")
@@ -81,33 +25,29 @@ def new_conversation_id() -> str:
 
 
 class ConversationStore:
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.executescript(SCHEMA)
+    """Conversations, messages, events, notes and audit on a `Database` (SQLite file or PostgreSQL).
+
+    `location` is a SQLite file path, a database URL (sqlite:///…, postgresql://…) or an open `Database`
+    (shared with the other stores; then the caller closes it). The schema is brought to the newest migration."""
+
+    def __init__(self, location: "Path | str | Database"):
+        self.db, self._owns_db = database_for(location)
+        self.path = getattr(self.db, "path", None)  # the SQLite file (None on PostgreSQL)
+        upgrade(self.db)
 
     # -- low level -------------------------------------------------------------------------------------------
-    def _execute(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Cursor:
-        with self._lock:
-            return self._db.execute(sql, tuple(params))
+    def _execute(self, sql: str, params: Iterable[Any] = ()):
+        return self.db.execute(sql, params)
 
     def _query(self, sql: str, params: Iterable[Any] = ()) -> list[dict]:
-        with self._lock:
-            return [dict(row) for row in self._db.execute(sql, tuple(params)).fetchall()]
+        return self.db.query(sql, params)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        if self._owns_db:
+            self.db.close()
 
     def integrity_check(self) -> str:
-        return self._query("PRAGMA integrity_check")[0]["integrity_check"]
+        return self.db.integrity_check()
 
     # -- conversations ---------------------------------------------------------------------------------------
     def create_conversation(self, conversation_id: str | None = None, *, customer: str | None = None,
@@ -171,9 +111,8 @@ class ConversationStore:
         self._execute("UPDATE conversations SET assigned_agent = NULL WHERE id = ?", (conversation_id,))
 
     def add_note(self, conversation_id: str, agent: str, text: str) -> int:
-        cur = self._execute("INSERT INTO notes (conversation_id, agent, text, created_at) VALUES (?,?,?,?)",
-                            (conversation_id, agent, text, time.time()))
-        return int(cur.lastrowid)
+        return self.db.insert("INSERT INTO notes (conversation_id, agent, text, created_at) VALUES (?,?,?,?)",
+                              (conversation_id, agent, text, time.time()))
 
     def notes(self, conversation_id: str) -> list[dict]:
         return self._query("SELECT * FROM notes WHERE conversation_id = ? ORDER BY id", (conversation_id,))
@@ -192,14 +131,14 @@ class ConversationStore:
         if role not in ROLES:
             raise ValueError(f"role must be one of {ROLES}")
         now = created_at if created_at is not None else time.time()
-        with self._lock:
-            cur = self._db.execute(
+        with self.db.transaction() as tx:
+            message_id = tx.insert(
                 "INSERT INTO messages (conversation_id, role, text, created_at, completed_at, state, trace) "
                 "VALUES (?,?,?,?,?,?,?)",
                 (conversation_id, role, text, now, now if state == "complete" else None, state,
                  json.dumps(trace, ensure_ascii=False, default=str) if trace is not None else None))
-            self._db.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
-            return int(cur.lastrowid)
+            tx.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
+            return message_id
 
     def finish_message(self, message_id: int, text: str, *, trace: dict | None = None,
                        state: str = "complete") -> None:
@@ -227,18 +166,21 @@ class ConversationStore:
             raise ValueError("rating must be 1 (thumbs up) or -1 (thumbs down)")
         self._execute("UPDATE messages SET rating = ? WHERE id = ?", (rating, message_id))
 
-    def recover_interrupted(self) -> int:
-        """Mark turns that were streaming when the process died. Returns how many."""
-        cur = self._execute("UPDATE messages SET state = 'interrupted', completed_at = ? WHERE state = 'streaming'",
-                            (time.time(),))
+    def recover_interrupted(self, older_than_s: float = 0.0) -> int:
+        """Mark turns that were streaming when the process died. Returns how many.
+
+        With replicas sharing one database, another replica may be streaming right now: pass `older_than_s`
+        (longer than any answer may take) so only turns started that long ago count as cut off."""
+        now = time.time()
+        cur = self._execute("UPDATE messages SET state = 'interrupted', completed_at = ? WHERE state = 'streaming' "
+                            "AND created_at <= ?", (now, now - float(older_than_s)))
         return cur.rowcount
 
     # -- event log -------------------------------------------------------------------------------------------
     def append_event(self, conversation_id: str, type_: str, payload: dict | None = None) -> int:
-        cur = self._execute("INSERT INTO events (conversation_id, type, payload, created_at) VALUES (?,?,?,?)",
-                            (conversation_id, type_, json.dumps(payload or {}, ensure_ascii=False, default=str),
-                             time.time()))
-        return int(cur.lastrowid)
+        return self.db.insert("INSERT INTO events (conversation_id, type, payload, created_at) VALUES (?,?,?,?)",
+                              (conversation_id, type_, json.dumps(payload or {}, ensure_ascii=False, default=str),
+                               time.time()))
 
     def events(self, conversation_id: str, types: tuple[str, ...] | None = None) -> list[dict]:
         sql = "SELECT * FROM events WHERE conversation_id = ?"
@@ -253,15 +195,124 @@ class ConversationStore:
 
     # -- counts for analytics --------------------------------------------------------------------------------
     def counts(self) -> dict:
-        row = self._query("SELECT (SELECT COUNT(*) FROM conversations) AS conversations, "
-                          "(SELECT COUNT(*) FROM messages) AS messages")[0]
-        return dict(row)
+        return {"conversations": int(self.db.scalar("SELECT COUNT(*) FROM conversations")),
+                "messages": int(self.db.scalar("SELECT COUNT(*) FROM messages"))}
 
-    def connection_for_reading(self) -> sqlite3.Connection:
-        """A separate read-only connection (analytics/export read large tables without holding the write lock)."""
-        conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
-        conn.row_factory = sqlite3.Row
-        return conn
+    def connection_for_reading(self):
+        """Deprecated: a read-only sqlite3 connection (SQLite only). Use the read methods below, which work on
+        both engines."""
+        if not hasattr(self.db, "connection_for_reading"):
+            raise ValueError("connection_for_reading() exists only for SQLite; use the store's read methods")
+        return self.db.connection_for_reading()
+
+    # -- reads for analytics, export and data rights (the SQL they need, on both engines) ----------------------
+    def _scope(self, scope, alias: str = "c") -> tuple[str, list]:
+        """WHERE clause for an analytics scope (anything with start, end, domain, include_demo attributes)."""
+        clauses, params = [], []
+        if scope is not None:
+            if scope.start is not None:
+                clauses.append(f"{alias}.created_at >= ?")
+                params.append(float(scope.start))
+            if scope.end is not None:
+                clauses.append(f"{alias}.created_at < ?")
+                params.append(float(scope.end))
+            if scope.domain:
+                clauses.append(f"{alias}.domain = ?")
+                params.append(scope.domain)
+            if not scope.include_demo:
+                clauses.append(f"{alias}.is_demo = 0")
+        return (" AND ".join(clauses) or "1 = 1"), params
+
+    def scope_conversations(self, scope=None, columns: Sequence[str] | None = None) -> list[dict]:
+        """The conversations that started in the scope (all columns unless `columns`), oldest first."""
+        where, params = self._scope(scope)
+        cols = ", ".join("c." + col for col in columns) if columns else "c.*"
+        return self._query(f"SELECT {cols} FROM conversations c WHERE {where} ORDER BY c.created_at, c.id", params)
+
+    def scope_agent_actions(self, scope=None, actions: Sequence[str] = ("claim", "resolve")) -> list[tuple]:
+        """Distinct (conversation_id, action) audit pairs of the given actions on in-scope conversations."""
+        where, params = self._scope(scope)
+        marks = ",".join("?" * len(actions))
+        return self.db.rows(f"SELECT DISTINCT a.conversation_id, a.action FROM audit a JOIN conversations c "
+                            f"ON c.id = a.conversation_id WHERE a.action IN ({marks}) AND {where}",
+                            [*actions, *params])
+
+    def message_progress(self, states: Sequence[str]) -> list[tuple]:
+        """Every message as (id, completed_at or -1, index of its state in `states` or -1, rating or 0), by id:
+        the columns of a message that change after it is written, as numbers."""
+        case = " ".join(f"WHEN '{name}' THEN {code}" for code, name in enumerate(states))
+        return self.db.rows(f"SELECT id, coalesce(completed_at, -1.0), CASE state {case} ELSE -1 END, "
+                            f"coalesce(rating, 0) FROM messages ORDER BY id")
+
+    def message_trace_fields(self, message_ids: Sequence[int], paths: Sequence[str]) -> list[tuple]:
+        """(id, conversation_id, role, created_at, completed_at or -1, has_trace, JSON array text of the values at
+        `paths` in the trace or None) for the given messages."""
+        match, params = self.db.in_list("id", [int(i) for i in message_ids])
+        return [(*row[:5], bool(row[5]), row[6]) for row in self.db.rows(
+            f"SELECT id, conversation_id, role, created_at, coalesce(completed_at, -1.0), "
+            f"CASE WHEN trace IS NULL THEN 0 ELSE 1 END, {self.db.json_paths('trace', paths)} "
+            f"FROM messages WHERE {match}", params)]
+
+    def questions_before(self, message_ids: Sequence[int]) -> dict[int, str | None]:
+        """For each message id, the text of the last customer message before it in its conversation."""
+        match, params = self.db.in_list("m.id", [int(i) for i in message_ids])
+        return {int(mid): text for mid, text in self.db.rows(
+            "SELECT m.id, (SELECT q.text FROM messages q WHERE q.conversation_id = m.conversation_id "
+            "AND q.role = 'customer' AND q.id < m.id ORDER BY q.id DESC LIMIT 1) FROM messages m "
+            f"WHERE {match}", params)}
+
+    def scope_messages(self, scope=None, columns: Sequence[str] = ("id",)) -> list[tuple]:
+        """The given message columns of every message in in-scope conversations, by message id."""
+        where, params = self._scope(scope)
+        return self.db.rows(f"SELECT {', '.join('m.' + c for c in columns)} FROM messages m "
+                            f"JOIN conversations c ON c.id = m.conversation_id WHERE {where} ORDER BY m.id", params)
+
+    def domains(self) -> list[str]:
+        return [r[0] for r in self.db.rows("SELECT DISTINCT domain FROM conversations ORDER BY domain")]
+
+    def conversation_ids(self, *, updated_before: float | None = None) -> list[str]:
+        if updated_before is None:
+            return [r[0] for r in self.db.rows("SELECT id FROM conversations")]
+        return [r[0] for r in self.db.rows("SELECT id FROM conversations WHERE updated_at < ?",
+                                           (float(updated_before),))]
+
+    def conversations_of_customer(self, customer: str) -> list[str]:
+        return [r[0] for r in self.db.rows("SELECT id FROM conversations WHERE lower(customer) = lower(?)",
+                                           (customer,))]
+
+    def conversations_mentioning(self, text: str) -> set[str]:
+        """Conversations whose messages, traces, notes or events contain `text` (case-insensitive, verbatim)."""
+        like = "%" + text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        found: set[str] = set()
+        for sql, params in (
+                ("SELECT DISTINCT conversation_id FROM messages WHERE lower(text) LIKE ? ESCAPE '\\' "
+                 "OR lower(trace) LIKE ? ESCAPE '\\'", (like, like)),
+                ("SELECT DISTINCT conversation_id FROM notes WHERE lower(text) LIKE ? ESCAPE '\\'", (like,)),
+                ("SELECT DISTINCT conversation_id FROM events WHERE lower(payload) LIKE ? ESCAPE '\\'", (like,))):
+            found.update(r[0] for r in self.db.rows(sql, params))
+        return found
+
+    def count_rows(self, conversation_ids: Sequence[str]) -> dict:
+        """How many messages, traces, events and notes these conversations hold."""
+        counts = {"messages": 0, "traces": 0, "events": 0, "notes": 0}
+        ids = list(conversation_ids)
+        for i in range(0, len(ids), 500):
+            match, params = self.db.in_list("conversation_id", ids[i:i + 500])
+            counts["messages"] += self.db.scalar(f"SELECT COUNT(*) FROM messages WHERE {match}", params)
+            counts["traces"] += self.db.scalar(f"SELECT COUNT(*) FROM messages WHERE trace IS NOT NULL AND {match}",
+                                               params)
+            counts["events"] += self.db.scalar(f"SELECT COUNT(*) FROM events WHERE {match}", params)
+            counts["notes"] += self.db.scalar(f"SELECT COUNT(*) FROM notes WHERE {match}", params)
+        return counts
+
+    def compact(self) -> None:
+        """Give the space of deleted rows back so no deleted customer data survives in free pages."""
+        self.db.compact()
+
+    @property
+    def identity(self) -> str:
+        """Names the database for per-database caches (analytics)."""
+        return self.db.identity
 
     def shift_demo_conversation(self, conversation_id: str, offset_s: float) -> None:
         """Move a demo conversation and everything in it `offset_s` seconds in time (demo-history spreads its
@@ -272,18 +323,12 @@ class ConversationStore:
         if not conversation["is_demo"]:
             raise ValueError("Only demo conversations can be moved in time")
         d = float(offset_s)
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                self._db.execute("UPDATE conversations SET created_at = created_at + ?, updated_at = updated_at + ?, "
-                                 "handoff_at = handoff_at + ? WHERE id = ?", (d, d, d, conversation_id))
-                self._db.execute("UPDATE messages SET created_at = created_at + ?, completed_at = completed_at + ? "
-                                 "WHERE conversation_id = ?", (d, d, conversation_id))
-                for table in ("events", "notes"):
-                    self._db.execute(f"UPDATE {table} SET created_at = created_at + ? WHERE conversation_id = ?",
-                                     (d, conversation_id))
-                self._db.execute("UPDATE audit SET at = at + ? WHERE conversation_id = ?", (d, conversation_id))
-                self._db.execute("COMMIT")
-            except Exception:
-                self._db.execute("ROLLBACK")
-                raise
+        with self.db.transaction() as tx:
+            tx.execute("UPDATE conversations SET created_at = created_at + ?, updated_at = updated_at + ?, "
+                       "handoff_at = handoff_at + ? WHERE id = ?", (d, d, d, conversation_id))
+            tx.execute("UPDATE messages SET created_at = created_at + ?, completed_at = completed_at + ? "
+                       "WHERE conversation_id = ?", (d, d, conversation_id))
+            for table in ("events", "notes"):
+                tx.execute(f"UPDATE {table} SET created_at = created_at + ? WHERE conversation_id = ?",
+                           (d, conversation_id))
+            tx.execute("UPDATE audit SET at = at + ? WHERE conversation_id = ?", (d, conversation_id))

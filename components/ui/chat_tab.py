@@ -232,7 +232,7 @@ def register_customer_api(services) -> None:
 def _status_text(services) -> str:
     s = services.startup
     if s.ready:
-        return ""
+        return " · ".join(f"ℹ️ {safe_text(note)}" for note in getattr(s, "notes", []))
     if s.error:
         return f"⚠️ **Start-up failed:** {safe_text(s.error)}"
     return f"⏳ **Starting:** {safe_text(s.stage)} — {s.fraction * 100:.0f}%"

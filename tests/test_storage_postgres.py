@@ -1,0 +1,212 @@
+"""The stores on real PostgreSQL (a cluster the tests start, tests/servers.py) against the same code on SQLite:
+the same history gives the same KPIs, gaps, export and forget results; migrations; `db copy` with checksums;
+rate-limit buckets and logins shared through the database."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from components.analytics.export import conversation_rows, turn_rows
+from components.analytics.knowledge_gaps import gap_questions
+from components.analytics.kpis import AnalyticsFilter, compute_kpis, kpis_for, load_frames
+from components.console.agent_accounts import AgentAccounts
+from components.privacy.data_rights import apply_retention
+from components.privacy.rate_limiter import RateLimiter
+from components.storage.conversation_store import ConversationStore
+from components.storage.database import IntegrityError, open_database, parse_database_url
+from components.storage.database_copy import copy_database, table_summary
+from components.storage.migrations import LATEST, current_version, upgrade
+from components.storage.rate_limit_buckets import DatabaseBuckets
+from tests.test_analytics_kpis import DAY, T0, build_store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def location(request, tmp_path):
+    if request.param == "sqlite":
+        return tmp_path / "kefu.sqlite3"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_store_round_trip_on_both_engines(location):
+    store = ConversationStore(location)
+    cid = store.create_conversation(customer="noah", created_at=1_000.25)
+    mid = store.add_message(cid, "customer", "héllo 100% ? ", created_at=1_001.5)
+    bot = store.add_message(cid, "bot", "", state="streaming")
+    store.finish_message(bot, "hi there", trace={"policy": {"action": "small_talk"}, "zh": "你好"})
+    assert [m["id"] for m in store.messages(cid)] == [mid, bot] and bot > mid
+    assert store.get_message(bot)["trace"]["zh"] == "你好"
+    assert store.messages(cid)[0]["text"] == "héllo 100% ? "  # % and ? survive the placeholder translation
+    assert store.get_conversation(cid)["created_at"] == 1_000.25  # float64 timestamps, not float4
+    store.append_event(cid, "handoff", {"reason": "x"})
+    store.append_event(cid, "nlu", {"intent": "y"})
+    assert [e["type"] for e in store.events(cid, ("handoff",))] == ["handoff"]
+    note = store.add_note(cid, "ana", "VIP")
+    assert store.notes(cid)[0]["id"] == note
+    store.rate_message(bot, -1)
+    store.update_conversation(cid, status="waiting", csat=4)
+    assert store.list_conversations(status="waiting")[0]["message_count"] == 2
+    assert store.claim(cid, "ana") and not store.claim(cid, "bo")
+    store.audit("ana", "claim", cid, {"n": 1})
+    assert store.audit_log()[0]["action"] == "claim"
+    streaming = store.add_message(cid, "bot", "half", state="streaming")
+    assert store.recover_interrupted(older_than_s=3600) == 0  # a turn another replica may still be answering
+    assert store.recover_interrupted() == 1 and store.get_message(streaming)["state"] == "interrupted"
+    assert store.counts() == {"conversations": 1, "messages": 3}
+    with pytest.raises(ValueError):
+        store.update_conversation(cid, status="nonsense")
+    store.delete_conversation(cid)  # cascades on both engines
+    assert store.messages(cid) == [] and store.notes(cid) == [] and store.events(cid) == []
+    store.close()
+
+
+def test_racing_claims_on_postgres_give_one_winner(postgres_url):
+    store = ConversationStore(postgres_url)
+    cid = store.create_conversation()
+    store.update_conversation(cid, status="waiting")
+    wins, barrier = [], threading.Barrier(8)
+
+    def claim(agent):
+        barrier.wait()
+        wins.append(store.claim(cid, agent))
+
+    threads = [threading.Thread(target=claim, args=(f"agent{i}",)) for i in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sum(wins) == 1
+    store.close()
+
+
+def test_analytics_export_and_gaps_agree_between_engines(tmp_path, postgres_url):
+    lite, pg = build_store(tmp_path / "kefu.sqlite3"), build_store(postgres_url)
+    for flt in (AnalyticsFilter(), AnalyticsFilter(start=T0 + DAY, include_demo=False),
+                AnalyticsFilter(domain="ecommerce")):
+        assert compute_kpis(load_frames(pg, flt)) == compute_kpis(load_frames(lite, flt))
+    assert kpis_for(pg)["conversations"] == kpis_for(lite)["conversations"] > 0
+    assert gap_questions(pg).to_dict("records") == gap_questions(lite).to_dict("records")
+    assert len(gap_questions(pg)) > 0
+    flt = AnalyticsFilter()
+    a, b = conversation_rows(pg, flt), conversation_rows(lite, flt)
+    assert list(a.columns) == list(b.columns) and a["id"].tolist() == b["id"].tolist()
+    pd.testing.assert_frame_equal(turn_rows(pg, flt), turn_rows(lite, flt), check_dtype=False)
+    assert pg.domains() == lite.domains()
+    kept, removed = apply_retention(pg, None, days=1), apply_retention(lite, None, days=1)
+    assert {k: v for k, v in kept.items() if k != "cutoff"} == {k: v for k, v in removed.items() if k != "cutoff"}
+    assert kept["conversations"] > 0 and pg.counts() == lite.counts()
+    lite.close()
+    pg.close()
+
+
+def test_migrations_are_versioned_and_adopt_an_old_sqlite_file(tmp_path, postgres_url):
+    import sqlite3
+
+    old = tmp_path / "old.sqlite3"  # a database written before migrations existed
+    conn = sqlite3.connect(old)
+    conn.executescript("CREATE TABLE conversations (id TEXT PRIMARY KEY, created_at REAL NOT NULL, updated_at REAL "
+                       "NOT NULL, status TEXT NOT NULL DEFAULT 'bot', customer TEXT, language TEXT, domain TEXT NOT "
+                       "NULL DEFAULT 'ecommerce', channel TEXT NOT NULL DEFAULT 'web', is_demo INTEGER NOT NULL "
+                       "DEFAULT 0, assigned_agent TEXT, handoff_reason TEXT, handoff_at REAL, csat INTEGER, "
+                       "last_intent TEXT, last_sentiment TEXT, session_token TEXT);"
+                       "INSERT INTO conversations (id, created_at, updated_at) VALUES ('kept', 1, 2);")
+    conn.close()
+    db = open_database(old)
+    assert current_version(db) == 0
+    assert upgrade(db)["to"] == LATEST and upgrade(db)["applied"] == []
+    assert ConversationStore(db).get_conversation("kept")["updated_at"] == 2
+    db.close()
+    # two replicas starting at once on PostgreSQL: each migration is applied exactly once
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(upgrade(open_database(postgres_url)))) for _ in range(3)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert sorted(len(r["applied"]) for r in results) == [0, 0, LATEST]
+    pg = open_database(postgres_url)
+    assert pg.scalar("SELECT count(*) FROM schema_migrations") == LATEST
+    with pytest.raises(ValueError, match="no schema version"):
+        upgrade(pg, target=LATEST + 1)
+    pg.close()
+
+
+def test_db_copy_moves_everything_with_equal_checksums(tmp_path, postgres_server):
+    source_path = tmp_path / "kefu.sqlite3"
+    store = build_store(source_path)
+    accounts = AgentAccounts(store.db)
+    accounts.add("ana", "correct horse")
+    token = accounts.login("ana", "correct horse")
+    RateLimiter(60, 2, buckets=DatabaseBuckets(store.db)).check("c1")
+    store.add_message("A", "bot", "cut off", state="streaming")
+    store.append_event("A", "handoff", {"reason": "customer_request", "zh": "转人工"})
+    store.add_note("C", "ana", "refund approved")
+    store.close()
+    target = postgres_server.new_database()
+    out = subprocess.run([sys.executable, str(ROOT / "app.py"), "db", "copy", "--from", f"sqlite:///{source_path}",
+                          "--to", target, "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    report = json.loads(out.stdout)
+    assert report["equal"] and report["schema_versions"]["conversations"] == LATEST
+    for table in ("conversations", "messages", "events", "notes", "audit", "agents", "agent_sessions",
+                  "rate_limit_buckets"):
+        row = report["tables"][table]
+        assert row["rows"] == row["target_rows"] > 0 and row["checksum"] == row["target_checksum"], table
+    # the copy is the install: logins, ids and the sequences carry on
+    pg = ConversationStore(target)
+    assert AgentAccounts(pg.db).agent_for_token(token) == "ana"
+    assert AgentAccounts(pg.db).verify("ana", "correct horse")
+    lite = ConversationStore(source_path)
+    assert pg.messages("A") == lite.messages("A")
+    new_id = pg.add_message("A", "customer", "after the move")
+    assert new_id > max(m["id"] for m in lite.messages("A"))
+    assert compute_kpis(load_frames(lite))["bot_messages"] == compute_kpis(load_frames(pg))["bot_messages"]
+    # a second copy into the same (now non-empty) database is refused, and nothing there changes
+    before = table_summary(pg.db, "messages", pg.db.columns("messages"))
+    with pytest.raises(ValueError, match="already has rows"):
+        copy_database(lite.db, pg.db)
+    assert table_summary(pg.db, "messages", pg.db.columns("messages")) == before
+    bad = subprocess.run([sys.executable, str(ROOT / "app.py"), "db", "copy", "--from", "sqlite:///nowhere.db",
+                          "--to", target], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "no SQLite file" in bad.stderr
+    pg.close()
+    lite.close()
+
+
+def test_rate_limit_and_logins_are_shared_between_replicas(postgres_url):
+    a, b = open_database(postgres_url), open_database(postgres_url)  # two replicas' connections
+    clock = [1_000.0]
+    limit_a = RateLimiter(6, 3, buckets=DatabaseBuckets(a), clock=lambda: clock[0])
+    limit_b = RateLimiter(6, 3, buckets=DatabaseBuckets(b), clock=lambda: clock[0])
+    assert [limit_a.check("c"), limit_b.check("c"), limit_a.check("c")] == [None, None, None]
+    assert limit_b.check("c") == pytest.approx(10.0)  # the burst of 3 is spent across both replicas
+    clock[0] += 10.0
+    assert limit_b.check("c") is None and limit_a.check("other") is None
+    assert len(limit_a) == 2
+    limit_a.reset("c")
+    assert limit_b.check("c") is None
+    accounts_a, accounts_b = AgentAccounts(a), AgentAccounts(b)
+    accounts_a.add("ana", "long enough")
+    with pytest.raises(ValueError, match="exists already"):
+        accounts_b.add("ana", "long enough")
+    assert accounts_b.agent_for_token(accounts_a.login("ana", "long enough")) == "ana"
+    with pytest.raises(IntegrityError):
+        a.execute("INSERT INTO agents (name, salt, hash, created_at) VALUES (?,?,?,?)", ("ana", b"", b"", 0.0))
+    a.close()
+    b.close()
+
+
+def test_bad_database_urls_say_what_to_write(tmp_path):
+    from components.settings import Settings
+    from components.storage.database import DatabaseError
+
+    with pytest.raises(ValueError, match="postgresql://user:password@host"):
+        parse_database_url("mysql://x")
+    with pytest.raises(ValueError, match="KEFU_DATABASE_URL"):
+        Settings(data_dir=tmp_path, database_url="mongodb://x")
+    assert Settings(data_dir=tmp_path).database == f"sqlite:///{tmp_path / 'kefu.sqlite3'}"
+    with pytest.raises(DatabaseError, match="Cannot connect to PostgreSQL at postgresql://u:\\*\\*\\*@127.0.0.1:1/x"):
+        open_database("postgresql://u:secret@127.0.0.1:1/x?connect_timeout=2")
