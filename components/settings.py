@@ -65,6 +65,9 @@ class Settings:
     # NLU: intents whose calibrated confidence is below this are out of scope; pack used when none is named
     nlu_oos_threshold: float = 0.5
     nlu_default_domain: str = "ecommerce"
+    # sentiment: "learned" = the model trained at start-up on the shipped corpora (cached; components/nlu/
+    # sentiment_model.py), "lexicon" = VADER and SnowNLP with the support-desk cues, no training
+    nlu_sentiment: str = "learned"
     # privacy: redact personal data before it is stored or reaches the model; the vault's key is KEFU_VAULT_KEY
     # (a Fernet key or a passphrase of 12+ characters) or else the key file, which must be outside data_dir
     redact_pii: bool = True
@@ -112,6 +115,8 @@ class Settings:
             raise ValueError("KEFU_ENGINE_QUANTIZE must be auto, none or int8")
         if self.engine_kernels not in ("auto", "torch"):
             raise ValueError("KEFU_ENGINE_KERNELS must be auto or torch")
+        if self.nlu_sentiment not in ("learned", "lexicon"):
+            raise ValueError("KEFU_NLU_SENTIMENT must be learned or lexicon")
         if not 0 < self.server_port < 65536:
             raise ValueError("GRADIO_SERVER_PORT must be a port number")
 

@@ -181,8 +181,15 @@ def test_run_sentiment_eval_rejects_unknown_labels(tmp_path):
 
     good = tmp_path / "s.csv"
     good.write_text("text,label\nI love it,positive\nthis is awful,negative\nthe box is blue,neutral\n")
-    result = run_sentiment_eval(Settings(data_dir=tmp_path), test=str(good))
+    lexicon = Settings(data_dir=tmp_path, nlu_sentiment="lexicon")  # the learned model is tested with real data
+    result = run_sentiment_eval(lexicon, test=str(good))
     assert result["n_test"] == 3 and result["accuracy"] == 1.0 and result["negative_f1"] == 1.0
+    assert result["classes"] == 3 and result["model"] == "lexicon"
+    two = tmp_path / "two.csv"
+    two.write_text("text,label\nI love it,positive\nthis is awful,negative\nthe box is blue,positive\n")
+    result = run_sentiment_eval(lexicon, test=str(two))  # no neutral class: negative vs non-negative
+    assert result["classes"] == 2 and result["accuracy"] == 1.0
+    assert set(result["per_class_f1"]) == {"negative", "non_negative"}
     bad = tmp_path / "b.csv"
     bad.write_text("text,label\nI love it,pos\nbad,neg\n")
     with pytest.raises(ValueError, match="negative, neutral or positive"):

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from components.nlu.chinese_script import to_simplified
 from components.nlu.embedding_cache import EmbeddingCache
 from components.nlu.entities import extract_entities
 from components.nlu.intent_classifier import FEATURES_VERSION, IntentClassifier, intent_embedding
@@ -24,6 +25,7 @@ from components.nlu.intent_pack import (MAX_TEXT_CHARS, append_examples, example
 from components.nlu.language import detect_language
 from components.nlu.result import NLUResult
 from components.nlu.sentiment import SentimentAnalyzer
+from components.nlu.sentiment_training import load_or_train
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ class NLU:
         self.oos_threshold = float(getattr(settings, "nlu_oos_threshold", 0.5))
         self.default_domain = str(getattr(settings, "nlu_default_domain", "ecommerce"))
         self.sentiment = SentimentAnalyzer()
+        self.sentiment_mode = str(getattr(settings, "nlu_sentiment", "learned"))
+        self.sentiment_metrics: dict = {}
         self._embeddings: EmbeddingCache | None = None
         self._models: dict[str, IntentClassifier] = {}
         self._metrics: dict[str, dict] = {}
@@ -154,8 +158,7 @@ class NLU:
     def start(self, *, all_domains: bool = False) -> None:
         """Make the classifiers ready. Cached models of every domain are loaded; the default domain is trained
         (and cached) when it has no cache. Other uncached domains are trained on first use, or here with
-        `all_domains=True`. Safe to call again."""
-        self.sentiment.warm_up()
+        `all_domains=True`, and the learned sentiment model is trained (or loaded). Safe to call again."""
         for domain in sorted(self.domains(), key=lambda d: d != self.default_domain):
             if domain in self._models:
                 continue
@@ -167,6 +170,26 @@ class NLU:
                 self._install(domain, examples)
             else:
                 log.info("intent model for %s is not cached; it will be trained on first use", domain)
+        self._start_sentiment()
+        self.sentiment.warm_up()
+
+    def _start_sentiment(self) -> None:
+        """Train (or load) the learned sentiment model; without its corpora the lexicon model stays, said loudly."""
+        if self.sentiment_mode != "learned" or self.sentiment.model is not None:
+            return
+        pack = Path(self.settings.assets_dir) / "intents" / "ecommerce.csv"
+        corpus = Path(self.settings.assets_dir) / "sentiment" / "tweeteval_sentiment.csv.gz"
+        if not (pack.exists() and corpus.exists()):
+            log.warning("learned sentiment not trained: %s or %s is missing; using the lexicon model", corpus, pack)
+            return
+        cache = self._embedding_cache()
+        model, metrics = load_or_train(self.settings.assets_dir, pack, self.model_dir,
+                                       None if cache is None else cache.embed, self._views,
+                                       getattr(self.embedder, "model_name", None))
+        if cache is not None:
+            cache.save()
+        self.sentiment.model = model
+        self.sentiment_metrics = metrics
 
     def _startup_examples(self, domain: str) -> list[tuple[str, str]] | None:
         try:
@@ -224,6 +247,8 @@ class NLU:
         text = normalise_text(text or "")[:MAX_TEXT_CHARS]
         timings: dict[str, float] = {}
         language = detect_language(text)
+        if language == "zh":
+            text = to_simplified(text)  # the packs and corpora are simplified: 訂單 reads as 订单
         result = NLUResult(language=language)
         if not text:
             result.intent, result.out_of_scope = "unknown", True
@@ -233,10 +258,17 @@ class NLU:
         result.entities = extract_entities(text)
         timings["entities"] = _ms(t)
 
+        embedding = None
+        if self._models and self._intent_embed is not None:
+            t = time.perf_counter()
+            embedding = self._intent_embed([text])
+            timings["embed"] = _ms(t)
+
         t = time.perf_counter()
-        sentiment = self.sentiment.analyze(text, language)
+        sentiment = self.sentiment.analyze(text, language, embedding=embedding if language != "zh" else None)
         result.sentiment, result.sentiment_score, result.emotions = (sentiment.label, sentiment.score,
                                                                      sentiment.emotions)
+        result.emotion_scores, result.emotion_triggers = sentiment.emotion_scores, sentiment.emotion_triggers
         timings["sentiment"] = _ms(t)
 
         if not self._models:
@@ -245,9 +277,6 @@ class NLU:
         else:
             name = self._resolve_domain(domain)
             model = self._models[name]
-            t = time.perf_counter()
-            embedding = None if self._intent_embed is None else self._intent_embed([text])
-            timings["embed"] = _ms(t)
             t = time.perf_counter()
             prediction = model.predict([text], embeddings=embedding, top_k=3)[0]
             timings["intent"] = _ms(t)
