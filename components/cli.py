@@ -203,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--requests", default=None, help="CSV of English customer requests that should read neutral")
     p = add("bias", cmd_eval_bias, "counterfactual audit: flip rates of intent, sentiment, handoff and "
             "out-of-scope under names, dialects, typos, scripts, politeness", ev)
-    p.add_argument("--limit", type=int, default=120, help="base sentences per language")
+    p.add_argument("--limit", type=int, default=60, help="base sentences per language")
     p = add("dialogues", cmd_eval_dialogues, "run scripted conversations through the full pipeline", ev)
     p.add_argument("--scenarios", required=True, help="YAML list of {name, turns: [{user, expect}]}")
     p.add_argument("--ingest", nargs="*", default=[], metavar="FILE",

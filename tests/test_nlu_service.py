@@ -194,3 +194,14 @@ def test_run_sentiment_eval_rejects_unknown_labels(tmp_path):
     bad.write_text("text,label\nI love it,pos\nbad,neg\n")
     with pytest.raises(ValueError, match="negative, neutral or positive"):
         run_sentiment_eval(Settings(data_dir=tmp_path), test=str(bad))
+
+
+def test_model_cache_rebuilds_what_it_cannot_read(tmp_path):
+    from components.nlu.model_cache import load_model, save_model
+
+    path = tmp_path / "m.pkl"
+    assert load_model(path, "test model") is None
+    save_model(path, {"weights": [1, 2]})
+    assert load_model(path, "test model") == {"weights": [1, 2]}
+    path.write_bytes(b"not a pickle")
+    assert load_model(path, "test model") is None

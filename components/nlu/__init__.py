@@ -10,7 +10,6 @@ Operators' added examples live in <data_dir>/intents/<domain>.csv and are traine
 from __future__ import annotations
 
 import logging
-import pickle
 import re
 import threading
 import time
@@ -23,6 +22,7 @@ from components.nlu.intent_classifier import FEATURES_VERSION, IntentClassifier,
 from components.nlu.intent_pack import (MAX_TEXT_CHARS, append_examples, examples_hash, load_pack, normalise_text,
                                         read_examples, validate_examples)
 from components.nlu.language import detect_language
+from components.nlu.model_cache import load_model, save_model
 from components.nlu.result import NLUResult
 from components.nlu.sentiment import SentimentAnalyzer
 from components.nlu.sentiment_training import load_or_train
@@ -134,25 +134,16 @@ class NLU:
     def _train(self, domain: str, examples: list[tuple[str, str]], *, use_cache: bool = True
                ) -> tuple[IntentClassifier, dict]:
         path = self._model_path(domain, examples)
-        if use_cache and path.exists():
-            try:
-                with path.open("rb") as fh:
-                    model = pickle.load(fh)
-                cache = self._embedding_cache()
-                model.embed = None if cache is None else cache.embed
-                log.info("loaded cached intent model for %s from %s", domain, path.name)
-                return model, {**model.metrics, "cached": True}
-            except Exception as exc:  # noqa: BLE001 - any unreadable cache is rebuilt
-                log.warning("rebuilding unreadable intent model cache %s: %s", path, exc)
+        model = load_model(path, f"intent model of {domain}") if use_cache else None
+        if model is not None:
+            cache = self._embedding_cache()
+            model.embed = None if cache is None else cache.embed
+            return model, {**model.metrics, "cached": True}
         model = self._new_classifier()
         metrics = model.fit(examples)
         if self._embeddings is not None:
             self._embeddings.save()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        save_model(path, model)
         return model, {**metrics, "cached": False}
 
     def start(self, *, all_domains: bool = False) -> None:

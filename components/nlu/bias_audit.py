@@ -140,7 +140,7 @@ def _decisions(nlu, text: str) -> dict:
             "handoff": decision.action == "handoff"}
 
 
-def audit(nlu, assets_dir: Path, *, limit: int = 120, examples_per_family: int = 3) -> dict:
+def audit(nlu, assets_dir: Path, *, limit: int = 60, examples_per_family: int = 3) -> dict:
     """Run every family over the base sentences; flip rates per family and decision, with examples."""
     started = time.perf_counter()
     bases = base_sentences(assets_dir, limit)
@@ -200,7 +200,7 @@ def load_latest_audit(settings) -> dict | None:
         return None
 
 
-def run_bias_audit(settings, *, limit: int = 120, nlu=None) -> dict:
+def run_bias_audit(settings, *, limit: int = 60, nlu=None) -> dict:
     """Start the shipped NLU (cached models), audit it, save the result for the analytics tab."""
     if limit < 1:
         raise ValueError("limit must be at least 1 base sentence per language")
