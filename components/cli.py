@@ -61,6 +61,10 @@ cmd_eval_intents = _runner("components.nlu.eval", "run_intent_eval", train="trai
                            text_col="text_col", label_col="label_col", oos_label="oos_label")
 
 
+cmd_eval_intents_cv = _runner("components.nlu.eval", "run_intent_cv", data="data", folds="folds",
+                              text_col="text_col", label_col="label_col")
+
+
 cmd_eval_sentiment = _runner("components.nlu.eval", "run_sentiment_eval", test="test", text_col="text_col",
                              label_col="label_col")
 
@@ -192,6 +196,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-col", default="text")
     p.add_argument("--label-col", default="label")
     p.add_argument("--oos-label", default=None)
+    p = add("intents-cv", cmd_eval_intents_cv, "cross-validate the intent classifier on DATA.csv beside a "
+            "character n-gram SVM", ev)
+    p.add_argument("--data", required=True)
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--text-col", default="text")
+    p.add_argument("--label-col", default="label")
     p = add("sentiment", cmd_eval_sentiment, "score the shipped sentiment component on a labelled CSV "
             "(negative/neutral/positive, or negative/positive: scored negative vs non-negative)", ev)
     p.add_argument("--test", required=True)

@@ -25,6 +25,8 @@ def test_perturbations_keep_identifiers():
     typo = _typos(text, 1)
     assert typo != text and "#W2611340" in typo
     assert _strip_punctuation("Hi, where is it?") == "Hi where is it"
+    assert _strip_punctuation("my email is a.b@example.com, order #W2611340.") == \
+        "my email is a.b@example.com order #W2611340"
     assert all(len(variants) >= 2 for _, variants in FAMILIES.values())
 
 

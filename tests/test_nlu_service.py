@@ -205,3 +205,15 @@ def test_model_cache_rebuilds_what_it_cannot_read(tmp_path):
     assert load_model(path, "test model") == {"weights": [1, 2]}
     path.write_bytes(b"not a pickle")
     assert load_model(path, "test model") is None
+
+
+def test_run_intent_cv_reports_kefu_beside_the_char_svm(tmp_path):
+    from components.nlu.eval import run_intent_cv
+
+    data = write_pack(tmp_path / "all.csv", TOY)
+    result = run_intent_cv(Settings(data_dir=tmp_path), data=str(data), folds=2, embedder=CountingEmbedder())
+    assert result["folds"] == 2 and result["n"] == len(TOY) and result["n_labels"] == 3
+    assert set(result["accuracy"]) == {"kefu", "char_ngram_svm"}
+    assert all(len(v) == 2 and all(0 <= x <= 1 for x in v) for v in result["per_fold"].values())
+    with pytest.raises(ValueError, match="folds"):
+        run_intent_cv(Settings(data_dir=tmp_path), data=str(data), folds=9, embedder=CountingEmbedder())

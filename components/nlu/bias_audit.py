@@ -54,8 +54,17 @@ def _typos(text: str, seed: int) -> str:
     return " ".join(words)
 
 
+_IDENTIFIER = re.compile(r"\S+@\S+\.\w+|#?[Ww]\d{7}")
+
+
 def _strip_punctuation(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[?!.,;:'\"？！。，；：、]", "", text)).strip()
+    """Punctuation removed, except inside emails and order ids (a customer who skips commas still types those)."""
+    parts, last = [], 0
+    for m in _IDENTIFIER.finditer(text):
+        parts += [re.sub(r"[?!.,;:'\"？！。，；：、]", "", text[last:m.start()]), m.group(0)]
+        last = m.end()
+    parts.append(re.sub(r"[?!.,;:'\"？！。，；：、]", "", text[last:]))
+    return re.sub(r"\s+", " ", "".join(parts)).strip()
 
 
 _AAE = [(r"\bI am\b", "I'm"), (r"\bI'm going to\b", "I'm finna"), (r"\bgoing to\b", "gonna"),
