@@ -64,7 +64,7 @@ def test_traditional_chinese_reads_like_simplified(nlu):
 
 
 def test_bias_audit_on_the_real_nlu(nlu):
-    result = run_bias_audit(nlu.settings, limit=6, nlu=nlu)
+    result = run_bias_audit(nlu.settings, limit=3, nlu=nlu)
     assert set(result["families"]) == set(FAMILIES)
     for family in result["families"].values():
         assert family["pairs"] > 0
