@@ -105,6 +105,8 @@ class Settings:
             raise ValueError("KEFU_ENGINE_DTYPE must be float32 or bfloat16")
         if self.embedding_precision not in ("float32", "bfloat16"):
             raise ValueError("KEFU_EMBEDDING_PRECISION must be float32 or bfloat16")
+        if self.nlu_sentiment not in ("learned", "lexicon"):
+            raise ValueError("KEFU_NLU_SENTIMENT must be learned or lexicon")
         if self.embedding_threads < 0:
             raise ValueError("KEFU_EMBEDDING_THREADS must be 0 (all cores) or a positive number")
         if self.engine_prefill_threads < 0:
@@ -115,8 +117,6 @@ class Settings:
             raise ValueError("KEFU_ENGINE_QUANTIZE must be auto, none or int8")
         if self.engine_kernels not in ("auto", "torch"):
             raise ValueError("KEFU_ENGINE_KERNELS must be auto or torch")
-        if self.nlu_sentiment not in ("learned", "lexicon"):
-            raise ValueError("KEFU_NLU_SENTIMENT must be learned or lexicon")
         if not 0 < self.server_port < 65536:
             raise ValueError("GRADIO_SERVER_PORT must be a port number")
 
