@@ -217,3 +217,8 @@ def test_run_intent_cv_reports_kefu_beside_the_char_svm(tmp_path):
     assert all(len(v) == 2 and all(0 <= x <= 1 for x in v) for v in result["per_fold"].values())
     with pytest.raises(ValueError, match="folds"):
         run_intent_cv(Settings(data_dir=tmp_path), data=str(data), folds=9, embedder=CountingEmbedder())
+
+
+def test_bad_sentiment_setting_fails_at_start_up_with_the_variable_named(tmp_path):
+    with pytest.raises(ValueError, match="KEFU_NLU_SENTIMENT must be learned or lexicon"):
+        Settings(data_dir=tmp_path, nlu_sentiment="bert")
