@@ -250,13 +250,14 @@ class NLU:
         timings["entities"] = _ms(t)
 
         embedding = None
-        if self._models and self._intent_embed is not None:
-            t = time.perf_counter()
+        # a Chinese message is read by n-grams alone (intent and sentiment): the packaged embedder is English
+        t = time.perf_counter()
+        if self._models and self._intent_embed is not None and language != "zh":
             embedding = self._intent_embed([text])
-            timings["embed"] = _ms(t)
+        timings["embed"] = _ms(t)
 
         t = time.perf_counter()
-        sentiment = self.sentiment.analyze(text, language, embedding=embedding if language != "zh" else None)
+        sentiment = self.sentiment.analyze(text, language, embedding=embedding)
         result.sentiment, result.sentiment_score, result.emotions = (sentiment.label, sentiment.score,
                                                                      sentiment.emotions)
         result.emotion_scores, result.emotion_triggers = sentiment.emotion_scores, sentiment.emotion_triggers
