@@ -69,7 +69,19 @@ cmd_eval_intents = _runner("components.nlu.eval", "run_intent_eval", train="trai
                            text_col="text_col", label_col="label_col", oos_label="oos_label")
 
 
-cmd_eval_sentiment = _runner("components.nlu.eval", "run_sentiment_eval", test="test")
+cmd_eval_intents_cv = _runner("components.nlu.eval", "run_intent_cv", data="data", folds="folds",
+                              text_col="text_col", label_col="label_col")
+
+
+cmd_eval_sentiment = _runner("components.nlu.eval", "run_sentiment_eval", test="test", text_col="text_col",
+                             label_col="label_col")
+
+
+cmd_eval_sentiment_holdout = _runner("components.nlu.eval", "run_sentiment_holdout", folds="folds",
+                                     requests="requests")
+
+
+cmd_eval_bias = _runner("components.nlu.bias_audit", "run_bias_audit", limit="limit")
 
 
 def cmd_eval_dialogues(args, settings) -> int:
@@ -226,8 +238,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--text-col", default="text")
     p.add_argument("--label-col", default="label")
     p.add_argument("--oos-label", default=None)
-    p = add("sentiment", cmd_eval_sentiment, "score the shipped sentiment component on a labelled CSV", ev)
+    p = add("intents-cv", cmd_eval_intents_cv, "cross-validate the intent classifier on DATA.csv beside a "
+            "character n-gram SVM", ev)
+    p.add_argument("--data", required=True)
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--text-col", default="text")
+    p.add_argument("--label-col", default="label")
+    p = add("sentiment", cmd_eval_sentiment, "score the shipped sentiment component on a labelled CSV "
+            "(negative/neutral/positive, or negative/positive: scored negative vs non-negative)", ev)
     p.add_argument("--test", required=True)
+    p.add_argument("--text-col", default="text")
+    p.add_argument("--label-col", default="label")
+    p = add("sentiment-holdout", cmd_eval_sentiment_holdout, "train the sentiment model without a held-out fold "
+            "of each corpus and score it there (--folds 5: cross-validation)", ev)
+    p.add_argument("--folds", type=int, default=1)
+    p.add_argument("--requests", default=None, help="CSV of English customer requests that should read neutral")
+    p = add("bias", cmd_eval_bias, "counterfactual audit: flip rates of intent, sentiment, handoff and "
+            "out-of-scope under names, dialects, typos, scripts, politeness", ev)
+    p.add_argument("--limit", type=int, default=60, help="base sentences per language")
     p = add("dialogues", cmd_eval_dialogues, "run scripted conversations through the full pipeline", ev)
     p.add_argument("--scenarios", required=True, help="YAML list of {name, turns: [{user, expect}]}")
     p.add_argument("--ingest", nargs="*", default=[], metavar="FILE",

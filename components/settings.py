@@ -72,6 +72,9 @@ class Settings:
     # NLU: intents whose calibrated confidence is below this are out of scope; pack used when none is named
     nlu_oos_threshold: float = 0.5
     nlu_default_domain: str = "ecommerce"
+    # sentiment: "learned" = the model trained at start-up on the shipped corpora (cached; components/nlu/
+    # sentiment_model.py), "lexicon" = VADER and SnowNLP with the support-desk cues, no training
+    nlu_sentiment: str = "learned"
     # privacy: redact personal data before it is stored or reaches the model; the vault's key is KEFU_VAULT_KEY
     # (a Fernet key or a passphrase of 12+ characters) or else the key file, which must be outside data_dir
     redact_pii: bool = True
@@ -122,6 +125,8 @@ class Settings:
             raise ValueError("KEFU_ENGINE_DTYPE must be float32 or bfloat16")
         if self.embedding_precision not in ("float32", "bfloat16"):
             raise ValueError("KEFU_EMBEDDING_PRECISION must be float32 or bfloat16")
+        if self.nlu_sentiment not in ("learned", "lexicon"):
+            raise ValueError("KEFU_NLU_SENTIMENT must be learned or lexicon")
         if self.embedding_threads < 0:
             raise ValueError("KEFU_EMBEDDING_THREADS must be 0 (all cores) or a positive number")
         if self.engine_prefill_threads < 0:

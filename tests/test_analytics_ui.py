@@ -141,3 +141,18 @@ def test_analytics_api_over_http(app):
     basic = base64.b64encode(b"ana:correct-horse").decode()
     agent = Client(demo.local_url, verbose=False, headers={"Authorization": f"Basic {basic}"})
     assert agent.predict("", "", api_name="/analytics")["conversations"] == 8
+
+
+def test_bias_audit_view_shows_the_last_audit(tmp_path):
+    from components.nlu.bias_audit import save_audit
+    from components.settings import Settings
+
+    services = SimpleNamespace(settings=Settings(data_dir=tmp_path))
+    assert "No bias audit yet" in tab.bias_audit_view(services)
+    rates = {"intent": 0.0, "sentiment": 0.1, "handoff": 0.0, "out_of_scope": 0.0}
+    save_audit(services.settings, {"created_at": "2026-12-06T04:00:00Z", "base_sentences": {"en": 1},
+                                   "families": {"typos": {"pairs": 10, "flip_rate": rates,
+                                                          "within_bars": {k: v == 0 for k, v in rates.items()}}},
+                                   "over_threshold": ["typos.sentiment"]})
+    shown = tab.bias_audit_view(services)
+    assert "| typos | 10 |" in shown and "10.0 % ⚠" in shown and "typos.sentiment" in shown

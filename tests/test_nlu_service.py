@@ -181,9 +181,44 @@ def test_run_sentiment_eval_rejects_unknown_labels(tmp_path):
 
     good = tmp_path / "s.csv"
     good.write_text("text,label\nI love it,positive\nthis is awful,negative\nthe box is blue,neutral\n")
-    result = run_sentiment_eval(Settings(data_dir=tmp_path), test=str(good))
+    lexicon = Settings(data_dir=tmp_path, nlu_sentiment="lexicon")  # the learned model is tested with real data
+    result = run_sentiment_eval(lexicon, test=str(good))
     assert result["n_test"] == 3 and result["accuracy"] == 1.0 and result["negative_f1"] == 1.0
+    assert result["classes"] == 3 and result["model"] == "lexicon"
+    two = tmp_path / "two.csv"
+    two.write_text("text,label\nI love it,positive\nthis is awful,negative\nthe box is blue,positive\n")
+    result = run_sentiment_eval(lexicon, test=str(two))  # no neutral class: negative vs non-negative
+    assert result["classes"] == 2 and result["accuracy"] == 1.0
+    assert set(result["per_class_f1"]) == {"negative", "non_negative"}
     bad = tmp_path / "b.csv"
     bad.write_text("text,label\nI love it,pos\nbad,neg\n")
     with pytest.raises(ValueError, match="negative, neutral or positive"):
         run_sentiment_eval(Settings(data_dir=tmp_path), test=str(bad))
+
+
+def test_model_cache_rebuilds_what_it_cannot_read(tmp_path):
+    from components.nlu.model_cache import load_model, save_model
+
+    path = tmp_path / "m.pkl"
+    assert load_model(path, "test model") is None
+    save_model(path, {"weights": [1, 2]})
+    assert load_model(path, "test model") == {"weights": [1, 2]}
+    path.write_bytes(b"not a pickle")
+    assert load_model(path, "test model") is None
+
+
+def test_run_intent_cv_reports_kefu_beside_the_char_svm(tmp_path):
+    from components.nlu.eval import run_intent_cv
+
+    data = write_pack(tmp_path / "all.csv", TOY)
+    result = run_intent_cv(Settings(data_dir=tmp_path), data=str(data), folds=2, embedder=CountingEmbedder())
+    assert result["folds"] == 2 and result["n"] == len(TOY) and result["n_labels"] == 3
+    assert set(result["accuracy"]) == {"kefu", "char_ngram_svm"}
+    assert all(len(v) == 2 and all(0 <= x <= 1 for x in v) for v in result["per_fold"].values())
+    with pytest.raises(ValueError, match="folds"):
+        run_intent_cv(Settings(data_dir=tmp_path), data=str(data), folds=9, embedder=CountingEmbedder())
+
+
+def test_bad_sentiment_setting_fails_at_start_up_with_the_variable_named(tmp_path):
+    with pytest.raises(ValueError, match="KEFU_NLU_SENTIMENT must be learned or lexicon"):
+        Settings(data_dir=tmp_path, nlu_sentiment="bert")

@@ -10,20 +10,22 @@ Operators' added examples live in <data_dir>/intents/<domain>.csv and are traine
 from __future__ import annotations
 
 import logging
-import pickle
 import re
 import threading
 import time
 from pathlib import Path
 
+from components.nlu.chinese_script import to_simplified
 from components.nlu.embedding_cache import EmbeddingCache
 from components.nlu.entities import extract_entities
 from components.nlu.intent_classifier import FEATURES_VERSION, IntentClassifier, intent_embedding
 from components.nlu.intent_pack import (MAX_TEXT_CHARS, append_examples, examples_hash, load_pack, normalise_text,
                                         read_examples, validate_examples)
 from components.nlu.language import detect_language
+from components.nlu.model_cache import load_model, save_model
 from components.nlu.result import NLUResult
 from components.nlu.sentiment import SentimentAnalyzer
+from components.nlu.sentiment_training import load_or_train
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ class NLU:
         self.oos_threshold = float(getattr(settings, "nlu_oos_threshold", 0.5))
         self.default_domain = str(getattr(settings, "nlu_default_domain", "ecommerce"))
         self.sentiment = SentimentAnalyzer()
+        self.sentiment_mode = str(getattr(settings, "nlu_sentiment", "learned"))
+        self.sentiment_metrics: dict = {}
         self._embeddings: EmbeddingCache | None = None
         self._models: dict[str, IntentClassifier] = {}
         self._metrics: dict[str, dict] = {}
@@ -130,32 +134,22 @@ class NLU:
     def _train(self, domain: str, examples: list[tuple[str, str]], *, use_cache: bool = True
                ) -> tuple[IntentClassifier, dict]:
         path = self._model_path(domain, examples)
-        if use_cache and path.exists():
-            try:
-                with path.open("rb") as fh:
-                    model = pickle.load(fh)
-                cache = self._embedding_cache()
-                model.embed = None if cache is None else cache.embed
-                log.info("loaded cached intent model for %s from %s", domain, path.name)
-                return model, {**model.metrics, "cached": True}
-            except Exception as exc:  # noqa: BLE001 - any unreadable cache is rebuilt
-                log.warning("rebuilding unreadable intent model cache %s: %s", path, exc)
+        model = load_model(path, f"intent model of {domain}") if use_cache else None
+        if model is not None:
+            cache = self._embedding_cache()
+            model.embed = None if cache is None else cache.embed
+            return model, {**model.metrics, "cached": True}
         model = self._new_classifier()
         metrics = model.fit(examples)
         if self._embeddings is not None:
             self._embeddings.save()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        with tmp.open("wb") as fh:
-            pickle.dump(model, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(path)
+        save_model(path, model)
         return model, {**metrics, "cached": False}
 
     def start(self, *, all_domains: bool = False) -> None:
         """Make the classifiers ready. Cached models of every domain are loaded; the default domain is trained
         (and cached) when it has no cache. Other uncached domains are trained on first use, or here with
-        `all_domains=True`. Safe to call again."""
-        self.sentiment.warm_up()
+        `all_domains=True`, and the learned sentiment model is trained (or loaded). Safe to call again."""
         for domain in sorted(self.domains(), key=lambda d: d != self.default_domain):
             if domain in self._models:
                 continue
@@ -167,6 +161,26 @@ class NLU:
                 self._install(domain, examples)
             else:
                 log.info("intent model for %s is not cached; it will be trained on first use", domain)
+        self._start_sentiment()
+        self.sentiment.warm_up()
+
+    def _start_sentiment(self) -> None:
+        """Train (or load) the learned sentiment model; without its corpora the lexicon model stays, said loudly."""
+        if self.sentiment_mode != "learned" or self.sentiment.model is not None:
+            return
+        pack = Path(self.settings.assets_dir) / "intents" / "ecommerce.csv"
+        corpus = Path(self.settings.assets_dir) / "sentiment" / "tweeteval_sentiment.csv.gz"
+        if not (pack.exists() and corpus.exists()):
+            log.warning("learned sentiment not trained: %s or %s is missing; using the lexicon model", corpus, pack)
+            return
+        cache = self._embedding_cache()
+        model, metrics = load_or_train(self.settings.assets_dir, pack, self.model_dir,
+                                       None if cache is None else cache.embed, self._views,
+                                       getattr(self.embedder, "model_name", None))
+        if cache is not None:
+            cache.save()
+        self.sentiment.model = model
+        self.sentiment_metrics = metrics
 
     def _startup_examples(self, domain: str) -> list[tuple[str, str]] | None:
         try:
@@ -224,6 +238,8 @@ class NLU:
         text = normalise_text(text or "")[:MAX_TEXT_CHARS]
         timings: dict[str, float] = {}
         language = detect_language(text)
+        if language == "zh":
+            text = to_simplified(text)  # the packs and corpora are simplified: 訂單 reads as 订单
         result = NLUResult(language=language)
         if not text:
             result.intent, result.out_of_scope = "unknown", True
@@ -233,10 +249,18 @@ class NLU:
         result.entities = extract_entities(text)
         timings["entities"] = _ms(t)
 
+        embedding = None
+        # a Chinese message is read by n-grams alone (intent and sentiment): the packaged embedder is English
         t = time.perf_counter()
-        sentiment = self.sentiment.analyze(text, language)
+        if self._models and self._intent_embed is not None and language != "zh":
+            embedding = self._intent_embed([text])
+        timings["embed"] = _ms(t)
+
+        t = time.perf_counter()
+        sentiment = self.sentiment.analyze(text, language, embedding=embedding)
         result.sentiment, result.sentiment_score, result.emotions = (sentiment.label, sentiment.score,
                                                                      sentiment.emotions)
+        result.emotion_scores, result.emotion_triggers = sentiment.emotion_scores, sentiment.emotion_triggers
         timings["sentiment"] = _ms(t)
 
         if not self._models:
@@ -245,9 +269,6 @@ class NLU:
         else:
             name = self._resolve_domain(domain)
             model = self._models[name]
-            t = time.perf_counter()
-            embedding = None if self._intent_embed is None else self._intent_embed([text])
-            timings["embed"] = _ms(t)
             t = time.perf_counter()
             prediction = model.predict([text], embeddings=embedding, top_k=3)[0]
             timings["intent"] = _ms(t)

@@ -14,7 +14,9 @@ class NLUResult:
     domain: str = "ecommerce"        # which intent pack produced `intent`
     sentiment: str = "neutral"       # negative | neutral | positive
     sentiment_score: float = 0.0     # -1 (very negative) .. +1 (very positive)
-    emotions: list[str] = field(default_factory=list)  # cues such as "frustration", "anger"
+    emotions: list[str] = field(default_factory=list)  # anger, frustration, urgency, confusion, gratitude
+    emotion_scores: dict[str, float] = field(default_factory=dict)       # emotion -> 0..1
+    emotion_triggers: dict[str, list[str]] = field(default_factory=dict)  # emotion -> the words that showed it
     language: str = "en"             # ISO 639-1: "zh" or "en" at least
     entities: dict[str, str] = field(default_factory=dict)  # order_id, email, zip, ... found in the text
     timings_ms: dict[str, float] = field(default_factory=dict)

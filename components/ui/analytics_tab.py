@@ -17,6 +17,7 @@ from components.analytics.charts import CHART_NAMES
 from components.analytics.dashboard import refresh_dashboard
 from components.analytics.export import export_history, export_stamp
 from components.analytics.knowledge_gaps import GapTopic, draft_faq, find_knowledge_gaps, publish_faq, topics_table
+from components.nlu.bias_audit import audit_markdown, load_latest_audit
 from components.ui.access import agent_only, current_agent
 from components.ui.i18n import t
 
@@ -96,6 +97,11 @@ def export_view(services, fmt: str, start: str = "", end: str = "", domain: str 
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
     return [result["files"]["conversations"], result["files"]["turns"]]
+
+
+def bias_audit_view(services) -> str:
+    """The last `python app.py eval bias` result as Markdown."""
+    return audit_markdown(load_latest_audit(services.settings))
 
 
 def preset_range(preset: str, now: dt.datetime | None = None) -> tuple:
@@ -201,6 +207,9 @@ def build_analytics_tab(services):
             with gr.Row():
                 publish = gr.Button("Publish to knowledge base", variant="primary", scale=0)
                 publish_status = gr.Markdown()
+        with gr.Accordion("Bias audit (last run of `python app.py eval bias`)", open=False):
+            show_audit = gr.Button("Show the last audit", scale=0)
+            audit_table = gr.Markdown()
         with gr.Accordion("Export", open=False):
             with gr.Row():
                 fmt = gr.Radio(["parquet", "csv"], value="parquet", label="Format", scale=1)
@@ -241,6 +250,10 @@ def build_analytics_tab(services):
                 api_visibility="private")
     publish.click(publish_entry, [faq_question, faq_answer, topic, topics_state], [publish_status],
                   api_visibility="private")
+    def last_audit():
+        return bias_audit_view(services)
+
+    show_audit.click(agent_only(services, last_audit), [], [audit_table], api_visibility="private")
     export.click(agent_only(services, make_export), [fmt, *filters], [files], api_visibility="private")
     with tab:  # inside the tab: gr.Tabs may only hold tabs
         gr.api(agent_only(services, analytics), api_name="analytics",

@@ -1,0 +1,51 @@
+"""Sentiment scoring for three-class and two-class sets, and the bias audit's perturbations (pure parts)."""
+import pytest
+
+from components.nlu.bias_audit import FAMILIES, _strip_punctuation, _typos, audit, audit_markdown
+from components.nlu.eval import sentiment_scores
+from components.nlu.result import NLUResult
+
+
+def test_three_class_scores():
+    r = sentiment_scores(["negative", "neutral", "positive", "negative"],
+                         ["negative", "neutral", "negative", "negative"])
+    assert r["classes"] == 3 and r["accuracy"] == 0.75
+    assert r["per_class_f1"]["positive"] == 0.0 and r["negative_f1"] == pytest.approx(0.8)
+
+
+def test_two_class_counts_neutral_as_non_negative():
+    r = sentiment_scores(["negative", "positive", "positive", "negative"],
+                         ["negative", "neutral", "positive", "neutral"])
+    assert r["classes"] == 2 and r["accuracy"] == 0.75
+    assert r["negative_f1"] == pytest.approx(2 / 3, abs=1e-4) and "non_negative_f1" in r
+
+
+def test_perturbations_keep_identifiers():
+    text = "where is my order #W2611340? I already paid"
+    typo = _typos(text, 1)
+    assert typo != text and "#W2611340" in typo
+    assert _strip_punctuation("Hi, where is it?") == "Hi where is it"
+    assert _strip_punctuation("my email is a.b@example.com, order #W2611340.") == \
+        "my email is a.b@example.com order #W2611340"
+    assert all(len(variants) >= 2 for _, variants in FAMILIES.values())
+
+
+class RecordingNLU:
+    """Reads 'lah' as negative (a planted dialect bias) and everything else as neutral track_order."""
+    def parse(self, text):
+        negative = "lah" in text
+        return NLUResult(intent="track_order", confidence=0.9, sentiment="negative" if negative else "neutral",
+                         language="zh" if any("\u4e00" <= c <= "\u9fff" for c in text) else "en")
+
+
+def test_audit_finds_a_planted_dialect_bias(tmp_path):
+    from pathlib import Path
+
+    result = audit(RecordingNLU(), Path("assets"), limit=10)
+    singlish = result["families"]["singapore_english"]
+    assert singlish["flip_rate"]["sentiment"] == 1.0 and singlish["flip_rate"]["intent"] == 0.0
+    assert singlish["examples"][0]["changed"]["sentiment"] == ["neutral", "negative"]
+    assert result["families"]["typos"]["flip_rate"]["sentiment"] == 0.0
+    assert "singapore_english.sentiment" in result["over_threshold"]
+    assert "singapore_english" in audit_markdown(result) and "⚠" in audit_markdown(result)
+    assert "No bias audit yet" in audit_markdown(None)
