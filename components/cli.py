@@ -242,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    from components.privacy.secret_log_filter import install_secret_masking
+
+    install_secret_masking(settings)  # configured secrets never reach a log line either
     if getattr(args, "func", None) is None:
         return cmd_serve(args, settings)
     try:
