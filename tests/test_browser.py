@@ -112,7 +112,7 @@ def test_operator_takeover_across_two_browsers(running_app, browser):
         customer.wait_for_function("document.querySelectorAll('#kefu-chatbot .message').length >= 2",
                                    timeout=60_000)
         customer.locator("#kefu-request-human").click()
-        customer.wait_for_function("document.querySelector('#kefu-chatbot').innerText.includes('ahead of you')",
+        customer.wait_for_function("document.querySelector('#kefu-chatbot').innerText.includes('you are next') || document.querySelector('#kefu-chatbot').innerText.includes('ahead of you')",
                                    timeout=30_000)
         waiting = running_app.client().predict("waiting", api_name="/conversations")["conversations"]
         cid = max(waiting, key=lambda c: c["handoff_at"] or 0)["conversation_id"]  # the newest handoff is ours

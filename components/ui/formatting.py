@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
+
+log = logging.getLogger(__name__)
 
 _MD_IMAGE = re.compile(r"!\[")
 
@@ -14,13 +17,54 @@ def safe_text(text: str) -> str:
     return _MD_IMAGE.sub(r"!&#8203;[", escaped)
 
 
-def sources_markdown(sources: list[dict], language: str = "en") -> str:
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
+_WORD = re.compile(r"[A-Za-z0-9]+|[\u4e00-\u9fff]")
+
+
+def readable_title(title: str, language: str = "en") -> str:
+    """'faq' → 'FAQ' (常见问题), 'change-shipping-address' → 'Change shipping address'."""
+    from components.ui.i18n import say
+
+    text = re.sub(r"[-_]+", " ", str(title or "")).strip()
+    text = re.sub(r"\.(md|txt|pdf|docx?|html?|csv|jsonl?)$", "", text, flags=re.I)
+    if text.lower() in ("faq", "faqs"):
+        return say("faq", language)
+    return text[:1].upper() + text[1:] if text else "?"
+
+
+def cited_sentence(answer: str, passage: str) -> str:
+    """The passage's sentence that shares the most words with the answer (what the answer rests on)."""
+    words = {w.lower() for w in _WORD.findall(answer or "")}
+    best, best_score = "", 0
+    for sentence in _SENTENCE_END.split(passage or ""):
+        sentence = re.sub(r"[*#>]+", "", sentence).strip()
+        if len(sentence) < 8:
+            continue
+        score = len(words & {w.lower() for w in _WORD.findall(sentence)})
+        if score > best_score:
+            best, best_score = sentence, score
+    return best
+
+
+def sources_html(sources: list[dict], language: str = "en", answer: str = "", knowledge=None) -> str:
+    """The sources under a bot answer: readable titles; each opens to the sentence the answer cites."""
     if not sources:
         return ""
-    label = "来源" if language == "zh" else "Sources"
-    items = "; ".join(f"[{i}] {safe_text(s.get('title') or s.get('doc_id', ''))} ({float(s.get('score') or 0):.2f})"
-                      for i, s in enumerate(sources, 1))
-    return f"\n\n<sub>📚 {label}: {items}</sub>"
+    from components.ui.i18n import say
+
+    items = []
+    for i, s in enumerate(sources, 1):
+        title = safe_text(readable_title(s.get("title") or s.get("doc_id", ""), language))
+        sentence = ""
+        if knowledge is not None and s.get("doc_id"):
+            try:
+                passage = " ".join(c.get("text", "") for c in knowledge.chunks(s["doc_id"]))
+                sentence = cited_sentence(answer, passage)
+            except Exception:  # a deleted document: the title alone
+                log.debug("no passage for %s", s.get("doc_id"), exc_info=True)
+        body = f"“{safe_text(sentence[:400])}”" if sentence else title
+        items.append(f"<details><summary>[{i}] {title}</summary>{body}</details>")
+    return f"\n\n<sub>📚 {say('sources', language)}:</sub>" + "".join(items)
 
 
 def trace_markdown(trace: dict | None) -> str:
