@@ -48,7 +48,7 @@ def services(tmp_path):
 
 
 def test_dashboard_view(services):
-    notice, tiles, *figures = tab.dashboard_view(services, "", "", "all", True)
+    notice, tiles, system, *figures = tab.dashboard_view(services, "", "", "all", True)
     assert notice == "" and len(figures) == len(CHART_NAMES)
     assert "42.9%" in tiles and "28.6%" in tiles  # containment 3/7, handoff 2/7
     assert "3.67 / 5" in tiles and "customer request 1" in tiles

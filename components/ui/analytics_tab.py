@@ -18,7 +18,7 @@ from components.analytics.dashboard import refresh_dashboard
 from components.analytics.export import export_history, export_stamp
 from components.analytics.knowledge_gaps import GapTopic, draft_faq, find_knowledge_gaps, publish_faq, topics_table
 from components.ui.access import agent_only, current_agent
-from components.ui.i18n import t
+from components.ui.i18n import request_language, say, t
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,17 @@ def _filter(start: str, end: str, domain: str, include_demo: bool) -> kpi.Analyt
 
 
 def dashboard_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
-                   include_demo: bool = True) -> tuple:
-    """(notice markdown, KPI tiles HTML, six figures in CHART_NAMES order)."""
+                   include_demo: bool = True, language: str = "en") -> tuple:
+    """(notice markdown, KPI tiles HTML, system tiles HTML, six figures in CHART_NAMES order)."""
     board = refresh_dashboard(services.store, _filter(start, end, domain, include_demo))
     notice = f"**{board.notice}**" if board.notice else ""
-    return (notice, kpi_tiles_html(board.kpis), *[board.figures[name] for name in CHART_NAMES])
+    figures = []
+    for name in CHART_NAMES:
+        figure = board.figures[name]
+        if language == "zh" and name in CHART_TITLES:
+            figure.update_layout(title=say(CHART_TITLES[name], language))
+        figures.append(figure)
+    return (notice, kpi_tiles_html(board.kpis, language), system_tiles_html(board.kpis, language), *figures)
 
 
 def analytics_api(services, start: str = "", end: str = "") -> dict:
@@ -133,33 +139,64 @@ def _sec(v) -> str:
     return "—" if v is None else (f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s")
 
 
-def kpi_tiles_html(k: dict) -> str:
-    reasons = ", ".join(f"{r.replace('_', ' ')} {n}" for r, n in k["handoff_reasons"].items()) or "none"
-    tiles = [
-        ("Conversations", f"{k['conversations']:,}", f"{k['messages']:,} messages · {k['waiting_for_human']} waiting"),
-        ("Automated resolution", _pct(k["containment_rate"]),
-         f"{k['contained_conversations']:,} of {k['engaged_conversations']:,} resolved by the bot alone"),
-        ("Handoff rate", _pct(k["handoff_rate"]), reasons),
-        ("CSAT", "—" if k["csat"] is None else f"{k['csat']:.2f} / 5", f"{k['csat_responses']} ratings"),
-        ("Thumbs up", _pct(k["thumbs_up_ratio"]), f"👍 {k['thumbs_up']} · 👎 {k['thumbs_down']}"),
-        ("First response p50 / p95", f"{_sec(k['first_response_p50_s'])} / {_sec(k['first_response_p95_s'])}",
-         f"answer latency p50 {_sec(k['answer_latency_p50_s'])}"),
-        ("Generation speed", "—" if k["generation_tok_s_p50"] is None else f"{k['generation_tok_s_p50']:.1f} tok/s",
-         f"time to first token p50 {_sec(k['ttft_p50_s'])} · {k['generated_answers']} answers"),
-        ("Knowledge hit rate", _pct(k["knowledge_hit_rate"]), f"{k['knowledge_questions']:,} knowledge questions"),
-        ("No-answer rate", _pct(k["no_answer_rate"]), f"{k['no_answer_turns']:,} turns found nothing"),
-    ]
+def _tiles(tiles: list[tuple[str, str, str]], elem_id: str) -> str:
     cards = "".join(
         f'<div class="kefu-tile"><div class="kefu-tile-label">{html.escape(label)}</div>'
         f'<div class="kefu-tile-value">{html.escape(value)}</div>'
         f'<div class="kefu-tile-sub">{html.escape(sub)}</div></div>' for label, value, sub in tiles)
+    return f'<div class="kefu-tiles" id="{elem_id}">{cards}</div>'
+
+
+TILE_STYLE = ("<style>.kefu-tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:8px}"
+              ".kefu-tile{border:1px solid var(--border-color-primary);border-radius:8px;padding:8px 10px}"
+              ".kefu-tile-label{font-size:12px;opacity:.75}.kefu-tile-value{font-size:22px;font-weight:600}"
+              ".kefu-tile-sub{font-size:11px;opacity:.7}</style>")
+
+
+def kpi_tiles_html(k: dict, language: str = "en") -> str:
+    """The business KPIs a support lead reads first (conversations, resolved by the bot, handoffs, CSAT...)."""
+    zh = language == "zh"
+    none = say("none", language)
+    reasons = ", ".join(f"{r.replace('_', ' ')} {n}" for r, n in k["handoff_reasons"].items()) or none
+    tiles = [
+        (say("kpi_conversations", language), f"{k['conversations']:,}",
+         f"{k['messages']:,} {'条消息' if zh else 'messages'}"),
+        (say("kpi_resolved_by_bot", language), _pct(k.get("resolved_by_bot_rate")),
+         (f"{k.get('resolved_by_bot_turns', 0):,} / {k.get('bot_answers', 0):,} 个回答未被点踩、未被核查否决、未转人工"
+          if zh else f"{k.get('resolved_by_bot_turns', 0):,} of {k.get('bot_answers', 0):,} answers: no 👎, "
+          "not rejected, no handoff after")),
+        (say("kpi_containment", language), _pct(k["containment_rate"]),
+         f"{k['contained_conversations']:,} / {k['engaged_conversations']:,}"),
+        (say("kpi_handoff_rate", language), _pct(k["handoff_rate"]), reasons),
+        (say("kpi_csat", language), "—" if k["csat"] is None else f"{k['csat']:.2f} / 5",
+         f"{k['csat_responses']} {'个评分' if zh else 'ratings'}"),
+        (say("kpi_thumbs", language), f"👍 {k['thumbs_up']} · 👎 {k['thumbs_down']}", _pct(k["thumbs_up_ratio"])),
+        (say("kpi_first_response", language), _sec(k["first_response_p50_s"]),
+         f"p95 {_sec(k['first_response_p95_s'])}"),
+        (say("kpi_waiting", language), f"{k['waiting_for_human']:,}", ""),
+        (say("kpi_hit_rate", language), _pct(k["knowledge_hit_rate"]),
+         f"{k['knowledge_questions']:,} {'个知识问题' if zh else 'knowledge questions'}"),
+        (say("kpi_no_answer", language), _pct(k["no_answer_rate"]), f"{k['no_answer_turns']:,}"),
+    ]
     untraced = (f'<div class="kefu-tile-sub">{k["untraced_bot_turns"]} bot turns have no trace and are only '
                 "counted as messages.</div>") if k["untraced_bot_turns"] else ""
-    style = ("<style>.kefu-tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:8px}"
-             ".kefu-tile{border:1px solid var(--border-color-primary);border-radius:8px;padding:8px 10px}"
-             ".kefu-tile-label{font-size:12px;opacity:.75}.kefu-tile-value{font-size:22px;font-weight:600}"
-             ".kefu-tile-sub{font-size:11px;opacity:.7}</style>")
-    return f'{style}<div class="kefu-tiles" id="kefu-kpi-tiles">{cards}</div>{untraced}'
+    return f"{TILE_STYLE}{_tiles(tiles, 'kefu-kpi-tiles')}{untraced}"
+
+
+def system_tiles_html(k: dict, language: str = "en") -> str:
+    """Engine figures (for whoever runs the server, not for the support lead)."""
+    tiles = [
+        (say("kpi_latency", language), f"{_sec(k['answer_latency_p50_s'])} / {_sec(k['answer_latency_p95_s'])}", ""),
+        (say("kpi_speed", language),
+         "—" if k["generation_tok_s_p50"] is None else f"{k['generation_tok_s_p50']:.1f} tok/s",
+         f"{k['generated_answers']} answers"),
+        (say("kpi_ttft", language), _sec(k["ttft_p50_s"]), ""),
+    ]
+    return f"{TILE_STYLE}{_tiles(tiles, 'kefu-system-tiles')}"
+
+
+CHART_TITLES = {"volume": "chart_volume", "intents": "chart_intents", "sentiment": "chart_sentiment",
+                "handoff_funnel": "chart_handoffs", "latency": "chart_latency", "top_documents": "chart_cited"}
 
 
 # ------------------------------------------------------------------------------------------------ layout
@@ -179,7 +216,9 @@ def build_analytics_tab(services):
             include_demo = gr.Checkbox(True, label="Include demo data", scale=1)
             refresh = gr.Button(t("refresh"), variant="primary", scale=1)
         notice = gr.Markdown("*The numbers load when this tab opens; press Refresh after changing the filters.*")
-        tiles = gr.HTML()
+        tiles = gr.HTML(elem_id="kefu-kpis")
+        with gr.Accordion(t("system"), open=False, elem_id="kefu-system"):
+            system_tiles = gr.HTML()
         plots = []
         for pair in (("volume", "intents"), ("sentiment", "handoff_funnel"), ("latency", "top_documents")):
             with gr.Row():
@@ -189,7 +228,8 @@ def build_analytics_tab(services):
             with gr.Row():
                 find_gaps = gr.Button("Find knowledge gaps", scale=0)
                 gaps_status = gr.Markdown()
-            gaps = gr.Dataframe(interactive=False, wrap=True, label="Topics")
+            gaps = gr.Dataframe(headers=["topic", "questions", "count", "signals", "examples"], interactive=False,
+                                wrap=True, label=t("topics"), elem_id="kefu-topics")
             topics_state = gr.State([])
             with gr.Row():
                 topic = gr.Dropdown([], label="Topic", scale=3)
@@ -208,8 +248,9 @@ def build_analytics_tab(services):
 
     filters = [start, end, domain, include_demo]
 
-    def show_dashboard(start: str, end: str, domain: str, include_demo: bool):
-        return dashboard_view(services, start, end, domain, include_demo)
+    def show_dashboard(start: str, end: str, domain: str, include_demo: bool, request: gr.Request):
+        current_agent(services, request)  # protected mode: agents only
+        return dashboard_view(services, start, end, domain, include_demo, request_language(request))
 
     def show_gaps(start: str, end: str, domain: str, include_demo: bool):
         return gaps_view(services, start, end, domain, include_demo)
@@ -226,8 +267,8 @@ def build_analytics_tab(services):
     def analytics(start: str = "", end: str = "") -> dict:
         return analytics_api(services, start, end)
 
-    dashboard_outputs = [notice, tiles, *plots]
-    guarded_dashboard = agent_only(services, show_dashboard)
+    dashboard_outputs = [notice, tiles, system_tiles, *plots]
+    guarded_dashboard = show_dashboard
     refresh.click(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
     tab.select(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
     preset.change(preset_range, [preset], [start, end], api_visibility="private").then(
