@@ -143,11 +143,27 @@ TABS = {"en-US": ("Chat", "Knowledge base", "Analytics", "Operator console"),
 FILES = ("chat", "knowledge", "analytics", "console")
 
 
+CHROME_TEXT_JS = """() => {
+  const seen = [];
+  const visible = (e) => !!(e.offsetWidth || e.offsetHeight || e.getClientRects().length);
+  for (const e of document.querySelectorAll('button, label, th, [role=tab], [data-testid=block-info], h1, h2, h3, h4,'
+                                            + ' summary, .label-wrap, [data-testid=block-label]')) {
+    if (visible(e)) seen.push(e.innerText.trim());
+  }
+  for (const e of document.querySelectorAll('textarea[placeholder], input[placeholder]')) {
+    if (visible(e)) seen.push(e.getAttribute('placeholder').trim());
+  }
+  return seen;
+}"""
+
+
 def _untranslated(page) -> list[str]:
-    """English UI strings (from i18n.STRINGS) visible on the page."""
-    text = page.locator("body").inner_text()
-    english = {v for k, v in STRINGS["en"].items() if v != STRINGS["zh-CN"][k] and len(v) > 3 and "{" not in v}
-    return sorted(s for s in english if s in text)
+    """Labels, buttons, headers, tab names and placeholders on the page that are English UI strings
+    (i18n.STRINGS values whose Chinese differs), or English words where the label should be Chinese."""
+    chrome = [text for text in page.evaluate(CHROME_TEXT_JS) if text]
+    english = {v for k, v in STRINGS["en"].items() if v != STRINGS["zh-CN"][k] and "{" not in v}
+    return sorted({text for text in chrome if text in english or any(
+        line.strip() in english for line in text.splitlines())})
 
 
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])

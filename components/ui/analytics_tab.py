@@ -208,14 +208,15 @@ def build_analytics_tab(services):
         domain_choices = [kpi.ALL_DOMAINS]
     with gr.Tab(t("tab_analytics"), id="analytics") as tab:
         with gr.Row():
-            preset = gr.Dropdown(list(PRESETS), value="All time", label="Range", scale=1)
-            start = gr.Textbox(label="From (UTC date)", placeholder="YYYY-MM-DD, empty = all time", scale=1)
-            end = gr.Textbox(label="To (inclusive)", placeholder="YYYY-MM-DD, empty = now", scale=1)
-            domain = gr.Dropdown(domain_choices, value=kpi.ALL_DOMAINS, label="Domain", allow_custom_value=True,
+            preset = gr.Dropdown([(t("preset_" + str(v or k).replace(" ", "_").lower()), k) for k, v in PRESETS.items()],
+                                 value="All time", label=t("range"), scale=1)
+            start = gr.Textbox(label=t("analytics_start"), placeholder="YYYY-MM-DD", scale=1)
+            end = gr.Textbox(label=t("analytics_end"), placeholder="YYYY-MM-DD", scale=1)
+            domain = gr.Dropdown(domain_choices, value=kpi.ALL_DOMAINS, label=t("domain"), allow_custom_value=True,
                                  scale=1)
-            include_demo = gr.Checkbox(True, label="Include demo data", scale=1)
+            include_demo = gr.Checkbox(True, label=t("include_demo"), scale=1)
             refresh = gr.Button(t("refresh"), variant="primary", scale=1)
-        notice = gr.Markdown("*The numbers load when this tab opens; press Refresh after changing the filters.*")
+        notice = gr.Markdown(t("analytics_hint"))
         tiles = gr.HTML(elem_id="kefu-kpis")
         with gr.Accordion(t("system"), open=False, elem_id="kefu-system"):
             system_tiles = gr.HTML()
@@ -224,27 +225,28 @@ def build_analytics_tab(services):
             with gr.Row():
                 for name in pair:
                     plots.append(gr.Plot(elem_id=f"kefu-chart-{name}", show_label=False))
-        with gr.Accordion("Knowledge gaps: what the bot could not answer", open=True):
+        with gr.Accordion(t("knowledge_gaps"), open=True):
             with gr.Row():
-                find_gaps = gr.Button("Find knowledge gaps", scale=0)
+                find_gaps = gr.Button(t("find_gaps"), scale=0)
                 gaps_status = gr.Markdown()
-            gaps = gr.Dataframe(headers=["topic", "questions", "count", "signals", "examples"], interactive=False,
+            gaps = gr.Dataframe(headers=[t("h_" + h) for h in ("topic", "questions", "count", "signals", "examples")],
+                                interactive=False,
                                 wrap=True, label=t("topics"), elem_id="kefu-topics")
             topics_state = gr.State([])
             with gr.Row():
-                topic = gr.Dropdown([], label="Topic", scale=3)
-                draft = gr.Button("Draft FAQ entry", scale=1)
-            faq_question = gr.Textbox(label="FAQ question")
-            faq_answer = gr.Textbox(label="FAQ answer (edit before publishing)", lines=5)
+                topic = gr.Dropdown([], label=t("h_topic"), scale=3)
+                draft = gr.Button(t("draft_faq"), scale=1)
+            faq_question = gr.Textbox(label=t("faq_question"))
+            faq_answer = gr.Textbox(label=t("faq_answer"), lines=5)
             faq_note = gr.Markdown()
             with gr.Row():
-                publish = gr.Button("Publish to knowledge base", variant="primary", scale=0)
+                publish = gr.Button(t("publish_faq"), variant="primary", scale=0)
                 publish_status = gr.Markdown()
-        with gr.Accordion("Export", open=False):
+        with gr.Accordion(t("export"), open=False):
             with gr.Row():
-                fmt = gr.Radio(["parquet", "csv"], value="parquet", label="Format", scale=1)
-                export = gr.Button("Export conversations and turns", scale=1)
-            files = gr.File(file_count="multiple", label="Download (conversations + turns)", interactive=False)
+                fmt = gr.Radio(["parquet", "csv"], value="parquet", label=t("format"), scale=1)
+                export = gr.Button(t("export_button"), scale=1)
+            files = gr.File(file_count="multiple", label=t("download"), interactive=False)
 
     filters = [start, end, domain, include_demo]
 

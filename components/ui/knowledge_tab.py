@@ -271,22 +271,23 @@ def build_knowledge_tab(services) -> None:
         with gr.Column(scale=2):
             files = gr.File(label=t("kb_files"), file_count="multiple", file_types=FILE_TYPES, type="filepath")
             with gr.Row():
-                tags = gr.Textbox(label=t("kb_tags"), placeholder="returns, policy")
-                domain = gr.Textbox(label=t("domain"), placeholder="shop")
+                tags = gr.Textbox(label=t("kb_tags"), placeholder=t("kb_tags_example"))
+                domain = gr.Textbox(label=t("domain"), placeholder=t("kb_domain_example"))
             with gr.Row():
                 upload_btn = gr.Button(t("kb_upload"), variant="primary", elem_id="kefu-kb-upload")
                 preview_btn = gr.Button(t("kb_preview"))
             api_ingest_btn = gr.Button(visible=False)
             api_ingest_out = gr.JSON(visible=False)
         with gr.Column(scale=3):
-            upload_table = gr.Dataframe(headers=UPLOAD_HEADERS, label=t("kb_upload_results"), interactive=False,
+            upload_table = gr.Dataframe(headers=[t("h_" + h) for h in UPLOAD_HEADERS], label=t("kb_upload_results"),
+                                        interactive=False,
                                         wrap=True)
     with gr.Accordion(t("kb_documents"), open=True):
         with gr.Row():
             refresh_btn = gr.Button(t("refresh"), size="sm")
             check_btn = gr.Button(t("kb_check"), size="sm", elem_id="kefu-kb-check")
             repair_btn = gr.Button(t("kb_repair"), size="sm")
-        doc_table = gr.Dataframe(headers=DOC_HEADERS, label=t("kb_indexed"),
+        doc_table = gr.Dataframe(headers=[t("h_" + h) for h in DOC_HEADERS], label=t("kb_indexed"),
                                  interactive=False, wrap=True)
         with gr.Row():
             doc_pick = gr.Dropdown(label=t("kb_document"), choices=[], allow_custom_value=True, scale=3,
@@ -300,7 +301,8 @@ def build_knowledge_tab(services) -> None:
             cancel_btn = gr.Button(t("cancel"), scale=0, elem_id="kefu-kb-delete-no")
         action_msg = gr.Markdown(elem_id="kefu-kb-action")
         consistency = gr.Markdown(elem_id="kefu-kb-consistency")
-    chunk_table = gr.Dataframe(headers=CHUNK_HEADERS, label=t("kb_chunks"), interactive=False, wrap=True)
+    chunk_table = gr.Dataframe(headers=[t("h_" + h) for h in CHUNK_HEADERS], label=t("kb_chunks"), interactive=False,
+                               wrap=True)
     with gr.Accordion(t("kb_hit_testing"), open=True):
         with gr.Row():
             query = gr.Textbox(label=t("kb_test_question"), placeholder=t("example_1"), scale=4)
@@ -310,7 +312,8 @@ def build_knowledge_tab(services) -> None:
             filter_tags = gr.Textbox(label=t("kb_only_tags"), scale=2)
             search_btn = gr.Button(t("kb_search"), variant="primary", scale=1)
         verdict = gr.Markdown()
-        hit_table = gr.Dataframe(headers=HIT_HEADERS, label=t("kb_hits"), interactive=False, wrap=True)
+        hit_table = gr.Dataframe(headers=[t("h_" + h) for h in HIT_HEADERS], label=t("kb_hits"), interactive=False,
+                                 wrap=True)
 
     def refresh():
         choices = document_choices(kb)
