@@ -59,7 +59,8 @@ def volume_chart(frames: AnalyticsFrames) -> go.Figure:
     counts = pd.crosstab(bucket, turns.role)
     fig = go.Figure()
     for role in [r for r in ROLE_COLORS if r in counts.columns]:
-        fig.add_bar(x=_dates(counts.index), y=counts[role].to_numpy(), name=role, marker_color=ROLE_COLORS[role])
+        fig.add_bar(x=_dates(counts.index), y=counts[role].to_numpy(), name=role, marker_color=ROLE_COLORS[role],
+                    width=(3600.0 if unit == "hour" else 86400.0) * 1000 * 0.8)  # ms on a date axis
     conv_bucket, _ = _bucket(frames.conversations.created_at)
     started = conv_bucket.value_counts().sort_index()
     fig.add_scatter(x=_dates(started.index), y=started.to_numpy(), name="conversations started", mode="lines+markers",

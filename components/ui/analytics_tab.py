@@ -57,7 +57,7 @@ def analytics_api(services, start: str = "", end: str = "") -> dict:
 
 
 def gaps_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
-              include_demo: bool = True) -> tuple:
+              include_demo: bool = True, language: str = "en") -> tuple:
     """(topics table, topic dropdown update, topics as plain dicts for the session, status markdown)."""
     flt = _filter(start, end, domain, include_demo)
     if services.embedder is None:
@@ -66,10 +66,18 @@ def gaps_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DO
     if not topics:
         status = ("No knowledge gaps in this range: no question found nothing, got a weak answer, was handed over "
                   "for missing knowledge, or got a thumbs-down.")
-        return topics_table([]), gr.update(choices=[], value=None), [], status
+        return _topics_frame([], language), gr.update(choices=[], value=None), [], status
     choices = [_topic_choice(t_) for t_ in topics]
     status = f"{len(topics)} topics from {sum(t_.count for t_ in topics)} unanswered or disliked questions."
-    return topics_table(topics), gr.update(choices=choices, value=choices[0]), [t_.to_dict() for t_ in topics], status
+    return (_topics_frame(topics, language), gr.update(choices=choices, value=choices[0]),
+            [t_.to_dict() for t_ in topics], status)
+
+
+def _topics_frame(topics: list, language: str):
+    """The topics table, visible, with headers in the session's language."""
+    frame = topics_table(topics)
+    frame.columns = [say("h_" + c, language) for c in frame.columns]
+    return gr.Dataframe(value=frame, visible=True)
 
 
 def draft_view(services, choice: str, topics: list[dict]) -> tuple[str, str, str]:
@@ -229,8 +237,7 @@ def build_analytics_tab(services):
             with gr.Row():
                 find_gaps = gr.Button(t("find_gaps"), scale=0)
                 gaps_status = gr.Markdown()
-            gaps = gr.Dataframe(headers=[t("h_" + h) for h in ("topic", "questions", "count", "signals", "examples")],
-                                interactive=False,
+            gaps = gr.Dataframe(visible=False, interactive=False,
                                 wrap=True, label=t("topics"), elem_id="kefu-topics")
             topics_state = gr.State([])
             with gr.Row():
@@ -254,8 +261,9 @@ def build_analytics_tab(services):
         current_agent(services, request)  # protected mode: agents only
         return dashboard_view(services, start, end, domain, include_demo, request_language(request))
 
-    def show_gaps(start: str, end: str, domain: str, include_demo: bool):
-        return gaps_view(services, start, end, domain, include_demo)
+    def show_gaps(start: str, end: str, domain: str, include_demo: bool, request: gr.Request):
+        current_agent(services, request)  # protected mode: agents only
+        return gaps_view(services, start, end, domain, include_demo, request_language(request))
 
     def make_draft(choice: str, topics: list):
         return draft_view(services, choice, topics)
@@ -277,7 +285,7 @@ def build_analytics_tab(services):
         guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
     include_demo.change(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
     domain.change(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
-    find_gaps.click(agent_only(services, show_gaps), filters, [gaps, topic, topics_state, gaps_status],
+    find_gaps.click(show_gaps, filters, [gaps, topic, topics_state, gaps_status],
                     api_visibility="private")
     draft.click(agent_only(services, make_draft), [topic, topics_state], [faq_question, faq_answer, faq_note],
                 api_visibility="private")

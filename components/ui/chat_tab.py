@@ -242,7 +242,7 @@ class ChatTab:
 
 def build_chat_tab(services) -> ChatTab:
     with gr.Tab(t("tab_chat"), id="chat"):
-        status = gr.Markdown(_status_text(services))
+        status = gr.Markdown("")  # start-up progress, filled by the start-up timer in the browser's language
         chatbot = gr.Chatbot(welcome_history("en"), height=520, label=t("chat_label"), sanitize_html=True,
                              elem_id="kefu-chatbot", feedback_options=("Like", "Dislike"))
         conversation_id = gr.State("")
@@ -306,8 +306,10 @@ def build_chat_tab(services) -> ChatTab:
                  api_visibility="private", cancels=[submit_event, click_event])
     chatbot.like(liked, [message_ids, conversation_id, ratings], [ratings], api_visibility="private")
     csat.change(rated_conversation, [conversation_id, csat, language], [csat_done], api_visibility="private")
-    startup_timer.tick(lambda: (_status_text(services), gr.Timer(active=not services.startup.ready)), None,
-                       [status, startup_timer], api_visibility="private", show_progress="hidden")
+    def startup_tick(request: gr.Request):
+        return _status_text(services, request_language(request)), gr.Timer(active=not services.startup.ready)
+
+    startup_timer.tick(startup_tick, None, [status, startup_timer], api_visibility="private", show_progress="hidden")
     poll_timer.tick(polled, [chatbot, conversation_id, last_seen, ratings, mode, language],
                     [chatbot, last_seen, mode], api_visibility="private", show_progress="hidden")
     root = gr.context.Context.root_block
@@ -349,10 +351,10 @@ def register_customer_api(services) -> None:
     gr.api(status, api_name="status", api_description="Start-up progress: stage, fraction, ready, error.")
 
 
-def _status_text(services) -> str:
+def _status_text(services, language: str = "en") -> str:
     s = services.startup
     if s.ready:
         return ""
     if s.error:
-        return say("startup_failed", "en", error=safe_text(s.error))
-    return say("startup_progress", "en", stage=safe_text(s.stage), percent=f"{s.fraction * 100:.0f}")
+        return say("startup_failed", language, error=safe_text(s.error))
+    return say("startup_progress", language, stage=safe_text(s.stage), percent=f"{s.fraction * 100:.0f}")

@@ -170,20 +170,21 @@ def build_console_tab(services) -> None:
             login_btn = gr.Button(t("sign_in"), scale=0, elem_id="kefu-agent-login")
             signed_in = gr.Markdown(elem_id="kefu-agent-status")
         with gr.Row():
-            with gr.Column(scale=4, min_width=320, elem_id="kefu-queue-column"):
+            with gr.Column(scale=6, min_width=420, elem_id="kefu-queue-column"):
                 with gr.Row():
                     status = gr.Dropdown([(t("status_" + s), s) for s in STATUSES], value="all",
                                          label=t("status_filter"), scale=3)
                     refresh = gr.Button(t("refresh"), size="sm", scale=1)
                 table = gr.Dataframe(headers=[t(k) for k in COLUMN_KEYS], interactive=False, label=t("queue"),
-                                     elem_id="kefu-conversations", max_height=620, wrap=True)
+                                     elem_id="kefu-conversations", max_height=620, wrap=True,
+                                     column_widths=["19%", "11%", "13%", "30%", "10%", "10%", "7%"])
                 row_ids = gr.State([])
-            with gr.Column(scale=6, min_width=420, elem_id="kefu-conversation-column"):
+            with gr.Column(scale=7, min_width=440, elem_id="kefu-conversation-column"):
                 with gr.Row(equal_height=True):
                     header = gr.Markdown(elem_id="kefu-conversation-header")
                     selected = gr.Textbox(label=t("conversation"), elem_id="kefu-selected-conversation", scale=0,
                                           min_width=160, max_lines=1)
-                transcript = gr.HTML(transcript_html(None), elem_id="kefu-transcript")
+                transcript = gr.HTML("", elem_id="kefu-transcript")
                 shown = gr.State("")  # signature of what the transcript shows (redrawn only when it changes)
                 with gr.Row(visible=False, elem_id="kefu-resolve-confirm") as confirm_row:
                     gr.Markdown(t("confirm_resolve"))

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Iterator
 
 import gradio as gr
+import pandas as pd
 
 import html
 
@@ -237,6 +238,11 @@ def _gr_errors(fn):
     return wrapper
 
 
+def table(rows: list[list], headers: list[str], language: str = "en") -> pd.DataFrame:
+    """Rows under headers in the session's language (a Dataframe's headers cannot be translated by Gradio)."""
+    return pd.DataFrame(rows, columns=[say("h_" + h, language) for h in headers])
+
+
 def consistency_text(report: dict, language: str = "en") -> str:
     """The consistency check as a sentence: agree, or what disagrees (and whether repair fixed it)."""
     zh = language == "zh"
@@ -266,6 +272,7 @@ def build_knowledge_tab(services) -> None:
     """Lay out the tab inside the caller's open gr.Tab and wire its events and API endpoints."""
     kb = services.knowledge
 
+    lang = gr.State("en")  # the browser's language (set when the page opens): table headers follow it
     gr.Markdown(t("kb_intro"))
     with gr.Row():
         with gr.Column(scale=2):
@@ -279,7 +286,7 @@ def build_knowledge_tab(services) -> None:
             api_ingest_btn = gr.Button(visible=False)
             api_ingest_out = gr.JSON(visible=False)
         with gr.Column(scale=3):
-            upload_table = gr.Dataframe(headers=[t("h_" + h) for h in UPLOAD_HEADERS], label=t("kb_upload_results"),
+            upload_table = gr.Dataframe(headers=UPLOAD_HEADERS, label=t("kb_upload_results"),
                                         interactive=False,
                                         wrap=True)
     with gr.Accordion(t("kb_documents"), open=True):
@@ -287,7 +294,7 @@ def build_knowledge_tab(services) -> None:
             refresh_btn = gr.Button(t("refresh"), size="sm")
             check_btn = gr.Button(t("kb_check"), size="sm", elem_id="kefu-kb-check")
             repair_btn = gr.Button(t("kb_repair"), size="sm")
-        doc_table = gr.Dataframe(headers=[t("h_" + h) for h in DOC_HEADERS], label=t("kb_indexed"),
+        doc_table = gr.Dataframe(headers=DOC_HEADERS, label=t("kb_indexed"),
                                  interactive=False, wrap=True)
         with gr.Row():
             doc_pick = gr.Dropdown(label=t("kb_document"), choices=[], allow_custom_value=True, scale=3,
@@ -301,7 +308,7 @@ def build_knowledge_tab(services) -> None:
             cancel_btn = gr.Button(t("cancel"), scale=0, elem_id="kefu-kb-delete-no")
         action_msg = gr.Markdown(elem_id="kefu-kb-action")
         consistency = gr.Markdown(elem_id="kefu-kb-consistency")
-    chunk_table = gr.Dataframe(headers=[t("h_" + h) for h in CHUNK_HEADERS], label=t("kb_chunks"), interactive=False,
+    chunk_table = gr.Dataframe(headers=CHUNK_HEADERS, label=t("kb_chunks"), interactive=False,
                                wrap=True)
     with gr.Accordion(t("kb_hit_testing"), open=True):
         with gr.Row():
@@ -312,18 +319,24 @@ def build_knowledge_tab(services) -> None:
             filter_tags = gr.Textbox(label=t("kb_only_tags"), scale=2)
             search_btn = gr.Button(t("kb_search"), variant="primary", scale=1)
         verdict = gr.Markdown()
-        hit_table = gr.Dataframe(headers=[t("h_" + h) for h in HIT_HEADERS], label=t("kb_hits"), interactive=False,
+        hit_table = gr.Dataframe(headers=HIT_HEADERS, label=t("kb_hits"), interactive=False,
                                  wrap=True)
 
-    def refresh():
+    def refresh(lang="en"):
         choices = document_choices(kb)
-        return document_rows(kb), gr.Dropdown(choices=choices), gr.Dropdown(choices=choices)
+        return (table(document_rows(kb), DOC_HEADERS, lang), gr.Dropdown(choices=choices),
+                gr.Dropdown(choices=choices))
 
-    def upload(files_value, tags_value, domain_value):
+    def opened(request: gr.Request):
+        lang = request_language(request)
+        return (lang, *refresh(lang), table([], UPLOAD_HEADERS, lang), table([], CHUNK_HEADERS, lang),
+                table([], HIT_HEADERS, lang))
+
+    def upload(files_value, tags_value, domain_value, lang):
         rows = []
         for rows in ingest_uploads(kb, files_value, tags_value, domain_value):
-            yield rows, gr.skip(), gr.skip(), gr.skip()
-        yield (rows, *refresh())
+            yield table(rows, UPLOAD_HEADERS, lang), gr.skip(), gr.skip(), gr.skip()
+        yield (table(rows, UPLOAD_HEADERS, lang), *refresh(lang))
 
     def ask_delete(doc_id, request: gr.Request):
         current_agent(services, request)
@@ -332,27 +345,28 @@ def build_knowledge_tab(services) -> None:
         return gr.Row(visible=True), say("kb_confirm_delete", request_language(request),
                                          doc=f"**{html.escape(doc_id.strip())}**")
 
-    def delete(doc_id, request: gr.Request):
+    def delete(doc_id, lang, request: gr.Request):
         current_agent(services, request)
         try:
             message = delete_document(kb, doc_id)
         except ValueError as exc:
             raise gr.Error(str(exc)) from exc
-        return (gr.Row(visible=False), message, *refresh(), [], consistency_text(kb.check_consistency(),
-                                                                                request_language(request)))
+        return (gr.Row(visible=False), message, *refresh(lang), table([], CHUNK_HEADERS, lang),
+                consistency_text(kb.check_consistency(), lang))
 
-    def reindex(doc_id):
+    def reindex(doc_id, lang):
         message = reindex_document(kb, doc_id)
-        return (message, *refresh(), chunk_rows(kb, doc_id))
+        return (message, *refresh(lang), table(chunk_rows(kb, doc_id), CHUNK_HEADERS, lang))
 
-    def preview(files_value):
-        return preview_rows(kb, files_value)
+    def preview(files_value, lang):
+        return table(preview_rows(kb, files_value), CHUNK_HEADERS, lang)
 
-    def show_chunks(doc_id):
-        return chunk_rows(kb, doc_id)
+    def show_chunks(doc_id, lang):
+        return table(chunk_rows(kb, doc_id), CHUNK_HEADERS, lang)
 
-    def search(query_value, k_value, doc_ids, tags_value):
-        return hit_test(kb, query_value, k_value, doc_ids, tags_value)
+    def search(query_value, k_value, doc_ids, tags_value, lang):
+        verdict_text, rows = hit_test(kb, query_value, k_value, doc_ids, tags_value)
+        return verdict_text, table(rows, HIT_HEADERS, lang)
 
     def check(request: gr.Request):
         current_agent(services, request)
@@ -364,28 +378,28 @@ def build_knowledge_tab(services) -> None:
 
     refresh_outputs = [doc_table, doc_pick, filter_docs]
     guard = partial(agent_only, services)
-    upload_btn.click(guard(_gr_errors(upload)), [files, tags, domain], [upload_table, *refresh_outputs],
+    upload_btn.click(guard(_gr_errors(upload)), [files, tags, domain, lang], [upload_table, *refresh_outputs],
                      api_visibility="private")
-    preview_btn.click(guard(_gr_errors(preview)), [files], [chunk_table], api_visibility="private")
-    refresh_btn.click(guard(refresh), None, refresh_outputs, api_visibility="private")
-    chunks_btn.click(guard(_gr_errors(show_chunks)), [doc_pick], [chunk_table], api_visibility="private")
-    doc_pick.input(guard(_gr_errors(show_chunks)), [doc_pick], [chunk_table], api_visibility="private")
-    reindex_btn.click(guard(_gr_errors(reindex)), [doc_pick], [action_msg, *refresh_outputs, chunk_table],
+    preview_btn.click(guard(_gr_errors(preview)), [files, lang], [chunk_table], api_visibility="private")
+    refresh_btn.click(guard(refresh), [lang], refresh_outputs, api_visibility="private")
+    chunks_btn.click(guard(_gr_errors(show_chunks)), [doc_pick, lang], [chunk_table], api_visibility="private")
+    doc_pick.input(guard(_gr_errors(show_chunks)), [doc_pick, lang], [chunk_table], api_visibility="private")
+    reindex_btn.click(guard(_gr_errors(reindex)), [doc_pick, lang], [action_msg, *refresh_outputs, chunk_table],
                       api_visibility="private")
     delete_btn.click(ask_delete, [doc_pick], [confirm_row, confirm_text], api_visibility="private")
     cancel_btn.click(lambda: gr.Row(visible=False), None, [confirm_row], api_visibility="private")
-    confirm_btn.click(delete, [doc_pick],
+    confirm_btn.click(delete, [doc_pick, lang],
                       [confirm_row, action_msg, *refresh_outputs, chunk_table, consistency], api_visibility="private")
     check_btn.click(check, None, [consistency], api_visibility="private")
     repair_btn.click(repair, None, [consistency], api_visibility="private")
-    search_btn.click(guard(_gr_errors(search)), [query, k, filter_docs, filter_tags], [verdict, hit_table],
-                     api_visibility="private")
-    query.submit(guard(_gr_errors(search)), [query, k, filter_docs, filter_tags], [verdict, hit_table],
-                 api_visibility="private")
+    for trigger in (search_btn.click, query.submit):
+        trigger(guard(_gr_errors(search)), [query, k, filter_docs, filter_tags, lang], [verdict, hit_table],
+                api_visibility="private")
     # the document pickers are filled when the page loads (the list changes during start-up seeding)
     root = gr.context.Context.root_block
     if root is not None:
-        root.load(refresh, None, refresh_outputs, api_visibility="private", show_progress="hidden")
+        root.load(opened, None, [lang, *refresh_outputs, upload_table, chunk_table, hit_table],
+                  api_visibility="private", show_progress="hidden")
 
     # ---- API endpoints (gradio_client: client.predict(..., api_name="/kb_search"))
     def kb_ingest(files_value) -> dict:
