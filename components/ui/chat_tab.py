@@ -252,7 +252,8 @@ def build_chat_tab(services) -> ChatTab:
         mode = gr.State("")  # the conversation's status as the chat last saw it (bot, waiting, human, resolved)
         language = gr.State("en")
         with gr.Row():
-            box = gr.Textbox(placeholder=t("chat_placeholder"), show_label=False, scale=8, elem_id="kefu-chat-input")
+            box = gr.Textbox(placeholder=t("chat_placeholder"), label=t("chat_message"), show_label=False, scale=8,
+                             elem_id="kefu-chat-input")
             send = gr.Button(t("send"), variant="primary", scale=1, elem_id="kefu-send")
             stop = gr.Button(t("stop"), scale=1, elem_id="kefu-stop")
         examples = gr.Dataset(components=[box], samples=example_samples("en"),

@@ -190,7 +190,8 @@ def build_console_tab(services) -> None:
                     gr.Markdown(t("confirm_resolve"))
                     resolve_yes = gr.Button(t("resolve_anyway"), variant="stop", scale=0, elem_id="kefu-resolve-yes")
                     resolve_no = gr.Button(t("cancel"), scale=0, elem_id="kefu-resolve-no")
-                reply = gr.Textbox(placeholder=t("reply_placeholder"), show_label=False, lines=1, max_lines=6,
+                reply = gr.Textbox(placeholder=t("reply_placeholder"), label=t("send_reply"), show_label=False, lines=1,
+                                   max_lines=6,
                                    elem_id="kefu-agent-reply")
                 with gr.Row():
                     send_btn = gr.Button(t("send_reply"), variant="primary", elem_id="kefu-agent-send", scale=2)

@@ -18,7 +18,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "chat_placeholder": "Ask about an order, a return, a refund, a payment…",
         "send": "Send", "stop": "Stop", "new_conversation": "New conversation",
         "talk_to_person": "🧑‍💼 Talk to a person", "rate_conversation": "Rate this conversation",
-        "examples": "Examples", "chat_label": "kefu assistant",
+        "examples": "Examples", "chat_label": "kefu assistant", "chat_message": "Your message",
         "welcome": "👋 Hello! I'm kefu's assistant. I can track an order, explain returns, refunds and payments, "
                    "or connect you with a person. Try one of the examples below.",
         "example_1": "How long do refunds take?", "example_2": "Can I cancel an order that was already delivered?",
@@ -127,7 +127,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "chat_placeholder": "咨询订单、退货、退款、支付……",
         "send": "发送", "stop": "停止", "new_conversation": "新对话",
         "talk_to_person": "🧑‍💼 转人工", "rate_conversation": "为本次对话评分",
-        "examples": "示例", "chat_label": "kefu 智能助手",
+        "examples": "示例", "chat_label": "kefu 智能助手", "chat_message": "您的消息",
         "welcome": "👋 您好！我是 kefu 智能助手，可以帮您查询订单，解答退货、退款和支付问题，也可以为您转接人工客服。"
                    "试试下面的示例吧。",
         "example_1": "退款需要多长时间？", "example_2": "已经送达的订单还能取消吗？",
