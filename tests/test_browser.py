@@ -35,6 +35,7 @@ def browser():
 
 
 def _open(browser, url, locale="en-US"):
+    """A page in `locale`; the chat opens with a welcome message, so a first answer makes three messages."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
     page = context.new_page()
     page.goto(url)
@@ -80,7 +81,7 @@ def test_hostile_message_is_shown_as_text(running_app, browser):
     try:
         payload = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script> ![t](http://198.51.100.7/x.png)"
         _send(page, payload)
-        page.wait_for_function("document.querySelectorAll('#kefu-chatbot .message').length >= 2", timeout=60_000)
+        page.wait_for_function("document.querySelectorAll('#kefu-chatbot .message').length >= 3", timeout=60_000)
         time.sleep(2)
         assert page.evaluate("window.__pwned") is None
         assert page.locator("#kefu-chatbot img[src='x']").count() == 0
@@ -95,7 +96,7 @@ def test_operator_takeover_across_two_browsers(running_app, browser):
     agent_ctx, agent = _open(browser, running_app.local_url)
     try:
         _send(customer, "Hello there")
-        customer.wait_for_function("document.querySelectorAll('#kefu-chatbot .message').length >= 2",
+        customer.wait_for_function("document.querySelectorAll('#kefu-chatbot .message').length >= 3",
                                    timeout=60_000)
         customer.locator("#kefu-request-human").click()
         customer.wait_for_function("/you are next|ahead of you/.test(document.querySelector('#kefu-chatbot').innerText)",

@@ -65,15 +65,22 @@ def test_thumbs_down_in_the_chat_reaches_analytics(running_app, browser):  # noq
         context.close()
 
 
-def test_customer_follow_up_appears_in_the_open_transcript_within_3_s(running_app, browser):  # noqa: F811
-    customer_ctx, customer, _ = _start_customer(browser, running_app.local_url, "I want to talk to a person")
+def _claimed_by_agent(browser, running_app, first: str):  # noqa: F811
+    """A customer who asked for a person, and an agent who opened and claimed the conversation."""
+    customer_ctx, customer, _ = _start_customer(browser, running_app.local_url, first)
     agent_ctx, agent = _open(browser, running_app.local_url)
+    customer.wait_for_function(f"/you are next|ahead of you/.test({CHATBOT_TEXT})", timeout=60_000)
+    cid = _newest(running_app.client(), "waiting")
+    _open_in_console(agent, cid)
+    agent.locator("#kefu-claim").click()
+    _wait_text(agent, "#kefu-action-result", "claimed")
+    return customer_ctx, customer, agent_ctx, agent, cid
+
+
+def test_customer_follow_up_appears_in_the_open_transcript_within_3_s(running_app, browser):  # noqa: F811
+    customer_ctx, customer, agent_ctx, agent, _ = _claimed_by_agent(browser, running_app,
+                                                                    "I want to talk to a person")
     try:
-        customer.wait_for_function(f"/you are next|ahead of you/.test({CHATBOT_TEXT})", timeout=60_000)
-        cid = _newest(running_app.client(), "waiting")
-        _open_in_console(agent, cid)
-        agent.locator("#kefu-claim").click()
-        _wait_text(agent, "#kefu-action-result", "claimed")
         # Enter in the composer sends; the customer sees the reply
         agent.locator("#kefu-agent-reply textarea").fill("Hello, this is Dana from support.")
         agent.locator("#kefu-agent-reply textarea").press("Enter")
@@ -96,14 +103,8 @@ def test_customer_follow_up_appears_in_the_open_transcript_within_3_s(running_ap
 
 
 def test_resolve_asks_first_when_the_customer_wrote_last_and_tells_the_customer(running_app, browser):  # noqa: F811
-    customer_ctx, customer, _ = _start_customer(browser, running_app.local_url, "I need a human please")
-    agent_ctx, agent = _open(browser, running_app.local_url)
+    customer_ctx, customer, agent_ctx, agent, cid = _claimed_by_agent(browser, running_app, "I need a human please")
     try:
-        customer.wait_for_function(f"/you are next|ahead of you/.test({CHATBOT_TEXT})", timeout=60_000)
-        cid = _newest(running_app.client(), "waiting")
-        _open_in_console(agent, cid)
-        agent.locator("#kefu-claim").click()
-        _wait_text(agent, "#kefu-action-result", "claimed")
         _send(customer, "This is really annoying, nobody answers")
         _wait_text(agent, "#kefu-transcript", "nobody answers")
         agent.locator("#kefu-resolve").click()

@@ -68,7 +68,7 @@ def queue_table(status: str, *, services, language: str = "en") -> tuple[pd.Data
     data = [[f"{STATUS_ICONS.get(r['status'], '')} {say('status_' + r['status'], language)}"
              if f"status_{r['status']}" in ("status_waiting", "status_human", "status_bot", "status_resolved")
              else r["status"], r["waiting"], r["customer"] or "—", r["last_customer_message"][:70],
-             f"{SENTIMENT_ICONS.get(r['sentiment'] or '', '')} {r['sentiment'] or ''}".strip(),
+             SENTIMENT_ICONS.get(r["sentiment"] or "", ""),
              (r["intent"] or "").replace("_", " "), r["assigned_agent"] or ""] for r in rows]
     headers = [say(k, language) for k in COLUMN_KEYS]
     return pd.DataFrame(data, columns=headers), [r["conversation_id"] for r in rows]
@@ -176,8 +176,8 @@ def build_console_tab(services) -> None:
                                          label=t("status_filter"), scale=3)
                     refresh = gr.Button(t("refresh"), size="sm", scale=1)
                 table = gr.Dataframe(headers=[t(k) for k in COLUMN_KEYS], interactive=False, label=t("queue"),
-                                     elem_id="kefu-conversations", max_height=620, wrap=True,
-                                     column_widths=["19%", "11%", "13%", "30%", "10%", "10%", "7%"])
+                                     elem_id="kefu-conversations", max_height=620, wrap=False,
+                                     column_widths=["120px", "70px", "90px", "200px", "44px", "120px", "90px"])
                 row_ids = gr.State([])
             with gr.Column(scale=7, min_width=440, elem_id="kefu-conversation-column"):
                 with gr.Row(equal_height=True):
@@ -266,19 +266,17 @@ def build_console_tab(services) -> None:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.Row(visible=True)
         return resolve_now(conversation_id, request)
 
-    def send(conversation_id: str, text: str, request: gr.Request):
-        agent = current_agent(services, request)
-        _guard(ops.agent_reply, conversation_id.strip(), agent, text)
-        language = request_language(request)
-        head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
-        return "", f"✅ {say('sent', language)}", head, body, facts, sig
+    def write(action, icon: str, done_key: str):
+        """The composer's two ways out: a reply to the customer, or an internal note."""
+        def handler(conversation_id: str, text: str, request: gr.Request):
+            _guard(action, conversation_id.strip(), current_agent(services, request), text)
+            language = request_language(request)
+            head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
+            return "", f"{icon} {say(done_key, language)}", head, body, facts, sig
+        return handler
 
-    def add_note(conversation_id: str, text: str, request: gr.Request):
-        agent = current_agent(services, request)
-        _guard(ops.add_note, conversation_id.strip(), agent, text)
-        language = request_language(request)
-        head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
-        return "", f"📝 {say('note_added', language)}", head, body, facts, sig
+    send = write(ops.agent_reply, "✅", "sent")
+    add_note = write(ops.add_note, "📝", "note_added")
 
     def suggest(conversation_id: str, request: gr.Request):
         language = agent_language(request)
