@@ -181,7 +181,8 @@ def _untranslated(page) -> list[str]:
 @pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
 def test_every_tab_in_both_languages_is_captured(running_app, browser, locale):  # noqa: F811
     SHOTS.mkdir(parents=True, exist_ok=True)
-    running_app.client().predict("How long do refunds take?", "", api_name="/chat")  # the queue is not empty
+    opened = running_app.client().predict("How long do refunds take?" if locale == "en-US" else "退款需要多长时间？",
+                                          "", api_name="/chat")  # the queue is not empty
     context, page = _open(browser, running_app.local_url, locale=locale)
     lang = "en" if locale == "en-US" else "zh"
     try:
@@ -195,6 +196,11 @@ def test_every_tab_in_both_languages_is_captured(running_app, browser, locale): 
             elif name == "console":
                 page.wait_for_function("/🤖|🔴|🟢|✅/.test(document.querySelector('#kefu-conversations').innerText)",
                                        timeout=30_000)
+                # open the conversation started above: the screenshot shows the bubbles and the customer panel
+                box = page.locator("#kefu-selected-conversation textarea, #kefu-selected-conversation input").first
+                box.fill(opened["conversation_id"])
+                box.press("Enter")
+                page.wait_for_selector("#kefu-transcript .kefu-bubble", timeout=30_000)
             elif name == "knowledge":
                 page.wait_for_function("document.querySelector('[id=kefu-kb-pick]') !== null", timeout=30_000)
             if lang == "zh":
