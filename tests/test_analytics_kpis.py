@@ -233,7 +233,9 @@ def test_a_turn_counts_as_resolved_by_the_bot_only_when_it_stood(tmp_path):
     rejected = s.create_conversation("rejected", created_at=T0)
     s.add_message(rejected, "customer", "fees?", created_at=T0)
     s.add_message(rejected, "bot", "none", created_at=T0 + 1,
-                  trace={**bot_trace("knowledge_answer", 100), "grounding": {"grounded": False, "replaced": True}})
+                  trace={**bot_trace("knowledge_answer", 100),
+                         "answer": {"mode": "rephrased", "verdict": {"ok": False, "reason": "a number not in the "
+                                                                                            "evidence"}}})
     handed = s.create_conversation("handed", created_at=T0)
     s.add_message(handed, "customer", "exchange?", created_at=T0)
     s.add_message(handed, "bot", "yes", created_at=T0 + 1, trace=bot_trace("knowledge_answer", 100))

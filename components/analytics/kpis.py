@@ -15,7 +15,8 @@ Definitions (each KPI is `None` when its denominator is zero, which the UI shows
   turn did not end in nothing-found (clarify / out of scope) or an error, and none of whose answers got a thumbs-down.
   `containment_rate = contained / engaged`, `handoff_rate = handed over / engaged`.
 - **resolved by the bot** (per turn): a bot answer (curated, knowledge or order-desk flow) that was not thumbed down,
-  not rejected by the answer check (`trace.grounding.replaced`), and not followed by a handoff in its conversation.
+  not rejected by the answer verifier (`trace.answer.verdict.ok` false; older traces `trace.grounding.replaced`),
+  and not followed by a handoff in its conversation.
   `resolved_by_bot_rate = resolved_by_bot_turns / bot_answers`.
 - **CSAT**: mean of the 1–5 conversation ratings; `csat_responses` how many rated.
   **thumbs_up_ratio** = thumbs up / (thumbs up + thumbs down) over bot answers.
@@ -75,7 +76,8 @@ TRACE_FIELDS = {
     "tokens": "$.generation.tokens",
     "decode_tok_s": "$.generation.decode_tok_s",
     "total_ms": "$.timings_ms.total_ms",
-    "answer_rejected": "$.grounding.replaced",
+    "answer_rejected": "$.grounding.replaced",  # older traces: the grounding check replaced the answer
+    "verdict_ok": "$.answer.verdict.ok",  # the answer verifier's verdict (components/answers/answer_verifier.py)
     "sources_json": "$.sources",  # cached as a tuple of (doc_id, title)
 }
 
@@ -256,6 +258,9 @@ def _typed(facts: pd.DataFrame) -> pd.DataFrame:
         facts[col] = pd.to_numeric(facts[col], errors="coerce").astype(float)
     for col in ("nothing_found", "answer_rejected"):
         facts[col] = facts[col].map(lambda v: bool(v) if v is not None and v == v else False)
+    # rejected by the verifier: a verdict that is present and not ok (absent = no verifier ran)
+    facts["answer_rejected"] = facts["answer_rejected"] | facts["verdict_ok"].map(
+        lambda v: v is not None and v == v and not bool(v))
     facts["has_trace"] = facts["has_trace"].astype(bool)
     return facts
 

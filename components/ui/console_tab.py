@@ -190,9 +190,8 @@ def build_console_tab(services) -> None:
                     gr.Markdown(t("confirm_resolve"))
                     resolve_yes = gr.Button(t("resolve_anyway"), variant="stop", scale=0, elem_id="kefu-resolve-yes")
                     resolve_no = gr.Button(t("cancel"), scale=0, elem_id="kefu-resolve-no")
-                reply = gr.Textbox(placeholder=t("reply_placeholder"), label=t("send_reply"), show_label=False, lines=1,
-                                   max_lines=6,
-                                   elem_id="kefu-agent-reply")
+                reply = gr.Textbox(placeholder=t("reply_placeholder"), label=t("send_reply"), show_label=False,
+                                   lines=1, max_lines=6, elem_id="kefu-agent-reply")
                 with gr.Row():
                     send_btn = gr.Button(t("send_reply"), variant="primary", elem_id="kefu-agent-send", scale=2)
                     note_btn = gr.Button(t("add_note"), elem_id="kefu-agent-note", scale=1)
@@ -204,6 +203,11 @@ def build_console_tab(services) -> None:
                     resolve_btn = gr.Button(t("resolve"), elem_id="kefu-resolve", size="sm")
                 action_result = gr.Markdown(elem_id="kefu-action-result")
                 copilot_sources = gr.Markdown()
+                with gr.Group(visible=False, elem_id="kefu-teach-panel") as teach_panel:
+                    teach_question = gr.Textbox(label=t("faq_question"), lines=1, elem_id="kefu-teach-question")
+                    teach_answer = gr.Textbox(label=t("faq_answer"), lines=3, elem_id="kefu-teach-answer")
+                    publish_btn = gr.Button(t("publish_faq_short"), variant="primary", size="sm",
+                                            elem_id="kefu-teach-publish")
             with gr.Column(scale=3, min_width=220, elem_id="kefu-customer-column"):
                 panel_title = gr.Markdown(elem_id="kefu-customer-title")
                 panel = gr.HTML(elem_id="kefu-customer-panel")
@@ -286,9 +290,15 @@ def build_console_tab(services) -> None:
 
     def teach_from_ui(conversation_id: str, request: gr.Request):
         agent = current_agent(services, request)
-        result = _guard(ops.teach, conversation_id.strip(), agent)
-        return "📚 " + say("taught", request_language(request), doc_id=safe_text(result["doc_id"]),
-                          question=safe_text(result["question"]))
+        draft = _guard(ops.teach, conversation_id.strip(), agent)
+        return gr.update(visible=True), draft["question"], draft["answer"], \
+            "📚 " + say("teach_edit", request_language(request))
+
+    def publish_from_ui(conversation_id: str, question: str, answer: str, request: gr.Request):
+        agent = current_agent(services, request)
+        result = _guard(ops.publish_taught, conversation_id.strip(), agent, question, answer)
+        return gr.update(visible=False), "📚 " + say("taught", request_language(request),
+                                                     question=safe_text(result["question"]))
 
     def show_audit(request: gr.Request):
         return audit_table(services=services, language=agent_language(request))
@@ -315,7 +325,10 @@ def build_console_tab(services) -> None:
         trigger(send, [selected, reply], [reply, action_result, *view], api_visibility="private")
     note_btn.click(add_note, [selected, reply], [reply, action_result, *view], api_visibility="private")
     suggest_btn.click(suggest, [selected], [reply, copilot_sources], api_visibility="private")
-    teach_btn.click(teach_from_ui, [selected], [action_result], api_visibility="private")
+    teach_btn.click(teach_from_ui, [selected], [teach_panel, teach_question, teach_answer, action_result],
+                    api_visibility="private")
+    publish_btn.click(publish_from_ui, [selected, teach_question, teach_answer], [teach_panel, action_result],
+                      api_visibility="private")
     audit_refresh.click(show_audit, None, [audit], api_visibility="private")
 
 
@@ -355,7 +368,12 @@ def register_agent_api(services) -> None:
         return _guard(ops.suggest_reply, conversation_id)
 
     def teach(conversation_id: str, request: gr.Request = None) -> dict:
+        """A FAQ draft {question, answer} from the last agent reply; nothing is published."""
         return _guard(ops.teach, conversation_id, current_agent(services, request))
+
+    def publish_faq(conversation_id: str, question: str, answer: str, request: gr.Request = None) -> dict:
+        """Publish the (edited) draft as a curated FAQ entry."""
+        return _guard(ops.publish_taught, conversation_id, current_agent(services, request), question, answer)
 
     def add_note(conversation_id: str, text: str, request: gr.Request = None) -> dict:
         return _guard(ops.add_note, conversation_id, current_agent(services, request), text)
@@ -363,5 +381,5 @@ def register_agent_api(services) -> None:
     for fn, name in ((api_login, "login"), (api_logout, "logout"), (conversations, "conversations"),
                      (conversation, "conversation"), (claim, "claim"), (agent_reply, "agent_reply"),
                      (hand_back, "hand_back"), (resolve, "resolve"), (suggest_reply, "suggest_reply"),
-                     (teach, "teach"), (add_note, "add_note")):
+                     (teach, "teach"), (publish_faq, "publish_faq"), (add_note, "add_note")):
         gr.api(fn, api_name=name)

@@ -105,10 +105,18 @@ def trace_items(trace: dict | None, language: str = "en") -> list[str]:
         lines.append(f"<b>{say('trace_sources', language)}</b>: " + "; ".join(
             f"{safe_text(readable_title(h.get('title') or h.get('doc_id'), language))} {_num(float(h.get('score') or 0))}"
             for h in hits[:4]))
+    answer = trace.get("answer") or {}
+    if answer:
+        evidence = "; ".join(safe_text(str(e))[:160] for e in (answer.get("evidence") or [])[:2])
+        lines.append(f"<b>{say('trace_answer', language)}</b>: {_words(answer.get('mode'))}"
+                     + (f" — “{evidence}”" if evidence else ""))
+    verdict = answer.get("verdict") or {}
     grounding = trace.get("grounding") or {}
-    if grounding:
-        verdict = "✗ " + safe_text(str(grounding.get("reason") or "")) if grounding.get("replaced") else "✓"
-        lines.append(f"<b>{say('trace_grounding', language)}</b>: {verdict}")
+    if verdict or grounding:
+        rejected = (verdict and not verdict.get("ok")) or grounding.get("replaced")
+        reason = verdict.get("reason") or grounding.get("reason") or ""
+        lines.append(f"<b>{say('trace_grounding', language)}</b>: " + ("✗ " + safe_text(str(reason)) if rejected
+                                                                        else "✓"))
     for call in trace.get("tool_calls") or []:
         result = call.get("result", call.get("error"))
         lines.append(f"<b>{say('trace_tools', language)}</b>: {_words(call.get('name'))} → "
