@@ -84,7 +84,7 @@ def draft_view(services, choice: str, topics: list[dict]) -> tuple[str, str, str
     """(question, answer, note) for the chosen topic."""
     topic = _find_topic(choice, topics)
     ready = getattr(services.startup, "ready", False)
-    answers = getattr(services.dialogue, "answers", None) if ready else None
+    answers = getattr(getattr(services, "dialogue", None), "answers", None) if ready else None
     draft = draft_faq(topic, answers=answers, knowledge=services.knowledge)
     mode = "Drafted from knowledge-base sentences — check every fact." if draft["mode"] == "evidence" else \
         "Template — replace the placeholder with the answer."
