@@ -79,7 +79,8 @@ def _wait_for_bot(page, count: int, timeout: float = 120) -> str:
     """The text of bot message number `count` once it is complete (its sources line or its last words shown)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
-        texts = _bot_texts(page)[1:]  # the first bot message is the welcome
+        # each message once (the two selectors can match the same bubble), and not the welcome message
+        texts = [t for t in dict.fromkeys(_bot_texts(page)) if not t.lstrip().startswith("👋")]
         if len(texts) >= count and ("Sources" in texts[count - 1] or "person" in texts[count - 1]):
             return texts[count - 1]
         time.sleep(0.2)
