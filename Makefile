@@ -28,8 +28,8 @@ run: $(STAMP) $(KERNELS_STAMP)
 	$(BIN)/python app.py
 
 # Debian's chromium for the Playwright browser tests (Playwright's own browser download does not work offline),
-# and a CJK font so screenshots of Chinese text are readable
-BROWSER_PACKAGES := chromium fonts-wqy-zenhei
+# and CJK and emoji fonts so screenshots of Chinese text and the console's icons are readable
+BROWSER_PACKAGES := chromium fonts-wqy-zenhei fonts-noto-color-emoji
 browser:
 	@missing=""; for p in $(BROWSER_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

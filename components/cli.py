@@ -174,6 +174,10 @@ cmd_demo_history = _runner("components.analytics.demo_history", "run_demo_histor
 cmd_bench_analytics = _runner("components.analytics.bench", "run_analytics_bench", messages="messages")
 
 
+cmd_bench_console = _runner("components.ui.console_bench", "run_console_bench", conversations="conversations",
+                            clicks="clicks")
+
+
 cmd_forget = _runner("components.privacy.data_rights", "run_forget", customer="customer")
 
 
@@ -293,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=5)
     p = add("analytics", cmd_bench_analytics, "dashboard refresh and export time on synthetic history", be)
     p.add_argument("--messages", type=int, default=100_000)
+    p = add("console", cmd_bench_console, "operator console click latency with N conversations queued", be)
+    p.add_argument("--conversations", type=int, default=200)
+    p.add_argument("--clicks", type=int, default=60)
 
     p = add("export", cmd_export, "export conversations and turns (with traces) as CSV or Parquet")
     p.add_argument("--format", choices=["csv", "parquet"], default="parquet")
@@ -334,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
+    from components.privacy.secret_log_filter import install_secret_masking
+
+    install_secret_masking(settings)  # configured secrets never reach a log line either
     if getattr(args, "func", None) is None:
         return cmd_serve(args, settings)
     try:

@@ -159,7 +159,7 @@ def build_services(settings: Settings) -> Services:
     shop = ShopDatabase(settings.data_dir / "shop.sqlite3", settings.assets_dir / "shop")
     desk = OrderDesk(shop)
     vault = RedactionVault.from_settings(settings)
-    redactor = PiiRedactor(vault) if settings.redact_pii else None
+    redactor = PiiRedactor(vault, keep=settings.public_contacts) if settings.redact_pii else None
     dialogue = DialogueManager(settings, store, engine=engine, knowledge=knowledge, nlu=nlu, desk=desk,
                                redactor=redactor, vault=vault)
     accounts = AgentAccounts(database)

@@ -7,13 +7,18 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+# fields whose values are secrets: never shown by repr/str, and masked in every log line (components/privacy/
+# secret_log_filter.py)
+SECRET_FIELDS = ("vault_key", "openai_api_key")
+MASK = "***"
+
 
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name)
     return default if value is None or value.strip() == "" else value.strip()
 
 
-@dataclass
+@dataclass(repr=False)
 class Settings:
     # where every piece of state lives (Chroma, SQLite, weight caches)
     data_dir: Path = Path("./data")
@@ -106,6 +111,24 @@ class Settings:
     engine_kernels: str = "auto"
     # which build of those kernels: "auto" = the best this CPU runs; or force avx512bf16 | avx512 | avxvnni | avx2
     engine_isa: str = "auto"
+    # the shop's own public contact details (phone numbers, e-mail addresses; separated by ";"): never redacted,
+    # so the agent sees what the customer was told
+    shop_public_contacts: str = "+1 (800) 555-0134; support@kefu-demo-shop.example"
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{f.name}={MASK if f.name in SECRET_FIELDS and getattr(self, f.name) else None!r}"
+                          if f.name in SECRET_FIELDS else f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return f"Settings({shown})"
+
+    __str__ = __repr__
+
+    def secret_values(self) -> list[str]:
+        """The configured secret values (for the log filter that masks them)."""
+        return [str(getattr(self, name)) for name in SECRET_FIELDS if getattr(self, name)]
+
+    @property
+    def public_contacts(self) -> list[str]:
+        return [c.strip() for c in self.shop_public_contacts.split(";") if c.strip()]
 
     def __post_init__(self) -> None:
         self.data_dir = Path(self.data_dir)

@@ -115,9 +115,15 @@ def app_data_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("kefu-app-data")
 
 
+# the running app is started with both secrets set: tests/test_privacy_secrets.py checks that neither value reaches
+# a file of its data directory or a line of its log
+RUNNING_APP_SECRETS = {"KEFU_OPENAI_API_KEY": "sk-kefuTEST0openai0key0must0never0be0logged",
+                       "KEFU_VAULT_KEY": "kefu-test-vault-passphrase-never-logged"}
+
+
 @pytest.fixture(scope="session")
 def running_app(app_data_dir, model_cache_dir):
-    app = RunningApp(app_data_dir, model_cache_dir).start()
+    app = RunningApp(app_data_dir, model_cache_dir, extra_env=RUNNING_APP_SECRETS).start()
     yield app
     app.stop()
 

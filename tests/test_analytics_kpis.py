@@ -218,3 +218,32 @@ def test_charts_with_data(store):
     assert list(top.y)[-1] == "Refunds"
     for fig in figures.values():  # what gr.Plot sends to the browser
         assert json.loads(fig.to_json())["data"]
+
+
+def test_a_turn_counts_as_resolved_by_the_bot_only_when_it_stood(tmp_path):
+    """Four answers: one clean, one thumbed down, one rejected by the answer check, one followed by a handoff."""
+    s = ConversationStore(tmp_path / "k.sqlite3")
+    clean = s.create_conversation("clean", created_at=T0)
+    s.add_message(clean, "customer", "refunds?", created_at=T0)
+    s.add_message(clean, "bot", "5-7 days", created_at=T0 + 1, trace=bot_trace("curated_answer", 100))
+    disliked = s.create_conversation("disliked", created_at=T0)
+    s.add_message(disliked, "customer", "returns?", created_at=T0)
+    s.rate_message(s.add_message(disliked, "bot", "30 days", created_at=T0 + 1,
+                                 trace=bot_trace("knowledge_answer", 100)), -1)
+    rejected = s.create_conversation("rejected", created_at=T0)
+    s.add_message(rejected, "customer", "fees?", created_at=T0)
+    s.add_message(rejected, "bot", "none", created_at=T0 + 1,
+                  trace={**bot_trace("knowledge_answer", 100),
+                         "answer": {"mode": "rephrased", "verdict": {"ok": False, "reason": "a number not in the "
+                                                                                            "evidence"}}})
+    handed = s.create_conversation("handed", created_at=T0)
+    s.add_message(handed, "customer", "exchange?", created_at=T0)
+    s.add_message(handed, "bot", "yes", created_at=T0 + 1, trace=bot_trace("knowledge_answer", 100))
+    s.add_message(handed, "customer", "a person please", created_at=T0 + 5)
+    s.add_message(handed, "bot", "connecting", created_at=T0 + 6,
+                  trace=bot_trace("handoff", 100, handoff_reason="customer_request"))
+    s.update_conversation(handed, status="waiting", handoff_reason="customer_request", handoff_at=T0 + 6)
+    k = kpis_for(s)
+    assert (k["bot_answers"], k["resolved_by_bot_turns"], k["resolved_by_bot_rate"]) == (4, 1, 0.25)
+    assert k["contained_conversations"] == 1  # neither the disliked nor the rejected conversation is contained
+    s.close()

@@ -48,7 +48,7 @@ def services(tmp_path):
 
 
 def test_dashboard_view(services):
-    notice, tiles, *figures = tab.dashboard_view(services, "", "", "all", True)
+    notice, tiles, system, *figures = tab.dashboard_view(services, "", "", "all", True)
     assert notice == "" and len(figures) == len(CHART_NAMES)
     assert "42.9%" in tiles and "28.6%" in tiles  # containment 3/7, handoff 2/7
     assert "3.67 / 5" in tiles and "customer request 1" in tiles
@@ -78,7 +78,10 @@ def test_gaps_draft_and_publish_handlers(services):
     table, dropdown, topics, status = tab.gaps_view(services, "", "", "all", True)
     # gaps in the hand-built store: H's three failing questions (one topic for the keyword embedder) and B's
     # student discount (nothing found, then a thumbs-down)
-    assert isinstance(table, pd.DataFrame) and list(table["count"]) == [3, 1]
+    assert isinstance(table.value, dict) and [row[2] for row in table.value["data"]] == [3, 1]
+    assert table.value["headers"][:3] == ["Topic", "Questions", "Count"]
+    zh_table, *_ = tab.gaps_view(services, "", "", "all", True, "zh")
+    assert zh_table.value["headers"][:3] == ["话题", "问题", "数量"]
     assert status == "2 topics from 4 unanswered or disliked questions."
     choice = dropdown["value"]
     assert choice == dropdown["choices"][0] and choice.startswith("#1 · question")
@@ -96,7 +99,7 @@ def test_no_gaps_message(tmp_path):
     store = ConversationStore(tmp_path / "empty.sqlite3")
     svc = SimpleNamespace(store=store, embedder=KeywordEmbedder(), knowledge=FakeKnowledge())
     table, dropdown, topics, status = tab.gaps_view(svc)
-    assert table.empty and topics == [] and "No knowledge gaps" in status
+    assert table.value["data"] == [] and topics == [] and "No knowledge gaps" in status
     store.close()
 
 

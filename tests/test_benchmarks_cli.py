@@ -29,3 +29,13 @@ def test_bench_nlu_times_real_turns(tmp_path, model_cache_dir):
                   {"KEFU_DATA_DIR": str(tmp_path / "data"), "KEFU_CACHE_DIR": str(model_cache_dir)})
     assert result["n"] == 10 and 0 < result["p50_ms"] <= result["p95_ms"] <= result["max_ms"]
     assert {"embed", "intent", "sentiment", "total"} <= set(result["stage_p50_ms"])
+
+
+def test_console_bench_times_clicks_on_a_full_queue(tmp_path):
+    from components.settings import Settings
+    from components.ui.console_bench import run_console_bench
+
+    result = run_console_bench(Settings(data_dir=tmp_path), conversations=30, clicks=5, turns=2)
+    assert result["conversations"] == 30 and result["clicks"] == 5
+    assert 0 < result["open_conversation_p50_ms"] <= result["open_conversation_p95_ms"]
+    assert result["click_p95_ms"] >= result["queue_refresh_p50_ms"] > 0

@@ -34,8 +34,9 @@ def browser():
         b.close()
 
 
-def _open(browser, url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="en-US")
+def _open(browser, url, locale="en-US"):
+    """A page in `locale`; the chat opens with a welcome message, so a first answer makes three messages."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale=locale)
     page = context.new_page()
     page.goto(url)
     page.wait_for_selector("#kefu-chat-input textarea", timeout=60_000)
@@ -112,7 +113,7 @@ def test_hostile_message_is_shown_as_text(running_app, browser):
     try:
         payload = "<img src=x onerror=\"window.__pwned=1\"><script>window.__pwned=2</script> ![t](http://198.51.100.7/x.png)"
         _send(page, payload)
-        page.wait_for_function("document.querySelectorAll('#kefu-chatbot .message').length >= 2", timeout=60_000)
+        page.wait_for_function("document.querySelectorAll('#kefu-chatbot .message').length >= 3", timeout=60_000)
         time.sleep(2)
         assert page.evaluate("window.__pwned") is None
         assert page.locator("#kefu-chatbot img[src='x']").count() == 0
@@ -122,29 +123,15 @@ def test_hostile_message_is_shown_as_text(running_app, browser):
         context.close()
 
 
-def test_tabs_render_and_are_captured(running_app, browser):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    context, page = _open(browser, running_app.local_url)
-    try:
-        for name, file in (("Knowledge base", "knowledge.png"), ("Analytics", "analytics.png"),
-                           ("Operator console", "console.png"), ("Chat", "chat-tab.png")):
-            page.get_by_role("tab", name=name).click()
-            time.sleep(1.5)
-            page.screenshot(path=str(SHOTS / file), full_page=True)
-            assert (SHOTS / file).stat().st_size > 10_000
-    finally:
-        context.close()
-
-
 def test_operator_takeover_across_two_browsers(running_app, browser):
     customer_ctx, customer = _open(browser, running_app.local_url)
     agent_ctx, agent = _open(browser, running_app.local_url)
     try:
         _send(customer, "Hello there")
-        customer.wait_for_function("document.querySelectorAll('#kefu-chatbot .message').length >= 2",
+        customer.wait_for_function("document.querySelectorAll('#kefu-chatbot .message').length >= 3",
                                    timeout=60_000)
         customer.locator("#kefu-request-human").click()
-        customer.wait_for_function("document.querySelector('#kefu-chatbot').innerText.includes('ahead of you')",
+        customer.wait_for_function("/you are next|ahead of you/.test(document.querySelector('#kefu-chatbot').innerText)",
                                    timeout=30_000)
         waiting = running_app.client().predict("waiting", api_name="/conversations")["conversations"]
         cid = max(waiting, key=lambda c: c["handoff_at"] or 0)["conversation_id"]  # the newest handoff is ours

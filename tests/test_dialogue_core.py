@@ -184,8 +184,8 @@ def test_handoff_silences_bot_and_counts_queue(settings, store):
     dm = manager(settings, store)
     a = dm.chat(None, "I want to talk to a person")
     b = dm.chat(None, "let me speak to a human please")
-    assert a.status == "waiting" and "0 customers ahead" in a.reply
-    assert "1 customer ahead" in b.reply
+    assert a.status == "waiting" and "you are next" in a.reply
+    assert "one customer is ahead of you" in b.reply
     after = dm.chat(a.conversation_id, "hello?")
     assert after.reply == "" and after.trace["policy"]["action"] == "human_owned"
     assert store.get_conversation(a.conversation_id)["handoff_reason"] == "customer_request"

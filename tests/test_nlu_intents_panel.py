@@ -77,4 +77,5 @@ def test_panel_builds(nlu):
     services = SimpleNamespace(nlu=nlu, settings=SimpleNamespace(nlu_default_domain="toy"))
     with gr.Blocks() as demo:
         panel.build_intents_panel(services)
-    assert any(getattr(block, "label", None) == "Training metrics" for block in demo.blocks.values())
+    assert any(getattr(getattr(block, "label", None), "key", None) == "training_metrics"
+               for block in demo.blocks.values())

@@ -59,12 +59,27 @@ def volume_chart(frames: AnalyticsFrames) -> go.Figure:
     counts = pd.crosstab(bucket, turns.role)
     fig = go.Figure()
     for role in [r for r in ROLE_COLORS if r in counts.columns]:
-        fig.add_bar(x=_dates(counts.index), y=counts[role].to_numpy(), name=role, marker_color=ROLE_COLORS[role])
+        fig.add_bar(x=_dates(counts.index), y=counts[role].to_numpy(), name=role, marker_color=ROLE_COLORS[role],
+                    width=(3600.0 if unit == "hour" else 86400.0) * 1000 * 0.8)  # ms on a date axis
     conv_bucket, _ = _bucket(frames.conversations.created_at)
     started = conv_bucket.value_counts().sort_index()
     fig.add_scatter(x=_dates(started.index), y=started.to_numpy(), name="conversations started", mode="lines+markers",
                     line=dict(color="#111111"))
-    return _layout(fig, title, barmode="stack", xaxis_title=unit, yaxis_title="count")
+    return _layout(fig, title, barmode="stack", yaxis_title="count",
+                   xaxis=_time_axis(np.concatenate([counts.index.to_numpy(dtype=float),
+                                                    started.index.to_numpy(dtype=float)]), unit))
+
+
+def _time_axis(buckets: np.ndarray, unit: str) -> dict:
+    """Ticks on whole hours or days, and at least three buckets wide: with one bucket plotly would zoom to a
+    millisecond ("00:59:59.9996 … 01:00:00.0004")."""
+    size = 3600.0 if unit == "hour" else 86400.0
+    low, high = float(buckets.min()), float(buckets.max())
+    if high - low < 2 * size:
+        low, high = low - size, high + size
+    edges = _dates([low - size / 2, high + size / 2])
+    return dict(type="date", range=[edges[0].isoformat(), edges[1].isoformat()], dtick=size * 1000,
+                tickformat="%b %d %H:%M" if unit == "hour" else "%b %d", title=unit)
 
 
 def intent_chart(frames: AnalyticsFrames, top: int = 15) -> go.Figure:

@@ -12,8 +12,12 @@ Definitions (each KPI is `None` when its denominator is zero, which the UI shows
   counts under the reason `agent_takeover`.
 - **contained** (automated resolution): an engaged conversation that was never handed over, got at least one bot
   *answer* (curated FAQ, knowledge answer or order-desk tool flow; greetings do not count), and whose last bot
-  turn did not end in nothing-found (clarify / out of scope) or an error.
+  turn did not end in nothing-found (clarify / out of scope) or an error, and none of whose answers got a thumbs-down.
   `containment_rate = contained / engaged`, `handoff_rate = handed over / engaged`.
+- **resolved by the bot** (per turn): a bot answer (curated, knowledge or order-desk flow) that was not thumbed down,
+  not rejected by the answer verifier (`trace.answer.verdict.ok` false; older traces `trace.grounding.replaced`),
+  and not followed by a handoff in its conversation.
+  `resolved_by_bot_rate = resolved_by_bot_turns / bot_answers`.
 - **CSAT**: mean of the 1–5 conversation ratings; `csat_responses` how many rated.
   **thumbs_up_ratio** = thumbs up / (thumbs up + thumbs down) over bot answers.
 - **first response time**: first bot message's `created_at` minus the first customer message's `created_at`
@@ -69,6 +73,8 @@ TRACE_FIELDS = {
     "tokens": "$.generation.tokens",
     "decode_tok_s": "$.generation.decode_tok_s",
     "total_ms": "$.timings_ms.total_ms",
+    "answer_rejected": "$.grounding.replaced",  # older traces: the grounding check replaced the answer
+    "verdict_ok": "$.answer.verdict.ok",  # the answer verifier's verdict (components/answers/answer_verifier.py)
     "sources_json": "$.sources",  # cached as a tuple of (doc_id, title)
 }
 
@@ -219,7 +225,11 @@ def _typed(facts: pd.DataFrame) -> pd.DataFrame:
     for col in ("intent_confidence", "best_score", "min_score", "ttft_s", "tokens", "decode_tok_s", "total_ms",
                 "created_at", "trace_key"):
         facts[col] = pd.to_numeric(facts[col], errors="coerce").astype(float)
-    facts["nothing_found"] = facts["nothing_found"].map(lambda v: bool(v) if v is not None and v == v else False)
+    for col in ("nothing_found", "answer_rejected"):
+        facts[col] = facts[col].map(lambda v: bool(v) if v is not None and v == v else False)
+    # rejected by the verifier: a verdict that is present and not ok (absent = no verifier ran)
+    facts["answer_rejected"] = facts["answer_rejected"] | facts["verdict_ok"].map(
+        lambda v: v is not None and v == v and not bool(v))
     facts["has_trace"] = facts["has_trace"].astype(bool)
     return facts
 
@@ -251,6 +261,7 @@ def _derive_conversations(conversations: pd.DataFrame, turns: pd.DataFrame, audi
     state = turns["state"].to_numpy(dtype=object)[inside]
     reason = turns["policy_handoff_reason"].to_numpy(dtype=object)[inside]
     rating = turns["rating"].to_numpy(dtype=float)[inside]
+    rejected = turns["answer_rejected"].fillna(False).to_numpy(dtype=bool)[inside]
 
     def count(mask) -> np.ndarray:
         return np.bincount(pos[mask], minlength=n).astype(int)
@@ -267,7 +278,7 @@ def _derive_conversations(conversations: pd.DataFrame, turns: pd.DataFrame, audi
 
     conv["answered"] = count(is_bot & np.isin(action, ANSWER_ACTIONS)) > 0
     decided = is_bot & (pd.notna(action) | (state == "error"))
-    failed = np.isin(action, NOTHING_FOUND_ACTIONS) | (state == "error") | \
+    failed = np.isin(action, NOTHING_FOUND_ACTIONS) | (state == "error") | rejected | \
         ((action == "handoff") & (reason == MISSING_KNOWLEDGE_HANDOFF))
     ends_without_answer = np.zeros(n, dtype=bool)
     dec_pos, dec_failed = pos[decided], failed[decided]
@@ -283,12 +294,26 @@ def _derive_conversations(conversations: pd.DataFrame, turns: pd.DataFrame, audi
     conv["handed_over"] = (conv.handoff_at.notna() | conv.handoff_reason.notna() |
                            conv.status.isin(["waiting", "human"]) | conv["claimed"])
     conv["engaged"] = conv["customer_messages"] > 0
-    conv["contained"] = conv.engaged & ~conv.handed_over & conv.answered & ~conv.ends_without_answer
-    effective = conv.handoff_reason.where(conv.handoff_reason.notna(), "agent_takeover")
-    conv["handoff_reason_effective"] = effective.where(conv.handed_over, None)
     conv["thumbs_up"] = count(is_bot & (rating == 1))
     conv["thumbs_down"] = count(is_bot & (rating == -1))
+    conv["contained"] = conv.engaged & ~conv.handed_over & conv.answered & ~conv.ends_without_answer & \
+        (conv["thumbs_down"] == 0)
+    effective = conv.handoff_reason.where(conv.handoff_reason.notna(), "agent_takeover")
+    conv["handoff_reason_effective"] = effective.where(conv.handed_over, None)
     return conv
+
+
+def resolved_by_bot(conversations: pd.DataFrame, turns: pd.DataFrame) -> pd.Series:
+    """Per bot turn: an answer not thumbed down, not rejected by the answer check, not followed by a handoff."""
+    bot = turns[turns.role == "bot"]
+    answer = bot.action.isin(ANSWER_ACTIONS) & (bot.rating != -1) & ~bot.answer_rejected.fillna(False).astype(bool)
+    handoff_turns = bot[bot.action == "handoff"]
+    last_handoff = handoff_turns.groupby("conversation_id").created_at.max()
+    recorded = pd.to_numeric(conversations.set_index("id").handoff_at, errors="coerce") \
+        if not conversations.empty else pd.Series(dtype=float)
+    latest = pd.concat([last_handoff, recorded.dropna()]).groupby(level=0).max()
+    handoff_after = bot.conversation_id.map(latest).to_numpy(dtype=float) >= bot.created_at.to_numpy(dtype=float)
+    return answer & ~handoff_after
 
 
 def _first_time(pos: np.ndarray, times: np.ndarray, n: int) -> np.ndarray:
@@ -323,6 +348,8 @@ def compute_kpis(frames: AnalyticsFrames) -> dict:
     latency = bot.total_ms.dropna() / 1000.0
     generated = bot[bot.generation_mode == "generated"]
     role_counts = turns.role.value_counts()
+    bot_answers = int(bot.action.isin(ANSWER_ACTIONS).sum())
+    resolved_turns = int(resolved_by_bot(conv, turns).sum()) if not bot.empty else 0
 
     return {
         "conversations": int(len(conv)),
@@ -340,6 +367,9 @@ def compute_kpis(frames: AnalyticsFrames) -> dict:
         "csat": _round(csat.mean()) if len(csat) else None,
         "csat_responses": int(len(csat)),
         "csat_distribution": {str(s): int((csat == s).sum()) for s in range(1, 6)},
+        "bot_answers": bot_answers,
+        "resolved_by_bot_turns": resolved_turns,
+        "resolved_by_bot_rate": _ratio(resolved_turns, bot_answers),
         "thumbs_up": up,
         "thumbs_down": down,
         "thumbs_up_ratio": _ratio(up, up + down),

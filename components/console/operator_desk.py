@@ -14,6 +14,10 @@ class ConversationNotFound(LookupError):
     pass
 
 
+RESOLVED_NOTICE = {"en": "This conversation has been marked as resolved. If you need anything else, just write here.",
+                   "zh": "本次对话已标记为已解决。如还有其他问题，请直接在这里留言。"}
+
+
 class OperatorDesk:
     def __init__(self, store: ConversationStore, dialogue, knowledge=None, engine=None, settings=None,
                  redactor=None, answers=None):
@@ -128,11 +132,21 @@ class OperatorDesk:
         return {"conversation_id": cid, "status": "bot"}
 
     def resolve(self, cid: str, agent: str) -> dict:
-        self._conversation(cid)
+        """Close the conversation; the customer is told (an agent message they see in the chat and via /poll)."""
+        conversation = self._conversation(cid)
+        notice = RESOLVED_NOTICE["zh" if (conversation.get("language") or "en") == "zh" else "en"]
+        message_id = self.store.add_message(cid, "agent", notice, trace={"agent": agent, "notice": "resolved"})
         self.store.release(cid, "resolved")
         self.store.append_event(cid, "resolved", {"agent": agent})
-        self.store.audit(agent, "resolve", cid)
-        return {"conversation_id": cid, "status": "resolved"}
+        self.store.audit(agent, "resolve", cid, {"message_id": message_id})
+        return {"conversation_id": cid, "status": "resolved", "message_id": message_id}
+
+    def awaits_reply(self, cid: str) -> bool:
+        """True when the customer wrote last (no bot or agent message after it): resolving now leaves them
+        without an answer, so the console asks first."""
+        messages = [m for m in self.store.messages(self._conversation(cid)["id"])
+                    if m["role"] in ("customer", "bot", "agent") and (m["text"] or "").strip()]
+        return bool(messages) and messages[-1]["role"] == "customer"
 
     def add_note(self, cid: str, agent: str, text: str) -> dict:
         self._conversation(cid)

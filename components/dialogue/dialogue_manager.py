@@ -349,11 +349,9 @@ class DialogueManager:
         self.store.append_event(cid, "handoff", {"reason": reason, "detail": detail})
         ahead = sum(1 for c in self.store.list_conversations(status="waiting", limit=10_000)
                     if c["id"] != cid and (c["handoff_at"] or 0) < now)
-        if language == "zh":
-            return (f"好的，正在为您转接人工客服，请稍候。您前面还有 {ahead} 位客户在等待。", "waiting")
-        people = "customer" if ahead == 1 else "customers"
-        return (f"I'm connecting you with a human agent. There {'is' if ahead == 1 else 'are'} {ahead} {people} "
-                "ahead of you; an agent will reply here shortly.", "waiting")
+        from components.console.queue_position import handoff_notice
+
+        return handoff_notice(ahead, language), "waiting"
 
     def _desk_state(self, cid: str):
         if self.desk is None:

@@ -8,8 +8,12 @@ Recognised (English and Chinese text):
   CARD     payment cards, 13-19 digits, optionally grouped by spaces or dashes, Luhn-checked
   CN_ID    Chinese resident identity numbers, 18 characters, birth date and ISO 7064 MOD 11-2 check digit validated
   IBAN     2 letters + 2 check digits + up to 30 characters, optionally grouped by spaces, mod-97 checked
-  ADDRESS  US street addresses ("986 Sunset Drive, Suite 259, Denver CO 80279") and Chinese addresses ending in a
-           road and number ("上海市浦东新区世纪大道100号")
+  ADDRESS  US street addresses ("986 Sunset Drive, Suite 259, Denver CO 80279"), also without a street-type word
+           when a city, state and zip follow ("763 Broadway, Suite 135, Philadelphia, PA 19122"); Chinese addresses
+           ending in a road and number ("上海市浦东新区世纪大道100号") or a city and district followed by a
+           number, building or room ("广东省深圳市南山区科技园南区8栋502室")
+
+The shop's own public contact details (Settings.public_contacts) are never redacted: `PiiRedactor(keep=...)`.
 
 Deliberately NOT redacted, because the order desk works with them and they identify no person: order ids
 (#W1234567), 10-digit item and product ids, 12-digit tracking numbers, 5-digit zip codes on their own, payment
@@ -106,12 +110,24 @@ _US_ADDRESS = re.compile(
     r"(?<![A-Za-z0-9_#-])\d{1,6}(?: (?:[A-Z][A-Za-z'.-]*|\d{1,3}(?:st|nd|rd|th))){1,4} " + _STREET_SUFFIX + r"\b\.?"
     r"(?:,? (?:Suite|Ste\.?|Apt\.?|Apartment|Unit|Floor|#) ?[A-Za-z0-9-]{1,6})?"
     r"(?:, ?[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,2}(?:,? [A-Z]{2})?(?: \d{5}(?:-\d{4})?)?)?")
+_US_STATES = ("AL|AK|AZ|AR|CA|CO|CT|DE|DC|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
+              "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|PR")
+# no street-type word ("763 Broadway"): only with the city, a state code and a zip after it, so "500 Stars" is not one
+_US_ADDRESS_NO_TYPE = re.compile(
+    r"(?<![A-Za-z0-9_#-])\d{1,6}(?: (?:[A-Z][A-Za-z'.-]*|\d{1,3}(?:st|nd|rd|th))){1,4}"
+    r"(?:,? (?:Suite|Ste\.?|Apt\.?|Apartment|Unit|Floor|#) ?[A-Za-z0-9-]{1,6})?"
+    r", ?[A-Z][A-Za-z]+(?: [A-Z][A-Za-z]+){0,2},? (?:" + _US_STATES + r") \d{5}(?:-\d{4})?(?!\d)")
 # a Chinese place-name character: CJK, but not the words that usually come just before an address
 _ZH = r"(?:(?![我你您他她的是在到住址寄送请改为把给从及或])[\u4e00-\u9fa5])"
 # the road and house number anchor the search (fast: it starts at a literal); the place names before it are
 # matched afterwards in a short window
 _ZH_ADDRESS_CORE = re.compile(
     r"(?:路|街|道|巷|弄|胡同)[0-9０-９一二三四五六七八九十百零]{1,6}(?:号|號)"
+    r"(?:[0-9A-Za-z\u4e00-\u9fa5-]{0,10}?(?:室|楼|层|栋|幢|座|单元))*")
+# no road: a city and a district, then a place name and a number with 号/室/栋/幢/楼/单元 ("深圳市南山区科技园8栋502室")
+_ZH_DISTRICT_ADDRESS = re.compile(
+    rf"(?:{_ZH}{{2,8}}?(?:省|自治区))?{_ZH}{{2,8}}?市{_ZH}{{1,8}}?(?:区|县)"
+    r"[0-9A-Za-z\u4e00-\u9fa5 -]{0,24}?[0-9０-９一二三四五六七八九十百零]{1,6}(?:号|號|室|栋|幢|楼|单元)"
     r"(?:[0-9A-Za-z\u4e00-\u9fa5-]{0,10}?(?:室|楼|层|栋|幢|座|单元))*")
 _ZH_ADDRESS_PREFIX = re.compile(
     rf"(?:{_ZH}{{2,8}}?(?:省|自治区))?(?:{_ZH}{{2,8}}?市)?(?:{_ZH}{{1,8}}?(?:区|县|镇|乡))?"
@@ -167,11 +183,24 @@ _RECOGNISERS: list[tuple[str, re.Pattern, Callable[[str], bool] | None]] = [
     ("CARD", _CARD, _card_ok),
     *[("PHONE", pattern, _phone_ok) for pattern in _PHONE_PATTERNS],
     ("ADDRESS", _US_ADDRESS, None),
+    ("ADDRESS", _US_ADDRESS_NO_TYPE, None),
 ]
 
 
-def find_pii(text: str) -> list[Finding]:
-    """Non-overlapping findings in `text`, in text order."""
+def contact_key(type_: str, value: str) -> str:
+    """How a phone or e-mail compares with the shop's public contacts: digits of a phone, lower-case e-mail."""
+    if type_ == "PHONE":
+        return "PHONE:" + re.sub(r"\D", "", value)
+    return f"{type_}:{value.strip().lower()}"
+
+
+def public_contact_keys(contacts: list[str]) -> frozenset[str]:
+    """The comparison keys of the shop's public contact details (each found as PHONE or EMAIL in its own text)."""
+    return frozenset(contact_key(f.type, f.value) for contact in contacts for f in find_pii(contact))
+
+
+def find_pii(text: str, keep: frozenset[str] = frozenset()) -> list[Finding]:
+    """Non-overlapping findings in `text`, in text order; `keep` (public_contact_keys) are left out."""
     findings: list[Finding] = []
     taken: list[tuple[int, int]] = []
 
@@ -202,9 +231,16 @@ def find_pii(text: str) -> list[Finding]:
             if valid is not None and not valid(value):
                 continue
             add(type_, start, end)
-    for start, end in _zh_addresses(text):
+    zh_spans = _zh_addresses(text)
+    for number, match in enumerate(_ZH_DISTRICT_ADDRESS.finditer(text)):
+        if number >= 20:  # bounds the time a hostile message can cost
+            break
+        zh_spans.append((match.start(), match.end()))
+    for start, end in sorted(zh_spans, key=lambda span: span[0] - span[1]):  # the longest first
         if free(start, end):
             add("ADDRESS", start, end)
+    if keep:
+        findings = [f for f in findings if contact_key(f.type, f.value) not in keep]
     findings.sort(key=lambda f: f.start)
     return findings
 
@@ -218,12 +254,13 @@ class PiiRedactor:
     Without a vault (vault=None) tokens are numbered per call and nothing is kept.
     """
 
-    def __init__(self, vault=None):
+    def __init__(self, vault=None, keep: list[str] | tuple[str, ...] = ()):
         self.vault = vault
+        self.keep = public_contact_keys(list(keep))  # the shop's public phone / e-mail: never redacted
 
     def redact(self, text: str, *, conversation_id: str) -> tuple[str, list[dict]]:
         text = "" if text is None else str(text)
-        findings = find_pii(text)
+        findings = find_pii(text, self.keep)
         if not findings:
             return text, []
         local: dict[tuple[str, str], str] = {}

@@ -95,6 +95,16 @@ class ConversationStore:
             FROM conversations c {clause} ORDER BY c.updated_at DESC LIMIT ?"""
         return self._query(sql, [*params, limit])
 
+    def last_customer_texts(self, conversation_ids: list[str]) -> dict[str, str]:
+        """Each conversation's latest customer message (the operator queue shows it)."""
+        if not conversation_ids:
+            return {}
+        rows = self._query(
+            "SELECT m.conversation_id, m.text FROM messages m WHERE m.id IN (SELECT MAX(id) FROM messages "
+            "WHERE role = 'customer' AND conversation_id IN (SELECT value FROM json_each(?)) "
+            "GROUP BY conversation_id)", (json.dumps(list(conversation_ids)),))
+        return {r["conversation_id"]: r["text"] for r in rows}
+
     def delete_conversation(self, conversation_id: str) -> None:
         self._execute("DELETE FROM conversations WHERE id = ?", (conversation_id,))
 

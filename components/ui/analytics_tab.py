@@ -19,7 +19,7 @@ from components.analytics.export import export_history, export_stamp
 from components.analytics.knowledge_gaps import GapTopic, draft_faq, find_knowledge_gaps, publish_faq, topics_table
 from components.nlu.bias_audit import audit_markdown, load_latest_audit
 from components.ui.access import agent_only, current_agent
-from components.ui.i18n import t
+from components.ui.i18n import request_language, say, t
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,17 @@ def _filter(start: str, end: str, domain: str, include_demo: bool) -> kpi.Analyt
 
 
 def dashboard_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
-                   include_demo: bool = True) -> tuple:
-    """(notice markdown, KPI tiles HTML, six figures in CHART_NAMES order)."""
+                   include_demo: bool = True, language: str = "en") -> tuple:
+    """(notice markdown, KPI tiles HTML, system tiles HTML, six figures in CHART_NAMES order)."""
     board = refresh_dashboard(services.store, _filter(start, end, domain, include_demo))
     notice = f"**{board.notice}**" if board.notice else ""
-    return (notice, kpi_tiles_html(board.kpis), *[board.figures[name] for name in CHART_NAMES])
+    figures = []
+    for name in CHART_NAMES:
+        figure = board.figures[name]
+        if language == "zh" and name in CHART_TITLES:
+            figure.update_layout(title=say(CHART_TITLES[name], language))
+        figures.append(figure)
+    return (notice, kpi_tiles_html(board.kpis, language), system_tiles_html(board.kpis, language), *figures)
 
 
 def analytics_api(services, start: str = "", end: str = "") -> dict:
@@ -52,7 +58,7 @@ def analytics_api(services, start: str = "", end: str = "") -> dict:
 
 
 def gaps_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
-              include_demo: bool = True) -> tuple:
+              include_demo: bool = True, language: str = "en") -> tuple:
     """(topics table, topic dropdown update, topics as plain dicts for the session, status markdown)."""
     flt = _filter(start, end, domain, include_demo)
     if services.embedder is None:
@@ -61,17 +67,25 @@ def gaps_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DO
     if not topics:
         status = ("No knowledge gaps in this range: no question found nothing, got a weak answer, was handed over "
                   "for missing knowledge, or got a thumbs-down.")
-        return topics_table([]), gr.update(choices=[], value=None), [], status
+        return _topics_frame([], language), gr.update(choices=[], value=None), [], status
     choices = [_topic_choice(t_) for t_ in topics]
     status = f"{len(topics)} topics from {sum(t_.count for t_ in topics)} unanswered or disliked questions."
-    return topics_table(topics), gr.update(choices=choices, value=choices[0]), [t_.to_dict() for t_ in topics], status
+    return (_topics_frame(topics, language), gr.update(choices=choices, value=choices[0]),
+            [t_.to_dict() for t_ in topics], status)
+
+
+def _topics_frame(topics: list, language: str):
+    """The topics table, visible, with headers in the session's language."""
+    frame = topics_table(topics)
+    frame.columns = [say("h_" + c, language) for c in frame.columns]
+    return gr.Dataframe(value=frame, visible=True)
 
 
 def draft_view(services, choice: str, topics: list[dict]) -> tuple[str, str, str]:
     """(question, answer, note) for the chosen topic."""
     topic = _find_topic(choice, topics)
     ready = getattr(services.startup, "ready", False)
-    answers = getattr(services.dialogue, "answers", None) if ready else None
+    answers = getattr(getattr(services, "dialogue", None), "answers", None) if ready else None
     draft = draft_faq(topic, answers=answers, knowledge=services.knowledge)
     mode = "Drafted from knowledge-base sentences — check every fact." if draft["mode"] == "evidence" else \
         "Template — replace the placeholder with the answer."
@@ -140,33 +154,64 @@ def _sec(v) -> str:
     return "—" if v is None else (f"{v * 1000:.0f} ms" if v < 1 else f"{v:.2f} s")
 
 
-def kpi_tiles_html(k: dict) -> str:
-    reasons = ", ".join(f"{r.replace('_', ' ')} {n}" for r, n in k["handoff_reasons"].items()) or "none"
-    tiles = [
-        ("Conversations", f"{k['conversations']:,}", f"{k['messages']:,} messages · {k['waiting_for_human']} waiting"),
-        ("Automated resolution", _pct(k["containment_rate"]),
-         f"{k['contained_conversations']:,} of {k['engaged_conversations']:,} resolved by the bot alone"),
-        ("Handoff rate", _pct(k["handoff_rate"]), reasons),
-        ("CSAT", "—" if k["csat"] is None else f"{k['csat']:.2f} / 5", f"{k['csat_responses']} ratings"),
-        ("Thumbs up", _pct(k["thumbs_up_ratio"]), f"👍 {k['thumbs_up']} · 👎 {k['thumbs_down']}"),
-        ("First response p50 / p95", f"{_sec(k['first_response_p50_s'])} / {_sec(k['first_response_p95_s'])}",
-         f"answer latency p50 {_sec(k['answer_latency_p50_s'])}"),
-        ("Generation speed", "—" if k["generation_tok_s_p50"] is None else f"{k['generation_tok_s_p50']:.1f} tok/s",
-         f"time to first token p50 {_sec(k['ttft_p50_s'])} · {k['generated_answers']} answers"),
-        ("Knowledge hit rate", _pct(k["knowledge_hit_rate"]), f"{k['knowledge_questions']:,} knowledge questions"),
-        ("No-answer rate", _pct(k["no_answer_rate"]), f"{k['no_answer_turns']:,} turns found nothing"),
-    ]
+def _tiles(tiles: list[tuple[str, str, str]], elem_id: str) -> str:
     cards = "".join(
         f'<div class="kefu-tile"><div class="kefu-tile-label">{html.escape(label)}</div>'
         f'<div class="kefu-tile-value">{html.escape(value)}</div>'
         f'<div class="kefu-tile-sub">{html.escape(sub)}</div></div>' for label, value, sub in tiles)
+    return f'<div class="kefu-tiles" id="{elem_id}">{cards}</div>'
+
+
+TILE_STYLE = ("<style>.kefu-tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:8px}"
+              ".kefu-tile{border:1px solid var(--border-color-primary);border-radius:8px;padding:8px 10px}"
+              ".kefu-tile-label{font-size:12px;opacity:.75}.kefu-tile-value{font-size:22px;font-weight:600}"
+              ".kefu-tile-sub{font-size:11px;opacity:.7}</style>")
+
+
+def kpi_tiles_html(k: dict, language: str = "en") -> str:
+    """The business KPIs a support lead reads first (conversations, resolved by the bot, handoffs, CSAT...)."""
+    zh = language == "zh"
+    none = say("none", language)
+    reasons = ", ".join(f"{r.replace('_', ' ')} {n}" for r, n in k["handoff_reasons"].items()) or none
+    tiles = [
+        (say("kpi_conversations", language), f"{k['conversations']:,}",
+         f"{k['messages']:,} {'条消息' if zh else 'messages'}"),
+        (say("kpi_resolved_by_bot", language), _pct(k.get("resolved_by_bot_rate")),
+         (f"{k.get('resolved_by_bot_turns', 0):,} / {k.get('bot_answers', 0):,} 个回答未被点踩、未被核查否决、未转人工"
+          if zh else f"{k.get('resolved_by_bot_turns', 0):,} of {k.get('bot_answers', 0):,} answers: no 👎, "
+          "not rejected, no handoff after")),
+        (say("kpi_containment", language), _pct(k["containment_rate"]),
+         f"{k['contained_conversations']:,} / {k['engaged_conversations']:,}"),
+        (say("kpi_handoff_rate", language), _pct(k["handoff_rate"]), reasons),
+        (say("kpi_csat", language), "—" if k["csat"] is None else f"{k['csat']:.2f} / 5",
+         f"{k['csat_responses']} {'个评分' if zh else 'ratings'}"),
+        (say("kpi_thumbs", language), f"👍 {k['thumbs_up']} · 👎 {k['thumbs_down']}", _pct(k["thumbs_up_ratio"])),
+        (say("kpi_first_response", language), _sec(k["first_response_p50_s"]),
+         f"p95 {_sec(k['first_response_p95_s'])}"),
+        (say("kpi_waiting", language), f"{k['waiting_for_human']:,}", ""),
+        (say("kpi_hit_rate", language), _pct(k["knowledge_hit_rate"]),
+         f"{k['knowledge_questions']:,} {'个知识问题' if zh else 'knowledge questions'}"),
+        (say("kpi_no_answer", language), _pct(k["no_answer_rate"]), f"{k['no_answer_turns']:,}"),
+    ]
     untraced = (f'<div class="kefu-tile-sub">{k["untraced_bot_turns"]} bot turns have no trace and are only '
                 "counted as messages.</div>") if k["untraced_bot_turns"] else ""
-    style = ("<style>.kefu-tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:8px}"
-             ".kefu-tile{border:1px solid var(--border-color-primary);border-radius:8px;padding:8px 10px}"
-             ".kefu-tile-label{font-size:12px;opacity:.75}.kefu-tile-value{font-size:22px;font-weight:600}"
-             ".kefu-tile-sub{font-size:11px;opacity:.7}</style>")
-    return f'{style}<div class="kefu-tiles" id="kefu-kpi-tiles">{cards}</div>{untraced}'
+    return f"{TILE_STYLE}{_tiles(tiles, 'kefu-kpi-tiles')}{untraced}"
+
+
+def system_tiles_html(k: dict, language: str = "en") -> str:
+    """Engine figures (for whoever runs the server, not for the support lead)."""
+    tiles = [
+        (say("kpi_latency", language), f"{_sec(k['answer_latency_p50_s'])} / {_sec(k['answer_latency_p95_s'])}", ""),
+        (say("kpi_speed", language),
+         "—" if k["generation_tok_s_p50"] is None else f"{k['generation_tok_s_p50']:.1f} tok/s",
+         f"{k['generated_answers']} answers"),
+        (say("kpi_ttft", language), _sec(k["ttft_p50_s"]), ""),
+    ]
+    return f"{TILE_STYLE}{_tiles(tiles, 'kefu-system-tiles')}"
+
+
+CHART_TITLES = {"volume": "chart_volume", "intents": "chart_intents", "sentiment": "chart_sentiment",
+                "handoff_funnel": "chart_handoffs", "latency": "chart_latency", "top_documents": "chart_cited"}
 
 
 # ------------------------------------------------------------------------------------------------ layout
@@ -178,51 +223,57 @@ def build_analytics_tab(services):
         domain_choices = [kpi.ALL_DOMAINS]
     with gr.Tab(t("tab_analytics"), id="analytics") as tab:
         with gr.Row():
-            preset = gr.Dropdown(list(PRESETS), value="All time", label="Range", scale=1)
-            start = gr.Textbox(label="From (UTC date)", placeholder="YYYY-MM-DD, empty = all time", scale=1)
-            end = gr.Textbox(label="To (inclusive)", placeholder="YYYY-MM-DD, empty = now", scale=1)
-            domain = gr.Dropdown(domain_choices, value=kpi.ALL_DOMAINS, label="Domain", allow_custom_value=True,
+            preset = gr.Dropdown([(t("preset_" + str(v or k).replace(" ", "_").lower()), k) for k, v in PRESETS.items()],
+                                 value="All time", label=t("range"), scale=1)
+            start = gr.Textbox(label=t("analytics_start"), placeholder="YYYY-MM-DD", scale=1)
+            end = gr.Textbox(label=t("analytics_end"), placeholder="YYYY-MM-DD", scale=1)
+            domain = gr.Dropdown(domain_choices, value=kpi.ALL_DOMAINS, label=t("domain"), allow_custom_value=True,
                                  scale=1)
-            include_demo = gr.Checkbox(True, label="Include demo data", scale=1)
+            include_demo = gr.Checkbox(True, label=t("include_demo"), scale=1)
             refresh = gr.Button(t("refresh"), variant="primary", scale=1)
-        notice = gr.Markdown("*The numbers load when this tab opens; press Refresh after changing the filters.*")
-        tiles = gr.HTML()
+        notice = gr.Markdown(t("analytics_hint"))
+        tiles = gr.HTML(elem_id="kefu-kpis")
+        with gr.Accordion(t("system"), open=False, elem_id="kefu-system"):
+            system_tiles = gr.HTML()
         plots = []
         for pair in (("volume", "intents"), ("sentiment", "handoff_funnel"), ("latency", "top_documents")):
             with gr.Row():
                 for name in pair:
                     plots.append(gr.Plot(elem_id=f"kefu-chart-{name}", show_label=False))
-        with gr.Accordion("Knowledge gaps: what the bot could not answer", open=True):
+        with gr.Accordion(t("knowledge_gaps"), open=True):
             with gr.Row():
-                find_gaps = gr.Button("Find knowledge gaps", scale=0)
+                find_gaps = gr.Button(t("find_gaps"), scale=0)
                 gaps_status = gr.Markdown()
-            gaps = gr.Dataframe(interactive=False, wrap=True, label="Topics")
+            gaps = gr.Dataframe(visible=False, interactive=False,
+                                wrap=True, label=t("topics"), elem_id="kefu-topics")
             topics_state = gr.State([])
             with gr.Row():
-                topic = gr.Dropdown([], label="Topic", scale=3)
-                draft = gr.Button("Draft FAQ entry", scale=1)
-            faq_question = gr.Textbox(label="FAQ question")
-            faq_answer = gr.Textbox(label="FAQ answer (edit before publishing)", lines=5)
+                topic = gr.Dropdown([], label=t("h_topic"), scale=3)
+                draft = gr.Button(t("draft_faq"), scale=1)
+            faq_question = gr.Textbox(label=t("faq_question"))
+            faq_answer = gr.Textbox(label=t("faq_answer"), lines=5)
             faq_note = gr.Markdown()
             with gr.Row():
-                publish = gr.Button("Publish to knowledge base", variant="primary", scale=0)
+                publish = gr.Button(t("publish_faq"), variant="primary", scale=0)
                 publish_status = gr.Markdown()
-        with gr.Accordion("Bias audit (last run of `python app.py eval bias`)", open=False):
-            show_audit = gr.Button("Show the last audit", scale=0)
+        with gr.Accordion(t("bias_audit"), open=False):
+            show_audit = gr.Button(t("show_audit"), scale=0)
             audit_table = gr.Markdown()
-        with gr.Accordion("Export", open=False):
+        with gr.Accordion(t("export"), open=False):
             with gr.Row():
-                fmt = gr.Radio(["parquet", "csv"], value="parquet", label="Format", scale=1)
-                export = gr.Button("Export conversations and turns", scale=1)
-            files = gr.File(file_count="multiple", label="Download (conversations + turns)", interactive=False)
+                fmt = gr.Radio(["parquet", "csv"], value="parquet", label=t("format"), scale=1)
+                export = gr.Button(t("export_button"), scale=1)
+            files = gr.File(file_count="multiple", label=t("download"), interactive=False)
 
     filters = [start, end, domain, include_demo]
 
-    def show_dashboard(start: str, end: str, domain: str, include_demo: bool):
-        return dashboard_view(services, start, end, domain, include_demo)
+    def show_dashboard(start: str, end: str, domain: str, include_demo: bool, request: gr.Request):
+        current_agent(services, request)  # protected mode: agents only
+        return dashboard_view(services, start, end, domain, include_demo, request_language(request))
 
-    def show_gaps(start: str, end: str, domain: str, include_demo: bool):
-        return gaps_view(services, start, end, domain, include_demo)
+    def show_gaps(start: str, end: str, domain: str, include_demo: bool, request: gr.Request):
+        current_agent(services, request)  # protected mode: agents only
+        return gaps_view(services, start, end, domain, include_demo, request_language(request))
 
     def make_draft(choice: str, topics: list):
         return draft_view(services, choice, topics)
@@ -236,15 +287,15 @@ def build_analytics_tab(services):
     def analytics(start: str = "", end: str = "") -> dict:
         return analytics_api(services, start, end)
 
-    dashboard_outputs = [notice, tiles, *plots]
-    guarded_dashboard = agent_only(services, show_dashboard)
+    dashboard_outputs = [notice, tiles, system_tiles, *plots]
+    guarded_dashboard = show_dashboard
     refresh.click(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
     tab.select(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
     preset.change(preset_range, [preset], [start, end], api_visibility="private").then(
         guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
     include_demo.change(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
     domain.change(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
-    find_gaps.click(agent_only(services, show_gaps), filters, [gaps, topic, topics_state, gaps_status],
+    find_gaps.click(show_gaps, filters, [gaps, topic, topics_state, gaps_status],
                     api_visibility="private")
     draft.click(agent_only(services, make_draft), [topic, topics_state], [faq_question, faq_answer, faq_note],
                 api_visibility="private")

@@ -5,10 +5,10 @@ import gradio as gr
 
 from components.ui.analytics_tab import build_analytics_tab
 from components.ui.chat_tab import build_chat_tab, register_customer_api
-from components.ui.console_tab import build_console_tab, register_agent_api
+from components.ui.console_tab import CONSOLE_CSS, KEYBOARD_JS, build_console_tab, register_agent_api
 from components.ui.i18n import I18N, t
 
-CSS = "#kefu-transcript details {background: var(--block-background-fill); padding: 4px 8px; border-radius: 6px;}"
+CSS = ("#kefu-chatbot details summary {cursor: pointer;}\n" + CONSOLE_CSS)
 
 
 def build_ui(services) -> gr.Blocks:
@@ -16,12 +16,12 @@ def build_ui(services) -> gr.Blocks:
     from components.ui.knowledge_tab import build_knowledge_tab
 
     with gr.Blocks(title="kefu") as demo:
-        gr.Markdown("## 客服 kefu · customer service")
+        gr.Markdown("## " + "客服 kefu", elem_id="kefu-title")
         with gr.Tabs():
             build_chat_tab(services)
             with gr.Tab(t("tab_kb"), id="knowledge"):
                 build_knowledge_tab(services)
-                with gr.Accordion("Intents (NLU): try, teach, retrain", open=False):
+                with gr.Accordion(t("intents_panel"), open=False):
                     build_intents_panel(services)
             build_analytics_tab(services)
             build_console_tab(services)
@@ -33,4 +33,4 @@ def build_ui(services) -> gr.Blocks:
 def launch(demo: gr.Blocks, settings, **kwargs):
     demo.queue(default_concurrency_limit=settings.engine_max_batch, max_size=settings.engine_queue_limit * 4)
     return demo.launch(server_name=settings.server_name, server_port=settings.server_port, i18n=I18N, css=CSS,
-                       footer_links=["api"], **kwargs)
+                       head=KEYBOARD_JS, footer_links=["api"], **kwargs)

@@ -1,21 +1,28 @@
 """The customer's chat tab and the public customer API (/chat, /poll, /feedback, /request_human, /rate, /status).
 
-Handlers are plain functions: tests call them directly. The chat page polls for agent replies with a gr.Timer, so
-an agent's message appears without a reload."""
+Handlers are plain functions (tests call them directly); `build_chat_tab` registers closures whose signatures
+Gradio can read (a `gr.Request` and a `gr.LikeData` reach them only through their annotations, never through
+functools.partial). The chat page polls for agent replies and status changes with a gr.Timer."""
 import logging
+import threading
 from dataclasses import dataclass
-from functools import partial
 from typing import Iterator
 
 import gradio as gr
 
 from components.console.operator_desk import ConversationNotFound
-from components.ui.formatting import safe_text, sources_markdown
-from components.ui.i18n import t
+from components.ui.formatting import safe_text, sources_html
+from components.ui.i18n import request_language, say, t
 
 log = logging.getLogger(__name__)
 
 STARTUP_WAIT_S = 600
+EXAMPLES = ("example_1", "example_2", "example_3", "example_4")
+
+# session -> the cancel flag of the answer being streamed to it (the Stop button sets it; the dialogue then stores
+# the partial answer as `interrupted`)
+_cancels: dict[str, threading.Event] = {}
+_cancels_lock = threading.Lock()
 
 
 def _wait_until_ready(services) -> None:
@@ -58,92 +65,173 @@ def _customer_call(fn, *args):
         raise gr.Error(str(exc)) from exc
 
 
+def chat_view(history: list, ratings: dict):
+    """The chatbot's value with each rated answer's thumb kept (Gradio forgets it when the value is replaced)."""
+    ratings = ratings or {}
+    feedback = [ratings.get(str(i)) for i, m in enumerate(history) if m.get("role") == "assistant"]
+    return gr.Chatbot(value=history, feedback_value=feedback)
+
+
+def welcome_history(language: str) -> list:
+    return [{"role": "assistant", "content": say("welcome", language)}]
+
+
+def example_samples(language: str) -> list[list[str]]:
+    return [[say(key, language)] for key in EXAMPLES]
+
+
+def _session_key(request, conversation_id: str) -> str:
+    return getattr(request, "session_hash", "") or (conversation_id or "").strip()
+
+
 def respond_stream(message: str, history: list, conversation_id: str, message_ids: dict, last_seen: int,
-                   request: gr.Request = None, *, services) -> Iterator[tuple]:
-    """Echo the customer's message at once, then stream the answer into the chat history."""
+                   ratings: dict, mode: str, language: str, request: gr.Request | None, *,
+                   services) -> Iterator[tuple]:
+    """Echo the customer's message at once, then stream the answer into the chat history.
+
+    Yields (box, chatbot, conversation_id, message_ids, last_seen, mode)."""
     history = list(history or [])
     message_ids = dict(message_ids or {})
-    limited = _rate_limited(services, getattr(request, "session_hash", "") or conversation_id, message)
+    language = language or "en"
+    limited = _rate_limited(services, _session_key(request, conversation_id), message)
     if limited is not None:
         history.append({"role": "assistant", "content": safe_text(limited["reply"])})
-        yield gr.skip(), history, conversation_id, message_ids, last_seen
+        yield gr.skip(), chat_view(history, ratings), conversation_id, message_ids, last_seen, mode
         return
     if not services.startup.ready:
-        history.append({"role": "assistant", "content": f"⏳ kefu is starting ({services.startup.stage}); "
-                                                        "your message will be answered as soon as it is ready."})
-        yield "", history, conversation_id, message_ids, last_seen
+        history.append({"role": "assistant", "content": say("starting", language, stage=services.startup.stage)})
+        yield "", chat_view(history, ratings), conversation_id, message_ids, last_seen, mode
         history.pop()
         _wait_until_ready(services)
     history.append({"role": "user", "content": safe_text(str(message or ""))})
     history.append({"role": "assistant", "content": ""})
     reply = ""
+    cancel = threading.Event()
+    key = _session_key(request, conversation_id)
+    if key:
+        with _cancels_lock:
+            _cancels[key] = cancel
     try:
-        for chunk in services.dialogue.respond((conversation_id or "").strip() or None, message):
+        for chunk in services.dialogue.respond((conversation_id or "").strip() or None, message, cancel=cancel):
             if chunk.kind == "started":
                 # the message shows together with its conversation id, so "Talk to a person" works at once
                 conversation_id = chunk.result.conversation_id
-                yield "", history, conversation_id, message_ids, last_seen
+                yield "", chat_view(history, ratings), conversation_id, message_ids, last_seen, mode
             elif chunk.kind == "token":
                 reply += chunk.text
                 history[-1] = {"role": "assistant", "content": safe_text(reply)}
-                yield "", history, conversation_id, message_ids, last_seen
+                yield "", chat_view(history, ratings), conversation_id, message_ids, last_seen, mode
             elif chunk.kind == "final":
                 result = chunk.result
                 conversation_id = result.conversation_id or conversation_id
                 if result.error in ("empty", "too_long"):
                     history.pop(-2)  # the refused message was not stored; do not show it as sent
                 if not result.reply and result.status in ("waiting", "human"):
-                    history.pop()    # a person owns the conversation: their reply arrives by polling
+                    # a person owns the conversation: their reply arrives by polling; while nobody has claimed
+                    # it yet the customer hears that the message was passed on
+                    if result.status == "waiting":
+                        history[-1] = {"role": "assistant", "content": say("waiting_ack", language)}
+                    else:
+                        history.pop()
                 else:
-                    history[-1] = {"role": "assistant", "content": safe_text(result.reply) + sources_markdown(
-                        result.sources, result.trace.get("language", "en"))}
+                    text = safe_text(result.reply)
+                    if cancel.is_set():
+                        text += f"\n\n*{say('stopped', language)}*"
+                    history[-1] = {"role": "assistant", "content": text + sources_html(
+                        result.sources, result.trace.get("language", language), result.reply,
+                        getattr(services, "knowledge", None))}
                     if result.bot_message_id:
                         message_ids[str(len(history) - 1)] = result.bot_message_id
-                yield "", history, conversation_id, message_ids, last_seen
+                mode = result.status or mode
+                yield "", chat_view(history, ratings), conversation_id, message_ids, last_seen, mode
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
+    finally:
+        if key:
+            with _cancels_lock:
+                if _cancels.get(key) is cancel:
+                    del _cancels[key]
 
 
-def poll_into_history(history: list, conversation_id: str, last_seen: int, *, services) -> tuple:
-    """Append the replies a human agent sent since message `last_seen` to the chat."""
+def stop_answer(request: gr.Request | None) -> None:
+    """The Stop button: the answer being streamed to this session ends where it is (stored as `interrupted`)."""
+    key = getattr(request, "session_hash", "") or ""
+    with _cancels_lock:
+        cancel = _cancels.get(key)
+    if cancel is not None:
+        cancel.set()
+
+
+def poll_into_history(history: list, conversation_id: str, last_seen: int, ratings: dict, mode: str,
+                      language: str, *, services) -> tuple:
+    """Append the agents' replies since message `last_seen`, and a notice when a person joins or the bot resumes.
+
+    Returns (chatbot, last_seen, mode)."""
     if not conversation_id:
-        return gr.skip(), last_seen
+        return gr.skip(), last_seen, mode
     try:
         data = services.operators.poll(conversation_id, last_seen or 0)
     except ConversationNotFound:
-        return gr.skip(), last_seen
+        return gr.skip(), last_seen, mode
+    history = list(history or [])
+    changed = False
+    status = data["status"]
+    if status != mode and mode:
+        if status == "human":
+            agent = (services.store.get_conversation(conversation_id) or {}).get("assigned_agent") or ""
+            history.append({"role": "assistant", "content": say("agent_joined", language, agent=safe_text(agent))})
+            changed = True
+        elif status == "bot" and mode in ("waiting", "human"):
+            history.append({"role": "assistant", "content": say("bot_resumes", language)})
+            changed = True
     # only agents' messages arrive this way: the bot's answers are streamed by respond_stream itself
     new = [m for m in data["messages"] if m["role"] == "agent"]
-    if not new:
-        return gr.skip(), last_seen
-    history = list(history or [])
     for m in new:
         history.append({"role": "assistant", "content": "🧑‍💼 " + safe_text(m["text"])})
-    return history, max(m["id"] for m in new)
+    if not new and not changed:
+        return gr.skip(), last_seen, status
+    return chat_view(history, ratings), max([last_seen or 0, *(m["id"] for m in new)]), status
 
 
-def ask_for_person(history: list, conversation_id: str, last_seen: int, *, services) -> tuple:
+def ask_for_person(history: list, conversation_id: str, ratings: dict, language: str, *, services) -> tuple:
+    """Returns (chatbot, mode)."""
     if not conversation_id:
-        raise gr.Error("Send a message first, then ask for a person.")
-    result = _customer_call(services.operators.request_human, conversation_id)
+        raise gr.Error(say("send_first", language))
+    result = _customer_call(services.operators.request_human, conversation_id, language)
     history = list(history or [])
     if result.get("message"):
         history.append({"role": "assistant", "content": safe_text(result["message"])})
-    return history, last_seen
+    return chat_view(history, ratings), result.get("status") or "waiting"
 
 
-def rate_answer(message_ids: dict, conversation_id: str, evt: gr.LikeData, *, services) -> None:
+def rating_of(liked) -> int | None:
+    """LikeData.liked → the stored rating: 1 (👍), -1 (👎), None (a thumb taken back or another option)."""
+    if liked is True or liked == "Like":
+        return 1
+    if liked is False or liked == "Dislike":
+        return -1
+    return None
+
+
+def rate_answer(message_ids: dict, conversation_id: str, ratings: dict, evt: gr.LikeData, *, services) -> dict:
+    """A thumb on a bot answer: stored on the message; returns the thumbs to keep on screen."""
     index = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+    ratings = dict(ratings or {})
     message_id = (message_ids or {}).get(str(index))
-    if message_id and conversation_id:
-        _customer_call(services.operators.feedback, conversation_id, message_id, 1 if evt.liked else -1)
+    rating = rating_of(evt.liked)
+    if message_id and conversation_id and rating is not None:
+        _customer_call(services.operators.feedback, conversation_id, message_id, rating)
+        ratings[str(index)] = "Like" if rating == 1 else "Dislike"
+    return ratings
 
 
-def rate_conversation(conversation_id: str, score: int, *, services) -> str:
+def rate_conversation(conversation_id: str, score: int, language: str, *, services) -> str:
     if not conversation_id:
-        raise gr.Error("There is no conversation to rate yet.")
+        raise gr.Error(say("nothing_to_rate", language))
+    if score is None:
+        return ""
     _customer_call(services.operators.rate_conversation, conversation_id, int(score))
-    return f"Thank you! You rated this conversation {int(score)}/5."
+    return say("thanks_rating", language, score=int(score))
 
 
 @dataclass
@@ -154,45 +242,80 @@ class ChatTab:
 
 def build_chat_tab(services) -> ChatTab:
     with gr.Tab(t("tab_chat"), id="chat"):
-        status = gr.Markdown(_status_text(services))
-        chatbot = gr.Chatbot(height=520, label="kefu", sanitize_html=True, elem_id="kefu-chatbot",
-                             feedback_options=("Like", "Dislike"))
+        status = gr.Markdown("")  # start-up progress, filled by the start-up timer in the browser's language
+        chatbot = gr.Chatbot(welcome_history("en"), height=520, label=t("chat_label"), sanitize_html=True,
+                             elem_id="kefu-chatbot", feedback_options=("Like", "Dislike"))
         conversation_id = gr.State("")
         message_ids = gr.State({})
         last_seen = gr.State(0)
+        ratings = gr.State({})
+        mode = gr.State("")  # the conversation's status as the chat last saw it (bot, waiting, human, resolved)
+        language = gr.State("en")
         with gr.Row():
-            box = gr.Textbox(placeholder=t("chat_placeholder"), show_label=False, scale=8, elem_id="kefu-chat-input")
+            box = gr.Textbox(placeholder=t("chat_placeholder"), label=t("chat_message"), show_label=False, scale=8,
+                             elem_id="kefu-chat-input")
             send = gr.Button(t("send"), variant="primary", scale=1, elem_id="kefu-send")
-            stop = gr.Button(t("stop"), scale=1)
+            stop = gr.Button(t("stop"), scale=1, elem_id="kefu-stop")
+        examples = gr.Dataset(components=[box], samples=example_samples("en"),
+                              label=t("examples"), elem_id="kefu-examples")
         with gr.Row():
-            new = gr.Button(t("new_conversation"), size="sm")
-            person = gr.Button("🧑‍💼 Talk to a person / 转人工", size="sm", elem_id="kefu-request-human")
-            csat = gr.Radio([1, 2, 3, 4, 5], label="Rate this conversation", scale=2)
-            csat_done = gr.Markdown()
-        gr.Examples(["How long do refunds take?", "Can I cancel an order that was already delivered?",
-                     "我想查询我的订单状态", "I want to talk to a person"], inputs=box)
+            new = gr.Button(t("new_conversation"), size="sm", elem_id="kefu-new-conversation")
+            person = gr.Button(t("talk_to_person"), size="sm", elem_id="kefu-request-human")
+            csat = gr.Radio([1, 2, 3, 4, 5], label=t("rate_conversation"), scale=2, elem_id="kefu-csat")
+            csat_done = gr.Markdown(elem_id="kefu-csat-done")
         startup_timer = gr.Timer(2.0, active=not services.startup.ready)
-        poll_timer = gr.Timer(2.0)
+        poll_timer = gr.Timer(1.5)
 
-    handler = partial(respond_stream, services=services)
-    io = [box, chatbot, conversation_id, message_ids, last_seen]
-    submit_event = box.submit(handler, io, io, api_visibility="private")
-    click_event = send.click(handler, io, io, api_visibility="private")
-    stop.click(None, cancels=[submit_event, click_event])
-    new.click(lambda: ([], "", {}, 0), None, [chatbot, conversation_id, message_ids, last_seen],
-              api_visibility="private")
+    def respond(message: str, history: list, cid: str, ids: dict, seen: int, rated: dict, current: str,
+                lang: str, request: gr.Request):
+        yield from respond_stream(message, history, cid, ids, seen, rated, current, lang, request,
+                                  services=services)
+
+    def stop_clicked(request: gr.Request) -> None:
+        stop_answer(request)
+
+    def person_clicked(history: list, cid: str, rated: dict, lang: str):
+        return ask_for_person(history, cid, rated, lang, services=services)
+
+    def liked(ids: dict, cid: str, rated: dict, evt: gr.LikeData) -> dict:
+        return rate_answer(ids, cid, rated, evt, services=services)
+
+    def rated_conversation(cid: str, score: int, lang: str) -> str:
+        return rate_conversation(cid, score, lang, services=services)
+
+    def polled(history: list, cid: str, seen: int, rated: dict, current: str, lang: str):
+        return poll_into_history(history, cid, seen, rated, current, lang, services=services)
+
+    def opened(request: gr.Request):
+        lang = request_language(request)
+        return lang, welcome_history(lang), gr.Dataset(samples=example_samples(lang))
+
+    def start_over(lang: str):
+        return welcome_history(lang), "", {}, 0, {}, "", None, ""
+
+    io = [box, chatbot, conversation_id, message_ids, last_seen, ratings, mode, language]
+    out = [box, chatbot, conversation_id, message_ids, last_seen, mode]
+    submit_event = box.submit(respond, io, out, api_visibility="private")
+    click_event = send.click(respond, io, out, api_visibility="private")
+    stop.click(stop_clicked, None, None, api_visibility="private", show_progress="hidden")
+    examples.click(lambda sample: sample[0], [examples], [box], api_visibility="private")
+    new.click(start_over, [language], [chatbot, conversation_id, message_ids, last_seen, ratings, mode, csat,
+                                       csat_done], api_visibility="private")
     # asking for a person stops the bot's answer in progress (its later updates would replace the chat without the
     # "a person will join" message)
-    person.click(partial(ask_for_person, services=services), [chatbot, conversation_id, last_seen],
-                 [chatbot, last_seen], api_visibility="private", cancels=[submit_event, click_event])
-    chatbot.like(partial(rate_answer, services=services), [message_ids, conversation_id], None,
-                 api_visibility="private")
-    csat.change(partial(rate_conversation, services=services), [conversation_id, csat], [csat_done],
-                api_visibility="private")
-    startup_timer.tick(lambda: (_status_text(services), gr.Timer(active=not services.startup.ready)), None,
-                       [status, startup_timer], api_visibility="private", show_progress="hidden")
-    poll_timer.tick(partial(poll_into_history, services=services), [chatbot, conversation_id, last_seen],
-                    [chatbot, last_seen], api_visibility="private", show_progress="hidden")
+    person.click(person_clicked, [chatbot, conversation_id, ratings, language], [chatbot, mode],
+                 api_visibility="private", cancels=[submit_event, click_event])
+    chatbot.like(liked, [message_ids, conversation_id, ratings], [ratings], api_visibility="private")
+    csat.change(rated_conversation, [conversation_id, csat, language], [csat_done], api_visibility="private")
+    def startup_tick(request: gr.Request):
+        return _status_text(services, request_language(request)), gr.Timer(active=not services.startup.ready)
+
+    startup_timer.tick(startup_tick, None, [status, startup_timer], api_visibility="private", show_progress="hidden")
+    poll_timer.tick(polled, [chatbot, conversation_id, last_seen, ratings, mode, language],
+                    [chatbot, last_seen, mode], api_visibility="private", show_progress="hidden")
+    root = gr.context.Context.root_block
+    if root is not None:
+        root.load(opened, None, [language, chatbot, examples], api_visibility="private", show_progress="hidden")
     return ChatTab(chatbot, conversation_id)
 
 
@@ -229,10 +352,10 @@ def register_customer_api(services) -> None:
     gr.api(status, api_name="status", api_description="Start-up progress: stage, fraction, ready, error.")
 
 
-def _status_text(services) -> str:
+def _status_text(services, language: str = "en") -> str:
     s = services.startup
     if s.ready:
         return " · ".join(f"ℹ️ {safe_text(note)}" for note in getattr(s, "notes", []))
     if s.error:
-        return f"⚠️ **Start-up failed:** {safe_text(s.error)}"
-    return f"⏳ **Starting:** {safe_text(s.stage)} — {s.fraction * 100:.0f}%"
+        return say("startup_failed", language, error=safe_text(s.error))
+    return say("startup_progress", language, stage=safe_text(s.stage), percent=f"{s.fraction * 100:.0f}")

@@ -1,18 +1,58 @@
-"""Operator console: the live queue, the glass-box transcript, takeover (claim, reply, hand back, resolve), notes,
-copilot drafts, teach-to-FAQ, and the audit log; plus the agent API endpoints."""
-import json
+"""Operator console as an inbox: the queue on the left (urgent first), the open conversation in the middle as chat
+bubbles that update live (customer, bot with its folded "why", agent, internal notes) with the composer at the
+bottom, and the customer panel on the right. Enter sends, Ctrl+Enter adds an internal note. Plus the agent API.
+
+The data comes from components/console/conversation_view.py; this module only lays out and formats."""
+import html
 import time
 
 import gradio as gr
 import pandas as pd
 
+from components.console.conversation_view import customer_facts, queue_rows, signature, timeline
 from components.console.operator_desk import ConversationNotFound
-from components.ui.access import agent_only, current_agent, login, logout
-from components.ui.formatting import safe_text, trace_markdown
-from components.ui.i18n import t
+from components.ui.access import current_agent, login, logout
+from components.ui.formatting import safe_text, trace_items
+from components.ui.i18n import request_language, say, t
 
-COLUMNS = ["conversation", "status", "waiting", "customer", "sentiment", "intent", "last message", "agent"]
+COLUMN_KEYS = ["col_status", "col_waiting", "col_customer", "col_last", "col_sentiment", "col_intent", "col_agent"]
 STATUSES = ["all", "waiting", "human", "bot", "resolved"]
+SENTIMENT_ICONS = {"negative": "😠", "neutral": "😐", "positive": "🙂"}
+STATUS_ICONS = {"waiting": "🔴", "human": "🟢", "bot": "🤖", "resolved": "✅"}
+
+CONSOLE_CSS = """
+#kefu-transcript {height: 560px; overflow-y: auto; display: flex; flex-direction: column-reverse;
+                  border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 8px;}
+.kefu-bubbles {display: flex; flex-direction: column; gap: 6px;}
+.kefu-bubble {max-width: 82%; padding: 6px 10px; border-radius: 12px; line-height: 1.4; white-space: pre-wrap;
+              word-wrap: break-word;}
+.kefu-bubble .kefu-meta {font-size: 11px; opacity: .65; white-space: normal;}
+.kefu-customer {align-self: flex-start; background: var(--background-fill-secondary);
+                border: 1px solid var(--border-color-primary);}
+.kefu-bot {align-self: flex-end; background: #e8f0fe; color: #111;}
+.kefu-agent {align-self: flex-end; background: #e6f4ea; color: #111;}
+.kefu-note {align-self: center; background: #fff7d6; color: #111; border: 1px dashed #d4b106; font-size: 13px;}
+.kefu-system {align-self: center; font-size: 12px; opacity: .7;}
+.kefu-bubble details {white-space: normal; font-size: 12px; margin-top: 4px;}
+.kefu-bubble details ul {margin: 2px 0 0 14px; padding: 0;}
+.kefu-panel dt {font-size: 11px; opacity: .65; margin-top: 6px;}
+.kefu-panel dd {margin: 0;}
+"""
+
+# Ctrl+Enter in the reply box adds an internal note instead of sending (the capture listener runs before Gradio's
+# own Enter handling)
+KEYBOARD_JS = """
+<script>
+document.addEventListener('keydown', (e) => {
+  const box = e.target.closest && e.target.closest('#kefu-agent-reply');
+  if (box && e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+    e.preventDefault(); e.stopImmediatePropagation();
+    const note = document.querySelector('#kefu-agent-note');
+    if (note) note.click();
+  }
+}, true);
+</script>
+"""
 
 
 def _guard(fn, *args):
@@ -22,166 +62,274 @@ def _guard(fn, *args):
         raise gr.Error(str(exc)) from exc
 
 
-def queue_table(status: str, *, services) -> pd.DataFrame:
-    rows = services.operators.queue(status)
-    data = [[r["conversation_id"], r["status"], f"{int(r['waiting_s'])} s" if r["waiting_s"] else "",
-             r["customer"] or "—", r["sentiment"] or "", r["intent"] or "", r["last_message"][:80],
-             r["assigned_agent"] or ""] for r in rows]
-    return pd.DataFrame(data, columns=COLUMNS)
+def queue_table(status: str, *, services, language: str = "en") -> tuple[pd.DataFrame, list[str]]:
+    """The queue as a table (readable columns) and the conversation ids of its rows."""
+    rows = queue_rows(services.operators, services.store, None if status in (None, "", "all") else status)
+    data = [[f"{STATUS_ICONS.get(r['status'], '')} {say('status_' + r['status'], language)}"
+             if f"status_{r['status']}" in ("status_waiting", "status_human", "status_bot", "status_resolved")
+             else r["status"], r["waiting"], r["customer"] or "—", r["last_customer_message"][:70],
+             SENTIMENT_ICONS.get(r["sentiment"] or "", ""),
+             (r["intent"] or "").replace("_", " "), r["assigned_agent"] or ""] for r in rows]
+    headers = [say(k, language) for k in COLUMN_KEYS]
+    return pd.DataFrame(data, columns=headers), [r["conversation_id"] for r in rows]
 
 
-def transcript_markdown(conversation_id: str, *, services) -> str:
+def _bubble(item: dict, language: str) -> str:
+    when = time.strftime("%H:%M", time.localtime(item["created_at"]))
+    kind = item["kind"]
+    text = safe_text(item.get("text") or "")
+    if kind == "note":
+        who = f"📝 {say('role_note', language)} · {safe_text(item['agent'])}"
+    elif kind == "agent":
+        who = f"🧑‍💼 {say('role_agent', language)}" + (f" · {safe_text((item.get('trace') or {}).get('agent', ''))}"
+                                                     if (item.get("trace") or {}).get("agent") else "")
+    else:
+        who = {"customer": "🧑 ", "bot": "🤖 ", "system": "⚙️ "}.get(kind, "") + say(f"role_{kind}", language)
+    state = item.get("state") or "complete"
+    flags = ""
+    if state == "interrupted":
+        flags += f" · {say('stopped', language)}"
+    elif state not in ("complete",):
+        flags += f" · {safe_text(state)}"
+    rating = item.get("rating")
+    if rating:
+        flags += " · " + say("rating_up" if rating == 1 else "rating_down", language)
+    why = ""
+    if kind == "bot" and item.get("trace"):
+        why = ("<details><summary>" + say("why", language) + "</summary><ul>" +
+               "".join(f"<li>{line}</li>" for line in trace_items(item["trace"], language)) + "</ul></details>")
+    return (f'<div class="kefu-bubble kefu-{kind}"><div class="kefu-meta">{who} · {when}{flags}</div>'
+            f"{text}{why}</div>")
+
+
+def transcript_html(transcript: dict | None, language: str = "en") -> str:
+    if transcript is None:
+        return f'<div class="kefu-bubbles"><div class="kefu-system">{say("select_conversation", language)}</div></div>'
+    bubbles = "".join(_bubble(item, language) for item in timeline(transcript))
+    return f'<div class="kefu-bubbles">{bubbles}</div>'
+
+
+def header_markdown(transcript: dict | None, language: str = "en") -> str:
+    if transcript is None:
+        return ""
+    c = transcript["conversation"]
+    status = say(f"status_{c['status']}", language) if c["status"] in ("waiting", "human", "bot", "resolved") \
+        else c["status"]
+    return (f"**{safe_text(c.get('customer') or c['id'][:8])}** · {STATUS_ICONS.get(c['status'], '')} {status}"
+            + (f" · {say('role_agent', language)} {safe_text(c['assigned_agent'])}" if c.get("assigned_agent") else "")
+            + (f" · {say('handoff_reason', language)}: {safe_text(c['handoff_reason'].replace('_', ' '))}"
+               if c.get("handoff_reason") else ""))
+
+
+def panel_html(facts: dict | None, language: str = "en") -> str:
+    if facts is None:
+        return ""
+    none = say("none", language)
+    identity = say("verified", language, customer=safe_text(facts["customer"])) if facts["customer"] \
+        else say("not_verified", language)
+    orders = "<br>".join(f"{safe_text(o['order_id'])} · {safe_text(o['status'])}" for o in facts["orders"]) or none
+    past = "<br>".join(f"{safe_text(p['id'][:8])} · {safe_text(say('status_' + p['status'], language))}"
+                       for p in facts["past"]) or none
+    csat = f"{facts['csat']}/5" if facts["csat"] else none
+    tags = ", ".join(safe_text(tag.replace("_", " ")) for tag in facts["tags"]) or none
+    rows = [("identity", identity), ("orders", orders), ("past_conversations", past), ("csat", csat),
+            ("tags", tags), ("language", safe_text(facts["language"]) or none)]
+    return '<dl class="kefu-panel">' + "".join(f"<dt>{say(k, language)}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
+
+
+def open_conversation(conversation_id: str, *, services, language: str = "en") -> tuple[str, str, str, str]:
+    """(header, transcript HTML, customer panel HTML, signature) of one conversation."""
     conversation_id = (conversation_id or "").strip()
     if not conversation_id:
-        return "_Select a conversation in the list._"
+        return "", transcript_html(None, language), "", ""
     try:
         data = services.operators.transcript(conversation_id)
     except ConversationNotFound:
-        return f"No conversation with id `{safe_text(conversation_id)}`."
-    c = data["conversation"]
-    head = (f"### {safe_text(c['id'])} · **{c['status']}**"
-            + (f" · agent {safe_text(c['assigned_agent'])}" if c.get("assigned_agent") else "")
-            + (f" · handoff: {c['handoff_reason']}" if c.get("handoff_reason") else "")
-            + (f" · CSAT {c['csat']}/5" if c.get("csat") else ""))
-    out = [head]
-    for m in data["messages"]:
-        when = time.strftime("%H:%M:%S", time.localtime(m["created_at"]))
-        who = {"customer": "🧑 Customer", "bot": "🤖 Bot", "agent": "🧑‍💼 Agent", "system": "⚙️ System"}[m["role"]]
-        state = "" if m["state"] == "complete" else f" _({m['state']})_"
-        rating = {1: " 👍", -1: " 👎"}.get(m.get("rating"), "")
-        out.append(f"**{who}** <sub>{when} · #{m['id']}</sub>{state}{rating}\n\n{safe_text(m['text'])}")
-        if m["role"] == "bot":
-            out.append(f"<details><summary>why this answer</summary>\n\n{trace_markdown(m['trace'])}\n\n</details>")
-    if data["notes"]:
-        out.append("#### Internal notes")
-        out.extend(f"- **{safe_text(n['agent'])}**: {safe_text(n['text'])}" for n in data["notes"])
-    return "\n\n".join(out)
+        return (say("no_conversation", language, cid=safe_text(conversation_id)), transcript_html(None, language),
+                "", "")
+    facts = customer_facts(data, services.store, getattr(services, "shop", None))
+    return header_markdown(data, language), transcript_html(data, language), panel_html(facts, language), \
+        signature(data)
 
 
-def select_row(table: pd.DataFrame, evt: gr.SelectData) -> str:
-    row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-    return str(table.iloc[row]["conversation"])
-
-
-def audit_table(*, services) -> pd.DataFrame:
+def audit_table(*, services, language: str = "en") -> pd.DataFrame:
     rows = services.store.audit_log(200)
     return pd.DataFrame([[time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["at"])), r["agent"], r["action"],
-                          r["conversation_id"] or "", r["detail"]] for r in rows],
-                        columns=["when", "agent", "action", "conversation", "detail"])
+                          (r["conversation_id"] or "")[:8], r["detail"]] for r in rows],
+                        columns=[say(k, language) for k in ("col_when", "col_agent", "col_action", "col_id",
+                                                             "col_detail")])
 
 
 def build_console_tab(services) -> None:
     ops = services.operators
     with gr.Tab(t("tab_console"), id="console"):
-        mode = ("🔒 **Protected mode**: sign in as an agent." if services.accounts.protected else
-                "🔓 **Demo mode**: no agent accounts exist (`python app.py agents add NAME` creates one), so "
-                "every tab is open.")
-        with gr.Row():
-            gr.Markdown(mode)
-            agent_name = gr.Textbox(label="Agent", scale=1, elem_id="kefu-agent-name")
-            agent_password = gr.Textbox(label="Password", type="password", scale=1, elem_id="kefu-agent-password")
-            login_btn = gr.Button("Sign in", scale=0, elem_id="kefu-agent-login")
+        with gr.Row(equal_height=True):
+            gr.Markdown(t("protected_mode") if services.accounts.protected else t("demo_mode"))
+            agent_name = gr.Textbox(label=t("agent"), scale=1, elem_id="kefu-agent-name")
+            agent_password = gr.Textbox(label=t("password"), type="password", scale=1, elem_id="kefu-agent-password")
+            login_btn = gr.Button(t("sign_in"), scale=0, elem_id="kefu-agent-login")
             signed_in = gr.Markdown(elem_id="kefu-agent-status")
         with gr.Row():
-            status = gr.Dropdown(STATUSES, value="all", label=t("status_filter"), scale=1)
-            refresh = gr.Button(t("refresh"), size="sm", scale=0)
-        table = gr.Dataframe(headers=COLUMNS, interactive=False, label=t("conversations"),
-                             elem_id="kefu-conversations", max_height=320)
-        selected = gr.Textbox(label=t("conversation"), elem_id="kefu-selected-conversation")
-        with gr.Row():
-            claim_btn = gr.Button("Claim", variant="primary", elem_id="kefu-claim")
-            hand_back_btn = gr.Button("Hand back to bot", elem_id="kefu-hand-back")
-            resolve_btn = gr.Button("Resolve", elem_id="kefu-resolve")
-        with gr.Row():
-            with gr.Column(scale=3):
-                transcript = gr.Markdown(elem_id="kefu-transcript")
-            with gr.Column(scale=2):
-                reply = gr.Textbox(label="Reply to the customer", lines=4, elem_id="kefu-agent-reply")
+            with gr.Column(scale=6, min_width=420, elem_id="kefu-queue-column"):
                 with gr.Row():
-                    send_btn = gr.Button("Send reply", variant="primary", elem_id="kefu-agent-send")
-                    suggest_btn = gr.Button("✨ Suggest (copilot)", elem_id="kefu-copilot")
-                    teach_btn = gr.Button("📚 Teach as FAQ", elem_id="kefu-teach")
+                    status = gr.Dropdown([(t("status_" + s), s) for s in STATUSES], value="all",
+                                         label=t("status_filter"), scale=3)
+                    refresh = gr.Button(t("refresh"), size="sm", scale=1)
+                table = gr.Dataframe(headers=[t(k) for k in COLUMN_KEYS], interactive=False, label=t("queue"),
+                                     elem_id="kefu-conversations", max_height=620, wrap=False,
+                                     column_widths=["120px", "70px", "90px", "200px", "44px", "120px", "90px"])
+                row_ids = gr.State([])
+            with gr.Column(scale=7, min_width=440, elem_id="kefu-conversation-column"):
+                with gr.Row(equal_height=True):
+                    header = gr.Markdown(elem_id="kefu-conversation-header")
+                    selected = gr.Textbox(label=t("conversation"), elem_id="kefu-selected-conversation", scale=0,
+                                          min_width=160, max_lines=1)
+                transcript = gr.HTML("", elem_id="kefu-transcript")
+                shown = gr.State("")  # signature of what the transcript shows (redrawn only when it changes)
+                with gr.Row(visible=False, elem_id="kefu-resolve-confirm") as confirm_row:
+                    gr.Markdown(t("confirm_resolve"))
+                    resolve_yes = gr.Button(t("resolve_anyway"), variant="stop", scale=0, elem_id="kefu-resolve-yes")
+                    resolve_no = gr.Button(t("cancel"), scale=0, elem_id="kefu-resolve-no")
+                reply = gr.Textbox(placeholder=t("reply_placeholder"), label=t("send_reply"), show_label=False,
+                                   lines=1, max_lines=6, elem_id="kefu-agent-reply")
+                with gr.Row():
+                    send_btn = gr.Button(t("send_reply"), variant="primary", elem_id="kefu-agent-send", scale=2)
+                    note_btn = gr.Button(t("add_note"), elem_id="kefu-agent-note", scale=1)
+                    suggest_btn = gr.Button(t("suggest"), elem_id="kefu-copilot", scale=1)
+                    teach_btn = gr.Button(t("teach"), elem_id="kefu-teach", scale=1)
+                with gr.Row():
+                    claim_btn = gr.Button(t("claim"), variant="primary", elem_id="kefu-claim", size="sm")
+                    hand_back_btn = gr.Button(t("hand_back"), elem_id="kefu-hand-back", size="sm")
+                    resolve_btn = gr.Button(t("resolve"), elem_id="kefu-resolve", size="sm")
+                action_result = gr.Markdown(elem_id="kefu-action-result")
                 copilot_sources = gr.Markdown()
                 with gr.Group(visible=False, elem_id="kefu-teach-panel") as teach_panel:
-                    teach_question = gr.Textbox(label="FAQ question (edit before publishing)", lines=1,
-                                                elem_id="kefu-teach-question")
-                    teach_answer = gr.Textbox(label="FAQ answer (edit before publishing)", lines=3,
-                                              elem_id="kefu-teach-answer")
-                    publish_btn = gr.Button("Publish FAQ", variant="primary", size="sm", elem_id="kefu-teach-publish")
-                note = gr.Textbox(label="Internal note (never shown to the customer)", lines=2)
-                note_btn = gr.Button("Add note", size="sm")
-                action_result = gr.Markdown(elem_id="kefu-action-result")
-        with gr.Accordion("Audit log", open=False):
+                    teach_question = gr.Textbox(label=t("faq_question"), lines=1, elem_id="kefu-teach-question")
+                    teach_answer = gr.Textbox(label=t("faq_answer"), lines=3, elem_id="kefu-teach-answer")
+                    publish_btn = gr.Button(t("publish_faq_short"), variant="primary", size="sm",
+                                            elem_id="kefu-teach-publish")
+            with gr.Column(scale=3, min_width=220, elem_id="kefu-customer-column"):
+                panel_title = gr.Markdown(elem_id="kefu-customer-title")
+                panel = gr.HTML(elem_id="kefu-customer-panel")
+        with gr.Accordion(t("audit_log"), open=False):
             audit = gr.Dataframe(interactive=False, elem_id="kefu-audit")
             audit_refresh = gr.Button(t("refresh"), size="sm")
-        timer = gr.Timer(3.0)
+        timer = gr.Timer(1.0)
+
+    def agent_language(request) -> str:
+        current_agent(services, request)
+        return request_language(request)
 
     def do_login(name: str, password: str, request: gr.Request):
         login(services, name, password, request)
-        return f"Signed in as **{safe_text(name.strip())}**", ""
+        return say("signed_in_as", request_language(request), name=safe_text(name.strip())), ""
 
-    def show_queue(status_value: str):
-        return queue_table(status_value, services=services)
+    def show_queue(status_value: str, request: gr.Request):
+        return queue_table(status_value, services=services, language=agent_language(request))
 
-    def show(conversation_id: str):
-        return transcript_markdown(conversation_id, services=services)
+    def pick(ids: list, evt: gr.SelectData) -> str:
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        return ids[row] if ids and 0 <= row < len(ids) else gr.skip()
 
-    def act(action):
+    def show(conversation_id: str, request: gr.Request):
+        language = agent_language(request)
+        head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
+        title = f"#### {say('customer_panel', language)}" if facts else ""
+        return head, body, title, facts, sig, gr.Row(visible=False)
+
+    def live(status_value: str, conversation_id: str, last: str, request: gr.Request):
+        """Every second: the queue, and the open conversation when anything in it changed."""
+        language = agent_language(request)
+        queue, ids = queue_table(status_value, services=services, language=language)
+        if not (conversation_id or "").strip():
+            return queue, ids, gr.skip(), gr.skip(), gr.skip(), last
+        try:
+            sig = signature(ops.transcript(conversation_id.strip()))
+        except ConversationNotFound:
+            return queue, ids, gr.skip(), gr.skip(), gr.skip(), last
+        if sig == last:
+            return queue, ids, gr.skip(), gr.skip(), gr.skip(), last
+        head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
+        return queue, ids, head, body, facts, sig
+
+    def act(action, done_key):
         def handler(conversation_id: str, request: gr.Request):
             agent = current_agent(services, request)
-            result = _guard(action, conversation_id.strip(), agent)
-            return (f"✅ {action.__name__.replace('_', ' ')}: {safe_text(json.dumps(result, ensure_ascii=False))}",
-                    transcript_markdown(conversation_id, services=services))
+            _guard(action, conversation_id.strip(), agent)
+            language = request_language(request)
+            head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
+            return f"✅ {say(done_key, language)}", head, body, facts, sig, gr.Row(visible=False)
         return handler
 
-    def send(conversation_id: str, text: str, request: gr.Request):
-        agent = current_agent(services, request)
-        _guard(ops.agent_reply, conversation_id.strip(), agent, text)
-        return "", "✅ sent", transcript_markdown(conversation_id, services=services)
+    resolve_now = act(ops.resolve, "resolved")
+
+    def ask_resolve(conversation_id: str, request: gr.Request):
+        """Resolve at once, or first ask when the customer wrote last and got no reply."""
+        current_agent(services, request)
+        if _guard(ops.awaits_reply, conversation_id.strip()):
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.Row(visible=True)
+        return resolve_now(conversation_id, request)
+
+    def write(action, icon: str, done_key: str):
+        """The composer's two ways out: a reply to the customer, or an internal note."""
+        def handler(conversation_id: str, text: str, request: gr.Request):
+            _guard(action, conversation_id.strip(), current_agent(services, request), text)
+            language = request_language(request)
+            head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
+            return "", f"{icon} {say(done_key, language)}", head, body, facts, sig
+        return handler
+
+    send = write(ops.agent_reply, "✅", "sent")
+    add_note = write(ops.add_note, "📝", "note_added")
 
     def suggest(conversation_id: str, request: gr.Request):
-        current_agent(services, request)
+        language = agent_language(request)
         result = _guard(ops.suggest_reply, conversation_id.strip())
         cites = "; ".join(f"[{i}] {safe_text(s['title'])}" for i, s in enumerate(result["sources"], 1))
-        return result["draft"], (f"Sources: {cites}" if cites else result.get("note", ""))
+        return result["draft"], (say("copilot_sources", language, cites=cites) if cites else result.get("note", ""))
 
     def teach_from_ui(conversation_id: str, request: gr.Request):
         agent = current_agent(services, request)
         draft = _guard(ops.teach, conversation_id.strip(), agent)
-        return (gr.update(visible=True), draft["question"], draft["answer"],
-                "📚 Edit the question and answer, then press *Publish FAQ*.")
+        return gr.update(visible=True), draft["question"], draft["answer"], \
+            "📚 " + say("teach_edit", request_language(request))
 
     def publish_from_ui(conversation_id: str, question: str, answer: str, request: gr.Request):
         agent = current_agent(services, request)
         result = _guard(ops.publish_taught, conversation_id.strip(), agent, question, answer)
-        return gr.update(visible=False), f"📚 Published the FAQ *{safe_text(result['question'])}*"
+        return gr.update(visible=False), "📚 " + say("taught", request_language(request),
+                                                     question=safe_text(result["question"]))
 
-    def note_from_ui(conversation_id: str, text: str, request: gr.Request):
-        agent = current_agent(services, request)
-        _guard(ops.add_note, conversation_id.strip(), agent, text)
-        return "", transcript_markdown(conversation_id, services=services)
+    def show_audit(request: gr.Request):
+        return audit_table(services=services, language=agent_language(request))
 
+    view = [header, transcript, panel, shown]
     login_btn.click(do_login, [agent_name, agent_password], [signed_in, agent_password], api_visibility="private")
-    guarded_queue = agent_only(services, show_queue)
-    for trigger in (refresh.click, status.change, timer.tick):
-        trigger(guarded_queue, [status], [table], api_visibility="private", show_progress="hidden")
+    for trigger in (refresh.click, status.change):
+        trigger(show_queue, [status], [table, row_ids], api_visibility="private", show_progress="hidden")
+    timer.tick(live, [status, selected, shown], [table, row_ids, *view], api_visibility="private",
+               show_progress="hidden")
     root = gr.context.Context.root_block  # fill the queue when the page opens, not only on the first tick
     if root is not None:
-        root.load(guarded_queue, [status], [table], api_visibility="private", show_progress="hidden")
-    table.select(select_row, [table], [selected], api_visibility="private")
-    selected.change(agent_only(services, show), [selected], [transcript], api_visibility="private")
-    claim_btn.click(act(ops.claim), [selected], [action_result, transcript], api_visibility="private")
-    hand_back_btn.click(act(ops.hand_back), [selected], [action_result, transcript], api_visibility="private")
-    resolve_btn.click(act(ops.resolve), [selected], [action_result, transcript], api_visibility="private")
-    send_btn.click(send, [selected, reply], [reply, action_result, transcript], api_visibility="private")
+        root.load(show_queue, [status], [table, row_ids], api_visibility="private", show_progress="hidden")
+    table.select(pick, [row_ids], [selected], api_visibility="private", show_progress="hidden")
+    selected.change(show, [selected], [header, transcript, panel_title, panel, shown, confirm_row],
+                    api_visibility="private", show_progress="hidden")
+    acted = [action_result, *view, confirm_row]
+    claim_btn.click(act(ops.claim, "claimed"), [selected], acted, api_visibility="private")
+    hand_back_btn.click(act(ops.hand_back, "handed_back"), [selected], acted, api_visibility="private")
+    resolve_btn.click(ask_resolve, [selected], acted, api_visibility="private")
+    resolve_yes.click(resolve_now, [selected], acted, api_visibility="private")
+    resolve_no.click(lambda: gr.Row(visible=False), None, [confirm_row], api_visibility="private")
+    for trigger in (send_btn.click, reply.submit):
+        trigger(send, [selected, reply], [reply, action_result, *view], api_visibility="private")
+    note_btn.click(add_note, [selected, reply], [reply, action_result, *view], api_visibility="private")
     suggest_btn.click(suggest, [selected], [reply, copilot_sources], api_visibility="private")
     teach_btn.click(teach_from_ui, [selected], [teach_panel, teach_question, teach_answer, action_result],
                     api_visibility="private")
     publish_btn.click(publish_from_ui, [selected, teach_question, teach_answer], [teach_panel, action_result],
                       api_visibility="private")
-    note_btn.click(note_from_ui, [selected, note], [note, transcript], api_visibility="private")
-    audit_refresh.click(agent_only(services, lambda: audit_table(services=services)), None, [audit],
-                        api_visibility="private")
+    audit_refresh.click(show_audit, None, [audit], api_visibility="private")
 
 
 def register_agent_api(services) -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from components.ui.i18n import t
+
 from components.ui.access import agent_only
 
 from components.nlu.importers import import_dialogflow, import_rasa
@@ -117,25 +119,25 @@ def build_intents_panel(services) -> None:
     default = getattr(getattr(services, "settings", None), "nlu_default_domain", None)
     default = default if default in domains else (domains[0] if domains else None)
     with gr.Column():
-        gr.Markdown("### Intents\nTry a sentence, teach new examples, retrain a domain.")
-        domain = gr.Dropdown(domains, value=default, label="Domain (type a new name to create one)",
+        gr.Markdown(t("intents_intro"))
+        domain = gr.Dropdown(domains, value=default, label=t("intents_domain"),
                              allow_custom_value=True)
         with gr.Row():
-            sentence = gr.Textbox(label="Sentence", placeholder="where is my order #W2611340? / 我想查询我的订单状态",
+            sentence = gr.Textbox(label=t("sentence"), placeholder=t("example_3"),
                                   scale=4)
-            analyse = gr.Button("Analyse", scale=1)
+            analyse = gr.Button(t("analyse"), scale=1)
         summary = gr.Markdown()
-        details = gr.JSON(label="NLU result")
-        with gr.Accordion("Add examples", open=False):
-            label = gr.Textbox(label="Intent label", placeholder="track_order")
-            lines = gr.Textbox(label="Examples, one per line", lines=4)
-            add = gr.Button("Add examples")
-            upload = gr.File(label="…or import a Rasa nlu.yml, a Dialogflow export .zip or a text,label .csv",
+        details = gr.JSON(label=t("nlu_result"))
+        with gr.Accordion(t("add_examples"), open=False):
+            label = gr.Textbox(label=t("intent_label"), placeholder="track_order")
+            lines = gr.Textbox(label=t("examples_per_line"), lines=4)
+            add = gr.Button(t("add_examples"))
+            upload = gr.File(label=t("import_intents"),
                              file_types=[".yml", ".yaml", ".zip", ".csv"], type="filepath")
-            do_import = gr.Button("Import file")
-        retrain_button = gr.Button("Retrain domain", variant="primary")
+            do_import = gr.Button(t("import_file"))
+        retrain_button = gr.Button(t("retrain"), variant="primary")
         status = gr.Markdown()
-        metrics = gr.JSON(label="Training metrics")
+        metrics = gr.JSON(label=t("training_metrics"))
 
     guard = partial(agent_only, services)  # protected mode: agents only
     analyse_handler = guard(partial(try_sentence, nlu=nlu))

@@ -18,8 +18,12 @@ from pathlib import Path
 from typing import Iterator
 
 import gradio as gr
+import pandas as pd
 
-from components.ui.access import agent_only
+import html
+
+from components.ui.access import agent_only, current_agent
+from components.ui.i18n import request_language, say, t
 
 log = logging.getLogger(__name__)
 
@@ -234,107 +238,168 @@ def _gr_errors(fn):
     return wrapper
 
 
+def table(rows: list[list], headers: list[str], language: str = "en") -> pd.DataFrame:
+    """Rows under headers in the session's language (a Dataframe's headers cannot be translated by Gradio)."""
+    return pd.DataFrame(rows, columns=[say("h_" + h, language) for h in headers])
+
+
+def consistency_text(report: dict, language: str = "en") -> str:
+    """The consistency check as a sentence: agree, or what disagrees (and whether repair fixed it)."""
+    zh = language == "zh"
+    counts = (f"{report['documents']} 个文档 · {report['chunks']} 个片段 · {report['vectors']} 个向量" if zh else
+              f"{report['documents']} documents · {report['chunks']} chunks · {report['vectors']} vectors")
+    if report.get("ok"):
+        return f"✅ {say('kb_consistent', language)} ({counts})"
+    problems = []
+    for key, en, zh_text in (("pending_ingestions", "{n} interrupted ingestion(s)", "{n} 次中断的导入"),
+                             ("orphan_vectors", "{n} vector(s) without a chunk", "{n} 个向量没有对应片段"),
+                             ("missing_vectors", "{n} chunk(s) without a vector", "{n} 个片段缺少向量")):
+        if report.get(key):
+            problems.append((zh_text if zh else en).format(n=report[key]))
+    if report.get("chunk_count_mismatch"):
+        problems.append(("片段数不符：" if zh else "chunk counts differ for ") +
+                        ", ".join(report["chunk_count_mismatch"][:5]))
+    text = f"⚠️ {say('kb_inconsistent', language, detail='; '.join(problems))} ({counts})"
+    if report.get("repaired"):
+        text += " " + (("已修复。" if zh else "Repaired.") if report.get("ok_after_repair") else
+                       ("修复后仍不一致。" if zh else "Still inconsistent after the repair."))
+    else:
+        text += " " + ("点击“检查并修复”。" if zh else "Press “Check and repair”.")
+    return text
+
+
 def build_knowledge_tab(services) -> None:
     """Lay out the tab inside the caller's open gr.Tab and wire its events and API endpoints."""
     kb = services.knowledge
 
-    gr.Markdown("Upload PDF, Word, HTML, Markdown, text, FAQ spreadsheets (CSV/XLSX with question and answer "
-                "columns) or JSON/JSONL. A changed file replaces its old version; an identical one is skipped.")
+    lang = gr.State("en")  # the browser's language (set when the page opens): table headers follow it
+    gr.Markdown(t("kb_intro"))
     with gr.Row():
         with gr.Column(scale=2):
-            files = gr.File(label="Files", file_count="multiple", file_types=FILE_TYPES, type="filepath")
+            files = gr.File(label=t("kb_files"), file_count="multiple", file_types=FILE_TYPES, type="filepath")
             with gr.Row():
-                tags = gr.Textbox(label="Tags (comma separated)", placeholder="returns, policy")
-                domain = gr.Textbox(label="Domain", placeholder="shop")
+                tags = gr.Textbox(label=t("kb_tags"), placeholder=t("kb_tags_example"))
+                domain = gr.Textbox(label=t("domain"), placeholder=t("kb_domain_example"))
             with gr.Row():
-                upload_btn = gr.Button("Upload and index", variant="primary")
-                preview_btn = gr.Button("Preview chunks (no indexing)")
+                upload_btn = gr.Button(t("kb_upload"), variant="primary", elem_id="kefu-kb-upload")
+                preview_btn = gr.Button(t("kb_preview"))
             api_ingest_btn = gr.Button(visible=False)
             api_ingest_out = gr.JSON(visible=False)
         with gr.Column(scale=3):
-            upload_table = gr.Dataframe(headers=UPLOAD_HEADERS, label="Upload results", interactive=False,
+            upload_table = gr.Dataframe(headers=UPLOAD_HEADERS, label=t("kb_upload_results"),
+                                        interactive=False,
                                         wrap=True)
-    with gr.Accordion("Documents", open=True):
+    with gr.Accordion(t("kb_documents"), open=True):
         with gr.Row():
-            refresh_btn = gr.Button("Refresh", size="sm")
-            check_btn = gr.Button("Check consistency", size="sm")
-            repair_btn = gr.Button("Check and repair", size="sm")
-        doc_table = gr.Dataframe(headers=DOC_HEADERS, label="Indexed documents",
+            refresh_btn = gr.Button(t("refresh"), size="sm")
+            check_btn = gr.Button(t("kb_check"), size="sm", elem_id="kefu-kb-check")
+            repair_btn = gr.Button(t("kb_repair"), size="sm")
+        doc_table = gr.Dataframe(headers=DOC_HEADERS, label=t("kb_indexed"),
                                  interactive=False, wrap=True)
         with gr.Row():
-            doc_pick = gr.Dropdown(label="Document", choices=[], allow_custom_value=True, scale=3)
-            chunks_btn = gr.Button("Show chunks", scale=1)
-            reindex_btn = gr.Button("Re-index", scale=1)
-            delete_btn = gr.Button("Delete", variant="stop", scale=1)
-        action_msg = gr.Markdown()
-        consistency = gr.JSON(label="Consistency", visible=True)
-    chunk_table = gr.Dataframe(headers=CHUNK_HEADERS, label="Chunks", interactive=False, wrap=True)
-    with gr.Accordion("Hit testing", open=True):
+            doc_pick = gr.Dropdown(label=t("kb_document"), choices=[], allow_custom_value=True, scale=3,
+                                   elem_id="kefu-kb-pick")
+            chunks_btn = gr.Button(t("kb_show_chunks"), scale=1)
+            reindex_btn = gr.Button(t("kb_reindex"), scale=1)
+            delete_btn = gr.Button(t("kb_delete"), variant="stop", scale=1, elem_id="kefu-kb-delete")
+        with gr.Row(visible=False, elem_id="kefu-kb-confirm") as confirm_row:
+            confirm_text = gr.Markdown()
+            confirm_btn = gr.Button(t("kb_delete_confirm"), variant="stop", scale=0, elem_id="kefu-kb-delete-yes")
+            cancel_btn = gr.Button(t("cancel"), scale=0, elem_id="kefu-kb-delete-no")
+        action_msg = gr.Markdown(elem_id="kefu-kb-action")
+        consistency = gr.Markdown(elem_id="kefu-kb-consistency")
+    chunk_table = gr.Dataframe(headers=CHUNK_HEADERS, label=t("kb_chunks"), interactive=False,
+                               wrap=True)
+    with gr.Accordion(t("kb_hit_testing"), open=True):
         with gr.Row():
-            query = gr.Textbox(label="Test question", placeholder="How long does a refund take?", scale=4)
-            k = gr.Slider(1, 20, value=5, step=1, label="Top k", scale=1)
+            query = gr.Textbox(label=t("kb_test_question"), placeholder=t("example_1"), scale=4)
+            k = gr.Slider(1, 20, value=5, step=1, label=t("kb_top_k"), scale=1)
         with gr.Row():
-            filter_docs = gr.Dropdown(label="Only these documents", choices=[], multiselect=True, scale=3)
-            filter_tags = gr.Textbox(label="Only these tags", scale=2)
-            search_btn = gr.Button("Search", variant="primary", scale=1)
+            filter_docs = gr.Dropdown(label=t("kb_only_docs"), choices=[], multiselect=True, scale=3)
+            filter_tags = gr.Textbox(label=t("kb_only_tags"), scale=2)
+            search_btn = gr.Button(t("kb_search"), variant="primary", scale=1)
         verdict = gr.Markdown()
-        hit_table = gr.Dataframe(headers=HIT_HEADERS, label="Hits", interactive=False, wrap=True)
+        hit_table = gr.Dataframe(headers=HIT_HEADERS, label=t("kb_hits"), interactive=False,
+                                 wrap=True)
 
-    def refresh():
+    def refresh(lang="en"):
         choices = document_choices(kb)
-        return document_rows(kb), gr.Dropdown(choices=choices), gr.Dropdown(choices=choices)
+        return (table(document_rows(kb), DOC_HEADERS, lang), gr.Dropdown(choices=choices),
+                gr.Dropdown(choices=choices))
 
-    def upload(files_value, tags_value, domain_value):
+    def opened(request: gr.Request):
+        lang = request_language(request)
+        return (lang, *refresh(lang), table([], UPLOAD_HEADERS, lang), table([], CHUNK_HEADERS, lang),
+                table([], HIT_HEADERS, lang))
+
+    def upload(files_value, tags_value, domain_value, lang):
         rows = []
         for rows in ingest_uploads(kb, files_value, tags_value, domain_value):
-            yield rows, gr.skip(), gr.skip(), gr.skip()
-        yield (rows, *refresh())
+            yield table(rows, UPLOAD_HEADERS, lang), gr.skip(), gr.skip(), gr.skip()
+        yield (table(rows, UPLOAD_HEADERS, lang), *refresh(lang))
 
-    def delete(doc_id):
-        message = delete_document(kb, doc_id)
-        return (message, *refresh(), [])
+    def ask_delete(doc_id, request: gr.Request):
+        current_agent(services, request)
+        if not (doc_id or "").strip():
+            raise gr.Error("Pick a document first.")
+        return gr.Row(visible=True), say("kb_confirm_delete", request_language(request),
+                                         doc=f"**{html.escape(doc_id.strip())}**")
 
-    def reindex(doc_id):
+    def delete(doc_id, lang, request: gr.Request):
+        current_agent(services, request)
+        try:
+            message = delete_document(kb, doc_id)
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from exc
+        return (gr.Row(visible=False), message, *refresh(lang), table([], CHUNK_HEADERS, lang),
+                consistency_text(kb.check_consistency(), lang))
+
+    def reindex(doc_id, lang):
         message = reindex_document(kb, doc_id)
-        return (message, *refresh(), chunk_rows(kb, doc_id))
+        return (message, *refresh(lang), table(chunk_rows(kb, doc_id), CHUNK_HEADERS, lang))
 
-    def preview(files_value):
-        return preview_rows(kb, files_value)
+    def preview(files_value, lang):
+        return table(preview_rows(kb, files_value), CHUNK_HEADERS, lang)
 
-    def show_chunks(doc_id):
-        return chunk_rows(kb, doc_id)
+    def show_chunks(doc_id, lang):
+        return table(chunk_rows(kb, doc_id), CHUNK_HEADERS, lang)
 
-    def search(query_value, k_value, doc_ids, tags_value):
-        return hit_test(kb, query_value, k_value, doc_ids, tags_value)
+    def search(query_value, k_value, doc_ids, tags_value, lang):
+        verdict_text, rows = hit_test(kb, query_value, k_value, doc_ids, tags_value)
+        return verdict_text, table(rows, HIT_HEADERS, lang)
 
-    def check():
-        return kb.check_consistency(repair=False)
+    def check(request: gr.Request):
+        current_agent(services, request)
+        return consistency_text(kb.check_consistency(repair=False), request_language(request))
 
-    def repair():
-        return kb.check_consistency(repair=True)
+    def repair(request: gr.Request):
+        current_agent(services, request)
+        return consistency_text(kb.check_consistency(repair=True), request_language(request))
 
     refresh_outputs = [doc_table, doc_pick, filter_docs]
     guard = partial(agent_only, services)
-    upload_btn.click(guard(_gr_errors(upload)), [files, tags, domain], [upload_table, *refresh_outputs],
+    upload_btn.click(guard(_gr_errors(upload)), [files, tags, domain, lang], [upload_table, *refresh_outputs],
                      api_visibility="private")
-    preview_btn.click(guard(_gr_errors(preview)), [files], [chunk_table], api_visibility="private")
-    refresh_btn.click(guard(refresh), None, refresh_outputs, api_visibility="private")
-    chunks_btn.click(guard(_gr_errors(show_chunks)), [doc_pick], [chunk_table], api_visibility="private")
-    doc_pick.input(guard(_gr_errors(show_chunks)), [doc_pick], [chunk_table], api_visibility="private")
-    reindex_btn.click(guard(_gr_errors(reindex)), [doc_pick], [action_msg, *refresh_outputs, chunk_table],
+    preview_btn.click(guard(_gr_errors(preview)), [files, lang], [chunk_table], api_visibility="private")
+    refresh_btn.click(guard(refresh), [lang], refresh_outputs, api_visibility="private")
+    chunks_btn.click(guard(_gr_errors(show_chunks)), [doc_pick, lang], [chunk_table], api_visibility="private")
+    doc_pick.input(guard(_gr_errors(show_chunks)), [doc_pick, lang], [chunk_table], api_visibility="private")
+    reindex_btn.click(guard(_gr_errors(reindex)), [doc_pick, lang], [action_msg, *refresh_outputs, chunk_table],
                       api_visibility="private")
-    delete_btn.click(guard(_gr_errors(delete)), [doc_pick], [action_msg, *refresh_outputs, chunk_table],
-                     api_visibility="private")
-    check_btn.click(guard(check), None, [consistency], api_visibility="private")
-    repair_btn.click(guard(repair), None, [consistency], api_visibility="private")
-    search_btn.click(guard(_gr_errors(search)), [query, k, filter_docs, filter_tags], [verdict, hit_table],
-                     api_visibility="private")
-    query.submit(guard(_gr_errors(search)), [query, k, filter_docs, filter_tags], [verdict, hit_table],
-                 api_visibility="private")
+    delete_btn.click(ask_delete, [doc_pick], [confirm_row, confirm_text], api_visibility="private")
+    cancel_btn.click(lambda: gr.Row(visible=False), None, [confirm_row], api_visibility="private")
+    confirm_btn.click(delete, [doc_pick, lang],
+                      [confirm_row, action_msg, *refresh_outputs, chunk_table, consistency], api_visibility="private")
+    check_btn.click(check, None, [consistency], api_visibility="private")
+    repair_btn.click(repair, None, [consistency], api_visibility="private")
+    for trigger in (search_btn.click, query.submit):
+        trigger(guard(_gr_errors(search)), [query, k, filter_docs, filter_tags, lang], [verdict, hit_table],
+                api_visibility="private")
     # the document pickers are filled when the page loads (the list changes during start-up seeding)
     root = gr.context.Context.root_block
     if root is not None:
-        root.load(refresh, None, refresh_outputs, api_visibility="private", show_progress="hidden")
+        root.load(opened, None, [lang, *refresh_outputs, upload_table, chunk_table, hit_table],
+                  api_visibility="private", show_progress="hidden")
 
     # ---- API endpoints (gradio_client: client.predict(..., api_name="/kb_search"))
     def kb_ingest(files_value) -> dict:

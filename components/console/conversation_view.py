@@ -1,0 +1,75 @@
+"""What the operator console shows of one conversation, as plain data (no gradio): the queue rows, the bubbles of
+the transcript (messages and internal notes in time order, each bot turn with its trace), and the customer panel.
+components/ui/console_tab.py turns these into HTML."""
+from __future__ import annotations
+
+import time
+
+STATUS_RANK = {"waiting": 0, "human": 1, "bot": 2, "resolved": 3}
+
+
+def waiting_words(seconds: float) -> str:
+    """'45 s', '3 min', '2 h 05 min'."""
+    seconds = int(seconds or 0)
+    if seconds <= 0:
+        return ""
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+def queue_rows(operators, store, status: str | None) -> list[dict]:
+    """The queue, urgent first, with the latest *customer* message of each conversation."""
+    rows = operators.queue(status)
+    last_customer = store.last_customer_texts([r["conversation_id"] for r in rows])
+    for r in rows:
+        r["last_customer_message"] = (last_customer.get(r["conversation_id"]) or "").replace("\n", " ")
+        r["waiting"] = waiting_words(r["waiting_s"])
+    return rows
+
+
+def timeline(transcript: dict) -> list[dict]:
+    """Messages and internal notes in time order: {kind: customer|bot|agent|system|note, ...}."""
+    items = [{**m, "kind": m["role"]} for m in transcript["messages"]]
+    items += [{"kind": "note", "text": n["text"], "agent": n["agent"], "created_at": n["created_at"], "id": None}
+              for n in transcript["notes"]]
+    return sorted(items, key=lambda i: (i["created_at"], i["id"] or 0))
+
+
+def signature(transcript: dict) -> str:
+    """Changes whenever anything shown of the conversation changes (a new message, a finished answer, a note,
+    a rating, the status): the console redraws the open conversation only then."""
+    c = transcript["conversation"]
+    last = transcript["messages"][-1] if transcript["messages"] else {}
+    ratings = sum((m.get("rating") or 0) * m["id"] for m in transcript["messages"])
+    return (f"{c['id']}|{c['status']}|{c.get('assigned_agent')}|{c.get('csat')}|{len(transcript['messages'])}|"
+            f"{last.get('id')}|{last.get('state')}|{len(last.get('text') or '')}|{len(transcript['notes'])}|{ratings}")
+
+
+def customer_facts(transcript: dict, store, shop=None) -> dict:
+    """The customer panel: verified identity, orders, past conversations, CSAT, tags (intents, handoff reason)."""
+    c = transcript["conversation"]
+    customer = c.get("customer")
+    orders: list[dict] = []
+    if customer and shop is not None:
+        try:
+            for order_id in shop.orders_of(customer)[:8]:
+                order = shop.get_order(order_id) or {}
+                orders.append({"order_id": order_id, "status": order.get("status", "?")})
+        except ValueError:  # not a shop customer (another domain)
+            orders = []
+    past = []
+    if customer:
+        past = [{"id": r["id"], "status": r["status"], "updated_at": r["updated_at"]}
+                for r in store.list_conversations(limit=500) if r.get("customer") == customer and r["id"] != c["id"]]
+    intents = []
+    for m in transcript["messages"]:
+        intent = ((m.get("trace") or {}).get("nlu") or {}).get("intent")
+        if intent and intent not in intents:
+            intents.append(intent)
+    tags = [*intents[-5:], *([c["handoff_reason"]] if c.get("handoff_reason") else [])]
+    return {"customer": customer, "language": c.get("language") or "", "orders": orders, "past": past[:5],
+            "csat": c.get("csat"), "tags": tags, "status": c["status"], "agent": c.get("assigned_agent"),
+            "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(c.get("created_at") or 0))}

@@ -1,0 +1,78 @@
+"""Every UI string in English and Chinese: the tables agree, and no component in components/ui/ is given a literal
+(untranslatable) label, placeholder, button text, accordion title or Markdown heading."""
+from __future__ import annotations
+
+import ast
+import re
+import string
+from pathlib import Path
+
+import pytest
+
+from components.ui.i18n import STRINGS, request_language, say
+
+UI = Path(__file__).resolve().parent.parent / "components" / "ui"
+SAME_IN_BOTH = {"h_#", "h_bm25", "kpi_thumbs"}  # symbols and names that read the same in Chinese
+TEXT_KEYWORDS = ("label", "placeholder", "info")
+TEXT_CALLS = {"Button": 0, "Accordion": 0, "Tab": 0, "Markdown": 0}
+
+
+def _fields(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+def test_every_key_has_both_languages_with_the_same_placeholders():
+    en, zh = STRINGS["en"], STRINGS["zh-CN"]
+    assert set(en) == set(zh), f"missing in zh-CN: {set(en) - set(zh)}; missing in en: {set(zh) - set(en)}"
+    for key in en:
+        assert en[key].strip() and zh[key].strip(), key
+        assert _fields(en[key]) == _fields(zh[key]), key
+        if key not in SAME_IN_BOTH and re.search(r"[A-Za-z]{3}", en[key]):
+            assert re.search(r"[\u4e00-\u9fff]", zh[key]), f"{key}: the Chinese text has no Chinese: {zh[key]!r}"
+
+
+def _literal(node) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "f-string"
+    return None
+
+
+def _literal_ui_texts(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        if not (isinstance(node.func.value, ast.Name) and node.func.value.id == "gr"):
+            continue
+        for keyword in node.keywords:
+            text = _literal(keyword.value) if keyword.arg in TEXT_KEYWORDS else None
+            if text and re.search(r"[A-Za-z]{3}", text) and not re.fullmatch(r"[A-Z_]+|YYYY-MM-DD|track_order", text):
+                found.append(f"{path.name}:{node.lineno} {keyword.arg}={text!r}")
+        if node.func.attr in TEXT_CALLS and node.args:
+            text = _literal(node.args[0])
+            if text and re.search(r"[A-Za-z]{3}", text):
+                found.append(f"{path.name}:{node.lineno} gr.{node.func.attr}({text!r})")
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(UI.glob("*.py")), ids=lambda p: p.name)
+def test_no_literal_ui_text(path):
+    assert _literal_ui_texts(path) == []
+
+
+def test_the_check_catches_a_literal_label(tmp_path):
+    bad = tmp_path / "bad_tab.py"
+    bad.write_text('import gradio as gr\nbox = gr.Textbox(label="Order number")\ngr.Button("Save")\n')
+    assert len(_literal_ui_texts(bad)) == 2
+
+
+def test_handler_text_follows_the_browser_language():
+    class Request:
+        headers = {"accept-language": "zh-CN,zh;q=0.9,en;q=0.8"}
+
+    assert request_language(Request()) == "zh"
+    assert request_language(None) == "en"
+    assert say("bot_resumes", "zh") == STRINGS["zh-CN"]["bot_resumes"]
+    assert "5/5" in say("thanks_rating", "en", score=5)
