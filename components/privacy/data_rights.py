@@ -22,6 +22,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from components.speech.audio_archive import SpokenAudioArchive
+
 log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
@@ -86,12 +88,15 @@ def compact_store(store) -> None:
 
 def _delete_conversations(store, vault, conversation_ids: list[str]) -> dict:
     counts = _count_rows(store, conversation_ids)
-    vault_entries = 0
+    vault_entries = recordings = 0
+    audio = SpokenAudioArchive.beside(store.path)
     for cid in conversation_ids:
         store.delete_conversation(cid)
         if vault is not None:
             vault_entries += vault.forget_conversation(cid)
+        recordings += audio.delete_conversation(cid)
     counts["vault_entries"] = vault_entries
+    counts["recordings"] = recordings
     return counts
 
 

@@ -12,6 +12,7 @@ import gradio as gr
 from components.console.operator_desk import ConversationNotFound
 from components.ui.formatting import safe_text, sources_markdown
 from components.ui.i18n import t
+from components.ui.voice_input import register_voice_api, respond_to_voice
 
 log = logging.getLogger(__name__)
 
@@ -36,14 +37,16 @@ def _rate_limited(services, key: str, message: str) -> dict | None:
             "customer_message_id": None, "bot_message_id": None, "status": "bot", "error": "rate_limited"}
 
 
-def chat_api(message: str, conversation_id: str, *, services, session_key: str = "") -> dict:
-    """One customer turn, answered in full: {conversation_id, reply, sources, trace, message ids, status}."""
+def chat_api(message: str, conversation_id: str, *, services, session_key: str = "", turn=None) -> dict:
+    """One customer turn, answered in full: {conversation_id, reply, sources, trace, message ids, status}.
+    `turn(conversation_id)` replaces the typed turn (a spoken turn, components/ui/voice_input.py)."""
     _wait_until_ready(services)
     limited = _rate_limited(services, (conversation_id or "").strip() or session_key, message)
     if limited is not None:
         return {**limited, "conversation_id": conversation_id or ""}
     try:
-        result = services.dialogue.chat((conversation_id or "").strip() or None, message)
+        cid = (conversation_id or "").strip() or None
+        result = turn(cid) if turn is not None else services.dialogue.chat(cid, message)
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
     return result.to_dict()
@@ -59,8 +62,9 @@ def _customer_call(fn, *args):
 
 
 def respond_stream(message: str, history: list, conversation_id: str, message_ids: dict, last_seen: int,
-                   request: gr.Request = None, *, services) -> Iterator[tuple]:
-    """Echo the customer's message at once, then stream the answer into the chat history."""
+                   request: gr.Request = None, *, services, turn=None) -> Iterator[tuple]:
+    """Echo the customer's message at once, then stream the answer into the chat history. `turn` replaces the
+    typed turn's chunks (a spoken turn, components/ui/voice_input.py)."""
     history = list(history or [])
     message_ids = dict(message_ids or {})
     limited = _rate_limited(services, getattr(request, "session_hash", "") or conversation_id, message)
@@ -74,11 +78,13 @@ def respond_stream(message: str, history: list, conversation_id: str, message_id
         yield "", history, conversation_id, message_ids, last_seen
         history.pop()
         _wait_until_ready(services)
-    history.append({"role": "user", "content": safe_text(str(message or ""))})
+    history.append({"role": "user", "content": ("🎤 " if turn is not None else "") + safe_text(str(message or ""))})
     history.append({"role": "assistant", "content": ""})
     reply = ""
     try:
-        for chunk in services.dialogue.respond((conversation_id or "").strip() or None, message):
+        if turn is None:
+            turn = services.dialogue.respond((conversation_id or "").strip() or None, message)
+        for chunk in turn:
             if chunk.kind == "started":
                 # the message shows together with its conversation id, so "Talk to a person" works at once
                 conversation_id = chunk.result.conversation_id
@@ -169,6 +175,8 @@ def build_chat_tab(services) -> ChatTab:
             person = gr.Button("🧑‍💼 Talk to a person / 转人工", size="sm", elem_id="kefu-request-human")
             csat = gr.Radio([1, 2, 3, 4, 5], label="Rate this conversation", scale=2)
             csat_done = gr.Markdown()
+        voice = gr.Audio(sources=["microphone", "upload"], type="filepath", label=t("voice_input"),
+                         elem_id="kefu-voice", visible=services.voice is not None)
         gr.Examples(["How long do refunds take?", "Can I cancel an order that was already delivered?",
                      "我想查询我的订单状态", "I want to talk to a person"], inputs=box)
         startup_timer = gr.Timer(2.0, active=not services.startup.ready)
@@ -178,7 +186,13 @@ def build_chat_tab(services) -> ChatTab:
     io = [box, chatbot, conversation_id, message_ids, last_seen]
     submit_event = box.submit(handler, io, io, api_visibility="private")
     click_event = send.click(handler, io, io, api_visibility="private")
-    stop.click(None, cancels=[submit_event, click_event])
+    voice_events = [trigger(partial(respond_to_voice, services=services, respond_stream=respond_stream),
+                            [voice, *io[1:]], io, api_visibility="private")
+                    for trigger in (voice.stop_recording, voice.upload)]
+    for event in voice_events:  # the clip is handled: clear the player for the next one
+        event.then(lambda: None, None, voice, api_visibility="private", show_progress="hidden")
+    register_voice_api(services, voice, chat_api)
+    stop.click(None, cancels=[submit_event, click_event, *voice_events])
     new.click(lambda: ([], "", {}, 0), None, [chatbot, conversation_id, message_ids, last_seen],
               api_visibility="private")
     # asking for a person stops the bot's answer in progress (its later updates would replace the chat without the
@@ -217,7 +231,8 @@ def register_customer_api(services) -> None:
 
     def status() -> dict:
         return {**services.startup.to_dict(), "model": services.settings.model,
-                "protected": services.accounts.protected}
+                "protected": services.accounts.protected,
+                "speech": services.voice.status() if services.voice is not None else None}
 
     gr.api(chat, api_name="chat",
            api_description="One customer turn. Empty conversation_id starts a new conversation. Returns JSON with "

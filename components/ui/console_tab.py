@@ -10,6 +10,7 @@ from components.console.operator_desk import ConversationNotFound
 from components.ui.access import agent_only, current_agent, login, logout
 from components.ui.formatting import safe_text, trace_markdown
 from components.ui.i18n import t
+from components.ui.voice_input import play_spoken_turn, spoken_turn_choices
 
 COLUMNS = ["conversation", "status", "waiting", "customer", "sentiment", "intent", "last message", "agent"]
 STATUSES = ["all", "waiting", "human", "bot", "resolved"]
@@ -95,6 +96,10 @@ def build_console_tab(services) -> None:
         with gr.Row():
             with gr.Column(scale=3):
                 transcript = gr.Markdown(elem_id="kefu-transcript")
+                with gr.Row(visible=services.voice is not None):
+                    spoken = gr.Dropdown(choices=[], label=t("spoken_turns"), scale=2, elem_id="kefu-spoken-turns")
+                    player = gr.Audio(label=t("play_spoken_turn"), type="numpy", interactive=False, scale=3,
+                                      elem_id="kefu-spoken-player")
             with gr.Column(scale=2):
                 reply = gr.Textbox(label="Reply to the customer", lines=4, elem_id="kefu-agent-reply")
                 with gr.Row():
@@ -158,6 +163,15 @@ def build_console_tab(services) -> None:
         root.load(guarded_queue, [status], [table], api_visibility="private", show_progress="hidden")
     table.select(select_row, [table], [selected], api_visibility="private")
     selected.change(agent_only(services, show), [selected], [transcript], api_visibility="private")
+
+    def spoken_turns(conversation_id: str):
+        choices = spoken_turn_choices(conversation_id, services=services)
+        return gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None)
+
+    selected.change(agent_only(services, spoken_turns), [selected], [spoken], api_visibility="private",
+                    show_progress="hidden")
+    spoken.change(agent_only(services, lambda cid, name: play_spoken_turn(cid, name, services=services)),
+                  [selected, spoken], [player], api_visibility="private", show_progress="hidden")
     claim_btn.click(act(ops.claim), [selected], [action_result, transcript], api_visibility="private")
     hand_back_btn.click(act(ops.hand_back), [selected], [action_result, transcript], api_visibility="private")
     resolve_btn.click(act(ops.resolve), [selected], [action_result, transcript], api_visibility="private")

@@ -28,6 +28,12 @@ def trace_markdown(trace: dict | None) -> str:
     if not trace:
         return "_no trace stored for this turn_"
     lines = []
+    speech = trace.get("speech") or {}
+    if speech:
+        lines.append(f"- **Spoken** 🎤: {float(speech.get('seconds') or 0):.1f} s of audio, language "
+                     f"{speech.get('language')}, transcript confidence {float(speech.get('confidence') or 0):.2f}, "
+                     f"transcribed in {(speech.get('timings_ms') or {}).get('transcribe_ms')} ms "
+                     f"(RTF {speech.get('rtf')})")
     nlu = trace.get("nlu") or {}
     if nlu:
         lines.append(f"- **NLU**: intent `{nlu.get('intent')}` ({float(nlu.get('confidence') or 0):.2f})"

@@ -11,6 +11,8 @@ STRINGS = {
         "send": "Send", "stop": "Stop", "new_conversation": "New conversation",
         "conversation": "Conversation", "refresh": "Refresh", "transcript": "Transcript with traces",
         "conversations": "Conversations", "status_filter": "Status",
+        "voice_input": "🎤 Speak or upload a voice message (English or Mandarin)",
+        "spoken_turns": "🎤 Spoken turns", "play_spoken_turn": "What the customer said",
     },
     "zh-CN": {
         "title": "kefu 智能客服",
@@ -19,6 +21,8 @@ STRINGS = {
         "send": "发送", "stop": "停止", "new_conversation": "新对话",
         "conversation": "对话", "refresh": "刷新", "transcript": "对话记录与推理轨迹",
         "conversations": "对话列表", "status_filter": "状态",
+        "voice_input": "🎤 说话或上传语音消息（英语或普通话）",
+        "spoken_turns": "🎤 语音消息", "play_spoken_turn": "客户的原声",
     },
 }
 STRINGS["zh"] = STRINGS["zh-CN"]
