@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 # a few words in the language, written the way we want the transcript written (Whisper continues the prompt's style)
 LANGUAGE_PROMPTS = {
-    "zh": "以下是普通话的句子，使用简体中文。",
+    "zh": "以下是普通话的句子。",  # on the AISHELL dev clips: CER 0.174, against 0.181 with "…，使用简体中文" and 0.221 without
     "en": "Hello, I have a question about my order.",
 }
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
@@ -55,7 +55,7 @@ class Transcript:
 
 class SpeechRecognizer:
     def __init__(self, model: str = "packaged:whisper-base", cache_dir=None, languages: tuple[str, ...] = ("en", "zh"),
-                 threads: int = 0, beam_size: int = 1, max_seconds: float = 120.0, max_upload_mb: float = 20.0,
+                 threads: int = 0, beam_size: int = 5, max_seconds: float = 120.0, max_upload_mb: float = 20.0,
                  min_speech_seconds: float = 0.3):
         if not languages:
             raise ValueError("KEFU_SPEECH_LANGUAGES needs at least one language")

@@ -12,7 +12,7 @@ import gradio as gr
 from components.console.operator_desk import ConversationNotFound
 from components.ui.formatting import safe_text, sources_markdown
 from components.ui.i18n import t
-from components.ui.voice_input import register_voice_api, respond_to_voice
+from components.ui.voice_input import build_spoken_replies, register_voice_api, respond_to_voice
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +177,7 @@ def build_chat_tab(services) -> ChatTab:
             csat_done = gr.Markdown()
         voice = gr.Audio(sources=["microphone", "upload"], type="filepath", label=t("voice_input"),
                          elem_id="kefu-voice", visible=services.voice is not None)
+        spoken_replies = build_spoken_replies(services)
         gr.Examples(["How long do refunds take?", "Can I cancel an order that was already delivered?",
                      "我想查询我的订单状态", "I want to talk to a person"], inputs=box)
         startup_timer = gr.Timer(2.0, active=not services.startup.ready)
@@ -192,6 +193,10 @@ def build_chat_tab(services) -> ChatTab:
     for event in voice_events:  # the clip is handled: clear the player for the next one
         event.then(lambda: None, None, voice, api_visibility="private", show_progress="hidden")
     register_voice_api(services, voice, chat_api)
+    if spoken_replies is not None:
+        toggle, player, speak = spoken_replies
+        for event in (submit_event, click_event, *voice_events):
+            event.then(speak, [chatbot, toggle], [player], api_visibility="private", show_progress="hidden")
     stop.click(None, cancels=[submit_event, click_event, *voice_events])
     new.click(lambda: ([], "", {}, 0), None, [chatbot, conversation_id, message_ids, last_seen],
               api_visibility="private")

@@ -13,6 +13,7 @@ STRINGS = {
         "conversations": "Conversations", "status_filter": "Status",
         "voice_input": "🎤 Speak or upload a voice message (English or Mandarin)",
         "spoken_turns": "🎤 Spoken turns", "play_spoken_turn": "What the customer said",
+        "read_aloud": "🔊 Read answers aloud (English)",
     },
     "zh-CN": {
         "title": "kefu 智能客服",
@@ -23,6 +24,7 @@ STRINGS = {
         "conversations": "对话列表", "status_filter": "状态",
         "voice_input": "🎤 说话或上传语音消息（英语或普通话）",
         "spoken_turns": "🎤 语音消息", "play_spoken_turn": "客户的原声",
+        "read_aloud": "🔊 朗读回复（仅英语）",
     },
 }
 STRINGS["zh"] = STRINGS["zh-CN"]

@@ -3,12 +3,14 @@ console's player for spoken turns. Thin: the work is in components/speech (Voice
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Iterator
 
 import gradio as gr
 
 from components.speech.audio_input import SpeechInputError
 from components.ui.formatting import safe_text
+from components.ui.i18n import t
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,39 @@ def chat_audio_api(audio, conversation_id: str, *, services, chat_api, session_k
     result = chat_api(transcript.text, conversation_id, services=services, session_key=session_key,
                       turn=lambda cid: voice.chat(cid, transcript))
     return {**result, "transcript": heard}
+
+
+# -- spoken replies (optional, components/speech/spoken_replies.py) --------------------------------------------
+def read_answer_aloud(history: list, enabled: bool, *, reply_voice):
+    """The last bot answer as audio when the customer turned "read answers aloud" on (English only)."""
+    if not enabled or reply_voice is None or not history or history[-1].get("role") != "assistant":
+        return None
+    content = history[-1].get("content")
+    text = content if isinstance(content, str) else " ".join(
+        part.get("text", "") for part in content or [] if isinstance(part, dict))
+    from components.nlu.language import detect_language
+
+    if detect_language(text) != "en":
+        gr.Info("Spoken replies are English only: there is no Mandarin voice yet. / 语音回复目前仅支持英语。")
+        return None
+    return reply_voice.synthesize(text, "en")
+
+
+def build_spoken_replies(services):
+    """The "read answers aloud" toggle and its player, when KEFU_SPEECH_REPLIES is on and Piper is installed."""
+    if not services.settings.speech_replies:
+        return None
+    from components.speech.spoken_replies import ReplyVoice, spoken_replies_available
+
+    missing = spoken_replies_available()
+    if missing:
+        log.warning("KEFU_SPEECH_REPLIES is on but Piper is not installed: %s", missing)
+        return None
+    with gr.Row():
+        toggle = gr.Checkbox(label=t("read_aloud"), value=False, elem_id="kefu-read-aloud", scale=1)
+        player = gr.Audio(label=t("read_aloud"), autoplay=True, interactive=False, type="numpy", scale=3,
+                          elem_id="kefu-reply-audio", show_label=False)
+    return toggle, player, partial(read_answer_aloud, reply_voice=ReplyVoice())
 
 
 # -- operator console: play what the customer said ---------------------------------------------------------------
