@@ -4,7 +4,7 @@
 - real-time factor (processing time / audio length) p50/p95 on short (2 s) and long (10 s) clips cut from the
   shipped English and Mandarin clips in assets/speech (Whisper always encodes a 30 s window, so short clips cost
   nearly as much as long ones and their RTF is higher);
-- `end_of_speech_to_first_token_s`: what a customer waits after they stop speaking a 5.3 s refund question until the
+- `end_of_speech_to_first_token_s`: what a customer waits after they stop speaking a 5 s refund question until the
   answer's first token: transcription plus the full turn (NLU, retrieval, policy, generation) on a fresh pipeline,
   measured while a second thread keeps sending typed turns to the same pipeline (their time to first token is
   reported beside it, with the same typed turns measured alone first).
