@@ -79,6 +79,17 @@ cmd_eval_speech = _runner("components.speech.speech_eval", "run_speech_eval", au
 cmd_bench_speech = _runner("components.speech.bench", "run_speech_bench", repeats="repeats")
 
 
+def cmd_eval_answers(args, settings) -> int:
+    from components.answers.eval import run_answer_eval
+
+    result = run_answer_eval(settings, scenarios=args.scenarios, ingest=args.ingest)
+    if not args.details:
+        for scenario in result["scenarios"]:
+            scenario["turns"] = [t for t in scenario["turns"] if t["verdict"] != "correct"]
+    _print(result, args.json)
+    return 0
+
+
 cmd_bench_engine = _runner("components.engine.bench", "run_engine_bench", seconds_budget="seconds")
 
 
@@ -202,6 +213,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audio-dir", required=True, help="folder of audio clips")
     p.add_argument("--transcripts", required=True, help="CSV with columns file,text")
     p.add_argument("--language", required=True, choices=["en", "zh"], help="en scores WER, zh scores CER")
+    p = add("answers", cmd_eval_answers, "free-form answers through the full pipeline: correct / abstained / wrong",
+            ev)
+    p.add_argument("--scenarios", required=True, help="YAML list of {name, turns: [{user, expect}]}")
+    p.add_argument("--ingest", nargs="*", default=[], metavar="FILE_OR_FOLDER",
+                   help="documents (or folders of them) to add to the temporary knowledge base first")
+    p.add_argument("--details", action="store_true", help="list every turn, not only those not answered correctly")
 
     be = sub.add_parser("bench", help="benchmarks that print numbers").add_subparsers(
         dest="what", metavar="WHAT", required=True)

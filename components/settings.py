@@ -75,8 +75,13 @@ class Settings:
     # per-conversation limit on customer messages: a burst at once, then this many per minute
     rate_limit_per_minute: int = 20
     rate_limit_burst: int = 5
-    # replace knowledge answers that the passages do not support by a clarification
-    grounding_check: bool = True
+    # answers (components/answers/): "auto" = the packaged small model states the selected evidence, a configured
+    # stronger model rewords it ("rephrase"); "evidence" | "rephrase" | "generate" force one style. A rewording
+    # stands only if the verifier finds it equal to the evidence. Below `answer_min_evidence` (calibrated on
+    # assets/eval/answers/; 0 = the calibrated threshold in components/answers/selection_model.json) the bot says
+    # it does not know and offers a person.
+    answer_style: str = "auto"
+    answer_min_evidence: float = 0.0
     # engine weights (see components/engine/bench.py): "auto" = the lean runner decodes with the GGUF's own 4-bit
     # weights wherever a matrix is exactly on a 4-bit grid (bfloat16 elsewhere and for prefill); "none" = bfloat16
     # (or float32) everywhere; "int8" = torch's dynamic int8 quantization of Linear layers (degrades answers)
@@ -140,6 +145,10 @@ class Settings:
         if min(self.speech_max_seconds, self.speech_max_upload_mb) <= 0 or not 0 <= self.speech_confirm_below <= 1:
             raise ValueError("KEFU_SPEECH_MAX_SECONDS and KEFU_SPEECH_MAX_UPLOAD_MB must be positive and "
                              "KEFU_SPEECH_CONFIRM_BELOW between 0 and 1")
+        if self.answer_style not in ("auto", "evidence", "rephrase", "generate"):
+            raise ValueError("KEFU_ANSWER_STYLE must be auto, evidence, rephrase or generate")
+        if not 0.0 <= self.answer_min_evidence < 1.0:
+            raise ValueError("KEFU_ANSWER_MIN_EVIDENCE must be a probability from 0 (the calibrated threshold) to 1")
         if not 0 < self.server_port < 65536:
             raise ValueError("GRADIO_SERVER_PORT must be a port number")
 

@@ -1,8 +1,12 @@
 """Small fakes for fast unit tests of the dialogue layer (real parts are tested elsewhere)."""
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from components.engine.types import EngineBusy
 from components.knowledge.types import CuratedAnswer, Hit
@@ -33,11 +37,27 @@ class FakeEngine:
         return FakeStream([w + " " for w in self.reply.split()])
 
 
+class FakeEmbedder:
+    """Bag of hashed words: texts sharing words get close vectors (enough for the answer composer's plumbing)."""
+    dimension = 64
+
+    def embed(self, texts):
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", str(text).lower()):
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm:
+                out[i] /= norm
+        return out
+
+
 @dataclass
 class FakeKnowledge:
     hits: list[Hit] = field(default_factory=list)
     curated: CuratedAnswer | None = None
     min_score: float = 0.35
+    embedder: FakeEmbedder = field(default_factory=FakeEmbedder)
 
     def search(self, query, k=4, filters=None):
         return list(self.hits)

@@ -93,25 +93,21 @@ TOPIC = GapTopic(topic_id=1, label="do you offer a student discount", count=3, d
                  signals={"nothing_found": 3}, examples=["do you offer a student discount", "student discount?"])
 
 
-class DraftingEngine:
-    def __init__(self):
-        self.messages = None
+def test_draft_from_template_and_from_evidence():
+    from components.answers.composer import AnswerComposer
 
-    def generate(self, messages, params=None):
-        self.messages = messages
-        return " Students get 10% off with a valid student card. "
-
-
-def test_draft_from_template_and_from_the_engine():
     knowledge = FakeKnowledge(hits=[hit(score=0.3, title="Payment methods", text="We accept cards and PayPal.")])
     template = draft_faq(TOPIC, knowledge=knowledge)
     assert template["mode"] == "template" and template["question"] == "Do you offer a student discount?"
     assert "[Write" in template["answer"] and "Payment methods" in template["note"]
-    engine = DraftingEngine()
-    generated = draft_faq(TOPIC, knowledge=knowledge, engine=engine)
-    assert generated["mode"] == "generated" and generated["answer"] == "Students get 10% off with a valid student card."
-    assert "We accept cards and PayPal." in engine.messages[-1]["content"]
-    assert draft_faq(TOPIC, knowledge=FakeKnowledge(), engine=engine)["mode"] == "template"  # nothing to ground on
+    discounts = FakeKnowledge(hits=[hit(score=0.6, title="Discounts",
+                                        text="Students get 10% off with a valid student card.")])
+    composer = AnswerComposer(discounts, discounts.embedder.embed, min_score=1e-6)
+    drafted = draft_faq(TOPIC, answers=composer)
+    assert drafted["mode"] == "evidence" and drafted["answer"] == "Students get 10% off with a valid student card."
+    assert drafted["sources"][0]["title"] == "Discounts"
+    strict = AnswerComposer(FakeKnowledge(), FakeKnowledge().embedder.embed)
+    assert draft_faq(TOPIC, answers=strict)["mode"] == "template"  # nothing to ground on
 
 
 class RecordingKnowledge:

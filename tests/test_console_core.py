@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from components.answers.composer import AnswerComposer
 from components.console.agent_accounts import AgentAccounts, AuthError
 from components.console.operator_desk import ConversationNotFound, OperatorDesk
 from components.dialogue.dialogue_manager import DialogueManager
@@ -29,7 +30,8 @@ def world(tmp_path):
     store = ConversationStore(tmp_path / "kefu.sqlite3")
     kb = TeachableKnowledge()
     engine = FakeEngine()
-    dm = DialogueManager(Settings(data_dir=tmp_path), store, engine=engine, knowledge=kb)
+    composer = AnswerComposer(kb, kb.embedder.embed, engine=engine, style="evidence", min_score=1e-6)
+    dm = DialogueManager(Settings(data_dir=tmp_path), store, engine=engine, knowledge=kb, answers=composer)
     ops = OperatorDesk(store, dm, knowledge=kb, engine=engine)
     yield store, dm, ops, kb
     store.close()
@@ -53,16 +55,35 @@ def test_takeover_round_trip(world):
     assert ops.poll(cid, sent["message_id"])["messages"] == []
     ops.add_note(cid, "alice", "VIP customer")
     assert ops.transcript(cid)["notes"][0]["text"] == "VIP customer"
-    taught = ops.teach(cid, "alice")
-    assert kb.taught[0] == ("are you there?", "Hi, I'm Alice. Your refund is on its way.", "agent:alice")
-    assert taught["doc_id"] == "faq-1"
+    draft = ops.teach(cid, "alice")  # a draft to edit: nothing is published yet
+    assert draft == {**draft, "question": "are you there?", "answer": "Hi, I'm Alice. Your refund is on its way.",
+                     "published": False}
+    assert kb.taught == []
+    taught = ops.publish_taught(cid, "alice", "Where is my refund?", draft["answer"])
+    assert kb.taught[0] == ("Where is my refund?", "Hi, I'm Alice. Your refund is on its way.", "agent:alice")
+    assert taught["doc_id"] == "faq-1" and taught["published"]
+    with pytest.raises(ValueError, match="both the question and the answer"):
+        ops.publish_taught(cid, "alice", "  ", "x")
     ops.hand_back(cid, "alice")
     back = dm.chat(cid, "How long do refunds take?")
     assert back.reply and back.trace["policy"]["action"] == "knowledge_answer"
+    draft = ops.suggest_reply(cid)  # the copilot answers the last customer question from the same evidence
+    assert "5 to 7 business days" in draft["draft"] and draft["sources"][0]["doc_id"] == "refunds"
+    assert draft["question"] == "How long do refunds take?" and draft["mode"] == "evidence"
     ops.resolve(cid, "alice")
     assert store.get_conversation(cid)["status"] == "resolved"
     actions = [a["action"] for a in store.audit_log()]
     assert {"claim", "reply", "note", "teach", "hand_back", "resolve"} <= set(actions)
+
+
+def test_teach_drafts_the_question_without_pleasantries(world):
+    store, dm, ops, kb = world
+    cid = dm.chat(None, "I want to talk to a person").conversation_id
+    ops.claim(cid, "alice")
+    dm.chat(cid, "Thanks! Do I need to print a shipping label?")
+    ops.agent_reply(cid, "alice", "No, the return email contains everything you need.")
+    draft = ops.teach(cid, "alice")
+    assert draft["question"] == "Do I need to print a shipping label?"
 
 
 def test_only_one_of_two_racing_agents_claims(world):

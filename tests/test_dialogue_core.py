@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from components.answers.composer import AnswerComposer
 from components.dialogue.dialogue_manager import DialogueManager
 from components.dialogue.input_guard import guard_input
 from components.dialogue.policy import PolicyInput, decide
@@ -29,8 +30,13 @@ def settings(tmp_path):
 
 
 def manager(settings, store, **kw):
-    return DialogueManager(settings, store, engine=kw.pop("engine", FakeEngine()),
-                           knowledge=kw.pop("knowledge", FakeKnowledge([hit()])), **kw)
+    """A dialogue manager over fakes; its composer answers from any evidence (min_score tiny: the fakes' scores
+    mean nothing) in the style asked for (the packaged model's default states the evidence)."""
+    engine = kw.pop("engine", FakeEngine())
+    knowledge = kw.pop("knowledge", FakeKnowledge([hit()]))
+    composer = AnswerComposer(knowledge, knowledge.embedder.embed, engine=engine, style=kw.pop("style", "evidence"),
+                              min_score=1e-6)
+    return DialogueManager(settings, store, engine=engine, knowledge=knowledge, answers=composer, **kw)
 
 
 # -- input guard -----------------------------------------------------------------------------------------------
@@ -82,37 +88,68 @@ def test_store_round_trip_and_survives_reopen(tmp_path):
 # -- policy ----------------------------------------------------------------------------------------------------
 def test_policy_decisions():
     nlu = NLUResult(intent="get_refund", confidence=0.9)
-    assert decide(PolicyInput("how long do refunds take", nlu, hits=[hit(0.8)])).action == "knowledge_answer"
-    assert decide(PolicyInput("how long do refunds take", nlu, hits=[hit(0.1)])).action == "clarify"
+    assert decide(PolicyInput("how long do refunds take", nlu, answer_mode="evidence", evidence_score=0.8,
+                              message_kind="question")).action == "knowledge_answer"
+    assert decide(PolicyInput("how long do refunds take", nlu, answer_mode="abstain",
+                              evidence_score=0.1)).action == "clarify"
     assert decide(PolicyInput("I want to talk to a person", nlu)).action == "handoff"
     assert decide(PolicyInput("转人工", nlu)).handoff_reason == "customer_request"
     assert decide(PolicyInput("hello!", nlu)).action == "small_talk"
     assert decide(PolicyInput("where is #W2611340", nlu, desk_wants=True)).action == "tool_flow"
     oos = NLUResult(intent="x", confidence=0.1, out_of_scope=True)
-    assert decide(PolicyInput("what's the weather", oos, hits=[hit(0.1)])).action == "decline_out_of_scope"
-    assert decide(PolicyInput("what's the weather", oos, hits=[hit(0.1)], recent_failed_turns=2)).action == "handoff"
+    assert decide(PolicyInput("what's the weather", oos, answer_mode="abstain")).action == "decline_out_of_scope"
+    assert decide(PolicyInput("what's the weather", oos, answer_mode="abstain",
+                              recent_failed_turns=2)).action == "handoff"
     neg = NLUResult(sentiment="negative")
-    d = decide(PolicyInput("this is useless", neg, hits=[hit(0.8)], recent_negative_turns=2))
+    d = decide(PolicyInput("this is useless", neg, answer_mode="evidence", evidence_score=0.8,
+                           recent_negative_turns=2))
     assert d.action == "handoff" and d.handoff_reason == "negative_sentiment"
-    curated = CuratedAnswer("faq1", "FAQ", "how long do refunds take", "5-7 business days", 0.95)
-    assert decide(PolicyInput("how long do refunds take", nlu, hits=[hit()], curated=curated)).action == "curated_answer"
+    d = decide(PolicyInput("how long do refunds take", nlu, answer_mode="curated", evidence_score=0.95))
+    assert d.action == "curated_answer" and "curated" in d.reason
+
+
+def test_a_question_about_people_is_no_request_for_one():
+    asks = NLUResult(intent="contact_human_agent", confidence=0.9)
+    assert decide(PolicyInput("When are your human agents available?", asks, answer_mode="evidence",
+                              evidence_score=0.9, message_kind="question")).action == "knowledge_answer"
+    assert decide(PolicyInput("Can I talk to a person?", asks, message_kind="request")).action == "handoff"
 
 
 # -- dialogue manager ------------------------------------------------------------------------------------------
-def test_knowledge_turn_streams_and_stores_trace(settings, store):
+def test_knowledge_turn_states_the_evidence_and_stores_trace(settings, store):
     dm = manager(settings, store)
     chunks = list(dm.respond(None, "How long do refunds take?"))
     tokens = [c.text for c in chunks if c.kind == "token"]
     result = chunks[-1].result
-    assert len(tokens) > 1 and "".join(tokens) == result.reply
-    assert result.sources[0]["doc_id"] == "refunds"
-    assert result.trace["policy"]["action"] == "knowledge_answer"
+    assert "".join(tokens) == result.reply
+    assert "5 to 7 business days" in result.reply and "Refunds" in result.reply  # the evidence, cited by its title
+    assert result.sources[0]["doc_id"] == "refunds" and result.sources[0]["evidence"]
+    trace = result.trace
+    assert trace["policy"]["action"] == "knowledge_answer"
+    assert trace["answer"]["mode"] == "evidence" and trace["answer"]["evidence"]
+    assert trace["message_kind"]["kind"] == "question"
+    assert not dm.engine.calls  # the packaged model's style needs no generation
     stored = store.messages(result.conversation_id)
     assert [m["role"] for m in stored] == ["customer", "bot"]
     assert stored[1]["state"] == "complete" and stored[1]["trace"]["retrieval"]["hits"][0]["doc_id"] == "refunds"
-    # the passages go to the model as quoted data
-    prompt = dm.engine.calls[0][-1]["content"]
-    assert "<passage" in prompt and "5 to 7 business days" in prompt
+    assert stored[1]["trace"]["answer"]["parts"][0]["evidence"][0]["text"].startswith("Refunds")
+
+
+def test_rewording_stands_only_when_verified(settings, store):
+    faithful = FakeEngine(reply="Refunds reach the original payment method in 5 to 7 business days.")
+    dm = manager(settings, store, engine=faithful, style="rephrase")
+    r = dm.chat(None, "How long do refunds take?")
+    assert r.trace["answer"]["mode"] == "rephrased" and r.trace["answer"]["verdict"]["ok"]
+    assert r.reply.startswith("Refunds reach the original payment method in 5 to 7 business days.")
+    # the passages reach the model as facts to reword, never as instructions
+    assert "5 to 7 business days" in faithful.calls[0][-1]["content"]
+    wrong = FakeEngine(reply="Refunds reach the original payment method in 2 to 3 business days.")
+    r = manager(settings, store, engine=wrong, style="rephrase").chat(None, "How long do refunds take?")
+    assert r.trace["answer"]["mode"] == "evidence" and "5 to 7" in r.reply and "2 to 3" not in r.reply
+    assert "numbers" in r.trace["answer"]["rejected"][0]["reason"]
+    looping = FakeEngine(reply="I will tell you your order id: " * 13)
+    r = manager(settings, store, engine=looping, style="rephrase").chat(None, "How long do refunds take?")
+    assert "order id" not in r.reply and r.trace["answer"]["rejected"]
 
 
 def test_second_turn_continues_conversation(settings, store):
@@ -121,7 +158,7 @@ def test_second_turn_continues_conversation(settings, store):
     second = dm.chat(first.conversation_id, "And for gift cards?")
     assert second.conversation_id == first.conversation_id
     assert len(store.messages(first.conversation_id)) == 4
-    assert any(m["role"] == "assistant" for m in dm.engine.calls[1])  # history reached the model
+    assert second.trace["answer"]["followup"]["previous"] == "How long do refunds take?"
 
 
 def test_bad_input_is_refused_and_nothing_lost(settings, store):
@@ -135,12 +172,12 @@ def test_bad_input_is_refused_and_nothing_lost(settings, store):
         dm.chat("c_doesnotexist", "hi")
 
 
-def test_chinese_question_gets_chinese_extractive_answer(settings, store):
+def test_chinese_question_gets_chinese_evidence_answer(settings, store):
     kb = FakeKnowledge([hit(0.9, title="退款政策", text="退款将在5到7个工作日内退回原支付方式。礼品卡退款立即到账。")])
     dm = manager(settings, store, knowledge=kb)
     r = dm.chat(None, "退款需要多久？")
-    assert "5到7个工作日" in r.reply and r.trace["language"] == "zh"
-    assert r.trace["generation"]["mode"] == "extractive"
+    assert "5到7个工作日" in r.reply and r.reply.startswith("根据《退款政策》") and r.trace["language"] == "zh"
+    assert r.trace["generation"]["mode"] == "evidence"
 
 
 def test_handoff_silences_bot_and_counts_queue(settings, store):
@@ -155,7 +192,7 @@ def test_handoff_silences_bot_and_counts_queue(settings, store):
 
 
 def test_busy_engine_gets_polite_answer(settings, store):
-    dm = manager(settings, store, engine=FakeEngine(busy=True))
+    dm = manager(settings, store, engine=FakeEngine(busy=True), style="rephrase")
     r = dm.chat(None, "How long do refunds take?")
     assert r.error == "busy" and "again" in r.reply
     assert store.messages(r.conversation_id)[-1]["state"] == "error"
@@ -188,29 +225,8 @@ def test_policy_inside_desk_flow():
 def test_small_talk_by_intent():
     hello = NLUResult(intent="greeting", confidence=0.9)
     assert decide(PolicyInput("Hello there", hello)).small_talk == "greeting"
-    assert decide(PolicyInput("Hello there, how long do refunds take for gift cards?", hello,
-                              hits=[hit(0.8)])).action == "knowledge_answer"
-
-
-def test_repetition_loop_is_cut():
-    from components.dialogue.dialogue_manager import repetition_cut
-
-    looping = ("You can return items of a delivered order. The refund goes to the original payment method. "
-               "You can return items of a delivered order. The refund")
-    cut = repetition_cut(looping)
-    assert looping[:cut].rstrip() == ("You can return items of a delivered order. The refund goes to the original "
-                                      "payment method.")
-    assert repetition_cut("Refunds take 5 to 7 business days. Gift cards are refunded at once.") is None
-    assert repetition_cut("退款需要5到7个工作日。礼品卡立即退款。退款需要5到7个工作日。") is not None
-
-
-def test_generation_loop_stops_and_is_trimmed(settings, store):
-    engine = FakeEngine(reply="Refunds take 5 to 7 business days. Refunds take 5 to 7 business days. "
-                              "Refunds take 5 to 7 business days.")
-    dm = manager(settings, store, engine=engine)
-    r = dm.chat(None, "How long do refunds take?")
-    assert r.reply.startswith("Refunds take 5 to 7 business days.") and r.reply.count("Refunds take") == 1
-    assert r.trace["repetition_stopped"] is True
+    assert decide(PolicyInput("Hello there, how long do refunds take for gift cards?", hello, answer_mode="evidence",
+                              evidence_score=0.8)).action == "knowledge_answer"
 
 
 def test_the_conversation_is_announced_before_the_turn_runs(settings, store):

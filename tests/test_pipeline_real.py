@@ -11,13 +11,11 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 ORDER_W6893533_SECRETS = ["Garden Hose", "Wireless Earbuds", "262530041486", "207 Willow Lane"]
 
 
-def test_knowledge_answer_is_generated_and_cited(real_services):
+def test_knowledge_answer_states_cited_evidence(real_services):
     r = real_services.dialogue.chat(None, "How many days does a refund to a credit card take?")
     assert r.trace["policy"]["action"] in ("knowledge_answer", "curated_answer"), r.trace["policy"]
-    assert r.sources and r.reply.strip()
-    if r.trace["policy"]["action"] == "knowledge_answer":
-        assert r.trace["generation"]["mode"] == "generated"
-        assert r.trace["generation"].get("tokens", 0) > 0
+    assert r.sources and "5 to 7" in r.reply
+    assert r.trace["answer"]["mode"] in ("evidence", "curated") and r.trace["answer"]["evidence"]
     assert r.trace["timings_ms"]["nlu_ms"] >= 0 and r.trace["retrieval"]["hits"]
 
 

@@ -300,7 +300,7 @@ def test_privacy_settings_from_the_environment(monkeypatch, tmp_path):
     from components.settings import Settings
 
     defaults = Settings()
-    assert defaults.redact_pii and defaults.grounding_check and defaults.retention_days == 0
+    assert defaults.redact_pii and defaults.answer_style == "auto" and defaults.retention_days == 0
     assert defaults.vault_key == "" and str(defaults.vault_key_file).startswith("~")
     monkeypatch.setenv("KEFU_REDACT_PII", "false")
     monkeypatch.setenv("KEFU_VAULT_KEY_FILE", str(tmp_path / "elsewhere.key"))

@@ -147,38 +147,38 @@ def topics_table(topics: list[GapTopic]) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------------------------------ FAQ drafts
-def draft_faq(topic: GapTopic, *, knowledge=None, engine=None, max_new_tokens: int = 120) -> dict:
+def draft_faq(topic: GapTopic, *, answers=None, knowledge=None) -> dict:
     """A FAQ entry for an agent to edit: {question, answer, mode, sources}.
 
-    mode "generated": the engine drafted an answer from knowledge-base passages near the question (it may be
-    wrong: the topic is a gap because these passages did not answer it well); mode "template": an answer with a
-    [write …] placeholder that must be replaced before publishing."""
+    mode "evidence": the answer composer (the one the bot answers with) found knowledge-base sentences that bear on
+    the question; they are the draft, cited (the topic is a gap because they did not answer it confidently, so
+    check them); mode "template": an answer with a [write …] placeholder that must be replaced before publishing."""
     question = _as_question(topic.label)
-    hits = []
-    if knowledge is not None:
-        try:
-            hits = knowledge.search(question, k=3)
-        except Exception:  # a draft without passages is still useful
-            log.exception("knowledge search for a FAQ draft failed")
-    sources = [{"title": h.title, "doc_id": h.doc_id, "score": round(float(h.score), 4)} for h in hits]
     asked = "\n".join(f"- {q}" for q in topic.examples[:5])
-    if engine is not None and hits:
-        from components.dialogue import prompts
-        from components.engine.types import GenerationParams
-
+    sources: list[dict] = []
+    if answers is not None:
         try:
-            messages = prompts.knowledge_messages(question, hits, [], "zh" if _is_chinese(question) else "en")
-            answer = engine.generate(messages, GenerationParams(max_new_tokens=max_new_tokens)).strip()
-            if answer:
-                return {"question": question, "answer": answer, "mode": "generated", "sources": sources,
-                        "note": "Drafted by the model from the passages below; check every fact before "
-                                "publishing.\nCustomers asked:\n" + asked}
-        except Exception as exc:  # the engine is busy or failed: fall back to the template
-            log.warning("FAQ draft generation failed: %s", exc)
+            composed = answers.compose(question, "zh" if _is_chinese(question) else "en")
+            near = [c for p in composed.parts for c in p.candidates[:2]]
+            sources = composed.sources or [{"title": c.unit.source_title, "doc_id": c.unit.doc_id,
+                                            "score": round(c.score, 4), "evidence": c.unit.text} for c in near]
+            if not composed.abstained and composed.evidence_texts:
+                return {"question": question, "answer": composed.plain_text(), "mode": "evidence",
+                        "sources": sources,
+                        "note": "Drafted from the knowledge-base sentences below (the bot found them too weak to "
+                                "answer on its own); check every fact before publishing.\nCustomers asked:\n" + asked}
+        except Exception:  # a draft without evidence is still useful
+            log.exception("evidence for a FAQ draft failed")
+    elif knowledge is not None:
+        try:
+            sources = [{"title": h.title, "doc_id": h.doc_id, "score": round(float(h.score), 4)}
+                       for h in knowledge.search(question, k=3)]
+        except Exception:
+            log.exception("knowledge search for a FAQ draft failed")
     related = "\n".join(f"- {s['title']} ({s['score']:.2f})" for s in sources) or "- nothing related"
     answer = "[Write the answer customers need here.]"
     return {"question": question, "answer": answer, "mode": "template", "sources": sources,
-            "note": f"Customers asked:\n{asked}\nRelated knowledge-base documents:\n{related}"}
+            "note": f"Customers asked:\n{asked}\nRelated knowledge-base passages:\n{related}"}
 
 
 def publish_faq(knowledge, question: str, answer: str, *, agent: str = "agent", store=None,

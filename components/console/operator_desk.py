@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import time
 
-from components.dialogue import prompts
-from components.engine.types import GenerationParams
+from components.answers.question_analysis import is_interrogative, split_question
 from components.storage.conversation_store import ConversationStore
 
 
@@ -17,10 +16,12 @@ class ConversationNotFound(LookupError):
 
 class OperatorDesk:
     def __init__(self, store: ConversationStore, dialogue, knowledge=None, engine=None, settings=None,
-                 redactor=None):
+                 redactor=None, answers=None):
         self.store, self.dialogue, self.knowledge, self.engine = store, dialogue, knowledge, engine
         self.settings = settings
         self.redactor = redactor
+        # the same composer the bot answers with (evidence first, verified)
+        self.answers = answers if answers is not None else getattr(dialogue, "answers", None)
 
     def _redact(self, cid: str, text: str) -> str:
         return self.redactor.redact(text, conversation_id=cid)[0] if self.redactor is not None else text
@@ -142,35 +143,52 @@ class OperatorDesk:
         return {"note_id": note_id}
 
     def suggest_reply(self, cid: str) -> dict:
-        """Copilot: a draft answer to the customer's last message, from the knowledge base, with citations."""
+        """Copilot: a draft answer to the customer's last question, composed from knowledge-base evidence the way
+        the bot answers (cited; nothing the evidence does not say), for the agent to edit and send."""
         conversation = self._conversation(cid)
-        last = next((m for m in reversed(self.store.messages(cid)) if m["role"] == "customer"), None)
-        if last is None:
+        customer = [m for m in self.store.messages(cid) if m["role"] == "customer" and m["text"].strip()]
+        if not customer:
             raise ValueError("The customer has not written anything yet")
+        last = next((m for m in reversed(customer) if is_interrogative(m["text"])), customer[-1])
         language = conversation.get("language") or "en"
-        hits = self.knowledge.search(last["text"], k=3) if self.knowledge is not None else []
-        min_score = getattr(self.knowledge, "min_score", 0.35)
-        hits = [h for h in hits if h.score >= min_score]
-        sources = [{"title": h.title, "doc_id": h.doc_id, "score": round(h.score, 4)} for h in hits]
-        if not hits:
-            return {"draft": "", "sources": [], "note": "Nothing relevant in the knowledge base for the last message."}
-        if self.engine is None or language != "en":
-            draft = prompts.phrase("according_to", language, title=hits[0].title, text=hits[0].text[:400])
-        else:
-            messages = prompts.knowledge_messages(last["text"], hits, [], language)
-            draft = self.engine.generate(messages, GenerationParams(max_new_tokens=120))
-        return {"draft": draft.strip(), "sources": sources, "question": last["text"]}
+        if self.answers is None:
+            return {"draft": "", "sources": [], "question": last["text"], "mode": "unavailable",
+                    "note": "The knowledge base is not available yet."}
+        answer = self.answers.compose(last["text"], language)
+        if answer.abstained:
+            return {"draft": "", "sources": [], "question": last["text"], "mode": "abstain",
+                    "note": "Nothing in the knowledge base answers the customer's last question; answer it "
+                            "yourself, then teach it as a FAQ."}
+        return {"draft": answer.reply, "sources": answer.sources, "question": last["text"], "mode": answer.mode,
+                "evidence": answer.evidence_texts}
 
     def teach(self, cid: str, agent: str, message_id: int | None = None) -> dict:
-        """Turn an agent's reply (the last one by default) and the customer question before it into a curated FAQ."""
+        """A FAQ draft from an agent's reply (the last one by default) and the customer's question before it, for
+        the agent to edit: nothing is published until `publish_taught` (the customer's "Thanks! Do I need to
+        print a label?" becomes "Do I need to print a label?")."""
+        self._conversation(cid)
         messages = self.store.messages(cid)
         replies = [m for m in messages if m["role"] == "agent" and (message_id is None or m["id"] == int(message_id))]
         if not replies:
             raise ValueError("There is no agent reply to teach from in this conversation")
         reply = replies[-1]
-        question = next((m for m in reversed(messages) if m["role"] == "customer" and m["id"] < reply["id"]), None)
-        if question is None:
+        before = [m for m in messages if m["role"] == "customer" and m["id"] < reply["id"] and m["text"].strip()]
+        if not before:
             raise ValueError("No customer question precedes that reply")
-        doc_id = self.knowledge.add_curated_answer(question["text"], reply["text"], source=f"agent:{agent}")
-        self.store.audit(agent, "teach", cid, {"doc_id": doc_id, "message_id": reply["id"]})
-        return {"doc_id": doc_id, "question": question["text"], "answer": reply["text"]}
+        asked = next((m for m in reversed(before) if is_interrogative(m["text"])), before[-1])
+        parts, _ = split_question(asked["text"])
+        question = " ".join(p.text.strip() for p in parts) or asked["text"].strip()
+        return {"question": question, "answer": reply["text"].strip(), "message_id": reply["id"],
+                "published": False}
+
+    def publish_taught(self, cid: str, agent: str, question: str, answer: str) -> dict:
+        """Publish the (edited) question and answer as a curated FAQ entry; audited."""
+        self._conversation(cid)
+        question, answer = (question or "").strip(), (answer or "").strip()
+        if not question or not answer:
+            raise ValueError("Write both the question and the answer before publishing.")
+        if self.knowledge is None:
+            raise ValueError("The knowledge base is not available yet; wait until start-up has finished.")
+        doc_id = self.knowledge.add_curated_answer(question, answer, source=f"agent:{agent}")
+        self.store.audit(agent, "teach", cid, {"doc_id": doc_id, "question": question})
+        return {"doc_id": doc_id, "question": question, "answer": answer, "published": True}

@@ -1,33 +1,32 @@
-"""One customer turn, end to end: guard → (redact) → NLU → policy → knowledge / order desk → generation → trace.
+"""One customer turn, end to end: guard → redact → understand → route (question or request; the order desk or the
+answer composer) → the policy's action, run by its handler → the trace, stored with the reply.
 
 `DialogueManager.respond()` is a generator of typed chunks: ("started", TurnResult with only the conversation id) as
-soon as the conversation exists, ("token", delta) while the answer streams, then one ("final", TurnResult). Everything the turn decided lands in its trace, stored with the bot message; the dialogue
-state is an append-only event log in the conversation store.
+soon as the conversation exists, ("token", delta) while the answer streams, then one ("final", TurnResult). Everything
+the turn decided lands in its `TurnTrace`, stored with the bot message; the dialogue state is an append-only event log
+in the conversation store. Answers themselves (evidence, composition, verification) live in components/answers/.
 """
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterator
 
+from components.answers.composer import AnswerComposer, ComposedAnswer
 from components.dialogue import prompts
 from components.dialogue.input_guard import guard_input
-from components.dialogue.policy import PolicyInput, decide
+from components.dialogue.message_kind import MessageKind, classify_message
+from components.dialogue.policy import Decision, PolicyInput, decide
+from components.dialogue.turn_trace import TurnTrace
 from components.engine.types import EngineBusy, EngineError, GenerationParams
-from components.knowledge.types import Hit
 from components.nlu.language import detect_language
 from components.nlu.result import NLUResult
-from components.privacy.grounding_check import check_grounding
-from components.privacy.injection_guard import detect_injection, leaks_system_prompt, remove_instructions
+from components.privacy.injection_guard import detect_injection, leaks_system_prompt
 from components.storage.conversation_store import ConversationStore
 
 log = logging.getLogger(__name__)
-
-# languages the generation model writes well; other languages get extractive answers from the passages
-DEFAULT_GENERATION_LANGUAGES = ("en",)
 
 
 @dataclass
@@ -46,6 +45,31 @@ class TurnResult:
 
 
 @dataclass
+class TurnContext:
+    """What the stages of one turn hand each other."""
+    cid: str
+    text: str
+    cancel: threading.Event | None
+    started: float
+    timings: dict
+    trace: TurnTrace
+    conversation: dict = field(default_factory=dict)
+    customer_message_id: int | None = None
+    bot_message_id: int | None = None
+    nlu: NLUResult | None = None
+    language: str = "en"
+    desk_state: Any = None
+    desk_text: str = ""
+    kind: MessageKind | None = None
+    answer: ComposedAnswer | None = None
+    decision: Decision | None = None
+    reply: str = ""
+    sources: list = field(default_factory=list)
+    status: str = "bot"
+    error: str | None = None
+
+
+@dataclass
 class TurnChunk:
     kind: str                       # "started" | "token" | "final"
     text: str = ""
@@ -54,8 +78,7 @@ class TurnChunk:
 
 class DialogueManager:
     def __init__(self, settings, store: ConversationStore, engine=None, knowledge=None, nlu=None, desk=None,
-                 redactor=None, vault=None,
-                 generation_languages: tuple[str, ...] = DEFAULT_GENERATION_LANGUAGES):
+                 redactor=None, vault=None, answers: AnswerComposer | None = None):
         self.settings = settings
         self.store = store
         self.engine = engine
@@ -64,7 +87,9 @@ class DialogueManager:
         self.desk = desk
         self.redactor = redactor
         self.vault = vault
-        self.generation_languages = generation_languages
+        if answers is None and knowledge is not None:
+            answers = build_composer(settings, knowledge, engine)
+        self.answers = answers
         self._conversation_locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
 
@@ -99,185 +124,219 @@ class DialogueManager:
         with self._lock_for(cid):
             yield from self._turn(cid, guarded.text, guarded.removed_control_chars, cancel, started, timings, speech)
 
-    # -- the turn ----------------------------------------------------------------------------------------------
+    # -- the turn: stages around one trace, then the handler of the action the policy chose ----------------------
     def _turn(self, cid: str, text: str, removed_control: int, cancel, started: float,
               timings: dict[str, float], speech: dict | None = None) -> Iterator[TurnChunk]:
-        trace: dict[str, Any] = {"conversation_id": cid, "input": {"chars": len(text),
-                                                                     "control_chars_removed": removed_control}}
+        ctx = TurnContext(cid, text, cancel, started, timings,
+                          TurnTrace(cid, {"chars": len(text), "control_chars_removed": removed_control}))
         if speech:  # a spoken turn (components/speech/spoken_turn.py): confidence, timings, the recording's name
-            trace["speech"] = speech
-        # privacy: redact before anything is stored or reaches the model
+            ctx.trace.extra["speech"] = speech
+        self._redact(ctx)
+        ctx.customer_message_id = self.store.add_message(cid, "customer", ctx.text)
+        self.store.append_event(cid, "user_turn", {"message_id": ctx.customer_message_id})
+        ctx.conversation = self.store.get_conversation(cid) or {}
+        self._understand(ctx)
+        if ctx.conversation.get("status") in ("waiting", "human"):
+            # a person owns (or is about to own) this conversation: the bot stays silent
+            status = ctx.conversation["status"]
+            ctx.trace.policy = {"action": "human_owned", "reason": f"conversation status is {status}"}
+            ctx.trace.timings_ms = {**timings, "total_ms": _ms(started)}
+            yield TurnChunk("final", result=TurnResult(cid, "", trace=ctx.trace.to_dict(),
+                                                       customer_message_id=ctx.customer_message_id, status=status))
+            return
+        self._route(ctx)
+        ctx.bot_message_id = self.store.add_message(cid, "bot", "", state="streaming")
         t = time.perf_counter()
-        redactions: list[dict] = []
+        try:
+            yield from self._handlers[ctx.decision.action](ctx)
+        except EngineBusy:
+            ctx.reply, ctx.error = prompts.phrase("busy", ctx.language), "busy"
+            yield TurnChunk("token", ctx.reply)
+        except EngineError as exc:
+            log.warning("generation failed in %s: %s", cid, exc)
+            ctx.reply, ctx.error = prompts.phrase("generation_failed", ctx.language), "generation_failed"
+            yield TurnChunk("token", ctx.reply)
+        timings["answer_ms"] = _ms(t)
+        yield self._finish(ctx)
+
+    # -- stages ------------------------------------------------------------------------------------------------
+    def _redact(self, ctx: "TurnContext") -> None:
+        """Privacy first: personal data is replaced by tokens before anything is stored or reaches the model."""
+        t = time.perf_counter()
         if self.redactor is not None:
-            text, redactions = self.redactor.redact(text, conversation_id=cid)
-        trace["redactions"] = redactions
-        timings["redaction_ms"] = _ms(t)
+            ctx.text, ctx.trace.redactions = self.redactor.redact(ctx.text, conversation_id=ctx.cid)
+        ctx.timings["redaction_ms"] = _ms(t)
 
-        customer_message_id = self.store.add_message(cid, "customer", text)
-        self.store.append_event(cid, "user_turn", {"message_id": customer_message_id})
-        conversation = self.store.get_conversation(cid) or {}
-
+    def _understand(self, ctx: "TurnContext") -> None:
         t = time.perf_counter()
-        nlu = self.nlu.parse(text) if self.nlu is not None else NLUResult(language=detect_language(text))
-        timings["nlu_ms"] = _ms(t)
-        trace["nlu"] = nlu.to_dict()
-        language = nlu.language
-        self.store.append_event(cid, "nlu", {"intent": nlu.intent, "confidence": nlu.confidence,
-                                             "sentiment": nlu.sentiment, "language": language})
-        self.store.update_conversation(cid, language=language, last_intent=nlu.intent,
+        nlu = self.nlu.parse(ctx.text) if self.nlu is not None else NLUResult(language=detect_language(ctx.text))
+        ctx.timings["nlu_ms"] = _ms(t)
+        ctx.nlu, ctx.language = nlu, nlu.language
+        ctx.trace.nlu = nlu.to_dict()
+        ctx.trace.language = nlu.language
+        self.store.append_event(ctx.cid, "nlu", {"intent": nlu.intent, "confidence": nlu.confidence,
+                                                 "sentiment": nlu.sentiment, "language": nlu.language})
+        self.store.update_conversation(ctx.cid, language=nlu.language, last_intent=nlu.intent,
                                        last_sentiment=nlu.sentiment)
 
-        if conversation.get("status") in ("waiting", "human"):
-            # a person owns (or is about to own) this conversation: the bot stays silent
-            trace["policy"] = {"action": "human_owned", "reason": f"conversation status is {conversation['status']}"}
-            trace["timings_ms"] = {**timings, "total_ms": _ms(started)}
-            yield TurnChunk("final", result=TurnResult(cid, "", trace=trace, customer_message_id=customer_message_id,
-                                                       status=conversation["status"]))
-            return
-
+    def _route(self, ctx: "TurnContext") -> None:
+        """Question or request; the order desk for requests, the answer composer for questions; then the policy."""
+        text, nlu = ctx.text, ctx.nlu
         injection = detect_injection(text)
-        trace["injection"] = injection
-        desk_state = self._desk_state(cid)
+        ctx.trace.injection = injection
+        ctx.desk_state = self._desk_state(ctx.cid)
         # the order desk is a tool allowed to see the customer's own redacted values (e.g. the email to log in)
-        desk_text = self.vault.resolve_text(cid, text) if self.vault is not None else text
+        ctx.desk_text = self.vault.resolve_text(ctx.cid, text) if self.vault is not None else text
+        names_product = getattr(self.desk, "names_product", None)
+        ctx.kind = classify_message(ctx.desk_text, names_product=names_product)
+        ctx.trace.message_kind = ctx.kind.to_dict()
         t = time.perf_counter()
-        desk_wants = bool(self.desk is not None and injection is None
-                          and self.desk.wants(desk_text, nlu, desk_state))
-        hits: list[Hit] = []
-        curated = None
-        if not desk_wants and injection is None and self.knowledge is not None:
-            curated = self.knowledge.curated_answer(text)
-            if curated is None:
-                hits = self.knowledge.search(text, k=self.settings.kb_top_k)
-        timings["retrieval_ms"] = _ms(t)
-        min_score = getattr(self.knowledge, "min_score", self.settings.kb_min_score)
-        trace["retrieval"] = {
+        desk_wants = bool(self.desk is not None and injection is None and ctx.kind.kind != "question"
+                          and self.desk.wants(ctx.desk_text, nlu, ctx.desk_state))
+        if not desk_wants and injection is None and self.answers is not None:
+            ctx.answer = self.answers.compose(text, ctx.language, previous=self._previous_question(ctx.cid))
+        ctx.timings["retrieval_ms"] = _ms(t)
+        answer = ctx.answer
+        hits = answer.hits if answer is not None else []
+        min_score = answer.min_score if answer is not None else self.settings.kb_min_score
+        ctx.trace.retrieval = {
             "hits": [{"doc_id": h.doc_id, "title": h.title, "chunk_id": h.chunk_id, "score": round(h.score, 4),
                       "dense_score": h.dense_score, "keyword_score": h.keyword_score,
-                      "heading_path": h.metadata.get("heading_path")} for h in hits],
-            "best_score": round(hits[0].score, 4) if hits else None,
+                      "heading_path": h.metadata.get("heading_path")} for h in hits[:6]],
+            "best_score": round(answer.best_score, 4) if answer is not None else None,
             "min_score": min_score,
-            "nothing_found": not hits or hits[0].score < min_score,
+            "nothing_found": answer is None or answer.abstained,
         }
-        trace["curated"] = curated.to_dict() if curated else None
-
-        negative_run, failed_run = self._recent_runs(cid, nlu)
-        decision = decide(PolicyInput(
-            text=text, nlu=nlu, hits=hits, curated=curated, desk_wants=desk_wants, min_score=min_score,
+        if answer is not None and answer.mode == "curated":
+            curated = answer.parts[0].curated or {}
+            ctx.trace.curated = {**curated, "title": answer.sources[0]["title"] if answer.sources else ""}
+        negative_run, failed_run = self._recent_runs(ctx.cid, nlu)
+        ctx.decision = decide(PolicyInput(
+            text=text, nlu=nlu, answer_mode=answer.mode if answer is not None else None,
+            evidence_score=answer.best_score if answer is not None else 0.0, min_score=min_score,
+            message_kind=ctx.kind.kind, desk_wants=desk_wants,
             manipulation=injection["kind"] if injection else None,
             recent_negative_turns=negative_run, recent_failed_turns=failed_run,
             negative_turns_for_handoff=self.settings.handoff_negative_turns,
             failed_turns_for_handoff=self.settings.handoff_low_confidence_turns))
-        trace["policy"] = decision.to_dict()
+        ctx.trace.policy = ctx.decision.to_dict()
 
-        bot_message_id = self.store.add_message(cid, "bot", "", state="streaming")
-        sources: list[dict] = []
-        status = "bot"
-        error = None
-        reply = ""
-        t = time.perf_counter()
-        try:
-            if decision.action == "tool_flow":
-                turn, new_state = self.desk.step(desk_text, nlu, desk_state)
-                reply = turn.reply
-                tool_calls = self._scrub(turn.tool_calls, cid)
-                trace["tool_calls"] = tool_calls
-                trace["desk"] = self._scrub({"flow": turn.flow, "action": turn.action, "reason": turn.reason,
-                                             "slots": new_state.to_dict().get("slots", {})}, cid)
-                for event in self._scrub(turn.slot_events, cid):
-                    self.store.append_event(cid, "slot_set", event)
-                for call in tool_calls:
-                    self.store.append_event(cid, "tool_call", call)
-                self.store.append_event(cid, "desk_state", self._scrub(new_state.to_dict(), cid))
-                if new_state.user_id and new_state.user_id != conversation.get("customer"):
-                    self.store.update_conversation(cid, customer=new_state.user_id)
-                if getattr(turn, "handoff", False):
-                    # the desk cannot do this itself (exchanges, repeated failed verification): a person takes over
-                    notice, status = self.hand_off(cid, "order_desk", turn.reason, language)
-                    reply = f"{reply}\n\n{notice}"
-                    trace["handoff"] = {"reason": "order_desk", "detail": turn.reason}
-                yield TurnChunk("token", reply)
-            elif decision.action == "handoff":
-                reply, status = self.hand_off(cid, decision.handoff_reason, decision.reason, language)
-                trace["handoff"] = {"reason": decision.handoff_reason, "detail": decision.reason}
-                yield TurnChunk("token", reply)
-            elif decision.action == "small_talk":
-                reply = prompts.phrase(decision.small_talk or "greeting", language)
-                yield TurnChunk("token", reply)
-            elif decision.action == "curated_answer":
-                reply = curated.answer
-                sources = [{"title": curated.title, "doc_id": curated.doc_id, "score": round(curated.score, 4)}]
-                yield TurnChunk("token", reply)
-            elif decision.action == "knowledge_answer":
-                used = [h for h in hits if h.score >= min_score][:3]
-                sources = [{"title": h.title, "doc_id": h.doc_id, "score": round(h.score, 4)} for h in used]
-                for delta in self._knowledge_answer(cid, text, used, language, trace, cancel):
-                    reply += delta
-                    cut = repetition_cut(reply)
-                    if cut is not None:
-                        # a small model can loop on a sentence: stop generating and keep the text before the loop
-                        reply = reply[:cut].rstrip()
-                        trace["repetition_stopped"] = True
-                        break
-                    self._checkpoint(bot_message_id, reply, cid)
-                    yield TurnChunk("token", delta)
-                verdict = self._verify_answer(reply, used, language, text, trace)
-                if verdict is not None:
-                    # the streamed draft is replaced: the final chunk carries the reply that stands
-                    reply, sources = verdict, sources[:1]
-            elif decision.action == "decline_out_of_scope":
-                reply = prompts.phrase("manipulation" if injection else "out_of_scope", language)
-                yield TurnChunk("token", reply)
-            else:  # clarify
-                reply = prompts.phrase("nothing_found", language)
-                yield TurnChunk("token", reply)
-        except EngineBusy:
-            reply, error = prompts.phrase("busy", language), "busy"
-            yield TurnChunk("token", reply)
-        except EngineError as exc:
-            log.warning("generation failed in %s: %s", cid, exc)
-            reply, error = prompts.phrase("generation_failed", language), "generation_failed"
-            yield TurnChunk("token", reply)
-        timings["answer_ms"] = _ms(t)
-        timings["total_ms"] = _ms(started)
-        trace["timings_ms"] = timings
-        trace["sources"] = sources
-        trace["language"] = language
-        state = "complete" if error is None else "error"
-        if cancel is not None and cancel.is_set():
+    def _finish(self, ctx: "TurnContext") -> TurnChunk:
+        """Store the reply with its trace and the events the state is folded from; the final chunk."""
+        ctx.timings["total_ms"] = _ms(ctx.started)
+        trace = ctx.trace
+        trace.timings_ms = ctx.timings
+        trace.sources = ctx.sources
+        state = "complete" if ctx.error is None else "error"
+        if ctx.cancel is not None and ctx.cancel.is_set():
             state = "interrupted"
-        self.store.finish_message(bot_message_id, self._scrub(reply, cid), trace=self._scrub(trace, cid),
+        data = trace.to_dict()
+        self.store.finish_message(ctx.bot_message_id, self._scrub(ctx.reply, ctx.cid), trace=self._scrub(data, ctx.cid),
                                   state=state)
-        # the decision that stood (a rejected generated answer turns into a clarification)
-        self.store.append_event(cid, "policy", trace["policy"])
-        self.store.append_event(cid, "bot_turn", {"message_id": bot_message_id, "action": trace["policy"]["action"]})
-        yield TurnChunk("final", result=TurnResult(cid, reply, sources, trace, customer_message_id, bot_message_id,
-                                                   status, error))
+        self.store.append_event(ctx.cid, "policy", trace.policy)
+        self.store.append_event(ctx.cid, "bot_turn", {"message_id": ctx.bot_message_id,
+                                                      "action": trace.policy["action"]})
+        return TurnChunk("final", result=TurnResult(ctx.cid, ctx.reply, ctx.sources, data, ctx.customer_message_id,
+                                                    ctx.bot_message_id, ctx.status, ctx.error))
 
-    # -- stages ------------------------------------------------------------------------------------------------
-    def _knowledge_answer(self, cid: str, question: str, hits: list[Hit], language: str, trace: dict,
-                          cancel) -> Iterator[str]:
-        if self.engine is None or language not in self.generation_languages:
-            # the model does not write this language well: answer with the best passage itself
-            best = hits[0]
-            text = _first_sentences(remove_instructions(best.text), 420)
-            trace["generation"] = {"mode": "extractive",
-                                   "reason": f"generation model does not write '{language}'" if self.engine
-                                   else "no generation engine configured"}
-            yield prompts.phrase("according_to", language, title=best.title, text=text)
-            return
-        history = self._history(cid)
-        messages = prompts.knowledge_messages(question, hits, history, language)
+    # -- one handler per action --------------------------------------------------------------------------------
+    @property
+    def _handlers(self) -> dict:
+        return {"tool_flow": self._handle_desk, "handoff": self._handle_handoff, "small_talk": self._handle_small_talk,
+                "curated_answer": self._handle_answer, "knowledge_answer": self._handle_answer,
+                "decline_out_of_scope": self._handle_decline, "clarify": self._handle_clarify}
+
+    def _handle_desk(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
+        cid = ctx.cid
+        turn, new_state = self.desk.step(ctx.desk_text, ctx.nlu, ctx.desk_state)
+        ctx.reply = turn.reply
+        tool_calls = self._scrub(turn.tool_calls, cid)
+        ctx.trace.tool_calls = tool_calls
+        ctx.trace.desk = self._scrub({"flow": turn.flow, "action": turn.action, "reason": turn.reason,
+                                      "slots": new_state.to_dict().get("slots", {})}, cid)
+        for event in self._scrub(turn.slot_events, cid):
+            self.store.append_event(cid, "slot_set", event)
+        for call in tool_calls:
+            self.store.append_event(cid, "tool_call", call)
+        self.store.append_event(cid, "desk_state", self._scrub(new_state.to_dict(), cid))
+        if new_state.user_id and new_state.user_id != ctx.conversation.get("customer"):
+            self.store.update_conversation(cid, customer=new_state.user_id)
+        if getattr(turn, "handoff", False):
+            # the desk cannot do this itself (repeated failed verification, ...): a person takes over
+            notice, ctx.status = self.hand_off(cid, "order_desk", turn.reason, ctx.language)
+            ctx.reply = f"{ctx.reply}\n\n{notice}"
+            ctx.trace.handoff = {"reason": "order_desk", "detail": turn.reason}
+        yield TurnChunk("token", ctx.reply)
+
+    def _handle_handoff(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
+        decision = ctx.decision
+        ctx.reply, ctx.status = self.hand_off(ctx.cid, decision.handoff_reason, decision.reason, ctx.language)
+        ctx.trace.handoff = {"reason": decision.handoff_reason, "detail": decision.reason}
+        yield TurnChunk("token", ctx.reply)
+
+    def _handle_small_talk(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
+        ctx.reply = prompts.phrase(ctx.decision.small_talk or "greeting", ctx.language)
+        yield TurnChunk("token", ctx.reply)
+
+    def _handle_decline(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
+        ctx.reply = prompts.phrase("manipulation" if ctx.trace.injection else "out_of_scope", ctx.language)
+        yield TurnChunk("token", ctx.reply)
+
+    def _handle_clarify(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
+        """Nothing trustworthy to say: the bot says it does not know and offers a person (a knowledge gap)."""
+        answer = ctx.answer
+        ctx.reply = answer.reply if answer is not None and answer.abstained else \
+            prompts.phrase("nothing_found", ctx.language)
+        if answer is not None:
+            ctx.trace.answer = answer.to_trace()
+            ctx.trace.generation = {"mode": "abstain"}
+        yield TurnChunk("token", ctx.reply)
+
+    def _handle_answer(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
+        """The evidence answer (curated or selected sentences); a configured stronger model may reword it, and the
+        rewording stands only if the verifier passes it."""
+        answer = ctx.answer
         params = GenerationParams(max_new_tokens=self.settings.max_new_tokens,
                                   deadline_s=self.settings.request_deadline_s)
-        stream = self.engine.stream(messages, params, cancel=cancel)
-        try:
-            for delta in stream:
-                yield delta
-        finally:  # also when the caller stops early (a repetition loop): leaving the loop cancels the request
-            trace["generation"] = {"mode": "generated", "model": getattr(self.engine, "model_name", "?"),
-                                   **{k: v for k, v in getattr(stream, "stats", {}).items()}}
+        reworded = ""
+        if answer.mode != "curated":
+            for text in self.answers.reword(answer, params, cancel=ctx.cancel):
+                if leaks_system_prompt(text, prompts.SYSTEM_PROMPT) or detect_injection(text):
+                    answer.rejected.append({"text": text[:600], "reason": "leaked the system prompt or followed "
+                                                                          "instructions"})
+                    break
+                reworded = text
+        if not reworded and answer.mode in ("rephrased", "generated"):
+            answer.mode = "evidence"
+            answer.reply = self.answers.evidence_reply(answer)
+        ctx.reply = answer.reply
+        offer = self._offer(ctx)
+        if offer:
+            ctx.reply = f"{ctx.reply}\n\n{offer}"
+        ctx.sources = answer.sources
+        trace = answer.to_trace()
+        trace["offer"] = offer or None
+        ctx.trace.answer = trace
+        ctx.trace.generation = {"mode": answer.mode, **(answer.timings_ms.get("generation") or {})}
+        self.store.append_event(ctx.cid, "answered", {"question": answer.question,
+                                                      "subject_terms": answer.subject_terms})
+        yield TurnChunk("token", ctx.reply)
+
+    def _offer(self, ctx: "TurnContext") -> str:
+        """After answering a question about something the desk can do, offer to do it."""
+        if self.desk is None or ctx.kind is None or ctx.kind.kind != "question" or not ctx.kind.topic:
+            return ""
+        return prompts.offer(ctx.kind.topic, ctx.language, verified=bool(getattr(ctx.desk_state, "user_id", None)))
+
+    def _previous_question(self, cid: str) -> dict | None:
+        events = self.store.events(cid, types=("answered", "user_turn"))
+        # the question answered in the turn before this one (its user_turn is the last event but one)
+        for event in reversed(events[:-1]):
+            if event["type"] == "answered":
+                return event["payload"]
+            if event["type"] == "user_turn":
+                return None
+        return None
 
     def hand_off(self, cid: str, reason: str, detail: str, language: str) -> tuple[str, str]:
         """Put the conversation in the human queue; returns the customer's notice and the new status."""
@@ -311,28 +370,6 @@ class DialogueManager:
             return self.redactor.redact(data, conversation_id=cid)[0]
         return self.redactor.redact_data(data, conversation_id=cid)[0]
 
-    def _verify_answer(self, reply: str, used: list[Hit], language: str, question: str, trace: dict) -> str | None:
-        """Grounding and leak checks on a generated answer; returns the replacement reply when it fails."""
-        if (trace.get("generation") or {}).get("mode") != "generated":
-            return None
-        passages = [remove_instructions(h.text) for h in used]
-        verdict = check_grounding(reply, passages, language=language, question=question) \
-            if self.settings.grounding_check else {"grounded": True, "reason": "grounding check disabled"}
-        leaked = leaks_system_prompt(reply, prompts.SYSTEM_PROMPT)
-        hijacked = detect_injection(reply)
-        trace["grounding"] = {**verdict, "system_prompt_leak": leaked, "injection_in_reply": hijacked}
-        if verdict.get("grounded") and not leaked and not hijacked:
-            return None
-        why = ("it repeated the system prompt" if leaked else "it followed instructions it should not have"
-               if hijacked else verdict.get("reason", "unsupported by the sources"))
-        trace["grounding"]["replaced"] = True
-        trace["policy"] = {**trace.get("policy", {}), "action": "clarify",
-                           "reason": f"generated answer rejected ({why}); quoting the best source instead and "
-                                     "asking whether it answers the question"}
-        quote = _first_sentences(remove_instructions(used[0].text), 420)
-        return (prompts.phrase("according_to", language, title=used[0].title, text=quote) + " "
-                + prompts.phrase("did_that_help", language))
-
     def _recent_runs(self, cid: str, nlu: NLUResult) -> tuple[int, int]:
         """Consecutive negative customer turns (including this one) and consecutive earlier failed turns."""
         negative = 1 if nlu.sentiment == "negative" else 0
@@ -349,53 +386,21 @@ class DialogueManager:
             failed += 1
         return negative, failed
 
-    def _history(self, cid: str, turns: int = 2) -> list[dict]:
-        rows = [m for m in self.store.messages(cid) if m["state"] == "complete" and m["text"]]
-        rows = rows[:-1]  # the current customer message is added by the prompt itself
-        out = []
-        for m in rows[-2 * turns:]:
-            role = "user" if m["role"] == "customer" else "assistant"
-            out.append({"role": role, "content": m["text"][:600]})
-        return out
-
-    def _checkpoint(self, message_id: int, text: str, cid: str) -> None:
-        # cheap progress save every ~200 characters so a crash leaves the partial answer visible as interrupted
-        if len(text) // 200 != (len(text) - 1) // 200:
-            self.store.finish_message(message_id, self._scrub(text, cid), state="streaming")
-
     def _lock_for(self, cid: str) -> threading.Lock:
         with self._locks_guard:
             return self._conversation_locks.setdefault(cid, threading.Lock())
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s*")
-
-
-def repetition_cut(text: str, min_chars: int = 10) -> int | None:
-    """Where a sentence that already appeared in `text` starts again (the start of a generation loop), or None."""
-    seen: set[str] = set()
-    position = 0
-    parts = _SENTENCE_END.split(text)
-    for part in parts[:-1]:  # the last part may still be growing
-        start = text.find(part, position)
-        position = start + len(part)
-        key = " ".join(part.lower().split())
-        if len(key) >= min_chars:
-            if key in seen:
-                return start
-            seen.add(key)
-    return None
 
 
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
 
 
-def _first_sentences(text: str, limit: int) -> str:
-    text = " ".join(line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit]
-    ends = [cut.rfind(ch) for ch in ("。", "！", "？", ". ", "! ", "? ")]
-    end = max(ends)
-    return cut[: end + 1].strip() if end > limit // 3 else cut.rstrip() + "…"
+def build_composer(settings, knowledge, engine=None) -> AnswerComposer:
+    """The answer composer over this knowledge base (its embedder) and engine, as the settings say."""
+    embedder = getattr(knowledge, "embedder", None)
+    if embedder is None:
+        raise ValueError("the knowledge base has no embedder for evidence selection")
+    model = str(getattr(settings, "model", "") or "")
+    packaged = model.startswith("packaged:") or "smollm2-135m" in model.lower()
+    return AnswerComposer(knowledge, embedder.embed, engine=engine, style=settings.answer_style,
+                          min_score=settings.answer_min_evidence, packaged_model=packaged)

@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
-from components.knowledge.types import CuratedAnswer, Hit
 from components.nlu.result import NLUResult
 
 ACTIONS = ("curated_answer", "knowledge_answer", "tool_flow", "clarify", "handoff", "small_talk",
@@ -23,11 +22,12 @@ HUMAN_INTENTS = {"contact_human_agent"}
 class PolicyInput:
     text: str
     nlu: NLUResult
-    hits: list[Hit] = field(default_factory=list)
-    curated: CuratedAnswer | None = None
+    answer_mode: str | None = None       # the answer composer's mode (curated | evidence | abstain), None if not asked
+    evidence_score: float = 0.0          # its best evidence score
+    message_kind: str = "request"        # question | request | stock_question (components/dialogue/message_kind.py)
     desk_wants: bool = False
     manipulation: str | None = None      # kind of prompt-injection / manipulation attempt detected, if any
-    min_score: float = 0.35
+    min_score: float = 0.42               # the calibrated evidence threshold
     recent_negative_turns: int = 0       # consecutive negative customer turns including this one
     recent_failed_turns: int = 0         # consecutive earlier turns that found nothing / were low confidence
     negative_turns_for_handoff: int = 2
@@ -46,13 +46,15 @@ class Decision:
 
 
 def decide(p: PolicyInput) -> Decision:
-    best = p.hits[0].score if p.hits else 0.0
+    best = p.evidence_score
     if p.manipulation:
         return Decision("decline_out_of_scope", f"manipulation attempt ({p.manipulation}): declined without the "
                                                 "model, the knowledge base or the order desk")
     # inside an order-desk flow only explicit wording counts: a bare email can look like "contact" to the classifier
-    asked_by_intent = not p.desk_wants and p.nlu.intent in HUMAN_INTENTS and p.nlu.confidence >= 0.5
-    if _HUMAN.search(p.text) or asked_by_intent:
+    # a question about people ("when are your agents available?") asks for information, not for a transfer
+    asked_by_intent = (not p.desk_wants and p.message_kind != "question" and p.nlu.intent in HUMAN_INTENTS
+                       and p.nlu.confidence >= 0.5)
+    if (_HUMAN.search(p.text) and p.message_kind != "question") or asked_by_intent:
         return Decision("handoff", "the customer asked for a person", handoff_reason="customer_request")
     # "No thanks, I'll keep it" reads as negative: inside a flow it takes an anger/frustration cue to hand off
     if (p.recent_negative_turns >= p.negative_turns_for_handoff and p.nlu.sentiment == "negative"
@@ -61,19 +63,20 @@ def decide(p: PolicyInput) -> Decision:
                         + (f" with {', '.join(p.nlu.emotions)}" if p.nlu.emotions else ""),
                         handoff_reason="negative_sentiment")
     if p.desk_wants:
-        return Decision("tool_flow", f"order-desk request (intent {p.nlu.intent} {p.nlu.confidence:.2f}, "
+        what = "stock question" if p.message_kind == "stock_question" else "order-desk request"
+        return Decision("tool_flow", f"{what} (intent {p.nlu.intent} {p.nlu.confidence:.2f}, "
                                      f"entities {sorted(p.nlu.entities)})")
     for kind, pattern in (("greeting", _GREETING), ("thanks", _THANKS), ("goodbye", _BYE)):
         if pattern.match(p.text):
             return Decision("small_talk", f"{kind} recognised", small_talk=kind)
         if p.nlu.intent == kind and p.nlu.confidence >= 0.6 and len(p.text) <= 40:
             return Decision("small_talk", f"{kind} intent ({p.nlu.confidence:.2f})", small_talk=kind)
-    if p.curated is not None:
-        return Decision("curated_answer", f"curated FAQ \"{p.curated.question}\" matched with score "
-                                          f"{p.curated.score:.2f}")
-    if best >= p.min_score:
-        return Decision("knowledge_answer", f"{len(p.hits)} passages retrieved, best score {best:.2f} "
-                                            f">= threshold {p.min_score:.2f}")
+    asked = "an information question" if p.message_kind == "question" else "no order-desk request"
+    if p.answer_mode == "curated":
+        return Decision("curated_answer", f"{asked}: a curated FAQ row matches (score {best:.2f})")
+    if p.answer_mode is not None and p.answer_mode != "abstain":
+        return Decision("knowledge_answer", f"{asked}: evidence found, best score {best:.2f} "
+                                            f">= calibrated threshold {p.min_score:.2f}")
     if p.recent_failed_turns + 1 > p.failed_turns_for_handoff:
         return Decision("handoff", f"nothing relevant found in {p.recent_failed_turns + 1} consecutive turns",
                         handoff_reason="repeated_failure")
@@ -81,4 +84,5 @@ def decide(p: PolicyInput) -> Decision:
         return Decision("decline_out_of_scope", f"out of scope (best intent {p.nlu.intent} "
                                                 f"{p.nlu.confidence:.2f}) and nothing relevant found "
                                                 f"(best score {best:.2f})")
-    return Decision("clarify", f"nothing relevant found (best score {best:.2f} < threshold {p.min_score:.2f})")
+    return Decision("clarify", f"no trustworthy evidence (best score {best:.2f} < calibrated threshold "
+                               f"{p.min_score:.2f}): says it does not know and offers a person")

@@ -1,11 +1,8 @@
 """Prompts for the model, and the fixed phrases kefu says itself, in English and Chinese.
 
-Knowledge-base text and tool results go to the model as quoted data inside <passage> blocks, never as instructions.
+Knowledge answers are composed from evidence in components/answers/ (its own prompts for rewording live there).
 """
 from __future__ import annotations
-
-from components.knowledge.types import Hit
-from components.privacy.injection_guard import sanitize_passage
 
 SHOP_NAME = "kefu Demo Shop"
 
@@ -68,27 +65,23 @@ def phrase(key: str, language: str, **fmt: str) -> str:
     return text.format(**fmt) if fmt else text
 
 
-def quote_passages(hits: list[Hit], max_chars: int = 2400) -> str:
-    """The retrieved chunks as numbered, clearly delimited data."""
-    parts, used = [], 0
-    for i, hit in enumerate(hits, 1):
-        body = sanitize_passage(hit.text.strip()).replace("</passage>", "")
-        budget = max_chars - used
-        if budget <= 200:
-            break
-        body = body[:budget]
-        used += len(body)
-        parts.append(f'<passage id="{i}" title="{hit.title}">\n{body}\n</passage>')
-    return "\n".join(parts)
+OFFERS = {
+    "cancel_order": ("I can start the cancellation", "我可以为您办理取消"),
+    "return_items": ("I can start the return", "我可以为您办理退货"),
+    "exchange": ("I can start the exchange", "我可以为您办理换货"),
+    "modify_items": ("I can change the items of a pending order", "我可以为您修改待处理订单中的商品"),
+    "change_address": ("I can update the address of a pending order", "我可以为您修改待处理订单的收货地址"),
+    "change_payment": ("I can change the payment method of a pending order", "我可以为您更换待处理订单的支付方式"),
+    "order_status": ("I can look up your order", "我可以为您查询订单"),
+}
 
 
-def knowledge_messages(question: str, hits: list[Hit], history: list[dict], language: str) -> list[dict]:
-    """Chat messages for a grounded knowledge answer. History is the recent customer/bot exchange."""
-    lang_rule = "Reply in Chinese (简体中文)." if language == "zh" else "Reply in English."
-    messages = [{"role": "system", "content": f"{SYSTEM_PROMPT} {lang_rule}"}]
-    messages.extend(history)
-    messages.append({
-        "role": "user",
-        "content": f"Reference passages:\n{quote_passages(hits)}\n\nCustomer question: {question}",
-    })
-    return messages
+def offer(topic: str, language: str, *, verified: bool = False) -> str:
+    """After a policy answer: what the desk can do about it ("I can start the cancellation — I'll need to verify
+    you first")."""
+    if topic not in OFFERS:
+        return ""
+    en, zh = OFFERS[topic]
+    if language == "zh":
+        return f"如需办理，{zh}" + ("，请告诉我订单号。" if verified else "，需要先核实您的身份。")
+    return f"If you'd like, {en}" + (" — just tell me the order id." if verified else " — I'll need to verify you first.")

@@ -127,6 +127,16 @@ class KeywordIndex:
         df = self._df.get(token, 0)
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
 
+    def document_frequencies(self) -> dict[str, int]:
+        """token -> in how many chunks it occurs (the live table: do not change it)."""
+        self._ensure()
+        return self._df
+
+    def document_frequency(self, token: str) -> int:
+        """In how many chunks the token occurs (0: the knowledge base never mentions it)."""
+        self._ensure()
+        return self._df.get(token, 0)
+
     def search(self, query_tokens: list[str], n: int, allowed_docs: set[str] | None = None) -> list[tuple[str, float]]:
         """Top-n (chunk_id, bm25 score) with a positive score, optionally only inside `allowed_docs`."""
         self._ensure()

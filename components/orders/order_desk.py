@@ -120,6 +120,10 @@ class OrderDesk:
         self._matcher: ProductMatcher | None = None
 
     # -- public --------------------------------------------------------------------------------------------------
+    def names_product(self, text: str) -> bool:
+        """Does the text name one of the shop's products (or an item id)? For telling stock questions apart."""
+        return bool(self._products().find(text or "") or read_signals(text or "", {}).item_ids)
+
     def wants(self, text: str, nlu: NLUResult, state: DeskState) -> bool:
         """Should the desk take this turn? (an active flow it can continue, or an order/account request)."""
         take, _, _ = self._route(text or "", nlu, self._signals(text or "", nlu), state)

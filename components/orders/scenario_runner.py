@@ -5,6 +5,7 @@ A scenario is `{name, turns: [{user: TEXT, expect: {...}}]}`. `expect` may hold
   reply_not_contains  list of strings that must not appear
   intent, action, tool  the value the turn must report (a list means "any of these"; tool: null means no tool)
   handoff             bool
+  abstain             bool: the right reply says it does not know (answer evaluation, components/answers/eval.py)
 Text matching is case-insensitive. Every scenario runs in its own conversation (key "<index>:<name>").
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Callable
 
 log = logging.getLogger(__name__)
 
-EXPECT_KEYS = {"reply_contains", "reply_not_contains", "intent", "action", "tool", "handoff"}
+EXPECT_KEYS = {"reply_contains", "reply_not_contains", "intent", "action", "tool", "handoff", "abstain"}
 
 
 def validate_scenarios(scenarios: list[dict]) -> None:

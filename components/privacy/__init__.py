@@ -1,2 +1,2 @@
-"""Privacy and safety: PII redaction with an encrypted vault, prompt-injection guard, grounding check, data rights
+"""Privacy and safety: PII redaction with an encrypted vault, prompt-injection guard, data rights
 (forget, retention) and rate limiting. Nothing here imports gradio; nothing runs at import time."""

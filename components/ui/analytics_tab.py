@@ -69,9 +69,10 @@ def gaps_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DO
 def draft_view(services, choice: str, topics: list[dict]) -> tuple[str, str, str]:
     """(question, answer, note) for the chosen topic."""
     topic = _find_topic(choice, topics)
-    engine = services.engine if getattr(services.startup, "ready", False) else None
-    draft = draft_faq(topic, knowledge=services.knowledge, engine=engine)
-    mode = "Drafted by the model — check every fact." if draft["mode"] == "generated" else \
+    ready = getattr(services.startup, "ready", False)
+    answers = getattr(services.dialogue, "answers", None) if ready else None
+    draft = draft_faq(topic, answers=answers, knowledge=services.knowledge)
+    mode = "Drafted from knowledge-base sentences — check every fact." if draft["mode"] == "evidence" else \
         "Template — replace the placeholder with the answer."
     return draft["question"], draft["answer"], f"*{mode}*\n\n```\n{draft['note']}\n```"
 

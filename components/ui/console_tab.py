@@ -107,6 +107,12 @@ def build_console_tab(services) -> None:
                     suggest_btn = gr.Button("✨ Suggest (copilot)", elem_id="kefu-copilot")
                     teach_btn = gr.Button("📚 Teach as FAQ", elem_id="kefu-teach")
                 copilot_sources = gr.Markdown()
+                with gr.Group(visible=False, elem_id="kefu-teach-panel") as teach_panel:
+                    teach_question = gr.Textbox(label="FAQ question (edit before publishing)", lines=1,
+                                                elem_id="kefu-teach-question")
+                    teach_answer = gr.Textbox(label="FAQ answer (edit before publishing)", lines=3,
+                                              elem_id="kefu-teach-answer")
+                    publish_btn = gr.Button("Publish FAQ", variant="primary", size="sm", elem_id="kefu-teach-publish")
                 note = gr.Textbox(label="Internal note (never shown to the customer)", lines=2)
                 note_btn = gr.Button("Add note", size="sm")
                 action_result = gr.Markdown(elem_id="kefu-action-result")
@@ -141,13 +147,19 @@ def build_console_tab(services) -> None:
     def suggest(conversation_id: str, request: gr.Request):
         current_agent(services, request)
         result = _guard(ops.suggest_reply, conversation_id.strip())
-        cites = "; ".join(f"[{i}] {safe_text(s['title'])} ({s['score']:.2f})" for i, s in enumerate(result["sources"], 1))
+        cites = "; ".join(f"[{i}] {safe_text(s['title'])}" for i, s in enumerate(result["sources"], 1))
         return result["draft"], (f"Sources: {cites}" if cites else result.get("note", ""))
 
     def teach_from_ui(conversation_id: str, request: gr.Request):
         agent = current_agent(services, request)
-        result = _guard(ops.teach, conversation_id.strip(), agent)
-        return f"📚 Added FAQ `{result['doc_id']}`: *{safe_text(result['question'])}*"
+        draft = _guard(ops.teach, conversation_id.strip(), agent)
+        return (gr.update(visible=True), draft["question"], draft["answer"],
+                "📚 Edit the question and answer, then press *Publish FAQ*.")
+
+    def publish_from_ui(conversation_id: str, question: str, answer: str, request: gr.Request):
+        agent = current_agent(services, request)
+        result = _guard(ops.publish_taught, conversation_id.strip(), agent, question, answer)
+        return gr.update(visible=False), f"📚 Published the FAQ *{safe_text(result['question'])}*"
 
     def note_from_ui(conversation_id: str, text: str, request: gr.Request):
         agent = current_agent(services, request)
@@ -177,7 +189,10 @@ def build_console_tab(services) -> None:
     resolve_btn.click(act(ops.resolve), [selected], [action_result, transcript], api_visibility="private")
     send_btn.click(send, [selected, reply], [reply, action_result, transcript], api_visibility="private")
     suggest_btn.click(suggest, [selected], [reply, copilot_sources], api_visibility="private")
-    teach_btn.click(teach_from_ui, [selected], [action_result], api_visibility="private")
+    teach_btn.click(teach_from_ui, [selected], [teach_panel, teach_question, teach_answer, action_result],
+                    api_visibility="private")
+    publish_btn.click(publish_from_ui, [selected, teach_question, teach_answer], [teach_panel, action_result],
+                      api_visibility="private")
     note_btn.click(note_from_ui, [selected, note], [note, transcript], api_visibility="private")
     audit_refresh.click(agent_only(services, lambda: audit_table(services=services)), None, [audit],
                         api_visibility="private")
@@ -219,7 +234,12 @@ def register_agent_api(services) -> None:
         return _guard(ops.suggest_reply, conversation_id)
 
     def teach(conversation_id: str, request: gr.Request = None) -> dict:
+        """A FAQ draft {question, answer} from the last agent reply; nothing is published."""
         return _guard(ops.teach, conversation_id, current_agent(services, request))
+
+    def publish_faq(conversation_id: str, question: str, answer: str, request: gr.Request = None) -> dict:
+        """Publish the (edited) draft as a curated FAQ entry."""
+        return _guard(ops.publish_taught, conversation_id, current_agent(services, request), question, answer)
 
     def add_note(conversation_id: str, text: str, request: gr.Request = None) -> dict:
         return _guard(ops.add_note, conversation_id, current_agent(services, request), text)
@@ -227,5 +247,5 @@ def register_agent_api(services) -> None:
     for fn, name in ((api_login, "login"), (api_logout, "logout"), (conversations, "conversations"),
                      (conversation, "conversation"), (claim, "claim"), (agent_reply, "agent_reply"),
                      (hand_back, "hand_back"), (resolve, "resolve"), (suggest_reply, "suggest_reply"),
-                     (teach, "teach"), (add_note, "add_note")):
+                     (teach, "teach"), (publish_faq, "publish_faq"), (add_note, "add_note")):
         gr.api(fn, api_name=name)

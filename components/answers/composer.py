@@ -1,0 +1,424 @@
+"""Answers from evidence: retrieve, select the sentences that answer each part of the question, state them.
+
+`AnswerComposer.compose(question, language, previous)` returns a `ComposedAnswer` without the model:
+1. a follow-up ("And for the Gold card?") becomes a full question from the previous one;
+2. the question is split into parts, each with the kind of answer it wants;
+3. a curated FAQ row that matches a one-part question is its answer, shown without its "Q:/A:" scaffolding;
+4. otherwise the passages retrieved for each part are cut into units and ranked (evidence_selection.py); a part
+   is answered by its best unit(s) when they score above the calibrated threshold, or said to be unknown;
+5. the reply states the evidence, cleaned, framed in one short sentence and cited by its section's title. A name
+   the customer asked about that no evidence mentions ("Apple Pay", "支付宝") is said to be unmentioned.
+No part above the threshold: the answer abstains (the bot says it does not know and offers a person).
+
+`rephrase(...)` lets the model reword the evidence; the rewording stands only if answer_verifier.verify() passes,
+else the evidence wording stands. The trace (`ComposedAnswer.to_trace()`) records the evidence, the mode
+(curated / evidence / rephrased / generated / abstain) and every verdict.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+import numpy as np
+
+from components.answers.answer_verifier import Verdict, verify
+from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
+                                                   near_duplicate, pick_units, terms, TermStatistics)
+from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
+from components.answers.question_analysis import QuestionPart, resolve_followup, split_question
+from components.knowledge.types import Hit
+from components.privacy.injection_guard import remove_instructions
+
+log = logging.getLogger(__name__)
+
+STYLES = ("auto", "evidence", "rephrase", "generate")
+_STATEMENT_WEIGHT = 0.3        # words of the statements around a question ("I changed the color of a mug ...")
+_PREVIOUS_WEIGHT = 0.4         # words of the previous question, for a follow-up
+
+PHRASES = {
+    "single": {"en": "According to our help article “{title}”: {evidence}",
+               "zh": "根据《{title}》：{evidence}"},
+    "part": {"en": "On “{part}”: {evidence} (from “{title}”)",
+             "zh": "关于“{part}”：{evidence}（来源：《{title}》）"},
+    "part_unknown": {"en": "On “{part}”: I couldn't find this in our help articles.",
+                     "zh": "关于“{part}”：抱歉，帮助文档中没有找到相关说明。"},
+    "unmentioned": {"en": "Our help articles don't mention {names}.",
+                    "zh": "帮助文档中没有提到{names}。"},
+    "abstain": {"en": "I'm sorry, I couldn't find an answer to that in our help articles, and I'd rather not guess. "
+                      "Would you like me to connect you with a person?",
+                "zh": "抱歉，我在帮助文档中没有找到这个问题的答案，不想随意猜测。需要我为您转接人工客服吗？"},
+}
+
+
+def say(key: str, language: str, **fmt) -> str:
+    table = PHRASES[key]
+    return (table.get(language) or table["en"]).format(**fmt)
+
+
+@dataclass
+class PartAnswer:
+    part: QuestionPart
+    evidence: list[ScoredUnit] = field(default_factory=list)   # what the reply states for this part
+    candidates: list[ScoredUnit] = field(default_factory=list)  # the best few, for the trace
+    unmentioned: list[str] = field(default_factory=list)
+    curated: dict | None = None
+    confidence: float = 0.0                                     # P(the best unit answers this part)
+
+    @property
+    def best_score(self) -> float:
+        return self.confidence
+
+    @property
+    def answered(self) -> bool:
+        return bool(self.evidence)
+
+    def to_dict(self) -> dict:
+        return {"question": self.part.text, "answer_type": self.part.answer_type, "types": self.part.types,
+                "answered": self.answered, "confidence": round(self.confidence, 4),
+                "evidence": [e.to_dict() for e in self.evidence],
+                "candidates": [c.to_dict() for c in self.candidates[:3]],
+                "unmentioned": self.unmentioned, "curated": self.curated}
+
+
+@dataclass
+class ComposedAnswer:
+    question: str                      # what was answered (a follow-up is resolved into a full question)
+    language: str
+    reply: str
+    mode: str                          # curated | evidence | rephrased | generated | abstain
+    parts: list[PartAnswer] = field(default_factory=list)
+    sources: list[dict] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    followup: dict | None = None
+    subject_terms: list[str] = field(default_factory=list)
+    verdict: Verdict | None = None
+    rejected: list[dict] = field(default_factory=list)   # rewordings the verifier turned down
+    min_score: float = 0.5
+    timings_ms: dict = field(default_factory=dict)
+
+    @property
+    def abstained(self) -> bool:
+        return self.mode == "abstain"
+
+    @property
+    def best_score(self) -> float:
+        return max((p.best_score for p in self.parts), default=0.0)
+
+    @property
+    def evidence_texts(self) -> list[str]:
+        return [e.unit.text for p in self.parts for e in p.evidence]
+
+    def plain_text(self) -> str:
+        """The evidence alone, as a FAQ answer would state it (no framing, no citation)."""
+        sep = "" if self.language == "zh" else " "
+        return sep.join(_sentence(t, self.language) for t in dict.fromkeys(self.evidence_texts))
+
+    def to_trace(self) -> dict:
+        return {"mode": self.mode, "question": self.question, "followup": self.followup,
+                "min_score": self.min_score, "best_score": round(self.best_score, 4),
+                "parts": [p.to_dict() for p in self.parts],
+                "evidence": self.evidence_texts,
+                "verdict": self.verdict.to_dict() if self.verdict else None,
+                "rejected": self.rejected, "timings_ms": self.timings_ms}
+
+
+class AnswerComposer:
+    def __init__(self, knowledge, embed: Callable[[list[str]], np.ndarray], *, engine=None, style: str = "auto",
+                 min_score: float = 0.0, model: SelectionModel | None = None,
+                 search_k: int = 8, packaged_model: bool = True, keep_candidates: int = 5):
+        if style not in STYLES:
+            raise ValueError(f"answer style must be one of {', '.join(STYLES)}")
+        self.knowledge = knowledge
+        self.engine = engine
+        self.style = style
+        self.search_k = search_k
+        self.packaged_model = packaged_model
+        self.keep_candidates = keep_candidates
+        self.statistics = TermStatistics(getattr(knowledge, "keywords", None))
+        self.selector = EvidenceSelector(embed, self.statistics, model)
+        # 0 = the threshold calibrated with the selection model (wrong answers rarer than abstentions on the dev sets)
+        self.min_score = float(min_score) if min_score else self.selector.model.threshold
+        self._embed = embed
+
+    # -- which style answers this turn ------------------------------------------------------------------------
+    @property
+    def effective_style(self) -> str:
+        if self.style != "auto":
+            return self.style
+        # the packaged 135M model cannot be trusted to reword facts: it states the evidence
+        return "evidence" if self.packaged_model or self.engine is None else "rephrase"
+
+    # -- the evidence answer ----------------------------------------------------------------------------------
+    def compose(self, text: str, language: str, previous: dict | None = None) -> ComposedAnswer:
+        started = time.perf_counter()
+        timings: dict[str, float] = {}
+        previous = previous or {}
+        question, followup = resolve_followup(text, previous.get("question"), previous.get("subject_terms"))
+        parts, statements = split_question(question)
+        for p in parts:
+            if p.language != language and language == "zh":
+                p.language = language
+        answer = ComposedAnswer(question, language, "", "evidence", min_score=self.min_score, followup=followup)
+        answer.subject_terms = sorted(entity_names(question) | _zh_subject(question))
+
+        t = time.perf_counter()
+        curated = self._curated(parts, question)
+        timings["curated_ms"] = _ms(t)
+        if curated is not None:
+            answer.mode = "curated"
+            answer.parts = [curated]
+            unit = curated.evidence[0].unit
+            answer.reply = say("single", language, title=unit.source_title, evidence=unit.text)
+            answer.sources = [_source(curated.evidence[0])]
+            answer.timings_ms = {**timings, "total_ms": _ms(started)}
+            return answer
+
+        t = time.perf_counter()
+        hits = self._retrieve(parts, question)
+        answer.hits = hits
+        timings["retrieval_ms"] = _ms(t)
+        t = time.perf_counter()
+        units = _unique_units(u for h in hits for u in units_from_hit(_without_instructions(h)))
+        vectors = self._embed([p.text for p in parts]) if units else None
+        for i, part in enumerate(parts):
+            weights = _term_weights(part.text, statements, followup)
+            ranked = self.selector.rank(part, units, vectors[i] if vectors is not None else None, weights) \
+                if units else []
+            answer.parts.append(self._choose(part, ranked, answer.parts))
+        timings["selection_ms"] = _ms(t)
+        self._mark_unmentioned(answer, units)
+        if not any(p.answered for p in answer.parts):
+            answer.mode = "abstain"
+            answer.reply = say("abstain", language)
+        else:
+            answer.reply = self.evidence_reply(answer)
+            answer.sources = _sources(answer.parts)
+        answer.timings_ms = {**timings, "total_ms": _ms(started)}
+        return answer
+
+    def _curated(self, parts: list[QuestionPart], question: str) -> PartAnswer | None:
+        if len(parts) != 1 or not hasattr(self.knowledge, "curated_answer"):
+            return None
+        match = self.knowledge.curated_answer(question)
+        if match is None:
+            return None
+        unit = EvidenceUnit(clean(match.answer), match.question, "faq_answer", match.question.strip(), match.doc_id,
+                            f"curated:{match.doc_id}", float(match.score), parts[0].language, 0)
+        scored = ScoredUnit(unit, float(match.score), {"curated": float(match.score)})
+        return PartAnswer(parts[0], [scored], [scored],
+                          curated={"question": match.question, "doc_id": match.doc_id, "score": match.score},
+                          confidence=float(match.score))
+
+    def _retrieve(self, parts: list[QuestionPart], question: str) -> list[Hit]:
+        queries = [question] + ([p.text for p in parts] if len(parts) > 1 else [])
+        best: dict[str, Hit] = {}
+        for query in queries:
+            for hit in self.knowledge.search(query, k=self.search_k):
+                if hit.chunk_id not in best or hit.score > best[hit.chunk_id].score:
+                    best[hit.chunk_id] = hit
+        return sorted(best.values(), key=lambda h: h.score, reverse=True)
+
+    def _choose(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer]) -> PartAnswer:
+        answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],
+                            confidence=self.selector.model.confidence_of(ranked))
+        if not ranked or answer.confidence < self.min_score:
+            return answer
+        model = self.selector.model
+        chosen = [_focus_row(c, part.text) for c in pick_units(ranked, model.margin, model.max_units)]
+        # a part whose evidence was already stated for an earlier part adds nothing new
+        stated = [e.unit.text for p in earlier for e in p.evidence]
+        chosen = [c for c in chosen if not any(near_duplicate(c.unit.text, s) for s in stated)] or \
+            ([] if stated else chosen)
+        if not chosen and stated:
+            answer.evidence = []
+            answer.curated = {"same_as_earlier_part": True}
+            return answer
+        answer.evidence = chosen
+        return answer
+
+    def _mark_unmentioned(self, answer: ComposedAnswer, units: list[EvidenceUnit]) -> None:
+        """Names the customer asked about that appear in no unit ("Apple Pay", "支付宝")."""
+        corpus = " ".join(f"{u.text} {u.context}" for u in units).lower()
+        corpus_terms = set(terms(corpus))
+        df = self.statistics.df if getattr(self.knowledge, "keywords", None) is not None else None
+        for p in answer.parts:
+            names = []
+            for match in re.finditer(r"\b[A-Z][a-zA-Z0-9]+(?:[ -][A-Z][a-zA-Z0-9]+)*", p.part.text):
+                name = match.group(0)
+                if match.start() == 0 and " " not in name:
+                    continue
+                if name.lower() in ("i", "i'm") or name.lower() in corpus:
+                    continue
+                if set(terms(name)) <= corpus_terms:
+                    continue
+                names.append(name)
+            if df is not None and p.part.language == "zh":
+                for word in terms(p.part.text):
+                    if re.fullmatch(r"[\u3400-\u9fff]{2,}", word) and word not in corpus_terms and df(word) == 0:
+                        names.append(word)
+            p.unmentioned = list(dict.fromkeys(names))
+
+    def evidence_reply(self, answer: ComposedAnswer) -> str:
+        language = answer.language
+        sep = "" if language == "zh" else " "
+        answered = [p for p in answer.parts if p.answered]
+        paragraphs = []
+        if len(answer.parts) == 1 or (len(answered) == 1 and all(
+                p.answered or (p.curated or {}).get("same_as_earlier_part") for p in answer.parts)):
+            part = answered[0]
+            titles = list(dict.fromkeys(e.unit.source_title for e in part.evidence))
+            evidence = sep.join(_sentence(e.unit.text, language) for e in part.evidence)
+            paragraphs.append(say("single", language, title=titles[0], evidence=evidence))
+        else:
+            for p in answer.parts:
+                if p.answered:
+                    evidence = sep.join(_sentence(e.unit.text, language) for e in p.evidence)
+                    paragraphs.append(say("part", language, part=p.part.text.strip(), evidence=evidence,
+                                          title=p.evidence[0].unit.source_title))
+                elif not (p.curated or {}).get("same_as_earlier_part") and not p.unmentioned:
+                    paragraphs.append(say("part_unknown", language, part=p.part.text.strip()))
+        unmentioned = [n for p in answer.parts for n in p.unmentioned]
+        if unmentioned:
+            quoted = ", ".join(f"“{n}”" if language == "zh" else n for n in dict.fromkeys(unmentioned))
+            paragraphs.append(say("unmentioned", language, names=quoted))
+        return "\n\n".join(paragraphs)
+
+    # -- the model's rewording, verified ----------------------------------------------------------------------
+    def reword(self, answer: ComposedAnswer, params, cancel=None) -> Iterator[str]:
+        """Stream nothing until the rewording is verified; then yield it (or nothing if it was rejected).
+
+        The answer's `mode`, `reply` and `verdict` are updated in place."""
+        style = self.effective_style
+        if self.engine is None or style == "evidence" or answer.mode in ("abstain",):
+            return
+        from components.answers.prompts import reword_messages
+
+        messages = reword_messages(answer, free=(style == "generate"))
+        text = ""
+        stats: dict = {}
+        stream = self.engine.stream(messages, params, cancel=cancel)
+        try:
+            for delta in stream:
+                text += delta
+        finally:
+            stats = dict(getattr(stream, "stats", {}) or {})
+        evidence = answer.evidence_texts if style == "rephrase" else \
+            answer.evidence_texts + [remove_instructions(h.text) for h in answer.hits[:3]]
+        verdict = verify(text, evidence, answer.question)
+        answer.verdict = verdict
+        answer.timings_ms["generation"] = {k: stats[k] for k in stats if isinstance(stats[k], (int, float, str))}
+        if verdict.ok:
+            answer.reply = text.strip() + "\n\n" + _citation(answer)
+            answer.mode = "rephrased" if style == "rephrase" else "generated"
+            yield answer.reply
+        else:
+            answer.rejected.append({"text": text.strip()[:600], "reason": verdict.reason})
+
+
+def _focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
+    """A table row states only the columns the question names: for "What is the Silver card's cashback?" the row
+    "Item: Cashback; Classic: 0.5%; Silver: 1%; Gold: 1.5%" becomes "Item: Cashback; Silver: 1%"."""
+    unit = scored.unit
+    if unit.kind != "row":
+        return scored
+    pairs = [re.split(r"[:：] ", p, maxsplit=1) for p in re.split(r"; ", unit.text)]
+    if len(pairs) < 3 or any(len(p) != 2 for p in pairs):
+        return scored
+    lowered = question.lower()
+
+    def named(key: str) -> bool:
+        key = key.strip().lower()
+        if re.search(r"[\u3400-\u9fff]", key):
+            return key in lowered
+        words = [w for w in re.findall(r"[a-z0-9]+", key) if len(w) > 2 and w not in ("card", "the", "and")]
+        return bool(words) and all(re.search(r"\b" + re.escape(w), lowered) for w in words)
+
+    asked = [i for i, (key, _) in enumerate(pairs) if i > 0 and named(key)]
+    if not asked or len(asked) == len(pairs) - 1:
+        return scored
+    text = "; ".join(f"{k}: {v}" for i, (k, v) in enumerate(pairs) if i == 0 or i in asked)
+    return ScoredUnit(dataclasses.replace(unit, text=text), scored.score, scored.parts)
+
+
+def _citation(answer: ComposedAnswer) -> str:
+    titles = list(dict.fromkeys(s["title"] for s in answer.sources))
+    if answer.language == "zh":
+        return "来源：" + "、".join(f"《{t}》" for t in titles)
+    return "Source: " + "; ".join(f"“{t}”" for t in titles)
+
+
+def _sentence(text: str, language: str) -> str:
+    text = text.strip()
+    if language == "zh" or re.search(r"[\u3400-\u9fff]$", text):
+        return text if text.endswith(("。", "！", "？", ".", "!", "?")) else text + "。"
+    text = text[0].upper() + text[1:] if text else text
+    return text if text.endswith((".", "!", "?", ":", "。")) else text + "."
+
+
+def _source(scored: ScoredUnit) -> dict:
+    u = scored.unit
+    return {"title": u.source_title, "doc_id": u.doc_id, "score": round(float(scored.score), 4), "evidence": u.text}
+
+
+def _sources(parts: list[PartAnswer]) -> list[dict]:
+    out, seen = [], set()
+    for p in parts:
+        for e in p.evidence:
+            if e.unit.source_title not in seen:
+                seen.add(e.unit.source_title)
+                out.append(_source(e))
+    return out
+
+
+def _unique_units(units) -> list[EvidenceUnit]:
+    out, seen = [], set()
+    for u in units:
+        key = " ".join(u.text.lower().split())
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(u)
+    return out
+
+
+def _without_instructions(hit: Hit) -> Hit:
+    """Planted instructions in a passage are never evidence."""
+    cleaned = remove_instructions(hit.text)
+    if cleaned == hit.text:
+        return hit
+    return Hit(hit.chunk_id, hit.doc_id, hit.title, cleaned, hit.score, hit.dense_score, hit.keyword_score,
+               hit.metadata)
+
+
+def _zh_subject(question: str) -> set[str]:
+    return set()
+
+
+def _term_weights(part: str, statements: str, followup: dict | None) -> dict[str, float]:
+    """How much each word of the question counts: the part's own words fully; the statements around it a little;
+    for a follow-up, its new subject fully and the previous question's words a little."""
+    weights: dict[str, float] = {}
+    for t in terms(statements):
+        weights[t] = max(weights.get(t, 0.0), _STATEMENT_WEIGHT)
+    if followup:
+        for t in terms(followup.get("previous") or ""):
+            weights[t] = max(weights.get(t, 0.0), _PREVIOUS_WEIGHT)
+        replaced = set(terms(followup.get("replaced") or ""))
+        for t in replaced:
+            weights.pop(t, None)
+        for t in terms(followup.get("subject") or ""):
+            weights[t] = 1.0
+        for t in terms(part):
+            weights.setdefault(t, _PREVIOUS_WEIGHT)
+        return weights
+    for t in terms(part):
+        weights[t] = 1.0
+    return weights
+
+
+def _ms(since: float) -> float:
+    return round((time.perf_counter() - since) * 1000, 2)

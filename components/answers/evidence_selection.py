@@ -1,0 +1,394 @@
+"""Which evidence units answer a question part: meaning, words, the kind of value asked for, and the entity asked
+about, combined by a logistic model fitted on the dev sets.
+
+Each (part, unit) pair gets features (`EvidenceSelector.features`):
+- `dense`: cosine of the part and the unit (with the end of its context) under the shared sentence embedder, and
+  `context_dense`: of the part and the unit's context alone (the FAQ question, the section heading);
+- `words`: IDF-weighted share of the part's terms found in the unit and its context, `said`: found in the unit's
+  own text (what is stated must carry the answer, not only its heading), `key_missing`: the part's rarest term
+  is nowhere in the unit;
+- `type_match` / `type_missing`: the unit holds (or lacks) a value of the kind the part asks for (a duration for
+  "how long", an amount for "how much", a time or day for "when ... open", a list for "which methods", a count for
+  "how many times");
+- `entity_match` / `entity_other`: names the question uses (Gold, Lisbon, PayPal) are in the unit, or the unit is
+  about another name only (Silver, Porto);
+- the retrieval score of the passage, the unit's kind, service filler, and the language.
+The score is P(the unit states the answer) = sigmoid(w·x + b) with w, b in selection_model.json, fitted by
+components/answers/calibration.py on assets/eval/answers/ (the held-out set excluded).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from components.answers.evidence_units import EvidenceUnit, is_filler
+from components.answers.question_analysis import QuestionPart
+from components.knowledge.keyword_index import tokenize
+
+# Chinese words that mean the same in a customer's mouth and in help articles
+_ZH_SYNONYMS = {"付款": "支付", "付钱": "支付", "退钱": "退款", "钱款": "退款", "到账": "退款", "换货": "换货", "更换": "换货",
+                "调换": "换货", "营业": "开放", "开门": "开放", "几点": "时间", "下单": "订单", "订购": "订单", "送达": "送达",
+                "收货": "送达", "寄回": "退货", "退回": "退货", "客服": "客服", "人工": "人工", "撤销": "取消", "取消掉": "取消"}
+_EN_SYNONYMS = {"money": "refund", "reimburs": "refund", "reimbursement": "refund", "shipment": "ship",
+                "arriv": "deliver", "arrival": "deliver", "delivery": "deliver", "deliveri": "deliver",
+                "swap": "exchang", "cancellation": "cancel", "expiry": "expir", "expiration": "expir",
+                "cost": "fee", "charg": "fee", "pric": "fee"}
+# words that say nothing about what is asked
+_EN_EMPTY = frozenset("""someth anyth everyth thing stuff guy guys hi hello hey pleas thank thanks know tell like just
+really actually also still ok okay wonder curious quick question ask ve ll re d""".split())
+
+_VALUE_PATTERNS = {
+    "duration": re.compile(r"\d+\s*(?:(?:to|-|–|至|到|or)\s*\d+\s*)?(?:business |working |calendar |full )?"
+                           r"(?:days?|weeks?|months?|years?|hours?|minutes?|mins?)\b|\bimmediate(?:ly)?\b|\bsame[- ]day\b|"
+                           r"\binstant(?:ly)?\b|\bnext (?:business )?day\b|\bwithin\b|\bnever expire|\bdo(?:es)? not expire|"
+                           r"\d+\s*(?:个)?(?:工作日|天|小时|分钟|周|个月|年)|立即|即时|当天|实时|永久", re.I),
+    "amount": re.compile(r"[$€£¥￥]\s?\d|\d[\d,.]*\s?(?:usd|eur|gbp|dollars?|euros?|cents?|元|美元|欧元|块)|\bfree\b|"
+                         r"\bno (?:fee|charge|cost)\b|\bwaived\b|免费|不收取|无需支付|\d[\d,.]*\s?(?:元|美元|欧元)", re.I),
+    "percentage": re.compile(r"\d+(?:\.\d+)?\s?%|\bpercent\b|百分之|\d+(?:\.\d+)?\s?％", re.I),
+    "time": re.compile(r"\d{1,2}[:：.]\d{2}|\b\d{1,2}\s?(?:am|pm)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|"
+                       r"\bweekends?\b|\b24 hours\b|\b24/7\b|\bclosed\b|\bopen\b|\bholidays?\b|\bcut-?off\b|"
+                       r"周[一二三四五六日末]|星期[一二三四五六日天]|\d{1,2}\s?点|营业|休息|关闭|开放|节假日|全天", re.I),
+    "count": re.compile(r"\b(?:once|twice|one time|\d+ times?|only one|one single|a single)\b|\bper (?:order|item|year|"
+                        r"month)\b|一次|两次|\d+\s?次|仅限一次|只能.{0,4}一次", re.I),
+}
+_LISTY = re.compile(r"(,.*){2,}|\bor\b.*\bor\b|、.*、|：.*[，、]", re.I)
+_NAME = re.compile(r"\b[A-Z][a-zA-Z0-9]+(?:[ -][A-Z][a-zA-Z0-9]+)*")
+_NOT_ENTITIES = frozenset("""i if the a an we you our your it its this that these those for to of and or but in on at
+by with from as is are be can may must will when what how which who why where yes no not please note see also
+question answer q a faq customer customers order orders item items""".split())
+
+
+MODEL_FILE = Path(__file__).with_name("selection_model.json")
+FEATURES = ("dense", "context_dense", "words", "said", "key_missing", "retrieval", "type_match", "type_missing",
+            "entity_match", "entity_other", "filler", "zh", "zh_dense", "zh_words", "kind_faq", "kind_list",
+            "kind_row", "short", "question_words")
+INTERACTIONS = (("dense", "words"), ("dense", "said"), ("words", "words"))
+CONFIDENCE_FEATURES = ("top", "margin", "top_share", "words", "said", "dense", "key_missing", "type_missing",
+                       "entity_other", "zh", "context_dense", "type_match", "kind_faq", "entity_match",
+                       "words_margin", "dense_margin", "agree")
+# before calibration: a hand-set model of the same shape (replaced by selection_model.json when present)
+_DEFAULT_MODEL = {
+    "ranker": {"dense": 2.0, "context_dense": 1.0, "words": 3.0, "said": 1.5, "retrieval": 1.0, "type_match": 1.0,
+               "type_missing": -0.8, "entity_match": 1.0, "entity_other": -1.0, "kind_list": 0.5,
+               "dense*words": 2.0},
+    "confidence": {"intercept": -3.0, "coefficients": {"top": 0.5, "words": 2.0, "said": 1.0, "dense": 2.0,
+                                                       "key_missing": -1.0}},
+    "threshold": 0.5}
+
+
+def feature_vector(x: dict) -> dict:
+    """The ranker's inputs: the features and their products."""
+    out = dict(x)
+    for a, b in INTERACTIONS:
+        out[f"{a}*{b}"] = float(x.get(a, 0.0)) * float(x.get(b, 0.0))
+    return out
+
+
+@dataclass
+class SelectionModel:
+    ranker: dict                                 # feature -> weight: a unit's score is their weighted sum
+    confidence_intercept: float
+    confidence: dict                             # per-part feature -> weight of P(the best unit answers the part)
+    threshold: float = 0.5                       # below it a part is not answered (the bot abstains)
+    margin: float = 1.0                          # units scoring within this of the best one are stated too ...
+    max_units: int = 3                           # ... up to this many
+    meta: dict = field(default_factory=dict)     # how it was fitted: data, counts, cross-validated scores
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "SelectionModel":
+        path = Path(path or MODEL_FILE)
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else _DEFAULT_MODEL
+        return cls(dict(data["ranker"]), float(data["confidence"]["intercept"]),
+                   dict(data["confidence"]["coefficients"]), float(data.get("threshold", 0.5)),
+                   float(data.get("margin", 1.0)), int(data.get("max_units", 3)), dict(data.get("meta") or {}))
+
+    def score(self, x: dict) -> float:
+        return sum(self.ranker.get(k, 0.0) * float(v) for k, v in feature_vector(x).items())
+
+    def part_features(self, ranked: list["ScoredUnit"]) -> dict:
+        """What the confidence model reads about a part's candidates (best first)."""
+        if not ranked:
+            return {}
+        top = ranked[0]
+        second = ranked[1].score if len(ranked) > 1 else top.score - 5.0
+        scores = np.array([r.score for r in ranked[:20]])
+        shares = np.exp(scores - scores.max())
+        x = {"top": top.score, "margin": min(5.0, top.score - second), "top_share": float(shares[0] / shares.sum())}
+        for name in ("words", "said", "dense", "key_missing", "type_missing", "entity_other", "zh", "context_dense",
+                     "type_match", "kind_faq", "entity_match"):
+            x[name] = float(top.parts.get(name, 0.0))
+        others = ranked[1:6]
+        x["words_margin"] = x["words"] - max((float(o.parts.get("words", 0.0)) for o in others), default=0.0)
+        x["dense_margin"] = x["dense"] - max((float(o.parts.get("dense", 0.0)) for o in others), default=0.0)
+        # the best units agree: the runner-up comes from the same passage
+        x["agree"] = float(bool(others) and getattr(others[0].unit, "chunk_id", None) is not None
+                           and getattr(others[0].unit, "chunk_id", None) == getattr(top.unit, "chunk_id", 1))
+        return x
+
+    def confidence_of(self, ranked: list["ScoredUnit"]) -> float:
+        if not ranked:
+            return 0.0
+        x = self.part_features(ranked)
+        z = self.confidence_intercept + sum(self.confidence.get(k, 0.0) * v for k, v in x.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def to_dict(self) -> dict:
+        return {"ranker": self.ranker, "confidence": {"intercept": self.confidence_intercept,
+                                                      "coefficients": self.confidence},
+                "threshold": self.threshold, "margin": self.margin, "max_units": self.max_units, "meta": self.meta}
+
+
+@dataclass
+class ScoredUnit:
+    unit: EvidenceUnit
+    score: float
+    parts: dict
+
+    def to_dict(self) -> dict:
+        return {"text": self.unit.text, "source": self.unit.source_title, "doc_id": self.unit.doc_id,
+                "chunk_id": self.unit.chunk_id, "kind": self.unit.kind, "score": round(self.score, 4),
+                "scores": {k: round(float(v), 3) for k, v in self.parts.items() if v}}
+
+
+def normalize_term(t: str) -> str:
+    """One canonical form per word: synonyms folded, and the stemmer's "exchange"/"exchang" made one."""
+    if re.match(r"^[\u3400-\u9fff]+$", t):
+        return _ZH_SYNONYMS.get(t, t)
+    if len(t) >= 5 and t.endswith("e") and t.isalpha():
+        t = t[:-1]
+    return _EN_SYNONYMS.get(t, t)
+
+
+def normalize_terms(tokens: list[str]) -> list[str]:
+    out = []
+    for t in tokens:
+        n = normalize_term(t)
+        if n not in _EN_EMPTY:
+            out.append(n)
+    return out
+
+
+class TermStatistics:
+    """Document frequencies of normalized terms over the knowledge base's chunks (rebuilt when it changes), and
+    the correction of a misspelt word to a known one ("retrun" -> "return")."""
+
+    def __init__(self, keyword_index=None):
+        self.index = keyword_index
+        self._generation = None
+        self._df: dict[str, int] = {}
+        self._n = 1
+        self._by_shape: dict[tuple, list[str]] = {}
+
+    def _ensure(self) -> None:
+        if self.index is None:
+            return
+        raw = self.index.document_frequencies()
+        generation = id(raw), len(raw)
+        if generation == self._generation:
+            return
+        df: dict[str, int] = {}
+        for token, count in raw.items():
+            key = normalize_term(token)
+            df[key] = max(df.get(key, 0), count)
+        by_shape: dict[tuple, list[str]] = {}
+        for token in df:
+            if token.isalpha() and token.isascii() and len(token) >= 4:
+                by_shape.setdefault((token[0], len(token)), []).append(token)
+        self._df, self._by_shape, self._n = df, by_shape, max(1, self.index.size)
+        self._generation = generation
+
+    def df(self, term: str) -> int:
+        self._ensure()
+        return self._df.get(term, 0)
+
+    def idf(self, term: str) -> float:
+        df = self.df(term)
+        return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+
+    def correct(self, term: str) -> str:
+        """A word the knowledge base never uses, one edit (or a swap) away from one it does: that word."""
+        self._ensure()
+        if not self._df or self._df.get(term) or not term.isalpha() or not term.isascii() or len(term) < 5:
+            return term
+        best, best_df = term, 0
+        for length in (len(term) - 1, len(term), len(term) + 1):
+            for candidate in self._by_shape.get((term[0], length), ()):
+                if self._df[candidate] > best_df and _one_edit(term, candidate):
+                    best, best_df = candidate, self._df[candidate]
+        return best
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if a == b:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
+                                  and a[diff[1]] == b[diff[0]])
+    if abs(len(a) - len(b)) != 1:
+        return False
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    i = 0
+    while i < len(short) and short[i] == long_[i]:
+        i += 1
+    return short[i:] == long_[i + 1:]
+
+
+def terms(text: str) -> list[str]:
+    return normalize_terms(tokenize(text))
+
+
+def has_value(kind: str, unit: EvidenceUnit) -> bool:
+    if kind == "options":
+        return unit.kind in ("list", "row") or bool(_LISTY.search(unit.text))
+    if kind == "procedure":
+        return unit.kind in ("list", "list_item") or bool(re.search(r"\b(tell|choose|go to|select|verify|send|"
+                                                                    r"open|tap|click|call|visit)\b|请|选择|提供|登录", unit.text, re.I))
+    pattern = _VALUE_PATTERNS.get(kind)
+    return bool(pattern and pattern.search(unit.text))
+
+
+def entity_names(text: str, *, headings: bool = False) -> set[str]:
+    """Capitalized names ("Gold", "Lisbon", "Apple Pay"), lower-cased. In running text a sentence's first word is
+    no name ("Refunds take ..."); in headings every capitalized word may be one."""
+    names: set[str] = set()
+    for sentence in re.split(r"(?<=[.!?:;])\s+|\n", text or ""):
+        sentence = sentence.strip()
+        for match in _NAME.finditer(sentence):
+            if match.start() == 0 and not headings and " " not in match.group(0):
+                continue
+            name = match.group(0).lower()
+            words = [w for w in re.split(r"[ -]", name) if len(w) >= 3 and w not in _NOT_ENTITIES]
+            if words:
+                names.add(" ".join(re.split(r"[ -]", name)) if len(words) > 1 else words[0])
+                names.update(words)
+    return names
+
+
+def _words_of(name: str) -> set[str]:
+    return set(terms(name))
+
+
+class EvidenceSelector:
+    def __init__(self, embed: Callable[[list[str]], np.ndarray], statistics: TermStatistics | None = None,
+                 model: SelectionModel | None = None):
+        self.embed = embed
+        self.statistics = statistics or TermStatistics()
+        self.idf = self.statistics.idf
+        self.model = model or SelectionModel.load()
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def _vectors_for(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for text, vector in zip(missing, self.embed(missing)):
+                self._vectors[text] = np.asarray(vector, dtype=np.float32)
+            if len(self._vectors) > 30_000:  # bounded: the knowledge base's units are few and repeat
+                for key in list(self._vectors)[:10_000]:
+                    del self._vectors[key]
+        return np.vstack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 1), dtype=np.float32)
+
+    def coverage(self, weights: dict[str, float], unit_terms: set[str]) -> float:
+        total = sum(self.idf(t) * w for t, w in weights.items())
+        got = sum(self.idf(t) * w for t, w in weights.items() if t in unit_terms)
+        return got / total if total > 0 else 0.0
+
+    def features(self, part: QuestionPart, units: list[EvidenceUnit], part_vector: np.ndarray | None = None,
+                 term_weights: dict[str, float] | None = None) -> list[dict]:
+        """One feature dict per unit (see the module docstring)."""
+        if not units:
+            return []
+        weights: dict[str, float] = {}
+        for t, w in (term_weights or {t: 1.0 for t in terms(part.text)}).items():
+            t = self.statistics.correct(t)
+            weights[t] = max(weights.get(t, 0.0), w)
+        zh = 1.0 if part.language == "zh" else 0.0
+        unit_vectors = self._vectors_for([f"{_context_tail(u.context)} {u.text}".strip() for u in units])
+        context_vectors = self._vectors_for([_context_tail(u.context) or u.text for u in units])
+        if part_vector is None:
+            part_vector = self.embed([part.text])[0]
+        part_vector = np.asarray(part_vector, dtype=np.float32)
+        dense = unit_vectors @ part_vector
+        context_dense = context_vectors @ part_vector
+        key = max(weights, key=lambda t: self.idf(t) * weights[t]) if weights else None
+        vocabulary: set[str] = set()
+        unit_names: list[set[str]] = []
+        for u in units:
+            names = entity_names(u.text) | entity_names(u.context, headings=True)
+            unit_names.append(names)
+            vocabulary |= names
+        lowered = part.text.lower()
+        asked = {n for n in vocabulary if re.search(r"\b" + re.escape(n) + r"s?\b", lowered)}
+        asked_words = set().union(*(_words_of(n) for n in asked)) if asked else set()
+        value_types = [t for t in part.types if t not in ("yes_no", "general")]
+        rows = []
+        for i, u in enumerate(units):
+            said_terms = set(terms(u.text))
+            all_terms = said_terms | set(terms(u.context))
+            d, cd = max(0.0, float(dense[i])), max(0.0, float(context_dense[i]))
+            words = self.coverage(weights, all_terms)
+            x = {"dense": d, "context_dense": cd, "words": words, "said": self.coverage(weights, said_terms),
+                 "key_missing": 1.0 if key and key not in all_terms else 0.0,
+                 "retrieval": float(u.retrieval_score), "zh": zh, "zh_dense": zh * d, "zh_words": zh * words,
+                 "kind_faq": 1.0 if u.kind == "faq_answer" else 0.0,
+                 "kind_list": 1.0 if u.kind in ("list", "list_item") else 0.0,
+                 "kind_row": 1.0 if u.kind == "row" else 0.0,
+                 "short": 1.0 if len(u.text) < 40 else 0.0,
+                 "filler": 1.0 if is_filler(u.text) else 0.0,
+                 "question_words": 1.0 if u.context and u.kind == "faq_answer" else 0.0,
+                 "type_match": 0.0, "type_missing": 0.0, "entity_match": 0.0, "entity_other": 0.0}
+            if value_types:
+                if any(has_value(t, u) for t in value_types):
+                    x["type_match"] = 1.0
+                elif value_types[0] in _VALUE_PATTERNS:
+                    x["type_missing"] = 1.0
+            if asked:
+                names = unit_names[i]
+                present = {n for n in asked if n in names or _words_of(n) <= all_terms}
+                if present:
+                    x["entity_match"] = len(present) / len(asked)
+                elif names - asked and not (names & asked) and not (asked_words & all_terms):
+                    x["entity_other"] = 1.0
+            rows.append(x)
+        return rows
+
+    def rank(self, part: QuestionPart, units: list[EvidenceUnit], part_vector: np.ndarray | None = None,
+             term_weights: dict[str, float] | None = None) -> list[ScoredUnit]:
+        rows = self.features(part, units, part_vector, term_weights)
+        scored = [ScoredUnit(u, self.model.score(x), x) for u, x in zip(units, rows)]
+        scored.sort(key=lambda s: s.score, reverse=True)
+        return scored
+
+
+def pick_units(ranked: list, margin: float, max_units: int, text=lambda r: r.unit.text,
+               score=lambda r: r.score) -> list:
+    """The units a reply states for one part: the best, and the next ones scoring within `margin` of it (at most
+    `max_units`), skipping any that repeat what is already picked."""
+    if not ranked:
+        return []
+    picked = [ranked[0]]
+    for other in ranked[1:12]:
+        if len(picked) >= max_units or score(other) < score(ranked[0]) - margin:
+            break
+        if any(near_duplicate(text(other), text(p)) or text(other) in text(p) or text(p) in text(other)
+               for p in picked):
+            continue
+        picked.append(other)
+    return picked
+
+
+def _context_tail(context: str, limit: int = 160) -> str:
+    return context[-limit:] if context else ""
+
+
+def near_duplicate(a: str, b: str, threshold: float = 0.7) -> bool:
+    ta, tb = set(terms(a)), set(terms(b))
+    if not ta or not tb:
+        return a.strip().lower() == b.strip().lower()
+    return len(ta & tb) / min(len(ta), len(tb)) >= threshold

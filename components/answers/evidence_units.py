@@ -1,0 +1,145 @@
+"""Retrieved passages cut into the units an answer may state: sentences, list items (and whole short lists), table
+rows, FAQ answers.
+
+A unit carries two texts: `text`, what may be said to the customer (markdown and "Q:/A:", "Question:/Answer:"
+scaffolding removed), and `context`, what it is about (the heading path, the FAQ question, a list's lead-in), which
+is matched against the question but never said. Lines that are themselves questions ("Other ways customers ask
+this" lists, a help article's "Question:" line) are context only: a question is no evidence.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+from components.knowledge.types import Hit
+from components.nlu.language import detect_language
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；])|(?<=[.!?;])\s+(?=[A-Z0-9\"“(\[])")
+_QUESTION_SECTION = re.compile(r"other ways customers ask|ways to ask|example questions|其他问法|常见问法|用户怎么问", re.I)
+_QA_PREFIX = re.compile(r"^\s*(\*\*)?(question|answer|q|a|问|答|问题|回答)(\*\*)?\s*[:：]\s*(\*\*)?\s*", re.I)
+_MARKDOWN = re.compile(r"\*\*|__|`|^#+\s*|^>\s*")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)、])\s+")
+_ROW = re.compile(r"^[^:;：]{1,60}[:：] [^;]+(?:; [^:;：]{1,60}[:：] [^;]*)+$")
+_FILLER = re.compile(r"^(i can help( you)?\b|i'?m sorry\b|i understand\b|thanks? (you )?for\b|please (verify|tell me)\b|"
+                     r"我可以帮您|很抱歉|感谢您)", re.I)
+
+
+@dataclass
+class EvidenceUnit:
+    text: str                # what may be said (cleaned)
+    context: str             # what it is about (headings, the FAQ question, a list's lead-in): matched, not said
+    kind: str                # sentence | list | list_item | row | faq_answer
+    source_title: str        # readable citation: "Returns › Which orders can be returned", or the FAQ question
+    doc_id: str
+    chunk_id: str
+    retrieval_score: float
+    language: str
+    position: int            # order inside its chunk
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.chunk_id, self.position
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def clean(text: str) -> str:
+    """One line of passage text as it may be said: markdown and Q/A scaffolding removed, spaces folded."""
+    text = _MARKDOWN.sub("", text.strip())
+    text = _QA_PREFIX.sub("", text)
+    text = _LIST_ITEM.sub("", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def is_question(text: str) -> bool:
+    stripped = text.strip().rstrip("*").strip()
+    return stripped.endswith(("?", "？")) or bool(re.match(r"^\s*(\*\*)?(question|q|问|问题)(\*\*)?\s*[:：]", text, re.I))
+
+
+def readable_title(hit: Hit) -> str:
+    """The section a passage comes from, as a person would cite it (never a file name like "faq")."""
+    meta = hit.metadata or {}
+    if meta.get("kind") == "qa" and meta.get("question"):
+        return str(meta["question"]).strip()
+    path = [h for h in (meta.get("heading_path") or []) if h and not _QUESTION_SECTION.search(h)]
+    doc_title = str(meta.get("doc_title") or hit.title or "").strip()
+    if path:
+        first, last = path[0], path[-1]
+        return first if first == last else f"{first} › {last}"
+    return doc_title or hit.doc_id
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and s.strip()]
+
+
+def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
+    """Every unit a hit holds, in reading order."""
+    meta = hit.metadata or {}
+    path = [h for h in (meta.get("heading_path") or []) if h]
+    if any(_QUESTION_SECTION.search(h) for h in path):
+        return []  # a list of ways customers phrase a question: matches well, answers nothing
+    title = readable_title(hit)
+    heading_context = " ".join(dict.fromkeys([str(meta.get("doc_title") or ""), *path]))
+    units: list[EvidenceUnit] = []
+
+    def add(text: str, context: str, kind: str) -> None:
+        text = text.strip()
+        if len(text) < 3 or is_question(text):
+            return
+        language = detect_language(text)
+        units.append(EvidenceUnit(text, context.strip(), kind, title, hit.doc_id, hit.chunk_id, float(hit.score),
+                                  language, len(units)))
+
+    if meta.get("kind") == "qa" and meta.get("answer"):
+        question = str(meta.get("question") or "")
+        answer = clean(str(meta["answer"]))
+        add(answer, f"{question} {heading_context}", "faq_answer")
+        sentences = split_sentences(answer)
+        if len(sentences) > 1:
+            for sentence in sentences:
+                add(sentence, f"{question} {heading_context}", "sentence")
+        return units
+
+    lines = [line for line in hit.text.splitlines() if line.strip()]
+    question_context = ""
+    lead_in = ""
+    items: list[str] = []
+
+    def flush_list() -> None:
+        nonlocal items, lead_in
+        if items and lead_in and len(items) <= 8:
+            joined = ", ".join(i.rstrip(".,;，。；") for i in items)
+            add(f"{lead_in} {joined}.", f"{question_context} {heading_context}", "list")
+        items = []
+
+    for raw in lines:
+        if is_question(raw):
+            flush_list()
+            question_context = clean(raw)
+            lead_in = ""
+            continue
+        line = clean(raw)
+        if not line:
+            continue
+        if _LIST_ITEM.match(raw):
+            items.append(line)
+            add(line, f"{question_context} {lead_in} {heading_context}", "list_item")
+            continue
+        flush_list()
+        if _ROW.match(line):
+            add(line, f"{question_context} {heading_context}", "row")
+            lead_in = ""
+            continue
+        sentences = split_sentences(line)
+        for sentence in sentences:
+            add(sentence, f"{question_context} {heading_context}", "sentence")
+        lead_in = sentences[-1] if sentences and sentences[-1].rstrip().endswith((":", "：")) else ""
+    flush_list()
+    return units
+
+
+def is_filler(text: str) -> bool:
+    """Service phrasing that carries no policy ("I can help you cancel your order.")."""
+    return bool(_FILLER.search(text.strip()))

@@ -1,0 +1,153 @@
+"""What a customer's question asks: its parts, the kind of answer each part wants, and follow-ups.
+
+- `split_question` cuts "Do gift cards expire? And can I use mine in your physical stores?" into two parts; a
+  statement around a question ("I bought headphones last week and they don't fit.") is context, not a part.
+- `answer_type` names what would answer a part: a duration, an amount, a percentage, a time or day, a count, a
+  list of options, yes/no, a procedure, or anything (general). Evidence carrying that kind of value ranks higher.
+- `resolve_followup` turns "And for the Gold card?" / "那退款呢？" into a full question using the previous one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from components.nlu.language import detect_language
+
+_PIECES = re.compile(r"[^?？.!。！\n]+[?？.!。！]*")
+_INTERROGATIVE_EN = re.compile(
+    r"^\s*(and\s+|also\s+|so\s+|but\s+|then\s+)?(can|could|may|might|is|are|am|was|were|do|does|did|will|would|shall|"
+    r"should|have|has|how|what|what's|whats|when|where|which|who|whom|whose|why|is there|are there)\b", re.I)
+_INTERROGATIVE_ZH = re.compile(r"吗|呢|么|多久|多长|哪些|哪个|哪里|哪儿|什么|怎么|怎样|如何|几[天点个次]|是否|能否|可否|有没有|能不能|"
+                               r"可不可以|是不是|多少|为什么|何时")
+
+ANSWER_TYPES = ("duration", "amount", "percentage", "time", "count", "options", "yes_no", "procedure", "general")
+_TYPE_RULES: list[tuple[str, re.Pattern]] = [
+    ("percentage", re.compile(r"\bwhat percent|\bpercentage\b|\b(interest|cashback|cash back|apr|apy|discount|"
+                              r"commission)\s*(rate)?\b|\brate\b|百分之|利率|返现|折扣|费率|年化", re.I)),
+    ("amount", re.compile(r"\bhow much\b|\b(fee|fees|cost|costs|price|charge|charged|charges|limit|limits|minimum|"
+                          r"maximum|balance|deposit|fine|penalty)\b|多少钱|费用|收费|价格|手续费|年费|限额|额度|最低|最高", re.I)),
+    ("duration", re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow many (days|weeks|hours|months|years)\b|"
+                            r"\bwithin how\b|\bdeadline\b|\bexpire|\bvalid for\b|多久|多长时间|几天|多少天|期限|时效|有效期|过期", re.I)),
+    ("time", re.compile(r"\b(what time|hours|opening|open|close|closed|weekends?|monday|tuesday|wednesday|"
+                        r"thursday|friday|saturday|sunday|holiday|cut-?off)\b|几点|营业时间|开门|关门|周末|星期|周[一二三四五六日]|"
+                        r"节假日|什么时候|何时|^\s*(and\s+)?when\b|\bwhen (is|are|do|does|will|can|should)\b", re.I)),
+    ("count", re.compile(r"\bhow many\b|\bhow often\b|几次|多少次|几个", re.I)),
+    ("options", re.compile(r"\bwhich\b|\bwhat (kinds?|types?|options|ways|methods|reasons|documents|cards|"
+                           r"payment)\b|\bwhat can (i|we|you) (pay|use)\b|\bhow can i pay\b|\blist\b|\boptions\b|"
+                           r"哪些|哪几|什么方式|哪种", re.I)),
+    ("procedure", re.compile(r"\bhow (do|can|should|would) (i|we|you)\b|\bwhat (do|should) i do\b|\bsteps?\b|"
+                             r"\bprocess\b|怎么|怎样|如何|流程|步骤", re.I)),
+    ("yes_no", re.compile(r"^\s*(and\s+|also\s+|so\s+|but\s+)?(can|could|may|is|are|am|do|does|did|will|would|"
+                          r"should|have|has|is there|are there)\b|吗[?？]?\s*$|是否|能否|可否|有没有|能不能|可不可以|是不是", re.I)),
+]
+
+_FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|and what about|and for|what if|same for|also for|"
+                          r"and the|and with|and in)\b(.*)$", re.I)
+_FOLLOWUP_ZH = re.compile(r"^\s*(那|那么|还有|另外)?(.{1,12}?)(呢|怎么样|如何)[?？。]?\s*$")
+_FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|of|my|your|one|ones|it)\b|[?？.!。！,，]", re.I)
+
+
+@dataclass
+class QuestionPart:
+    text: str                         # the part as the customer wrote it
+    answer_type: str = "general"      # one of ANSWER_TYPES
+    types: list[str] = field(default_factory=list)   # every type the part mentions, strongest first
+    language: str = "en"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def is_interrogative(text: str) -> bool:
+    text = (text or "").strip()
+    if not text:
+        return False
+    if text.endswith(("?", "？")):
+        return True
+    return bool(_INTERROGATIVE_EN.match(text) or _INTERROGATIVE_ZH.search(text))
+
+
+def answer_types(text: str) -> list[str]:
+    return [name for name, pattern in _TYPE_RULES if pattern.search(text or "")]
+
+
+def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], str]:
+    """The question parts, and the statements around them (context for retrieval, never answered on their own)."""
+    text = (text or "").strip()
+    pieces = [p.strip() for p in _PIECES.findall(text) if p.strip(" ?？.!。！")]
+    questions = [p for p in pieces if is_interrogative(p)]
+    statements = " ".join(p for p in pieces if p not in questions)
+    if not questions:
+        questions, statements = [text], ""
+    merged: list[str] = []
+    for q in questions:
+        # a tiny fragment ("Why?", "And?") belongs to the question before it
+        if merged and len(re.findall(r"\w+", q)) <= 1 and not re.search(r"[\u3400-\u9fff]{2,}", q):
+            merged[-1] = f"{merged[-1]} {q}"
+        else:
+            merged.append(q)
+    if len(merged) > max_parts:
+        merged = merged[: max_parts - 1] + [" ".join(merged[max_parts - 1:])]
+    parts = []
+    for q in merged:
+        types = answer_types(q)
+        parts.append(QuestionPart(q, types[0] if types else "general", types, detect_language(q)))
+    return parts, statements
+
+
+def type_phrase(text: str) -> str:
+    """The words of `text` that say what kind of answer it wants ("how long", "多长时间"), or ""."""
+    for _, pattern in _TYPE_RULES:
+        match = pattern.search(text or "")
+        if match and match.group(0).strip():
+            return match.group(0).strip()
+    return ""
+
+
+def is_followup(text: str) -> bool:
+    """A short elliptical question that only makes sense with the previous one: "And for the Gold card?"."""
+    text = (text or "").strip()
+    if not text:
+        return False
+    if re.search(r"[\u3400-\u9fff]", text):
+        match = _FOLLOWUP_ZH.match(text)
+        return bool(match) and len(text) <= 14
+    words = re.findall(r"[\w'’-]+", text)
+    return bool(_FOLLOWUP_EN.match(text)) and len(words) <= 8 and not re.search(
+        r"\b(can|could|do|does|is|are|how long|how much|when|which|what is|what are)\b",
+        _FOLLOWUP_EN.match(text).group(2), re.I)
+
+
+def followup_subject(text: str) -> str:
+    """What a follow-up asks about: "And for the Gold card?" -> "Gold card"; "那退款呢？" -> "退款"."""
+    text = (text or "").strip()
+    if re.search(r"[\u3400-\u9fff]", text):
+        match = _FOLLOWUP_ZH.match(text)
+        return match.group(2).strip() if match else text
+    match = _FOLLOWUP_EN.match(text)
+    rest = match.group(2) if match else text
+    return re.sub(r"\s+", " ", _FOLLOWUP_FILLER.sub(" ", rest)).strip()
+
+
+def resolve_followup(text: str, previous_question: str | None, previous_subject_terms: list[str] | None = None
+                     ) -> tuple[str, dict | None]:
+    """The question to answer: `text` itself, or for a follow-up the previous question with its subject replaced.
+
+    Returns (question, info) where info says what was reused ({"previous", "subject", "replaced"}) or None."""
+    if not previous_question or not is_followup(text):
+        return text, None
+    subject = followup_subject(text)
+    if not subject:
+        return text, None
+    replaced = None
+    question = previous_question.strip()
+    for term in sorted(previous_subject_terms or [], key=len, reverse=True):
+        if term and re.search(re.escape(term), question, re.I):
+            question = re.sub(re.escape(term), subject, question, count=1, flags=re.I)
+            replaced = term
+            break
+    if replaced is None:
+        # no named subject to swap: ask the same kind of thing ("how long", "多长时间") about the new subject
+        phrase = type_phrase(previous_question)
+        question = f"{subject} {phrase}" if phrase else f"{subject} {question}"
+    return question, {"previous": previous_question, "subject": subject, "replaced": replaced}

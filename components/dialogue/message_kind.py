@@ -1,0 +1,77 @@
+"""Is a message a question about how things work, or a request to act on the customer's own order or account?
+
+"Can I cancel an order after it shipped?", "how do refunds work?", "订单可以取消吗？", "怎么退货？" are questions: the
+knowledge base answers them, then the bot offers to act ("I can start the cancellation — I'll need to verify you
+first"). "cancel #W1234567", "where is my order", "I want to return my headphones", "我想取消订单" are requests: the
+order desk takes them. A product named in a policy question ("I bought headphones and they don't fit, what is
+your return policy?") is no stock question; "do you have the t-shirt in size L?" / "how much is the office chair?"
+is, and goes to the desk's stock lookup. Pure: text in, a kind and its reason out.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+from components.answers.question_analysis import is_interrogative
+
+_ORDER_ID = re.compile(r"#?\bW\d{7}\b", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\[EMAIL_\d+\]")
+_REQUEST_EN = re.compile(
+    r"^\s*(please\s+)?(cancel|return|exchange|refund|track|change|update|modify|check|send|ship|swap|replace|"
+    r"look up|find|show|list|give)\b|"
+    r"(?<!do )(?<!will )(?<!would )(?<!should )(?<!can )\b(i want|i'd like|i would like|i need|i wanna|i wish|"
+    r"i'm trying to|i am trying to|help me|"
+    r"can you|could you|would you|will you|can u|could u|pls|please)\b|"
+    r"\b(where('s| is| are)|status of|track|tracking)\b.{0,20}\bmy\b|"
+    r"\bmy\b.{0,25}\b(order|package|parcel|refund|return|delivery|shipment)\b.{0,30}"
+    r"\b(status|where|arrive[ds]?|arriving|come|came|shipped|late|missing|yet)\b|"
+    r"\b(has|have|did|when will|where is|where's)\b.{0,10}\bmy\b.{0,25}\b(order|package|parcel|refund|items?)\b|"
+    r"^\s*(can|could|may) i (talk|speak|chat) (to|with)\b", re.I)
+_REQUEST_ZH = re.compile(r"我想(?!知道|问|了解)|我要(?!怎么|如何|怎样)|帮我(?=查|取消|退|换|改|看|处理|办|下单|修改|确认|问)|"
+                         r"请帮|麻烦|给我|替我|我需要(?!怎么|如何)|我的订单.{0,8}(到哪|在哪|状态|进度|怎么还没|什么时候)|"
+                         r"查一下|查查|查询我的|帮忙|^请(取消|退|换|改)|把我的|我的.{0,6}(退款|包裹|快递).{0,6}(到|哪|没)")
+_STOCK_EN = re.compile(r"\b(in stock|out of stock|available in|availability|do you (have|sell|carry|stock)|"
+                       r"have (it|them|this|that|one|any)\b.{0,20}\b(in|with)\b|come in|comes in|"
+                       r"how much (is|are|does|do|for)|price of|prices? for|cost of|what colou?rs|what sizes|"
+                       r"which colou?rs|which sizes|options for the)\b", re.I)
+_STOCK_ZH = re.compile(r"有货|有没有.{0,8}(码|色|款|货|型号|颜色|尺码)|还有.{0,6}(码|色|货)吗|多少钱|价格|什么颜色|哪些颜色|"
+                       r"什么尺码|哪些尺码|有.{0,4}(码|色)吗|库存")
+TOPICS: list[tuple[str, re.Pattern]] = [
+    ("exchange", re.compile(r"\bexchang|\bswap\b|different (size|colou?r)|换货|调换|换成", re.I)),
+    ("modify_items", re.compile(r"\b(modify|change)\b.{0,20}\b(items?|size|colou?r)\b|修改商品|改商品", re.I)),
+    ("cancel_order", re.compile(r"\bcancel|取消", re.I)),
+    ("return_items", re.compile(r"\breturn|\brefund|退货|退款|退回", re.I)),
+    ("change_address", re.compile(r"\baddress\b|地址", re.I)),
+    ("change_payment", re.compile(r"\b(change|switch|update)\b.{0,20}\bpayment|(换|改|更换|修改).{0,4}(支付|付款)方式", re.I)),
+    ("order_status", re.compile(r"\btrack|\bstatus\b|\bshipped\b|物流|状态|发货", re.I)),
+]
+
+
+@dataclass
+class MessageKind:
+    kind: str                  # question | request | stock_question
+    reason: str
+    topic: str | None = None   # the desk flow a question is about (for the offer after the answer)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def topic_of(text: str) -> str | None:
+    return next((name for name, pattern in TOPICS if pattern.search(text or "")), None)
+
+
+def classify_message(text: str, *, names_product: Callable[[str], bool] | None = None) -> MessageKind:
+    text = (text or "").strip()
+    topic = topic_of(text)
+    if _ORDER_ID.search(text) or _EMAIL.search(text):
+        return MessageKind("request", "names an order or the customer's identity", topic)
+    if _STOCK_EN.search(text) or _STOCK_ZH.search(text):
+        if names_product is not None and names_product(text):
+            return MessageKind("stock_question", "asks about stock, options or price of a named product", topic)
+    if _REQUEST_EN.search(text) or _REQUEST_ZH.search(text):
+        return MessageKind("request", "asks to act on the customer's own order or account", topic)
+    if is_interrogative(text):
+        return MessageKind("question", "an information question (no order, no request to act)", topic)
+    return MessageKind("request", "not a question: the order desk may take it", topic)

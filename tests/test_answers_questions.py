@@ -1,0 +1,124 @@
+"""Question analysis, evidence units and question-or-request routing (pure parts of components/answers and dialogue)."""
+from __future__ import annotations
+
+import pytest
+
+from components.answers.evidence_units import units_from_hit
+from components.answers.question_analysis import is_followup, resolve_followup, split_question
+from components.dialogue.message_kind import classify_message
+from components.knowledge.types import Hit
+
+PRODUCTS = ("t-shirt", "headphones", "office chair", "smartphone", "water bottle")
+
+
+def names_product(text: str) -> bool:
+    return any(p in text.lower() for p in PRODUCTS)
+
+
+@pytest.mark.parametrize("text, kind", [
+    # information questions: the policy answers them (the chat tab's own examples among them)
+    ("Can I cancel an order that was already delivered?", "question"),
+    ("How do I return an order?", "question"),
+    ("订单可以取消吗？", "question"),
+    ("怎么退货？", "question"),
+    ("退款需要多长时间？", "question"),
+    ("Is it still possible to cancel an order after it has shipped?", "question"),
+    ("Can I return items from an order that hasn't arrived yet?", "question"),
+    ("What reasons can I pick when cancelling?", "question"),
+    ("How many times can I exchange?", "question"),
+    ("Do I need to place a new order for the replacement item when I exchange?", "question"),
+    # a product word in a policy question is no stock question
+    ("What is your return policy? I bought headphones last week and they don't fit.", "question"),
+    ("Can I exchange a t-shirt for a different size?", "question"),
+    ("What hours is your phone support line open?", "question"),
+    # requests to act on the customer's own order or account
+    ("cancel #W1234567", "request"),
+    ("Where is my order?", "request"),
+    ("I want to return my headphones", "request"),
+    ("Can you cancel my order please", "request"),
+    ("我想取消订单", "request"),
+    ("帮我查一下我的订单", "request"),
+    ("my email is emma.smith3991@example.com", "request"),
+    ("Can I talk to a person?", "request"),
+    # stock and price questions name a product
+    ("Do you have the t-shirt in size L?", "stock_question"),
+    ("How much is the office chair?", "stock_question"),
+    ("这件 t-shirt 有M码吗", "stock_question"),
+])
+def test_question_or_request(text, kind):
+    got = classify_message(text, names_product=names_product)
+    assert got.kind == kind, got.reason
+    assert got.reason
+
+
+def test_the_topic_of_a_question_names_the_offer():
+    assert classify_message("Can I cancel an order after it shipped?").topic == "cancel_order"
+    assert classify_message("怎么退货？").topic == "return_items"
+    assert classify_message("How many times can I exchange?").topic == "exchange"
+
+
+@pytest.mark.parametrize("text, parts, types", [
+    ("Do gift cards expire? And can I use mine in your physical stores?", 2, [["duration", "yes_no"], ["yes_no"]]),
+    ("Which payment methods do you accept? Can I pay with Apple Pay?", 2, [["options"], ["yes_no"]]),
+    ("你们支持哪些付款方式？可以用支付宝吗？", 2, [["options"], ["yes_no"]]),
+    ("What is your return policy? I bought headphones last week and they don't fit.", 1, [[]]),
+    ("How long does a refund take", 1, [["duration"]]),
+    ("How much is the annual fee of the Gold card?", 1, [["amount"]]),
+    ("When is the Lisbon store open on Monday?", 1, [["time"]]),
+])
+def test_split_question(text, parts, types):
+    got, statements = split_question(text)
+    assert len(got) == parts
+    for part, wanted in zip(got, types):
+        for t in wanted:
+            assert t in part.types, (part.text, part.types)
+    if "headphones" in text:
+        assert "headphones" in statements and "headphones" not in got[0].text
+
+
+@pytest.mark.parametrize("text, previous, subject_terms, expected_words", [
+    ("And for the Gold card?", "What is the annual fee of the Silver card?", ["silver"], ["Gold", "annual fee"]),
+    ("What about Porto?", "When is the Lisbon store open on Sunday?", ["lisbon"], ["Porto", "open on Sunday"]),
+    ("那退款呢？", "取消订单需要多长时间？", [], ["退款", "多长时间"]),
+])
+def test_followups_reuse_the_previous_question(text, previous, subject_terms, expected_words):
+    assert is_followup(text)
+    question, info = resolve_followup(text, previous, subject_terms)
+    assert info is not None and info["previous"] == previous
+    for word in expected_words:
+        assert word in question
+    assert "Silver" not in question and "Lisbon" not in question
+
+
+def test_a_full_question_is_no_followup():
+    assert not is_followup("And can I use my gift card in your physical stores, and how long do refunds take?")
+    question, info = resolve_followup("How long do refunds take?", "What is the fee?", [])
+    assert info is None and question == "How long do refunds take?"
+
+
+def hit(text, **meta):
+    return Hit("c#0", "doc", meta.pop("title", "Doc"), text, 0.8, metadata=meta)
+
+
+def test_units_drop_scaffolding_and_customer_phrasings():
+    faq = units_from_hit(hit("Q: How long do refunds take?\nA: Refunds take 5 to 7 business days.", kind="qa",
+                             question="How long do refunds take?", answer="Refunds take 5 to 7 business days."))
+    assert faq[0].text == "Refunds take 5 to 7 business days." and faq[0].source_title == "How long do refunds take?"
+    article = units_from_hit(hit("Question: How can I cancel?\nAnswer: **An order can be cancelled** while pending.",
+                                 heading_path=["Cancelling an order", "Which orders can be cancelled"],
+                                 doc_title="Cancelling an order"))
+    assert [u.text for u in article] == ["An order can be cancelled while pending."]
+    assert article[0].source_title == "Cancelling an order › Which orders can be cancelled"
+    assert "How can I cancel?" in article[0].context
+    phrasings = units_from_hit(hit("- Canceling order\n- Order cancellation",
+                                   heading_path=["How do I cancel my order?", "Other ways customers ask this"]))
+    assert phrasings == []
+
+
+def test_units_keep_lists_whole_and_table_rows():
+    listed = units_from_hit(hit("The shop accepts three kinds of payment methods:\n- Credit card,\n- PayPal,\n"
+                                "- Gift card.", heading_path=["Payment methods"]))
+    whole = [u for u in listed if u.kind == "list"]
+    assert whole and "Credit card" in whole[0].text and "Gift card" in whole[0].text
+    rows = units_from_hit(hit("Card: Gold; Annual fee: $95; Cashback: 1.5%", heading_path=["Card fees"]))
+    assert rows[0].kind == "row" and "$95" in rows[0].text
