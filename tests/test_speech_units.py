@@ -231,3 +231,21 @@ def test_forgetting_a_conversation_deletes_its_recordings(voice):
 def test_bad_speech_settings_are_named(overrides, message):
     with pytest.raises(ValueError, match=message):
         Settings(**overrides)
+
+
+def test_spoken_replies_read_the_answer_without_sources_and_markup():
+    from components.speech.spoken_replies import ReplyVoice
+
+    answer = "Refunds take **5-7** business days [1].\n\n<sub>📚 Sources: [1] Refunds (0.80)</sub>"
+    assert ReplyVoice.speakable(answer) == "Refunds take 5-7 business days."
+    assert len(ReplyVoice.speakable("A short sentence. " * 100)) <= 600
+
+
+def test_spoken_replies_synthesise_english_only():
+    pytest.importorskip("piper", reason="Piper is an optional extra (requirements-voice-replies.txt, GPL-3.0)")
+    from components.speech.spoken_replies import ReplyVoice
+
+    voice = ReplyVoice()
+    rate, samples = voice.synthesize("Refunds take five to seven business days.", "en")
+    assert rate == 22050 and samples.dtype == np.int16 and samples.size > rate  # more than a second of speech
+    assert voice.synthesize("退款需要五到七个工作日。", "zh") is None
