@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 # a few words in the language, written the way we want the transcript written (Whisper continues the prompt's style)
 LANGUAGE_PROMPTS = {
-    "zh": "以下是普通话的句子。",  # on the AISHELL dev clips: CER 0.174, against 0.181 with "…，使用简体中文" and 0.221 without
+    # AISHELL dev clips, beam 5: CER 0.174-0.175 with this prompt, 0.181 with "…，使用简体中文", 0.221 without one
+    "zh": "以下是普通话的句子。",
     "en": "Hello, I have a question about my order.",
 }
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
