@@ -95,7 +95,8 @@ class SpeechRecognizer:
             started = time.perf_counter()
             try:
                 path = resolve_speech_model(self.model_name, self.cache_dir)
-                self._model = _encoder_reusing_model()(path, device="cpu", compute_type="int8", cpu_threads=self.threads)
+                self._model = _encoder_reusing_model()(path, device="cpu", compute_type="int8",
+                                                       cpu_threads=self.threads)
                 if "zh" in self.languages:
                     import opencc
 
