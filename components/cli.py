@@ -92,6 +92,13 @@ def cmd_eval_dialogues(args, settings) -> int:
     return 0 if result.get("failed", 1) == 0 else 1
 
 
+cmd_eval_speech = _runner("components.speech.speech_eval", "run_speech_eval", audio_dir="audio_dir",
+                          transcripts="transcripts", language="language")
+
+
+cmd_bench_speech = _runner("components.speech.bench", "run_speech_bench", repeats="repeats")
+
+
 def cmd_eval_answers(args, settings) -> int:
     from components.answers.eval import run_answer_eval
 
@@ -230,7 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("ingest", cmd_ingest, "add files or folders to the knowledge base")
     p.add_argument("paths", nargs="+", metavar="PATH")
 
-    ev = sub.add_parser("eval", help="evaluations (retrieval, intents, sentiment, dialogues, desk)").add_subparsers(
+    ev = sub.add_parser("eval", help="evaluations (retrieval, intents, sentiment, dialogues, desk, answers, speech, bias)").add_subparsers(
         dest="what", metavar="WHAT", required=True)
     p = add("retrieval", cmd_eval_retrieval, "retrieval recall@k / MRR on a fresh temporary knowledge base", ev)
     p.add_argument("--docs", required=True, help="JSONL with id,title,content per line")
@@ -264,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenarios", required=True, help="YAML list of {name, turns: [{user, expect}]}")
     p.add_argument("--ingest", nargs="*", default=[], metavar="FILE",
                    help="documents to add to the temporary knowledge base first")
+    p = add("speech", cmd_eval_speech, "word (en) or character (zh) error rate and real-time factor of voice input",
+            ev)
+    p.add_argument("--audio-dir", required=True, help="folder of audio clips")
+    p.add_argument("--transcripts", required=True, help="CSV with columns file,text")
+    p.add_argument("--language", required=True, choices=["en", "zh"], help="en scores WER, zh scores CER")
     p = add("answers", cmd_eval_answers, "free-form answers through the full pipeline: correct / abstained / wrong",
             ev)
     p.add_argument("--scenarios", required=True, help="YAML list of {name, turns: [{user, expect}]}")
@@ -300,6 +312,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("console", cmd_bench_console, "operator console click latency with N conversations queued", be)
     p.add_argument("--conversations", type=int, default=200)
     p.add_argument("--clicks", type=int, default=60)
+    p = add("speech", cmd_bench_speech, "speech model load time, real-time factor on 2 s / 10 s clips, and end of "
+            "speech to the answer's first token", be)
+    p.add_argument("--repeats", type=int, default=5)
 
     p = add("export", cmd_export, "export conversations and turns (with traces) as CSV or Parquet")
     p.add_argument("--format", choices=["csv", "parquet"], default="parquet")

@@ -67,6 +67,7 @@ class Services:
     operators: Any
     vault: Any = None
     rate_limiter: Any = None
+    voice: Any = None  # components.speech.VoiceTurns, or None when KEFU_SPEECH_ENABLED is off
     startup: StartupStatus = field(default_factory=StartupStatus)
 
     def warm_up(self) -> StartupStatus:
@@ -89,7 +90,12 @@ class Services:
         return status
 
     def warm_up_in_background(self) -> threading.Thread:
-        thread = threading.Thread(target=self.warm_up, name="kefu-warmup", daemon=True)
+        def run() -> None:
+            self.warm_up()
+            if self.voice is not None and self.voice.preload:  # voice input loads once typed chat is ready
+                self.voice.recognizer.start_in_background()
+
+        thread = threading.Thread(target=run, name="kefu-warmup", daemon=True)
         thread.start()
         return thread
 
@@ -167,5 +173,10 @@ def build_services(settings: Settings) -> Services:
                              redactor=redactor)
     rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst,
                                buckets=DatabaseBuckets(database) if shared else None)
+    voice = None
+    if settings.speech_enabled:
+        from components.speech import VoiceTurns
+
+        voice = VoiceTurns.from_settings(settings, dialogue)
     return Services(settings, store, embedder, engine, knowledge, nlu, shop, desk, dialogue, accounts, operators,
-                    vault, rate_limiter)
+                    vault, rate_limiter, voice)

@@ -104,7 +104,7 @@ class DialogueManager:
         return result
 
     def respond(self, conversation_id: str | None, text: str, *, cancel: threading.Event | None = None,
-                is_demo: bool = False) -> Iterator[TurnChunk]:
+                is_demo: bool = False, speech: dict | None = None) -> Iterator[TurnChunk]:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         guessed_language = detect_language(str(text or ""))
@@ -122,13 +122,15 @@ class DialogueManager:
         # the caller learns the conversation before the turn runs (a customer may ask for a person meanwhile)
         yield TurnChunk("started", result=TurnResult(cid, ""))
         with self._lock_for(cid):
-            yield from self._turn(cid, guarded.text, guarded.removed_control_chars, cancel, started, timings)
+            yield from self._turn(cid, guarded.text, guarded.removed_control_chars, cancel, started, timings, speech)
 
     # -- the turn: stages around one trace, then the handler of the action the policy chose ----------------------
     def _turn(self, cid: str, text: str, removed_control: int, cancel, started: float,
-              timings: dict[str, float]) -> Iterator[TurnChunk]:
+              timings: dict[str, float], speech: dict | None = None) -> Iterator[TurnChunk]:
         ctx = TurnContext(cid, text, cancel, started, timings,
                           TurnTrace(cid, {"chars": len(text), "control_chars_removed": removed_control}))
+        if speech:  # a spoken turn (components/speech/spoken_turn.py): confidence, timings, the recording's name
+            ctx.trace.extra["speech"] = speech
         self._redact(ctx)
         ctx.customer_message_id = self.store.add_message(cid, "customer", ctx.text)
         self.store.append_event(cid, "user_turn", {"message_id": ctx.customer_message_id})

@@ -22,6 +22,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+from components.speech.audio_archive import SpokenAudioArchive
+
 log = logging.getLogger(__name__)
 
 _EMAIL = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
@@ -46,14 +48,20 @@ def compact_store(store) -> None:
     store.compact()
 
 
-def _delete_conversations(store, vault, conversation_ids: list[str]) -> dict:
+def _delete_conversations(store, vault, conversation_ids: list[str], audio_dir=None) -> dict:
     counts = store.count_rows(conversation_ids)
-    vault_entries = 0
+    vault_entries = recordings = 0
+    # spoken turns' recordings live in the data directory (beside the SQLite file when no folder is given)
+    audio = SpokenAudioArchive(audio_dir) if audio_dir else \
+        SpokenAudioArchive.beside(store.path) if store.path else None
     for cid in conversation_ids:
         store.delete_conversation(cid)
         if vault is not None:
             vault_entries += vault.forget_conversation(cid)
+        if audio is not None:
+            recordings += audio.delete_conversation(cid)
     counts["vault_entries"] = vault_entries
+    counts["recordings"] = recordings
     return counts
 
 
@@ -83,7 +91,8 @@ def forget_customer(settings, store, vault, *, email: str, agent: str = "cli") -
         for cid in others:
             vault_only += vault.forget_value(cid, "EMAIL", email)
     conversation_ids = sorted(set().union(*matched.values()) - others)
-    counts = _delete_conversations(store, vault, conversation_ids)
+    counts = _delete_conversations(store, vault, conversation_ids,
+                                   audio_dir=getattr(settings, "speech_audio_dir", None))
     counts["vault_entries"] += vault_only
     compact_store(store)
     if vault is not None:

@@ -13,6 +13,7 @@ import gradio as gr
 from components.console.operator_desk import ConversationNotFound
 from components.ui.formatting import safe_text, sources_html
 from components.ui.i18n import request_language, say, t
+from components.ui.voice_input import build_spoken_replies, register_voice_api, respond_to_voice
 
 log = logging.getLogger(__name__)
 
@@ -43,14 +44,16 @@ def _rate_limited(services, key: str, message: str) -> dict | None:
             "customer_message_id": None, "bot_message_id": None, "status": "bot", "error": "rate_limited"}
 
 
-def chat_api(message: str, conversation_id: str, *, services, session_key: str = "") -> dict:
-    """One customer turn, answered in full: {conversation_id, reply, sources, trace, message ids, status}."""
+def chat_api(message: str, conversation_id: str, *, services, session_key: str = "", turn=None) -> dict:
+    """One customer turn, answered in full: {conversation_id, reply, sources, trace, message ids, status}.
+    `turn(conversation_id)` replaces the typed turn (a spoken turn, components/ui/voice_input.py)."""
     _wait_until_ready(services)
     limited = _rate_limited(services, (conversation_id or "").strip() or session_key, message)
     if limited is not None:
         return {**limited, "conversation_id": conversation_id or ""}
     try:
-        result = services.dialogue.chat((conversation_id or "").strip() or None, message)
+        cid = (conversation_id or "").strip() or None
+        result = turn(cid) if turn is not None else services.dialogue.chat(cid, message)
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
     return result.to_dict()
@@ -86,8 +89,9 @@ def _session_key(request, conversation_id: str) -> str:
 
 def respond_stream(message: str, history: list, conversation_id: str, message_ids: dict, last_seen: int,
                    ratings: dict, mode: str, language: str, request: gr.Request | None, *,
-                   services) -> Iterator[tuple]:
-    """Echo the customer's message at once, then stream the answer into the chat history.
+                   services, turn=None) -> Iterator[tuple]:
+    """Echo the customer's message at once, then stream the answer into the chat history. `turn` replaces the
+    typed turn's chunks (a spoken turn, components/ui/voice_input.py).
 
     Yields (box, chatbot, conversation_id, message_ids, last_seen, mode)."""
     history = list(history or [])
@@ -103,7 +107,7 @@ def respond_stream(message: str, history: list, conversation_id: str, message_id
         yield "", chat_view(history, ratings), conversation_id, message_ids, last_seen, mode
         history.pop()
         _wait_until_ready(services)
-    history.append({"role": "user", "content": safe_text(str(message or ""))})
+    history.append({"role": "user", "content": ("🎤 " if turn is not None else "") + safe_text(str(message or ""))})
     history.append({"role": "assistant", "content": ""})
     reply = ""
     cancel = threading.Event()
@@ -112,7 +116,9 @@ def respond_stream(message: str, history: list, conversation_id: str, message_id
         with _cancels_lock:
             _cancels[key] = cancel
     try:
-        for chunk in services.dialogue.respond((conversation_id or "").strip() or None, message, cancel=cancel):
+        chunks = turn if turn is not None else \
+            services.dialogue.respond((conversation_id or "").strip() or None, message, cancel=cancel)
+        for chunk in chunks:
             if chunk.kind == "started":
                 # the message shows together with its conversation id, so "Talk to a person" works at once
                 conversation_id = chunk.result.conversation_id
@@ -263,6 +269,9 @@ def build_chat_tab(services) -> ChatTab:
             person = gr.Button(t("talk_to_person"), size="sm", elem_id="kefu-request-human")
             csat = gr.Radio([1, 2, 3, 4, 5], label=t("rate_conversation"), scale=2, elem_id="kefu-csat")
             csat_done = gr.Markdown(elem_id="kefu-csat-done")
+        voice = gr.Audio(sources=["microphone", "upload"], type="filepath", label=t("voice_input"),
+                         elem_id="kefu-voice", visible=services.voice is not None)
+        spoken_replies = build_spoken_replies(services)
         startup_timer = gr.Timer(2.0, active=not services.startup.ready)
         poll_timer = gr.Timer(1.5)
 
@@ -270,6 +279,11 @@ def build_chat_tab(services) -> ChatTab:
                 lang: str, request: gr.Request):
         yield from respond_stream(message, history, cid, ids, seen, rated, current, lang, request,
                                   services=services)
+
+    def voiced(audio, history: list, cid: str, ids: dict, seen: int, rated: dict, current: str, lang: str,
+               request: gr.Request):
+        yield from respond_to_voice(audio, history, cid, ids, seen, rated, current, lang, request,
+                                    services=services, respond_stream=respond_stream)
 
     def stop_clicked(request: gr.Request) -> None:
         stop_answer(request)
@@ -298,6 +312,15 @@ def build_chat_tab(services) -> ChatTab:
     submit_event = box.submit(respond, io, out, api_visibility="private")
     click_event = send.click(respond, io, out, api_visibility="private")
     stop.click(stop_clicked, None, None, api_visibility="private", show_progress="hidden")
+    voice_events = [trigger(voiced, [voice, *io[1:]], out, api_visibility="private")
+                    for trigger in (voice.stop_recording, voice.upload)]
+    for event in voice_events:  # the clip is handled: clear the player for the next one
+        event.then(lambda: None, None, voice, api_visibility="private", show_progress="hidden")
+    register_voice_api(services, voice, chat_api)
+    if spoken_replies is not None:
+        toggle, player, speak = spoken_replies
+        for event in (submit_event, click_event, *voice_events):
+            event.then(speak, [chatbot, toggle], [player], api_visibility="private", show_progress="hidden")
     examples.click(lambda sample: sample[0], [examples], [box], api_visibility="private")
     new.click(start_over, [language], [chatbot, conversation_id, message_ids, last_seen, ratings, mode, csat,
                                        csat_done], api_visibility="private")
@@ -340,7 +363,8 @@ def register_customer_api(services) -> None:
 
     def status() -> dict:
         return {**services.startup.to_dict(), "model": services.settings.model,
-                "protected": services.accounts.protected}
+                "protected": services.accounts.protected,
+                "speech": services.voice.status() if services.voice is not None else None}
 
     gr.api(chat, api_name="chat",
            api_description="One customer turn. Empty conversation_id starts a new conversation. Returns JSON with "

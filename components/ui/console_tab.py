@@ -14,6 +14,7 @@ from components.console.operator_desk import ConversationNotFound
 from components.ui.access import current_agent, login, logout
 from components.ui.formatting import safe_text, trace_items
 from components.ui.i18n import request_language, say, t
+from components.ui.voice_input import play_spoken_turn, spoken_turn_choices
 
 COLUMN_KEYS = ["col_status", "col_waiting", "col_customer", "col_last", "col_sentiment", "col_intent", "col_agent"]
 STATUSES = ["all", "waiting", "human", "bot", "resolved"]
@@ -185,6 +186,10 @@ def build_console_tab(services) -> None:
                     selected = gr.Textbox(label=t("conversation"), elem_id="kefu-selected-conversation", scale=0,
                                           min_width=160, max_lines=1)
                 transcript = gr.HTML("", elem_id="kefu-transcript")
+                with gr.Row(visible=services.voice is not None):
+                    spoken = gr.Dropdown(choices=[], label=t("spoken_turns"), scale=2, elem_id="kefu-spoken-turns")
+                    player = gr.Audio(label=t("play_spoken_turn"), type="numpy", interactive=False, scale=3,
+                                      elem_id="kefu-spoken-player")
                 shown = gr.State("")  # signature of what the transcript shows (redrawn only when it changes)
                 with gr.Row(visible=False, elem_id="kefu-resolve-confirm") as confirm_row:
                     gr.Markdown(t("confirm_resolve"))
@@ -313,6 +318,17 @@ def build_console_tab(services) -> None:
     if root is not None:
         root.load(show_queue, [status], [table, row_ids], api_visibility="private", show_progress="hidden")
     table.select(pick, [row_ids], [selected], api_visibility="private", show_progress="hidden")
+    def spoken_turns(conversation_id: str, request: gr.Request):
+        current_agent(services, request)
+        choices = spoken_turn_choices(conversation_id, services=services)
+        return gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None)
+
+    def play(conversation_id: str, name: str, request: gr.Request):
+        current_agent(services, request)
+        return play_spoken_turn(conversation_id, name, services=services)
+
+    selected.change(spoken_turns, [selected], [spoken], api_visibility="private", show_progress="hidden")
+    spoken.change(play, [selected, spoken], [player], api_visibility="private", show_progress="hidden")
     selected.change(show, [selected], [header, transcript, panel_title, panel, shown, confirm_row],
                     api_visibility="private", show_progress="hidden")
     acted = [action_result, *view, confirm_row]

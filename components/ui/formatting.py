@@ -89,6 +89,12 @@ def trace_items(trace: dict | None, language: str = "en") -> list[str]:
     if not trace:
         return ["—"]
     lines = []
+    speech = trace.get("speech") or {}
+    if speech:
+        lines.append(f"- **Spoken** 🎤: {float(speech.get('seconds') or 0):.1f} s of audio, language "
+                     f"{speech.get('language')}, transcript confidence {float(speech.get('confidence') or 0):.2f}, "
+                     f"transcribed in {(speech.get('timings_ms') or {}).get('transcribe_ms')} ms "
+                     f"(RTF {speech.get('rtf')})")
     nlu = trace.get("nlu") or {}
     if nlu:
         extra = f" · {_words('out_of_scope')}" if nlu.get("out_of_scope") else ""

@@ -122,6 +122,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "h_topic": "Topic", "h_questions": "Questions", "h_count": "Count", "h_signals": "Signals",
         "h_examples": "Examples", "kb_tags_example": "returns, policy", "kb_domain_example": "shop",
         "empty": "Nothing yet.",
+        "voice_input": "🎤 Speak or upload a voice message (English or Mandarin)",
+        "spoken_turns": "🎤 Spoken turns", "play_spoken_turn": "What the customer said",
+        "read_aloud": "🔊 Read answers aloud (English)",
+        "conversation": "Conversation", "refresh": "Refresh", "transcript": "Transcript with traces",
     },
     "zh-CN": {
         "title": "客服 kefu · 智能客服",
@@ -226,6 +230,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "h_topic": "话题", "h_questions": "问题", "h_count": "数量", "h_signals": "信号",
         "h_examples": "示例", "kb_tags_example": "退货, 政策", "kb_domain_example": "商城",
         "empty": "暂无数据。",
+        "voice_input": "🎤 说话或上传语音消息（英语或普通话）",
+        "spoken_turns": "🎤 语音消息", "play_spoken_turn": "客户的原声",
+        "read_aloud": "🔊 朗读回复（仅英语）",
+        "conversation": "对话", "refresh": "刷新", "transcript": "对话记录与推理轨迹",
     },
 }
 STRINGS["zh"] = STRINGS["zh-CN"]

@@ -1,0 +1,251 @@
+"""Voice input without the model: scoring, audio checks, the packaged model's join, the archive, spoken turns
+through the dialogue manager (with fakes), settings."""
+from __future__ import annotations
+
+import hashlib
+import wave
+
+import numpy as np
+import pytest
+
+from components.dialogue.dialogue_manager import DialogueManager
+from components.settings import Settings
+from components.speech.audio_archive import SpokenAudioArchive
+from components.speech.audio_input import SAMPLE_RATE, SpeechInputError, load_audio
+from components.speech.model_files import PackagedWhisper, _join_parts
+from components.speech.recognizer import Transcript
+from components.speech.spoken_turn import VoiceTurns
+from components.speech.transcript_scoring import error_counts, normalize_chinese, normalize_english
+from components.storage.conversation_store import ConversationStore
+from fakes import FakeEngine, FakeKnowledge, hit
+
+
+def write_wav(path, samples: np.ndarray, rate: int = SAMPLE_RATE):
+    with wave.open(str(path), "wb") as f:
+        f.setnchannels(1)
+        f.setsampwidth(2)
+        f.setframerate(rate)
+        f.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
+
+
+# -- scoring ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, words", [
+    ("Previous to that date, 700 or 800", "previous to that date seven hundred or eight hundred"),
+    ("In 1850 and 1905, 2,500 men.", "in eighteen fifty and nineteen oh five two thousand five hundred men"),
+    ("Mr. Akerman's time", "mr akermans time"),
+])
+def test_english_normalisation(text, words):
+    assert normalize_english(text) == words.split()
+
+
+@pytest.mark.parametrize("text, chars", [
+    ("预计在3月份，8.5折。", "预计在三月份八点五折"),
+    ("2015年 80%", "二零一五年百分之八十"),
+    ("13854964069 幺二", "一三八五四九六四零六九一二"),
+    ("10 15 105 1005 20", "十十五一百零五一千零五二十"),
+])
+def test_chinese_normalisation(text, chars):
+    assert normalize_chinese(text) == chars
+
+
+def test_error_counts_words_and_characters():
+    assert error_counts("the cat sat", "The cat, sat!", "en") == (0, 3)
+    assert error_counts("the cat sat", "a cat", "en") == (2, 3)
+    assert error_counts("就是根据情况", "就是根据情况。", "zh") == (0, 6)
+    assert error_counts("三月份", "3月份", "zh") == (0, 3)
+    assert error_counts("三月份", "3月份", "zh", numbers=False) == (1, 3)
+
+
+# -- audio checks ----------------------------------------------------------------------------------------------
+LIMITS = {"max_seconds": 60.0, "max_mb": 5.0}
+
+
+def test_wav_is_decoded_to_16k_mono(tmp_path):
+    tone = 0.3 * np.sin(2 * np.pi * 220 * np.arange(22050 * 2) / 22050)
+    decoded = load_audio(str(write_wav(tmp_path / "a.wav", tone, rate=22050)), **LIMITS)
+    assert decoded.samples.dtype == np.float32 and abs(decoded.seconds - 2.0) < 0.05
+    assert 0.2 < np.abs(decoded.samples).max() < 0.35
+
+
+def test_numpy_pair_is_resampled(tmp_path):
+    decoded = load_audio((8000, np.zeros(8000, dtype=np.int16)), **LIMITS)
+    assert decoded.samples.size == SAMPLE_RATE
+
+
+@pytest.mark.parametrize("name, content, code", [
+    ("question.txt", b"How long do refunds take?", "unsupported_format"),
+    ("broken.wav", b"RIFF\x00\x00\x00\x00WAVEfmt " + bytes(range(256)) * 40, "unreadable"),
+    ("random.mp3", np.random.default_rng(0).bytes(50_000), "unreadable"),
+    ("empty.wav", b"", "empty"),
+])
+def test_bad_files_get_a_clear_refusal(tmp_path, name, content, code):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(SpeechInputError) as err:
+        load_audio(str(path), **LIMITS)
+    assert err.value.code == code
+    assert err.value.message_en and err.value.message_zh and "Traceback" not in err.value.bilingual()
+
+
+def test_a_100_mb_upload_is_refused_before_reading(tmp_path):
+    path = tmp_path / "huge.wav"
+    with open(path, "wb") as f:
+        f.truncate(100 * 1000 * 1000)  # sparse: costs no disk
+    with pytest.raises(SpeechInputError) as err:
+        load_audio(str(path), **LIMITS)
+    assert err.value.code == "too_large" and "100 MB" in err.value.message_en and "5 MB" in err.value.message_en
+
+
+def test_a_ten_minute_recording_is_refused_from_its_header(tmp_path):
+    path = write_wav(tmp_path / "long.wav", np.zeros(8000 * 600), rate=8000)  # 10 minutes at 8 kHz, 9.6 MB
+    with pytest.raises(SpeechInputError) as err:
+        load_audio(str(path), max_seconds=120, max_mb=20)
+    assert err.value.code == "too_long" and "10 min 00 s" in err.value.message_en and "2 min" in err.value.message_en
+
+
+def test_decoding_stops_at_the_limit_whatever_the_header_says(tmp_path):
+    from components.speech.audio_input import _decode
+
+    path = write_wav(tmp_path / "five.wav", np.zeros(SAMPLE_RATE * 5))
+    with pytest.raises(SpeechInputError) as err:
+        _decode(path, max_seconds=2)  # what happens when a header understates the length: decoding stops at 2 s
+    assert err.value.code == "too_long"
+    with pytest.raises(SpeechInputError):
+        load_audio((SAMPLE_RATE, np.zeros(SAMPLE_RATE * 40, dtype=np.int16)), max_seconds=30, max_mb=20)
+
+
+# -- the packaged model's two halves ---------------------------------------------------------------------------
+def _fake_parts(tmp_path, monkeypatch):
+    halves = [b"first half " * 1000, b"second half " * 1000]
+    for i, half in enumerate(halves, 1):
+        data = tmp_path / "site" / f"fake_whisper_part{i}" / "data"
+        data.mkdir(parents=True)
+        (data.parent / "__init__.py").write_text("")
+        (data / f"model.bin.part{i}").write_bytes(half)
+    for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+        (tmp_path / "site" / "fake_whisper_part1" / "data" / name).write_text("{}")
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    joined = b"".join(halves)
+    return joined, (("fake_whisper_part1", "model.bin.part1"), ("fake_whisper_part2", "model.bin.part2"))
+
+
+def test_parts_are_joined_and_verified(tmp_path, monkeypatch):
+    joined, parts = _fake_parts(tmp_path, monkeypatch)
+    spec = PackagedWhisper(parts, ("config.json", "tokenizer.json", "vocabulary.txt"),
+                           hashlib.sha256(joined).hexdigest(), len(joined))
+    target = tmp_path / "cache" / "whisper"
+    _join_parts(spec, target)
+    assert (target / "model.bin").read_bytes() == joined and (target / "vocabulary.txt").is_file()
+
+
+def test_a_corrupt_part_is_refused_and_leaves_nothing(tmp_path, monkeypatch):
+    joined, parts = _fake_parts(tmp_path, monkeypatch)
+    spec = PackagedWhisper(parts, ("config.json",), hashlib.sha256(joined + b"x").hexdigest(), len(joined))
+    target = tmp_path / "cache" / "whisper"
+    with pytest.raises(ValueError, match="checksum"):
+        _join_parts(spec, target)
+    assert not target.exists() and not list((tmp_path / "cache").iterdir())
+
+
+# -- the archive and spoken turns ------------------------------------------------------------------------------
+def test_archive_files_a_recording_under_its_conversation(tmp_path):
+    archive = SpokenAudioArchive(tmp_path / "speech_audio")
+    name = archive.save_pending(np.full(SAMPLE_RATE, 0.25, dtype=np.float32))
+    archive.attach(name, "c_abc")
+    rate, samples = archive.read("c_abc", name)
+    assert rate == SAMPLE_RATE and samples.size == SAMPLE_RATE and abs(samples[0] - 8192) <= 1
+    for bad in ("../kefu.sqlite3", "x.wav"):
+        with pytest.raises(ValueError):
+            archive.path("c_abc", bad)
+    with pytest.raises(ValueError):
+        archive.path("../..", name)
+    assert archive.delete_conversation("c_abc") == 1 and archive.read("c_abc", name) is None
+
+
+class FakeRecognizer:
+    model_name, languages, state, ready, load_seconds = "fake", ("en", "zh"), "ready", True, 0.1
+
+    def __init__(self, transcript):
+        self.transcript = transcript
+
+    def transcribe(self, audio, lazy_load=True):
+        return self.transcript
+
+
+def transcript(text="How long do refunds take?", confidence=0.9) -> Transcript:
+    return Transcript(text=text, language="en", language_probability=0.99, confidence=confidence,
+                      segments=[{"text": text}], seconds=2.0, speech_seconds=1.6, processing_seconds=0.8, rtf=0.4,
+                      timings_ms={"vad_ms": 5.0}, audio=np.zeros(SAMPLE_RATE, dtype=np.float32))
+
+
+@pytest.fixture
+def voice(tmp_path):
+    settings = Settings(data_dir=tmp_path)
+    store = ConversationStore(settings.sqlite_path)
+    dialogue = DialogueManager(settings, store, engine=FakeEngine(), knowledge=FakeKnowledge([hit()]))
+    turns = VoiceTurns(FakeRecognizer(transcript()), dialogue, SpokenAudioArchive(settings.speech_audio_dir),
+                       confirm_below=0.5)
+    yield turns
+    store.close()
+
+
+def test_a_spoken_turn_runs_the_ordinary_pipeline_and_its_trace_says_so(voice):
+    result = voice.chat(None, voice.transcribe("clip.wav"))
+    speech = result.trace["speech"]
+    assert speech["spoken"] is True and speech["confidence"] == 0.9 and speech["language"] == "en"
+    assert speech["timings_ms"]["transcribe_ms"] == 800.0 and speech["rtf"] == 0.4
+    assert result.trace["policy"]["action"] == "knowledge_answer" and "5 to 7" in result.reply
+    # the recording is filed under the conversation and the stored trace names it
+    assert voice.archive.read(result.conversation_id, speech["audio"]) is not None
+    stored = voice.dialogue.store.messages(result.conversation_id)
+    assert stored[0]["text"] == "How long do refunds take?" and stored[1]["trace"]["speech"]["audio"] == speech["audio"]
+
+
+def test_a_refused_transcript_keeps_no_recording(voice):
+    result = voice.chat(None, transcript(text="x" * 5000))
+    assert result.error == "too_long" and not result.conversation_id
+    assert not list(voice.archive.root.glob("**/*.wav"))
+
+
+def test_low_confidence_asks_to_confirm(voice):
+    assert voice.needs_confirmation(transcript(confidence=0.3))
+    assert not voice.needs_confirmation(transcript(confidence=0.7))
+
+
+def test_forgetting_a_conversation_deletes_its_recordings(voice):
+    from components.privacy.data_rights import _delete_conversations
+
+    result = voice.chat(None, voice.transcribe("clip.wav"))
+    counts = _delete_conversations(voice.dialogue.store, None, [result.conversation_id])
+    assert counts["recordings"] == 1 and not list(voice.archive.root.glob("**/*.wav"))
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"speech_languages": "en,fr"}, "KEFU_SPEECH_LANGUAGES"),
+    ({"speech_languages": " , "}, "KEFU_SPEECH_LANGUAGES"),
+    ({"speech_beam_size": 0}, "KEFU_SPEECH_BEAM_SIZE"),
+    ({"speech_max_seconds": 0}, "KEFU_SPEECH_MAX_SECONDS"),
+    ({"speech_confirm_below": 1.5}, "KEFU_SPEECH_CONFIRM_BELOW"),
+])
+def test_bad_speech_settings_are_named(overrides, message):
+    with pytest.raises(ValueError, match=message):
+        Settings(**overrides)
+
+
+def test_spoken_replies_read_the_answer_without_sources_and_markup():
+    from components.speech.spoken_replies import ReplyVoice
+
+    answer = "Refunds take **5-7** business days [1].\n\n<sub>📚 Sources: [1] Refunds (0.80)</sub>"
+    assert ReplyVoice.speakable(answer) == "Refunds take 5-7 business days."
+    assert len(ReplyVoice.speakable("A short sentence. " * 100)) <= 600
+
+
+def test_spoken_replies_synthesise_english_only():
+    pytest.importorskip("piper", reason="Piper is an optional extra (requirements-voice-replies.txt, GPL-3.0)")
+    from components.speech.spoken_replies import ReplyVoice
+
+    voice = ReplyVoice()
+    rate, samples = voice.synthesize("Refunds take five to seven business days.", "en")
+    assert rate == 22050 and samples.dtype == np.int16 and samples.size > rate  # more than a second of speech
+    assert voice.synthesize("退款需要五到七个工作日。", "zh") is None
