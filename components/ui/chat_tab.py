@@ -270,7 +270,7 @@ def build_chat_tab(services) -> ChatTab:
             csat = gr.Radio([1, 2, 3, 4, 5], label=t("rate_conversation"), scale=2, elem_id="kefu-csat")
             csat_done = gr.Markdown(elem_id="kefu-csat-done")
         voice = gr.Audio(sources=["microphone", "upload"], type="filepath", label=t("voice_input"),
-                         elem_id="kefu-voice", visible=services.voice is not None)
+                         elem_id="kefu-voice", visible=getattr(services, "voice", None) is not None)
         spoken_replies = build_spoken_replies(services)
         startup_timer = gr.Timer(2.0, active=not services.startup.ready)
         poll_timer = gr.Timer(1.5)
@@ -364,7 +364,7 @@ def register_customer_api(services) -> None:
     def status() -> dict:
         return {**services.startup.to_dict(), "model": services.settings.model,
                 "protected": services.accounts.protected,
-                "speech": services.voice.status() if services.voice is not None else None}
+                "speech": services.voice.status() if getattr(services, "voice", None) is not None else None}
 
     gr.api(chat, api_name="chat",
            api_description="One customer turn. Empty conversation_id starts a new conversation. Returns JSON with "

@@ -186,7 +186,7 @@ def build_console_tab(services) -> None:
                     selected = gr.Textbox(label=t("conversation"), elem_id="kefu-selected-conversation", scale=0,
                                           min_width=160, max_lines=1)
                 transcript = gr.HTML("", elem_id="kefu-transcript")
-                with gr.Row(visible=services.voice is not None):
+                with gr.Row(visible=getattr(services, "voice", None) is not None):
                     spoken = gr.Dropdown(choices=[], label=t("spoken_turns"), scale=2, elem_id="kefu-spoken-turns")
                     player = gr.Audio(label=t("play_spoken_turn"), type="numpy", interactive=False, scale=3,
                                       elem_id="kefu-spoken-player")

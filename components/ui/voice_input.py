@@ -26,7 +26,7 @@ def _error_message(exc: SpeechInputError) -> str:
 
 
 def _voice_or_error(services):
-    if services.voice is None:
+    if getattr(services, "voice", None) is None:
         raise SpeechInputError("disabled")
     return services.voice
 
@@ -101,7 +101,7 @@ def read_answer_aloud(history: list, enabled: bool, *, reply_voice):
 
 def build_spoken_replies(services):
     """The "read answers aloud" toggle and its player, when KEFU_SPEECH_REPLIES is on and Piper is installed."""
-    if not services.settings.speech_replies:
+    if not getattr(getattr(services, "settings", None), "speech_replies", False):
         return None
     from components.speech.spoken_replies import ReplyVoice, spoken_replies_available
 
