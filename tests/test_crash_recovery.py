@@ -20,7 +20,9 @@ def _wait_for(predicate, timeout: float, what: str):
 
 def test_kill_during_streamed_answer(tmp_path, model_cache_dir):
     data = tmp_path / "data"
-    app = RunningApp(data, model_cache_dir).start()
+    # answers that the model rewords (the packaged model's default states the evidence at once: nothing streams)
+    rewording = {"KEFU_ANSWER_STYLE": "rephrase"}
+    app = RunningApp(data, model_cache_dir, extra_env=rewording).start()
     db_path = data / "kefu.sqlite3"
     try:
         client = app.client()
@@ -35,8 +37,8 @@ def test_kill_during_streamed_answer(tmp_path, model_cache_dir):
             finally:
                 db.close()
 
-        # questions the model answers from the knowledge base (curated FAQs and order-desk turns finish at once,
-        # so keep asking until an answer is caught while it streams)
+        # questions the model rewords answers to (curated FAQs, abstentions and order-desk turns finish at once,
+        # so keep asking until an answer is caught while it is written)
         row = None
         for question in ("Tell me about your shipping and delivery options.",
                          "How do exchanges of delivered items work?",
@@ -56,7 +58,7 @@ def test_kill_during_streamed_answer(tmp_path, model_cache_dir):
         del job
     finally:
         app.stop()
-    app = RunningApp(data, model_cache_dir).start()
+    app = RunningApp(data, model_cache_dir, extra_env=rewording).start()
     try:
         db = sqlite3.connect(db_path)
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
