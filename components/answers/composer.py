@@ -163,7 +163,7 @@ class AnswerComposer:
             if p.language != language and language == "zh":
                 p.language = language
         answer = ComposedAnswer(question, language, "", "evidence", min_score=self.min_score, followup=followup)
-        answer.subject_terms = sorted(entity_names(question) | _zh_subject(question))
+        answer.subject_terms = sorted(entity_names(question))
 
         t = time.perf_counter()
         curated = self._curated(parts, question)
@@ -393,10 +393,6 @@ def _without_instructions(hit: Hit) -> Hit:
         return hit
     return Hit(hit.chunk_id, hit.doc_id, hit.title, cleaned, hit.score, hit.dense_score, hit.keyword_score,
                hit.metadata)
-
-
-def _zh_subject(question: str) -> set[str]:
-    return set()
 
 
 def _term_weights(part: str, statements: str, followup: dict | None) -> dict[str, float]:

@@ -36,10 +36,6 @@ class EvidenceUnit:
     language: str
     position: int            # order inside its chunk
 
-    @property
-    def key(self) -> tuple[str, int]:
-        return self.chunk_id, self.position
-
     def to_dict(self) -> dict:
         return asdict(self)
 
