@@ -166,7 +166,7 @@ def cmd_bench_load(args, settings) -> int:
     from components.benchmarks.load_bench import run_load_bench
 
     result = run_load_bench(settings, users=args.users, turns=args.turns, url=args.url, seconds_budget=args.seconds,
-                            database=args.database)
+                            database=args.database, ramp_s=args.ramp)
     _print(result, args.json)
     return 0 if result["errors"] == 0 and not result["lost"] else 1
 
@@ -303,6 +303,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--database", default=None, metavar="URL",
                    help="the running app's database, to count lost turns (e.g. its KEFU_DATABASE_URL)")
     p.add_argument("--seconds", type=float, default=900, help="time budget")
+    p.add_argument("--ramp", type=float, default=0.0, metavar="SECONDS",
+                   help="customers arrive spread evenly over this many seconds (0 = all at once)")
     p = add("startup", cmd_bench_startup, "cold and warm start time, and /chat latency", be)
     p.add_argument("--turns", type=int, default=16)
     p = add("nlu", cmd_bench_nlu, "time one NLU turn (intent, sentiment, language, entities) on the shipped packs", be)

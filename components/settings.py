@@ -69,6 +69,9 @@ class Settings:
     # serving
     server_name: str = "0.0.0.0"
     server_port: int = 7860
+    # serve the page and /config from memory after the first visit, so hundreds of customers opening the chat at once
+    # do not each wait for Gradio to rebuild them (components/deployment/page_cache.py)
+    page_cache: bool = True
     # handoff thresholds
     handoff_negative_turns: int = 2
     handoff_low_confidence_turns: int = 2

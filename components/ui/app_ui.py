@@ -31,6 +31,11 @@ def build_ui(services) -> gr.Blocks:
 
 
 def launch(demo: gr.Blocks, settings, **kwargs):
+    from components.deployment.page_cache import middleware_kwargs
+
     demo.queue(default_concurrency_limit=settings.engine_max_batch, max_size=settings.engine_queue_limit * 4)
+    # Gradio refuses a bigger upload while it streams in, before it is stored (the largest of our own limits)
+    max_bytes = int(max(settings.upload_max_mb, settings.speech_max_upload_mb) * 1024 * 1024)
     return demo.launch(server_name=settings.server_name, server_port=settings.server_port, i18n=I18N, css=CSS,
-                       head=KEYBOARD_JS, footer_links=["api"], **kwargs)
+                       head=KEYBOARD_JS, footer_links=["api"], max_file_size=max_bytes,
+                       app_kwargs=middleware_kwargs(settings.page_cache), **kwargs)
