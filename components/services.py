@@ -115,7 +115,8 @@ class Services:
         if self.settings.retention_days > 0:
             from components.privacy.data_rights import apply_retention
 
-            result = apply_retention(self.store, self.vault, days=self.settings.retention_days)
+            result = apply_retention(self.store, self.vault, days=self.settings.retention_days,
+                                     audio_dir=self.settings.speech_audio_dir)
             log.info("retention: %s", result)
 
     def close(self) -> None:

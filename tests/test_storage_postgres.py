@@ -104,6 +104,26 @@ def test_analytics_export_and_gaps_agree_between_engines(tmp_path, postgres_url)
     pg.close()
 
 
+def test_retention_on_postgresql_deletes_the_spoken_turns_recordings(tmp_path, postgres_url):
+    """No SQLite file to find the data directory beside: the recordings' folder comes from the settings."""
+    import numpy as np
+
+    from components.speech.audio_archive import SpokenAudioArchive
+
+    pg = ConversationStore(postgres_url)
+    old = pg.create_conversation("noah", created_at=T0)
+    pg.add_message(old, "customer", "refund?", created_at=T0)
+    archive = SpokenAudioArchive(tmp_path / "speech_audio")
+    archive.attach(archive.save_pending(np.zeros(1600, dtype=np.float32)), old)
+    recent = pg.create_conversation("ana")
+    pg.add_message(recent, "customer", "hello")
+    archive.attach(archive.save_pending(np.zeros(1600, dtype=np.float32)), recent)
+    result = apply_retention(pg, None, days=1, audio_dir=tmp_path / "speech_audio")
+    assert result["conversations"] == 1 and result["recordings"] == 1
+    assert not (tmp_path / "speech_audio" / old).exists() and (tmp_path / "speech_audio" / recent).is_dir()
+    pg.close()
+
+
 def test_migrations_are_versioned_and_adopt_an_old_sqlite_file(tmp_path, postgres_url):
     import sqlite3
 
@@ -172,6 +192,46 @@ def test_db_copy_moves_everything_with_equal_checksums(tmp_path, postgres_server
     bad = subprocess.run([sys.executable, str(ROOT / "app.py"), "db", "copy", "--from", "sqlite:///nowhere.db",
                           "--to", target], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "no SQLite file" in bad.stderr
+    pg.close()
+    lite.close()
+
+
+def test_db_copy_back_from_postgresql_to_the_embedded_files(tmp_path, postgres_server):
+    """PostgreSQL → SQLite (leaving the scaled shape): kefu.sqlite3 gets the conversations schema, knowledge.sqlite3
+    the knowledge registry; each copy says what it left for the other file; the embedded stores read the result."""
+    from components.knowledge.registry import Registry
+
+    source = postgres_server.new_database()
+    pg = ConversationStore(source)
+    cid = pg.create_conversation("noah", created_at=T0)
+    pg.add_message(cid, "customer", "退货要多久？", created_at=T0 + 1)
+    pg.add_message(cid, "bot", "5-7 days", created_at=T0 + 2, trace={"route": "knowledge_answer", "x": 1.5})
+    pg.append_event(cid, "handoff", {"reason": "customer_request", "zh": "转人工"})
+    AgentAccounts(pg.db).add("ana", "correct horse")
+    RateLimiter(60, 2, buckets=DatabaseBuckets(pg.db)).check("c1")
+    Registry(pg.db).set_meta("generation", "42")
+    lite_path, knowledge_path = tmp_path / "data" / "kefu.sqlite3", tmp_path / "data" / "knowledge.sqlite3"
+    reports = []
+    for target in (lite_path, knowledge_path):
+        out = subprocess.run([sys.executable, str(ROOT / "app.py"), "db", "copy", "--from", source, "--to",
+                              f"sqlite:///{target}", "--json"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr[-2000:]
+        reports.append(json.loads(out.stdout))
+    conversations, knowledge = reports
+    assert conversations["equal"] and set(conversations["tables"]) <= {"conversations", "messages", "events", "notes",
+                                                                       "audit", "agents", "agent_sessions",
+                                                                       "rate_limit_buckets"}
+    for table in ("conversations", "messages", "events", "agents", "rate_limit_buckets"):
+        row = conversations["tables"][table]
+        assert row["rows"] == row["target_rows"] > 0 and row["checksum"] == row["target_checksum"], table
+    assert conversations["not_copied"]["rows"]["meta"] >= 1 and "knowledge.sqlite3" in conversations["not_copied"]["why"]
+    assert knowledge["equal"] and knowledge["tables"]["meta"]["rows"] >= 1 and "messages" not in knowledge["tables"]
+    lite = ConversationStore(lite_path)
+    assert lite.messages(cid) == pg.messages(cid)
+    assert AgentAccounts(lite.db).verify("ana", "correct horse")
+    assert lite.add_message(cid, "customer", "after the move") > max(m["id"] for m in pg.messages(cid))
+    assert "meta" not in lite.db.tables()  # the knowledge registry did not land in the conversations file
+    assert Registry(knowledge_path).get_meta("generation") == "42"
     pg.close()
     lite.close()
 

@@ -109,8 +109,10 @@ def forget_customer(settings, store, vault, *, email: str, agent: str = "cli") -
     return result
 
 
-def apply_retention(store, vault, *, days: int, agent: str = "retention") -> dict:
-    """Delete conversations whose last activity is older than `days` days (and vault entries left without one)."""
+def apply_retention(store, vault, *, days: int, agent: str = "retention", audio_dir=None) -> dict:
+    """Delete conversations whose last activity is older than `days` days (and vault entries left without one),
+    with their spoken turns' recordings in `audio_dir` (the data directory's speech_audio: on PostgreSQL there is
+    no SQLite file to find it beside)."""
     try:
         days = int(days)
     except (TypeError, ValueError) as exc:
@@ -120,7 +122,7 @@ def apply_retention(store, vault, *, days: int, agent: str = "retention") -> dic
     cutoff = time.time() - days * 86400
     old = store.conversation_ids(updated_before=cutoff)
     existing = set(store.conversation_ids())
-    counts = _delete_conversations(store, vault, old)
+    counts = _delete_conversations(store, vault, old, audio_dir=audio_dir)
     orphans = 0
     if vault is not None:
         for cid in set(vault.conversation_ids()) - existing:
@@ -161,7 +163,7 @@ def run_retention(settings, *, days: int) -> dict:
     try:
         vault = RedactionVault.from_settings(settings)
         try:
-            return apply_retention(store, vault, days=days)
+            return apply_retention(store, vault, days=days, audio_dir=settings.speech_audio_dir)
         finally:
             vault.close()
     finally:

@@ -20,8 +20,19 @@ log = logging.getLogger(__name__)
 
 # parents before children (foreign keys); the migration tables are the target's own. The knowledge tables come from
 # knowledge.sqlite3 in an embedded install: copy that file too (a second `db copy` into the same target).
-TABLES = ("conversations", "messages", "events", "notes", "audit", "agents", "agent_sessions", "rate_limit_buckets",
-          "documents", "chunks", "meta", "ingest_journal")
+SCHEMA_TABLES = {"conversations": ("conversations", "messages", "events", "notes", "audit", "agents", "agent_sessions",
+                                   "rate_limit_buckets"),
+                 "knowledge": ("documents", "chunks", "meta", "ingest_journal")}
+TABLES = SCHEMA_TABLES["conversations"] + SCHEMA_TABLES["knowledge"]
+KNOWLEDGE_FILE = "knowledge.sqlite3"
+
+
+def target_schemas(target: Database) -> tuple[str, ...]:
+    """PostgreSQL holds both schemas; an embedded install keeps the knowledge registry in its own
+    knowledge.sqlite3 beside kefu.sqlite3, so a SQLite target receives the schema its file name says."""
+    if target.dialect == POSTGRESQL:
+        return tuple(SCHEMAS)
+    return ("knowledge",) if target.path.name == KNOWLEDGE_FILE else ("conversations",)
 _BATCH = 2000
 
 
@@ -58,8 +69,16 @@ def _reset_identity(db: Database, table: str) -> None:
 
 def copy_database(source: Database, target: Database) -> dict:
     started = time.perf_counter()
-    upgrade_all(target)
+    schemas = target_schemas(target)
+    for schema in schemas:
+        upgrade(target, schema=schema)
+    wanted = [t for schema in schemas for t in SCHEMA_TABLES[schema]]
     present = set(source.tables())
+    # rows of the other schema stay behind (PostgreSQL → kefu.sqlite3: the knowledge registry goes to
+    # knowledge.sqlite3 with a second copy); the output lists them so nothing is dropped without a word
+    left = {t: source.scalar(f"SELECT COUNT(*) FROM {t}") for t in TABLES if t in present and t not in wanted}
+    left = {t: n for t, n in left.items() if n}
+    present &= set(wanted)
     full = [t for t in TABLES if t in present and source.scalar(f"SELECT COUNT(*) FROM {t}")
             and target.scalar(f"SELECT COUNT(*) FROM {t}")]
     if full:
@@ -67,9 +86,9 @@ def copy_database(source: Database, target: Database) -> dict:
                          "database (create a new one, or drop its tables) so nothing is mixed or overwritten")
     tables = {}
     for table in TABLES:
-        target_columns = target.columns(table)
         if table not in present:
             continue
+        target_columns = target.columns(table)
         columns = [c for c in source.columns(table) if c in target_columns]
         missing = [c for c in source.columns(table) if c not in target_columns]
         if missing:
@@ -84,8 +103,15 @@ def copy_database(source: Database, target: Database) -> dict:
                          "target_checksum": after["checksum"], "equal": before == after}
     unequal = [t for t, r in tables.items() if r.get("equal") is False]
     result = {"from": describe_url(source.url), "to": describe_url(target.url),
-              "schema_versions": {name: current_version(target, name) for name in SCHEMAS}, "tables": tables, "equal": not unequal,
+              "schema_versions": {name: current_version(target, name) for name in schemas}, "tables": tables, "equal": not unequal,
               "seconds": round(time.perf_counter() - started, 2)}
+    if left:
+        other = "knowledge" if "conversations" in schemas else "conversations"
+        result["not_copied"] = {"rows": left, "why": (
+            f"these tables belong to the {other} schema, which an embedded install keeps in "
+            f"{KNOWLEDGE_FILE if other == 'knowledge' else 'kefu.sqlite3'}: run db copy again with that file as --to. "
+            "The knowledge base's vectors live in Chroma, not in the database: re-ingest the documents "
+            "(or keep KEFU_CHROMA_URL) after moving to the embedded shape")}
     if unequal:
         raise ValueError(f"The copy differs from the source in {unequal}: {json.dumps(result, default=str)}")
     return result
