@@ -213,6 +213,33 @@ def test_low_confidence_asks_to_confirm(voice):
     assert not voice.needs_confirmation(transcript(confidence=0.7))
 
 
+def _final(chunks):
+    return [c.result for c in chunks if c.kind == "final"][-1]
+
+
+def test_a_confirmed_doubtful_transcript_keeps_its_speech_metadata(voice):
+    doubtful = transcript(text="How long do refunds tak", confidence=0.3)
+    voice.hold_for_confirmation("session-1", doubtful)
+    assert voice.confirmed_turn("session-2", None, "How long do refunds take?") is None  # another customer
+    result = _final(voice.confirmed_turn("session-1", None, "How long do refunds take?"))
+    speech = result.trace["speech"]
+    assert speech["spoken"] is True and speech["confirmed"] is True and speech["edited"] is True
+    assert speech["heard"] == "How long do refunds tak" and speech["confidence"] == 0.3
+    assert voice.archive.read(result.conversation_id, speech["audio"]) is not None
+    assert voice.dialogue.store.messages(result.conversation_id)[0]["text"] == "How long do refunds take?"
+    # held once: the next message of that session is an ordinary typed turn
+    assert voice.confirmed_turn("session-1", result.conversation_id, "thanks") is None
+
+
+def test_a_confirmation_sent_unchanged_is_not_edited_and_a_new_recording_replaces_it(voice):
+    voice.hold_for_confirmation("s", transcript(confidence=0.3))
+    speech = _final(voice.confirmed_turn("s", None, " How long do refunds take? ")).trace["speech"]
+    assert speech["confirmed"] is True and speech["edited"] is False and "heard" not in speech
+    voice.hold_for_confirmation("s", transcript(confidence=0.3))
+    voice.forget_held("s")
+    assert voice.confirmed_turn("s", None, "How long do refunds take?") is None
+
+
 def test_forgetting_a_conversation_deletes_its_recordings(voice):
     from components.privacy.data_rights import _delete_conversations
 

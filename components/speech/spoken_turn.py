@@ -7,7 +7,9 @@ kept recording (the console plays it).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
+import threading
 import time
 from typing import Iterator
 
@@ -15,6 +17,9 @@ from components.speech.audio_archive import SpokenAudioArchive
 from components.speech.recognizer import SpeechRecognizer, Transcript
 
 log = logging.getLogger(__name__)
+
+HOLD_SECONDS = 15 * 60   # a doubtful transcript waits this long for the customer to confirm it
+HOLD_MAX = 1000          # at most this many waiting at once (the oldest is dropped)
 
 
 class VoiceTurns:
@@ -25,6 +30,8 @@ class VoiceTurns:
         self.archive = archive
         self.confirm_below = confirm_below
         self.preload = preload
+        self._held: dict[str, tuple[Transcript, float]] = {}
+        self._held_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings, dialogue) -> "VoiceTurns":
@@ -44,15 +51,48 @@ class VoiceTurns:
     def needs_confirmation(self, transcript: Transcript) -> bool:
         return transcript.confidence < self.confirm_below
 
-    def respond(self, conversation_id: str | None, transcript: Transcript, **kwargs) -> Iterator:
-        """The dialogue manager's turn chunks for a transcript the customer did not need to confirm."""
+    def hold_for_confirmation(self, key: str, transcript: Transcript) -> None:
+        """Keep a doubtful transcript (and its audio) until the customer of session `key` sends the text box."""
+        if not key:
+            return
+        now = time.time()
+        with self._held_lock:
+            for old in [k for k, (_, at) in self._held.items() if now - at > HOLD_SECONDS]:
+                del self._held[old]
+            while len(self._held) >= HOLD_MAX:
+                del self._held[next(iter(self._held))]
+            self._held[key] = (transcript, now)
+
+    def forget_held(self, key: str) -> None:
+        """A new recording replaces a transcript that was waiting for confirmation."""
+        with self._held_lock:
+            self._held.pop(key, None)
+
+    def confirmed_turn(self, key: str, conversation_id: str | None, text: str, **kwargs) -> Iterator | None:
+        """The turn for a message sent after a doubtful transcript of the same session: the customer's text (as
+        confirmed or corrected) with the recording's speech metadata, marked confirmed (and edited, with what
+        was heard, when the text differs). None when nothing was held for `key`."""
+        with self._held_lock:
+            held = self._held.pop(key, None) if key else None
+        if held is None or time.time() - held[1] > HOLD_SECONDS or not str(text or "").strip():
+            return None
+        heard = held[0]
+        text = str(text)
+        confirmed = {"confirmed": True, "edited": text.strip() != heard.text.strip()}
+        if confirmed["edited"]:
+            confirmed["heard"] = heard.text
+        return self.respond(conversation_id, dataclasses.replace(heard, text=text), confirmation=confirmed, **kwargs)
+
+    def respond(self, conversation_id: str | None, transcript: Transcript, confirmation: dict | None = None,
+                **kwargs) -> Iterator:
+        """The dialogue manager's turn chunks for a transcript the customer did not need to confirm (or did)."""
         audio_name = None
         if self.archive is not None and transcript.audio is not None:
             try:
                 audio_name = self.archive.save_pending(transcript.audio)
             except OSError:
                 log.exception("could not keep the recording of a spoken turn; the turn goes on without it")
-        speech = speech_trace(transcript, audio_name)
+        speech = {**speech_trace(transcript, audio_name), **(confirmation or {})}
         conversation = None
         try:
             for chunk in self.dialogue.respond(conversation_id, transcript.text, speech=speech, **kwargs):

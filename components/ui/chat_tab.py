@@ -13,7 +13,8 @@ import gradio as gr
 from components.console.operator_desk import ConversationNotFound
 from components.ui.formatting import safe_text, sources_html
 from components.ui.i18n import request_language, say, t
-from components.ui.voice_input import build_spoken_replies, register_voice_api, respond_to_voice
+from components.ui.voice_input import (build_spoken_replies, confirmed_voice_turn, register_voice_api,
+                                       respond_to_voice)
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +279,8 @@ def build_chat_tab(services) -> ChatTab:
     def respond(message: str, history: list, cid: str, ids: dict, seen: int, rated: dict, current: str,
                 lang: str, request: gr.Request):
         yield from respond_stream(message, history, cid, ids, seen, rated, current, lang, request,
-                                  services=services)
+                                  services=services, turn=confirmed_voice_turn(message, cid, request,
+                                                                                services=services))
 
     def voiced(audio, history: list, cid: str, ids: dict, seen: int, rated: dict, current: str, lang: str,
                request: gr.Request):

@@ -41,6 +41,7 @@ def respond_to_voice(audio, history: list, conversation_id: str, message_ids: di
     history = list(history or [])
     try:
         voice = _voice_or_error(services)
+        voice.forget_held(getattr(request, "session_hash", "") or "")
         transcript = voice.transcribe(audio)
     except SpeechInputError as exc:
         history.append({"role": "assistant", "content": _error_message(exc)})
@@ -49,11 +50,22 @@ def respond_to_voice(audio, history: list, conversation_id: str, message_ids: di
     if voice.needs_confirmation(transcript):
         message = CONFIRM.get(transcript.language, CONFIRM["en"]).format(text=safe_text(transcript.text))
         history.append({"role": "assistant", "content": message})
+        voice.hold_for_confirmation(getattr(request, "session_hash", "") or "", transcript)
         yield transcript.text, history, conversation_id, message_ids, last_seen, mode
         return
     yield from respond_stream(transcript.text, history, conversation_id, message_ids, last_seen, ratings, mode,
                               language, request, services=services,
                               turn=voice.respond((conversation_id or "").strip() or None, transcript))
+
+
+def confirmed_voice_turn(message: str, conversation_id: str, request, *, services):
+    """The spoken turn of a message sent from the box right after a doubtful transcript of this session (its
+    speech metadata and recording go with it); None for an ordinary typed message."""
+    voice = getattr(services, "voice", None)
+    key = getattr(request, "session_hash", "") or ""
+    if voice is None or not key:
+        return None
+    return voice.confirmed_turn(key, (conversation_id or "").strip() or None, message)
 
 
 def transcribe_api(audio, *, services) -> dict:
