@@ -147,6 +147,10 @@ def test_stop_marks_the_answer_stopped(running_app, browser):  # noqa: F811
 TABS = {"en-US": ("Chat", "Knowledge base", "Analytics", "Operator console"),
         "zh-CN": ("对话", "知识库", "数据分析", "坐席控制台")}
 FILES = ("chat", "knowledge", "analytics", "console")
+# the tab buttons a person sees (Gradio also keeps an aria-hidden copy of the bar to measure it, and an overflow menu)
+VISIBLE_TABS_JS = """() => [...document.querySelectorAll('[role=tab]')]
+  .filter(b => b.offsetWidth > 0 && b.offsetHeight > 0 && !b.closest('[aria-hidden=true]'))
+  .map(b => b.innerText.trim())"""
 
 
 CHROME_TEXT_JS = """() => {
@@ -212,5 +216,10 @@ def test_every_tab_in_both_languages_is_captured(running_app, browser, locale): 
             path = SHOTS / f"{name}-{lang}.png"
             page.screenshot(path=str(path), full_page=True)
             assert path.stat().st_size > 10_000
+        # every tab visited: each is still drawn exactly once in the tab bar
+        page.get_by_role("tab", name=TABS[locale][0]).click()
+        page.wait_for_selector("#kefu-chat-input textarea", state="visible", timeout=10_000)
+        shown = page.evaluate(VISIBLE_TABS_JS)
+        assert sorted(shown) == sorted(TABS[locale]), f"tab bar after visiting every tab: {shown}"
     finally:
         context.close()
