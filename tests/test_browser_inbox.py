@@ -16,7 +16,6 @@ from tests.test_browser import SHOTS, _open, _send, browser  # noqa: F401  (the 
 pytestmark = pytest.mark.browser
 
 CHATBOT_TEXT = "document.querySelector('#kefu-chatbot').innerText"
-_WELCOME_END = "examples below."  # the last words of the English welcome message
 
 
 def _wait_text(page, selector: str, text: str, timeout: float = 30_000) -> None:
@@ -119,27 +118,41 @@ def test_resolve_asks_first_when_the_customer_wrote_last_and_tells_the_customer(
         agent_ctx.close()
 
 
-def test_stop_marks_the_answer_stopped(running_app, browser):  # noqa: F811
-    context, page = _open(browser, running_app.local_url)
+@pytest.fixture()
+def generating_app(running_app, tmp_path, model_cache_dir):
+    """The app with answers the model writes (KEFU_ANSWER_STYLE=generate): the packaged model's default states the
+    evidence at once, so there would be nothing to stop. Started after the shared app, whose start filled the
+    model cache (converted weights, trained classifiers), so this one starts warm."""
+    from tests.conftest import RunningApp
+
+    app = RunningApp(tmp_path / "data", model_cache_dir, extra_env={"KEFU_ANSWER_STYLE": "generate"}).start()
+    yield app
+    app.stop()
+
+
+def test_stop_marks_the_answer_stopped(generating_app, browser):  # noqa: F811
+    context, page = _open(browser, generating_app.local_url)
+    client = generating_app.client()
+    question = "Tell me about your shipping and delivery options."
     try:
-        _send(page, "How do returns work for a delivered order?")
-        # stop while the answer is being written: the newest bot bubble has text but no sources yet
-        page.wait_for_function("(() => { const bots = [...document.querySelectorAll('#kefu-chatbot .message.bot, "
-                               "#kefu-chatbot [data-testid=\"bot\"]')].filter(b => !b.innerText.trim()"
-                               ".startsWith('👋')); const last = bots[bots.length - 1]; "
-                               "return bots.length >= 1 && last.innerText.trim().length > 5; })()",
-                               timeout=120_000, polling=50)
-        if page.evaluate(f"/Sources|person|来源/.test({CHATBOT_TEXT}.split('{_WELCOME_END}').pop())"):
-            pytest.skip("the answer was complete before Stop could be pressed (not a generated, streamed answer)")
+        _send(page, question)
+        # Stop while the model writes: the customer's message is shown and its answer is not complete yet
+        page.wait_for_function(f"{CHATBOT_TEXT}.includes({question!r})", timeout=60_000, polling=50)
+        cid = _newest(client, "bot")
+        messages = client.predict(cid, api_name="/conversation")["messages"]
+        assert [m["state"] for m in messages if m["role"] == "bot"][-1:] in ([], ["streaming"]), messages
         page.locator("#kefu-stop").click()
         try:
-            page.wait_for_function(f"{CHATBOT_TEXT}.includes('stopped')", timeout=60_000)
+            page.wait_for_function(f"{CHATBOT_TEXT}.includes('⏹ stopped')", timeout=60_000)
         except Exception:
             page.screenshot(path=str(SHOTS / "stop-failure.png"), full_page=True)
             raise
-        cid = _newest(running_app.client(), "bot")
-        messages = running_app.client().predict(cid, api_name="/conversation")["messages"]
-        assert [m["state"] for m in messages if m["role"] == "bot"][-1] == "interrupted"
+        messages = client.predict(cid, api_name="/conversation")["messages"]
+        bot = [m for m in messages if m["role"] == "bot"][-1]
+        assert bot["state"] == "interrupted", bot
+        # the model was writing it and Stop cut it short
+        generation = (bot.get("trace") or {}).get("generation") or {}
+        assert generation.get("finish_reason") == "cancelled", generation
     finally:
         context.close()
 

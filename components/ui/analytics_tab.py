@@ -13,6 +13,7 @@ import tempfile
 import gradio as gr
 
 from components.analytics import kpis as kpi
+from components.analytics.chart_text import handoff_reason_name
 from components.analytics.charts import CHART_NAMES
 from components.analytics.dashboard import refresh_dashboard
 from components.analytics.export import export_history, export_stamp
@@ -38,14 +39,9 @@ def _filter(start: str, end: str, domain: str, include_demo: bool) -> kpi.Analyt
 def dashboard_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
                    include_demo: bool = True, language: str = "en") -> tuple:
     """(notice markdown, KPI tiles HTML, system tiles HTML, six figures in CHART_NAMES order)."""
-    board = refresh_dashboard(services.store, _filter(start, end, domain, include_demo))
+    board = refresh_dashboard(services.store, _filter(start, end, domain, include_demo), language)
     notice = f"**{board.notice}**" if board.notice else ""
-    figures = []
-    for name in CHART_NAMES:
-        figure = board.figures[name]
-        if language == "zh" and name in CHART_TITLES:
-            figure.update_layout(title=say(CHART_TITLES[name], language))
-        figures.append(figure)
+    figures = [board.figures[name] for name in CHART_NAMES]
     return (notice, kpi_tiles_html(board.kpis, language), system_tiles_html(board.kpis, language), *figures)
 
 
@@ -172,7 +168,8 @@ def kpi_tiles_html(k: dict, language: str = "en") -> str:
     """The business KPIs a support lead reads first (conversations, resolved by the bot, handoffs, CSAT...)."""
     zh = language == "zh"
     none = say("none", language)
-    reasons = ", ".join(f"{r.replace('_', ' ')} {n}" for r, n in k["handoff_reasons"].items()) or none
+    reasons = ", ".join(f"{handoff_reason_name(r, language)} {n}"
+                        for r, n in k["handoff_reasons"].items()) or none
     tiles = [
         (say("kpi_conversations", language), f"{k['conversations']:,}",
          f"{k['messages']:,} {'条消息' if zh else 'messages'}"),
@@ -208,10 +205,6 @@ def system_tiles_html(k: dict, language: str = "en") -> str:
         (say("kpi_ttft", language), _sec(k["ttft_p50_s"]), ""),
     ]
     return f"{TILE_STYLE}{_tiles(tiles, 'kefu-system-tiles')}"
-
-
-CHART_TITLES = {"volume": "chart_volume", "intents": "chart_intents", "sentiment": "chart_sentiment",
-                "handoff_funnel": "chart_handoffs", "latency": "chart_latency", "top_documents": "chart_cited"}
 
 
 # ------------------------------------------------------------------------------------------------ layout

@@ -9,6 +9,7 @@ import time
 import gradio as gr
 import pandas as pd
 
+from components.analytics.chart_text import handoff_reason_name
 from components.console.conversation_view import customer_facts, queue_rows, signature, timeline
 from components.console.operator_desk import ConversationNotFound
 from components.ui.access import current_agent, login, logout
@@ -118,7 +119,7 @@ def header_markdown(transcript: dict | None, language: str = "en") -> str:
         else c["status"]
     return (f"**{safe_text(c.get('customer') or c['id'][:8])}** · {STATUS_ICONS.get(c['status'], '')} {status}"
             + (f" · {say('role_agent', language)} {safe_text(c['assigned_agent'])}" if c.get("assigned_agent") else "")
-            + (f" · {say('handoff_reason', language)}: {safe_text(c['handoff_reason'].replace('_', ' '))}"
+            + (f" · {say('handoff_reason', language)}: {safe_text(handoff_reason_name(c['handoff_reason'], language))}"
                if c.get("handoff_reason") else ""))
 
 
