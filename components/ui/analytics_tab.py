@@ -190,8 +190,8 @@ def kpi_tiles_html(k: dict, language: str = "en") -> str:
          f"{k['knowledge_questions']:,} {'个知识问题' if zh else 'knowledge questions'}"),
         (say("kpi_no_answer", language), _pct(k["no_answer_rate"]), f"{k['no_answer_turns']:,}"),
     ]
-    untraced = (f'<div class="kefu-tile-sub">{k["untraced_bot_turns"]} bot turns have no trace and are only '
-                "counted as messages.</div>") if k["untraced_bot_turns"] else ""
+    untraced = (f'<div class="kefu-tile-sub">{say("untraced_turns", language, count=k["untraced_bot_turns"])}'
+                "</div>") if k["untraced_bot_turns"] else ""
     return f"{TILE_STYLE}{_tiles(tiles, 'kefu-kpi-tiles')}{untraced}"
 
 
