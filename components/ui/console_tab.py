@@ -17,7 +17,12 @@ from components.ui.formatting import safe_text, trace_items
 from components.ui.i18n import request_language, say, t
 from components.ui.voice_input import play_spoken_turn, spoken_turn_choices
 
-COLUMN_KEYS = ["col_status", "col_waiting", "col_customer", "col_last", "col_sentiment", "col_intent", "col_agent"]
+# the queue fits its column at 1280 px without scrolling sideways: widths are shares of the column, long text is cut
+# with "…", the sentiment is an icon in front of the last customer message, a customer not yet known shows the
+# conversation's short id
+COLUMN_KEYS = ["col_status", "col_waiting", "col_customer", "col_last", "col_intent", "col_agent"]
+COLUMN_WIDTHS = ["16%", "10%", "16%", "31%", "15%", "12%"]
+LAST_MESSAGE_CHARS = 48
 STATUSES = ["all", "waiting", "human", "bot", "resolved"]
 SENTIMENT_ICONS = {"negative": "😠", "neutral": "😐", "positive": "🙂"}
 STATUS_ICONS = {"waiting": "🔴", "human": "🟢", "bot": "🤖", "resolved": "✅"}
@@ -39,6 +44,12 @@ CONSOLE_CSS = """
 .kefu-bubble details ul {margin: 2px 0 0 14px; padding: 0;}
 .kefu-panel dt {font-size: 11px; opacity: .65; margin-top: 6px;}
 .kefu-panel dd {margin: 0;}
+#kefu-conversations th, #kefu-conversations th *, #kefu-conversations .body-cell,
+#kefu-conversations .body-cell * {font-family: "Source Sans Pro", "Noto Color Emoji", "Apple Color Emoji",
+                                  "Segoe UI Emoji", ui-sans-serif, system-ui, sans-serif !important;
+                                  font-size: 13px !important;}
+#kefu-conversations th * {font-size: 12px !important;}
+#kefu-conversations th, #kefu-conversations .body-cell {padding-left: 2px !important; padding-right: 2px !important;}
 """
 
 # Ctrl+Enter in the reply box adds an internal note instead of sending (the capture listener runs before Gradio's
@@ -69,11 +80,23 @@ def queue_table(status: str, *, services, language: str = "en") -> tuple[pd.Data
     rows = queue_rows(services.operators, services.store, None if status in (None, "", "all") else status)
     data = [[f"{STATUS_ICONS.get(r['status'], '')} {say('status_' + r['status'], language)}"
              if f"status_{r['status']}" in ("status_waiting", "status_human", "status_bot", "status_resolved")
-             else r["status"], r["waiting"], r["customer"] or "—", r["last_customer_message"][:70],
-             SENTIMENT_ICONS.get(r["sentiment"] or "", ""),
-             (r["intent"] or "").replace("_", " "), r["assigned_agent"] or ""] for r in rows]
+             else r["status"], r["waiting"], r["customer"] or short_id(r["conversation_id"]),
+             _last_message(r), (r["intent"] or "").replace("_", " "), r["assigned_agent"] or ""] for r in rows]
     headers = [say(k, language) for k in COLUMN_KEYS]
     return pd.DataFrame(data, columns=headers), [r["conversation_id"] for r in rows]
+
+
+def short_id(conversation_id: str) -> str:
+    """"#077aaf" for c_077aafa12d67…: enough to tell conversations apart on screen."""
+    return "#" + conversation_id.removeprefix("c_")[:6]
+
+
+def _last_message(row: dict) -> str:
+    """The sentiment icon and the start of the last customer message."""
+    text = row["last_customer_message"]
+    text = text if len(text) <= LAST_MESSAGE_CHARS else text[:LAST_MESSAGE_CHARS - 1].rstrip() + "…"
+    icon = SENTIMENT_ICONS.get(row["sentiment"] or "", "")
+    return f"{icon} {text}" if icon else text
 
 
 def _bubble(item: dict, language: str) -> str:
@@ -117,7 +140,7 @@ def header_markdown(transcript: dict | None, language: str = "en") -> str:
     c = transcript["conversation"]
     status = say(f"status_{c['status']}", language) if c["status"] in ("waiting", "human", "bot", "resolved") \
         else c["status"]
-    return (f"**{safe_text(c.get('customer') or c['id'][:8])}** · {STATUS_ICONS.get(c['status'], '')} {status}"
+    return (f"**{safe_text(c.get('customer') or short_id(c['id']))}** · {STATUS_ICONS.get(c['status'], '')} {status}"
             + (f" · {say('role_agent', language)} {safe_text(c['assigned_agent'])}" if c.get("assigned_agent") else "")
             + (f" · {say('handoff_reason', language)}: {safe_text(handoff_reason_name(c['handoff_reason'], language))}"
                if c.get("handoff_reason") else ""))
@@ -130,7 +153,7 @@ def panel_html(facts: dict | None, language: str = "en") -> str:
     identity = say("verified", language, customer=safe_text(facts["customer"])) if facts["customer"] \
         else say("not_verified", language)
     orders = "<br>".join(f"{safe_text(o['order_id'])} · {safe_text(o['status'])}" for o in facts["orders"]) or none
-    past = "<br>".join(f"{safe_text(p['id'][:8])} · {safe_text(say('status_' + p['status'], language))}"
+    past = "<br>".join(f"{safe_text(short_id(p['id']))} · {safe_text(say('status_' + p['status'], language))}"
                        for p in facts["past"]) or none
     csat = f"{facts['csat']}/5" if facts["csat"] else none
     tags = ", ".join(safe_text(tag.replace("_", " ")) for tag in facts["tags"]) or none
@@ -172,14 +195,14 @@ def build_console_tab(services) -> None:
             login_btn = gr.Button(t("sign_in"), scale=0, elem_id="kefu-agent-login")
             signed_in = gr.Markdown(elem_id="kefu-agent-status")
         with gr.Row():
-            with gr.Column(scale=6, min_width=420, elem_id="kefu-queue-column"):
+            with gr.Column(scale=7, min_width=420, elem_id="kefu-queue-column"):
                 with gr.Row():
                     status = gr.Dropdown([(t("status_" + s), s) for s in STATUSES], value="all",
                                          label=t("status_filter"), scale=3)
                     refresh = gr.Button(t("refresh"), size="sm", scale=1)
                 table = gr.Dataframe(headers=[t(k) for k in COLUMN_KEYS], interactive=False, label=t("queue"),
                                      elem_id="kefu-conversations", max_height=620, wrap=False,
-                                     column_widths=["120px", "70px", "90px", "200px", "44px", "120px", "90px"])
+                                     column_widths=COLUMN_WIDTHS)
                 row_ids = gr.State([])
             with gr.Column(scale=7, min_width=440, elem_id="kefu-conversation-column"):
                 with gr.Row(equal_height=True):
