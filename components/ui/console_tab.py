@@ -91,6 +91,10 @@ def short_id(conversation_id: str) -> str:
     return "#" + conversation_id.removeprefix("c_")[:6]
 
 
+def _queue_key(queue: pd.DataFrame, ids: list[str]) -> str:
+    return str(hash((tuple(map(tuple, queue.values.tolist())), tuple(ids), tuple(queue.columns))))
+
+
 def _last_message(row: dict) -> str:
     """The sentiment icon and the start of the last customer message."""
     text = row["last_customer_message"]
@@ -204,6 +208,7 @@ def build_console_tab(services) -> None:
                                      elem_id="kefu-conversations", max_height=620, wrap=False,
                                      column_widths=COLUMN_WIDTHS)
                 row_ids = gr.State([])
+                queue_key = gr.State("")  # what the queue table shows (redrawn only when it changes)
             with gr.Column(scale=7, min_width=440, elem_id="kefu-conversation-column"):
                 with gr.Row(equal_height=True):
                     header = gr.Markdown(elem_id="kefu-conversation-header")
@@ -254,32 +259,41 @@ def build_console_tab(services) -> None:
         return say("signed_in_as", request_language(request), name=safe_text(name.strip())), ""
 
     def show_queue(status_value: str, request: gr.Request):
-        return queue_table(status_value, services=services, language=agent_language(request))
-
-    def pick(ids: list, evt: gr.SelectData) -> str:
-        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        return ids[row] if ids and 0 <= row < len(ids) else gr.skip()
+        queue, ids = queue_table(status_value, services=services, language=agent_language(request))
+        return queue, ids, _queue_key(queue, ids)
 
     def show(conversation_id: str, request: gr.Request):
         language = agent_language(request)
         head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
         title = f"#### {say('customer_panel', language)}" if facts else ""
-        return head, body, title, facts, sig, gr.Row(visible=False)
+        choices = spoken_turn_choices(conversation_id, services=services)
+        return (head, body, title, facts, sig, gr.Row(visible=False),
+                gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None))
 
-    def live(status_value: str, conversation_id: str, last: str, request: gr.Request):
-        """Every second: the queue, and the open conversation when anything in it changed."""
+    def pick(ids: list, evt: gr.SelectData, request: gr.Request):
+        """A click on a queue row opens that conversation in the same round trip."""
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if not ids or not 0 <= row < len(ids):
+            return (gr.skip(),) * 8
+        return ids[row], *show(ids[row], request)
+
+    def live(status_value: str, conversation_id: str, last: str, last_queue: str, request: gr.Request):
+        """Every second: the queue and the open conversation, each sent only when it changed (redrawing a table
+        of 200 rows every second kept the browser busy, and a click waited behind it)."""
         language = agent_language(request)
         queue, ids = queue_table(status_value, services=services, language=language)
+        key = _queue_key(queue, ids)
+        queue_out = (gr.skip(), gr.skip(), last_queue) if key == last_queue else (queue, ids, key)
         if not (conversation_id or "").strip():
-            return queue, ids, gr.skip(), gr.skip(), gr.skip(), last
+            return *queue_out, gr.skip(), gr.skip(), gr.skip(), last
         try:
             sig = signature(ops.transcript(conversation_id.strip()))
         except ConversationNotFound:
-            return queue, ids, gr.skip(), gr.skip(), gr.skip(), last
+            return *queue_out, gr.skip(), gr.skip(), gr.skip(), last
         if sig == last:
-            return queue, ids, gr.skip(), gr.skip(), gr.skip(), last
+            return *queue_out, gr.skip(), gr.skip(), gr.skip(), last
         head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
-        return queue, ids, head, body, facts, sig
+        return *queue_out, head, body, facts, sig
 
     def act(action, done_key):
         def handler(conversation_id: str, request: gr.Request):
@@ -335,26 +349,23 @@ def build_console_tab(services) -> None:
     view = [header, transcript, panel, shown]
     login_btn.click(do_login, [agent_name, agent_password], [signed_in, agent_password], api_visibility="private")
     for trigger in (refresh.click, status.change):
-        trigger(show_queue, [status], [table, row_ids], api_visibility="private", show_progress="hidden")
-    timer.tick(live, [status, selected, shown], [table, row_ids, *view], api_visibility="private",
-               show_progress="hidden")
+        trigger(show_queue, [status], [table, row_ids, queue_key], api_visibility="private", show_progress="hidden")
+    timer.tick(live, [status, selected, shown, queue_key], [table, row_ids, queue_key, *view],
+               api_visibility="private", show_progress="hidden")
     root = gr.context.Context.root_block  # fill the queue when the page opens, not only on the first tick
     if root is not None:
-        root.load(show_queue, [status], [table, row_ids], api_visibility="private", show_progress="hidden")
-    table.select(pick, [row_ids], [selected], api_visibility="private", show_progress="hidden")
-    def spoken_turns(conversation_id: str, request: gr.Request):
-        current_agent(services, request)
-        choices = spoken_turn_choices(conversation_id, services=services)
-        return gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None)
+        root.load(show_queue, [status], [table, row_ids, queue_key], api_visibility="private",
+                  show_progress="hidden")
+    shown_view = [header, transcript, panel_title, panel, shown, confirm_row, spoken]
+    # a row click opens the conversation in one round trip; a typed id opens on Enter
+    table.select(pick, [row_ids], [selected, *shown_view], api_visibility="private", show_progress="hidden")
+    selected.submit(show, [selected], shown_view, api_visibility="private", show_progress="hidden")
 
     def play(conversation_id: str, name: str, request: gr.Request):
         current_agent(services, request)
         return play_spoken_turn(conversation_id, name, services=services)
 
-    selected.change(spoken_turns, [selected], [spoken], api_visibility="private", show_progress="hidden")
     spoken.change(play, [selected, spoken], [player], api_visibility="private", show_progress="hidden")
-    selected.change(show, [selected], [header, transcript, panel_title, panel, shown, confirm_row],
-                    api_visibility="private", show_progress="hidden")
     acted = [action_result, *view, confirm_row]
     claim_btn.click(act(ops.claim, "claimed"), [selected], acted, api_visibility="private")
     hand_back_btn.click(act(ops.hand_back, "handed_back"), [selected], acted, api_visibility="private")
