@@ -280,6 +280,9 @@ def test_console_at_1280_with_200_queued_fits_and_answers_a_click(running_app, b
                 row = rng.choice([i for i in range(6) if i != previous])
                 previous = row
                 cell = "#kefu-conversations [data-testid=cell-{}-{}]"
+                # back to the top of the queue (a clicked cell scrolls into view, under the sticky header)
+                page.evaluate("document.querySelector('#kefu-conversations .virtual-table-viewport').scrollTop = 0")
+                page.wait_for_selector(cell.format(row, 3), state="visible")
                 who = page.locator(cell.format(row, 2)).inner_text().strip()
                 started = time.perf_counter()
                 page.locator(cell.format(row, 3)).click()
