@@ -51,7 +51,7 @@ def test_dashboard_view(services):
     notice, tiles, system, *figures = tab.dashboard_view(services, "", "", "all", True)
     assert notice == "" and len(figures) == len(CHART_NAMES)
     assert "42.9%" in tiles and "28.6%" in tiles  # containment 3/7, handoff 2/7
-    assert "3.67 / 5" in tiles and "customer request 1" in tiles
+    assert "3.67 / 5" in tiles and "customer asked 1" in tiles
     assert "1 bot turns have no trace" in tiles
     notice, tiles, *_ = tab.dashboard_view(services, "2031-01-01", "", "all", True)
     assert "No conversations" in notice

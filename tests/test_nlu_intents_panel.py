@@ -79,3 +79,23 @@ def test_panel_builds(nlu):
         panel.build_intents_panel(services)
     assert any(getattr(getattr(block, "label", None), "key", None) == "training_metrics"
                for block in demo.blocks.values())
+
+
+def test_results_read_as_tables_and_sentences_in_both_languages(nlu):
+    """No raw JSON: the sentence's intents and the training metrics are (name, value) tables; Chinese reads
+    Chinese."""
+    summary, details = panel.try_sentence("cancel my order #W2611340, this is ridiculous", "toy", nlu=nlu,
+                                          language="zh")
+    assert "意图" in summary and "负面" in summary and "愤怒" in summary and "{" not in summary
+    table = panel.intents_table(details, "zh")
+    assert list(table.columns) == ["意图", "置信度"] and table.iloc[0, 0] == "cancel_order"
+    assert table.iloc[0, 1].endswith("%") and len(table) == len(details["top_intents"])
+    status, metrics = panel.retrain("toy", nlu=nlu, language="zh")
+    assert "已重新训练" in status
+    rows = dict(panel.metrics_table(metrics, "zh").values.tolist())
+    assert rows["示例数"] == str(metrics["examples"]) and rows["意图数"] == str(metrics["labels"])
+    assert set(rows) <= {"业务域", "示例数", "意图数", "留出集准确率", "训练耗时（秒）", "从缓存加载"}
+    english = dict(panel.metrics_table(metrics, "en").values.tolist())
+    assert english["Examples"] == str(metrics["examples"])
+    with pytest.raises(gr.Error, match="请输入"):
+        panel.try_sentence(" ", "toy", nlu=nlu, language="zh")

@@ -76,3 +76,62 @@ def test_handler_text_follows_the_browser_language():
     assert request_language(None) == "en"
     assert say("bot_resumes", "zh") == STRINGS["zh-CN"]["bot_resumes"]
     assert "5/5" in say("thanks_rating", "en", score=5)
+
+
+# -- the analytics charts (core code: their words are in components/analytics/chart_text.py) ---------------------
+ENGLISH_WORD = re.compile(r"(?<![%{\w])[A-Za-z]{3,}")
+CHART_NAMES_OK = {"FAQ", "python", "app", "demo", "history"}  # `python app.py demo-history` is a command
+
+
+def _chart_chrome(fig) -> list[str]:
+    """The words of a figure a person reads that are not data: title, axis titles, legend names, annotations,
+    funnel stages."""
+    layout = fig.layout
+    texts = [layout.title.text, layout.xaxis.title.text, layout.yaxis.title.text]
+    texts += [a.text for a in layout.annotations or ()]
+    for trace in fig.data:
+        texts.append(trace.name)
+        if trace.type == "funnel":
+            texts += list(trace.y)
+        texts.append(getattr(trace, "hovertemplate", None))
+    return [text for text in texts if text]
+
+
+def test_chart_words_have_both_languages():
+    from components.analytics.chart_text import CHART_TEXT
+
+    assert set(CHART_TEXT["en"]) == set(CHART_TEXT["zh"])
+    for key, text in CHART_TEXT["zh"].items():
+        assert text.strip(), key
+        if re.search(r"[A-Za-z]{3}", CHART_TEXT["en"][key]) and not key.endswith("_format"):
+            assert re.search(r"[\u4e00-\u9fff]", text), f"{key}: {text!r}"
+
+
+@pytest.mark.parametrize("data", ["empty", "no_traces", "full"])
+def test_every_chart_reads_chinese(tmp_path, data):
+    """Titles, axis names, legends, stages and empty states of every chart, drawn for a Chinese session."""
+    from components.analytics.dashboard import refresh_dashboard
+    from components.storage.conversation_store import ConversationStore
+    from tests.test_analytics_kpis import build_store
+
+    if data == "full":
+        store = build_store(tmp_path / "k.sqlite3")
+    else:
+        store = ConversationStore(tmp_path / "k.sqlite3")
+        if data == "no_traces":
+            cid = store.create_conversation()
+            store.add_message(cid, "customer", "hello")
+            store.add_message(cid, "bot", "hi")
+    try:
+        board = refresh_dashboard(store, language="zh")
+        english = {name: [text for text in _chart_chrome(fig)
+                          if [w for w in ENGLISH_WORD.findall(text) if w not in CHART_NAMES_OK]]
+                   for name, fig in board.figures.items()}
+        assert {name: texts for name, texts in english.items() if texts} == {}
+        assert not board.notice or re.search(r"[\u4e00-\u9fff]", board.notice)
+        assert all(_chart_chrome(fig) for fig in board.figures.values())
+        # and the same charts in English say it in English
+        board = refresh_dashboard(store, language="en")
+        assert all(ENGLISH_WORD.search(" ".join(_chart_chrome(fig))) for fig in board.figures.values())
+    finally:
+        store.close()

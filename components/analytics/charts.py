@@ -10,13 +10,14 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from components.analytics.chart_text import CHART_TEXT, chart_words, handoff_reason_name
 from components.analytics.kpis import AnalyticsFrames, cited_documents
 
 HEIGHT = 340
 SENTIMENT_COLORS = {"negative": "#d62728", "neutral": "#9aa0a6", "positive": "#2ca02c"}
 ROLE_COLORS = {"customer": "#1f77b4", "bot": "#ff7f0e", "agent": "#9467bd", "system": "#7f7f7f"}
-NO_DATA = "No conversations in this range. Widen the dates, include demo data, or run `python app.py demo-history`."
-NO_TRACES = "The conversations in this range have no bot turns with traces yet."
+NO_DATA = CHART_TEXT["en"]["no_data"]
+NO_TRACES = CHART_TEXT["en"]["no_traces"]
 
 CHART_NAMES = ("volume", "intents", "sentiment", "handoff_funnel", "latency", "top_documents")
 
@@ -50,27 +51,28 @@ def _dates(index) -> pd.DatetimeIndex:
     return pd.to_datetime(np.asarray(index, dtype=float), unit="s", utc=True)
 
 
-def volume_chart(frames: AnalyticsFrames) -> go.Figure:
-    title = "Volume: messages per period, by role"
+def volume_chart(frames: AnalyticsFrames, language: str = "en") -> go.Figure:
+    w = chart_words(language)
+    title = w["volume"]
     if frames.empty or frames.turns.empty:
-        return empty_figure(title, NO_DATA)
+        return empty_figure(title, w["no_data"])
     turns = frames.turns
     bucket, unit = _bucket(turns.created_at)
     counts = pd.crosstab(bucket, turns.role)
     fig = go.Figure()
     for role in [r for r in ROLE_COLORS if r in counts.columns]:
-        fig.add_bar(x=_dates(counts.index), y=counts[role].to_numpy(), name=role, marker_color=ROLE_COLORS[role],
+        fig.add_bar(x=_dates(counts.index), y=counts[role].to_numpy(), name=w[role], marker_color=ROLE_COLORS[role],
                     width=(3600.0 if unit == "hour" else 86400.0) * 1000 * 0.8)  # ms on a date axis
     conv_bucket, _ = _bucket(frames.conversations.created_at)
     started = conv_bucket.value_counts().sort_index()
-    fig.add_scatter(x=_dates(started.index), y=started.to_numpy(), name="conversations started", mode="lines+markers",
-                    line=dict(color="#111111"))
-    return _layout(fig, title, barmode="stack", yaxis_title="count",
+    fig.add_scatter(x=_dates(started.index), y=started.to_numpy(), name=w["conversations_started"],
+                    mode="lines+markers", line=dict(color="#111111"))
+    return _layout(fig, title, barmode="stack", yaxis_title=w["count"],
                    xaxis=_time_axis(np.concatenate([counts.index.to_numpy(dtype=float),
-                                                    started.index.to_numpy(dtype=float)]), unit))
+                                                    started.index.to_numpy(dtype=float)]), unit, w))
 
 
-def _time_axis(buckets: np.ndarray, unit: str) -> dict:
+def _time_axis(buckets: np.ndarray, unit: str, w: dict) -> dict:
     """Ticks on whole hours or days, and at least three buckets wide: with one bucket plotly would zoom to a
     millisecond ("00:59:59.9996 … 01:00:00.0004")."""
     size = 3600.0 if unit == "hour" else 86400.0
@@ -79,34 +81,36 @@ def _time_axis(buckets: np.ndarray, unit: str) -> dict:
         low, high = low - size, high + size
     edges = _dates([low - size / 2, high + size / 2])
     return dict(type="date", range=[edges[0].isoformat(), edges[1].isoformat()], dtick=size * 1000,
-                tickformat="%b %d %H:%M" if unit == "hour" else "%b %d", title=unit)
+                tickformat=w[f"{unit}_format"], title=w[unit])
 
 
-def intent_chart(frames: AnalyticsFrames, top: int = 15) -> go.Figure:
-    title = "Intents of customer turns (top 15)"
+def intent_chart(frames: AnalyticsFrames, top: int = 15, language: str = "en") -> go.Figure:
+    w = chart_words(language)
+    title = w["intents"]
     if frames.empty:
-        return empty_figure(title, NO_DATA)
+        return empty_figure(title, w["no_data"])
     intents = frames.bot_turns.intent.dropna()
     if intents.empty:
-        return empty_figure(title, NO_TRACES)
+        return empty_figure(title, w["no_traces"])
     counts = intents.value_counts().head(top).iloc[::-1]
     fig = go.Figure(go.Bar(x=counts.to_numpy(), y=counts.index.astype(str), orientation="h",
                            marker_color="#1f77b4"))
-    return _layout(fig, title, xaxis_title="turns", showlegend=False)
+    return _layout(fig, title, xaxis_title=w["turns"], showlegend=False)
 
 
-def _traced_bot_turns(frames: AnalyticsFrames, column: str):
+def _traced_bot_turns(frames: AnalyticsFrames, column: str, w: dict):
     """Bot turns whose trace has `column`, or the empty-state message to show instead (no data / no traces)."""
     if frames.empty:
-        return NO_DATA
+        return w["no_data"]
     bot = frames.bot_turns
     bot = bot[bot[column].notna()]
-    return NO_TRACES if bot.empty else bot
+    return w["no_traces"] if bot.empty else bot
 
 
-def sentiment_chart(frames: AnalyticsFrames) -> go.Figure:
-    title = "Customer sentiment over time (share of turns)"
-    bot = _traced_bot_turns(frames, "sentiment")
+def sentiment_chart(frames: AnalyticsFrames, language: str = "en") -> go.Figure:
+    w = chart_words(language)
+    title = w["sentiment"]
+    bot = _traced_bot_turns(frames, "sentiment", w)
     if isinstance(bot, str):
         return empty_figure(title, bot)
     bucket, unit = _bucket(bot.created_at)
@@ -115,69 +119,73 @@ def sentiment_chart(frames: AnalyticsFrames) -> go.Figure:
     fig = go.Figure()
     for label, color in SENTIMENT_COLORS.items():
         if label in shares.columns:
-            fig.add_bar(x=_dates(shares.index), y=shares[label].to_numpy(), name=label, marker_color=color,
-                        customdata=counts[label].to_numpy(), hovertemplate="%{y:.0%} (%{customdata} turns)")
-    return _layout(fig, title, barmode="stack", xaxis_title=unit, yaxis=dict(tickformat=".0%", title="share"))
+            fig.add_bar(x=_dates(shares.index), y=shares[label].to_numpy(), name=w[label], marker_color=color,
+                        customdata=counts[label].to_numpy(), hovertemplate=w["share_hover"])
+    return _layout(fig, title, barmode="stack", xaxis_title=w[unit],
+                   yaxis=dict(tickformat=".0%", title=w["share"]))
 
 
-def handoff_funnel_chart(frames: AnalyticsFrames) -> go.Figure:
-    title = "Handoff funnel"
+def handoff_funnel_chart(frames: AnalyticsFrames, language: str = "en") -> go.Figure:
+    w = chart_words(language)
+    title = w["handoff_funnel"]
     conv = frames.conversations
     if frames.empty or not conv.engaged.any():
-        return empty_figure(title, NO_DATA)
+        return empty_figure(title, w["no_data"])
     engaged = conv[conv.engaged]
-    stages = [("Conversations", len(engaged)),
-              ("Handed to a human", int(engaged.handed_over.sum())),
-              ("Claimed by an agent", int((engaged.handed_over & engaged.claimed).sum())),
-              ("Resolved by an agent", int((engaged.handed_over & engaged.resolved_by_agent).sum()))]
+    stages = [(w["stage_conversations"], len(engaged)),
+              (w["stage_handed"], int(engaged.handed_over.sum())),
+              (w["stage_claimed"], int((engaged.handed_over & engaged.claimed).sum())),
+              (w["stage_resolved"], int((engaged.handed_over & engaged.resolved_by_agent).sum()))]
     fig = go.Figure(go.Funnel(y=[s[0] for s in stages], x=[s[1] for s in stages], textinfo="value+percent initial",
                               marker=dict(color=["#1f77b4", "#d62728", "#9467bd", "#2ca02c"])))
     reasons = engaged.handoff_reason_effective.dropna().value_counts()
     if len(reasons):
-        detail = ", ".join(f"{k} {v}" for k, v in reasons.items())
-        fig.add_annotation(text=f"reasons: {detail}", x=1, y=-0.12, xref="paper", yref="paper", showarrow=False,
+        detail = ", ".join(f"{handoff_reason_name(k, language)} {v}" for k, v in reasons.items())
+        fig.add_annotation(text=f"{w['reasons']}: {detail}", x=1, y=-0.12, xref="paper", yref="paper", showarrow=False,
                            xanchor="right", font=dict(size=11))
     return _layout(fig, title, showlegend=False)
 
 
-def latency_chart(frames: AnalyticsFrames) -> go.Figure:
-    title = "Answer latency per bot turn (seconds, guard to last token)"
-    bot = _traced_bot_turns(frames, "total_ms")
+def latency_chart(frames: AnalyticsFrames, language: str = "en") -> go.Figure:
+    w = chart_words(language)
+    title = w["latency"]
+    bot = _traced_bot_turns(frames, "total_ms", w)
     if isinstance(bot, str):
         return empty_figure(title, bot)
     seconds = bot.total_ms.to_numpy(dtype=float) / 1000.0
     upper = max(float(np.quantile(seconds, 0.99)), 0.05)
     edges = np.linspace(0, upper, 41)
     fig = go.Figure()
-    kinds = np.where(bot.generation_mode.to_numpy(dtype=object) == "generated", "generated answer",
-                     "other (FAQ, order desk, handoff…)")
-    for kind, color in (("generated answer", "#ff7f0e"), ("other (FAQ, order desk, handoff…)", "#1f77b4")):
+    kinds = np.where(bot.generation_mode.to_numpy(dtype=object) == "generated", "generated", "other")
+    for kind, color in (("generated", "#ff7f0e"), ("other", "#1f77b4")):
         values = np.clip(seconds[kinds == kind], 0, upper)
         if len(values):
             counts, _ = np.histogram(values, bins=edges)
-            fig.add_bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0], name=kind,
+            fig.add_bar(x=(edges[:-1] + edges[1:]) / 2, y=counts, width=edges[1] - edges[0], name=w[kind],
                         marker_color=color)
     p50, p95 = np.quantile(seconds, [0.5, 0.95])
     for value, label in ((p50, "p50"), (p95, "p95")):
         fig.add_vline(x=min(value, upper), line_dash="dash", annotation_text=f"{label} {value:.2f}s")
-    return _layout(fig, title, barmode="stack", xaxis_title="seconds (last bin includes slower)",
-                   yaxis_title="turns")
+    return _layout(fig, title, barmode="stack", xaxis_title=w["seconds"],
+                   yaxis_title=w["turns"])
 
 
-def top_documents_chart(frames: AnalyticsFrames, top: int = 10) -> go.Figure:
-    title = "Most cited knowledge documents"
+def top_documents_chart(frames: AnalyticsFrames, top: int = 10, language: str = "en") -> go.Figure:
+    w = chart_words(language)
+    title = w["top_documents"]
     if frames.empty:
-        return empty_figure(title, NO_DATA)
+        return empty_figure(title, w["no_data"])
     cited = cited_documents(frames.turns, top)
     if cited.empty:
-        return empty_figure(title, "No answer in this range cited a knowledge document.")
+        return empty_figure(title, w["no_citations"])
     cited = cited.iloc[::-1]
     fig = go.Figure(go.Bar(x=cited.citations.to_numpy(), y=cited.title.astype(str), orientation="h",
                            hovertext=cited.doc_id, marker_color="#2ca02c"))
-    return _layout(fig, title, xaxis_title="citations", showlegend=False)
+    return _layout(fig, title, xaxis_title=w["citations"], showlegend=False)
 
 
-def all_charts(frames: AnalyticsFrames) -> dict[str, go.Figure]:
-    return {"volume": volume_chart(frames), "intents": intent_chart(frames), "sentiment": sentiment_chart(frames),
-            "handoff_funnel": handoff_funnel_chart(frames), "latency": latency_chart(frames),
-            "top_documents": top_documents_chart(frames)}
+def all_charts(frames: AnalyticsFrames, language: str = "en") -> dict[str, go.Figure]:
+    """Every chart, its words in `language` ("en" or "zh")."""
+    return {"volume": volume_chart(frames, language), "intents": intent_chart(frames, language=language),
+            "sentiment": sentiment_chart(frames, language), "handoff_funnel": handoff_funnel_chart(frames, language),
+            "latency": latency_chart(frames, language), "top_documents": top_documents_chart(frames, language=language)}

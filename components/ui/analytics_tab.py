@@ -13,6 +13,7 @@ import tempfile
 import gradio as gr
 
 from components.analytics import kpis as kpi
+from components.analytics.chart_text import handoff_reason_name
 from components.analytics.charts import CHART_NAMES
 from components.analytics.dashboard import refresh_dashboard
 from components.analytics.export import export_history, export_stamp
@@ -38,14 +39,9 @@ def _filter(start: str, end: str, domain: str, include_demo: bool) -> kpi.Analyt
 def dashboard_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
                    include_demo: bool = True, language: str = "en") -> tuple:
     """(notice markdown, KPI tiles HTML, system tiles HTML, six figures in CHART_NAMES order)."""
-    board = refresh_dashboard(services.store, _filter(start, end, domain, include_demo))
+    board = refresh_dashboard(services.store, _filter(start, end, domain, include_demo), language)
     notice = f"**{board.notice}**" if board.notice else ""
-    figures = []
-    for name in CHART_NAMES:
-        figure = board.figures[name]
-        if language == "zh" and name in CHART_TITLES:
-            figure.update_layout(title=say(CHART_TITLES[name], language))
-        figures.append(figure)
+    figures = [board.figures[name] for name in CHART_NAMES]
     return (notice, kpi_tiles_html(board.kpis, language), system_tiles_html(board.kpis, language), *figures)
 
 
@@ -62,14 +58,13 @@ def gaps_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DO
     """(topics table, topic dropdown update, topics as plain dicts for the session, status markdown)."""
     flt = _filter(start, end, domain, include_demo)
     if services.embedder is None:
-        raise gr.Error("The embedding model is not available, so questions cannot be grouped.")
+        raise gr.Error(say("gaps_no_embedder", language))
     topics = find_knowledge_gaps(services.store, services.embedder, flt)
     if not topics:
-        status = ("No knowledge gaps in this range: no question found nothing, got a weak answer, was handed over "
-                  "for missing knowledge, or got a thumbs-down.")
+        status = say("gaps_none", language)
         return _topics_frame([], language), gr.update(choices=[], value=None), [], status
     choices = [_topic_choice(t_) for t_ in topics]
-    status = f"{len(topics)} topics from {sum(t_.count for t_ in topics)} unanswered or disliked questions."
+    status = say("gaps_found", language, topics=len(topics), questions=sum(t_.count for t_ in topics))
     return (_topics_frame(topics, language), gr.update(choices=choices, value=choices[0]),
             [t_.to_dict() for t_ in topics], status)
 
@@ -81,25 +76,25 @@ def _topics_frame(topics: list, language: str):
     return gr.Dataframe(value=frame, visible=True)
 
 
-def draft_view(services, choice: str, topics: list[dict]) -> tuple[str, str, str]:
+def draft_view(services, choice: str, topics: list[dict], language: str = "en") -> tuple[str, str, str]:
     """(question, answer, note) for the chosen topic."""
-    topic = _find_topic(choice, topics)
+    topic = _find_topic(choice, topics, language)
     ready = getattr(services.startup, "ready", False)
     answers = getattr(getattr(services, "dialogue", None), "answers", None) if ready else None
     draft = draft_faq(topic, answers=answers, knowledge=services.knowledge)
-    mode = "Drafted from knowledge-base sentences — check every fact." if draft["mode"] == "evidence" else \
-        "Template — replace the placeholder with the answer."
+    mode = say("draft_evidence" if draft["mode"] == "evidence" else "draft_template", language)
     return draft["question"], draft["answer"], f"*{mode}*\n\n```\n{draft['note']}\n```"
 
 
 def publish_view(services, question: str, answer: str, choice: str, topics: list[dict], request=None) -> str:
     agent = current_agent(services, request)
-    topic = _find_topic(choice, topics) if choice and topics else None
+    language = request_language(request)
+    topic = _find_topic(choice, topics, language) if choice and topics else None
     try:
         result = publish_faq(services.knowledge, question, answer, agent=agent, store=services.store, topic=topic)
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
-    return f"Published as `{result['doc_id']}`: the bot answers this question from now on."
+    return say("faq_published", language, doc_id=result["doc_id"])
 
 
 def export_view(services, fmt: str, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
@@ -136,13 +131,13 @@ def _topic_choice(topic: GapTopic) -> str:
     return f"#{topic.topic_id} · {topic.label[:70]} ({topic.count})"
 
 
-def _find_topic(choice: str, topics: list[dict]) -> GapTopic:
+def _find_topic(choice: str, topics: list[dict], language: str = "en") -> GapTopic:
     if not choice or not topics:
-        raise gr.Error("Find the knowledge gaps first, then pick a topic.")
+        raise gr.Error(say("gaps_first", language))
     for data in topics:
         if _topic_choice(GapTopic(**data)) == choice:
             return GapTopic(**data)
-    raise gr.Error("That topic is gone; find the knowledge gaps again.")
+    raise gr.Error(say("topic_gone", language))
 
 
 # ------------------------------------------------------------------------------------------------ KPI tiles
@@ -172,7 +167,8 @@ def kpi_tiles_html(k: dict, language: str = "en") -> str:
     """The business KPIs a support lead reads first (conversations, resolved by the bot, handoffs, CSAT...)."""
     zh = language == "zh"
     none = say("none", language)
-    reasons = ", ".join(f"{r.replace('_', ' ')} {n}" for r, n in k["handoff_reasons"].items()) or none
+    reasons = ", ".join(f"{handoff_reason_name(r, language)} {n}"
+                        for r, n in k["handoff_reasons"].items()) or none
     tiles = [
         (say("kpi_conversations", language), f"{k['conversations']:,}",
          f"{k['messages']:,} {'条消息' if zh else 'messages'}"),
@@ -193,8 +189,8 @@ def kpi_tiles_html(k: dict, language: str = "en") -> str:
          f"{k['knowledge_questions']:,} {'个知识问题' if zh else 'knowledge questions'}"),
         (say("kpi_no_answer", language), _pct(k["no_answer_rate"]), f"{k['no_answer_turns']:,}"),
     ]
-    untraced = (f'<div class="kefu-tile-sub">{k["untraced_bot_turns"]} bot turns have no trace and are only '
-                "counted as messages.</div>") if k["untraced_bot_turns"] else ""
+    untraced = (f'<div class="kefu-tile-sub">{say("untraced_turns", language, count=k["untraced_bot_turns"])}'
+                "</div>") if k["untraced_bot_turns"] else ""
     return f"{TILE_STYLE}{_tiles(tiles, 'kefu-kpi-tiles')}{untraced}"
 
 
@@ -208,10 +204,6 @@ def system_tiles_html(k: dict, language: str = "en") -> str:
         (say("kpi_ttft", language), _sec(k["ttft_p50_s"]), ""),
     ]
     return f"{TILE_STYLE}{_tiles(tiles, 'kefu-system-tiles')}"
-
-
-CHART_TITLES = {"volume": "chart_volume", "intents": "chart_intents", "sentiment": "chart_sentiment",
-                "handoff_funnel": "chart_handoffs", "latency": "chart_latency", "top_documents": "chart_cited"}
 
 
 # ------------------------------------------------------------------------------------------------ layout
@@ -275,8 +267,9 @@ def build_analytics_tab(services):
         current_agent(services, request)  # protected mode: agents only
         return gaps_view(services, start, end, domain, include_demo, request_language(request))
 
-    def make_draft(choice: str, topics: list):
-        return draft_view(services, choice, topics)
+    def make_draft(choice: str, topics: list, request: gr.Request):
+        current_agent(services, request)  # protected mode: agents only
+        return draft_view(services, choice, topics, request_language(request))
 
     def make_export(fmt: str, start: str, end: str, domain: str, include_demo: bool):
         return export_view(services, fmt, start, end, domain, include_demo)
@@ -297,7 +290,7 @@ def build_analytics_tab(services):
     domain.change(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
     find_gaps.click(show_gaps, filters, [gaps, topic, topics_state, gaps_status],
                     api_visibility="private")
-    draft.click(agent_only(services, make_draft), [topic, topics_state], [faq_question, faq_answer, faq_note],
+    draft.click(make_draft, [topic, topics_state], [faq_question, faq_answer, faq_note],
                 api_visibility="private")
     publish.click(publish_entry, [faq_question, faq_answer, topic, topics_state], [publish_status],
                   api_visibility="private")

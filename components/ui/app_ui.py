@@ -4,9 +4,10 @@ from __future__ import annotations
 import gradio as gr
 
 from components.ui.analytics_tab import build_analytics_tab
-from components.ui.chat_tab import build_chat_tab, register_customer_api
+from components.ui.chat_tab import build_chat_tab, chat_api, register_customer_api
 from components.ui.console_tab import CONSOLE_CSS, KEYBOARD_JS, build_console_tab, register_agent_api
 from components.ui.i18n import I18N, t
+from components.ui.voice_input import register_voice_api
 
 CSS = ("#kefu-chatbot details summary {cursor: pointer;}\n" + CONSOLE_CSS)
 
@@ -17,8 +18,11 @@ def build_ui(services) -> gr.Blocks:
 
     with gr.Blocks(title="kefu") as demo:
         gr.Markdown("## " + "客服 kefu", elem_id="kefu-title")
+        # gr.Tabs holds nothing but tabs: Gradio's tab bar takes each tab's position among the children of gr.Tabs
+        # as its place in the bar, so any other component there (the hidden inputs of an API endpoint) draws every
+        # tab after it twice once visited
         with gr.Tabs():
-            build_chat_tab(services)
+            chat = build_chat_tab(services)
             with gr.Tab(t("tab_kb"), id="knowledge"):
                 build_knowledge_tab(services)
                 with gr.Accordion(t("intents_panel"), open=False):
@@ -26,8 +30,18 @@ def build_ui(services) -> gr.Blocks:
             build_analytics_tab(services)
             build_console_tab(services)
         register_customer_api(services)
+        register_voice_api(services, chat.voice, chat_api)
         register_agent_api(services)
+    check_tabs_hold_only_tabs(demo)
     return demo
+
+
+def check_tabs_hold_only_tabs(demo: gr.Blocks) -> None:
+    """Fail at start-up (and in tests) when a component sits directly in a gr.Tabs between its tabs."""
+    stray = [f"{type(child).__name__} in {type(block).__name__}" for block in demo.blocks.values()
+             if isinstance(block, gr.Tabs) for child in block.children if not isinstance(child, gr.Tab)]
+    if stray:
+        raise RuntimeError(f"components placed directly in gr.Tabs (put them in a gr.Tab or outside): {stray}")
 
 
 def launch(demo: gr.Blocks, settings, **kwargs):

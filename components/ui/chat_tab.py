@@ -13,8 +13,7 @@ import gradio as gr
 from components.console.operator_desk import ConversationNotFound
 from components.ui.formatting import safe_text, sources_html
 from components.ui.i18n import request_language, say, t
-from components.ui.voice_input import (build_spoken_replies, confirmed_voice_turn, register_voice_api,
-                                       respond_to_voice)
+from components.ui.voice_input import build_spoken_replies, confirmed_voice_turn, respond_to_voice
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +244,7 @@ def rate_conversation(conversation_id: str, score: int, language: str, *, servic
 class ChatTab:
     chatbot: gr.Chatbot
     conversation_id: gr.State
+    voice: gr.Audio  # the input of /transcribe and /chat_audio (registered outside gr.Tabs by app_ui)
 
 
 def build_chat_tab(services) -> ChatTab:
@@ -318,7 +318,6 @@ def build_chat_tab(services) -> ChatTab:
                     for trigger in (voice.stop_recording, voice.upload)]
     for event in voice_events:  # the clip is handled: clear the player for the next one
         event.then(lambda: None, None, voice, api_visibility="private", show_progress="hidden")
-    register_voice_api(services, voice, chat_api)
     if spoken_replies is not None:
         toggle, player, speak = spoken_replies
         for event in (submit_event, click_event, *voice_events):
@@ -341,7 +340,7 @@ def build_chat_tab(services) -> ChatTab:
     root = gr.context.Context.root_block
     if root is not None:
         root.load(opened, None, [language, chatbot, examples], api_visibility="private", show_progress="hidden")
-    return ChatTab(chatbot, conversation_id)
+    return ChatTab(chatbot, conversation_id, voice)
 
 
 def register_customer_api(services) -> None:

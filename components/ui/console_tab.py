@@ -9,6 +9,7 @@ import time
 import gradio as gr
 import pandas as pd
 
+from components.analytics.chart_text import handoff_reason_name
 from components.console.conversation_view import customer_facts, queue_rows, signature, timeline
 from components.console.operator_desk import ConversationNotFound
 from components.ui.access import current_agent, login, logout
@@ -16,7 +17,12 @@ from components.ui.formatting import safe_text, trace_items
 from components.ui.i18n import request_language, say, t
 from components.ui.voice_input import play_spoken_turn, spoken_turn_choices
 
-COLUMN_KEYS = ["col_status", "col_waiting", "col_customer", "col_last", "col_sentiment", "col_intent", "col_agent"]
+# the queue fits its column at 1280 px without scrolling sideways: widths are shares of the column, long text is cut
+# with "…", the sentiment is an icon in front of the last customer message, a customer not yet known shows the
+# conversation's short id
+COLUMN_KEYS = ["col_status", "col_waiting", "col_customer", "col_last", "col_intent", "col_agent"]
+COLUMN_WIDTHS = ["16%", "10%", "16%", "31%", "15%", "12%"]
+LAST_MESSAGE_CHARS = 48
 STATUSES = ["all", "waiting", "human", "bot", "resolved"]
 SENTIMENT_ICONS = {"negative": "😠", "neutral": "😐", "positive": "🙂"}
 STATUS_ICONS = {"waiting": "🔴", "human": "🟢", "bot": "🤖", "resolved": "✅"}
@@ -38,6 +44,12 @@ CONSOLE_CSS = """
 .kefu-bubble details ul {margin: 2px 0 0 14px; padding: 0;}
 .kefu-panel dt {font-size: 11px; opacity: .65; margin-top: 6px;}
 .kefu-panel dd {margin: 0;}
+#kefu-conversations th, #kefu-conversations th *, #kefu-conversations .body-cell,
+#kefu-conversations .body-cell * {font-family: "Source Sans Pro", "Noto Color Emoji", "Apple Color Emoji",
+                                  "Segoe UI Emoji", ui-sans-serif, system-ui, sans-serif !important;
+                                  font-size: 13px !important;}
+#kefu-conversations th * {font-size: 12px !important;}
+#kefu-conversations th, #kefu-conversations .body-cell {padding-left: 2px !important; padding-right: 2px !important;}
 """
 
 # Ctrl+Enter in the reply box adds an internal note instead of sending (the capture listener runs before Gradio's
@@ -68,11 +80,27 @@ def queue_table(status: str, *, services, language: str = "en") -> tuple[pd.Data
     rows = queue_rows(services.operators, services.store, None if status in (None, "", "all") else status)
     data = [[f"{STATUS_ICONS.get(r['status'], '')} {say('status_' + r['status'], language)}"
              if f"status_{r['status']}" in ("status_waiting", "status_human", "status_bot", "status_resolved")
-             else r["status"], r["waiting"], r["customer"] or "—", r["last_customer_message"][:70],
-             SENTIMENT_ICONS.get(r["sentiment"] or "", ""),
-             (r["intent"] or "").replace("_", " "), r["assigned_agent"] or ""] for r in rows]
+             else r["status"], r["waiting"], r["customer"] or short_id(r["conversation_id"]),
+             _last_message(r), (r["intent"] or "").replace("_", " "), r["assigned_agent"] or ""] for r in rows]
     headers = [say(k, language) for k in COLUMN_KEYS]
     return pd.DataFrame(data, columns=headers), [r["conversation_id"] for r in rows]
+
+
+def short_id(conversation_id: str) -> str:
+    """"#077aaf" for c_077aafa12d67…: enough to tell conversations apart on screen."""
+    return "#" + conversation_id.removeprefix("c_")[:6]
+
+
+def _queue_key(queue: pd.DataFrame, ids: list[str]) -> str:
+    return str(hash((tuple(map(tuple, queue.values.tolist())), tuple(ids), tuple(queue.columns))))
+
+
+def _last_message(row: dict) -> str:
+    """The sentiment icon and the start of the last customer message."""
+    text = row["last_customer_message"]
+    text = text if len(text) <= LAST_MESSAGE_CHARS else text[:LAST_MESSAGE_CHARS - 1].rstrip() + "…"
+    icon = SENTIMENT_ICONS.get(row["sentiment"] or "", "")
+    return f"{icon} {text}" if icon else text
 
 
 def _bubble(item: dict, language: str) -> str:
@@ -116,9 +144,9 @@ def header_markdown(transcript: dict | None, language: str = "en") -> str:
     c = transcript["conversation"]
     status = say(f"status_{c['status']}", language) if c["status"] in ("waiting", "human", "bot", "resolved") \
         else c["status"]
-    return (f"**{safe_text(c.get('customer') or c['id'][:8])}** · {STATUS_ICONS.get(c['status'], '')} {status}"
+    return (f"**{safe_text(c.get('customer') or short_id(c['id']))}** · {STATUS_ICONS.get(c['status'], '')} {status}"
             + (f" · {say('role_agent', language)} {safe_text(c['assigned_agent'])}" if c.get("assigned_agent") else "")
-            + (f" · {say('handoff_reason', language)}: {safe_text(c['handoff_reason'].replace('_', ' '))}"
+            + (f" · {say('handoff_reason', language)}: {safe_text(handoff_reason_name(c['handoff_reason'], language))}"
                if c.get("handoff_reason") else ""))
 
 
@@ -129,7 +157,7 @@ def panel_html(facts: dict | None, language: str = "en") -> str:
     identity = say("verified", language, customer=safe_text(facts["customer"])) if facts["customer"] \
         else say("not_verified", language)
     orders = "<br>".join(f"{safe_text(o['order_id'])} · {safe_text(o['status'])}" for o in facts["orders"]) or none
-    past = "<br>".join(f"{safe_text(p['id'][:8])} · {safe_text(say('status_' + p['status'], language))}"
+    past = "<br>".join(f"{safe_text(short_id(p['id']))} · {safe_text(say('status_' + p['status'], language))}"
                        for p in facts["past"]) or none
     csat = f"{facts['csat']}/5" if facts["csat"] else none
     tags = ", ".join(safe_text(tag.replace("_", " ")) for tag in facts["tags"]) or none
@@ -171,15 +199,16 @@ def build_console_tab(services) -> None:
             login_btn = gr.Button(t("sign_in"), scale=0, elem_id="kefu-agent-login")
             signed_in = gr.Markdown(elem_id="kefu-agent-status")
         with gr.Row():
-            with gr.Column(scale=6, min_width=420, elem_id="kefu-queue-column"):
+            with gr.Column(scale=7, min_width=420, elem_id="kefu-queue-column"):
                 with gr.Row():
                     status = gr.Dropdown([(t("status_" + s), s) for s in STATUSES], value="all",
                                          label=t("status_filter"), scale=3)
                     refresh = gr.Button(t("refresh"), size="sm", scale=1)
                 table = gr.Dataframe(headers=[t(k) for k in COLUMN_KEYS], interactive=False, label=t("queue"),
                                      elem_id="kefu-conversations", max_height=620, wrap=False,
-                                     column_widths=["120px", "70px", "90px", "200px", "44px", "120px", "90px"])
+                                     column_widths=COLUMN_WIDTHS)
                 row_ids = gr.State([])
+                queue_key = gr.State("")  # what the queue table shows (redrawn only when it changes)
             with gr.Column(scale=7, min_width=440, elem_id="kefu-conversation-column"):
                 with gr.Row(equal_height=True):
                     header = gr.Markdown(elem_id="kefu-conversation-header")
@@ -230,32 +259,41 @@ def build_console_tab(services) -> None:
         return say("signed_in_as", request_language(request), name=safe_text(name.strip())), ""
 
     def show_queue(status_value: str, request: gr.Request):
-        return queue_table(status_value, services=services, language=agent_language(request))
-
-    def pick(ids: list, evt: gr.SelectData) -> str:
-        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
-        return ids[row] if ids and 0 <= row < len(ids) else gr.skip()
+        queue, ids = queue_table(status_value, services=services, language=agent_language(request))
+        return queue, ids, _queue_key(queue, ids)
 
     def show(conversation_id: str, request: gr.Request):
         language = agent_language(request)
         head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
         title = f"#### {say('customer_panel', language)}" if facts else ""
-        return head, body, title, facts, sig, gr.Row(visible=False)
+        choices = spoken_turn_choices(conversation_id, services=services)
+        return (head, body, title, facts, sig, gr.Row(visible=False),
+                gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None))
 
-    def live(status_value: str, conversation_id: str, last: str, request: gr.Request):
-        """Every second: the queue, and the open conversation when anything in it changed."""
+    def pick(ids: list, evt: gr.SelectData, request: gr.Request):
+        """A click on a queue row opens that conversation in the same round trip."""
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if not ids or not 0 <= row < len(ids):
+            return (gr.skip(),) * 8
+        return ids[row], *show(ids[row], request)
+
+    def live(status_value: str, conversation_id: str, last: str, last_queue: str, request: gr.Request):
+        """Every second: the queue and the open conversation, each sent only when it changed (redrawing a table
+        of 200 rows every second kept the browser busy, and a click waited behind it)."""
         language = agent_language(request)
         queue, ids = queue_table(status_value, services=services, language=language)
+        key = _queue_key(queue, ids)
+        queue_out = (gr.skip(), gr.skip(), last_queue) if key == last_queue else (queue, ids, key)
         if not (conversation_id or "").strip():
-            return queue, ids, gr.skip(), gr.skip(), gr.skip(), last
+            return *queue_out, gr.skip(), gr.skip(), gr.skip(), last
         try:
             sig = signature(ops.transcript(conversation_id.strip()))
         except ConversationNotFound:
-            return queue, ids, gr.skip(), gr.skip(), gr.skip(), last
+            return *queue_out, gr.skip(), gr.skip(), gr.skip(), last
         if sig == last:
-            return queue, ids, gr.skip(), gr.skip(), gr.skip(), last
+            return *queue_out, gr.skip(), gr.skip(), gr.skip(), last
         head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
-        return queue, ids, head, body, facts, sig
+        return *queue_out, head, body, facts, sig
 
     def act(action, done_key):
         def handler(conversation_id: str, request: gr.Request):
@@ -311,26 +349,23 @@ def build_console_tab(services) -> None:
     view = [header, transcript, panel, shown]
     login_btn.click(do_login, [agent_name, agent_password], [signed_in, agent_password], api_visibility="private")
     for trigger in (refresh.click, status.change):
-        trigger(show_queue, [status], [table, row_ids], api_visibility="private", show_progress="hidden")
-    timer.tick(live, [status, selected, shown], [table, row_ids, *view], api_visibility="private",
-               show_progress="hidden")
+        trigger(show_queue, [status], [table, row_ids, queue_key], api_visibility="private", show_progress="hidden")
+    timer.tick(live, [status, selected, shown, queue_key], [table, row_ids, queue_key, *view],
+               api_visibility="private", show_progress="hidden")
     root = gr.context.Context.root_block  # fill the queue when the page opens, not only on the first tick
     if root is not None:
-        root.load(show_queue, [status], [table, row_ids], api_visibility="private", show_progress="hidden")
-    table.select(pick, [row_ids], [selected], api_visibility="private", show_progress="hidden")
-    def spoken_turns(conversation_id: str, request: gr.Request):
-        current_agent(services, request)
-        choices = spoken_turn_choices(conversation_id, services=services)
-        return gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None)
+        root.load(show_queue, [status], [table, row_ids, queue_key], api_visibility="private",
+                  show_progress="hidden")
+    shown_view = [header, transcript, panel_title, panel, shown, confirm_row, spoken]
+    # a row click opens the conversation in one round trip; a typed id opens on Enter
+    table.select(pick, [row_ids], [selected, *shown_view], api_visibility="private", show_progress="hidden")
+    selected.submit(show, [selected], shown_view, api_visibility="private", show_progress="hidden")
 
     def play(conversation_id: str, name: str, request: gr.Request):
         current_agent(services, request)
         return play_spoken_turn(conversation_id, name, services=services)
 
-    selected.change(spoken_turns, [selected], [spoken], api_visibility="private", show_progress="hidden")
     spoken.change(play, [selected, spoken], [player], api_visibility="private", show_progress="hidden")
-    selected.change(show, [selected], [header, transcript, panel_title, panel, shown, confirm_row],
-                    api_visibility="private", show_progress="hidden")
     acted = [action_result, *view, confirm_row]
     claim_btn.click(act(ops.claim, "claimed"), [selected], acted, api_visibility="private")
     hand_back_btn.click(act(ops.hand_back, "handed_back"), [selected], acted, api_visibility="private")

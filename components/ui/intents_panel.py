@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from functools import partial
 from pathlib import Path
 
 import gradio as gr
-
-from components.ui.i18n import t
-
-from components.ui.access import agent_only
+import pandas as pd
 
 from components.nlu.importers import import_dialogflow, import_rasa
 from components.nlu.intent_pack import read_examples
+from components.ui.access import current_agent
+from components.ui.i18n import STRINGS, request_language, say, t
 
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 
@@ -23,41 +21,74 @@ def _domains(nlu) -> list[str]:
     return nlu.domains() if nlu is not None else []
 
 
-def try_sentence(text: str, domain: str | None, *, nlu) -> tuple[str, dict]:
-    """Markdown summary and the full NLU result for one sentence."""
+def _need(nlu, language: str):
     if nlu is None:
-        raise gr.Error("The NLU is not available in this app")
+        raise gr.Error(say("nlu_unavailable", language))
+    return nlu
+
+
+def _percent(p: float) -> str:
+    return f"{p * 100:.0f}%"
+
+
+def try_sentence(text: str, domain: str | None, *, nlu, language: str = "en") -> tuple[str, dict]:
+    """A readable summary (in `language`) and the full NLU result for one sentence."""
+    _need(nlu, language)
     if not (text or "").strip():
-        raise gr.Error("Type a sentence to analyse")
+        raise gr.Error(say("type_sentence", language))
     try:
         result = nlu.parse(text, domain=domain or None)
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
-    top = ", ".join(f"`{label}` {p:.2f}" for label, p in result.top_intents) or "none"
-    scope = " · **out of scope**" if result.out_of_scope else ""
-    emotions = f" · emotions: {', '.join(result.emotions)}" if result.emotions else ""
-    entities = ", ".join(f"{k}=`{v}`" for k, v in result.entities.items()) or "none"
-    summary = (f"**Intent** `{result.intent}` ({result.confidence:.2f}){scope} — domain `{result.domain}`\n\n"
-               f"Top: {top}\n\n"
-               f"**Sentiment** {result.sentiment} ({result.sentiment_score:+.2f}){emotions} · "
-               f"language {result.language}\n\n**Entities** {entities}\n\n"
-               f"_{result.timings_ms.get('total', 0):.1f} ms_")
+    emotions = ", ".join(say(f"emotion_{e}", language) if f"emotion_{e}" in STRINGS["en"] else e
+                         for e in result.emotions)
+    sentiment = f"sentiment_{result.sentiment}"
+    summary = say("nlu_summary", language, intent=f"`{result.intent}`", confidence=_percent(result.confidence),
+                  scope=say("nlu_out_of_scope", language) if result.out_of_scope else "",
+                  domain=f"`{result.domain}`",
+                  sentiment=say(sentiment, language) if sentiment in STRINGS["en"] else result.sentiment,
+                  score=f"{result.sentiment_score:+.2f}",
+                  emotions=say("nlu_emotions", language, emotions=emotions) if emotions else "",
+                  lang=result.language,
+                  entities=", ".join(f"{k} `{v}`" for k, v in result.entities.items()) or say("none", language),
+                  ms=f"{result.timings_ms.get('total', 0):.1f}")
     return summary, result.to_dict()
 
 
-def add_examples(domain: str, label: str, lines: str, *, nlu) -> str:
+def intents_table(details: dict, language: str = "en") -> pd.DataFrame:
+    """The most likely intents of a sentence and their confidence, most likely first."""
+    rows = [[label, _percent(p)] for label, p in details.get("top_intents") or []]
+    return pd.DataFrame(rows, columns=[say("h_intent", language), say("h_confidence", language)])
+
+
+METRIC_ROWS = ("domain", "examples", "labels", "holdout_accuracy", "train_seconds", "cached")
+
+
+def metrics_table(metrics: dict, language: str = "en") -> pd.DataFrame:
+    """Training metrics as (measure, value) rows a person reads; internal figures are left out."""
+    def value(key, v):
+        if isinstance(v, bool):
+            return say("yes" if v else "no", language)
+        if key == "holdout_accuracy" and isinstance(v, float):
+            return f"{v:.1%}"
+        return str(v)
+
+    rows = [[say(f"m_{key}", language), value(key, metrics[key])] for key in METRIC_ROWS
+            if metrics.get(key) is not None]
+    return pd.DataFrame(rows, columns=[say("h_measure", language), say("h_value", language)])
+
+
+def add_examples(domain: str, label: str, lines: str, *, nlu, language: str = "en") -> str:
     """Add one example per non-empty line under `label`; they count after Retrain."""
-    if nlu is None:
-        raise gr.Error("The NLU is not available in this app")
+    _need(nlu, language)
     texts = [line.strip() for line in (lines or "").splitlines() if line.strip()]
     if not texts:
-        raise gr.Error("Write at least one example sentence (one per line)")
+        raise gr.Error(say("write_examples", language))
     try:
         written = nlu.add_examples((domain or "").strip(), [(t, (label or "").strip()) for t in texts])
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
-    return (f"Added {written} example(s) to `{label.strip()}` in domain `{domain.strip()}`. "
-            "Press **Retrain** to use them.")
+    return say("examples_added", language, count=written, label=label.strip(), domain=domain.strip())
 
 
 def _read_upload(path: Path) -> list[tuple[str, str]]:
@@ -79,37 +110,34 @@ def _read_upload(path: Path) -> list[tuple[str, str]]:
     raise ValueError(f"{path.name}: upload a Rasa nlu.yml, a Dialogflow export .zip or a text,label .csv")
 
 
-def import_file(domain: str, upload, *, nlu) -> str:
+def import_file(domain: str, upload, *, nlu, language: str = "en") -> str:
     """Import a Rasa nlu.yml, a Dialogflow agent export (.zip) or a text,label CSV into `domain`."""
-    if nlu is None:
-        raise gr.Error("The NLU is not available in this app")
+    _need(nlu, language)
     if upload is None:
-        raise gr.Error("Choose a file to import")
+        raise gr.Error(say("choose_file", language))
     path = Path(upload if isinstance(upload, (str, Path)) else getattr(upload, "name", ""))
     try:
         pairs = _read_upload(path)
         written = nlu.add_examples((domain or "").strip(), pairs)
     except (ValueError, zipfile.BadZipFile) as exc:
         raise gr.Error(str(exc)) from exc
-    labels = len({label for _, label in pairs})
-    return (f"Imported {written} example(s) of {labels} intent(s) from `{path.name}` into domain `{domain}`. "
-            "Press **Retrain** to use them.")
+    return say("examples_imported", language, count=written, labels=len({label for _, label in pairs}),
+               name=path.name, domain=domain)
 
 
-def retrain(domain: str, *, nlu) -> tuple[str, dict]:
+def retrain(domain: str, *, nlu, language: str = "en") -> tuple[str, dict]:
     """Retrain one domain; on failure the previous model keeps serving and the reason is shown."""
-    if nlu is None:
-        raise gr.Error("The NLU is not available in this app")
+    _need(nlu, language)
     domain = (domain or "").strip()
     try:
         metrics = nlu.retrain(domain)
     except ValueError as exc:
-        raise gr.Error(f"Retraining {domain!r} failed; the previous model keeps serving. {exc}") from exc
+        raise gr.Error(say("retrain_failed", language, domain=repr(domain), error=exc)) from exc
     held = metrics.get("holdout_accuracy")
-    held_text = f" · held-out accuracy {held:.1%}" if isinstance(held, float) else ""
-    return (f"Domain `{domain}` retrained: {metrics.get('examples')} examples, {metrics.get('labels')} intents"
-            f"{held_text} · {metrics.get('train_seconds', 0)} s"
-            f"{' (from cache)' if metrics.get('cached') else ''}."), metrics
+    return say("domain_retrained", language, domain=domain, examples=metrics.get("examples"),
+               labels=metrics.get("labels"), seconds=metrics.get("train_seconds", 0),
+               held=say("held_out", language, accuracy=f"{held:.1%}") if isinstance(held, float) else "",
+               cached=say("from_cache", language) if metrics.get("cached") else ""), metrics
 
 
 def build_intents_panel(services) -> None:
@@ -126,8 +154,9 @@ def build_intents_panel(services) -> None:
             sentence = gr.Textbox(label=t("sentence"), placeholder=t("example_3"),
                                   scale=4)
             analyse = gr.Button(t("analyse"), scale=1)
-        summary = gr.Markdown()
-        details = gr.JSON(label=t("nlu_result"))
+        summary = gr.Markdown(elem_id="kefu-nlu-summary")
+        details = gr.Dataframe(headers=[t("h_intent"), t("h_confidence")], label=t("top_intents"),
+                               interactive=False, elem_id="kefu-nlu-intents")
         with gr.Accordion(t("add_examples"), open=False):
             label = gr.Textbox(label=t("intent_label"), placeholder="track_order")
             lines = gr.Textbox(label=t("examples_per_line"), lines=4)
@@ -137,12 +166,32 @@ def build_intents_panel(services) -> None:
             do_import = gr.Button(t("import_file"))
         retrain_button = gr.Button(t("retrain"), variant="primary")
         status = gr.Markdown()
-        metrics = gr.JSON(label=t("training_metrics"))
+        metrics = gr.Dataframe(headers=[t("h_measure"), t("h_value")], label=t("training_metrics"),
+                               interactive=False, elem_id="kefu-nlu-metrics")
 
-    guard = partial(agent_only, services)  # protected mode: agents only
-    analyse_handler = guard(partial(try_sentence, nlu=nlu))
-    analyse.click(analyse_handler, [sentence, domain], [summary, details], api_visibility="private")
-    sentence.submit(analyse_handler, [sentence, domain], [summary, details], api_visibility="private")
-    add.click(guard(partial(add_examples, nlu=nlu)), [domain, label, lines], [status], api_visibility="private")
-    do_import.click(guard(partial(import_file, nlu=nlu)), [domain, upload], [status], api_visibility="private")
-    retrain_button.click(guard(partial(retrain, nlu=nlu)), [domain], [status, metrics], api_visibility="private")
+    # closures Gradio can read (the request gives the agent check and the browser's language)
+    def analysed(text: str, domain_name: str, request: gr.Request):
+        current_agent(services, request)  # protected mode: agents only
+        language = request_language(request)
+        words, result = try_sentence(text, domain_name, nlu=nlu, language=language)
+        return words, intents_table(result, language)
+
+    def added(domain_name: str, intent: str, examples: str, request: gr.Request):
+        current_agent(services, request)
+        return add_examples(domain_name, intent, examples, nlu=nlu, language=request_language(request))
+
+    def imported(domain_name: str, path, request: gr.Request):
+        current_agent(services, request)
+        return import_file(domain_name, path, nlu=nlu, language=request_language(request))
+
+    def retrained(domain_name: str, request: gr.Request):
+        current_agent(services, request)
+        language = request_language(request)
+        words, result = retrain(domain_name, nlu=nlu, language=language)
+        return words, metrics_table(result, language)
+
+    analyse.click(analysed, [sentence, domain], [summary, details], api_visibility="private")
+    sentence.submit(analysed, [sentence, domain], [summary, details], api_visibility="private")
+    add.click(added, [domain, label, lines], [status], api_visibility="private")
+    do_import.click(imported, [domain, upload], [status], api_visibility="private")
+    retrain_button.click(retrained, [domain], [status, metrics], api_visibility="private")

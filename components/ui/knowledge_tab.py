@@ -341,16 +341,17 @@ def build_knowledge_tab(services) -> None:
     def ask_delete(doc_id, request: gr.Request):
         current_agent(services, request)
         if not (doc_id or "").strip():
-            raise gr.Error("Pick a document first.")
+            raise gr.Error(say("kb_pick_first", request_language(request)))
         return gr.Row(visible=True), say("kb_confirm_delete", request_language(request),
                                          doc=f"**{html.escape(doc_id.strip())}**")
 
     def delete(doc_id, lang, request: gr.Request):
         current_agent(services, request)
         try:
-            message = delete_document(kb, doc_id)
+            delete_document(kb, doc_id)
         except ValueError as exc:
             raise gr.Error(str(exc)) from exc
+        message = say("kb_deleted", lang, doc=doc_id.strip())
         return (gr.Row(visible=False), message, *refresh(lang), table([], CHUNK_HEADERS, lang),
                 consistency_text(kb.check_consistency(), lang))
 
