@@ -167,7 +167,8 @@ class BankDesk(VerifiedDesk):
             return t.done(st, flow, self.say("card_not_yours", lang, last4=digits[-1], cards=listing),
                           "card is not on the verified member's account")
         if not named:
-            kind = "debit" if re.search(r"debit|借记", text, re.I) else "credit" if re.search(r"credit|信用", text, re.I) \
+            words = st.slots.get("said", "") if t.prefix else text  # "unfreeze my credit card", then the identity
+            kind = "debit" if re.search(r"debit|借记", words, re.I) else "credit" if re.search(r"credit|信用", words, re.I) \
                 else None
             if kind:
                 named = [c for c in cards if c["kind"] == kind]

@@ -31,7 +31,7 @@ _WORDS = re.compile(r"[A-Za-z]{3,}")
 # a general question about how things work: the knowledge base answers it, not the desk
 GENERAL_QUESTION = re.compile(
     r"\b(fees?|charges?|limits?|polic(y|ies)|rules?|how (long|much|many|do|does|can)|what happens|is there a|"
-    r"do you (charge|offer|have)|opening hours|open on)\b|手续费|费用|限额|规定|政策|怎么|如何|多久|多少钱|是否收费|营业时间",
+    r"do you (charge|offer|have)|opening hours|open on)\b|手续费|费用|限额|规定|政策|怎么|如何|多久|多长时间|多少钱|是否收费|营业时间",
     re.I)
 _ASKS_TO_ACT = re.compile(r"\b(i want|i'd like|i would like|i need|please|can you|could you|help me|i wanna)\b|"
                           r"我想|我要|帮我|请帮|麻烦|给我", re.I)
