@@ -36,7 +36,7 @@ class ClinicDesk(VerifiedDesk):
     FLOWS = [
         Flow("cancel_appointment", re.compile(r"\bcancel\b|取消", re.I), True, ("cancelling an appointment", "取消预约")),
         Flow("reschedule", re.compile(r"reschedul|\bmove\b.{0,20}\bappointment|change (the|my) appointment|"
-                                      r"another (day|time)|改约|改期|改时间|换个时间|换到|调整.{0,4}(预约|时间)", re.I),
+                                      r"another (day|time)|改约|改期|改时间|换个时间|换到|(预约|挂号).{0,4}(改到|改成|改为|推迟|提前)|调整.{0,4}(预约|时间)", re.I),
              True, ("rescheduling an appointment", "改约")),
         Flow("my_appointments", re.compile(r"my (upcoming |next )?appointments?\b(?!.{0,12}\b(with|for|on)\b)|"
                                            r"when is my|upcoming appointments?|我的预约|预约记录|查.{0,4}预约|"
@@ -284,10 +284,13 @@ class ClinicDesk(VerifiedDesk):
                                   "appointment is not the verified patient's")
                 chosen = ids[0]
             else:
-                days = read_dates(text, CALENDAR_YEAR)
+                days = [d for d in read_dates(text, CALENDAR_YEAR) if d in {a["day"] for a in own}]
                 doctor = self._named_doctor(text)
-                match = [a for a in own if (not days or a["day"] in days) and (not doctor or a["doctor_id"] == doctor)]
-                if (days or doctor) and len(match) == 1:
+                department = self._named_department(text)
+                doctors = {d["doctor_id"] for d in self._doctors if d["department_id"] == department}
+                match = [a for a in own if (not days or a["day"] in days) and (not doctor or a["doctor_id"] == doctor)
+                         and (not department or a["doctor_id"] in doctors)]
+                if (days or doctor or department) and len(match) == 1:
                     chosen = match[0]["appointment_id"]
                 elif len(own) == 1:
                     chosen = own[0]["appointment_id"]
