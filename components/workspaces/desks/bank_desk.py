@@ -50,7 +50,7 @@ class BankDesk(VerifiedDesk):
                                         r"account activity|交易记录|消费记录|流水|明细|最近.{0,6}(交易|消费)", re.I),
              True, ("showing your recent transactions", "查询交易记录")),
         Flow("balance", re.compile(r"\bbalances?\b|how much (money )?(do i have|is (there )?in)|余额|还有多少钱", re.I),
-             True, ("checking your balance", "查询余额")),
+             True, ("checking your balance", "查询余额"), general_ok=True),
     ]
     IDENTITY = [
         IdentityField("member_id", ("your 8-digit member number", "8 位会员号"), _read_member),
