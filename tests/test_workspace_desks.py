@@ -66,7 +66,9 @@ def test_workspace_folder_is_complete(workspace):
     kb = list((folder / "kb").iterdir())
     assert any(re.search(r"[\u4e00-\u9fff]", p.read_text(encoding="utf-8")) for p in kb)
     assert any(not re.search(r"[\u4e00-\u9fff]", p.read_text(encoding="utf-8")) for p in kb)
-    for pack in config["intents"]:
+    own_packs = [pack for pack in config["intents"] if not pack.startswith("..")]  # the bank also uses Banking77
+    assert own_packs
+    for pack in own_packs:
         rows = list(csv.DictReader((folder / pack).open(encoding="utf-8")))
         labels = {r["label"] for r in rows}
         assert len(labels) >= 8 and all(r["text"].strip() for r in rows)

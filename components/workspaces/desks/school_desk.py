@@ -166,15 +166,13 @@ class SchoolDesk(VerifiedDesk):
 
     def flow_transcript(self, text, sig, st, t):
         lang = t.language
-        words = " ".join([st.slots.get("said", ""), text]) if not t.prefix else st.slots.get("said", "")
-        if not st.slots.get("kind"):
-            kind = "unofficial" if _UNOFFICIAL.search(words) else "official" if _OFFICIAL.search(words) else None
-            if kind:
-                self.set_slot(st, t, "kind", kind)
-        kind = st.slots.get("kind")
-        if kind is None:
-            st.awaiting = "kind"
-            return t.done(st, "transcript", self.say("ask_kind", lang), "need the kind of transcript")
+        # the request itself may already say which ("an official transcript by post"); the identity turn says nothing
+        words = st.slots.get("said", "") if t.prefix else " ".join([st.slots.get("said", ""), text])
+        kind = "unofficial" if _UNOFFICIAL.search(words) else "official" if _OFFICIAL.search(words) else None
+        stop = self.fill_or_ask(st, t, "kind", kind, self.say("ask_kind", lang), "need the kind of transcript")
+        if stop is not None:
+            return stop
+        kind = st.slots["kind"]
         if kind == "official":
             student, _ = self.call(t, "student", student_id=st.user_id)
             if student and student.get("hold"):
@@ -182,16 +180,13 @@ class SchoolDesk(VerifiedDesk):
                 hold = {"financial": "财务"}.get(student["hold"], student["hold"]) if lang == "zh" else student["hold"]
                 return t.done(st, "transcript", self.say("transcript_hold", lang, hold=hold),
                               "official transcript refused: the record has a hold")
-        if not st.slots.get("delivery"):
-            delivery = "email" if kind == "unofficial" else ("post" if _POST.search(text if not t.prefix else words)
-                                                             else "email" if _EMAIL.search(text if not t.prefix else words)
-                                                             else None)
-            if delivery:
-                self.set_slot(st, t, "delivery", delivery)
-        delivery = st.slots.get("delivery")
-        if delivery is None:
-            st.awaiting = "delivery"
-            return t.done(st, "transcript", self.say("ask_delivery", lang), "need the delivery")
+        said = text if not t.prefix else words
+        delivery = "email" if kind == "unofficial" else "post" if _POST.search(said) else \
+            "email" if _EMAIL.search(said) else None
+        stop = self.fill_or_ask(st, t, "delivery", delivery, self.say("ask_delivery", lang), "need the delivery")
+        if stop is not None:
+            return stop
+        delivery = st.slots["delivery"]
         kind_text = ({"official": "正式", "unofficial": "非正式"}[kind]) if lang == "zh" else kind
         delivery_text = ({"email": "电子邮件", "post": "邮寄"}[delivery]) if lang == "zh" else \
             {"email": "email", "post": "post"}[delivery]

@@ -190,6 +190,16 @@ class VerifiedDesk:
         st.slots[slot] = value
         t.slot_events.append({"slot": slot, "value": value})
 
+    def fill_or_ask(self, st: DeskState, t: Turn, slot: str, value, question: str, reason: str):
+        """Keep the first value the customer gives for `slot`; None once it is known, else the turn asking for it
+        (the desk then waits for `slot`)."""
+        if not st.slots.get(slot) and value:
+            self.set_slot(st, t, slot, value)
+        if st.slots.get(slot):
+            return None
+        st.awaiting = slot
+        return t.done(st, st.flow, question, reason)
+
     def confirm(self, st: DeskState, sig: Signals, t: Turn, details: list, question: str):
         """None when the customer has just said yes to exactly `details`; otherwise the turn to answer with
         (the question, the question again, or "nothing was changed" after a no)."""
