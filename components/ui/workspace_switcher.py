@@ -65,9 +65,11 @@ def example_samples(services, workspace: str, language: str) -> list[list[str]]:
     return [[text] for text in services.workspaces.registry.get(workspace).example_questions(language)]
 
 
-def build_dropdown(services, elem_id: str = "kefu-workspace") -> gr.Dropdown:
-    """The demo-mode switcher (hidden with a single workspace and in protected mode, where the address decides)."""
+def build_dropdown(services, elem_id: str = "kefu-workspace", agents: bool = False) -> gr.Dropdown:
+    """The switcher, shown when more than one workspace is served: in the chat only in demo mode (in protected mode
+    the address decides), in the agents' tabs always (each handler checks the agent's role in the workspace)."""
     ids = served(services)
-    visible = len(ids) > 1 and not services.accounts.protected
+    accounts = getattr(services, "accounts", None)
+    visible = len(ids) > 1 and (agents or accounts is None or not accounts.protected)
     return gr.Dropdown(choices=choices(services), value=ids[0], label=t("workspace"), visible=visible,
                        interactive=True, elem_id=elem_id, scale=1)
