@@ -178,6 +178,7 @@ def build_services(settings: Settings) -> Services:
     accounts = AgentAccounts(database)
     operators = OperatorDesk(store, dialogue, knowledge=knowledge, engine=engine, settings=settings,
                              redactor=redactor)
+    operators.workspaces = hub
     rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst,
                                buckets=DatabaseBuckets(database) if shared else None)
     voice = None

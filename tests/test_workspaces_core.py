@@ -13,7 +13,6 @@ from components.dialogue.dialogue_manager import DialogueManager
 from components.nlu.result import NLUResult
 from components.settings import Settings
 from components.storage.conversation_store import ConversationStore
-from components.storage.migrations import current_version, upgrade
 from components.workspaces.registry import WorkspaceRegistry
 from components.workspaces.rules import WorkspaceRules
 from components.workspaces.safety import SafetyCheck
@@ -191,21 +190,6 @@ def test_health_data_is_redacted_as_sensitive(tmp_path):
 
 
 # -- storage ---------------------------------------------------------------------------------------------------
-def test_migration_tags_existing_rows_as_the_shops(tmp_path):
-    from components.storage.database import open_database
-
-    db = open_database(f"sqlite:///{tmp_path / 'v2.sqlite3'}")
-    upgrade(db, target=2)
-    db.execute("INSERT INTO conversations (id, created_at, updated_at) VALUES ('c_old', 1, 1)")
-    db.execute("INSERT INTO messages (conversation_id, role, text, created_at) VALUES ('c_old', 'customer', 'hi', 1)")
-    assert current_version(db) == 2
-    upgrade(db)
-    assert current_version(db) >= 3
-    assert db.scalar("SELECT workspace_id FROM conversations WHERE id = 'c_old'") == "shop"
-    assert db.scalar("SELECT workspace_id FROM messages WHERE conversation_id = 'c_old'") == "shop"
-    db.close()
-
-
 def test_store_reads_stay_in_their_workspace(store):
     shop = store.create_conversation()
     bank = store.create_conversation(workspace_id="bank")

@@ -1338,5 +1338,9 @@ class OrderDesk:
 def build_desk(workspace_dir: Path, data_dir: Path) -> OrderDesk:
     """The shop workspace's desk factory (assets/workspaces/shop/workspace.yaml): the tau-bench shop shipped in
     assets/shop/, copied into <data_dir>/shop.sqlite3 on first start as always."""
-    assets_dir = Path(workspace_dir).resolve().parent.parent
-    return OrderDesk(ShopDatabase(Path(data_dir) / "shop.sqlite3", assets_dir / "shop"))
+    shipped = Path(workspace_dir).resolve().parent.parent / "shop"  # assets/workspaces/shop -> assets/shop
+    if not shipped.is_dir():  # a copy of the shop imported as a team's workspace (python app.py workspaces import)
+        from components.settings import PROJECT_ROOT
+
+        shipped = PROJECT_ROOT / "assets" / "shop"
+    return OrderDesk(ShopDatabase(Path(data_dir) / "shop.sqlite3", shipped))

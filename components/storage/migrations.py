@@ -105,6 +105,9 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             role TEXT NOT NULL,
             granted_at {real} NOT NULL,
             PRIMARY KEY (agent, workspace_id))""",
+        # the accounts that existed before workspaces served the shop
+        "INSERT INTO agent_roles (agent, workspace_id, role, granted_at) SELECT name, 'shop', 'agent', created_at "
+        "FROM agents",
     ]),
 ]
 

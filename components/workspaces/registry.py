@@ -2,7 +2,7 @@
 (<data_dir>/workspaces/*/, written by `python app.py workspaces create|import`), filtered by KEFU_WORKSPACES.
 
     registry = WorkspaceRegistry.from_settings(settings)
-    registry.ids()          # ["shop", "bank", ...]: by each workspace's `order`, then id
+    registry.ids()          # ["shop", "bank", ...]: by each workspace's `order`, shipped first, then id
     registry.default        # the first one (the shop when it is served)
     registry.get("clinic")  # ValueError naming the served ids when it is not one of them
 
@@ -46,8 +46,9 @@ class WorkspaceRegistry:
 
     def reload(self) -> None:
         found: dict[str, Workspace] = {}
+        rank: dict[str, int] = {}  # shipped folders before added ones at the same `order`
         problems: dict[str, str] = {}
-        for parent in self.folders:
+        for number, parent in enumerate(self.folders):
             if not parent.is_dir():
                 continue
             for folder in sorted(p for p in parent.iterdir() if (p / WORKSPACE_FILE).is_file()):
@@ -56,6 +57,7 @@ class WorkspaceRegistry:
                     continue
                 try:
                     found[folder.name] = load_workspace(folder)
+                    rank[folder.name] = number
                 except WorkspaceError as exc:
                     problems[str(folder)] = str(exc)
                     log.error("workspace not loaded: %s", exc)
@@ -65,7 +67,7 @@ class WorkspaceRegistry:
             for ws_id in missing:
                 problems[ws_id] = f"KEFU_WORKSPACES names {ws_id!r}, but no valid folder has that id"
             found = {ws_id: found[ws_id] for ws_id in wanted if ws_id in found}
-        self._workspaces = dict(sorted(found.items(), key=lambda item: (item[1].order, item[0])))
+        self._workspaces = dict(sorted(found.items(), key=lambda item: (item[1].order, rank[item[0]], item[0])))
         self.problems = problems
         if not self._workspaces:
             raise WorkspaceError("No workspace to serve: " + ("; ".join(problems.values()) or
