@@ -272,7 +272,7 @@ class BankDesk(VerifiedDesk):
             by_name = [c for c in by_name if c in by_amount] or by_amount
             if not by_name:
                 return None, f"${amounts[0]:,.2f}"
-        if len(by_name) >= 1 and len({c["description"] for c in by_name}) == 1 and len(by_name) == 1:
+        if len(by_name) == 1:
             return by_name[0], None
         return None, None
 
