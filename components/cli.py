@@ -65,8 +65,18 @@ def cmd_ingest(args, settings) -> int:
 cmd_eval_retrieval = _runner("components.knowledge.eval", "run_retrieval_eval", docs="docs", queries="queries", k="k")
 
 
-cmd_eval_intents = _runner("components.nlu.eval", "run_intent_eval", train="train", test="test",
-                           text_col="text_col", label_col="label_col", oos_label="oos_label")
+_eval_intent_files = _runner("components.nlu.eval", "run_intent_eval", train="train", test="test",
+                             text_col="text_col", label_col="label_col", oos_label="oos_label")
+_eval_intent_workspace = _runner("components.workspaces.workspace_eval", "run_workspace_intent_eval",
+                                 workspace="workspace", folds="folds")
+
+
+def cmd_eval_intents(args, settings) -> int:
+    if args.train and args.test:
+        return _eval_intent_files(args, settings)
+    if args.workspace:  # cross-validate the workspace's own packs
+        return _eval_intent_workspace(args, settings)
+    raise ValueError("Name --train and --test files, or a workspace (--workspace ID) to cross-validate its packs")
 
 
 cmd_eval_intents_cv = _runner("components.nlu.eval", "run_intent_cv", data="data", folds="folds",
@@ -87,7 +97,7 @@ cmd_eval_bias = _runner("components.nlu.bias_audit", "run_bias_audit", limit="li
 def cmd_eval_dialogues(args, settings) -> int:
     from components.dialogue.dialogue_eval import run_dialogue_eval
 
-    result = run_dialogue_eval(settings, scenarios=args.scenarios, ingest=args.ingest)
+    result = run_dialogue_eval(settings, scenarios=args.scenarios, ingest=args.ingest, workspace=args.workspace)
     _print(result, args.json)
     return 0 if result.get("failed", 1) == 0 else 1
 
@@ -102,7 +112,7 @@ cmd_bench_speech = _runner("components.speech.bench", "run_speech_bench", repeat
 def cmd_eval_answers(args, settings) -> int:
     from components.answers.eval import run_answer_eval
 
-    result = run_answer_eval(settings, scenarios=args.scenarios, ingest=args.ingest)
+    result = run_answer_eval(settings, scenarios=args.scenarios, ingest=args.ingest, workspace=args.workspace)
     if not args.details:
         for scenario in result["scenarios"]:
             scenario["turns"] = [t for t in scenario["turns"] if t["verdict"] != "correct"]
@@ -143,10 +153,26 @@ def cmd_agents_add(args, settings) -> int:
             raise ValueError("The two passwords differ; nothing was changed")
     accounts = AgentAccounts(settings.database)
     try:
-        accounts.add(args.name, password)
+        accounts.add(args.name, password, workspace=args.workspace, role=args.role)
     finally:
         accounts.close()
-    _print({"added": args.name, "protected_mode": True}, args.json)
+    _print({"added": args.name, "workspace": args.workspace, "role": args.role, "protected_mode": True}, args.json)
+    return 0
+
+
+def cmd_agents_grant(args, settings) -> int:
+    from components.console.agent_accounts import AgentAccounts
+
+    accounts = AgentAccounts(settings.database)
+    try:
+        if args.revoke:
+            done = accounts.revoke(args.name, args.workspace)
+        else:
+            accounts.grant(args.name, args.workspace, args.role)
+            done = True
+        _print({"agent": args.name, "roles": accounts.roles(args.name), "changed": done}, args.json)
+    finally:
+        accounts.close()
     return 0
 
 
@@ -156,7 +182,8 @@ def cmd_agents_list(args, settings) -> int:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     accounts = AgentAccounts(settings.database)
     try:
-        _print({"agents": accounts.names(), "protected_mode": accounts.protected}, args.json)
+        _print({"agents": {name: accounts.roles(name) for name in accounts.names()},
+                "protected_mode": accounts.protected}, args.json)
     finally:
         accounts.close()
     return 0
@@ -214,6 +241,13 @@ cmd_db_upgrade = _runner("components.storage.database_copy", "run_db_upgrade", u
 cmd_db_copy = _runner("components.storage.database_copy", "run_db_copy", source="source", target="target")
 
 
+cmd_workspaces_list = _runner("components.workspaces.folder_tools", "run_list")
+cmd_workspaces_create = _runner("components.workspaces.folder_tools", "run_create", workspace="workspace", name="name")
+cmd_workspaces_export = _runner("components.workspaces.folder_tools", "run_export", workspace="workspace", out="out")
+cmd_workspaces_import = _runner("components.workspaces.folder_tools", "run_import", source="source",
+                                replace="replace", new_id="new_id")
+
+
 cmd_bench_nlu = _runner("components.nlu.eval", "run_nlu_latency", repeats="repeats")
 cmd_bench_startup = _runner("components.benchmarks.startup_bench", "run_startup_bench", turns="turns")
 
@@ -243,9 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--docs", required=True, help="JSONL with id,title,content per line")
     p.add_argument("--queries", required=True, help="JSONL with query and relevant (list of doc ids) per line")
     p.add_argument("--k", type=int, default=10)
-    p = add("intents", cmd_eval_intents, "train an intent classifier on TRAIN.csv and score it on TEST.csv", ev)
-    p.add_argument("--train", required=True)
-    p.add_argument("--test", required=True)
+    p = add("intents", cmd_eval_intents, "train an intent classifier on TRAIN.csv and score it on TEST.csv (or "
+            "cross-validate a workspace's packs with --workspace ID)", ev)
+    p.add_argument("--train", default=None)
+    p.add_argument("--test", default=None)
+    p.add_argument("--workspace", default=None, metavar="ID", help="cross-validate this workspace's intent packs")
+    p.add_argument("--folds", type=int, default=5, help="with --workspace: folds of five held out in turn")
     p.add_argument("--text-col", default="text")
     p.add_argument("--label-col", default="label")
     p.add_argument("--oos-label", default=None)
@@ -268,7 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
             "out-of-scope under names, dialects, typos, scripts, politeness", ev)
     p.add_argument("--limit", type=int, default=60, help="base sentences per language")
     p = add("dialogues", cmd_eval_dialogues, "run scripted conversations through the full pipeline", ev)
-    p.add_argument("--scenarios", required=True, help="YAML list of {name, turns: [{user, expect}]}")
+    p.add_argument("--scenarios", default=None, help="YAML list of {name, turns: [{user, expect}]}")
+    p.add_argument("--workspace", default=None, metavar="ID",
+                   help="run in this workspace (without --scenarios: its own scenarios/*.yaml)")
     p.add_argument("--ingest", nargs="*", default=[], metavar="FILE",
                    help="documents to add to the temporary knowledge base first")
     p = add("speech", cmd_eval_speech, "word (en) or character (zh) error rate and real-time factor of voice input",
@@ -278,7 +317,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--language", required=True, choices=["en", "zh"], help="en scores WER, zh scores CER")
     p = add("answers", cmd_eval_answers, "free-form answers through the full pipeline: correct / abstained / wrong",
             ev)
-    p.add_argument("--scenarios", required=True, help="YAML list of {name, turns: [{user, expect}]}")
+    p.add_argument("--scenarios", default=None, help="YAML list of {name, turns: [{user, expect}]}")
+    p.add_argument("--workspace", default=None, metavar="ID",
+                   help="answer in this workspace (without --scenarios: its own scenarios/*.yaml)")
     p.add_argument("--ingest", nargs="*", default=[], metavar="FILE_OR_FOLDER",
                    help="documents (or folders of them) to add to the temporary knowledge base first")
     p.add_argument("--details", action="store_true", help="list every turn, not only those not answered correctly")
@@ -343,7 +384,28 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("add", cmd_agents_add, "create an agent account; asks for the password", ag)
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    add("list", cmd_agents_list, "list agent accounts", ag)
+    p.add_argument("--workspace", default="shop", metavar="ID", help="the workspace the agent works in")
+    p.add_argument("--role", default="agent", choices=["agent", "supervisor"])
+    p = add("grant", cmd_agents_grant, "give an agent a role in a workspace (or --revoke it)", ag)
+    p.add_argument("name")
+    p.add_argument("workspace")
+    p.add_argument("--role", default="agent", choices=["agent", "supervisor"])
+    p.add_argument("--revoke", action="store_true")
+    add("list", cmd_agents_list, "list agent accounts and their roles per workspace", ag)
+
+    ws = sub.add_parser("workspaces", help="the businesses this app serves (assets/workspaces/, "
+                        "<data_dir>/workspaces/)").add_subparsers(dest="what", metavar="WHAT", required=True)
+    add("list", cmd_workspaces_list, "served and available workspaces, and folders that do not load (why)", ws)
+    p = add("create", cmd_workspaces_create, "a new workspace skeleton in <data_dir>/workspaces/ID to fill in", ws)
+    p.add_argument("workspace", metavar="ID")
+    p.add_argument("--name", default="", help="the business's name shown to customers")
+    p = add("export", cmd_workspaces_export, "a workspace folder (with its documents and packs) as a zip", ws)
+    p.add_argument("workspace", metavar="ID")
+    p.add_argument("--out", required=True, help="the .zip file to write")
+    p = add("import", cmd_workspaces_import, "check and add a workspace from a zip or a folder", ws)
+    p.add_argument("source", metavar="ZIP_OR_FOLDER")
+    p.add_argument("--id", dest="new_id", default=None, help="import under another id")
+    p.add_argument("--replace", action="store_true", help="overwrite an imported workspace with the same id")
     return parser
 
 

@@ -68,6 +68,7 @@ class Services:
     vault: Any = None
     rate_limiter: Any = None
     voice: Any = None  # components.speech.VoiceTurns, or None when KEFU_SPEECH_ENABLED is off
+    workspaces: Any = None  # components.workspaces.services.WorkspaceHub: every served workspace's own parts
     startup: StartupStatus = field(default_factory=StartupStatus)
 
     def warm_up(self) -> StartupStatus:
@@ -108,7 +109,10 @@ class Services:
             self.nlu.start()
 
     def _seed_knowledge(self, progress) -> None:
-        if self.knowledge is not None:
+        """The first workspace's knowledge base (the others are indexed on their first use)."""
+        if self.workspaces is not None:
+            self.workspaces.default.ensure_knowledge(progress=progress)
+        elif self.knowledge is not None:
             self.knowledge.ensure_seeded(self.settings.kb_docs_dir, progress=progress)
 
     def _apply_retention(self, progress) -> None:
@@ -120,7 +124,9 @@ class Services:
             log.info("retention: %s", result)
 
     def close(self) -> None:
-        for part in (self.engine, self.knowledge, self.accounts, self.vault):
+        if self.workspaces is not None:
+            self.workspaces.close()
+        for part in (self.engine, self.accounts, self.vault):
             if part is not None and hasattr(part, "close"):
                 try:
                     part.close()
@@ -134,20 +140,19 @@ def build_services(settings: Settings) -> Services:
     """Construct everything (cheap). Call `warm_up()` (or `warm_up_in_background()`) before answering."""
     from components.console.agent_accounts import AgentAccounts
     from components.console.operator_desk import OperatorDesk
-    from components.dialogue.dialogue_manager import DialogueManager
     from components.embedder import SentenceEmbedder
     from components.engine import build_engine
-    from components.knowledge import KnowledgeBase
     from components.knowledge.registry import Registry
     from components.nlu import NLU
-    from components.orders.order_desk import OrderDesk
-    from components.orders.shop_database import ShopDatabase
     from components.privacy.pii_redactor import PiiRedactor
     from components.privacy.rate_limiter import RateLimiter
     from components.privacy.redaction_vault import RedactionVault
 
     from components.storage.database import POSTGRESQL, describe_url, open_database
     from components.storage.rate_limit_buckets import DatabaseBuckets
+    from components.workspaces.dialogue_router import WorkspaceDialogue
+    from components.workspaces.registry import WorkspaceRegistry
+    from components.workspaces.services import SharedParts, WorkspaceHub
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     database = open_database(settings.database)
@@ -161,17 +166,20 @@ def build_services(settings: Settings) -> Services:
     engine = build_engine(settings)
     # replicas (PostgreSQL) keep the document registry and keyword tokens in the shared database too
     registry = Registry(database) if shared else None
-    knowledge = KnowledgeBase(settings, embedder, registry=registry)
     nlu = NLU(settings, embedder)
-    shop = ShopDatabase(settings.data_dir / "shop.sqlite3", settings.assets_dir / "shop")
-    desk = OrderDesk(shop)
     vault = RedactionVault.from_settings(settings)
+    # each workspace's knowledge base, desk and dialogue manager; the first is built now, the others on first use
+    hub = WorkspaceHub(settings, WorkspaceRegistry.from_settings(settings),
+                       SharedParts(store, embedder, engine, nlu, vault, knowledge_registry=registry))
+    first = hub.get(None, seed=False)
+    knowledge, desk = first.knowledge, first.desk
+    shop = getattr(desk, "shop", None)
+    dialogue = WorkspaceDialogue(hub)
     redactor = PiiRedactor(vault, keep=settings.public_contacts) if settings.redact_pii else None
-    dialogue = DialogueManager(settings, store, engine=engine, knowledge=knowledge, nlu=nlu, desk=desk,
-                               redactor=redactor, vault=vault)
     accounts = AgentAccounts(database)
     operators = OperatorDesk(store, dialogue, knowledge=knowledge, engine=engine, settings=settings,
                              redactor=redactor)
+    operators.workspaces = hub
     rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst,
                                buckets=DatabaseBuckets(database) if shared else None)
     voice = None
@@ -180,4 +188,4 @@ def build_services(settings: Settings) -> Services:
 
         voice = VoiceTurns.from_settings(settings, dialogue)
     return Services(settings, store, embedder, engine, knowledge, nlu, shop, desk, dialogue, accounts, operators,
-                    vault, rate_limiter, voice)
+                    vault, rate_limiter, voice, hub)

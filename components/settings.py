@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -118,6 +119,11 @@ class Settings:
     # so the agent sees what the customer was told
     shop_public_contacts: str = "+1 (800) 555-0134; support@kefu-demo-shop.example"
 
+    # workspaces (components/workspaces/): which businesses this app serves, "all" or ids separated by commas
+    # (folders in assets/workspaces/ and <data_dir>/workspaces/); the first one (by each workspace's `order`) is the
+    # default of the chat, the API and the console. "shop" serves the demo shop alone, as before workspaces.
+    workspaces: str = "shop"
+
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={MASK if f.name in SECRET_FIELDS and getattr(self, f.name) else None!r}"
                           if f.name in SECRET_FIELDS else f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
@@ -197,6 +203,8 @@ class Settings:
             raise ValueError("KEFU_ANSWER_MIN_EVIDENCE must be a probability from 0 (the calibrated threshold) to 1")
         if self.engine_isa not in ("auto", "avx512bf16", "avx512", "avxvnni", "avx2"):
             raise ValueError("KEFU_ENGINE_ISA must be auto, avx512bf16, avx512, avxvnni or avx2")
+        if not re.fullmatch(r"\s*(all|[a-z0-9_-]{1,40}(\s*,\s*[a-z0-9_-]{1,40})*)\s*", self.workspaces.lower()):
+            raise ValueError("KEFU_WORKSPACES must be all or workspace ids separated by commas (e.g. shop,clinic)")
         if not 0 < self.server_port < 65536:
             raise ValueError("GRADIO_SERVER_PORT must be a port number")
 

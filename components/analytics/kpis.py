@@ -82,11 +82,13 @@ TRACE_FIELDS = {
 # ------------------------------------------------------------------------------------------------ filter
 @dataclass(frozen=True)
 class AnalyticsFilter:
-    """Which conversations count: started in [start, end) (unix seconds, None = open), domain, demo or not."""
+    """Which conversations count: started in [start, end) (unix seconds, None = open), domain, demo or not, and
+    the workspace (components/workspaces/; None = every workspace: only the administrator's comparison)."""
     start: float | None = None
     end: float | None = None
     domain: str | None = None
     include_demo: bool = True
+    workspace: str | None = None
 
     def __post_init__(self) -> None:
         if self.start is not None and self.end is not None and self.start >= self.end:
@@ -94,17 +96,20 @@ class AnalyticsFilter:
 
     @classmethod
     def from_inputs(cls, start: str | None = "", end: str | None = "", domain: str | None = None,
-                    include_demo: bool = True) -> "AnalyticsFilter":
+                    include_demo: bool = True, workspace: str | None = None) -> "AnalyticsFilter":
         """From ISO dates as typed by a person or an API client: '2026-11-20', '2026-11-20T08:00', '' = open.
 
         A date-only end includes that whole day (UTC)."""
         return cls(start=parse_when(start, end_of_day=False), end=parse_when(end, end_of_day=True),
                    domain=None if not domain or domain == ALL_DOMAINS else str(domain),
-                   include_demo=bool(include_demo))
+                   include_demo=bool(include_demo), workspace=workspace or None)
 
     def describe(self) -> dict:
-        return {"start": _iso(self.start), "end": _iso(self.end), "domain": self.domain or ALL_DOMAINS,
-                "include_demo": self.include_demo}
+        described = {"start": _iso(self.start), "end": _iso(self.end), "domain": self.domain or ALL_DOMAINS,
+                     "include_demo": self.include_demo}
+        if self.workspace:
+            described["workspace"] = self.workspace
+        return described
 
 
 def parse_when(value: str | None, *, end_of_day: bool) -> float | None:
@@ -160,7 +165,7 @@ def load_frames(store: ConversationStore, flt: AnalyticsFilter | None = None) ->
     turns = _trace_cache_for(store).turns(store)
     audit = pd.DataFrame.from_records(store.scope_agent_actions(flt, ("claim", "resolve")),
                                       columns=["conversation_id", "action"])
-    if flt.start is not None or flt.end is not None or flt.domain or not flt.include_demo:
+    if flt.start is not None or flt.end is not None or flt.domain or not flt.include_demo or flt.workspace:
         turns = turns[pd.Index(conversations["id"]).get_indexer(turns["conversation_id"]) >= 0]
     conversations = _derive_conversations(conversations, turns, audit)
     return AnalyticsFrames(conversations, turns.reset_index(drop=True), flt)
@@ -408,9 +413,19 @@ def domains(store: ConversationStore) -> list[str]:
 
 
 def kpis_for(store: ConversationStore, start: str | None = "", end: str | None = "", *, domain: str | None = None,
-             include_demo: bool = True) -> dict:
-    """The KPIs for ISO-date inputs (what the `analytics(start, end)` API returns)."""
-    return compute_kpis(load_frames(store, AnalyticsFilter.from_inputs(start, end, domain, include_demo)))
+             include_demo: bool = True, workspace: str | None = None) -> dict:
+    """The KPIs for ISO-date inputs (what the `analytics(start, end)` API returns), in one workspace."""
+    return compute_kpis(load_frames(store, AnalyticsFilter.from_inputs(start, end, domain, include_demo, workspace)))
+
+
+def compare_workspaces(store: ConversationStore, workspaces: list[str], start: str | None = "",
+                       end: str | None = "", include_demo: bool = True) -> list[dict]:
+    """One row of headline KPIs per workspace, side by side (the analytics tab's comparison and the API)."""
+    rows = []
+    for workspace in workspaces:
+        kpis = kpis_for(store, start, end, include_demo=include_demo, workspace=workspace)
+        rows.append({"workspace": workspace, **{k: v for k, v in kpis.items() if not isinstance(v, (dict, list))}})
+    return rows
 
 
 def cited_documents(turns: pd.DataFrame, top: int = 10) -> pd.DataFrame:

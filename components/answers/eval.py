@@ -12,7 +12,6 @@ evaluation never changes the real data.
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import tempfile
 import time
@@ -49,7 +48,8 @@ def turn_result(result) -> dict:
             "intent": (trace.get("nlu") or {}).get("intent")}
 
 
-def run_answer_scenarios(dialogue, scenarios: list[dict], *, keep_answers: bool = False) -> dict:
+def run_answer_scenarios(dialogue, scenarios: list[dict], *, keep_answers: bool = False,
+                         workspace: str | None = None) -> dict:
     validate_scenarios(scenarios)
     counts = {"correct": 0, "abstained": 0, "wrong": 0}
     details = []
@@ -61,7 +61,7 @@ def run_answer_scenarios(dialogue, scenarios: list[dict], *, keep_answers: bool 
         turns = []
         for number, turn in enumerate(scenario["turns"], 1):
             t = time.perf_counter()
-            result = dialogue.chat(cid, turn["user"])
+            result = dialogue.chat(cid, turn["user"], **({"workspace": workspace} if workspace else {}))
             latencies.append(time.perf_counter() - t)
             cid = result.conversation_id or cid
             got = turn_result(result)
@@ -86,29 +86,37 @@ def run_answer_scenarios(dialogue, scenarios: list[dict], *, keep_answers: bool 
             "seconds": round(time.perf_counter() - started, 2), "scenarios": details}
 
 
-def run_answer_eval(settings, *, scenarios: str, ingest: list[str] | tuple = (), services=None,
-                    keep_answers: bool = False) -> dict:
+def run_answer_eval(settings, *, scenarios: str | None = None, ingest: list[str] | tuple = (), services=None,
+                    keep_answers: bool = False, workspace: str | None = None) -> dict:
+    """`workspace`: answer in that workspace (components/workspaces/), by default from its own scenarios/*.yaml."""
     from components.dialogue.dialogue_eval import load_scenarios
     from components.services import build_services
+    from components.workspaces.workspace_eval import eval_settings, scenario_suite
 
-    suite = load_scenarios(scenarios)
+    if scenarios:
+        suite, files = load_scenarios(scenarios), [str(scenarios)]
+    elif workspace:
+        suite, files = scenario_suite(settings, workspace)
+    else:
+        raise ValueError("Name the scenarios (--scenarios FILE.yaml) or a workspace (--workspace ID)")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kefu-answers-") as tmp:
         own = services is None
         if own:
-            eval_settings = dataclasses.replace(settings, data_dir=Path(tmp), cache_dir_override=settings.cache_dir)
-            services = build_services(eval_settings)
+            services = build_services(eval_settings(settings, Path(tmp), workspace))
             status = services.warm_up()
             if not status.ready:
                 raise RuntimeError(f"could not start the pipeline: {status.error}")
         try:
-            ingest_documents(services.knowledge, ingest)
-            result = run_answer_scenarios(services.dialogue, suite, keep_answers=keep_answers)
+            ingest_documents(services.workspaces.get(workspace).knowledge if workspace else services.knowledge, ingest)
+            result = run_answer_scenarios(services.dialogue, suite, keep_answers=keep_answers, workspace=workspace)
         finally:
             if own:
                 services.close()
     result["seconds"] = round(time.perf_counter() - started, 2)
-    result["scenarios_file"] = str(scenarios)
+    result["scenarios_file"] = ", ".join(files)
+    if workspace:
+        result["workspace"] = workspace
     result["ingested"] = [str(p) for p in ingest]
     return result
 

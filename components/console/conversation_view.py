@@ -20,9 +20,10 @@ def waiting_words(seconds: float) -> str:
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
 
-def queue_rows(operators, store, status: str | None) -> list[dict]:
-    """The queue, urgent first, with the latest *customer* message of each conversation."""
-    rows = operators.queue(status)
+def queue_rows(operators, store, status: str | None, workspace: str | None = None) -> list[dict]:
+    """One workspace's queue (None: every workspace), urgent first, with the latest *customer* message of each
+    conversation."""
+    rows = operators.queue(status, workspace=workspace)
     last_customer = store.last_customer_texts([r["conversation_id"] for r in rows])
     for r in rows:
         r["last_customer_message"] = (last_customer.get(r["conversation_id"]) or "").replace("\n", " ")

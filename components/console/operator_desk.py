@@ -26,6 +26,14 @@ class OperatorDesk:
         self.redactor = redactor
         # the same composer the bot answers with (evidence first, verified)
         self.answers = answers if answers is not None else getattr(dialogue, "answers", None)
+        self.workspaces = None  # components.workspaces WorkspaceHub: copilot and teaching use the conversation's own
+
+    def _parts_of(self, conversation: dict) -> tuple:
+        """(answer composer, knowledge base) of the conversation's workspace."""
+        if self.workspaces is None:
+            return self.answers, self.knowledge
+        services = self.workspaces.get(conversation.get("workspace_id") or None)
+        return services.dialogue.answers, services.knowledge
 
     def _redact(self, cid: str, text: str) -> str:
         return self.redactor.redact(text, conversation_id=cid)[0] if self.redactor is not None else text
@@ -37,11 +45,12 @@ class OperatorDesk:
             raise ConversationNotFound(f"No conversation with id {cid!r}")
         return conversation
 
-    def queue(self, status: str | None = None, include_demo: bool = True) -> list[dict]:
-        """Conversations, most urgent first: waiting longest, then most negative, then most recent."""
+    def queue(self, status: str | None = None, include_demo: bool = True, workspace: str | None = None) -> list[dict]:
+        """Conversations of one workspace (None: every workspace), most urgent first: waiting longest, then most
+        negative, then most recent."""
         now = time.time()
         rows = self.store.list_conversations(status=None if status in (None, "", "all") else status,
-                                             include_demo=include_demo, limit=500)
+                                             include_demo=include_demo, limit=500, workspace=workspace)
         out = []
         for r in rows:
             waiting_s = now - r["handoff_at"] if r["status"] == "waiting" and r["handoff_at"] else 0.0
@@ -50,7 +59,7 @@ class OperatorDesk:
                         "intent": r["last_intent"], "sentiment": r["last_sentiment"],
                         "handoff_reason": r["handoff_reason"], "waiting_s": round(waiting_s, 1),
                         "messages": r["message_count"], "updated_at": r["updated_at"],
-                        "handoff_at": r["handoff_at"]})
+                        "handoff_at": r["handoff_at"], "workspace": r.get("workspace_id", "shop")})
         rank = {"waiting": 0, "human": 1, "bot": 2, "resolved": 3}
         out.sort(key=lambda c: (rank.get(c["status"], 9),
                                 c["handoff_at"] or 0 if c["status"] == "waiting" else 0,
@@ -165,10 +174,11 @@ class OperatorDesk:
             raise ValueError("The customer has not written anything yet")
         last = next((m for m in reversed(customer) if is_interrogative(m["text"])), customer[-1])
         language = conversation.get("language") or "en"
-        if self.answers is None:
+        answers, _ = self._parts_of(conversation)
+        if answers is None:
             return {"draft": "", "sources": [], "question": last["text"], "mode": "unavailable",
                     "note": "The knowledge base is not available yet."}
-        answer = self.answers.compose(last["text"], language)
+        answer = answers.compose(last["text"], language)
         if answer.abstained:
             return {"draft": "", "sources": [], "question": last["text"], "mode": "abstain",
                     "note": "Nothing in the knowledge base answers the customer's last question; answer it "
@@ -196,13 +206,13 @@ class OperatorDesk:
                 "published": False}
 
     def publish_taught(self, cid: str, agent: str, question: str, answer: str) -> dict:
-        """Publish the (edited) question and answer as a curated FAQ entry; audited."""
-        self._conversation(cid)
+        """Publish the (edited) question and answer as a curated FAQ entry in the conversation's workspace; audited."""
+        _, knowledge = self._parts_of(self._conversation(cid))
         question, answer = (question or "").strip(), (answer or "").strip()
         if not question or not answer:
             raise ValueError("Write both the question and the answer before publishing.")
-        if self.knowledge is None:
+        if knowledge is None:
             raise ValueError("The knowledge base is not available yet; wait until start-up has finished.")
-        doc_id = self.knowledge.add_curated_answer(question, answer, source=f"agent:{agent}")
+        doc_id = knowledge.add_curated_answer(question, answer, source=f"agent:{agent}")
         self.store.audit(agent, "teach", cid, {"doc_id": doc_id, "question": question})
         return {"doc_id": doc_id, "question": question, "answer": answer, "published": True}

@@ -5,7 +5,6 @@ base, so an evaluation never changes the real data; the model weights cache is s
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import tempfile
 import time
@@ -26,12 +25,14 @@ def load_scenarios(path: str | Path) -> list[dict]:
     return data
 
 
-def turn_function(dialogue):
-    """Adapt the dialogue manager to the scenario runner: one conversation per scenario key."""
+def turn_function(dialogue, workspace: str | None = None):
+    """Adapt the dialogue manager to the scenario runner: one conversation per scenario key (new ones in
+    `workspace` when the dialogue is components/workspaces' router)."""
     conversations: dict[str, str] = {}
+    extra = {"workspace": workspace} if workspace else {}
 
     def turn(key: str, text: str) -> dict:
-        result = dialogue.chat(conversations.get(key), text)
+        result = dialogue.chat(conversations.get(key), text, **extra)
         if result.conversation_id:
             conversations[key] = result.conversation_id
         trace = result.trace or {}
@@ -45,32 +46,41 @@ def turn_function(dialogue):
     return turn
 
 
-def run_dialogue_eval(settings, *, scenarios: str, ingest: list[str] | tuple = (), services=None) -> dict:
+def run_dialogue_eval(settings, *, scenarios: str | None = None, ingest: list[str] | tuple = (), services=None,
+                      workspace: str | None = None) -> dict:
     """`ingest`: extra documents added to the temporary knowledge base first (e.g. a poisoned document for the
-    planted-instruction attacks)."""
+    planted-instruction attacks). `workspace`: run in that workspace (components/workspaces/), by default its own
+    scenarios/*.yaml."""
     from components.orders.scenario_runner import run_scenarios
     from components.services import build_services
+    from components.workspaces.workspace_eval import eval_settings, scenario_suite
 
-    suite = load_scenarios(scenarios)
+    if scenarios:
+        suite, files = load_scenarios(scenarios), [str(scenarios)]
+    elif workspace:
+        suite, files = scenario_suite(settings, workspace)
+    else:
+        raise ValueError("Name the scenarios (--scenarios FILE.yaml) or a workspace (--workspace ID)")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kefu-eval-") as tmp:
         own = services is None
         if own:
-            eval_settings = dataclasses.replace(settings, data_dir=Path(tmp),
-                                                cache_dir_override=settings.cache_dir)
-            services = build_services(eval_settings)
+            services = build_services(eval_settings(settings, Path(tmp), workspace))
             status = services.warm_up()
             if not status.ready:
                 raise RuntimeError(f"could not start the pipeline: {status.error}")
         try:
+            knowledge = services.workspaces.get(workspace).knowledge if workspace else services.knowledge
             for path in ingest:
-                added = services.knowledge.ingest_file(Path(path))
+                added = knowledge.ingest_file(Path(path))
                 if added.status == "error":
                     raise ValueError(f"could not ingest {path}: {added.message}")
-            result = run_scenarios(turn_function(services.dialogue), suite)
+            result = run_scenarios(turn_function(services.dialogue, workspace), suite)
         finally:
             if own:
                 services.close()
     result["seconds"] = round(time.perf_counter() - started, 2)
-    result["scenarios_file"] = str(scenarios)
+    result["scenarios_file"] = ", ".join(files)
+    if workspace:
+        result["workspace"] = workspace
     return result

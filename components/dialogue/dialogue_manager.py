@@ -1,10 +1,14 @@
-"""One customer turn, end to end: guard → redact → understand → route (question or request; the order desk or the
+"""One customer turn, end to end: guard → the workspace's safety rules → redact → understand → route (question or request; the order desk or the
 answer composer) → the policy's action, run by its handler → the trace, stored with the reply.
 
 `DialogueManager.respond()` is a generator of typed chunks: ("started", TurnResult with only the conversation id) as
 soon as the conversation exists, ("token", delta) while the answer streams, then one ("final", TurnResult). Everything
 the turn decided lands in its `TurnTrace`, stored with the bot message; the dialogue state is an append-only event log
 in the conversation store. Answers themselves (evidence, composition, verification) live in components/answers/.
+
+A manager serves one workspace (components/workspaces/: its knowledge, intents, desk, phrases and safety rules come
+in as `rules`, a `WorkspaceRules`); without `rules` it is the shop as it always was. A conversation belongs to the
+workspace that created it; components/workspaces/dialogue_router.py sends each turn to its workspace's manager.
 """
 from __future__ import annotations
 
@@ -60,6 +64,7 @@ class TurnContext:
     language: str = "en"
     desk_state: Any = None
     desk_text: str = ""
+    safety: Any = None              # the workspace's SafetyVerdict when a safety rule matched
     kind: MessageKind | None = None
     answer: ComposedAnswer | None = None
     decision: Decision | None = None
@@ -78,8 +83,10 @@ class TurnChunk:
 
 class DialogueManager:
     def __init__(self, settings, store: ConversationStore, engine=None, knowledge=None, nlu=None, desk=None,
-                 redactor=None, vault=None, answers: AnswerComposer | None = None):
+                 redactor=None, vault=None, answers: AnswerComposer | None = None, rules=None):
         self.settings = settings
+        self.rules = rules  # components.workspaces.rules.WorkspaceRules, or None: the shop's phrases, no safety rules
+        self.workspace_id = rules.workspace_id if rules is not None else "shop"
         self.store = store
         self.engine = engine
         self.knowledge = knowledge
@@ -109,8 +116,14 @@ class DialogueManager:
         timings: dict[str, float] = {}
         guessed_language = detect_language(str(text or ""))
         guarded = guard_input(text, max_chars=self.settings.message_max_chars, language=guessed_language)
-        if conversation_id and not self.store.exists(conversation_id):
-            raise ValueError(f"Unknown conversation id {conversation_id!r}: leave it empty to start a new conversation.")
+        if conversation_id:
+            owner = self.store.workspace_of(conversation_id)
+            if owner is None:
+                raise ValueError(f"Unknown conversation id {conversation_id!r}: leave it empty to start a new "
+                                 "conversation.")
+            if owner != self.workspace_id:
+                raise ValueError(f"Conversation {conversation_id!r} belongs to the {owner!r} workspace, not "
+                                 f"{self.workspace_id!r}: start a new conversation here.")
         if not guarded.ok:
             # nothing is stored for input we refuse; the customer is told what to change
             trace = {"input": {"problem": guarded.problem, "chars": len(str(text or ""))},
@@ -118,7 +131,7 @@ class DialogueManager:
             yield TurnChunk("final", result=TurnResult(conversation_id or "", guarded.message or "", trace=trace,
                                                        error=guarded.problem))
             return
-        cid = conversation_id or self.store.create_conversation(is_demo=is_demo)
+        cid = conversation_id or self.store.create_conversation(is_demo=is_demo, workspace_id=self.workspace_id)
         # the caller learns the conversation before the turn runs (a customer may ask for a person meanwhile)
         yield TurnChunk("started", result=TurnResult(cid, ""))
         with self._lock_for(cid):
@@ -131,12 +144,24 @@ class DialogueManager:
                           TurnTrace(cid, {"chars": len(text), "control_chars_removed": removed_control}))
         if speech:  # a spoken turn (components/speech/spoken_turn.py): confidence, timings, the recording's name
             ctx.trace.extra["speech"] = speech
+        if self.rules is not None:  # safety first: before the text is redacted, understood or routed
+            ctx.safety = self.rules.check_safety(text, detect_language(text))
         self._redact(ctx)
         ctx.customer_message_id = self.store.add_message(cid, "customer", ctx.text)
         self.store.append_event(cid, "user_turn", {"message_id": ctx.customer_message_id})
         ctx.conversation = self.store.get_conversation(cid) or {}
-        self._understand(ctx)
-        if ctx.conversation.get("status") in ("waiting", "human"):
+        human_owned = ctx.conversation.get("status") in ("waiting", "human")
+        if ctx.safety is not None and (ctx.safety.kind == "emergency" or not human_owned):
+            # an emergency is answered even while a person owns the conversation
+            ctx.language = detect_language(text)
+            ctx.trace.language = ctx.language
+            ctx.trace.extra["safety"] = ctx.safety.to_dict()
+            ctx.decision = Decision("safety", f"{ctx.safety.kind} rule {ctx.safety.rule!r} matched "
+                                              f"{ctx.safety.pattern!r}", handoff_reason=ctx.safety.kind)
+            ctx.trace.policy = ctx.decision.to_dict()
+        else:
+            self._understand(ctx)
+        if ctx.decision is None and human_owned:
             # a person owns (or is about to own) this conversation: the bot stays silent
             status = ctx.conversation["status"]
             ctx.trace.policy = {"action": "human_owned", "reason": f"conversation status is {status}"}
@@ -144,17 +169,18 @@ class DialogueManager:
             yield TurnChunk("final", result=TurnResult(cid, "", trace=ctx.trace.to_dict(),
                                                        customer_message_id=ctx.customer_message_id, status=status))
             return
-        self._route(ctx)
+        if ctx.decision is None:
+            self._route(ctx)
         ctx.bot_message_id = self.store.add_message(cid, "bot", "", state="streaming")
         t = time.perf_counter()
         try:
             yield from self._handlers[ctx.decision.action](ctx)
         except EngineBusy:
-            ctx.reply, ctx.error = prompts.phrase("busy", ctx.language), "busy"
+            ctx.reply, ctx.error = self._phrase("busy", ctx.language), "busy"
             yield TurnChunk("token", ctx.reply)
         except EngineError as exc:
             log.warning("generation failed in %s: %s", cid, exc)
-            ctx.reply, ctx.error = prompts.phrase("generation_failed", ctx.language), "generation_failed"
+            ctx.reply, ctx.error = self._phrase("generation_failed", ctx.language), "generation_failed"
             yield TurnChunk("token", ctx.reply)
         timings["answer_ms"] = _ms(t)
         yield self._finish(ctx)
@@ -222,6 +248,8 @@ class DialogueManager:
             recent_negative_turns=negative_run, recent_failed_turns=failed_run,
             negative_turns_for_handoff=self.settings.handoff_negative_turns,
             failed_turns_for_handoff=self.settings.handoff_low_confidence_turns))
+        if self.rules is not None:  # the workspace's own handoff intents ("always a person for a complaint")
+            ctx.decision = self.rules.apply_handoff_intents(ctx.decision, nlu, in_flow=in_flow)
         ctx.trace.policy = ctx.decision.to_dict()
 
     def _finish(self, ctx: "TurnContext") -> TurnChunk:
@@ -247,7 +275,8 @@ class DialogueManager:
     def _handlers(self) -> dict:
         return {"tool_flow": self._handle_desk, "handoff": self._handle_handoff, "small_talk": self._handle_small_talk,
                 "curated_answer": self._handle_answer, "knowledge_answer": self._handle_answer,
-                "decline_out_of_scope": self._handle_decline, "clarify": self._handle_clarify}
+                "decline_out_of_scope": self._handle_decline, "clarify": self._handle_clarify,
+                "safety": self._handle_safety}
 
     def _handle_desk(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
         cid = ctx.cid
@@ -277,19 +306,30 @@ class DialogueManager:
         ctx.trace.handoff = {"reason": decision.handoff_reason, "detail": decision.reason}
         yield TurnChunk("token", ctx.reply)
 
+    def _handle_safety(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
+        """The workspace's emergency or refusal reply; the conversation goes to a person when the rule says so."""
+        verdict = ctx.safety
+        ctx.reply = verdict.reply
+        if verdict.handoff and ctx.conversation.get("status") not in ("waiting", "human"):
+            notice, ctx.status = self.hand_off(ctx.cid, verdict.kind, f"{verdict.rule}: {verdict.pattern}",
+                                               ctx.language)
+            ctx.reply = f"{ctx.reply}\n\n{notice}"
+            ctx.trace.handoff = {"reason": verdict.kind, "detail": verdict.rule}
+        yield TurnChunk("token", ctx.reply)
+
     def _handle_small_talk(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
-        ctx.reply = prompts.phrase(ctx.decision.small_talk or "greeting", ctx.language)
+        ctx.reply = self._phrase(ctx.decision.small_talk or "greeting", ctx.language)
         yield TurnChunk("token", ctx.reply)
 
     def _handle_decline(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
-        ctx.reply = prompts.phrase("manipulation" if ctx.trace.injection else "out_of_scope", ctx.language)
+        ctx.reply = self._phrase("manipulation" if ctx.trace.injection else "out_of_scope", ctx.language)
         yield TurnChunk("token", ctx.reply)
 
     def _handle_clarify(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
         """Nothing trustworthy to say: the bot says it does not know and offers a person (a knowledge gap)."""
         answer = ctx.answer
         ctx.reply = answer.reply if answer is not None and answer.abstained else \
-            prompts.phrase("nothing_found", ctx.language)
+            self._phrase("nothing_found", ctx.language)
         if answer is not None:
             ctx.trace.answer = answer.to_trace()
             ctx.trace.generation = {"mode": "abstain"}
@@ -332,7 +372,12 @@ class DialogueManager:
         """After answering a question about something the desk can do, offer to do it."""
         if self.desk is None or ctx.kind is None or ctx.kind.kind != "question" or not ctx.kind.topic:
             return ""
-        return prompts.offer(ctx.kind.topic, ctx.language, verified=bool(getattr(ctx.desk_state, "user_id", None)))
+        offer = self.rules.offer if self.rules is not None else prompts.offer
+        return offer(ctx.kind.topic, ctx.language, verified=bool(getattr(ctx.desk_state, "user_id", None)))
+
+    def _phrase(self, key: str, language: str) -> str:
+        """A fixed phrase in the workspace's words (its welcome, its scope), else the shop's."""
+        return self.rules.phrase(key, language) if self.rules is not None else prompts.phrase(key, language)
 
     def _previous_question(self, cid: str) -> dict | None:
         events = self.store.events(cid, types=("answered", "user_turn"))

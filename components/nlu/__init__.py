@@ -70,6 +70,18 @@ class NLU:
             raise ValueError(f"Domain name {domain!r} is not usable: use 1-40 letters, digits, '-' or '_'")
         return domain
 
+    def add_pack(self, domain: str, files: list[Path]) -> None:
+        """Serve `domain` from these pack files together (a workspace's intent packs, components/workspaces/);
+        trained on first use like any domain without a cached model."""
+        self._check_domain_name(domain)
+        if not files:
+            raise ValueError(f"Domain {domain!r} needs at least one intent pack file")
+        self._packs[domain] = tuple(Path(f) for f in files) if len(files) > 1 else Path(files[0])
+
+    def _pack_files(self, domain: str) -> tuple[Path, ...]:
+        pack = self._packs[domain]
+        return pack if isinstance(pack, tuple) else (pack,)
+
     def _additions_path(self, domain: str) -> Path:
         return self.additions_dir / f"{domain}.csv"
 
@@ -82,7 +94,8 @@ class NLU:
         self._check_domain_name(domain)
         rows: list[tuple[str, str]] = []
         if domain in self._packs:
-            rows.extend(read_examples(self._packs[domain]))
+            for path in self._pack_files(domain):
+                rows.extend(read_examples(path))
         added = self._additions_path(domain)
         if with_additions and added.exists():
             rows.extend(read_examples(added))
@@ -190,7 +203,7 @@ class NLU:
                 log.error("domain %s not loaded: %s", domain, exc)
                 return None
             log.warning("added examples of %s are not usable (%s); training the shipped pack alone", domain, exc)
-            return load_pack(self._packs[domain])
+            return [row for path in self._pack_files(domain) for row in load_pack(path)]
 
     def _install(self, domain: str, examples: list[tuple[str, str]]) -> dict:
         with self._train_lock:

@@ -19,6 +19,7 @@ import logging
 import re
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from components.nlu.language import detect_language
 from components.nlu.result import NLUResult
@@ -1332,3 +1333,14 @@ class OrderDesk:
         t.cache.pop("profile", None)
         return t.done(st, "change_user_address", R.say("user_address_changed", lang, new=new_text),
                       f"changed the default address of {st.user_id}")
+
+
+def build_desk(workspace_dir: Path, data_dir: Path) -> OrderDesk:
+    """The shop workspace's desk factory (assets/workspaces/shop/workspace.yaml): the tau-bench shop shipped in
+    assets/shop/, copied into <data_dir>/shop.sqlite3 on first start as always."""
+    shipped = Path(workspace_dir).resolve().parent.parent / "shop"  # assets/workspaces/shop -> assets/shop
+    if not shipped.is_dir():  # a copy of the shop imported as a team's workspace (python app.py workspaces import)
+        from components.settings import PROJECT_ROOT
+
+        shipped = PROJECT_ROOT / "assets" / "shop"
+    return OrderDesk(ShopDatabase(Path(data_dir) / "shop.sqlite3", shipped))

@@ -30,8 +30,8 @@ from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 log = logging.getLogger(__name__)
 
 DEFAULT_KEY_FILE = Path("~/.config/kefu/vault.key")
-PII_TYPES = ("EMAIL", "PHONE", "CARD", "CN_ID", "IBAN", "ADDRESS")
-TOKEN_PATTERN = re.compile(r"\[(EMAIL|PHONE|CARD|CN_ID|IBAN|ADDRESS)_(\d{1,6})\]")
+PII_TYPES = ("EMAIL", "PHONE", "CARD", "CN_ID", "IBAN", "ADDRESS", "HEALTH")  # HEALTH: components/workspaces/sensitive_data.py
+TOKEN_PATTERN = re.compile(r"\[(EMAIL|PHONE|CARD|CN_ID|IBAN|ADDRESS|HEALTH)_(\d{1,6})\]")
 _KEY_CHECK = b"kefu redaction vault key check"
 _PASSPHRASE_SALT = b"kefu-redaction-vault-v1"
 

@@ -1,7 +1,10 @@
 """The store for conversations, messages (with each bot turn's trace), the append-only dialogue event log, notes
 and the audit log, on SQLite (default) or PostgreSQL (components/storage/database.py).
 
-The only module with SQL over these tables: analytics, export and data rights read through its read methods. A bot message is inserted as `complete = 0` when its answer starts and marked
+The only module with SQL over these tables: analytics, export and data rights read through its read methods.
+Every row carries its workspace's id (`workspace_id`, components/workspaces/): a message, event or note takes its
+conversation's, and the reads take a `workspace` (None = every workspace, for the administrator's commands only).
+A bot message is inserted as `complete = 0` when its answer starts and marked
 complete when it ends; a process killed in between leaves it visibly incomplete, and `recover_interrupted()`
 marks such turns `interrupted` on the next start.
 """
@@ -17,6 +20,8 @@ from components.storage.database import Database, database_for
 from components.storage.migrations import upgrade
 
 ROLES = ("customer", "bot", "agent", "system")
+# a row's workspace is its conversation's (an audit row without a conversation keeps the one it was given)
+_OWNER = "(SELECT workspace_id FROM conversations WHERE id = ?)"
 STATUSES = ("bot", "waiting", "human", "resolved")
 
 
@@ -52,17 +57,24 @@ class ConversationStore:
     # -- conversations ---------------------------------------------------------------------------------------
     def create_conversation(self, conversation_id: str | None = None, *, customer: str | None = None,
                             domain: str = "ecommerce", channel: str = "web", is_demo: bool = False,
-                            created_at: float | None = None) -> str:
+                            created_at: float | None = None, workspace_id: str = "shop") -> str:
         cid = conversation_id or new_conversation_id()
         now = created_at if created_at is not None else time.time()
         self._execute("INSERT INTO conversations (id, created_at, updated_at, customer, domain, channel, is_demo, "
-                      "session_token) VALUES (?,?,?,?,?,?,?,?)",
-                      (cid, now, now, customer, domain, channel, int(is_demo), uuid.uuid4().hex))
+                      "session_token, workspace_id) VALUES (?,?,?,?,?,?,?,?,?)",
+                      (cid, now, now, customer, domain, channel, int(is_demo), uuid.uuid4().hex, workspace_id))
         return cid
 
-    def get_conversation(self, conversation_id: str) -> dict | None:
+    def get_conversation(self, conversation_id: str, workspace: str | None = None) -> dict | None:
+        """The conversation, or None (also when `workspace` is given and it belongs to another workspace)."""
         rows = self._query("SELECT * FROM conversations WHERE id = ?", (conversation_id,))
+        if rows and workspace is not None and rows[0]["workspace_id"] != workspace:
+            return None
         return rows[0] if rows else None
+
+    def workspace_of(self, conversation_id: str) -> str | None:
+        """The id of the workspace the conversation belongs to (None: no such conversation)."""
+        return self.db.scalar("SELECT workspace_id FROM conversations WHERE id = ?", (conversation_id,))
 
     def exists(self, conversation_id: str) -> bool:
         return self.get_conversation(conversation_id) is not None
@@ -79,8 +91,12 @@ class ConversationStore:
         cols = ", ".join(f"{k} = ?" for k in fields)
         self._execute(f"UPDATE conversations SET {cols} WHERE id = ?", [*fields.values(), conversation_id])
 
-    def list_conversations(self, status: str | None = None, limit: int = 200, include_demo: bool = True) -> list[dict]:
+    def list_conversations(self, status: str | None = None, limit: int = 200, include_demo: bool = True,
+                           workspace: str | None = None) -> list[dict]:
         where, params = [], []
+        if workspace is not None:
+            where.append("c.workspace_id = ?")
+            params.append(workspace)
         if status:
             where.append("c.status = ?")
             params.append(status)
@@ -121,19 +137,24 @@ class ConversationStore:
         self._execute("UPDATE conversations SET assigned_agent = NULL WHERE id = ?", (conversation_id,))
 
     def add_note(self, conversation_id: str, agent: str, text: str) -> int:
-        return self.db.insert("INSERT INTO notes (conversation_id, agent, text, created_at) VALUES (?,?,?,?)",
-                              (conversation_id, agent, text, time.time()))
+        return self.db.insert("INSERT INTO notes (conversation_id, agent, text, created_at, workspace_id) "
+                              f"VALUES (?,?,?,?,{_OWNER})", (conversation_id, agent, text, time.time(),
+                                                             conversation_id))
 
     def notes(self, conversation_id: str) -> list[dict]:
         return self._query("SELECT * FROM notes WHERE conversation_id = ? ORDER BY id", (conversation_id,))
 
-    def audit(self, agent: str, action: str, conversation_id: str | None = None, detail: dict | None = None) -> None:
-        self._execute("INSERT INTO audit (at, agent, action, conversation_id, detail) VALUES (?,?,?,?,?)",
+    def audit(self, agent: str, action: str, conversation_id: str | None = None, detail: dict | None = None,
+              workspace: str = "shop") -> None:
+        self._execute("INSERT INTO audit (at, agent, action, conversation_id, detail, workspace_id) "
+                      f"VALUES (?,?,?,?,?,coalesce({_OWNER}, ?))",
                       (time.time(), agent, action, conversation_id,
-                       json.dumps(detail or {}, ensure_ascii=False, default=str)))
+                       json.dumps(detail or {}, ensure_ascii=False, default=str), conversation_id, workspace))
 
-    def audit_log(self, limit: int = 200) -> list[dict]:
-        return self._query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+    def audit_log(self, limit: int = 200, workspace: str | None = None) -> list[dict]:
+        if workspace is None:
+            return self._query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))
+        return self._query("SELECT * FROM audit WHERE workspace_id = ? ORDER BY id DESC LIMIT ?", (workspace, limit))
 
     # -- messages --------------------------------------------------------------------------------------------
     def add_message(self, conversation_id: str, role: str, text: str, *, trace: dict | None = None,
@@ -143,10 +164,10 @@ class ConversationStore:
         now = created_at if created_at is not None else time.time()
         with self.db.transaction() as tx:
             message_id = tx.insert(
-                "INSERT INTO messages (conversation_id, role, text, created_at, completed_at, state, trace) "
-                "VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO messages (conversation_id, role, text, created_at, completed_at, state, trace, "
+                f"workspace_id) VALUES (?,?,?,?,?,?,?,{_OWNER})",
                 (conversation_id, role, text, now, now if state == "complete" else None, state,
-                 json.dumps(trace, ensure_ascii=False, default=str) if trace is not None else None))
+                 json.dumps(trace, ensure_ascii=False, default=str) if trace is not None else None, conversation_id))
             tx.execute("UPDATE conversations SET updated_at = ? WHERE id = ?", (now, conversation_id))
             return message_id
 
@@ -188,9 +209,10 @@ class ConversationStore:
 
     # -- event log -------------------------------------------------------------------------------------------
     def append_event(self, conversation_id: str, type_: str, payload: dict | None = None) -> int:
-        return self.db.insert("INSERT INTO events (conversation_id, type, payload, created_at) VALUES (?,?,?,?)",
+        return self.db.insert("INSERT INTO events (conversation_id, type, payload, created_at, workspace_id) "
+                              f"VALUES (?,?,?,?,{_OWNER})",
                               (conversation_id, type_, json.dumps(payload or {}, ensure_ascii=False, default=str),
-                               time.time()))
+                               time.time(), conversation_id))
 
     def events(self, conversation_id: str, types: tuple[str, ...] | None = None) -> list[dict]:
         sql = "SELECT * FROM events WHERE conversation_id = ?"
@@ -204,9 +226,14 @@ class ConversationStore:
         return rows
 
     # -- counts for analytics --------------------------------------------------------------------------------
-    def counts(self) -> dict:
-        return {"conversations": int(self.db.scalar("SELECT COUNT(*) FROM conversations")),
-                "messages": int(self.db.scalar("SELECT COUNT(*) FROM messages"))}
+    def counts(self, workspace: str | None = None) -> dict:
+        where, params = ("", ()) if workspace is None else (" WHERE workspace_id = ?", (workspace,))
+        return {"conversations": int(self.db.scalar("SELECT COUNT(*) FROM conversations" + where, params)),
+                "messages": int(self.db.scalar("SELECT COUNT(*) FROM messages" + where, params))}
+
+    def workspaces(self) -> list[str]:
+        """The ids of the workspaces that have conversations."""
+        return [r[0] for r in self.db.rows("SELECT DISTINCT workspace_id FROM conversations ORDER BY workspace_id")]
 
     def connection_for_reading(self):
         """Deprecated: a read-only sqlite3 connection (SQLite only). Use the read methods below, which work on
@@ -217,9 +244,13 @@ class ConversationStore:
 
     # -- reads for analytics, export and data rights (the SQL they need, on both engines) ----------------------
     def _scope(self, scope, alias: str = "c") -> tuple[str, list]:
-        """WHERE clause for an analytics scope (anything with start, end, domain, include_demo attributes)."""
+        """WHERE clause for an analytics scope (anything with start, end, domain, include_demo attributes, and
+        optionally workspace: None = every workspace)."""
         clauses, params = [], []
         if scope is not None:
+            if getattr(scope, "workspace", None):
+                clauses.append(f"{alias}.workspace_id = ?")
+                params.append(scope.workspace)
             if scope.start is not None:
                 clauses.append(f"{alias}.created_at >= ?")
                 params.append(float(scope.start))

@@ -12,8 +12,8 @@ replicas that start at the same moment apply each migration once.
 Why not Alembic: Alembic runs on SQLAlchemy, which kefu does not use (see database.py); what it would give here
 is the version table, ordering and a transaction per step — these 80 lines. Migration 1 is the schema kefu had
 before migrations existed (CREATE … IF NOT EXISTS), so an existing SQLite install adopts version 1 untouched.
-A later change (e.g. a workspace column on every table) is a new entry at the end of MIGRATIONS; never edit an
-applied one.
+A later change is a new entry at the end of MIGRATIONS; never edit an applied one (migration 3 added the
+workspace column to every table, components/workspaces/).
 """
 from __future__ import annotations
 
@@ -92,6 +92,22 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                                                           updated_at {real} NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS messages_by_state ON messages(state)",
         "CREATE INDEX IF NOT EXISTS conversations_by_status ON conversations(status, updated_at)",
+    ]),
+    (3, "workspaces: every row tagged with its workspace (existing rows are the shop's); agents' roles per workspace", [
+        *[f"ALTER TABLE {table} ADD COLUMN workspace_id TEXT NOT NULL DEFAULT 'shop'"
+          for table in ("conversations", "messages", "events", "notes", "audit")],
+        "CREATE INDEX IF NOT EXISTS conversations_by_workspace ON conversations(workspace_id, updated_at)",
+        "CREATE INDEX IF NOT EXISTS messages_by_workspace ON messages(workspace_id, id)",
+        "CREATE INDEX IF NOT EXISTS audit_by_workspace ON audit(workspace_id, id)",
+        """CREATE TABLE IF NOT EXISTS agent_roles (
+            agent TEXT NOT NULL,
+            workspace_id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            granted_at {real} NOT NULL,
+            PRIMARY KEY (agent, workspace_id))""",
+        # the accounts that existed before workspaces served the shop
+        "INSERT INTO agent_roles (agent, workspace_id, role, granted_at) SELECT name, 'shop', 'agent', created_at "
+        "FROM agents",
     ]),
 ]
 

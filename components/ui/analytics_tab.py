@@ -19,6 +19,7 @@ from components.analytics.dashboard import refresh_dashboard
 from components.analytics.export import export_history, export_stamp
 from components.analytics.knowledge_gaps import GapTopic, draft_faq, find_knowledge_gaps, publish_faq, topics_table
 from components.nlu.bias_audit import audit_markdown, load_latest_audit
+from components.ui import workspace_switcher as switcher
 from components.ui.access import agent_only, current_agent
 from components.ui.i18n import request_language, say, t
 
@@ -29,34 +30,61 @@ PRESETS = {"All time": None, "Last 24 hours": 1, "Last 7 days": 7, "Last 14 days
 
 
 # ------------------------------------------------------------------------------------------------ handlers
-def _filter(start: str, end: str, domain: str, include_demo: bool) -> kpi.AnalyticsFilter:
+def _filter(start: str, end: str, domain: str, include_demo: bool, workspace: str | None = None
+            ) -> kpi.AnalyticsFilter:
+    """`workspace`: the id (empty: every row, as before workspaces; the tab always passes the picked one)."""
     try:
-        return kpi.AnalyticsFilter.from_inputs(start, end, domain, include_demo)
+        return kpi.AnalyticsFilter.from_inputs(start, end, domain, include_demo, workspace or None)
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
 
 
+def _knowledge(services, workspace: str | None):
+    hub = getattr(services, "workspaces", None)
+    return hub.get(workspace or None).knowledge if hub is not None else services.knowledge
+
+
 def dashboard_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
-                   include_demo: bool = True, language: str = "en") -> tuple:
+                   include_demo: bool = True, language: str = "en", workspace: str | None = None) -> tuple:
     """(notice markdown, KPI tiles HTML, system tiles HTML, six figures in CHART_NAMES order)."""
-    board = refresh_dashboard(services.store, _filter(start, end, domain, include_demo), language)
+    board = refresh_dashboard(services.store, _filter(start, end, domain, include_demo, workspace), language)
     notice = f"**{board.notice}**" if board.notice else ""
     figures = [board.figures[name] for name in CHART_NAMES]
     return (notice, kpi_tiles_html(board.kpis, language), system_tiles_html(board.kpis, language), *figures)
 
 
-def analytics_api(services, start: str = "", end: str = "") -> dict:
-    """The `analytics(start, end)` endpoint: the KPIs as JSON (ISO dates, empty = all time, demo data included)."""
+def analytics_api(services, start: str = "", end: str = "", workspace: str = "") -> dict:
+    """The `analytics(start, end, workspace)` endpoint: one workspace's KPIs as JSON (ISO dates, empty = all time,
+    demo data included; empty workspace = the first)."""
     try:
-        return kpi.kpis_for(services.store, start, end)
+        return kpi.kpis_for(services.store, start, end, workspace=switcher.resolve_workspace(services, workspace))
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
 
 
+def compare_api(services, start: str = "", end: str = "") -> dict:
+    """Every served workspace's headline KPIs side by side."""
+    try:
+        return {"workspaces": kpi.compare_workspaces(services.store, switcher.served(services), start, end)}
+    except ValueError as exc:
+        raise gr.Error(str(exc)) from exc
+
+
+COMPARE_COLUMNS = ("workspace", "conversations", "containment_rate", "handoff_rate", "csat", "no_answer_rate",
+                   "first_response_p50_s")
+
+
+def compare_view(services, start: str = "", end: str = "", include_demo: bool = True):
+    rows = kpi.compare_workspaces(services.store, switcher.served(services), start, end, include_demo)
+    import pandas as pd
+
+    return pd.DataFrame([{c: row.get(c) for c in COMPARE_COLUMNS} for row in rows], columns=list(COMPARE_COLUMNS))
+
+
 def gaps_view(services, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
-              include_demo: bool = True, language: str = "en") -> tuple:
+              include_demo: bool = True, language: str = "en", workspace: str | None = None) -> tuple:
     """(topics table, topic dropdown update, topics as plain dicts for the session, status markdown)."""
-    flt = _filter(start, end, domain, include_demo)
+    flt = _filter(start, end, domain, include_demo, workspace)
     if services.embedder is None:
         raise gr.Error(say("gaps_no_embedder", language))
     topics = find_knowledge_gaps(services.store, services.embedder, flt)
@@ -76,30 +104,35 @@ def _topics_frame(topics: list, language: str):
     return gr.Dataframe(value=frame, visible=True)
 
 
-def draft_view(services, choice: str, topics: list[dict], language: str = "en") -> tuple[str, str, str]:
+def draft_view(services, choice: str, topics: list[dict], language: str = "en",
+               workspace: str | None = None) -> tuple[str, str, str]:
     """(question, answer, note) for the chosen topic."""
     topic = _find_topic(choice, topics, language)
     ready = getattr(services.startup, "ready", False)
-    answers = getattr(getattr(services, "dialogue", None), "answers", None) if ready else None
-    draft = draft_faq(topic, answers=answers, knowledge=services.knowledge)
+    hub = getattr(services, "workspaces", None)
+    dialogue = hub.get(workspace or None).dialogue if hub is not None else getattr(services, "dialogue", None)
+    answers = getattr(dialogue, "answers", None) if ready else None
+    draft = draft_faq(topic, answers=answers, knowledge=_knowledge(services, workspace))
     mode = say("draft_evidence" if draft["mode"] == "evidence" else "draft_template", language)
     return draft["question"], draft["answer"], f"*{mode}*\n\n```\n{draft['note']}\n```"
 
 
-def publish_view(services, question: str, answer: str, choice: str, topics: list[dict], request=None) -> str:
-    agent = current_agent(services, request)
+def publish_view(services, question: str, answer: str, choice: str, topics: list[dict], request=None,
+                 workspace: str | None = None) -> str:
+    agent = current_agent(services, request, workspace or switcher.default_workspace(services))
     language = request_language(request)
     topic = _find_topic(choice, topics, language) if choice and topics else None
     try:
-        result = publish_faq(services.knowledge, question, answer, agent=agent, store=services.store, topic=topic)
+        result = publish_faq(_knowledge(services, workspace), question, answer, agent=agent, store=services.store,
+                             topic=topic)
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
     return say("faq_published", language, doc_id=result["doc_id"])
 
 
 def export_view(services, fmt: str, start: str = "", end: str = "", domain: str = kpi.ALL_DOMAINS,
-                include_demo: bool = True) -> list[str]:
-    flt = _filter(start, end, domain, include_demo)
+                include_demo: bool = True, workspace: str | None = None) -> list[str]:
+    flt = _filter(start, end, domain, include_demo, workspace)
     out = tempfile.mkdtemp(prefix=f"kefu-export-{export_stamp()}-")
     try:
         result = export_history(services.store, out, fmt=fmt, flt=flt)
@@ -222,6 +255,7 @@ def build_analytics_tab(services):
             domain = gr.Dropdown(domain_choices, value=kpi.ALL_DOMAINS, label=t("domain"), allow_custom_value=True,
                                  scale=1)
             include_demo = gr.Checkbox(True, label=t("include_demo"), scale=1)
+            workspace = switcher.build_dropdown(services, elem_id="kefu-analytics-workspace", agents=True)
             refresh = gr.Button(t("refresh"), variant="primary", scale=1)
         notice = gr.Markdown(t("analytics_hint"))
         tiles = gr.HTML(elem_id="kefu-kpis")
@@ -248,6 +282,9 @@ def build_analytics_tab(services):
             with gr.Row():
                 publish = gr.Button(t("publish_faq"), variant="primary", scale=0)
                 publish_status = gr.Markdown()
+        with gr.Accordion(t("workspace"), open=False, visible=len(switcher.served(services)) > 1):
+            compare = gr.Button(t("refresh"), scale=0, elem_id="kefu-compare-workspaces")
+            compared = gr.Dataframe(interactive=False, wrap=True, elem_id="kefu-compare-table")
         with gr.Accordion(t("bias_audit"), open=False):
             show_audit = gr.Button(t("show_audit"), scale=0)
             audit_table = gr.Markdown()
@@ -257,28 +294,41 @@ def build_analytics_tab(services):
                 export = gr.Button(t("export_button"), scale=1)
             files = gr.File(file_count="multiple", label=t("download"), interactive=False)
 
-    filters = [start, end, domain, include_demo]
+    filters = [start, end, domain, include_demo, workspace]
 
-    def show_dashboard(start: str, end: str, domain: str, include_demo: bool, request: gr.Request):
-        current_agent(services, request)  # protected mode: agents only
-        return dashboard_view(services, start, end, domain, include_demo, request_language(request))
+    def show_dashboard(start: str, end: str, domain: str, include_demo: bool, request: gr.Request,
+                       workspace: str = ""):
+        workspace = switcher.resolve_workspace(services, workspace)
+        current_agent(services, request, workspace)  # protected mode: agents of this workspace only
+        return dashboard_view(services, start, end, domain, include_demo, request_language(request), workspace)
 
-    def show_gaps(start: str, end: str, domain: str, include_demo: bool, request: gr.Request):
-        current_agent(services, request)  # protected mode: agents only
-        return gaps_view(services, start, end, domain, include_demo, request_language(request))
+    def show_gaps(start: str, end: str, domain: str, include_demo: bool, request: gr.Request, workspace: str = ""):
+        workspace = switcher.resolve_workspace(services, workspace)
+        current_agent(services, request, workspace)  # protected mode: agents of this workspace only
+        return gaps_view(services, start, end, domain, include_demo, request_language(request), workspace)
 
-    def make_draft(choice: str, topics: list, request: gr.Request):
-        current_agent(services, request)  # protected mode: agents only
-        return draft_view(services, choice, topics, request_language(request))
+    def make_draft(choice: str, topics: list, request: gr.Request, workspace: str = ""):
+        workspace = switcher.resolve_workspace(services, workspace)
+        current_agent(services, request, workspace)  # protected mode: agents of this workspace only
+        return draft_view(services, choice, topics, request_language(request), workspace)
 
-    def make_export(fmt: str, start: str, end: str, domain: str, include_demo: bool):
-        return export_view(services, fmt, start, end, domain, include_demo)
+    def make_export(fmt: str, start: str, end: str, domain: str, include_demo: bool, workspace: str = ""):
+        return export_view(services, fmt, start, end, domain, include_demo,
+                           switcher.resolve_workspace(services, workspace))
 
-    def publish_entry(question: str, answer: str, choice: str, topics: list, request: gr.Request = None):
-        return publish_view(services, question, answer, choice, topics, request)
+    def publish_entry(question: str, answer: str, choice: str, topics: list, request: gr.Request = None,
+                      workspace: str = ""):
+        return publish_view(services, question, answer, choice, topics, request,
+                            switcher.resolve_workspace(services, workspace))
 
-    def analytics(start: str = "", end: str = "") -> dict:
-        return analytics_api(services, start, end)
+    def analytics(start: str = "", end: str = "", workspace: str = "") -> dict:
+        return analytics_api(services, start, end, workspace)
+
+    def analytics_compare(start: str = "", end: str = "") -> dict:
+        return compare_api(services, start, end)
+
+    def show_compare(start: str, end: str, include_demo: bool):
+        return compare_view(services, start, end, include_demo)
 
     dashboard_outputs = [notice, tiles, system_tiles, *plots]
     guarded_dashboard = show_dashboard
@@ -288,11 +338,13 @@ def build_analytics_tab(services):
         guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
     include_demo.change(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
     domain.change(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
+    workspace.input(guarded_dashboard, filters, dashboard_outputs, api_visibility="private")
+    compare.click(agent_only(services, show_compare), [start, end, include_demo], [compared], api_visibility="private")
     find_gaps.click(show_gaps, filters, [gaps, topic, topics_state, gaps_status],
                     api_visibility="private")
-    draft.click(make_draft, [topic, topics_state], [faq_question, faq_answer, faq_note],
+    draft.click(make_draft, [topic, topics_state, workspace], [faq_question, faq_answer, faq_note],
                 api_visibility="private")
-    publish.click(publish_entry, [faq_question, faq_answer, topic, topics_state], [publish_status],
+    publish.click(publish_entry, [faq_question, faq_answer, topic, topics_state, workspace], [publish_status],
                   api_visibility="private")
     def last_audit():
         return bias_audit_view(services)
@@ -301,7 +353,10 @@ def build_analytics_tab(services):
     export.click(agent_only(services, make_export), [fmt, *filters], [files], api_visibility="private")
     with tab:  # inside the tab: gr.Tabs may only hold tabs
         gr.api(agent_only(services, analytics), api_name="analytics",
-               api_description="KPIs as JSON for a date range (ISO dates, empty = all time): conversations, "
-                               "messages, containment_rate, handoff_rate, handoff_reasons, csat, "
-                               "first_response_p50_s, first_response_p95_s, no_answer_rate and more.")
+               api_description="KPIs as JSON for a date range (ISO dates, empty = all time) in one workspace "
+                               "(empty: the first): conversations, messages, containment_rate, handoff_rate, "
+                               "handoff_reasons, csat, first_response_p50_s, first_response_p95_s, no_answer_rate "
+                               "and more.")
+        gr.api(agent_only(services, analytics_compare), api_name="analytics_compare",
+               api_description="Every served workspace's headline KPIs side by side for a date range.")
     return tab

@@ -13,6 +13,7 @@ import gradio as gr
 from components.console.operator_desk import ConversationNotFound
 from components.ui.formatting import safe_text, sources_html
 from components.ui.i18n import request_language, say, t
+from components.ui import workspace_switcher as switcher
 from components.ui.voice_input import build_spoken_replies, confirmed_voice_turn, respond_to_voice
 
 log = logging.getLogger(__name__)
@@ -44,16 +45,20 @@ def _rate_limited(services, key: str, message: str) -> dict | None:
             "customer_message_id": None, "bot_message_id": None, "status": "bot", "error": "rate_limited"}
 
 
-def chat_api(message: str, conversation_id: str, *, services, session_key: str = "", turn=None) -> dict:
+def chat_api(message: str, conversation_id: str, *, services, session_key: str = "", turn=None,
+             workspace: str = "") -> dict:
     """One customer turn, answered in full: {conversation_id, reply, sources, trace, message ids, status}.
-    `turn(conversation_id)` replaces the typed turn (a spoken turn, components/ui/voice_input.py)."""
+    `turn(conversation_id)` replaces the typed turn (a spoken turn, components/ui/voice_input.py); `workspace`
+    names the business a new conversation belongs to (empty: the first; a conversation keeps its own)."""
+    workspace = switcher.resolve_workspace(services, workspace) if workspace else ""
     _wait_until_ready(services)
     limited = _rate_limited(services, (conversation_id or "").strip() or session_key, message)
     if limited is not None:
         return {**limited, "conversation_id": conversation_id or ""}
     try:
         cid = (conversation_id or "").strip() or None
-        result = turn(cid) if turn is not None else services.dialogue.chat(cid, message)
+        result = turn(cid) if turn is not None else services.dialogue.chat(
+            cid, message, **switcher.routing(services, workspace))
     except ValueError as exc:
         raise gr.Error(str(exc)) from exc
     return result.to_dict()
@@ -89,7 +94,7 @@ def _session_key(request, conversation_id: str) -> str:
 
 def respond_stream(message: str, history: list, conversation_id: str, message_ids: dict, last_seen: int,
                    ratings: dict, mode: str, language: str, request: gr.Request | None, *,
-                   services, turn=None) -> Iterator[tuple]:
+                   services, turn=None, workspace: str = "") -> Iterator[tuple]:
     """Echo the customer's message at once, then stream the answer into the chat history. `turn` replaces the
     typed turn's chunks (a spoken turn, components/ui/voice_input.py).
 
@@ -117,7 +122,8 @@ def respond_stream(message: str, history: list, conversation_id: str, message_id
             _cancels[key] = cancel
     try:
         chunks = turn if turn is not None else \
-            services.dialogue.respond((conversation_id or "").strip() or None, message, cancel=cancel)
+            services.dialogue.respond((conversation_id or "").strip() or None, message, cancel=cancel,
+                                      **switcher.routing(services, workspace))
         for chunk in chunks:
             if chunk.kind == "started":
                 # the message shows together with its conversation id, so "Talk to a person" works at once
@@ -258,6 +264,8 @@ def build_chat_tab(services) -> ChatTab:
         ratings = gr.State({})
         mode = gr.State("")  # the conversation's status as the chat last saw it (bot, waiting, human, resolved)
         language = gr.State("en")
+        workspace = gr.State("")  # the business this chat talks to: ?workspace=ID, or the dropdown in demo mode
+        picker = switcher.build_dropdown(services)
         with gr.Row():
             box = gr.Textbox(placeholder=t("chat_placeholder"), label=t("chat_message"), show_label=False, scale=8,
                              elem_id="kefu-chat-input")
@@ -277,15 +285,18 @@ def build_chat_tab(services) -> ChatTab:
         poll_timer = gr.Timer(1.5)
 
     def respond(message: str, history: list, cid: str, ids: dict, seen: int, rated: dict, current: str,
-                lang: str, request: gr.Request):
+                lang: str, request: gr.Request, ws: str = ""):
         yield from respond_stream(message, history, cid, ids, seen, rated, current, lang, request,
-                                  services=services, turn=confirmed_voice_turn(message, cid, request,
-                                                                                services=services))
+                                  services=services, workspace=ws,
+                                  turn=confirmed_voice_turn(message, cid, request, services=services))
 
     def voiced(audio, history: list, cid: str, ids: dict, seen: int, rated: dict, current: str, lang: str,
-               request: gr.Request):
+               request: gr.Request, ws: str = ""):
+        def in_workspace(*args, **kwargs):
+            return respond_stream(*args, **kwargs, workspace=ws)
+
         yield from respond_to_voice(audio, history, cid, ids, seen, rated, current, lang, request,
-                                    services=services, respond_stream=respond_stream)
+                                    services=services, respond_stream=in_workspace)
 
     def stop_clicked(request: gr.Request) -> None:
         stop_answer(request)
@@ -304,12 +315,19 @@ def build_chat_tab(services) -> ChatTab:
 
     def opened(request: gr.Request):
         lang = request_language(request)
-        return lang, welcome_history(lang), gr.Dataset(samples=example_samples(lang))
+        ws = switcher.workspace_from_request(services, request)
+        return (lang, switcher.welcome_history(services, ws, lang),
+                gr.Dataset(samples=switcher.example_samples(services, ws, lang)), ws, ws)
 
-    def start_over(lang: str):
-        return welcome_history(lang), "", {}, 0, {}, "", None, ""
+    def start_over(lang: str, ws: str):
+        return switcher.welcome_history(services, ws, lang), "", {}, 0, {}, "", None, ""
 
-    io = [box, chatbot, conversation_id, message_ids, last_seen, ratings, mode, language]
+    def switched(ws: str, lang: str):
+        """Another business: a new conversation with its welcome and examples."""
+        ws = switcher.resolve_workspace(services, ws)
+        return (ws, *start_over(lang, ws), gr.Dataset(samples=switcher.example_samples(services, ws, lang)))
+
+    io = [box, chatbot, conversation_id, message_ids, last_seen, ratings, mode, language, workspace]
     out = [box, chatbot, conversation_id, message_ids, last_seen, mode]
     submit_event = box.submit(respond, io, out, api_visibility="private")
     click_event = send.click(respond, io, out, api_visibility="private")
@@ -323,8 +341,10 @@ def build_chat_tab(services) -> ChatTab:
         for event in (submit_event, click_event, *voice_events):
             event.then(speak, [chatbot, toggle], [player], api_visibility="private", show_progress="hidden")
     examples.click(lambda sample: sample[0], [examples], [box], api_visibility="private")
-    new.click(start_over, [language], [chatbot, conversation_id, message_ids, last_seen, ratings, mode, csat,
-                                       csat_done], api_visibility="private")
+    new.click(start_over, [language, workspace], [chatbot, conversation_id, message_ids, last_seen, ratings, mode,
+                                                  csat, csat_done], api_visibility="private")
+    picker.input(switched, [picker, language], [workspace, chatbot, conversation_id, message_ids, last_seen, ratings,
+                                                mode, csat, csat_done, examples], api_visibility="private")
     # asking for a person stops the bot's answer in progress (its later updates would replace the chat without the
     # "a person will join" message)
     person.click(person_clicked, [chatbot, conversation_id, ratings, language], [chatbot, mode],
@@ -339,16 +359,17 @@ def build_chat_tab(services) -> ChatTab:
                     [chatbot, last_seen, mode], api_visibility="private", show_progress="hidden")
     root = gr.context.Context.root_block
     if root is not None:
-        root.load(opened, None, [language, chatbot, examples], api_visibility="private", show_progress="hidden")
+        root.load(opened, None, [language, chatbot, examples, workspace, picker], api_visibility="private",
+                  show_progress="hidden")
     return ChatTab(chatbot, conversation_id, voice)
 
 
 def register_customer_api(services) -> None:
     ops = services.operators
 
-    def chat(message: str, conversation_id: str = "", request: gr.Request = None) -> dict:
+    def chat(message: str, conversation_id: str = "", workspace: str = "", request: gr.Request = None) -> dict:
         return chat_api(message, conversation_id, services=services,
-                        session_key=getattr(request, "session_hash", "") or "")
+                        session_key=getattr(request, "session_hash", "") or "", workspace=workspace)
 
     def poll(conversation_id: str, after: int = 0) -> dict:
         return _customer_call(ops.poll, conversation_id, int(after or 0))
@@ -364,12 +385,13 @@ def register_customer_api(services) -> None:
 
     def status() -> dict:
         return {**services.startup.to_dict(), "model": services.settings.model,
-                "protected": services.accounts.protected,
+                "protected": services.accounts.protected, "workspaces": switcher.served(services),
                 "speech": services.voice.status() if getattr(services, "voice", None) is not None else None}
 
     gr.api(chat, api_name="chat",
-           api_description="One customer turn. Empty conversation_id starts a new conversation. Returns JSON with "
-                           "conversation_id, reply, sources [{title, doc_id, score}] and trace.")
+           api_description="One customer turn. Empty conversation_id starts a new conversation, in `workspace` (empty: "
+                           "the first served business). Returns JSON with conversation_id, reply, sources [{title, "
+                           "doc_id, score}] and trace.")
     gr.api(poll, api_name="poll", api_description="Messages after message id `after`: [{id, role, text}].")
     gr.api(feedback, api_name="feedback", api_description="Rate a bot answer: rating 1 (up) or -1 (down).")
     gr.api(request_human, api_name="request_human", api_description="Ask for a human agent.")

@@ -12,6 +12,7 @@ import pandas as pd
 from components.analytics.chart_text import handoff_reason_name
 from components.console.conversation_view import customer_facts, queue_rows, signature, timeline
 from components.console.operator_desk import ConversationNotFound
+from components.ui import workspace_switcher as switcher
 from components.ui.access import current_agent, login, logout
 from components.ui.formatting import safe_text, trace_items
 from components.ui.i18n import request_language, say, t
@@ -75,9 +76,11 @@ def _guard(fn, *args):
         raise gr.Error(str(exc)) from exc
 
 
-def queue_table(status: str, *, services, language: str = "en") -> tuple[pd.DataFrame, list[str]]:
-    """The queue as a table (readable columns) and the conversation ids of its rows."""
-    rows = queue_rows(services.operators, services.store, None if status in (None, "", "all") else status)
+def queue_table(status: str, *, services, language: str = "en", workspace: str = "") -> tuple[pd.DataFrame, list[str]]:
+    """The queue of one workspace (empty: the first) as a table (readable columns) and the conversation ids of its
+    rows."""
+    rows = queue_rows(services.operators, services.store, None if status in (None, "", "all") else status,
+                      switcher.resolve_workspace(services, workspace))
     data = [[f"{STATUS_ICONS.get(r['status'], '')} {say('status_' + r['status'], language)}"
              if f"status_{r['status']}" in ("status_waiting", "status_human", "status_bot", "status_resolved")
              else r["status"], r["waiting"], r["customer"] or short_id(r["conversation_id"]),
@@ -203,6 +206,7 @@ def build_console_tab(services) -> None:
                 with gr.Row():
                     status = gr.Dropdown([(t("status_" + s), s) for s in STATUSES], value="all",
                                          label=t("status_filter"), scale=3)
+                    workspace = switcher.build_dropdown(services, elem_id="kefu-console-workspace", agents=True)
                     refresh = gr.Button(t("refresh"), size="sm", scale=1)
                 table = gr.Dataframe(headers=[t(k) for k in COLUMN_KEYS], interactive=False, label=t("queue"),
                                      elem_id="kefu-conversations", max_height=620, wrap=False,
@@ -258,12 +262,18 @@ def build_console_tab(services) -> None:
         login(services, name, password, request)
         return say("signed_in_as", request_language(request), name=safe_text(name.strip())), ""
 
-    def show_queue(status_value: str, request: gr.Request):
-        queue, ids = queue_table(status_value, services=services, language=agent_language(request))
+    def agent_for(request, conversation_id: str) -> str:
+        """The agent, who must have a role in the conversation's workspace (components/workspaces/)."""
+        return current_agent(services, request, services.store.workspace_of((conversation_id or "").strip()))
+
+    def show_queue(status_value: str, request: gr.Request, ws: str = ""):
+        current_agent(services, request, switcher.resolve_workspace(services, ws))
+        queue, ids = queue_table(status_value, services=services, language=request_language(request), workspace=ws)
         return queue, ids, _queue_key(queue, ids)
 
     def show(conversation_id: str, request: gr.Request):
-        language = agent_language(request)
+        agent_for(request, conversation_id)
+        language = request_language(request)
         head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
         title = f"#### {say('customer_panel', language)}" if facts else ""
         choices = spoken_turn_choices(conversation_id, services=services)
@@ -277,13 +287,17 @@ def build_console_tab(services) -> None:
             return (gr.skip(),) * 8
         return ids[row], *show(ids[row], request)
 
-    def live(status_value: str, conversation_id: str, last: str, last_queue: str, request: gr.Request):
+    def live(status_value: str, conversation_id: str, last: str, last_queue: str, request: gr.Request, ws: str = ""):
         """Every second: the queue and the open conversation, each sent only when it changed (redrawing a table
         of 200 rows every second kept the browser busy, and a click waited behind it)."""
-        language = agent_language(request)
-        queue, ids = queue_table(status_value, services=services, language=language)
+        ws = switcher.resolve_workspace(services, ws)
+        current_agent(services, request, ws)
+        language = request_language(request)
+        queue, ids = queue_table(status_value, services=services, language=language, workspace=ws)
         key = _queue_key(queue, ids)
         queue_out = (gr.skip(), gr.skip(), last_queue) if key == last_queue else (queue, ids, key)
+        if services.store.workspace_of((conversation_id or "").strip()) not in (None, ws):
+            return *queue_out, gr.skip(), gr.skip(), gr.skip(), last  # picked in another workspace
         if not (conversation_id or "").strip():
             return *queue_out, gr.skip(), gr.skip(), gr.skip(), last
         try:
@@ -297,7 +311,7 @@ def build_console_tab(services) -> None:
 
     def act(action, done_key):
         def handler(conversation_id: str, request: gr.Request):
-            agent = current_agent(services, request)
+            agent = agent_for(request, conversation_id)
             _guard(action, conversation_id.strip(), agent)
             language = request_language(request)
             head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
@@ -308,7 +322,7 @@ def build_console_tab(services) -> None:
 
     def ask_resolve(conversation_id: str, request: gr.Request):
         """Resolve at once, or first ask when the customer wrote last and got no reply."""
-        current_agent(services, request)
+        agent_for(request, conversation_id)
         if _guard(ops.awaits_reply, conversation_id.strip()):
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.Row(visible=True)
         return resolve_now(conversation_id, request)
@@ -316,7 +330,7 @@ def build_console_tab(services) -> None:
     def write(action, icon: str, done_key: str):
         """The composer's two ways out: a reply to the customer, or an internal note."""
         def handler(conversation_id: str, text: str, request: gr.Request):
-            _guard(action, conversation_id.strip(), current_agent(services, request), text)
+            _guard(action, conversation_id.strip(), agent_for(request, conversation_id), text)
             language = request_language(request)
             head, body, facts, sig = open_conversation(conversation_id, services=services, language=language)
             return "", f"{icon} {say(done_key, language)}", head, body, facts, sig
@@ -326,19 +340,20 @@ def build_console_tab(services) -> None:
     add_note = write(ops.add_note, "📝", "note_added")
 
     def suggest(conversation_id: str, request: gr.Request):
-        language = agent_language(request)
+        agent_for(request, conversation_id)
+        language = request_language(request)
         result = _guard(ops.suggest_reply, conversation_id.strip())
         cites = "; ".join(f"[{i}] {safe_text(s['title'])}" for i, s in enumerate(result["sources"], 1))
         return result["draft"], (say("copilot_sources", language, cites=cites) if cites else result.get("note", ""))
 
     def teach_from_ui(conversation_id: str, request: gr.Request):
-        agent = current_agent(services, request)
+        agent = agent_for(request, conversation_id)
         draft = _guard(ops.teach, conversation_id.strip(), agent)
         return gr.update(visible=True), draft["question"], draft["answer"], \
             "📚 " + say("teach_edit", request_language(request))
 
     def publish_from_ui(conversation_id: str, question: str, answer: str, request: gr.Request):
-        agent = current_agent(services, request)
+        agent = agent_for(request, conversation_id)
         result = _guard(ops.publish_taught, conversation_id.strip(), agent, question, answer)
         return gr.update(visible=False), "📚 " + say("taught", request_language(request),
                                                      question=safe_text(result["question"]))
@@ -348,13 +363,14 @@ def build_console_tab(services) -> None:
 
     view = [header, transcript, panel, shown]
     login_btn.click(do_login, [agent_name, agent_password], [signed_in, agent_password], api_visibility="private")
-    for trigger in (refresh.click, status.change):
-        trigger(show_queue, [status], [table, row_ids, queue_key], api_visibility="private", show_progress="hidden")
-    timer.tick(live, [status, selected, shown, queue_key], [table, row_ids, queue_key, *view],
+    for trigger in (refresh.click, status.change, workspace.input):
+        trigger(show_queue, [status, workspace], [table, row_ids, queue_key], api_visibility="private",
+                show_progress="hidden")
+    timer.tick(live, [status, selected, shown, queue_key, workspace], [table, row_ids, queue_key, *view],
                api_visibility="private", show_progress="hidden")
     root = gr.context.Context.root_block  # fill the queue when the page opens, not only on the first tick
     if root is not None:
-        root.load(show_queue, [status], [table, row_ids, queue_key], api_visibility="private",
+        root.load(show_queue, [status, workspace], [table, row_ids, queue_key], api_visibility="private",
                   show_progress="hidden")
     shown_view = [header, transcript, panel_title, panel, shown, confirm_row, spoken]
     # a row click opens the conversation in one round trip; a typed id opens on Enter
@@ -394,40 +410,46 @@ def register_agent_api(services) -> None:
         logout(request)
         return {"ok": True}
 
-    def conversations(status: str = "", request: gr.Request = None) -> dict:
-        current_agent(services, request)
-        return {"conversations": ops.queue(status or None)}
+    def agent(request, conversation_id: str) -> str:
+        """The calling agent, with a role in the conversation's workspace (components/workspaces/)."""
+        return current_agent(services, request, services.store.workspace_of((conversation_id or "").strip()))
+
+    def conversations(status: str = "", workspace: str = "", request: gr.Request = None) -> dict:
+        """One workspace's queue (empty: the first)."""
+        workspace = switcher.resolve_workspace(services, workspace)
+        current_agent(services, request, workspace)
+        return {"conversations": ops.queue(status or None, workspace=workspace)}
 
     def conversation(conversation_id: str, request: gr.Request = None) -> dict:
-        current_agent(services, request)
+        agent(request, conversation_id)
         return _guard(ops.transcript, conversation_id)
 
     def claim(conversation_id: str, request: gr.Request = None) -> dict:
-        return _guard(ops.claim, conversation_id, current_agent(services, request))
+        return _guard(ops.claim, conversation_id, agent(request, conversation_id))
 
     def agent_reply(conversation_id: str, text: str, request: gr.Request = None) -> dict:
-        return _guard(ops.agent_reply, conversation_id, current_agent(services, request), text)
+        return _guard(ops.agent_reply, conversation_id, agent(request, conversation_id), text)
 
     def hand_back(conversation_id: str, request: gr.Request = None) -> dict:
-        return _guard(ops.hand_back, conversation_id, current_agent(services, request))
+        return _guard(ops.hand_back, conversation_id, agent(request, conversation_id))
 
     def resolve(conversation_id: str, request: gr.Request = None) -> dict:
-        return _guard(ops.resolve, conversation_id, current_agent(services, request))
+        return _guard(ops.resolve, conversation_id, agent(request, conversation_id))
 
     def suggest_reply(conversation_id: str, request: gr.Request = None) -> dict:
-        current_agent(services, request)
+        agent(request, conversation_id)
         return _guard(ops.suggest_reply, conversation_id)
 
     def teach(conversation_id: str, request: gr.Request = None) -> dict:
         """A FAQ draft {question, answer} from the last agent reply; nothing is published."""
-        return _guard(ops.teach, conversation_id, current_agent(services, request))
+        return _guard(ops.teach, conversation_id, agent(request, conversation_id))
 
     def publish_faq(conversation_id: str, question: str, answer: str, request: gr.Request = None) -> dict:
-        """Publish the (edited) draft as a curated FAQ entry."""
-        return _guard(ops.publish_taught, conversation_id, current_agent(services, request), question, answer)
+        """Publish the (edited) draft as a curated FAQ entry in the conversation's workspace."""
+        return _guard(ops.publish_taught, conversation_id, agent(request, conversation_id), question, answer)
 
     def add_note(conversation_id: str, text: str, request: gr.Request = None) -> dict:
-        return _guard(ops.add_note, conversation_id, current_agent(services, request), text)
+        return _guard(ops.add_note, conversation_id, agent(request, conversation_id), text)
 
     for fn, name in ((api_login, "login"), (api_logout, "logout"), (conversations, "conversations"),
                      (conversation, "conversation"), (claim, "claim"), (agent_reply, "agent_reply"),

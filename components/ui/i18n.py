@@ -13,6 +13,7 @@ LANGUAGES = ("en", "zh-CN")
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "title": "客服 kefu · customer service",
+        "workspace": "Workspace",
         "tab_chat": "Chat", "tab_kb": "Knowledge base", "tab_analytics": "Analytics", "tab_console": "Operator console",
         # chat
         "chat_placeholder": "Ask about an order, a return, a refund, a payment…",
@@ -157,6 +158,7 @@ STRINGS: dict[str, dict[str, str]] = {
     },
     "zh-CN": {
         "title": "客服 kefu · 智能客服",
+        "workspace": "业务",
         "tab_chat": "对话", "tab_kb": "知识库", "tab_analytics": "数据分析", "tab_console": "坐席控制台",
         "chat_placeholder": "咨询订单、退货、退款、支付……",
         "send": "发送", "stop": "停止", "new_conversation": "新对话",

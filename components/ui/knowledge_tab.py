@@ -23,6 +23,7 @@ import pandas as pd
 import html
 
 from components.ui.access import agent_only, current_agent
+from components.ui import workspace_switcher as switcher
 from components.ui.i18n import request_language, say, t
 
 log = logging.getLogger(__name__)
@@ -269,11 +270,21 @@ def consistency_text(report: dict, language: str = "en") -> str:
 
 
 def build_knowledge_tab(services) -> None:
-    """Lay out the tab inside the caller's open gr.Tab and wire its events and API endpoints."""
-    kb = services.knowledge
+    """Lay out the tab inside the caller's open gr.Tab and wire its events and API endpoints. Every handler works
+    on the knowledge base of the workspace picked at the top (components/workspaces/; one workspace never sees
+    another's documents)."""
+    def kb_of(workspace: str = ""):
+        hub = getattr(services, "workspaces", None)
+        if hub is None:
+            return services.knowledge
+        try:
+            return hub.get((workspace or "").strip() or None).knowledge
+        except ValueError as exc:
+            raise gr.Error(str(exc)) from exc
 
     lang = gr.State("en")  # the browser's language (set when the page opens): table headers follow it
     gr.Markdown(t("kb_intro"))
+    workspace = switcher.build_dropdown(services, elem_id="kefu-kb-workspace", agents=True)
     with gr.Row():
         with gr.Column(scale=2):
             files = gr.File(label=t("kb_files"), file_count="multiple", file_types=FILE_TYPES, type="filepath")
@@ -322,7 +333,8 @@ def build_knowledge_tab(services) -> None:
         hit_table = gr.Dataframe(headers=HIT_HEADERS, label=t("kb_hits"), interactive=False,
                                  wrap=True)
 
-    def refresh(lang="en"):
+    def refresh(lang="en", workspace=""):
+        kb = kb_of(workspace)
         choices = document_choices(kb)
         return (table(document_rows(kb), DOC_HEADERS, lang), gr.Dropdown(choices=choices),
                 gr.Dropdown(choices=choices))
@@ -332,11 +344,11 @@ def build_knowledge_tab(services) -> None:
         return (lang, *refresh(lang), table([], UPLOAD_HEADERS, lang), table([], CHUNK_HEADERS, lang),
                 table([], HIT_HEADERS, lang))
 
-    def upload(files_value, tags_value, domain_value, lang):
+    def upload(files_value, tags_value, domain_value, lang, workspace=""):
         rows = []
-        for rows in ingest_uploads(kb, files_value, tags_value, domain_value):
+        for rows in ingest_uploads(kb_of(workspace), files_value, tags_value, domain_value):
             yield table(rows, UPLOAD_HEADERS, lang), gr.skip(), gr.skip(), gr.skip()
-        yield (table(rows, UPLOAD_HEADERS, lang), *refresh(lang))
+        yield (table(rows, UPLOAD_HEADERS, lang), *refresh(lang, workspace))
 
     def ask_delete(doc_id, request: gr.Request):
         current_agent(services, request)
@@ -345,56 +357,61 @@ def build_knowledge_tab(services) -> None:
         return gr.Row(visible=True), say("kb_confirm_delete", request_language(request),
                                          doc=f"**{html.escape(doc_id.strip())}**")
 
-    def delete(doc_id, lang, request: gr.Request):
-        current_agent(services, request)
+    def delete(doc_id, lang, request: gr.Request, workspace=""):
+        current_agent(services, request, workspace or switcher.default_workspace(services))
+        kb = kb_of(workspace)
         try:
             delete_document(kb, doc_id)
         except ValueError as exc:
             raise gr.Error(str(exc)) from exc
         message = say("kb_deleted", lang, doc=doc_id.strip())
-        return (gr.Row(visible=False), message, *refresh(lang), table([], CHUNK_HEADERS, lang),
+        return (gr.Row(visible=False), message, *refresh(lang, workspace), table([], CHUNK_HEADERS, lang),
                 consistency_text(kb.check_consistency(), lang))
 
-    def reindex(doc_id, lang):
+    def reindex(doc_id, lang, workspace=""):
+        kb = kb_of(workspace)
         message = reindex_document(kb, doc_id)
-        return (message, *refresh(lang), table(chunk_rows(kb, doc_id), CHUNK_HEADERS, lang))
+        return (message, *refresh(lang, workspace), table(chunk_rows(kb, doc_id), CHUNK_HEADERS, lang))
 
-    def preview(files_value, lang):
-        return table(preview_rows(kb, files_value), CHUNK_HEADERS, lang)
+    def preview(files_value, lang, workspace=""):
+        return table(preview_rows(kb_of(workspace), files_value), CHUNK_HEADERS, lang)
 
-    def show_chunks(doc_id, lang):
-        return table(chunk_rows(kb, doc_id), CHUNK_HEADERS, lang)
+    def show_chunks(doc_id, lang, workspace=""):
+        return table(chunk_rows(kb_of(workspace), doc_id), CHUNK_HEADERS, lang)
 
-    def search(query_value, k_value, doc_ids, tags_value, lang):
-        verdict_text, rows = hit_test(kb, query_value, k_value, doc_ids, tags_value)
+    def search(query_value, k_value, doc_ids, tags_value, lang, workspace=""):
+        verdict_text, rows = hit_test(kb_of(workspace), query_value, k_value, doc_ids, tags_value)
         return verdict_text, table(rows, HIT_HEADERS, lang)
 
-    def check(request: gr.Request):
-        current_agent(services, request)
-        return consistency_text(kb.check_consistency(repair=False), request_language(request))
+    def check(request: gr.Request, workspace=""):
+        current_agent(services, request, workspace or switcher.default_workspace(services))
+        return consistency_text(kb_of(workspace).check_consistency(repair=False), request_language(request))
 
-    def repair(request: gr.Request):
-        current_agent(services, request)
-        return consistency_text(kb.check_consistency(repair=True), request_language(request))
+    def repair(request: gr.Request, workspace=""):
+        current_agent(services, request, workspace or switcher.default_workspace(services))
+        return consistency_text(kb_of(workspace).check_consistency(repair=True), request_language(request))
 
     refresh_outputs = [doc_table, doc_pick, filter_docs]
     guard = partial(agent_only, services)
-    upload_btn.click(guard(_gr_errors(upload)), [files, tags, domain, lang], [upload_table, *refresh_outputs],
+    upload_btn.click(guard(_gr_errors(upload)), [files, tags, domain, lang, workspace],
+                     [upload_table, *refresh_outputs], api_visibility="private")
+    preview_btn.click(guard(_gr_errors(preview)), [files, lang, workspace], [chunk_table], api_visibility="private")
+    refresh_btn.click(guard(refresh), [lang, workspace], refresh_outputs, api_visibility="private")
+    workspace.input(guard(refresh), [lang, workspace], refresh_outputs, api_visibility="private")
+    chunks_btn.click(guard(_gr_errors(show_chunks)), [doc_pick, lang, workspace], [chunk_table],
                      api_visibility="private")
-    preview_btn.click(guard(_gr_errors(preview)), [files, lang], [chunk_table], api_visibility="private")
-    refresh_btn.click(guard(refresh), [lang], refresh_outputs, api_visibility="private")
-    chunks_btn.click(guard(_gr_errors(show_chunks)), [doc_pick, lang], [chunk_table], api_visibility="private")
-    doc_pick.input(guard(_gr_errors(show_chunks)), [doc_pick, lang], [chunk_table], api_visibility="private")
-    reindex_btn.click(guard(_gr_errors(reindex)), [doc_pick, lang], [action_msg, *refresh_outputs, chunk_table],
-                      api_visibility="private")
+    doc_pick.input(guard(_gr_errors(show_chunks)), [doc_pick, lang, workspace], [chunk_table],
+                   api_visibility="private")
+    reindex_btn.click(guard(_gr_errors(reindex)), [doc_pick, lang, workspace],
+                      [action_msg, *refresh_outputs, chunk_table], api_visibility="private")
     delete_btn.click(ask_delete, [doc_pick], [confirm_row, confirm_text], api_visibility="private")
     cancel_btn.click(lambda: gr.Row(visible=False), None, [confirm_row], api_visibility="private")
-    confirm_btn.click(delete, [doc_pick, lang],
+    confirm_btn.click(delete, [doc_pick, lang, workspace],
                       [confirm_row, action_msg, *refresh_outputs, chunk_table, consistency], api_visibility="private")
-    check_btn.click(check, None, [consistency], api_visibility="private")
-    repair_btn.click(repair, None, [consistency], api_visibility="private")
+    check_btn.click(check, [workspace], [consistency], api_visibility="private")
+    repair_btn.click(repair, [workspace], [consistency], api_visibility="private")
     for trigger in (search_btn.click, query.submit):
-        trigger(guard(_gr_errors(search)), [query, k, filter_docs, filter_tags, lang], [verdict, hit_table],
+        trigger(guard(_gr_errors(search)), [query, k, filter_docs, filter_tags, lang, workspace], [verdict, hit_table],
                 api_visibility="private")
     # the document pickers are filled when the page loads (the list changes during start-up seeding)
     root = gr.context.Context.root_block
@@ -403,24 +420,27 @@ def build_knowledge_tab(services) -> None:
                   api_visibility="private", show_progress="hidden")
 
     # ---- API endpoints (gradio_client: client.predict(..., api_name="/kb_search"))
-    def kb_ingest(files_value) -> dict:
-        return ingest_api(kb, files_value)
+    def kb_ingest(files_value, workspace: str = "") -> dict:
+        return ingest_api(kb_of(workspace), files_value)
 
-    api_ingest_btn.click(guard(kb_ingest), [files], [api_ingest_out], api_name="kb_ingest",
-                         api_description="Index uploaded files (handle_file(path) list); returns per-file status, "
-                                         "doc_id, chunks and message.")
+    api_ingest_btn.click(guard(kb_ingest), [files, workspace], [api_ingest_out], api_name="kb_ingest",
+                         api_description="Index uploaded files (handle_file(path) list) into a workspace's knowledge "
+                                         "base (empty: the first); returns per-file status, doc_id, chunks and "
+                                         "message.")
 
-    def kb_documents() -> list[dict]:
-        """Every indexed document: doc_id, title, filename, type, size, chunks, language, indexed_at, tags."""
-        return documents_api(kb)
+    def kb_documents(workspace: str = "") -> list[dict]:
+        """Every indexed document of a workspace (empty: the first): doc_id, title, filename, type, size, chunks,
+        language, indexed_at, tags."""
+        return documents_api(kb_of(workspace))
 
-    def kb_delete(doc_id: str) -> dict:
-        """Delete one document by doc_id."""
-        return {"doc_id": doc_id, "deleted": bool(kb.delete((doc_id or "").strip()))}
+    def kb_delete(doc_id: str, workspace: str = "") -> dict:
+        """Delete one document by doc_id (in a workspace; empty: the first)."""
+        return {"doc_id": doc_id, "deleted": bool(kb_of(workspace).delete((doc_id or "").strip()))}
 
-    def kb_search(query: str, k: int = 4) -> dict:
-        """Hybrid search: hits with fused score, dense and keyword scores; nothing_found when below threshold."""
-        return search_api(kb, query, k)
+    def kb_search(query: str, k: int = 4, workspace: str = "") -> dict:
+        """Hybrid search in a workspace's knowledge base (empty: the first): hits with fused score, dense and
+        keyword scores; nothing_found when below threshold."""
+        return search_api(kb_of(workspace), query, k)
 
     gr.api(guard(kb_documents), api_name="kb_documents")
     gr.api(guard(kb_delete), api_name="kb_delete")
