@@ -146,6 +146,10 @@ class Settings:
     speech_languages: str = "en,zh"
     speech_threads: int = 0
     speech_beam_size: int = 5
+    # Whisper's encoder window: "fit" = the speech plus a 2 s margin, at least 15 s (components/speech/recognizer.py;
+    # the encoder's cost grows with its window); "full" = always the 30 s window Whisper was trained on: a point more
+    # accurate on the dev clips, 2.6-3.8 times slower (README, voice input)
+    speech_encoder_window: str = "fit"
     # load the speech model in the background once the chat is ready (false: at the first recording)
     speech_preload: bool = True
     # limits on one recording, and the least speech (after VAD) worth transcribing
@@ -192,6 +196,8 @@ class Settings:
             raise ValueError("KEFU_ENGINE_KERNELS must be auto or torch")
         if not self.speech_language_list or any(code not in ("en", "zh") for code in self.speech_language_list):
             raise ValueError("KEFU_SPEECH_LANGUAGES must list en and/or zh, comma-separated (e.g. en,zh)")
+        if self.speech_encoder_window not in ("full", "fit"):
+            raise ValueError("KEFU_SPEECH_ENCODER_WINDOW must be full or fit")
         if self.speech_beam_size < 1 or self.speech_threads < 0:
             raise ValueError("KEFU_SPEECH_BEAM_SIZE must be at least 1 and KEFU_SPEECH_THREADS 0 or more")
         if min(self.speech_max_seconds, self.speech_max_upload_mb) <= 0 or not 0 <= self.speech_confirm_below <= 1:

@@ -60,6 +60,23 @@ def test_bad_uploads_get_a_message_and_the_app_keeps_serving(client, tmp_path, n
     assert client.predict("How long do refunds take?", "", api_name="/chat")["reply"]
 
 
+def test_an_upload_over_the_largest_limit_is_refused_while_it_streams_in(client, running_app):
+    """launch(max_file_size=…): Gradio stops a file bigger than the largest of KEFU_UPLOAD_MAX_MB and
+    KEFU_SPEECH_MAX_UPLOAD_MB (50 MB by default) with 413 and a message, before it is stored."""
+    import httpx
+
+    from components.settings import Settings
+
+    settings = Settings()
+    limit = int(max(settings.upload_max_mb, settings.speech_max_upload_mb) * 1024 * 1024)
+    assert client.config["max_file_size"] == limit  # the browser refuses it before sending, from the same number
+    big = b"\0" * (limit + 1024 * 1024)
+    r = httpx.post(f"{running_app.local_url}gradio_api/upload", files={"files": ("big.wav", big, "audio/wav")},
+                   timeout=120)
+    assert r.status_code == 413 and "maximum allowed size" in r.text, (r.status_code, r.text[:200])
+    assert client.predict(api_name="/status")["ready"]
+
+
 def test_silence_is_not_sent_as_a_message(client, tmp_path):
     import wave
 

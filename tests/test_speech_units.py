@@ -149,6 +149,14 @@ def test_a_corrupt_part_is_refused_and_leaves_nothing(tmp_path, monkeypatch):
 
 
 # -- the archive and spoken turns ------------------------------------------------------------------------------
+def test_the_fitted_encoder_window_is_at_least_15_s_with_a_2_s_margin():
+    from components.speech.recognizer import encoder_window_frames
+
+    assert encoder_window_frames(5 * SAMPLE_RATE) == 1500
+    assert encoder_window_frames(14 * SAMPLE_RATE) == 1700  # 1401 frames + 200, rounded up to a whole second
+    assert encoder_window_frames(28 * SAMPLE_RATE) is None  # as long as the full 30 s window: nothing to cut
+
+
 def test_archive_files_a_recording_under_its_conversation(tmp_path):
     archive = SpokenAudioArchive(tmp_path / "speech_audio")
     name = archive.save_pending(np.full(SAMPLE_RATE, 0.25, dtype=np.float32))
@@ -252,6 +260,7 @@ def test_forgetting_a_conversation_deletes_its_recordings(voice):
     ({"speech_languages": "en,fr"}, "KEFU_SPEECH_LANGUAGES"),
     ({"speech_languages": " , "}, "KEFU_SPEECH_LANGUAGES"),
     ({"speech_beam_size": 0}, "KEFU_SPEECH_BEAM_SIZE"),
+    ({"speech_encoder_window": "half"}, "KEFU_SPEECH_ENCODER_WINDOW"),
     ({"speech_max_seconds": 0}, "KEFU_SPEECH_MAX_SECONDS"),
     ({"speech_confirm_below": 1.5}, "KEFU_SPEECH_CONFIRM_BELOW"),
 ])

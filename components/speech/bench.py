@@ -64,7 +64,7 @@ def run_speech_bench(settings, repeats: int = 5) -> dict:
     recognizer.load()
     load_seconds = time.perf_counter() - started
     result: dict = {"model": recognizer.model_name, "threads": recognizer.threads, "beam_size": recognizer.beam_size,
-                    "load_seconds": round(load_seconds, 2)}
+                    "encoder_window": recognizer.encoder_window, "load_seconds": round(load_seconds, 2)}
     for label, clips in bench_clips(clip_dir).items():
         rtfs = []
         for _ in range(repeats):
@@ -99,13 +99,14 @@ def _first_token_latency(settings, recognizer, question: Path, repeats: int) -> 
 
             typist = threading.Thread(target=keep_typing, daemon=True)
             typist.start()
-            spoken, transcribe, heard = [], [], ""
+            spoken, transcribe, heard, stages = [], [], "", []
             try:
                 for _ in range(repeats):
                     t0 = time.perf_counter()  # the recording has just ended and arrived
                     transcript = voice.transcribe(str(question))
                     transcribe.append(time.perf_counter() - t0)
                     heard = transcript.text
+                    stages.append(transcript.timings_ms)
                     spoken.append(_first_token(voice.respond(None, transcript), t0))
             finally:
                 stop.set()
@@ -116,6 +117,8 @@ def _first_token_latency(settings, recognizer, question: Path, repeats: int) -> 
                          "heard": heard},
             "end_of_speech_to_first_token_s": _percentiles(spoken),
             "transcribe_s": _percentiles(transcribe),
+            "transcribe_stages_ms_p50": {k: round(statistics.median(t[k] for t in stages), 1) for k in stages[0]}
+            if stages else {},
             "typed_first_token_s_alone": _percentiles(typed_alone),
             "typed_first_token_s_during_spoken_turns": _percentiles(typed_during) if typed_during else None}
 

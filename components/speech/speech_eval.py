@@ -70,6 +70,7 @@ def run_speech_eval(settings, audio_dir: str, transcripts: str, language: str, r
         "model": recognizer.model_name,
         "languages": list(recognizer.languages),
         "beam_size": recognizer.beam_size,
+        "encoder_window": recognizer.encoder_window,
         "threads": recognizer.threads,
         "worst": worst[:5],
     }
