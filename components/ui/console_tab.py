@@ -245,7 +245,7 @@ def build_console_tab(services) -> None:
             with gr.Column(scale=3, min_width=220, elem_id="kefu-customer-column"):
                 panel_title = gr.Markdown(elem_id="kefu-customer-title")
                 panel = gr.HTML(elem_id="kefu-customer-panel")
-        with gr.Accordion(t("audit_log"), open=False):
+        with gr.Accordion(t("audit_log"), open=False) as audit_accordion:
             audit = gr.Dataframe(interactive=False, elem_id="kefu-audit")
             audit_refresh = gr.Button(t("refresh"), size="sm")
         timer = gr.Timer(1.0)
@@ -381,6 +381,7 @@ def build_console_tab(services) -> None:
     publish_btn.click(publish_from_ui, [selected, teach_question, teach_answer], [teach_panel, action_result],
                       api_visibility="private")
     audit_refresh.click(show_audit, None, [audit], api_visibility="private")
+    audit_accordion.expand(show_audit, None, [audit], api_visibility="private")  # filled when opened
 
 
 def register_agent_api(services) -> None:
