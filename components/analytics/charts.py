@@ -121,7 +121,7 @@ def sentiment_chart(frames: AnalyticsFrames, language: str = "en") -> go.Figure:
         if label in shares.columns:
             fig.add_bar(x=_dates(shares.index), y=shares[label].to_numpy(), name=w[label], marker_color=color,
                         customdata=counts[label].to_numpy(), hovertemplate=w["share_hover"])
-    return _layout(fig, title, barmode="stack", xaxis_title=w[unit],
+    return _layout(fig, title, barmode="stack", xaxis=_time_axis(shares.index.to_numpy(dtype=float), unit, w),
                    yaxis=dict(tickformat=".0%", title=w["share"]))
 
 

@@ -256,8 +256,11 @@ class ChatTab:
 def build_chat_tab(services) -> ChatTab:
     with gr.Tab(t("tab_chat"), id="chat"):
         status = gr.Markdown("")  # start-up progress, filled by the start-up timer in the browser's language
+        # each message its own bubble: notices (passed on, an agent joined, the bot is back) and an agent's reply
+        # are not merged into the bot's answer
         chatbot = gr.Chatbot(welcome_history("en"), height=520, label=t("chat_label"), sanitize_html=True,
-                             elem_id="kefu-chatbot", feedback_options=("Like", "Dislike"))
+                             elem_id="kefu-chatbot", feedback_options=("Like", "Dislike"),
+                             group_consecutive_messages=False)
         conversation_id = gr.State("")
         message_ids = gr.State({})
         last_seen = gr.State(0)

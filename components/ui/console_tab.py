@@ -22,7 +22,7 @@ from components.ui.voice_input import play_spoken_turn, spoken_turn_choices
 # with "…", the sentiment is an icon in front of the last customer message, a customer not yet known shows the
 # conversation's short id
 COLUMN_KEYS = ["col_status", "col_waiting", "col_customer", "col_last", "col_intent", "col_agent"]
-COLUMN_WIDTHS = ["16%", "10%", "16%", "31%", "15%", "12%"]
+COLUMN_WIDTHS = ["17%", "12%", "15%", "30%", "15%", "11%"]
 LAST_MESSAGE_CHARS = 48
 STATUSES = ["all", "waiting", "human", "bot", "resolved"]
 SENTIMENT_ICONS = {"negative": "😠", "neutral": "😐", "positive": "🙂"}
@@ -81,8 +81,8 @@ def queue_table(status: str, *, services, language: str = "en", workspace: str =
     rows."""
     rows = queue_rows(services.operators, services.store, None if status in (None, "", "all") else status,
                       switcher.resolve_workspace(services, workspace))
-    data = [[f"{STATUS_ICONS.get(r['status'], '')} {say('status_' + r['status'], language)}"
-             if f"status_{r['status']}" in ("status_waiting", "status_human", "status_bot", "status_resolved")
+    data = [[f"{STATUS_ICONS.get(r['status'], '')} {say('queue_' + r['status'], language)}"
+             if r["status"] in ("waiting", "human", "bot", "resolved")
              else r["status"], r["waiting"], r["customer"] or short_id(r["conversation_id"]),
              _last_message(r), (r["intent"] or "").replace("_", " "), r["assigned_agent"] or ""] for r in rows]
     headers = [say(k, language) for k in COLUMN_KEYS]
@@ -219,7 +219,7 @@ def build_console_tab(services) -> None:
                     selected = gr.Textbox(label=t("conversation"), elem_id="kefu-selected-conversation", scale=0,
                                           min_width=160, max_lines=1)
                 transcript = gr.HTML("", elem_id="kefu-transcript")
-                with gr.Row(visible=getattr(services, "voice", None) is not None):
+                with gr.Row(visible=False) as spoken_row:  # shown when the open conversation has spoken turns
                     spoken = gr.Dropdown(choices=[], label=t("spoken_turns"), scale=2, elem_id="kefu-spoken-turns")
                     player = gr.Audio(label=t("play_spoken_turn"), type="numpy", interactive=False, scale=3,
                                       elem_id="kefu-spoken-player")
@@ -249,7 +249,7 @@ def build_console_tab(services) -> None:
             with gr.Column(scale=3, min_width=220, elem_id="kefu-customer-column"):
                 panel_title = gr.Markdown(elem_id="kefu-customer-title")
                 panel = gr.HTML(elem_id="kefu-customer-panel")
-        with gr.Accordion(t("audit_log"), open=False):
+        with gr.Accordion(t("audit_log"), open=False) as audit_accordion:
             audit = gr.Dataframe(interactive=False, elem_id="kefu-audit")
             audit_refresh = gr.Button(t("refresh"), size="sm")
         timer = gr.Timer(1.0)
@@ -278,13 +278,13 @@ def build_console_tab(services) -> None:
         title = f"#### {say('customer_panel', language)}" if facts else ""
         choices = spoken_turn_choices(conversation_id, services=services)
         return (head, body, title, facts, sig, gr.Row(visible=False),
-                gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None))
+                gr.Dropdown(choices=choices, value=choices[-1][1] if choices else None), gr.Row(visible=bool(choices)))
 
     def pick(ids: list, evt: gr.SelectData, request: gr.Request):
         """A click on a queue row opens that conversation in the same round trip."""
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
         if not ids or not 0 <= row < len(ids):
-            return (gr.skip(),) * 8
+            return (gr.skip(),) * 9
         return ids[row], *show(ids[row], request)
 
     def live(status_value: str, conversation_id: str, last: str, last_queue: str, request: gr.Request, ws: str = ""):
@@ -372,7 +372,7 @@ def build_console_tab(services) -> None:
     if root is not None:
         root.load(show_queue, [status, workspace], [table, row_ids, queue_key], api_visibility="private",
                   show_progress="hidden")
-    shown_view = [header, transcript, panel_title, panel, shown, confirm_row, spoken]
+    shown_view = [header, transcript, panel_title, panel, shown, confirm_row, spoken, spoken_row]
     # a row click opens the conversation in one round trip; a typed id opens on Enter
     table.select(pick, [row_ids], [selected, *shown_view], api_visibility="private", show_progress="hidden")
     selected.submit(show, [selected], shown_view, api_visibility="private", show_progress="hidden")
@@ -397,6 +397,7 @@ def build_console_tab(services) -> None:
     publish_btn.click(publish_from_ui, [selected, teach_question, teach_answer], [teach_panel, action_result],
                       api_visibility="private")
     audit_refresh.click(show_audit, None, [audit], api_visibility="private")
+    audit_accordion.expand(show_audit, None, [audit], api_visibility="private")  # filled when opened
 
 
 def register_agent_api(services) -> None:

@@ -155,8 +155,8 @@ def build_intents_panel(services) -> None:
                                   scale=4)
             analyse = gr.Button(t("analyse"), scale=1)
         summary = gr.Markdown(elem_id="kefu-nlu-summary")
-        details = gr.Dataframe(headers=[t("h_intent"), t("h_confidence")], label=t("top_intents"),
-                               interactive=False, elem_id="kefu-nlu-intents")
+        # tables appear once filled (their headers are written in the session's language)
+        details = gr.Dataframe(label=t("top_intents"), interactive=False, visible=False, elem_id="kefu-nlu-intents")
         with gr.Accordion(t("add_examples"), open=False):
             label = gr.Textbox(label=t("intent_label"), placeholder="track_order")
             lines = gr.Textbox(label=t("examples_per_line"), lines=4)
@@ -166,15 +166,15 @@ def build_intents_panel(services) -> None:
             do_import = gr.Button(t("import_file"))
         retrain_button = gr.Button(t("retrain"), variant="primary")
         status = gr.Markdown()
-        metrics = gr.Dataframe(headers=[t("h_measure"), t("h_value")], label=t("training_metrics"),
-                               interactive=False, elem_id="kefu-nlu-metrics")
+        metrics = gr.Dataframe(label=t("training_metrics"), interactive=False, visible=False,
+                               elem_id="kefu-nlu-metrics")
 
     # closures Gradio can read (the request gives the agent check and the browser's language)
     def analysed(text: str, domain_name: str, request: gr.Request):
         current_agent(services, request)  # protected mode: agents only
         language = request_language(request)
         words, result = try_sentence(text, domain_name, nlu=nlu, language=language)
-        return words, intents_table(result, language)
+        return words, gr.Dataframe(intents_table(result, language), visible=True)
 
     def added(domain_name: str, intent: str, examples: str, request: gr.Request):
         current_agent(services, request)
@@ -188,7 +188,7 @@ def build_intents_panel(services) -> None:
         current_agent(services, request)
         language = request_language(request)
         words, result = retrain(domain_name, nlu=nlu, language=language)
-        return words, metrics_table(result, language)
+        return words, gr.Dataframe(metrics_table(result, language), visible=True)
 
     analyse.click(analysed, [sentence, domain], [summary, details], api_visibility="private")
     sentence.submit(analysed, [sentence, domain], [summary, details], api_visibility="private")
