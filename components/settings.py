@@ -120,8 +120,9 @@ class Settings:
     shop_public_contacts: str = "+1 (800) 555-0134; support@kefu-demo-shop.example"
 
     # workspaces (components/workspaces/): which businesses this app serves, "all" or ids separated by commas
-    # (folders in assets/workspaces/ and <data_dir>/workspaces/); the first one (by each workspace's `order`) is the
-    # default of the chat, the API and the console. "shop" serves the demo shop alone, as before workspaces.
+    # (folders in assets/workspaces/ and <data_dir>/workspaces/); the first one (the first listed; with "all", the
+    # lowest `order`: the shop) is the default of the chat, the API and the console. "shop" serves the demo shop
+    # alone, as before workspaces.
     workspaces: str = "shop"
 
     def __repr__(self) -> str:

@@ -92,6 +92,7 @@ def test_registry_orders_filters_and_reports_broken_folders(tmp_path):
     assert everything.ids() == ["shop", "testclinic"] and everything.default.id == "shop"
     assert "broken" in " ".join(everything.problems) and "tone" in " ".join(everything.problems.values())
     assert WorkspaceRegistry([shipped, user], "testclinic").ids() == ["testclinic"]
+    assert WorkspaceRegistry([shipped, user], "testclinic,shop").default.id == "testclinic"  # the setting's order
     with pytest.raises(ValueError, match="serves shop, testclinic"):
         everything.get("bank")
     assert everything.get("TestClinic ").id == "testclinic"

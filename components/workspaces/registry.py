@@ -2,7 +2,8 @@
 (<data_dir>/workspaces/*/, written by `python app.py workspaces create|import`), filtered by KEFU_WORKSPACES.
 
     registry = WorkspaceRegistry.from_settings(settings)
-    registry.ids()          # ["shop", "bank", ...]: by each workspace's `order`, shipped first, then id
+    registry.ids()          # ["shop", "bank", ...]: as KEFU_WORKSPACES lists them; with "all", by each
+                            # workspace's `order` (the shop's is 0), shipped before added ones, then by id
     registry.default        # the first one (the shop when it is served)
     registry.get("clinic")  # ValueError naming the served ids when it is not one of them
 
@@ -66,8 +67,10 @@ class WorkspaceRegistry:
             missing = [ws_id for ws_id in wanted if ws_id not in found]
             for ws_id in missing:
                 problems[ws_id] = f"KEFU_WORKSPACES names {ws_id!r}, but no valid folder has that id"
-            found = {ws_id: found[ws_id] for ws_id in wanted if ws_id in found}
-        self._workspaces = dict(sorted(found.items(), key=lambda item: (item[1].order, rank[item[0]], item[0])))
+            # the setting's order: its first workspace is the default
+            self._workspaces = {ws_id: found[ws_id] for ws_id in wanted if ws_id in found}
+        else:
+            self._workspaces = dict(sorted(found.items(), key=lambda item: (item[1].order, rank[item[0]], item[0])))
         self.problems = problems
         if not self._workspaces:
             raise WorkspaceError("No workspace to serve: " + ("; ".join(problems.values()) or

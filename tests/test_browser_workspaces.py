@@ -1,0 +1,86 @@
+"""Switching workspaces in a real browser: the app serving the shop, a clinic and a library (tests/fixtures/
+workspaces/, copied into its data dir as a team's own workspaces), opened with ?workspace=testclinic, switched
+with the dropdown, and each workspace asked a question it answers from its own documents. The same app's API takes
+the workspace too."""
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunningApp
+from tests.test_browser import SHOTS, _bot_texts, _open, _send, browser  # noqa: F401 - the browser fixture
+
+pytestmark = pytest.mark.browser
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "workspaces"
+
+
+@pytest.fixture(scope="module")
+def workspaces_app(tmp_path_factory, model_cache_dir):
+    data_dir = tmp_path_factory.mktemp("kefu-ws-app")
+    for name in ("testclinic", "library"):
+        shutil.copytree(FIXTURES / name, data_dir / "workspaces" / name)
+    app = RunningApp(data_dir, model_cache_dir, extra_env={"KEFU_WORKSPACES": "shop,testclinic,library",
+                                                           "KEFU_SPEECH_ENABLED": "false"}).start(timeout=900)
+    yield app
+    app.stop()
+
+
+def _wait_for_answer(page, needle: str, before: int, timeout: float = 180) -> str:
+    """The newest bot message (after the first `before` ones) once it contains `needle`."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        texts = _bot_texts(page)
+        if len(texts) > before and needle.lower() in texts[-1].lower():
+            return texts[-1]
+        time.sleep(0.2)
+    raise AssertionError(f"no bot message with {needle!r}: {_bot_texts(page)[-2:]}")
+
+
+def _switch(page, label: str) -> None:
+    page.locator("#kefu-workspace input").click()
+    page.get_by_role("option", name=label).click()
+
+
+def test_switch_workspaces_and_ask_each_one(workspaces_app, browser):  # noqa: F811
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _open(browser, workspaces_app.local_url + "?workspace=testclinic")
+    try:
+        page.wait_for_function("document.querySelector('#kefu-chatbot').innerText.includes('Maple Test Clinic')",
+                               timeout=60_000)
+        _send(page, "What are your opening hours on Saturday?")
+        clinic = _wait_for_answer(page, "13:00", before=1)
+        assert "9:00" in clinic
+        page.screenshot(path=str(SHOTS / "workspace-clinic.png"), full_page=True)
+
+        _switch(page, "Riverside Test Library")
+        page.wait_for_function("document.querySelector('#kefu-chatbot').innerText.includes('Riverside')",
+                               timeout=30_000)
+        assert "Maple" not in page.locator("#kefu-chatbot").inner_text()  # a new conversation
+        _send(page, "How long can I borrow a book?")
+        library = _wait_for_answer(page, "21 days", before=1)
+        assert "13:00" not in library
+
+        _switch(page, "kefu Demo Shop")
+        _send(page, "How long do refunds take?")
+        shop = _wait_for_answer(page, "Sources", before=1)
+        assert "business days" in shop and "21 days" not in shop
+        page.screenshot(path=str(SHOTS / "workspace-shop.png"), full_page=True)
+    finally:
+        context.close()
+    client = workspaces_app.client()
+    status = client.predict(api_name="/status")
+    assert status["workspaces"] == ["shop", "testclinic", "library"]
+    answer = client.predict("Are you open on Sunday?", "", "testclinic", api_name="/chat")
+    assert "closed on Sundays" in answer["reply"] or "Sunday" in answer["reply"], answer["reply"]
+    emergency = client.predict("I have chest pain", "", "testclinic", api_name="/chat")
+    assert "911" in emergency["reply"] and emergency["status"] == "waiting"
+    queue = client.predict("", "testclinic", api_name="/conversations")["conversations"]
+    ids = {c["conversation_id"] for c in queue}
+    assert answer["conversation_id"] in ids and emergency["conversation_id"] in ids
+    assert all(c["workspace"] == "testclinic" for c in queue)
+    docs = {d["doc_id"] for d in client.predict("library", api_name="/kb_documents")}
+    assert docs == {"kb/loans.md"}
