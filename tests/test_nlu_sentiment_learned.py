@@ -44,6 +44,12 @@ def test_pure_requests_read_neutral(nlu, text):
     ("I love the jacket, it fits perfectly", "positive"),
     ("质量太差了，用了两天就坏了，非常失望", "negative"),
     ("东西很好，物流也快，非常满意", "positive"),
+    # hotel reviews (written for kefu): the model learnt from product reviews
+    ("房间很干净，服务员态度也很好，下次还会再来", "positive"),
+    ("卫生间有异味，床单也不干净", "negative"),
+    ("空调坏了，打电话没人管，再也不住了", "negative"),
+    ("环境优美，设施齐全，非常满意", "positive"),
+    ("早餐种类太少，性价比不高", "negative"),
 ])
 def test_feelings_are_read(nlu, text, label):
     result = nlu.parse(text)

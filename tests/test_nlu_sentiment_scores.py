@@ -1,9 +1,11 @@
 """Sentiment scoring for three-class and two-class sets, and the bias audit's perturbations (pure parts)."""
+import numpy as np
 import pytest
 
 from components.nlu.bias_audit import FAMILIES, _strip_punctuation, _typos, audit, audit_markdown
-from components.nlu.eval import sentiment_scores
+from components.nlu.eval import negative_f1_at_mix, sentiment_scores
 from components.nlu.result import NLUResult
+from components.nlu.sentiment_model import EN_NEGATIVE_THRESHOLD, LearnedSentiment
 
 
 def test_three_class_scores():
@@ -49,3 +51,21 @@ def test_audit_finds_a_planted_dialect_bias(tmp_path):
     assert "singapore_english.sentiment" in result["over_threshold"]
     assert "singapore_english" in audit_markdown(result) and "⚠" in audit_markdown(result)
     assert "No bias audit yet" in audit_markdown(None)
+
+
+def test_negative_f1_at_a_complaint_mix_reweights_the_classes():
+    gold = ["negative", "neutral", "neutral", "positive"]
+    predicted = ["negative", "negative", "neutral", "positive"]
+    # unweighted: precision 1/2, recall 1 -> F1 2/3; at a 50/25/25 mix each neutral weighs 1/8 against the
+    # negative's 1/2: precision 0.5/0.625 = 0.8 -> F1 8/9
+    assert sentiment_scores(gold, predicted)["negative_f1"] == round(2 / 3, 4)
+    mix = {"negative": 0.5, "neutral": 0.25, "positive": 0.25}
+    assert negative_f1_at_mix(gold, predicted, mix) == round(8 / 9, 4)
+
+
+def test_english_turns_are_negative_from_the_threshold_on():
+    probs = np.array([[EN_NEGATIVE_THRESHOLD, 0.45, 0.15], [EN_NEGATIVE_THRESHOLD - 0.01, 0.45, 0.16],
+                      [0.2, 0.3, 0.5]])
+    assert LearnedSentiment.labels(probs, "en") == ["negative", "neutral", "positive"]
+    # Chinese keeps the likeliest class
+    assert LearnedSentiment.labels(probs, "zh") == ["neutral", "neutral", "positive"]

@@ -31,6 +31,9 @@ Definitions (each KPI is `None` when its denominator is zero, which the UI shows
   `knowledge_hit_rate` = turns answered from the knowledge base (curated or knowledge answer) / knowledge questions.
 - **no answer**: a bot turn that found nothing to say (clarify, decline_out_of_scope, a handoff for repeated
   failure) or ended in an error. `no_answer_rate` = no-answer turns / bot turns with a recorded policy decision.
+- **emotions**: `emotion_turns` counts the customer turns showing each emotion (anger, frustration, urgency,
+  confusion, gratitude); `rising_emotion_conversations` counts, per emotion, the conversations in which it rose
+  over the turns (the trend the handoff policy reads).
 - Bot messages without a trace (older rows, crashes) count as messages but in no trace-based KPI;
   `untraced_bot_turns` says how many.
 """
@@ -62,6 +65,8 @@ TRACE_FIELDS = {
     "intent": "$.nlu.intent",
     "intent_confidence": "$.nlu.confidence",
     "sentiment": "$.nlu.sentiment",
+    "emotions": "$.nlu.emotions",  # the customer turn's emotions (components/nlu/emotions.py)
+    "rising_emotions": "$.emotion_trend.rising",  # emotions rising over the conversation up to that turn
     "language": "$.nlu.language",
     "action": "$.policy.action",
     "policy_handoff_reason": "$.policy.handoff_reason",
@@ -219,6 +224,8 @@ class MessageFactsCache:
             record["sources_json"] = tuple((str(s.get("doc_id") or ""), str(s.get("title") or s.get("doc_id") or "?"))
                                            for s in sources if isinstance(s, dict)) \
                 if isinstance(sources, list) and sources else None
+            for col in ("emotions", "rising_emotions"):
+                record[col] = tuple(str(e) for e in record[col]) if isinstance(record[col], list) else ()
             records.append({"id": message_id, "conversation_id": cid, "role": role, "created_at": created_at,
                             "trace_key": float(key), "has_trace": bool(has_trace), **record})
         fresh = _typed(pd.DataFrame.from_records(records, columns=["id", *self._facts.columns]).set_index("id"))
@@ -390,8 +397,21 @@ def compute_kpis(frames: AnalyticsFrames) -> dict:
         "no_answer_turns": int(no_answer.sum()),
         "no_answer_rate": _ratio(int(no_answer.sum()), len(decided)),
         "untraced_bot_turns": int((~bot.has_trace).sum()),
+        **emotion_figures(bot),
         "range": frames.filter.describe(),
     }
+
+
+def emotion_figures(bot: pd.DataFrame) -> dict:
+    """`emotion_turns`: customer turns showing each emotion; `rising_emotion_conversations`: conversations in which
+    an emotion rose over the turns (emotions.emotion_trend, stored in each turn's trace), by emotion."""
+    turns: Counter = Counter(chain.from_iterable(bot.emotions.dropna())) if not bot.empty else Counter()
+    rising: Counter = Counter()
+    if not bot.empty:
+        for emotions in bot.groupby("conversation_id").rising_emotions.agg(
+                lambda col: set(chain.from_iterable(v for v in col if isinstance(v, tuple)))):
+            rising.update(emotions)
+    return {"emotion_turns": dict(sorted(turns.items())), "rising_emotion_conversations": dict(sorted(rising.items()))}
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:

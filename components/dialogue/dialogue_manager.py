@@ -26,6 +26,7 @@ from components.dialogue.message_kind import MessageKind, classify_message
 from components.dialogue.policy import Decision, PolicyInput, decide
 from components.dialogue.turn_trace import TurnTrace
 from components.engine.types import EngineBusy, EngineError, GenerationParams
+from components.nlu.emotions import emotion_trend
 from components.nlu.language import detect_language
 from components.nlu.result import NLUResult
 from components.privacy.injection_guard import detect_injection, leaks_system_prompt
@@ -202,7 +203,8 @@ class DialogueManager:
         ctx.trace.nlu = nlu.to_dict()
         ctx.trace.language = nlu.language
         self.store.append_event(ctx.cid, "nlu", {"intent": nlu.intent, "confidence": nlu.confidence,
-                                                 "sentiment": nlu.sentiment, "language": nlu.language})
+                                                 "sentiment": nlu.sentiment, "language": nlu.language,
+                                                 "emotions": nlu.emotion_scores})
         self.store.update_conversation(ctx.cid, language=nlu.language, last_intent=nlu.intent,
                                        last_sentiment=nlu.sentiment)
 
@@ -241,6 +243,8 @@ class DialogueManager:
             curated = answer.parts[0].curated or {}
             ctx.trace.curated = {**curated, "title": answer.sources[0]["title"] if answer.sources else ""}
         negative_run, failed_run = self._recent_runs(ctx.cid, nlu)
+        trend = self._emotion_trend(ctx.cid)
+        ctx.trace.extra["emotion_trend"] = trend
         ctx.decision = decide(PolicyInput(
             text=text, nlu=nlu, answer_mode=answer.mode if answer is not None else None,
             evidence_score=answer.best_score if answer is not None else 0.0, min_score=min_score,
@@ -248,7 +252,7 @@ class DialogueManager:
             manipulation=injection["kind"] if injection else None,
             recent_negative_turns=negative_run, recent_failed_turns=failed_run,
             negative_turns_for_handoff=self.settings.handoff_negative_turns,
-            failed_turns_for_handoff=self.settings.handoff_low_confidence_turns))
+            failed_turns_for_handoff=self.settings.handoff_low_confidence_turns, emotion_trend=trend))
         if self.rules is not None:  # the workspace's own handoff intents ("always a person for a complaint")
             ctx.decision = self.rules.apply_handoff_intents(ctx.decision, nlu, in_flow=in_flow)
         ctx.trace.policy = ctx.decision.to_dict()
@@ -438,6 +442,14 @@ class DialogueManager:
                 break
             failed += 1
         return negative, failed
+
+    def _emotion_trend(self, cid: str) -> dict:
+        """The emotions' trend over the customer's turns since the last handoff was resumed (this turn's NLU event
+        is already stored, so it is the last)."""
+        turns = []
+        for event in self.store.events(cid, types=("nlu", "resume")):
+            turns = [] if event["type"] == "resume" else turns + [event["payload"].get("emotions") or {}]
+        return emotion_trend(turns)
 
     def _lock_for(self, cid: str) -> threading.Lock:
         with self._locks_guard:

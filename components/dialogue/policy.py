@@ -32,6 +32,7 @@ class PolicyInput:
     recent_failed_turns: int = 0         # consecutive earlier turns that found nothing / were low confidence
     negative_turns_for_handoff: int = 2
     failed_turns_for_handoff: int = 2
+    emotion_trend: dict | None = None    # components.nlu.emotions.emotion_trend over the customer's turns, this one last
 
 
 @dataclass
@@ -39,10 +40,19 @@ class Decision:
     action: str
     reason: str
     small_talk: str | None = None        # greeting | thanks | goodbye
-    handoff_reason: str | None = None    # customer_request | negative_sentiment | repeated_failure | out_of_scope
+    handoff_reason: str | None = None    # customer_request | negative_sentiment | emotion_trend | repeated_failure
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def escalating_emotions(trend: dict | None, turns: int = 2) -> list[str]:
+    """Anger or frustration that is rising (emotions.emotion_trend's `rising`: its mean over the last three turns
+    at least 0.25 above the earlier turns') and shown on each of the last `turns` customer turns."""
+    if not trend:
+        return []
+    return [e for e in ("anger", "frustration")
+            if e in trend.get("rising", []) and trend.get("streak", {}).get(e, 0) >= turns]
 
 
 def decide(p: PolicyInput) -> Decision:
@@ -56,6 +66,13 @@ def decide(p: PolicyInput) -> Decision:
                        and p.nlu.confidence >= 0.5)
     if (_HUMAN.search(p.text) and p.message_kind != "question") or asked_by_intent:
         return Decision("handoff", "the customer asked for a person", handoff_reason="customer_request")
+    # the customer is getting angrier turn after turn: a person takes over, and the reason names the trend
+    escalating = escalating_emotions(p.emotion_trend, p.negative_turns_for_handoff)
+    if escalating:
+        trend = p.emotion_trend
+        return Decision("handoff", "rising " + " and ".join(
+            f"{e} over the last {trend['streak'][e]} turns (recent score {trend['recent'].get(e, 0):.2f})"
+            for e in escalating), handoff_reason="emotion_trend")
     # "No thanks, I'll keep it" reads as negative: inside a flow it takes an anger/frustration cue to hand off
     if (p.recent_negative_turns >= p.negative_turns_for_handoff and p.nlu.sentiment == "negative"
             and (p.nlu.emotions or not p.desk_wants)):

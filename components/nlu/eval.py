@@ -132,6 +132,20 @@ def sentiment_scores(gold: list[str], predicted: list[str]) -> dict:
     return result
 
 
+# Twitter's customer tweets to airlines are about 63 % negative, 21 % neutral and 16 % positive (TweetEval's tweets:
+# 32 / 48 / 19): the holdout also reports negative-F1 with the held-out tweets reweighted to that mix, an estimate
+# of how the model reads a complaint-heavy stream (the same predictions, only the class shares differ).
+COMPLAINT_MIX = {"negative": 0.63, "neutral": 0.21, "positive": 0.16}
+
+
+def negative_f1_at_mix(gold: list[str], predicted: list[str], mix: dict[str, float] = COMPLAINT_MIX) -> float:
+    """Negative-F1 with each example weighted so that the classes take the shares in `mix`."""
+    shares = {label: gold.count(label) / len(gold) for label in mix}
+    weights = [mix[g] / shares[g] for g in gold]
+    return round(float(f1_score([g == "negative" for g in gold], [p == "negative" for p in predicted],
+                                sample_weight=weights)), 4)
+
+
 def _learned_sentiment(settings, embedder):
     """The analyzer the app serves (trained or loaded from the cache) and its embedding function."""
     from components.nlu.sentiment_training import load_or_train
@@ -221,7 +235,9 @@ def run_sentiment_holdout(settings, *, folds: int = 1, requests: str | None = No
         zh_pred = [s.label for s in analyzer.analyze_many([t for t, _ in zh_rows], "zh")]
         reviews = [(g, p) for (_, g), p in zip(zh_rows, zh_pred) if g != "neutral"]
         zh_requests = [p for (_, g), p in zip(zh_rows, zh_pred) if g == "neutral"]
-        run = {"english": sentiment_scores([g for _, g in en_rows], en_pred),
+        en_gold = [g for _, g in en_rows]
+        run = {"english": {**sentiment_scores(en_gold, en_pred),
+                           "negative_f1_complaint_mix": negative_f1_at_mix(en_gold, en_pred)},
                "chinese_two_class": sentiment_scores([g for g, _ in reviews], [p for _, p in reviews]),
                "chinese_requests_neutral": round(float(np.mean([p == "neutral" for p in zh_requests])), 4),
                "train_seconds": round(train_seconds, 1)}
@@ -232,7 +248,7 @@ def run_sentiment_holdout(settings, *, folds: int = 1, requests: str | None = No
         log.info("sentiment fold %d: %s", fold, run)
     result = {"folds": folds, "n_english": len(english), "n_chinese": len(chinese), "runs": runs}
     if folds > 1:
-        keys = [("english", "negative_f1"), ("english", "macro_f1"), ("english", "accuracy"),
+        keys = [("english", "negative_f1"), ("english", "negative_f1_complaint_mix"), ("english", "macro_f1"), ("english", "accuracy"),
                 ("chinese_two_class", "accuracy")]
         result["mean"] = {f"{a}.{b}": round(float(np.mean([r[a][b] for r in runs])), 4) for a, b in keys}
     return result

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from components.nlu.emotions import NEGATIVE_EMOTIONS, detect_emotions, emotion_cues  # noqa: F401 (re-export)
-from components.nlu.sentiment_model import LABELS, LearnedSentiment, vader_analyzer
+from components.nlu.sentiment_model import LearnedSentiment, vader_analyzer
 
 # the cue override leaves a turn positive when the model gives it at least this probability of being positive
 _CUE_OVERRIDE_MAX_POSITIVE = 0.6
@@ -87,10 +87,11 @@ class SentimentAnalyzer:
     def analyze_many(self, texts: list[str], language: str = "en", embeddings: np.ndarray | None = None
                      ) -> list[Sentiment]:
         texts = [(t or "").strip() for t in texts]
-        probs = None
+        probs = learned = None
         if self.model is not None and any(texts):
             probs = self.model.predict_proba([t or " " for t in texts], "zh" if language == "zh" else "en",
                                              embeddings)
+            learned = self.model.labels(probs, "zh" if language == "zh" else "en")
         out = []
         for i, text in enumerate(texts):
             if not text:
@@ -98,8 +99,7 @@ class SentimentAnalyzer:
                 continue
             p_positive = None
             if probs is not None:
-                label, score, p_positive = LABELS[int(probs[i].argmax())], float(probs[i][2] - probs[i][0]), \
-                    float(probs[i][2])
+                label, score, p_positive = learned[i], float(probs[i][2] - probs[i][0]), float(probs[i][2])
             elif language == "zh":
                 label, score = self._lexicon_chinese(text)
             else:
