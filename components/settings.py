@@ -44,6 +44,9 @@ class Settings:
     # threads of one prefill: 0 = the engine's threads plus every core idle at that moment
     # (components/engine/cpu_headroom.py), N = always N
     engine_prefill_threads: int = 0
+    # threads of a decode step's 4-bit matrix products (kefu's kernels): 0 = two while another core is idle
+    # (checked each step, components/engine/cpu_headroom.py), 1 or 2 = always that many
+    engine_decode_threads: int = 0
     engine_max_batch: int = 16
     engine_queue_limit: int = 64
     max_new_tokens: int = 160
@@ -189,6 +192,8 @@ class Settings:
             raise ValueError("KEFU_EMBEDDING_THREADS must be 0 (all cores) or a positive number")
         if self.engine_prefill_threads < 0:
             raise ValueError("KEFU_ENGINE_PREFILL_THREADS must be 0 (borrow idle cores) or a positive number")
+        if self.engine_decode_threads not in (0, 1, 2):
+            raise ValueError("KEFU_ENGINE_DECODE_THREADS must be 0 (two while another core is idle), 1 or 2")
         if self.engine_runner not in ("auto", "generic"):
             raise ValueError("KEFU_ENGINE_RUNNER must be auto or generic")
         if self.engine_quantize not in ("auto", "none", "int8"):

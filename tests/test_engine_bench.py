@@ -1,10 +1,14 @@
 """The engine benchmark runs end to end on the real model and reports the keys the README table needs."""
 from __future__ import annotations
 
+import importlib.util
 import json
+
+import pytest
 
 from components.engine import cpu_kernels
 from components.engine.bench import bench_ratios, build_bench_conversations, run_engine_bench
+from components.engine.llama_cpp_bench import run_llama_cpp
 from components.settings import Settings
 
 
@@ -25,6 +29,10 @@ def test_bench_conversations_are_realistic(tmp_path):
 RATIO_MEANINGS = {
     "engine_single_vs_llama_cpp_single": (("engine", "single", "decode_tok_s"),
                                           ("llama_cpp", "single", "decode_tok_s")),
+    "engine_1_thread_vs_llama_cpp_1_thread": (("engine", "single_threads", "1", "decode_tok_s"),
+                                              ("llama_cpp", "threads", "1", "decode_tok_s")),
+    "engine_2_threads_vs_llama_cpp_2_threads": (("engine", "single_threads", "2", "decode_tok_s"),
+                                                ("llama_cpp", "threads", "2", "decode_tok_s")),
     "engine_c8_aggregate_vs_llama_cpp_single": (("engine", "concurrency", "8", "aggregate_tok_s"),
                                                 ("llama_cpp", "single", "decode_tok_s")),
     "engine_c8_decode_aggregate_vs_llama_cpp_single": (("engine", "concurrency", "8", "decode_aggregate_tok_s"),
@@ -62,8 +70,10 @@ def test_each_ratio_is_its_own_figures_over_each_other():
     """A result where every figure differs: a ratio that read the wrong figure (as engine_single_vs_llama_cpp_single
     once read llama.cpp's all-cores stream) cannot come out right."""
     result = {"engine": {"single": {"decode_tok_s": 97.0},
+                         "single_threads": {"1": {"decode_tok_s": 83.0}, "2": {"decode_tok_s": 127.0}},
                          "concurrency": {"8": {"aggregate_tok_s": 151.0, "decode_aggregate_tok_s": 263.0}}},
-              "llama_cpp": {"single": {"decode_tok_s": 61.0}, "single_all_cores": {"decode_tok_s": 79.0}},
+              "llama_cpp": {"single": {"decode_tok_s": 61.0}, "single_all_cores": {"decode_tok_s": 79.0},
+                            "threads": {"1": {"decode_tok_s": 59.0}, "2": {"decode_tok_s": 71.0}}},
               "plain_generate": {"single": {"decode_tok_s": 13.0}}}
     result["ratios"] = bench_ratios(result)
     assert assert_ratios_recompute(result) == len(RATIO_MEANINGS)
@@ -96,6 +106,12 @@ def test_bench_reports_every_key(tmp_path, model_cache_dir):
         assert result["engine"]["isa"] == best.name  # the best build this CPU runs, and where it came from
         assert result["engine"]["kernels"].startswith(f"{best.name}: the best this CPU runs ({best.description}); ")
         assert result["engine"]["kernels"] == result["engine"]["stats"]["kernels"]
+        # the stream again on one and on two decode threads, forced; the stats say which ran
+        forced = result["engine"]["single_threads"]
+        assert forced["1"]["decode_steps_by_threads"]["1"] > 0 == forced["1"]["decode_steps_by_threads"]["2"]
+        assert forced["2"]["decode_steps_by_threads"]["2"] > 0 == forced["2"]["decode_steps_by_threads"]["1"]
+        assert forced["1"]["decode_tok_s"] > 0 and forced["2"]["decode_tok_s"] > 0
+        assert result["engine"]["stats"]["decode_threads_setting"] == "auto"
     else:
         assert result["engine"]["runner"] == "llama-slots, int4 (GGUF 4-bit grid)"
         assert result["engine"]["isa"] is None and result["engine"]["kernels"]
@@ -105,3 +121,24 @@ def test_bench_reports_every_key(tmp_path, model_cache_dir):
     assert llama["decode_tok_s"] is None and llama["reason"] or llama["decode_tok_s"] > 0
     assert result["ratios"]["engine_single_vs_plain_generate"] > 0
     assert assert_ratios_recompute(result) >= 1 + (llama["decode_tok_s"] is not None)
+
+
+CHAT = [[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "How long do refunds take?"}]]
+
+
+def test_llama_cpp_crash_in_its_child_is_reported_not_raised(tmp_path):
+    """llama.cpp runs in a child process: a segfault inside it (as 0.3.36's AMX matmul did beside torch) ends the
+    child only, and the bench gets the cause."""
+    fake = tmp_path / "cache" / "llama-cpp-python" / "llama_cpp"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
+    out = run_llama_cpp(Settings(data_dir=tmp_path), CHAT, threads=(1,), max_new_tokens=4, runs=1, timeout_s=120)
+    assert out["reason"].startswith("llama.cpp's child process killed by SIGSEGV"), out
+
+
+def test_llama_cpp_missing_is_said_with_the_install_command(tmp_path):
+    if importlib.util.find_spec("llama_cpp") is not None:
+        pytest.skip("llama-cpp-python is installed in this environment: the missing case cannot arise")
+    out = run_llama_cpp(Settings(data_dir=tmp_path), CHAT, threads=(1,), max_new_tokens=4, runs=1, timeout_s=120)
+    assert out["reason"].startswith("llama-cpp-python is not installed"), out
+    assert f"pip install --target {tmp_path / 'cache' / 'llama-cpp-python'} llama-cpp-python==" in out["reason"]

@@ -6,6 +6,8 @@ others are skipped. The tests of the choice of build and of the fallback run eve
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 import torch
 
@@ -204,3 +206,27 @@ def test_the_fused_step_operations_match_torch(kernels):
         torch.testing.assert_close(keys[r, 0, pos].float(), rotate(heads_in[r, heads], pos), rtol=0.01, atol=0.02)
         assert torch.equal(values[r, 0, pos], heads_in[r, heads + 1])
         assert not keys[r, 0, :pos].any() and not values[r, 0, pos + 1:].any()  # nothing else is written
+
+
+@pytest.mark.parametrize("out_features", [96, 48, 16])
+def test_two_threads_give_the_one_thread_product_bit_for_bit(kernels, out_features):
+    """With threads=2 the helper thread computes the upper half of the output tiles (an odd count of tiles, and a
+    single tile, which stays on one thread, included); each column's arithmetic is unchanged, so the products
+    are equal to the last bit, with and without accumulation, for 4-bit and 8-bit blocks and for batches."""
+    generator = torch.Generator().manual_seed(out_features)
+    try:
+        for bits in (4, 8):
+            codes, scale, low, _ = block_weight(out_features, 192, bits, generator)
+            weights = BlockWeights(codes, scale, low, bits)
+            for rows in (1, 8, 11):
+                x = torch.randn(rows, 192, generator=generator).to(torch.bfloat16)
+                base = torch.randn(rows, out_features, generator=generator).to(torch.bfloat16)
+                results = {}
+                for threads in (1, 2):
+                    kernels.threads = threads
+                    results[threads] = (kernels.linear(x, weights), kernels.linear(x, weights, add_to=base.clone()))
+                assert torch.equal(results[1][0], results[2][0]) and torch.equal(results[1][1], results[2][1])
+    finally:
+        kernels.threads = 1
+    time.sleep(0.05)  # idle: the helper stops spinning and sleeps (it spins 0.2 ms after a product)
+    assert kernels.helper_awake() == 0

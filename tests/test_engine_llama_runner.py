@@ -191,6 +191,29 @@ def test_each_kernel_build_decodes_as_faithfully_as_bfloat16(faithful, model_cac
     assert agreement >= faithful["bf16"] - 0.01, (agreement, faithful["bf16"])
 
 
+def test_two_decode_threads_decode_as_one_does(faithful, model_cache_dir):
+    """The decode step's products split over two threads (the helper thread takes half the output columns): the
+    same logits as one thread to the last bit, so the same agreement with float32; the runner counts the steps."""
+    kernels, why = cpu_kernels.load(model_cache_dir)
+    if kernels is None:
+        pytest.skip(f"kefu's CPU kernels are not available here: {why}")
+    head = gguf_q8_0_head("packaged:smollm2", model_cache_dir)
+    logits = {}
+    for threads in (1, 2):
+        runner = LlamaSlotRunner(faithful["model"], slots=1, window=512, kernels=kernels, head_blocks=head,
+                                 decode_threads=lambda: threads)
+        first, row, _ = runner.prefill(faithful["ids"])
+        state = runner.merge(None, row)
+        logits[threads] = torch.stack([runner.decode(state, [token])[0] for token in faithful["feed"][:24]])
+        runner.select(state, [])
+        assert runner.decode_thread_steps == {threads: 24}
+    kernels.threads = 1
+    assert torch.equal(logits[1], logits[2])
+    runner.decode_threads = lambda: 2
+    agreement = teacher_forced_agreement(runner, faithful)
+    assert agreement >= faithful["bf16"] - 0.01, (agreement, faithful["bf16"])
+
+
 def test_kernel_batches_give_each_row_what_it_gets_alone(model_cache_dir, model):
     """With kefu's kernels every row is computed on its own (activations are quantized per row and block), so rows
     that join and leave a batch get the same logits as when decoded alone — the slots, lengths and pool moves

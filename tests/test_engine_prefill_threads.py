@@ -5,7 +5,7 @@ import pytest
 import torch
 
 from components.engine import GenerationParams
-from components.engine.cpu_headroom import prefill_threads, runnable_elsewhere
+from components.engine.cpu_headroom import DecodeThreads, prefill_threads, runnable_elsewhere
 from components.engine.scheduler import Scheduler
 from tests.test_engine_units import byte_request
 
@@ -82,3 +82,21 @@ def test_the_scheduler_runs_prefill_on_the_threads_it_is_given_and_decode_on_its
     # decode steps run with the engine's count, which the prefill left as it was (and so is torch's default)
     assert runner.decode_threads and set(runner.decode_threads) == {1}
     assert torch.get_num_threads() == 1
+
+
+def test_decode_takes_the_second_core_only_while_it_is_idle(tmp_path):
+    busy = stat_file(tmp_path, 2)                    # the caller and one other thread
+    policy = DecodeThreads(cores=2, stat_path=busy)
+    assert [policy() for _ in range(3)] == [1, 1, 1]
+    (tmp_path / "idle").mkdir()
+    idle = stat_file(tmp_path / "idle", 1)
+    policy.stat_path = idle
+    assert policy() == 2                              # one idle reading among the last few is enough
+    policy.stat_path = busy
+    assert [policy() for _ in range(4)] == [2, 2, 2, 1]  # a busy core, reading after reading: back to one
+    # kefu's own helper thread, spinning for the next product, is not another process
+    assert DecodeThreads(cores=2, stat_path=busy, helper_awake=lambda: 1)() == 2
+    assert DecodeThreads(fixed=1, cores=2, stat_path=idle)() == 1
+    assert DecodeThreads(fixed=2, cores=2, stat_path=busy)() == 2
+    assert DecodeThreads(cores=1, stat_path=idle)() == 1
+    assert DecodeThreads(cores=2, stat_path=tmp_path / "missing")() == 1

@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from .engine import engine_threads
+from .llama_cpp_bench import run_llama_cpp
 from .types import GenerationParams
 
 logger = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def _pct(values: list[float], q: float) -> float | None:
 
 
 def _single(engine, conversations, params, runs: int) -> dict:
+    before = engine.stats()
     ttfts, rates, threads = [], [], []
     for conv in conversations[:runs]:
         stream = engine.stream(conv, params)
@@ -89,9 +91,20 @@ def _single(engine, conversations, params, runs: int) -> dict:
         threads.append(stream.stats.get("prefill_threads"))
         if stream.stats["decode_tok_s"]:
             rates.append(stream.stats["decode_tok_s"])
-    return {"runs": len(ttfts), "ttft_p50_s": _pct(ttfts, 0.5), "ttft_p95_s": _pct(ttfts, 0.95),
-            "decode_tok_s": statistics.median(rates) if rates else None,
-            "prompt_tokens": stream.stats["prompt_tokens"], "prefill_threads": _threads_used(threads)}
+    out = {"runs": len(ttfts), "ttft_p50_s": _pct(ttfts, 0.5), "ttft_p95_s": _pct(ttfts, 0.95),
+           "decode_tok_s": statistics.median(rates) if rates else None,
+           "prompt_tokens": stream.stats["prompt_tokens"], "prefill_threads": _threads_used(threads)}
+    out.update(_decode_steps_by_threads(before, engine.stats()))
+    return out
+
+
+def _decode_steps_by_threads(before: dict, after: dict) -> dict:
+    """How many decode steps ran their products on one and on two threads between two engine.stats() (kefu's
+    kernels only; empty for the other engines)."""
+    keys = {"1": "decode_steps_1_thread", "2": "decode_steps_2_threads"}
+    if not all(key in after for key in keys.values()):
+        return {}
+    return {"decode_steps_by_threads": {n: after[key] - before.get(key, 0) for n, key in keys.items()}}
 
 
 def _threads_used(values) -> dict:
@@ -229,6 +242,10 @@ def _ratio(a, b):
 # each ratio in the JSON: (its key, the numerator's path, the denominator's path), both paths into the same JSON
 RATIOS = (
     ("engine_single_vs_llama_cpp_single", "engine.single.decode_tok_s", "llama_cpp.single.decode_tok_s"),
+    ("engine_1_thread_vs_llama_cpp_1_thread", "engine.single_threads.1.decode_tok_s",
+     "llama_cpp.threads.1.decode_tok_s"),
+    ("engine_2_threads_vs_llama_cpp_2_threads", "engine.single_threads.2.decode_tok_s",
+     "llama_cpp.threads.2.decode_tok_s"),
     ("engine_c8_aggregate_vs_llama_cpp_single", "engine.concurrency.8.aggregate_tok_s",
      "llama_cpp.single.decode_tok_s"),
     ("engine_c8_decode_aggregate_vs_llama_cpp_single", "engine.concurrency.8.decode_aggregate_tok_s",
@@ -291,6 +308,15 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
     single = _single(engine, conversations, params, single_runs)
     result["workload"]["prompt_tokens"] = single.pop("prompt_tokens")
     result["engine"]["single"] = single
+    policy = getattr(engine, "decode_policy", None)
+    if policy is not None:  # kefu's kernels decode: the same stream on one and on two threads, forced
+        result["engine"]["single_threads"] = {}
+        for count in (1, 2):
+            policy.fixed = count
+            forced = _single(engine, conversations, params, single_runs)
+            forced.pop("prompt_tokens", None)
+            result["engine"]["single_threads"][str(count)] = {**forced, "threads": count}
+        policy.fixed = settings.engine_decode_threads
     result["engine"]["concurrency"] = {}
     for n in concurrency:
         if left() < 60:
@@ -320,34 +346,17 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
     elif left() < 30:
         result["llama_cpp"]["single"]["reason"] = "time budget"
     else:
-        try:
-            import llama_cpp  # noqa: F401
-        except ImportError as exc:
-            result["llama_cpp"]["single"]["reason"] = f"llama-cpp-python is not installed (optional extra): {exc}"
+        # in a child process: a crash inside llama.cpp is reported here instead of ending the bench
+        decode_threads = engine_threads(settings)
+        counts = sorted({1, min(2, os.cpu_count() or 1), decode_threads, os.cpu_count() or 1})
+        llama = run_llama_cpp(settings, conversations, threads=counts, max_new_tokens=max_new_tokens,
+                              runs=single_runs, timeout_s=max(30.0, left()))
+        if "threads" in llama:
+            result["llama_cpp"] = {**llama, "single": llama["threads"].get(str(decode_threads), {})}
+            if (os.cpu_count() or 1) > decode_threads:  # every core decoding, for the reader who would give it those
+                result["llama_cpp"]["single_all_cores"] = llama["threads"][str(os.cpu_count())]
         else:
-            def started_llama(**overrides):
-                llama = build_engine(replace(settings, engine_backend="llama_cpp", request_deadline_s=0, **overrides))
-                began = time.perf_counter()
-                llama.start()
-                start_s = time.perf_counter() - began
-                llama.generate(conversations[-1], GenerationParams(max_new_tokens=4))  # warm-up
-                return llama, start_s
-
-            llama, result["llama_cpp"]["start_s"] = started_llama(
-                engine_queue_limit=max(settings.engine_queue_limit, max_n))
-            result["llama_cpp"]["single"] = _single(llama, conversations, params, single_runs)
-            result["llama_cpp"]["single"].pop("prompt_tokens", None)
-            if 8 in concurrency and left() > 60:
-                result["llama_cpp"]["concurrency"] = {"8": _concurrent(llama, conversations, params, 8)}
-            llama.close()
-            cores = os.cpu_count() or 1
-            if cores > engine_threads(settings) and left() > 45:
-                # llama.cpp's stream with a decode thread on every core, for the reader who would give it those
-                wide, _ = started_llama(engine_threads=cores)
-                wide_single = _single(wide, conversations, params, min(3, single_runs))
-                wide_single.pop("prompt_tokens", None)
-                result["llama_cpp"]["single_all_cores"] = {**wide_single, "threads": cores}
-                wide.close()
+            result["llama_cpp"]["single"]["reason"] = llama["reason"]
 
     result["ratios"] = bench_ratios(result)
     result["elapsed_s"] = time.perf_counter() - began

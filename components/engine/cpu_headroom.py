@@ -49,3 +49,31 @@ def prefill_threads(base: int, fixed: int = 0, cores: int | None = None, stat_pa
         return base
     busy = min(readings)
     return max(base, min(cores, cores - busy))
+
+
+class DecodeThreads:
+    """How many threads the next decode step's matrix products use: `fixed` (1 or 2) when set, else 2 while
+    another core is idle, else 1. A decode step is ~10 ms, so it is asked at every step and reads /proc/stat once;
+    the decision goes by the fewest runnable threads of the last `window` readings, so the customer's handler
+    woken by the previous token does not count, but a busy process (runnable in every reading) does. kefu's own
+    helper thread, spinning for the next product, is not counted as another process."""
+
+    def __init__(self, fixed: int = 0, helper_awake=lambda: 0, cores: int | None = None,
+                 stat_path: Path = PROC_STAT, window: int = 4):
+        self.fixed = fixed
+        self.helper_awake = helper_awake
+        self.cores = cores or os.cpu_count() or 1
+        self.stat_path = stat_path
+        self.window = window
+        self._readings: list[int] = []
+
+    def __call__(self) -> int:
+        if self.fixed > 0:
+            return self.fixed
+        if self.cores < 2:
+            return 1
+        busy = runnable_elsewhere(self.stat_path)
+        if busy is None:
+            return 1
+        self._readings = [*self._readings[-(self.window - 1):], max(0, busy - self.helper_awake())]
+        return 2 if min(self._readings) < self.cores - 1 else 1

@@ -117,13 +117,15 @@ def choose_isa(flags: set[str], forced: str = "auto") -> tuple[Isa | None, str]:
 
 
 class Kernels:
-    """The loaded library. Every call is single-threaded and releases the GIL (ctypes does)."""
+    """The loaded library. Every call releases the GIL (ctypes does). `linear` runs on `threads` threads (1 or 2:
+    with 2, the C side's persistent helper thread computes half the output columns, bit-for-bit the same result);
+    the others are single-threaded."""
 
     def __init__(self, library: ctypes.CDLL, path: Path, isa: Isa):
         self.path = path
         self.isa = isa
         signatures = {  # name: argument types (i = int, p = pointer, f = float)
-            "kefu_qgemm": "iiipiippppippp", "kefu_decode_attention": "iiiippppfpp", "kefu_rms_norm": "iippfp",
+            "kefu_qgemm": "iiipiippppipppi", "kefu_decode_attention": "iiiippppfpp", "kefu_rms_norm": "iippfp",
             "kefu_rope_store": "iiiippppppp", "kefu_silu_mul": "iipp"}
         kinds = {"i": ctypes.c_int, "p": ctypes.c_void_p, "f": ctypes.c_float}
         for name, args in signatures.items():
@@ -134,6 +136,10 @@ class Kernels:
         self._rms_norm, self._rope_store, self._silu_mul = (library.kefu_rms_norm, library.kefu_rope_store,
                                                             library.kefu_silu_mul)
         self._scratch = threading.local()
+        self.threads = 1  # for linear; the runner sets it before each decode step
+        library.kefu_helper_awake.restype = ctypes.c_int
+        library.kefu_helper_awake.argtypes = []
+        self.helper_awake = library.kefu_helper_awake  # 1 while the helper thread spins or works, else 0
 
     def _scratch_buffer(self, name: str, size: int, dtype: torch.dtype) -> torch.Tensor:
         """This thread's scratch tensor `name` with room for `size` elements (kept and grown, not reallocated)."""
@@ -153,7 +159,8 @@ class Kernels:
         scales = self._scratch_buffer("scales", 2 * blocks, torch.float32)    # each block's scale, then its sum
         self._qgemm(rows, inputs, weights.out_features, x.data_ptr(), weights.bits, weights.passes,
                     weights.codes.data_ptr(), weights.scale.data_ptr(), weights.low.data_ptr(), out.data_ptr(),
-                    int(add_to is not None), codes.data_ptr(), scales.data_ptr(), scales.data_ptr() + 4 * blocks)
+                    int(add_to is not None), codes.data_ptr(), scales.data_ptr(), scales.data_ptr() + 4 * blocks,
+                    self.threads)
         return out
 
     def rms_norm(self, x: torch.Tensor, weight: torch.Tensor, eps: float, out: torch.Tensor) -> torch.Tensor:

@@ -133,14 +133,14 @@ static inline __attribute__((always_inline)) void block_dot8(const int M, const 
 #endif
 }
 
-/* rows 0..M-1 (M <= 4, a compile-time constant after inlining) of y = x W^T */
+/* rows 0..M-1 (M <= 4, a compile-time constant after inlining) of y = x W^T, output tiles t0..t1-1 (columns 16 t0 .. 16 t1 - 1) */
 static inline __attribute__((always_inline)) void qgemm_rows(
-        const int M, const int bits, const int passes, int K, int N, const int8_t *a, long fine_offset,
-        int accumulate, const float *dx, const float *sx,
+        const int M, const int bits, const int passes, int K, int N, int t0, int t1, const int8_t *a,
+        long fine_offset, int accumulate, const float *dx, const float *sx,
         const uint8_t *w, const float *dw, const float *mw, uint16_t *y) {
     const int G = K / BLOCK, tile_bytes = bits == 4 ? 256 : 512;
     const __m256i nibble = _mm256_set1_epi8(0x0F);
-    for (int t = 0; t < N / 16; t++) {
+    for (int t = t0; t < t1; t++) {
         for (int half = 0; half < 2; half++) {
             __m256 acc[MAX_ROWS];
             for (int r = 0; r < M; r++) acc[r] = _mm256_setzero_ps();

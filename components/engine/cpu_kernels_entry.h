@@ -1,9 +1,18 @@
 /* The entry points that are the same for every build of kefu's kernels, included at the end of cpu_kernels.c and
    cpu_kernels_avx2.c: each defines BLOCK, HEAD_DIM, MAX_ROWS (rows per call of its qgemm_rows), quantize_rows,
-   qgemm_rows and attend first. */
+   qgemm_rows and attend first (and includes immintrin.h). */
 
-#define ROWS_CASE(m, b, p) case m: qgemm_rows(m, b, p, K, N, a + (long)r0 * K, (long)M * K, accumulate, dx + r0 * G, \
-                                              sx + r0 * G, w, dw, mw, y + (long)r0 * N); break;
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
+#include <linux/futex.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ROWS_CASE(m, b, p) case m: qgemm_rows(m, b, p, K, N, j->t0, j->t1, j->a + (long)r0 * K, (long)M * K, \
+                                              j->accumulate, j->dx + r0 * G, j->sx + r0 * G, j->w, j->dw, j->mw, \
+                                              j->y + (long)r0 * N); break;
 #if MAX_ROWS == 8
 #define ALL_ROWS(b, p) switch (m) { ROWS_CASE(1, b, p) ROWS_CASE(2, b, p) ROWS_CASE(3, b, p) ROWS_CASE(4, b, p) \
                                     ROWS_CASE(5, b, p) ROWS_CASE(6, b, p) ROWS_CASE(7, b, p) ROWS_CASE(8, b, p) }
@@ -11,24 +20,117 @@
 #define ALL_ROWS(b, p) switch (m) { ROWS_CASE(1, b, p) ROWS_CASE(2, b, p) ROWS_CASE(3, b, p) ROWS_CASE(4, b, p) }
 #endif
 
-/* y [M, N] bfloat16 = x [M, K] bfloat16 times the packed W (y += ... when accumulate), with x quantized in one or
-   two passes; scratch: a [passes * M * K] int8, dx and sx [M * K / 32] float */
-void kefu_qgemm(int M, int K, int N, const uint16_t *x, int bits, int passes, const uint8_t *w, const float *dw,
-                const float *mw, uint16_t *y, int accumulate, int8_t *a, float *dx, float *sx) {
-    const int G = K / BLOCK;
-    quantize_rows(M, K, passes, x, a, dx, sx);
+/* One share of a qgemm: every row, output tiles t0..t1-1, from activations already quantized. */
+typedef struct {
+    int M, K, N, bits, passes, accumulate, t0, t1;
+    const int8_t *a;
+    const float *dx, *sx, *dw, *mw;
+    const uint8_t *w;
+    uint16_t *y;
+} tile_job;
+
+static void qgemm_tiles(const tile_job *j) {
+    const int M = j->M, K = j->K, N = j->N, G = K / BLOCK;
     for (int r0 = 0; r0 < M; r0 += MAX_ROWS) {
         int m = M - r0 < MAX_ROWS ? M - r0 : MAX_ROWS;
-        if (bits == 4 && passes == 1) {
+        if (j->bits == 4 && j->passes == 1) {
             ALL_ROWS(4, 1)
-        } else if (bits == 4) {
+        } else if (j->bits == 4) {
             ALL_ROWS(4, 2)
-        } else if (passes == 1) {
+        } else if (j->passes == 1) {
             ALL_ROWS(8, 1)
         } else {
             ALL_ROWS(8, 2)
         }
     }
+}
+
+/* The second decode thread: one persistent helper that takes the upper half of a qgemm's output tiles. Between
+   jobs it spins for HELPER_SPIN_NS (the next matrix of the same decode step comes within microseconds), then
+   sleeps on a futex until the next job is posted, so an idle engine costs no CPU. One caller at a time uses it
+   (helper_claimed); another caller meanwhile computes its product alone. A forked child starts its own. */
+#define HELPER_SPIN_NS 200000L
+static tile_job helper_job;
+static atomic_uint helper_posted, helper_finished;  /* job sequence numbers */
+static atomic_int helper_sleeping, helper_claimed;
+static atomic_int helper_pid;                       /* the process whose helper runs (0: none yet) */
+static pthread_mutex_t helper_start_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static long now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static void *helper_main(void *first) {
+    unsigned seen = (unsigned)(uintptr_t)first;  /* the last job posted before it started (not its own) */
+    for (;;) {
+        long since = now_ns();
+        unsigned posted;
+        int spins = 0;
+        while ((posted = atomic_load(&helper_posted)) == seen) {
+            _mm_pause();
+            if (++spins % 64 || now_ns() - since < HELPER_SPIN_NS) continue;
+            atomic_store(&helper_sleeping, 1);
+            if (atomic_load(&helper_posted) == seen)
+                syscall(SYS_futex, &helper_posted, FUTEX_WAIT_PRIVATE, seen, NULL, NULL, 0);
+            atomic_store(&helper_sleeping, 0);
+            since = now_ns();
+        }
+        seen = posted;
+        qgemm_tiles(&helper_job);
+        atomic_store(&helper_finished, seen);
+    }
+    return NULL;
+}
+
+static int helper_ready(void) {
+    const int pid = (int)getpid();
+    if (atomic_load(&helper_pid) == pid) return 1;
+    pthread_mutex_lock(&helper_start_lock);
+    if (atomic_load(&helper_pid) != pid) {
+        pthread_t thread;
+        atomic_store(&helper_claimed, 0);
+        atomic_store(&helper_sleeping, 0);
+        const unsigned posted = atomic_load(&helper_posted);
+        atomic_store(&helper_finished, posted);
+        if (pthread_create(&thread, NULL, helper_main, (void *)(uintptr_t)posted) == 0) {
+            pthread_detach(thread);
+            atomic_store(&helper_pid, pid);
+        }
+    }
+    pthread_mutex_unlock(&helper_start_lock);
+    return atomic_load(&helper_pid) == pid;
+}
+
+/* 1 while the helper is spinning or working (it then counts as a runnable thread of its own), 0 asleep or absent */
+int kefu_helper_awake(void) {
+    return atomic_load(&helper_pid) == (int)getpid() && !atomic_load(&helper_sleeping);
+}
+
+/* y [M, N] bfloat16 = x [M, K] bfloat16 times the packed W (y += ... when accumulate), with x quantized in one or
+   two passes; scratch: a [passes * M * K] int8, dx and sx [M * K / 32] float. threads = 2 splits the output
+   tiles with the helper thread (the same arithmetic per column, so the same result as one thread). */
+void kefu_qgemm(int M, int K, int N, const uint16_t *x, int bits, int passes, const uint8_t *w, const float *dw,
+                const float *mw, uint16_t *y, int accumulate, int8_t *a, float *dx, float *sx, int threads) {
+    quantize_rows(M, K, passes, x, a, dx, sx);
+    tile_job job = {M, K, N, bits, passes, accumulate, 0, N / 16, a, dx, sx, dw, mw, w, y};
+    int expected = 0;
+    if (threads < 2 || N / 16 < 2 || !helper_ready() || !atomic_compare_exchange_strong(&helper_claimed, &expected, 1)) {
+        qgemm_tiles(&job);
+        return;
+    }
+    helper_job = job;
+    helper_job.t0 = job.t1 = N / 32;
+    const unsigned seq = atomic_load(&helper_posted) + 1;
+    atomic_store(&helper_posted, seq);
+    if (atomic_load(&helper_sleeping)) syscall(SYS_futex, &helper_posted, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+    qgemm_tiles(&job);
+    for (int spins = 0; atomic_load(&helper_finished) != seq; spins++) {
+        _mm_pause();
+        if (spins > 4096) sched_yield();  /* the helper lost its core: let it have ours */
+    }
+    atomic_store(&helper_claimed, 0);
 }
 
 #define GROUP_CASE(m) case m: attend(m, n, capacity, qh, kh, vh, scale, scores, out + head * group * HEAD_DIM); break;

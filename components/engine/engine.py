@@ -84,6 +84,8 @@ class TransformersEngine(Engine):
         self.runner_name = ""
         self.kernels_note = "not used"
         self.isa: str | None = None  # the build of kefu's kernels that runs (cpu_kernels.ISAS), None without them
+        self.decode_policy = None  # cpu_headroom.DecodeThreads, when kefu's kernels decode (its `fixed` may be set)
+        self._runner_obj = None
 
     def start(self) -> None:
         with self._start_lock:
@@ -92,7 +94,7 @@ class TransformersEngine(Engine):
             import torch
 
             from .chat_prompt import ChatPromptBuilder
-            from .cpu_headroom import prefill_threads
+            from .cpu_headroom import DecodeThreads, prefill_threads
             from .model_loader import load_model_and_tokenizer
             from .scheduler import Scheduler
 
@@ -112,7 +114,10 @@ class TransformersEngine(Engine):
             self._eos_ids = _eos_ids(self.model, self.tokenizer)
             limit = getattr(config, "max_position_embeddings", None) or getattr(config, "n_positions", None)
             self.context_window = min(self.settings.context_window, limit) if limit else self.settings.context_window
-            runner = self._runner(config, *kernels.result())
+            decode_kernels, head = kernels.result()
+            if decode_kernels is not None:
+                self.decode_policy = DecodeThreads(self.settings.engine_decode_threads, decode_kernels.helper_awake)
+            runner = self._runner_obj = self._runner(config, decode_kernels, head)
             base = engine_threads(self.settings)
             self._scheduler = Scheduler(
                 runner, max_batch=self.settings.engine_max_batch, queue_limit=self.settings.engine_queue_limit,
@@ -156,7 +161,8 @@ class TransformersEngine(Engine):
             runner = llama_runner.LlamaSlotRunner(self.model, slots=self.settings.engine_max_batch,
                                                   window=self.context_window,
                                                   four_bit=self.settings.engine_quantize == "auto",
-                                                  kernels=kernels, head_blocks=head)
+                                                  kernels=kernels, head_blocks=head,
+                                                  decode_threads=self.decode_policy)
             self.runner_name = f"llama-slots, {runner.weights}"
             return runner
         self.runner_name = "transformers"
@@ -191,6 +197,10 @@ class TransformersEngine(Engine):
         out = super().stats()
         out.update(dtype=self.settings.engine_dtype, runner=self.runner_name, kernels=self.kernels_note, isa=self.isa,
                    context_window=self.context_window, load_s=self.load_s)
+        steps = getattr(self._runner_obj, "decode_thread_steps", None)
+        if self.decode_policy is not None and steps is not None:  # how many threads the decode steps used
+            out.update(decode_threads_setting=self.decode_policy.fixed or "auto",
+                       decode_steps_1_thread=steps[1], decode_steps_2_threads=steps[2])
         if self._scheduler is not None:
             out.update(self._scheduler.snapshot())
         return out

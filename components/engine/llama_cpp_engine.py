@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 from typing import Iterator
 
 from .chat_prompt import ChatPromptBuilder
@@ -24,6 +25,36 @@ def import_llama():
     except ImportError as exc:
         raise RuntimeError(INSTALL_HINT) from exc
     return Llama
+
+
+AMX_NOTE = "AMX extra buffers off (llama-cpp-python 0.3.36's AMX matmul segfaults on this CPU)"
+
+
+def disable_amx_if_present() -> str | None:
+    """llama.cpp's AMX matmul (used through its "extra buffer types" on CPUs with AMX) segfaults on this box in
+    llama-cpp-python 0.3.36; turn extra buffer types off on such CPUs so llama.cpp runs its AVX-512 kernels, the
+    same instruction family as kefu's. Returns a note when it did."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    if "amx_int8" not in flags:
+        return None
+    import llama_cpp.llama_cpp as bindings
+
+    defaults = bindings.llama_model_default_params
+    if getattr(defaults, "kefu_no_extra_bufts", False):
+        return AMX_NOTE
+
+    def without_extra_buffers():
+        params = defaults()
+        if hasattr(params, "use_extra_bufts"):
+            params.use_extra_bufts = False
+        return params
+
+    without_extra_buffers.kefu_no_extra_bufts = True
+    bindings.llama_model_default_params = without_extra_buffers
+    return AMX_NOTE
 
 
 class LlamaTokenizerAdapter:
@@ -64,12 +95,14 @@ class LlamaCppEngine(WorkerPoolEngine):
         self.llama = None
         self._builder: ChatPromptBuilder | None = None
         self._llama_lock = threading.Lock()
+        self.note: str | None = None
 
     def _load(self) -> None:
         Llama = import_llama()
         source = resolve_model_source(self.settings.model)
         if source.gguf_path is None:
             raise ValueError("the llama_cpp backend needs a GGUF model (KEFU_MODEL=packaged:smollm2 or a .gguf path)")
+        self.note = disable_amx_if_present()
         threads = engine_threads(self.settings)
         # prompt processing gets what the transformers engine's prefill may borrow (KEFU_ENGINE_PREFILL_THREADS;
         # 0 = every core: llama.cpp cannot choose per prompt), so benchmarks compare like with like

@@ -33,6 +33,7 @@ transformers' to bfloat16 rounding (tests compare greedy continuations token for
 """
 from __future__ import annotations
 
+import collections
 import functools
 import threading
 from collections import OrderedDict
@@ -209,10 +210,12 @@ class LlamaSlotRunner:
     supports_batching = True
 
     def __init__(self, model, *, slots: int, window: int, max_prefixes: int = 8, four_bit: bool = True,
-                 kernels=None, head_blocks=None):
+                 kernels=None, head_blocks=None, decode_threads=None):
         """`four_bit`: decode with the 4-bit copies of the matrices that lie on a 4-bit grid. `kernels`: kefu's
         CPU kernels (cpu_kernels.load), used for bfloat16 models; `head_blocks`: the output head's exact 8-bit
-        blocks from the GGUF file (model_loader.gguf_q8_0_head), which those kernels decode with."""
+        blocks from the GGUF file (model_loader.gguf_q8_0_head), which those kernels decode with;
+        `decode_threads`: asked before each decode step how many threads those kernels' matrix products use
+        (cpu_headroom.DecodeThreads; default one)."""
         config = model.config
         self.dtype = model.dtype
         self.hidden = config.hidden_size
@@ -224,6 +227,8 @@ class LlamaSlotRunner:
         self.slots = slots
         self.window = window
         self.kernels = kernels if self.dtype == torch.bfloat16 else None
+        self.decode_threads = decode_threads or (lambda: 1)
+        self.decode_thread_steps = collections.Counter()  # decode steps by the threads their products used
         # the attention kernel reads keys in blocks of 16 positions, so the pool's width must be a multiple of 16
         self.fast_attention = (self.kernels is not None and self.head_dim == cpu_kernels.HEAD_DIM
                                and self.group <= cpu_kernels.MAX_GROUP and window % 16 == 0)
@@ -444,6 +449,9 @@ class LlamaSlotRunner:
         if int(lengths.max()) >= self.window:
             raise RuntimeError("a conversation reached the end of the engine window")
         self._fit(int(lengths.max()) + 1)
+        if self.kernels is not None:
+            self.kernels.threads = self.decode_threads()
+            self.decode_thread_steps[self.kernels.threads] += 1
         if self.fused_decode:
             logits = self._decode_fused(lengths, last_tokens)
             state.lengths = [n + 1 for n in state.lengths]
