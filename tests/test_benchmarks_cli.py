@@ -18,10 +18,22 @@ def _run(args, env_extra, timeout=1500):
 
 
 def test_bench_load_small(tmp_path, model_cache_dir):
-    result = _run(["bench", "load", "--users", "4", "--turns", "2", "--json"],
+    result = _run(["bench", "load", "--users", "4", "--turns", "2", "--ramp", "1", "--json"],
                   {"KEFU_DATA_DIR": str(tmp_path / "data"), "KEFU_CACHE_DIR": str(model_cache_dir)})
     assert result["turns_sent"] == 8 and result["errors"] == 0 and result["lost"] == 0
+    assert result["customers_not_connected"] == 0 and result["customers_completed"] == 4 and result["ramp_s"] == 1.0
     assert result["latency_p50_s"] > 0 and result["latency_p95_s"] >= result["latency_p50_s"]
+    assert result["longest_queue_position"] >= 0
+
+
+def test_bench_load_counts_a_customer_who_cannot_connect(monkeypatch):
+    from components.benchmarks import load_bench
+    from components.settings import Settings
+
+    monkeypatch.setattr(load_bench, "CONNECT_ATTEMPTS", 1)
+    result = load_bench.run_load_bench(Settings(), users=2, turns=1, url="http://127.0.0.1:9/", seconds_budget=30)
+    assert result["customers_not_connected"] == 2 and result["errors"] == 2 and result["turns_answered"] == 0
+    assert result["error_examples"][0].startswith("could not connect")
 
 
 def test_bench_nlu_times_real_turns(tmp_path, model_cache_dir):

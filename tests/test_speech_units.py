@@ -248,6 +248,27 @@ def test_a_confirmation_sent_unchanged_is_not_edited_and_a_new_recording_replace
     assert voice.confirmed_turn("s", None, "How long do refunds take?") is None
 
 
+def test_the_api_confirmation_of_a_doubtful_clip_keeps_its_speech_metadata(voice):
+    """/chat_audio answers "confirm_transcript"; the same client session's next /chat is that spoken turn."""
+    from types import SimpleNamespace
+
+    from components.ui.chat_tab import chat_api
+    from components.ui.voice_input import chat_audio_api, confirmed_api_turn
+
+    voice.recognizer = FakeRecognizer(transcript(text="How long do refunds tak", confidence=0.3))
+    services = SimpleNamespace(voice=voice, dialogue=voice.dialogue, rate_limiter=None,
+                               startup=SimpleNamespace(wait=lambda timeout: True))
+    asked = chat_audio_api("clip.wav", "", services=services, chat_api=chat_api, session_key="client-1")
+    assert asked["error"] == "confirm_transcript" and asked["transcript"]["text"] == "How long do refunds tak"
+    assert confirmed_api_turn("hello", "client-2", services=services) is None  # another client: a typed turn
+    result = chat_api("How long do refunds take?", "", services=services, session_key="client-1",
+                      turn=confirmed_api_turn("How long do refunds take?", "client-1", services=services))
+    speech = result["trace"]["speech"]
+    assert speech["confirmed"] and speech["edited"] and speech["heard"] == "How long do refunds tak"
+    assert "5 to 7" in result["reply"]
+    assert confirmed_api_turn("thanks", "client-1", services=services) is None
+
+
 def test_forgetting_a_conversation_deletes_its_recordings(voice):
     from components.privacy.data_rights import _delete_conversations
 

@@ -63,6 +63,10 @@ class VoiceTurns:
                 del self._held[next(iter(self._held))]
             self._held[key] = (transcript, now)
 
+    def holds(self, key: str) -> bool:
+        with self._held_lock:
+            return bool(key) and key in self._held
+
     def forget_held(self, key: str) -> None:
         """A new recording replaces a transcript that was waiting for confirmation."""
         with self._held_lock:
@@ -110,11 +114,16 @@ class VoiceTurns:
                     log.exception("could not file the recording %s", audio_name)
 
     def chat(self, conversation_id: str | None, transcript: Transcript):
-        result = None
-        for chunk in self.respond(conversation_id, transcript):
-            if chunk.kind == "final":
-                result = chunk.result
-        return result
+        return final_result(self.respond(conversation_id, transcript))
+
+
+def final_result(chunks: Iterator):
+    """The turn's result, once its chunks have all run."""
+    result = None
+    for chunk in chunks:
+        if chunk.kind == "final":
+            result = chunk.result
+    return result
 
 
 def speech_trace(transcript: Transcript, audio_name: str | None) -> dict:

@@ -14,7 +14,8 @@ from components.console.operator_desk import ConversationNotFound
 from components.ui.formatting import safe_text, sources_html
 from components.ui.i18n import request_language, say, t
 from components.ui import workspace_switcher as switcher
-from components.ui.voice_input import build_spoken_replies, confirmed_voice_turn, respond_to_voice
+from components.ui.voice_input import (build_spoken_replies, confirmed_api_turn, confirmed_voice_turn,
+                                       respond_to_voice)
 
 log = logging.getLogger(__name__)
 
@@ -371,8 +372,9 @@ def register_customer_api(services) -> None:
     ops = services.operators
 
     def chat(message: str, conversation_id: str = "", workspace: str = "", request: gr.Request = None) -> dict:
-        return chat_api(message, conversation_id, services=services,
-                        session_key=getattr(request, "session_hash", "") or "", workspace=workspace)
+        session_key = getattr(request, "session_hash", "") or ""
+        return chat_api(message, conversation_id, services=services, session_key=session_key, workspace=workspace,
+                        turn=confirmed_api_turn(message, session_key, services=services))
 
     def poll(conversation_id: str, after: int = 0) -> dict:
         return _customer_call(ops.poll, conversation_id, int(after or 0))

@@ -68,6 +68,21 @@ def confirmed_voice_turn(message: str, conversation_id: str, request, *, service
     return voice.confirmed_turn(key, (conversation_id or "").strip() or None, message)
 
 
+def confirmed_api_turn(message: str, session_key: str, *, services):
+    """For /chat: after /chat_audio returned "confirm_transcript" to this client session, its next message is that
+    spoken turn, as confirmed or corrected (chat_api's `turn(conversation_id)`); None for an ordinary message."""
+    voice = getattr(services, "voice", None)
+    if voice is None or not voice.holds(session_key):
+        return None
+    from components.speech.spoken_turn import final_result
+
+    def turn(conversation_id):
+        chunks = voice.confirmed_turn(session_key, conversation_id, message)
+        return services.dialogue.chat(conversation_id, message) if chunks is None else final_result(chunks)
+
+    return turn
+
+
 def transcribe_api(audio, *, services) -> dict:
     """{text, language, language_probability, confidence, segments, seconds, speech_seconds, rtf, ...}"""
     try:
@@ -85,7 +100,9 @@ def chat_audio_api(audio, conversation_id: str, *, services, chat_api, session_k
     except SpeechInputError as exc:
         raise gr.Error(exc.bilingual()) from exc
     heard = {k: v for k, v in transcript.to_dict().items() if k != "segments"}
+    voice.forget_held(session_key)
     if voice.needs_confirmation(transcript):
+        voice.hold_for_confirmation(session_key, transcript)
         return {"conversation_id": conversation_id or "", "transcript": heard,
                 "reply": CONFIRM.get(transcript.language, CONFIRM["en"]).format(text=transcript.text),
                 "sources": [], "trace": {}, "customer_message_id": None, "bot_message_id": None, "status": "bot",
