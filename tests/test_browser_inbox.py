@@ -125,9 +125,12 @@ def generating_app(running_app, tmp_path, model_cache_dir):
     model cache (converted weights, trained classifiers), so this one starts warm."""
     from tests.conftest import RunningApp
 
-    app = RunningApp(tmp_path / "data", model_cache_dir, extra_env={"KEFU_ANSWER_STYLE": "generate"}).start()
-    yield app
-    app.stop()
+    app = RunningApp(tmp_path / "data", model_cache_dir, extra_env={"KEFU_ANSWER_STYLE": "generate"})
+    try:
+        app.start()
+        yield app
+    finally:  # also when it never became ready: no app is left running
+        app.stop()
 
 
 def test_stop_marks_the_answer_stopped(generating_app, browser):  # noqa: F811
