@@ -125,9 +125,12 @@ def generating_app(running_app, tmp_path, model_cache_dir):
     model cache (converted weights, trained classifiers), so this one starts warm."""
     from tests.conftest import RunningApp
 
-    app = RunningApp(tmp_path / "data", model_cache_dir, extra_env={"KEFU_ANSWER_STYLE": "generate"}).start()
-    yield app
-    app.stop()
+    app = RunningApp(tmp_path / "data", model_cache_dir, extra_env={"KEFU_ANSWER_STYLE": "generate"})
+    try:
+        app.start()
+        yield app
+    finally:  # also when it never became ready: no app is left running
+        app.stop()
 
 
 def test_stop_marks_the_answer_stopped(generating_app, browser):  # noqa: F811
@@ -244,6 +247,21 @@ QUEUE_OVERFLOW_JS = """() => { const v = document.querySelector('#kefu-conversat
   return {table: [v.scrollWidth, v.clientWidth], column: [col.scrollWidth, col.clientWidth]}; }"""
 
 
+# the n-th queue row under the table's sticky header, as a person sees it: the centre of its last-message cell, and
+# the customer cell of the row drawn at that point (elementFromPoint)
+VISIBLE_ROW_JS = """(n) => {
+  const head = document.querySelector('#kefu-conversations .header-table, #kefu-conversations thead');
+  const column = [...head.querySelectorAll('th')][3].getBoundingClientRect();
+  const first = document.querySelector('#kefu-conversations .virtual-row');
+  if (!first) return null;
+  const x = column.left + column.width / 2;
+  const y = head.getBoundingClientRect().bottom + first.getBoundingClientRect().height * (n + 0.5);
+  const row = document.elementFromPoint(x, y)?.closest('#kefu-conversations .virtual-row');
+  const who = row?.querySelector('[data-col="2"]')?.innerText.trim();
+  return who ? {x, y, who} : null;
+}"""
+
+
 def test_console_at_1280_with_200_queued_fits_and_answers_a_click(running_app, browser, app_data_dir):  # noqa: F811
     """200 waiting conversations: the queue does not scroll sideways at 1280×800 (English and Chinese), and the
     browser round trip of a click on a queue row until its transcript shows is measured (printed and saved as
@@ -260,7 +278,7 @@ def test_console_at_1280_with_200_queued_fits_and_answers_a_click(running_app, b
         _seed(store, 200, 3)
     finally:
         store.close()
-    samples = []
+    samples, lost = [], 0
     for locale, tab in (("zh-CN", "坐席控制台"), ("en-US", "Operator console")):
         context = browser.new_context(viewport={"width": 1280, "height": 800}, locale=locale)
         page = context.new_page()
@@ -277,24 +295,29 @@ def test_console_at_1280_with_200_queued_fits_and_answers_a_click(running_app, b
             page.screenshot(path=str(SHOTS / "console-200-queued-en.png"))
             rng, previous = random.Random(16), None
             for _ in range(30):
-                row = rng.choice([i for i in range(6) if i != previous])
+                row = rng.choice([i for i in range(5) if i != previous])
                 previous = row
-                cell = "#kefu-conversations [data-testid=cell-{}-{}]"
-                # back to the top of the queue (a clicked cell scrolls into view, under the sticky header)
-                page.evaluate("document.querySelector('#kefu-conversations .virtual-table-viewport').scrollTop = 0")
-                page.wait_for_selector(cell.format(row, 3), state="visible")
-                who = page.locator(cell.format(row, 2)).inner_text().strip()
-                started = time.perf_counter()
-                page.locator(cell.format(row, 3)).click()
-                page.wait_for_function("(who) => { const h = document.querySelector('#kefu-conversation-header');"
-                                       " return h && h.innerText.includes(who) && "
-                                       "document.querySelector('#kefu-transcript .kefu-bubble'); }",
-                                       arg=who, timeout=30_000, polling="raf")
+                # what a person does: click the last-message cell of a row they see (the element at that point);
+                # a click that opens nothing within 10 s (it landed while the queue was redrawn) is counted and
+                # clicked again, as a person would
+                for attempt in range(3):
+                    target = page.wait_for_function(VISIBLE_ROW_JS, arg=row, timeout=10_000).json_value()
+                    started = time.perf_counter()
+                    page.mouse.click(target["x"], target["y"])
+                    try:
+                        page.wait_for_function("(who) => { const h = document.querySelector("
+                                               "'#kefu-conversation-header'); return h && h.innerText.includes(who)"
+                                               " && document.querySelector('#kefu-transcript .kefu-bubble'); }",
+                                               arg=target["who"], timeout=10_000, polling="raf")
+                        break
+                    except Exception:
+                        lost += 1
+                        assert attempt < 2, "three clicks on a queue row opened nothing"
                 samples.append((time.perf_counter() - started) * 1000)
         finally:
             context.close()
     ordered = sorted(samples)
-    figure = {"conversations_queued": 200, "clicks": len(samples),
+    figure = {"conversations_queued": 200, "clicks": len(samples), "clicks_lost_and_repeated": lost,
               "click_to_transcript_p50_ms": round(statistics.median(samples), 1),
               "click_to_transcript_p95_ms": round(ordered[int(round(0.95 * (len(ordered) - 1)))], 1),
               "target_p95_ms": 300, "load_average": open("/proc/loadavg").read().split()[:3],
