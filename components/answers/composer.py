@@ -228,7 +228,7 @@ class AnswerComposer:
         if not ranked or answer.confidence < self.min_score:
             return answer
         model = self.selector.model
-        chosen = [_focus_row(c, part.text) for c in pick_units(ranked, model.margin, model.max_units)]
+        chosen = [focus_row(c, part.text) for c in pick_units(ranked, model.margin, model.max_units)]
         # a part whose evidence was already stated for an earlier part adds nothing new
         stated = [e.unit.text for p in earlier for e in p.evidence]
         chosen = [c for c in chosen if not any(near_duplicate(c.unit.text, s) for s in stated)] or \
@@ -319,7 +319,7 @@ class AnswerComposer:
             answer.rejected.append({"text": text.strip()[:600], "reason": verdict.reason})
 
 
-def _focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
+def focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
     """A table row states only the columns the question names: for "What is the Silver card's cashback?" the row
     "Item: Cashback; Classic: 0.5%; Silver: 1%; Gold: 1.5%" becomes "Item: Cashback; Silver: 1%"."""
     unit = scored.unit
@@ -337,7 +337,12 @@ def _focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
         words = [w for w in re.findall(r"[a-z0-9]+", key) if len(w) > 2 and w not in ("card", "the", "and")]
         return bool(words) and all(re.search(r"\b" + re.escape(w), lowered) for w in words)
 
-    asked = [i for i, (key, _) in enumerate(pairs) if i > 0 and named(key)]
+    # a longer column name the question holds hides the shorter ones inside it ("白金卡" is asked, not "金卡")
+    keys = [k.strip().lower() for k, _ in pairs]
+    hidden = {i for i, k in enumerate(keys) if i > 0 and re.search(r"[\u3400-\u9fff]", k) and any(
+        j != i and j > 0 and k in other and other != k and other in lowered for j, other in enumerate(keys))
+        and lowered.count(k) <= sum(lowered.count(o) for j, o in enumerate(keys) if j > 0 and k in o and o != k)}
+    asked = [i for i, (key, _) in enumerate(pairs) if i > 0 and i not in hidden and named(key)]
     if not asked or len(asked) == len(pairs) - 1:
         return scored
     text = "; ".join(f"{k}: {v}" for i, (k, v) in enumerate(pairs) if i == 0 or i in asked)

@@ -108,6 +108,12 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
         if items and lead_in and len(items) <= 8:
             joined = ", ".join(i.rstrip(".,;，。；") for i in items)
             add(f"{lead_in} {joined}.", f"{question_context} {heading_context}", "list")
+        elif 2 <= len(items) <= 6 and path:
+            # a list straight under its heading ("How to request a return" 1. … 2. …): the steps together
+            sep = "" if all(re.search(r"[\u3400-\u9fff]", i) for i in items) else " "
+            joined = sep.join(i if i.endswith((".", "!", "。", "！", ";", "；")) else i + ("。" if sep == "" else ".")
+                              for i in items)
+            add(joined, f"{question_context} {heading_context}", "list")
         items = []
 
     for raw in lines:

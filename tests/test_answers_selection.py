@@ -1,0 +1,78 @@
+"""Evidence selection and calibration pieces without a model: the steps of a list stated together, the margin
+against a rival (not a repeat), the units stated beside the best one, table columns in Chinese, BM25, and the
+threshold that must hold on every business (issue #15)."""
+from __future__ import annotations
+
+import numpy as np
+
+from components.answers.calibration import choose_threshold
+from components.answers.composer import focus_row
+from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, TermStatistics,
+                                                   agrees, pick_units)
+from components.answers.evidence_units import EvidenceUnit, units_from_hit
+from components.answers.question_analysis import split_question
+from components.knowledge.types import Hit
+
+
+def unit(text, kind="sentence", language="en", chunk="c#0", position=0, title="Title"):
+    return EvidenceUnit(text, "", kind, title, "doc", chunk, 0.5, language, position)
+
+
+def scored(text, score, title="Title", **parts):
+    return ScoredUnit(unit(text, title=title), score, parts)
+
+
+def test_steps_straight_under_a_heading_are_also_one_unit():
+    hit = Hit("c#1", "returns", "Returns", "## How to request a return\n1. Verify your identity.\n"
+              "2. Tell us the order id.\n3. Choose how to receive the refund.", 0.7,
+              metadata={"heading_path": ["Returns", "How to request a return"]})
+    units = units_from_hit(hit)
+    steps = [u for u in units if u.kind == "list"]
+    assert len(steps) == 1
+    assert steps[0].text == "Verify your identity. Tell us the order id. Choose how to receive the refund."
+    assert len([u for u in units if u.kind == "list_item"]) == 3
+
+
+def test_a_repeat_is_support_and_the_margin_is_taken_to_a_rival():
+    model = SelectionModel({}, 0.0, {})
+    top = scored("Refunds to a card take 5 to 7 business days.", 5.0, title="Card refunds")
+    repeat = ScoredUnit(unit("退款到信用卡需要 5 到 7 个工作日。", language="zh", title="退款"), 4.9, {})
+    rival = scored("Refunds to a gift card are immediate.", 3.0, title="Gift card refunds")
+    x = model.part_features([top, repeat, rival])
+    assert agrees(top.unit, repeat.unit) and not agrees(top.unit, rival.unit)
+    assert x["margin"] < 0.2 and abs(x["rival_margin"] - 2.0) < 1e-9
+    assert x["rival_share"] > x["top_share"]
+
+
+def test_units_stated_beside_the_best_are_about_the_same_entity():
+    best = scored("Card: Silver; Cashback: 1%", 5.0, entity_match=1.0)
+    other = scored("Card: Gold; Cashback: 1.5%", 4.8, entity_other=1.0)
+    same = scored("Silver cashback is paid monthly.", 4.5, entity_match=1.0)
+    assert pick_units([best, other, same], margin=1.0, max_units=3) == [best, same]
+
+
+def test_a_chinese_column_inside_a_longer_one_is_not_asked():
+    row = ScoredUnit(unit("项目: 购物保障期; 经典卡: 无; 银卡: 60 天; 金卡: 90 天; 白金卡: 120 天", kind="row",
+                          language="zh"), 1.0, {})
+    assert focus_row(row, "白金卡的购物保障有多少天？").unit.text == "项目: 购物保障期; 白金卡: 120 天"
+    assert focus_row(row, "金卡的购物保障有多少天？").unit.text == "项目: 购物保障期; 金卡: 90 天"
+
+
+def test_bm25_prefers_the_unit_that_is_about_the_question():
+    selector = EvidenceSelector(lambda texts: np.ones((len(texts), 4), dtype=np.float32), TermStatistics(),
+                                SelectionModel({}, 0.0, {}))
+    part = split_question("How long is the password reset link valid?")[0][0]
+    rows = selector.features(part, [unit("The password reset link is valid for 1 hour.", position=0),
+                                    unit("Your QR code refreshes every 60 seconds.", position=1)])
+    assert rows[0]["bm25"] > rows[1]["bm25"] == 0.0
+    assert rows[1]["prev_said"] == rows[0]["said"] and rows[0]["next_said"] == rows[1]["said"]
+
+
+def test_the_threshold_must_hold_on_every_business():
+    # business a: confident and right; business b: as confident and wrong -> the threshold must exclude b's answers
+    outcomes = [(0.9, True, False, "a")] * 20 + [(0.6, True, False, "a")] * 10 + [(0.86, False, False, "b")] * 5 + \
+               [(0.3, False, False, "b")] * 10
+    t, stats = choose_threshold(outcomes, max_wrong=0.5, max_wrong_business=0.1)
+    assert 0.86 <= t <= 0.9 and stats["by_business"]["b"]["wrong"] == 0 and stats["correct"] == 20
+    t_loose, loose = choose_threshold(outcomes, max_wrong=0.5, max_wrong_business=0.5)
+    assert t_loose < 0.6 + 1e-9 and loose["correct"] == 30
