@@ -69,3 +69,21 @@ def test_agents_get_roles_per_workspace_from_the_command_line(data_dir, capsys, 
     assert code == 0 and granted["roles"] == {"bank": "supervisor", "clinic": "agent"}
     code, listed = run(capsys, "agents", "list")
     assert listed["agents"] == {"ann": {"bank": "supervisor", "clinic": "agent"}}
+
+
+def test_workspace_evaluations_find_their_scenarios_and_serve_the_workspace_alone(data_dir, tmp_path, capsys):
+    from components.settings import Settings
+    from components.workspaces.workspace_eval import choose_scenarios, eval_settings, intent_pack_files
+
+    settings = Settings(data_dir=data_dir, workspaces="all")
+    suite, files = choose_scenarios(settings, None, "shop")  # the shop's are assets/scenarios/*.yaml
+    assert len(files) == 3 and len(suite) >= 60 and suite[0]["name"].startswith("attacks: ")
+    assert [p.name for p in intent_pack_files(settings, "shop")] == ["ecommerce.csv"]
+    with pytest.raises(ValueError, match="--scenarios FILE.yaml"):
+        choose_scenarios(settings, None, None)
+    run(capsys, "workspaces", "create", "salon", "--name", "Lotus Salon")
+    with pytest.raises(FileNotFoundError, match="has no scenarios"):
+        choose_scenarios(settings, None, "salon")
+    scoped = eval_settings(settings, tmp_path / "eval", "salon")  # a team's workspace travels to the eval dir
+    assert scoped.workspaces == "salon" and (tmp_path / "eval" / "workspaces" / "salon" / "workspace.yaml").is_file()
+    assert scoped.cache_dir == settings.cache_dir

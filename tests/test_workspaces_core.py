@@ -156,7 +156,7 @@ def test_an_emergency_is_answered_before_anything_else_and_handed_off(tmp_path, 
     assert conversation["workspace_id"] == "testclinic" and conversation["handoff_reason"] == "emergency"
     # a person owns the conversation now; another emergency message is still answered at once
     again = dm.chat(result.conversation_id, "我胸痛")
-    assert again.reply == "请立即拨打120。"
+    assert again.reply == "请立即拨打120。" and again.status == "waiting"
 
 
 def test_a_refused_topic_gets_the_refusal_and_a_person(tmp_path, store):

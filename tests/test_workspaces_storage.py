@@ -87,3 +87,30 @@ def test_an_older_database_keeps_its_rows_and_agents_as_the_shops(location):
         assert db.rows("SELECT agent, workspace_id, role FROM agent_roles") == [("old", "shop", "agent")]
     finally:
         db.close()
+
+
+def test_knowledge_registries_of_workspaces_share_nothing_on_postgresql(postgres_url):
+    """Replicas keep each workspace's documents in its own schema: the same doc_id in two workspaces, each sees
+    only its own (tests/test_workspaces_real.py shows the same for the embedded files and Chroma collections)."""
+    from components.workspaces.services import workspace_registry
+
+    shared = open_database(postgres_url)
+    try:
+        registries = {ws: workspace_registry(shared, ws) for ws in ("bank", "clinic")}
+        for ws, registry in registries.items():
+            doc = {"doc_id": "kb/faq.csv", "title": f"{ws} FAQ", "filename": "faq.csv", "kind": "csv",
+                   "size_bytes": 10, "language": "en", "content_hash": ws, "version": "v1", "tags": [],
+                   "domain": ws, "source": "seed", "source_path": None, "encoding": "utf-8", "chunk_count": 1,
+                   "indexed_at": 1.0}
+            chunk = {"chunk_id": "kb/faq.csv#0", "doc_id": "kb/faq.csv", "ordinal": 0, "kind": "text",
+                     "text": f"{ws} text", "heading_path": [], "language": "en", "meta": {}, "tokens": ws}
+            registry.commit_document(doc, [chunk])
+        for ws, registry in registries.items():
+            assert [d["title"] for d in registry.documents()] == [f"{ws} FAQ"]
+            assert [c["text"] for c in registry.chunks("kb/faq.csv")] == [f"{ws} text"]
+            registry.close()
+        # the shop's registry (the public schema) has none of them
+        assert shared.scalar("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public' "
+                             "AND table_name = 'documents'") == 0
+    finally:
+        shared.close()

@@ -89,16 +89,10 @@ def run_answer_scenarios(dialogue, scenarios: list[dict], *, keep_answers: bool 
 def run_answer_eval(settings, *, scenarios: str | None = None, ingest: list[str] | tuple = (), services=None,
                     keep_answers: bool = False, workspace: str | None = None) -> dict:
     """`workspace`: answer in that workspace (components/workspaces/), by default from its own scenarios/*.yaml."""
-    from components.dialogue.dialogue_eval import load_scenarios
     from components.services import build_services
-    from components.workspaces.workspace_eval import eval_settings, scenario_suite
+    from components.workspaces.workspace_eval import choose_scenarios, eval_settings
 
-    if scenarios:
-        suite, files = load_scenarios(scenarios), [str(scenarios)]
-    elif workspace:
-        suite, files = scenario_suite(settings, workspace)
-    else:
-        raise ValueError("Name the scenarios (--scenarios FILE.yaml) or a workspace (--workspace ID)")
+    suite, files = choose_scenarios(settings, scenarios, workspace)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kefu-answers-") as tmp:
         own = services is None

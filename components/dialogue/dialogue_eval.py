@@ -53,14 +53,9 @@ def run_dialogue_eval(settings, *, scenarios: str | None = None, ingest: list[st
     scenarios/*.yaml."""
     from components.orders.scenario_runner import run_scenarios
     from components.services import build_services
-    from components.workspaces.workspace_eval import eval_settings, scenario_suite
+    from components.workspaces.workspace_eval import choose_scenarios, eval_settings
 
-    if scenarios:
-        suite, files = load_scenarios(scenarios), [str(scenarios)]
-    elif workspace:
-        suite, files = scenario_suite(settings, workspace)
-    else:
-        raise ValueError("Name the scenarios (--scenarios FILE.yaml) or a workspace (--workspace ID)")
+    suite, files = choose_scenarios(settings, scenarios, workspace)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="kefu-eval-") as tmp:
         own = services is None

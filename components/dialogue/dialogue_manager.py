@@ -1,5 +1,6 @@
-"""One customer turn, end to end: guard → the workspace's safety rules → redact → understand → route (question or request; the order desk or the
-answer composer) → the policy's action, run by its handler → the trace, stored with the reply.
+"""One customer turn, end to end: guard → the workspace's safety rules → redact → understand → route (question or
+request; the order desk or the answer composer) → the policy's action, run by its handler → the trace, stored with
+the reply.
 
 `DialogueManager.respond()` is a generator of typed chunks: ("started", TurnResult with only the conversation id) as
 soon as the conversation exists, ("token", delta) while the answer streams, then one ("final", TurnResult). Everything
@@ -315,6 +316,8 @@ class DialogueManager:
                                                ctx.language)
             ctx.reply = f"{ctx.reply}\n\n{notice}"
             ctx.trace.handoff = {"reason": verdict.kind, "detail": verdict.rule}
+        else:
+            ctx.status = ctx.conversation.get("status") or "bot"
         yield TurnChunk("token", ctx.reply)
 
     def _handle_small_talk(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
@@ -394,7 +397,8 @@ class DialogueManager:
         now = time.time()
         self.store.update_conversation(cid, status="waiting", handoff_reason=reason, handoff_at=now)
         self.store.append_event(cid, "handoff", {"reason": reason, "detail": detail})
-        ahead = sum(1 for c in self.store.list_conversations(status="waiting", limit=10_000)
+        ahead = sum(1 for c in self.store.list_conversations(status="waiting", limit=10_000,
+                                                             workspace=self.workspace_id)
                     if c["id"] != cid and (c["handoff_at"] or 0) < now)
         from components.console.queue_position import handoff_notice
 

@@ -151,7 +151,7 @@ def respond_stream(message: str, history: list, conversation_id: str, message_id
                         text += f"\n\n*{say('stopped', language)}*"
                     history[-1] = {"role": "assistant", "content": text + sources_html(
                         result.sources, result.trace.get("language", language), result.reply,
-                        getattr(services, "knowledge", None))}
+                        switcher.knowledge_for(services, conversation_id))}
                     if result.bot_message_id:
                         message_ids[str(len(history) - 1)] = result.bot_message_id
                 mode = result.status or mode

@@ -38,6 +38,17 @@ def routing(services, workspace: str) -> dict:
     return {"workspace": workspace} if workspace and getattr(services, "workspaces", None) is not None else {}
 
 
+def knowledge_for(services, conversation_id: str):
+    """The knowledge base of the conversation's workspace (its sources are shown from it, never another's)."""
+    hub = getattr(services, "workspaces", None)
+    if hub is None or not conversation_id:
+        return getattr(services, "knowledge", None)
+    try:
+        return hub.for_conversation(conversation_id).knowledge
+    except ValueError:
+        return None
+
+
 def workspace_from_request(services, request) -> str:
     """`?workspace=ID` on the page's address (an unknown id falls back to the first workspace)."""
     params = getattr(request, "query_params", None) or {}

@@ -84,6 +84,9 @@ def run_export(settings, *, workspace: str, out: str) -> dict:
         if ws.kb_dir is not None and ws.directory not in ws.kb_dir.parents and ws.kb_dir != ws.directory:
             shutil.copytree(ws.kb_dir, staged / "kb", dirs_exist_ok=True)  # the shop's documents live in kb/
             data["kb"] = "kb"
+        if ws.scenarios_dir is not None and ws.directory not in ws.scenarios_dir.parents and ws.scenarios_dir.is_dir():
+            shutil.copytree(ws.scenarios_dir, staged / "scenarios", dirs_exist_ok=True)
+            data.pop("scenarios", None)
         packs = []
         for path in ws.intents:
             if ws.directory in path.parents:

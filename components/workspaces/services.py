@@ -9,17 +9,22 @@ are built once in components/services.py and shared by every workspace.
 
 State: the shop keeps the layout kefu always had (<data_dir>/knowledge.sqlite3 and the Chroma collection
 `kefu_chunks`, seeded from KEFU_KB_DOCS_DIR, by default the repository's kb/ that the shop's workspace.yaml names),
-so an existing install and every evaluation keep working. Every other workspace has its own registry file in
-<data_dir>/workspace_state/<id>/ and its own Chroma collection `kefu_chunks_<id>`: a search in one workspace cannot
-return another's chunks, because they are not in the collection or the registry it reads.
+so an existing install and every evaluation keep working. Every other workspace has its own document registry —
+a file <data_dir>/workspace_state/<id>/knowledge.sqlite3, or with replicas sharing PostgreSQL the same tables in
+the schema `kefu_ws_<id>` — and its own Chroma collection `kefu_chunks_<id>`: a search in one workspace cannot
+return another's chunks, because they are not in the collection or the registry it reads. (A separate registry
+rather than a workspace column: document and chunk ids are paths such as kb/faq.csv that every workspace has, so
+the keys would clash, and no query can forget a filter that does not exist.)
 """
 from __future__ import annotations
 
 import dataclasses
 import importlib
 import logging
+import re
 import threading
 import time
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,6 +118,24 @@ class WorkspaceHub:
             services.ensure_knowledge()
         return services
 
+    def prepare(self, workspace_id: str) -> None:
+        """Everything a first question would wait for: build the workspace, index its documents, load (or train and
+        cache) its intent model. What start-up does for the other workspaces in the background
+        (KEFU_WORKSPACES_PRELOAD)."""
+        services = self.get(workspace_id)
+        if isinstance(services.nlu, WorkspaceNLU):
+            services.nlu.retrain(services.nlu.domain)
+
+    def prepare_others(self) -> None:
+        for workspace_id in self.ids()[1:]:
+            try:
+                started = time.perf_counter()
+                self.prepare(workspace_id)
+                log.info("workspace %s prepared in the background in %.1f s", workspace_id,
+                         time.perf_counter() - started)
+            except Exception:  # the workspace still loads on first use, where its error reaches the caller
+                log.exception("preparing workspace %s failed", workspace_id)
+
     def for_conversation(self, conversation_id: str) -> WorkspaceServices:
         owner = self.shared.store.workspace_of(conversation_id)
         if owner is None:
@@ -149,20 +172,7 @@ class WorkspaceHub:
         return WorkspaceServices(workspace, knowledge, nlu, desk, dialogue, rules, kb_dir)
 
     def _knowledge(self, workspace: Workspace):
-        from components.knowledge import KnowledgeBase
-
-        settings, shared = self.settings, self.shared
-        if workspace.id == LEGACY_WORKSPACE:
-            return (KnowledgeBase(settings, shared.embedder, registry=shared.knowledge_registry),
-                    Path(settings.kb_docs_dir))
-        from components.knowledge.vector_store import COLLECTION, VectorStore
-
-        state = Path(settings.data_dir) / "workspace_state" / workspace.id
-        scoped = dataclasses.replace(settings, data_dir=state, cache_dir_override=settings.cache_dir,
-                                     kb_docs_dir=workspace.kb_dir)
-        vectors = VectorStore(getattr(settings, "chroma_url", "") or settings.chroma_dir,
-                              collection=f"{COLLECTION}_{workspace.id}")
-        return KnowledgeBase(scoped, shared.embedder, vectors=vectors), workspace.kb_dir
+        return build_knowledge(self.settings, workspace, self.shared.embedder, self.shared.knowledge_registry)
 
     def _nlu(self, workspace: Workspace):
         nlu = self.shared.nlu
@@ -194,3 +204,39 @@ class WorkspaceHub:
                         part.close()
                     except Exception:  # closing is best effort
                         log.exception("closing %s of workspace %s failed", type(part).__name__, services.id)
+
+
+def build_knowledge(settings, workspace: Workspace, embedder, shared_registry=None):
+    """(knowledge base, documents folder) of a workspace, where its state lives (the module docstring)."""
+    from components.knowledge import KnowledgeBase
+
+    if workspace.id == LEGACY_WORKSPACE:
+        return KnowledgeBase(settings, embedder, registry=shared_registry), Path(settings.kb_docs_dir)
+    from components.knowledge.vector_store import COLLECTION, VectorStore
+
+    state = Path(settings.data_dir) / "workspace_state" / workspace.id
+    scoped = dataclasses.replace(settings, data_dir=state, cache_dir_override=settings.cache_dir,
+                                 kb_docs_dir=workspace.kb_dir)
+    vectors = VectorStore(getattr(settings, "chroma_url", "") or settings.chroma_dir,
+                          collection=f"{COLLECTION}_{workspace.id}")
+    registry = None
+    if shared_registry is not None:  # replicas: the workspace's registry in the shared database
+        registry = workspace_registry(shared_registry.db, workspace.id)
+    return KnowledgeBase(scoped, embedder, vectors=vectors, registry=registry), workspace.kb_dir
+
+
+def workspace_schema(workspace_id: str) -> str:
+    return "kefu_ws_" + re.sub(r"[^a-z0-9_]", "_", workspace_id.lower())
+
+
+def workspace_registry(database, workspace_id: str):
+    """The document registry of a workspace in a shared PostgreSQL database: the knowledge tables in the schema
+    kefu_ws_<id> (connections with that search_path), created on first use."""
+    from components.knowledge.registry import Registry
+
+    schema = workspace_schema(workspace_id)
+    database.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    parts = urlsplit(database.url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "options"]
+    query.append(("options", f"-csearch_path={schema}"))
+    return Registry(urlunsplit(parts._replace(query=urlencode(query))))

@@ -25,7 +25,7 @@ LANGUAGES = ("en", "zh")
 _REQUIRED = ("id", "name", "languages", "welcome", "examples", "tone", "scope")
 # extra redaction classes a workspace may ask for (components/workspaces/sensitive_data.py)
 SENSITIVE_CLASSES = frozenset({"health"})
-_OPTIONAL = ("public_contacts", "intents", "desk", "handoff", "safety", "kb", "nlu_domain", "order")
+_OPTIONAL = ("public_contacts", "intents", "desk", "handoff", "safety", "kb", "nlu_domain", "order", "scenarios")
 
 
 class WorkspaceError(ValueError):
@@ -74,6 +74,7 @@ class Workspace:
     kb_dir: Path | None = None
     nlu_domain: str = ""
     order: int = 100
+    scenarios_dir: Path | None = None
 
     def text(self, key: str, language: str) -> str:
         """A localised field (name, welcome, tone, scope) in `language`, else in the workspace's first language."""
@@ -82,10 +83,6 @@ class Workspace:
 
     def example_questions(self, language: str) -> list[str]:
         return list(self.examples.get(language) or self.examples[self.languages[0]])
-
-    @property
-    def scenarios_dir(self) -> Path:
-        return self.directory / "scenarios"
 
     def summary(self) -> dict:
         return {"id": self.id, "name": self.name.get("en") or self.name[self.languages[0]],
@@ -146,6 +143,9 @@ def parse_workspace(data, directory: Path, *, source: str) -> Workspace:
     if not isinstance(kb, str) or not kb.strip():
         check.fail("kb", "must be a folder path relative to the workspace folder")
     kb_dir = (directory / kb).resolve()
+    scenarios = data.get("scenarios", "scenarios")
+    if not isinstance(scenarios, str) or not scenarios.strip():
+        check.fail("scenarios", "must be a folder path relative to the workspace folder")
     nlu_domain = data.get("nlu_domain") or ws_id
     if not isinstance(nlu_domain, str) or not re.match(r"^[A-Za-z0-9_-]{1,40}$", nlu_domain):
         check.fail("nlu_domain", f"{nlu_domain!r}: use 1-40 letters, digits, '-' or '_'")
@@ -157,7 +157,7 @@ def parse_workspace(data, directory: Path, *, source: str) -> Workspace:
         tone=localised["tone"], scope=localised["scope"], directory=directory.resolve(), public_contacts=contacts,
         intents=intents, desk=desk, handoff_intents=handoff_intents,
         safety=_safety(data.get("safety") or {}, check, languages), kb_dir=kb_dir, nlu_domain=nlu_domain,
-        order=order)
+        order=order, scenarios_dir=(directory / scenarios).resolve())
 
 
 def _safety(data, check: "_Checker", languages: tuple[str, ...]) -> SafetyRules:

@@ -52,6 +52,17 @@ def scenario_suite(settings, workspace_id: str) -> tuple[list[dict], list[str]]:
     return suite, [str(p) for p in files]
 
 
+def choose_scenarios(settings, scenarios: str | None, workspace: str | None) -> tuple[list[dict], list[str]]:
+    """The --scenarios file, else the workspace's own scenarios; ValueError when neither is named."""
+    from components.dialogue.dialogue_eval import load_scenarios
+
+    if scenarios:
+        return load_scenarios(scenarios), [str(scenarios)]
+    if workspace:
+        return scenario_suite(settings, workspace)
+    raise ValueError("Name the scenarios (--scenarios FILE.yaml) or a workspace (--workspace ID)")
+
+
 def intent_pack_files(settings, workspace_id: str) -> list[Path]:
     workspace = find_workspace(settings, workspace_id)
     if workspace.intents:
