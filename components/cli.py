@@ -57,7 +57,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ingest(args, settings) -> int:
     from components.knowledge.eval import ingest_paths
 
-    result = ingest_paths(settings, paths=args.paths)
+    result = ingest_paths(settings, paths=args.paths, workspace=args.workspace)
     _print(result, args.json)
     return 0 if not any(r.get("status") == "error" for r in result.get("files", [])) else 1
 
@@ -270,6 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=8001)
     p = add("ingest", cmd_ingest, "add files or folders to the knowledge base")
     p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--workspace", default=None, metavar="ID", help="a workspace's knowledge base (default: the shop's)")
 
     ev = sub.add_parser("eval", help="evaluations (retrieval, intents, sentiment, dialogues, desk, answers, speech, bias)").add_subparsers(
         dest="what", metavar="WHAT", required=True)

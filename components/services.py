@@ -95,6 +95,8 @@ class Services:
             self.warm_up()
             if self.voice is not None and self.voice.preload:  # voice input loads once typed chat is ready
                 self.voice.recognizer.start_in_background()
+            if self.workspaces is not None and self.settings.workspaces_preload and self.startup.ready:
+                self.workspaces.prepare_others()  # the other businesses, so a first switch does not wait
 
         thread = threading.Thread(target=run, name="kefu-warmup", daemon=True)
         thread.start()

@@ -127,6 +127,9 @@ class Settings:
     # lowest `order`: the shop) is the default of the chat, the API and the console. "shop" serves the demo shop
     # alone, as before workspaces.
     workspaces: str = "shop"
+    # once the first workspace is ready, build the others in the background (index their documents, load or train
+    # their intent models), so the first question after a switch does not wait; false: each on its first use
+    workspaces_preload: bool = True
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={MASK if f.name in SECRET_FIELDS and getattr(self, f.name) else None!r}"

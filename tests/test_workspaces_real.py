@@ -80,3 +80,19 @@ def test_the_shop_is_unchanged_in_its_workspace(hub):
     shop = WorkspaceDialogue(hub).chat(None, "How long do refunds take?")
     assert hub.shared.store.workspace_of(shop.conversation_id) == "shop"
     assert shop.sources and "5" in shop.reply
+
+
+def test_preparing_a_workspace_indexes_it_before_its_first_question(real_services, tmp_path):
+    """What start-up does in the background for the other workspaces (KEFU_WORKSPACES_PRELOAD)."""
+    folders = tmp_path / "folders"
+    shutil.copytree(FIXTURES / "library", folders / "library")
+    s = real_services
+    registry = WorkspaceRegistry([ROOT / "assets" / "workspaces", folders], "shop,library")
+    settings = dataclasses.replace(s.settings, data_dir=tmp_path / "data")
+    hub = WorkspaceHub(settings, registry, SharedParts(s.store, s.embedder, s.engine, s.nlu, s.vault))
+    try:
+        hub.prepare_others()
+        assert hub.loaded() == ["library"] and hub.get("library")._seeded
+        assert {d["doc_id"] for d in hub.get("library").knowledge.documents()} == {"kb/loans.md"}
+    finally:
+        hub.close()

@@ -125,9 +125,10 @@ def run_retrieval_eval(settings, *, docs: str, queries: str, k: int = 10, modes=
     return report
 
 
-def ingest_paths(settings, paths: list[str]) -> dict:
-    """`python app.py ingest PATH...`: index files and every supported file inside folders into the app's
-    knowledge base (under settings.data_dir). Per-file errors are reported and never stop the rest."""
+def ingest_paths(settings, paths: list[str], workspace: str | None = None) -> dict:
+    """`python app.py ingest PATH... [--workspace ID]`: index files and every supported file inside folders into
+    the app's knowledge base (under settings.data_dir; a workspace's own, components/workspaces/). Per-file errors
+    are reported and never stop the rest."""
     from components.embedder import SentenceEmbedder
     from components.knowledge.knowledge_base import KnowledgeBase
     from components.knowledge.loaders import SUPPORTED_EXTENSIONS
@@ -146,7 +147,13 @@ def ingest_paths(settings, paths: list[str]) -> dict:
         else:
             missing.append({"status": "error", "filename": str(raw), "doc_id": None, "chunks": 0,
                             "message": f"{raw} does not exist.", "seconds": 0.0})
-    kb = KnowledgeBase(settings, SentenceEmbedder.from_settings(settings))
+    if workspace:
+        from components.workspaces.services import build_knowledge
+        from components.workspaces.workspace_eval import find_workspace
+
+        kb, _ = build_knowledge(settings, find_workspace(settings, workspace), SentenceEmbedder.from_settings(settings))
+    else:
+        kb = KnowledgeBase(settings, SentenceEmbedder.from_settings(settings))
     started = time.perf_counter()
     try:
         results = [r.to_dict() for r in kb.ingest_files(files)]

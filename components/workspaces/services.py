@@ -118,6 +118,24 @@ class WorkspaceHub:
             services.ensure_knowledge()
         return services
 
+    def prepare(self, workspace_id: str) -> None:
+        """Everything a first question would wait for: build the workspace, index its documents, load (or train and
+        cache) its intent model. What start-up does for the other workspaces in the background
+        (KEFU_WORKSPACES_PRELOAD)."""
+        services = self.get(workspace_id)
+        if isinstance(services.nlu, WorkspaceNLU):
+            services.nlu.retrain(services.nlu.domain)
+
+    def prepare_others(self) -> None:
+        for workspace_id in self.ids()[1:]:
+            try:
+                started = time.perf_counter()
+                self.prepare(workspace_id)
+                log.info("workspace %s prepared in the background in %.1f s", workspace_id,
+                         time.perf_counter() - started)
+            except Exception:  # the workspace still loads on first use, where its error reaches the caller
+                log.exception("preparing workspace %s failed", workspace_id)
+
     def for_conversation(self, conversation_id: str) -> WorkspaceServices:
         owner = self.shared.store.workspace_of(conversation_id)
         if owner is None:
@@ -154,23 +172,7 @@ class WorkspaceHub:
         return WorkspaceServices(workspace, knowledge, nlu, desk, dialogue, rules, kb_dir)
 
     def _knowledge(self, workspace: Workspace):
-        from components.knowledge import KnowledgeBase
-
-        settings, shared = self.settings, self.shared
-        if workspace.id == LEGACY_WORKSPACE:
-            return (KnowledgeBase(settings, shared.embedder, registry=shared.knowledge_registry),
-                    Path(settings.kb_docs_dir))
-        from components.knowledge.vector_store import COLLECTION, VectorStore
-
-        state = Path(settings.data_dir) / "workspace_state" / workspace.id
-        scoped = dataclasses.replace(settings, data_dir=state, cache_dir_override=settings.cache_dir,
-                                     kb_docs_dir=workspace.kb_dir)
-        vectors = VectorStore(getattr(settings, "chroma_url", "") or settings.chroma_dir,
-                              collection=f"{COLLECTION}_{workspace.id}")
-        registry = None
-        if shared.knowledge_registry is not None:  # replicas: the workspace's registry in the shared database
-            registry = workspace_registry(shared.knowledge_registry.db, workspace.id)
-        return KnowledgeBase(scoped, shared.embedder, vectors=vectors, registry=registry), workspace.kb_dir
+        return build_knowledge(self.settings, workspace, self.shared.embedder, self.shared.knowledge_registry)
 
     def _nlu(self, workspace: Workspace):
         nlu = self.shared.nlu
@@ -202,6 +204,25 @@ class WorkspaceHub:
                         part.close()
                     except Exception:  # closing is best effort
                         log.exception("closing %s of workspace %s failed", type(part).__name__, services.id)
+
+
+def build_knowledge(settings, workspace: Workspace, embedder, shared_registry=None):
+    """(knowledge base, documents folder) of a workspace, where its state lives (the module docstring)."""
+    from components.knowledge import KnowledgeBase
+
+    if workspace.id == LEGACY_WORKSPACE:
+        return KnowledgeBase(settings, embedder, registry=shared_registry), Path(settings.kb_docs_dir)
+    from components.knowledge.vector_store import COLLECTION, VectorStore
+
+    state = Path(settings.data_dir) / "workspace_state" / workspace.id
+    scoped = dataclasses.replace(settings, data_dir=state, cache_dir_override=settings.cache_dir,
+                                 kb_docs_dir=workspace.kb_dir)
+    vectors = VectorStore(getattr(settings, "chroma_url", "") or settings.chroma_dir,
+                          collection=f"{COLLECTION}_{workspace.id}")
+    registry = None
+    if shared_registry is not None:  # replicas: the workspace's registry in the shared database
+        registry = workspace_registry(shared_registry.db, workspace.id)
+    return KnowledgeBase(scoped, embedder, vectors=vectors, registry=registry), workspace.kb_dir
 
 
 def workspace_schema(workspace_id: str) -> str:
