@@ -24,7 +24,12 @@ def workspaces_app(tmp_path_factory, model_cache_dir):
     for name in ("testclinic", "library"):
         shutil.copytree(FIXTURES / name, data_dir / "workspaces" / name)
     app = RunningApp(data_dir, model_cache_dir, extra_env={"KEFU_WORKSPACES": "shop,testclinic,library",
-                                                           "KEFU_SPEECH_ENABLED": "false"}).start(timeout=900)
+                                                           "KEFU_SPEECH_ENABLED": "false"})
+    try:
+        app.start(timeout=900)
+    except BaseException:  # not ready in time: the process must not outlive the test
+        app.stop()
+        raise
     yield app
     app.stop()
 
