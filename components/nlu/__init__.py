@@ -250,8 +250,8 @@ class NLU:
         timings["entities"] = _ms(t)
 
         # the intent model reads the message without names, greetings and fillers (intent_text.py); the sentiment
-        # model reads the customer's own words (misspellings corrected), with the reading's embedding (one forward
-        # pass per turn)
+        # model reads the customer's own words (its cues match them: "never arrived" is not "never arrive"), with
+        # the reading's embedding (one forward pass per turn)
         name = self._resolve_domain(domain) if self._models else None
         model = self._models[name] if name is not None else None
         reading = model.reading([text])[0] if model is not None else text
@@ -263,8 +263,7 @@ class NLU:
         timings["embed"] = _ms(t)
 
         t = time.perf_counter()
-        sentiment = self.sentiment.analyze(model.spelled(text) if model is not None else text, language,
-                                           embedding=embedding)
+        sentiment = self.sentiment.analyze(text, language, embedding=embedding)
         result.sentiment, result.sentiment_score, result.emotions = (sentiment.label, sentiment.score,
                                                                      sentiment.emotions)
         result.emotion_scores, result.emotion_triggers = sentiment.emotion_scores, sentiment.emotion_triggers

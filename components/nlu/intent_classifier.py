@@ -46,7 +46,7 @@ from components.nlu.language import detect_language
 log = logging.getLogger(__name__)
 
 EmbedFn = Callable[[list[str]], np.ndarray]
-FEATURES_VERSION = "tfidf-w12-cwb25-masked-svm+emb-krr-rbf-views+zh-c14-jieba12+reading-v11"
+FEATURES_VERSION = "tfidf-w12-cwb25-masked-svm+emb-krr-rbf-views+zh-c14-jieba12+reading-v13"
 # Chinese messages: a linear SVM over character 1-4-grams and jieba word 1-2-grams (chosen by cross-validation on
 # the CIC Chinese e-commerce intents, see the module docstring); its C
 ZH_C = 0.2
@@ -226,15 +226,10 @@ class IntentClassifier:
         out = []
         for text in texts:
             language = "zh" if detect_language(text) == "zh" else "en"
-            read = intent_text(text, language)
-            out.append(self.speller.correct(read) if self.speller is not None and language == "en" else read)
+            # spelling first, so that a misspelt filler ("Plaese") is recognised as one
+            spelled = self.speller.correct(text) if self.speller is not None and language == "en" else text
+            out.append(intent_text(spelled, language))
         return out
-
-    def spelled(self, text: str) -> str:
-        """An English message with the words it misspells corrected (what the sentiment model reads)."""
-        if self.speller is None or detect_language(text) == "zh":
-            return text
-        return self.speller.correct(text)
 
     @staticmethod
     def _chinese(texts: list[str]) -> np.ndarray:

@@ -90,6 +90,8 @@ def intent_text(text: str, language: str = "en") -> str:
 
 
 _WORD = re.compile(r"[A-Za-z]+")
+_READING_WORDS = ("they", "their", "them", "theirs", "say", "want", "need", "have", "are", "were", "think", "keep",
+                  "relative")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
 
@@ -107,6 +109,9 @@ class SpellingCorrector:
     def __init__(self, texts: list[str]):
         self.counts = Counter(w.lower() for t in texts for w in _WORD.findall(t))
         self._common = max(self.counts.values(), default=0) / self.RARE_RATIO
+        # the words intent_text writes in place of others are never corrected ("they" is not a misspelt "the")
+        for word in _READING_WORDS:
+            self.counts[word] = max(self.counts[word], int(self._common) + 1)
 
     @staticmethod
     def _edit_tiers(word: str) -> list[set[str]]:
