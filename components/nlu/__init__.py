@@ -262,11 +262,17 @@ class NLU:
         result.entities = extract_entities(text)
         timings["entities"] = _ms(t)
 
+        # the intent model reads the message without names, greetings and fillers (intent_text.py); the sentiment
+        # model reads the customer's own words (its cues match them: "never arrived" is not "never arrive"), with
+        # the reading's embedding (one forward pass per turn)
+        name = self._resolve_domain(domain) if self._models else None
+        model = self._models[name] if name is not None else None
+        reading = model.reading([text])[0] if model is not None else text
         embedding = None
         # a Chinese message is read by n-grams alone (intent and sentiment): the packaged embedder is English
         t = time.perf_counter()
-        if self._models and self._intent_embed is not None and language != "zh":
-            embedding = self._intent_embed([text])
+        if model is not None and self._intent_embed is not None and language != "zh":
+            embedding = self._intent_embed([reading])
         timings["embed"] = _ms(t)
 
         t = time.perf_counter()
@@ -276,12 +282,10 @@ class NLU:
         result.emotion_scores, result.emotion_triggers = sentiment.emotion_scores, sentiment.emotion_triggers
         timings["sentiment"] = _ms(t)
 
-        if not self._models:
+        if model is None:
             log.warning("NLU.parse called before start(): no intent model is loaded")
             result.intent, result.out_of_scope = "unknown", True
         else:
-            name = self._resolve_domain(domain)
-            model = self._models[name]
             t = time.perf_counter()
             prediction = model.predict([text], embeddings=embedding, top_k=3)[0]
             timings["intent"] = _ms(t)

@@ -39,13 +39,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
 
+from components.nlu.intent_text import SpellingCorrector, intent_text
 from components.nlu.kernel_ridge import EmbeddingKernelRidge
 from components.nlu.language import detect_language
 
 log = logging.getLogger(__name__)
 
 EmbedFn = Callable[[list[str]], np.ndarray]
-FEATURES_VERSION = "tfidf-w12-cwb25-masked-svm+emb-krr-rbf-views+zh-c14-jieba12-v7"
+FEATURES_VERSION = "tfidf-w12-cwb25-masked-svm+emb-krr-rbf-views+zh-c14-jieba12+reading-v13"
 # Chinese messages: a linear SVM over character 1-4-grams and jieba word 1-2-grams (chosen by cross-validation on
 # the CIC Chinese e-commerce intents, see the module docstring); its C
 ZH_C = 0.2
@@ -173,6 +174,7 @@ class IntentClassifier:
         self._zh_coef: np.ndarray | None = None
         self._zh_intercept: np.ndarray | None = None
         self.zh_temperature = 1.0
+        self.speller: SpellingCorrector | None = None
         self.metrics: dict = {}
 
     # pickling: the embedder is a shared service, never part of the cached model
@@ -218,6 +220,17 @@ class IntentClassifier:
     def _embed(self, texts: list[str]) -> np.ndarray | None:
         return None if self.embed is None else self.embed(texts)
 
+    def reading(self, texts: list[str]) -> list[str]:
+        """What the classifier reads of each message (intent_text.py): names, gendered words, greetings, fillers
+        and dialect particles neutralised; English words it never saw in training corrected when one edit away."""
+        out = []
+        for text in texts:
+            language = "zh" if detect_language(text) == "zh" else "en"
+            # spelling first, so that a misspelt filler ("Plaese") is recognised as one
+            spelled = self.speller.correct(text) if self.speller is not None and language == "en" else text
+            out.append(intent_text(spelled, language))
+        return out
+
     @staticmethod
     def _chinese(texts: list[str]) -> np.ndarray:
         return np.array([detect_language(t) == "zh" for t in texts], dtype=bool)
@@ -225,12 +238,14 @@ class IntentClassifier:
     def fit(self, examples: list[tuple[str, str]], *, calibrate: bool = True) -> dict:
         """Train on checked examples (see intent_pack.validate_examples); returns training metrics."""
         start = time.perf_counter()
-        texts = [t for t, _ in examples]
+        # the classifier learns from what it will read: the examples without greetings, fillers and punctuation
+        texts = [intent_text(t, "zh" if detect_language(t) == "zh" else "en") for t, _ in examples]
         self.labels = sorted({label for _, label in examples})
         n_labels = len(self.labels)
         index = {label: i for i, label in enumerate(self.labels)}
         y = np.array([index[label] for _, label in examples])
         chinese = self._chinese(texts)
+        self.speller = SpellingCorrector([t for t, c in zip(texts, chinese) if not c])
         # the packaged embedder is an English model: a pack of Chinese messages alone is read by n-grams only
         embeddings = None if chinese.all() else self._embed(texts)
         embed_seconds = time.perf_counter() - start
@@ -306,8 +321,10 @@ class IntentClassifier:
         return metrics
 
     def predict_proba(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+        """`embeddings`, when given, are of `reading(texts)` (what NLU.parse embeds), not of the raw texts."""
         if not self.fitted:
             raise RuntimeError("The intent classifier is not trained yet; call fit() (or NLU.start()) first")
+        texts = self.reading(texts)
         ngram_scores = np.asarray(self._ngrams(texts) @ self._coef.T) + self._intercept
         chinese = self._chinese(texts)
         if self._kernel is None:

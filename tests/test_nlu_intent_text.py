@@ -1,0 +1,61 @@
+"""What the intent classifier reads of a message (intent_text.py): pure rules, no model."""
+import pytest
+
+from components.nlu.intent_text import SpellingCorrector, intent_text
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hi, this is Emily Walsh. where is my order", "where is my order"),
+    ("Hello, this is Kwame Mensah. Where is my order?", "Where is my order"),
+    ("I'm writing for my wife: i want to return it", "I'm writing for my relative: i want to return it"),
+    ("I'm writing for my son: i want to return it", "I'm writing for my relative: i want to return it"),
+    ("Asking for a friend, she says her account is locked.", "Asking for a friend, they say their account is locked"),
+    ("Asking for a friend, he says his account is locked.", "Asking for a friend, they say their account is locked"),
+    ("my email is a.b@example.com, order #W2611340.", "my email is a.b@example.com, order #W2611340"),
+    ("Hello, could you please help me? I would like to cancel my order", "I would like to cancel my order"),
+    ("kindly cancel my order Please do the needful.", "cancel my order"),
+    ("where is my order can or not lah", "where is my order"),
+    ("I want to cancel my order.", "I want to cancel my order"),
+    ("hello", "hello"),  # nothing would be left: read as it is
+])
+def test_english_reading(text, expected):
+    assert intent_text(text, "en") == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("您好，麻烦您帮我看一下，我的订单到哪了", "我的订单到哪了"),
+    ("你好，我是王芳。我要退货", "我要退货"),
+    ("我的订单还没到，怎么回事？", "我的订单还没到，怎么回事"),
+    ("你好，我是买买提。我要退货", "我要退货"),
+    ("我替我妈妈问一下：怎么退货", "怎么退货"),
+    ("请问怎么开发票", "怎么开发票"),
+    ("我老公的订单还没到", "我家人的订单还没到"),
+    ("麻烦", "麻烦"),
+])
+def test_chinese_reading(text, expected):
+    assert intent_text(text, "zh") == expected
+
+
+def test_spelling_corrector_fixes_one_edit_to_a_training_word():
+    speller = SpellingCorrector(["I want to cancel my order", "cancel the order please", "where is my refund",
+                                 "refund status", "track my package", "my package is late"])
+    assert speller.correct("I want to cacnel my ordre") == "I want to cancel my order"
+    assert speller.correct("where is my refnud") == "where is my refund"
+    # words it knows, short words, unknown words with no near training word and names stay as they are
+    assert speller.correct("cancel my order") == "cancel my order"
+    assert speller.correct("my xyzzy is gone") == "my xyzzy is gone"
+    assert speller.correct("Ask Ordre about it") == "Ask Ordre about it"
+    assert speller.correct("Ordre is late") == "Order is late"
+    # a swap of letters beats a more frequent word one wrong letter away ("wnat" is "want", not "what")
+    swaps = SpellingCorrector(["what is it"] * 5 + ["I want it"] * 2)
+    assert swaps.correct("I wnat it") == "I want it"
+    # a misspelling the examples keep a few times is still corrected to a word they use far more often
+    kept = SpellingCorrector(["cancel my order"] * 40 + ["cancel my oredr"])
+    assert kept.correct("cancel my oredr") == "cancel my order"
+
+
+def test_a_rare_real_word_is_not_turned_into_a_frequent_one():
+    speller = SpellingCorrector(["I will pay"] * 40 + ["as well"] + ["the card"] * 40)
+    assert speller.correct("a card as well") == "a card as well"
+    # nor a word the reading itself writes ("they" is not a misspelt "the")
+    assert speller.correct("they say their card") == "they say their card"
