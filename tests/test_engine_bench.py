@@ -132,8 +132,10 @@ def test_llama_cpp_crash_in_its_child_is_reported_not_raised(tmp_path):
     fake = tmp_path / "cache" / "llama-cpp-python" / "llama_cpp"
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n")
-    out = run_llama_cpp(Settings(data_dir=tmp_path), CHAT, threads=(1,), max_new_tokens=4, runs=1, timeout_s=120)
-    assert out["reason"].startswith("llama.cpp's child process killed by SIGSEGV"), out
+    out = run_llama_cpp(Settings(data_dir=tmp_path), CHAT, threads=(1, 2), max_new_tokens=4, runs=1, timeout_s=240)
+    for count in ("1", "2"):  # each thread count in a child of its own
+        assert out["threads"][count]["decode_tok_s"] is None
+        assert out["threads"][count]["reason"].startswith("llama.cpp's child process killed by SIGSEGV"), out
 
 
 def test_llama_cpp_missing_is_said_with_the_install_command(tmp_path):

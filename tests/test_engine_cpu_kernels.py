@@ -210,9 +210,9 @@ def test_the_fused_step_operations_match_torch(kernels):
 
 @pytest.mark.parametrize("out_features", [96, 48, 16])
 def test_two_threads_give_the_one_thread_product_bit_for_bit(kernels, out_features):
-    """With threads=2 the helper thread computes the upper half of the output tiles (an odd count of tiles, and a
-    single tile, which stays on one thread, included); each column's arithmetic is unchanged, so the products
-    are equal to the last bit, with and without accumulation, for 4-bit and 8-bit blocks and for batches."""
+    """With threads=2 the helper thread and the caller share the output tiles in chunks (an odd count of tiles,
+    and a single tile, which stays on one thread, included); each column's arithmetic is unchanged, so the
+    products are equal to the last bit, with and without accumulation, for 4-bit and 8-bit blocks and batches."""
     generator = torch.Generator().manual_seed(out_features)
     try:
         for bits in (4, 8):

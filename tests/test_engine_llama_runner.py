@@ -192,7 +192,7 @@ def test_each_kernel_build_decodes_as_faithfully_as_bfloat16(faithful, model_cac
 
 
 def test_two_decode_threads_decode_as_one_does(faithful, model_cache_dir):
-    """The decode step's products split over two threads (the helper thread takes half the output columns): the
+    """The decode step's products split over two threads (the helper thread shares the output columns): the
     same logits as one thread to the last bit, so the same agreement with float32; the runner counts the steps."""
     kernels, why = cpu_kernels.load(model_cache_dir)
     if kernels is None:

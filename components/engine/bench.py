@@ -350,7 +350,7 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
         decode_threads = engine_threads(settings)
         counts = sorted({1, min(2, os.cpu_count() or 1), decode_threads, os.cpu_count() or 1})
         llama = run_llama_cpp(settings, conversations, threads=counts, max_new_tokens=max_new_tokens,
-                              runs=single_runs, timeout_s=max(30.0, left()))
+                              runs=single_runs, timeout_s=max(240.0, left()))
         if "threads" in llama:
             result["llama_cpp"] = {**llama, "single": llama["threads"].get(str(decode_threads), {})}
             if (os.cpu_count() or 1) > decode_threads:  # every core decoding, for the reader who would give it those

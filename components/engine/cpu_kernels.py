@@ -118,7 +118,7 @@ def choose_isa(flags: set[str], forced: str = "auto") -> tuple[Isa | None, str]:
 
 class Kernels:
     """The loaded library. Every call releases the GIL (ctypes does). `linear` runs on `threads` threads (1 or 2:
-    with 2, the C side's persistent helper thread computes half the output columns, bit-for-bit the same result);
+    with 2, the C side's persistent helper thread shares the output columns, bit-for-bit the same result);
     the others are single-threaded."""
 
     def __init__(self, library: ctypes.CDLL, path: Path, isa: Isa):

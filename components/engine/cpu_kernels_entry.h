@@ -45,14 +45,20 @@ static void qgemm_tiles(const tile_job *j) {
     }
 }
 
-/* The second decode thread: one persistent helper that takes the upper half of a qgemm's output tiles. Between
-   jobs it spins for HELPER_SPIN_NS (the next matrix of the same decode step comes within microseconds), then
-   sleeps on a futex until the next job is posted, so an idle engine costs no CPU. One caller at a time uses it
-   (helper_claimed); another caller meanwhile computes its product alone. A forked child starts its own. */
+/* The second decode thread: one persistent helper that shares a qgemm's output tiles with the caller. The tiles are
+   claimed in chunks from one atomic word, work = job sequence (32 bits) | tile count (16) | next tile (16): the
+   caller takes chunks with fetch-and-add, the helper with compare-and-swap on the job it was woken for, so a
+   helper that wakes late (or was descheduled) finds the product already done and the caller never waits for more
+   than the one chunk the helper is computing. Between jobs the helper spins for HELPER_SPIN_NS (the next matrix
+   of the same decode step comes within microseconds), then sleeps on a futex until the next job is posted, so an
+   idle engine costs no CPU. One caller at a time uses it (helper_claimed); another caller meanwhile computes its
+   product alone. A forked child starts its own. */
 #define HELPER_SPIN_NS 200000L
-static tile_job helper_job;
-static atomic_uint helper_posted, helper_finished;  /* job sequence numbers */
-static atomic_int helper_sleeping, helper_claimed;
+#define MAX_SHARED_TILES 60000
+static tile_job helper_job;                         /* written by the caller before it posts the job */
+static atomic_ullong work;
+static atomic_int tiles_done, helper_sleeping, helper_claimed;
+static atomic_uint helper_posted;                   /* the last job's sequence number (the futex word) */
 static atomic_int helper_pid;                       /* the process whose helper runs (0: none yet) */
 static pthread_mutex_t helper_start_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -60,6 +66,31 @@ static long now_ns(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static inline int chunk_of(int tiles) { return tiles / 8 > 2 ? tiles / 8 : 2; }
+
+/* Compute tiles of `job` in chunks claimed out of `work` while it still holds job `seq` (the tile count is read
+   from `work` itself, never from a copy of the parameters that a successful claim has not yet vouched for). */
+static void share_tiles(const tile_job *job, unsigned seq, int helper) {
+    for (;;) {
+        unsigned long long v = atomic_load(&work);
+        const int tiles = (int)((v >> 16) & 0xFFFF), chunk = chunk_of(tiles);
+        int first;
+        if (helper) {
+            if ((unsigned)(v >> 32) != seq || (int)(v & 0xFFFF) >= tiles) return;
+            if (!atomic_compare_exchange_weak(&work, &v, v + chunk)) continue;
+            first = (int)(v & 0xFFFF);
+        } else {
+            first = (int)(atomic_fetch_add(&work, (unsigned long long)chunk) & 0xFFFF);
+            if (first >= tiles) return;
+        }
+        tile_job part = *job;
+        part.t0 = first;
+        part.t1 = first + chunk < tiles ? first + chunk : tiles;
+        qgemm_tiles(&part);
+        atomic_fetch_add(&tiles_done, part.t1 - part.t0);
+    }
 }
 
 static void *helper_main(void *first) {
@@ -78,8 +109,12 @@ static void *helper_main(void *first) {
             since = now_ns();
         }
         seen = posted;
-        qgemm_tiles(&helper_job);
-        atomic_store(&helper_finished, seen);
+        /* the parameters are read before the claim: a successful claim (work unchanged since it was read as job
+           `seen` with tiles left) proves the caller was not yet writing the next job's */
+        unsigned long long v = atomic_load(&work);
+        if ((unsigned)(v >> 32) != seen || (int)(v & 0xFFFF) >= (int)((v >> 16) & 0xFFFF)) continue;
+        tile_job job = helper_job;
+        if ((unsigned)(atomic_load(&work) >> 32) == seen) share_tiles(&job, seen, 1);
     }
     return NULL;
 }
@@ -93,7 +128,6 @@ static int helper_ready(void) {
         atomic_store(&helper_claimed, 0);
         atomic_store(&helper_sleeping, 0);
         const unsigned posted = atomic_load(&helper_posted);
-        atomic_store(&helper_finished, posted);
         if (pthread_create(&thread, NULL, helper_main, (void *)(uintptr_t)posted) == 0) {
             pthread_detach(thread);
             atomic_store(&helper_pid, pid);
@@ -109,26 +143,29 @@ int kefu_helper_awake(void) {
 }
 
 /* y [M, N] bfloat16 = x [M, K] bfloat16 times the packed W (y += ... when accumulate), with x quantized in one or
-   two passes; scratch: a [passes * M * K] int8, dx and sx [M * K / 32] float. threads = 2 splits the output
+   two passes; scratch: a [passes * M * K] int8, dx and sx [M * K / 32] float. threads = 2 shares the output
    tiles with the helper thread (the same arithmetic per column, so the same result as one thread). */
 void kefu_qgemm(int M, int K, int N, const uint16_t *x, int bits, int passes, const uint8_t *w, const float *dw,
                 const float *mw, uint16_t *y, int accumulate, int8_t *a, float *dx, float *sx, int threads) {
     quantize_rows(M, K, passes, x, a, dx, sx);
-    tile_job job = {M, K, N, bits, passes, accumulate, 0, N / 16, a, dx, sx, dw, mw, w, y};
+    const int tiles = N / 16;
+    tile_job job = {M, K, N, bits, passes, accumulate, 0, tiles, a, dx, sx, dw, mw, w, y};
     int expected = 0;
-    if (threads < 2 || N / 16 < 2 || !helper_ready() || !atomic_compare_exchange_strong(&helper_claimed, &expected, 1)) {
+    if (threads < 2 || tiles < 4 || tiles > MAX_SHARED_TILES || !helper_ready()
+            || !atomic_compare_exchange_strong(&helper_claimed, &expected, 1)) {
         qgemm_tiles(&job);
         return;
     }
     helper_job = job;
-    helper_job.t0 = job.t1 = N / 32;
+    atomic_store(&tiles_done, 0);
     const unsigned seq = atomic_load(&helper_posted) + 1;
+    atomic_store(&work, ((unsigned long long)seq << 32) | ((unsigned long long)tiles << 16));
     atomic_store(&helper_posted, seq);
     if (atomic_load(&helper_sleeping)) syscall(SYS_futex, &helper_posted, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
-    qgemm_tiles(&job);
-    for (int spins = 0; atomic_load(&helper_finished) != seq; spins++) {
+    share_tiles(&job, seq, 0);
+    for (int spins = 0; atomic_load(&tiles_done) != tiles; spins++) {
         _mm_pause();
-        if (spins > 4096) sched_yield();  /* the helper lost its core: let it have ours */
+        if (spins > 4096) sched_yield();  /* the helper's chunk is unfinished and it lost its core */
     }
     atomic_store(&helper_claimed, 0);
 }

@@ -16,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -56,11 +57,28 @@ def _describe_exit(code: int) -> str:
 
 def run_llama_cpp(settings, conversations: list, *, threads=(1, 2), max_new_tokens: int, runs: int,
                   timeout_s: float) -> dict:
-    """llama.cpp's single-stream figures, one per decode thread count: {"threads": {"1": {...}, "2": {...}}}, or
-    {"reason": ...} when it is not installed, crashed or ran out of time (never raises for those)."""
+    """llama.cpp's single-stream figures, one per decode thread count, each from a child process of its own (so
+    one that crashes or runs out of time leaves the others): {"threads": {"1": {...}, "2": {...}}, "version": ...}
+    where an entry that failed is {"decode_tok_s": None, "reason": ...}; or {"reason": ...} when llama-cpp-python
+    is not installed. `timeout_s` is shared by the children. Never raises for those."""
+    began = time.perf_counter()
+    out: dict = {"threads": {}}
+    for index, count in enumerate(threads):
+        share = (timeout_s - (time.perf_counter() - began)) / (len(threads) - index)
+        result = _run_child(settings, conversations, count, max_new_tokens, runs, max(10.0, share))
+        if result.get("missing"):
+            return {"reason": f"llama-cpp-python is not installed (optional extra): {result['missing']}; "
+                              f"{install_hint(settings)}"}
+        out.update({k: v for k, v in result.items() if k in ("version", "note")})
+        out["threads"][str(count)] = result.get("single") or {"decode_tok_s": None, "reason": result["reason"],
+                                                              "threads": count}
+    return out
+
+
+def _run_child(settings, conversations, count: int, max_new_tokens: int, runs: int, timeout_s: float) -> dict:
     request = {"model": settings.model, "context_window": settings.context_window,
                "prefill_threads": settings.engine_prefill_threads, "data_dir": str(settings.data_dir),
-               "cache_dir": str(settings.cache_dir), "conversations": conversations, "threads": list(threads),
+               "cache_dir": str(settings.cache_dir), "conversations": conversations, "threads": count,
                "max_new_tokens": max_new_tokens, "runs": runs}
     try:
         done = subprocess.run([sys.executable, "-m", "components.engine.llama_cpp_bench"], input=json.dumps(request),
@@ -72,11 +90,7 @@ def run_llama_cpp(settings, conversations: list, *, threads=(1, 2), max_new_toke
     if done.returncode != 0 or not lines:
         tail = done.stderr.strip().splitlines()[-3:]
         return {"reason": f"llama.cpp's child process {_describe_exit(done.returncode)}: {' | '.join(tail)}"}
-    result = json.loads(lines[-1])
-    if result.get("missing"):
-        result = {"reason": f"llama-cpp-python is not installed (optional extra): {result['missing']}; "
-                            f"{install_hint(settings)}"}
-    return result
+    return json.loads(lines[-1])
 
 
 def _child_main() -> None:
@@ -100,17 +114,15 @@ def _child_main() -> None:
     conversations = request["conversations"]
     params = GenerationParams(max_new_tokens=request["max_new_tokens"], temperature=0.0, ignore_eos=True,
                               deadline_s=None)
-    out = {"version": llama_cpp.__version__, "threads": {}}
-    for count in request["threads"]:
-        engine = build_engine(replace(settings, engine_backend="llama_cpp", engine_threads=count))
-        engine.start()
-        out["note"] = engine.note
-        engine.generate(conversations[-1], GenerationParams(max_new_tokens=4))  # warm-up
-        single = _single(engine, conversations, params, request["runs"])
-        single.pop("prompt_tokens", None)
-        out["threads"][str(count)] = {**single, "threads": count}
-        engine.close()
-    print(json.dumps(out), flush=True)
+    count = request["threads"]
+    engine = build_engine(replace(settings, engine_backend="llama_cpp", engine_threads=count))
+    engine.start()
+    engine.generate(conversations[-1], GenerationParams(max_new_tokens=4))  # warm-up
+    single = _single(engine, conversations, params, request["runs"])
+    single.pop("prompt_tokens", None)
+    engine.close()
+    print(json.dumps({"version": llama_cpp.__version__, "note": engine.note, "single": {**single, "threads": count}}),
+          flush=True)
 
 
 if __name__ == "__main__":
