@@ -26,7 +26,7 @@ def _search_path() -> list[Path]:
     """Where llama-cpp-python and the server's extras may be: <cache dir>/llama-cpp-python (as `bench engine`), plus
     the folders in KEFU_TEST_LLAMA_CPP_PATH (os.pathsep-separated) for an install kept elsewhere."""
     extra = [Path(p) for p in os.environ.get("KEFU_TEST_LLAMA_CPP_PATH", "").split(os.pathsep) if p]
-    return extra + [Path(Settings().cache_dir) / "llama-cpp-python"]
+    return extra + llama_cpp_server.default_path(Settings())
 
 
 @pytest.fixture(scope="module")

@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from components.engine.llama_cpp_bench import PINNED, target_dir
+
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -29,8 +31,13 @@ SERVER_EXTRAS = ("sse-starlette==2.1.3", "starlette-context==0.3.6")
 
 def install_hint(target: Path) -> str:
     return (f"install llama-cpp-python's server outside the app's environment: `{sys.executable} -m pip install "
-            f"--target {target} llama-cpp-python==0.3.36 {' '.join(SERVER_EXTRAS)}` (compiles llama.cpp, about 8 "
+            f"--target {target} {PINNED} {' '.join(SERVER_EXTRAS)}` (compiles llama.cpp, about 8 "
             "minutes)")
+
+
+def default_path(settings) -> list[Path]:
+    """Where `bench engine` looks for llama-cpp-python too: <cache dir>/llama-cpp-python."""
+    return [target_dir(settings)]
 
 
 def missing_parts(pythonpath: list[Path]) -> str | None:
