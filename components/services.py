@@ -169,7 +169,7 @@ def build_services(settings: Settings) -> Services:
     # replicas (PostgreSQL) keep the document registry and keyword tokens in the shared database too
     registry = Registry(database) if shared else None
     nlu = NLU(settings, embedder)
-    vault = RedactionVault.from_settings(settings)
+    vault = RedactionVault.from_settings(settings, database)  # PostgreSQL: shared by every replica
     # each workspace's knowledge base, desk and dialogue manager; the first is built now, the others on first use
     hub = WorkspaceHub(settings, WorkspaceRegistry.from_settings(settings),
                        SharedParts(store, embedder, engine, nlu, vault, knowledge_registry=registry))

@@ -215,7 +215,7 @@ def test_forget_conversation_and_compact_leave_no_ciphertext(vault):
     redactor = PiiRedactor(vault)
     redactor.redact("card 4111 1111 1111 1111", conversation_id="gone")
     redactor.redact("mail keep@example.com", conversation_id="kept")
-    ciphertext = vault._db.execute("SELECT ciphertext FROM vault_entries WHERE conversation_id='gone'").fetchone()[0]
+    ciphertext = vault._db.scalar("SELECT ciphertext FROM vault_entries WHERE conversation_id='gone'")
     assert vault.forget_conversation("gone") == 1 and vault.forget_conversation("gone") == 0
     vault.compact()
     assert bytes(ciphertext) not in _all_bytes(vault.path)

@@ -272,3 +272,46 @@ def test_bad_database_urls_say_what_to_write(tmp_path):
     assert Settings(data_dir=tmp_path).database == f"sqlite:///{tmp_path / 'kefu.sqlite3'}"
     with pytest.raises(DatabaseError, match="Cannot connect to PostgreSQL at postgresql://u:\\*\\*\\*@127.0.0.1:1/x"):
         open_database("postgresql://u:secret@127.0.0.1:1/x?connect_timeout=2")
+
+
+def test_redaction_vault_is_shared_between_replicas_on_postgresql(tmp_path, postgres_url):
+    from components.privacy.pii_redactor import PiiRedactor
+    from components.privacy.redaction_vault import RedactionVault
+    from components.settings import Settings
+
+    def replica(name: str, key: str = "one passphrase for every replica") -> RedactionVault:
+        return RedactionVault.from_settings(Settings(data_dir=tmp_path / name, database_url=postgres_url,
+                                                     vault_key=key))
+
+    a, b = replica("a"), replica("b")  # two replicas, each with its own data dir, one database
+    assert a.shared and b.shared and a.path is None
+    redacted, _ = PiiRedactor(a).redact("I'm Noah.Brown7922@example.com, card 4111 1111 1111 1111", conversation_id="c1")
+    assert "[EMAIL_1]" in redacted and "[CARD_1]" in redacted
+    assert b.resolve("c1", "[EMAIL_1]") == "Noah.Brown7922@example.com"  # the order desk on the other replica
+    assert b.resolve_text("c1", redacted) == "I'm Noah.Brown7922@example.com, card 4111 1111 1111 1111"
+    assert b.store("c1", "EMAIL", "noah.brown7922@EXAMPLE.com") == "[EMAIL_1]"  # same value, same token
+    assert b.conversations_with_value("EMAIL", "noah.brown7922@example.com") == ["c1"]
+    assert not (tmp_path / "a" / "vault.sqlite3").exists()  # nothing per replica
+    stored = open_database(postgres_url)
+    dump = " ".join(str(v) for row in stored.rows("SELECT * FROM vault_entries") for v in row)
+    assert "7922" not in dump and "4111" not in dump  # encrypted, and the index is a keyed HMAC
+    # two replicas storing different values in one conversation at once: distinct tokens, none lost
+    tokens: dict[str, list[str]] = {"1": [], "2": []}
+    threads = [threading.Thread(target=lambda v=v, n=n: tokens[n].extend(
+        v.store("c2", "PHONE", f"+86 138 0013 {n}{i:03d}") for i in range(15))) for v, n in ((a, "1"), (b, "2"))]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert len(set(tokens["1"] + tokens["2"])) == 30
+    assert b.resolve("c2", tokens["1"][7]) == "+86 138 0013 1007"
+    # forgetting on one replica forgets everywhere
+    assert a.forget_value("c1", "CARD", "4111-1111-1111-1111") == 1
+    assert b.resolve("c1", "[CARD_1]") is None and b.resolve("c1", "[EMAIL_1]") is not None
+    assert b.forget_conversation("c1") == 1 and a.resolve("c1", "[EMAIL_1]") is None
+    assert a.conversations_with_value("EMAIL", "noah.brown7922@example.com") == []
+    a.compact()
+    with pytest.raises(ValueError, match="every replica needs the same one"):
+        replica("c", key="a different passphrase")
+    a.close()
+    b.close()
+    assert stored.scalar("SELECT COUNT(*) FROM vault_entries") == 30  # closing a replica's vault keeps the rows
+    stored.close()

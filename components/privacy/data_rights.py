@@ -145,7 +145,7 @@ def run_forget(settings, *, customer: str) -> dict:
 
     store = ConversationStore(settings.database)
     try:
-        vault = RedactionVault.from_settings(settings)
+        vault = RedactionVault.from_settings(settings, store.db)
         try:
             return forget_customer(settings, store, vault, email=customer)
         finally:
@@ -161,7 +161,7 @@ def run_retention(settings, *, days: int) -> dict:
 
     store = ConversationStore(settings.database)
     try:
-        vault = RedactionVault.from_settings(settings)
+        vault = RedactionVault.from_settings(settings, store.db)
         try:
             return apply_retention(store, vault, days=days, audio_dir=settings.speech_audio_dir)
         finally:
