@@ -22,7 +22,7 @@ from components.ui.voice_input import play_spoken_turn, spoken_turn_choices
 # with "…", the sentiment is an icon in front of the last customer message, a customer not yet known shows the
 # conversation's short id
 COLUMN_KEYS = ["col_status", "col_waiting", "col_customer", "col_last", "col_intent", "col_agent"]
-COLUMN_WIDTHS = ["17%", "12%", "15%", "30%", "15%", "11%"]
+COLUMN_WIDTHS = ["15%", "10%", "17%", "30%", "14%", "14%"]
 LAST_MESSAGE_CHARS = 48
 STATUSES = ["all", "waiting", "human", "bot", "resolved"]
 SENTIMENT_ICONS = {"negative": "😠", "neutral": "😐", "positive": "🙂"}
