@@ -17,7 +17,6 @@ import copy
 import dataclasses
 import logging
 import re
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from components.orders.desk_signals import (INTENT_FLOWS, PIVOT, ProductMatcher,
                                             read_signals)
 from components.orders.variant_choice import choose_variant
 from components.orders.shop_database import ShopDatabase
+from components.orders.tool_calls import record_call
 
 log = logging.getLogger(__name__)
 
@@ -395,19 +395,8 @@ class OrderDesk:
         """Run one shop operation and record it; ValueError comes back as (None, message). `_owner`: the verified
         customer, passed to a write so the database refuses another customer's order, and not recorded: the trace
         holds exactly the shop tool schema's arguments."""
-        started = time.perf_counter()
-        entry: dict = {"name": name, "arguments": arguments}
-        try:
-            extra = {"user_id": _owner} if _owner is not None else {}
-            result = getattr(self.shop, name)(**arguments, **extra)
-            entry["result"] = result
-            error = None
-        except ValueError as exc:
-            result, error = None, str(exc)
-            entry["error"] = error
-        entry["ms"] = round((time.perf_counter() - started) * 1000, 2)
-        t.tool_calls.append(entry)
-        return result, error
+        extra = {"user_id": _owner} if _owner is not None else {}
+        return record_call(t.tool_calls, name, getattr(self.shop, name), arguments, extra)
 
     def _set(self, st: DeskState, t: _Turn, slot: str, value) -> None:
         st.slots[slot] = value

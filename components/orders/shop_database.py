@@ -16,6 +16,8 @@ import threading
 import time
 from pathlib import Path
 
+from components.storage.thread_connections import ThreadConnections
+
 log = logging.getLogger(__name__)
 
 CANCEL_REASONS = ("no longer needed", "ordered by mistake")
@@ -71,10 +73,8 @@ class ShopDatabase:
         self.path = Path(path)
         self.seed_dir = Path(seed_dir)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self._connections = ThreadConnections(self.path, _shop_connection_setup)
         self._write_lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
         self._product_index: list[tuple[str, str]] | None = None
         self._ensure_seeded()
 
@@ -102,24 +102,10 @@ class ShopDatabase:
 
     # -- connections -------------------------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            # used by this thread only; check_same_thread=False lets close() end it from another thread
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout=30000")
-            _set_wal(conn)
-            conn.execute("PRAGMA synchronous=NORMAL")
-            self._local.conn = conn
-            with self._connections_lock:
-                self._connections.append(conn)
-        return conn
+        return self._connections.get()
 
     def close(self) -> None:
-        with self._connections_lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()
 
     def _ensure_seeded(self) -> None:
         conn = self._conn()
@@ -520,6 +506,11 @@ def _options_match(variant_options: dict, wanted: dict) -> bool:
             elif str(variant_options.get(key, "")).lower() != str(item).lower():
                 return False
     return True
+
+
+def _shop_connection_setup(conn: sqlite3.Connection) -> None:
+    _set_wal(conn)
+    conn.execute("PRAGMA synchronous=NORMAL")
 
 
 def _set_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:

@@ -12,6 +12,8 @@ import threading
 import time
 from pathlib import Path
 
+from components.storage.thread_connections import ThreadConnections
+
 log = logging.getLogger(__name__)
 
 _WRITES_TABLE = """
@@ -29,10 +31,8 @@ class SeededDatabase:
         self.path = Path(path)
         self.seed_dir = Path(seed_dir)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
+        self._connections = ThreadConnections(self.path, _desk_connection_setup)
         self._write_lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._connections_lock = threading.Lock()
         self._ensure_seeded()
 
     @classmethod
@@ -45,23 +45,10 @@ class SeededDatabase:
 
     # -- connections -------------------------------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None, check_same_thread=False)
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA journal_mode=WAL")
-            self._local.conn = conn
-            with self._connections_lock:
-                self._connections.append(conn)
-        return conn
+        return self._connections.get()
 
     def close(self) -> None:
-        with self._connections_lock:
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
-        self._local = threading.local()
+        self._connections.close()
 
     def rows(self, sql: str, *args) -> list[dict]:
         return [dict(r) for r in self._conn().execute(sql, args).fetchall()]
@@ -121,3 +108,8 @@ class SeededDatabase:
                 conn.execute("ROLLBACK")
                 raise ValueError(f"{seed_path} does not fit the desk's tables: {exc}") from exc
         log.info("seeded %s from %s in %.0f ms", self.path, seed_path, (time.perf_counter() - started) * 1000)
+
+
+def _desk_connection_setup(conn: sqlite3.Connection) -> None:
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -22,6 +21,7 @@ from components.nlu.language import detect_language
 from components.nlu.result import NLUResult
 from components.orders.desk_signals import Signals, read_signals
 from components.orders.order_desk import DeskState, DeskTurn
+from components.orders.tool_calls import record_call
 
 log = logging.getLogger(__name__)
 
@@ -174,17 +174,7 @@ class VerifiedDesk:
 
     def call(self, t: Turn, name: str, **arguments):
         """Run one database operation and record it; ValueError comes back as (None, message)."""
-        started = time.perf_counter()
-        entry: dict = {"name": name, "arguments": arguments}
-        try:
-            result, error = getattr(self.db, name)(**arguments), None
-            entry["result"] = result
-        except ValueError as exc:
-            result, error = None, str(exc)
-            entry["error"] = error
-        entry["ms"] = round((time.perf_counter() - started) * 1000, 2)
-        t.tool_calls.append(entry)
-        return result, error
+        return record_call(t.tool_calls, name, getattr(self.db, name), arguments)
 
     def set_slot(self, st: DeskState, t: Turn, slot: str, value) -> None:
         st.slots[slot] = value
