@@ -4,6 +4,7 @@ rate-limit buckets and logins shared through the database."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -315,3 +316,81 @@ def test_redaction_vault_is_shared_between_replicas_on_postgresql(tmp_path, post
     b.close()
     assert stored.scalar("SELECT COUNT(*) FROM vault_entries") == 30  # closing a replica's vault keeps the rows
     stored.close()
+
+
+VAULT_KEY = "one passphrase for the whole install"
+
+
+def test_db_copy_moves_the_redaction_vault_both_ways(tmp_path, postgres_server):
+    """A value redacted before the move resolves after it: vault.sqlite3 → the shared vault tables on PostgreSQL →
+    vault.sqlite3 again, rows verbatim under the same key, with counts and checksums; a target vault with another
+    key or conflicting tokens is refused before anything is written."""
+    from components.privacy.pii_redactor import PiiRedactor
+    from components.privacy.redaction_vault import RedactionVault
+    from components.settings import Settings
+    from components.storage.database_copy import run_db_copy
+
+    said = "I'm Noah.Brown7922@example.com, card 4111 1111 1111 1111"
+    lite_dir = tmp_path / "lite"
+    store = ConversationStore(lite_dir / "kefu.sqlite3")
+    cid = store.create_conversation("noah")
+    vault = RedactionVault.from_settings(Settings(data_dir=lite_dir, vault_key=VAULT_KEY))
+    redacted, _ = PiiRedactor(vault).redact(said, conversation_id=cid)
+    vault.store(cid, "PHONE", "+86 138 0013 8000")
+    vault.close()
+    store.add_message(cid, "customer", redacted)
+    store.close()
+    assert "[EMAIL_1]" in redacted and "7922" not in redacted
+
+    target = postgres_server.new_database()
+    env = {**os.environ, "KEFU_VAULT_KEY": VAULT_KEY}
+    out = subprocess.run([sys.executable, str(ROOT / "app.py"), "db", "copy", "--from",
+                          f"sqlite:///{lite_dir / 'kefu.sqlite3'}", "--to", target, "--json"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    moved = json.loads(out.stdout)["vault"]
+    assert moved["rows"] == moved["target_rows"] == 3 and moved["checksum"] == moved["target_checksum"]
+    assert moved["from"].endswith("vault.sqlite3") and moved["equal"]
+
+    def resolved(settings) -> str:
+        store, vault = ConversationStore(settings.database), RedactionVault.from_settings(settings)
+        try:
+            return vault.resolve_text(cid, store.messages(cid)[0]["text"])
+        finally:
+            vault.close()
+            store.close()
+
+    scaled = Settings(data_dir=tmp_path / "replica", database_url=target, vault_key=VAULT_KEY)
+    assert resolved(scaled) == said  # a replica on PostgreSQL resolves what the embedded install redacted
+    # and back to the embedded shape
+    back_dir = tmp_path / "back"
+    back = run_db_copy(scaled, source=target, target=f"sqlite:///{back_dir / 'kefu.sqlite3'}")
+    assert back["vault"]["to"] == str(back_dir / "vault.sqlite3") and back["vault"]["target_rows"] == 3
+    assert back["vault"]["checksum"] == moved["checksum"]  # verbatim both ways
+    assert resolved(Settings(data_dir=back_dir, vault_key=VAULT_KEY)) == said
+
+    # refusals, each before a single row is written
+    source = f"sqlite:///{lite_dir / 'kefu.sqlite3'}"
+    other_key = postgres_server.new_database()
+    RedactionVault.from_settings(Settings(data_dir=tmp_path / "x", database_url=other_key,
+                                          vault_key="another install's passphrase")).close()
+    with pytest.raises(ValueError, match="different key than the source vault"):
+        run_db_copy(scaled, source=source, target=other_key)
+    conflicting = postgres_server.new_database()
+    theirs = RedactionVault.from_settings(Settings(data_dir=tmp_path / "y", database_url=conflicting,
+                                                   vault_key=VAULT_KEY))
+    assert theirs.store(cid, "EMAIL", "someone.else@example.com") == "[EMAIL_1]"
+    theirs.close()
+    with pytest.raises(ValueError, match=r"1 token\(s\) of the same conversations for different values"):
+        run_db_copy(scaled, source=source, target=conflicting)
+    with pytest.raises(ValueError, match="different key than the one configured"):
+        run_db_copy(Settings(data_dir=tmp_path / "z", vault_key="not the key it was written with"), source=source,
+                    target=postgres_server.new_database())
+    for url, vault_rows in ((other_key, 0), (conflicting, 1)):
+        db = open_database(url)
+        assert db.scalar("SELECT COUNT(*) FROM vault_entries") == vault_rows
+        assert "conversations" not in db.tables() or db.scalar("SELECT COUNT(*) FROM conversations") == 0
+        db.close()
+    lite_vault = RedactionVault(lite_dir / "vault.sqlite3", key=VAULT_KEY)
+    assert lite_vault.count() == 3  # the source is only read
+    lite_vault.close()

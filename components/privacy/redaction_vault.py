@@ -136,6 +136,40 @@ def load_or_create_key_file(key_file: Path, *, data_dir: Path | None = None) -> 
     return key
 
 
+def create_vault_tables(db: Database) -> None:
+    """vault_meta and vault_entries in `db` if absent: on PostgreSQL under an advisory lock (replicas starting
+    together create them once), on SQLite with secure_delete on (forgotten values are overwritten, not unlinked)."""
+    statements = [part.strip() for part in _SCHEMA.format(**_COLUMNS[db.dialect]).split(";") if part.strip()]
+    if db.dialect == POSTGRESQL:
+        with db.transaction() as tx:
+            tx.execute("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_LOCK,))
+            for statement in statements:
+                tx.execute(statement)
+        return
+    db.execute("PRAGMA secure_delete=ON")
+    for statement in statements:
+        db.execute(statement)
+
+
+def key_check_matches(db: Database, fernet: Fernet) -> bool | None:
+    """Whether the key check stored in `db`'s vault_meta decrypts with `fernet`; None when none is stored."""
+    value = db.scalar("SELECT value FROM vault_meta WHERE key = 'key_check'")
+    if value is None:
+        return None
+    try:
+        return fernet.decrypt(str(value).encode("ascii")) == _KEY_CHECK
+    except InvalidToken:
+        return False
+
+
+def settings_key(settings, *, data_dir: Path | None = None) -> bytes:
+    """The vault's Fernet key from KEFU_VAULT_KEY, else from KEFU_VAULT_KEY_FILE (created when absent)."""
+    if getattr(settings, "vault_key", ""):
+        return _fernet_key_from_setting(settings.vault_key)
+    return load_or_create_key_file(Path(getattr(settings, "vault_key_file", DEFAULT_KEY_FILE)).expanduser(),
+                                   data_dir=data_dir)
+
+
 class RedactionVault:
     """Encrypted token → value store: its own SQLite file (normally <data_dir>/vault.sqlite3) or, for replicas, the
     shared PostgreSQL database. Thread-safe."""
@@ -189,27 +223,12 @@ class RedactionVault:
         return self._db.dialect == POSTGRESQL
 
     def _create_tables(self) -> None:
-        statements = [part.strip() for part in _SCHEMA.format(**_COLUMNS[self._db.dialect]).split(";")
-                      if part.strip()]
-        if self.shared:
-            with self._db.transaction() as tx:
-                tx.execute("SELECT pg_advisory_xact_lock(?)", (_SCHEMA_LOCK,))
-                for statement in statements:
-                    tx.execute(statement)
-            return
-        self._db.execute("PRAGMA secure_delete=ON")  # forgotten values are overwritten, not just unlinked
-        for statement in statements:
-            self._db.execute(statement)
+        create_vault_tables(self._db)
 
     def _check_key(self) -> None:
         self._db.execute("INSERT INTO vault_meta (key, value) VALUES ('key_check', ?) ON CONFLICT (key) DO NOTHING",
                          (self._fernet.encrypt(_KEY_CHECK).decode("ascii"),))
-        value = self._db.scalar("SELECT value FROM vault_meta WHERE key = 'key_check'")
-        try:
-            ok = self._fernet.decrypt(str(value).encode("ascii")) == _KEY_CHECK
-        except InvalidToken:
-            ok = False
-        if not ok:
+        if not key_check_matches(self._db, self._fernet):
             start_over = ("drop the tables vault_entries and vault_meta to start an empty vault" if self.shared else
                           "move the vault file away to start an empty one")
             raise ValueError(f"The redaction vault ({self._where}) was encrypted with a different key. Set "

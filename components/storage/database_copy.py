@@ -52,8 +52,13 @@ def _canonical(value):
 
 def table_summary(db: Database, table: str, columns: list[str]) -> dict:
     """{rows, checksum} of `columns` of a table; checksum independent of row order."""
+    return rows_summary(db.rows(f"SELECT {', '.join(columns)} FROM {table}"))
+
+
+def rows_summary(rows) -> dict:
+    """{rows, checksum} of rows: the sum of a SHA-256 per row, so independent of their order."""
     total, count = 0, 0
-    for row in db.rows(f"SELECT {', '.join(columns)} FROM {table}"):
+    for row in rows:
         digest = hashlib.sha256(json.dumps([_canonical(v) for v in row], ensure_ascii=False).encode()).digest()
         total = (total + int.from_bytes(digest, "big")) % (1 << 256)
         count += 1
@@ -141,9 +146,11 @@ def run_db_upgrade(settings, *, url: str | None = None) -> dict:
 
 
 def run_db_copy(settings, *, source: str, target: str) -> dict:
-    """CLI: `python app.py db copy --from URL --to URL`."""
+    """CLI: `python app.py db copy --from URL --to URL`. The redaction vault goes with the conversations
+    (components/privacy/vault_copy.py): vault.sqlite3 beside a SQLite file ↔ the vault tables on PostgreSQL."""
     from pathlib import Path
 
+    from components.privacy.vault_copy import plan_vault_copy
     from components.storage.database import SQLITE, parse_database_url
 
     if source == target:
@@ -155,8 +162,28 @@ def run_db_copy(settings, *, source: str, target: str) -> dict:
     try:
         dst = open_database(target)
         try:
-            return copy_database(src, dst)
+            vault = plan_vault_copy(settings, src, dst)  # every refusal before anything is written
+            try:
+                result = copy_database(src, dst)
+                if vault is not None:
+                    result["vault"] = _copy_vault(vault, result)
+            finally:
+                if vault is not None:
+                    vault.close()
+            return result
         finally:
             dst.close()
     finally:
         src.close()
+
+
+def _copy_vault(vault, result: dict) -> dict:
+    try:
+        copied = vault.run(rows_summary)
+    except Exception as exc:
+        raise ValueError(f"The tables were copied ({json.dumps(result, default=str)}) but the redaction vault was not "
+                         f"({exc}); its rows are unchanged in {vault.source_where}. Fix the cause, then copy again "
+                         "into a new empty database.") from exc
+    if not copied["equal"]:
+        raise ValueError(f"The copied redaction vault differs from the source: {json.dumps(copied, default=str)}")
+    return copied
