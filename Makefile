@@ -9,7 +9,7 @@ KERNELS_STAMP := $(VENV)/.kefu-kernels
 KERNEL_SOURCES := components/engine/cpu_kernels.c components/engine/cpu_kernels_avx2.c components/engine/cpu_kernels_entry.h \
                   components/engine/cpu_kernels.py
 
-.PHONY: run test install browser servers
+.PHONY: run test install browser servers llama-cpp
 
 $(STAMP): requirements.txt requirements-models.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -46,5 +46,10 @@ servers:
 	  else echo "missing Debian packages:$$missing (the PostgreSQL tests need them; install them as root)"; fi; \
 	fi
 
-test: $(STAMP) $(KERNELS_STAMP) browser servers
+# llama-cpp-python's server for tests/test_llama_cpp_server.py (the second real OpenAI-compatible server), built
+# once into <cache dir>/llama-cpp-python outside the venv; says why and goes on when there is no compiler
+llama-cpp: $(STAMP)
+	$(BIN)/python -m components.engine_server.llama_cpp_install
+
+test: $(STAMP) $(KERNELS_STAMP) browser servers llama-cpp
 	$(BIN)/python -m pytest

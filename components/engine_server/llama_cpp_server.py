@@ -30,9 +30,9 @@ SERVER_EXTRAS = ("sse-starlette==2.1.3", "starlette-context==0.3.6")
 
 
 def install_hint(target: Path) -> str:
-    return (f"install llama-cpp-python's server outside the app's environment: `{sys.executable} -m pip install "
-            f"--target {target} {PINNED} {' '.join(SERVER_EXTRAS)}` (compiles llama.cpp, about 8 "
-            "minutes)")
+    return (f"`make llama-cpp` installs it (`make test` does too, where a compiler is present): "
+            f"`{sys.executable} -m pip install --no-deps --target {target} {PINNED} {' '.join(SERVER_EXTRAS)}` "
+            "(compiles llama.cpp, about 8 minutes once)")
 
 
 def default_path(settings) -> list[Path]:
