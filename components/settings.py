@@ -223,14 +223,19 @@ class Settings:
         if not 0 < self.server_port < 65536:
             raise ValueError("GRADIO_SERVER_PORT must be a port number")
 
+    @staticmethod
+    def env_name(field_name: str) -> str:
+        """The environment variable of a field: KEFU_<FIELD NAME IN CAPITALS>, apart from a few fixed names."""
+        return {"server_name": "GRADIO_SERVER_NAME", "server_port": "GRADIO_SERVER_PORT",
+                "cache_dir_override": "KEFU_CACHE_DIR", "space_id": "SPACE_ID"}.get(field_name,
+                                                                                     "KEFU_" + field_name.upper())
+
     @classmethod
     def from_env(cls, **overrides) -> "Settings":
         """Every field can be set as KEFU_<FIELD NAME IN CAPITALS>; the server as GRADIO_SERVER_NAME/PORT."""
         values: dict = {}
         for f in fields(cls):
-            env_name = {"server_name": "GRADIO_SERVER_NAME", "server_port": "GRADIO_SERVER_PORT",
-                        "cache_dir_override": "KEFU_CACHE_DIR", "space_id": "SPACE_ID"}.get(
-                f.name, "KEFU_" + f.name.upper())
+            env_name = cls.env_name(f.name)
             raw = os.environ.get(env_name)
             if raw is None or raw.strip() == "":
                 continue
