@@ -47,7 +47,10 @@ def free_port() -> int:
 
 
 class RunningApp:
-    """`python app.py` in a subprocess on a free loopback port, with its own data directory."""
+    """`python app.py` in a subprocess on a free loopback port, with its own data directory. A start that fails or
+    times out stops its process; any app a test left running is stopped at the end of the session."""
+
+    started: list["RunningApp"] = []
 
     def __init__(self, data_dir: Path, cache_dir: Path, extra_env: dict | None = None):
         self.data_dir, self.cache_dir = data_dir, cache_dir
@@ -67,7 +70,12 @@ class RunningApp:
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
-        self.wait_ready(timeout)
+        RunningApp.started.append(self)
+        try:
+            self.wait_ready(timeout)
+        except BaseException:  # not ready in time (a loaded box), exited, or interrupted: leave nothing behind
+            self.stop()
+            raise
         return self
 
     def wait_ready(self, timeout: float) -> None:
@@ -109,6 +117,16 @@ class RunningApp:
         if getattr(self, "log", None):
             self.log.close()
 
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop every app a test started and did not stop (a failed assertion before its own stop())."""
+    for app in RunningApp.started:
+        app.stop()
+
 
 @pytest.fixture(scope="session")
 def app_data_dir(tmp_path_factory) -> Path:
@@ -123,9 +141,11 @@ RUNNING_APP_SECRETS = {"KEFU_OPENAI_API_KEY": "sk-kefuTEST0openai0key0must0never
 
 @pytest.fixture(scope="session")
 def running_app(app_data_dir, model_cache_dir):
-    app = RunningApp(app_data_dir, model_cache_dir, extra_env=RUNNING_APP_SECRETS).start()
-    yield app
-    app.stop()
+    app = RunningApp(app_data_dir, model_cache_dir, extra_env=RUNNING_APP_SECRETS)
+    try:
+        yield app.start()
+    finally:
+        app.stop()
 
 
 # -- the demo shop database (order-desk tests) -------------------------------------------------------------------
