@@ -177,14 +177,33 @@ def test_knowledge_upload_then_the_new_document_answers(running_app, browser, tm
         context.close()
 
 
-def test_analytics_charts_render(running_app, browser):
-    running_app.client().predict("How long do refunds take?", "", api_name="/chat")  # at least one conversation
-    context, page = _open(browser, running_app.local_url)
+# the handoff funnel's reasons note, and whether any of it lies outside the chart's drawing (clipped)
+FUNNEL_NOTE = """() => {
+    const chart = document.querySelector('#kefu-chart-handoff_funnel .js-plotly-plot');
+    if (!chart) return null;
+    const box = chart.querySelector('svg.main-svg').getBoundingClientRect();
+    const notes = [...chart.querySelectorAll('.annotation')].map(a => a.getBoundingClientRect());
+    return {text: [...chart.querySelectorAll('.annotation-text')].map(a => a.textContent).join(' '),
+            clipped: notes.some(r => r.bottom > box.bottom + 0.5 || r.left < box.left - 0.5 || r.top < box.top)};
+}"""
+
+
+@pytest.mark.parametrize("locale, tab, all_domains, reasons", [("en-US", "Analytics", "All domains", "reasons:"),
+                                                              ("zh-CN", "数据分析", "全部业务域", "原因")])
+def test_analytics_charts_render(running_app, browser, locale, tab, all_domains, reasons):
+    client = running_app.client()
+    client.predict("How long do refunds take?", "", api_name="/chat")  # at least one conversation
+    client.predict("I want to talk to a person", "", api_name="/chat")  # and a handoff, for the funnel's reasons
+    context, page = _open(browser, running_app.local_url, locale=locale)
     try:
-        page.get_by_role("tab", name="Analytics").click()
+        page.get_by_role("tab", name=tab).click()
         page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 3", timeout=60_000)
+        page.wait_for_function(f"({FUNNEL_NOTE})() && ({FUNNEL_NOTE})().text", timeout=60_000)
         SHOTS.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(SHOTS / "analytics-charts.png"), full_page=True)
+        page.screenshot(path=str(SHOTS / f"analytics-charts-{locale}.png"), full_page=True)
         assert page.locator(".js-plotly-plot").count() >= 3
+        note = page.evaluate(FUNNEL_NOTE)
+        assert reasons in note["text"] and not note["clipped"], note
+        assert page.locator("#kefu-analytics-domain input").input_value() == all_domains
     finally:
         context.close()

@@ -139,11 +139,36 @@ def handoff_funnel_chart(frames: AnalyticsFrames, language: str = "en") -> go.Fi
     fig = go.Figure(go.Funnel(y=[s[0] for s in stages], x=[s[1] for s in stages], textinfo="value+percent initial",
                               marker=dict(color=["#1f77b4", "#d62728", "#9467bd", "#2ca02c"])))
     reasons = engaged.handoff_reason_effective.dropna().value_counts()
-    if len(reasons):
-        detail = ", ".join(f"{handoff_reason_name(k, language)} {v}" for k, v in reasons.items())
-        fig.add_annotation(text=f"{w['reasons']}: {detail}", x=1, y=-0.12, xref="paper", yref="paper", showarrow=False,
-                           xanchor="right", font=dict(size=11))
-    return _layout(fig, title, showlegend=False)
+    if not len(reasons):
+        return _layout(fig, title, showlegend=False)
+    lines = _wrap([f"{handoff_reason_name(k, language)} {v}" for k, v in reasons.items()], f"{w['reasons']}: ")
+    # below the funnel, inside a bottom margin grown to hold every line (the chart's own height stays)
+    fig.add_annotation(text="<br>".join(lines), x=1, y=0, yshift=-REASON_GAP_PX, xref="paper", yref="paper",
+                       showarrow=False, xanchor="right", yanchor="top", align="right", font=dict(size=REASON_FONT_PX))
+    fig = _layout(fig, title, showlegend=False)
+    fig.update_layout(margin=dict(b=20 + REASON_GAP_PX + len(lines) * (REASON_FONT_PX + 5)))
+    return fig
+
+
+REASON_FONT_PX, REASON_GAP_PX, REASON_LINE_CHARS = 11, 6, 56
+
+
+def _wrap(parts: list[str], lead: str) -> list[str]:
+    """`lead` and the comma-separated parts in lines of at most REASON_LINE_CHARS display columns (a CJK character
+    counts two), so the note fits half the page's width instead of running off the chart's left edge."""
+    lines, line = [], lead.rstrip()
+    for i, part in enumerate(parts):
+        piece = part + ("," if i < len(parts) - 1 else "")
+        if line and _columns(line) + 1 + _columns(piece) > REASON_LINE_CHARS:
+            lines.append(line)
+            line = piece
+        else:
+            line = f"{line} {piece}" if line else piece
+    return lines + [line]
+
+
+def _columns(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
 
 
 def latency_chart(frames: AnalyticsFrames, language: str = "en") -> go.Figure:

@@ -241,11 +241,11 @@ def system_tiles_html(k: dict, language: str = "en") -> str:
 
 # ------------------------------------------------------------------------------------------------ layout
 def build_analytics_tab(services):
+    domain_choices = [(t("domain_all"), kpi.ALL_DOMAINS)]  # labelled like the other filters; the value stays "all"
     try:
-        domain_choices = [kpi.ALL_DOMAINS, *kpi.domains(services.store)]
+        domain_choices += [(name, name) for name in kpi.domains(services.store)]
     except Exception:  # the database may be unreadable at build time; the tab still renders
         log.exception("reading the analytics domains failed")
-        domain_choices = [kpi.ALL_DOMAINS]
     with gr.Tab(t("tab_analytics"), id="analytics") as tab:
         with gr.Row():
             preset = gr.Dropdown([(t("preset_" + str(v or k).replace(" ", "_").lower()), k) for k, v in PRESETS.items()],
@@ -253,7 +253,7 @@ def build_analytics_tab(services):
             start = gr.Textbox(label=t("analytics_start"), placeholder="YYYY-MM-DD", scale=1)
             end = gr.Textbox(label=t("analytics_end"), placeholder="YYYY-MM-DD", scale=1)
             domain = gr.Dropdown(domain_choices, value=kpi.ALL_DOMAINS, label=t("domain"), allow_custom_value=True,
-                                 scale=1)
+                                 scale=1, elem_id="kefu-analytics-domain")
             include_demo = gr.Checkbox(True, label=t("include_demo"), scale=1)
             workspace = switcher.build_dropdown(services, elem_id="kefu-analytics-workspace", agents=True)
             refresh = gr.Button(t("refresh"), variant="primary", scale=1)
