@@ -368,6 +368,8 @@ def test_db_copy_moves_the_redaction_vault_both_ways(tmp_path, postgres_server):
     assert back["vault"]["to"] == str(back_dir / "vault.sqlite3") and back["vault"]["target_rows"] == 3
     assert back["vault"]["checksum"] == moved["checksum"]  # verbatim both ways
     assert resolved(Settings(data_dir=back_dir, vault_key=VAULT_KEY)) == said
+    knowledge = run_db_copy(scaled, source=target, target=f"sqlite:///{back_dir / 'knowledge.sqlite3'}")
+    assert "vault" not in knowledge  # the second copy of the way back (the knowledge registry) leaves the vault be
 
     # refusals, each before a single row is written
     source = f"sqlite:///{lite_dir / 'kefu.sqlite3'}"

@@ -132,9 +132,8 @@ def _plan(settings, source: Database, target: Database, opened: list[Database]) 
         target_vault = target if _has_vault(target) else None
     else:
         target_path = _sqlite_vault(target)
-        if target_path is None:
-            raise ValueError(f"{source_where} holds redaction-vault rows; copy the conversations (kefu.sqlite3), not "
-                             f"{KNOWLEDGE_FILE}, to move them beside it")
+        if target_path is None:  # the knowledge registry's file: the vault goes with the conversations' copy
+            return None
         target_where, target_vault = str(target_path), None
         if target_path.exists():
             write_to = target_vault = SqliteDatabase(target_path)
