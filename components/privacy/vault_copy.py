@@ -39,8 +39,9 @@ class VaultCopy:
     already_there: int = 0
     _opened: list[Database] = field(default_factory=list)
 
-    def run(self, table_summary) -> dict:
-        """Insert the rows not already in the target in one transaction; compare counts and checksums."""
+    def run(self, summarize) -> dict:
+        """Insert the rows not already in the target in one transaction; compare counts and checksums (`summarize`:
+        rows → {rows, checksum}, as for the other tables)."""
         if self.target is None:
             self.target = SqliteDatabase(self.target_path)
             self._opened.append(self.target)
@@ -57,7 +58,7 @@ class VaultCopy:
         wanted = {(row[0], row[2]) for row in self.rows}
         copied = [row for row in self.target.rows(f"SELECT {', '.join(COLUMNS)} FROM vault_entries ORDER BY id")
                   if (row[0], row[2]) in wanted]
-        before, after = table_summary(self.rows), table_summary(copied)
+        before, after = summarize(self.rows), summarize(copied)
         return {"from": self.source_where, "to": self.target_where, "rows": before["rows"],
                 "target_rows": after["rows"], "checksum": before["checksum"], "target_checksum": after["checksum"],
                 "already_there": self.already_there, "equal": before == after}
