@@ -5,7 +5,7 @@ outside the app's environment (its OpenMP runtime segfaults beside torch; compon
     python -m components.engine_server.llama_cpp_install
 
 Does nothing when it is there already. Without a C/C++ compiler it says so and stops (tests/test_llama_cpp_server.py
-then skips with the same reason). Otherwise it compiles llama.cpp once (about 8 minutes on two cores; pip keeps the
+then skips with the same reason). Otherwise it compiles llama.cpp once (about 9 CPU-minutes; pip keeps the
 built wheel in its cache, so a later fresh clone on the same machine installs it in seconds) into a sibling folder
 and renames that into place only when the server imports from it, so an interrupted build leaves nothing half-made.
 Its dependencies (numpy, diskcache, jinja2, fastapi, uvicorn, pydantic-settings) come from the app's environment,
@@ -51,7 +51,7 @@ def install(target: Path, *, timeout_s: float = 3600) -> dict:
     partial.parent.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-input", "--disable-pip-version-check",
                "--target", str(partial), PINNED, *SERVER_EXTRAS]
-    log.info("installing llama-cpp-python's server into %s (compiles llama.cpp once, about 8 minutes): %s", target,
+    log.info("installing llama-cpp-python's server into %s (compiles llama.cpp once: about 9 CPU-minutes): %s", target,
              " ".join(command))
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
@@ -60,8 +60,8 @@ def install(target: Path, *, timeout_s: float = 3600) -> dict:
         return {"status": "failed", "target": str(target), "reason": f"pip did not finish within {timeout_s:.0f} s"}
     if done.returncode != 0:
         shutil.rmtree(partial, ignore_errors=True)
-        tail = (done.stderr or done.stdout or "").strip().splitlines()[-3:]
-        return {"status": "failed", "target": str(target), "reason": f"pip exited {done.returncode}: {' | '.join(tail)}",
+        tail = " | ".join((done.stderr or done.stdout or "").strip().splitlines()[-3:])
+        return {"status": "failed", "target": str(target), "reason": f"pip exited {done.returncode}: {tail}",
                 "seconds": round(time.perf_counter() - started, 1)}
     still_missing = missing_parts([partial])
     if still_missing:

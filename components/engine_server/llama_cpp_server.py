@@ -32,7 +32,7 @@ SERVER_EXTRAS = ("sse-starlette==2.1.3", "starlette-context==0.3.6")
 def install_hint(target: Path) -> str:
     return (f"`make llama-cpp` installs it (`make test` does too, where a compiler is present): "
             f"`{sys.executable} -m pip install --no-deps --target {target} {PINNED} {' '.join(SERVER_EXTRAS)}` "
-            "(compiles llama.cpp, about 8 minutes once)")
+            "(compiles llama.cpp once: about 9 CPU-minutes)")
 
 
 def default_path(settings) -> list[Path]:
