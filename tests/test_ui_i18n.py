@@ -107,6 +107,22 @@ def test_chart_words_have_both_languages():
             assert re.search(r"[\u4e00-\u9fff]", text), f"{key}: {text!r}"
 
 
+def test_every_handoff_reason_the_code_gives_has_a_name_in_both_languages():
+    """The funnel names each handoff reason; a reason added in code without words would show as raw English in 中文."""
+    from components.analytics.chart_text import CHART_TEXT
+
+    root = Path(__file__).resolve().parents[1] / "components"
+    reasons = {"emergency", "refuse"}  # the workspace safety verdict kinds, passed on as handoff reasons
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        reasons |= set(re.findall(r"handoff_reason=\"([a-z_]+)\"", source))
+        reasons |= set(re.findall(r"hand_off\(\w+, \"([a-z_]+)\"", source))
+    assert {"customer_request", "order_desk", "emotion_trend"} <= reasons
+    for language in ("en", "zh"):
+        missing = sorted(r for r in reasons if f"reason_{r}" not in CHART_TEXT[language])
+        assert not missing, f"{language}: no words for handoff reasons {missing}"
+
+
 @pytest.mark.parametrize("data", ["empty", "no_traces", "full"])
 def test_every_chart_reads_chinese(tmp_path, data):
     """Titles, axis names, legends, stages and empty states of every chart, drawn for a Chinese session."""

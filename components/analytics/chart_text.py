@@ -25,6 +25,8 @@ CHART_TEXT: dict[str, dict[str, str]] = {
         "hour_format": "%b %d %H:%M", "day_format": "%b %d",
         "reason_customer_request": "customer asked", "reason_negative_sentiment": "upset customer",
         "reason_repeated_failure": "bot could not answer", "reason_order_desk": "order desk",
+        "reason_emotion_trend": "rising frustration", "reason_emergency": "emergency",
+        "reason_refuse": "refused topic", "reason_workspace_rule": "workspace rule",
     },
     "zh": {
         "no_data": "此时间范围内没有对话。请放宽日期、包含演示数据，或运行 `python app.py demo-history`。",
@@ -46,6 +48,8 @@ CHART_TEXT: dict[str, dict[str, str]] = {
         "hour_format": "%m-%d %H:%M", "day_format": "%m-%d",
         "reason_customer_request": "客户要求", "reason_negative_sentiment": "客户不满",
         "reason_repeated_failure": "机器人无法回答", "reason_order_desk": "订单服务",
+        "reason_emotion_trend": "情绪持续恶化", "reason_emergency": "紧急情况",
+        "reason_refuse": "不予回答的话题", "reason_workspace_rule": "业务规则",
     },
 }
 
