@@ -436,9 +436,14 @@ def _without_instructions(hit: Hit) -> Hit:
                hit.metadata)
 
 
+_HOW_IT_WORKS = re.compile(r"^(\s*(?:and\s+)?how (?:do|does)\b.*?)\bworks?\b", re.I)
+
+
 def _term_weights(part: str, statements: str, followup: dict | None) -> dict[str, float]:
     """How much each word of the question counts: the part's own words fully; the statements around it a little;
-    for a follow-up, its new subject fully and the previous question's words a little."""
+    for a follow-up, its new subject fully and the previous question's words a little. The "work" of "how do
+    returns work?" asks for the procedure and is no word to find."""
+    part = _HOW_IT_WORKS.sub(r"\1", part)
     weights: dict[str, float] = {}
     for t in terms(statements):
         weights[t] = max(weights.get(t, 0.0), _STATEMENT_WEIGHT)
