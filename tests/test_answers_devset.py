@@ -30,6 +30,12 @@ def _turns(stem: str) -> list[dict]:
     return [turn for scenario in load_scenarios(ANSWERS / f"{stem}.yaml") for turn in scenario["turns"]]
 
 
+def _facts(expect: dict) -> list:
+    """Every expected fact of a turn, its parts' included."""
+    return list(expect.get("reply_contains") or []) + [item for part in expect.get("parts") or []
+                                                        for item in part.get("reply_contains") or []]
+
+
 def _corpus(paths: list[Path]) -> str:
     files = [p for path in paths for p in ([path] if path.is_file() else sorted(path.rglob("*")))
              if p.is_file() and p.suffix in (".md", ".csv")]
@@ -45,6 +51,9 @@ def test_scenario_file_is_well_formed_and_big_enough(stem):
     for scenario in stripped:
         for turn in scenario["turns"]:
             (turn.get("expect") or {}).pop("abstain", None)
+            for part in (turn.get("expect") or {}).pop("parts", None) or []:
+                part.pop("abstain", None)
+                validate_scenarios([{"turns": [{"user": turn["user"], "expect": part}]}])
     validate_scenarios(stripped)
     names = [s["name"] for s in scenarios]
     assert len(names) == len(set(names)), "scenario names must be unique"
@@ -54,7 +63,11 @@ def test_scenario_file_is_well_formed_and_big_enough(stem):
         expect = turn.get("expect") or {}
         assert expect, f"{turn['user']!r} has no expectation"
         if expect.get("abstain"):
-            assert expect["abstain"] is True and not expect.get("reply_contains"), turn["user"]
+            assert expect["abstain"] is True and not _facts(expect), turn["user"]
+        elif expect.get("parts"):
+            assert not expect.get("reply_contains"), f"{turn['user']!r}: facts belong to its parts"
+            for part in expect["parts"]:
+                assert part.get("abstain") is True or part.get("reply_contains"), turn["user"]
         else:
             assert expect.get("reply_contains"), f"{turn['user']!r} names no expected fact"
     assert any((t.get("expect") or {}).get("abstain") for t in turns), "every set has questions to decline"
@@ -64,7 +77,7 @@ def test_scenario_file_is_well_formed_and_big_enough(stem):
 def test_every_expected_fact_is_written_in_the_documents(stem):
     corpus = _corpus(SETS[stem][1])
     for turn in _turns(stem):
-        for item in (turn.get("expect") or {}).get("reply_contains") or []:
+        for item in _facts(turn.get("expect") or {}):
             options = item if isinstance(item, list) else [item]
             assert any(str(o).lower() in corpus for o in options), f"{turn['user']!r}: none of {options} in the docs"
 

@@ -21,6 +21,8 @@ def ask(services, text, cid=None):
     ("怎么退货？", ["已送达"]),
     ("退款需要多长时间？", ["5 到 7 个工作日"]),
     ("Is it still possible to cancel an order after it has shipped?", ["pending"]),
+    # "how do X work" asks for the procedure; "work" is no word to find (it declined at 0.58 in session 6)
+    ("How do returns work for a delivered order?", ["order id"]),
 ])
 def test_policy_questions_get_the_policy_not_the_desk(real_services, question, facts):
     r = ask(real_services, question)

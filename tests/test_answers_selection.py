@@ -76,3 +76,51 @@ def test_the_threshold_must_hold_on_every_business():
     assert 0.86 <= t <= 0.9 and stats["by_business"]["b"]["wrong"] == 0 and stats["correct"] == 20
     t_loose, loose = choose_threshold(outcomes, max_wrong=0.5, max_wrong_business=0.5)
     assert t_loose < 0.6 + 1e-9 and loose["correct"] == 30
+
+
+class _Keywords:
+    """A keyword index of four FAQ-like chunks: the document frequencies the composer's statistics read."""
+
+    def __init__(self, texts):
+        from components.knowledge.keyword_index import tokenize
+
+        self.size = len(texts)
+        self._df: dict[str, int] = {}
+        for text in texts:
+            for token in set(tokenize(text)):
+                self._df[token] = self._df.get(token, 0) + 1
+
+    def document_frequencies(self):
+        return self._df
+
+
+class _Knowledge:
+    def __init__(self, texts):
+        self.keywords = _Keywords(texts)
+
+
+def _composer(texts):
+    from components.answers.composer import AnswerComposer
+
+    return AnswerComposer(_Knowledge(texts), lambda xs: np.zeros((len(xs), 4), dtype=np.float32),
+                          model=SelectionModel({}, 0.0, {}))
+
+
+def test_a_curated_row_about_another_subject_does_not_answer():
+    """The held-out "How long does the switch take?" matched the shop's refund row: same shape, another subject."""
+    composer = _composer(["How long does a refund take? Refunds take 5 to 7 business days.",
+                          "Switching your number to us takes one working day.",
+                          "Which payment methods do you accept? Credit card, PayPal and gift card.",
+                          "Is there a cancellation fee? No."])
+    row = ("How long does a refund take?", "Refunds to a card take 5 to 7 business days.")
+    ask = lambda text: split_question(text)[0][0]  # noqa: E731
+    assert "switch" in composer.curated_disagreement(ask("How long does the switch take?"), *row)
+    assert composer.curated_disagreement(ask("How long do refunds take?"), *row) is None
+    # a name the customer asks about must be in the row
+    assert "apple pay" in composer.curated_disagreement(ask("Can I pay with Apple Pay?"),
+                                                        "Which payment methods do you accept?",
+                                                        "Credit card, PayPal and gift card.")
+    assert composer.curated_disagreement(ask("How much does a refund cost?"), *row) is not None
+    # the kind of answer: a "when" question is not answered by a row that neither asks nor states a time
+    assert "time" in composer.curated_disagreement(ask("When is a refund made?"), "Is a refund made?",
+                                                   "Yes, a refund is made to the original payment method.")

@@ -59,6 +59,20 @@ def forbidden(text: str, expect: dict) -> bool:
     return any(str(n).lower() in text.lower() for n in expect.get("reply_not_contains") or [])
 
 
+def part_expectation(expect: dict, index: int, count: int) -> dict:
+    """What part `index` of `count` must state: its own entry of `parts` when the question was split as listed, else
+    any of the parts' facts (a unit stating one of them answers); the forbidden facts always hold."""
+    parts = expect.get("parts")
+    if not parts:
+        return expect
+    base = {"reply_not_contains": expect.get("reply_not_contains") or []}
+    if len(parts) == count:
+        own = parts[index]
+        return {**own, "reply_not_contains": base["reply_not_contains"] + list(own.get("reply_not_contains") or [])}
+    facts = [item for p in parts for item in p.get("reply_contains") or []]
+    return {**base, "reply_contains": facts} if facts else {**base, "abstain": True}
+
+
 def label_unit(text: str, expect: dict) -> int:
     if expect.get("abstain"):
         return 0
@@ -106,16 +120,18 @@ def collect(settings, folder: Path, sets: dict | None = None) -> list[dict]:
                                              "forbidden": forbidden(said, expect), "label": label_unit(said, expect)})
                                 continue
                             for p_index, part in enumerate(answer.parts):
+                                part_expect = part_expectation(expect, p_index, len(answer.parts))
                                 for c in part.candidates:
                                     # what the reply would state: a table row narrowed to the asked column, and
                                     # the title it cites (a fact in the title is stated too)
                                     text = focus_row(c, part.part.text).unit.text
                                     said = f"{c.unit.source_title} {text}"
                                     rows.append({**base, "part": p_index, "text": text,
+                                                 "abstain": bool(part_expect.get("abstain")),
                                                  "title": c.unit.source_title, "doc": c.unit.doc_id,
-                                                 "forbidden": forbidden(said, expect),
+                                                 "forbidden": forbidden(said, part_expect),
                                                  "features": [float(c.parts.get(f, 0.0)) for f in FEATURES],
-                                                 "label": label_unit(said, expect)})
+                                                 "label": label_unit(said, part_expect)})
                             if not answer.parts or not any(p.candidates for p in answer.parts):
                                 rows.append({**base, "part": 0, "features": None, "label": 0})
             finally:

@@ -27,9 +27,9 @@ import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
-                                                   near_duplicate, pick_units, terms, TermStatistics)
+                                                   has_value, near_duplicate, pick_units, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
-from components.answers.question_analysis import QuestionPart, resolve_followup, split_question
+from components.answers.question_analysis import QuestionPart, answer_types, resolve_followup, split_question
 from components.knowledge.types import Hit
 from components.privacy.injection_guard import remove_instructions
 
@@ -206,12 +206,48 @@ class AnswerComposer:
         match = self.knowledge.curated_answer(question)
         if match is None:
             return None
+        disagreement = self.curated_disagreement(parts[0], match.question, match.answer)
+        if disagreement:
+            log.debug("curated row %r not used for %r: %s", match.question, question, disagreement)
+            return None
         unit = EvidenceUnit(clean(match.answer), match.question, "faq_answer", match.question.strip(), match.doc_id,
                             f"curated:{match.doc_id}", float(match.score), parts[0].language, 0)
         scored = ScoredUnit(unit, float(match.score), {"curated": float(match.score)})
         return PartAnswer(parts[0], [scored], [scored],
                           curated={"question": match.question, "doc_id": match.doc_id, "score": match.score},
                           confidence=float(match.score))
+
+    def curated_disagreement(self, part: QuestionPart, row_question: str, row_answer: str) -> str | None:
+        """Why a curated row that looks like the question must not answer it, or None when it may.
+
+        The embedding of a short question says more about its shape than its subject ("How long does the switch
+        take?" sits next to "How long does a refund take?"), so a row answers only when it is about what is asked:
+        - the names the customer asked about (Gold, Lisbon, Apple Pay) are in the row;
+        - the question's most specific words (IDF in this knowledge base within 80 % of the highest, misspellings
+          corrected) are in the row's question or answer;
+        - the kind of answer asked for (a duration, an amount, a time ...) is what the row's question asks, or a
+          value of that kind is in its answer."""
+        row_text = f"{row_question} {row_answer}"
+        row_terms = set(terms(row_text))
+        row_lower = row_text.lower()
+        missing_names = [n for n in entity_names(part.text) if n not in row_lower and not set(terms(n)) <= row_terms]
+        if missing_names:
+            return f"asks about {', '.join(sorted(missing_names))}, which the row does not mention"
+        asked = [self.statistics.correct(t) for t in terms(part.text)]
+        known = [t for t in dict.fromkeys(asked) if self.statistics.df(t) > 0]
+        if known:
+            top = max(self.statistics.idf(t) for t in known)
+            missing = [t for t in known if self.statistics.idf(t) >= 0.8 * top and t not in row_terms]
+            if missing:
+                return f"its most specific word(s) {', '.join(map(repr, missing))} are not in the row"
+        value_types = [t for t in part.types if t not in ("yes_no", "general", "procedure", "options")]
+        if value_types:
+            kind = value_types[0]
+            row_types = answer_types(row_question)
+            unit = EvidenceUnit(row_answer, row_question, "faq_answer", "", "", "", 0.0, part.language, 0)
+            if kind not in row_types and not has_value(kind, unit):
+                return f"asks for a {kind}, which the row neither asks for nor states"
+        return None
 
     def _retrieve(self, parts: list[QuestionPart], question: str) -> list[Hit]:
         queries = [question] + ([p.text for p in parts] if len(parts) > 1 else [])
@@ -400,9 +436,14 @@ def _without_instructions(hit: Hit) -> Hit:
                hit.metadata)
 
 
+_HOW_IT_WORKS = re.compile(r"^(\s*(?:and\s+)?how (?:do|does)\b.*?)\bworks?\b", re.I)
+
+
 def _term_weights(part: str, statements: str, followup: dict | None) -> dict[str, float]:
     """How much each word of the question counts: the part's own words fully; the statements around it a little;
-    for a follow-up, its new subject fully and the previous question's words a little."""
+    for a follow-up, its new subject fully and the previous question's words a little. The "work" of "how do
+    returns work?" asks for the procedure and is no word to find."""
+    part = _HOW_IT_WORKS.sub(r"\1", part)
     weights: dict[str, float] = {}
     for t in terms(statements):
         weights[t] = max(weights.get(t, 0.0), _STATEMENT_WEIGHT)

@@ -7,6 +7,10 @@ Every customer turn of every scenario (the scenario format of components/orders/
 - `abstained`: the bot said it does not know (and offered a person) where an answer was expected;
 - `wrong`: an answer was given without the expected fact, or with a forbidden one, or where the bot should have
   abstained: the confidently wrong answers a business cannot afford.
+A multi-part question may list its parts' expectations in order (`expect: {parts: [{reply_contains: …}, {abstain:
+true}, …]}`): each part is judged on what the reply states for it (its evidence and cited title), the same three
+ways, and the turn is `correct` only when every part is, `wrong` when any part is, else `abstained` (a part said to
+be unknown is never a correct part). The part counts are reported too (`parts`).
 Runs on a temporary data directory (fresh shop database and knowledge base, plus the `--ingest` documents), so an
 evaluation never changes the real data.
 """
@@ -26,6 +30,9 @@ ABSTAIN_ACTIONS = ("clarify", "decline_out_of_scope", "handoff")
 
 def judge_turn(expect: dict, got: dict) -> tuple[str, list[str]]:
     """(verdict, problems): verdict is correct | abstained | wrong."""
+    if expect.get("parts"):
+        verdict, problems, _ = judge_parts(expect, got)
+        return verdict, problems
     if expect.get("abstain"):
         if got["abstained"]:
             return "correct", []
@@ -36,6 +43,58 @@ def judge_turn(expect: dict, got: dict) -> tuple[str, list[str]]:
     if got["abstained"] and not forbidden:
         return "abstained", ["said it does not know"]
     return ("correct", []) if not problems else ("wrong", problems)
+
+
+def judge_parts(expect: dict, got: dict) -> tuple[str, list[str], list[str]]:
+    """(turn verdict, problems, one verdict per expected part) for a turn whose expectation lists its parts.
+
+    Part i is judged on the composer's part i: what its evidence states (with the title it cites). When the reply
+    was not answered part by part (a desk turn, a curated row, a different number of parts), every part is judged
+    on the whole reply, so nothing is credited that the reply does not say."""
+    expected = expect["parts"]
+    forbidden = [p for p in check_turn({"reply_not_contains": expect.get("reply_not_contains") or []}, got)]
+    answer_parts = (got.get("answer") or {}).get("parts") or []
+    per_part = len(answer_parts) == len(expected) and got.get("mode") in ("evidence", "rephrased", "generated")
+    verdicts, problems = [], list(forbidden)
+    for i, part_expect in enumerate(expected):
+        if per_part:
+            part = answer_parts[i]
+            # a part whose evidence was already stated for an earlier part is answered by that evidence
+            earlier = answer_parts[:i] if (part.get("curated") or {}).get("same_as_earlier_part") else []
+            said = " ".join(f"{e.get('source', '')} {e.get('text', '')}"
+                            for p in [part] + earlier for e in p.get("evidence") or [])
+            view = {"reply": said, "abstained": not (part.get("answered") or earlier)}
+        else:
+            view = {"reply": got["reply"], "abstained": got["abstained"]}
+        verdict, why = judge_turn({k: v for k, v in part_expect.items() if k != "parts"}, view)
+        verdicts.append(verdict)
+        problems += [f"part {i + 1}: {w}" for w in why]
+    if forbidden or "wrong" in verdicts:
+        return "wrong", problems, verdicts
+    return ("correct" if all(v == "correct" for v in verdicts) else "abstained"), problems, verdicts
+
+
+def _without_parts(scenarios):
+    """The scenarios as the shared validator knows them (`parts` is this evaluator's own expectation; each part is
+    checked like a turn's expectation)."""
+    if not isinstance(scenarios, list):
+        return scenarios
+    out = []
+    for s in scenarios:
+        if isinstance(s, dict) and isinstance(s.get("turns"), list):
+            turns = []
+            for t in s["turns"]:
+                expect = t.get("expect") if isinstance(t, dict) else None
+                if isinstance(expect, dict) and "parts" in expect:
+                    parts = expect["parts"]
+                    if not isinstance(parts, list) or not all(isinstance(p, dict) for p in parts):
+                        raise ValueError(f"scenario {s.get('name', '?')}: 'parts' must be a list of expectations")
+                    validate_scenarios([{"turns": [{"user": "part", "expect": p} for p in parts]}])
+                    t = {**t, "expect": {k: v for k, v in expect.items() if k != "parts"}}
+                turns.append(t)
+            s = {**s, "turns": turns}
+        out.append(s)
+    return out
 
 
 def turn_result(result) -> dict:
@@ -50,8 +109,9 @@ def turn_result(result) -> dict:
 
 def run_answer_scenarios(dialogue, scenarios: list[dict], *, keep_answers: bool = False,
                          workspace: str | None = None) -> dict:
-    validate_scenarios(scenarios)
+    validate_scenarios(_without_parts(scenarios))
     counts = {"correct": 0, "abstained": 0, "wrong": 0}
+    part_counts = {"correct": 0, "abstained": 0, "wrong": 0}
     details = []
     started = time.perf_counter()
     latencies = []
@@ -65,11 +125,18 @@ def run_answer_scenarios(dialogue, scenarios: list[dict], *, keep_answers: bool 
             latencies.append(time.perf_counter() - t)
             cid = result.conversation_id or cid
             got = turn_result(result)
-            verdict, problems = judge_turn(turn.get("expect") or {}, got)
+            expect = turn.get("expect") or {}
+            if expect.get("parts"):
+                verdict, problems, part_verdicts = judge_parts(expect, got)
+            else:
+                verdict, problems = judge_turn(expect, got)
+                part_verdicts = [verdict]
             counts[verdict] += 1
+            for v in part_verdicts:
+                part_counts[v] += 1
             row = {"turn": number, "user": turn["user"], "verdict": verdict, "reply": got["reply"],
                    "action": got["action"], "mode": got["mode"], "best_score": got["best_score"],
-                   "problems": problems}
+                   "problems": problems, **({"parts": part_verdicts} if expect.get("parts") else {})}
             if keep_answers:
                 row["answer"] = got["answer"]
                 row["expect"] = turn.get("expect") or {}
@@ -82,6 +149,7 @@ def run_answer_scenarios(dialogue, scenarios: list[dict], *, keep_answers: bool 
             "correct_rate": round(counts["correct"] / total, 4) if total else 0.0,
             "wrong_rate": round(counts["wrong"] / total, 4) if total else 0.0,
             "abstained_rate": round(counts["abstained"] / total, 4) if total else 0.0,
+            "parts": part_counts,
             "latency_p50_s": round(latencies[len(latencies) // 2], 3) if latencies else None,
             "seconds": round(time.perf_counter() - started, 2), "scenarios": details}
 

@@ -26,8 +26,9 @@ _TYPE_RULES: list[tuple[str, re.Pattern]] = [
     ("phone", re.compile(r"\b(phone|telephone|number (do i|to|should i) (call|ring|dial)|what number|hotline|"
                          r"call you)\b|电话|热线|拨打", re.I)),
     ("email", re.compile(r"\be-?mail (address)?\b|邮箱|邮件地址", re.I)),
-    ("place", re.compile(r"^\s*(and\s+)?where\b|\bwhere (is|are|can i find|exactly)\b|\baddress of\b|\blocated\b|"
-                         r"在哪|地址是|位置", re.I)),
+    # "what is the address of the store" asks for a place; "can I change the address of my order" does not
+    ("place", re.compile(r"^\s*(and\s+)?where\b|\bwhere (is|are|can i find|exactly)\b|"
+                         r"\b(what|what's|whats|what is) (is )?the address of\b|\blocated\b|在哪|地址是|位置", re.I)),
     ("percentage", re.compile(r"\bwhat percent|\bpercentage\b|\b(interest|cashback|cash back|apr|apy|discount|"
                               r"commission)\s*(rate)?\b|\brate\b|百分之|利率|返现|折扣|费率|年化", re.I)),
     ("amount", re.compile(r"\bhow much\b|\b(fee|fees|cost|costs|price|charge|charged|charges|limit|limits|minimum|"
@@ -42,6 +43,7 @@ _TYPE_RULES: list[tuple[str, re.Pattern]] = [
                            r"payment)\b|\bwhat can (i|we|you) (pay|use)\b|\bhow can i pay\b|\blist\b|\boptions\b|"
                            r"哪些|哪几|什么方式|哪种", re.I)),
     ("procedure", re.compile(r"\bhow (do|can|should|would) (i|we|you)\b|\bwhat (do|should) i do\b|\bsteps?\b|"
+                             r"\bhow (does|do) [\w' -]{1,40} work\b|"
                              r"\bprocess\b|怎么|怎样|如何|流程|步骤", re.I)),
     ("yes_no", re.compile(r"^\s*(and\s+|also\s+|so\s+|but\s+)?(can|could|may|is|are|am|do|does|did|will|would|"
                           r"should|have|has|is there|are there)\b|吗[?？]?\s*$|是否|能否|可否|有没有|能不能|可不可以|是不是", re.I)),

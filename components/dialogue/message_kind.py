@@ -67,10 +67,29 @@ def _names_a_product_it_asks_about(text: str, names_product: Callable[[str], boo
     matches = list(_STOCK_EN.finditer(text)) + list(_STOCK_BEFORE_EN.finditer(text))
     for match in matches:
         window = text[match.start(): match.end() + 40]
-        if names_product(window) and not re.search(r"\b(my|our|mine)\b", window, re.I):
+        if names_product(window) and not re.search(r"\b(my|our|mine)\b", window, re.I) and \
+                not _product_modifies_a_noun(text[match.end():], names_product):
             return True
     if _STOCK_ZH.search(text) and names_product(text):
         return not re.search(r"(用|我的|我们的)(手机|电脑|笔记本)", text)
+    return False
+
+
+# words that may follow a product asked about ("the t-shirt in L", "the chair right now", "the lamp?"); any other word
+# after it makes the product a modifier of what is asked ("phone insurance", "phone support line")
+_AFTER_PRODUCT = frozenset("""in with for of and or on at to from by cost costs available come comes right now still
+please the a an that this these those i you we do does is are per each if here there today anymore again too also
+sold left currently""".split())
+
+
+def _product_modifies_a_noun(after_cue: str, names_product: Callable[[str], bool]) -> bool:
+    """"How much is phone insurance?" asks about insurance: the product word ("phone") is followed by the noun it
+    modifies. Finds where the first product name ends in the words after the stock cue, and looks at the next word."""
+    words = re.findall(r"[\w'’-]+|[?？!.,;]", after_cue)[:10]
+    for end in range(1, len(words) + 1):
+        if names_product(" ".join(words[:end])):
+            following = words[end] if end < len(words) else ""
+            return bool(re.fullmatch(r"[A-Za-z][\w'’-]*", following)) and following.lower() not in _AFTER_PRODUCT
     return False
 
 
