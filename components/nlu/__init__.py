@@ -291,7 +291,9 @@ class NLU:
         # the reading's embedding (one forward pass per turn)
         name = self._resolve_domain(domain) if self._models else None
         model = self._models[name] if name is not None else None
+        t = time.perf_counter()
         reading = model.reading([text])[0] if model is not None else text
+        timings["reading"] = _ms(t)
         embedding = None
         # a Chinese message is read by n-grams alone (intent and sentiment): the packaged embedder is English
         t = time.perf_counter()
@@ -311,7 +313,7 @@ class NLU:
             result.intent, result.out_of_scope = "unknown", True
         else:
             t = time.perf_counter()
-            prediction = model.predict([text], embeddings=embedding, top_k=3)[0]
+            prediction = model.predict([text], embeddings=embedding, top_k=3, readings=[reading])[0]
             timings["intent"] = _ms(t)
             result.domain = name
             result.intent, result.confidence = prediction.label, round(prediction.confidence, 4)

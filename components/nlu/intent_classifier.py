@@ -39,6 +39,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
 
+from components.nlu import fast_tfidf
 from components.nlu.intent_text import SpellingCorrector, intent_text
 from components.nlu.kernel_ridge import EmbeddingKernelRidge
 from components.nlu.language import detect_language
@@ -211,7 +212,7 @@ class IntentClassifier:
             self._word, self._char = self._vectorizers()
             w, c = self._word.fit_transform(texts), self._char.fit_transform(texts)
         else:
-            w, c = self._word.transform(texts), self._char.transform(texts)
+            w, c = fast_tfidf.transform(self._word, texts), fast_tfidf.transform(self._char, texts)
         return sp.hstack([w, c], format="csr") / np.sqrt(2)
 
     def _zh_ngrams(self, texts: list[str], fit: bool = False) -> sp.csr_matrix:
@@ -223,7 +224,7 @@ class IntentClassifier:
                                             sublinear_tf=True, lowercase=True, dtype=np.float32)
             c, w = self._zh_char.fit_transform(texts), self._zh_word.fit_transform(texts)
         else:
-            c, w = self._zh_char.transform(texts), self._zh_word.transform(texts)
+            c, w = fast_tfidf.transform(self._zh_char, texts), fast_tfidf.transform(self._zh_word, texts)
         return sp.hstack([c, w], format="csr") / np.sqrt(2)
 
     def _embed(self, texts: list[str]) -> np.ndarray | None:
@@ -329,11 +330,13 @@ class IntentClassifier:
         log.info("intent classifier trained: %s", metrics)
         return metrics
 
-    def predict_proba(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
-        """`embeddings`, when given, are of `reading(texts)` (what NLU.parse embeds), not of the raw texts."""
+    def predict_proba(self, texts: list[str], embeddings: np.ndarray | None = None,
+                      readings: list[str] | None = None) -> np.ndarray:
+        """`embeddings`, when given, are of `reading(texts)` (what NLU.parse embeds), not of the raw texts;
+        `readings`, when given, are `reading(texts)` already computed."""
         if not self.fitted:
             raise RuntimeError("The intent classifier is not trained yet; call fit() (or NLU.start()) first")
-        texts = self.reading(texts)
+        texts = self.reading(texts) if readings is None else list(readings)
         ngram_scores = np.asarray(self._ngrams(texts) @ self._coef.T) + self._intercept
         chinese = self._chinese(texts)
         if self._kernel is None:
@@ -351,9 +354,9 @@ class IntentClassifier:
             probs[chinese] = _softmax(zh_scores, self.zh_temperature)
         return probs
 
-    def predict(self, texts: list[str], embeddings: np.ndarray | None = None, top_k: int = 3
-                ) -> list[IntentPrediction]:
-        probs = self.predict_proba(texts, embeddings)
+    def predict(self, texts: list[str], embeddings: np.ndarray | None = None, top_k: int = 3,
+                readings: list[str] | None = None) -> list[IntentPrediction]:
+        probs = self.predict_proba(texts, embeddings, readings)
         out = []
         for row in probs:
             order = np.argsort(-row)[:top_k]

@@ -36,6 +36,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
 
+from components.nlu import fast_tfidf
 from components.nlu.emotions import EMOTIONS, detect_emotions
 from components.nlu.intent_classifier import fit_temperature
 
@@ -118,6 +119,14 @@ def nb_weights(X, y: np.ndarray, negative: int = 0, positive: int = 2, alpha: fl
     return np.abs(np.log((p / p.sum()) / (q / q.sum()))).astype(np.float32)
 
 
+def scale_columns(X: sp.csr_matrix, weights: np.ndarray) -> sp.csr_matrix:
+    """X with column j multiplied by weights[j] (as X @ diag(weights), without building the 300k-wide diagonal
+    matrix on every turn: 6 ms of a Chinese turn)."""
+    X = sp.csr_matrix(X, copy=True)
+    X.data *= weights[X.indices]
+    return X
+
+
 class CalibratedSVC:
     """A linear SVM (class-balanced) whose scores become probabilities through a softmax with a temperature fitted
     on a held-out 15 % (the intent classifier's calibration). Ten times faster to train than a logistic
@@ -152,7 +161,7 @@ def fit_chinese(texts: list[str], y: list[int], seed: int
     word = TfidfVectorizer(analyzer=jieba_words_and_pairs, sublinear_tf=True, min_df=2, dtype=np.float32)
     X = sp.hstack([char.fit_transform(texts), word.fit_transform(texts)], format="csr")
     weights = nb_weights(X, y)
-    return char, word, weights, CalibratedSVC(C=ZH_C, seed=seed).fit(X @ sp.diags(weights), y)
+    return char, word, weights, CalibratedSVC(C=ZH_C, seed=seed).fit(scale_columns(X, weights), y)
 
 
 class _InThread:
@@ -240,7 +249,7 @@ class LearnedSentiment:
                                             dtype=np.float32)
             w, c = self._en_word.fit_transform(normalised), self._en_char.fit_transform(normalised)
         else:
-            w, c = self._en_word.transform(normalised), self._en_char.transform(normalised)
+            w, c = fast_tfidf.transform(self._en_word, normalised), fast_tfidf.transform(self._en_char, normalised)
         return sp.hstack([w, c, sp.csr_matrix(dense)], format="csr")
 
     def _en_embedded(self, embeddings: np.ndarray, dense: np.ndarray) -> np.ndarray:
@@ -248,8 +257,9 @@ class LearnedSentiment:
 
     def _zh_ngrams(self, texts: list[str]) -> sp.csr_matrix:
         """Character 1-3-grams and jieba words and word pairs, NB-weighted."""
-        X = sp.hstack([self._zh_char.transform(texts), self._zh_word.transform(texts)], format="csr")
-        return X @ sp.diags(self._zh_weights)
+        X = sp.hstack([fast_tfidf.transform(self._zh_char, texts), fast_tfidf.transform(self._zh_word, texts)],
+                      format="csr")
+        return scale_columns(X, self._zh_weights)
 
     # ------------------------------------------------------------------ training
     def fit(self, english: list[tuple[str, str]], english_neutral: list[str], chinese: list[tuple[str, str]],
