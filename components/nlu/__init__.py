@@ -302,7 +302,8 @@ class NLU:
         timings["embed"] = _ms(t)
 
         t = time.perf_counter()
-        sentiment = self.sentiment.analyze(text, language, embedding=embedding)
+        spelled = model.spelled(text) if model is not None and language != "zh" else None
+        sentiment = self.sentiment.analyze(text, language, embedding=embedding, spelled=spelled)
         result.sentiment, result.sentiment_score, result.emotions = (sentiment.label, sentiment.score,
                                                                      sentiment.emotions)
         result.emotion_scores, result.emotion_triggers = sentiment.emotion_scores, sentiment.emotion_triggers

@@ -40,6 +40,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
 
 from components.nlu import fast_tfidf
+from components.nlu.emotions import cue_words_en
 from components.nlu.intent_text import SpellingCorrector, intent_text
 from components.nlu.kernel_ridge import EmbeddingKernelRidge
 from components.nlu.language import detect_language
@@ -47,7 +48,7 @@ from components.nlu.language import detect_language
 log = logging.getLogger(__name__)
 
 EmbedFn = Callable[[list[str]], np.ndarray]
-FEATURES_VERSION = "tfidf-w12-cwb25-masked-svm+emb-krr-rbf-views+zh-c14-jieba12+reading-v13"
+FEATURES_VERSION = "tfidf-w12-cwb25-masked-svm+emb-krr-rbf-views+zh-c14-jieba12+reading-v14"
 # Chinese messages: a linear SVM over character 1-4-grams and jieba word 1-2-grams (chosen by cross-validation on
 # the CIC Chinese e-commerce intents, see the module docstring); its C
 ZH_C = 0.2
@@ -241,6 +242,12 @@ class IntentClassifier:
             out.append(intent_text(spelled, language))
         return out
 
+    def spelled(self, text: str) -> str:
+        """`text` with the reading's spelling corrections only (English), for the emotion cues."""
+        if self.speller is None or detect_language(text) == "zh":
+            return text
+        return self.speller.correct(text)
+
     @staticmethod
     def _chinese(texts: list[str]) -> np.ndarray:
         return np.array([detect_language(t) == "zh" for t in texts], dtype=bool)
@@ -255,7 +262,7 @@ class IntentClassifier:
         index = {label: i for i, label in enumerate(self.labels)}
         y = np.array([index[label] for _, label in examples])
         chinese = self._chinese(texts)
-        self.speller = SpellingCorrector([t for t, c in zip(texts, chinese) if not c])
+        self.speller = SpellingCorrector([t for t, c in zip(texts, chinese) if not c], extra_words=cue_words_en())
         # the packaged embedder is an English model: a pack of Chinese messages alone is read by n-grams only
         embeddings = None if chinese.all() else self._embed(texts)
         embed_seconds = time.perf_counter() - start
