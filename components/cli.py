@@ -91,6 +91,9 @@ cmd_eval_sentiment_holdout = _runner("components.nlu.eval", "run_sentiment_holdo
                                      requests="requests")
 
 
+cmd_nlu_pack_embeddings = _runner("components.nlu.embedding_pack", "build_embedding_pack")
+
+
 cmd_eval_bias = _runner("components.nlu.bias_audit", "run_bias_audit", limit="limit")
 
 
@@ -393,6 +396,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--role", default="agent", choices=["agent", "supervisor"])
     p.add_argument("--revoke", action="store_true")
     add("list", cmd_agents_list, "list agent accounts and their roles per workspace", ag)
+
+    nl = sub.add_parser("nlu", help="the NLU's shipped training assets").add_subparsers(dest="what", metavar="WHAT",
+                                                                                      required=True)
+    add("pack-embeddings", cmd_nlu_pack_embeddings, "embed what a cold NLU start embeds and write it to "
+        "assets/nlu/training_embeddings.npz (after changing a shipped pack or the sentiment corpora)", nl)
 
     ws = sub.add_parser("workspaces", help="the businesses this app serves (assets/workspaces/, "
                         "<data_dir>/workspaces/)").add_subparsers(dest="what", metavar="WHAT", required=True)

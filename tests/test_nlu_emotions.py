@@ -13,6 +13,8 @@ from components.nlu.emotions import detect_emotions, emotion_trend
     ("thank you so much", "gratitude", "thank you"),
     ("这是什么意思，我看不懂", "confusion", "什么意思"),
     ("我很担心，能尽快吗", "urgency", "担心"),
+    ("太慢了", "frustration", "太慢"),
+    ("the delivery is so slow", "frustration", "so slow"),
 ])
 def test_emotion_with_its_trigger(text, emotion, trigger):
     found = detect_emotions(text)
@@ -58,3 +60,15 @@ def test_service_failures_are_frustration(text):
 @pytest.mark.parametrize("text", ["I want to cancel my order", "I lost my password", "I have lost my card"])
 def test_the_customers_own_requests_are_not(text):
     assert "frustration" not in detect_emotions(text)
+
+
+def test_misspelt_cues_count_through_the_spelled_reading():
+    from components.nlu.sentiment import SentimentAnalyzer
+
+    analyzer = SentimentAnalyzer()
+    raw = analyzer.analyze("thnak you, the lsat dman order never arrived", "en")
+    spelled = analyzer.analyze("thnak you, the lsat dman order never arrived", "en",
+                               spelled="thank you, the last damn order never arrive")
+    assert "anger" not in raw.emotions
+    assert {"anger", "frustration", "gratitude"} <= set(spelled.emotions)  # "never arrived" from the raw words
+    assert spelled.label == "negative"

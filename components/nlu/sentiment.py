@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from components.nlu.emotions import NEGATIVE_EMOTIONS, detect_emotions, emotion_cues  # noqa: F401 (re-export)
+from components.nlu.emotions import (NEGATIVE_EMOTIONS, detect_emotions, emotion_cues,  # noqa: F401 (re-export)
+                                     merge_emotions)
 from components.nlu.sentiment_model import LearnedSentiment, vader_analyzer
 
 # the cue override leaves a turn positive when the model gives it at least this probability of being positive
@@ -80,12 +81,15 @@ class SentimentAnalyzer:
         label = "negative" if p <= self.ZH_NEGATIVE else "positive" if p >= self.ZH_POSITIVE else "neutral"
         return label, round(2 * p - 1, 4)
 
-    def analyze(self, text: str, language: str = "en", embedding: np.ndarray | None = None) -> Sentiment:
-        """`embedding`: the turn's intent embedding (one row), used by the learned English model when given."""
-        return self.analyze_many([text], language, None if embedding is None else embedding)[0]
+    def analyze(self, text: str, language: str = "en", embedding: np.ndarray | None = None,
+                spelled: str | None = None) -> Sentiment:
+        """`embedding`: the turn's intent embedding (one row), used by the learned English model when given;
+        `spelled`: the turn with the intent reading's spelling corrections, whose emotion cues count too."""
+        return self.analyze_many([text], language, None if embedding is None else embedding,
+                                 None if spelled is None else [spelled])[0]
 
-    def analyze_many(self, texts: list[str], language: str = "en", embeddings: np.ndarray | None = None
-                     ) -> list[Sentiment]:
+    def analyze_many(self, texts: list[str], language: str = "en", embeddings: np.ndarray | None = None,
+                     spelled: list[str] | None = None) -> list[Sentiment]:
         texts = [(t or "").strip() for t in texts]
         probs = learned = None
         if self.model is not None and any(texts):
@@ -105,6 +109,10 @@ class SentimentAnalyzer:
             else:
                 label, score = self._lexicon_english(text)
             found = detect_emotions(text, language)
+            if spelled is not None and spelled[i] and spelled[i] != text:
+                # a misspelt cue ("dman", "thnak you") counts as corrected; the customer's own words count too
+                # (corrected, "never arrived" became "never arrive" and missed its cue)
+                found = merge_emotions(found, detect_emotions(spelled[i], language))
             negative_cue = any(e in found for e in NEGATIVE_EMOTIONS)
             if negative_cue and (p_positive is None or p_positive < _CUE_OVERRIDE_MAX_POSITIVE):
                 label, score = "negative", min(score, -0.5)
