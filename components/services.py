@@ -6,6 +6,7 @@ shows while it runs. Everything is shared by every session; nothing here imports
 """
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 import time
@@ -52,6 +53,53 @@ class StartupStatus:
                 "notes": list(self.notes)}
 
 
+RETENTION_STAGE = "applying the retention policy"
+IMPORT_STAGE = "importing torch and transformers"
+
+
+def _import_model_libraries(progress) -> None:
+    """Import transformers (and its auto classes) once, before two lanes need it at the same time: its lazy module
+    is not safe to import from two threads at once ("cannot import name 'AutoConfig' from 'transformers'")."""
+    import torch  # noqa: F401
+    import transformers
+
+    for name in ("AutoConfig", "AutoModel", "AutoModelForCausalLM", "AutoModelForSeq2SeqLM", "AutoTokenizer"):
+        getattr(transformers, name)
+
+
+class _StageProgress:
+    """The start-up status while stages run in parallel lanes: the stage line names every running stage, the
+    fraction is the mean of the stages' own fractions, `steps` gets each stage's seconds when it ends."""
+
+    def __init__(self, status: StartupStatus, stages: list[str]):
+        self.status = status
+        self._done = dict.fromkeys(stages, 0.0)
+        self._running: dict[str, str] = {}  # stage -> its latest message
+        self._lock = threading.Lock()
+
+    def _show(self) -> None:
+        line = "; ".join(f"{stage}: {msg}" if msg else stage for stage, msg in self._running.items())
+        self.status.update(line or self.status.stage, sum(self._done.values()) / len(self._done))
+
+    def begin(self, stage: str) -> None:
+        with self._lock:
+            self._running[stage] = ""
+            self._show()
+
+    def advance(self, stage: str, fraction: float, msg: str = "") -> None:
+        with self._lock:
+            self._done[stage] = max(0.0, min(1.0, fraction))
+            self._running[stage] = msg
+            self._show()
+
+    def end(self, stage: str, seconds: float) -> None:
+        with self._lock:
+            self._done[stage] = 1.0
+            self._running.pop(stage, None)
+            self.status.steps[stage] = seconds
+            self._show()
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -72,23 +120,42 @@ class Services:
     startup: StartupStatus = field(default_factory=StartupStatus)
 
     def warm_up(self) -> StartupStatus:
-        """Heavy start-up work; safe to call once from a background thread."""
+        """Heavy start-up work; safe to call once from a background thread.
+
+        Two lanes run side by side on the two cores (`KEFU_STARTUP_OVERLAP`, on by default): the language model (on
+        a cold cache the GGUF conversion and the C kernels' build) in one, the intent classifiers and then the first
+        workspace's documents (both read the sentence embedder) in the other. Retention runs once both are done."""
         status = self.startup
+        lanes = [[("loading the language model", self._start_engine)],
+                 [("loading the intent classifiers", self._start_nlu),
+                  ("indexing the knowledge base", self._seed_knowledge)]]
+        if not self.settings.startup_overlap:
+            lanes = [[stage for lane in lanes for stage in lane]]
+        first = [IMPORT_STAGE] if len(lanes) > 1 else []
+        progress = _StageProgress(status, first + [stage for lane in lanes for stage, _ in lane] + [RETENTION_STAGE])
         try:
-            steps = [("loading the language model", self._start_engine),
-                     ("loading the intent classifiers", self._start_nlu),
-                     ("indexing the knowledge base", self._seed_knowledge),
-                     ("applying the retention policy", self._apply_retention)]
-            for i, (stage, fn) in enumerate(steps):
-                status.update(stage, i / len(steps))
-                t = time.perf_counter()
-                fn(lambda f, msg="", i=i: status.update(f"{stage}: {msg}" if msg else stage, (i + f) / len(steps)))
-                status.steps[stage] = round(time.perf_counter() - t, 2)
+            if len(lanes) == 1:
+                self._run_lane(lanes[0], progress)
+            else:
+                self._run_lane([(IMPORT_STAGE, _import_model_libraries)], progress)
+                with concurrent.futures.ThreadPoolExecutor(len(lanes), thread_name_prefix="kefu-startup") as pool:
+                    running = [pool.submit(self._run_lane, lane, progress) for lane in lanes]
+                    for future in running:  # the first lane's error is reported; the other lane still finishes
+                        future.result()
+            self._run_lane([(RETENTION_STAGE, self._apply_retention)], progress)
             status.finish()
         except Exception as exc:  # the UI shows it; the log has the traceback
             log.exception("start-up failed")
             status.finish(error=str(exc))
         return status
+
+    @staticmethod
+    def _run_lane(lane, progress: "_StageProgress") -> None:
+        for stage, fn in lane:
+            progress.begin(stage)
+            t = time.perf_counter()
+            fn(lambda f, msg="", stage=stage: progress.advance(stage, f, msg))
+            progress.end(stage, round(time.perf_counter() - t, 2))
 
     def warm_up_in_background(self) -> threading.Thread:
         def run() -> None:
