@@ -25,7 +25,7 @@ BUILDERS = {"bank": bank_desk.build_desk, "school": school_desk.build_desk, "cli
 KB_ACTIONS = ["curated_answer", "knowledge_answer"]
 SAFETY_WORDS = ("911", "988", "'120'", "心理援助热线", "can't diagnose", "can't give advice", "不能根据症状", "不能提供用药")
 CONTRACT_KEYS = {"id", "name", "languages", "welcome", "examples", "tone", "scope", "public_contacts", "intents",
-                 "desk", "handoff", "safety"}
+                 "desk", "handoff", "safety", "personal"}
 
 
 def desk_for(workspace: str, tmp_path: Path):

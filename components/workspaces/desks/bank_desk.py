@@ -47,7 +47,8 @@ class BankDesk(VerifiedDesk):
              True, ("disputing a charge", "交易争议"),
              intents=("card_payment_not_recognised", "transaction_charged_twice", "direct_debit_payment_not_recognised")),
         Flow("transactions", re.compile(r"\btransactions?\b|\bstatement\b|recent (charges|payments|activity|purchases)|"
-                                        r"account activity|交易记录|消费记录|流水|明细|最近.{0,6}(交易|消费)", re.I),
+                                        r"account activity|what did i (spend|buy|pay)|how much (have|did) i spen[dt]|"
+                                        r"交易记录|消费记录|流水|明细|最近.{0,6}(交易|消费)|我.{0,6}花了(多少|什么|哪些)", re.I),
              True, ("showing your recent transactions", "查询交易记录")),
         Flow("balance", re.compile(r"\bbalances?\b|how much (money )?(do i have|is (there )?in)|余额|还有多少钱", re.I),
              True, ("checking your balance", "查询余额"), general_ok=True),

@@ -39,8 +39,10 @@ class ClinicDesk(VerifiedDesk):
                                       r"another (day|time)|改约|改期|改时间|换个时间|换到|(预约|挂号).{0,4}(改到|改成|改为|推迟|提前)|调整.{0,4}(预约|时间)", re.I),
              True, ("rescheduling an appointment", "改约")),
         Flow("my_appointments", re.compile(r"my (upcoming |next )?appointments?\b(?!.{0,12}\b(with|for|on)\b)|"
-                                           r"when is my|upcoming appointments?|我的预约|预约记录|查.{0,4}预约|"
-                                           r"什么时候.{0,4}(预约|就诊)", re.I),
+                                           r"when is my|upcoming appointments?|do i have (an? |any )?(upcoming )?"
+                                           r"appointments?|appointments? (coming up|booked)|我的预约|预约记录|查.{0,4}预约|"
+                                           r"什么时候.{0,4}(预约|就诊)|(下次|下一次)的?(预约|就诊|复诊)|"
+                                           r"我(有|约了)(没有)?.{0,4}(预约|挂号)(吗|么|没有|吧)", re.I),
              True, ("listing your appointments", "查询预约")),
         Flow("book", re.compile(r"\b(book|make|schedule|set up|get)\b.{0,30}\b(appointments?|visit|consultation|"
                                 r"check-?up)\b|\bappointment (with|for|on)\b|\bsee (a|the) (doctor|dentist|"

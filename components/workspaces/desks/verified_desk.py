@@ -22,6 +22,7 @@ from components.nlu.result import NLUResult
 from components.orders.desk_signals import Signals, read_signals
 from components.orders.order_desk import DeskState, DeskTurn
 from components.orders.tool_calls import record_call
+from components.workspaces.safety import normalise_text
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ _WORDS = re.compile(r"[A-Za-z]{3,}")
 # a general question about how things work: the knowledge base answers it, not the desk
 GENERAL_QUESTION = re.compile(
     r"\b(fees?|charges?|limits?|polic(y|ies)|rules?|how (long|much|many|do|does|can)|what happens|is there a|"
-    r"do you (charge|offer|have)|opening hours|open on)\b|手续费|费用|限额|规定|政策|怎么|如何|多久|多长时间|多少钱|是否收费|营业时间",
+    r"do you (charge|offer|have)|opening hours|open on)\b|手续费|费用|限额|规定|政策|怎么|如何|多久|多长时间|(?<!花了)多少钱|是否收费|营业时间",
     re.I)
 _ASKS_TO_ACT = re.compile(r"\b(i want|i'd like|i would like|i need|please|can you|could you|help me|i wanna)\b|"
                           r"我想|我要|帮我|请帮|麻烦|给我", re.I)
@@ -231,7 +232,9 @@ class VerifiedDesk:
         return language if language in ("en", "zh") else "en"
 
     def requested_flow(self, text: str, nlu: NLUResult, state: DeskState) -> str | None:
-        """The flow the customer's words ask for (a confident NLU label counts outside a flow)."""
+        """The flow the customer's words ask for (a confident NLU label counts outside a flow); traditional
+        characters read as simplified (我的預約 as 我的预约)."""
+        text = normalise_text(text)
         general = bool(GENERAL_QUESTION.search(text)) and not _ASKS_TO_ACT.search(text)
         for flow in self.FLOWS:
             if flow.asks.search(text) and (flow.general_ok or not general):
