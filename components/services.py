@@ -54,17 +54,7 @@ class StartupStatus:
 
 
 RETENTION_STAGE = "applying the retention policy"
-IMPORT_STAGE = "importing torch and transformers"
-
-
-def _import_model_libraries(progress) -> None:
-    """Import transformers (and its auto classes) once, before two lanes need it at the same time: its lazy module
-    is not safe to import from two threads at once ("cannot import name 'AutoConfig' from 'transformers'")."""
-    import torch  # noqa: F401
-    import transformers
-
-    for name in ("AutoConfig", "AutoModel", "AutoModelForCausalLM", "AutoModelForSeq2SeqLM", "AutoTokenizer"):
-        getattr(transformers, name)
+EMBEDDER_STAGE = "loading the sentence embedder"
 
 
 class _StageProgress:
@@ -124,20 +114,21 @@ class Services:
 
         Two lanes run side by side on the two cores (`KEFU_STARTUP_OVERLAP`, on by default): the language model (on
         a cold cache the GGUF conversion and the C kernels' build) in one, the intent classifiers and then the first
-        workspace's documents (both read the sentence embedder) in the other. Retention runs once both are done."""
+        workspace's documents (both read the sentence embedder, loaded before the lanes start) in the other.
+        Retention runs once both are done."""
         status = self.startup
         lanes = [[("loading the language model", self._start_engine)],
                  [("loading the intent classifiers", self._start_nlu),
                   ("indexing the knowledge base", self._seed_knowledge)]]
         if not self.settings.startup_overlap:
             lanes = [[stage for lane in lanes for stage in lane]]
-        first = [IMPORT_STAGE] if len(lanes) > 1 else []
+        first = [EMBEDDER_STAGE] if len(lanes) > 1 else []
         progress = _StageProgress(status, first + [stage for lane in lanes for stage, _ in lane] + [RETENTION_STAGE])
         try:
             if len(lanes) == 1:
                 self._run_lane(lanes[0], progress)
             else:
-                self._run_lane([(IMPORT_STAGE, _import_model_libraries)], progress)
+                self._run_lane([(EMBEDDER_STAGE, self._load_embedder)], progress)
                 with concurrent.futures.ThreadPoolExecutor(len(lanes), thread_name_prefix="kefu-startup") as pool:
                     running = [pool.submit(self._run_lane, lane, progress) for lane in lanes]
                     for future in running:  # the first lane's error is reported; the other lane still finishes
@@ -168,6 +159,18 @@ class Services:
         thread = threading.Thread(target=run, name="kefu-warmup", daemon=True)
         thread.start()
         return thread
+
+    def _load_embedder(self, progress) -> None:
+        """Before the two lanes: transformers' from_pretrained is not safe in two threads at once (its lazy module's
+        first import fails with "cannot import name 'AutoConfig'", and its loading state is process-wide: a model
+        loaded beside another can keep weights on the meta device), so the embedder the classifiers and the
+        knowledge base read is loaded here, and the model lane is the only one that loads weights."""
+        import transformers
+
+        for name in ("AutoConfig", "AutoModel", "AutoModelForCausalLM", "AutoTokenizer"):
+            getattr(transformers, name)
+        if self.embedder is not None:
+            self.embedder.dimension  # noqa: B018 - loads the model
 
     def _start_engine(self, progress) -> None:
         if self.engine is not None:

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from components.services import IMPORT_STAGE, RETENTION_STAGE, Services
+from components.services import EMBEDDER_STAGE, RETENTION_STAGE, Services
 from components.settings import Settings
 
 ENGINE, NLU, KB = "loading the language model", "loading the intent classifiers", "indexing the knowledge base"
@@ -39,13 +39,23 @@ class _Knowledge:
         self.log.append("kb")
 
 
+class _Embedder:
+    def __init__(self, log):
+        self.log = log
+
+    @property
+    def dimension(self):
+        self.log.append("embedder loaded")
+        return 384
+
+
 def _services(tmp_path, overlap: bool, fail: str | None = None):
     log: list[str] = []
     engine_started, nlu_started = threading.Event(), threading.Event()
     engine = _Part("engine", engine_started, nlu_started, log, fail=fail == "engine")
     nlu = _Part("nlu", nlu_started, engine_started, log, fail=fail == "nlu")
     settings = Settings(data_dir=tmp_path, startup_overlap=overlap)
-    services = Services(settings, store=None, embedder=None, engine=engine, knowledge=_Knowledge(log), nlu=nlu,
+    services = Services(settings, store=None, embedder=_Embedder(log), engine=engine, knowledge=_Knowledge(log), nlu=nlu,
                         shop=None, desk=None, dialogue=None, accounts=None, operators=None)
     return services, engine, nlu, log
 
@@ -56,7 +66,9 @@ def test_the_model_loads_while_the_classifiers_train(tmp_path):
     assert status.ready and status.error is None
     assert engine.overlapped and nlu.overlapped
     assert log.index("nlu end") < log.index("kb")  # the documents are indexed after the classifiers (same lane)
-    assert set(status.steps) == {IMPORT_STAGE, ENGINE, NLU, KB, RETENTION_STAGE}
+    # weights are loaded in one thread at a time: the embedder before the lanes, so only the model lane loads any
+    assert log[0] == "embedder loaded" and log.count("embedder loaded") == 1
+    assert set(status.steps) == {EMBEDDER_STAGE, ENGINE, NLU, KB, RETENTION_STAGE}
     assert status.fraction == 1.0 and status.stage == "ready"
 
 
@@ -65,7 +77,7 @@ def test_one_after_the_other_when_overlap_is_off(tmp_path):
     status = services.warm_up()
     assert status.ready
     assert not engine.overlapped  # the engine waited 2 s for a classifier training that had not begun
-    assert log == ["engine start", "engine end", "nlu start", "nlu end", "kb"]
+    assert log == ["engine start", "engine end", "nlu start", "nlu end", "kb"]  # the embedder loads on first use
     assert list(status.steps) == [ENGINE, NLU, KB, RETENTION_STAGE]
 
 
