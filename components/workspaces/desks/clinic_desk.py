@@ -80,6 +80,9 @@ class ClinicDesk(VerifiedDesk):
                        "预约时间为整点或半点。{day} {time} 附近的空闲时间有：{slots}。"),
         "own_clash": ("You already have appointment #{appointment_id} on {day} at {time}. Which other time would you "
                       "like?", "您在 {day} {time} 已经有预约 #{appointment_id}。请问换哪个时间？"),
+        "own_clash_free": ("You already have appointment #{appointment_id} on {day} at {time}. Times that day when "
+                           "both you and {doctor} are free: {slots}. Which would you like?",
+                           "您在 {day} {time} 已经有预约 #{appointment_id}。当天您和{doctor}都有空的时间：{slots}。请问选哪个？"),
         "confirm_book": ("Please confirm: an appointment with {doctor} ({department}) on {day} at {time}. "
                          "Shall I book it? (yes/no)",
                          "请确认：预约{doctor}（{department}），时间 {day} {time}。确认预约吗？（是/否）"),
@@ -185,9 +188,14 @@ class ClinicDesk(VerifiedDesk):
                 return None
             st.slots.pop("time", None)
             st.awaiting = "time"
-            return t.done(st, flow, self.say("own_clash", lang, appointment_id=clash, day=day, time=time),
-                          f"the patient already has #{clash} at {day} {time}")
-        slots, _ = self.call(t, "free_slots", doctor_id=doctor_id, day=day, near=time, limit=4)
+            slots, _ = self.call(t, "free_slots", doctor_id=doctor_id, day=day, near=time, limit=4,
+                                 patient_id=st.user_id, moving=st.slots.get("appointment_id"))
+            reply = self.say("own_clash_free" if slots else "own_clash", lang, appointment_id=clash, day=day, time=time,
+                             doctor=doctor, slots=self._list(slots, lang))
+            return t.done(st, flow, reply, f"the patient already has #{clash} at {day} {time}; offered "
+                                           f"{len(slots)} times free for both")
+        slots, _ = self.call(t, "free_slots", doctor_id=doctor_id, day=day, near=time, limit=4,
+                             patient_id=st.user_id, moving=st.slots.get("appointment_id"))
         st.slots.pop("time", None)
         st.awaiting = "time"
         if not slots:
@@ -242,7 +250,8 @@ class ClinicDesk(VerifiedDesk):
             if problem in ("out_of_range", "closed_day"):
                 st.slots["time"] = "10:00"
                 return self._slot_problem(st, t, doctor_id, "book", lang)
-            slots, _ = self.call(t, "free_slots", doctor_id=doctor_id, day=st.slots["day"], limit=8)
+            slots, _ = self.call(t, "free_slots", doctor_id=doctor_id, day=st.slots["day"], limit=8,
+                                 patient_id=st.user_id)
             st.awaiting = "time"
             if not slots:
                 st.slots.pop("day", None)
@@ -349,7 +358,8 @@ class ClinicDesk(VerifiedDesk):
         described = self._appointment_text(appointment, lang)
         if not (st.slots.get("day") and st.slots.get("time")):
             if st.slots.get("day") and not st.slots.get("time"):
-                slots, _ = self.call(t, "free_slots", doctor_id=appointment["doctor_id"], day=st.slots["day"], limit=8)
+                slots, _ = self.call(t, "free_slots", doctor_id=appointment["doctor_id"], day=st.slots["day"], limit=8,
+                                     patient_id=st.user_id, moving=appointment["appointment_id"])
                 st.awaiting = "time"
                 return t.done(st, "reschedule", self.say("ask_time", lang,
                                                          doctor=self._doctor_text(appointment["doctor_id"], lang),
