@@ -135,6 +135,13 @@ class ClinicDesk(VerifiedDesk):
         department = self._departments[department_id]
         return department["name_zh"] if lang == "zh" else department["name_en"]
 
+    RECORDS_TITLE = ("Upcoming appointments", "即将到来的预约")
+
+    def customer_records(self, customer_id: str, language: str = "en") -> list[dict]:
+        return [{"id": f"#{a['appointment_id']}",
+                 "status": f"{a['day']} {a['time']} · " + (f"{a['doctor_zh']}医生" if language == "zh" else a["doctor"])}
+                for a in self.db.appointments_of(customer_id)]
+
     def _appointment_text(self, a: dict, lang: str) -> str:
         if lang == "zh":
             return f"预约 #{a['appointment_id']}：{a['day']} {a['time']}，{a['doctor_zh']}医生（{a['department_zh']}）"
@@ -383,5 +390,6 @@ class ClinicDesk(VerifiedDesk):
 
 
 def build_desk(workspace_dir: Path, data_dir: Path) -> ClinicDesk:
-    """The desk on its own SQLite file in the data dir, seeded from the workspace's data/ on first use."""
-    return ClinicDesk(ClinicDatabase(Path(data_dir) / "clinic_desk.sqlite3", Path(workspace_dir) / "data"))
+    """The desk on its own SQLite file in the data dir (<workspace id>_desk.sqlite3: a copy of this workspace imported
+    under another id keeps its own records), seeded from the workspace's data/ on first use."""
+    return ClinicDesk(ClinicDatabase(Path(data_dir) / f"{Path(workspace_dir).name}_desk.sqlite3", Path(workspace_dir) / "data"))

@@ -148,6 +148,20 @@ class SchoolDesk(VerifiedDesk):
         return t.done(st, "deadlines", self.say("deadlines", lang, term=TERM, lines=lines), "listed the deadlines")
 
     # -- personal ----------------------------------------------------------------------------------------------
+    RECORDS_TITLE = ("Courses and tuition", "课程和学费")
+
+    def customer_records(self, customer_id: str, language: str = "en") -> list[dict]:
+        zh = language == "zh"
+        rows = [{"id": e["code"], "status": f"{e['term']} · {_STATUS_ZH.get(e['status'], e['status']) if zh else e['status']}"}
+                for e in self.db.enrollments_of(customer_id)]
+        rows += [{"id": ("学费 " if zh else "tuition ") + r["term"],
+                  "status": ("余额" if zh else "balance") + f" ${r['balance']:,.2f} · " + ("截止 " if zh else "due ") + r["due_day"]}
+                 for r in self.db.tuition_of(customer_id)]
+        student = self.db.student(customer_id) or {}
+        if student.get("hold"):
+            rows.append({"id": "冻结" if zh else "hold", "status": str(student["hold"])})
+        return rows
+
     def flow_enrollment(self, text, sig, st, t):
         lang = t.language
         words = " ".join([st.slots.get("said", ""), text])  # "am I enrolled in CS240?", then the identity
@@ -223,5 +237,6 @@ class SchoolDesk(VerifiedDesk):
 
 
 def build_desk(workspace_dir: Path, data_dir: Path) -> SchoolDesk:
-    """The desk on its own SQLite file in the data dir, seeded from the workspace's data/ on first use."""
-    return SchoolDesk(SchoolDatabase(Path(data_dir) / "school_desk.sqlite3", Path(workspace_dir) / "data"))
+    """The desk on its own SQLite file in the data dir (<workspace id>_desk.sqlite3: a copy of this workspace imported
+    under another id keeps its own records), seeded from the workspace's data/ on first use."""
+    return SchoolDesk(SchoolDatabase(Path(data_dir) / f"{Path(workspace_dir).name}_desk.sqlite3", Path(workspace_dir) / "data"))

@@ -98,6 +98,7 @@ class VerifiedDesk:
     FLOWS: list[Flow] = []
     IDENTITY: list[IdentityField] = []
     TEMPLATES: dict[str, tuple[str, str]] = {}
+    RECORDS_TITLE: tuple[str, str] = ("Records", "记录")  # the console's customer panel (customer_records)
 
     def __init__(self, db):
         self.db = db
@@ -165,6 +166,11 @@ class VerifiedDesk:
     def say(self, key: str, language: str, **values) -> str:
         english, chinese = self._templates[key]
         return (chinese if language == "zh" else english).format(**values)
+
+    def customer_records(self, customer_id: str, language: str = "en") -> list[dict]:
+        """What the console's customer panel shows an agent of a verified customer: [{id, status}] (a desk
+        overrides it; only the agents of this workspace see it)."""
+        return []
 
     def flow_label(self, flow: str | None, language: str) -> str:
         if flow in self._flows:
