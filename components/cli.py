@@ -222,16 +222,11 @@ cmd_retention = _runner("components.privacy.data_rights", "run_retention", days=
 
 
 def cmd_check_kb(args, settings) -> int:
-    from components.embedder import SentenceEmbedder
-    from components.knowledge import KnowledgeBase
+    from components.workspaces.knowledge_check import run_kb_check
 
-    kb = KnowledgeBase(settings, SentenceEmbedder.from_settings(settings))
-    try:
-        result = kb.check_consistency(repair=args.repair)
-    finally:
-        kb.close()
+    result = run_kb_check(settings, workspace=args.workspace, repair=args.repair)
     _print(result, args.json)
-    return 0
+    return 0 if result["ok"] or result.get("ok_after_repair") else 1
 
 
 def cmd_serve_engine(args, settings) -> int:
@@ -372,8 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--customer", required=True, metavar="EMAIL")
     p = add("retention", cmd_retention, "delete conversations older than N days")
     p.add_argument("--days", type=int, required=True)
-    p = add("check-kb", cmd_check_kb, "check that Chroma, the keyword index and SQLite agree (and repair)")
+    p = add("check-kb", cmd_check_kb, "check that Chroma, the keyword index and SQLite agree in every served "
+                                      "workspace's knowledge base (and repair)")
     p.add_argument("--repair", action="store_true")
+    p.add_argument("--workspace", default=None, metavar="ID", help="check this workspace's knowledge base only")
 
     db = sub.add_parser("db", help="the conversation database (schema migrations, copy between engines)"
                         ).add_subparsers(dest="what", metavar="WHAT", required=True)

@@ -6,6 +6,7 @@ shows while it runs. Everything is shared by every session; nothing here imports
 """
 from __future__ import annotations
 
+import concurrent.futures
 import logging
 import threading
 import time
@@ -52,6 +53,43 @@ class StartupStatus:
                 "notes": list(self.notes)}
 
 
+RETENTION_STAGE = "applying the retention policy"
+EMBEDDER_STAGE = "loading the sentence embedder"
+
+
+class _StageProgress:
+    """The start-up status while stages run in parallel lanes: the stage line names every running stage, the
+    fraction is the mean of the stages' own fractions, `steps` gets each stage's seconds when it ends."""
+
+    def __init__(self, status: StartupStatus, stages: list[str]):
+        self.status = status
+        self._done = dict.fromkeys(stages, 0.0)
+        self._running: dict[str, str] = {}  # stage -> its latest message
+        self._lock = threading.Lock()
+
+    def _show(self) -> None:
+        line = "; ".join(f"{stage}: {msg}" if msg else stage for stage, msg in self._running.items())
+        self.status.update(line or self.status.stage, sum(self._done.values()) / len(self._done))
+
+    def begin(self, stage: str) -> None:
+        with self._lock:
+            self._running[stage] = ""
+            self._show()
+
+    def advance(self, stage: str, fraction: float, msg: str = "") -> None:
+        with self._lock:
+            self._done[stage] = max(0.0, min(1.0, fraction))
+            self._running[stage] = msg
+            self._show()
+
+    def end(self, stage: str, seconds: float) -> None:
+        with self._lock:
+            self._done[stage] = 1.0
+            self._running.pop(stage, None)
+            self.status.steps[stage] = seconds
+            self._show()
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -72,23 +110,43 @@ class Services:
     startup: StartupStatus = field(default_factory=StartupStatus)
 
     def warm_up(self) -> StartupStatus:
-        """Heavy start-up work; safe to call once from a background thread."""
+        """Heavy start-up work; safe to call once from a background thread.
+
+        Two lanes run side by side on the two cores (`KEFU_STARTUP_OVERLAP`, on by default): the language model (on
+        a cold cache the GGUF conversion and the C kernels' build) in one, the intent classifiers and then the first
+        workspace's documents (both read the sentence embedder, loaded before the lanes start) in the other.
+        Retention runs once both are done."""
         status = self.startup
+        lanes = [[("loading the language model", self._start_engine)],
+                 [("loading the intent classifiers", self._start_nlu),
+                  ("indexing the knowledge base", self._seed_knowledge)]]
+        if not self.settings.startup_overlap:
+            lanes = [[stage for lane in lanes for stage in lane]]
+        first = [EMBEDDER_STAGE] if len(lanes) > 1 else []
+        progress = _StageProgress(status, first + [stage for lane in lanes for stage, _ in lane] + [RETENTION_STAGE])
         try:
-            steps = [("loading the language model", self._start_engine),
-                     ("loading the intent classifiers", self._start_nlu),
-                     ("indexing the knowledge base", self._seed_knowledge),
-                     ("applying the retention policy", self._apply_retention)]
-            for i, (stage, fn) in enumerate(steps):
-                status.update(stage, i / len(steps))
-                t = time.perf_counter()
-                fn(lambda f, msg="", i=i: status.update(f"{stage}: {msg}" if msg else stage, (i + f) / len(steps)))
-                status.steps[stage] = round(time.perf_counter() - t, 2)
+            if len(lanes) == 1:
+                self._run_lane(lanes[0], progress)
+            else:
+                self._run_lane([(EMBEDDER_STAGE, self._load_embedder)], progress)
+                with concurrent.futures.ThreadPoolExecutor(len(lanes), thread_name_prefix="kefu-startup") as pool:
+                    running = [pool.submit(self._run_lane, lane, progress) for lane in lanes]
+                    for future in running:  # the first lane's error is reported; the other lane still finishes
+                        future.result()
+            self._run_lane([(RETENTION_STAGE, self._apply_retention)], progress)
             status.finish()
         except Exception as exc:  # the UI shows it; the log has the traceback
             log.exception("start-up failed")
             status.finish(error=str(exc))
         return status
+
+    @staticmethod
+    def _run_lane(lane, progress: "_StageProgress") -> None:
+        for stage, fn in lane:
+            progress.begin(stage)
+            t = time.perf_counter()
+            fn(lambda f, msg="", stage=stage: progress.advance(stage, f, msg))
+            progress.end(stage, round(time.perf_counter() - t, 2))
 
     def warm_up_in_background(self) -> threading.Thread:
         def run() -> None:
@@ -101,6 +159,18 @@ class Services:
         thread = threading.Thread(target=run, name="kefu-warmup", daemon=True)
         thread.start()
         return thread
+
+    def _load_embedder(self, progress) -> None:
+        """Before the two lanes: transformers' from_pretrained is not safe in two threads at once (its lazy module's
+        first import fails with "cannot import name 'AutoConfig'", and its loading state is process-wide: a model
+        loaded beside another can keep weights on the meta device), so the embedder the classifiers and the
+        knowledge base read is loaded here, and the model lane is the only one that loads weights."""
+        import transformers
+
+        for name in ("AutoConfig", "AutoModel", "AutoModelForCausalLM", "AutoTokenizer"):
+            getattr(transformers, name)
+        if self.embedder is not None:
+            self.embedder.dimension  # noqa: B018 - loads the model
 
     def _start_engine(self, progress) -> None:
         if self.engine is not None:

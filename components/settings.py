@@ -130,6 +130,9 @@ class Settings:
     # once the first workspace is ready, build the others in the background (index their documents, load or train
     # their intent models), so the first question after a switch does not wait; false: each on its first use
     workspaces_preload: bool = True
+    # start-up loads the language model while it trains (or loads) the intent classifiers and indexes the first
+    # workspace's documents (components/services.py); false: one after the other
+    startup_overlap: bool = True
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{f.name}={MASK if f.name in SECRET_FIELDS and getattr(self, f.name) else None!r}"

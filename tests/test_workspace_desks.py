@@ -25,7 +25,7 @@ BUILDERS = {"bank": bank_desk.build_desk, "school": school_desk.build_desk, "cli
 KB_ACTIONS = ["curated_answer", "knowledge_answer"]
 SAFETY_WORDS = ("911", "988", "'120'", "心理援助热线", "can't diagnose", "can't give advice", "不能根据症状", "不能提供用药")
 CONTRACT_KEYS = {"id", "name", "languages", "welcome", "examples", "tone", "scope", "public_contacts", "intents",
-                 "desk", "handoff", "safety"}
+                 "desk", "handoff", "safety", "personal"}
 
 
 def desk_for(workspace: str, tmp_path: Path):
@@ -234,6 +234,41 @@ def test_clinic_refuses_a_taken_slot_with_free_alternatives_and_books_after_yes(
     assert [a["time"] for a in desk.db.appointments_of("P100233")] == ["09:30", "11:00"]
     with pytest.raises(ValueError, match="taken"):
         desk.db.book("P100237", "D01", "2027-01-12", "09:30")
+
+
+def test_clinic_offers_only_times_the_patient_is_free_too(tmp_path):
+    """Ahmed (P100233) is with Dr. Park at 11:00 on January 12 (#4): Dr. Grant's free 11:00 is not offered to him,
+    nor Dr. Howe's; another patient is still offered it."""
+    desk = desk_for("clinic", tmp_path)
+    assert "11:00" in desk.db.free_slots("D01", "2027-01-12", near="10:00")  # Dr. Grant is free then
+    chat = Chat(desk)
+    chat.say("I'd like to book an appointment with Dr. Grant on January 12 at 10am")
+    turn = chat.say("P100233 1978-03-22")
+    offered = re.findall(r"\d\d:\d\d", turn.reply.split("free times that day are")[1])
+    assert offered and "11:00" not in offered and "10:00" not in offered
+    call = next(c for c in turn.tool_calls if c["name"] == "free_slots")
+    assert call["arguments"]["patient_id"] == "P100233" and call["result"] == offered
+    other = Chat(desk_for("clinic", tmp_path / "other"))
+    other.say("I'd like to book an appointment with Dr. Grant on January 12 at 10am")
+    assert "11:00" in other.say("P100238 1988-07-07").reply  # Lei Zhao is free at 11:00
+    # asking for his own busy hour with another doctor: refused, and the times offered are free for both
+    clash = Chat(desk)
+    clash.say("我想预约豪威医生，1月12日上午11点")
+    turn = clash.say("P100233 1978-03-22")
+    assert "已经有预约 #4" in turn.reply and "都有空的时间" in turn.reply
+    offered = re.findall(r"\d\d:\d\d", turn.reply.split("都有空的时间")[1])
+    assert offered and not {"10:00", "11:00"} & set(offered)  # Dr. Howe is with Lei Zhao at 10:00
+    for time in offered:
+        assert desk.db.is_free("D02", "2027-01-12", time) and not desk.db.patient_busy("P100233", "2027-01-12", time)
+
+
+def test_clinic_free_slots_for_a_patient_leave_out_their_own_appointments(tmp_path):
+    db = desk_for("clinic", tmp_path).db
+    moved = db.book("P100233", "D01", "2027-01-13", "11:00")["appointment_id"]
+    assert "11:00" in db.free_slots("D05", "2027-01-13", near="11:00")
+    assert "11:00" not in db.free_slots("D05", "2027-01-13", near="11:00", patient_id="P100233")
+    # the appointment being moved does not block its own time (as the write's own check allows)
+    assert "11:00" in db.free_slots("D05", "2027-01-13", near="11:00", patient_id="P100233", moving=moved)
 
 
 def test_clinic_calendar_refuses_closed_days_hours_and_double_booking(tmp_path):

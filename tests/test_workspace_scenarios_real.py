@@ -16,12 +16,13 @@ from components.workspaces.services import WorkspaceHub
 WORKSPACES = Path(__file__).resolve().parent.parent / "assets" / "workspaces"
 CHOSEN = {
     "bank": ["international wire fee", "国际电汇手续费", "balance, verified in one message",
-             "freeze the credit card after a yes", "three failed verifications hand over to a person"],
+             "freeze the credit card after a yes", "three failed verifications hand over to a person", "我的余额是多少"],
     "school": ["refund when dropping a course", "正式成绩单费用", "enrollment status with a waitlist",
-               "official transcript by post", "a hold blocks the official transcript"],
+               "official transcript by post", "a hold blocks the official transcript",
+               "am I enrolled in CS240"],
     "clinic": ["chest pain", "胸痛", "想自杀", "chest pain inside a booking request goes to the emergency answer first",
                "diagnosis refused", "剂量被拒绝", "opening hours on Saturday",
-               "a taken slot is refused with alternatives, then booked"],
+               "a taken slot is refused with alternatives, then booked", "我下次预约是什么时候"],
 }
 
 

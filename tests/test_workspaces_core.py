@@ -72,6 +72,8 @@ def test_the_shop_workspace_points_at_the_existing_kb_and_desk():
     ({"safety": {"sensitive_pii": ["dna"]}}, "safety.sensitive_pii[0]"),
     ({"intents": ["intents/missing.csv"]}, "intents[0]"),
     ({"desk": "not a factory"}, "desk"),
+    ({"personal": {"en": ["my (appointment"]}}, "personal.en[0]"),
+    ({"personal": {"fr": ["mon rendez-vous"]}}, "personal"),
 ])
 def test_bad_workspace_files_name_the_file_and_the_key(tmp_path, change, key):
     folder = write_workspace(tmp_path, CLINIC)  # a folder named testclinic, whatever the file says

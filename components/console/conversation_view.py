@@ -49,28 +49,46 @@ def signature(transcript: dict) -> str:
             f"{last.get('id')}|{last.get('state')}|{len(last.get('text') or '')}|{len(transcript['notes'])}|{ratings}")
 
 
-def customer_facts(transcript: dict, store, shop=None) -> dict:
-    """The customer panel: verified identity, orders, past conversations, CSAT, tags (intents, handoff reason)."""
+def customer_records(desk, customer: str | None, language: str = "en") -> tuple[tuple[str, str] | None, list[dict]]:
+    """(title (en, zh) or None for the shop's "Orders", [{id, status}]) of a verified customer in the desk of the
+    conversation's workspace: the shop's orders, or what a workspace desk shows (customer_records)."""
+    if not customer or desk is None:
+        return None, []
+    try:
+        if hasattr(desk, "customer_records"):
+            return (getattr(desk, "RECORDS_TITLE", None),
+                    [dict(r) for r in desk.customer_records(customer, language)][:8])
+        shop = getattr(desk, "shop", None)
+        if shop is None:
+            return None, []
+        records = []
+        for order_id in shop.orders_of(customer)[:8]:
+            order = shop.get_order(order_id) or {}
+            records.append({"id": order_id, "status": order.get("status", "?")})
+        return None, records
+    except ValueError:  # not a customer of this desk
+        return None, []
+
+
+def customer_facts(transcript: dict, store, desk=None, language: str = "en") -> dict:
+    """The customer panel: verified identity, their records in the desk of the conversation's workspace (the shop's
+    orders, the clinic's appointments, ...), past conversations in that workspace, CSAT, tags (intents, handoff
+    reason)."""
     c = transcript["conversation"]
     customer = c.get("customer")
-    orders: list[dict] = []
-    if customer and shop is not None:
-        try:
-            for order_id in shop.orders_of(customer)[:8]:
-                order = shop.get_order(order_id) or {}
-                orders.append({"order_id": order_id, "status": order.get("status", "?")})
-        except ValueError:  # not a shop customer (another domain)
-            orders = []
+    records_title, records = customer_records(desk, customer, language)
     past = []
     if customer:
         past = [{"id": r["id"], "status": r["status"], "updated_at": r["updated_at"]}
-                for r in store.list_conversations(limit=500) if r.get("customer") == customer and r["id"] != c["id"]]
+                for r in store.list_conversations(limit=500, workspace=c.get("workspace_id"))
+                if r.get("customer") == customer and r["id"] != c["id"]]
     intents = []
     for m in transcript["messages"]:
         intent = ((m.get("trace") or {}).get("nlu") or {}).get("intent")
         if intent and intent not in intents:
             intents.append(intent)
     tags = [*intents[-5:], *([c["handoff_reason"]] if c.get("handoff_reason") else [])]
-    return {"customer": customer, "language": c.get("language") or "", "orders": orders, "past": past[:5],
+    return {"customer": customer, "language": c.get("language") or "", "records": records,
+            "records_title": records_title, "past": past[:5],
             "csat": c.get("csat"), "tags": tags, "status": c["status"], "agent": c.get("assigned_agent"),
             "started": time.strftime("%Y-%m-%d %H:%M", time.localtime(c.get("created_at") or 0))}

@@ -217,7 +217,8 @@ class DialogueManager:
         # the order desk is a tool allowed to see the customer's own redacted values (e.g. the email to log in)
         ctx.desk_text = self.vault.resolve_text(ctx.cid, text) if self.vault is not None else text
         names_product = getattr(self.desk, "names_product", None)
-        ctx.kind = classify_message(ctx.desk_text, names_product=names_product)
+        personal = getattr(self.rules, "asks_about_own_records", None)  # the workspace's cues (workspace.yaml)
+        ctx.kind = classify_message(ctx.desk_text, names_product=names_product, personal=personal)
         ctx.trace.message_kind = ctx.kind.to_dict()
         t = time.perf_counter()
         # a question goes to the knowledge base, unless the desk is in the middle of a flow (then the desk decides

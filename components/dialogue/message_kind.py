@@ -97,11 +97,16 @@ def topic_of(text: str) -> str | None:
     return next((name for name, pattern in TOPICS if pattern.search(text or "")), None)
 
 
-def classify_message(text: str, *, names_product: Callable[[str], bool] | None = None) -> MessageKind:
+def classify_message(text: str, *, names_product: Callable[[str], bool] | None = None,
+                     personal: Callable[[str], bool] | None = None) -> MessageKind:
+    """`personal`: the workspace's own cues for questions about the customer's records ("when is my next
+    appointment?", components/workspaces/rules.py); such a question is a request the desk may take."""
     text = (text or "").strip()
     topic = topic_of(text)
     if _ORDER_ID.search(text) or _EMAIL.search(text):
         return MessageKind("request", "names an order or the customer's identity", topic)
+    if personal is not None and personal(text):
+        return MessageKind("request", "asks about the customer's own records (the workspace's cues)", topic)
     if names_product is not None and _names_a_product_it_asks_about(text, names_product):
         return MessageKind("stock_question", "asks about stock, options or price of a named product", topic)
     if _REQUEST_EN.search(text) or _REQUEST_ZH.search(text):

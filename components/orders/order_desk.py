@@ -1326,10 +1326,13 @@ class OrderDesk:
 
 def build_desk(workspace_dir: Path, data_dir: Path) -> OrderDesk:
     """The shop workspace's desk factory (assets/workspaces/shop/workspace.yaml): the tau-bench shop shipped in
-    assets/shop/, copied into <data_dir>/shop.sqlite3 on first start as always."""
+    assets/shop/, copied into <data_dir>/shop.sqlite3 on first start as always; a copy of the shop imported under
+    another id (python app.py workspaces import --id outlet) gets its own <id>_shop.sqlite3."""
     shipped = Path(workspace_dir).resolve().parent.parent / "shop"  # assets/workspaces/shop -> assets/shop
     if not shipped.is_dir():  # a copy of the shop imported as a team's workspace (python app.py workspaces import)
         from components.settings import PROJECT_ROOT
 
         shipped = PROJECT_ROOT / "assets" / "shop"
-    return OrderDesk(ShopDatabase(Path(data_dir) / "shop.sqlite3", shipped))
+    workspace_id = Path(workspace_dir).name
+    name = "shop.sqlite3" if workspace_id == "shop" else f"{workspace_id}_shop.sqlite3"
+    return OrderDesk(ShopDatabase(Path(data_dir) / name, shipped))

@@ -159,14 +159,28 @@ def panel_html(facts: dict | None, language: str = "en") -> str:
     none = say("none", language)
     identity = say("verified", language, customer=safe_text(facts["customer"])) if facts["customer"] \
         else say("not_verified", language)
-    orders = "<br>".join(f"{safe_text(o['order_id'])} · {safe_text(o['status'])}" for o in facts["orders"]) or none
+    records = "<br>".join(f"{safe_text(r['id'])} · {safe_text(r['status'])}" for r in facts["records"]) or none
+    title = facts.get("records_title")  # the workspace desk's (en, zh); the shop's orders otherwise
+    records_label = safe_text(title[1] if language == "zh" else title[0]) if title else say("orders", language)
     past = "<br>".join(f"{safe_text(short_id(p['id']))} · {safe_text(say('status_' + p['status'], language))}"
                        for p in facts["past"]) or none
     csat = f"{facts['csat']}/5" if facts["csat"] else none
     tags = ", ".join(safe_text(tag.replace("_", " ")) for tag in facts["tags"]) or none
-    rows = [("identity", identity), ("orders", orders), ("past_conversations", past), ("csat", csat),
-            ("tags", tags), ("language", safe_text(facts["language"]) or none)]
-    return '<dl class="kefu-panel">' + "".join(f"<dt>{say(k, language)}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
+    rows = [(say("identity", language), identity), (records_label, records),
+            (say("past_conversations", language), past), (say("csat", language), csat),
+            (say("tags", language), tags), (say("language", language), safe_text(facts["language"]) or none)]
+    return '<dl class="kefu-panel">' + "".join(f"<dt>{k}</dt><dd>{v}</dd>" for k, v in rows) + "</dl>"
+
+
+def conversation_desk(services, conversation: dict):
+    """The desk of the conversation's workspace (its customer panel reads that desk's records, not the shop's)."""
+    hub = getattr(services, "workspaces", None)
+    if hub is not None:
+        try:
+            return hub.get(conversation.get("workspace_id") or None, seed=False).desk
+        except ValueError:  # a workspace this app no longer serves: no records shown
+            return None
+    return getattr(services, "desk", None)
 
 
 def open_conversation(conversation_id: str, *, services, language: str = "en") -> tuple[str, str, str, str]:
@@ -179,7 +193,7 @@ def open_conversation(conversation_id: str, *, services, language: str = "en") -
     except ConversationNotFound:
         return (say("no_conversation", language, cid=safe_text(conversation_id)), transcript_html(None, language),
                 "", "")
-    facts = customer_facts(data, services.store, getattr(services, "shop", None))
+    facts = customer_facts(data, services.store, conversation_desk(services, data["conversation"]), language)
     return header_markdown(data, language), transcript_html(data, language), panel_html(facts, language), \
         signature(data)
 

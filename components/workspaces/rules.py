@@ -4,12 +4,17 @@ an answer (the shop's "I can start the return"; other workspaces make none, thei
 """
 from __future__ import annotations
 
+import re
+
 from components.dialogue import prompts
 from components.dialogue.policy import Decision
-from components.workspaces.safety import SafetyCheck, SafetyVerdict
+from components.workspaces.safety import SafetyCheck, SafetyVerdict, normalise_text
 from components.workspaces.workspace import Workspace
 
 _OWN_PHRASES = ("greeting", "out_of_scope", "manipulation")
+# "how do I check my balance?" asks how things work, even when it names the customer's records: the knowledge base
+HOW_TO = re.compile(r"^\s*(how (do|can|could|should|would) (i|we|you)|is it possible to|what do i need to)\b|"
+                    r"如何|怎样|怎么(才能|查|办|申请|操作|交|缴|付|预约|取消|改)", re.I)
 
 
 class WorkspaceRules:
@@ -24,6 +29,14 @@ class WorkspaceRules:
 
     def check_safety(self, text: str, language: str) -> SafetyVerdict | None:
         return self.safety.check(text, language)
+
+    def asks_about_own_records(self, text: str) -> bool:
+        """The workspace's `personal` cues ("when is my next appointment", "我的学费还欠多少"): routing hands such a
+        question to the desk, which verifies the customer, instead of answering it from the knowledge base."""
+        if not self.workspace.personal:
+            return False
+        text = normalise_text(text or "")
+        return self.workspace.asks_about_own_records(text) and not HOW_TO.search(text)
 
     def phrase(self, key: str, language: str) -> str:
         if not self.own_phrases or key not in _OWN_PHRASES:

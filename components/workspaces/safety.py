@@ -43,7 +43,7 @@ class SafetyCheck:
         """The first rule `text` matches (the emergency rule first), or None."""
         if not self.active or not text:
             return None
-        normalised = _normalise(text)
+        normalised = normalise_text(text)
         rules: list[tuple[str, SafetyRule]] = []
         if self.rules.emergency is not None:
             rules.append(("emergency", self.rules.emergency))
@@ -56,7 +56,7 @@ class SafetyCheck:
         return None
 
 
-def _normalise(text: str) -> str:
+def normalise_text(text: str) -> str:
     """Full-width letters and curly apostrophes as their plain forms (can’t = can't), spaces collapsed;
     traditional characters as simplified so 呼吸困難 matches 呼吸困难."""
     text = unicodedata.normalize("NFKC", text).replace("\u2019", "'").replace("\u2018", "'")
@@ -64,7 +64,8 @@ def _normalise(text: str) -> str:
     try:
         from components.nlu.chinese_script import to_simplified
 
-        text = to_simplified(text)
+        # SnowNLP's table turns the simplified 余 (余额, balance) into its variant 馀: keep 余
+        text = to_simplified(text).replace("馀", "余")
     except Exception:  # noqa: BLE001 - the conversion is a convenience; the plain text is still checked
         pass
     return text

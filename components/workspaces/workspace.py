@@ -25,7 +25,8 @@ LANGUAGES = ("en", "zh")
 _REQUIRED = ("id", "name", "languages", "welcome", "examples", "tone", "scope")
 # extra redaction classes a workspace may ask for (components/workspaces/sensitive_data.py)
 SENSITIVE_CLASSES = frozenset({"health"})
-_OPTIONAL = ("public_contacts", "intents", "desk", "handoff", "safety", "kb", "nlu_domain", "order", "scenarios")
+_OPTIONAL = ("public_contacts", "intents", "desk", "handoff", "safety", "kb", "nlu_domain", "order", "scenarios",
+             "personal")
 
 
 class WorkspaceError(ValueError):
@@ -75,6 +76,12 @@ class Workspace:
     nlu_domain: str = ""
     order: int = 100
     scenarios_dir: Path | None = None
+    # the customer's words about their own records ("when is my next appointment", "我的学费"): routing sends such a
+    # message to the desk (which verifies the customer) rather than the knowledge base; per language, compiled
+    personal: dict[str, tuple[re.Pattern, ...]] = field(default_factory=dict)
+
+    def asks_about_own_records(self, text: str) -> bool:
+        return any(pattern.search(text) for compiled in self.personal.values() for pattern in compiled)
 
     def text(self, key: str, language: str) -> str:
         """A localised field (name, welcome, tone, scope) in `language`, else in the workspace's first language."""
@@ -157,7 +164,8 @@ def parse_workspace(data, directory: Path, *, source: str) -> Workspace:
         tone=localised["tone"], scope=localised["scope"], directory=directory.resolve(), public_contacts=contacts,
         intents=intents, desk=desk, handoff_intents=handoff_intents,
         safety=_safety(data.get("safety") or {}, check, languages), kb_dir=kb_dir, nlu_domain=nlu_domain,
-        order=order, scenarios_dir=(directory / scenarios).resolve())
+        order=order, scenarios_dir=(directory / scenarios).resolve(),
+        personal=_patterns(data["personal"], "personal", check) if data.get("personal") is not None else {})
 
 
 def _safety(data, check: "_Checker", languages: tuple[str, ...]) -> SafetyRules:
@@ -195,23 +203,28 @@ def _rule(data, where: str, name: str, check: "_Checker", languages, named: bool
     for key in ("patterns", "reply"):
         if key not in data:
             check.fail(f"{where}.{key}", "missing (required)")
-    raw = data["patterns"]
+    patterns = _patterns(data["patterns"], f"{where}.patterns", check)
+    handoff = data.get("handoff", True)
+    if not isinstance(handoff, bool):
+        check.fail(f"{where}.handoff", "must be true or false")
+    return SafetyRule(name, patterns, check.localised(data["reply"], f"{where}.reply", languages), handoff)
+
+
+def _patterns(raw, where: str, check: "_Checker") -> dict[str, tuple[re.Pattern, ...]]:
+    """{language: [regex, ...]} compiled case-insensitively; a bad regex names its key."""
     if not isinstance(raw, dict) or not raw or set(raw) - set(LANGUAGES):
-        check.fail(f"{where}.patterns", f"must map a language ({', '.join(LANGUAGES)}) to a list of regexes")
+        check.fail(where, f"must map a language ({', '.join(LANGUAGES)}) to a list of regexes")
     patterns = {}
     for lang, items in raw.items():
-        texts = check.strings(items, f"{where}.patterns.{lang}")
+        texts = check.strings(items, f"{where}.{lang}")
         compiled = []
         for i, text in enumerate(texts):
             try:
                 compiled.append(re.compile(text, re.IGNORECASE))
             except re.error as exc:
-                check.fail(f"{where}.patterns.{lang}[{i}]", f"{text!r} is not a valid regular expression ({exc})")
+                check.fail(f"{where}.{lang}[{i}]", f"{text!r} is not a valid regular expression ({exc})")
         patterns[lang] = tuple(compiled)
-    handoff = data.get("handoff", True)
-    if not isinstance(handoff, bool):
-        check.fail(f"{where}.handoff", "must be true or false")
-    return SafetyRule(name, patterns, check.localised(data["reply"], f"{where}.reply", languages), handoff)
+    return patterns
 
 
 class _Checker:

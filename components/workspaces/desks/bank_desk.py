@@ -47,11 +47,14 @@ class BankDesk(VerifiedDesk):
              True, ("disputing a charge", "交易争议"),
              intents=("card_payment_not_recognised", "transaction_charged_twice", "direct_debit_payment_not_recognised")),
         Flow("transactions", re.compile(r"\btransactions?\b|\bstatement\b|recent (charges|payments|activity|purchases)|"
-                                        r"account activity|交易记录|消费记录|流水|明细|最近.{0,6}(交易|消费)", re.I),
+                                        r"account activity|what did i (spend|buy|pay)|how much (have|did) i spen[dt]|"
+                                        r"交易记录|消费记录|流水|明细|最近.{0,6}(交易|消费)|我.{0,6}花了(多少|什么|哪些)", re.I),
              True, ("showing your recent transactions", "查询交易记录")),
         Flow("balance", re.compile(r"\bbalances?\b|how much (money )?(do i have|is (there )?in)|余额|还有多少钱", re.I),
              True, ("checking your balance", "查询余额"), general_ok=True),
     ]
+    RECORDS_TITLE = ("Cards and disputes", "银行卡和争议")
+
     IDENTITY = [
         IdentityField("member_id", ("your 8-digit member number", "8 位会员号"), _read_member),
         IdentityField("birth_date", ("your date of birth", "出生日期"),
@@ -98,6 +101,13 @@ class BankDesk(VerifiedDesk):
                      "write to the email on your membership.",
                      "已完成：已为 {txn} 提交争议，编号 #{dispute_id}。我们会在 10 个工作日内审核，并通过您会员资料中的邮箱通知您。"),
     }
+
+    def customer_records(self, customer_id: str, language: str = "en") -> list[dict]:
+        rows = [{"id": ("卡 " if language == "zh" else "card ") + f"…{c['last4']}", "status": f"{c['kind']} · {c['status']}"}
+                for c in self.db.cards_of(customer_id)]
+        rows += [{"id": ("争议 " if language == "zh" else "dispute ") + str(d["dispute_id"]),
+                  "status": f"{d['txn_id']} · {d['status']}"} for d in self.db.disputes_of(customer_id)]
+        return rows
 
     def verify(self, t, identity):
         member, _ = self.call(t, "verify_member", member_id=identity["member_id"],
@@ -278,5 +288,6 @@ class BankDesk(VerifiedDesk):
 
 
 def build_desk(workspace_dir: Path, data_dir: Path) -> BankDesk:
-    """The desk on its own SQLite file in the data dir, seeded from the workspace's data/ on first use."""
-    return BankDesk(BankDatabase(Path(data_dir) / "bank_desk.sqlite3", Path(workspace_dir) / "data"))
+    """The desk on its own SQLite file in the data dir (<workspace id>_desk.sqlite3: a copy of this workspace imported
+    under another id keeps its own records), seeded from the workspace's data/ on first use."""
+    return BankDesk(BankDatabase(Path(data_dir) / f"{Path(workspace_dir).name}_desk.sqlite3", Path(workspace_dir) / "data"))

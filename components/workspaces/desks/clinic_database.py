@@ -80,8 +80,10 @@ class ClinicDatabase(SeededDatabase):
         return self.row("SELECT 1 FROM appointments WHERE doctor_id = ? AND day = ? AND time = ? AND "
                         "status = 'booked'", doctor_id, day, time) is None
 
-    def free_slots(self, doctor_id: str, day: str, near: str | None = None, limit: int = 4) -> list[str]:
-        """Free slots of the doctor that day, nearest to `near` first (then in time order)."""
+    def free_slots(self, doctor_id: str, day: str, near: str | None = None, limit: int = 4,
+                   patient_id: str | None = None, moving: int | None = None) -> list[str]:
+        """Free slots of the doctor that day, nearest to `near` first (then in time order); with `patient_id`, only
+        those the patient is free at too (their own other appointments, apart from the one `moving`)."""
         weekday = date.fromisoformat(day).weekday()
         if weekday not in HOURS:
             return []
@@ -89,7 +91,8 @@ class ClinicDatabase(SeededDatabase):
         slots, t = [], datetime.strptime(start, "%H:%M")
         while t.strftime("%H:%M") < end:
             slot = t.strftime("%H:%M")
-            if self.opening_problem(doctor_id, day, slot) is None and self.is_free(doctor_id, day, slot):
+            if self.opening_problem(doctor_id, day, slot) is None and self.is_free(doctor_id, day, slot) and \
+                    not (patient_id and self.patient_busy(patient_id, day, slot, moving)):
                 slots.append(slot)
             t += timedelta(minutes=SLOT_MINUTES)
         if near:

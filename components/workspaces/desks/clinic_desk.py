@@ -39,8 +39,10 @@ class ClinicDesk(VerifiedDesk):
                                       r"another (day|time)|改约|改期|改时间|换个时间|换到|(预约|挂号).{0,4}(改到|改成|改为|推迟|提前)|调整.{0,4}(预约|时间)", re.I),
              True, ("rescheduling an appointment", "改约")),
         Flow("my_appointments", re.compile(r"my (upcoming |next )?appointments?\b(?!.{0,12}\b(with|for|on)\b)|"
-                                           r"when is my|upcoming appointments?|我的预约|预约记录|查.{0,4}预约|"
-                                           r"什么时候.{0,4}(预约|就诊)", re.I),
+                                           r"when is my|upcoming appointments?|do i have (an? |any )?(upcoming )?"
+                                           r"appointments?|appointments? (coming up|booked)|我的预约|预约记录|查.{0,4}预约|"
+                                           r"什么时候.{0,4}(预约|就诊)|(下次|下一次)的?(预约|就诊|复诊)|"
+                                           r"我(有|约了)(没有)?.{0,4}(预约|挂号)(吗|么|没有|吧)", re.I),
              True, ("listing your appointments", "查询预约")),
         Flow("book", re.compile(r"\b(book|make|schedule|set up|get)\b.{0,30}\b(appointments?|visit|consultation|"
                                 r"check-?up)\b|\bappointment (with|for|on)\b|\bsee (a|the) (doctor|dentist|"
@@ -78,6 +80,9 @@ class ClinicDesk(VerifiedDesk):
                        "预约时间为整点或半点。{day} {time} 附近的空闲时间有：{slots}。"),
         "own_clash": ("You already have appointment #{appointment_id} on {day} at {time}. Which other time would you "
                       "like?", "您在 {day} {time} 已经有预约 #{appointment_id}。请问换哪个时间？"),
+        "own_clash_free": ("You already have appointment #{appointment_id} on {day} at {time}. Times that day when "
+                           "both you and {doctor} are free: {slots}. Which would you like?",
+                           "您在 {day} {time} 已经有预约 #{appointment_id}。当天您和{doctor}都有空的时间：{slots}。请问选哪个？"),
         "confirm_book": ("Please confirm: an appointment with {doctor} ({department}) on {day} at {time}. "
                          "Shall I book it? (yes/no)",
                          "请确认：预约{doctor}（{department}），时间 {day} {time}。确认预约吗？（是/否）"),
@@ -129,6 +134,13 @@ class ClinicDesk(VerifiedDesk):
     def _department_text(self, department_id: str, lang: str) -> str:
         department = self._departments[department_id]
         return department["name_zh"] if lang == "zh" else department["name_en"]
+
+    RECORDS_TITLE = ("Upcoming appointments", "即将到来的预约")
+
+    def customer_records(self, customer_id: str, language: str = "en") -> list[dict]:
+        return [{"id": f"#{a['appointment_id']}",
+                 "status": f"{a['day']} {a['time']} · " + (f"{a['doctor_zh']}医生" if language == "zh" else a["doctor"])}
+                for a in self.db.appointments_of(customer_id)]
 
     def _appointment_text(self, a: dict, lang: str) -> str:
         if lang == "zh":
@@ -183,9 +195,14 @@ class ClinicDesk(VerifiedDesk):
                 return None
             st.slots.pop("time", None)
             st.awaiting = "time"
-            return t.done(st, flow, self.say("own_clash", lang, appointment_id=clash, day=day, time=time),
-                          f"the patient already has #{clash} at {day} {time}")
-        slots, _ = self.call(t, "free_slots", doctor_id=doctor_id, day=day, near=time, limit=4)
+            slots, _ = self.call(t, "free_slots", doctor_id=doctor_id, day=day, near=time, limit=4,
+                                 patient_id=st.user_id, moving=st.slots.get("appointment_id"))
+            reply = self.say("own_clash_free" if slots else "own_clash", lang, appointment_id=clash, day=day, time=time,
+                             doctor=doctor, slots=self._list(slots, lang))
+            return t.done(st, flow, reply, f"the patient already has #{clash} at {day} {time}; offered "
+                                           f"{len(slots)} times free for both")
+        slots, _ = self.call(t, "free_slots", doctor_id=doctor_id, day=day, near=time, limit=4,
+                             patient_id=st.user_id, moving=st.slots.get("appointment_id"))
         st.slots.pop("time", None)
         st.awaiting = "time"
         if not slots:
@@ -240,7 +257,8 @@ class ClinicDesk(VerifiedDesk):
             if problem in ("out_of_range", "closed_day"):
                 st.slots["time"] = "10:00"
                 return self._slot_problem(st, t, doctor_id, "book", lang)
-            slots, _ = self.call(t, "free_slots", doctor_id=doctor_id, day=st.slots["day"], limit=8)
+            slots, _ = self.call(t, "free_slots", doctor_id=doctor_id, day=st.slots["day"], limit=8,
+                                 patient_id=st.user_id)
             st.awaiting = "time"
             if not slots:
                 st.slots.pop("day", None)
@@ -347,7 +365,8 @@ class ClinicDesk(VerifiedDesk):
         described = self._appointment_text(appointment, lang)
         if not (st.slots.get("day") and st.slots.get("time")):
             if st.slots.get("day") and not st.slots.get("time"):
-                slots, _ = self.call(t, "free_slots", doctor_id=appointment["doctor_id"], day=st.slots["day"], limit=8)
+                slots, _ = self.call(t, "free_slots", doctor_id=appointment["doctor_id"], day=st.slots["day"], limit=8,
+                                     patient_id=st.user_id, moving=appointment["appointment_id"])
                 st.awaiting = "time"
                 return t.done(st, "reschedule", self.say("ask_time", lang,
                                                          doctor=self._doctor_text(appointment["doctor_id"], lang),
@@ -371,5 +390,6 @@ class ClinicDesk(VerifiedDesk):
 
 
 def build_desk(workspace_dir: Path, data_dir: Path) -> ClinicDesk:
-    """The desk on its own SQLite file in the data dir, seeded from the workspace's data/ on first use."""
-    return ClinicDesk(ClinicDatabase(Path(data_dir) / "clinic_desk.sqlite3", Path(workspace_dir) / "data"))
+    """The desk on its own SQLite file in the data dir (<workspace id>_desk.sqlite3: a copy of this workspace imported
+    under another id keeps its own records), seeded from the workspace's data/ on first use."""
+    return ClinicDesk(ClinicDatabase(Path(data_dir) / f"{Path(workspace_dir).name}_desk.sqlite3", Path(workspace_dir) / "data"))

@@ -16,7 +16,7 @@ from components.workspaces.desks.verified_desk import Flow, IdentityField, Verif
 
 _STUDENT_ID = r"\b(S\d{7})\b"
 _read_student = id_reader(_STUDENT_ID)
-_COURSE_CODE = re.compile(r"\b([A-Za-z]{2,4})\s?(\d{3})\b")
+_COURSE_CODE = re.compile(r"(?<![A-Za-z])([A-Za-z]{2,4})\s?(\d{3})(?!\d)")
 TERM = "Spring 2027"
 _DEPARTMENTS = {
     "computer science": re.compile(r"computer science|computing|programming|\bCS\b|计算机|编程", re.I),
@@ -28,6 +28,13 @@ _DEPARTMENTS = {
     "history": re.compile(r"histor|历史", re.I),
     "languages": re.compile(r"chinese|mandarin|language|中文|汉语|语言", re.I),
 }
+
+
+def _course_codes(text: str) -> list[str]:
+    """Course codes named in `text` ("CS240", "cs 240", "选上HIST120了吗"), in order."""
+    return [a.upper() + b for a, b in _COURSE_CODE.findall(text) if a.upper() not in ("THE", "AND", "FOR", "ROOM", "ID")]
+
+
 _STATUS_ZH = {"enrolled": "已选上", "waitlisted": "候补中", "dropped": "已退选"}
 _OFFICIAL = re.compile(r"\bofficial\b|正式", re.I)
 _UNOFFICIAL = re.compile(r"unofficial|not official|非正式|普通", re.I)
@@ -44,7 +51,8 @@ class SchoolDesk(VerifiedDesk):
              True, ("checking your tuition balance", "查询学费余额"), general_ok=True),
         Flow("enrollment", re.compile(r"am i (enrolled|registered|on the waitlist)|enrol+ment status|registration status|"
                                       r"my (classes|courses|enrol+ments?|schedule|timetable)|waitlist (status|position)|"
-                                      r"选课(状态|情况|结果)|我的(课|课程|课表|选课)|注册状态|候补|选上了吗", re.I),
+                                      r"(courses?|classes) am i (taking|in|enrol+ed in|registered for)|"
+                                      r"选课(状态|情况|结果)|我的(课|课程|课表|选课)|注册状态|候补|选上.{0,12}(吗|没)", re.I),
              True, ("checking your enrollment", "查询选课状态")),
         Flow("deadlines", re.compile(r"deadlines?|last day to|academic calendar|(key|important) dates|when (do|does) (classes|the term|"
                                      r"term|semester) (start|begin|end)|final exams?|截止|最后一天|校历|开学|期末考试|重要日期", re.I),
@@ -68,6 +76,8 @@ class SchoolDesk(VerifiedDesk):
         "deadlines": ("Key dates for {term}:\n{lines}", "{term} 的重要日期：\n{lines}"),
         "enrollments": ("Your courses for {term}:\n{lines}", "您 {term} 的选课情况：\n{lines}"),
         "no_enrollments": ("You are not enrolled in any course.", "您目前没有选任何课程。"),
+        "course_status": ("{code} {title}: you are {status}.", "{code} {title}：{status}。"),
+        "not_in_course": ("You are not enrolled or waitlisted in {code} for {term}.", "您在 {term} 没有选 {code}，也不在候补名单上。"),
         "waitlist_note": ("Waitlisted students are enrolled automatically if a seat opens before the add/drop "
                           "deadline (2027-02-01).", "如果在加退选截止日（2027-02-01）前有空位，候补的学生会被自动选上。"),
         "tuition": ("Your tuition: {lines}", "您的学费：{lines}"),
@@ -112,8 +122,7 @@ class SchoolDesk(VerifiedDesk):
     def flow_catalogue(self, text, sig, st, t):
         lang = t.language
         st.end_flow()
-        codes = [a.upper() + b for a, b in _COURSE_CODE.findall(text)
-                 if a.upper() not in ("THE", "AND", "FOR", "ROOM", "ID")]
+        codes = _course_codes(text)
         if codes:
             found, _ = self.call(t, "courses", code=codes[0])
             if found:
@@ -139,8 +148,23 @@ class SchoolDesk(VerifiedDesk):
         return t.done(st, "deadlines", self.say("deadlines", lang, term=TERM, lines=lines), "listed the deadlines")
 
     # -- personal ----------------------------------------------------------------------------------------------
+    RECORDS_TITLE = ("Courses and tuition", "课程和学费")
+
+    def customer_records(self, customer_id: str, language: str = "en") -> list[dict]:
+        zh = language == "zh"
+        rows = [{"id": e["code"], "status": f"{e['term']} · {_STATUS_ZH.get(e['status'], e['status']) if zh else e['status']}"}
+                for e in self.db.enrollments_of(customer_id)]
+        rows += [{"id": ("学费 " if zh else "tuition ") + r["term"],
+                  "status": ("余额" if zh else "balance") + f" ${r['balance']:,.2f} · " + ("截止 " if zh else "due ") + r["due_day"]}
+                 for r in self.db.tuition_of(customer_id)]
+        student = self.db.student(customer_id) or {}
+        if student.get("hold"):
+            rows.append({"id": "冻结" if zh else "hold", "status": str(student["hold"])})
+        return rows
+
     def flow_enrollment(self, text, sig, st, t):
         lang = t.language
+        words = " ".join([st.slots.get("said", ""), text])  # "am I enrolled in CS240?", then the identity
         st.end_flow()
         found, _ = self.call(t, "enrollments_of", student_id=st.user_id)
         if not found:
@@ -151,6 +175,17 @@ class SchoolDesk(VerifiedDesk):
         else:
             lines = "\n".join(f"- {e['code']} {e['title_en']}: {e['status']} ({e['days']} {e['hours']})" for e in found)
         reply = self.say("enrollments", lang, term=TERM, lines=lines)
+        asked = _course_codes(words)
+        if asked:  # the course they asked about first, then the whole term
+            code = asked[0]
+            course = next((e for e in found if e["code"] == code), None)
+            if course is None:
+                first = self.say("not_in_course", lang, code=code, term=TERM)
+            else:
+                status = _STATUS_ZH.get(course["status"], course["status"]) if lang == "zh" else course["status"]
+                first = self.say("course_status", lang, code=code, status=status,
+                                 title=course["title_zh" if lang == "zh" else "title_en"])
+            reply = first + "\n" + reply
         if any(e["status"] == "waitlisted" for e in found):
             reply += ("\n" if lang != "zh" else "\n") + self.say("waitlist_note", lang)
         return t.done(st, "enrollment", reply, f"showed {len(found)} enrollments to their student")
@@ -202,5 +237,6 @@ class SchoolDesk(VerifiedDesk):
 
 
 def build_desk(workspace_dir: Path, data_dir: Path) -> SchoolDesk:
-    """The desk on its own SQLite file in the data dir, seeded from the workspace's data/ on first use."""
-    return SchoolDesk(SchoolDatabase(Path(data_dir) / "school_desk.sqlite3", Path(workspace_dir) / "data"))
+    """The desk on its own SQLite file in the data dir (<workspace id>_desk.sqlite3: a copy of this workspace imported
+    under another id keeps its own records), seeded from the workspace's data/ on first use."""
+    return SchoolDesk(SchoolDatabase(Path(data_dir) / f"{Path(workspace_dir).name}_desk.sqlite3", Path(workspace_dir) / "data"))

@@ -22,6 +22,7 @@ from components.nlu.result import NLUResult
 from components.orders.desk_signals import Signals, read_signals
 from components.orders.order_desk import DeskState, DeskTurn
 from components.orders.tool_calls import record_call
+from components.workspaces.safety import normalise_text
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ _WORDS = re.compile(r"[A-Za-z]{3,}")
 # a general question about how things work: the knowledge base answers it, not the desk
 GENERAL_QUESTION = re.compile(
     r"\b(fees?|charges?|limits?|polic(y|ies)|rules?|how (long|much|many|do|does|can)|what happens|is there a|"
-    r"do you (charge|offer|have)|opening hours|open on)\b|手续费|费用|限额|规定|政策|怎么|如何|多久|多长时间|多少钱|是否收费|营业时间",
+    r"do you (charge|offer|have)|opening hours|open on)\b|手续费|费用|限额|规定|政策|怎么|如何|多久|多长时间|(?<!花了)多少钱|是否收费|营业时间",
     re.I)
 _ASKS_TO_ACT = re.compile(r"\b(i want|i'd like|i would like|i need|please|can you|could you|help me|i wanna)\b|"
                           r"我想|我要|帮我|请帮|麻烦|给我", re.I)
@@ -97,6 +98,7 @@ class VerifiedDesk:
     FLOWS: list[Flow] = []
     IDENTITY: list[IdentityField] = []
     TEMPLATES: dict[str, tuple[str, str]] = {}
+    RECORDS_TITLE: tuple[str, str] = ("Records", "记录")  # the console's customer panel (customer_records)
 
     def __init__(self, db):
         self.db = db
@@ -165,6 +167,11 @@ class VerifiedDesk:
         english, chinese = self._templates[key]
         return (chinese if language == "zh" else english).format(**values)
 
+    def customer_records(self, customer_id: str, language: str = "en") -> list[dict]:
+        """What the console's customer panel shows an agent of a verified customer: [{id, status}] (a desk
+        overrides it; only the agents of this workspace see it)."""
+        return []
+
     def flow_label(self, flow: str | None, language: str) -> str:
         if flow in self._flows:
             english, chinese = self._flows[flow].label
@@ -231,7 +238,9 @@ class VerifiedDesk:
         return language if language in ("en", "zh") else "en"
 
     def requested_flow(self, text: str, nlu: NLUResult, state: DeskState) -> str | None:
-        """The flow the customer's words ask for (a confident NLU label counts outside a flow)."""
+        """The flow the customer's words ask for (a confident NLU label counts outside a flow); traditional
+        characters read as simplified (我的預約 as 我的预约)."""
+        text = normalise_text(text)
         general = bool(GENERAL_QUESTION.search(text)) and not _ASKS_TO_ACT.search(text)
         for flow in self.FLOWS:
             if flow.asks.search(text) and (flow.general_ok or not general):

@@ -1,0 +1,102 @@
+"""Start-up's two lanes (components/services.py): the model loads while the intent classifiers train and the first
+workspace's documents are indexed; KEFU_STARTUP_OVERLAP=0 runs them one after the other; a failure in either lane
+fails start-up with its message."""
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from components.services import EMBEDDER_STAGE, RETENTION_STAGE, Services
+from components.settings import Settings
+
+ENGINE, NLU, KB = "loading the language model", "loading the intent classifiers", "indexing the knowledge base"
+
+
+class _Part:
+    """start() waits (up to a timeout) for the other part to have started: only true overlap lets both finish
+    quickly; run serially, the first one times out and says so."""
+
+    def __init__(self, name: str, mine: threading.Event, other: threading.Event, log: list, fail: bool = False):
+        self.name, self.mine, self.other, self.log, self.fail = name, mine, other, log, fail
+        self.overlapped = None
+
+    def start(self):
+        self.log.append(f"{self.name} start")
+        self.mine.set()
+        self.overlapped = self.other.wait(2.0)
+        if self.fail:
+            raise RuntimeError(f"{self.name} broke")
+        self.log.append(f"{self.name} end")
+
+
+class _Knowledge:
+    def __init__(self, log):
+        self.log = log
+
+    def ensure_seeded(self, docs, progress=None):
+        progress(0.5, "half")
+        self.log.append("kb")
+
+
+class _Embedder:
+    def __init__(self, log):
+        self.log = log
+
+    @property
+    def dimension(self):
+        self.log.append("embedder loaded")
+        return 384
+
+
+def _services(tmp_path, overlap: bool, fail: str | None = None):
+    log: list[str] = []
+    engine_started, nlu_started = threading.Event(), threading.Event()
+    engine = _Part("engine", engine_started, nlu_started, log, fail=fail == "engine")
+    nlu = _Part("nlu", nlu_started, engine_started, log, fail=fail == "nlu")
+    settings = Settings(data_dir=tmp_path, startup_overlap=overlap)
+    services = Services(settings, store=None, embedder=_Embedder(log), engine=engine, knowledge=_Knowledge(log), nlu=nlu,
+                        shop=None, desk=None, dialogue=None, accounts=None, operators=None)
+    return services, engine, nlu, log
+
+
+def test_the_model_loads_while_the_classifiers_train(tmp_path):
+    services, engine, nlu, log = _services(tmp_path, overlap=True)
+    status = services.warm_up()
+    assert status.ready and status.error is None
+    assert engine.overlapped and nlu.overlapped
+    assert log.index("nlu end") < log.index("kb")  # the documents are indexed after the classifiers (same lane)
+    # weights are loaded in one thread at a time: the embedder before the lanes, so only the model lane loads any
+    assert log[0] == "embedder loaded" and log.count("embedder loaded") == 1
+    assert set(status.steps) == {EMBEDDER_STAGE, ENGINE, NLU, KB, RETENTION_STAGE}
+    assert status.fraction == 1.0 and status.stage == "ready"
+
+
+def test_one_after_the_other_when_overlap_is_off(tmp_path):
+    services, engine, nlu, log = _services(tmp_path, overlap=False)
+    status = services.warm_up()
+    assert status.ready
+    assert not engine.overlapped  # the engine waited 2 s for a classifier training that had not begun
+    assert log == ["engine start", "engine end", "nlu start", "nlu end", "kb"]  # the embedder loads on first use
+    assert list(status.steps) == [ENGINE, NLU, KB, RETENTION_STAGE]
+
+
+@pytest.mark.parametrize("broken", ["engine", "nlu"])
+def test_a_failing_lane_fails_start_up_with_its_message(tmp_path, broken):
+    services, engine, nlu, log = _services(tmp_path, overlap=True, fail=broken)
+    status = services.warm_up()
+    assert not status.ready and status.error == f"{broken} broke"
+    assert status.stage == f"failed: {broken} broke"
+    other = "nlu" if broken == "engine" else "engine"
+    assert f"{other} end" in log  # the other lane was not cut off half-way
+
+
+def test_the_stage_line_names_both_running_stages(tmp_path):
+    services, engine, nlu, log = _services(tmp_path, overlap=True)
+    seen = []
+    original = services.startup.update
+    services.startup.update = lambda stage, fraction: (seen.append((stage, fraction)), original(stage, fraction))
+    services.warm_up()
+    assert any(ENGINE in stage and NLU in stage for stage, _ in seen)
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
