@@ -131,7 +131,7 @@ def cmd_eval_desk(args, settings) -> int:
     return 0 if result.get("failed", 1) == 0 else 1
 
 
-cmd_bench_engine = _runner("components.engine.bench", "run_engine_bench", seconds_budget="seconds")
+cmd_bench_engine = _runner("components.engine.bench", "run_engine_bench", seconds_budget="seconds", only="only")
 
 
 def cmd_bench_retrieval(args, settings) -> int:
@@ -333,6 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
         dest="what", metavar="WHAT", required=True)
     p = add("engine", cmd_bench_engine, "engine latency/throughput vs plain generate and llama.cpp", be)
     p.add_argument("--seconds", type=float, default=900, help="time budget")
+    p.add_argument("--only", default=None, metavar="PARTS",
+                   help="measure only these parts, comma-separated: single, threads, burst (8 at once), "
+                        "concurrency (4, 8, 16 at once), conversations, plain, llama_cpp")
     p = add("retrieval", cmd_bench_retrieval, "ingestion throughput and query latency at 10k/100k chunks", be)
     p.add_argument("--sizes", default="10000,100000")
     p.add_argument("--seconds", type=float, default=900, help="time budget")

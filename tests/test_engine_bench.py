@@ -121,6 +121,12 @@ def test_bench_reports_every_key(tmp_path, model_cache_dir):
     assert llama["decode_tok_s"] is None and llama["reason"] or llama["decode_tok_s"] > 0
     assert result["ratios"]["engine_single_vs_plain_generate"] > 0
     assert assert_ratios_recompute(result) >= 1 + (llama["decode_tok_s"] is not None)
+    assert len(result["load_average_before"]) == 3 and len(result["load_average_after"]) == 3
+
+
+def test_bench_parts_are_checked_before_anything_loads(tmp_path):
+    with pytest.raises(ValueError, match="unknown part.*bursts.*choose from single"):
+        run_engine_bench(Settings(data_dir=tmp_path), only="single,bursts")
 
 
 CHAT = [[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "How long do refunds take?"}]]

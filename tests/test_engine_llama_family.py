@@ -146,3 +146,24 @@ def test_qwen2_biases_on_the_fused_kernel_decode(model_cache_dir):
         layer.qkv.bias = None
     ours = run_two_rows(without_bias)[0]
     assert float((ours - expected[0]).norm() / expected[0].norm()) > 0.1  # the biases matter at this size
+
+
+def test_prompts_prefilled_together_match_transformers_and_a_row_may_stay_out():
+    """A burst's prompts in one forward pass (prefill_many): each prompt's logits are transformers' for that prompt
+    alone, one of them continuing a cached prefix; the middle row does not join the batch (its request ended at
+    its first token), so the last row moves down a slot and still decodes as transformers does."""
+    model = random_model("qwen2 tied, biases, 4 heads / 2 kv, head 32, rope 1e6")
+    prompts = [PROMPTS[0], PROMPTS[1], PROMPTS[0][:10] + PROMPTS[1]]
+    expected = [transformers_logits(model, ids + FEED[0][:3]) for ids in prompts]
+    runner = LlamaSlotRunner(model, slots=3, window=128)
+    _, row, _ = runner.prefill(PROMPTS[0][:10] + [5, 6], 10)  # puts the 10-token prefix in the cache
+    runner.select(runner.merge(None, row), [])
+    rows = runner.prefill_many([(ids, 10 if j == 2 else 0) for j, ids in enumerate(prompts)])
+    assert [reused for _, _, reused in rows] == [0, 0, 10]
+    for (logits, _, _), ids, full in zip(rows, prompts, expected):
+        torch.testing.assert_close(logits, full[len(ids) - 1], rtol=1e-4, atol=1e-4)
+    state = runner.merge(runner.merge(None, rows[0][1]), rows[2][1])  # row 1 stays out
+    for step in range(3):
+        logits = runner.decode(state, [FEED[0][step]] * 2)
+        for r, j in enumerate((0, 2)):
+            torch.testing.assert_close(logits[r], expected[j][len(prompts[j]) + step], rtol=1e-4, atol=1e-4)

@@ -265,10 +265,16 @@ def test_the_pool_grows_and_shrinks_in_place_keeping_every_row(model):
     assert runner.capacity == 64
 
 
-def test_long_prompts_attend_in_causal_blocks_like_transformers(model):
-    """Prompts longer than one attention block (PREFILL_BLOCK queries), from scratch and after a reused prefix."""
+@pytest.mark.parametrize("fused", [True, False], ids=["torch's fused attention", "blocks"])
+def test_long_prompts_attend_causally_like_transformers(model, monkeypatch, fused):
+    """Prompts longer than one attention block (PREFILL_BLOCK queries), from scratch and after a reused prefix, with
+    torch's fused attention (grouped query heads) and with the blocked fallback for a torch without it."""
+    from components.engine import llama_runner
     from components.engine.llama_runner import PREFILL_BLOCK
 
+    if fused and not llama_runner.SDPA_GQA:
+        pytest.skip("this torch's fused attention does not take grouped query heads")
+    monkeypatch.setattr(llama_runner, "SDPA_GQA", fused)
     loaded, tokenizer = model
     runner = LlamaSlotRunner(loaded, slots=2, window=1024)
     policies = Path(__file__).resolve().parent.parent / "kb" / "policies"

@@ -231,6 +231,14 @@ def _plain_generate(engine, conversations, max_new_tokens: int, runs: int) -> di
             "decode_tok_s": statistics.median(rates) if rates else None}
 
 
+def _load_average() -> list[float] | None:
+    """The machine's 1, 5 and 15 minute load averages (None where /proc/loadavg is missing)."""
+    try:
+        return [float(v) for v in Path("/proc/loadavg").read_text().split()[:3]]
+    except (OSError, ValueError):
+        return None
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -273,15 +281,31 @@ def bench_ratios(result: dict) -> dict:
     return {key: _ratio(figure(result, top), figure(result, bottom)) for key, top, bottom in RATIOS}
 
 
+PARTS = ("single", "threads", "burst", "concurrency", "conversations", "plain", "llama_cpp")
+
+
 def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8, 16), include_llama_cpp=True,
                      include_plain_generate=True, max_new_tokens: int = 128, single_runs: int = 5,
                      conversation_sizes=(8,), conversation_turns: int = 3,
-                     think_s: tuple[float, float] = (3.0, 10.0)) -> dict:
-    """Measure the engine; returns a JSON-serialisable dict (see the module docstring for the workload)."""
+                     think_s: tuple[float, float] = (3.0, 10.0), only: str | None = None) -> dict:
+    """Measure the engine; returns a JSON-serialisable dict (see the module docstring for the workload). `only`:
+    a comma-separated subset of PARTS (`bench engine --only burst,llama_cpp`); the engine's single stream always
+    runs (it warms the engine up and gives the prompt size)."""
     from dataclasses import replace
 
     from . import build_engine
 
+    parts = set(PARTS)
+    if only:
+        parts = {part.strip() for part in only.split(",") if part.strip()}
+        unknown = parts - set(PARTS)
+        if unknown:
+            raise ValueError(f"--only: unknown part(s) {', '.join(sorted(unknown))}; choose from {', '.join(PARTS)}")
+        if "concurrency" not in parts:
+            concurrency = (8,) if "burst" in parts else ()
+        conversation_sizes = conversation_sizes if "conversations" in parts else ()
+        include_plain_generate = include_plain_generate and "plain" in parts
+        include_llama_cpp = include_llama_cpp and "llama_cpp" in parts
     began = time.perf_counter()
 
     def left() -> float:
@@ -292,7 +316,7 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
     tf_settings = replace(settings, engine_backend="transformers",
                           engine_max_batch=max(settings.engine_max_batch, max_n),
                           engine_queue_limit=max(settings.engine_queue_limit, max_n), request_deadline_s=0)
-    result: dict = {"workload": {"system_prompt_tokens": None, "context_tokens": 500,
+    result: dict = {"load_average_before": _load_average(), "parts": sorted(parts), "workload": {"system_prompt_tokens": None, "context_tokens": 500,
                                  "max_new_tokens": max_new_tokens, "model": settings.model,
                                  "dtype": settings.engine_dtype, "threads": settings.engine_threads,
                                  "prefill_threads": settings.engine_prefill_threads},
@@ -309,7 +333,7 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
     result["workload"]["prompt_tokens"] = single.pop("prompt_tokens")
     result["engine"]["single"] = single
     policy = getattr(engine, "decode_policy", None)
-    if policy is not None:  # kefu's kernels decode: the same stream on one and on two threads, forced
+    if policy is not None and "threads" in parts:  # kefu's kernels: the same stream on one and two threads, forced
         result["engine"]["single_threads"] = {}
         for count in (1, 2):
             policy.fixed = count
@@ -358,6 +382,7 @@ def run_engine_bench(settings, *, seconds_budget: float = 600, concurrency=(4, 8
         else:
             result["llama_cpp"]["single"]["reason"] = llama["reason"]
 
+    result["load_average_after"] = _load_average()
     result["ratios"] = bench_ratios(result)
     result["elapsed_s"] = time.perf_counter() - began
     result["engine"]["runner"] = result["engine"]["stats"].get("runner")

@@ -1,7 +1,9 @@
 """The scheduler thread: admits queued requests into the running batch between decode steps.
 
-Each loop: drop cancelled/expired requests, prefill newly admitted requests one by one (their first token streams
-right away), then run one decode step for the whole batch and stream each row's token. A request that fails ends
+Each loop: drop cancelled/expired requests, prefill newly admitted requests (together in one forward pass where
+the runner can, see LlamaSlotRunner.prefill_many, as many as fit its prefill_pass_tokens; the rest wait for the
+next loop, so the rows already running get a token between two passes of a burst; first tokens stream right
+away), then run one decode step for the whole batch and stream each row's token. A request that fails ends
 alone with an error; a failure of the batched step itself ends only the requests in that step, and the scheduler
 carries on with an empty batch.
 """
@@ -97,8 +99,19 @@ class Scheduler:
                 logger.exception("engine scheduler step failed")
 
     def _step(self, admitted: list[Request]) -> None:
-        for request in admitted:
-            self._prefill(request)
+        admitted = [r for r in admitted if self._starting(r)]
+        if len(admitted) > 1 and hasattr(self.runner, "prefill_many"):
+            group = self._prefill_group(admitted)
+            if len(group) < len(admitted):  # the rest after this step's decode: running streams keep flowing
+                with self._cond:
+                    self._waiting.extendleft(reversed(admitted[len(group):]))
+            if len(group) > 1:
+                self._prefill_together(group)
+            else:
+                self._prefill(group[0])
+        else:
+            for request in admitted:
+                self._prefill(request)
         self._drop_finished_before_decode()
         if not self._active:
             return
@@ -129,26 +142,69 @@ class Scheduler:
         self.totals["decode_s"] += time.perf_counter() - step_began
         self._retain(keep)
 
-    def _prefill(self, request: Request) -> None:
+    def _starting(self, request: Request) -> bool:
+        """Stamp the request's start; False (and ended) when it was cancelled or expired while it waited."""
         now = time.perf_counter()
         request.started_at = now
         request.stream.stats["queue_wait_s"] = now - request.submitted_at
         if request.cancelled or request.past_deadline(now):
             self._end(request, "cancelled" if request.cancelled else "deadline")
-            return
+            return False
+        return True
+
+    def _prefill(self, request: Request) -> None:
+        now = time.perf_counter()
         try:
-            with self._threads_for_prefill(request):
+            with self._threads_for_prefill([request]):
                 logits, row_state, reused = self.runner.prefill(request.prompt_ids, request.prefix_len)
             self.totals["prefill_s"] += time.perf_counter() - now
-            request.stream.stats["prefix_reused_tokens"] = reused
-            token = sampling.sample_batch(logits.unsqueeze(0), [request.params], self._generator)[0]
-            if isinstance(token, Exception):
-                raise token
         except Exception as exc:
             logger.exception("prefill failed for request %s", request.id)
             self._end(request, "error", f"generation failed: {exc}")
             return
+        self._join(request, logits, row_state, reused)
+
+    def _prefill_group(self, requests: list[Request]) -> list[Request]:
+        """The first requests whose prompts fit one prefill pass (the runner's prefill_pass_tokens; at least one)."""
+        budget = getattr(self.runner, "prefill_pass_tokens", None) or float("inf")
+        group, tokens = [], 0
+        for request in requests:
+            tokens += len(request.prompt_ids) - request.prefix_len
+            if group and tokens > budget:
+                break
+            group.append(request)
+        return group
+
+    def _prefill_together(self, requests: list[Request]) -> None:
+        """Several admitted requests' prompts in one forward pass (the runner's prefill_many); if that fails, each
+        is prefilled alone, so a request that cannot run fails alone."""
+        now = time.perf_counter()
+        try:
+            with self._threads_for_prefill(requests):
+                rows = self.runner.prefill_many([(r.prompt_ids, r.prefix_len) for r in requests])
+        except Exception:
+            logger.exception("prefilling %d requests together failed; prefilling each alone", len(requests))
+            for request in requests:
+                self._prefill(request)
+            return
+        self.totals["prefill_s"] += time.perf_counter() - now
+        self.totals["prefill_batches"] += 1
+        for request, (logits, row_state, reused) in zip(requests, rows):
+            request.stream.stats["prefilled_with"] = len(requests)
+            self._join(request, logits, row_state, reused)
+
+    def _join(self, request: Request, logits: torch.Tensor, row_state, reused: int) -> None:
+        """A prefilled request: its first token, then its row joins the running batch."""
+        request.stream.stats["prefix_reused_tokens"] = reused
         self.totals["prefill_tokens"] += len(request.prompt_ids) - reused
+        try:
+            token = sampling.sample_batch(logits.unsqueeze(0), [request.params], self._generator)[0]
+            if isinstance(token, Exception):
+                raise token
+        except Exception as exc:
+            logger.exception("sampling the first token failed for request %s", request.id)
+            self._end(request, "error", f"generation failed: {exc}")
+            return
         reason = self._accept(request, token, time.perf_counter())
         if reason:
             self._end(request, reason)
@@ -161,7 +217,7 @@ class Scheduler:
             return
         self._active.append(request)
 
-    def _threads_for_prefill(self, request: Request):
+    def _threads_for_prefill(self, requests: list[Request]):
         """This thread's OpenMP count for one prefill (only this thread's: torch's default stays as it is)."""
         if self._prefill_threads is None:
             return contextlib.nullcontext()
@@ -170,7 +226,8 @@ class Scheduler:
 
             self._omp = OmpThreads()
         threads = self._prefill_threads()
-        request.stream.stats["prefill_threads"] = threads
+        for request in requests:
+            request.stream.stats["prefill_threads"] = threads
         if not self._omp.available or threads == torch.get_num_threads():
             return contextlib.nullcontext()
         return self._omp.limited(threads)

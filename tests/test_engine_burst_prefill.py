@@ -1,0 +1,106 @@
+"""A burst of requests is prefilled together (one forward pass over every prompt), and a failing prompt fails alone."""
+from __future__ import annotations
+
+import pytest
+import torch
+
+from components.engine import GenerationParams
+from components.engine.detokenizer import IncrementalDetokenizer
+from components.engine.request import GenerationStream, Request
+from components.engine.scheduler import Scheduler
+from components.engine.types import EngineError
+from tests.test_engine_units import ByteTokenizer
+
+
+def request(n: int, prompt: list[int], tokens: int = 3) -> Request:
+    return Request(id=n, prompt_ids=prompt, params=GenerationParams(max_new_tokens=tokens), stream=GenerationStream(),
+                   detokenizer=IncrementalDetokenizer(ByteTokenizer()), eos_ids=frozenset({0}))
+
+
+class BatchPrefillRunner:
+    """A fake runner: a row's first token is its prompt's first byte, then 'z'. It records the prefill calls; a
+    prompt holding 255 makes its prefill raise (and so any prefill_many it is part of)."""
+
+    supports_batching = True
+
+    def __init__(self):
+        self.calls: list[tuple[str, int]] = []
+
+    def _logits(self, ids):
+        if 255 in ids:
+            raise ValueError("this prompt cannot run")
+        logits = torch.zeros(256)
+        logits[ids[0]] = 1.0
+        return logits
+
+    def prefill(self, ids, prefix_len=0):
+        self.calls.append(("alone", 1))
+        return self._logits(ids), 1, 0
+
+    def prefill_many(self, prompts):
+        self.calls.append(("together", len(prompts)))
+        return [(self._logits(ids), 1, 0) for ids, _ in prompts]
+
+    def merge(self, state, joining):
+        return (state or 0) + joining
+
+    def select(self, state, keep):
+        return len(keep) or None
+
+    def decode(self, state, last_tokens):
+        self.calls.append(("decode", len(last_tokens)))
+        logits = torch.zeros(len(last_tokens), 256)
+        logits[:, ord("z")] = 1.0
+        return logits
+
+
+
+
+def test_a_burst_is_prefilled_together():
+    runner = BatchPrefillRunner()
+    requests = [request(n, [ord(c)]) for n, c in enumerate("abc")]
+    scheduler = Scheduler(runner, max_batch=8, queue_limit=8)
+    for r in requests:
+        scheduler.submit(r)
+    scheduler.start()
+    try:
+        assert ["".join(r.stream) for r in requests] == ["azz", "bzz", "czz"]
+    finally:
+        scheduler.stop()
+    assert runner.calls == [("together", 3), ("decode", 3), ("decode", 3)]
+    assert [r.stream.stats["prefilled_with"] for r in requests] == [3, 3, 3]
+    assert scheduler.totals["prefill_batches"] == 1
+
+
+def test_a_prompt_that_fails_in_a_burst_fails_alone():
+    runner = BatchPrefillRunner()
+    requests = [request(0, [ord("a")]), request(1, [255]), request(2, [ord("c")])]
+    scheduler = Scheduler(runner, max_batch=8, queue_limit=8)
+    for r in requests:
+        scheduler.submit(r)
+    scheduler.start()
+    try:
+        assert "".join(requests[0].stream) == "azz"
+        assert "".join(requests[2].stream) == "czz"
+        with pytest.raises(EngineError, match="cannot run"):
+            "".join(requests[1].stream)
+    finally:
+        scheduler.stop()
+    assert runner.calls[:4] == [("together", 3), ("alone", 1), ("alone", 1), ("alone", 1)]
+
+
+def test_a_burst_larger_than_one_pass_lets_the_running_rows_decode_between_passes():
+    runner = BatchPrefillRunner()
+    runner.prefill_pass_tokens = 4  # two prompts of two tokens per pass
+    requests = [request(n, [ord(c), 1]) for n, c in enumerate("abcde")]
+    scheduler = Scheduler(runner, max_batch=8, queue_limit=8)
+    for r in requests:
+        scheduler.submit(r)
+    scheduler.start()
+    try:
+        assert ["".join(r.stream) for r in requests] == ["azz", "bzz", "czz", "dzz", "ezz"]
+    finally:
+        scheduler.stop()
+    # a and b take their second token before c and d are prefilled, and their third before e is
+    assert runner.calls == [("together", 2), ("decode", 2), ("together", 2), ("decode", 4), ("alone", 1),
+                            ("decode", 3), ("decode", 1)]
