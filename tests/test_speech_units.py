@@ -248,6 +248,39 @@ def test_a_confirmation_sent_unchanged_is_not_edited_and_a_new_recording_replace
     assert voice.confirmed_turn("s", None, "How long do refunds take?") is None
 
 
+def test_a_rate_limited_confirmation_keeps_the_held_transcript_for_the_next_try(voice):
+    """The chat tab: the confirming message is refused by the rate limiter (nothing stored); sent again once
+    allowed, it is still the spoken turn with its speech metadata."""
+    from types import SimpleNamespace
+
+    from components.privacy.rate_limiter import RateLimiter
+    from components.ui.chat_tab import respond_stream
+    from components.ui.voice_input import confirmed_voice_turn
+
+    now = [0.0]
+    limiter = RateLimiter(per_minute=1, burst=1, clock=lambda: now[0])
+    services = SimpleNamespace(voice=voice, dialogue=voice.dialogue, rate_limiter=limiter, knowledge=None,
+                               startup=SimpleNamespace(ready=True, wait=lambda timeout: True))
+    request = SimpleNamespace(session_hash="session-1")
+    assert limiter.check("session-1") is None  # the customer's one message of this minute is used up
+
+    def send(message):
+        turn = confirmed_voice_turn(message, "", request, services=services)
+        return list(respond_stream(message, [], "", {}, 0, {}, "bot", "en", request, services=services, turn=turn))
+
+    voice.hold_for_confirmation("session-1", transcript(text="How long do refunds tak", confidence=0.3))
+    refused = send("How long do refunds take?")
+    assert len(refused) == 1 and "try again" in str(refused[0][1].value[-1]["content"])
+    assert voice.holds("session-1")
+    now[0] += 61.0
+    cid = send("How long do refunds take?")[-1][2]
+    stored = voice.dialogue.store.messages(cid)
+    assert stored[0]["text"] == "How long do refunds take?"
+    speech = stored[1]["trace"]["speech"]
+    assert speech["confirmed"] and speech["edited"] and speech["heard"] == "How long do refunds tak"
+    assert not voice.holds("session-1")
+
+
 def test_the_api_confirmation_of_a_doubtful_clip_keeps_its_speech_metadata(voice):
     """/chat_audio answers "confirm_transcript"; the same client session's next /chat is that spoken turn."""
     from types import SimpleNamespace
