@@ -212,6 +212,8 @@ class Settings:
         if min(self.speech_max_seconds, self.speech_max_upload_mb) <= 0 or not 0 <= self.speech_confirm_below <= 1:
             raise ValueError("KEFU_SPEECH_MAX_SECONDS and KEFU_SPEECH_MAX_UPLOAD_MB must be positive and "
                              "KEFU_SPEECH_CONFIRM_BELOW between 0 and 1")
+        if self.upload_max_mb <= 0:
+            raise ValueError("KEFU_UPLOAD_MAX_MB must be a positive number of megabytes (e.g. 50)")
         if self.answer_style not in ("auto", "evidence", "rephrase", "generate"):
             raise ValueError("KEFU_ANSWER_STYLE must be auto, evidence, rephrase or generate")
         if not 0.0 <= self.answer_min_evidence < 1.0:

@@ -317,6 +317,7 @@ def test_forgetting_a_conversation_deletes_its_recordings(voice):
     ({"speech_encoder_window": "half"}, "KEFU_SPEECH_ENCODER_WINDOW"),
     ({"speech_max_seconds": 0}, "KEFU_SPEECH_MAX_SECONDS"),
     ({"speech_confirm_below": 1.5}, "KEFU_SPEECH_CONFIRM_BELOW"),
+    ({"upload_max_mb": 0}, "KEFU_UPLOAD_MAX_MB"),
 ])
 def test_bad_speech_settings_are_named(overrides, message):
     with pytest.raises(ValueError, match=message):
