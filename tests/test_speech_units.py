@@ -57,6 +57,32 @@ def test_error_counts_words_and_characters():
     assert error_counts("三月份", "3月份", "zh", numbers=False) == (1, 3)
 
 
+def test_error_operations_tell_misheard_from_dropped_and_made_up():
+    from components.speech.transcript_scoring import edit_operations, error_operations
+
+    assert edit_operations("灵异档案", "零翼档案") == (2, 0, 0)        # two homophones
+    assert edit_operations("九八幺二八六四二", "九八幺二八六四") == (0, 1, 0)
+    assert edit_operations("灵显", "林显了") == (1, 0, 1)
+    assert error_operations("the cat sat", "the the cat sat down", "en") == ((0, 0, 2), 3)
+
+
+@pytest.mark.parametrize("heard, written", [
+    ("我的订单号是八二七三六四五", "我的订单号是8273645"),        # the desk finds a seven-digit order id
+    ("电话幺三八五四九六四零六九", "电话13854964069"),
+    ("二零一五年三月", "二零一五年三月"),                      # a year (four digits) stays as read
+    ("一五一十地说，三三两两，一一核对", "一五一十地说，三三两两，一一核对"),  # words with numerals stay
+    ("百分之八十是一万二千三百", "百分之八十是一万二千三百"),      # counted numbers stay
+])
+def test_read_out_digit_strings_are_written_in_digits(heard, written):
+    from components.speech.spoken_digits import digits_for_read_out_numbers
+    from components.orders.desk_signals import read_signals
+
+    assert digits_for_read_out_numbers(heard) == written
+    assert normalize_chinese(written) == normalize_chinese(heard)  # the scoring sees the same characters
+    if "订单" in heard:  # the order desk reads the id from the written transcript, not from the heard one
+        assert read_signals(written).order_ids == ["#W8273645"] and not read_signals(heard).order_ids
+
+
 # -- audio checks ----------------------------------------------------------------------------------------------
 LIMITS = {"max_seconds": 60.0, "max_mb": 5.0}
 
@@ -318,6 +344,7 @@ def test_forgetting_a_conversation_deletes_its_recordings(voice):
     ({"speech_max_seconds": 0}, "KEFU_SPEECH_MAX_SECONDS"),
     ({"speech_confirm_below": 1.5}, "KEFU_SPEECH_CONFIRM_BELOW"),
     ({"upload_max_mb": 0}, "KEFU_UPLOAD_MAX_MB"),
+    ({"speech_vad_min_silence_ms": -1}, "KEFU_SPEECH_VAD_MIN_SILENCE_MS"),
 ])
 def test_bad_speech_settings_are_named(overrides, message):
     with pytest.raises(ValueError, match=message):
