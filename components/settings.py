@@ -154,11 +154,11 @@ class Settings:
     speech_threads: int = 0
     speech_beam_size: int = 5
     # Whisper's encoder window: "fit" = the speech plus a 2 s margin, at least 15 s (components/speech/recognizer.py;
-    # the encoder's cost grows with its window); "full" = always the 30 s window Whisper was trained on: a point more
-    # accurate on the dev clips, 2.6-3.8 times slower (README, voice input)
+    # the encoder's cost grows with its window); "full" = always the 30 s window Whisper was trained on: within a point
+    # of fit's error rates on the dev clips, 3-4 times slower (README, voice input)
     speech_encoder_window: str = "fit"
     # voice-activity detection: a silence longer than this (ms) is cut out before recognition (0.186 -> 0.175 CER on
-    # the AISHELL dev clips going from 500 to 200, English unchanged; components/speech/recognizer.py)
+    # the AISHELL dev clips going from 500 to 200 with the fit window, 0.174 -> 0.183 with full; English unchanged)
     speech_vad_min_silence_ms: int = 200
     # load the speech model in the background once the chat is ready (false: at the first recording)
     speech_preload: bool = True
