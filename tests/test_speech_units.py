@@ -3,6 +3,7 @@ through the dialogue manager (with fakes), settings."""
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 import wave
 
 import numpy as np
@@ -305,6 +306,40 @@ def test_a_rate_limited_confirmation_keeps_the_held_transcript_for_the_next_try(
     speech = stored[1]["trace"]["speech"]
     assert speech["confirmed"] and speech["edited"] and speech["heard"] == "How long do refunds tak"
     assert not voice.holds("session-1")
+
+
+def test_spoken_turns_start_their_conversation_in_the_chat_s_workspace(voice):
+    """With several businesses served, a spoken first turn (sent at once, or confirmed in the chat or through
+    /chat) goes to the business the chat talks to, like a typed one."""
+    from types import SimpleNamespace
+
+    from components.ui.chat_tab import chat_api, respond_stream
+    from components.ui.voice_input import confirmed_api_turn, confirmed_voice_turn, respond_to_voice
+
+    real, routed = voice.dialogue, []
+
+    class RecordingRouter:  # the workspace router's signature: respond(cid, text, *, workspace=None, **kwargs)
+        def respond(self, cid, text, *, workspace=None, **kwargs):
+            routed.append(workspace)
+            yield from real.respond(cid, text, **kwargs)
+
+    voice.dialogue = RecordingRouter()
+    hub = SimpleNamespace(registry=SimpleNamespace(get=lambda ws: SimpleNamespace(id=ws or "shop")),
+                          for_conversation=lambda cid: SimpleNamespace(knowledge=None))
+    services = SimpleNamespace(voice=voice, dialogue=voice.dialogue, rate_limiter=None, workspaces=hub,
+                               startup=SimpleNamespace(ready=True, wait=lambda timeout: True))
+    request = SimpleNamespace(session_hash="s-bank")
+    stream = partial(respond_stream, workspace="bank")
+    list(respond_to_voice("clip.wav", [], "", {}, 0, {}, "bot", "en", request, services=services,
+                          respond_stream=stream, workspace="bank"))
+    voice.hold_for_confirmation("s-bank", transcript(confidence=0.3))
+    list(stream("How long do refunds take?", [], "", {}, 0, {}, "bot", "en", request, services=services,
+                turn=confirmed_voice_turn("How long do refunds take?", "", request, services=services,
+                                          workspace="bank")))
+    voice.hold_for_confirmation("api-bank", transcript(confidence=0.3))
+    chat_api("How long do refunds take?", "", services=services, session_key="api-bank", workspace="bank",
+             turn=confirmed_api_turn("How long do refunds take?", "api-bank", services=services, workspace="bank"))
+    assert routed == ["bank", "bank", "bank"]
 
 
 def test_the_api_confirmation_of_a_doubtful_clip_keeps_its_speech_metadata(voice):
