@@ -3,6 +3,7 @@ through the dialogue manager (with fakes), settings."""
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 import wave
 
 import numpy as np
@@ -55,6 +56,32 @@ def test_error_counts_words_and_characters():
     assert error_counts("就是根据情况", "就是根据情况。", "zh") == (0, 6)
     assert error_counts("三月份", "3月份", "zh") == (0, 3)
     assert error_counts("三月份", "3月份", "zh", numbers=False) == (1, 3)
+
+
+def test_error_operations_tell_misheard_from_dropped_and_made_up():
+    from components.speech.transcript_scoring import edit_operations, error_operations
+
+    assert edit_operations("灵异档案", "零翼档案") == (2, 0, 0)        # two homophones
+    assert edit_operations("九八幺二八六四二", "九八幺二八六四") == (0, 1, 0)
+    assert edit_operations("灵显", "林显了") == (1, 0, 1)
+    assert error_operations("the cat sat", "the the cat sat down", "en") == ((0, 0, 2), 3)
+
+
+@pytest.mark.parametrize("heard, written", [
+    ("我的订单号是八二七三六四五", "我的订单号是8273645"),        # the desk finds a seven-digit order id
+    ("电话幺三八五四九六四零六九", "电话13854964069"),
+    ("二零一五年三月", "二零一五年三月"),                      # a year (four digits) stays as read
+    ("一五一十地说，三三两两，一一核对", "一五一十地说，三三两两，一一核对"),  # words with numerals stay
+    ("百分之八十是一万二千三百", "百分之八十是一万二千三百"),      # counted numbers stay
+])
+def test_read_out_digit_strings_are_written_in_digits(heard, written):
+    from components.speech.spoken_digits import digits_for_read_out_numbers
+    from components.orders.desk_signals import read_signals
+
+    assert digits_for_read_out_numbers(heard) == written
+    assert normalize_chinese(written) == normalize_chinese(heard)  # the scoring sees the same characters
+    if "订单" in heard:  # the order desk reads the id from the written transcript, not from the heard one
+        assert read_signals(written).order_ids == ["#W8273645"] and not read_signals(heard).order_ids
 
 
 # -- audio checks ----------------------------------------------------------------------------------------------
@@ -248,6 +275,73 @@ def test_a_confirmation_sent_unchanged_is_not_edited_and_a_new_recording_replace
     assert voice.confirmed_turn("s", None, "How long do refunds take?") is None
 
 
+def test_a_rate_limited_confirmation_keeps_the_held_transcript_for_the_next_try(voice):
+    """The chat tab: the confirming message is refused by the rate limiter (nothing stored); sent again once
+    allowed, it is still the spoken turn with its speech metadata."""
+    from types import SimpleNamespace
+
+    from components.privacy.rate_limiter import RateLimiter
+    from components.ui.chat_tab import respond_stream
+    from components.ui.voice_input import confirmed_voice_turn
+
+    now = [0.0]
+    limiter = RateLimiter(per_minute=1, burst=1, clock=lambda: now[0])
+    services = SimpleNamespace(voice=voice, dialogue=voice.dialogue, rate_limiter=limiter, knowledge=None,
+                               startup=SimpleNamespace(ready=True, wait=lambda timeout: True))
+    request = SimpleNamespace(session_hash="session-1")
+    assert limiter.check("session-1") is None  # the customer's one message of this minute is used up
+
+    def send(message):
+        turn = confirmed_voice_turn(message, "", request, services=services)
+        return list(respond_stream(message, [], "", {}, 0, {}, "bot", "en", request, services=services, turn=turn))
+
+    voice.hold_for_confirmation("session-1", transcript(text="How long do refunds tak", confidence=0.3))
+    refused = send("How long do refunds take?")
+    assert len(refused) == 1 and "try again" in str(refused[0][1].value[-1]["content"])
+    assert voice.holds("session-1")
+    now[0] += 61.0
+    cid = send("How long do refunds take?")[-1][2]
+    stored = voice.dialogue.store.messages(cid)
+    assert stored[0]["text"] == "How long do refunds take?"
+    speech = stored[1]["trace"]["speech"]
+    assert speech["confirmed"] and speech["edited"] and speech["heard"] == "How long do refunds tak"
+    assert not voice.holds("session-1")
+
+
+def test_spoken_turns_start_their_conversation_in_the_chat_s_workspace(voice):
+    """With several businesses served, a spoken first turn (sent at once, or confirmed in the chat or through
+    /chat) goes to the business the chat talks to, like a typed one."""
+    from types import SimpleNamespace
+
+    from components.ui.chat_tab import chat_api, respond_stream
+    from components.ui.voice_input import confirmed_api_turn, confirmed_voice_turn, respond_to_voice
+
+    real, routed = voice.dialogue, []
+
+    class RecordingRouter:  # the workspace router's signature: respond(cid, text, *, workspace=None, **kwargs)
+        def respond(self, cid, text, *, workspace=None, **kwargs):
+            routed.append(workspace)
+            yield from real.respond(cid, text, **kwargs)
+
+    voice.dialogue = RecordingRouter()
+    hub = SimpleNamespace(registry=SimpleNamespace(get=lambda ws: SimpleNamespace(id=ws or "shop")),
+                          for_conversation=lambda cid: SimpleNamespace(knowledge=None))
+    services = SimpleNamespace(voice=voice, dialogue=voice.dialogue, rate_limiter=None, workspaces=hub,
+                               startup=SimpleNamespace(ready=True, wait=lambda timeout: True))
+    request = SimpleNamespace(session_hash="s-bank")
+    stream = partial(respond_stream, workspace="bank")
+    list(respond_to_voice("clip.wav", [], "", {}, 0, {}, "bot", "en", request, services=services,
+                          respond_stream=stream, workspace="bank"))
+    voice.hold_for_confirmation("s-bank", transcript(confidence=0.3))
+    list(stream("How long do refunds take?", [], "", {}, 0, {}, "bot", "en", request, services=services,
+                turn=confirmed_voice_turn("How long do refunds take?", "", request, services=services,
+                                          workspace="bank")))
+    voice.hold_for_confirmation("api-bank", transcript(confidence=0.3))
+    chat_api("How long do refunds take?", "", services=services, session_key="api-bank", workspace="bank",
+             turn=confirmed_api_turn("How long do refunds take?", "api-bank", services=services, workspace="bank"))
+    assert routed == ["bank", "bank", "bank"]
+
+
 def test_the_api_confirmation_of_a_doubtful_clip_keeps_its_speech_metadata(voice):
     """/chat_audio answers "confirm_transcript"; the same client session's next /chat is that spoken turn."""
     from types import SimpleNamespace
@@ -284,6 +378,8 @@ def test_forgetting_a_conversation_deletes_its_recordings(voice):
     ({"speech_encoder_window": "half"}, "KEFU_SPEECH_ENCODER_WINDOW"),
     ({"speech_max_seconds": 0}, "KEFU_SPEECH_MAX_SECONDS"),
     ({"speech_confirm_below": 1.5}, "KEFU_SPEECH_CONFIRM_BELOW"),
+    ({"upload_max_mb": 0}, "KEFU_UPLOAD_MAX_MB"),
+    ({"speech_vad_min_silence_ms": -1}, "KEFU_SPEECH_VAD_MIN_SILENCE_MS"),
 ])
 def test_bad_speech_settings_are_named(overrides, message):
     with pytest.raises(ValueError, match=message):

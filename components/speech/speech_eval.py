@@ -12,7 +12,7 @@ from pathlib import Path
 
 from components.speech.audio_input import SpeechInputError
 from components.speech.recognizer import SpeechRecognizer
-from components.speech.transcript_scoring import error_counts
+from components.speech.transcript_scoring import error_counts, error_operations
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ def run_speech_eval(settings, audio_dir: str, transcripts: str, language: str, r
     edits = edits_raw = length = length_raw = 0
     audio_seconds = processing_seconds = 0.0
     wrong_language, refused, worst = 0, [], []
+    operations = [0, 0, 0]  # substitutions, deletions, insertions
     for name, reference in rows:
         try:
             result = recognizer.transcribe(str(audio_dir / name))
@@ -49,7 +50,9 @@ def run_speech_eval(settings, audio_dir: str, transcripts: str, language: str, r
         except SpeechInputError as exc:
             hypothesis, detected = "", None
             refused.append({"file": name, "error": exc.code})
-        e, n = error_counts(reference, hypothesis, language)
+        (sub, dele, ins), n = error_operations(reference, hypothesis, language)
+        e = sub + dele + ins
+        operations = [operations[0] + sub, operations[1] + dele, operations[2] + ins]
         e_raw, n_raw = error_counts(reference, hypothesis, language, numbers=False)
         edits, length, edits_raw, length_raw = edits + e, length + n, edits_raw + e_raw, length_raw + n_raw
         wrong_language += detected != language
@@ -60,6 +63,7 @@ def run_speech_eval(settings, audio_dir: str, transcripts: str, language: str, r
     return {
         metric: round(edits / max(length, 1), 4),
         f"{metric}_raw": round(edits_raw / max(length_raw, 1), 4),
+        "errors": dict(zip(("substitutions", "deletions", "insertions"), operations)),
         "rtf": round(processing_seconds / max(audio_seconds, 1e-9), 4),
         "clips": len(rows),
         "seconds": round(audio_seconds, 1),

@@ -64,8 +64,10 @@ class VoiceTurns:
             self._held[key] = (transcript, now)
 
     def holds(self, key: str) -> bool:
+        """A doubtful transcript of session `key` is waiting (and has not expired)."""
         with self._held_lock:
-            return bool(key) and key in self._held
+            held = self._held.get(key) if key else None
+            return held is not None and time.time() - held[1] <= HOLD_SECONDS
 
     def forget_held(self, key: str) -> None:
         """A new recording replaces a transcript that was waiting for confirmation."""
@@ -75,17 +77,26 @@ class VoiceTurns:
     def confirmed_turn(self, key: str, conversation_id: str | None, text: str, **kwargs) -> Iterator | None:
         """The turn for a message sent after a doubtful transcript of the same session: the customer's text (as
         confirmed or corrected) with the recording's speech metadata, marked confirmed (and edited, with what
-        was heard, when the text differs). None when nothing was held for `key`."""
-        with self._held_lock:
-            held = self._held.pop(key, None) if key else None
-        if held is None or time.time() - held[1] > HOLD_SECONDS or not str(text or "").strip():
+        was heard, when the text differs). None when nothing was held for `key`.
+
+        The held transcript is taken only when the turn runs (its first chunk is asked for): a confirming message
+        that is refused before that (rate-limited) leaves it held for the customer's next try."""
+        if not str(text or "").strip() or not self.holds(key):
             return None
+        return self._confirmed_chunks(key, conversation_id, str(text), **kwargs)
+
+    def _confirmed_chunks(self, key: str, conversation_id: str | None, text: str, **kwargs) -> Iterator:
+        with self._held_lock:
+            held = self._held.pop(key, None)
+        if held is None or time.time() - held[1] > HOLD_SECONDS:  # taken or expired meanwhile: a typed turn
+            yield from self.dialogue.respond(conversation_id, text, **kwargs)
+            return
         heard = held[0]
-        text = str(text)
         confirmed = {"confirmed": True, "edited": text.strip() != heard.text.strip()}
         if confirmed["edited"]:
             confirmed["heard"] = heard.text
-        return self.respond(conversation_id, dataclasses.replace(heard, text=text), confirmation=confirmed, **kwargs)
+        yield from self.respond(conversation_id, dataclasses.replace(heard, text=text), confirmation=confirmed,
+                                **kwargs)
 
     def respond(self, conversation_id: str | None, transcript: Transcript, confirmation: dict | None = None,
                 **kwargs) -> Iterator:

@@ -86,20 +86,42 @@ def normalize_chinese(text: str, numbers: bool = True) -> str:
     return "".join(ch for ch in text if not (ch.isspace() or unicodedata.category(ch).startswith(("P", "S"))))
 
 
+def edit_operations(reference: list | str, hypothesis: list | str) -> tuple[int, int, int]:
+    """(substitutions, deletions, insertions) of one cheapest alignment: substituted words or characters are
+    misheard ones (homophones), deletions dropped ones, insertions made-up or repeated ones."""
+    n, m = len(reference), len(hypothesis)
+    cost = [list(range(m + 1))] + [[i] + [0] * m for i in range(1, n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1,
+                             cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1]))
+    ops, i, j = [0, 0, 0], n, m
+    while i or j:
+        if i and j and cost[i][j] == cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1]):
+            ops[0] += reference[i - 1] != hypothesis[j - 1]
+            i, j = i - 1, j - 1
+        elif i and cost[i][j] == cost[i - 1][j] + 1:
+            ops[1], i = ops[1] + 1, i - 1
+        else:
+            ops[2], j = ops[2] + 1, j - 1
+    return ops[0], ops[1], ops[2]
+
+
 def edit_distance(reference: list | str, hypothesis: list | str) -> int:
-    previous = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, 1):
-        current = [i]
-        for j, hyp in enumerate(hypothesis, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)))
-        previous = current
-    return previous[-1]
+    return sum(edit_operations(reference, hypothesis))
 
 
 def error_counts(reference: str, hypothesis: str, language: str, numbers: bool = True) -> tuple[int, int]:
     """(edits, reference length) in words for English, in characters for Chinese."""
+    edits, length = error_operations(reference, hypothesis, language, numbers)
+    return sum(edits), length
+
+
+def error_operations(reference: str, hypothesis: str, language: str,
+                     numbers: bool = True) -> tuple[tuple[int, int, int], int]:
+    """((substitutions, deletions, insertions), reference length) after the language's normalisation."""
     if language == "zh":
         ref, hyp = normalize_chinese(reference, numbers), normalize_chinese(hypothesis, numbers)
     else:
         ref, hyp = normalize_english(reference, numbers), normalize_english(hypothesis, numbers)
-    return edit_distance(ref, hyp), len(ref)
+    return edit_operations(ref, hyp), len(ref)

@@ -292,7 +292,8 @@ def build_chat_tab(services) -> ChatTab:
                 lang: str, request: gr.Request, ws: str = ""):
         yield from respond_stream(message, history, cid, ids, seen, rated, current, lang, request,
                                   services=services, workspace=ws,
-                                  turn=confirmed_voice_turn(message, cid, request, services=services))
+                                  turn=confirmed_voice_turn(message, cid, request, services=services,
+                                                            workspace=ws))
 
     def voiced(audio, history: list, cid: str, ids: dict, seen: int, rated: dict, current: str, lang: str,
                request: gr.Request, ws: str = ""):
@@ -300,7 +301,7 @@ def build_chat_tab(services) -> ChatTab:
             return respond_stream(*args, **kwargs, workspace=ws)
 
         yield from respond_to_voice(audio, history, cid, ids, seen, rated, current, lang, request,
-                                    services=services, respond_stream=in_workspace)
+                                    services=services, respond_stream=in_workspace, workspace=ws)
 
     def stop_clicked(request: gr.Request) -> None:
         stop_answer(request)
@@ -374,7 +375,7 @@ def register_customer_api(services) -> None:
     def chat(message: str, conversation_id: str = "", workspace: str = "", request: gr.Request = None) -> dict:
         session_key = getattr(request, "session_hash", "") or ""
         return chat_api(message, conversation_id, services=services, session_key=session_key, workspace=workspace,
-                        turn=confirmed_api_turn(message, session_key, services=services))
+                        turn=confirmed_api_turn(message, session_key, services=services, workspace=workspace))
 
     def poll(conversation_id: str, after: int = 0) -> dict:
         return _customer_call(ops.poll, conversation_id, int(after or 0))

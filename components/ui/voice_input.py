@@ -9,6 +9,7 @@ from typing import Iterator
 import gradio as gr
 
 from components.speech.audio_input import SpeechInputError
+from components.ui import workspace_switcher as switcher
 from components.ui.formatting import safe_text
 from components.ui.i18n import t
 
@@ -33,9 +34,10 @@ def _voice_or_error(services):
 
 def respond_to_voice(audio, history: list, conversation_id: str, message_ids: dict, last_seen: int,
                      ratings: dict, mode: str, language: str, request: gr.Request = None, *, services,
-                     respond_stream) -> Iterator[tuple]:
+                     respond_stream, workspace: str = "") -> Iterator[tuple]:
     """A recording or an uploaded clip: transcribe it; a confident transcript is sent at once as the customer's
-    message (what people expect of a voice button), a doubtful one goes into the text box to confirm."""
+    message (what people expect of a voice button), a doubtful one goes into the text box to confirm. A new
+    conversation starts in `workspace`, the business the chat talks to."""
     if not audio:
         return
     history = list(history or [])
@@ -55,20 +57,23 @@ def respond_to_voice(audio, history: list, conversation_id: str, message_ids: di
         return
     yield from respond_stream(transcript.text, history, conversation_id, message_ids, last_seen, ratings, mode,
                               language, request, services=services,
-                              turn=voice.respond((conversation_id or "").strip() or None, transcript))
+                              turn=voice.respond((conversation_id or "").strip() or None, transcript,
+                                                 **switcher.routing(services, workspace)))
 
 
-def confirmed_voice_turn(message: str, conversation_id: str, request, *, services):
+def confirmed_voice_turn(message: str, conversation_id: str, request, *, services, workspace: str = ""):
     """The spoken turn of a message sent from the box right after a doubtful transcript of this session (its
-    speech metadata and recording go with it); None for an ordinary typed message."""
+    speech metadata and recording go with it, a new conversation starts in `workspace`); None for an ordinary
+    typed message."""
     voice = getattr(services, "voice", None)
     key = getattr(request, "session_hash", "") or ""
     if voice is None or not key:
         return None
-    return voice.confirmed_turn(key, (conversation_id or "").strip() or None, message)
+    return voice.confirmed_turn(key, (conversation_id or "").strip() or None, message,
+                                **switcher.routing(services, workspace))
 
 
-def confirmed_api_turn(message: str, session_key: str, *, services):
+def confirmed_api_turn(message: str, session_key: str, *, services, workspace: str = ""):
     """For /chat: after /chat_audio returned "confirm_transcript" to this client session, its next message is that
     spoken turn, as confirmed or corrected (chat_api's `turn(conversation_id)`); None for an ordinary message."""
     voice = getattr(services, "voice", None)
@@ -77,8 +82,9 @@ def confirmed_api_turn(message: str, session_key: str, *, services):
     from components.speech.spoken_turn import final_result
 
     def turn(conversation_id):
-        chunks = voice.confirmed_turn(session_key, conversation_id, message)
-        return services.dialogue.chat(conversation_id, message) if chunks is None else final_result(chunks)
+        route = switcher.routing(services, switcher.resolve_workspace(services, workspace) if workspace else "")
+        chunks = voice.confirmed_turn(session_key, conversation_id, message, **route)
+        return services.dialogue.chat(conversation_id, message, **route) if chunks is None else final_result(chunks)
 
     return turn
 
