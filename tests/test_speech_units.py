@@ -309,12 +309,12 @@ def test_a_rate_limited_confirmation_keeps_the_held_transcript_for_the_next_try(
 
 
 def test_spoken_turns_start_their_conversation_in_the_chat_s_workspace(voice):
-    """With several businesses served, a spoken first turn (sent at once, or confirmed in the chat or through
-    /chat) goes to the business the chat talks to, like a typed one."""
+    """With several businesses served, a spoken first turn (sent at once, confirmed in the chat or through /chat,
+    or through /chat_audio) goes to the business the chat or the client names, like a typed one."""
     from types import SimpleNamespace
 
     from components.ui.chat_tab import chat_api, respond_stream
-    from components.ui.voice_input import confirmed_api_turn, confirmed_voice_turn, respond_to_voice
+    from components.ui.voice_input import chat_audio_api, confirmed_api_turn, confirmed_voice_turn, respond_to_voice
 
     real, routed = voice.dialogue, []
 
@@ -339,7 +339,8 @@ def test_spoken_turns_start_their_conversation_in_the_chat_s_workspace(voice):
     voice.hold_for_confirmation("api-bank", transcript(confidence=0.3))
     chat_api("How long do refunds take?", "", services=services, session_key="api-bank", workspace="bank",
              turn=confirmed_api_turn("How long do refunds take?", "api-bank", services=services, workspace="bank"))
-    assert routed == ["bank", "bank", "bank"]
+    chat_audio_api("clip.wav", "", services=services, chat_api=chat_api, session_key="api-2", workspace="bank")
+    assert routed == ["bank", "bank", "bank", "bank"]
 
 
 def test_the_api_confirmation_of_a_doubtful_clip_keeps_its_speech_metadata(voice):

@@ -124,8 +124,8 @@ class VoiceTurns:
                 except OSError:
                     log.exception("could not file the recording %s", audio_name)
 
-    def chat(self, conversation_id: str | None, transcript: Transcript):
-        return final_result(self.respond(conversation_id, transcript))
+    def chat(self, conversation_id: str | None, transcript: Transcript, **kwargs):
+        return final_result(self.respond(conversation_id, transcript, **kwargs))
 
 
 def final_result(chunks: Iterator):

@@ -97,9 +97,11 @@ def transcribe_api(audio, *, services) -> dict:
         raise gr.Error(exc.bilingual()) from exc
 
 
-def chat_audio_api(audio, conversation_id: str, *, services, chat_api, session_key: str = "") -> dict:
+def chat_audio_api(audio, conversation_id: str, *, services, chat_api, session_key: str = "",
+                   workspace: str = "") -> dict:
     """One spoken turn: the /chat result plus `transcript`. A doubtful transcript is not answered: the result has
     error "confirm_transcript" and the text to confirm (send it with /chat if it is right)."""
+    workspace = switcher.resolve_workspace(services, workspace) if workspace else ""  # an unknown id: before work
     try:
         voice = _voice_or_error(services)
         transcript = voice.transcribe(audio)
@@ -114,7 +116,8 @@ def chat_audio_api(audio, conversation_id: str, *, services, chat_api, session_k
                 "sources": [], "trace": {}, "customer_message_id": None, "bot_message_id": None, "status": "bot",
                 "error": "confirm_transcript"}
     result = chat_api(transcript.text, conversation_id, services=services, session_key=session_key,
-                      turn=lambda cid: voice.chat(cid, transcript))
+                      workspace=workspace,
+                      turn=lambda cid: voice.chat(cid, transcript, **switcher.routing(services, workspace)))
     return {**result, "transcript": heard}
 
 
@@ -184,21 +187,23 @@ def play_spoken_turn(conversation_id: str, name: str, *, services):
 
 
 def register_voice_api(services, audio: gr.Audio, chat_api) -> None:
-    """/transcribe(audio) and /chat_audio(audio, conversation_id) for gradio_client (handle_file(path))."""
+    """/transcribe(audio) and /chat_audio(audio, conversation_id, workspace) for gradio_client (handle_file(path))."""
     conversation_id = gr.Textbox(visible=False)
+    workspace = gr.Textbox("", visible=False)
     out = gr.JSON(visible=False)
     transcribe_button, chat_button = gr.Button(visible=False), gr.Button(visible=False)
 
     def transcribe(audio_path):
         return transcribe_api(audio_path, services=services)
 
-    def chat_audio(audio_path, conversation: str, request: gr.Request = None):
+    def chat_audio(audio_path, conversation: str, business: str = "", request: gr.Request = None):
         return chat_audio_api(audio_path, conversation, services=services, chat_api=chat_api,
-                              session_key=getattr(request, "session_hash", "") or "")
+                              session_key=getattr(request, "session_hash", "") or "", workspace=business or "")
 
     transcribe_button.click(transcribe, [audio], [out], api_name="transcribe",
                             api_description="Speech to text (English or Mandarin): {text, language, confidence, "
                                             "segments, seconds, rtf, ...}. Pass handle_file(path).")
-    chat_button.click(chat_audio, [audio, conversation_id], [out], api_name="chat_audio",
+    chat_button.click(chat_audio, [audio, conversation_id, workspace], [out], api_name="chat_audio",
                       api_description="One spoken customer turn: the /chat result plus `transcript`. Empty "
-                                      "conversation_id starts a new conversation.")
+                                      "conversation_id starts a new conversation, in `workspace` (empty: the "
+                                      "first served business).")
