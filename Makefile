@@ -7,6 +7,7 @@ STAMP  := $(VENV)/.kefu-installed
 # start needs no compiler; rebuilt when their sources change
 KERNELS_STAMP := $(VENV)/.kefu-kernels
 KERNEL_SOURCES := components/engine/cpu_kernels.c components/engine/cpu_kernels_avx2.c components/engine/cpu_kernels_entry.h \
+                  components/engine/cpu_kernels_vector.h \
                   components/engine/cpu_kernels.py
 
 .PHONY: run test install browser servers llama-cpp

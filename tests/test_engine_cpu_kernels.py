@@ -14,7 +14,7 @@ import torch
 from components.engine import cpu_kernels
 from components.engine.cpu_kernels import ISA_NAMES, BlockWeights, choose_isa, cpu_flags
 
-AVX512_BF16_CPU = "flags\t\t: fpu sse avx avx2 fma avx512f avx512bw avx512vl avx512dq avx512_vnni avx512_bf16\n"
+AVX512_BF16_CPU = "flags\t\t: fpu sse avx avx2 fma f16c avx512f avx512bw avx512vl avx512dq avx512_vnni avx512_bf16\n"
 AVX2_CPU = "flags\t\t: fpu sse avx avx2 fma f16c\n"
 
 
@@ -41,7 +41,7 @@ def test_the_best_build_the_cpu_runs_is_chosen():
     # AVX-512 without VNNI (Skylake-X) runs the AVX2 build
     assert choose_isa(cpu_flags(AVX512_BF16_CPU.replace(" avx512_vnni", "")))[0].name == "avx2"
     isa, why = choose_isa(cpu_flags("flags\t\t: fpu sse sse2 avx\n"))
-    assert isa is None and why == "this CPU lacks AVX2/FMA (avx2, fma)"
+    assert isa is None and why == "this CPU lacks AVX2/FMA/F16C (avx2, fma, f16c)"
     assert choose_isa(cpu_flags("processor : 0\n"))[0] is None  # not x86, or no /proc/cpuinfo
 
 
@@ -63,7 +63,7 @@ def test_a_lesser_cpu_loads_its_own_build_or_says_why(tmp_path):
     assert why.startswith(("avx2: the best this CPU runs (AVX2 + FMA); built on this start from cpu_kernels_avx2.c",
                            "avx2: the best this CPU runs (AVX2 + FMA); built at install time from cpu_kernels_avx2.c"))
     loaded, why = cpu_kernels.load(tmp_path, cpuinfo="flags\t\t: fpu sse sse2\n")
-    assert loaded is None and why.startswith("this CPU lacks AVX2/FMA")
+    assert loaded is None and why.startswith("this CPU lacks AVX2/FMA/F16C")
 
 
 def test_without_kernels_the_reason_is_given_and_nothing_is_raised(tmp_path, monkeypatch):
@@ -230,3 +230,13 @@ def test_two_threads_give_the_one_thread_product_bit_for_bit(kernels, out_featur
         kernels.threads = 1
     time.sleep(0.05)  # idle: the helper stops spinning and sleeps (it spins 0.2 ms after a product)
     assert kernels.helper_awake() == 0
+
+
+def test_block_scales_that_float16_cannot_hold_are_refused():
+    """The kernels read block scales and minimums as float16 (as GGUF stores them); a matrix whose scales fall
+    below float16's normal range or whose minimums overflow it is not packed (the runner keeps torch's kernel)."""
+    scale = torch.full((16, 2), 0.004)
+    assert BlockWeights.fits_float16(scale, -8 * scale)
+    assert BlockWeights.fits_float16(torch.zeros(16, 2), torch.zeros(16, 2))
+    assert not BlockWeights.fits_float16(torch.full((16, 2), 1e-6), torch.zeros(16, 2))
+    assert not BlockWeights.fits_float16(scale, torch.full((16, 2), -1e5))

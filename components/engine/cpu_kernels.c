@@ -9,6 +9,7 @@
        sum_k w_k x_k ~= dw * dx * sum_k u_k a_k + mw * (dx * sum_k a_k).
    Weights are packed in tiles of 16 output columns: per tile and block, 8 vectors of 64 bytes where byte 4c+b of
    vector j is u[column c][4j+b] (4-bit: vector p holds quads p and p+4 as low and high nibbles, 256 bytes).
+   dw and mw are float16 (as GGUF stores them), 16 per tile and block.
 
    decode_attention: one query token per row against that row's cached keys and values (bfloat16, the runner's
    pool layout [rows, kv_heads, capacity, head_dim]); the query heads sharing a key/value head are computed
@@ -19,6 +20,13 @@
 
 #define BLOCK 32
 #define MAX_ROWS 8
+/* weights are read this far ahead with software prefetches: a decode step streams every weight once, and the
+   hardware prefetcher alone left a one-row product waiting on memory (kernel benchmark, 4-bit 3072x576 and
+   576x1536 products cycling through 80 matrices: 1 row 83 -> 48 us, 8 rows 158 -> 124 us at 2 KB ahead; 1 and
+   4 KB were slower) */
+#ifndef PREFETCH_BYTES
+#define PREFETCH_BYTES 2048
+#endif
 
 static inline __m512 load_bf16(const uint16_t *p) {
     __m256i h = _mm256_loadu_si256((const __m256i *)p);
@@ -84,7 +92,7 @@ static void quantize_rows(int M, int K, int passes, const uint16_t *x, int8_t *a
 static inline __attribute__((always_inline)) void qgemm_rows(
         const int M, const int bits, const int passes, int K, int N, int t0, int t1, const int8_t *a,
         long fine_offset, int accumulate, const float *dx, const float *sx,
-        const uint8_t *w, const float *dw, const float *mw, uint16_t *y) {
+        const uint8_t *w, const uint16_t *dw, const uint16_t *mw, uint16_t *y) {
     const int G = K / BLOCK, tile_bytes = bits == 4 ? 256 : 512;
     const __m512i nibble = _mm512_set1_epi8(0x0F);
     for (int t = t0; t < t1; t++) {
@@ -92,10 +100,18 @@ static inline __attribute__((always_inline)) void qgemm_rows(
 #pragma GCC unroll 8
         for (int r = 0; r < M; r++) acc[r] = _mm512_setzero_ps();
         const uint8_t *wt = w + (long)t * G * tile_bytes;
-        const float *dwt = dw + (long)t * G * 16, *mwt = mw + (long)t * G * 16;
+        const uint16_t *dwt = dw + (long)t * G * 16, *mwt = mw + (long)t * G * 16;
         for (int g = 0; g < G; g++) {
             __m512i u[8];
             const uint8_t *wg = wt + (long)g * tile_bytes;
+#if PREFETCH_BYTES
+            for (int line = 0; line < tile_bytes; line += 64)  /* the weights a few blocks ahead (tiles are contiguous) */
+                _mm_prefetch((const char *)(wg + PREFETCH_BYTES + line), _MM_HINT_T0);
+            if ((g & 1) == 0) {
+                _mm_prefetch((const char *)(dwt + g * 16 + PREFETCH_BYTES / 8), _MM_HINT_T0);
+                _mm_prefetch((const char *)(mwt + g * 16 + PREFETCH_BYTES / 8), _MM_HINT_T0);
+            }
+#endif
             if (bits == 4) {
 #pragma GCC unroll 4
                 for (int p = 0; p < 4; p++) {
@@ -130,7 +146,8 @@ static inline __attribute__((always_inline)) void qgemm_rows(
                     }
                 }
             }
-            __m512 scale = _mm512_loadu_ps(dwt + g * 16), low = _mm512_loadu_ps(mwt + g * 16);
+            __m512 scale = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(dwt + g * 16)));
+            __m512 low = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(mwt + g * 16)));
             if (passes == 2) scale = _mm512_mul_ps(scale, _mm512_set1_ps(1.0f / 256));
 #pragma GCC unroll 8
             for (int r = 0; r < M; r++) {
@@ -147,20 +164,26 @@ static inline __attribute__((always_inline)) void qgemm_rows(
     }
 }
 
-/* exp(x) for x <= 0: 2^(x log2 e) = 2^n * 2^f, f in [-0.5, 0.5], 2^f by its Taylor series to degree 6 */
-static inline __m512 exp_ps(__m512 x) {
-    __m512 y = _mm512_mul_ps(_mm512_max_ps(x, _mm512_set1_ps(-87.0f)), _mm512_set1_ps(1.4426950408889634f));
-    __m512 n = _mm512_roundscale_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 f = _mm512_mul_ps(_mm512_sub_ps(y, n), _mm512_set1_ps(0.6931471805599453f));
-    __m512 p = _mm512_set1_ps(1.0f / 720);
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
+#define MAX_GROUP 8
+#define HEAD_DIM 64
+
+/* the element-wise kernels (exp, RMSNorm, RoPE with the cache write, SiLU x up) on 16 lanes */
+#define VEC __m512
+#define LANES 16
+#define V_SET1 _mm512_set1_ps
+#define V_ZERO _mm512_setzero_ps
+#define V_ADD _mm512_add_ps
+#define V_SUB _mm512_sub_ps
+#define V_MUL _mm512_mul_ps
+#define V_DIV _mm512_div_ps
+#define V_MIN _mm512_min_ps
+#define V_MAX _mm512_max_ps
+#define V_FMADD _mm512_fmadd_ps
+#define V_FNMADD _mm512_fnmadd_ps
+#define V_HSUM _mm512_reduce_add_ps
+#define V_ROUND(y) _mm512_roundscale_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define V_POW2(p, n) _mm512_scalef_ps(p, n)
+#include "cpu_kernels_vector.h"
 
 /* sums of 16 vectors: lane i of the result is the sum of the 16 lanes of v[i] */
 static inline __m512 sum16(__m512 *v) {
@@ -178,9 +201,6 @@ static inline __m512 sum16(__m512 *v) {
     return _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
                          _mm512_shuffle_f32x4(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
 }
-
-#define MAX_GROUP 8
-#define HEAD_DIM 64
 
 /* one key/value head of one row: its `group` queries (a compile-time constant after inlining) against positions
    0..n-1; scores: scratch of group * capacity floats */
@@ -252,70 +272,6 @@ static inline __attribute__((always_inline)) void attend(
     }
     for (int g = 0; g < group; g++)
         for (int i = 0; i < 4; i++) store_bf16(out + g * HEAD_DIM + 16 * i, _mm512_mul_ps(acc[g][i], best[g]));
-}
-
-/* The small operations of a decode step, fused so that a layer is a few calls instead of ~40 torch operations
-   (each costs 3-7 us of dispatch, which at one thread was a third of a single-stream step). All in float32 between
-   bfloat16 loads and stores; n is a multiple of 16. */
-
-/* out = weight * x / rms(x) per row (the RMSNorm of Llama; the normalized value is rounded to bfloat16 before the
-   weight multiplies it, as transformers does) */
-void kefu_rms_norm(int rows, int n, const uint16_t *x, const uint16_t *weight, float eps, uint16_t *out) {
-    for (int r = 0; r < rows; r++) {
-        const uint16_t *xr = x + (long)r * n;
-        __m512 squares = _mm512_setzero_ps();
-        for (int i = 0; i < n; i += 16) {
-            __m512 v = load_bf16(xr + i);
-            squares = _mm512_fmadd_ps(v, v, squares);
-        }
-        __m512 inv = _mm512_set1_ps(1.0f / sqrtf(_mm512_reduce_add_ps(squares) / (float)n + eps));
-        for (int i = 0; i < n; i += 16) {
-            __m512 h = round_bf16(_mm512_mul_ps(load_bf16(xr + i), inv));
-            store_bf16(out + (long)r * n + i, _mm512_mul_ps(h, load_bf16(weight + i)));
-        }
-    }
-}
-
-/* qkv [rows, (heads + 2 * kv_heads) * 64]: rotate each query and key head by its row's position (rotate-half
-   RoPE; cos and sin tables [positions, 64]); queries -> q [rows, heads, 64]; keys and values are written into the
-   layer's pool [slots, kv_heads, capacity, 64] at row r, position positions[r]. */
-void kefu_rope_store(int rows, int heads, int kv_heads, int capacity, const uint16_t *qkv, const uint16_t *cos,
-                     const uint16_t *sin, const int64_t *positions, uint16_t *q, uint16_t *k_pool, uint16_t *v_pool) {
-    const int width = (heads + 2 * kv_heads) * HEAD_DIM;
-    for (int r = 0; r < rows; r++) {
-        const long pos = positions[r];
-        const uint16_t *c = cos + pos * HEAD_DIM, *s = sin + pos * HEAD_DIM;
-        __m512 c0 = load_bf16(c), c1 = load_bf16(c + 16), c2 = load_bf16(c + 32), c3 = load_bf16(c + 48);
-        __m512 s0 = load_bf16(s), s1 = load_bf16(s + 16), s2 = load_bf16(s + 32), s3 = load_bf16(s + 48);
-        for (int h = 0; h < heads + kv_heads; h++) {
-            const uint16_t *x = qkv + (long)r * width + h * HEAD_DIM;
-            uint16_t *dst = h < heads ? q + ((long)r * heads + h) * HEAD_DIM
-                                      : k_pool + (((long)r * kv_heads + h - heads) * capacity + pos) * HEAD_DIM;
-            __m512 x0 = load_bf16(x), x1 = load_bf16(x + 16), x2 = load_bf16(x + 32), x3 = load_bf16(x + 48);
-            store_bf16(dst, _mm512_fnmadd_ps(x2, s0, _mm512_mul_ps(x0, c0)));
-            store_bf16(dst + 16, _mm512_fnmadd_ps(x3, s1, _mm512_mul_ps(x1, c1)));
-            store_bf16(dst + 32, _mm512_fmadd_ps(x0, s2, _mm512_mul_ps(x2, c2)));
-            store_bf16(dst + 48, _mm512_fmadd_ps(x1, s3, _mm512_mul_ps(x3, c3)));
-        }
-        for (int h = 0; h < kv_heads; h++) {
-            const uint16_t *x = qkv + (long)r * width + (heads + kv_heads + h) * HEAD_DIM;
-            uint16_t *dst = v_pool + (((long)r * kv_heads + h) * capacity + pos) * HEAD_DIM;
-            for (int i = 0; i < HEAD_DIM; i++) dst[i] = x[i];
-        }
-    }
-}
-
-/* gate_up [rows, 2n] -> out [rows, n] = silu(gate) * up */
-void kefu_silu_mul(int rows, int n, const uint16_t *gate_up, uint16_t *out) {
-    for (int r = 0; r < rows; r++) {
-        const uint16_t *g = gate_up + (long)r * 2 * n, *u = g + n;
-        for (int i = 0; i < n; i += 16) {
-            __m512 gv = load_bf16(g + i);
-            __m512 e = exp_ps(_mm512_min_ps(_mm512_sub_ps(_mm512_setzero_ps(), gv), _mm512_set1_ps(88.0f)));
-            __m512 silu = _mm512_div_ps(gv, _mm512_add_ps(_mm512_set1_ps(1.0f), e));
-            store_bf16(out + (long)r * n + i, _mm512_mul_ps(silu, load_bf16(u + i)));
-        }
-    }
 }
 
 #include "cpu_kernels_entry.h"

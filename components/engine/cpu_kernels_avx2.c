@@ -14,6 +14,10 @@
 #include <stdint.h>
 
 #define BLOCK 32
+/* software prefetch distance for the weights, as in cpu_kernels.c */
+#ifndef PREFETCH_BYTES
+#define PREFETCH_BYTES 2048
+#endif
 #define MAX_ROWS 4
 
 static inline __m256 load_bf16(const uint16_t *p) {
@@ -137,7 +141,7 @@ static inline __attribute__((always_inline)) void block_dot8(const int M, const 
 static inline __attribute__((always_inline)) void qgemm_rows(
         const int M, const int bits, const int passes, int K, int N, int t0, int t1, const int8_t *a,
         long fine_offset, int accumulate, const float *dx, const float *sx,
-        const uint8_t *w, const float *dw, const float *mw, uint16_t *y) {
+        const uint8_t *w, const uint16_t *dw, const uint16_t *mw, uint16_t *y) {
     const int G = K / BLOCK, tile_bytes = bits == 4 ? 256 : 512;
     const __m256i nibble = _mm256_set1_epi8(0x0F);
     for (int t = t0; t < t1; t++) {
@@ -145,10 +149,20 @@ static inline __attribute__((always_inline)) void qgemm_rows(
             __m256 acc[MAX_ROWS];
             for (int r = 0; r < M; r++) acc[r] = _mm256_setzero_ps();
             const uint8_t *wt = w + (long)t * G * tile_bytes + 32 * half;
-            const float *dwt = dw + (long)t * G * 16 + 8 * half, *mwt = mw + (long)t * G * 16 + 8 * half;
+            const uint16_t *dwt = dw + (long)t * G * 16 + 8 * half, *mwt = mw + (long)t * G * 16 + 8 * half;
             for (int g = 0; g < G; g++) {
                 __m256i u[8], dot[MAX_ROWS];
                 const uint8_t *wg = wt + (long)g * tile_bytes;
+#if PREFETCH_BYTES
+                if (half == 0) {  /* the weights a few blocks ahead (the second half finds them in cache) */
+                    for (int line = 0; line < tile_bytes; line += 64)
+                        _mm_prefetch((const char *)(wg + PREFETCH_BYTES + line), _MM_HINT_T0);
+                    if ((g & 1) == 0) {
+                        _mm_prefetch((const char *)(dwt + g * 16 + PREFETCH_BYTES / 8), _MM_HINT_T0);
+                        _mm_prefetch((const char *)(mwt + g * 16 + PREFETCH_BYTES / 8), _MM_HINT_T0);
+                    }
+                }
+#endif
                 const int8_t *ag = a + g * BLOCK;
                 for (int r = 0; r < M; r++) dot[r] = _mm256_setzero_si256();
                 if (bits == 4) {
@@ -170,7 +184,8 @@ static inline __attribute__((always_inline)) void qgemm_rows(
                         block_dot8(M, u, ag + fine_offset, K, dot);
                     }
                 }
-                __m256 scale = _mm256_loadu_ps(dwt + g * 16), low = _mm256_loadu_ps(mwt + g * 16);
+                __m256 scale = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(dwt + g * 16)));
+                __m256 low = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(mwt + g * 16)));
                 if (passes == 2) scale = _mm256_mul_ps(scale, _mm256_set1_ps(1.0f / 256));
                 for (int r = 0; r < M; r++) {
                     acc[r] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot[r]),
@@ -186,21 +201,27 @@ static inline __attribute__((always_inline)) void qgemm_rows(
     }
 }
 
-/* exp(x) for x <= 88 (as in cpu_kernels.c; 2^n is built in the exponent bits) */
-static inline __m256 exp_ps(__m256 x) {
-    __m256 y = _mm256_mul_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(1.4426950408889634f));
-    __m256 n = _mm256_round_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 f = _mm256_mul_ps(_mm256_sub_ps(y, n), _mm256_set1_ps(0.6931471805599453f));
-    __m256 p = _mm256_set1_ps(1.0f / 720);
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 120));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 24));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f / 6));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-    __m256i power = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-    return _mm256_mul_ps(p, _mm256_castsi256_ps(power));
-}
+#define MAX_GROUP 8
+#define HEAD_DIM 64
+
+/* the element-wise kernels (exp, RMSNorm, RoPE with the cache write, SiLU x up) on 8 lanes */
+#define VEC __m256
+#define LANES 8
+#define V_SET1 _mm256_set1_ps
+#define V_ZERO _mm256_setzero_ps
+#define V_ADD _mm256_add_ps
+#define V_SUB _mm256_sub_ps
+#define V_MUL _mm256_mul_ps
+#define V_DIV _mm256_div_ps
+#define V_MIN _mm256_min_ps
+#define V_MAX _mm256_max_ps
+#define V_FMADD _mm256_fmadd_ps
+#define V_FNMADD _mm256_fnmadd_ps
+#define V_HSUM hsum
+#define V_ROUND(y) _mm256_round_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC)
+#define V_POW2(p, n) _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32( \
+    _mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23)))
+#include "cpu_kernels_vector.h"
 
 /* lane i of the result is the sum of the 8 lanes of v[i] */
 static inline __m256 sum8(const __m256 *v) {
@@ -208,9 +229,6 @@ static inline __m256 sum8(const __m256 *v) {
     __m256 b = _mm256_hadd_ps(_mm256_hadd_ps(v[4], v[5]), _mm256_hadd_ps(v[6], v[7]));
     return _mm256_add_ps(_mm256_permute2f128_ps(a, b, 0x20), _mm256_permute2f128_ps(a, b, 0x31));
 }
-
-#define MAX_GROUP 8
-#define HEAD_DIM 64
 
 /* one key/value head of one row, as in cpu_kernels.c, 8 keys at a time */
 static inline __attribute__((always_inline)) void attend(
@@ -272,65 +290,6 @@ static inline __attribute__((always_inline)) void attend(
         for (int g = 0; g < group; g++)
             for (int i = 0; i < 4; i++)
                 store_bf16(out + g * HEAD_DIM + d + 8 * i, _mm256_mul_ps(acc[g][i], _mm256_set1_ps(inverse[g])));
-    }
-}
-
-/* the fused small operations, as in cpu_kernels.c (n a multiple of 16) */
-void kefu_rms_norm(int rows, int n, const uint16_t *x, const uint16_t *weight, float eps, uint16_t *out) {
-    for (int r = 0; r < rows; r++) {
-        const uint16_t *xr = x + (long)r * n;
-        __m256 squares = _mm256_setzero_ps();
-        for (int i = 0; i < n; i += 8) {
-            __m256 v = load_bf16(xr + i);
-            squares = _mm256_fmadd_ps(v, v, squares);
-        }
-        __m256 inv = _mm256_set1_ps(1.0f / sqrtf(hsum(squares) / (float)n + eps));
-        for (int i = 0; i < n; i += 8) {
-            __m256 h = round_bf16(_mm256_mul_ps(load_bf16(xr + i), inv));
-            store_bf16(out + (long)r * n + i, _mm256_mul_ps(h, load_bf16(weight + i)));
-        }
-    }
-}
-
-void kefu_rope_store(int rows, int heads, int kv_heads, int capacity, const uint16_t *qkv, const uint16_t *cos,
-                     const uint16_t *sin, const int64_t *positions, uint16_t *q, uint16_t *k_pool, uint16_t *v_pool) {
-    const int width = (heads + 2 * kv_heads) * HEAD_DIM;
-    for (int r = 0; r < rows; r++) {
-        const long pos = positions[r];
-        const uint16_t *c = cos + pos * HEAD_DIM, *s = sin + pos * HEAD_DIM;
-        __m256 cv[8], sv[8];
-        for (int i = 0; i < 8; i++) {
-            cv[i] = load_bf16(c + 8 * i);
-            sv[i] = load_bf16(s + 8 * i);
-        }
-        for (int h = 0; h < heads + kv_heads; h++) {
-            const uint16_t *x = qkv + (long)r * width + h * HEAD_DIM;
-            uint16_t *dst = h < heads ? q + ((long)r * heads + h) * HEAD_DIM
-                                      : k_pool + (((long)r * kv_heads + h - heads) * capacity + pos) * HEAD_DIM;
-            __m256 xv[8];
-            for (int i = 0; i < 8; i++) xv[i] = load_bf16(x + 8 * i);
-            for (int i = 0; i < 4; i++) {  /* rotate half: (x1 c - x2 s, x2 c + x1 s) */
-                store_bf16(dst + 8 * i, _mm256_fnmadd_ps(xv[i + 4], sv[i], _mm256_mul_ps(xv[i], cv[i])));
-                store_bf16(dst + 32 + 8 * i, _mm256_fmadd_ps(xv[i], sv[i + 4], _mm256_mul_ps(xv[i + 4], cv[i + 4])));
-            }
-        }
-        for (int h = 0; h < kv_heads; h++) {
-            const uint16_t *x = qkv + (long)r * width + (heads + kv_heads + h) * HEAD_DIM;
-            uint16_t *dst = v_pool + (((long)r * kv_heads + h) * capacity + pos) * HEAD_DIM;
-            for (int i = 0; i < HEAD_DIM; i++) dst[i] = x[i];
-        }
-    }
-}
-
-void kefu_silu_mul(int rows, int n, const uint16_t *gate_up, uint16_t *out) {
-    for (int r = 0; r < rows; r++) {
-        const uint16_t *g = gate_up + (long)r * 2 * n, *u = g + n;
-        for (int i = 0; i < n; i += 8) {
-            __m256 gv = load_bf16(g + i);
-            __m256 e = exp_ps(_mm256_min_ps(_mm256_sub_ps(_mm256_setzero_ps(), gv), _mm256_set1_ps(88.0f)));
-            __m256 silu = _mm256_div_ps(gv, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
-            store_bf16(out + (long)r * n + i, _mm256_mul_ps(silu, load_bf16(u + i)));
-        }
     }
 }
 

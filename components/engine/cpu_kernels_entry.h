@@ -24,7 +24,8 @@
 typedef struct {
     int M, K, N, bits, passes, accumulate, t0, t1;
     const int8_t *a;
-    const float *dx, *sx, *dw, *mw;
+    const float *dx, *sx;
+    const uint16_t *dw, *mw;                        /* float16 */
     const uint8_t *w;
     uint16_t *y;
 } tile_job;
@@ -145,8 +146,8 @@ int kefu_helper_awake(void) {
 /* y [M, N] bfloat16 = x [M, K] bfloat16 times the packed W (y += ... when accumulate), with x quantized in one or
    two passes; scratch: a [passes * M * K] int8, dx and sx [M * K / 32] float. threads = 2 shares the output
    tiles with the helper thread (the same arithmetic per column, so the same result as one thread). */
-void kefu_qgemm(int M, int K, int N, const uint16_t *x, int bits, int passes, const uint8_t *w, const float *dw,
-                const float *mw, uint16_t *y, int accumulate, int8_t *a, float *dx, float *sx, int threads) {
+void kefu_qgemm(int M, int K, int N, const uint16_t *x, int bits, int passes, const uint8_t *w, const uint16_t *dw,
+                const uint16_t *mw, uint16_t *y, int accumulate, int8_t *a, float *dx, float *sx, int threads) {
     quantize_rows(M, K, passes, x, a, dx, sx);
     const int tiles = N / 16;
     tile_job job = {M, K, N, bits, passes, accumulate, 0, tiles, a, dx, sx, dw, mw, w, y};

@@ -303,7 +303,7 @@ class LlamaSlotRunner:
             return _Linear(weight, bias=bias)
         if self.kernels is not None and cpu_kernels.BlockWeights.packable(weight):
             grid = four_bit_grid(weight)
-            if grid is not None:
+            if grid is not None and cpu_kernels.BlockWeights.fits_float16(grid[1], grid[2]):
                 blocks = cpu_kernels.BlockWeights(*grid, 4)
                 return _Linear(weight, functools.partial(self.kernels.linear, weights=blocks), blocks, bias)
         packed = pack_4bit_grid(weight)
@@ -317,7 +317,7 @@ class LlamaSlotRunner:
         if self.kernels is None or head_blocks is None or not cpu_kernels.BlockWeights.packable(weight):
             return None
         codes, scale = head_blocks
-        if codes.shape != weight.shape:
+        if codes.shape != weight.shape or not cpu_kernels.BlockWeights.fits_float16(scale, -128 * scale):
             return None
         rows = slice(0, weight.shape[0], max(1, weight.shape[0] // 256))  # a sample of rows is enough to tell
         sample = (codes[rows].float() - 128).view(-1, weight.shape[1] // GROUP, GROUP) * scale[rows, :, None]
