@@ -67,3 +67,17 @@ def test_trend():
     better = sentiment_trend([-0.8, -0.6, -0.1, 0.4, 0.5])
     assert better["trend"] == "improving" and better["negative_streak"] == 0
     assert sentiment_trend([0.0, 0.05, -0.05, 0.0])["trend"] == "stable"
+
+
+def test_chinese_model_trains_the_same_in_a_worker_process():
+    import numpy as np
+
+    from components.nlu.sentiment_model import _InThread, _OneShotProcess, fit_chinese
+
+    texts = ["质量太差了", "很满意", "查一下订单", "物流太慢了", "东西很好", "怎么退货", "非常失望", "下次还来",
+             "改一下地址"] * 6
+    y = [0, 2, 1] * 18
+    here = _InThread.submit(fit_chinese, texts, y, 17).result()
+    there = _OneShotProcess.submit(fit_chinese, texts, y, 17).result()
+    assert here[0].vocabulary_ == there[0].vocabulary_ and np.allclose(here[2], there[2])
+    assert np.allclose(here[3].svm.coef_, there[3].svm.coef_, atol=1e-4)  # liblinear: the last digits vary

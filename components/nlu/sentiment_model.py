@@ -29,6 +29,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 
 import numpy as np
 import scipy.sparse as sp
@@ -295,7 +296,12 @@ class LearnedSentiment:
 
         t = time.perf_counter()
         zh_texts = [text for text, _ in chinese]
-        self._zh_char, self._zh_word, self._zh_weights, self._zh = chinese_job.result()
+        try:
+            self._zh_char, self._zh_word, self._zh_weights, self._zh = chinese_job.result()
+        except (BrokenProcessPool, OSError) as exc:  # the worker died (e.g. out of memory): train it here
+            log.warning("the Chinese sentiment worker failed (%s); training it in this process", exc)
+            self._zh_char, self._zh_word, self._zh_weights, self._zh = fit_chinese(
+                zh_texts, [index[label] for _, label in chinese], self.seed)
         metrics.update({"chinese_examples": len(zh_texts), "chinese_wait_seconds": round(time.perf_counter() - t, 2),
                         "train_seconds": round(time.perf_counter() - started, 2)})
         self.metrics = metrics
