@@ -43,12 +43,13 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         allow_hub_downloads()  # before anything imports transformers
     settings = resolved
     from components.services import build_services
-    from components.ui.app_ui import build_ui, launch
 
     services = build_services(settings)
     if note:
         services.startup.notes.append(note)
     services.warm_up_in_background()
+    from components.ui.app_ui import build_ui, launch  # gradio imports while the model loads
+
     demo = build_ui(services)
     launch(demo, settings)
     return 0

@@ -124,9 +124,9 @@ class Settings:
 
     # workspaces (components/workspaces/): which businesses this app serves, "all" or ids separated by commas
     # (folders in assets/workspaces/ and <data_dir>/workspaces/); the first one (the first listed; with "all", the
-    # lowest `order`: the shop) is the default of the chat, the API and the console. "shop" serves the demo shop
-    # alone, as before workspaces.
-    workspaces: str = "shop"
+    # lowest `order`: the shop) is the default of the chat, the API and the console. "all" (the default) serves the
+    # shop, the bank, the school and the clinic; "shop" serves the demo shop alone, as before workspaces.
+    workspaces: str = "all"
     # once the first workspace is ready, build the others in the background (index their documents, load or train
     # their intent models), so the first question after a switch does not wait; false: each on its first use
     workspaces_preload: bool = True

@@ -7,6 +7,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+# the app serves four workspaces by default; a test that needs several names them (Settings(workspaces=...) or a
+# RunningApp's extra_env), the others run the shop alone: no background preparation of the other three
+os.environ.setdefault("KEFU_WORKSPACES", "shop")
 
 import socket
 import subprocess
@@ -32,7 +35,7 @@ def real_services(tmp_path_factory, model_cache_dir):
     from components.settings import Settings
 
     settings = Settings(data_dir=tmp_path_factory.mktemp("kefu-data"), cache_dir_override=model_cache_dir,
-                        vault_key_file=model_cache_dir.parent / "vault.key")
+                        vault_key_file=model_cache_dir.parent / "vault.key", workspaces="shop")
     services = build_services(settings)
     status = services.warm_up()
     assert status.ready, status.error
