@@ -72,3 +72,12 @@ def test_misspelt_cues_count_through_the_spelled_reading():
     assert "anger" not in raw.emotions
     assert {"anger", "frustration", "gratitude"} <= set(spelled.emotions)  # "never arrived" from the raw words
     assert spelled.label == "negative"
+
+
+def test_simplified_yu_stays_as_written_and_traditional_yu_reads_as_it():
+    """余额 (balance) is today's simplified form; SnowNLP's table would write the variant 馀 and miss 余额 in the
+    knowledge base, the desks' cues and the packed training vectors."""
+    assert to_simplified("我的余额") == "我的余额"
+    assert to_simplified("我的餘額還有多少") == "我的余额还有多少"
+    assert to_simplified("馀额") == "余额"
+    assert to_traditional("余额") == "餘額"

@@ -30,6 +30,10 @@ def _tables() -> tuple[dict[int, str], dict[int, str]]:
         if len(k) == 1 and len(v) == 1 and k != v:
             to_traditional[ord(v)] = k   # several traditional forms: the last in the table (its main part)
     to_traditional.update({ord("发"): "發", ord("颜"): "顏", ord("么"): "麼"})  # the everyday forms
+    # The table writes 餘 and even the simplified 余 as the variant 馀; today's simplified form (余额, balance) is 余
+    to_simplified.pop(ord("余"), None)
+    to_simplified.update({ord("餘"): "余", ord("馀"): "余"})
+    to_traditional[ord("余")] = "餘"
     return to_simplified, to_traditional
 
 

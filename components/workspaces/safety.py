@@ -64,8 +64,7 @@ def normalise_text(text: str) -> str:
     try:
         from components.nlu.chinese_script import to_simplified
 
-        # SnowNLP's table turns the simplified 余 (余额, balance) into its variant 馀: keep 余
-        text = to_simplified(text).replace("馀", "余")
+        text = to_simplified(text)
     except Exception:  # noqa: BLE001 - the conversion is a convenience; the plain text is still checked
         pass
     return text
