@@ -48,7 +48,7 @@ from components.nlu.language import detect_language
 log = logging.getLogger(__name__)
 
 EmbedFn = Callable[[list[str]], np.ndarray]
-FEATURES_VERSION = "tfidf-w12-cwb25-masked-svm+emb-krr-rbf-views+zh-c14-jieba12+reading-v14"
+FEATURES_VERSION = "tfidf-w12-cwb25-masked-svm+emb-krr-rbf-views+zh-c14-jieba12+reading-v15"
 # Chinese messages: a linear SVM over character 1-4-grams and jieba word 1-2-grams (chosen by cross-validation on
 # the CIC Chinese e-commerce intents, see the module docstring); its C
 ZH_C = 0.2

@@ -44,7 +44,7 @@ from components.nlu.intent_classifier import fit_temperature
 log = logging.getLogger(__name__)
 
 LABELS = ("negative", "neutral", "positive")
-MODEL_VERSION = "sentiment-svm-w12c24-vader-cues+emb-avg-neg40+zh-nb-c13-jw12-v3"
+MODEL_VERSION = "sentiment-svm-w12c24-vader-cues+emb-avg-neg40+zh-nb-c13-jw12-v4"
 # English: a turn is negative when P(negative) reaches this, whatever the other two classes say. Chosen by
 # cross-validation on TweetEval (5 stratified folds, seed 17; in each fold the threshold that maximised negative-F1
 # on the other four folds' out-of-fold probabilities): 0.40 in four folds of five (0.38-0.44 otherwise). Tweets are
