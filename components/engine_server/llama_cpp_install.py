@@ -8,7 +8,8 @@ Does nothing when it is there already. Without a C/C++ compiler it says so and s
 then skips with the same reason). Otherwise it compiles llama.cpp once (about 9 CPU-minutes; pip keeps the
 built wheel in its cache, so a later fresh clone on the same machine installs it in seconds) into a sibling folder
 and renames that into place only when the server imports from it, so an interrupted build leaves nothing half-made.
-Its dependencies (numpy, diskcache, jinja2, fastapi, uvicorn, pydantic-settings) come from the app's environment,
+Its dependencies (numpy, jinja2, fastapi, uvicorn, pydantic-settings) come from the app's environment (diskcache,
+which the app does not need, is installed beside it with the server's other extras),
 hence --no-deps. Always exits 0: the tests that need it skip with the reason when it could not be installed.
 """
 from __future__ import annotations

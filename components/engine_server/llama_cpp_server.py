@@ -26,7 +26,7 @@ from components.engine.llama_cpp_bench import PINNED, target_dir
 log = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-SERVER_EXTRAS = ("sse-starlette==2.1.3", "starlette-context==0.3.6")
+SERVER_EXTRAS = ("sse-starlette==2.1.3", "starlette-context==0.3.6", "diskcache==5.6.3")
 
 
 def install_hint(target: Path) -> str:
