@@ -213,6 +213,9 @@ def test_charts_with_data(store):
     intents = dict(zip(figures["intents"].data[0].y, figures["intents"].data[0].x))
     assert intents["x"] == 6 and intents["get_refund"] == 1  # "x": A's small talk, B, E and H's three turns
     assert {t.name for t in figures["sentiment"].data} == {"negative", "neutral", "positive"}
+    for name in ("volume", "sentiment"):  # bars on a date axis need a width, else one bucket draws 1 ms wide
+        bars = [t for t in figures[name].data if t.type == "bar"]
+        assert bars and all(t.width is not None and t.width >= 0.5 * 3600_000 for t in bars), name
     assert sum(sum(t.y) for t in figures["latency"].data) == 10
     top = figures["top_documents"].data[0]
     assert list(top.y)[-1] == "Refunds"
