@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import re
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -94,7 +95,7 @@ class Turn:
                         tool_calls=self.tool_calls, slot_events=self.slot_events, handoff=handoff), state
 
 
-class VerifiedDesk:
+class VerifiedDesk(ABC):
     FLOWS: list[Flow] = []
     IDENTITY: list[IdentityField] = []
     TEMPLATES: dict[str, tuple[str, str]] = {}
@@ -156,8 +157,10 @@ class VerifiedDesk:
         return turn, new_state
 
     # -- for subclasses ----------------------------------------------------------------------------------------
+    @abstractmethod
     def verify(self, t: Turn, identity: dict) -> tuple[str, str] | None:
-        raise NotImplementedError
+        """The customer's (id, first name) when `identity` matches the desk's records (each desk checks its own
+        fields: bank member + birth date + card, school and clinic id + birth date), else None."""
 
     def fills(self, awaiting: str, text: str, sig: Signals, state: DeskState) -> bool:
         """Does `text` answer what the flow waits for (beyond identity and yes/no)?"""
