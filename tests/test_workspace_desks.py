@@ -159,6 +159,22 @@ def test_bank_freeze_waits_for_yes_and_writes_once(tmp_path):
     assert len(desk.db.writes()) == 1
 
 
+def test_bank_card_status_question_lists_cards_and_changes_nothing(tmp_path):
+    """"Is my card frozen?" / "我的卡被冻结了吗？" asks about the cards: it lists them with their status after
+    verification and writes nothing; "我的卡冻结了，帮我解冻" and "please freeze my card" stay requests to change one."""
+    desk = desk_for("bank", tmp_path)
+    for question, identity, shown in [("Is my card frozen?", "31570922 1979-11-03 5566", "credit card ending 9012 (frozen)"),
+                                       ("我的卡被冻结了吗？", "31570922 1979-11-03 5566", "尾号 9012 的信用卡（已冻结）")]:
+        chat = Chat(desk)
+        assert chat.say(question).flow == "card_status"
+        turn = chat.say(identity)
+        assert shown in turn.reply and tools(turn)[-1] == "cards_of" and not chat.state.active
+    assert desk.db.writes() == []
+    for request, flow in [("我的卡冻结了，帮我解冻", "unfreeze_card"), ("please freeze my card", "freeze_card"),
+                          ("my card is frozen, please unfreeze it", "unfreeze_card")]:
+        assert Chat(desk).say(request).flow == flow, request
+
+
 def test_bank_dispute_creates_a_row_and_never_touches_another_members_charge(tmp_path):
     desk = desk_for("bank", tmp_path)
     chat = Chat(desk)

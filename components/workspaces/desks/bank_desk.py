@@ -1,4 +1,5 @@
-"""The bank desk (Harbor Credit Union): balance, recent transactions, freeze/unfreeze a card, dispute a charge.
+"""The bank desk (Harbor Credit Union): balance, recent transactions, card status, freeze/unfreeze a card, dispute a
+charge.
 
 Strong verification before anything personal: member number + date of birth + the last four digits of one of the
 member's cards; three failed attempts hand the conversation to a person. Freezing, unfreezing and disputing list
@@ -33,8 +34,19 @@ _KIND_ZH = {"debit": "借记卡", "credit": "信用卡", "checking": "支票账�
 _STATUS_ZH = {"active": "正常", "frozen": "已冻结"}
 
 
+# "is my card frozen?", "what's the status of my cards", "我的卡被冻结了吗？", "卡的状态": a question about the card,
+# not a request to change it ("please freeze my card", "我的卡冻结了，帮我解冻" stay requests)
+_CARD_STATUS = re.compile(
+    r"\b(is|are|was|were)\s+(my|the|both)\b.{0,25}\bcards?\b.{0,15}\b(still\s+)?(frozen|locked|blocked|active|"
+    r"working|suspended|usable)\b|\b(status|state)\s+of\s+(my|the)\b.{0,20}\bcards?\b|"
+    r"\bcards?'?s?\s+status\b|\bwhich\s+(of\s+my\s+)?cards?\s+(is|are)\s+(frozen|locked|blocked|active)\b|"
+    r"卡.{0,8}(被)?(冻结|锁定|锁住|停用|激活|正常|能用|可以用|能不能用).{0,3}(吗|么|没有?|没)[？?。]?\s*$|"
+    r"卡.{0,6}(是不是|是否|有没有).{0,4}(冻结|锁|停用|正常|能用)|卡.{0,4}的?状态", re.I)
+
+
 class BankDesk(VerifiedDesk):
     FLOWS = [
+        Flow("card_status", _CARD_STATUS, True, ("checking your cards' status", "查询银行卡状态"), general_ok=True),
         Flow("unfreeze_card", re.compile(r"\b(unfreeze|unlock|unblock|reactivate|re-activate|thaw)\b|解冻|解除冻结|解锁|"
                                          r"恢复.{0,4}卡", re.I),
              True, ("unfreezing a card", "解冻银行卡")),
@@ -63,6 +75,9 @@ class BankDesk(VerifiedDesk):
                       last4_reader(_MEMBER_ID)),
     ]
     TEMPLATES = {
+        "card_status": ("Your cards: {cards}.", "您的银行卡：{cards}。"),
+        "card_status_frozen": (" A frozen card declines card payments and ATM withdrawals; I can unfreeze it here "
+                               "if you ask.", "已冻结的卡无法刷卡消费和 ATM 取款；如需解冻，告诉我即可。"),
         "balances": ("Your balances: {lines}.", "您的账户余额：{lines}。"),
         "transactions": ("Your {count} most recent transactions:\n{lines}", "您最近的 {count} 笔交易：\n{lines}"),
         "no_transactions": ("There are no transactions on your accounts yet.", "您的账户还没有交易记录。"),
@@ -152,6 +167,17 @@ class BankDesk(VerifiedDesk):
         st.end_flow()
         return t.done(st, "balance", self.say("balances", lang, lines=("；" if lang == "zh" else "; ").join(lines)),
                       f"showed {len(accounts)} balance(s) to their owner")
+
+    def flow_card_status(self, text, sig, st, t):
+        cards, _ = self.call(t, "cards_of", member_id=st.user_id)
+        lang = t.language
+        listing = ("；" if lang == "zh" else "; ").join(self._card_text(c, lang, True) for c in cards)
+        reply = self.say("card_status", lang, cards=listing)
+        if any(c["status"] == "frozen" for c in cards):
+            reply += self.say("card_status_frozen", lang)
+        st.end_flow()
+        frozen = sum(c["status"] == "frozen" for c in cards)
+        return t.done(st, "card_status", reply, f"showed {len(cards)} card(s), {frozen} frozen, to their owner")
 
     def flow_transactions(self, text, sig, st, t):
         txns, _ = self.call(t, "recent_transactions", member_id=st.user_id, limit=5)
