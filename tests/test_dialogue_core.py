@@ -10,7 +10,7 @@ from components.dialogue.dialogue_manager import DialogueManager
 from components.dialogue.input_guard import guard_input
 from components.dialogue.policy import PolicyInput, decide
 from components.knowledge.types import CuratedAnswer
-from components.nlu.language import detect_language
+from components.nlu.language import carries_language, detect_language
 from components.nlu.result import NLUResult
 from components.settings import Settings
 from components.storage.conversation_store import ConversationStore
@@ -61,6 +61,23 @@ def test_guard_speaks_chinese():
                                         ("订单 #W2611340 到哪了", "zh"), ("ok", "en")])
 def test_detect_language(text, lang):
     assert detect_language(text) == lang
+
+
+@pytest.mark.parametrize("text, carries", [("31570922 1979-11-03 5566", False), ("#W2611340", False),
+                                           ("[EMAIL_1] 92147", False), ("born March 3, 1990", True),
+                                           ("March 3, 1990, 10 am", False), ("好的", True), ("yes please", True)])
+def test_carries_language(text, carries):
+    assert carries_language(text) is carries
+
+
+def test_a_message_of_numbers_keeps_the_conversations_language(settings, store):
+    """A Chinese conversation's "31570922 1979-11-03 5566" is answered in Chinese, not in English."""
+    kb = FakeKnowledge([hit(0.9, title="退款政策", text="退款将在5到7个工作日内退回原支付方式。")])
+    dm = manager(settings, store, knowledge=kb)
+    first = dm.chat(None, "退款需要多久？")
+    numbers = dm.chat(first.conversation_id, "31570922 1979-11-03 5566")
+    assert numbers.trace["language"] == "zh"
+    assert dm.chat(None, "31570922 1979-11-03 5566").trace["language"] == "en"  # a new conversation: no language yet
 
 
 # -- store -----------------------------------------------------------------------------------------------------

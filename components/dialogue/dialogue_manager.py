@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterator
 
 from components.answers.composer import AnswerComposer, ComposedAnswer
@@ -27,7 +27,7 @@ from components.dialogue.policy import Decision, PolicyInput, decide
 from components.dialogue.turn_trace import TurnTrace
 from components.engine.types import EngineBusy, EngineError, GenerationParams
 from components.nlu.emotions import emotion_trend
-from components.nlu.language import detect_language
+from components.nlu.language import carries_language, detect_language
 from components.nlu.result import NLUResult
 from components.privacy.injection_guard import detect_injection, leaks_system_prompt
 from components.storage.conversation_store import ConversationStore
@@ -198,6 +198,10 @@ class DialogueManager:
     def _understand(self, ctx: "TurnContext") -> None:
         t = time.perf_counter()
         nlu = self.nlu.parse(ctx.text) if self.nlu is not None else NLUResult(language=detect_language(ctx.text))
+        if not carries_language(ctx.text):  # "31570922 1979-11-03 5566" in a Chinese conversation stays Chinese
+            previous = (self.store.get_conversation(ctx.cid) or {}).get("language")
+            if previous in ("en", "zh") and previous != nlu.language:
+                nlu = replace(nlu, language=previous)
         ctx.timings["nlu_ms"] = _ms(t)
         ctx.nlu, ctx.language = nlu, nlu.language
         ctx.trace.nlu = nlu.to_dict()

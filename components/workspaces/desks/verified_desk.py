@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable
 
-from components.nlu.language import detect_language
+from components.nlu.language import carries_language, detect_language
 from components.nlu.result import NLUResult
 from components.orders.desk_signals import Signals, read_signals
 from components.orders.order_desk import DeskState, DeskTurn
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 MAX_AUTH_FAILURES = 3
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
-_WORDS = re.compile(r"[A-Za-z]{3,}")
 # a general question about how things work: the knowledge base answers it, not the desk
 GENERAL_QUESTION = re.compile(
     r"\b(fees?|charges?|limits?|polic(y|ies)|rules?|how (long|much|many|do|does|can)|what happens|is there a|"
@@ -233,9 +232,7 @@ class VerifiedDesk(ABC):
         if _CJK.search(text):
             return "zh"
         previous = state.context.get("language")
-        if previous and not _WORDS.search(re.sub(r"\b(january|february|march|april|may|june|july|august|september|"
-                                                 r"october|november|december|jan|feb|mar|apr|jun|jul|aug|sept?|oct|"
-                                                 r"nov|dec|am|pm)\b", " ", text, flags=re.I)):
+        if previous and not carries_language(text):
             return previous
         language = nlu.language if nlu.language in ("en", "zh") else detect_language(text)
         return language if language in ("en", "zh") else "en"
