@@ -15,7 +15,7 @@ from components.speech.audio_archive import SpokenAudioArchive
 from components.speech.audio_input import SAMPLE_RATE, SpeechInputError, load_audio
 from components.speech.homophone_rescoring import WordLanguageModel, best_hypothesis
 from components.speech.model_files import PackagedWhisper, _join_parts
-from components.speech.recognizer import Transcript
+from components.speech.recognizer import Transcript, _RescoringWhisper
 from components.speech.spoken_turn import VoiceTurns
 from components.speech.transcript_scoring import error_counts, normalize_chinese, normalize_english
 from components.storage.conversation_store import ConversationStore
@@ -52,6 +52,39 @@ def test_the_word_model_prefers_real_words(word_model):
 def test_best_hypothesis(word_model, hypotheses, best):
     assert best_hypothesis(hypotheses, word_model, 0.1) == best
     assert best_hypothesis(hypotheses, word_model, 0.0) == 0
+
+
+class _FakeWhisper:
+    def __init__(self):
+        self.calls = []
+
+    def generate(self, features, prompts, **options):
+        from types import SimpleNamespace
+
+        self.calls.append(options)
+        n = options.get("num_hypotheses", 1)
+        return [SimpleNamespace(sequences_ids=[[i] for i in range(n)], scores=[-0.1 * (i + 1) for i in range(n)],
+                                no_speech_prob=0.01)]
+
+
+class _FakeTokenizer:
+    def token_to_id(self, token):
+        return 50257
+
+    def decode(self, ids):
+        return "".join(f"h{i}" for i in ids)
+
+
+def test_the_rescoring_model_keeps_the_chosen_beam_hypothesis_and_leaves_sampling_alone():
+    model = _RescoringWhisper(_FakeWhisper(), _FakeTokenizer())
+    model.choose = lambda hypotheses: [text for text, _ in hypotheses].index("h2")
+    result = model.generate(None, [[1]], beam_size=5)[0]
+    assert result.sequences_ids == [[2]] and result.scores == [pytest.approx(-0.3)] and result.no_speech_prob == 0.01
+    assert model.calls[-1]["num_hypotheses"] == 5
+    sampled = model.generate(None, [[1]], beam_size=1, sampling_temperature=0.2)[0]
+    assert "num_hypotheses" not in model.calls[-1] and sampled.sequences_ids == [[0]]
+    model.choose = None
+    assert model.generate(None, [[1]], beam_size=5)[0].sequences_ids == [[0]]
 
 
 # -- scoring ---------------------------------------------------------------------------------------------------
