@@ -163,6 +163,9 @@ class Settings:
     # voice-activity detection: a silence longer than this (ms) is cut out before recognition (0.186 -> 0.175 CER on
     # the AISHELL dev clips going from 500 to 200 with the fit window, 0.174 -> 0.183 with full; English unchanged)
     speech_vad_min_silence_ms: int = 200
+    # Mandarin: weight of the word language model (jieba's dictionary) that chooses among same-length beam
+    # hypotheses (components/speech/homophone_rescoring.py); 0 = plain beam search
+    speech_zh_lm_weight: float = 0.1
     # load the speech model in the background once the chat is ready (false: at the first recording)
     speech_preload: bool = True
     # limits on one recording, and the least speech (after VAD) worth transcribing
@@ -215,6 +218,8 @@ class Settings:
             raise ValueError("KEFU_SPEECH_ENCODER_WINDOW must be full or fit")
         if self.speech_vad_min_silence_ms < 0:
             raise ValueError("KEFU_SPEECH_VAD_MIN_SILENCE_MS must be 0 or more (milliseconds, e.g. 200)")
+        if not 0 <= self.speech_zh_lm_weight <= 10:
+            raise ValueError("KEFU_SPEECH_ZH_LM_WEIGHT must be between 0 (off) and 10 (e.g. 0.1)")
         if self.speech_beam_size < 1 or self.speech_threads < 0:
             raise ValueError("KEFU_SPEECH_BEAM_SIZE must be at least 1 and KEFU_SPEECH_THREADS 0 or more")
         if min(self.speech_max_seconds, self.speech_max_upload_mb) <= 0 or not 0 <= self.speech_confirm_below <= 1:

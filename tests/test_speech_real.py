@@ -67,6 +67,18 @@ def test_a_read_out_mandarin_number_is_written_in_digits(recognizer):
     assert re.fullmatch(r"\d{7,8}", result.text.rstrip("。")), result.text
 
 
+def test_the_word_model_picks_the_real_word_among_homophones(recognizer, monkeypatch):
+    """"决定房价上涨": Whisper base's beam ranks the homophone 访价 first on this AISHELL clip; jieba's word model
+    (homophone_rescoring.py) picks the beam's hypothesis with 房价, a word, at the default weight."""
+    clip = str(CLIPS / "BAC009S0150W0122.wav")
+    assert recognizer.zh_lm_weight > 0
+    rescored = recognizer.transcribe(clip).text
+    monkeypatch.setattr(recognizer, "zh_lm_weight", 0.0)
+    plain = recognizer.transcribe(clip).text
+    assert "房价" in rescored and "访价" in plain, (rescored, plain)
+    assert len(rescored) == len(plain)
+
+
 def _noise(kind: str, seconds: float = 4.0) -> np.ndarray:
     rng = np.random.default_rng(7)
     t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE

@@ -13,8 +13,9 @@ from components.dialogue.dialogue_manager import DialogueManager
 from components.settings import Settings
 from components.speech.audio_archive import SpokenAudioArchive
 from components.speech.audio_input import SAMPLE_RATE, SpeechInputError, load_audio
+from components.speech.homophone_rescoring import WordLanguageModel, best_hypothesis
 from components.speech.model_files import PackagedWhisper, _join_parts
-from components.speech.recognizer import Transcript
+from components.speech.recognizer import Transcript, _RescoringWhisper
 from components.speech.spoken_turn import VoiceTurns
 from components.speech.transcript_scoring import error_counts, normalize_chinese, normalize_english
 from components.storage.conversation_store import ConversationStore
@@ -28,6 +29,62 @@ def write_wav(path, samples: np.ndarray, rate: int = SAMPLE_RATE):
         f.setframerate(rate)
         f.writeframes((np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes())
     return path
+
+
+# -- Mandarin rescoring with jieba's word model (the real dictionary) ---------------------------------------------
+@pytest.fixture(scope="module")
+def word_model():
+    return WordLanguageModel().load()
+
+
+def test_the_word_model_prefers_real_words(word_model):
+    assert word_model.logprob("决定房价上涨") > word_model.logprob("决定访价上涨")
+    assert word_model.symbols("80%是危险 临界点。") == "#是危险临界点"
+
+
+@pytest.mark.parametrize("hypotheses, best", [
+    ([("就是决定访价上涨", -0.20), ("就是决定房价上涨", -0.22)], 1),       # homophone: the word wins
+    ([("就是决定访价上涨", -0.20), ("就是决定房价上涨", -2.50)], 0),       # unless the audio says otherwise
+    ([("精神病一失恨伏", -0.50), ("精神病", -0.52)], 0),                  # never a shorter, likelier sentence
+    ([("订单号12345", -0.30), ("订单号12346", -0.31)], 0),                # digits are the acoustics' call
+    ([("其中有两个是内音的指标。", -0.20), ("其中有两个是内因的指标", -0.23)], 1),  # punctuation does not count
+])
+def test_best_hypothesis(word_model, hypotheses, best):
+    assert best_hypothesis(hypotheses, word_model, 0.1) == best
+    assert best_hypothesis(hypotheses, word_model, 0.0) == 0
+
+
+class _FakeWhisper:
+    def __init__(self):
+        self.calls = []
+
+    def generate(self, features, prompts, **options):
+        from types import SimpleNamespace
+
+        self.calls.append(options)
+        n = options.get("num_hypotheses", 1)
+        return [SimpleNamespace(sequences_ids=[[i] for i in range(n)], scores=[-0.1 * (i + 1) for i in range(n)],
+                                no_speech_prob=0.01)]
+
+
+class _FakeTokenizer:
+    def token_to_id(self, token):
+        return 50257
+
+    def decode(self, ids):
+        return "".join(f"h{i}" for i in ids)
+
+
+def test_the_rescoring_model_keeps_the_chosen_beam_hypothesis_and_leaves_sampling_alone():
+    model = _RescoringWhisper(_FakeWhisper(), _FakeTokenizer())
+    model.choose = lambda hypotheses: [text for text, _ in hypotheses].index("h2")
+    result = model.generate(None, [[1]], beam_size=5)[0]
+    assert result.sequences_ids == [[2]] and result.scores == [pytest.approx(-0.3)] and result.no_speech_prob == 0.01
+    assert model.calls[-1]["num_hypotheses"] == 5
+    sampled = model.generate(None, [[1]], beam_size=1, sampling_temperature=0.2)[0]
+    assert "num_hypotheses" not in model.calls[-1] and sampled.sequences_ids == [[0]]
+    model.choose = None
+    assert model.generate(None, [[1]], beam_size=5)[0].sequences_ids == [[0]]
 
 
 # -- scoring ---------------------------------------------------------------------------------------------------
@@ -381,6 +438,7 @@ def test_forgetting_a_conversation_deletes_its_recordings(voice):
     ({"speech_confirm_below": 1.5}, "KEFU_SPEECH_CONFIRM_BELOW"),
     ({"upload_max_mb": 0}, "KEFU_UPLOAD_MAX_MB"),
     ({"speech_vad_min_silence_ms": -1}, "KEFU_SPEECH_VAD_MIN_SILENCE_MS"),
+    ({"speech_zh_lm_weight": -0.1}, "KEFU_SPEECH_ZH_LM_WEIGHT"),
 ])
 def test_bad_speech_settings_are_named(overrides, message):
     with pytest.raises(ValueError, match=message):

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field, fields
 
 from components.speech.audio_input import SAMPLE_RATE, SpeechInputError, load_audio
+from components.speech.homophone_rescoring import WordLanguageModel, best_hypothesis
 from components.speech.model_files import resolve_speech_model
 from components.speech.spoken_digits import digits_for_read_out_numbers
 
@@ -64,7 +65,8 @@ class Transcript:
 class SpeechRecognizer:
     def __init__(self, model: str = "packaged:whisper-base", cache_dir=None, languages: tuple[str, ...] = ("en", "zh"),
                  threads: int = 0, beam_size: int = 5, max_seconds: float = 120.0, max_upload_mb: float = 20.0,
-                 min_speech_seconds: float = 0.3, encoder_window: str = "fit", vad_min_silence_ms: int = 200):
+                 min_speech_seconds: float = 0.3, encoder_window: str = "fit", vad_min_silence_ms: int = 200,
+                 zh_lm_weight: float = 0.1):
         if not languages:
             raise ValueError("KEFU_SPEECH_LANGUAGES needs at least one language")
         self.model_name = model
@@ -79,6 +81,9 @@ class SpeechRecognizer:
             raise ValueError("the encoder window must be full or fit")
         self.encoder_window = encoder_window
         self.vad_min_silence_ms = int(vad_min_silence_ms)
+        # Mandarin: beam hypotheses rescored with a word language model (homophone_rescoring.py); 0 = off
+        self.zh_lm_weight = float(zh_lm_weight)
+        self._word_model = WordLanguageModel() if "zh" in self.languages and self.zh_lm_weight > 0 else None
         self.state = "not loaded"       # not loaded | loading | ready | failed: ...
         self.load_seconds: float | None = None
         self._model = None
@@ -92,7 +97,7 @@ class SpeechRecognizer:
         return cls(settings.speech_model, settings.cache_dir, settings.speech_language_list, settings.speech_threads,
                    settings.speech_beam_size, settings.speech_max_seconds, settings.speech_max_upload_mb,
                    settings.speech_min_speech_seconds, settings.speech_encoder_window,
-                   settings.speech_vad_min_silence_ms)
+                   settings.speech_vad_min_silence_ms, settings.speech_zh_lm_weight)
 
     # -- loading -----------------------------------------------------------------------------------------------
     @property
@@ -113,6 +118,9 @@ class SpeechRecognizer:
                     import opencc
 
                     self._to_simplified = opencc.OpenCC("t2s")
+                if self._word_model is not None:
+                    self._word_model.load()
+                    self._model.model = _RescoringWhisper(self._model.model, self._model.hf_tokenizer)
                 self._warm_up()
             except Exception as exc:
                 self.state = f"failed: {exc}"
@@ -182,6 +190,9 @@ class SpeechRecognizer:
             t = time.perf_counter()
             language, probability = self._language(speech)
             timings["language_ms"] = _ms(t)
+            rescoring = self._word_model is not None and language == "zh" and self.beam_size > 1
+            if isinstance(self._model.model, _RescoringWhisper):
+                self._model.model.choose = self._choose_mandarin if rescoring else None
             t = time.perf_counter()
             segments, _info = self._model.transcribe(
                 speech, language=language, beam_size=self.beam_size, vad_filter=False,
@@ -222,6 +233,10 @@ class SpeechRecognizer:
             return self.languages[0], 0.0
         best = max(probs, key=probs.get)
         return best, probs[best] / total
+
+    def _choose_mandarin(self, hypotheses: list[tuple[str, float]]) -> int:
+        cleaned = [(self._clean(text, "zh"), score) for text, score in hypotheses]
+        return best_hypothesis(cleaned, self._word_model, self.zh_lm_weight)
 
     def _clean(self, text: str, language: str) -> str:
         text = " ".join(text.split())
@@ -274,6 +289,42 @@ def _encoder_reusing_model():
             self._last_encoding = None
 
     return EncoderReusingWhisperModel
+
+
+class _RescoringWhisper:
+    """The CTranslate2 Whisper model, except that a beam-search `generate` asks for the beam's hypotheses and keeps
+    the one `choose(hypotheses)` picks from [(text, mean token log-probability)], best first (None: the first, as
+    plain beam search). Sampling (the temperature fallback) is left alone. faster-whisper reads only
+    `sequences_ids[0]`, `scores[0]` and `no_speech_prob` of the result."""
+
+    def __init__(self, model, tokenizer):
+        self._model = model
+        self._tokenizer = tokenizer
+        self.choose = None
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def generate(self, features, prompts, **options):
+        choose = self.choose
+        if choose is None or "sampling_temperature" in options or options.get("beam_size", 1) < 2:
+            return self._model.generate(features, prompts, **options)
+        options["num_hypotheses"] = options["beam_size"]
+        results = self._model.generate(features, prompts, **options)
+        chosen = []
+        for result in results:
+            end = self._tokenizer.token_to_id("<|endoftext|>")
+            texts = [self._tokenizer.decode([t for t in ids if t < end]) for ids in result.sequences_ids]
+            best = choose(list(zip(texts, result.scores)))
+            chosen.append(_Generation([result.sequences_ids[best]], [result.scores[best]], result.no_speech_prob))
+        return chosen
+
+
+@dataclass
+class _Generation:
+    sequences_ids: list
+    scores: list
+    no_speech_prob: float
 
 
 def _ms(since: float) -> float:

@@ -75,6 +75,7 @@ def run_speech_eval(settings, audio_dir: str, transcripts: str, language: str, r
         "languages": list(recognizer.languages),
         "beam_size": recognizer.beam_size,
         "encoder_window": recognizer.encoder_window,
+        "zh_lm_weight": recognizer.zh_lm_weight if "zh" in recognizer.languages else None,
         "threads": recognizer.threads,
         "worst": worst[:5],
     }
