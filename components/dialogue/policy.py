@@ -28,6 +28,7 @@ class PolicyInput:
     desk_wants: bool = False
     manipulation: str | None = None      # kind of prompt-injection / manipulation attempt detected, if any
     min_score: float = 0.42               # the calibrated evidence threshold
+    abstain_reason: str | None = None     # why the composer abstained (ComposedAnswer.abstain_reason), if it did
     recent_negative_turns: int = 0       # consecutive negative customer turns including this one
     recent_failed_turns: int = 0         # consecutive earlier turns that found nothing / were low confidence
     negative_turns_for_handoff: int = 2
@@ -101,5 +102,8 @@ def decide(p: PolicyInput) -> Decision:
         return Decision("decline_out_of_scope", f"out of scope (best intent {p.nlu.intent} "
                                                 f"{p.nlu.confidence:.2f}) and nothing relevant found "
                                                 f"(best score {best:.2f})")
+    if p.abstain_reason and best >= p.min_score:
+        return Decision("clarify", f"no trustworthy evidence ({p.abstain_reason}): says it does not know and offers "
+                                   "a person")
     return Decision("clarify", f"no trustworthy evidence (best score {best:.2f} < calibrated threshold "
                                f"{p.min_score:.2f}): says it does not know and offers a person")
