@@ -54,13 +54,15 @@ def test_a_part_that_names_only_a_value_asks_about_the_part_before_it():
 
 
 def test_which_options_needs_a_list():
-    one = scored("You need to give a payment method to cover the price difference.")
+    one = scored("You need to give a payment method to pay or receive the price difference.")
     listed = scored("We accept credit cards, PayPal and gift cards.")
     zh = scored("我们接受信用卡、PayPal 和礼品卡。", language="zh")
     assert unanswered(part("Which payment methods do you accept?"), [one], [one]) == \
         "asks which options there are; the evidence lists none"
     assert unanswered(part("Which payment methods do you accept?"), [listed], [listed]) is None
     assert unanswered(part("你们支持哪些付款方式？"), [zh], [zh]) is None
+    two = scored("Safe deposit boxes: Main Street and Northgate only.")
+    assert unanswered(part("Which branches have safe deposit boxes?"), [two], [two]) is None
 
 
 def test_evidence_that_only_repeats_the_question_does_not_answer_how_it_works():
@@ -115,6 +117,13 @@ def test_the_policy_says_why_confident_evidence_was_not_stated():
     low = decide(PolicyInput("x?", nlu, answer_mode="abstain", evidence_score=0.5, min_score=0.79,
                              message_kind="question"))
     assert "0.50 < calibrated threshold 0.79" in low.reason
+    # evidence matched confidently is in scope even when the intent model says otherwise: a knowledge gap
+    outside = NLUResult(intent="out_of_scope", confidence=0.9, out_of_scope=True)
+    gap = decide(PolicyInput("How many times can I exchange?", outside, answer_mode="abstain", evidence_score=0.96,
+                             min_score=0.79, message_kind="question", abstain_reason="asks for a count"))
+    assert gap.action == "clarify"
+    assert decide(PolicyInput("x?", outside, answer_mode="abstain", evidence_score=0.3, min_score=0.79,
+                              message_kind="question")).action == "decline_out_of_scope"
 
 
 def test_a_value_question_is_not_answered_without_any_value():

@@ -43,7 +43,9 @@ _QUESTION_WORDS = frozenset(terms("""how what when which much many long soon qui
 can could will would cost costs price time times day days week weeks month months year years hour hours minute
 minutes percent percentage rate rates""")) | {"多少", "几", "什么", "哪些", "多久", "多长", "时间", "长时间", "多长时间", "几天",
                                             "多少天", "利率", "年利率", "比例", "费用", "价格", "收费"}
-_LIST_MARKS = re.compile(r"[、,，;；]|\b(and|or)\b|和|或|及|以及", re.I)
+# items joined by a separator, or by "and"/"or" beside a name or a number ("Main Street and Northgate", "card or
+# PayPal"); "to pay or receive the difference" joins two verbs, no options
+_LIST_MARKS = re.compile(r"[、,，;；]|和|或|及|以及|\b([A-Z][\w-]*|\d\S*) (and|or)\b|\b(and|or) ([A-Z]|\d)")
 # a part asking for several options in so many words ("which payment methods", "哪些方式"); "waiting list" is none
 _ASKS_OPTIONS = re.compile(r"\b(which|what) (\w+ )?(methods|options|ways|types|kinds|reasons|documents|cards|"
                            r"services|plans)\b|\bwhat can (i|we|you) (pay|use)\b|哪些|哪几种|什么方式|哪种方式", re.I)

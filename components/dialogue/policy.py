@@ -98,12 +98,14 @@ def decide(p: PolicyInput) -> Decision:
     if p.recent_failed_turns + 1 > p.failed_turns_for_handoff:
         return Decision("handoff", f"nothing relevant found in {p.recent_failed_turns + 1} consecutive turns",
                         handoff_reason="repeated_failure")
+    if p.abstain_reason and best >= p.min_score:
+        # the knowledge base speaks of it (confidently matched), it just does not state what was asked: in scope,
+        # a knowledge gap, never "I can only help with ..."
+        return Decision("clarify", f"no trustworthy evidence ({p.abstain_reason}): says it does not know and offers "
+                                   "a person")
     if p.nlu.out_of_scope:
         return Decision("decline_out_of_scope", f"out of scope (best intent {p.nlu.intent} "
                                                 f"{p.nlu.confidence:.2f}) and nothing relevant found "
                                                 f"(best score {best:.2f})")
-    if p.abstain_reason and best >= p.min_score:
-        return Decision("clarify", f"no trustworthy evidence ({p.abstain_reason}): says it does not know and offers "
-                                   "a person")
     return Decision("clarify", f"no trustworthy evidence (best score {best:.2f} < calibrated threshold "
                                f"{p.min_score:.2f}): says it does not know and offers a person")
