@@ -162,3 +162,13 @@ def test_a_unit_best_for_two_parts_answers_the_one_it_is_more_clearly_about():
     answer.parts = [composer._choose(parts[0], second, []), PartAnswer(parts[1], candidates=first, confidence=0.3)]
     composer._place_evidence(answer, [second, first])
     assert [e.unit.text for e in answer.parts[0].evidence] == [note.text] and not answer.parts[1].evidence
+
+
+def test_chinese_subjects_are_the_questions_nouns():
+    from components.answers.answerability import chinese_nouns
+
+    assert "支付宝" in chinese_nouns("可以用支付宝吗？") and "房贷" in chinese_nouns("你们提供房贷吗？")
+    assert not {"一个", "几天", "周末", "上班"} & (chinese_nouns("换货需要我重新下一个订单吗？")
+                                               | chinese_nouns("退款几天能到账") | chinese_nouns("周末有人工吗？")
+                                               | chinese_nouns("人工客服几点上班？"))
+    assert chinese_nouns("Can I pay with Apple Pay?") == set()

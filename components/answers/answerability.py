@@ -219,3 +219,21 @@ def focus_items(scored: ScoredUnit, question: str) -> ScoredUnit:
     kept = [c for c, v in zip(items, verdicts) if v is not False]
     text = " ".join(c.strip() for c in kept)
     return ScoredUnit(dataclasses.replace(unit, text=text), scored.score, scored.parts)
+
+
+_NOUN_FLAGS = ("n", "j", "eng")          # jieba's part-of-speech tags of nouns (n, nr, nz, ns, nt ...), abbreviations
+_NOT_A_SUBJECT_ZH = frozenset("时候 东西 问题 事情 情况 方面 地方 办法 关门 开门 上班 下班".split())  # tagged nouns, none a subject
+
+
+def chinese_nouns(text: str) -> set[str]:
+    """The nouns of a Chinese question ("支付宝", "房贷", "租车"), by jieba's part-of-speech tagger: what a question
+    may name that the documents never mention; "一个", "几天", "周末", "上班" are no such subject."""
+    if not re.search(r"[\u3400-\u9fff]", text or ""):
+        return set()
+    from components.knowledge.keyword_index import _jieba
+
+    _jieba()
+    import jieba.posseg
+
+    return {w.word for w in jieba.posseg.cut(text) if len(w.word) >= 2 and w.flag.startswith(_NOUN_FLAGS)
+            and re.search(r"[\u3400-\u9fff]", w.word) and w.word not in _NOT_A_SUBJECT_ZH}

@@ -13,7 +13,10 @@ A listwise ranker (a softmax over each part's candidates) is fitted on these lab
 P(the units the reply would state answer the part) over the ranking's shape (best score, margin, the best unit's
 word and meaning match). Both are cross-validated leave-one-business-out (the shop, the store notes, the credit
 union, the gym): every confidence the threshold is chosen on was given by models that never saw that business, as
-a customer's own documents will be new to it. The threshold is the one with the most questions answered correctly
+a customer's own documents will be new to it. A part whose stated units the composer's answerability checks turn
+down (answerability.py: a value about something else, no value, no list, an echo, the wrong section) is declined
+whatever its confidence, as the composer does, so the threshold is chosen on what the bot would actually say.
+The threshold is the one with the most questions answered correctly
 among those where confidently wrong answers stay rarer than abstentions, at or below MAX_WRONG of all dev questions
 and at or below MAX_WRONG_BUSINESS of every single business's questions.
 """

@@ -26,7 +26,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
-from components.answers.answerability import focus_items, subject_terms, unanswered
+from components.answers.answerability import chinese_nouns, focus_items, subject_terms, unanswered
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, pick_units, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
@@ -214,6 +214,9 @@ class AnswerComposer:
         if not any(p.answered for p in answer.parts):
             answer.mode = "abstain"
             answer.reply = say("abstain", language)
+            unmentioned = [n for p in answer.parts for n in p.unmentioned]
+            if unmentioned:
+                answer.reply = f"{_unmentioned_sentence(unmentioned, language)} {answer.reply}"
         else:
             answer.reply = self.evidence_reply(answer)
             answer.sources = _sources(answer.parts)
@@ -348,10 +351,16 @@ class AnswerComposer:
                     continue
                 names.append(name)
             if df is not None and p.part.language == "zh":
+                nouns = chinese_nouns(p.part.text)
                 for word in terms(p.part.text):
-                    if re.fullmatch(r"[\u3400-\u9fff]{2,}", word) and word not in corpus_terms and df(word) == 0:
+                    if re.fullmatch(r"[\u3400-\u9fff]{2,}", word) and word not in corpus_terms and df(word) == 0 \
+                            and word in nouns:
                         names.append(word)
             p.unmentioned = list(dict.fromkeys(names))
+            if p.unmentioned and p.answered:
+                # what the customer asks about is nowhere in the documents: no unit can confirm or deny it
+                p.unanswered = f"asks about {', '.join(p.unmentioned)}, which the documents never mention"
+                p.evidence = []
 
     def evidence_reply(self, answer: ComposedAnswer) -> str:
         language = answer.language
@@ -375,8 +384,7 @@ class AnswerComposer:
                     paragraphs.append(say("part_unknown", language, part=p.part.text.strip()))
         unmentioned = [n for p in answer.parts for n in p.unmentioned]
         if unmentioned:
-            quoted = ", ".join(f"“{n}”" if language == "zh" else n for n in dict.fromkeys(unmentioned))
-            paragraphs.append(say("unmentioned", language, names=quoted))
+            paragraphs.append(_unmentioned_sentence(unmentioned, language))
         return "\n\n".join(paragraphs)
 
     # -- the model's rewording, verified ----------------------------------------------------------------------
@@ -458,6 +466,11 @@ def spelled_out(text: str, faq_question: str) -> str:
         said = f"Yes, there {verb} {article + ' ' if article and article != 'any' else ''}{thing}."
     rest = text[bare.end():].strip()
     return f"{said} {rest}".strip()
+
+
+def _unmentioned_sentence(names: list[str], language: str) -> str:
+    quoted = ", ".join(f"“{n}”" if language == "zh" else n for n in dict.fromkeys(names))
+    return say("unmentioned", language, names=quoted)
 
 
 def _citation(answer: ComposedAnswer) -> str:
