@@ -371,7 +371,8 @@ class AnswerComposer:
                 p.answered or (p.curated or {}).get("same_as_earlier_part") for p in answer.parts)):
             part = answered[0]
             titles = list(dict.fromkeys(e.unit.source_title for e in part.evidence))
-            evidence = sep.join(_sentence(spelled_out(e.unit.text, e.unit.source_title), language) for e in part.evidence)
+            evidence = sep.join(_sentence(spelled_out(e.unit.text, e.unit.source_title), language)
+                                for e in part.evidence)
             paragraphs.append(say("single", language, title=titles[0], evidence=evidence))
         else:
             for p in answer.parts:
