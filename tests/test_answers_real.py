@@ -133,3 +133,13 @@ def test_eval_answers_counts_correct_abstained_and_wrong(real_services, tmp_path
         bad = tmp_path / "bad.yaml"
         bad.write_text("- name: x\n  turns:\n    - user: hi\n      expect: {reply_has: [x]}\n", encoding="utf-8")
         run_answer_eval(real_services.settings, scenarios=str(bad), services=real_services)
+
+
+def test_confident_evidence_that_does_not_state_what_is_asked_is_declined(real_services):
+    # the refund-timing sentence matches "how many days ... return" well (0.84) but states how long a refund takes,
+    # not how long a customer has to return: the shop's content has no return window, so the bot says it does not know
+    r = ask(real_services, "How many days do I have to return something after delivery?")
+    assert r.trace["policy"]["action"] == "clarify", r.trace["policy"]
+    assert "asks for a duration" in r.trace["policy"]["reason"]
+    assert "5 to 7" not in r.reply and "person" in r.reply
+    assert r.trace["answer"]["abstain_reason"].startswith("the best evidence")

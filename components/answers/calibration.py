@@ -13,7 +13,10 @@ A listwise ranker (a softmax over each part's candidates) is fitted on these lab
 P(the units the reply would state answer the part) over the ranking's shape (best score, margin, the best unit's
 word and meaning match). Both are cross-validated leave-one-business-out (the shop, the store notes, the credit
 union, the gym): every confidence the threshold is chosen on was given by models that never saw that business, as
-a customer's own documents will be new to it. The threshold is the one with the most questions answered correctly
+a customer's own documents will be new to it. A part whose stated units the composer's answerability checks turn
+down (answerability.py: a value about something else, no value, no list, an echo, the wrong section) is declined
+whatever its confidence, as the composer does, so the threshold is chosen on what the bot would actually say.
+The threshold is the one with the most questions answered correctly
 among those where confidently wrong answers stay rarer than abstentions, at or below MAX_WRONG of all dev questions
 and at or below MAX_WRONG_BUSINESS of every single business's questions.
 """
@@ -83,6 +86,7 @@ def label_unit(text: str, expect: dict) -> int:
 
 def collect(settings, folder: Path, sets: dict | None = None) -> list[dict]:
     """One row per (turn, part, candidate unit): {group, features, label, set}."""
+    from components.answers.answerability import focus_items, subject_terms
     from components.answers.composer import AnswerComposer, focus_row
     from components.answers.eval import ingest_documents
     from components.dialogue.dialogue_eval import load_scenarios
@@ -121,14 +125,22 @@ def collect(settings, folder: Path, sets: dict | None = None) -> list[dict]:
                                 continue
                             for p_index, part in enumerate(answer.parts):
                                 part_expect = part_expectation(expect, p_index, len(answer.parts))
+                                # what the answerability checks read of the part (answerability.py)
+                                asked = {"question_part": part.part.text, "types": part.part.types,
+                                         "carried": sorted(subject_terms(answer.parts[p_index - 1].part.text))
+                                         if p_index else [],
+                                         "known": sorted(t for t in subject_terms(part.part.text)
+                                                         if composer.statistics.df(t) > 0)}
                                 for c in part.candidates:
-                                    # what the reply would state: a table row narrowed to the asked column, and
-                                    # the title it cites (a fact in the title is stated too)
-                                    text = focus_row(c, part.part.text).unit.text
+                                    # what the reply would state: a table row narrowed to the asked column (a list
+                                    # to the items about the name asked), and the title it cites (a fact in the
+                                    # title is stated too)
+                                    text = focus_items(focus_row(c, part.part.text), part.part.text).unit.text
                                     said = f"{c.unit.source_title} {text}"
-                                    rows.append({**base, "part": p_index, "text": text,
+                                    rows.append({**base, **asked, "part": p_index, "text": text,
                                                  "abstain": bool(part_expect.get("abstain")),
                                                  "title": c.unit.source_title, "doc": c.unit.doc_id,
+                                                 "kind": c.unit.kind, "context": c.unit.context,
                                                  "forbidden": forbidden(said, part_expect),
                                                  "features": [float(c.parts.get(f, 0.0)) for f in FEATURES],
                                                  "label": label_unit(said, part_expect)})
@@ -234,8 +246,33 @@ def _part_rows(rows, scores, margin: float, max_units: int) -> list[dict]:
         abstain = rows[idx[0]]["abstain"]
         right = (not abstain and any(rows[i]["label"] for i in picked)
                  and not any(rows[i].get("forbidden") for i in picked))
-        out.append({"group": group, "x": shell.part_features(scored), "abstain": abstain, "right": right})
+        out.append({"group": group, "x": shell.part_features(scored), "abstain": abstain, "right": right,
+                    "unanswered": _unanswered(rows, picked, ranked)})
     return out
+
+
+def _unit_of(row: dict):
+    from components.answers.evidence_selection import ScoredUnit
+    from components.answers.evidence_units import EvidenceUnit
+
+    unit = EvidenceUnit(row["text"], row.get("context") or "", row.get("kind") or "sentence", row.get("title") or "",
+                        row.get("doc") or "", "", 0.0, "en", 0)
+    return ScoredUnit(unit, 0.0, {})
+
+
+def _unanswered(rows: list[dict], picked: list[int], ranked: list[int]) -> str | None:
+    """What the composer's answerability checks say of the units a reply would state (rows collected before they
+    were recorded are not checked)."""
+    from components.answers.answerability import unanswered
+    from components.answers.question_analysis import QuestionPart
+
+    first = rows[picked[0]] if picked else None
+    if first is None or "question_part" not in first:
+        return None
+    part = QuestionPart(first["question_part"], (first["types"] or ["general"])[0], list(first["types"]))
+    known = set(first.get("known") or [])
+    return unanswered(part, [_unit_of(rows[i]) for i in picked], [_unit_of(rows[i]) for i in ranked[:400]],
+                      set(first.get("carried") or []), known=lambda t: t in known)
 
 
 @dataclasses.dataclass
@@ -336,6 +373,8 @@ def _turn_outcomes(part_rows: list[dict], confidences: np.ndarray) -> list[tuple
     """Per question: its most confident part decides whether it is answered, and whether that answer is right."""
     best: dict[str, tuple[float, bool, bool]] = {}
     for p, conf in zip(part_rows, confidences):
+        if p.get("unanswered"):
+            conf = 0.0  # confident, but its evidence does not state what was asked: the composer says so
         current = best.get(p["group"])
         if current is None or conf > current[0]:
             best[p["group"]] = (float(conf), p["right"], p["abstain"], business_of(p["group"]))

@@ -26,6 +26,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
+from components.answers.answerability import chinese_nouns, focus_items, subject_terms, unanswered
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, pick_units, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
@@ -67,6 +68,7 @@ class PartAnswer:
     unmentioned: list[str] = field(default_factory=list)
     curated: dict | None = None
     confidence: float = 0.0                                     # P(the best unit answers this part)
+    unanswered: str | None = None     # why the best units, confident as they are, do not answer it (answerability)
 
     @property
     def best_score(self) -> float:
@@ -81,7 +83,7 @@ class PartAnswer:
                 "answered": self.answered, "confidence": round(self.confidence, 4),
                 "evidence": [e.to_dict() for e in self.evidence],
                 "candidates": [c.to_dict() for c in self.candidates[:3]],
-                "unmentioned": self.unmentioned, "curated": self.curated}
+                "unmentioned": self.unmentioned, "curated": self.curated, "unanswered": self.unanswered}
 
 
 @dataclass
@@ -109,6 +111,18 @@ class ComposedAnswer:
         return max((p.best_score for p in self.parts), default=0.0)
 
     @property
+    def abstain_reason(self) -> str | None:
+        """Why no part is answered: no evidence above the threshold, or evidence above it that does not state what
+        was asked (the answerability checks). None when the answer does not abstain."""
+        if self.mode != "abstain":
+            return None
+        unanswered = [p.unanswered for p in self.parts if p.unanswered]
+        if unanswered:
+            return (f"the best evidence (confidence {self.best_score:.2f}) does not answer the question: "
+                    + "; ".join(unanswered))
+        return f"no evidence above the calibrated threshold (best {self.best_score:.2f} < {self.min_score:.2f})"
+
+    @property
     def evidence_texts(self) -> list[str]:
         return [e.unit.text for p in self.parts for e in p.evidence]
 
@@ -119,6 +133,7 @@ class ComposedAnswer:
 
     def to_trace(self) -> dict:
         return {"mode": self.mode, "question": self.question, "followup": self.followup,
+                "abstain_reason": self.abstain_reason,
                 "min_score": self.min_score, "best_score": round(self.best_score, 4),
                 "parts": [p.to_dict() for p in self.parts],
                 "evidence": self.evidence_texts,
@@ -172,7 +187,8 @@ class AnswerComposer:
             answer.mode = "curated"
             answer.parts = [curated]
             unit = curated.evidence[0].unit
-            answer.reply = say("single", language, title=unit.source_title, evidence=unit.text)
+            answer.reply = say("single", language, title=unit.source_title,
+                               evidence=spelled_out(unit.text, unit.source_title))
             answer.sources = [_source(curated.evidence[0], curated.confidence)]
             answer.timings_ms = {**timings, "total_ms": _ms(started)}
             return answer
@@ -184,16 +200,23 @@ class AnswerComposer:
         t = time.perf_counter()
         units = _unique_units(u for h in hits for u in units_from_hit(_without_instructions(h)))
         vectors = self._embed([p.text for p in parts]) if units else None
+        rankings = []
         for i, part in enumerate(parts):
             weights = _term_weights(part.text, statements, followup)
             ranked = self.selector.rank(part, units, vectors[i] if vectors is not None else None, weights) \
                 if units else []
+            rankings.append(ranked)
             answer.parts.append(self._choose(part, ranked, answer.parts))
+        if len(parts) > 1:
+            self._place_evidence(answer, rankings)
         timings["selection_ms"] = _ms(t)
         self._mark_unmentioned(answer, units)
         if not any(p.answered for p in answer.parts):
             answer.mode = "abstain"
             answer.reply = say("abstain", language)
+            unmentioned = [n for p in answer.parts for n in p.unmentioned]
+            if unmentioned:
+                answer.reply = f"{_unmentioned_sentence(unmentioned, language)} {answer.reply}"
         else:
             answer.reply = self.evidence_reply(answer)
             answer.sources = _sources(answer.parts)
@@ -264,7 +287,14 @@ class AnswerComposer:
         if not ranked or answer.confidence < self.min_score:
             return answer
         model = self.selector.model
-        chosen = [focus_row(c, part.text) for c in pick_units(ranked, model.margin, model.max_units)]
+        chosen = [focus_items(focus_row(c, part.text), part.text)
+                  for c in pick_units(ranked, model.margin, model.max_units)]
+        # confident is not enough: the units must state what the part asks (answerability.py)
+        carried = subject_terms(earlier[-1].part.text) if earlier else set()
+        reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0)
+        if reason:
+            answer.unanswered = reason
+            return answer
         # a part whose evidence was already stated for an earlier part adds nothing new
         stated = [e.unit.text for p in earlier for e in p.evidence]
         chosen = [c for c in chosen if not any(near_duplicate(c.unit.text, s) for s in stated)] or \
@@ -275,6 +305,34 @@ class AnswerComposer:
             return answer
         answer.evidence = chosen
         return answer
+
+    def _place_evidence(self, answer: ComposedAnswer, rankings: list[list[ScoredUnit]]) -> None:
+        """A unit that is the best for two parts answers the part it is more clearly about (its larger lead over that
+        part's runner-up); the other part is answered by its next units when they are confident enough, else said to
+        be unknown. ("What do I need to bring to pick up my order? Can my friend collect it?": "Someone else can
+        collect the order if they bring the order id and a signed note" is about the friend.)"""
+        for i, p in enumerate(answer.parts):
+            ranked = rankings[i]
+            if not p.answered or len(ranked) < 2:
+                continue
+            top = ranked[0].unit.text
+            lead = ranked[0].score - ranked[1].score
+            for j, other in enumerate(rankings):
+                if j == i or not other or other[0].unit.text != top:
+                    continue
+                other_lead = other[0].score - (other[1].score if len(other) > 1 else other[0].score - 5.0)
+                if other_lead <= lead:
+                    continue
+                target = answer.parts[j]
+                if not target.answered and not target.unanswered:
+                    target.evidence, target.curated = [ranked[0]], None
+                    target.confidence = max(target.confidence, p.confidence)
+                replacement = self._choose(p.part, [r for r in ranked if r.unit.text != top], answer.parts[:i])
+                if not replacement.answered and not replacement.unanswered:
+                    replacement.unanswered = (f"its best evidence is about part {j + 1} "
+                                              f"(“{target.part.text.strip()}”), and the next is not confident enough")
+                answer.parts[i] = replacement
+                break
 
     def _mark_unmentioned(self, answer: ComposedAnswer, units: list[EvidenceUnit]) -> None:
         """Names the customer asked about that appear in no unit ("Apple Pay", "支付宝")."""
@@ -293,10 +351,16 @@ class AnswerComposer:
                     continue
                 names.append(name)
             if df is not None and p.part.language == "zh":
-                for word in terms(p.part.text):
-                    if re.fullmatch(r"[\u3400-\u9fff]{2,}", word) and word not in corpus_terms and df(word) == 0:
-                        names.append(word)
+                unknown = [w for w in terms(p.part.text)
+                           if re.fullmatch(r"[\u3400-\u9fff]{2,}", w) and w not in corpus_terms and df(w) == 0]
+                if unknown:  # the tagger (its first call loads in ~0.5 s) only when a word is unknown
+                    nouns = chinese_nouns(p.part.text)
+                    names += [w for w in unknown if w in nouns]
             p.unmentioned = list(dict.fromkeys(names))
+            if p.unmentioned and p.answered:
+                # what the customer asks about is nowhere in the documents: no unit can confirm or deny it
+                p.unanswered = f"asks about {', '.join(p.unmentioned)}, which the documents never mention"
+                p.evidence = []
 
     def evidence_reply(self, answer: ComposedAnswer) -> str:
         language = answer.language
@@ -307,20 +371,21 @@ class AnswerComposer:
                 p.answered or (p.curated or {}).get("same_as_earlier_part") for p in answer.parts)):
             part = answered[0]
             titles = list(dict.fromkeys(e.unit.source_title for e in part.evidence))
-            evidence = sep.join(_sentence(e.unit.text, language) for e in part.evidence)
+            evidence = sep.join(_sentence(spelled_out(e.unit.text, e.unit.source_title), language)
+                                for e in part.evidence)
             paragraphs.append(say("single", language, title=titles[0], evidence=evidence))
         else:
             for p in answer.parts:
                 if p.answered:
-                    evidence = sep.join(_sentence(e.unit.text, language) for e in p.evidence)
+                    evidence = sep.join(_sentence(spelled_out(e.unit.text, e.unit.source_title), language)
+                                        for e in p.evidence)
                     paragraphs.append(say("part", language, part=p.part.text.strip(), evidence=evidence,
                                           title=p.evidence[0].unit.source_title))
                 elif not (p.curated or {}).get("same_as_earlier_part") and not p.unmentioned:
                     paragraphs.append(say("part_unknown", language, part=p.part.text.strip()))
         unmentioned = [n for p in answer.parts for n in p.unmentioned]
         if unmentioned:
-            quoted = ", ".join(f"“{n}”" if language == "zh" else n for n in dict.fromkeys(unmentioned))
-            paragraphs.append(say("unmentioned", language, names=quoted))
+            paragraphs.append(_unmentioned_sentence(unmentioned, language))
         return "\n\n".join(paragraphs)
 
     # -- the model's rewording, verified ----------------------------------------------------------------------
@@ -383,6 +448,30 @@ def focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
         return scored
     text = "; ".join(f"{k}: {v}" for i, (k, v) in enumerate(pairs) if i == 0 or i in asked)
     return ScoredUnit(dataclasses.replace(unit, text=text), scored.score, scored.parts)
+
+
+_IS_THERE = re.compile(r"^\s*(is|are) there (a |an |any )?(.+?)\s*[?？]\s*$", re.I)
+_BARE_YES_NO = re.compile(r"^\s*(no|yes)\s*[.!]\s*", re.I)
+
+
+def spelled_out(text: str, faq_question: str) -> str:
+    """A FAQ answer that starts with a bare "No." / "Yes." says what it denies or confirms, from the FAQ question:
+    "Is there a cancellation fee?" + "No. When a pending order …" -> "No, there is no cancellation fee. When …"."""
+    asked, bare = _IS_THERE.match(faq_question or ""), _BARE_YES_NO.match(text or "")
+    if not asked or not bare:
+        return text
+    verb, article, thing = asked.group(1).lower(), (asked.group(2) or "").strip().lower(), asked.group(3)
+    if bare.group(1).lower() == "no":
+        said = f"No, there {verb} no {thing}."
+    else:
+        said = f"Yes, there {verb} {article + ' ' if article and article != 'any' else ''}{thing}."
+    rest = text[bare.end():].strip()
+    return f"{said} {rest}".strip()
+
+
+def _unmentioned_sentence(names: list[str], language: str) -> str:
+    quoted = ", ".join(f"“{n}”" if language == "zh" else n for n in dict.fromkeys(names))
+    return say("unmentioned", language, names=quoted)
 
 
 def _citation(answer: ComposedAnswer) -> str:

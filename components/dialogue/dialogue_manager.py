@@ -253,6 +253,7 @@ class DialogueManager:
         ctx.decision = decide(PolicyInput(
             text=text, nlu=nlu, answer_mode=answer.mode if answer is not None else None,
             evidence_score=answer.best_score if answer is not None else 0.0, min_score=min_score,
+            abstain_reason=answer.abstain_reason if answer is not None else None,
             message_kind=ctx.kind.kind, desk_wants=desk_wants,
             manipulation=injection["kind"] if injection else None,
             recent_negative_turns=negative_run, recent_failed_turns=failed_run,

@@ -28,6 +28,7 @@ class PolicyInput:
     desk_wants: bool = False
     manipulation: str | None = None      # kind of prompt-injection / manipulation attempt detected, if any
     min_score: float = 0.42               # the calibrated evidence threshold
+    abstain_reason: str | None = None     # why the composer abstained (ComposedAnswer.abstain_reason), if it did
     recent_negative_turns: int = 0       # consecutive negative customer turns including this one
     recent_failed_turns: int = 0         # consecutive earlier turns that found nothing / were low confidence
     negative_turns_for_handoff: int = 2
@@ -97,6 +98,11 @@ def decide(p: PolicyInput) -> Decision:
     if p.recent_failed_turns + 1 > p.failed_turns_for_handoff:
         return Decision("handoff", f"nothing relevant found in {p.recent_failed_turns + 1} consecutive turns",
                         handoff_reason="repeated_failure")
+    if p.abstain_reason and best >= p.min_score:
+        # the knowledge base speaks of it (confidently matched), it just does not state what was asked: in scope,
+        # a knowledge gap, never "I can only help with ..."
+        return Decision("clarify", f"no trustworthy evidence ({p.abstain_reason}): says it does not know and offers "
+                                   "a person")
     if p.nlu.out_of_scope:
         return Decision("decline_out_of_scope", f"out of scope (best intent {p.nlu.intent} "
                                                 f"{p.nlu.confidence:.2f}) and nothing relevant found "

@@ -1,0 +1,174 @@
+"""The answerability checks without a model (components/answers/answerability.py): evidence that matches a question
+well but does not state what it asks is not stated (issue #15: never a confident wrong answer)."""
+from __future__ import annotations
+
+import numpy as np
+
+from components.answers.answerability import asked_value, focus_items, unanswered
+from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer, spelled_out
+from components.answers.evidence_selection import ScoredUnit, SelectionModel
+from components.answers.evidence_units import EvidenceUnit
+from components.answers.question_analysis import split_question
+from components.dialogue.policy import PolicyInput, decide
+from components.nlu.result import NLUResult
+
+
+def scored(text, kind="sentence", title="Title", doc="doc", context="", language="en"):
+    return ScoredUnit(EvidenceUnit(text, context, kind, title, doc, f"{doc}#0", 0.5, language, 0), 1.0, {})
+
+
+def part(text):
+    parts, _ = split_question(text)
+    return parts[-1]
+
+
+def test_the_kind_of_value_asked_for_in_so_many_words():
+    assert asked_value("How many days do I have to return something?") == "duration"
+    assert asked_value("How much cash can I withdraw at the counter?") == "amount"
+    assert asked_value("What rate do you pay on a 12-month certificate?") == "percentage"
+    assert asked_value("利率是多少？") == "percentage"
+    assert asked_value("Which branches have safe deposit boxes?") is None   # "deposit" is no amount asked
+
+
+def test_a_value_about_something_else_does_not_answer():
+    refund = scored("Refunds to a gift card are immediate; refunds to a credit card take 5 to 7 business days.",
+                    title="Returns › When you get your money back")
+    reason = unanswered(part("How many days do I have to return something after delivery?"), [refund], [refund])
+    assert reason and "duration" in reason
+    # the same clause answers a question about refunds
+    assert unanswered(part("How long does a refund to a credit card take?"), [refund], [refund]) is None
+
+
+def test_a_value_in_a_table_row_is_about_its_row():
+    row = scored("Account: 12-month certificate; Rate (APY): 3.75%", kind="row", title="Interest rates › Deposits")
+    assert unanswered(part("What rate do you pay on a 12-month certificate?"), [row], [row]) is None
+
+
+def test_a_part_that_names_only_a_value_asks_about_the_part_before_it():
+    table = scored("项目: 购物年利率; 经典卡: 22.9%; 银卡: 20.9%", kind="row", title="信用卡一览", context="信用卡一览",
+                   language="zh")
+    parts, _ = split_question("你们提供房贷吗？利率是多少？")
+    assert unanswered(parts[1], [table], [table], carried={"提供", "房贷"})
+    parts, _ = split_question("你们有信用卡吗？利率是多少？")
+    assert unanswered(parts[1], [table], [table], carried={"信用卡"}) is None
+
+
+def test_which_options_needs_a_list():
+    one = scored("You need to give a payment method to pay or receive the price difference.")
+    listed = scored("We accept credit cards, PayPal and gift cards.")
+    zh = scored("我们接受信用卡、PayPal 和礼品卡。", language="zh")
+    assert unanswered(part("Which payment methods do you accept?"), [one], [one]) == \
+        "asks which options there are; the evidence lists none"
+    assert unanswered(part("Which payment methods do you accept?"), [listed], [listed]) is None
+    assert unanswered(part("你们支持哪些付款方式？"), [zh], [zh]) is None
+    two = scored("Safe deposit boxes: Main Street and Northgate only.")
+    assert unanswered(part("Which branches have safe deposit boxes?"), [two], [two]) is None
+
+
+def test_evidence_that_only_repeats_the_question_does_not_answer_how_it_works():
+    echo = scored("When a class is full you can join the waiting list.", title="Group classes › Waiting list")
+    full = scored("When a class is full you can join the waiting list. If a spot opens, you get a push "
+                  "notification and have 30 minutes to confirm it.", title="Group classes › Waiting list")
+    question = part("The class is full - how does the waiting list work?")
+    assert "repeats" in unanswered(question, [echo], [echo])
+    assert unanswered(question, [full], [full]) is None
+    # a yes/no question may be answered in its own words
+    assert unanswered(part("Can I join the waiting list when a class is full?"), [echo], [echo]) is None
+
+
+def test_a_word_that_is_another_sections_heading_means_the_wrong_section():
+    lockers = scored("Day lockers are free; bring your own padlock.", title="Club rules, lockers and towels › Lockers",
+                     doc="club-rules")
+    towels = scored("Other members can rent a towel for $2 at the front desk.",
+                    title="Club rules, lockers and towels › Towels", doc="club-rules")
+    question = part("do you have towels or do I bring my own?")
+    reason = unanswered(question, [lockers], [lockers, towels])
+    assert reason and "Towels" in reason
+    assert unanswered(question, [towels], [towels, lockers]) is None
+    # the same word in another document's heading says nothing about this one
+    elsewhere = scored("Towels are sold in the shop.", title="Shop › Towels", doc="shop")
+    assert unanswered(question, [lockers], [lockers, elsewhere]) is None
+    # a word every section of the document uses is its topic, not another section's
+    next_step = scored("There is no need to place a new order.", title="Exchanges › What happens next", doc="ex")
+    what = scored("Each item can be exchanged for the same product.", title="Exchanges › What you can exchange",
+                  doc="ex")
+    which = scored("Only delivered orders can be exchanged.", title="Exchanges › Which orders", doc="ex")
+    question = part("Do I need to place a new order for the replacement item when I exchange?")
+    assert unanswered(question, [next_step], [next_step, what, which]) is None
+    assert unanswered(question, [next_step], [next_step, what]) is not None
+
+
+def test_labelled_items_about_another_name_are_left_out():
+    both = scored("Lisbon store: ready 2 hours after you order. Porto store: ready the next day the store is open.",
+                  kind="list")
+    focused = focus_items(both, "If I order this morning for pick-up in Lisbon, when can I collect it?")
+    assert focused.unit.text == "Lisbon store: ready 2 hours after you order."
+    # nothing named, or every item about the name asked: unchanged
+    assert focus_items(both, "When is my click and collect order ready?").unit.text == both.unit.text
+
+
+def test_the_policy_says_why_confident_evidence_was_not_stated():
+    nlu = NLUResult(intent="faq", confidence=0.9)
+    decision = decide(PolicyInput("How many days do I have to return something?", nlu, answer_mode="abstain",
+                                  evidence_score=0.84, min_score=0.79, message_kind="question",
+                                  abstain_reason="the best evidence (confidence 0.84) does not answer the question: "
+                                                 "asks for a duration about return"))
+    assert decision.action == "clarify" and "asks for a duration about return" in decision.reason
+    low = decide(PolicyInput("x?", nlu, answer_mode="abstain", evidence_score=0.5, min_score=0.79,
+                             message_kind="question"))
+    assert "0.50 < calibrated threshold 0.79" in low.reason
+    # evidence matched confidently is in scope even when the intent model says otherwise: a knowledge gap
+    outside = NLUResult(intent="out_of_scope", confidence=0.9, out_of_scope=True)
+    gap = decide(PolicyInput("How many times can I exchange?", outside, answer_mode="abstain", evidence_score=0.96,
+                             min_score=0.79, message_kind="question", abstain_reason="asks for a count"))
+    assert gap.action == "clarify"
+    assert decide(PolicyInput("x?", outside, answer_mode="abstain", evidence_score=0.3, min_score=0.79,
+                              message_kind="question")).action == "decline_out_of_scope"
+
+
+def test_a_value_question_is_not_answered_without_any_value():
+    bonus = scored("Any yearly surplus may be returned to members as a dividend bonus, decided by the board.")
+    assert unanswered(part("How big is the dividend bonus this year?"), [bonus], [bonus]) == \
+        "asks for an amount; the evidence states none"
+    notice = scored("To cancel, give 30 days' notice in the app.")
+    assert unanswered(part("how much notice do I have to give to cancel my membership"), [notice], [notice]) is None
+
+
+def test_a_bare_faq_no_says_what_it_denies():
+    assert spelled_out("No. When a pending order is cancelled, the full total is refunded.",
+                       "Is there a cancellation fee?") == \
+        "No, there is no cancellation fee. When a pending order is cancelled, the full total is refunded."
+    assert spelled_out("Yes. It is 10%.", "Is there a restocking fee?") == "Yes, there is a restocking fee. It is 10%."
+    # not a bare yes/no, or not an "is there" question: unchanged
+    assert spelled_out("Yes, always.", "Are there any limits?") == "Yes, always."
+    assert spelled_out("No. Only pending orders.", "Can I cancel a shipped order?") == "No. Only pending orders."
+
+
+def test_a_unit_best_for_two_parts_answers_the_one_it_is_more_clearly_about():
+    model = SelectionModel({}, 5.0, {}, threshold=0.5, margin=0.0, max_units=1)   # every ranking is confident
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+    parts, _ = split_question("What do I need to bring to pick up my order? Can my friend collect it for me?")
+    note = scored("Someone else can collect the order if they bring the order id and a signed note.").unit
+    photo = scored("Bring the order id and a photo ID.").unit
+    free = scored("Click and collect is free for orders of 30 euros or more.").unit
+    first = [ScoredUnit(note, 12.9, {}), ScoredUnit(photo, 12.8, {}), ScoredUnit(free, 10.0, {})]
+    second = [ScoredUnit(note, 7.0, {}), ScoredUnit(free, 5.5, {})]   # the note leads here by far more
+    answer = ComposedAnswer("q", "en", "", "evidence")
+    answer.parts = [composer._choose(parts[0], first, []), PartAnswer(parts[1], candidates=second, confidence=0.3)]
+    composer._place_evidence(answer, [first, second])
+    assert [e.unit.text for e in answer.parts[0].evidence] == [photo.text]
+    assert [e.unit.text for e in answer.parts[1].evidence] == [note.text]
+    # a unit that leads more clearly for the part it was chosen for stays there
+    answer.parts = [composer._choose(parts[0], second, []), PartAnswer(parts[1], candidates=first, confidence=0.3)]
+    composer._place_evidence(answer, [second, first])
+    assert [e.unit.text for e in answer.parts[0].evidence] == [note.text] and not answer.parts[1].evidence
+
+
+def test_chinese_subjects_are_the_questions_nouns():
+    from components.answers.answerability import chinese_nouns
+
+    assert "支付宝" in chinese_nouns("可以用支付宝吗？") and "房贷" in chinese_nouns("你们提供房贷吗？")
+    assert not {"一个", "几天", "周末", "上班"} & (chinese_nouns("换货需要我重新下一个订单吗？")
+                                               | chinese_nouns("退款几天能到账") | chinese_nouns("周末有人工吗？")
+                                               | chinese_nouns("人工客服几点上班？"))
+    assert chinese_nouns("Can I pay with Apple Pay?") == set()
