@@ -69,3 +69,14 @@ def test_english_turns_are_negative_from_the_threshold_on():
     assert LearnedSentiment.labels(probs, "en") == ["negative", "neutral", "positive"]
     # Chinese keeps the likeliest class
     assert LearnedSentiment.labels(probs, "zh") == ["neutral", "neutral", "positive"]
+
+
+def test_chinese_negation_scope_marks_the_words_after_a_negator_up_to_punctuation():
+    from components.nlu.sentiment_model import jieba_words_and_pairs, negation_scoped
+
+    assert negation_scoped(["房间", "不", "干净", "，", "服务", "很", "好"]) == ["房间", "不", "N_干净", "，", "服务",
+                                                                                 "很", "好"]
+    # the scope is three words long
+    assert negation_scoped(["没有", "a", "b", "c", "d"]) == ["没有", "N_a", "N_b", "N_c", "d"]
+    features = jieba_words_and_pairs("床单不干净")
+    assert "N_干净" in features and "干净" not in features
