@@ -130,6 +130,24 @@ def negation_scoped(words: list[str]) -> list[str]:
     return out
 
 
+# a Chinese self-introduction: "我叫卓玛，", "我是王芳。" (a common surname first), or any "我是…" of two to four
+# characters right after a greeting ("你好，我是买买提。"), up to punctuation. A name says nothing about the feeling,
+# but its characters (芳, 强, 秀) are n-grams the model weighs: the bias audit found names flipping a turn's sentiment
+# (and so its handoff). "我是很生气。" keeps its words (no surname, no greeting before it).
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+             "姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤")
+_NAME_END = r"[。，,.!！]\s*"
+_ZH_INTRODUCTION = re.compile(
+    r"我叫(?!了)[\u4e00-\u9fff]{2,4}" + _NAME_END
+    + r"|我是(?:欧阳|司马|上官|诸葛|[" + _SURNAMES + r"])[\u4e00-\u9fff]{1,2}" + _NAME_END
+    + r"|(?<=^)(?:您好|你好|hi|hello)[，,！!\s]*我是[\u4e00-\u9fff]{2,4}" + _NAME_END, re.IGNORECASE)
+
+
+def without_introduction(text: str) -> str:
+    """A Chinese turn without the customer's self-introduced name (what the sentiment model reads)."""
+    return _ZH_INTRODUCTION.sub("", text) or text
+
+
 def jieba_words_and_pairs(text: str) -> list[str]:
     """jieba words (negation-scoped) and adjacent word pairs: the Chinese model's word features (module level, so it
     pickles)."""
@@ -342,7 +360,7 @@ class LearnedSentiment:
         if not self.fitted:
             raise RuntimeError("The sentiment model is not trained yet; call fit() (or NLU.start()) first")
         if language == "zh":
-            return self._zh.predict_proba(self._zh_ngrams(texts))
+            return self._zh.predict_proba(self._zh_ngrams([without_introduction(t) for t in texts]))
         dense = self._dense(texts)
         probs = self._en_ngram.predict_proba(self._en_ngrams(texts, dense))
         if embeddings is not None and self._en_embed is not None:
