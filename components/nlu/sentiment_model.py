@@ -48,7 +48,7 @@ from components.nlu.intent_classifier import fit_temperature
 log = logging.getLogger(__name__)
 
 LABELS = ("negative", "neutral", "positive")
-MODEL_VERSION = "sentiment-svm-w12c24-vader-cues+emb-avg-neg40+zh-nb-c13-jw12-negscope3-v5"
+MODEL_VERSION = "sentiment-svm-w12c24-vader-cues+emb-avg-neg40+zh-nb-c13-jw12-negscope3-noname-v6"
 # English: a turn is negative when P(negative) reaches this, whatever the other two classes say. Chosen by
 # cross-validation on TweetEval (5 stratified folds, seed 17; in each fold the threshold that maximised negative-F1
 # on the other four folds' out-of-fold probabilities): 0.40 in four folds of five (0.38-0.44 otherwise). Tweets are
@@ -204,6 +204,7 @@ def fit_chinese(texts: list[str], y: list[int], seed: int
     """The Chinese model's parts: character 1-3-grams and jieba words and word pairs, NB-weighted, and the SVM.
     Module level, so it runs in a worker process."""
     y = np.asarray(y)
+    texts = [without_introduction(t) for t in texts]  # as the model reads a turn
     char = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=2, dtype=np.float32)
     word = TfidfVectorizer(analyzer=jieba_words_and_pairs, sublinear_tf=True, min_df=2, dtype=np.float32)
     X = sp.hstack([char.fit_transform(texts), word.fit_transform(texts)], format="csr")
