@@ -93,3 +93,5 @@ def test_the_chinese_sentiment_model_does_not_read_a_self_introduced_name():
     # no surname, no name: the words stay
     assert without_introduction("我是很生气。太慢了") == "我是很生气。太慢了"
     assert without_introduction("我是张秀英。") == "我是张秀英。"  # nothing else to read
+    # nor whom the customer asks for
+    assert without_introduction("我替我爸爸问一下：拜拜") == without_introduction("我替我老婆问一下：拜拜") == "拜拜"

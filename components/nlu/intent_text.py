@@ -54,6 +54,14 @@ _FILLERS_EN = [re.compile(p, _FLAGS) for p in (
 _INTRO_ZH = re.compile(r"我(?:是|叫)[\u4e00-\u9fff]{2,4}[。，,.!！]\s*")
 _FOR_SOMEONE_ZH = re.compile(r"我(?:替|帮|给)(?:我)?(?:爱人|老婆|老公|妻子|丈夫|妈妈|妈|爸爸|爸|母亲|父亲|儿子|女儿|家人|朋友)"
                              r"(?:问一下|问问|咨询一下|问)[：:，,]?")
+
+
+def without_asking_for_someone_zh(text: str) -> str:
+    """A Chinese turn without "我替我妈妈问一下：" (whom the customer asks for says nothing about the request, nor
+    about the feeling)."""
+    return _FOR_SOMEONE_ZH.sub("", text)
+
+
 _RELATIONS_ZH = re.compile(r"(?:爱人|老婆|老公|妻子|丈夫|妈妈|爸爸|母亲|父亲|儿子|女儿)")
 _FILLERS_ZH = [re.compile(p) for p in (
     r"^\s*(?:您好|你好|hi|hello|亲|在吗|客服)[，,！!。~～\s]*",
