@@ -15,6 +15,12 @@ from components.nlu.emotions import detect_emotions, emotion_trend
     ("我很担心，能尽快吗", "urgency", "担心"),
     ("太慢了", "frustration", "太慢"),
     ("the delivery is so slow", "frustration", "so slow"),
+    # complaints in a customer's words, beyond the desk's own
+    ("been on hold for an hour and still nothing", "frustration", "been on hold"),
+    ("missed my connection because of the delay", "frustration", "missed my connection"),
+    ("you lost my bag", "frustration", "you lost my"),
+    ("3 hours late, really disappointed", "frustration", "disappointed"),
+    ("the agent was so rude", "anger", "rude"),
 ])
 def test_emotion_with_its_trigger(text, emotion, trigger):
     found = detect_emotions(text)

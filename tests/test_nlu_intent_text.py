@@ -66,3 +66,30 @@ def test_speller_leaves_identifiers_and_reaches_cue_words_by_swaps_only():
     assert speller.correct("my eamil is mia.moore8091@example.com") == "my email is mia.moore8091@example.com"
     assert speller.correct("Plaese, dman it") == "Please, damn it"  # a misspelt filler and cue word
     assert speller.correct("two hats") == "two hats"  # one letter changed is not a swap
+
+
+def test_speller_unswaps_non_words_to_general_english_words_only():
+    speller = SpellingCorrector(["I want to return my order"] * 30 + ["the trail"],
+                                general_words=["size", "email", "exchange", "trial", "trail", "sies"])
+    # non-words one swap from an English word the examples never use; the most frequent such word wins
+    assert speller.correct("exhcange the szie, my eamil") == "exchange the size, my email"
+    # an English word is never turned into another one, and a general word is reached by a swap only
+    assert speller.correct("the trail and the sizes") == "the trail and the sizes"
+    assert speller.correct("Exhcange it") == "Exchange it"
+    # a training word one swap away wins over a general word
+    both = SpellingCorrector(["return my order"] * 30, general_words=["odrer"])
+    assert both.correct("return my oredr") == "return my order"
+
+
+def test_the_shipped_english_words_are_a_general_vocabulary():
+    from components.nlu.intent_text import english_words
+
+    words = english_words()
+    assert len(words) > 15000 and words[0] == "with"
+    assert {"email", "exchange", "size"} <= set(words)
+
+
+def test_an_english_word_the_examples_never_use_is_left_alone():
+    speller = SpellingCorrector(["send it by mail"] * 30, general_words=["email", "mail"])
+    assert speller.correct("my email, send it") == "my email, send it"
+    assert SpellingCorrector(["send it by mail"] * 30).correct("my email") == "my mail"  # without the vocabulary

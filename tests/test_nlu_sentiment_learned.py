@@ -42,6 +42,10 @@ def test_pure_requests_read_neutral(nlu, text):
     ("worst customer service ever, I'm really disappointed", "negative"),
     ("thank you so much, the agent was great and fixed it in minutes", "positive"),
     ("I love the jacket, it fits perfectly", "positive"),
+    # complaints in a customer's words that TweetEval rarely has (the airline customers' kind)
+    ("been on hold for an hour and missed my connection", "negative"),
+    ("@airline you lost my bag and the agent was rude", "negative"),
+    ("我叫王芳，床单不干净", "negative"),
     ("质量太差了，用了两天就坏了，非常失望", "negative"),
     ("太慢了", "negative"), ("发货太慢了", "negative"),
     ("东西很好，物流也快，非常满意", "positive"),

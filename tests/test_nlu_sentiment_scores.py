@@ -69,3 +69,29 @@ def test_english_turns_are_negative_from_the_threshold_on():
     assert LearnedSentiment.labels(probs, "en") == ["negative", "neutral", "positive"]
     # Chinese keeps the likeliest class
     assert LearnedSentiment.labels(probs, "zh") == ["neutral", "neutral", "positive"]
+
+
+def test_chinese_negation_scope_marks_the_words_after_a_negator_up_to_punctuation():
+    from components.nlu.sentiment_model import jieba_words_and_pairs, negation_scoped
+
+    assert negation_scoped(["房间", "不", "干净", "，", "服务", "很", "好"]) == ["房间", "不", "N_干净", "，", "服务",
+                                                                                 "很", "好"]
+    # the scope is three words long
+    assert negation_scoped(["没有", "a", "b", "c", "d"]) == ["没有", "N_a", "N_b", "N_c", "d"]
+    features = jieba_words_and_pairs("床单不干净")
+    assert "N_干净" in features and "干净" not in features
+
+
+def test_the_chinese_sentiment_model_does_not_read_a_self_introduced_name():
+    from components.nlu.sentiment_model import without_introduction
+
+    assert without_introduction("你好，我是王芳。拜拜") == "拜拜"
+    # names without a Han surname too (the audit's Uyghur and Tibetan names), after a greeting or with 我叫
+    assert without_introduction("你好，我是买买提。拜拜") == without_introduction("您好，我是卓玛。拜拜") == "拜拜"
+    assert without_introduction("我叫欧阳娜，什么时候发货") == "什么时候发货"
+    assert without_introduction("他说：我是陈志强。好的") == "他说：好的"
+    # no surname, no name: the words stay
+    assert without_introduction("我是很生气。太慢了") == "我是很生气。太慢了"
+    assert without_introduction("我是张秀英。") == "我是张秀英。"  # nothing else to read
+    # nor whom the customer asks for
+    assert without_introduction("我替我爸爸问一下：拜拜") == without_introduction("我替我老婆问一下：拜拜") == "拜拜"

@@ -29,6 +29,15 @@ _CUES_EN: dict[str, list[str]] = {
         r"(?:you|you guys|they|your \w+) (?:lost|damaged|broke) (?:my|our)", r"(?:nobody|no one) (?:is )?(?:answering|responding|helping|told me)",
         r"(?:takes?|taking|took) (?:so|too) long", r"on hold for", r"stuck (?:at|in|on)",
         r"(?:so|too|very|painfully|ridiculously) slow",
+        # a customer's complaint words beyond the desk's own (what generalises to complaints the desk has not seen:
+        # a feeling named, a service failure, contact that does not get through)
+        r"frustrat(?:ed|ing|ion)", r"disappoint(?:ed|ing|ment)", r"annoy(?:ed|ing)", r"upset",
+        r"(?:been|was|still|sitting|stuck) on hold", r"stranded",
+        r"missed (?:my|our|the) (?:connection|connecting flight|flight)",
+        r"(?:can'?t|cannot|couldn'?t|unable to) (?:get through|get a hold of|reach anyone|reach a person)",
+        r"no (?:response|reply|answer) (?:yet|at all|from)", r"(?:you|you guys|they) lost (?:my|our)",
+        r"lost (?:my|our) (?:bag|bags|luggage|baggage|suitcase|package|parcel)",
+        r"(?:\d+|two|three|four|five|several) (?:hours?|hrs?) (?:late|delayed|on hold|waiting|wait)",
     ],
     "anger": [
         r"ridiculous", r"unacceptable", r"outrageous", r"absurd", r"disgusting", r"pathetic", r"terrible",
@@ -36,6 +45,7 @@ _CUES_EN: dict[str, list[str]] = {
         r"pissed", r"livid", r"hate", r"incompetent", r"f+u+c+k+(?:ing|ed)?", r"shit(?:ty)?", r"crap(?:py)?",
         r"goddamn", r"liars?", r"sue you", r"lawyer", r"report you", r"damn", r"wtf", r"bullshit",
         r"(?:file|make|lodge) a complaint", r"complain(?:ing)?", r"shame on you",
+        r"rude(?:ly|ness)?", r"unprofessional", r"never again", r"what a joke", r"(?:poor|bad|lousy) service",
     ],
     "urgency": [r"urgent(?:ly)?", r"asap", r"as soon as possible", r"immediately", r"right now", r"emergency",
                 r"hurry", r"worried", r"anxious", r"nervous", r"scared", r"panic(?:king)?", r"desperate(?:ly)?",

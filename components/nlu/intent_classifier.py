@@ -41,14 +41,14 @@ from sklearn.svm import LinearSVC
 
 from components.nlu import fast_tfidf
 from components.nlu.emotions import cue_words_en
-from components.nlu.intent_text import SpellingCorrector, intent_text
+from components.nlu.intent_text import SpellingCorrector, english_words, intent_text
 from components.nlu.kernel_ridge import EmbeddingKernelRidge
 from components.nlu.language import detect_language
 
 log = logging.getLogger(__name__)
 
 EmbedFn = Callable[[list[str]], np.ndarray]
-FEATURES_VERSION = "tfidf-w12-cwb25-masked-svm+emb-krr-rbf-views+zh-c14-jieba12+reading-v15"
+FEATURES_VERSION = "tfidf-w12-cwb25-masked-svm+emb-krr-rbf-views+zh-c14-jieba12+reading-v17"
 # Chinese messages: a linear SVM over character 1-4-grams and jieba word 1-2-grams (chosen by cross-validation on
 # the CIC Chinese e-commerce intents, see the module docstring); its C
 ZH_C = 0.2
@@ -262,7 +262,8 @@ class IntentClassifier:
         index = {label: i for i, label in enumerate(self.labels)}
         y = np.array([index[label] for _, label in examples])
         chinese = self._chinese(texts)
-        self.speller = SpellingCorrector([t for t, c in zip(texts, chinese) if not c], extra_words=cue_words_en())
+        self.speller = SpellingCorrector([t for t, c in zip(texts, chinese) if not c], extra_words=cue_words_en(),
+                                         general_words=english_words())
         # the packaged embedder is an English model: a pack of Chinese messages alone is read by n-grams only
         embeddings = None if chinese.all() else self._embed(texts)
         embed_seconds = time.perf_counter() - start

@@ -13,7 +13,8 @@ So before the classifier reads a message:
   "could you please help me?", "please do the needful", "can or not lah", "您好", "麻烦您帮我看一下", "请问");
 - words the classifier never (or rarely) saw in training are corrected to a frequent training word one edit away
   (a swap of letters first, then a missing or extra letter, then a wrong one; `SpellingCorrector`, built from the
-  training examples).
+  training examples); a word that is no English word at all is also un-swapped to a general English word
+  ("eamil" → "email", "szie" → "size": `assets/nlu/english_words.txt`).
 
 If the rules would leave nothing, the message is read as it is. The sentiment model and the stored turn keep the
 customer's own words.
@@ -22,6 +23,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
+from pathlib import Path
 
 _FLAGS = re.IGNORECASE
 
@@ -51,6 +54,14 @@ _FILLERS_EN = [re.compile(p, _FLAGS) for p in (
 _INTRO_ZH = re.compile(r"我(?:是|叫)[\u4e00-\u9fff]{2,4}[。，,.!！]\s*")
 _FOR_SOMEONE_ZH = re.compile(r"我(?:替|帮|给)(?:我)?(?:爱人|老婆|老公|妻子|丈夫|妈妈|妈|爸爸|爸|母亲|父亲|儿子|女儿|家人|朋友)"
                              r"(?:问一下|问问|咨询一下|问)[：:，,]?")
+
+
+def without_asking_for_someone_zh(text: str) -> str:
+    """A Chinese turn without "我替我妈妈问一下：" (whom the customer asks for says nothing about the request, nor
+    about the feeling)."""
+    return _FOR_SOMEONE_ZH.sub("", text)
+
+
 _RELATIONS_ZH = re.compile(r"(?:爱人|老婆|老公|妻子|丈夫|妈妈|爸爸|母亲|父亲|儿子|女儿)")
 _FILLERS_ZH = [re.compile(p) for p in (
     r"^\s*(?:您好|你好|hi|hello|亲|在吗|客服)[，,！!。~～\s]*",
@@ -98,20 +109,42 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _IDENTIFIER_TOKEN = re.compile(r"\S*(?:@|://|www\.|\d)\S*")
 
 
+# the words of four or more letters of the packaged embedder's WordPiece vocabulary (all-MiniLM-L6-v2, Apache-2.0),
+# most frequent first: a general English vocabulary, beyond the few thousand words a pack's examples use
+ENGLISH_WORDS = Path(__file__).resolve().parents[2] / "assets" / "nlu" / "english_words.txt"
+
+
+@lru_cache(maxsize=2)
+def english_words(path: Path = ENGLISH_WORDS) -> tuple[str, ...]:
+    """The general English words, most frequent first (empty when the file is missing: training words only)."""
+    try:
+        with Path(path).open(encoding="utf-8") as fh:
+            return tuple(line.strip() for line in fh if line.strip())
+    except FileNotFoundError:
+        return ()
+
+
 class SpellingCorrector:
     """Corrects words of four or more letters to a training word one edit away: a swap of neighbouring letters
     first (the commonest slip), then a missing or extra letter, then a wrong one; among those, the most frequent.
     A word the training examples never use is corrected to one they use at least twice; a word they use rarely
     (a misspelling kept in the examples, as Bitext keeps "oredr" three times) only by a swap, to one they use 20
     times as often.
+    A word that is no English word at all ("eamil", "szie") may also be un-swapped to a general English word
+    (`general_words`, most frequent first) the examples do not use ("email", "size"); a training word one swap away
+    wins over it. An English word the examples never use is left as it is ("email" is not a misspelt "mail"), and
+    one they rarely use is never changed into a general word ("trail" is not a misspelt "trial").
     Capitalised words inside a sentence (names) are left alone."""
 
     MIN_LENGTH = 4
     RARE_RATIO = 20
 
-    def __init__(self, texts: list[str], extra_words: tuple[str, ...] | list[str] = ()):
-        """`extra_words`: words to correct towards although the examples rarely use them (the emotion cues)."""
+    def __init__(self, texts: list[str], extra_words: tuple[str, ...] | list[str] = (),
+                 general_words: tuple[str, ...] | list[str] = ()):
+        """`extra_words`: words to correct towards although the examples rarely use them (the emotion cues);
+        `general_words`: an English vocabulary, most frequent first, to un-swap non-words towards."""
         self.counts = Counter(w.lower() for t in texts for w in _WORD.findall(t))
+        self._general_rank = {w: i for i, w in reversed(list(enumerate(general_words)))}
         self._common = max(self.counts.values(), default=0) / self.RARE_RATIO
         # the words intent_text writes in place of others are never corrected ("they" is not a misspelt "the"),
         # and the fillers it drops are known, so that a misspelt one ("Plaese") is dropped too
@@ -134,7 +167,8 @@ class SpellingCorrector:
     def word(self, word: str) -> str:
         lower = word.lower()
         seen = self.counts.get(lower, 0)
-        if len(word) < self.MIN_LENGTH or seen > self._common:
+        if len(word) < self.MIN_LENGTH or seen > self._common or (not seen and lower in self._general_rank):
+            # an English word the examples never use is the customer's word, not a slip ("email" is not "mail")
             return word
         needed = max(2, self.RARE_RATIO * seen)
         # a word the examples do use is only ever un-swapped: one letter off, a real word ("well") would become
@@ -143,8 +177,11 @@ class SpellingCorrector:
         for n, tier in enumerate(tiers):
             known = [w for w in tier if w != lower and self.counts.get(w, 0) >= needed
                      and (n == 0 or w not in self._swap_only)]
+            if not known and n == 0 and lower not in self._general_rank:
+                # a non-word one swap from an English word: the most frequent such word
+                known = sorted((w for w in tier if w in self._general_rank), key=self._general_rank.get)[:1]
             if known:
-                best = max(known, key=lambda w: (self.counts[w], w))
+                best = max(known, key=lambda w: (self.counts.get(w, 0), w))
                 return best.capitalize() if word[0].isupper() else best
         return word
 
