@@ -53,6 +53,12 @@ def names_product(text: str) -> bool:
     ("Is the kettle available?", "stock_question"),
     ("T恤有蓝色的吗？", "stock_question"),
     ("What's the status of order #W12345?", "request"),
+    # acting for someone else: the one-customer policy answers (the desk helps one verified customer)
+    ("Can you cancel my husband's order for him? He's busy.", "question"),
+    ("I need to return my mom's package, order #W1234567", "question"),
+    ("帮我老公取消订单", "question"),
+    ("我妈妈的订单能帮她退货吗？", "question"),
+    ("I bought a gift for my wife, where is my order?", "request"),
     # the customer's own device is no product on sale
     ("How much does it cost to use my phone in Switzerland?", "question"),
     ("going to turkey next week, can i use my phone there and how much", "question"),

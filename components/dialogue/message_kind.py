@@ -33,6 +33,16 @@ _REQUEST_EN = re.compile(
 _REQUEST_ZH = re.compile(r"我的.{0,8}(余额|订单|地址|支付方式|账户|退款|包裹|快递)|我想(?!知道|问|了解)|我要(?!怎么|如何|怎样)|帮我(?=查|取消|退|换|改|看|处理|办|下单|修改|确认|问)|"
                          r"请帮|麻烦|给我|替我|我需要(?!怎么|如何)|我的订单.{0,8}(到哪|在哪|状态|进度|怎么还没|什么时候)|"
                          r"查一下|查查|查询我的|帮忙|^请(取消|退|换|改)|把我的|我的.{0,6}(退款|包裹|快递).{0,6}(到|哪|没)")
+# acting for someone else ("cancel my husband's order for him", "帮我老公取消订单"): the desk helps one verified customer
+# with their own orders, so the knowledge base's one-customer policy answers, and no offer to act follows
+_RELATIVE_EN = (r"husband|wife|partner|spouse|boyfriend|girlfriend|mom|mum|mother|dad|father|parents?|son|daughter|"
+                r"kids?|child|brother|sister|friend|colleague|boss|neighbou?r|grand(ma|pa|mother|father)")
+_RELATIVE_ZH = r"老公|老婆|丈夫|妻子|爱人|先生|太太|妈妈|母亲|爸爸|父亲|父母|儿子|女儿|孩子|哥哥|姐姐|弟弟|妹妹|朋友|同事|老板|邻居|家人"
+_FOR_SOMEONE_ELSE = re.compile(
+    rf"\bmy ({_RELATIVE_EN})(['’]s|s['’])\s+(\w+\s+){{0,2}}(orders?|accounts?|package|parcel|purchase|return|refund)\b|"
+    rf"\bon (his|her|their) (behalf|account)\b|\bon behalf of\b|"
+    rf"我(的)?({_RELATIVE_ZH})的.{{0,4}}(订单|账户|账号|包裹|退款|退货)|(帮|替|代)(我)?({_RELATIVE_ZH}|他|她)(取消|退|换|改|查|下单|修改|处理)",
+    re.I)
 _STOCK_EN = re.compile(r"\b(in stock|out of stock|available in|availability|do you (have|sell|carry|stock)|"
                        r"have (it|them|this|that|one|any)\b.{0,20}\b(in|with)\b|come in|comes in|"
                        r"how much (is|are|does|do|for)|price of|prices? for|cost of|what colou?rs|what sizes|"
@@ -103,6 +113,9 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
     appointment?", components/workspaces/rules.py); such a question is a request the desk may take."""
     text = (text or "").strip()
     topic = topic_of(text)
+    if _FOR_SOMEONE_ELSE.search(text):
+        return MessageKind("question", "asks to act for another person: the one-customer policy answers, no offer to "
+                                       "act follows", None)
     if _ORDER_ID.search(text) or _EMAIL.search(text):
         return MessageKind("request", "names an order or the customer's identity", topic)
     if personal is not None and personal(text):
