@@ -140,3 +140,29 @@ def test_a_yearly_fee_is_an_annual_fee():
     from components.answers.evidence_selection import terms
     assert terms("yearly fee") == terms("annual fee") == ["annual", "fee"]
     assert terms("charged annually") == ["fee", "annual"] and terms("telephone") == terms("phone")
+
+
+def test_a_misspelt_question_is_also_searched_as_the_knowledge_base_writes_it():
+    from components.answers.composer import AnswerComposer
+
+    class Keywords:
+        size = 10
+
+        def document_frequencies(self):
+            return {"cashback": 4, "platinum": 3, "card": 9, "annual": 2, "fee": 5}
+
+    class Knowledge:
+        keywords = Keywords()
+        queries: list[str] = []
+
+        def search(self, query, k=8):
+            self.queries.append(query)
+            return []
+
+    kb = Knowledge()
+    composer = AnswerComposer(kb, lambda texts: np.ones((len(texts), 4), dtype=np.float32),
+                              model=SelectionModel({}, 0.0, {}))
+    assert composer.corrected_query("whats the cashbak on platnum") == "whats the cashback on platinum"
+    assert composer.corrected_query("What is the annual fee of the Platinum card?") is None
+    composer.compose("whats the cashbak on platnum", "en")
+    assert kb.queries == ["whats the cashbak on platnum", "whats the cashback on platinum"]

@@ -251,12 +251,30 @@ class AnswerComposer:
 
     def _retrieve(self, parts: list[QuestionPart], question: str) -> list[Hit]:
         queries = [question] + ([p.text for p in parts] if len(parts) > 1 else [])
+        corrected = self.corrected_query(question)
+        if corrected:
+            queries.append(corrected)
         best: dict[str, Hit] = {}
         for query in queries:
             for hit in self.knowledge.search(query, k=self.search_k):
                 if hit.chunk_id not in best or hit.score > best[hit.chunk_id].score:
                     best[hit.chunk_id] = hit
         return sorted(best.values(), key=lambda h: h.score, reverse=True)
+
+    def corrected_query(self, question: str) -> str | None:
+        """The question with its misspelt words written as the knowledge base writes them ("whats the cashbak on
+        platnum" -> "... cashback on platinum"), or None when every word is known: the keyword index matches
+        words exactly, so a misspelt word finds nothing there."""
+        out, changed = question, False
+        for word in dict.fromkeys(re.findall(r"[A-Za-z]{5,}", question)):
+            normalized = terms(word)
+            if len(normalized) != 1:
+                continue
+            fixed = self.statistics.correct(normalized[0])
+            if fixed != normalized[0]:
+                out = re.sub(r"\b" + re.escape(word) + r"\b", fixed, out)
+                changed = True
+        return out if changed else None
 
     def _choose(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer]) -> PartAnswer:
         answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],
