@@ -170,3 +170,10 @@ def test_two_questions_in_one_sentence_are_two_parts():
     one, _ = split_question("I bought headphones last week and they don't fit, what's your return policy?")
     assert len(one) == 1
     assert split_question("What's your customer service number?")[0][0].answer_type == "phone"
+
+
+def test_a_chinese_fragment_belongs_to_the_question_before_it():
+    parts, _ = split_question("金卡在国外刷卡有手续费吗？多少？")
+    assert [p.text for p in parts] == ["金卡在国外刷卡有手续费吗？ 多少？"] and "amount" in parts[0].types
+    assert len(split_question("取消要多久？退款呢？")[0]) == 2
+    assert "yes_no" in split_question("微信支付行不行？")[0][0].types

@@ -20,6 +20,8 @@ _INTERROGATIVE_EN = re.compile(
 _INTERROGATIVE_ZH = re.compile(r"吗|呢|么|多久|多长|哪些|哪个|哪里|哪儿|什么|怎么|怎样|如何|几[天点个次]|是否|能否|可否|有没有|能不能|"
                                r"可不可以|是不是|多少|为什么|何时")
 
+_ZH_FRAGMENT = re.compile(r"^\s*(多少钱?|多久|多长时间|几天|几次|为什么|为何|怎么办|是吗|对吗|真的吗|何时|什么时候)[?？。!！\s]*$")
+
 ANSWER_TYPES = ("phone", "email", "place", "duration", "amount", "percentage", "time", "count", "options", "yes_no",
                 "procedure", "general")
 _TYPE_RULES: list[tuple[str, re.Pattern]] = [
@@ -46,7 +48,7 @@ _TYPE_RULES: list[tuple[str, re.Pattern]] = [
                              r"\bhow (does|do) [\w' -]{1,40} work\b|"
                              r"\bprocess\b|怎么|怎样|如何|流程|步骤", re.I)),
     ("yes_no", re.compile(r"^\s*(and\s+|also\s+|so\s+|but\s+)?(can|could|may|is|are|am|do|does|did|will|would|"
-                          r"should|have|has|is there|are there)\b|吗[?？]?\s*$|是否|能否|可否|有没有|能不能|可不可以|是不是", re.I)),
+                          r"should|have|has|is there|are there)\b|吗[?？]?\s*$|是否|能否|可否|有没有|能不能|可不可以|是不是|行不行|可以不", re.I)),
 ]
 
 _FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|and what about|and for|what if|same for|also for|"
@@ -98,8 +100,9 @@ def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], s
         questions, statements = [text], ""
     merged: list[str] = []
     for q in questions:
-        # a tiny fragment ("Why?", "And?") belongs to the question before it
-        if merged and len(re.findall(r"\w+", q)) <= 1 and not re.search(r"[\u3400-\u9fff]{2,}", q):
+        # a tiny fragment ("Why?", "And?", "多少？") belongs to the question before it
+        if merged and (len(re.findall(r"\w+", q)) <= 1 and not re.search(r"[\u3400-\u9fff]{2,}", q)
+                       or _ZH_FRAGMENT.match(q)):
             merged[-1] = f"{merged[-1]} {q}"
         else:
             merged.append(q)
