@@ -250,7 +250,7 @@ class AnswerComposer:
         return None
 
     def _retrieve(self, parts: list[QuestionPart], question: str) -> list[Hit]:
-        queries = [question] + ([p.text for p in parts] if len(parts) > 1 else [])
+        queries = [question] + ([_part_query(p) for p in parts] if len(parts) > 1 else [])
         corrected = self.corrected_query(question)
         if corrected:
             queries.append(corrected)
