@@ -141,3 +141,45 @@ def test_units_keep_lists_whole_and_table_rows():
     assert whole and "Credit card" in whole[0].text and "Gift card" in whole[0].text
     rows = units_from_hit(hit("Card: Gold; Annual fee: $95; Cashback: 1.5%", heading_path=["Card fees"]))
     assert rows[0].kind == "row" and "$95" in rows[0].text
+
+
+def test_a_lead_in_is_context_of_the_table_under_it_not_evidence():
+    units = units_from_hit(hit("Both stores change their hours over the holidays:\n"
+                               "Date: 25 December; Lisbon store: closed; Porto store: closed\n"
+                               "Date: 26 December; Lisbon store: 12:00 to 18:00; Porto store: closed",
+                               heading_path=["Holiday hours"]))
+    assert [u.kind for u in units] == ["row", "row"]
+    assert all("holidays" in u.context for u in units)
+    # a lead-in that nothing follows is said after all
+    alone = units_from_hit(hit("You can be verified in one of two ways:", heading_path=["Identity"]))
+    assert [u.text for u in alone] == ["You can be verified in one of two ways:"]
+
+
+@pytest.mark.parametrize("text, previous, subject_terms, expected", [
+    ("And the Porto one?", "What time does the Lisbon store close on Saturday?", ["lisbon", "saturday"],
+     "What time does the Porto store close on Saturday?"),
+    ("And on Sunday?", "What time does the Lisbon store close on Saturday?", ["lisbon", "saturday"],
+     "What time does the Lisbon store close on Sunday?"),
+    ("And for the Gold card?", "What is the annual fee of the Silver card?", ["silver"],
+     "What is the annual fee of the Gold card?"),
+])
+def test_a_followup_swaps_the_term_of_its_own_kind(text, previous, subject_terms, expected):
+    assert resolve_followup(text, previous, subject_terms)[0] == expected
+
+
+def test_two_questions_in_one_sentence_are_two_parts():
+    parts, statements = split_question("What's the Gold card's annual fee, and is it available as a metal card?")
+    assert [p.text for p in parts] == ["What's the Gold card's annual fee?", "is it available as a metal card?"]
+    assert parts[0].context == "" and "Gold card" in parts[1].context and statements == ""
+    assert parts[0].answer_type == "amount" and "yes_no" in parts[1].types
+    # the clause before a question that is no question itself is not a part
+    one, _ = split_question("I bought headphones last week and they don't fit, what's your return policy?")
+    assert len(one) == 1
+    assert split_question("What's your customer service number?")[0][0].answer_type == "phone"
+
+
+def test_a_chinese_fragment_belongs_to_the_question_before_it():
+    parts, _ = split_question("金卡在国外刷卡有手续费吗？多少？")
+    assert [p.text for p in parts] == ["金卡在国外刷卡有手续费吗？ 多少？"] and "amount" in parts[0].types
+    assert len(split_question("取消要多久？退款呢？")[0]) == 2
+    assert "yes_no" in split_question("微信支付行不行？")[0][0].types

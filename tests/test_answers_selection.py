@@ -124,3 +124,45 @@ def test_a_curated_row_about_another_subject_does_not_answer():
     # the kind of answer: a "when" question is not answered by a row that neither asks nor states a time
     assert "time" in composer.curated_disagreement(ask("When is a refund made?"), "Is a refund made?",
                                                    "Yes, a refund is made to the original payment method.")
+
+
+def test_a_column_named_like_a_product_is_asked_by_its_own_word():
+    row = ScoredUnit(unit("Feature: Annual fee; Classic: $0; Silver Rewards: $45; Gold Rewards: $95", kind="row"),
+                     1.0, {})
+    assert focus_row(row, "What is the Silver card's annual fee?").unit.text == "Feature: Annual fee; Silver Rewards: $45"
+    assert focus_row(row, "and the gold one?").unit.text == "Feature: Annual fee; Gold Rewards: $95"
+    # an attribute column needs all its words: "cashback" alone does not pick "Cashback rate" out of a card's row
+    record = ScoredUnit(unit("Card: Gold Rewards; Cashback rate: 1.5%; Cashback cap: $500 a year", kind="row"), 1.0, {})
+    assert focus_row(record, "Is there a limit on the cashback I can earn?").unit.text == record.unit.text
+
+
+def test_a_yearly_fee_is_an_annual_fee():
+    from components.answers.evidence_selection import terms
+    assert terms("yearly fee") == terms("annual fee") == ["annual", "fee"]
+    assert terms("charged annually") == ["fee", "annual"] and terms("telephone") == terms("phone")
+
+
+def test_a_misspelt_question_is_also_searched_as_the_knowledge_base_writes_it():
+    from components.answers.composer import AnswerComposer
+
+    class Keywords:
+        size = 10
+
+        def document_frequencies(self):
+            return {"cashback": 4, "platinum": 3, "card": 9, "annual": 2, "fee": 5}
+
+    class Knowledge:
+        keywords = Keywords()
+        queries: list[str] = []
+
+        def search(self, query, k=8):
+            self.queries.append(query)
+            return []
+
+    kb = Knowledge()
+    composer = AnswerComposer(kb, lambda texts: np.ones((len(texts), 4), dtype=np.float32),
+                              model=SelectionModel({}, 0.0, {}))
+    assert composer.corrected_query("whats the cashbak on platnum") == "whats the cashback on platinum"
+    assert composer.corrected_query("What is the annual fee of the Platinum card?") is None
+    composer.compose("whats the cashbak on platnum", "en")
+    assert kb.queries == ["whats the cashbak on platnum", "whats the cashback on platinum"]

@@ -199,10 +199,10 @@ class AnswerComposer:
         timings["retrieval_ms"] = _ms(t)
         t = time.perf_counter()
         units = _unique_units(u for h in hits for u in units_from_hit(_without_instructions(h)))
-        vectors = self._embed([p.text for p in parts]) if units else None
+        vectors = self._embed([_part_query(p) for p in parts]) if units else None
         rankings = []
         for i, part in enumerate(parts):
-            weights = _term_weights(part.text, statements, followup)
+            weights = _term_weights(part.text, statements, followup, part.context)
             ranked = self.selector.rank(part, units, vectors[i] if vectors is not None else None, weights) \
                 if units else []
             rankings.append(ranked)
@@ -273,13 +273,31 @@ class AnswerComposer:
         return None
 
     def _retrieve(self, parts: list[QuestionPart], question: str) -> list[Hit]:
-        queries = [question] + ([p.text for p in parts] if len(parts) > 1 else [])
+        queries = [question] + ([_part_query(p) for p in parts] if len(parts) > 1 else [])
+        corrected = self.corrected_query(question)
+        if corrected:
+            queries.append(corrected)
         best: dict[str, Hit] = {}
         for query in queries:
             for hit in self.knowledge.search(query, k=self.search_k):
                 if hit.chunk_id not in best or hit.score > best[hit.chunk_id].score:
                     best[hit.chunk_id] = hit
         return sorted(best.values(), key=lambda h: h.score, reverse=True)
+
+    def corrected_query(self, question: str) -> str | None:
+        """The question with its misspelt words written as the knowledge base writes them ("whats the cashbak on
+        platnum" -> "... cashback on platinum"), or None when every word is known: the keyword index matches
+        words exactly, so a misspelt word finds nothing there."""
+        out, changed = question, False
+        for word in dict.fromkeys(re.findall(r"[A-Za-z]{5,}", question)):
+            normalized = terms(word)
+            if len(normalized) != 1:
+                continue
+            fixed = self.statistics.correct(normalized[0])
+            if fixed != normalized[0]:
+                out = re.sub(r"\b" + re.escape(word) + r"\b", fixed, out)
+                changed = True
+        return out if changed else None
 
     def _choose(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer]) -> PartAnswer:
         answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],
@@ -431,19 +449,32 @@ def focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
         return scored
     lowered = question.lower()
 
-    def named(key: str) -> bool:
-        key = key.strip().lower()
+    def words_of(key: str) -> list[str]:
+        return [w for w in re.findall(r"[a-z0-9]+", key.lower()) if len(w) > 2 and w not in ("card", "the", "and")]
+
+    column_words = [set(words_of(k)) for k, _ in pairs]
+
+    def named(i: int, key: str) -> bool:
+        key = key.strip()
         if re.search(r"[\u3400-\u9fff]", key):
-            return key in lowered
-        words = [w for w in re.findall(r"[a-z0-9]+", key) if len(w) > 2 and w not in ("card", "the", "and")]
-        return bool(words) and all(re.search(r"\b" + re.escape(w), lowered) for w in words)
+            return key.lower() in lowered
+        words = words_of(key)
+        if words and all(re.search(r"\b" + re.escape(w), lowered) for w in words):
+            return True
+        # a column named like a product ("Silver Rewards", "Unlimited Plus") is asked by the word no other column
+        # has ("What is the Silver card's fee?"); an attribute column ("Cashback rate") needs all its words
+        if not re.fullmatch(r"(?:[A-Z0-9][\w'’-]*)(?:[ -][A-Z0-9][\w'’-]*)*", key):
+            return False
+        others = set().union(*(c for j, c in enumerate(column_words) if j not in (0, i)))
+        own = [w for w in words if w not in others]
+        return bool(own) and any(re.search(r"\b" + re.escape(w) + r"s?\b", lowered) for w in own)
 
     # a longer column name the question holds hides the shorter ones inside it ("白金卡" is asked, not "金卡")
     keys = [k.strip().lower() for k, _ in pairs]
     hidden = {i for i, k in enumerate(keys) if i > 0 and re.search(r"[\u3400-\u9fff]", k) and any(
         j != i and j > 0 and k in other and other != k and other in lowered for j, other in enumerate(keys))
         and lowered.count(k) <= sum(lowered.count(o) for j, o in enumerate(keys) if j > 0 and k in o and o != k)}
-    asked = [i for i, (key, _) in enumerate(pairs) if i > 0 and i not in hidden and named(key)]
+    asked = [i for i, (key, _) in enumerate(pairs) if i > 0 and i not in hidden and named(i, key)]
     if not asked or len(asked) == len(pairs) - 1:
         return scored
     text = "; ".join(f"{k}: {v}" for i, (k, v) in enumerate(pairs) if i == 0 or i in asked)
@@ -528,14 +559,27 @@ def _without_instructions(hit: Hit) -> Hit:
 _HOW_IT_WORKS = re.compile(r"^(\s*(?:and\s+)?how (?:do|does)\b.*?)\bworks?\b", re.I)
 
 
-def _term_weights(part: str, statements: str, followup: dict | None) -> dict[str, float]:
+_REFERS_BACK = re.compile(r"\b(it|its|they|them|their|that|this|those|these|one)\b", re.I)
+
+
+def _part_query(part: QuestionPart) -> str:
+    """What a part's meaning is matched by: "and how fast is it?" with the question it was cut from."""
+    if part.context and _REFERS_BACK.search(part.text):
+        return f"{part.context} {part.text}"
+    return part.text
+
+
+def _term_weights(part: str, statements: str, followup: dict | None, context: str = "") -> dict[str, float]:
     """How much each word of the question counts: the part's own words fully; the statements around it a little;
+    the question a part was cut from ("What is the Gold card's fee, and is it metal?") a little more;
     for a follow-up, its new subject fully and the previous question's words a little. The "work" of "how do
     returns work?" asks for the procedure and is no word to find."""
     part = _HOW_IT_WORKS.sub(r"\1", part)
     weights: dict[str, float] = {}
     for t in terms(statements):
         weights[t] = max(weights.get(t, 0.0), _STATEMENT_WEIGHT)
+    for t in terms(context):
+        weights[t] = max(weights.get(t, 0.0), _PREVIOUS_WEIGHT)
     if followup:
         for t in terms(followup.get("previous") or ""):
             weights[t] = max(weights.get(t, 0.0), _PREVIOUS_WEIGHT)

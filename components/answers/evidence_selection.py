@@ -39,7 +39,8 @@ _ZH_SYNONYMS = {"付款": "支付", "付钱": "支付", "退钱": "退款", "钱
 _EN_SYNONYMS = {"money": "refund", "reimburs": "refund", "reimbursement": "refund", "shipment": "ship",
                 "arriv": "deliver", "arrival": "deliver", "delivery": "deliver", "deliveri": "deliver",
                 "swap": "exchang", "cancellation": "cancel", "expiry": "expir", "expiration": "expir",
-                "cost": "fee", "charg": "fee", "pric": "fee"}
+                "cost": "fee", "charg": "fee", "pric": "fee", "yearly": "annual", "annually": "annual",
+                "telephon": "phon"}
 # words that say nothing about what is asked
 _EN_EMPTY = frozenset("""someth anyth everyth thing stuff guy guys hi hello hey pleas thank thanks know tell like just
 really actually also still ok okay wonder curious quick question ask ve ll re d exactly precisely exact

@@ -116,9 +116,18 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
             add(joined, f"{question_context} {heading_context}", "list")
         items = []
 
+    pending = ""  # a lead-in nothing has followed yet: it is said after all if no list or table comes
+
+    def flush_lead_in() -> None:
+        nonlocal pending
+        if pending:
+            add(pending, f"{question_context} {heading_context}", "sentence")
+        pending = ""
+
     for raw in lines:
         if is_question(raw):
             flush_list()
+            flush_lead_in()
             question_context = clean(raw)
             lead_in = ""
             continue
@@ -126,20 +135,31 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
         if not line:
             continue
         if _LIST_ITEM.match(raw):
+            pending = ""
             items.append(line)
             add(line, f"{question_context} {lead_in} {heading_context}", "list_item")
             continue
         flush_list()
         if _ROW.match(line):
-            add(line, f"{question_context} {heading_context}", "row")
-            lead_in = ""
+            # the sentence leading into a table says what its rows are about ("Both stores change their hours
+            # over the holidays:"): context of every row under it
+            pending = ""
+            add(line, f"{question_context} {lead_in} {heading_context}", "row")
             continue
+        flush_lead_in()
         sentences = split_sentences(line)
-        for sentence in sentences:
+        lead_in = sentences[-1] if sentences and _is_lead_in(sentences[-1]) else ""
+        # a lead-in announces the list or table after it and states nothing itself: context, not evidence
+        for sentence in sentences[:-1] if lead_in else sentences:
             add(sentence, f"{question_context} {heading_context}", "sentence")
-        lead_in = sentences[-1] if sentences and sentences[-1].rstrip().endswith((":", "：")) else ""
+        pending = lead_in
     flush_list()
+    flush_lead_in()
     return units
+
+
+def _is_lead_in(sentence: str) -> bool:
+    return sentence.rstrip().endswith((":", "："))
 
 
 def is_filler(text: str) -> bool:

@@ -20,11 +20,13 @@ _INTERROGATIVE_EN = re.compile(
 _INTERROGATIVE_ZH = re.compile(r"吗|呢|么|多久|多长|哪些|哪个|哪里|哪儿|什么|怎么|怎样|如何|几[天点个次]|是否|能否|可否|有没有|能不能|"
                                r"可不可以|是不是|多少|为什么|何时")
 
+_ZH_FRAGMENT = re.compile(r"^\s*(多少钱?|多久|多长时间|几天|几次|为什么|为何|怎么办|是吗|对吗|真的吗|何时|什么时候)[?？。!！\s]*$")
+
 ANSWER_TYPES = ("phone", "email", "place", "duration", "amount", "percentage", "time", "count", "options", "yes_no",
                 "procedure", "general")
 _TYPE_RULES: list[tuple[str, re.Pattern]] = [
     ("phone", re.compile(r"\b(phone|telephone|number (do i|to|should i) (call|ring|dial)|what number|hotline|"
-                         r"call you)\b|电话|热线|拨打", re.I)),
+                         r"(?:service|support|contact|help) number|call you)\b|电话|热线|拨打", re.I)),
     ("email", re.compile(r"\be-?mail (address)?\b|邮箱|邮件地址", re.I)),
     # "what is the address of the store" asks for a place; "can I change the address of my order" does not
     ("place", re.compile(r"^\s*(and\s+)?where\b|\bwhere (is|are|can i find|exactly)\b|"
@@ -46,12 +48,16 @@ _TYPE_RULES: list[tuple[str, re.Pattern]] = [
                              r"\bhow (does|do) [\w' -]{1,40} work\b|"
                              r"\bprocess\b|怎么|怎样|如何|流程|步骤", re.I)),
     ("yes_no", re.compile(r"^\s*(and\s+|also\s+|so\s+|but\s+)?(can|could|may|is|are|am|do|does|did|will|would|"
-                          r"should|have|has|is there|are there)\b|吗[?？]?\s*$|是否|能否|可否|有没有|能不能|可不可以|是不是", re.I)),
+                          r"should|have|has|is there|are there)\b|吗[?？]?\s*$|是否|能否|可否|有没有|能不能|可不可以|是不是|行不行|可以不", re.I)),
 ]
 
 _FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|and what about|and for|what if|same for|also for|"
                           r"and the|and with|and in)\b(.*)$", re.I)
 _FOLLOWUP_ZH = re.compile(r"^\s*(那|那么|还有|另外)?(.{1,12}?)(呢|怎么样|如何)[?？。]?\s*$")
+_WHEN_WORD = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bweekends?\b|\bholidays?\b|"
+                        r"\b(christmas|easter|new year'?s?)\b|\b(january|february|march|april|may|june|july|august|"
+                        r"september|october|november|december)\b|\b(mornings?|evenings?|nights?|today|tomorrow)\b|"
+                        r"周[一二三四五六日末]|星期[一二三四五六日天]|节假日|春节|圣诞", re.I)
 _FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|of|my|your|one|ones|it)\b|[?？.!。！,，]", re.I)
 
 
@@ -61,6 +67,8 @@ class QuestionPart:
     answer_type: str = "general"      # one of ANSWER_TYPES
     types: list[str] = field(default_factory=list)   # every type the part mentions, strongest first
     language: str = "en"
+    context: str = ""                 # the question it was cut from ("What is the Gold card's fee, and ..."), whose
+                                      # words a part such as "and is it available as a metal card?" still needs
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,23 +100,51 @@ def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], s
         questions, statements = [text], ""
     merged: list[str] = []
     for q in questions:
-        # a tiny fragment ("Why?", "And?") belongs to the question before it
-        if merged and len(re.findall(r"\w+", q)) <= 1 and not re.search(r"[\u3400-\u9fff]{2,}", q):
+        # a tiny fragment ("Why?", "And?", "多少？") belongs to the question before it
+        if merged and (len(re.findall(r"\w+", q)) <= 1 and not re.search(r"[\u3400-\u9fff]{2,}", q)
+                       or _ZH_FRAGMENT.match(q)):
             merged[-1] = f"{merged[-1]} {q}"
         else:
             merged.append(q)
-    if len(merged) > max_parts:
-        merged = merged[: max_parts - 1] + [" ".join(merged[max_parts - 1:])]
-    parts = []
+    clauses: list[tuple[str, str]] = []
     for q in merged:
+        pieces = split_clauses(q)
+        clauses.extend((c, q if len(pieces) > 1 and i > 0 else "") for i, c in enumerate(pieces))
+    if len(clauses) > max_parts:
+        clauses = clauses[: max_parts - 1] + [(" ".join(c for c, _ in clauses[max_parts - 1:]), "")]
+    parts = []
+    for q, context in clauses:
         types = answer_types(q)
-        parts.append(QuestionPart(q, types[0] if types else "general", types, detect_language(q)))
+        parts.append(QuestionPart(q, types[0] if types else "general", types, detect_language(q), context))
     return parts, statements
 
 
+# ", and how fast is it?" / "; also, can I ...": a second question inside one sentence
+_CLAUSE_BREAK = re.compile(r"\s*(?:,|;|\s[-–—])\s*(?:and|also|but|plus|or)?,?\s+(?=(?:how|what|what's|whats|when|where|which|"
+                           r"who|can|could|do|does|is|are|will|would|should|may)\b)", re.I)
+
+
+def split_clauses(question: str) -> list[str]:
+    """"What's the Gold card's annual fee, and is it available as a metal card?" asks two things; "I bought
+    headphones last week, what's your return policy?" asks one (the clause before it is no question)."""
+    if re.search(r"[\u3400-\u9fff]", question):
+        return [question]
+    pieces, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(question):
+        left, right = question[start:match.start()].strip(), question[match.end():].strip()
+        if _INTERROGATIVE_EN.match(left) and len(re.findall(r"\w+", left)) >= 3 and len(re.findall(r"\w+", right)) >= 3:
+            pieces.append(left + ("?" if not left.endswith("?") else ""))
+            start = match.end()
+    pieces.append(question[start:].strip())
+    return pieces
+
+
 def type_phrase(text: str) -> str:
-    """The words of `text` that say what kind of answer it wants ("how long", "多长时间"), or ""."""
-    for _, pattern in _TYPE_RULES:
+    """The words of `text` that say what kind of answer it wants ("how long", "多长时间"), or "". A yes/no question's
+    "Will" or "Can" says nothing on its own ("And the PIN?" after "Will my new card have the same number?")."""
+    for name, pattern in _TYPE_RULES:
+        if name == "yes_no":
+            continue
         match = pattern.search(text or "")
         if match and match.group(0).strip():
             return match.group(0).strip()
@@ -152,9 +188,15 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         return text, None
     replaced = None
     question = previous_question.strip()
-    for term in sorted(previous_subject_terms or [], key=len, reverse=True):
+    # "And the Porto one?" after "What time does the Lisbon store close on Saturday?" swaps the store, not the
+    # day; "And on Sunday?" swaps the day: a term of the same kind (a day or date, or not) as the new subject first
+    same_kind = bool(_WHEN_WORD.search(subject))
+    candidates = sorted(previous_subject_terms or [], key=lambda t: (bool(_WHEN_WORD.search(t)) != same_kind, -len(t)))
+    for term in candidates:
         if term and re.search(re.escape(term), question, re.I):
             question = re.sub(re.escape(term), subject, question, count=1, flags=re.I)
+            # "the Silver card" with the subject "Gold card" is "the Gold card", not "the Gold card card"
+            question = re.sub(r"\b(" + re.escape(subject.split()[-1]) + r")\s+\1\b", r"\1", question, flags=re.I)
             replaced = term
             break
     if replaced is None:
