@@ -127,15 +127,15 @@ class Kernels:
         self.isa = isa
         signatures = {  # name: argument types (i = int, p = pointer, f = float)
             "kefu_qgemm": "iiipiippppipppi", "kefu_decode_attention": "iiiippppfpp", "kefu_rms_norm": "iippfp",
-            "kefu_rope_store": "iiiippppppp", "kefu_silu_mul": "iipp"}
-        kinds = {"i": ctypes.c_int, "p": ctypes.c_void_p, "f": ctypes.c_float}
+            "kefu_rope_strided": "iiiipppppllppl", "kefu_silu_mul": "iipp"}
+        kinds = {"i": ctypes.c_int, "l": ctypes.c_long, "p": ctypes.c_void_p, "f": ctypes.c_float}
         for name, args in signatures.items():
             function = getattr(library, name)
             function.restype = None
             function.argtypes = [kinds[a] for a in args]
         self._qgemm, self._attention = library.kefu_qgemm, library.kefu_decode_attention
-        self._rms_norm, self._rope_store, self._silu_mul = (library.kefu_rms_norm, library.kefu_rope_store,
-                                                            library.kefu_silu_mul)
+        self._rms_norm, self._rope, self._silu_mul = (library.kefu_rms_norm, library.kefu_rope_strided,
+                                                      library.kefu_silu_mul)
         self._scratch = threading.local()
         self.threads = 1  # for linear; the runner sets it before each decode step
         library.kefu_helper_awake.restype = ctypes.c_int
@@ -172,11 +172,18 @@ class Kernels:
     def rope_store(self, qkv: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, positions: torch.Tensor,
                    q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
         """Rotate the query and key heads of qkv [rows, (heads + 2 kv_heads) * 64] to `positions` (int64), put the
-        queries in q [rows, heads, 64] and the keys and values in the pools [slots, kv_heads, capacity, 64] at
-        (row, positions[row])."""
+        queries in q [rows, heads, 64] (any strides with unit last one) and the keys and values in the pools: either
+        [slots, kv_heads, capacity, 64], row r into slot r (a decode step), or one slot's [kv_heads, capacity, 64],
+        every row into it (a prompt); each at (its slot, positions[row])."""
         rows, heads = q.shape[0], q.shape[1]
-        self._rope_store(rows, heads, keys.shape[1], keys.shape[2], qkv.data_ptr(), cos.data_ptr(), sin.data_ptr(),
-                         positions.data_ptr(), q.data_ptr(), keys.data_ptr(), values.data_ptr())
+        one_slot = keys.dim() == 3
+        kv_heads, capacity = keys.shape[-3], keys.shape[-2]
+        if (keys.stride()[-3:] != (capacity * 64, 64, 1) or values.stride() != keys.stride() or q.stride(2) != 1
+                or not qkv.is_contiguous() or positions.dtype != torch.int64 or len(positions) != rows):
+            raise ValueError("rope_store: tensors not laid out as the kernel reads them")
+        self._rope(rows, heads, kv_heads, capacity, qkv.data_ptr(), cos.data_ptr(), sin.data_ptr(),
+                   positions.data_ptr(), q.data_ptr(), q.stride(0), q.stride(1), keys.data_ptr(), values.data_ptr(),
+                   0 if one_slot else keys.stride(0))
         return q
 
     def silu_mul(self, gate_up: torch.Tensor) -> torch.Tensor:
