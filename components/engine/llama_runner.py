@@ -376,7 +376,8 @@ class LlamaSlotRunner:
     def _norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         if self.fused_elementwise:
             flat = x.reshape(-1, x.shape[-1]).contiguous()
-            return self.kernels.rms_norm(flat, weight, self.eps, torch.empty_like(flat)).view(x.shape)
+            return self.kernels.rms_norm(flat, weight, self.eps, torch.empty_like(flat),
+                                         torch.get_num_threads()).view(x.shape)
         h = x.float()
         h = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + self.eps)
         return weight * h.to(x.dtype)
@@ -429,7 +430,8 @@ class LlamaSlotRunner:
         h = self._norm(x, layer.post_norm)
         if self.fused_elementwise:
             gate_up = layer.gate_up(h)
-            return layer.down.add_to(x, self.kernels.silu_mul(gate_up.view(-1, gate_up.shape[-1])))
+            return layer.down.add_to(x, self.kernels.silu_mul(gate_up.view(-1, gate_up.shape[-1]),
+                                                              torch.get_num_threads()))
         gate, up = layer.gate_up(h).chunk(2, dim=-1)
         return layer.down.add_to(x, F.silu(gate) * up)
 
@@ -493,6 +495,7 @@ class LlamaSlotRunner:
         # each segment's queries as attention takes them, [heads, past + new, head_dim]; the prefix rows stay zero
         queries = [torch.zeros(self.heads, past + len(tokens), self.head_dim, dtype=x.dtype)
                    for _, tokens, past in segments]
+        threads = torch.get_num_threads()  # this prefill's (the element-wise kernels split their rows by it)
         if not self.fast_rope:
             where = torch.cat(positions)
             cos, sin = self.cos[where].unsqueeze(1), self.sin[where].unsqueeze(1)  # [T, 1, head_dim]
@@ -509,7 +512,7 @@ class LlamaSlotRunner:
                 new_queries = queries[n][:, past:].transpose(0, 1)  # [new, heads, head_dim], a view
                 if self.fast_rope:  # rotate, and write the keys and values straight into the pool
                     self.kernels.rope_store(qkv[span], self.cos, self.sin, positions[n], new_queries,
-                                            self.k[i, slot], self.v[i, slot])
+                                            self.k[i, slot], self.v[i, slot], threads)
                 else:
                     self.k[i, slot, :, past:total] = k[span].transpose(0, 1)
                     self.v[i, slot, :, past:total] = v[span].transpose(0, 1)
