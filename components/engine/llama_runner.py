@@ -21,8 +21,9 @@ fused projections) and runs the same mathematics with few, large operations:
   3-token queries);
 - prompt attention is torch's fused kernel with grouped query heads (torch 2.5+; plain causal even after a reused
   prefix, whose positions ride along as zero queries: ~2 ms per layer for a 570-token prompt on one thread), the
-  rotary embedding kefu's kernel writing keys and values straight into the pool; else blocks of queries, each over only the keys it may see (6.2 ms; it skips the masked
-  half of the causal square; next-token agreement with float32 over 200 prompt prefixes 0.99);
+  rotary embedding kefu's kernel writing keys and values straight into the pool; else blocks of queries, each over
+  only the keys it may see (6.2 ms; it skips the masked half of the causal square; next-token agreement with
+  float32 over 200 prompt prefixes 0.99);
 - several prompts prefill together (prefill_many): their new tokens share each matrix product;
 - decode steps read every weight once, so matrices that lie on a 4-bit grid — all of SmolLM2's, which the GGUF
   stores as Q4_1 — are also kept as their 4-bit blocks (the same information: the grid is recovered from the
