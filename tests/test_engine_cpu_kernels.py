@@ -240,3 +240,29 @@ def test_block_scales_that_float16_cannot_hold_are_refused():
     assert BlockWeights.fits_float16(torch.zeros(16, 2), torch.zeros(16, 2))
     assert not BlockWeights.fits_float16(torch.full((16, 2), 1e-6), torch.zeros(16, 2))
     assert not BlockWeights.fits_float16(scale, torch.full((16, 2), -1e5))
+
+
+def test_a_prefills_elementwise_kernels_by_halves_give_the_one_thread_result(kernels):
+    """A prefill's RMSNorm, SiLU x up and rotary embedding (a prompt's rows into one slot of the pool) split their
+    rows over two threads from SPLIT_ROWS rows on (an odd count here): bit for bit what one thread computes."""
+    generator = torch.Generator().manual_seed(7)
+    rows, heads, kv_heads, capacity = cpu_kernels.SPLIT_ROWS + 45, 3, 1, 512
+    x = torch.randn(rows, 96, generator=generator).to(torch.bfloat16)
+    weight = torch.randn(96, generator=generator).to(torch.bfloat16)
+    gate_up = torch.randn(rows, 2 * 48, generator=generator).to(torch.bfloat16)
+    qkv = torch.randn(rows, (heads + 2 * kv_heads) * 64, generator=generator).to(torch.bfloat16)
+    angles = torch.randn(capacity, 64, generator=generator)
+    cos, sin = angles.cos().to(torch.bfloat16), angles.sin().to(torch.bfloat16)
+    positions = torch.arange(capacity - rows, capacity)
+    results = {}
+    for threads in (1, 2):
+        queries = torch.zeros(heads, capacity, 64, dtype=torch.bfloat16)
+        keys = torch.zeros(kv_heads, capacity, 64, dtype=torch.bfloat16)
+        values = torch.zeros_like(keys)
+        kernels.rope_store(qkv, cos, sin, positions, queries[:, capacity - rows:].transpose(0, 1), keys, values,
+                           threads)
+        results[threads] = (kernels.rms_norm(x, weight, 1e-5, torch.empty_like(x), threads),
+                            kernels.silu_mul(gate_up, threads), queries, keys, values)
+    for one, two in zip(results[1], results[2]):
+        assert torch.equal(one, two)
+    assert results[2][3][:, capacity - rows:].abs().sum(-1).all()  # every position's key was written

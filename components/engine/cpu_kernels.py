@@ -24,6 +24,7 @@ says why and the runner keeps torch's kernels.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import ctypes
 import hashlib
 import logging
@@ -81,6 +82,9 @@ BLOCK = 32      # inputs per quantization block
 TILE = 16       # output columns per packed tile
 HEAD_DIM = 64   # the attention kernel's head size
 MAX_GROUP = 8   # query heads per key/value head the attention kernel takes
+# a prefill's element-wise kernels run by halves on two threads from this many rows (when it has two threads): they
+# were ~0.15 s of a burst's eight prefills on one thread, where the matrix products and attention use both cores
+SPLIT_ROWS = 256
 
 
 def cpu_flags(cpuinfo: str | None = None) -> set[str]:
@@ -127,16 +131,17 @@ class Kernels:
         self.isa = isa
         signatures = {  # name: argument types (i = int, p = pointer, f = float)
             "kefu_qgemm": "iiipiippppipppi", "kefu_decode_attention": "iiiippppfpp", "kefu_rms_norm": "iippfp",
-            "kefu_rope_store": "iiiippppppp", "kefu_silu_mul": "iipp"}
-        kinds = {"i": ctypes.c_int, "p": ctypes.c_void_p, "f": ctypes.c_float}
+            "kefu_rope_strided": "iiiipppppllppl", "kefu_silu_mul": "iipp"}
+        kinds = {"i": ctypes.c_int, "l": ctypes.c_long, "p": ctypes.c_void_p, "f": ctypes.c_float}
         for name, args in signatures.items():
             function = getattr(library, name)
             function.restype = None
             function.argtypes = [kinds[a] for a in args]
         self._qgemm, self._attention = library.kefu_qgemm, library.kefu_decode_attention
-        self._rms_norm, self._rope_store, self._silu_mul = (library.kefu_rms_norm, library.kefu_rope_store,
-                                                            library.kefu_silu_mul)
+        self._rms_norm, self._rope, self._silu_mul = (library.kefu_rms_norm, library.kefu_rope_strided,
+                                                      library.kefu_silu_mul)
         self._scratch = threading.local()
+        self._second: concurrent.futures.ThreadPoolExecutor | None = None  # the other half of a split call
         self.threads = 1  # for linear; the runner sets it before each decode step
         library.kefu_helper_awake.restype = ctypes.c_int
         library.kefu_helper_awake.argtypes = []
@@ -164,26 +169,55 @@ class Kernels:
                     self.threads)
         return out
 
-    def rms_norm(self, x: torch.Tensor, weight: torch.Tensor, eps: float, out: torch.Tensor) -> torch.Tensor:
-        """Llama's RMSNorm of x [rows, n] bfloat16 into `out` (same shape)."""
-        self._rms_norm(x.shape[0], x.shape[1], x.data_ptr(), weight.data_ptr(), eps, out.data_ptr())
+    def _by_halves(self, rows: int, threads: int, call) -> None:
+        """call(first_row, end_row) over rows 0..rows-1: with threads > 1 and enough rows (a prefill), the second
+        half runs on a worker thread meanwhile (ctypes releases the GIL), else all on this one."""
+        if threads < 2 or rows < SPLIT_ROWS:
+            call(0, rows)
+            return
+        if self._second is None:
+            self._second = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kefu-kernels-half")
+        half = rows // 2
+        second = self._second.submit(call, half, rows)
+        try:
+            call(0, half)
+        finally:
+            second.result()
+
+    def rms_norm(self, x: torch.Tensor, weight: torch.Tensor, eps: float, out: torch.Tensor,
+                 threads: int = 1) -> torch.Tensor:
+        """Llama's RMSNorm of x [rows, n] bfloat16 into `out` (same shape); by halves on two threads with
+        threads > 1 (see _by_halves)."""
+        rows, n = x.shape
+        self._by_halves(rows, threads, lambda r0, r1: self._rms_norm(
+            r1 - r0, n, x.data_ptr() + 2 * r0 * n, weight.data_ptr(), eps, out.data_ptr() + 2 * r0 * n))
         return out
 
     def rope_store(self, qkv: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, positions: torch.Tensor,
-                   q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
+                   q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, threads: int = 1) -> torch.Tensor:
         """Rotate the query and key heads of qkv [rows, (heads + 2 kv_heads) * 64] to `positions` (int64), put the
-        queries in q [rows, heads, 64] and the keys and values in the pools [slots, kv_heads, capacity, 64] at
-        (row, positions[row])."""
+        queries in q [rows, heads, 64] (any strides with unit last one) and the keys and values in the pools: either
+        [slots, kv_heads, capacity, 64], row r into slot r (a decode step), or one slot's [kv_heads, capacity, 64],
+        every row into it (a prompt); each at (its slot, positions[row])."""
         rows, heads = q.shape[0], q.shape[1]
-        self._rope_store(rows, heads, keys.shape[1], keys.shape[2], qkv.data_ptr(), cos.data_ptr(), sin.data_ptr(),
-                         positions.data_ptr(), q.data_ptr(), keys.data_ptr(), values.data_ptr())
+        one_slot = keys.dim() == 3
+        kv_heads, capacity = keys.shape[-3], keys.shape[-2]
+        if (keys.stride()[-3:] != (capacity * 64, 64, 1) or values.stride() != keys.stride() or q.stride(2) != 1
+                or not qkv.is_contiguous() or positions.dtype != torch.int64 or len(positions) != rows):
+            raise ValueError("rope_store: tensors not laid out as the kernel reads them")
+        width = qkv.shape[1]
+        self._by_halves(rows, threads if one_slot else 1, lambda r0, r1: self._rope(
+            r1 - r0, heads, kv_heads, capacity, qkv.data_ptr() + 2 * r0 * width, cos.data_ptr(), sin.data_ptr(),
+            positions.data_ptr() + 8 * r0, q.data_ptr() + 2 * r0 * q.stride(0), q.stride(0), q.stride(1),
+            keys.data_ptr(), values.data_ptr(), 0 if one_slot else keys.stride(0)))
         return q
 
-    def silu_mul(self, gate_up: torch.Tensor) -> torch.Tensor:
+    def silu_mul(self, gate_up: torch.Tensor, threads: int = 1) -> torch.Tensor:
         """[rows, 2n] -> silu(first half) * second half, [rows, n]."""
         rows, width = gate_up.shape
         out = torch.empty(rows, width // 2, dtype=gate_up.dtype)
-        self._silu_mul(rows, width // 2, gate_up.data_ptr(), out.data_ptr())
+        self._by_halves(rows, threads, lambda r0, r1: self._silu_mul(
+            r1 - r0, width // 2, gate_up.data_ptr() + 2 * r0 * width, out.data_ptr() + r0 * width))
         return out
 
     def decode_attention(self, q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, visible: torch.Tensor,

@@ -35,11 +35,13 @@ void kefu_rms_norm(int rows, int n, const uint16_t *x, const uint16_t *weight, f
 }
 
 /* qkv [rows, (heads + 2 * kv_heads) * 64]: rotate each query and key head by its row's position (rotate-half
-   RoPE; cos and sin tables [positions, 64]); queries -> q [rows, heads, 64]; keys and values are written into the
-   layer's pool [slots, kv_heads, capacity, 64] at row r, position positions[r]. */
+   RoPE; cos and sin tables [positions, 64]); query head h of row r -> q + r * q_row + h * q_head; keys and values
+   are written into a pool [.., kv_heads, capacity, 64] at position positions[r] of pool row r (pool_row elements
+   apart: a decode step's rows are the pool's slots, a prompt's rows all go to one slot with pool_row 0). */
 #define ROPE_VECS (HEAD_DIM / LANES)
-void kefu_rope_store(int rows, int heads, int kv_heads, int capacity, const uint16_t *qkv, const uint16_t *cos,
-                     const uint16_t *sin, const int64_t *positions, uint16_t *q, uint16_t *k_pool, uint16_t *v_pool) {
+void kefu_rope_strided(int rows, int heads, int kv_heads, int capacity, const uint16_t *qkv, const uint16_t *cos,
+                       const uint16_t *sin, const int64_t *positions, uint16_t *q, long q_row, long q_head,
+                       uint16_t *k_pool, uint16_t *v_pool, long pool_row) {
     const int width = (heads + 2 * kv_heads) * HEAD_DIM, half = ROPE_VECS / 2;
     for (int r = 0; r < rows; r++) {
         const long pos = positions[r];
@@ -51,8 +53,8 @@ void kefu_rope_store(int rows, int heads, int kv_heads, int capacity, const uint
         }
         for (int h = 0; h < heads + kv_heads; h++) {
             const uint16_t *x = qkv + (long)r * width + h * HEAD_DIM;
-            uint16_t *dst = h < heads ? q + ((long)r * heads + h) * HEAD_DIM
-                                      : k_pool + (((long)r * kv_heads + h - heads) * capacity + pos) * HEAD_DIM;
+            uint16_t *dst = h < heads ? q + r * q_row + h * q_head
+                                      : k_pool + r * pool_row + ((long)(h - heads) * capacity + pos) * HEAD_DIM;
             VEC xv[ROPE_VECS];
             for (int i = 0; i < ROPE_VECS; i++) xv[i] = load_bf16(x + LANES * i);
             for (int i = 0; i < half; i++) {  /* rotate half: (x1 c - x2 s, x2 c + x1 s) */
@@ -63,7 +65,7 @@ void kefu_rope_store(int rows, int heads, int kv_heads, int capacity, const uint
         }
         for (int h = 0; h < kv_heads; h++) {
             const uint16_t *x = qkv + (long)r * width + (heads + kv_heads + h) * HEAD_DIM;
-            uint16_t *dst = v_pool + (((long)r * kv_heads + h) * capacity + pos) * HEAD_DIM;
+            uint16_t *dst = v_pool + r * pool_row + ((long)h * capacity + pos) * HEAD_DIM;
             for (int i = 0; i < HEAD_DIM; i++) dst[i] = x[i];
         }
     }

@@ -19,9 +19,11 @@ fused projections) and runs the same mathematics with few, large operations:
   head_dim] block, the query heads of one key/value head act as its queries (no repeated keys), and each row masks
   the columns past its own length (torch's fused attention kernel took 31 ms on the same data: it is slow for
   3-token queries);
-- prompt attention is torch's fused kernel with grouped query heads (torch 2.5+; 2.1 ms per layer for a 570-token
-  prompt on one thread), else blocks of queries, each over only the keys it may see (6.2 ms; it skips the masked
-  half of the causal square; next-token agreement with float32 over 200 prompt prefixes 0.99);
+- prompt attention is torch's fused kernel with grouped query heads (torch 2.5+; plain causal even after a reused
+  prefix, whose positions ride along as zero queries: ~2 ms per layer for a 570-token prompt on one thread), the
+  rotary embedding kefu's kernel writing keys and values straight into the pool; else blocks of queries, each over
+  only the keys it may see (6.2 ms; it skips the masked half of the causal square; next-token agreement with
+  float32 over 200 prompt prefixes 0.99);
 - several prompts prefill together (prefill_many): their new tokens share each matrix product;
 - decode steps read every weight once, so matrices that lie on a 4-bit grid — all of SmolLM2's, which the GGUF
   stores as Q4_1 — are also kept as their 4-bit blocks (the same information: the grid is recovered from the
@@ -111,6 +113,16 @@ class _Linear:
             return F.linear(x, self.weight, self.bias)
         out = self.small(flat.contiguous()).view(*x.shape[:-1], self.out_features)
         return out if self.bias is None else out.add_(self.bias)
+
+    def add_to(self, residual: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """residual += x W^T (+ bias), in place; residual [rows, out], x [rows, in]. Many rows add in the matrix
+        product itself (one rounding to bfloat16 instead of two, and no product tensor: a 1,150-row output
+        projection took 0.54 ms instead of 0.77 ms on one thread)."""
+        if self.small is not None and x.shape[0] <= PACKED_MAX_ROWS:
+            residual += self(x)
+            return residual
+        residual.addmm_(x, self.weight.t())
+        return residual if self.bias is None else residual.add_(self.bias)
 
 
 def _torch_int4(packed, x: torch.Tensor) -> torch.Tensor:
@@ -269,6 +281,9 @@ class LlamaSlotRunner:
         # RMSNorm and SiLU x up as kefu's kernels (one pass each instead of ~6 torch operations; prefill too)
         self.fused_elementwise = (self.kernels is not None and self.hidden % 16 == 0
                                   and config.intermediate_size % 16 == 0)
+        # a prompt's rotary embedding as one kernel call per prompt and layer, writing keys and values straight into
+        # the pool (torch's five element-wise operations per head kind took ~15% of a burst's prefill)
+        self.fast_rope = self.kernels is not None and self.head_dim == cpu_kernels.HEAD_DIM
         matrices = [m for layer in self.layers for m in (layer.qkv, layer.o, layer.gate_up, layer.down)]
         self.four_bit_matrices = sum(m.small is not None for m in matrices)
         # a decode step as a few kernel calls per layer (see _decode_fused)
@@ -363,7 +378,8 @@ class LlamaSlotRunner:
     def _norm(self, x: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
         if self.fused_elementwise:
             flat = x.reshape(-1, x.shape[-1]).contiguous()
-            return self.kernels.rms_norm(flat, weight, self.eps, torch.empty_like(flat)).view(x.shape)
+            return self.kernels.rms_norm(flat, weight, self.eps, torch.empty_like(flat),
+                                         torch.get_num_threads()).view(x.shape)
         h = x.float()
         h = h * torch.rsqrt(h.pow(2).mean(-1, keepdim=True) + self.eps)
         return weight * h.to(x.dtype)
@@ -373,18 +389,25 @@ class LlamaSlotRunner:
         rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
         return x * cos + rotated * sin
 
-    def _causal_attention(self, q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, past: int) -> torch.Tensor:
-        """Prompt attention: q [1, heads, q_len, d] at positions past.., keys/values [1, kv_heads, past + q_len, d]
-        -> [1, heads, q_len, d]. torch's fused attention with grouped query heads where this torch has it (one
-        thread, bfloat16, a 570-token prompt: 2.1 ms per layer from scratch, 3.0 ms after a reused prefix, against
-        6.2 / 7.5 ms in blocks), else in blocks (_blocked_attention)."""
+    def _causal_attention(self, queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+                          past: int) -> torch.Tensor:
+        """Prompt attention for the new tokens at positions past..total-1: queries [heads, total, d] (rows
+        0..past-1 are zeros, the cached prefix's positions), keys/values [kv_heads, total, d] -> [heads, total -
+        past, d]. torch's fused attention with grouped query heads where this torch has it, else in blocks
+        (_blocked_attention). Where the new tokens are at least half the prompt, the prefix's zero queries ride
+        along so that the attention is plain causal, which the fused kernel computes only below the diagonal
+        (8 prompts of ~505 new tokens after a 67-token prefix, one thread: 1.97 ms per layer and prompt against
+        2.81 ms with a mask, which makes it compute every block); their outputs are dropped."""
+        q_len = queries.shape[1] - past
         if not SDPA_GQA:
-            return self._blocked_attention(q, keys, values, past)
-        if not past:
-            return F.scaled_dot_product_attention(q, keys, values, is_causal=True, enable_gqa=True)
-        q_len = q.shape[2]  # query i (position past + i) sees keys 0..past + i
-        mask = torch.ones(q_len, past + q_len, dtype=torch.bool).tril(past)
-        return F.scaled_dot_product_attention(q, keys, values, attn_mask=mask, enable_gqa=True)
+            return self._blocked_attention(queries[None, :, past:], keys[None], values[None], past)[0]
+        if past <= q_len:
+            out = F.scaled_dot_product_attention(queries[None], keys[None], values[None], is_causal=True,
+                                                 enable_gqa=True)
+            return out[0, :, past:]
+        mask = torch.ones(q_len, past + q_len, dtype=torch.bool).tril(past)  # query i sees keys 0..past + i
+        return F.scaled_dot_product_attention(queries[None, :, past:], keys[None], values[None], attn_mask=mask,
+                                              enable_gqa=True)[0]
 
     def _blocked_attention(self, q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, past: int) -> torch.Tensor:
         """Prompt attention in blocks of PREFILL_BLOCK queries, each over the keys it may see (0..its last position):
@@ -405,11 +428,14 @@ class LlamaSlotRunner:
         return out.view(1, kv * g, q_len, d)
 
     def _mlp(self, x: torch.Tensor, layer: _Layer) -> torch.Tensor:
+        """x += the MLP of its norm, in place (x [rows, hidden])."""
+        h = self._norm(x, layer.post_norm)
         if self.fused_elementwise:
-            gate_up = layer.gate_up(x)
-            return layer.down(self.kernels.silu_mul(gate_up.view(-1, gate_up.shape[-1])).view(*x.shape[:-1], -1))
-        gate, up = layer.gate_up(x).chunk(2, dim=-1)
-        return layer.down(F.silu(gate) * up)
+            gate_up = layer.gate_up(h)
+            return layer.down.add_to(x, self.kernels.silu_mul(gate_up.view(-1, gate_up.shape[-1]),
+                                                              torch.get_num_threads()))
+        gate, up = layer.gate_up(h).chunk(2, dim=-1)
+        return layer.down.add_to(x, F.silu(gate) * up)
 
     # -- scheduler interface --
     def prefill(self, ids: list[int], prefix_len: int = 0):
@@ -463,29 +489,40 @@ class LlamaSlotRunner:
         slot. The matrix products take every segment's tokens at once. Returns the next-token logits after each
         segment's last token [segments, vocab] (float32)."""
         ids = [token for _, tokens, _ in segments for token in tokens]
-        positions = torch.cat([torch.arange(past, past + len(tokens)) for _, tokens, past in segments])
-        x = self.embed[torch.tensor(ids, dtype=torch.long)]  # [T, hidden]
+        spans = list(itertools.accumulate((len(tokens) for _, tokens, _ in segments), initial=0))
+        positions = [torch.arange(past, past + len(tokens)) for _, tokens, past in segments]
+        x = self.embed[torch.tensor(ids, dtype=torch.long)]  # [T, hidden], a fresh residual stream
         count = len(ids)
-        cos, sin = self.cos[positions].unsqueeze(1), self.sin[positions].unsqueeze(1)  # [T, 1, head_dim]
         qd, kd = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        # each segment's queries as attention takes them, [heads, past + new, head_dim]; the prefix rows stay zero
+        queries = [torch.zeros(self.heads, past + len(tokens), self.head_dim, dtype=x.dtype)
+                   for _, tokens, past in segments]
+        threads = torch.get_num_threads()  # this prefill's (the element-wise kernels split their rows by it)
+        if not self.fast_rope:
+            where = torch.cat(positions)
+            cos, sin = self.cos[where].unsqueeze(1), self.sin[where].unsqueeze(1)  # [T, 1, head_dim]
         for i, layer in enumerate(self.layers):
-            h = self._norm(x, layer.in_norm)
-            q, k, v = layer.qkv(h).split([qd, kd, kd], dim=-1)
-            q = self._rope(q.view(count, self.heads, self.head_dim), cos, sin)
-            k = self._rope(k.view(count, self.kv_heads, self.head_dim), cos, sin)
-            v = v.view(count, self.kv_heads, self.head_dim)
+            qkv = layer.qkv(self._norm(x, layer.in_norm))
+            if not self.fast_rope:
+                q, k, v = qkv.split([qd, kd, kd], dim=-1)
+                q = self._rope(q.view(count, self.heads, self.head_dim), cos, sin)
+                k = self._rope(k.view(count, self.kv_heads, self.head_dim), cos, sin)
+                v = v.view(count, self.kv_heads, self.head_dim)
             attn = torch.empty(count, self.heads, self.head_dim, dtype=x.dtype)
-            offset = 0
-            for slot, tokens, past in segments:
-                span, total = slice(offset, offset + len(tokens)), past + len(tokens)
-                self.k[i, slot, :, past:total] = k[span].transpose(0, 1)
-                self.v[i, slot, :, past:total] = v[span].transpose(0, 1)
-                out = self._causal_attention(q[span].transpose(0, 1).unsqueeze(0), self.k[i, slot:slot + 1, :, :total],
-                                             self.v[i, slot:slot + 1, :, :total], past)
-                attn[span] = out[0].transpose(0, 1)
-                offset += len(tokens)
-            x = x + layer.o(attn.view(count, qd))
-            x = x + self._mlp(self._norm(x, layer.post_norm), layer)
+            for n, (slot, tokens, past) in enumerate(segments):
+                span, total = slice(spans[n], spans[n + 1]), past + len(tokens)
+                new_queries = queries[n][:, past:].transpose(0, 1)  # [new, heads, head_dim], a view
+                if self.fast_rope:  # rotate, and write the keys and values straight into the pool
+                    self.kernels.rope_store(qkv[span], self.cos, self.sin, positions[n], new_queries,
+                                            self.k[i, slot], self.v[i, slot], threads)
+                else:
+                    self.k[i, slot, :, past:total] = k[span].transpose(0, 1)
+                    self.v[i, slot, :, past:total] = v[span].transpose(0, 1)
+                    new_queries.copy_(q[span])
+                out = self._causal_attention(queries[n], self.k[i, slot, :, :total], self.v[i, slot, :, :total], past)
+                attn[span] = out.transpose(0, 1)
+            layer.o.add_to(x, attn.view(count, qd))
+            self._mlp(x, layer)
         last = torch.tensor(list(itertools.accumulate(len(tokens) for _, tokens, _ in segments))) - 1
         return self.lm_head(self._norm(x[last], self.final_norm)).float()
 
@@ -562,8 +599,8 @@ class LlamaSlotRunner:
                 scores = torch.bmm(grouped, keys.transpose(1, 2)).float() + mask
                 weights = torch.softmax(scores, dim=-1).to(self.dtype)
                 attn = torch.bmm(weights, values)                             # [rows·kv_heads, group, head_dim]
-            x = x + layer.o(attn.reshape(rows, qd))
-            x = x + self._mlp(self._norm(x, layer.post_norm), layer)
+            layer.o.add_to(x, attn.reshape(rows, qd))
+            self._mlp(x, layer)
         state.lengths = [n + 1 for n in state.lengths]
         return self.lm_head(self._norm(x, self.final_norm)).float()
 
