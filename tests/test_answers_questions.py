@@ -40,6 +40,8 @@ def names_product(text: str) -> bool:
     ("帮我查一下我的订单", "request"),
     ("my email is emma.smith3991@example.com", "request"),
     ("Can I talk to a person?", "request"),
+    ("Can I talk to a human agent on a Saturday?", "question"),
+    ("周末能找人工客服吗？", "question"),
     ("And what is my gift card balance?", "request"),
     ("我的礼品卡余额是多少？", "request"),
     # stock and price questions name a product

@@ -13,6 +13,8 @@ from components.nlu.emotions import detect_emotions, emotion_trend
     ("thank you so much", "gratitude", "thank you"),
     ("这是什么意思，我看不懂", "confusion", "什么意思"),
     ("我很担心，能尽快吗", "urgency", "担心"),
+    ("我的卡被盗刷了，怎么办", "urgency", "盗刷"),
+    ("My card was stolen, what do I do?", "urgency", "card was stolen"),
     ("太慢了", "frustration", "太慢"),
     ("the delivery is so slow", "frustration", "so slow"),
     # complaints in a customer's words, beyond the desk's own

@@ -43,6 +43,13 @@ _FOR_SOMEONE_ELSE = re.compile(
     rf"\bon (his|her|their) (behalf|account)\b|\bon behalf of\b|"
     rf"我(的)?({_RELATIVE_ZH})的.{{0,4}}(订单|账户|账号|包裹|退款|退货)|(帮|替|代)(我)?({_RELATIVE_ZH}|他|她)(取消|退|换|改|查|下单|修改|处理)",
     re.I)
+# "Can I talk to a human agent on a Saturday?": asking when a person is there is a question about opening hours,
+# not a request to be transferred now
+_TALK_TO_A_PERSON = re.compile(r"^\s*(can|could|may) i (talk|speak|chat) (to|with)\b|(能|可以)(找|联系|转)人工", re.I)
+_WHEN = re.compile(r"\bon (a |the )?(mon|tues|wednes|thurs|fri|satur|sun)days?\b|\b(on|at|over) (the )?weekends?\b|"
+                   r"\bat night\b|\bafter hours\b|\bin the (evening|morning)\b|\bon (public )?holidays?\b|\b24/7\b|"
+                   r"\baround the clock\b|\bwhat time\b|\bwhich (days|hours)\b|周末|晚上|节假日|星期[一二三四五六日天]|"
+                   r"周[一二三四五六日]|几点", re.I)
 _STOCK_EN = re.compile(r"\b(in stock|out of stock|available in|availability|do you (have|sell|carry|stock)|"
                        r"have (it|them|this|that|one|any)\b.{0,20}\b(in|with)\b|come in|comes in|"
                        r"how much (is|are|does|do|for)|price of|prices? for|cost of|what colou?rs|what sizes|"
@@ -122,6 +129,9 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
         return MessageKind("request", "asks about the customer's own records (the workspace's cues)", topic)
     if names_product is not None and _names_a_product_it_asks_about(text, names_product):
         return MessageKind("stock_question", "asks about stock, options or price of a named product", topic)
+    if _TALK_TO_A_PERSON.search(text) and _WHEN.search(text) and is_interrogative(text):
+        return MessageKind("question", "asks when a person can be reached (opening hours), not to be transferred now",
+                           topic)
     if _REQUEST_EN.search(text) or _REQUEST_ZH.search(text):
         return MessageKind("request", "asks to act on the customer's own order or account", topic)
     if is_interrogative(text):

@@ -49,7 +49,10 @@ _CUES_EN: dict[str, list[str]] = {
     ],
     "urgency": [r"urgent(?:ly)?", r"asap", r"as soon as possible", r"immediately", r"right now", r"emergency",
                 r"hurry", r"worried", r"anxious", r"nervous", r"scared", r"panic(?:king)?", r"desperate(?:ly)?",
-                r"(?:need|needs|needed) it (?:by|today|tomorrow)", r"running out of time"],
+                r"(?:need|needs|needed) it (?:by|today|tomorrow)", r"running out of time",
+                # a card or account someone else used
+                r"(?:card|wallet|phone|account) (?:was |got |has been )?(?:stolen|hacked|compromised)",
+                r"someone (?:used|is using|has used) my (?:card|account)"],
     "confusion": [r"(?:i )?(?:don'?t|do not|doesn'?t|does not) (?:understand|get it|make sense)", r"confus(?:ed|ing)",
                   r"what does (?:this|that|it) mean", r"not sure (?:what|how|why|if|whether)", r"unclear",
                   r"makes? no sense", r"i'?m lost", r"which one", r"what do you mean", r"no idea (?:what|how|why)",
@@ -65,7 +68,9 @@ _CUES_ZH: dict[str, list[str]] = {
                     "太慢", "好慢", "这么慢", "慢死", "太久"],
     "anger": ["投诉", "气死", "生气", "愤怒", "垃圾", "骗子", "欺骗", "太差", "很差", "差劲", "离谱", "恶心", "什么破",
               "坑人", "坑爹", "忍无可忍", "举报", "曝光", "滚", "妈的", "tmd", "退钱", "诈骗", "黑心", "过分"],
-    "urgency": ["紧急", "着急", "急用", "马上", "立刻", "尽快", "赶紧", "今天必须", "担心", "焦虑", "急死"],
+    "urgency": ["紧急", "着急", "急用", "马上", "立刻", "尽快", "赶紧", "今天必须", "担心", "焦虑", "急死",
+                # a card or account someone else used
+                "盗刷", "被盗", "被偷", "被骗", "冒用"],
     "confusion": ["不明白", "不懂", "看不懂", "搞不懂", "什么意思", "啥意思", "糊涂", "不清楚", "怎么回事", "为什么会"],
     "gratitude": ["谢谢", "感谢", "多谢", "辛苦了", "满意", "太好了", "给力", "点赞"],
 }
