@@ -199,7 +199,7 @@ class DialogueManager:
         t = time.perf_counter()
         nlu = self.nlu.parse(ctx.text) if self.nlu is not None else NLUResult(language=detect_language(ctx.text))
         if not carries_language(ctx.text):  # "31570922 1979-11-03 5566" in a Chinese conversation stays Chinese
-            previous = (self.store.get_conversation(ctx.cid) or {}).get("language")
+            previous = ctx.conversation.get("language")  # read when the turn started, before this turn's update
             if previous in ("en", "zh") and previous != nlu.language:
                 nlu = replace(nlu, language=previous)
         ctx.timings["nlu_ms"] = _ms(t)

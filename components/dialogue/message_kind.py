@@ -17,6 +17,7 @@ from components.answers.question_analysis import is_interrogative
 
 _ORDER_ID = re.compile(r"#\s?W\d+|\bW\d{5,}\b", re.I)  # a mistyped order number is still about an order
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\[EMAIL_\d+\]")
+_ASKS_TO_TALK_EN = r"^\s*(can|could|may) i (talk|speak|chat) (to|with)\b"
 _REQUEST_EN = re.compile(
     r"^\s*(please\s+)?(cancel|return|exchange|refund|track|change|update|modify|check|send|ship|swap|replace|"
     r"look up|find|show|list|give)\b|"
@@ -27,7 +28,7 @@ _REQUEST_EN = re.compile(
     r"\bmy\b.{0,25}\b(order|package|parcel|refund|return|delivery|shipment)\b.{0,30}"
     r"\b(status|where|arrive[ds]?|arriving|come|came|shipped|late|missing|yet)\b|"
     r"\b(has|have|did|when will|where is|where's)\b.{0,10}\bmy\b.{0,25}\b(order|package|parcel|refund|items?)\b|"
-    r"^\s*(can|could|may) i (talk|speak|chat) (to|with)\b|"
+    + _ASKS_TO_TALK_EN + r"|"
     r"\b(what|where|when|which|how much|how many)\b.{0,20}\bmy\b.{0,30}\b(balance|orders?|address|payment methods?|"
     r"account|refund|package|parcel|items?|profile|gift card|tracking)\b", re.I)
 _REQUEST_ZH = re.compile(r"我的.{0,8}(余额|订单|地址|支付方式|账户|退款|包裹|快递)|我想(?!知道|问|了解)|我要(?!怎么|如何|怎样)|帮我(?=查|取消|退|换|改|看|处理|办|下单|修改|确认|问)|"
@@ -45,7 +46,7 @@ _FOR_SOMEONE_ELSE = re.compile(
     re.I)
 # "Can I talk to a human agent on a Saturday?": asking when a person is there is a question about opening hours,
 # not a request to be transferred now
-_TALK_TO_A_PERSON = re.compile(r"^\s*(can|could|may) i (talk|speak|chat) (to|with)\b|(能|可以)(找|联系|转)人工", re.I)
+_TALK_TO_A_PERSON = re.compile(_ASKS_TO_TALK_EN + r"|(能|可以)(找|联系|转)人工", re.I)
 _WHEN = re.compile(r"\bon (a |the )?(mon|tues|wednes|thurs|fri|satur|sun)days?\b|\b(on|at|over) (the )?weekends?\b|"
                    r"\bat night\b|\bafter hours\b|\bin the (evening|morning)\b|\bon (public )?holidays?\b|\b24/7\b|"
                    r"\baround the clock\b|\bwhat time\b|\bwhich (days|hours)\b|周末|晚上|节假日|星期[一二三四五六日天]|"
