@@ -1,7 +1,7 @@
 """Switching workspaces in a real browser: the app serving the shop, a clinic and a library (tests/fixtures/
-workspaces/, copied into its data dir as a team's own workspaces), opened with ?workspace=testclinic, switched
-with the dropdown, and each workspace asked a question it answers from its own documents. The same app's API takes
-the workspace too."""
+workspaces/, copied into its data dir as a team's own workspaces) and the shipped bank, opened with
+?workspace=testclinic, switched with the dropdown, and each workspace asked a question it answers from its own
+documents. The same app's API takes the workspace too. The bank's card-status question, in English and Chinese."""
 from __future__ import annotations
 
 import shutil
@@ -23,7 +23,7 @@ def workspaces_app(tmp_path_factory, model_cache_dir):
     data_dir = tmp_path_factory.mktemp("kefu-ws-app")
     for name in ("testclinic", "library"):
         shutil.copytree(FIXTURES / name, data_dir / "workspaces" / name)
-    app = RunningApp(data_dir, model_cache_dir, extra_env={"KEFU_WORKSPACES": "shop,testclinic,library",
+    app = RunningApp(data_dir, model_cache_dir, extra_env={"KEFU_WORKSPACES": "shop,testclinic,library,bank",
                                                            "KEFU_SPEECH_ENABLED": "false"})
     try:
         app.start(timeout=900)
@@ -78,7 +78,7 @@ def test_switch_workspaces_and_ask_each_one(workspaces_app, browser):  # noqa: F
         context.close()
     client = workspaces_app.client()
     status = client.predict(api_name="/status")
-    assert status["workspaces"] == ["shop", "testclinic", "library"]
+    assert status["workspaces"] == ["shop", "testclinic", "library", "bank"]
     answer = client.predict("Are you open on Sunday?", "", "testclinic", api_name="/chat")
     assert "closed on Sundays" in answer["reply"] or "Sunday" in answer["reply"], answer["reply"]
     emergency = client.predict("I have chest pain", "", "testclinic", api_name="/chat")
@@ -89,3 +89,26 @@ def test_switch_workspaces_and_ask_each_one(workspaces_app, browser):  # noqa: F
     assert all(c["workspace"] == "testclinic" for c in queue)
     docs = {d["doc_id"] for d in client.predict("library", api_name="/kb_documents")}
     assert docs == {"kb/loans.md"}
+
+
+@pytest.mark.parametrize("locale, welcome, question, asks, shown", [
+    ("en-US", "Harbor Credit Union", "Is my card frozen?", "verify", "credit card ending 9012 (frozen)"),
+    ("zh-CN", "港湾信用合作社", "我的卡被冻结了吗？", "验证", "尾号 9012 的信用卡（已冻结）"),
+])
+def test_bank_card_status_question_lists_the_cards(workspaces_app, browser, locale, welcome, question, asks,  # noqa: F811
+                                                   shown):
+    """"Is my card frozen?" is a question about the cards: after verification the chat lists them with their status
+    and changes nothing (it once started the freeze flow); a reply of numbers keeps the conversation's language."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context, page = _open(browser, workspaces_app.local_url + "?workspace=bank", locale=locale)
+    try:
+        page.wait_for_function(f"document.querySelector('#kefu-chatbot').innerText.includes('{welcome}')",
+                               timeout=60_000)  # the bank's own welcome: the page has loaded the workspace
+        _send(page, question)
+        _wait_for_answer(page, asks, before=1, timeout=400)  # the bank's first question may wait for its intents
+        _send(page, "31570922 1979-11-03 5566")
+        cards = _wait_for_answer(page, shown, before=2)
+        assert "5566" in cards and ("Please confirm" not in cards and "请确认" not in cards)
+        page.screenshot(path=str(SHOTS / f"workspace-bank-card-status-{locale}.png"), full_page=True)
+    finally:
+        context.close()
