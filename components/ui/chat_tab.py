@@ -270,10 +270,13 @@ def build_chat_tab(services) -> ChatTab:
         language = gr.State("en")
         workspace = gr.State("")  # the business this chat talks to: ?workspace=ID, or the dropdown in demo mode
         picker = switcher.build_dropdown(services)
+        # in the app, the message box and Send open when the page's load event has set the conversation's language
+        # and business: a message typed before it would go to the default business and come back with its welcome
+        loads = gr.context.Context.root_block is not None
         with gr.Row():
             box = gr.Textbox(placeholder=t("chat_placeholder"), label=t("chat_message"), show_label=False, scale=8,
-                             elem_id="kefu-chat-input")
-            send = gr.Button(t("send"), variant="primary", scale=1, elem_id="kefu-send")
+                             elem_id="kefu-chat-input", interactive=not loads)
+            send = gr.Button(t("send"), variant="primary", scale=1, elem_id="kefu-send", interactive=not loads)
             stop = gr.Button(t("stop"), scale=1, elem_id="kefu-stop")
         examples = gr.Dataset(components=[box], samples=example_samples("en"),
                               label=t("examples"), elem_id="kefu-examples")
@@ -322,7 +325,8 @@ def build_chat_tab(services) -> ChatTab:
         lang = request_language(request)
         ws = switcher.workspace_from_request(services, request)
         return (lang, switcher.welcome_history(services, ws, lang),
-                gr.Dataset(samples=switcher.example_samples(services, ws, lang)), ws, ws)
+                gr.Dataset(samples=switcher.example_samples(services, ws, lang)), ws, ws,
+                gr.Textbox(interactive=True), gr.Button(interactive=True))
 
     def start_over(lang: str, ws: str):
         return switcher.welcome_history(services, ws, lang), "", {}, 0, {}, "", None, ""
@@ -364,7 +368,7 @@ def build_chat_tab(services) -> ChatTab:
                     [chatbot, last_seen, mode], api_visibility="private", show_progress="hidden")
     root = gr.context.Context.root_block
     if root is not None:
-        root.load(opened, None, [language, chatbot, examples, workspace, picker], api_visibility="private",
+        root.load(opened, None, [language, chatbot, examples, workspace, picker, box, send], api_visibility="private",
                   show_progress="hidden")
     return ChatTab(chatbot, conversation_id, voice)
 
