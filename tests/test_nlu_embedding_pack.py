@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from components.nlu.embedding_cache import EmbeddingCache
-from components.nlu.embedding_pack import EmbeddingPack, pack_path, quantize, write_pack
+from components.nlu.embedding_pack import EmbeddingPack, pack_path, pack_paths, quantize, write_pack
 from components.settings import Settings
 
 
@@ -51,6 +51,39 @@ def test_a_pack_of_another_embedder_or_a_broken_file_is_ignored(tmp_path):
     assert len(EmbeddingPack(tmp_path / "missing.npz", "fake|views=1")) == 0
     path.write_bytes(b"not a pack")
     assert len(EmbeddingPack(path, "fake|views=1")) == 0
+
+
+def test_several_pack_files_are_read_together_and_a_foreign_one_adds_nothing(tmp_path):
+    (tmp_path / "nlu").mkdir()
+    write_pack(pack_path(tmp_path), "fake|views=1", ["where is my order"], np.ones((1, 8), np.float32))
+    write_pack(pack_path(tmp_path, "bank"), "fake|views=1", ["freeze my card"], -np.ones((1, 8), np.float32))
+    write_pack(pack_path(tmp_path, "other"), "other|views=1", ["from elsewhere"], np.ones((1, 8), np.float32))
+    assert [p.name for p in pack_paths(tmp_path)] == ["training_embeddings.npz", "training_embeddings_bank.npz",
+                                                      "training_embeddings_other.npz"]
+    pack = EmbeddingPack(pack_paths(tmp_path), "fake|views=1")
+    found = pack.lookup(["freeze my card", "from elsewhere", "where is my order", "unknown"])
+    assert sorted(found) == ["freeze my card", "where is my order"]
+    assert found["freeze my card"][0] < 0 < found["where is my order"][0]
+
+
+def test_shipped_bank_pack_covers_the_bank_workspace_intents():
+    """The bank's first question trains Banking77 and the bank's own examples: their vectors ship too
+    (assets/nlu/training_embeddings_bank.npz), so that question does not wait for 10,000 sentences to embed."""
+    from components.embedder import SentenceEmbedder
+    from components.nlu import NLU
+    from components.nlu.intent_text import intent_text
+    from components.nlu.language import detect_language
+    from components.workspaces.registry import WorkspaceRegistry, shipped_dir
+
+    settings = Settings()
+    nlu = NLU(settings, SentenceEmbedder.from_settings(settings))
+    bank = WorkspaceRegistry([shipped_dir(settings)]).get("bank")
+    nlu.add_pack(bank.nlu_domain, list(bank.intents))
+    texts = list(dict.fromkeys(intent_text(t, "zh" if detect_language(t) == "zh" else "en")
+                               for t, _ in nlu.examples(bank.nlu_domain)))
+    found = EmbeddingPack(pack_paths(settings.assets_dir), nlu.embedding_identity()).lookup(texts)
+    assert len(texts) > 9000 and len(found) >= 0.99 * len(texts), (
+        "the bank's intents changed: rebuild the vectors with `python app.py nlu pack-embeddings`")
 
 
 def test_shipped_pack_fits_the_real_embedder_and_the_shipped_intent_pack():

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from components.nlu.chinese_script import to_simplified
 from components.nlu.embedding_cache import EmbeddingCache
-from components.nlu.embedding_pack import EmbeddingPack, pack_path
+from components.nlu.embedding_pack import EmbeddingPack, pack_paths
 from components.nlu.entities import extract_entities
 from components.nlu.intent_classifier import FEATURES_VERSION, INTENT_LAYERS, IntentClassifier, intent_embedding
 from components.nlu.intent_pack import (MAX_TEXT_CHARS, append_examples, examples_hash, load_pack, normalise_text,
@@ -138,7 +138,7 @@ class NLU:
             return None
         if self._embeddings is None:
             identity = self.embedding_identity()
-            pack = (EmbeddingPack(pack_path(self.settings.assets_dir), identity)
+            pack = (EmbeddingPack(pack_paths(self.settings.assets_dir), identity)
                     if identity and self.use_embedding_pack else None)
             self._embeddings = EmbeddingCache(self.embedder, self.model_dir, embed=self._intent_embed,
                                               tag="" if self._views == 1 else f"views{self._views}", pack=pack)

@@ -24,8 +24,16 @@ log = logging.getLogger(__name__)
 PACK_NAME = "training_embeddings.npz"
 
 
-def pack_path(assets_dir: Path) -> Path:
-    return Path(assets_dir) / "nlu" / PACK_NAME
+def pack_path(assets_dir: Path, domain: str = "") -> Path:
+    """The default domain's pack, or (with `domain`) a shipped workspace domain's own file beside it."""
+    name = PACK_NAME if not domain else f"{Path(PACK_NAME).stem}_{domain}.npz"
+    return Path(assets_dir) / "nlu" / name
+
+
+def pack_paths(assets_dir: Path) -> list[Path]:
+    """Every shipped pack: the default domain's and each workspace domain's (a file each keeps every file under
+    the 10 MB a Hugging Face Space takes without Git LFS)."""
+    return sorted((Path(assets_dir) / "nlu").glob(f"{Path(PACK_NAME).stem}*.npz"))
 
 
 def text_key(text: str) -> bytes:
@@ -51,25 +59,23 @@ def write_pack(path: Path, identity: str, texts: list[str], vectors: np.ndarray)
 
 
 class EmbeddingPack:
-    """Lookup of packed vectors by text; empty when the file is missing or of another embedder."""
+    """Lookup of packed vectors by text, over one pack file or several; a file that is missing, unreadable or of
+    another embedder adds nothing."""
 
-    def __init__(self, path: Path, identity: str):
-        self.path = Path(path)
-        self._keys = np.zeros(0, dtype="<u8")
-        self._codes = np.zeros((0, 0), dtype=np.int8)
-        self._scale = np.zeros(0, dtype=np.float32)
-        if not self.path.exists():
+    def __init__(self, paths: Path | list[Path], identity: str):
+        paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
+        self.path = paths[0] if paths else None
+        parts = [part for part in (_read(path, identity) for path in paths) if part is not None]
+        if not parts:
+            self._keys = np.zeros(0, dtype="<u8")
+            self._codes = np.zeros((0, 0), dtype=np.int8)
+            self._scale = np.zeros(0, dtype=np.float32)
             return
-        try:
-            with np.load(self.path, allow_pickle=False) as data:
-                found = str(data["identity"])
-                if found != identity:
-                    log.info("not using %s: packed for %s, the running embedder is %s", self.path.name, found,
-                             identity)
-                    return
-                self._keys, self._codes, self._scale = data["keys"], data["codes"], data["scale"]
-        except (OSError, ValueError, KeyError) as exc:
-            log.warning("ignoring unreadable embedding pack %s: %s", self.path, exc)
+        keys = np.concatenate([k for k, _, _ in parts])
+        order = np.argsort(keys, kind="stable")
+        self._keys = keys[order]
+        self._codes = np.concatenate([c for _, c, _ in parts])[order]
+        self._scale = np.concatenate([s for _, _, s in parts])[order]
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -86,15 +92,33 @@ class EmbeddingPack:
         return dict(zip((t for t, h in zip(texts, hit) if h), vectors))
 
 
+def _read(path: Path, identity: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    if not path.exists():
+        return None
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            found = str(data["identity"])
+            if found != identity:
+                log.info("not using %s: packed for %s, the running embedder is %s", path.name, found, identity)
+                return None
+            return data["keys"], data["codes"], data["scale"]
+    except (OSError, ValueError, KeyError) as exc:
+        log.warning("ignoring unreadable embedding pack %s: %s", path, exc)
+        return None
+
+
 def build_embedding_pack(settings) -> dict:
     """`python app.py nlu pack-embeddings`: a cold NLU start (fresh cache, no pack) and every vector it embedded,
-    written to assets/nlu/training_embeddings.npz."""
+    written to assets/nlu/training_embeddings.npz; then each shipped workspace with its own intents (the bank's
+    Banking77) trained as on its first question, and the vectors that added written to
+    training_embeddings_<domain>.npz, so that first question does not wait for them either."""
     import dataclasses
     import tempfile
     import time
 
     from components.embedder import SentenceEmbedder
     from components.nlu import NLU
+    from components.workspaces.registry import WorkspaceRegistry, shipped_dir
 
     with tempfile.TemporaryDirectory(prefix="kefu-embedding-pack-") as tmp:
         cold = dataclasses.replace(settings, cache_dir_override=Path(tmp))
@@ -106,7 +130,19 @@ def build_embedding_pack(settings) -> dict:
         if cache is None:
             raise ValueError("The NLU has no embedder, so there is nothing to pack")
         texts, vectors = cache.computed()
-    result = write_pack(pack_path(settings.assets_dir), nlu.embedding_identity(), texts, vectors)
-    result["cold_start_seconds_without_pack"] = round(seconds, 2)
+        identity = nlu.embedding_identity()
+        result = write_pack(pack_path(settings.assets_dir), identity, texts, vectors)
+        result["cold_start_seconds_without_pack"] = round(seconds, 2)
+        packed, result["domains"] = set(texts), {}
+        for workspace in WorkspaceRegistry([shipped_dir(settings)]).list():
+            if not workspace.intents or workspace.nlu_domain == nlu.default_domain:
+                continue
+            nlu.add_pack(workspace.nlu_domain, list(workspace.intents))
+            nlu.retrain(workspace.nlu_domain)
+            texts, vectors = cache.computed()
+            new = [i for i, text in enumerate(texts) if text not in packed]
+            packed.update(texts)
+            result["domains"][workspace.nlu_domain] = write_pack(
+                pack_path(settings.assets_dir, workspace.nlu_domain), identity, [texts[i] for i in new],
+                vectors[new])
     return result
-
