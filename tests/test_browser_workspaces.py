@@ -106,6 +106,8 @@ def test_bank_card_status_question_lists_the_cards(workspaces_app, browser, loca
     try:
         page.wait_for_function(f"document.querySelector('#kefu-chatbot').innerText.includes('{welcome}')",
                                timeout=60_000)  # the bank's own welcome: the page has loaded the workspace
+        # the switcher names the businesses in the page's language
+        assert page.locator("#kefu-workspace input").input_value() == welcome
         _send(page, question)
         _wait_for_answer(page, asks, before=1, timeout=400)  # the bank's first question may wait for its intents
         _send(page, "31570922 1979-11-03 5566")

@@ -325,7 +325,8 @@ def build_chat_tab(services) -> ChatTab:
         lang = request_language(request)
         ws = switcher.workspace_from_request(services, request)
         return (lang, switcher.welcome_history(services, ws, lang),
-                gr.Dataset(samples=switcher.example_samples(services, ws, lang)), ws, ws,
+                gr.Dataset(samples=switcher.example_samples(services, ws, lang)), ws,
+                gr.Dropdown(choices=switcher.choices(services, lang), value=ws),  # the businesses' names in its language
                 gr.Textbox(interactive=True), gr.Button(interactive=True))
 
     def start_over(lang: str, ws: str):

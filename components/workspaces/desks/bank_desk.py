@@ -46,7 +46,7 @@ _CARD_STATUS = re.compile(
 
 class BankDesk(VerifiedDesk):
     FLOWS = [
-        Flow("card_status", _CARD_STATUS, True, ("checking your cards' status", "查询银行卡状态"), general_ok=True),
+        Flow("card_status", _CARD_STATUS, True, ("checking your cards' status", "您的银行卡状态查询"), general_ok=True),
         Flow("unfreeze_card", re.compile(r"\b(unfreeze|unlock|unblock|reactivate|re-activate|thaw)\b|解冻|解除冻结|解锁|"
                                          r"恢复.{0,4}卡", re.I),
              True, ("unfreezing a card", "解冻银行卡")),
