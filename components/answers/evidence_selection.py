@@ -12,7 +12,10 @@ Each (part, unit) pair gets features (`EvidenceSelector.features`):
   "how many times");
 - `entity_match` / `entity_other`: names the question uses (Gold, Lisbon, PayPal) are in the unit, or the unit is
   about another name only (Silver, Porto);
+- `number_other`: the question names a numbered variant ("a 48-month certificate", "3 个月定期") and the unit (with
+  its context) names the same kind with other numbers only ("24-month certificate");
 - the retrieval score of the passage, the unit's kind, service filler, and the language.
+The units stated beside the best one (`pick_units`) never give another figure of the kind asked for (`rival_value`).
 The score is P(the unit states the answer) = sigmoid(w·x + b) with w, b in selection_model.json, fitted by
 components/answers/calibration.py on assets/eval/answers/ (the held-out set excluded).
 """
@@ -141,13 +144,9 @@ class SelectionModel:
         x["rival_share"] = float(shares[np.array(agree)].sum() / shares.sum())
         x["support"] = float(min(3, sum(agree[1:6])))
         for name in ("words", "said", "dense", "key_missing", "type_missing", "entity_other", "zh", "context_dense",
-                     "type_match", "kind_faq", "entity_match", "unknown_share", "text_dense", "bm25", "context_words",
-                     "kind_row", "kind_list", "next_said", "short", "number_other"):
+                     "type_match", "kind_faq", "entity_match", "unknown_share", "text_dense", "context_words",
+                     "number_other"):
             x[name] = float(top.parts.get(name, 0.0))
-        runner = ranked[1].parts if len(ranked) > 1 else {}
-        # the runner-up answers the same kind of value, about the entity asked, as well as the best one does
-        x["rival_type_match"] = float(runner.get("type_match", 0.0)) if x["rival_margin"] < 5.0 else 0.0
-        x["bm25_margin"] = x["bm25"] - max((float(o.parts.get("bm25", 0.0)) for o in ranked[1:6]), default=0.0)
         others = ranked[1:6]
         x["words_margin"] = x["words"] - max((float(o.parts.get("words", 0.0)) for o in others), default=0.0)
         x["dense_margin"] = x["dense"] - max((float(o.parts.get("dense", 0.0)) for o in others), default=0.0)
@@ -474,7 +473,6 @@ def agrees(a, b) -> bool:
 
 
 # the kinds of value one figure answers: a second unit giving another figure of the kind asked for is a rival answer
-RIVAL_VALUES = True
 _ONE_VALUE_KINDS = ("phone", "email", "amount", "percentage", "time", "duration")
 
 
@@ -520,7 +518,7 @@ def pick_units(ranked: list, margin: float, max_units: int, text=lambda r: r.uni
             continue
         if x.get("type_missing") and not first.get("type_missing"):
             continue
-        if RIVAL_VALUES and rival_value(asked_types, text(ranked[0]), text(other)):
+        if rival_value(asked_types, text(ranked[0]), text(other)):
             continue
         picked.append(other)
     return picked
