@@ -172,3 +172,17 @@ def test_chinese_subjects_are_the_questions_nouns():
                                                | chinese_nouns("退款几天能到账") | chinese_nouns("周末有人工吗？")
                                                | chinese_nouns("人工客服几点上班？"))
     assert chinese_nouns("Can I pay with Apple Pay?") == set()
+
+
+def test_a_unit_about_another_numbered_variant_does_not_answer():
+    """"What's the rate on a 48-month certificate?" is not answered by the 36-month row (the Gold/Silver rule for
+    numbered variants), in English and Chinese; the 48-month row answers. A decimal ("1.8%") is one value, not the
+    end of a clause: the Chinese rate stays about its deposit."""
+    q = part("What's the rate on a 48-month certificate?")
+    other = scored("Account: 36-month certificate; Rate (APY): 3.50%", kind="row")
+    right = scored("Account: 48-month certificate; Rate (APY): 3.90%", kind="row")
+    assert "48-month" in unanswered(q, [other], [other, right])
+    assert unanswered(q, [right], [right, other]) is None
+    zh = part("3个月定期存款的利率是多少？")
+    assert unanswered(zh, [scored("12个月定期存款：年利率 2.5%。", language="zh")], []) is not None
+    assert unanswered(zh, [scored("3个月定期存款：年利率 1.8%。", language="zh")], []) is None

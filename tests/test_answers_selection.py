@@ -166,3 +166,73 @@ def test_a_misspelt_question_is_also_searched_as_the_knowledge_base_writes_it():
     assert composer.corrected_query("What is the annual fee of the Platinum card?") is None
     composer.compose("whats the cashbak on platnum", "en")
     assert kb.queries == ["whats the cashbak on platnum", "whats the cashback on platinum"]
+
+
+def test_a_turn_is_replayed_as_the_pipeline_judges_it_whole():
+    """Calibration replays a turn the way `eval answers` judges the reply: a two-part question whose second part is
+    answered confidently from the wrong unit is wrong, even though its first (and most confident) part is right —
+    the old replay by the most confident part alone called it right."""
+    from components.answers.calibration import TurnReplay
+
+    expect = {"reply_contains": ["$95"], "reply_not_contains": ["$45"]}
+    parts = [{"text": "What is the Gold card's fee?", "conf": 0.95, "unanswered": None, "unmentioned": [],
+              "said": [("Card fees", "The Gold card costs $95 a year.", "")]},
+             {"text": "and the Silver one?", "conf": 0.85, "unanswered": None, "unmentioned": [],
+              "said": [("Card fees", "The Silver card costs $45 a year.", "")]}]
+    turn = TurnReplay("unseen_dev.yaml:0:0", "credit union", expect, parts=parts)
+    assert turn.verdict(0.9) == "correct"      # only the first part reaches the threshold
+    assert turn.verdict(0.8) == "wrong"        # both do: the reply states the Silver fee too
+    assert turn.verdict(0.96) == "abstained"
+    # a part the answerability checks turn down is never stated
+    parts[1]["unanswered"] = "a value about something else"
+    assert TurnReplay("g", "b", expect, parts=parts).verdict(0.8) == "correct"
+    # a turn the order desk took keeps the pipeline's verdict whatever the threshold
+    desk = TurnReplay("g", "b", expect, fixed="wrong")
+    assert {desk.verdict(t) for t in (0.1, 0.5, 0.95)} == {"wrong"}
+
+
+def test_the_threshold_is_chosen_on_replayed_turns():
+    from components.answers.calibration import TurnReplay
+
+    right = {"text": "q", "conf": 0.9, "unanswered": None, "unmentioned": [], "said": [("T", "It takes 5 days.", "")]}
+    wrong = {"text": "q", "conf": 0.7, "unanswered": None, "unmentioned": [], "said": [("T", "It takes 9 days.", "")]}
+    outcomes = [TurnReplay(f"a:{i}", "a", {"reply_contains": ["5 days"]}, parts=[dict(right)]) for i in range(10)] + \
+               [TurnReplay(f"b:{i}", "b", {"reply_contains": ["5 days"]}, parts=[dict(wrong)]) for i in range(3)] + \
+               [TurnReplay("c:0", "a", {"reply_contains": ["5 days"]}, fixed="correct")]
+    t, stats = choose_threshold(outcomes, max_wrong=0.1, max_wrong_business=0.1)
+    assert 0.7 < t <= 0.9 and stats["correct"] == 11 and stats["wrong"] == 0 and stats["abstained"] == 3
+
+
+def test_a_unit_stating_another_figure_of_the_kind_asked_is_not_stated_beside_the_best():
+    """"By what time do I need to send a same-day transfer?": the same-day row's 14:00 is the answer; the wire row's
+    15:30 scores close but answers another question. The same for a second phone number, and in Chinese."""
+    same_day = scored("Type: Same-day transfer; Cut-off time: 14:00 on a business day; Fee: $3", 5.0)
+    wire = scored("Wire: Domestic wire, outgoing; Cut-off time: 15:30; Fee: $20", 4.6)
+    also = scored("Transfers sent after the cut-off time leave on the next business day.", 4.5)
+    assert pick_units([same_day, wire, also], margin=2.0, max_units=3, asked_types=["time"]) == [same_day, also]
+    # a question that does not ask for a time keeps both rows
+    assert pick_units([same_day, wire], margin=2.0, max_units=3, asked_types=["general"]) == [same_day, wire]
+    lost = scored("Report it: call our lost card line 1-800-555-0199, open 24 hours a day.", 5.0)
+    fraud = scored("If you think someone has access to your account, call 1-800-555-0142.", 4.8)
+    assert pick_units([lost, fraud], margin=2.0, max_units=2, asked_types=["phone"]) == [lost]
+    gold = scored("金卡年费为 95 元。", 5.0)
+    silver = scored("银卡年费为 45 元。", 4.9)
+    repeat = scored("金卡的年费是 95 元，首年免收。", 4.8)
+    assert pick_units([gold, silver, repeat], margin=2.0, max_units=3, asked_types=["amount"]) == [gold, repeat]
+
+
+def test_a_unit_about_another_numbered_variant_is_marked():
+    """"What's the rate on a 48-month certificate?" is not answered by the 24-month row (English and Chinese); a plain
+    number in the question ("after 30 days") names no variant."""
+    selector = EvidenceSelector(lambda texts: np.ones((len(texts), 4), dtype=np.float32), TermStatistics(),
+                                SelectionModel({}, 0.0, {}))
+    part = split_question("What's the rate on a 48-month certificate?")[0][0]
+    rows = selector.features(part, [unit("Account: 24-month certificate; Rate (APY): 3.60%", kind="row"),
+                                    unit("Account: 48-month certificate; Rate (APY): 3.90%", kind="row")])
+    assert [r["number_other"] for r in rows] == [1.0, 0.0]
+    zh = split_question("3个月定期存款的利率是多少？")[0][0]
+    rows = selector.features(zh, [unit("12 个月定期：年利率 2.5%。", language="zh"),
+                                  unit("3 个月定期：年利率 1.8%。", language="zh")])
+    assert [r["number_other"] for r in rows] == [1.0, 0.0]
+    plain = split_question("Can I return something after 30 days?")[0][0]
+    assert selector.features(plain, [unit("Returns are accepted within 14 days of delivery.")])[0]["number_other"] == 0.0

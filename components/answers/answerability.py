@@ -17,6 +17,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
 - `other_section`: a word the part asks about is neither in the unit nor in its own section heading, but is the whole
   heading of another section of the same document among the candidates ("towels" asked, "Lockers" stated, while the
   document has a "Towels" section): the unit is from the wrong section.
+- `other_variant`: the part names a numbered variant ("a 48-month certificate", "3 个月定期") and the evidence names
+  the same kind with other numbers only ("36-month certificate").
 `focus_items` narrows a unit of labelled items ("Lisbon store: ready in 2 hours. Porto store: the next day.") to the
 items about the name asked, as composer.focus_row does for table columns.
 """
@@ -25,7 +27,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from components.answers.evidence_selection import ScoredUnit, _VALUE_PATTERNS, entity_names, has_value, terms
+from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value, number_other,
+                                                   numbered_terms, terms)
 from components.answers.question_analysis import QuestionPart
 
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
@@ -57,7 +60,7 @@ _ANY_VALUE = {"amount": re.compile(_NUMBERISH + r"|\bfree\b|\bno (fee|charge|cos
                                      r"\b(a|one) (day|week|month|year)\b|立即|即时|当天|永久", re.I),
               "percentage": re.compile(_NUMBERISH + r"|percent|百分", re.I),
               "count": re.compile(_NUMBERISH, re.I)}
-_CLAUSES = re.compile(r"(?<=[.;。；!?！？])\s*")
+_CLAUSES = re.compile(r"(?<=[;。；!?！？])\s*|(?<=\.)(?!\d)\s*")  # "1.8%" is one number, not two clauses
 _LABEL = re.compile(r"^\s*([^:：;；.。]{2,40})[:：]\s")
 
 
@@ -175,6 +178,19 @@ def other_section(part: QuestionPart, evidence: list[ScoredUnit], candidates: li
     return None
 
 
+def other_variant(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """The part names a numbered variant ("a 48-month certificate", "3 个月定期") and every unit stated names the same
+    kind with other numbers only ("36-month certificate"): it answers for another variant, as the Silver row does for
+    a Gold question."""
+    asked = numbered_terms(part.text)
+    if not asked or not evidence:
+        return None
+    if all(number_other(asked, f"{e.unit.context} {e.unit.text}") for e in evidence):
+        named = ", ".join(f"{'/'.join(sorted(v))}-{k}" for k, v in asked.items())
+        return f"asks about the {named} one; the evidence is about another"
+    return None
+
+
 def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[ScoredUnit],
                carried: set[str] = frozenset(), known=lambda t: True) -> str | None:
     """Why the evidence a reply would state for `part` does not answer it, or None when it may."""
@@ -182,7 +198,8 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
         return None
     for check in (lambda: no_value(part, evidence), lambda: value_subject(part, evidence, set(carried)),
                   lambda: no_list(part, evidence),
-                  lambda: echo(part, evidence), lambda: other_section(part, evidence, candidates, known)):
+                  lambda: echo(part, evidence), lambda: other_section(part, evidence, candidates, known),
+                  lambda: other_variant(part, evidence)):
         reason = check()
         if reason:
             return reason

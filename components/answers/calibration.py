@@ -3,19 +3,27 @@
     python -m components.answers.calibration [--out components/answers/selection_model.json]
                                              [--summary assets/eval/answers/calibration_summary.json]
 
-For every customer turn of the dev sets in assets/eval/answers/ (each over its own documents, as its README says),
-the composer ranks every candidate unit; a unit is labelled as answering when it (with the title the reply cites)
-contains one of the expected facts (`reply_contains`, any alternative) and none of the forbidden ones; every unit of
-a question the documents do not answer (`abstain: true`) is labelled as not answering. A turn a curated FAQ row
-answers is a fixed outcome (right or wrong whatever the model says) and is not fitted on.
+Every customer turn of the dev sets in assets/eval/answers/ (each over its own documents, as its README says) goes
+through the full pipeline, as `python app.py eval answers` runs it (`dialogue.chat`: routing, follow-ups, multi-part
+splitting, curated FAQ rows, the policy), and the composer's answer is recorded with every candidate unit of every
+part. A unit is labelled as answering its part when it (with the title the reply cites) contains one of the
+expected facts (`reply_contains`, any alternative) and none of the forbidden ones; every unit of a question the
+documents do not answer (`abstain: true`) is labelled as not answering.
 
 A listwise ranker (a softmax over each part's candidates) is fitted on these labels, then a logistic model of
 P(the units the reply would state answer the part) over the ranking's shape (best score, margin, the best unit's
 word and meaning match). Both are cross-validated leave-one-business-out (the shop, the store notes, the credit
 union, the gym): every confidence the threshold is chosen on was given by models that never saw that business, as
-a customer's own documents will be new to it. A part whose stated units the composer's answerability checks turn
-down (answerability.py: a value about something else, no value, no list, an echo, the wrong section) is declined
-whatever its confidence, as the composer does, so the threshold is chosen on what the bot would actually say.
+a customer's own documents will be new to it.
+
+The threshold is chosen on what the pipeline would say: each turn the composer answered is replayed at every
+threshold (TurnReplay): a part is answered when its cross-validated confidence reaches the threshold, the units it
+would state (pick_units) pass the answerability checks (answerability.py) and it names nothing the documents never
+mention; the reply is built in the composer's wording and judged by the evaluator's own rules (a multi-part turn is
+wrong when any part is, a reply stating a forbidden fact anywhere is wrong). A turn the pipeline did not give to the
+composer's decision (the order desk, a curated row, a person asked for, small talk) keeps the pipeline's verdict.
+`replay_vs_pipeline` in the summary replays every turn with the pipeline's own scores and threshold and counts the
+turns whose verdict matches the pipeline's: the check that the replay is the pipeline.
 The threshold is the one with the most questions answered correctly
 among those where confidently wrong answers stay rarer than abstentions, at or below MAX_WRONG of all dev questions
 and at or below MAX_WRONG_BUSINESS of every single business's questions.
@@ -84,15 +92,31 @@ def label_unit(text: str, expect: dict) -> int:
     return int(any(_contains(text, item) for item in expect.get("reply_contains") or []))
 
 
-def collect(settings, folder: Path, sets: dict | None = None) -> list[dict]:
-    """One row per (turn, part, candidate unit): {group, features, label, set}."""
+# policy actions whose outcome follows from the composed answer (answered, or declined because no part was): the
+# calibration replays these at every threshold; any other action (the order desk, a person asked for, small talk,
+# a safety rule) is the same whatever the threshold, and its verdict is fixed
+REPLAYED_ACTIONS = ("knowledge_answer", "clarify", "decline_out_of_scope")
+
+
+def _replayable(action: str | None, reason: str, answer) -> bool:
+    if answer is None or answer.mode == "curated":
+        return False
+    return action in REPLAYED_ACTIONS or (action == "handoff" and reason.startswith("nothing relevant found"))
+
+
+def collect(settings, folder: Path, sets: dict | None = None) -> dict:
+    """Every dev turn through the full pipeline (`dialogue.chat`, as `python app.py eval answers` runs it: routing,
+    follow-ups, multi-part splitting, curated rows, the policy). Returns {"rows": one per (turn, part, candidate
+    unit) of the turns the composer answered, "turns": one per customer turn}: what was asked, the pipeline's own
+    verdict, and whether the turn is replayed at other thresholds or its outcome is fixed."""
     from components.answers.answerability import focus_items, subject_terms
-    from components.answers.composer import AnswerComposer, focus_row
-    from components.answers.eval import ingest_documents
+    from components.answers.composer import focus_row
+    from components.answers.eval import ingest_documents, judge_parts, judge_turn, turn_result
     from components.dialogue.dialogue_eval import load_scenarios
     from components.services import build_services
 
     rows: list[dict] = []
+    turns: dict[str, dict] = {}
     by_docs: dict[tuple, list[str]] = {}
     for name, docs in (sets or DEV_SETS).items():
         by_docs.setdefault(tuple(docs), []).append(name)
@@ -105,82 +129,122 @@ def collect(settings, folder: Path, sets: dict | None = None) -> list[dict]:
                 if not status.ready:
                     raise RuntimeError(f"could not start the pipeline: {status.error}")
                 ingest_documents(services.knowledge, [folder / d for d in docs])
-                composer = AnswerComposer(services.knowledge, services.embedder.embed, keep_candidates=400)
-                for name in names:
-                    for s_index, scenario in enumerate(load_scenarios(folder / name)):
-                        previous = None
-                        for t_index, turn in enumerate(scenario["turns"]):
-                            expect = turn.get("expect") or {}
-                            language = "zh" if any("\u4e00" <= c <= "\u9fff" for c in turn["user"]) else "en"
-                            answer = composer.compose(turn["user"], language, previous)
-                            previous = {"question": answer.question, "subject_terms": answer.subject_terms}
-                            group = f"{name}:{s_index}:{t_index}"
-                            base = {"group": group, "set": name, "abstain": bool(expect.get("abstain")),
-                                    "question": turn["user"]}
-                            if answer.mode == "curated":
-                                # a curated FAQ row answers whatever the selection model says: fixed outcome
-                                said = f"{answer.parts[0].evidence[0].unit.source_title} {answer.evidence_texts[0]}"
-                                rows.append({**base, "part": 0, "features": None, "curated": True, "text": said,
-                                             "forbidden": forbidden(said, expect), "label": label_unit(said, expect)})
-                                continue
-                            for p_index, part in enumerate(answer.parts):
-                                part_expect = part_expectation(expect, p_index, len(answer.parts))
-                                # what the answerability checks read of the part (answerability.py)
-                                asked = {"question_part": part.part.text, "types": part.part.types,
-                                         "carried": sorted(subject_terms(answer.parts[p_index - 1].part.text))
-                                         if p_index else [],
-                                         "known": sorted(t for t in subject_terms(part.part.text)
-                                                         if composer.statistics.df(t) > 0)}
-                                for c in part.candidates:
-                                    # what the reply would state: a table row narrowed to the asked column (a list
-                                    # to the items about the name asked), and the title it cites (a fact in the
-                                    # title is stated too)
-                                    text = focus_items(focus_row(c, part.part.text), part.part.text).unit.text
-                                    said = f"{c.unit.source_title} {text}"
-                                    rows.append({**base, **asked, "part": p_index, "text": text,
-                                                 "abstain": bool(part_expect.get("abstain")),
-                                                 "title": c.unit.source_title, "doc": c.unit.doc_id,
-                                                 "kind": c.unit.kind, "context": c.unit.context,
-                                                 "forbidden": forbidden(said, part_expect),
-                                                 "features": [float(c.parts.get(f, 0.0)) for f in FEATURES],
-                                                 "label": label_unit(said, part_expect)})
-                            if not answer.parts or not any(p.candidates for p in answer.parts):
-                                rows.append({**base, "part": 0, "features": None, "label": 0})
+                dialogue = services.dialogue
+                composer = dialogue.answers
+                composer.keep_candidates = 400
+                composed: list = []
+                original = composer.compose
+
+                def recording(*args, _original=original, _composed=composed, **kwargs):
+                    answer = _original(*args, **kwargs)
+                    _composed.append(answer)
+                    return answer
+
+                composer.compose = recording
+                try:
+                    for name in names:
+                        for s_index, scenario in enumerate(load_scenarios(folder / name)):
+                            cid = None
+                            for t_index, turn in enumerate(scenario["turns"]):
+                                expect = turn.get("expect") or {}
+                                composed.clear()
+                                result = dialogue.chat(cid, turn["user"])
+                                cid = result.conversation_id or cid
+                                got = turn_result(result)
+                                verdict = (judge_parts(expect, got)[0] if expect.get("parts")
+                                           else judge_turn(expect, got)[0])
+                                answer = composed[-1] if composed else None
+                                policy = (result.trace or {}).get("policy") or {}
+                                group = f"{name}:{s_index}:{t_index}"
+                                replay = _replayable(policy.get("action"), policy.get("reason") or "", answer)
+                                turns[group] = {
+                                    "group": group, "set": name, "question": turn["user"], "expect": expect,
+                                    "pipeline_verdict": verdict, "action": policy.get("action"),
+                                    "mode": got.get("mode"), "replay": replay,
+                                    "language": answer.language if answer is not None else None,
+                                    "parts": [{"text": p.part.text, "unmentioned": list(p.unmentioned),
+                                               "confidence": float(p.confidence)}
+                                              for p in answer.parts] if replay else [],
+                                    "model": {"threshold": composer.min_score,
+                                              "margin": composer.selector.model.margin,
+                                              "max_units": composer.selector.model.max_units}}
+                                if not replay:
+                                    continue
+                                base = {"group": group, "set": name, "question": turn["user"]}
+                                for p_index, part in enumerate(answer.parts):
+                                    part_expect = part_expectation(expect, p_index, len(answer.parts))
+                                    # what the answerability checks read of the part (answerability.py)
+                                    asked = {"question_part": part.part.text, "types": part.part.types,
+                                             "carried": sorted(subject_terms(answer.parts[p_index - 1].part.text))
+                                             if p_index else [],
+                                             "known": sorted(t for t in subject_terms(part.part.text)
+                                                             if composer.statistics.df(t) > 0)}
+                                    for c in part.candidates:
+                                        # what the reply would state: a table row narrowed to the asked column (a
+                                        # list to the items about the name asked), and the title it cites (a fact
+                                        # in the title is stated too)
+                                        text = focus_items(focus_row(c, part.part.text), part.part.text).unit.text
+                                        said = f"{c.unit.source_title} {text}"
+                                        rows.append({**base, **asked, "part": p_index, "text": text,
+                                                     "abstain": bool(part_expect.get("abstain")),
+                                                     "title": c.unit.source_title, "doc": c.unit.doc_id,
+                                                     "kind": c.unit.kind, "context": c.unit.context,
+                                                     "language": c.unit.language,
+                                                     "forbidden": forbidden(said, part_expect),
+                                                     "features": [float(c.parts.get(f, 0.0)) for f in FEATURES],
+                                                     "score": float(c.score),
+                                                     "label": label_unit(said, part_expect)})
+                finally:
+                    composer.compose = original
             finally:
                 services.close()
-    return rows
+    return {"rows": rows, "turns": list(turns.values())}
 
 
 MAX_WRONG = 0.03           # the share of confidently wrong answers the threshold may allow over all dev questions ...
 MAX_WRONG_BUSINESS = 0.06  # ... and on any one business, scored by models fitted without that business
 
 
+THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.05, 0.96, 0.01))
+
+
+def _verdict(outcome, t: float) -> str:
+    """A question's verdict at threshold `t`: a replayed turn (TurnReplay) says it itself; a tuple (confidence, its
+    best evidence answers it, it expects an abstention[, business]) is answered above its confidence."""
+    if isinstance(outcome, TurnReplay):
+        return outcome.verdict(t)
+    p, right, should_abstain = outcome[:3]
+    if p < t:
+        return "correct" if should_abstain else "abstained"
+    return "correct" if right and not should_abstain else "wrong"
+
+
+def _business(outcome) -> str:
+    if isinstance(outcome, TurnReplay):
+        return outcome.business
+    return outcome[3] if len(outcome) > 3 else "all"
+
+
 def _count(outcomes, t: float) -> dict:
-    correct = wrong = abstained = 0
-    for p, right, should_abstain in outcomes:
-        if p < t:
-            correct += should_abstain
-            abstained += not should_abstain
-        elif right and not should_abstain:
-            correct += 1
-        else:
-            wrong += 1
-    return {"correct": correct, "wrong": wrong, "abstained": abstained, "total": len(outcomes)}
+    counts = {"correct": 0, "wrong": 0, "abstained": 0}
+    for o in outcomes:
+        counts[_verdict(o, t)] += 1
+    return {**counts, "total": len(outcomes)}
 
 
-def choose_threshold(outcomes: list[tuple], max_wrong: float = MAX_WRONG,
+def choose_threshold(outcomes: list, max_wrong: float = MAX_WRONG,
                      max_wrong_business: float = MAX_WRONG_BUSINESS) -> tuple[float, dict]:
-    """Per question (confidence, its best evidence answers it, it expects an abstention[, its business]): the
-    threshold with the most correct answers among those where wrong answers stay rarer than abstentions, at or
-    below `max_wrong` of all questions and at or below ceil(`max_wrong_business` x its questions) on every business. When
-    none qualifies: the one with the fewest wrong answers on the worst business."""
+    """Per question, either a TurnReplay (its verdict at every threshold, replayed as the pipeline would answer) or
+    (confidence, its best evidence answers it, it expects an abstention[, its business]): the threshold with the most
+    correct answers among those where wrong answers stay rarer than abstentions, at or below `max_wrong` of all
+    questions and at or below ceil(`max_wrong_business` x its questions) on every business. When none qualifies:
+    the one with the fewest wrong answers on the worst business."""
     by_business: dict[str, list] = {}
     for o in outcomes:
-        by_business.setdefault(o[3] if len(o) > 3 else "all", []).append(o[:3])
-    plain = [o[:3] for o in outcomes]
+        by_business.setdefault(_business(o), []).append(o)
     best_t, best_stats, fallback = 0.95, None, None
-    for t in np.arange(0.05, 0.96, 0.01):
-        stats = {"threshold": round(float(t), 2), **_count(plain, t)}
+    for t in THRESHOLDS:
+        stats = {"threshold": t, **_count(outcomes, t)}
         per = {b: _count(v, t) for b, v in by_business.items()}
         worst = max(v["wrong"] / max(1, v["total"]) for v in per.values())
         # a small set cannot show a small rate: each business may have ceil(rate x its questions) wrong
@@ -189,15 +253,94 @@ def choose_threshold(outcomes: list[tuple], max_wrong: float = MAX_WRONG,
         if len(per) > 1:
             stats["by_business"] = per
         if fallback is None or worst < fallback[1]["worst_business_wrong_rate"]:
-            fallback = (float(t), stats)
-        if stats["wrong"] < max(stats["abstained"], 1) and stats["wrong"] <= max_wrong * len(plain) and within:
+            fallback = (t, stats)
+        if stats["wrong"] < max(stats["abstained"], 1) and stats["wrong"] <= max_wrong * len(outcomes) and within:
             if best_stats is None or stats["correct"] > best_stats["correct"]:
-                best_t, best_stats = float(t), stats
+                best_t, best_stats = t, stats
     if best_stats is None:
         best_t, best_stats = fallback
         best_stats = {**best_stats, "note": f"no threshold kept wrong answers under {max_wrong:.0%} overall and "
                                             f"{max_wrong_business:.0%} per business"}
     return round(best_t, 2), best_stats
+
+
+@dataclasses.dataclass
+class TurnReplay:
+    """One customer turn as the pipeline would answer it at any threshold: a turn the composer answers is replayed
+    from its parts (each answered when its confidence reaches the threshold and the answerability checks pass, the
+    reply built as the composer builds it and judged by the evaluator's own rules); any other turn keeps the
+    pipeline's verdict."""
+    group: str
+    business: str
+    expect: dict
+    fixed: str | None = None                       # the pipeline's verdict, when no threshold changes it
+    parts: list[dict] = dataclasses.field(default_factory=list)   # text, unmentioned, conf, unanswered, said
+    language: str = "en"
+    _cache: dict = dataclasses.field(default_factory=dict)
+
+    def answered(self, t: float) -> frozenset:
+        return frozenset(i for i, p in enumerate(self.parts) if p.get("said") and p["conf"] >= t
+                         and not p.get("unanswered") and not p.get("unmentioned"))
+
+    def verdict(self, t: float) -> str:
+        if self.fixed is not None:
+            return self.fixed
+        key = self.answered(t)
+        if key not in self._cache:
+            self._cache[key] = self.judge(key)
+        return self._cache[key]
+
+    def judge(self, answered: frozenset) -> str:
+        from components.answers.eval import judge_parts, judge_turn
+
+        got = replayed_reply(self.parts, answered, self.language)
+        return judge_parts(self.expect, got)[0] if self.expect.get("parts") else judge_turn(self.expect, got)[0]
+
+
+def replayed_reply(parts: list[dict], answered: frozenset, language: str) -> dict:
+    """What the evaluator reads of the composer's reply when the parts in `answered` are answered by their `said`
+    units [(title, text, faq question)], the others said to be unknown (composer.evidence_reply's wording)."""
+    from components.answers.composer import _sentence, _unmentioned_sentence, say, spelled_out
+    from components.answers.evidence_selection import near_duplicate
+
+    sep = "" if language == "zh" else " "
+    views, stated = [], []
+    for i, p in enumerate(parts):
+        if i not in answered:
+            views.append({"answered": False, "evidence": []})
+            continue
+        said = [u for u in p["said"] if not any(near_duplicate(u[1], s) for s in stated)]
+        if not said and stated:  # already stated for an earlier part
+            views.append({"answered": False, "evidence": [], "curated": {"same_as_earlier_part": True}})
+            continue
+        said = said or p["said"]
+        stated += [u[1] for u in said]
+        views.append({"answered": True, "evidence": [{"source": u[0], "text": u[1], "context": u[2]} for u in said]})
+    unmentioned = [n for p in parts for n in p.get("unmentioned") or []]
+    if not answered:
+        reply = say("abstain", language)
+        if unmentioned:
+            reply = f"{_unmentioned_sentence(unmentioned, language)} {reply}"
+        return {"reply": reply, "abstained": True, "mode": "abstain", "answer": {"parts": views}}
+
+    def stated_text(view):
+        return sep.join(_sentence(spelled_out(e["text"], e["source"]), language) for e in view["evidence"])
+
+    done = [v for v in views if v["answered"]]
+    paragraphs = []
+    if len(parts) == 1 or (len(done) == 1 and all(v["answered"] or (v.get("curated") or {}).get(
+            "same_as_earlier_part") for v in views)):
+        paragraphs.append(say("single", language, title=done[0]["evidence"][0]["source"], evidence=stated_text(done[0])))
+    else:
+        for p, v in zip(parts, views):
+            if v["answered"]:
+                paragraphs.append(say("part", language, part=p["text"].strip(), evidence=stated_text(v),
+                                      title=v["evidence"][0]["source"]))
+            elif not (v.get("curated") or {}).get("same_as_earlier_part") and not p.get("unmentioned"):
+                paragraphs.append(say("part_unknown", language, part=p["text"].strip()))
+    if unmentioned:
+        paragraphs.append(_unmentioned_sentence(unmentioned, language))
+    return {"reply": "\n\n".join(paragraphs), "abstained": False, "mode": "evidence", "answer": {"parts": views}}
 
 
 def _ranker_matrix(rows: list[dict]) -> tuple[np.ndarray, list[str]]:
@@ -240,14 +383,18 @@ def _part_rows(rows, scores, margin: float, max_units: int) -> list[dict]:
     for (group, _), idx in parts.items():
         ranked = sorted(idx, key=lambda i: scores[i], reverse=True)
         picked = pick_units(ranked, margin, max_units, text=lambda i: rows[i]["text"], score=lambda i: scores[i],
-                            parts=lambda i: dict(zip(FEATURES, rows[i]["features"])))
-        scored = [ScoredUnit(_Said(rows[i]["text"], rows[i].get("title"), rows[i].get("doc")), float(scores[i]), dict(zip(FEATURES, rows[i]["features"])))
-                  for i in ranked]
+                            parts=lambda i: dict(zip(FEATURES, rows[i]["features"])),
+                            asked_types=rows[idx[0]].get("types") or ())
+        scored = [ScoredUnit(_Said(rows[i]["text"], rows[i].get("title"), rows[i].get("doc"),
+                                   language_=rows[i].get("language")),
+                             float(scores[i]), dict(zip(FEATURES, rows[i]["features"]))) for i in ranked]
         abstain = rows[idx[0]]["abstain"]
         right = (not abstain and any(rows[i]["label"] for i in picked)
                  and not any(rows[i].get("forbidden") for i in picked))
-        out.append({"group": group, "x": shell.part_features(scored), "abstain": abstain, "right": right,
-                    "unanswered": _unanswered(rows, picked, ranked)})
+        out.append({"group": group, "part": rows[idx[0]]["part"], "x": shell.part_features(scored),
+                    "abstain": abstain, "right": right, "unanswered": _unanswered(rows, picked, ranked),
+                    "said": [(rows[i].get("title") or "", rows[i]["text"], rows[i].get("context") or "")
+                             for i in picked]})
     return out
 
 
@@ -283,9 +430,11 @@ class _Said:
     doc_id: str | None = None
     chunk_id: str | None = None
 
+    language_: str | None = None
+
     @property
     def language(self) -> str:
-        return "zh" if re.search(r"[\u3400-\u9fff]", self.text) else "en"
+        return self.language_ or ("zh" if re.search(r"[\u3400-\u9fff]", self.text) else "en")
 
 
 def _confidence_cv(part_rows, fold_of, folds: int, c: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -306,19 +455,65 @@ def business_of(group: str) -> str:
     return BUSINESS.get(name, name)
 
 
-def fit(rows: list[dict], *, c: float = 1.0, l2: float = 0.5, margins=(0.0, 1.0, 2.0, 3.0), max_units=(1, 2, 3),
+def _as_data(data) -> dict:
+    """Rows collected before turns were recorded (a plain list) are replayed as before: by their best part."""
+    return data if isinstance(data, dict) else {"rows": data, "turns": []}
+
+
+def replays(turns: list[dict], part_rows: list[dict], confidences) -> list[TurnReplay]:
+    """Every turn as the pipeline would answer it: the composer's turns from their parts' confidences and picks."""
+    by_part = {(p["group"], p["part"]): (p, float(c)) for p, c in zip(part_rows, confidences)}
+    out = []
+    for turn in turns:
+        replay = TurnReplay(turn["group"], business_of(turn["group"]), turn["expect"], language=turn.get("language") or "en")
+        if not turn["replay"]:
+            replay.fixed = turn["pipeline_verdict"]
+        for i, p in enumerate(turn["parts"]):
+            row, conf = by_part.get((turn["group"], i), (None, 0.0))
+            replay.parts.append({"text": p["text"], "unmentioned": p.get("unmentioned") or [], "conf": conf,
+                                 "unanswered": row["unanswered"] if row else None,
+                                 "said": row["said"] if row else []})
+        out.append(replay)
+    return out
+
+
+def pipeline_agreement(data: dict) -> dict:
+    """Replayed with the scores and confidences the pipeline itself gave (the model it ran with), at its threshold:
+    how many turns get the pipeline's own verdict. The check that the replay the threshold is chosen on is what the
+    pipeline says."""
+    rows, turns = data["rows"], data["turns"]
+    if not turns or not rows:
+        return {}
+    ran = turns[0].get("model") or {}
+    part_rows = _part_rows(rows, np.array([r.get("score", 0.0) for r in rows]), ran.get("margin", 2.0),
+                           ran.get("max_units", 2))
+    confidence = {(t["group"], i): p["confidence"] for t in turns for i, p in enumerate(t["parts"])}
+    replayed = replays(turns, part_rows, [confidence.get((p["group"], p["part"]), 0.0) for p in part_rows])
+    threshold = ran.get("threshold", 0.5)
+    differ = [{"turn": t["group"], "question": t["question"], "pipeline": t["pipeline_verdict"],
+               "replay": r.verdict(threshold)} for t, r in zip(turns, replayed)
+              if r.verdict(threshold) != t["pipeline_verdict"]]
+    return {"threshold": threshold, "turns": len(turns), "agree": len(turns) - len(differ),
+            "pipeline": {v: sum(t["pipeline_verdict"] == v for t in turns) for v in ("correct", "abstained", "wrong")},
+            "replay": _count(replayed, threshold), "differ": differ}
+
+
+def fit(data, *, c: float = 1.0, l2: float = 0.5, margins=(0.0, 1.0, 2.0, 3.0), max_units=(1, 2, 3),
         max_wrong: float = MAX_WRONG, max_wrong_business: float = MAX_WRONG_BUSINESS) -> SelectionModel:
-    """Ranker and confidence cross-validated leave-one-business-out; the threshold chosen on those confidences."""
+    """Ranker and confidence cross-validated leave-one-business-out; the threshold chosen on those confidences,
+    every turn replayed as the pipeline would answer it (or, for rows without turns, by its best part)."""
     from sklearn.linear_model import LogisticRegression
 
+    data = _as_data(data)
+    rows, turns = data["rows"], data["turns"]
     usable = [r for r in rows if r["features"] is not None]
     fixed = [(1.0 if r.get("curated") else 0.0, bool(r.get("curated") and r["label"] and not r.get("forbidden")),
               r["abstain"], business_of(r["group"])) for r in rows if r["features"] is None]
     x, names = _ranker_matrix(usable)
     y = np.array([r["label"] for r in usable], dtype=float)
-    turns = sorted({r["group"] for r in usable})
-    businesses = sorted({business_of(r["group"]) for r in rows})
-    fold_of = {r["group"]: businesses.index(business_of(r["group"])) for r in rows}
+    groups = [r["group"] for r in rows] + [t["group"] for t in turns]
+    businesses = sorted({business_of(g) for g in groups})
+    fold_of = {g: businesses.index(business_of(g)) for g in groups}
     folds = len(businesses)
     part_index: dict[tuple, list[int]] = {}
     for i, r in enumerate(usable):
@@ -336,21 +531,34 @@ def fit(rows: list[dict], *, c: float = 1.0, l2: float = 0.5, margins=(0.0, 1.0,
         for units in max_units:
             part_rows = _part_rows(usable, cv_scores, margin, units)
             px, py, pc = _confidence_cv(part_rows, fold_of, folds, c)
-            outcomes = _turn_outcomes(part_rows, pc) + fixed
+            outcomes = replays(turns, part_rows, pc) if turns else _turn_outcomes(part_rows, pc) + fixed
             threshold, stats = choose_threshold(outcomes, max_wrong, max_wrong_business)
             trials.append({"margin": margin, "max_units": units,
                            **{k: v for k, v in stats.items() if k != "by_business"}})
             key = ("note" not in stats, stats.get("correct", -1), -stats.get("worst_business_wrong_rate", 1))
             if best is None or key > best[0]:
-                best = (key, stats, margin, units, threshold, px, py)
-    _, cv_stats, margin, units, threshold, px, py = best
+                best = (key, stats, margin, units, threshold, px, py, outcomes)
+    _, cv_stats, margin, units, threshold, px, py, outcomes = best
     ranker = fit_ranker(x, y, [np.array(v) for v in part_index.values()], l2)
     confidence = LogisticRegression(C=c, max_iter=2000).fit(px, py)
     meta = {"fitted_on": sorted({r["set"] for r in rows}), "pairs": int(len(usable)), "positives": int(y.sum()),
-            "questions": len({r["group"] for r in rows}), "parts": len(part_index),
+            "questions": len({g for g in groups}), "parts": len(part_index),
             "cross_validation": "leave one business out: " + ", ".join(businesses),
+            "replayed": "every turn through the full pipeline (routing, follow-ups, curated rows and the policy as "
+                        "`eval answers` runs them); the composer's turns replayed at each threshold"
+                        if turns else "each question by its best part",
             "ranking_cv": ranking, "cv_at_threshold": cv_stats, "trials": trials, "C": c, "l2": l2,
             "max_wrong": max_wrong, "max_wrong_business": max_wrong_business, "date": time.strftime("%Y-%m-%d")}
+    # the cross-validated trade-off around the choice: (threshold, correct, wrong) every 0.02
+    meta["cv_curve"] = [[t, *(_count(outcomes, t)[k] for k in ("correct", "wrong"))] for t in THRESHOLDS
+                        if 0.7 <= t <= 0.92 and round(t * 100) % 2 == 0]
+    if turns:
+        meta["cv_wrong_at_threshold"] = [
+            {"turn": t["group"], "question": t["question"],
+             "said": (f"(fixed: {t['action']})" if o.fixed else
+                      replayed_reply(o.parts, o.answered(threshold), o.language)["reply"][:400]),
+             "confidence": [round(p["conf"], 3) for p in o.parts]}
+            for t, o in zip(turns, outcomes) if o.verdict(threshold) == "wrong"]
     return SelectionModel({n: round(float(w), 4) for n, w in zip(names, ranker)},
                           round(float(confidence.intercept_[0]), 4),
                           {n: round(float(w), 4) for n, w in zip(CONFIDENCE_FEATURES, confidence.coef_[0])},
@@ -397,12 +605,15 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     rows_path = Path(args.rows) if args.rows else None
     if rows_path and rows_path.is_file():
-        rows = json.loads(rows_path.read_text())
+        data = _as_data(json.loads(rows_path.read_text()))
     else:
-        rows = collect(Settings.from_env(), Path(args.folder))
+        data = collect(Settings.from_env(), Path(args.folder))
         if rows_path:
-            rows_path.write_text(json.dumps(rows))
-    model = fit(rows, c=args.c, max_wrong=args.max_wrong, max_wrong_business=args.max_wrong_business)
+            rows_path.write_text(json.dumps(data))
+    model = fit(data, c=args.c, max_wrong=args.max_wrong, max_wrong_business=args.max_wrong_business)
+    agreement = pipeline_agreement(data)
+    if agreement:
+        model.meta["replay_vs_pipeline"] = agreement
     Path(args.out).write_text(json.dumps(model.to_dict(), indent=1) + "\n", encoding="utf-8")
     summary = {"threshold": model.threshold, "margin": model.margin, "max_units": model.max_units,
                **{k: v for k, v in model.meta.items() if k != "trials"}}

@@ -306,7 +306,7 @@ class AnswerComposer:
             return answer
         model = self.selector.model
         chosen = [focus_items(focus_row(c, part.text), part.text)
-                  for c in pick_units(ranked, model.margin, model.max_units)]
+                  for c in pick_units(ranked, model.margin, model.max_units, asked_types=part.types)]
         # confident is not enough: the units must state what the part asks (answerability.py)
         carried = subject_terms(earlier[-1].part.text) if earlier else set()
         reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0)

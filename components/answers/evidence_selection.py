@@ -12,7 +12,10 @@ Each (part, unit) pair gets features (`EvidenceSelector.features`):
   "how many times");
 - `entity_match` / `entity_other`: names the question uses (Gold, Lisbon, PayPal) are in the unit, or the unit is
   about another name only (Silver, Porto);
+- `number_other`: the question names a numbered variant ("a 48-month certificate", "3 个月定期") and the unit (with
+  its context) names the same kind with other numbers only ("24-month certificate");
 - the retrieval score of the passage, the unit's kind, service filler, and the language.
+The units stated beside the best one (`pick_units`) never give another figure of the kind asked for (`rival_value`).
 The score is P(the unit states the answer) = sigmoid(w·x + b) with w, b in selection_model.json, fitted by
 components/answers/calibration.py on assets/eval/answers/ (the held-out set excluded).
 """
@@ -75,14 +78,14 @@ MODEL_FILE = Path(__file__).with_name("selection_model.json")
 FEATURES = ("dense", "context_dense", "words", "said", "key_missing", "retrieval", "type_match", "type_missing",
             "entity_match", "entity_other", "filler", "zh", "zh_dense", "zh_words", "kind_faq", "kind_list",
             "kind_row", "short", "question_words", "text_dense", "context_words", "unknown_share", "bm25",
-            "prev_said", "next_said")
+            "prev_said", "next_said", "number_other")
 INTERACTIONS = (("dense", "words"), ("dense", "said"), ("words", "words"))
 # what the confidence reads: only what means the same in any business (the ranking's absolute score, the language
 # and how often a knowledge base repeats itself differ from one business to the next, and did not carry over when
 # each business was held out in turn)
 CONFIDENCE_FEATURES = ("margin", "top_share", "words", "said", "dense", "key_missing", "type_missing", "entity_other",
                        "type_match", "entity_match", "words_margin", "dense_margin", "unknown_share", "rival_margin",
-                       "rival_share")
+                       "rival_share", "context_words", "number_other")
 # before calibration: a hand-set model of the same shape (replaced by selection_model.json when present)
 _DEFAULT_MODEL = {
     "ranker": {"dense": 2.0, "context_dense": 1.0, "words": 3.0, "said": 1.5, "retrieval": 1.0, "type_match": 1.0,
@@ -141,7 +144,8 @@ class SelectionModel:
         x["rival_share"] = float(shares[np.array(agree)].sum() / shares.sum())
         x["support"] = float(min(3, sum(agree[1:6])))
         for name in ("words", "said", "dense", "key_missing", "type_missing", "entity_other", "zh", "context_dense",
-                     "type_match", "kind_faq", "entity_match", "unknown_share", "text_dense"):
+                     "type_match", "kind_faq", "entity_match", "unknown_share", "text_dense", "context_words",
+                     "number_other"):
             x[name] = float(top.parts.get(name, 0.0))
         others = ranked[1:6]
         x["words_margin"] = x["words"] - max((float(o.parts.get("words", 0.0)) for o in others), default=0.0)
@@ -297,6 +301,33 @@ def entity_names(text: str, *, headings: bool = False) -> set[str]:
     return names
 
 
+# a numbered variant of a thing: "48-month certificate", "2-year plan", "12 个月定期", "3 年期" (a plain "30 days" is
+# a condition or an answer, not the name of a variant)
+_NUMBERED = re.compile(r"(\d+(?:[.,]\d+)?)(?:-([a-z]{3,})\b|\s*(个月|年期|周年))", re.I)
+
+
+def numbered_terms(text: str) -> dict[str, set[str]]:
+    """The numbered variants a text names: word -> its numbers ("48-month certificate" -> {"month": {"48"}}, "12 个月"
+    -> {"个月": {"12"}})."""
+    out: dict[str, set[str]] = {}
+    for number, word, zh in _NUMBERED.findall(text or ""):
+        key = normalize_term(word.lower().rstrip("s")) if word else zh
+        out.setdefault(key, set()).add(number.replace(",", "."))
+    return out
+
+
+def number_other(asked: dict[str, set[str]], text: str) -> float:
+    """1 when the question names a numbered thing ("a 48-month certificate", "3 个月") and the unit names the same
+    kind of thing with other numbers only ("24-month certificate"): it is about another one."""
+    if not asked:
+        return 0.0
+    stated = numbered_terms(text)
+    for word, numbers in asked.items():
+        if word in stated and not (stated[word] & numbers):
+            return 1.0
+    return 0.0
+
+
 def _words_of(name: str) -> set[str]:
     return set(terms(name))
 
@@ -357,6 +388,7 @@ class EvidenceSelector:
         lowered = part.text.lower()
         asked = {n for n in vocabulary if re.search(r"\b" + re.escape(n) + r"s?\b", lowered)}
         asked_words = set().union(*(_words_of(n) for n in asked)) if asked else set()
+        asked_numbers = numbered_terms(part.text)
         value_types = [t for t in part.types if t not in ("yes_no", "general")]
         length_scale = float(np.mean([len(terms(u.text)) for u in units])) or 1.0
         rows = []
@@ -377,7 +409,8 @@ class EvidenceSelector:
                  "text_dense": max(0.0, float(text_dense[i])), "unknown_share": unknown_share,
                  "context_words": self.coverage(weights, set(terms(u.context))),
                  "type_match": 0.0, "type_missing": 0.0, "entity_match": 0.0, "entity_other": 0.0,
-                 "bm25": self.bm25(weights, u.text, length_scale), "prev_said": 0.0, "next_said": 0.0}
+                 "bm25": self.bm25(weights, u.text, length_scale), "prev_said": 0.0, "next_said": 0.0,
+                 "number_other": number_other(asked_numbers, f"{u.context} {u.text}")}
             if value_types:
                 if any(has_value(t, u) for t in value_types):
                     x["type_match"] = 1.0
@@ -439,11 +472,37 @@ def agrees(a, b) -> bool:
     return near_duplicate(ta, tb)
 
 
+# the kinds of value one figure answers: a second unit giving another figure of the kind asked for is a rival answer
+_ONE_VALUE_KINDS = ("phone", "email", "amount", "percentage", "time", "duration")
+
+
+def stated_values(kind: str, text: str) -> set[str]:
+    """The figures of `kind` a text states ("15:30", "1-800-555-0142", "$95"), digits only, so that "5 to 7 days" and
+    "5-7 days" or "3:30 pm" and "15:30" are not told apart by their wording alone."""
+    pattern = _VALUE_PATTERNS.get(kind)
+    if pattern is None:
+        return set()
+    return {re.sub(r"\D", "", m.group(0)) for m in pattern.finditer(text or "") if re.search(r"\d", m.group(0))}
+
+
+def rival_value(asked_types, first_text: str, other_text: str) -> bool:
+    """The other unit states a figure of a kind the part asks for (a time, a number to call, an amount, a rate) that
+    the first unit, stating one of that kind too, does not: it answers another question (the wire's 15:30 beside
+    the same-day transfer's 14:00; the fraud line beside the lost-card line), and the reply states one answer."""
+    for kind in asked_types or ():
+        if kind not in _ONE_VALUE_KINDS:
+            continue
+        mine, theirs = stated_values(kind, first_text), stated_values(kind, other_text)
+        if mine and theirs and not theirs <= mine:
+            return True
+    return False
+
+
 def pick_units(ranked: list, margin: float, max_units: int, text=lambda r: r.unit.text,
-               score=lambda r: r.score, parts=lambda r: r.parts) -> list:
+               score=lambda r: r.score, parts=lambda r: r.parts, asked_types=()) -> list:
     """The units a reply states for one part: the best, and the next ones scoring within `margin` of it (at most
-    `max_units`), skipping any that repeat what is already picked or that are less about the entity asked
-    (the Gold row next to the Silver one asked about)."""
+    `max_units`), skipping any that repeat what is already picked, that are less about the entity asked (the Gold
+    row next to the Silver one asked about), or that state another figure of the kind asked for (rival_value)."""
     if not ranked:
         return []
     picked = [ranked[0]]
@@ -458,6 +517,8 @@ def pick_units(ranked: list, margin: float, max_units: int, text=lambda r: r.uni
         if x.get("entity_other") or x.get("entity_match", 0.0) < first.get("entity_match", 0.0):
             continue
         if x.get("type_missing") and not first.get("type_missing"):
+            continue
+        if rival_value(asked_types, text(ranked[0]), text(other)):
             continue
         picked.append(other)
     return picked
