@@ -4,7 +4,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from components.nlu import fast_tfidf
-from components.nlu.intent_classifier import _jieba_words
+from components.nlu.intent_classifier import _jieba_words, pinyin_syllables
 from components.nlu.sentiment_model import jieba_words_and_pairs
 
 TRAIN = ["where is my order", "I want to cancel my order!!", "cancel cancel cancel", "refund please, it's broken",
@@ -20,6 +20,10 @@ TURNS = ["where is my ORDER", "an unseen zebra", "", "我的订单太慢了", "c
     TfidfVectorizer(analyzer=jieba_words_and_pairs, sublinear_tf=True, dtype=np.float32),
     TfidfVectorizer(tokenizer=_jieba_words, token_pattern=None, ngram_range=(1, 2), sublinear_tf=True,
                     dtype=np.float32),
+    # the Chinese intent route's blocks: term frequencies without idf
+    TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True, use_idf=False, dtype=np.float32),
+    TfidfVectorizer(tokenizer=pinyin_syllables, token_pattern=None, ngram_range=(1, 3), sublinear_tf=True,
+                    use_idf=False, dtype=np.float32),
     TfidfVectorizer(ngram_range=(1, 1)),  # another configuration: handed to sklearn
 ])
 def test_rows_equal_sklearns(vectorizer):

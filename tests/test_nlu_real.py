@@ -58,6 +58,17 @@ def test_intents(nlu, text, intent):
     assert not result.out_of_scope
 
 
+# homophone typos (款 → 宽, 消 → 效, 退 → 推): the Chinese route reads pinyin syllables beside the characters; the route
+# without them read each of these as another intent
+@pytest.mark.parametrize("text, intent", [
+    ("退宽什么时候到帐", "track_refund"),
+    ("取效订单", "cancel_order"),
+    ("我的推款到哪了", "track_refund"),
+])
+def test_chinese_homophone_typos(nlu, text, intent):
+    assert nlu.parse(text).intent == intent, nlu.parse(text).top_intents
+
+
 @pytest.mark.parametrize("text", ["what's the capital of Australia", "write me a poem about the sea",
                                   "今天天气怎么样"])
 def test_out_of_scope(nlu, text):

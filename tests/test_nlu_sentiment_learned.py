@@ -33,6 +33,8 @@ def test_learned_model_is_serving(nlu):
     "我叫刘芳，邮编 94105", "W9876543 到哪了", "退款要多久？",
     # the other workspaces' questions and their follow-ups (two read negative in a row handed the customer over)
     "金卡的年费是多少？", "那白金卡呢？", "国际电汇手续费是多少？", "办卡需要什么材料？", "学费什么时候交？",
+    # questions without a question mark: "how long" (language.is_interrogative), "where" and "which day"
+    "运输要多久", "正式成绩单要多久", "快递到哪了", "诊所地址在哪", "春季学期几号开始",
 ])
 def test_pure_requests_read_neutral(nlu, text):
     result = nlu.parse(text)

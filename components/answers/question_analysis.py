@@ -11,14 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from components.nlu.language import detect_language
+from components.nlu.language import INTERROGATIVE_EN, detect_language, is_interrogative  # noqa: F401 (re-export)
 
 _PIECES = re.compile(r"[^?？.!。！\n]+[?？.!。！]*")
-_INTERROGATIVE_EN = re.compile(
-    r"^\s*(and\s+|also\s+|so\s+|but\s+|then\s+)?(can|could|may|might|is|are|am|was|were|do|does|did|will|would|shall|"
-    r"should|have|has|how|what|what's|whats|when|where|which|who|whom|whose|why|is there|are there)\b", re.I)
-_INTERROGATIVE_ZH = re.compile(r"吗|呢|么|多久|多长|哪些|哪个|哪里|哪儿|什么|怎么|怎样|如何|几[天点个次]|是否|能否|可否|有没有|能不能|"
-                               r"可不可以|是不是|多少|为什么|何时")
 
 _ZH_FRAGMENT = re.compile(r"^\s*(多少钱?|多久|多长时间|几天|几次|为什么|为何|怎么办|是吗|对吗|真的吗|何时|什么时候)[?？。!！\s]*$")
 
@@ -74,18 +69,6 @@ class QuestionPart:
         return asdict(self)
 
 
-def is_interrogative(text: str) -> bool:
-    text = (text or "").strip()
-    if not text:
-        return False
-    if text.endswith(("?", "？")):
-        return True
-    if _INTERROGATIVE_ZH.search(text):
-        return True
-    # "going to turkey next week, can i use my phone there and how much": a question after a comma or an "and"
-    return any(_INTERROGATIVE_EN.match(clause) for clause in re.split(r"[,;:]\s*|\s+and\s+|\s+but\s+", text))
-
-
 def answer_types(text: str) -> list[str]:
     return [name for name, pattern in _TYPE_RULES if pattern.search(text or "")]
 
@@ -132,7 +115,7 @@ def split_clauses(question: str) -> list[str]:
     pieces, start = [], 0
     for match in _CLAUSE_BREAK.finditer(question):
         left, right = question[start:match.start()].strip(), question[match.end():].strip()
-        if _INTERROGATIVE_EN.match(left) and len(re.findall(r"\w+", left)) >= 3 and len(re.findall(r"\w+", right)) >= 3:
+        if INTERROGATIVE_EN.match(left) and len(re.findall(r"\w+", left)) >= 3 and len(re.findall(r"\w+", right)) >= 3:
             pieces.append(left + ("?" if not left.endswith("?") else ""))
             start = match.end()
     pieces.append(question[start:].strip())

@@ -2,8 +2,8 @@
 
 sklearn's `transform` spends about a millisecond per call on input validation and sparse-matrix bookkeeping,
 and one NLU turn calls it four to five times (the intent and sentiment models' word and character n-grams).
-This computes the same rows (sublinear tf, idf, L2 norm; tests/test_nlu_fast_tfidf.py compares them) from the
-vectorizer's own analyzer and vocabulary. Vectorizers of another configuration go through sklearn.
+This computes the same rows (sublinear tf, idf or none, L2 norm; tests/test_nlu_fast_tfidf.py compares them) from
+the vectorizer's own analyzer and vocabulary. Vectorizers of another configuration go through sklearn.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ _PARTS: "weakref.WeakKeyDictionary[TfidfVectorizer, tuple]" = weakref.WeakKeyDic
 
 
 def _supported(vectorizer: TfidfVectorizer) -> bool:
-    return (vectorizer.norm == "l2" and vectorizer.use_idf and vectorizer.sublinear_tf and not vectorizer.binary
+    return (vectorizer.norm == "l2" and vectorizer.sublinear_tf and not vectorizer.binary
             and vectorizer.dtype == np.float32)
 
 
@@ -28,7 +28,9 @@ def transform(vectorizer: TfidfVectorizer, texts: list[str]) -> sp.csr_matrix:
     if parts is None:
         if not _supported(vectorizer):
             return vectorizer.transform(texts)
-        parts = (vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_.astype(np.float32))
+        idf = (vectorizer.idf_.astype(np.float32) if vectorizer.use_idf
+               else np.ones(len(vectorizer.vocabulary_), dtype=np.float32))
+        parts = (vectorizer.build_analyzer(), vectorizer.vocabulary_, idf)
         _PARTS[vectorizer] = parts
     analyzer, vocabulary, idf = parts
     indptr, indices, data = [0], [], []

@@ -29,6 +29,7 @@ import numpy as np
 
 from components.nlu.emotions import (NEGATIVE_EMOTIONS, detect_emotions, emotion_cues,  # noqa: F401 (re-export)
                                      merge_emotions)
+from components.nlu.language import is_interrogative
 from components.nlu.sentiment_model import LearnedSentiment, vader_analyzer
 
 # the cue override leaves a turn positive when the model gives it at least this probability of being positive
@@ -36,7 +37,9 @@ _CUE_OVERRIDE_MAX_POSITIVE = 0.6
 # a Chinese question without a feeling cue is neutral unless the model reads it at least this negative
 QUESTION_NEUTRAL_FLOOR = -0.5
 QUESTION_NEUTRAL_MAX_CHARS = 16  # a customer's short question; longer ones ("…这也叫五星级？") are mostly reviews
-_ZH_QUESTION = re.compile(r"(吗|呢|么|？|\?)[\s。！!]*$|什么|多少|怎么|如何|哪|几[天点个次号]|是否|能否|可否|有没有|能不能|可不可以")
+# a customer's question to read calm: the answers' and message kinds' test (language.is_interrogative), and also "where"
+# and "which day" questions ("快递到哪了", "诊所地址在哪", "几号开学"), which the message kind reads as requests
+_ZH_WHERE_OR_WHICH_DAY = re.compile(r"哪|几号")
 
 
 @dataclass
@@ -128,7 +131,8 @@ class SentimentAnalyzer:
             elif "gratitude" in found and label == "neutral":
                 label, score = "positive", max(score, 0.3)
             elif label == "negative" and language == "zh" and not found and score > QUESTION_NEUTRAL_FLOOR \
-                    and len(text) <= QUESTION_NEUTRAL_MAX_CHARS and _ZH_QUESTION.search(text):
+                    and len(text) <= QUESTION_NEUTRAL_MAX_CHARS \
+                    and (is_interrogative(text) or _ZH_WHERE_OR_WHICH_DAY.search(text)):
                 label = "neutral"
             out.append(Sentiment(label, round(score, 4), list(found),
                                  {e: d["score"] for e, d in found.items()},
