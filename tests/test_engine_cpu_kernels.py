@@ -266,3 +266,58 @@ def test_a_prefills_elementwise_kernels_by_halves_give_the_one_thread_result(ker
     for one, two in zip(results[1], results[2]):
         assert torch.equal(one, two)
     assert results[2][3][:, capacity - rows:].abs().sum(-1).all()  # every position's key was written
+
+
+def prompt_reference(q, keys, values, past):
+    """float32 causal attention of new tokens q [new, heads, 64] at positions past.. over [kv_heads, capacity, 64]."""
+    count, heads, _ = q.shape
+    group = heads // keys.shape[0]
+    total = past + count
+    k = keys[:, :total].float().repeat_interleave(group, 0)
+    v = values[:, :total].float().repeat_interleave(group, 0)
+    mask = torch.ones(count, total, dtype=torch.bool).tril(past)  # token t sees positions 0..past + t
+    return torch.nn.functional.scaled_dot_product_attention(q.float().transpose(0, 1), k, v,
+                                                            attn_mask=mask).transpose(0, 1)
+
+
+@pytest.mark.parametrize("past,count", [(0, 1), (0, 16), (3, 17), (57, 300), (200, 40)])
+def test_amx_prompt_attention_matches_float32(kernel_cache, past, count):
+    """The AMX prompt attention (16 queries x 32-key blocks, only the blocks a query may see) against float32, from
+    scratch and after a cached prefix (shorter and longer than the new tokens), partial blocks included, on one
+    and on two threads (alternate query blocks): as close as torch's bfloat16 attention gets, and the keys past
+    the prompt, even huge ones, do not count."""
+    loaded, why = cpu_kernels.load(kernel_cache, isa="avx512bf16")
+    if loaded is None or not loaded.has_prompt_attention:
+        assert not set(cpu_kernels.AMX_FLAGS) <= cpu_flags() or loaded is None, why  # only a CPU without AMX skips
+        pytest.skip(f"no AMX prompt attention here: {why}")
+    generator = torch.Generator().manual_seed(past + count)
+    heads, kv_heads, capacity = 9, 3, -(-(past + count + 1) // 64) * 64
+    q = torch.randn(count, heads, 64, generator=generator).to(torch.bfloat16)
+    keys = torch.randn(kv_heads, capacity, 64, generator=generator).to(torch.bfloat16)
+    values = torch.randn(kv_heads, capacity, 64, generator=generator).to(torch.bfloat16)
+    keys[:, past + count:] = 1e4  # positions past the prompt: must not count
+    reference = prompt_reference(q, keys, values, past)
+    for threads in (1, 2):
+        out = loaded.prompt_attention(q, keys, values, past, 0.125, torch.empty_like(q), threads)
+        assert torch.isfinite(out.float()).all()
+        error = float((out.float() - reference).norm() / reference.norm())
+        assert error < 0.005, (threads, error)  # bfloat16 rounding: torch's own kernel is at ~0.002 here
+
+
+def test_the_amx_prompt_attention_runs_only_where_it_can(kernel_cache):
+    """A CPU without AMX (simulated by its flags) or a build without it (AVX-512 without BF16, AVX2) keeps torch's
+    prompt attention and says why; calling the kernel then is refused, not attempted."""
+    loaded, why = cpu_kernels.load(kernel_cache, isa="avx512bf16")
+    if loaded is None:
+        pytest.skip(f"the avx512bf16 build does not run here: {why}")
+    assert not loaded.enable_amx(cpu_flags(AVX512_BF16_CPU))
+    assert loaded.amx == "this CPU lacks amx_tile, amx_bf16" and not loaded.has_prompt_attention
+    q = torch.zeros(4, 3, 64, dtype=torch.bfloat16)
+    with pytest.raises(ValueError):
+        loaded.prompt_attention(q, torch.zeros(1, 64, 64, dtype=torch.bfloat16),
+                                torch.zeros(1, 64, 64, dtype=torch.bfloat16), 0, 0.125, torch.empty_like(q))
+    for isa in ("avx512", "avx2"):
+        lesser, why = cpu_kernels.load(kernel_cache, isa=isa)
+        if lesser is not None:
+            assert not lesser.has_prompt_attention and lesser.amx == f"not in the {isa} build", why
+            assert why.endswith(f"prompt attention: not in the {isa} build")

@@ -289,25 +289,18 @@ def test_long_prompts_attend_causally_like_transformers(model, monkeypatch, fuse
     assert torch.allclose(first, reference, atol=2e-3) and torch.allclose(again, reference, atol=2e-3)
 
 
-def test_prompt_rotation_on_kefus_kernels_is_as_faithful_as_torchs(faithful, model, model_cache_dir):
-    """A prompt's rotary embedding on kefu's kernels (queries into attention's layout, keys and values straight into
-    the pool; float32 arithmetic, one rounding) against torch's bfloat16 operations, in the same runner: from
-    scratch, after a short reused prefix (plain causal attention, the prefix's queries zeros), after a long one
-    (masked attention), and three prompts prefilled together. Each prompt's logits are as close to float32's as
-    torch's rotation gets them, within bfloat16's spread."""
-    kernels, why = cpu_kernels.load(model_cache_dir)
-    if kernels is None:
-        pytest.skip(f"kefu's CPU kernels are not available here: {why}")
-    runner = LlamaSlotRunner(faithful["model"], slots=3, window=512, kernels=kernels)
-    assert runner.fast_rope
-    ids = faithful["ids"] + faithful["feed"][:200]
+def prompt_errors(runner, setup, reference_model, switch: str) -> dict[bool, list[float]]:
+    """Each prompt's logits with the runner's `switch` on and off, as relative distances from float32's: from
+    scratch, after a short reused prefix (plain causal attention, the prefix's queries zeros on torch's path), after
+    a long one (masked attention), and three prompts prefilled together."""
+    ids = setup["ids"] + setup["feed"][:200]
     short, long = 40, len(ids) - 30
     prompts = [(ids, short), (ids[:150], 0), (ids, long)]
-    reference = reference_logits(model[0], ids)
+    reference = reference_logits(reference_model, ids)
     expected = [reference[-1]] * 3 + [reference[-1], reference[149], reference[-1]]
 
-    def prefills(fast_rope):
-        runner.fast_rope = fast_rope
+    def prefills(on):
+        setattr(runner, switch, on)
         out = []
         for prefix in (0, short, long):
             runner.prefill(ids[:prefix] + [5], prefix)  # caches the prefix
@@ -319,8 +312,41 @@ def test_prompt_rotation_on_kefus_kernels_is_as_faithful_as_torchs(faithful, mod
 
     errors = {True: [], False: []}
     for ours, theirs, full in zip(prefills(True), prefills(False), expected):
-        for fast, logits in ((True, ours), (False, theirs)):
-            errors[fast].append(float((logits - full).norm() / full.norm()))
+        for on, logits in ((True, ours), (False, theirs)):
+            errors[on].append(float((logits - full).norm() / full.norm()))
+    return errors
+
+
+def test_prompt_rotation_on_kefus_kernels_is_as_faithful_as_torchs(faithful, model, model_cache_dir):
+    """A prompt's rotary embedding on kefu's kernels (queries into attention's layout, keys and values straight into
+    the pool; float32 arithmetic, one rounding) against torch's bfloat16 operations, in the same runner (see
+    prompt_errors). Each prompt's logits are as close to float32's as torch's rotation gets them, within
+    bfloat16's spread."""
+    kernels, why = cpu_kernels.load(model_cache_dir)
+    if kernels is None:
+        pytest.skip(f"kefu's CPU kernels are not available here: {why}")
+    runner = LlamaSlotRunner(faithful["model"], slots=3, window=512, kernels=kernels)
+    assert runner.fast_rope
+    runner.amx_attention = False  # torch's attention on both sides: only the rotation differs
+    errors = prompt_errors(runner, faithful, model[0], "fast_rope")
     # bfloat16 rounding alone moves either path's logits by 0.4-3% of their norm here (measured: kernels 0.5-3.1%,
     # torch 0.4-1.7%); a wrong position or slot would not stay within that
     assert max(errors[True]) < 0.05 and max(errors[False]) < 0.05, errors
+
+
+def test_prompt_attention_on_amx_is_as_faithful_as_torchs(faithful, model, model_cache_dir):
+    """A prompt's attention on AMX tiles against torch's fused attention (the fallback on a CPU without AMX), in the
+    same runner and the same prompts (see prompt_errors): as close to float32's logits as torch's, and the AVX-512
+    build without BF16 (what a CPU without AMX gets here) keeps torch's attention."""
+    kernels, why = cpu_kernels.load(model_cache_dir)
+    if kernels is None or not kernels.has_prompt_attention:
+        pytest.skip(f"no AMX prompt attention here: {why}")
+    runner = LlamaSlotRunner(faithful["model"], slots=3, window=512, kernels=kernels)
+    assert runner.amx_attention
+    errors = prompt_errors(runner, faithful, model[0], "amx_attention")
+    # measured: AMX 0.6-1.9%, torch 0.4-4.0% of the logits' norm
+    assert max(errors[True]) < 0.05 and max(errors[False]) < 0.05, errors
+    assert max(errors[True]) < max(errors[False]) + 0.01, errors
+    lesser, why = cpu_kernels.load(model_cache_dir, isa="avx512")
+    if lesser is not None:
+        assert not LlamaSlotRunner(faithful["model"], slots=1, window=512, kernels=lesser).amx_attention

@@ -185,22 +185,27 @@ static inline __attribute__((always_inline)) void qgemm_rows(
 #define V_POW2(p, n) _mm512_scalef_ps(p, n)
 #include "cpu_kernels_vector.h"
 
-/* sums of 16 vectors: lane i of the result is the sum of the 16 lanes of v[i] */
-static inline __m512 sum16(__m512 *v) {
+/* lane i of the result: the sum (or with use_max, the maximum) of the 16 lanes of v[i] */
+static inline __attribute__((always_inline)) __m512 reduce16(__m512 *v, const int use_max) {
+#define COMBINE(a, b) (use_max ? _mm512_max_ps(a, b) : _mm512_add_ps(a, b))
     __m512 s[8], t[4], u[2];
     for (int i = 0; i < 8; i++)
-        s[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+        s[i] = COMBINE(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
     for (int i = 0; i < 4; i++) {
         __m512d lo = _mm512_unpacklo_pd(_mm512_castps_pd(s[2 * i]), _mm512_castps_pd(s[2 * i + 1]));
         __m512d hi = _mm512_unpackhi_pd(_mm512_castps_pd(s[2 * i]), _mm512_castps_pd(s[2 * i + 1]));
-        t[i] = _mm512_add_ps(_mm512_castpd_ps(lo), _mm512_castpd_ps(hi));
+        t[i] = COMBINE(_mm512_castpd_ps(lo), _mm512_castpd_ps(hi));
     }
     for (int i = 0; i < 2; i++)
-        u[i] = _mm512_add_ps(_mm512_shuffle_f32x4(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(2, 0, 2, 0)),
-                             _mm512_shuffle_f32x4(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(3, 1, 3, 1)));
-    return _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
-                         _mm512_shuffle_f32x4(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
+        u[i] = COMBINE(_mm512_shuffle_f32x4(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(2, 0, 2, 0)),
+                       _mm512_shuffle_f32x4(t[2 * i], t[2 * i + 1], _MM_SHUFFLE(3, 1, 3, 1)));
+    return COMBINE(_mm512_shuffle_f32x4(u[0], u[1], _MM_SHUFFLE(2, 0, 2, 0)),
+                   _mm512_shuffle_f32x4(u[0], u[1], _MM_SHUFFLE(3, 1, 3, 1)));
+#undef COMBINE
 }
+
+static inline __m512 sum16(__m512 *v) { return reduce16(v, 0); }
+static inline __m512 max16(__m512 *v) { return reduce16(v, 1); }
 
 /* one key/value head of one row: its `group` queries (a compile-time constant after inlining) against positions
    0..n-1; scores: scratch of group * capacity floats */
@@ -273,5 +278,10 @@ static inline __attribute__((always_inline)) void attend(
     for (int g = 0; g < group; g++)
         for (int i = 0; i < 4; i++) store_bf16(out + g * HEAD_DIM + 16 * i, _mm512_mul_ps(acc[g][i], best[g]));
 }
+
+/* the AMX prompt attention: in the BF16 build, where the compiler knows AMX (GCC 11, clang 12 and later) */
+#if defined(__AVX512BF16__) && (defined(__clang__) ? __clang_major__ >= 12 : __GNUC__ >= 11)
+#include "cpu_kernels_amx.h"
+#endif
 
 #include "cpu_kernels_entry.h"

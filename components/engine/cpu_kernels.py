@@ -42,7 +42,7 @@ logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 # included by each source: the entry points every build shares, and the element-wise kernels for either width
-HEADERS = ("cpu_kernels_entry.h", "cpu_kernels_vector.h")
+HEADERS = ("cpu_kernels_entry.h", "cpu_kernels_vector.h", "cpu_kernels_amx.h")
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,9 @@ MAX_GROUP = 8   # query heads per key/value head the attention kernel takes
 # a prefill's element-wise kernels run by halves on two threads from this many rows (when it has two threads): they
 # were ~0.15 s of a burst's eight prefills on one thread, where the matrix products and attention use both cores
 SPLIT_ROWS = 256
+# a prompt's attention on AMX tiles splits its query blocks between two threads from this many new tokens
+SPLIT_QUERIES = 64
+AMX_FLAGS = ("amx_tile", "amx_bf16")  # what the AMX prompt attention needs besides the AVX-512 BF16 build
 
 
 def cpu_flags(cpuinfo: str | None = None) -> set[str]:
@@ -146,6 +149,34 @@ class Kernels:
         library.kefu_helper_awake.restype = ctypes.c_int
         library.kefu_helper_awake.argtypes = []
         self.helper_awake = library.kefu_helper_awake  # 1 while the helper thread spins or works, else 0
+        self._library = library
+        self._prompt_attention = None  # kefu_prompt_attention, once enable_amx has found AMX usable
+        self.amx = "not checked"  # why the prompt attention does or does not run on AMX tiles
+
+    def enable_amx(self, flags: set[str]) -> bool:
+        """Use the AMX prompt attention if this build has it (AVX-512 BF16), the CPU has AMX-TILE and AMX-BF16
+        (`flags`, as cpu_flags reads them) and Linux grants this process the tile state; `amx` says which."""
+        self._prompt_attention = None
+        function = getattr(self._library, "kefu_prompt_attention", None)
+        missing = [f for f in AMX_FLAGS if f not in flags]
+        if function is None:
+            self.amx = f"not in the {self.isa.name} build"
+        elif missing:
+            self.amx = "this CPU lacks " + ", ".join(missing)
+        elif self._library.kefu_amx_enable() != 0:
+            self.amx = "Linux did not grant the AMX tile state (arch_prctl)"
+        else:
+            function.restype = None
+            function.argtypes = [ctypes.c_int] * 4 + [ctypes.c_void_p, ctypes.c_long, ctypes.c_long] + [
+                ctypes.c_void_p] * 2 + [ctypes.c_long, ctypes.c_float, ctypes.c_void_p, ctypes.c_long,
+                                        ctypes.c_long, ctypes.c_int, ctypes.c_int]
+            self._prompt_attention = function
+            self.amx = "AMX prompt attention"
+        return self._prompt_attention is not None
+
+    @property
+    def has_prompt_attention(self) -> bool:
+        return self._prompt_attention is not None
 
     def _scratch_buffer(self, name: str, size: int, dtype: torch.dtype) -> torch.Tensor:
         """This thread's scratch tensor `name` with room for `size` elements (kept and grown, not reallocated)."""
@@ -175,12 +206,16 @@ class Kernels:
         if threads < 2 or rows < SPLIT_ROWS:
             call(0, rows)
             return
+        half = rows // 2
+        self._both(lambda: call(0, half), lambda: call(half, rows))
+
+    def _both(self, here, there) -> None:
+        """here() on this thread while there() runs on the worker thread (ctypes releases the GIL)."""
         if self._second is None:
             self._second = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kefu-kernels-half")
-        half = rows // 2
-        second = self._second.submit(call, half, rows)
+        second = self._second.submit(there)
         try:
-            call(0, half)
+            here()
         finally:
             second.result()
 
@@ -218,6 +253,30 @@ class Kernels:
         out = torch.empty(rows, width // 2, dtype=gate_up.dtype)
         self._by_halves(rows, threads, lambda r0, r1: self._silu_mul(
             r1 - r0, width // 2, gate_up.data_ptr() + 2 * r0 * width, out.data_ptr() + r0 * width))
+        return out
+
+    def prompt_attention(self, q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, past: int, scale: float,
+                         out: torch.Tensor, threads: int = 1) -> torch.Tensor:
+        """A prompt's causal attention on AMX tiles (only where enable_amx said yes): new token t of q [new, heads,
+        64] bfloat16 (any strides with a unit last one) sees positions 0..past + t of one slot's keys/values
+        [kv_heads, capacity, 64] (the pool's layout); the result goes into out [new, heads, 64] (likewise). With
+        threads > 1 and at least SPLIT_QUERIES new tokens, two threads take alternate blocks of 16 queries."""
+        count, heads = q.shape[0], q.shape[1]
+        kv_heads, capacity = keys.shape[0], keys.shape[1]
+        if (self._prompt_attention is None or q.dtype != torch.bfloat16 or keys.stride() != (capacity * 64, 64, 1)
+                or values.stride() != keys.stride() or q.stride(2) != 1 or out.stride(2) != 1
+                or past + count > capacity or heads % kv_heads or out.shape != q.shape):
+            raise ValueError("prompt_attention: not available, or tensors not laid out as the kernel reads them")
+
+        def part(index: int, parts: int) -> None:
+            self._prompt_attention(heads, kv_heads, count, past, q.data_ptr(), q.stride(0), q.stride(1),
+                                   keys.data_ptr(), values.data_ptr(), keys.stride(0), scale, out.data_ptr(),
+                                   out.stride(0), out.stride(1), index, parts)
+
+        if threads < 2 or count < SPLIT_QUERIES:
+            part(0, 1)
+        else:
+            self._both(lambda: part(0, 2), lambda: part(1, 2))
         return out
 
     def decode_attention(self, q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, visible: torch.Tensor,
@@ -315,7 +374,8 @@ def load(cache_dir: Path, mode: str = "auto", isa: str = "auto", cpuinfo: str | 
         kernels = Kernels(ctypes.CDLL(str(target)), target, chosen)
     except OSError as exc:
         return None, f"loading {target} failed: {exc}"
-    return kernels, f"{chosen.name}: {why}; {origin} from {chosen.source} ({target})"
+    kernels.enable_amx(cpu_flags(cpuinfo))
+    return kernels, f"{chosen.name}: {why}; {origin} from {chosen.source} ({target}); prompt attention: {kernels.amx}"
 
 
 def build_all(directory: Path) -> dict[str, str]:

@@ -284,6 +284,10 @@ class LlamaSlotRunner:
         # a prompt's rotary embedding as one kernel call per prompt and layer, writing keys and values straight into
         # the pool (torch's five element-wise operations per head kind took ~15% of a burst's prefill)
         self.fast_rope = self.kernels is not None and self.head_dim == cpu_kernels.HEAD_DIM
+        # and its attention on AMX tiles where the CPU has them (cpu_kernels_amx.h), each block of 16 queries
+        # against only the keys it may see: ~0.85 ms per layer for ~515 new tokens after a 57-token prefix, against
+        # 2.0 ms for torch's fused kernel, which computes the masked half too (one thread, bfloat16)
+        self.amx_attention = self.fast_rope and self.kernels.has_prompt_attention
         matrices = [m for layer in self.layers for m in (layer.qkv, layer.o, layer.gate_up, layer.down)]
         self.four_bit_matrices = sum(m.small is not None for m in matrices)
         # a decode step as a few kernel calls per layer (see _decode_fused)
@@ -494,9 +498,12 @@ class LlamaSlotRunner:
         x = self.embed[torch.tensor(ids, dtype=torch.long)]  # [T, hidden], a fresh residual stream
         count = len(ids)
         qd, kd = self.heads * self.head_dim, self.kv_heads * self.head_dim
-        # each segment's queries as attention takes them, [heads, past + new, head_dim]; the prefix rows stay zero
-        queries = [torch.zeros(self.heads, past + len(tokens), self.head_dim, dtype=x.dtype)
-                   for _, tokens, past in segments]
+        amx = self.amx_attention
+        if amx:  # every new token's query heads, [T, heads, head_dim], as the AMX kernel reads them
+            rotated = torch.empty(count, self.heads, self.head_dim, dtype=x.dtype)
+        else:  # each segment's queries as torch's attention takes them, [heads, past + new, head_dim], prefix rows 0
+            queries = [torch.zeros(self.heads, past + len(tokens), self.head_dim, dtype=x.dtype)
+                       for _, tokens, past in segments]
         threads = torch.get_num_threads()  # this prefill's (the element-wise kernels split their rows by it)
         if not self.fast_rope:
             where = torch.cat(positions)
@@ -511,7 +518,7 @@ class LlamaSlotRunner:
             attn = torch.empty(count, self.heads, self.head_dim, dtype=x.dtype)
             for n, (slot, tokens, past) in enumerate(segments):
                 span, total = slice(spans[n], spans[n + 1]), past + len(tokens)
-                new_queries = queries[n][:, past:].transpose(0, 1)  # [new, heads, head_dim], a view
+                new_queries = rotated[span] if amx else queries[n][:, past:].transpose(0, 1)  # [new, heads, d]
                 if self.fast_rope:  # rotate, and write the keys and values straight into the pool
                     self.kernels.rope_store(qkv[span], self.cos, self.sin, positions[n], new_queries,
                                             self.k[i, slot], self.v[i, slot], threads)
@@ -519,6 +526,10 @@ class LlamaSlotRunner:
                     self.k[i, slot, :, past:total] = k[span].transpose(0, 1)
                     self.v[i, slot, :, past:total] = v[span].transpose(0, 1)
                     new_queries.copy_(q[span])
+                if amx:
+                    self.kernels.prompt_attention(new_queries, self.k[i, slot], self.v[i, slot], past, self.scale,
+                                                  attn[span], threads)
+                    continue
                 out = self._causal_attention(queries[n], self.k[i, slot, :, :total], self.v[i, slot, :, :total], past)
                 attn[span] = out.transpose(0, 1)
             layer.o.add_to(x, attn.view(count, qd))
