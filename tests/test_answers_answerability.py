@@ -186,3 +186,27 @@ def test_a_unit_about_another_numbered_variant_does_not_answer():
     zh = part("3个月定期存款的利率是多少？")
     assert unanswered(zh, [scored("12个月定期存款：年利率 2.5%。", language="zh")], []) is not None
     assert unanswered(zh, [scored("3个月定期存款：年利率 1.8%。", language="zh")], []) is None
+
+
+def test_a_value_under_a_heading_that_names_the_subject_answers():
+    """"How much is the overdraft fee?" is answered by "Fee: $32 per item we pay." under "Overdraft coverage" (and in
+    Chinese under 透支保障); the same sentence under another heading is about something else. "what's" is a question
+    word, not a subject."""
+    fee = scored("Fee: $32 per item we pay.", title="Overdrafts › 3. Overdraft coverage (opt-in)")
+    assert unanswered(part("How much is the overdraft fee?"), [fee], [fee]) is None
+    other = scored("Fee: $32 per item we pay.", title="Overdrafts › Stop payments")
+    assert unanswered(part("How much is the overdraft fee?"), [other], [other]) is not None
+    zh = scored("每笔收费 32 美元。", title="透支 › 透支保障", language="zh")
+    assert unanswered(part("透支保障收费多少？"), [zh], [zh]) is None
+    assert unanswered(part("挂失补卡收费多少？"), [zh], [zh]) is not None
+    from components.answers.answerability import subject_terms
+    assert subject_terms("and what's the fee?") == set()
+
+
+def test_a_heading_over_every_sentence_of_its_section_is_not_the_subject():
+    """"What each branch offers" names one word of "How much cash can I withdraw at the counter of the Main Street
+    branch in one day?": the coin machine's "free" under it does not answer the withdrawal limit."""
+    unit = scored("Coin counting machine: Main Street only, free for members.",
+                  title="Branches and opening hours › What each branch offers")
+    question = part("How much cash can I withdraw at the counter of the Main Street branch in one day?")
+    assert unanswered(question, [unit], [unit]) is not None

@@ -236,3 +236,33 @@ def test_a_unit_about_another_numbered_variant_is_marked():
     assert [r["number_other"] for r in rows] == [1.0, 0.0]
     plain = split_question("Can I return something after 30 days?")[0][0]
     assert selector.features(plain, [unit("Returns are accepted within 14 days of delivery.")])[0]["number_other"] == 0.0
+
+
+def test_the_replay_with_the_pipelines_own_scores_is_checked_against_its_verdicts():
+    """pipeline_agreement replays every collected turn with the scores and confidences the pipeline gave, at its
+    threshold, and lists the turns whose verdict differs from the pipeline's (here: one turn the pipeline got wrong
+    although its reply would state the right unit is reported)."""
+    from components.answers.calibration import FEATURES, pipeline_agreement
+
+    def row(group, text, score, label):
+        return {"group": group, "set": "s.yaml", "question": "q", "question_part": "How long do refunds take?",
+                "types": ["duration"], "carried": [], "known": ["refund"], "part": 0, "text": text,
+                "abstain": False, "title": "Refunds", "doc": "d", "kind": "sentence", "context": "", "language": "en",
+                "forbidden": False, "features": [0.0] * len(FEATURES), "score": score, "label": label}
+
+    expect = {"reply_contains": ["5 to 7"]}
+    model = {"threshold": 0.8, "margin": 1.0, "max_units": 1}
+    turns = [{"group": g, "set": "s.yaml", "question": "How long do refunds take?", "expect": expect, "replay": True,
+              "pipeline_verdict": verdict, "action": "knowledge_answer", "mode": "evidence", "language": "en",
+              "parts": [{"text": "How long do refunds take?", "unmentioned": [], "confidence": 0.9}], "model": model}
+             for g, verdict in (("s.yaml:0:0", "correct"), ("s.yaml:1:0", "wrong"))]
+    turns.append({"group": "s.yaml:2:0", "set": "s.yaml", "question": "cancel #W1", "expect": expect, "replay": False,
+                  "pipeline_verdict": "wrong", "action": "tool_flow", "mode": None, "language": "en", "parts": [],
+                  "model": model})
+    rows = [row("s.yaml:0:0", "Refunds take 5 to 7 business days.", 3.0, 1),
+            row("s.yaml:0:0", "Gift card refunds are immediate.", 1.0, 0),
+            row("s.yaml:1:0", "Refunds take 5 to 7 business days.", 3.0, 1)]
+    agreement = pipeline_agreement({"rows": rows, "turns": turns})
+    assert agreement["turns"] == 3 and agreement["agree"] == 2
+    assert [d["turn"] for d in agreement["differ"]] == ["s.yaml:1:0"]
+    assert agreement["replay"]["wrong"] == 1 and agreement["pipeline"]["wrong"] == 2

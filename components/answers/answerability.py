@@ -6,7 +6,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
 - `value_subject`: a part that asks for a value ("how much", "how long", "what rate", "多少", "多久") is answered only by
   a value stated about something the part asks about: the clause (a sentence or its ";" piece; a table row or a FAQ
   answer with its question as a whole) holding a value of that kind shares a word with the part, besides its
-  question words and the names it asks about (these may sit in a heading). A part that names nothing but the value
+  question words and the names it asks about (these may sit in a heading), or the section heading over it names
+  at least half of what is asked ("Overdraft coverage" over "Fee: $32 per item"; not "What each branch offers"). A part that names nothing but the value
   ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it.
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
   number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year").
@@ -44,7 +45,7 @@ _ASKS_VALUE = [
 # words that only say a value is asked for, never what it is about
 _QUESTION_WORDS = frozenset(terms("""how what when which much many long soon quickly big large high does do did is are
 can could will would cost costs price time times day days week weeks month months year years hour hours minute
-minutes percent percentage rate rates""")) | {"多少", "几", "什么", "哪些", "多久", "多长", "时间", "长时间", "多长时间", "几天",
+minutes percent percentage rate rates what's whats how's when's where's which's""")) | {"多少", "几", "什么", "哪些", "多久", "多长", "时间", "长时间", "多长时间", "几天",
                                             "多少天", "利率", "年利率", "比例", "费用", "价格", "收费"}
 # items joined by a separator, or by "and"/"or" beside a name or a number ("Main Street and Northgate", "card or
 # PayPal"); "to pay or receive the difference" joins two verbs, no options
@@ -106,6 +107,12 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     if not holding:
         return None  # no value of that kind at all: the confidence model's type_missing already weighs it
     if any(wanted & set(terms(c)) for c in holding):
+        return None
+    # a value stated under a section heading that names what is asked, at least half of its words ("Overdraft
+    # coverage" over "Fee: $32 per item"; "Becoming a member" over "… a $5 membership share"); a heading over every
+    # sentence of its section ("What each branch offers") names one word of "how much cash at the Main Street branch"
+    if any(2 * len(wanted & set(terms(leaf_heading(e.unit.source_title)))) >= len(wanted) for e in evidence
+           if any(pattern.search(c) for c in _clauses(e))):
         return None
     return (f"asks for {_a(kind)} about {', '.join(sorted(wanted))}; the {kind} the evidence states is about "
             f"something else")

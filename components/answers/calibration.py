@@ -330,7 +330,8 @@ def replayed_reply(parts: list[dict], answered: frozenset, language: str) -> dic
     paragraphs = []
     if len(parts) == 1 or (len(done) == 1 and all(v["answered"] or (v.get("curated") or {}).get(
             "same_as_earlier_part") for v in views)):
-        paragraphs.append(say("single", language, title=done[0]["evidence"][0]["source"], evidence=stated_text(done[0])))
+        paragraphs.append(say("single", language, title=done[0]["evidence"][0]["source"],
+                              evidence=stated_text(done[0])))
     else:
         for p, v in zip(parts, views):
             if v["answered"]:
@@ -465,7 +466,8 @@ def replays(turns: list[dict], part_rows: list[dict], confidences) -> list[TurnR
     by_part = {(p["group"], p["part"]): (p, float(c)) for p, c in zip(part_rows, confidences)}
     out = []
     for turn in turns:
-        replay = TurnReplay(turn["group"], business_of(turn["group"]), turn["expect"], language=turn.get("language") or "en")
+        replay = TurnReplay(turn["group"], business_of(turn["group"]), turn["expect"],
+                            language=turn.get("language") or "en")
         if not turn["replay"]:
             replay.fixed = turn["pipeline_verdict"]
         for i, p in enumerate(turn["parts"]):
