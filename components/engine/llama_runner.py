@@ -19,11 +19,12 @@ fused projections) and runs the same mathematics with few, large operations:
   head_dim] block, the query heads of one key/value head act as its queries (no repeated keys), and each row masks
   the columns past its own length (torch's fused attention kernel took 31 ms on the same data: it is slow for
   3-token queries);
-- prompt attention is torch's fused kernel with grouped query heads (torch 2.5+; plain causal even after a reused
-  prefix, whose positions ride along as zero queries: ~2 ms per layer for a 570-token prompt on one thread), the
-  rotary embedding kefu's kernel writing keys and values straight into the pool; else blocks of queries, each over
-  only the keys it may see (6.2 ms; it skips the masked half of the causal square; next-token agreement with
-  float32 over 200 prompt prefixes 0.99);
+- prompt attention is kefu's AMX kernel where the CPU has AMX (cpu_kernels_amx.h: blocks of 16 queries, each
+  against only the keys it may see; ~0.8 ms per layer for a 570-token prompt on one thread), else torch's fused
+  kernel with grouped query heads (torch 2.5+; plain causal even after a reused prefix, whose positions ride along
+  as zero queries: ~2 ms), the rotary embedding kefu's kernel writing keys and values straight into the pool; else
+  blocks of queries, each over only the keys it may see (6.2 ms; next-token agreement with float32 over 200 prompt
+  prefixes 0.99); the last layer's attention and MLP run only for each prompt's last token;
 - several prompts prefill together (prefill_many): their new tokens share each matrix product;
 - decode steps read every weight once, so matrices that lie on a 4-bit grid — all of SmolLM2's, which the GGUF
   stores as Q4_1 — are also kept as their 4-bit blocks (the same information: the grid is recovered from the
@@ -508,6 +509,7 @@ class LlamaSlotRunner:
         if not self.fast_rope:
             where = torch.cat(positions)
             cos, sin = self.cos[where].unsqueeze(1), self.sin[where].unsqueeze(1)  # [T, 1, head_dim]
+        last = torch.tensor(spans[1:]) - 1  # each segment's last token
         for i, layer in enumerate(self.layers):
             qkv = layer.qkv(self._norm(x, layer.in_norm))
             if not self.fast_rope:
@@ -515,9 +517,13 @@ class LlamaSlotRunner:
                 q = self._rope(q.view(count, self.heads, self.head_dim), cos, sin)
                 k = self._rope(k.view(count, self.kv_heads, self.head_dim), cos, sin)
                 v = v.view(count, self.kv_heads, self.head_dim)
-            attn = torch.empty(count, self.heads, self.head_dim, dtype=x.dtype)
+            # every token's keys and values go into the pool, but past them, the last layer's attention, output
+            # projection and MLP matter only at each segment's last token (its logits): 1/30 of the products
+            trim = i == len(self.layers) - 1
+            attn = torch.empty(len(segments) if trim else count, self.heads, self.head_dim, dtype=x.dtype)
             for n, (slot, tokens, past) in enumerate(segments):
                 span, total = slice(spans[n], spans[n + 1]), past + len(tokens)
+                into = slice(n, n + 1) if trim else span
                 new_queries = rotated[span] if amx else queries[n][:, past:].transpose(0, 1)  # [new, heads, d]
                 if self.fast_rope:  # rotate, and write the keys and values straight into the pool
                     self.kernels.rope_store(qkv[span], self.cos, self.sin, positions[n], new_queries,
@@ -527,15 +533,17 @@ class LlamaSlotRunner:
                     self.v[i, slot, :, past:total] = v[span].transpose(0, 1)
                     new_queries.copy_(q[span])
                 if amx:
-                    self.kernels.prompt_attention(new_queries, self.k[i, slot], self.v[i, slot], past, self.scale,
-                                                  attn[span], threads)
+                    self.kernels.prompt_attention(new_queries[-1:] if trim else new_queries, self.k[i, slot],
+                                                  self.v[i, slot], total - 1 if trim else past, self.scale,
+                                                  attn[into], threads)
                     continue
                 out = self._causal_attention(queries[n], self.k[i, slot, :, :total], self.v[i, slot, :, :total], past)
-                attn[span] = out.transpose(0, 1)
-            layer.o.add_to(x, attn.view(count, qd))
+                attn[into] = out[:, -1:].transpose(0, 1) if trim else out.transpose(0, 1)
+            if trim:
+                x = x[last]
+            layer.o.add_to(x, attn.view(x.shape[0], qd))
             self._mlp(x, layer)
-        last = torch.tensor(list(itertools.accumulate(len(tokens) for _, tokens, _ in segments))) - 1
-        return self.lm_head(self._norm(x[last], self.final_norm)).float()
+        return self.lm_head(self._norm(x, self.final_norm)).float()
 
     def merge(self, state: SlotBatch | None, joining: SlotBatch) -> SlotBatch:
         """The joining row was prefilled into slot `state.size` (or, when a row prefilled before it in the same
