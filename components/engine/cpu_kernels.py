@@ -21,6 +21,9 @@ reading of CPUID) at start-up; KEFU_ENGINE_ISA forces one. A build is looked for
 components.engine.cpu_kernels build`, into the virtual environment's share/kefu-kernels), and else built with the
 machine's C compiler (`cc`, or $CC) into the cache. Where none can be had (or KEFU_ENGINE_KERNELS=torch), `load`
 says why and the runner keeps torch's kernels.
+
+The AVX-512 BF16 build also holds a prompt's attention on AMX tiles (cpu_kernels_amx.h), which the prefill uses
+where the CPU has AMX-TILE and AMX-BF16 and Linux grants the tile state (Kernels.enable_amx; else torch's).
 """
 from __future__ import annotations
 
