@@ -19,6 +19,8 @@
 #define AMX_KEYS 32                        /* keys per block (the depth of a BF16 tile product) */
 #define AMX_SLACK 8.0f                     /* how far a score may exceed the maximum its exponential uses */
 #define TILE_FENCE() __asm__ volatile("" ::: "memory")  /* tile loads and stores are asm the compiler cannot see into */
+/* the output's four tiles (tmm4..tmm7) stored to or loaded from o [16, 64] float32 */
+#define OUTPUT_TILES(op, o) do { op(4, o, 256); op(5, o + 16, 256); op(6, o + 32, 256); op(7, o + 48, 256); } while (0)
 
 /* Ask Linux for the AMX tile state (arch_prctl ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA): 0 when granted. */
 int kefu_amx_enable(void) {
@@ -159,10 +161,7 @@ void kefu_prompt_attention(int heads, int kv_heads, int count, int past, const u
                     __m512 alpha = exp_ps(_mm512_sub_ps(best, now));
                     sum = _mm512_mul_ps(sum, alpha);
                     if (kb > 0) {  /* the output so far, times alpha (nothing yet at the first block) */
-                        _tile_stored(4, o, 256);
-                        _tile_stored(5, o + 16, 256);
-                        _tile_stored(6, o + 32, 256);
-                        _tile_stored(7, o + 48, 256);
+                        OUTPUT_TILES(_tile_stored, o);
                         TILE_FENCE();
                         for (int i = 0; i < AMX_QUERIES; i++) {
                             __m512 a = lane(alpha, i);
@@ -171,10 +170,7 @@ void kefu_prompt_attention(int heads, int kv_heads, int count, int past, const u
                                                 _mm512_mul_ps(_mm512_load_ps(o + i * 64 + c * 16), a));
                         }
                         TILE_FENCE();
-                        _tile_loadd(4, o, 256);
-                        _tile_loadd(5, o + 16, 256);
-                        _tile_loadd(6, o + 32, 256);
-                        _tile_loadd(7, o + 48, 256);
+                        OUTPUT_TILES(_tile_loadd, o);
                     }
                     best = now;
                 }
@@ -198,10 +194,7 @@ void kefu_prompt_attention(int heads, int kv_heads, int count, int past, const u
                 _tile_loadd(1, vblock + 1536, 64);
                 _tile_dpbf16ps(7, 0, 1);
             }
-            _tile_stored(4, o, 256);
-            _tile_stored(5, o + 16, 256);
-            _tile_stored(6, o + 32, 256);
-            _tile_stored(7, o + 48, 256);
+            OUTPUT_TILES(_tile_stored, o);
             TILE_FENCE();
             __m512 inverse = _mm512_div_ps(_mm512_set1_ps(1.0f), sum);
             for (int i = 0; i < rows; i++) {
