@@ -69,6 +69,12 @@ class QuestionPart:
     language: str = "en"
     context: str = ""                 # the question it was cut from ("What is the Gold card's fee, and ..."), whose
                                       # words a part such as "and is it available as a metal card?" still needs
+    gloss: str = ""                   # a Chinese part's English words, for English documents (cross_language.py)
+
+    @property
+    def asked_text(self) -> str:
+        """The part's words in both languages: what the evidence must share with it."""
+        return f"{self.text} {self.gloss}".strip()
 
     def to_dict(self) -> dict:
         return asdict(self)
