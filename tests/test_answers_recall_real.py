@@ -97,3 +97,10 @@ def test_a_chinese_question_finds_english_evidence(composer, question, fact, not
     assert part.part.gloss and "card" in part.part.gloss.split()
     said = stated(part)
     assert fact in said and not_fact not in said
+
+
+def test_a_chinese_word_is_mentioned_only_by_its_english_phrase(composer):
+    # 房贷 is "home loan": the Pinewood documents speak of homes nowhere and of loans nowhere, and a bank writing
+    # "home improvement loan" would not say it either
+    assert not composer._said_in_english("房贷", "we offer a home improvement loan at 8.4%")
+    assert composer._said_in_english("旅行保险", "gold rewards cards include travel insurance for trips")

@@ -293,6 +293,16 @@ class AnswerComposer:
         """A Chinese question's English words that the knowledge base uses (cross_language.py)."""
         return gloss(text, lambda t: self.statistics.df(t) > 0, terms, whole)
 
+    def _said_in_english(self, word: str, corpus: str) -> bool:
+        """A Chinese word the evidence states in English: one of its senses, as a phrase ("home loan" is not said
+        by "home improvement loan"; 租车 "rent a car" is not said by "car loan" and "rent")."""
+        for _, senses in self.gloss(word, whole=True).items:
+            for sense in senses:
+                words = [re.escape(w) + r"(?:s|es|ed|ing)?" for w in sense.split()]
+                if words and re.search(r"\b" + r"\W+(?:(?:a|an|the|of|your|my|our)\W+)?".join(words) + r"\b", corpus):
+                    return True
+        return False
+
     def _bridged(self, part: QuestionPart, units: list[EvidenceUnit], ranked: list[ScoredUnit],
                  weights: dict[str, float]) -> list[ScoredUnit]:
         """A Chinese part's ranking with its English units scored as the English question its gloss spells (the
@@ -416,7 +426,7 @@ class AnswerComposer:
             if df is not None and p.part.language == "zh":
                 unknown = [w for w in terms(p.part.text)
                            if re.fullmatch(r"[\u3400-\u9fff]{2,}", w) and w not in corpus_terms and df(w) == 0
-                           and not self.gloss(w, whole=True)]  # in the documents' English words
+                           and not self._said_in_english(w, corpus)]
                 if unknown:  # the tagger (its first call loads in ~0.5 s) only when a word is unknown
                     nouns = chinese_nouns(p.part.text)
                     names += [w for w in unknown if w in nouns]
