@@ -185,3 +185,19 @@ def test_a_chinese_fragment_belongs_to_the_question_before_it():
     assert [p.text for p in parts] == ["金卡在国外刷卡有手续费吗？ 多少？"] and "amount" in parts[0].types
     assert len(split_question("取消要多久？退款呢？")[0]) == 2
     assert "yes_no" in split_question("微信支付行不行？")[0][0].types
+
+
+def test_a_greeting_or_filler_before_the_question_is_no_part_of_it():
+    from components.answers.question_analysis import split_question, without_opener
+
+    assert without_opener("hey so like how much cashback do i get with silver rewards") == \
+        "how much cashback do i get with silver rewards"
+    assert without_opener("hi, quick one - does the Classic card have an annual fee") == \
+        "does the Classic card have an annual fee"
+    assert without_opener("你好，请问年费是多少？") == "年费是多少？"
+    # a word that may begin a real question stays ("Like the Gold card, ...", "Well water ...")
+    assert without_opener("Like the Gold card, does Silver have insurance?").startswith("Like the Gold card")
+    assert without_opener("Well water?") == "Well water?"
+    assert without_opener("Hello") == "Hello"  # nothing else: the text itself
+    parts, _ = split_question("um ok so can i return it")
+    assert [p.text for p in parts] == ["can i return it"]

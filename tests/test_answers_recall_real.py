@@ -28,6 +28,15 @@ Our branches change their hours over the winter holidays:
 |---|---|---|
 | 25 December | closed | closed |
 | 31 December | 09:00 to 13:00 | closed |
+
+## Phone banking
+
+The phone banking line is open Monday to Friday, 9:00 to 17:00.
+
+## Travel cover
+
+Gold Rewards cards include travel insurance for trips of up to 60 days. Silver Rewards and Basic cards do not
+include travel insurance.
 """
 
 
@@ -68,3 +77,30 @@ def test_a_lead_in_is_no_evidence_but_gives_its_rows_their_subject(composer):
     assert not any(t.endswith(":") for t in texts)
     best = answer.parts[0].candidates[0]
     assert best.unit.kind == "row" and "31 December" in best.unit.text and "holidays" in best.unit.context
+
+
+def test_a_weekday_is_no_name_the_documents_must_mention(composer):
+    # "Saturday" is a value the hours state or not (Monday to Friday), not a thing the documents lack
+    answer = composer.compose("Can I call the Pinewood phone banking line on a Saturday?", "en")
+    assert answer.parts[0].unmentioned == []
+    assert "Monday to Friday" in stated(answer.parts[0])
+
+
+@pytest.mark.parametrize("question, fact, not_fact", [
+    ("金卡的年费是多少？", "$95", "$45"),
+    ("银卡有旅行保险吗？", "do not include travel insurance", "60 days"),
+])
+def test_a_chinese_question_finds_english_evidence(composer, question, fact, not_fact):
+    # the documents are English only: the question is also searched and ranked as its English words
+    answer = composer.compose(question, "zh")
+    part = answer.parts[0]
+    assert part.part.gloss and "card" in part.part.gloss.split()
+    said = stated(part)
+    assert fact in said and not_fact not in said
+
+
+def test_a_chinese_word_is_mentioned_only_by_its_english_phrase(composer):
+    # 房贷 is "home loan": the Pinewood documents speak of homes nowhere and of loans nowhere, and a bank writing
+    # "home improvement loan" would not say it either
+    assert not composer._said_in_english("房贷", "we offer a home improvement loan at 8.4%")
+    assert composer._said_in_english("旅行保险", "gold rewards cards include travel insurance for trips")

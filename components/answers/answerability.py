@@ -6,8 +6,9 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
 - `value_subject`: a part that asks for a value ("how much", "how long", "what rate", "多少", "多久") is answered only by
   a value stated about something the part asks about: the clause (a sentence or its ";" piece; a table row or a FAQ
   answer with its question as a whole) holding a value of that kind shares a word with the part, besides its
-  question words and the names it asks about (these may sit in a heading), or the section heading over it names
-  at least half of what is asked ("Overdraft coverage" over "Fee: $32 per item"; not "What each branch offers"). A part that names nothing but the value
+  question words and the names it asks about (these may sit in a heading; a Chinese part's English words count for
+  English evidence), or the section heading over it names at least half of what is asked ("Overdraft coverage" over
+  "Fee: $32 per item"; not "What each branch offers"). A part that names nothing but the value
   ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it.
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
   number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year").
@@ -99,7 +100,7 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     kind = asked_value(part.text)
     if kind is None or "yes_no" in part.types:
         return None
-    wanted = subject_terms(part.text) or carried
+    wanted = subject_terms(part.asked_text) or carried
     if not wanted:
         return None
     pattern = _VALUE_PATTERNS[kind]

@@ -175,6 +175,7 @@ def collect(settings, folder: Path, sets: dict | None = None) -> dict:
                                     part_expect = part_expectation(expect, p_index, len(answer.parts))
                                     # what the answerability checks read of the part (answerability.py)
                                     asked = {"question_part": part.part.text, "types": part.part.types,
+                                             "gloss": part.part.gloss,
                                              "carried": sorted(subject_terms(answer.parts[p_index - 1].part.text))
                                              if p_index else [],
                                              "known": sorted(t for t in subject_terms(part.part.text)
@@ -183,7 +184,8 @@ def collect(settings, folder: Path, sets: dict | None = None) -> dict:
                                         # what the reply would state: a table row narrowed to the asked column (a
                                         # list to the items about the name asked), and the title it cites (a fact
                                         # in the title is stated too)
-                                        text = focus_items(focus_row(c, part.part.text), part.part.text).unit.text
+                                        text = focus_items(focus_row(c, part.part.asked_text),
+                                                           part.part.asked_text).unit.text
                                         said = f"{c.unit.source_title} {text}"
                                         rows.append({**base, **asked, "part": p_index, "text": text,
                                                      "abstain": bool(part_expect.get("abstain")),
@@ -417,7 +419,8 @@ def _unanswered(rows: list[dict], picked: list[int], ranked: list[int]) -> str |
     first = rows[picked[0]] if picked else None
     if first is None or "question_part" not in first:
         return None
-    part = QuestionPart(first["question_part"], (first["types"] or ["general"])[0], list(first["types"]))
+    part = QuestionPart(first["question_part"], (first["types"] or ["general"])[0], list(first["types"]),
+                        gloss=first.get("gloss") or "")
     known = set(first.get("known") or [])
     return unanswered(part, [_unit_of(rows[i]) for i in picked], [_unit_of(rows[i]) for i in ranked[:400]],
                       set(first.get("carried") or []), known=lambda t: t in known)

