@@ -81,6 +81,25 @@ def test_greedy_is_deterministic_and_reuses_system_prefix(engine):
     assert second.stats["prefix_reused_tokens"] > 0  # the system prompt's cache was shared
 
 
+def near_tie(engine, question: str, a: str, b: str, margin: float = 0.5) -> bool:
+    """Two greedy replies part where the model itself scores both next tokens within `margin` logits of each other
+    (what a change of rounding may flip); a mixed-up row (another prompt's cache, a wrong mask) parts anywhere."""
+    import torch
+
+    from components.engine.chat_prompt import ChatPromptBuilder
+
+    builder = ChatPromptBuilder(engine.tokenizer)
+    ids = builder.encode(builder.render(chat(question)))
+    ta, tb = (engine.tokenizer(t, add_special_tokens=False)["input_ids"] for t in (a, b))
+    i = next((n for n, (x, y) in enumerate(zip(ta, tb)) if x != y), min(len(ta), len(tb)))
+    if i >= min(len(ta), len(tb)):
+        return False
+    with torch.no_grad():
+        logits = engine.model(torch.tensor([ids + ta[:i]])).logits[0, -1].float()
+    first, second = float(logits[ta[i]]), float(logits[tb[i]])
+    return abs(first - second) < margin and float(logits.max()) - max(first, second) < margin
+
+
 def test_concurrent_requests_match_their_single_runs(engine):
     singles = {q: engine.generate(chat(q), greedy(8)) for q in QUESTIONS}
     results: dict[str, str] = {}
@@ -100,7 +119,11 @@ def test_concurrent_requests_match_their_single_runs(engine):
     for t in threads:
         t.join(120)
     assert set(reasons) <= {"stop", "length"}, reasons
-    assert results == singles
+    if engine.stats()["isa"] is None:  # float32: a row computed inside a batch is the row computed alone
+        assert results == singles
+    else:  # bfloat16 prompts prefilled together share matrix products whose rounding depends on the batch's shape
+        assert all(results[q] == singles[q] or near_tie(engine, q, results[q], singles[q]) for q in QUESTIONS), (
+            results, singles)
     rows = engine.stats()["decode_rows"] - before[0]
     steps = engine.stats()["decode_steps"] - before[1]
     assert rows / steps > 1.5, "requests should have shared decode steps"
