@@ -72,6 +72,9 @@ def test_switch_workspaces_and_ask_each_one(workspaces_app, browser):  # noqa: F
         assert "13:00" not in library
 
         _switch(page, "kefu Demo Shop")
+        # the switch is its own event: a message sent before it has run still goes to the library (left open)
+        page.wait_for_function("document.querySelector('#kefu-chatbot').innerText.includes(\"kefu's assistant\")",
+                               timeout=30_000)
         _send(page, "How long do refunds take?")
         shop = _wait_for_answer(page, "Sources", before=1)
         assert "business days" in shop and "21 days" not in shop
