@@ -64,7 +64,6 @@ class EmbeddingPack:
 
     def __init__(self, paths: Path | list[Path], identity: str):
         paths = [Path(paths)] if isinstance(paths, (str, Path)) else [Path(p) for p in paths]
-        self.path = paths[0] if paths else None
         parts = [part for part in (_read(path, identity) for path in paths) if part is not None]
         if not parts:
             self._keys = np.zeros(0, dtype="<u8")
