@@ -155,6 +155,10 @@ class Services:
                 self.voice.recognizer.start_in_background()
             if self.workspaces is not None and self.settings.workspaces_preload and self.startup.ready:
                 self.workspaces.prepare_others()  # the other businesses, so a first switch does not wait
+            if self.startup.ready:  # so that a first Chinese question over English documents does not wait ~1 s
+                from components.answers.cross_language import dictionary
+
+                dictionary()
 
         thread = threading.Thread(target=run, name="kefu-warmup", daemon=True)
         thread.start()

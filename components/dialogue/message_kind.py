@@ -15,7 +15,9 @@ from typing import Callable
 
 from components.answers.question_analysis import is_interrogative
 
-_ORDER_ID = re.compile(r"#\s?W\d+|\bW\d{5,}\b", re.I)  # a mistyped order number is still about an order
+# a mistyped order number is still about an order; beside Chinese characters too ("订单W5918442到哪了", where \b
+# finds no boundary between 单 and W)
+_ORDER_ID = re.compile(r"#\s?W\d+|(?<![A-Za-z0-9])W\d{5,}(?![A-Za-z0-9])", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+|\[EMAIL_\d+\]")
 _ASKS_TO_TALK_EN = r"^\s*(can|could|may) i (talk|speak|chat) (to|with)\b"
 _REQUEST_EN = re.compile(

@@ -291,15 +291,29 @@ def build_chat_tab(services) -> ChatTab:
         startup_timer = gr.Timer(2.0, active=not services.startup.ready)
         poll_timer = gr.Timer(1.5)
 
+    def picked_now(ws: str, picked: str, history: list, cid: str, ids: dict, seen: int, rated: dict,
+                   current: str, lang: str) -> tuple:
+        """The business the dropdown shows when a message is sent. A message sent right after choosing another
+        business, before the switch event has set the chat's business, goes to the chosen one in a new
+        conversation (it used to reach the previous business)."""
+        if not picked or switcher.resolve_workspace(services, picked) == switcher.resolve_workspace(services, ws):
+            return ws, history, cid, ids, seen, rated, current
+        ws = switcher.resolve_workspace(services, picked)
+        return ws, *start_over(lang, ws)[:6]
+
     def respond(message: str, history: list, cid: str, ids: dict, seen: int, rated: dict, current: str,
-                lang: str, request: gr.Request, ws: str = ""):
+                lang: str, ws: str, picked: str, request: gr.Request):
+        ws, history, cid, ids, seen, rated, current = picked_now(ws, picked, history, cid, ids, seen, rated,
+                                                                 current, lang)
         yield from respond_stream(message, history, cid, ids, seen, rated, current, lang, request,
                                   services=services, workspace=ws,
                                   turn=confirmed_voice_turn(message, cid, request, services=services,
                                                             workspace=ws))
 
     def voiced(audio, history: list, cid: str, ids: dict, seen: int, rated: dict, current: str, lang: str,
-               request: gr.Request, ws: str = ""):
+               ws: str, picked: str, request: gr.Request):
+        ws, history, cid, ids, seen, rated, current = picked_now(ws, picked, history, cid, ids, seen, rated,
+                                                                 current, lang)
         def in_workspace(*args, **kwargs):
             return respond_stream(*args, **kwargs, workspace=ws)
 
@@ -337,7 +351,7 @@ def build_chat_tab(services) -> ChatTab:
         ws = switcher.resolve_workspace(services, ws)
         return (ws, *start_over(lang, ws), gr.Dataset(samples=switcher.example_samples(services, ws, lang)))
 
-    io = [box, chatbot, conversation_id, message_ids, last_seen, ratings, mode, language, workspace]
+    io = [box, chatbot, conversation_id, message_ids, last_seen, ratings, mode, language, workspace, picker]
     out = [box, chatbot, conversation_id, message_ids, last_seen, mode]
     submit_event = box.submit(respond, io, out, api_visibility="private")
     click_event = send.click(respond, io, out, api_visibility="private")
