@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 import pytest
 
@@ -117,6 +118,12 @@ def test_policy_decisions():
     assert decide(PolicyInput("what's the weather", oos, answer_mode="abstain")).action == "decline_out_of_scope"
     assert decide(PolicyInput("what's the weather", oos, answer_mode="abstain",
                               recent_failed_turns=2)).action == "handoff"
+    # the documents nearly answer it: a knowledge gap, whatever the intent model says (a gym's question over its
+    # own uploaded documents was told "I can only help with kefu Demo Shop orders ...")
+    near = PolicyInput("Can I bring my dog to the club?", oos, answer_mode="abstain", evidence_score=0.7,
+                       min_score=0.8, message_kind="question")
+    assert decide(near).action == "clarify"
+    assert decide(replace(near, evidence_score=0.4)).action == "decline_out_of_scope"
     neg = NLUResult(sentiment="negative")
     d = decide(PolicyInput("this is useless", neg, answer_mode="evidence", evidence_score=0.8,
                            recent_negative_turns=2))

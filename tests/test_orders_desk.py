@@ -432,6 +432,9 @@ def test_availability_with_options_and_an_ambiguous_name(chat, shop):
     ("cancel my newsletter subscription", "newsletter_subscription", False),
     ("I forgot my password", "recover_password", False),
     ("what's the weather?", "unknown", False),
+    ("Can you help me with my tax return?", "get_refund", False),  # no order's return (it asked for identity)
+    ("Where is my tax refund?", "track_refund", False),
+    ("I need to change my return flight", "unknown", False),
     ("hello", "unknown", False),
     ("yes", "unknown", False),
     ("never mind", "unknown", False),

@@ -23,7 +23,7 @@ from pathlib import Path
 from components.nlu.language import detect_language
 from components.nlu.result import NLUResult
 from components.orders import desk_replies as R
-from components.orders.desk_signals import (INTENT_FLOWS, PIVOT, ProductMatcher, Signals, match_items,
+from components.orders.desk_signals import (INTENT_FLOWS, OTHER_RETURNS, PIVOT, ProductMatcher, Signals, match_items,
                                             read_signals)
 from components.orders.variant_choice import choose_variant
 from components.orders.shop_database import ShopDatabase
@@ -228,7 +228,8 @@ class OrderDesk:
         intent_flow = None
         # "what about #W4277243?" names no request: the classifier would be reading the order number, so the
         # order is looked up (below) rather than guessed into an exchange or a cancellation
-        if nlu.intent in INTENT_FLOWS and nlu.confidence >= 0.5 and not nlu.out_of_scope and not sig.only_reference:
+        if (nlu.intent in INTENT_FLOWS and nlu.confidence >= 0.5 and not nlu.out_of_scope and not sig.only_reference
+                and not OTHER_RETURNS.search(text)):
             intent_flow = INTENT_FLOWS[nlu.intent]
         if nlu.intent in ("check_invoice", "get_invoice") and sig.order_ids:
             intent_flow = "order_status"
