@@ -39,7 +39,7 @@ def speller():
     ("how long does a refun take", "how long does a refund take"),           # a letter left out
     ("how long does a reffund take", "how long does a refund take"),         # a letter doubled
     ("how long does a refumd take", "how long does a refund take"),          # a keyboard neighbour
-    ("whats the cashbak on the platnum card", "whats the cashback on the platinum card"),
+    ("whats the cashbak on the platnum card", "whats the cashback on the Platinum card"),
     ("Cancle my question: can I cancel a pendng order?", "Cancel my question: can I cancel a pending order?"),
     ("reimbursment of fees", "reimbursement of fees"),                        # a long word, one edit
     ("reimbursmnet of fees", "reimbursement of fees"),                        # a long word, two edits
@@ -48,7 +48,7 @@ def speller():
 def test_misspellings_become_the_knowledge_base_words(speller, question, expected):
     corrected = speller.correct(question)
     assert corrected.text == expected
-    assert corrected.corrections and all(c["kind"] == "spelling" for c in corrected.corrections)
+    assert corrected.corrections and {c["kind"] for c in corrected.corrections} <= {"spelling", "name"}
 
 
 @pytest.mark.parametrize("question", [
@@ -70,6 +70,14 @@ def test_known_words_are_never_corrected(speller):
     assert english_dictionary(), "symspellpy's word list must be installed (requirements.txt)"
     assert speller.word("mail", speller.vocabulary()) == "mail"
     assert speller.word("trail", speller.vocabulary()) == "trail"
+
+
+def test_a_question_typed_in_lower_case_gets_the_documents_names(speller):
+    corrected = speller.correct("is the lisbon store open on mondays")
+    assert corrected.text == "is the Lisbon store open on Mondays"
+    assert {"from": "lisbon", "to": "Lisbon", "kind": "name"} in corrected.corrections
+    # a customer who capitalises anything wrote the names as meant
+    assert speller.correct("Is the lisbon store open?").text == "Is the lisbon store open?"
 
 
 def test_chat_spellings(speller):
@@ -138,3 +146,14 @@ def test_perturbation_shapes():
         assert "W1234567" in out and "Lisbon" in out
     with pytest.raises(ValueError, match="unknown perturbation"):
         perturb(text, "emoji")
+
+
+def test_the_glass_box_shows_each_correction():
+    from components.ui.formatting import trace_items
+
+    trace = {"answer": {"mode": "evidence", "evidence": ["Refunds take 5 to 7 business days."],
+                        "corrections": [{"from": "refnud", "to": "refund", "kind": "spelling"},
+                                        {"from": "退宽", "to": "退款", "kind": "homophone"}]}}
+    line = next(item for item in trace_items(trace, "en") if "Read as" in item)
+    assert "refnud → refund" in line and "退宽 → 退款" in line
+    assert not any("Read as" in item for item in trace_items({"answer": {"mode": "evidence"}}, "en"))

@@ -40,6 +40,9 @@ log = logging.getLogger(__name__)
 MIN_LENGTH = 4          # shorter words are left alone: one edit from too many others
 LONG_WORD = 8           # from this length two edits are allowed
 _TIER_WEIGHTS = (1.0, 0.5, 0.25)   # swap, missing or extra letter, wrong letter
+NAME_SHARE = 0.8        # a word the documents capitalise at least this often inside sentences is a name
+# capitalised inside sentences by habit, not names
+_NOT_NAMES = frozenset("i i'm i've i'd i'll the and for you your our we faq q a".split())
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 _ZH_RUN = re.compile(r"[\u3400-\u9fff]+")
 _ZH_WORD = re.compile(r"^[\u3400-\u9fff]{2,4}$")
@@ -56,7 +59,16 @@ need needs want still already also there their they them this that these those a
 without between again else ever every other another any some anyone someone something anything everything tell
 know find help change changed cancel return returns refund refunds open opens close closes closed available allowed
 possible able happen happens happened work works apply applies charge charged charges fee fees price prices
-minimum maximum days weeks months hours hour week month year years""".split())
+minimum maximum days weeks months hours hour week month year years
+dont doesnt didnt isnt arent wasnt werent hasnt havent hadnt wont wouldnt shouldnt couldnt cant im ive youre
+theyre thats theres whats hows wheres whos lets""".split())
+
+
+# the Chinese words questions are made of, which the documents may not use; and how common (jieba's count) a word
+# must be to be the customer's own rather than a homophone slip
+ZH_QUESTION_WORDS = frozenset("""一个 几个 几次 几天 几点 多少 多久 多长 多长时间 什么 怎么 怎样 哪些 哪个 哪里 为什么
+可以 需要 时候 以后 之后 以前 之前 周末 一下 我要 我想 我的 我们 你们 能不能 有没有 是不是 怎么办""".split())
+COMMON_ZH_WORD = 300
 
 
 @lru_cache(maxsize=1)
@@ -132,16 +144,29 @@ class Vocabulary:
         from components.knowledge.keyword_index import _jieba
 
         jieba = None
+        cased: dict[str, Counter] = {}
         for text in texts:
             english.update(w.lower() for w in _WORD.findall(text))
+            for m in _WORD.finditer(text):
+                w = m.group(0)
+                before = text[max(0, m.start() - 3):m.start()].rstrip(" \t")
+                if before and before[-1] not in ".!?:\n#*-|>\"“(":     # inside a sentence
+                    cased.setdefault(w.lower(), Counter())[w] += 1
             for run in _ZH_RUN.findall(text):
                 jieba = jieba or _jieba()
-                chinese.update(w for w in jieba.lcut(run) if _ZH_WORD.match(w))
+                chinese.update(w for w in jieba.lcut_for_search(run) if _ZH_WORD.match(w))
                 changed = sum(1 for a, b in zip(run, to_simplified(run)) if a != b)
                 traditional += changed
                 simplified += len(run) - changed
         self.english = english
         self.chinese = chinese
+        # a word the documents write capitalised inside sentences (almost) every time: a name ("Platinum", "KVCU",
+        # "Lisbon"), with its usual writing
+        self.names = {}
+        for w, forms in cased.items():
+            capitalised = sum(n for form, n in forms.items() if not form.islower())
+            if capitalised >= NAME_SHARE * sum(forms.values()) and len(w) >= 3 and w not in _NOT_NAMES:
+                self.names[w] = max((f for f in forms if not f.islower()), key=lambda f: (forms[f], f))
         self.writes_traditional = traditional > 0.2 * max(1, traditional + simplified)
         self._long: dict[str, set[str]] = {}
         for word in english:
@@ -152,7 +177,7 @@ class Vocabulary:
         if chinese:
             from pypinyin import Style, lazy_pinyin
 
-            for word in chinese:
+            for word in (*chinese, *ZH_QUESTION_WORDS):
                 self._by_pinyin.setdefault(tuple(lazy_pinyin(word, style=Style.NORMAL)), []).append(word)
 
     def long_candidates(self, word: str) -> set[str]:
@@ -255,9 +280,26 @@ class QuestionSpeller:
             return fixed
 
         out = _WORD.sub(fix, out)
+        if not re.search(r"[A-Z]", out) and vocabulary.names:
+            out = self._names(out, vocabulary, corrections)
         if _ZH_RUN.search(out):
             out = self._chinese(out, vocabulary, corrections)
         return Corrected(out, corrections)
+
+    def _names(self, text: str, vocabulary: Vocabulary, corrections: list[dict]) -> str:
+        """A question typed all in lower case, with the names the documents capitalise written as they write them
+        ("what about platinum" -> "what about Platinum"): names are what the answer must be about."""
+        protected = [m.span() for m in _IDENTIFIER_TOKEN.finditer(text)]
+
+        def restore(m: re.Match) -> str:
+            w = m.group(0)
+            name = vocabulary.names.get(w)
+            if name is None or any(a <= m.start() < b for a, b in protected):
+                return w
+            corrections.append({"from": w, "to": name, "kind": "name"})
+            return name
+
+        return _WORD.sub(restore, text)
 
     # -- Chinese ---------------------------------------------------------------------------------------------
     def _chinese(self, text: str, vocabulary: Vocabulary, corrections: list[dict]) -> str:
@@ -273,34 +315,41 @@ class QuestionSpeller:
         return _ZH_RUN.sub(lambda m: self._homophones(m.group(0), vocabulary, corrections), text)
 
     def _homophones(self, run: str, vocabulary: Vocabulary, corrections: list[dict]) -> str:
+        """Windows of 2-4 characters, longest first, that are no knowledge-base word and sound like one that differs
+        in one character. A window may not cut through a word jieba or the knowledge base knows (in "可以用", "以用"
+        is no candidate), and a common word jieba knows is the customer's own (a rare one, "取笑" in a customer's
+        question, is a slip for 取消)."""
         from components.knowledge.keyword_index import _jieba
 
         jieba = _jieba()
-        tokens = jieba.lcut(run)
-        out: list[str] = []
-        i = 0
-        while i < len(tokens):
-            replaced = False
-            # the longest span of tokens first: 2-4 characters, not a knowledge-base word, cut apart by jieba or
-            # unknown to it, one character from a knowledge-base word that sounds the same
-            for j in range(min(len(tokens), i + 4), i, -1):
-                span = "".join(tokens[i:j])
-                if not 2 <= len(span) <= 4 or span in vocabulary.chinese:
+        known = vocabulary.chinese
+        spans, at = [], 0
+        for token in jieba.lcut(run):
+            spans.append((at, at + len(token), token))
+            at += len(token)
+
+        def cuts_a_word(a: int, b: int) -> bool:
+            return any((s < a < e or s < b < e) and len(t) > 1 and (jieba.dt.FREQ.get(t) or t in known or
+                                                                        t in ZH_QUESTION_WORDS)
+                       for s, e, t in spans)
+
+        out, i = [], 0
+        while i < len(run):
+            for n in (4, 3, 2):
+                window = run[i:i + n]
+                if len(window) < n or window in known or window in ZH_QUESTION_WORDS or cuts_a_word(i, i + n):
                     continue
-                if j - i == 1 and jieba.dt.FREQ.get(span, 0) > 0:
-                    continue                  # a word jieba knows is the customer's word
-                if j - i > 1 and not any(len(t) == 1 for t in tokens[i:j]):
+                if (jieba.dt.FREQ.get(window) or 0) >= COMMON_ZH_WORD:
                     continue
-                near = [w for w in vocabulary.homophones(span)
-                        if sum(a != b for a, b in zip(w, span)) == 1]
+                near = [w for w in vocabulary.homophones(window) if sum(a != b for a, b in zip(w, window)) == 1]
                 if near:
-                    best = max(near, key=lambda w: (vocabulary.chinese[w], w))
-                    corrections.append({"from": span, "to": best, "kind": "homophone"})
+                    best = max(near, key=lambda w: (known.get(w, 0), w))
+                    corrections.append({"from": window, "to": best, "kind": "homophone"})
                     out.append(best)
-                    i, replaced = j, True
+                    i += n
                     break
-            if not replaced:
-                out.append(tokens[i])
+            else:
+                out.append(run[i])
                 i += 1
         return "".join(out)
 
