@@ -157,3 +157,8 @@ def test_the_glass_box_shows_each_correction():
     line = next(item for item in trace_items(trace, "en") if "Read as" in item)
     assert "refnud → refund" in line and "退宽 → 退款" in line
     assert not any("Read as" in item for item in trace_items({"answer": {"mode": "evidence"}}, "en"))
+
+
+def test_after_how_a_slip_is_a_question_word(speller):
+    assert speller.correct("How mant days do I have?").text == "How many days do I have?"
+    assert speller.correct("how lnog does it take").text == "how long does it take"

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 MIN_LENGTH = 4          # shorter words are left alone: one edit from too many others
 LONG_WORD = 8           # from this length two edits are allowed
 _TIER_WEIGHTS = (1.0, 0.5, 0.25)   # swap, missing or extra letter, wrong letter
+_AFTER_HOW = ("many", "much", "long", "often", "soon", "far", "quickly", "fast")
 NAME_SHARE = 0.8        # a word the documents capitalise at least this often inside sentences is a name
 # capitalised inside sentences by habit, not names
 _NOT_NAMES = frozenset("i i'm i've i'd i'll the and for you your our we faq q a".split())
@@ -228,8 +229,9 @@ class QuestionSpeller:
         return (lower in vocabulary.english or lower in self.question_words or lower in self.dictionary
                 or lower.replace("'", "") in self.dictionary)
 
-    def word(self, word: str, vocabulary: Vocabulary) -> str:
-        """`word` corrected to the knowledge base's spelling, or itself."""
+    def word(self, word: str, vocabulary: Vocabulary, previous: str = "") -> str:
+        """`word` corrected to the knowledge base's spelling, or itself. After "how" a slip of "many", "much",
+        "long" … is that word ("how mant days" is not "how want days")."""
         lower = word.lower()
         if len(word) < MIN_LENGTH - 1 or not word.isalpha() or self.known(word, vocabulary):
             return word
@@ -238,6 +240,10 @@ class QuestionSpeller:
         # the most frequent knowledge-base word one edit away; a swap of letters (the commonest slip) counts twice a
         # missing or extra letter, four times a wrong one ("carc" is "card", not "car"; "sotre" is "store"); where
         # the knowledge base has none, the most frequent English word ("nihgt" -> "night": the embedder reads it)
+        if previous.lower() == "how":
+            after_how = [w for tier in tiers for w in sorted(tier & set(_AFTER_HOW), key=_AFTER_HOW.index)]
+            if after_how:
+                return _same_case(word, after_how[0])
         for targets, extra in ((vocabulary.english, 1), (self.dictionary, 0)):
             scored: dict[str, float] = {}
             for weight, tier in zip(_TIER_WEIGHTS, tiers):
@@ -274,7 +280,7 @@ class QuestionSpeller:
             before = out[:m.start()].rstrip()
             if w[0].isupper() and before and before[-1] not in ".!?。！？:\"“(-" and not w.isupper():
                 return w                       # a name inside a sentence
-            fixed = self.word(w, vocabulary)
+            fixed = self.word(w, vocabulary, previous=(re.findall(r"[A-Za-z]+", before[-12:]) or [""])[-1])
             if fixed != w:
                 corrections.append({"from": w, "to": fixed, "kind": "spelling"})
             return fixed
