@@ -235,3 +235,12 @@ def test_courtesy_and_missing_punctuation_do_not_change_the_kind(text, kind):
 ])
 def test_questions_typed_without_punctuation_are_split_into_their_parts(text, parts):
     assert [p.text for p in split_question(text)[0]] == parts
+
+
+@pytest.mark.parametrize("text", [
+    "How much emergency medical cover abroad do I get with Gold Rewards?",
+    "how much emergency medical cover abroad do i get with gold rewards",
+    "What's the monthly fee on Everyday Checking and how do I avoid it?",   # punctuated: as before, one part
+])
+def test_the_start_of_a_question_is_no_part_of_its_own(text):
+    assert [p.text for p in split_question(text)[0]] == [text]

@@ -163,6 +163,16 @@ _UNPUNCTUATED_BREAK = re.compile(
     r"(?:how|what|whats|when|where|which|who)\s+(?:is|are|do|does|can|should|will|much|many|long|often|soon)\b)", re.I)
 
 
+_AUXILIARY = re.compile(r"\b(?:do|does|did|can|could|is|are|was|were|will|would|should|have|has|may|must)\b", re.I)
+
+
+def _complete_question(text: str) -> bool:
+    """A yes/no question, or a wh-question with its verb ("which payment methods do you accept"; "how much
+    emergency medical cover abroad" is only the start of one)."""
+    words = text.split()
+    return bool(words) and (bool(_AUXILIARY.fullmatch(words[0])) or bool(_AUXILIARY.search(" ".join(words[1:]))))
+
+
 def split_clauses(question: str) -> list[str]:
     """"What's the Gold card's annual fee, and is it available as a metal card?" asks two things; "I bought
     headphones last week, what's your return policy?" asks one (the clause before it is no question). Typed without
@@ -170,11 +180,13 @@ def split_clauses(question: str) -> list[str]:
     ("do gift cards expire and can i use mine in your stores")."""
     if re.search(r"[\u3400-\u9fff]", question):
         return [question]
-    breaks = _CLAUSE_BREAK if re.search(r"[?,;:.!]", question.rstrip("?")) else _UNPUNCTUATED_BREAK
-    least = 3 if breaks is _CLAUSE_BREAK else 4
+    unpunctuated = not re.search(r"[?？,;:.!]", question)
+    breaks, least = (_UNPUNCTUATED_BREAK, 4) if unpunctuated else (_CLAUSE_BREAK, 3)
     pieces, start = [], 0
     for match in breaks.finditer(question):
         left, right = question[start:match.start()].strip(), question[match.end():].strip()
+        if unpunctuated and not _complete_question(left):
+            continue
         if INTERROGATIVE_EN.match(left) and len(re.findall(r"\w+", left)) >= least and \
                 len(re.findall(r"\w+", right)) >= 3:
             pieces.append(left + ("?" if not left.endswith("?") else ""))
