@@ -31,7 +31,8 @@ from components.answers.cross_language import gloss
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, pick_units, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
-from components.answers.question_analysis import QuestionPart, answer_types, resolve_followup, split_question
+from components.answers.question_analysis import (QuestionPart, answer_types, resolve_followup, split_question,
+                                                  without_opener)
 from components.answers.spelling import QuestionSpeller
 from components.knowledge.types import Hit
 from components.privacy.injection_guard import remove_instructions
@@ -192,7 +193,9 @@ class AnswerComposer:
             corrected = self.speller.correct(text, language)
             text, corrections = corrected.text, corrected.corrections
             timings["spelling_ms"] = _ms(t)
-        question, followup = resolve_followup(text, previous.get("question"), previous.get("subject_terms"))
+        # "pls and for the Gold card? thx" is the follow-up "and for the Gold card?"
+        question, followup = resolve_followup(without_opener(text), previous.get("question"),
+                                              previous.get("subject_terms"))
         parts, statements = split_question(question)
         for p in parts:
             if p.language != language and language == "zh":

@@ -86,7 +86,7 @@ _OPENER = re.compile(r"^\s*(?:(?:hey+|hi+|hello|hiya|yo|um+|uh+|erm|so(?: like)?
 
 
 # "please" before a question asks nothing either ("pls how do i return stuff"; "please cancel my order" keeps it)
-_PLEASE_BEFORE_QUESTION = re.compile(r"^\s*(?:please|pls|plz)\b[\s,.:;!-]*(?=(?:and\s+)?" + INTERROGATIVE_EN.pattern[
+_PLEASE_BEFORE_QUESTION = re.compile(r"^\s*(?:please|pls|plz)\b[\s,.:;!-]*(?=and\b|what about\b|how about\b|" + INTERROGATIVE_EN.pattern[
     INTERROGATIVE_EN.pattern.index("(can|"):] + r")", re.I)
 # nor thanks after it ("... what should i do? thx", "...吗？谢谢")
 _CLOSER = re.compile(r"(?:[\s,.!;:-]+|(?<=[?？]))(?:thanks?(?: you)?(?: so much| a lot| in advance)?|thx|thnx|tks|ty|tia|"
