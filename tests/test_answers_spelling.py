@@ -39,7 +39,7 @@ def speller():
     ("how long does a refun take", "how long does a refund take"),           # a letter left out
     ("how long does a reffund take", "how long does a refund take"),         # a letter doubled
     ("how long does a refumd take", "how long does a refund take"),          # a keyboard neighbour
-    ("whats the cashbak on the platnum card", "whats the cashback on the Platinum card"),
+    ("whats the cashbak on the platnum card", "whats the cashback on the platinum card"),
     ("Cancle my question: can I cancel a pendng order?", "Cancel my question: can I cancel a pending order?"),
     ("reimbursment of fees", "reimbursement of fees"),                        # a long word, one edit
     ("reimbursmnet of fees", "reimbursement of fees"),                        # a long word, two edits
@@ -48,7 +48,7 @@ def speller():
 def test_misspellings_become_the_knowledge_base_words(speller, question, expected):
     corrected = speller.correct(question)
     assert corrected.text == expected
-    assert corrected.corrections and {c["kind"] for c in corrected.corrections} <= {"spelling", "name"}
+    assert corrected.corrections and all(c["kind"] == "spelling" for c in corrected.corrections)
 
 
 @pytest.mark.parametrize("question", [
@@ -70,14 +70,6 @@ def test_known_words_are_never_corrected(speller):
     assert english_dictionary(), "symspellpy's word list must be installed (requirements.txt)"
     assert speller.word("mail", speller.vocabulary()) == "mail"
     assert speller.word("trail", speller.vocabulary()) == "trail"
-
-
-def test_a_question_typed_in_lower_case_gets_the_documents_names(speller):
-    corrected = speller.correct("is the lisbon store open on mondays")
-    assert corrected.text == "is the Lisbon store open on Mondays"
-    assert {"from": "lisbon", "to": "Lisbon", "kind": "name"} in corrected.corrections
-    # a customer who capitalises anything wrote the names as meant
-    assert speller.correct("Is the lisbon store open?").text == "Is the lisbon store open?"
 
 
 def test_chat_spellings(speller):

@@ -41,16 +41,13 @@ MIN_LENGTH = 4          # shorter words are left alone: one edit from too many o
 LONG_WORD = 8           # from this length two edits are allowed
 _TIER_WEIGHTS = (1.0, 0.5, 0.25)   # swap, missing or extra letter, wrong letter
 _AFTER_HOW = ("many", "much", "long", "often", "soon", "far", "quickly", "fast")
-NAME_SHARE = 0.8        # a word the documents capitalise at least this often inside sentences is a name
-# capitalised inside sentences by habit, not names
-_NOT_NAMES = frozenset("i i'm i've i'd i'll the and for you your our we faq q a".split())
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 _ZH_RUN = re.compile(r"[\u3400-\u9fff]+")
 _ZH_WORD = re.compile(r"^[\u3400-\u9fff]{2,4}$")
 
 # chat spellings, whole words only
 CHAT_SPELLINGS = {"u": "you", "ur": "your", "pls": "please", "plz": "please", "wanna": "want to",
-                  "gonna": "going to", "thx": "thanks", "thnx": "thanks", "tx": "thanks"}
+                  "gonna": "going to", "thx": "thanks", "thnx": "thanks"}
 _CHAT = re.compile(r"(?<![\w.@'’])(" + "|".join(CHAT_SPELLINGS) + r")(?![\w@'’]|\.\w)", re.IGNORECASE)
 
 # the words questions are made of, which a knowledge base's articles may not use
@@ -145,14 +142,8 @@ class Vocabulary:
         from components.knowledge.keyword_index import _jieba
 
         jieba = None
-        cased: dict[str, Counter] = {}
         for text in texts:
             english.update(w.lower() for w in _WORD.findall(text))
-            for m in _WORD.finditer(text):
-                w = m.group(0)
-                before = text[max(0, m.start() - 3):m.start()].rstrip(" \t")
-                if before and before[-1] not in ".!?:\n#*-|>\"“(":     # inside a sentence
-                    cased.setdefault(w.lower(), Counter())[w] += 1
             for run in _ZH_RUN.findall(text):
                 jieba = jieba or _jieba()
                 chinese.update(w for w in jieba.lcut_for_search(run) if _ZH_WORD.match(w))
@@ -161,13 +152,6 @@ class Vocabulary:
                 simplified += len(run) - changed
         self.english = english
         self.chinese = chinese
-        # a word the documents write capitalised inside sentences (almost) every time: a name ("Platinum", "KVCU",
-        # "Lisbon"), with its usual writing
-        self.names = {}
-        for w, forms in cased.items():
-            capitalised = sum(n for form, n in forms.items() if not form.islower())
-            if capitalised >= NAME_SHARE * sum(forms.values()) and len(w) >= 3 and w not in _NOT_NAMES:
-                self.names[w] = max((f for f in forms if not f.islower()), key=lambda f: (forms[f], f))
         self.writes_traditional = traditional > 0.2 * max(1, traditional + simplified)
         self._long: dict[str, set[str]] = {}
         for word in english:
@@ -286,26 +270,9 @@ class QuestionSpeller:
             return fixed
 
         out = _WORD.sub(fix, out)
-        if not re.search(r"[A-Z]", out) and vocabulary.names:
-            out = self._names(out, vocabulary, corrections)
         if _ZH_RUN.search(out):
             out = self._chinese(out, vocabulary, corrections)
         return Corrected(out, corrections)
-
-    def _names(self, text: str, vocabulary: Vocabulary, corrections: list[dict]) -> str:
-        """A question typed all in lower case, with the names the documents capitalise written as they write them
-        ("what about platinum" -> "what about Platinum"): names are what the answer must be about."""
-        protected = [m.span() for m in _IDENTIFIER_TOKEN.finditer(text)]
-
-        def restore(m: re.Match) -> str:
-            w = m.group(0)
-            name = vocabulary.names.get(w)
-            if name is None or any(a <= m.start() < b for a, b in protected):
-                return w
-            corrections.append({"from": w, "to": name, "kind": "name"})
-            return name
-
-        return _WORD.sub(restore, text)
 
     # -- Chinese ---------------------------------------------------------------------------------------------
     def _chinese(self, text: str, vocabulary: Vocabulary, corrections: list[dict]) -> str:
