@@ -151,7 +151,7 @@ def test_confident_evidence_that_does_not_state_what_is_asked_is_declined(real_s
     ("Can I cancle a pendng order?", ["pending"], {"from": "pendng", "to": "pending", "kind": "spelling"}),
     # test_policy_questions' "退款需要多长时间？" with a pinyin keyboard's homophone, and in traditional characters
     ("退宽需要多长时间？", ["5 到 7 个工作日"], {"from": "退宽", "to": "退款", "kind": "homophone"}),
-    ("退款需要多長時間？", ["5 到 7 个工作日"], {"from": "多長時間", "to": "多长时间", "kind": "simplified"}),
+    ("退款需要多長時間？", ["5 到 7 个工作日"], {"from": "退款需要多長時間", "to": "退款需要多长时间", "kind": "simplified"}),
 ])
 def test_misspelt_questions_get_the_answer_of_the_clean_one(real_services, question, facts, correction):
     r = ask(real_services, question)
