@@ -212,6 +212,9 @@ def test_a_greeting_or_filler_before_the_question_is_no_part_of_it():
     ("if i cancel a pending order do i get the whole amount back or only part of it", "question"),
     ("its been 7 days and my refund still hasnt shown up what should i do", "question"),
     ("退款要多久？谢谢", "question"),
+    ("pls the bigger size of the jacket costs more, how do I pay the difference when I exchange it?", "question"),
+    ("pls and for an international wire?", "question"),
+    ("pls can you cancel my order", "request"),
     # still requests
     ("please cancel my order", "request"),
     ("pls cancel my order thx", "request"),
@@ -232,6 +235,12 @@ def test_courtesy_and_missing_punctuation_do_not_change_the_kind(text, kind):
      ["how many days do i have to return something after delivery"]),
     ("is there a fee when you do it", ["is there a fee when you do it"]),
     ("pls how long does a refund take? thx", ["how long does a refund take?"]),
+    ("does my cashback expire what happens to it if i close my card",
+     ["does my cashback expire?", "what happens to it if i close my card"]),
+    ("i lost my key fob how much is a new one also how long is the password reset link valid",
+     ["i lost my key fob how much is a new one?", "how long is the password reset link valid"]),
+    ("你们支持哪些付款方式 可以用支付宝吗", ["你们支持哪些付款方式", "可以用支付宝吗"]),
+    ("我买的 T 恤太小了，可以换大一码吗？", ["我买的 T 恤太小了，可以换大一码吗？"]),
 ])
 def test_questions_typed_without_punctuation_are_split_into_their_parts(text, parts):
     assert [p.text for p in split_question(text)[0]] == parts

@@ -85,9 +85,10 @@ _OPENER = re.compile(r"^\s*(?:(?:hey+|hi+|hello|hiya|yo|um+|uh+|erm|so(?: like)?
                      re.I)
 
 
-# "please" before a question asks nothing either ("pls how do i return stuff"; "please cancel my order" keeps it)
-_PLEASE_BEFORE_QUESTION = re.compile(r"^\s*(?:please|pls|plz)\b[\s,.:;!-]*(?=and\b|what about\b|how about\b|" + INTERROGATIVE_EN.pattern[
-    INTERROGATIVE_EN.pattern.index("(can|"):] + r")", re.I)
+# "please" before a question or a follow-up asks nothing either ("pls how do i return stuff", "pls the bigger size
+# costs more, how do i pay the difference"); "please cancel my order" keeps it
+_PLEASE = re.compile(r"^\s*(?:please|pls|plz)\b[\s,.:;!-]*", re.I)
+_PLEASE_BEFORE_FOLLOWUP = re.compile(r"and\b|what about\b|how about\b", re.I)
 # nor thanks after it ("... what should i do? thx", "...吗？谢谢")
 _CLOSER = re.compile(r"(?:[\s,.!;:-]+|(?<=[?？]))(?:thanks?(?: you)?(?: so much| a lot| in advance)?|thx|thnx|tks|ty|tia|"
                      r"cheers)[\s.!]*$|(?<=[?？。，,\s])(?:谢谢(?:你|您)?|多谢|感谢)[。！!.\s]*$", re.I)
@@ -97,7 +98,9 @@ def without_opener(text: str) -> str:
     """The question without a greeting or filler before it ("hey so like can i return it" -> "can i return it",
     "pls how do i …" -> "how do i …") and without thanks after it; the text itself when nothing else is left."""
     rest = _OPENER.sub("", text or "", count=1).strip()
-    rest = _PLEASE_BEFORE_QUESTION.sub("", rest, count=1).strip()
+    please = _PLEASE.match(rest)
+    if please and (_PLEASE_BEFORE_FOLLOWUP.match(rest[please.end():]) or _is_question(rest[please.end():])):
+        rest = rest[please.end():]
     rest = _CLOSER.sub("", rest, count=1).strip()
     return rest if re.search(r"\w", rest) else (text or "").strip()
 
@@ -109,13 +112,16 @@ _EMBEDDED_QUESTION = re.compile(
     r"\b(?:can|could|may|should|will|would|do|does|did)\s+(?:i|we|you|it|they|my|there)\b|"
     r"\b(?:is|are)\s+there\b|"
     r"\b(?:what|when|where|which|how|why)\s+(?:should|do|does|did|can|could|is|are|will|would|much|many|long|soon|"
-    r"often)\b", re.I)
+    r"often|happens?)\b", re.I)
 
 
 def asks_a_question(text: str) -> bool:
     """Is the message a question (language.is_interrogative), also when typed without punctuation with the question
     after a clause ("i changed the color of a mug can i still cancel")?"""
-    text = without_opener((text or "").strip())
+    return _is_question(without_opener((text or "").strip()))
+
+
+def _is_question(text: str) -> bool:
     if is_interrogative(text):
         return True
     return not re.search(r"[?？.!。！]", text) and bool(_EMBEDDED_QUESTION.search(text))
@@ -124,6 +130,8 @@ def asks_a_question(text: str) -> bool:
 def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], str]:
     """The question parts, and the statements around them (context for retrieval, never answered on their own)."""
     text = without_opener((text or "").strip())
+    # typed without punctuation, Chinese questions are parted by a space ("哪些付款方式 可以用支付宝吗")
+    text = re.sub(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])", "\n", text)
     pieces = [p.strip() for p in _PIECES.findall(text) if p.strip(" ?？.!。！")]
     questions = [p for p in pieces if asks_a_question(p)]
     statements = " ".join(p for p in pieces if p not in questions)
@@ -160,7 +168,8 @@ _CLAUSE_BREAK = re.compile(r"\s*(?:,|;|\s[-–—])\s*(?:and|also|but|plus|or)?,
 _UNPUNCTUATED_BREAK = re.compile(
     r"\s+(?:and|also|but|plus|or)?\s*(?<!\bi )(?<!\byou )(?<!\bwe )(?<!\bthey )(?<!\bit )(?<!\bto )"
     r"(?=(?:can|could|do|does|is|are|will|would|should|may)\s+(?:i|we|you|it|they|my|there|your)\b|"
-    r"(?:how|what|whats|when|where|which|who)\s+(?:is|are|do|does|can|should|will|much|many|long|often|soon)\b)", re.I)
+    r"(?:how|what|whats|when|where|which|who)\s+(?:is|are|do|does|can|should|will|much|many|long|often|soon|happens?)\b)",
+    re.I)
 
 
 _AUXILIARY = re.compile(r"\b(?:do|does|did|can|could|is|are|was|were|will|would|should|have|has|may|must)\b", re.I)
@@ -182,10 +191,19 @@ def split_clauses(question: str) -> list[str]:
         return [question]
     unpunctuated = not re.search(r"[?？,;:.!]", question)
     breaks, least = (_UNPUNCTUATED_BREAK, 4) if unpunctuated else (_CLAUSE_BREAK, 3)
-    pieces, start = [], 0
+    pieces, start, last = [], 0, 0
     for match in breaks.finditer(question):
         left, right = question[start:match.start()].strip(), question[match.end():].strip()
-        if unpunctuated and not _complete_question(left):
+        if unpunctuated:
+            # typed without punctuation, a statement may come before the question ("i lost my key fob how much
+            # is a new one also how long is …"): the question is what follows the last break
+            latest, last = question[last:match.start()].strip(), match.end()
+            if not any(_complete_question(asked) and INTERROGATIVE_EN.match(asked) and
+                       len(re.findall(r"\w+", asked)) >= least for asked in (left, latest)):
+                continue
+            if len(re.findall(r"\w+", right)) >= 3:
+                pieces.append(question[start:match.start()].strip() + "?")
+                start = match.end()
             continue
         if INTERROGATIVE_EN.match(left) and len(re.findall(r"\w+", left)) >= least and \
                 len(re.findall(r"\w+", right)) >= 3:
