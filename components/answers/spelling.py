@@ -5,17 +5,20 @@ as a different one and the keyword index matches words exactly, so the question 
 
 - chat spellings become words: u -> you, ur -> your, pls -> please, wanna -> want to, gonna -> going to, thx -> thanks;
 - an English word that is no known word is corrected to a word of the knowledge base actually loaded (or of the
-  question words below) one edit away (a swap of neighbouring letters first, then a missing or extra letter, then a
-  wrong one; two edits for words of eight letters or more), the most frequent in the knowledge base first;
+  question words below) one edit away, the most frequent in the knowledge base first (a swap of neighbouring letters
+  weighs twice a missing or extra letter, four times a wrong one; two edits for words of eight letters or more; after
+  "how", "many"/"much"/"long" …); where the knowledge base has no such word, the commonest English word one edit
+  away ("nihgt" -> "night", which the embedder then reads); a three-letter non-word only by a letter left out
+  ("gft" -> "gift");
 - never corrected: a known English word (symspellpy's frequency dictionary, 82,765 words: Google Books counts of
-  the SCOWL word list, MIT; a word list, not a tokenizer's vocabulary), a word of fewer than four letters, a word
-  with a digit or inside an e-mail address, a link or an id ("W1234567", "mia.moore8091"), and a capitalised word
-  inside a sentence (a name);
+  the SCOWL word list, MIT; a word list, not a tokenizer's vocabulary), a shorter word, a word with a digit or inside
+  an e-mail address, a link or an id ("W1234567", "mia.moore8091"), and a capitalised word inside a sentence (a name);
 - Chinese written in traditional characters is read in simplified ones when the knowledge base writes simplified
   (components/nlu/chinese_script.py, the bias audit's converter);
 - a Chinese word written with a homophone ("退宽" for 退款, "取效" for 取消: the same toneless pinyin, one character
-  different) becomes the knowledge base's word, when the customer's characters are not a word of the knowledge base
-  and jieba cuts them apart or does not know them.
+  different) becomes the knowledge base's word (or a common question word: 几次, 多少), when the customer's 2-4
+  characters are no such word, do not cut through a word jieba or the documents know, and are no common jieba word
+  (a rare one, 取笑 or 退火 in a customer's question, is taken as a slip).
 
 The knowledge base's vocabulary (its chunks' words and jieba words) is read once per collection and re-read when
 its documents change (the registry's generation). Each correction is returned (original -> corrected) for the
