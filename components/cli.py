@@ -116,10 +116,13 @@ cmd_bench_speech = _runner("components.speech.bench", "run_speech_bench", repeat
 def cmd_eval_answers(args, settings) -> int:
     from components.answers.eval import run_answer_eval
 
-    result = run_answer_eval(settings, scenarios=args.scenarios, ingest=args.ingest, workspace=args.workspace)
-    if not args.details:
-        for scenario in result["scenarios"]:
-            scenario["turns"] = [t for t in scenario["turns"] if t["verdict"] != "correct"]
+    perturb = [k.strip() for k in (args.perturb or "").split(",") if k.strip()]
+    result = run_answer_eval(settings, scenarios=args.scenarios, ingest=args.ingest, workspace=args.workspace,
+                             perturb=perturb, seed=args.seed)
+    for run in result["perturbations"].values() if perturb else [result]:
+        if not args.details:
+            for scenario in run["scenarios"]:
+                scenario["turns"] = [t for t in scenario["turns"] if t["verdict"] != "correct"]
     _print(result, args.json)
     return 0
 
@@ -323,6 +326,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ingest", nargs="*", default=[], metavar="FILE_OR_FOLDER",
                    help="documents (or folders of them) to add to the temporary knowledge base first")
     p.add_argument("--details", action="store_true", help="list every turn, not only those not answered correctly")
+    p.add_argument("--perturb", default="", metavar="KIND[,KIND…]",
+                   help="ask every turn as customers type: none (as written), typo, swap, delete, double, neighbour, "
+                        "lower, chat, homophone, traditional (components/answers/wording_perturbations.py)")
+    p.add_argument("--seed", type=int, default=0, help="the perturbations' seed")
 
     p = add("desk", cmd_eval_desk, "replay scripted order-desk conversations and compare the shop database with "
             "the gold actions' expected state, per task", ev)

@@ -104,6 +104,9 @@ class Settings:
     # it does not know and offers a person.
     answer_style: str = "auto"
     answer_min_evidence: float = 0.0
+    # a question's misspellings, chat spellings ("u", "pls"), traditional characters and homophones written as the
+    # knowledge base writes them before retrieval (components/answers/spelling.py); the trace lists each correction
+    answer_spelling: bool = True
     # engine weights (see components/engine/bench.py): "auto" = the lean runner decodes with the GGUF's own 4-bit
     # weights wherever a matrix is exactly on a 4-bit grid (bfloat16 elsewhere and for prefill); "none" = bfloat16
     # (or float32) everywhere; "int8" = torch's dynamic int8 quantization of Linear layers (degrades answers)

@@ -202,3 +202,55 @@ def test_a_greeting_or_filler_before_the_question_is_no_part_of_it():
     assert without_opener("Hello") == "Hello"  # nothing else: the text itself
     parts, _ = split_question("um ok so can i return it")
     assert [p.text for p in parts] == ["can i return it"]
+
+
+@pytest.mark.parametrize("text, kind", [
+    # customers' own wording: a "please" before the question, thanks after it, no punctuation at all
+    ("pls how do i return stuff i ordered??", "question"),
+    ("please is it still possible to cancel an order after it has shipped?", "question"),
+    ("It's been more than 7 business days and my card refund still hasn't shown up. What should I do? thx", "question"),
+    ("i changed the color of a mug in my pending order can i still cancel the order now", "question"),
+    ("if i cancel a pending order do i get the whole amount back or only part of it", "question"),
+    ("its been 7 days and my refund still hasnt shown up what should i do", "question"),
+    ("退款要多久？谢谢", "question"),
+    ("pls the bigger size of the jacket costs more, how do I pay the difference when I exchange it?", "question"),
+    ("pls and for an international wire?", "question"),
+    ("pls can you cancel my order", "request"),
+    # still requests
+    ("please cancel my order", "request"),
+    ("pls cancel my order thx", "request"),
+    ("my order is late", "request"),
+    ("this is the third time i ask", "request"),
+    ("thanks", "request"),
+])
+def test_courtesy_and_missing_punctuation_do_not_change_the_kind(text, kind):
+    assert classify_message(text).kind == kind
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("do gift cards expire and can i use mine in your physical stores",
+     ["do gift cards expire?", "can i use mine in your physical stores"]),
+    ("which payment methods do you accept can i pay with apple pay",
+     ["which payment methods do you accept?", "can i pay with apple pay"]),
+    ("how many days do i have to return something after delivery",
+     ["how many days do i have to return something after delivery"]),
+    ("is there a fee when you do it", ["is there a fee when you do it"]),
+    ("pls how long does a refund take? thx", ["how long does a refund take?"]),
+    ("does my cashback expire what happens to it if i close my card",
+     ["does my cashback expire?", "what happens to it if i close my card"]),
+    ("i lost my key fob how much is a new one also how long is the password reset link valid",
+     ["i lost my key fob how much is a new one?", "how long is the password reset link valid"]),
+    ("你们支持哪些付款方式 可以用支付宝吗", ["你们支持哪些付款方式", "可以用支付宝吗"]),
+    ("我买的 T 恤太小了，可以换大一码吗？", ["我买的 T 恤太小了，可以换大一码吗？"]),
+])
+def test_questions_typed_without_punctuation_are_split_into_their_parts(text, parts):
+    assert [p.text for p in split_question(text)[0]] == parts
+
+
+@pytest.mark.parametrize("text", [
+    "How much emergency medical cover abroad do I get with Gold Rewards?",
+    "how much emergency medical cover abroad do i get with gold rewards",
+    "What's the monthly fee on Everyday Checking and how do I avoid it?",   # punctuated: as before, one part
+])
+def test_the_start_of_a_question_is_no_part_of_its_own(text):
+    assert [p.text for p in split_question(text)[0]] == [text]

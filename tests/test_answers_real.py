@@ -143,3 +143,38 @@ def test_confident_evidence_that_does_not_state_what_is_asked_is_declined(real_s
     assert "asks for a duration" in r.trace["policy"]["reason"]
     assert "5 to 7" not in r.reply and "person" in r.reply
     assert r.trace["answer"]["abstain_reason"].startswith("the best evidence")
+
+
+@pytest.mark.parametrize("question, facts, correction", [
+    # shop_en.yaml's "How long does a refund to PayPal take?", as a customer types it
+    ("how lnog does a reefund to paypal take", ["5 to 7"], {"from": "reefund", "to": "refund", "kind": "spelling"}),
+    ("Can I cancle a pendng order?", ["pending"], {"from": "pendng", "to": "pending", "kind": "spelling"}),
+    # test_policy_questions' "退款需要多长时间？" with a pinyin keyboard's homophone, and in traditional characters
+    ("退宽需要多长时间？", ["5 到 7 个工作日"], {"from": "退宽", "to": "退款", "kind": "homophone"}),
+    ("退款需要多長時間？", ["5 到 7 个工作日"], {"from": "退款需要多長時間", "to": "退款需要多长时间", "kind": "simplified"}),
+])
+def test_misspelt_questions_get_the_answer_of_the_clean_one(real_services, question, facts, correction):
+    r = ask(real_services, question)
+    answer = r.trace["answer"]
+    assert answer["mode"] in ("evidence", "curated"), (answer["mode"], r.reply)
+    for fact in facts:
+        assert fact in r.reply, r.reply
+    assert correction in answer["corrections"] and answer["asked"] == question
+
+
+def test_eval_answers_asks_the_turns_as_customers_type(real_services, tmp_path):
+    from components.answers.eval import run_answer_eval
+
+    scenarios = tmp_path / "mini.yaml"
+    scenarios.write_text(
+        "- name: refund timing\n  turns:\n    - user: How long does a refund to a credit card take?\n"
+        "      expect: {reply_contains: [[5 to 7, 5-7]]}\n", encoding="utf-8")
+    result = run_answer_eval(real_services.settings, scenarios=str(scenarios), services=real_services,
+                             perturb=["none", "typo", "homophone"], seed=0)
+    runs = result["perturbations"]
+    assert runs["none"]["correct"] == 1 and runs["none"]["changed"] == 0 and runs["none"]["corrected_turns"] == 0
+    assert runs["typo"]["changed"] == 1 and runs["typo"]["corrected_turns"] == 1
+    assert runs["typo"]["correct"] == runs["typo"]["on_changed"]["correct"] == 1, runs["typo"]
+    assert runs["homophone"]["changed"] == 0        # an English turn has no Chinese to rewrite
+    with pytest.raises(ValueError, match="unknown perturbation"):
+        run_answer_eval(real_services.settings, scenarios=str(scenarios), services=real_services, perturb=["emoji"])

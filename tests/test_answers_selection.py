@@ -161,11 +161,18 @@ def test_a_misspelt_question_is_also_searched_as_the_knowledge_base_writes_it():
 
     kb = Knowledge()
     composer = AnswerComposer(kb, lambda texts: np.ones((len(texts), 4), dtype=np.float32),
-                              model=SelectionModel({}, 0.0, {}))
+                              model=SelectionModel({}, 0.0, {}), spelling=False)
     assert composer.corrected_query("whats the cashbak on platnum") == "whats the cashback on platinum"
     assert composer.corrected_query("What is the annual fee of the Platinum card?") is None
     composer.compose("whats the cashbak on platnum", "en")
     assert kb.queries == ["whats the cashbak on platnum", "whats the cashback on platinum"]
+    # with the question's spelling corrector (spelling.py, the default) the question itself is corrected first
+    kb.queries.clear()
+    speller_on = AnswerComposer(kb, lambda texts: np.ones((len(texts), 4), dtype=np.float32),
+                                model=SelectionModel({}, 0.0, {}))
+    answer = speller_on.compose("whats the cashbak on platnum", "en")
+    assert kb.queries == ["whats the cashback on platinum"]
+    assert answer.asked == "whats the cashbak on platnum" and len(answer.corrections) == 2
 
 
 def test_a_turn_is_replayed_as_the_pipeline_judges_it_whole():

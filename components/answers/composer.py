@@ -31,7 +31,9 @@ from components.answers.cross_language import gloss
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, pick_units, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
-from components.answers.question_analysis import QuestionPart, answer_types, resolve_followup, split_question
+from components.answers.question_analysis import (QuestionPart, answer_types, resolve_followup, split_question,
+                                                  without_opener)
+from components.answers.spelling import QuestionSpeller
 from components.knowledge.types import Hit
 from components.privacy.injection_guard import remove_instructions
 
@@ -105,6 +107,8 @@ class ComposedAnswer:
     rejected: list[dict] = field(default_factory=list)   # rewordings the verifier turned down
     min_score: float = 0.5
     timings_ms: dict = field(default_factory=dict)
+    asked: str = ""                    # the customer's own words, when spelling corrections changed them
+    corrections: list[dict] = field(default_factory=list)   # [{"from": "cashbak", "to": "cashback", "kind": …}]
 
     @property
     def abstained(self) -> bool:
@@ -137,6 +141,7 @@ class ComposedAnswer:
 
     def to_trace(self) -> dict:
         return {"mode": self.mode, "question": self.question, "followup": self.followup,
+                "asked": self.asked or self.question, "corrections": self.corrections,
                 "abstain_reason": self.abstain_reason,
                 "min_score": self.min_score, "best_score": round(self.best_score, 4),
                 "parts": [p.to_dict() for p in self.parts],
@@ -148,7 +153,7 @@ class ComposedAnswer:
 class AnswerComposer:
     def __init__(self, knowledge, embed: Callable[[list[str]], np.ndarray], *, engine=None, style: str = "auto",
                  min_score: float = 0.0, model: SelectionModel | None = None,
-                 search_k: int = 8, packaged_model: bool = True, keep_candidates: int = 5):
+                 search_k: int = 8, packaged_model: bool = True, keep_candidates: int = 5, spelling: bool = True):
         if style not in STYLES:
             raise ValueError(f"answer style must be one of {', '.join(STYLES)}")
         self.knowledge = knowledge
@@ -158,10 +163,16 @@ class AnswerComposer:
         self.packaged_model = packaged_model
         self.keep_candidates = keep_candidates
         self.statistics = TermStatistics(getattr(knowledge, "keywords", None))
+        # the question in the knowledge base's spelling, before anything reads it (spelling.py); None: as written
+        self.speller = QuestionSpeller(knowledge) if spelling else None
         self.selector = EvidenceSelector(embed, self.statistics, model)
         # 0 = the threshold calibrated with the selection model (wrong answers rarer than abstentions on the dev sets)
         self.min_score = float(min_score) if min_score else self.selector.model.threshold
         self._embed = embed
+
+    def spelled(self, text: str, language: str = "en") -> str:
+        """`text` in the knowledge base's spelling (spelling.py), as the question/request routing should read it."""
+        return self.speller.correct(text, language).text if self.speller is not None else text
 
     # -- which style answers this turn ------------------------------------------------------------------------
     @property
@@ -176,7 +187,15 @@ class AnswerComposer:
         started = time.perf_counter()
         timings: dict[str, float] = {}
         previous = previous or {}
-        question, followup = resolve_followup(text, previous.get("question"), previous.get("subject_terms"))
+        asked, corrections = text, []
+        if self.speller is not None:
+            t = time.perf_counter()
+            corrected = self.speller.correct(text, language)
+            text, corrections = corrected.text, corrected.corrections
+            timings["spelling_ms"] = _ms(t)
+        # "pls and for the Gold card? thx" is the follow-up "and for the Gold card?"
+        question, followup = resolve_followup(without_opener(text), previous.get("question"),
+                                              previous.get("subject_terms"))
         parts, statements = split_question(question)
         for p in parts:
             if p.language != language and language == "zh":
@@ -184,7 +203,8 @@ class AnswerComposer:
         glosses = [self.gloss(p.text) for p in parts]
         for p, g in zip(parts, glosses):
             p.gloss = g.text
-        answer = ComposedAnswer(question, language, "", "evidence", min_score=self.min_score, followup=followup)
+        answer = ComposedAnswer(question, language, "", "evidence", min_score=self.min_score, followup=followup,
+                                asked=asked if corrections else "", corrections=corrections)
         answer.subject_terms = sorted(entity_names(question))
 
         t = time.perf_counter()

@@ -11,6 +11,9 @@ A multi-part question may list its parts' expectations in order (`expect: {parts
 true}, …]}`): each part is judged on what the reply states for it (its evidence and cited title), the same three
 ways, and the turn is `correct` only when every part is, `wrong` when any part is, else `abstained` (a part said to
 be unknown is never a correct part). The part counts are reported too (`parts`).
+With `perturb` (`--perturb typo,lower,…`, components/answers/wording_perturbations.py) every turn is asked as a
+customer might type it, once per kind, over the same knowledge base; each kind reports its counts, those of the
+turns the kind changed, and how many turns the spelling corrector rewrote.
 Runs on a temporary data directory (fresh shop database and knowledge base, plus the `--ingest` documents), so an
 evaluation never changes the real data.
 """
@@ -154,9 +157,55 @@ def run_answer_scenarios(dialogue, scenarios: list[dict], *, keep_answers: bool 
             "seconds": round(time.perf_counter() - started, 2), "scenarios": details}
 
 
+def perturbed_scenarios(scenarios: list[dict], kind: str, seed: int = 0) -> tuple[list[dict], set[tuple[int, int]]]:
+    """The scenarios with every customer turn rewritten by `kind`, and the (scenario, turn) indexes it changed."""
+    from components.answers.wording_perturbations import perturb
+
+    out, changed = [], set()
+    for i, scenario in enumerate(scenarios):
+        turns = []
+        for j, turn in enumerate(scenario["turns"]):
+            text = perturb(turn["user"], kind, seed)
+            if text != turn["user"]:
+                changed.add((i, j))
+            turns.append({**turn, "user": text})
+        out.append({**scenario, "turns": turns})
+    return out, changed
+
+
+def run_perturbed(dialogue, scenarios: list[dict], kinds: list[str], *, seed: int = 0,
+                  workspace: str | None = None) -> dict:
+    """correct / abstained / wrong per kind of rewording (`none`: as written), over all turns and over the turns the
+    kind changed."""
+    out = {}
+    for kind in kinds:
+        suite, changed = (scenarios, set()) if kind == "none" else perturbed_scenarios(scenarios, kind, seed)
+        result = run_answer_scenarios(dialogue, suite, keep_answers=True, workspace=workspace)
+        on_changed = {"correct": 0, "abstained": 0, "wrong": 0}
+        corrected = 0
+        for i, scenario in enumerate(result["scenarios"]):
+            for j, turn in enumerate(scenario["turns"]):
+                corrected += bool((turn.get("answer") or {}).get("corrections"))
+                if (i, j) in changed:
+                    on_changed[turn["verdict"]] += 1
+                turn.pop("answer", None)
+                turn.pop("expect", None)
+        out[kind] = {**{k: result[k] for k in ("correct", "abstained", "wrong", "total", "latency_p50_s")},
+                     "changed": len(changed), "on_changed": on_changed, "corrected_turns": corrected,
+                     "scenarios": result["scenarios"]}
+    return out
+
+
 def run_answer_eval(settings, *, scenarios: str | None = None, ingest: list[str] | tuple = (), services=None,
-                    keep_answers: bool = False, workspace: str | None = None) -> dict:
-    """`workspace`: answer in that workspace (components/workspaces/), by default from its own scenarios/*.yaml."""
+                    keep_answers: bool = False, workspace: str | None = None, perturb: list[str] | tuple = (),
+                    seed: int = 0) -> dict:
+    """`workspace`: answer in that workspace (components/workspaces/), by default from its own scenarios/*.yaml.
+    `perturb`: kinds of customers' wording to ask every turn in (see `run_perturbed`), instead of as written."""
+    from components.answers.wording_perturbations import KINDS
+
+    unknown = [k for k in perturb if k not in KINDS and k != "none"]
+    if unknown:
+        raise ValueError(f"unknown perturbation {', '.join(unknown)}: choose from none, {', '.join(KINDS)}")
     from components.services import build_services
     from components.workspaces.workspace_eval import choose_scenarios, eval_settings
 
@@ -171,7 +220,12 @@ def run_answer_eval(settings, *, scenarios: str | None = None, ingest: list[str]
                 raise RuntimeError(f"could not start the pipeline: {status.error}")
         try:
             ingest_documents(services.workspaces.get(workspace).knowledge if workspace else services.knowledge, ingest)
-            result = run_answer_scenarios(services.dialogue, suite, keep_answers=keep_answers, workspace=workspace)
+            if perturb:
+                result = {"perturbations": run_perturbed(services.dialogue, suite, list(perturb), seed=seed,
+                                                         workspace=workspace), "seed": seed}
+            else:
+                result = run_answer_scenarios(services.dialogue, suite, keep_answers=keep_answers,
+                                              workspace=workspace)
         finally:
             if own:
                 services.close()

@@ -85,18 +85,55 @@ _OPENER = re.compile(r"^\s*(?:(?:hey+|hi+|hello|hiya|yo|um+|uh+|erm|so(?: like)?
                      re.I)
 
 
+# "please" before a question or a follow-up asks nothing either ("pls how do i return stuff", "pls the bigger size
+# costs more, how do i pay the difference"); "please cancel my order" keeps it
+_PLEASE = re.compile(r"^\s*(?:please|pls|plz)\b[\s,.:;!-]*", re.I)
+_PLEASE_BEFORE_FOLLOWUP = re.compile(r"and\b|what about\b|how about\b", re.I)
+# nor thanks after it ("... what should i do? thx", "...吗？谢谢")
+_CLOSER = re.compile(r"(?:[\s,.!;:-]+|(?<=[?？]))(?:thanks?(?: you)?(?: so much| a lot| in advance)?|thx|thnx|tks|ty|tia|"
+                     r"cheers)[\s.!]*$|(?<=[?？。，,\s])(?:谢谢(?:你|您)?|多谢|感谢)[。！!.\s]*$", re.I)
+
+
 def without_opener(text: str) -> str:
-    """The question without a greeting or filler before it ("hey so like can i return it" -> "can i return it");
-    the text itself when nothing else is left."""
+    """The question without a greeting or filler before it ("hey so like can i return it" -> "can i return it",
+    "pls how do i …" -> "how do i …") and without thanks after it; the text itself when nothing else is left."""
     rest = _OPENER.sub("", text or "", count=1).strip()
+    please = _PLEASE.match(rest)
+    if please and (_PLEASE_BEFORE_FOLLOWUP.match(rest[please.end():]) or _is_question(rest[please.end():])):
+        rest = rest[please.end():]
+    rest = _CLOSER.sub("", rest, count=1).strip()
     return rest if re.search(r"\w", rest) else (text or "").strip()
+
+
+# a question inside a message typed without punctuation: "if i cancel a pending order do i get the whole amount back",
+# "my refund still hasnt shown up what should i do" (a subject or "there" after the verb, no pronoun before it)
+_EMBEDDED_QUESTION = re.compile(
+    r"(?<!\bi )(?<!\byou )(?<!\bwe )(?<!\bthey )(?<!\bit )(?<!\bthis )(?<!\bthat )(?<!\bto )"
+    r"\b(?:can|could|may|should|will|would|do|does|did)\s+(?:i|we|you|it|they|my|there)\b|"
+    r"\b(?:is|are)\s+there\b|"
+    r"\b(?:what|when|where|which|how|why)\s+(?:should|do|does|did|can|could|is|are|will|would|much|many|long|soon|"
+    r"often|happens?)\b", re.I)
+
+
+def asks_a_question(text: str) -> bool:
+    """Is the message a question (language.is_interrogative), also when typed without punctuation with the question
+    after a clause ("i changed the color of a mug can i still cancel")?"""
+    return _is_question(without_opener((text or "").strip()))
+
+
+def _is_question(text: str) -> bool:
+    if is_interrogative(text):
+        return True
+    return not re.search(r"[?？.!。！]", text) and bool(_EMBEDDED_QUESTION.search(text))
 
 
 def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], str]:
     """The question parts, and the statements around them (context for retrieval, never answered on their own)."""
     text = without_opener((text or "").strip())
+    # typed without punctuation, Chinese questions are parted by a space ("哪些付款方式 可以用支付宝吗")
+    text = re.sub(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])", "\n", text)
     pieces = [p.strip() for p in _PIECES.findall(text) if p.strip(" ?？.!。！")]
-    questions = [p for p in pieces if is_interrogative(p)]
+    questions = [p for p in pieces if asks_a_question(p)]
     statements = " ".join(p for p in pieces if p not in questions)
     if not questions:
         questions, statements = [text], ""
@@ -126,15 +163,50 @@ _CLAUSE_BREAK = re.compile(r"\s*(?:,|;|\s[-–—])\s*(?:and|also|but|plus|or)?,
                            r"who|can|could|do|does|is|are|will|would|should|may)\b)", re.I)
 
 
+# a typed-without-punctuation break: "do gift cards expire | and can i use mine in stores", "which payment methods
+# do you accept | can i pay with apple pay" (a question word and its subject; no pronoun before it)
+_UNPUNCTUATED_BREAK = re.compile(
+    r"\s+(?:and|also|but|plus|or)?\s*(?<!\bi )(?<!\byou )(?<!\bwe )(?<!\bthey )(?<!\bit )(?<!\bto )"
+    r"(?=(?:can|could|do|does|is|are|will|would|should|may)\s+(?:i|we|you|it|they|my|there|your)\b|"
+    r"(?:how|what|whats|when|where|which|who)\s+(?:is|are|do|does|can|should|will|much|many|long|often|soon|happens?)\b)",
+    re.I)
+
+
+_AUXILIARY = re.compile(r"\b(?:do|does|did|can|could|is|are|was|were|will|would|should|have|has|may|must)\b", re.I)
+
+
+def _complete_question(text: str) -> bool:
+    """A yes/no question, or a wh-question with its verb ("which payment methods do you accept"; "how much
+    emergency medical cover abroad" is only the start of one)."""
+    words = text.split()
+    return bool(words) and (bool(_AUXILIARY.fullmatch(words[0])) or bool(_AUXILIARY.search(" ".join(words[1:]))))
+
+
 def split_clauses(question: str) -> list[str]:
     """"What's the Gold card's annual fee, and is it available as a metal card?" asks two things; "I bought
-    headphones last week, what's your return policy?" asks one (the clause before it is no question)."""
+    headphones last week, what's your return policy?" asks one (the clause before it is no question). Typed without
+    any punctuation, a question that follows a complete question of four or more words is a part of its own
+    ("do gift cards expire and can i use mine in your stores")."""
     if re.search(r"[\u3400-\u9fff]", question):
         return [question]
-    pieces, start = [], 0
-    for match in _CLAUSE_BREAK.finditer(question):
+    unpunctuated = not re.search(r"[?？,;:.!]", question)
+    breaks, least = (_UNPUNCTUATED_BREAK, 4) if unpunctuated else (_CLAUSE_BREAK, 3)
+    pieces, start, last = [], 0, 0
+    for match in breaks.finditer(question):
         left, right = question[start:match.start()].strip(), question[match.end():].strip()
-        if INTERROGATIVE_EN.match(left) and len(re.findall(r"\w+", left)) >= 3 and len(re.findall(r"\w+", right)) >= 3:
+        if unpunctuated:
+            # typed without punctuation, a statement may come before the question ("i lost my key fob how much
+            # is a new one also how long is …"): the question is what follows the last break
+            latest, last = question[last:match.start()].strip(), match.end()
+            if not any(_complete_question(asked) and INTERROGATIVE_EN.match(asked) and
+                       len(re.findall(r"\w+", asked)) >= least for asked in (left, latest)):
+                continue
+            if len(re.findall(r"\w+", right)) >= 3:
+                pieces.append(question[start:match.start()].strip() + "?")
+                start = match.end()
+            continue
+        if INTERROGATIVE_EN.match(left) and len(re.findall(r"\w+", left)) >= least and \
+                len(re.findall(r"\w+", right)) >= 3:
             pieces.append(left + ("?" if not left.endswith("?") else ""))
             start = match.end()
     pieces.append(question[start:].strip())

@@ -222,7 +222,10 @@ class DialogueManager:
         ctx.desk_text = self.vault.resolve_text(ctx.cid, text) if self.vault is not None else text
         names_product = getattr(self.desk, "names_product", None)
         personal = getattr(self.rules, "asks_about_own_records", None)  # the workspace's cues (workspace.yaml)
-        ctx.kind = classify_message(ctx.desk_text, names_product=names_product, personal=personal)
+        # read as the knowledge base spells it ("pls can i cancle", "訂單可以取消嗎"): the desk keeps the customer's words
+        spelled = getattr(self.answers, "spelled", None)
+        routed = spelled(ctx.desk_text, ctx.language) if spelled is not None else ctx.desk_text
+        ctx.kind = classify_message(routed, names_product=names_product, personal=personal)
         ctx.trace.message_kind = ctx.kind.to_dict()
         t = time.perf_counter()
         # a question goes to the knowledge base, unless the desk is in the middle of a flow (then the desk decides
@@ -474,4 +477,5 @@ def build_composer(settings, knowledge, engine=None) -> AnswerComposer:
     model = str(getattr(settings, "model", "") or "")
     packaged = model.startswith("packaged:") or "smollm2-135m" in model.lower()
     return AnswerComposer(knowledge, embedder.embed, engine=engine, style=settings.answer_style,
-                          min_score=settings.answer_min_evidence, packaged_model=packaged)
+                          min_score=settings.answer_min_evidence, packaged_model=packaged,
+                          spelling=bool(getattr(settings, "answer_spelling", True)))

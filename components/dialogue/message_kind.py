@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Callable
 
-from components.answers.question_analysis import is_interrogative
+from components.answers.question_analysis import asks_a_question, is_interrogative, without_opener
 
 # a mistyped order number is still about an order; beside Chinese characters too ("订单W5918442到哪了", where \b
 # finds no boundary between 单 and W)
@@ -121,7 +121,8 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
                      personal: Callable[[str], bool] | None = None) -> MessageKind:
     """`personal`: the workspace's own cues for questions about the customer's records ("when is my next
     appointment?", components/workspaces/rules.py); such a question is a request the desk may take."""
-    text = (text or "").strip()
+    # a greeting, a "please" before a question and thanks after it say nothing of the kind ("pls how do i …? thx")
+    text = without_opener((text or "").strip())
     topic = topic_of(text)
     if _FOR_SOMEONE_ELSE.search(text):
         return MessageKind("question", "asks to act for another person: the one-customer policy answers, no offer to "
@@ -137,6 +138,6 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
                            topic)
     if _REQUEST_EN.search(text) or _REQUEST_ZH.search(text):
         return MessageKind("request", "asks to act on the customer's own order or account", topic)
-    if is_interrogative(text):
+    if asks_a_question(text):
         return MessageKind("question", "an information question (no order, no request to act)", topic)
     return MessageKind("request", "not a question: the order desk may take it", topic)

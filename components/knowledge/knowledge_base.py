@@ -380,6 +380,15 @@ class KnowledgeBase:
         if self.registry.generation() != self._generation:
             self._changed()
 
+    def generation(self) -> str:
+        """Changes whenever a document is added, changed or deleted (here or by another replica)."""
+        self._follow_other_replicas()
+        return self._generation
+
+    def chunk_texts(self) -> list[str]:
+        """Every chunk's text with its headings: the knowledge base's words."""
+        return self.registry.chunk_texts()
+
     # ======================================================================================= management
     def preview_file(self, path, filename: str | None = None) -> list[dict]:
         """The chunks a file would give, without indexing it. Raises ValueError with a readable message."""

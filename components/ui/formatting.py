@@ -116,6 +116,10 @@ def trace_items(trace: dict | None, language: str = "en") -> list[str]:
         evidence = "; ".join(safe_text(str(e))[:160] for e in (answer.get("evidence") or [])[:2])
         lines.append(f"<b>{say('trace_answer', language)}</b>: {_words(answer.get('mode'))}"
                      + (f" — “{evidence}”" if evidence else ""))
+        corrections = answer.get("corrections") or []
+        if corrections:
+            lines.append(f"<b>{say('trace_spelling', language)}</b>: " + ", ".join(
+                f"{safe_text(str(c.get('from')))} → {safe_text(str(c.get('to')))}" for c in corrections))
     verdict = answer.get("verdict") or {}
     grounding = trace.get("grounding") or {}
     if verdict or grounding:

@@ -73,7 +73,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "none": "none", "language": "Language", "handoff_reason": "Handoff reason",
         "trace_nlu": "Understood", "trace_policy": "Decision", "trace_sources": "Sources",
         "trace_tools": "Order desk", "trace_redacted": "Redacted", "trace_grounding": "Answer check",
-        "trace_speed": "Speed", "trace_timings": "Timings", "trace_answer": "Answer",
+        "trace_speed": "Speed", "trace_timings": "Timings", "trace_answer": "Answer", "trace_spelling": "Read as",
         # analytics
         "analytics_start": "From (YYYY-MM-DD)", "analytics_end": "Until (YYYY-MM-DD)", "domain": "Domain", "domain_all": "All domains",
         "system": "System", "kpi_conversations": "Conversations", "kpi_resolved_by_bot": "Answers resolved by the bot",
@@ -214,7 +214,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "none": "无", "language": "语言", "handoff_reason": "转人工原因",
         "trace_nlu": "理解", "trace_policy": "决策", "trace_sources": "来源",
         "trace_tools": "订单操作", "trace_redacted": "已脱敏", "trace_grounding": "答案核查",
-        "trace_speed": "速度", "trace_timings": "耗时", "trace_answer": "回答",
+        "trace_speed": "速度", "trace_timings": "耗时", "trace_answer": "回答", "trace_spelling": "纠正拼写",
         "analytics_start": "开始日期（YYYY-MM-DD）", "analytics_end": "结束日期（YYYY-MM-DD）", "domain": "业务域", "domain_all": "全部业务域",
         "system": "系统", "kpi_conversations": "对话数", "kpi_resolved_by_bot": "机器人解决的回答",
         "kpi_containment": "无需人工的对话",
