@@ -155,14 +155,23 @@ class Services:
                 self.voice.recognizer.start_in_background()
             if self.workspaces is not None and self.settings.workspaces_preload and self.startup.ready:
                 self.workspaces.prepare_others()  # the other businesses, so a first switch does not wait
-            if self.startup.ready:  # so that a first Chinese question over English documents does not wait ~1 s
-                from components.answers.cross_language import dictionary
-
-                dictionary()
+            if self.startup.ready:
+                self._warm_answers()
 
         thread = threading.Thread(target=run, name="kefu-warmup", daemon=True)
         thread.start()
         return thread
+
+    def _warm_answers(self) -> None:
+        """What the first question would otherwise wait for: the Chinese-English dictionary (~1 s, for a Chinese
+        question over English documents) and the spelling vocabulary of the knowledge base (1-3 s)."""
+        from components.answers.cross_language import dictionary
+
+        dictionary()
+        manager = self.dialogue.manager() if hasattr(self.dialogue, "manager") else self.dialogue  # the first business
+        speller = getattr(getattr(manager, "answers", None), "speller", None)
+        if speller is not None:
+            speller.vocabulary()
 
     def _load_embedder(self, progress) -> None:
         """Before the two lanes: transformers' from_pretrained is not safe in two threads at once (its lazy module's

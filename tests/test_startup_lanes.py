@@ -100,3 +100,28 @@ def test_the_stage_line_names_both_running_stages(tmp_path):
     assert any(ENGINE in stage and NLU in stage for stage, _ in seen)
     fractions = [f for _, f in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_after_start_up_what_the_first_question_would_wait_for_is_read(tmp_path):
+    """The spelling vocabulary of the first business's documents (1-3 s) and the Chinese-English dictionary are read
+    in the background once the app is ready, not by the first question."""
+    read = []
+
+    class Speller:
+        def vocabulary(self):
+            read.append("vocabulary")
+
+    class Manager:
+        answers = type("Answers", (), {"speller": Speller()})()
+
+    class Router:  # the workspaces' dialogue: manager() is the first business's
+        def manager(self):
+            return Manager()
+
+    settings = Settings(data_dir=tmp_path)
+    services = Services(settings, store=None, embedder=None, engine=None, knowledge=None, nlu=None, shop=None,
+                        desk=None, dialogue=Router(), accounts=None, operators=None)
+    services._warm_answers()
+    from components.answers.cross_language import dictionary
+
+    assert read == ["vocabulary"] and dictionary.cache_info().currsize == 1

@@ -53,11 +53,14 @@ DEV_SETS = {  # file -> the documents it is asked over (besides the shop's own k
     "uploaded.yaml": ["uploaded_docs"],
     "unseen_dev.yaml": ["unseen_dev_docs"],
     "unseen_gym.yaml": ["unseen_gym_docs"],
+    "unseen_clinic.yaml": ["unseen_clinic_docs"],
+    "unseen_school.yaml": ["unseen_school_docs"],
 }
 # file -> the business it is about: cross-validation holds out one business at a time, so the threshold is chosen
 # on confidences the model gave to a business it was not fitted on (as a customer's own documents will be)
 BUSINESS = {"shop_en.yaml": "shop", "shop_zh.yaml": "shop", "uploaded.yaml": "store notes",
-            "unseen_dev.yaml": "credit union", "unseen_gym.yaml": "gym"}
+            "unseen_dev.yaml": "credit union", "unseen_gym.yaml": "gym", "unseen_clinic.yaml": "clinic",
+            "unseen_school.yaml": "school"}
 
 
 def _contains(text: str, options) -> bool:
