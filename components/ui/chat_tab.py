@@ -294,15 +294,18 @@ def build_chat_tab(services) -> ChatTab:
     def picked_now(ws: str, picked: str, history: list, cid: str, ids: dict, seen: int, rated: dict,
                    current: str, lang: str) -> tuple:
         """The business the dropdown shows when a message is sent. A message sent right after choosing another
-        business, before the switch event has set the chat's business, goes to the chosen one in a new
-        conversation (it used to reach the previous business)."""
-        if not picked or switcher.resolve_workspace(services, picked) == switcher.resolve_workspace(services, ws):
-            return ws, history, cid, ids, seen, rated, current
-        ws = switcher.resolve_workspace(services, picked)
-        return ws, *start_over(lang, ws)[:6]
+        business goes to the chosen one in a new conversation: before the switch event has run, the chat's
+        business (a state, kept on the server) is still the previous one; after it, the chat the browser sent is
+        still the previous business's, while the conversation (a state too) is already a new one."""
+        if picked and switcher.resolve_workspace(services, picked) != switcher.resolve_workspace(services, ws):
+            ws = switcher.resolve_workspace(services, picked)
+            return ws, *start_over(lang, ws)[:6]
+        if not cid and history:  # no conversation yet: the chat shows nothing but this business's welcome
+            history = start_over(lang, ws)[0]
+        return ws, history, cid, ids, seen, rated, current
 
     def respond(message: str, history: list, cid: str, ids: dict, seen: int, rated: dict, current: str,
-                lang: str, ws: str, picked: str, request: gr.Request):
+                lang: str, request: gr.Request, ws: str = "", picked: str = ""):
         ws, history, cid, ids, seen, rated, current = picked_now(ws, picked, history, cid, ids, seen, rated,
                                                                  current, lang)
         yield from respond_stream(message, history, cid, ids, seen, rated, current, lang, request,
@@ -311,7 +314,7 @@ def build_chat_tab(services) -> ChatTab:
                                                             workspace=ws))
 
     def voiced(audio, history: list, cid: str, ids: dict, seen: int, rated: dict, current: str, lang: str,
-               ws: str, picked: str, request: gr.Request):
+               request: gr.Request, ws: str = "", picked: str = ""):
         ws, history, cid, ids, seen, rated, current = picked_now(ws, picked, history, cid, ids, seen, rated,
                                                                  current, lang)
         def in_workspace(*args, **kwargs):
