@@ -107,6 +107,10 @@ class Settings:
     # a question's misspellings, chat spellings ("u", "pls"), traditional characters and homophones written as the
     # knowledge base writes them before retrieval (components/answers/spelling.py); the trace lists each correction
     answer_spelling: bool = True
+    # an experiment, off: the evidence confidence also reads how likely the packaged SmolLM2-135M finds an English
+    # question after each of its three best units (components/answers/query_likelihood.py). It changes answers only
+    # with a selection model refitted on rows collected with it on (the committed model has no weight for it)
+    answer_query_likelihood: bool = False
     # engine weights (see components/engine/bench.py): "auto" = the lean runner decodes with the GGUF's own 4-bit
     # weights wherever a matrix is exactly on a 4-bit grid (bfloat16 elsewhere and for prefill); "none" = bfloat16
     # (or float32) everywhere; "int8" = torch's dynamic int8 quantization of Linear layers (degrades answers)

@@ -58,6 +58,8 @@ DEV_SETS = {  # file -> the documents it is asked over (besides the shop's own k
 }
 # file -> the business it is about: cross-validation holds out one business at a time, so the threshold is chosen
 # on confidences the model gave to a business it was not fitted on (as a customer's own documents will be)
+# what the pipeline's query likelihood (query_likelihood.py) recorded for the best units, kept with their rows
+LIKELIHOOD = ("upr", "upr_null")
 BUSINESS = {"shop_en.yaml": "shop", "shop_zh.yaml": "shop", "uploaded.yaml": "store notes",
             "unseen_dev.yaml": "credit union", "unseen_gym.yaml": "gym", "unseen_clinic.yaml": "clinic",
             "unseen_school.yaml": "school"}
@@ -197,6 +199,7 @@ def collect(settings, folder: Path, sets: dict | None = None) -> dict:
                                                      "language": c.unit.language,
                                                      "forbidden": forbidden(said, part_expect),
                                                      "features": [float(c.parts.get(f, 0.0)) for f in FEATURES],
+                                                     **{k: float(c.parts[k]) for k in LIKELIHOOD if k in c.parts},
                                                      "score": float(c.score),
                                                      "label": label_unit(said, part_expect)})
                 finally:
@@ -389,11 +392,10 @@ def _part_rows(rows, scores, margin: float, max_units: int) -> list[dict]:
     for (group, _), idx in parts.items():
         ranked = sorted(idx, key=lambda i: scores[i], reverse=True)
         picked = pick_units(ranked, margin, max_units, text=lambda i: rows[i]["text"], score=lambda i: scores[i],
-                            parts=lambda i: dict(zip(FEATURES, rows[i]["features"])),
-                            asked_types=rows[idx[0]].get("types") or ())
+                            parts=lambda i: _row_parts(rows[i]), asked_types=rows[idx[0]].get("types") or ())
         scored = [ScoredUnit(_Said(rows[i]["text"], rows[i].get("title"), rows[i].get("doc"),
                                    language_=rows[i].get("language")),
-                             float(scores[i]), dict(zip(FEATURES, rows[i]["features"]))) for i in ranked]
+                             float(scores[i]), _row_parts(rows[i])) for i in ranked]
         abstain = rows[idx[0]]["abstain"]
         right = (not abstain and any(rows[i]["label"] for i in picked)
                  and not any(rows[i].get("forbidden") for i in picked))
@@ -402,6 +404,11 @@ def _part_rows(rows, scores, margin: float, max_units: int) -> list[dict]:
                     "said": [(rows[i].get("title") or "", rows[i]["text"], rows[i].get("context") or "")
                              for i in picked]})
     return out
+
+
+def _row_parts(row: dict) -> dict:
+    """A row's features as the unit's `parts`, with its query likelihood when the pipeline scored it."""
+    return {**dict(zip(FEATURES, row["features"])), **{k: row[k] for k in LIKELIHOOD if row.get(k) is not None}}
 
 
 def _unit_of(row: dict):
@@ -444,10 +451,19 @@ class _Said:
         return self.language_ or ("zh" if re.search(r"[\u3400-\u9fff]", self.text) else "en")
 
 
-def _confidence_cv(part_rows, fold_of, folds: int, c: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def confidence_features(rows: list[dict]) -> tuple[str, ...]:
+    """What the confidence reads: the query likelihood's features only when the pipeline recorded it for some rows
+    (collected with KEFU_ANSWER_QUERY_LIKELIHOOD=1), so a refit without it is the model it was before."""
+    if any(r.get("upr") is not None for r in rows):
+        return CONFIDENCE_FEATURES
+    return tuple(f for f in CONFIDENCE_FEATURES if not f.startswith("upr_"))
+
+
+def _confidence_cv(part_rows, fold_of, folds: int, c: float,
+                   names: tuple[str, ...] = CONFIDENCE_FEATURES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from sklearn.linear_model import LogisticRegression
 
-    px = np.array([[p["x"][k] for k in CONFIDENCE_FEATURES] for p in part_rows])
+    px = np.array([[p["x"][k] for k in names] for p in part_rows])
     py = np.array([int(p["right"]) for p in part_rows])
     pc = np.zeros(len(part_rows))
     for k in range(folds):
@@ -517,7 +533,8 @@ def fit(data, *, c: float = 1.0, l2: float = 0.5, margins=(0.0, 1.0, 2.0, 3.0), 
     usable = [r for r in rows if r["features"] is not None]
     fixed = [(1.0 if r.get("curated") else 0.0, bool(r.get("curated") and r["label"] and not r.get("forbidden")),
               r["abstain"], business_of(r["group"])) for r in rows if r["features"] is None]
-    x, names = _ranker_matrix(usable)
+    x, ranker_names = _ranker_matrix(usable)
+    names = confidence_features(usable)
     y = np.array([r["label"] for r in usable], dtype=float)
     groups = [r["group"] for r in rows] + [t["group"] for t in turns]
     businesses = sorted({business_of(g) for g in groups})
@@ -538,7 +555,7 @@ def fit(data, *, c: float = 1.0, l2: float = 0.5, margins=(0.0, 1.0, 2.0, 3.0), 
     for margin in margins:
         for units in max_units:
             part_rows = _part_rows(usable, cv_scores, margin, units)
-            px, py, pc = _confidence_cv(part_rows, fold_of, folds, c)
+            px, py, pc = _confidence_cv(part_rows, fold_of, folds, c, names)
             outcomes = replays(turns, part_rows, pc) if turns else _turn_outcomes(part_rows, pc) + fixed
             threshold, stats = choose_threshold(outcomes, max_wrong, max_wrong_business)
             trials.append({"margin": margin, "max_units": units,
@@ -567,9 +584,9 @@ def fit(data, *, c: float = 1.0, l2: float = 0.5, margins=(0.0, 1.0, 2.0, 3.0), 
                       replayed_reply(o.parts, o.answered(threshold), o.language)["reply"][:400]),
              "confidence": [round(p["conf"], 3) for p in o.parts]}
             for t, o in zip(turns, outcomes) if o.verdict(threshold) == "wrong"]
-    return SelectionModel({n: round(float(w), 4) for n, w in zip(names, ranker)},
+    return SelectionModel({n: round(float(w), 4) for n, w in zip(ranker_names, ranker)},
                           round(float(confidence.intercept_[0]), 4),
-                          {n: round(float(w), 4) for n, w in zip(CONFIDENCE_FEATURES, confidence.coef_[0])},
+                          {n: round(float(w), 4) for n, w in zip(names, confidence.coef_[0])},
                           threshold, margin, units, meta)
 
 

@@ -31,6 +31,7 @@ from components.answers.cross_language import gloss
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, pick_units, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
+from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.question_analysis import (QuestionPart, answer_types, resolve_followup, split_question,
                                                   without_opener)
 from components.answers.spelling import QuestionSpeller
@@ -153,7 +154,8 @@ class ComposedAnswer:
 class AnswerComposer:
     def __init__(self, knowledge, embed: Callable[[list[str]], np.ndarray], *, engine=None, style: str = "auto",
                  min_score: float = 0.0, model: SelectionModel | None = None,
-                 search_k: int = 8, packaged_model: bool = True, keep_candidates: int = 5, spelling: bool = True):
+                 search_k: int = 8, packaged_model: bool = True, keep_candidates: int = 5, spelling: bool = True,
+                 likelihood=None):
         if style not in STYLES:
             raise ValueError(f"answer style must be one of {', '.join(STYLES)}")
         self.knowledge = knowledge
@@ -162,6 +164,7 @@ class AnswerComposer:
         self.search_k = search_k
         self.packaged_model = packaged_model
         self.keep_candidates = keep_candidates
+        self.likelihood = likelihood  # query_likelihood.QueryLikelihood, or None: the confidence reads it when set
         self.statistics = TermStatistics(getattr(knowledge, "keywords", None))
         # the question in the knowledge base's spelling, before anything reads it (spelling.py); None: as written
         self.speller = QuestionSpeller(knowledge) if spelling else None
@@ -242,6 +245,10 @@ class AnswerComposer:
                 resolved = glosses[i].resolved(counts, terms)
                 part.gloss = resolved.text
                 ranked = self._bridged(part, units, ranked, resolved.weights(terms))
+            if self.likelihood is not None and ranked and scored_here(part.text):
+                t_likelihood = time.perf_counter()
+                ranked = self._with_likelihood(part, ranked)
+                timings["likelihood_ms"] = round(timings.get("likelihood_ms", 0.0) + _ms(t_likelihood), 2)
             rankings.append(ranked)
             answer.parts.append(self._choose(part, ranked, answer.parts))
         if len(parts) > 1:
@@ -344,6 +351,20 @@ class AnswerComposer:
         for s in self.selector.rank(bridged, english, None, weights):
             scored[id(s.unit)] = dataclasses.replace(s, score=s.score - penalty)
         return sorted(scored.values(), key=lambda s: s.score, reverse=True)
+
+    def _with_likelihood(self, part: QuestionPart, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
+        """The best units with their query likelihood in `parts` ("upr", "upr_null"; query_likelihood.py), read as
+        the reply would state them (a table row narrowed to the asked column, labelled items to the name asked)."""
+        best = ranked[:LIKELIHOOD_K]
+        said = [focus_items(focus_row(c, part.asked_text), part.asked_text).unit for c in best]
+        try:
+            values, null = self.likelihood.score(part.text, [passage_text(u.source_title, u.context, u.text)
+                                                             for u in said])
+        except Exception:  # the model could not be read: the part is scored as without it (upr_absent)
+            log.exception("query likelihood failed; the confidence reads the part without it")
+            return ranked
+        scored = [dataclasses.replace(c, parts={**c.parts, "upr": v, "upr_null": null}) for c, v in zip(best, values)]
+        return scored + ranked[LIKELIHOOD_K:]
 
     def _retrieve(self, parts: list[QuestionPart], question: str) -> list[Hit]:
         queries = [question] + ([_part_query(p) for p in parts] if len(parts) > 1 else [])

@@ -85,7 +85,8 @@ INTERACTIONS = (("dense", "words"), ("dense", "said"), ("words", "words"))
 # each business was held out in turn)
 CONFIDENCE_FEATURES = ("margin", "top_share", "words", "said", "dense", "key_missing", "type_missing", "entity_other",
                        "type_match", "entity_match", "words_margin", "dense_margin", "unknown_share", "rival_margin",
-                       "rival_share", "context_words", "number_other")
+                       "rival_share", "context_words", "number_other", "upr_gain", "upr_rel", "upr_margin",
+                       "upr_absent")
 # before calibration: a hand-set model of the same shape (replaced by selection_model.json when present)
 _DEFAULT_MODEL = {
     "ranker": {"dense": 2.0, "context_dense": 1.0, "words": 3.0, "said": 1.5, "retrieval": 1.0, "type_match": 1.0,
@@ -150,6 +151,7 @@ class SelectionModel:
         others = ranked[1:6]
         x["words_margin"] = x["words"] - max((float(o.parts.get("words", 0.0)) for o in others), default=0.0)
         x["dense_margin"] = x["dense"] - max((float(o.parts.get("dense", 0.0)) for o in others), default=0.0)
+        x.update(query_likelihood_features(ranked))
         # the best units agree: the runner-up comes from the same passage
         x["agree"] = float(bool(others) and getattr(others[0].unit, "chunk_id", None) is not None
                            and getattr(others[0].unit, "chunk_id", None) == getattr(top.unit, "chunk_id", 1))
@@ -166,6 +168,20 @@ class SelectionModel:
         return {"ranker": self.ranker, "confidence": {"intercept": self.confidence_intercept,
                                                       "coefficients": self.confidence},
                 "threshold": self.threshold, "margin": self.margin, "max_units": self.max_units, "meta": self.meta}
+
+
+def query_likelihood_features(ranked: list["ScoredUnit"]) -> dict:
+    """The best unit's query likelihood (query_likelihood.py; in `parts` as "upr" and "upr_null" for the units it
+    scored): its gain over the empty passage, its distance below the most likely unit scored (0 when it is that one),
+    and its gain's margin over the others' best; `upr_absent` when the best unit was not scored (a Chinese part)."""
+    top = ranked[0].parts if ranked else {}
+    if "upr" not in top:
+        return {"upr_gain": 0.0, "upr_rel": 0.0, "upr_margin": 0.0, "upr_absent": 1.0}
+    scored = [r.parts for r in ranked if "upr" in r.parts]
+    gain = float(top["upr"]) - float(top["upr_null"])
+    others = [float(p["upr"]) - float(p["upr_null"]) for p in scored if p is not top]
+    return {"upr_gain": gain, "upr_rel": float(top["upr"]) - max(float(p["upr"]) for p in scored),
+            "upr_margin": max(-3.0, min(3.0, gain - max(others))) if others else 0.0, "upr_absent": 0.0}
 
 
 @dataclass

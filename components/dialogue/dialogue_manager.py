@@ -476,6 +476,14 @@ def build_composer(settings, knowledge, engine=None) -> AnswerComposer:
         raise ValueError("the knowledge base has no embedder for evidence selection")
     model = str(getattr(settings, "model", "") or "")
     packaged = model.startswith("packaged:") or "smollm2-135m" in model.lower()
+    from components.engine import Engine
+
+    likelihood = None
+    # a real engine's app (any backend) reads the packaged model's likelihood; a test's stand-in engine does not
+    if getattr(settings, "answer_query_likelihood", False) and isinstance(engine, Engine):
+        from components.answers.query_likelihood import QueryLikelihood
+
+        likelihood = QueryLikelihood(settings, engine)
     return AnswerComposer(knowledge, embedder.embed, engine=engine, style=settings.answer_style,
-                          min_score=settings.answer_min_evidence, packaged_model=packaged,
+                          min_score=settings.answer_min_evidence, packaged_model=packaged, likelihood=likelihood,
                           spelling=bool(getattr(settings, "answer_spelling", True)))
