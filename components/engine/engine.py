@@ -99,6 +99,10 @@ class TransformersEngine(Engine):
             from .scheduler import Scheduler
 
             began = time.perf_counter()
+            # transformers' classes before the second thread starts: that thread imports transformers too (the GGUF
+            # cache folder's name), and the two imports at once failed one start in three with "cannot import name
+            # 'AutoConfig' from 'transformers'" (transformers 5's lazy module)
+            from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer  # noqa: F401
             # the decode kernels build (first start only: C compiler, GGUF head) while the model loads
             preparing = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kefu-kernels")
             kernels = preparing.submit(self._decode_kernels)
