@@ -175,6 +175,7 @@ def test_prompts_prefilled_together_match_transformers_and_a_row_may_stay_out(th
         rows = runner.prefill_many([(ids, 10 if j == 2 else 0) for j, ids in enumerate(prompts)])
     assert sorted(slots for _, slots in groups) == ([[0], [1, 2]] if threads > 1 else [[0, 1, 2]])
     assert len({name for name, _ in groups}) == threads
+    assert runner.prefill_busiest_cpu_s > 0
     assert [reused for _, _, reused in rows] == [0, 0, 10]
     for (logits, _, _), ids, full in zip(rows, prompts, expected):
         torch.testing.assert_close(logits, full[len(ids) - 1], rtol=1e-4, atol=1e-4)

@@ -205,6 +205,9 @@ class TransformersEngine(Engine):
         if self.decode_policy is not None and steps is not None:  # how many threads the decode steps used
             out.update(decode_threads_setting=self.decode_policy.fixed or "auto",
                        decode_steps_1_thread=steps[1], decode_steps_2_threads=steps[2])
+        busiest = getattr(self._runner_obj, "prefill_busiest_cpu_s", None)
+        if busiest is not None:
+            out["prefill_busiest_thread_cpu_s"] = busiest
         if self._scheduler is not None:
             out.update(self._scheduler.snapshot())
         return out

@@ -42,6 +42,7 @@ import concurrent.futures
 import functools
 import itertools
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -263,6 +264,9 @@ class LlamaSlotRunner:
         self.kernels = kernels if self.dtype == torch.bfloat16 else None
         self.decode_threads = decode_threads or (lambda: 1)
         self.decode_thread_steps = collections.Counter()  # decode steps by the threads their products used
+        # each prefill pass's busiest thread's CPU time, summed: a pass's wall time on an idle box (on a shared one,
+        # steadier than wall time); with OpenMP threads, the calling thread's, barrier waits included
+        self.prefill_busiest_cpu_s = 0.0
         # the attention kernel reads keys in blocks of 16 positions, so the pool's width must be a multiple of 16
         self.fast_attention = (self.kernels is not None and self.head_dim == cpu_kernels.HEAD_DIM
                                and self.group <= cpu_kernels.MAX_GROUP and window % 16 == 0)
@@ -506,7 +510,10 @@ class LlamaSlotRunner:
         groups = min(threads, len(segments))
         omp = self._omp_threads() if groups > 1 else None
         if omp is None or not omp.available:
-            return self._forward_segments(segments)
+            began = time.thread_time()
+            hidden = self._forward_segments(segments)
+            self.prefill_busiest_cpu_s += time.thread_time() - began
+            return hidden
         members, tokens = [[] for _ in range(groups)], [0] * groups
         for n in sorted(range(len(segments)), key=lambda n: -len(segments[n][1])):
             g = tokens.index(min(tokens))
@@ -514,9 +521,15 @@ class LlamaSlotRunner:
             tokens[g] += len(segments[n][1])
         each = threads // groups
 
+        cpu = [0.0] * groups
+
         def run(g: int) -> torch.Tensor:
-            with torch.inference_mode(), omp.limited(each):
-                return self._forward_segments([segments[n] for n in members[g]])
+            began = time.thread_time()
+            try:
+                with torch.inference_mode(), omp.limited(each):
+                    return self._forward_segments([segments[n] for n in members[g]])
+            finally:
+                cpu[g] = time.thread_time() - began
 
         pool = self._prefill_pool(groups - 1)
         futures = [pool.submit(run, g) for g in range(1, groups)]
@@ -524,6 +537,7 @@ class LlamaSlotRunner:
             results = [run(0)]
         finally:  # every group ends before this returns or raises: none may still write the pool
             concurrent.futures.wait(futures)
+        self.prefill_busiest_cpu_s += max(cpu)
         results += [future.result() for future in futures]
         hidden = torch.empty(len(segments), self.hidden, dtype=results[0].dtype)
         for group, out in zip(members, results):
