@@ -178,7 +178,7 @@ SDPA_GQA = _sdpa_takes_grouped_heads()
 # the scheduler prefills a burst's prompts together up to this many new tokens per pass and prefill thread (the rows
 # already running decode a token between passes): 8 prompts of ~570 tokens took 3.2 s of CPU one by one, 2.65 s in
 # passes of two, 2.6 s in passes of three or four, 2.66 s in one pass (one thread, bfloat16); with the prefix cache
-# and the kernels since, 1.55 s one by one and 1.15-1.2 s in passes of two, four or eight
+# and the kernels since, 1.55 s one by one and 1.1-1.3 s in passes of two, four or eight (load 4-7)
 PREFILL_PASS_TOKENS = 1200
 CAPACITY_STEP = 64  # the pool grows (and shrinks) in steps of this many tokens
 # prompt attention runs in blocks of this many queries: a 582-token prompt's attention takes 5.7 ms per layer in
