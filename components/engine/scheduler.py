@@ -1,9 +1,10 @@
 """The scheduler thread: admits queued requests into the running batch between decode steps.
 
 Each loop: drop cancelled/expired requests, prefill newly admitted requests (together in one forward pass where
-the runner can, see LlamaSlotRunner.prefill_many, as many as fit its prefill_pass_tokens; the rest wait for the
-next loop, so the rows already running get a token between two passes of a burst; first tokens stream right
-away), then run one decode step for the whole batch and stream each row's token. A request that fails ends
+the runner can, see LlamaSlotRunner.prefill_many, as many as fit its prefill_pass_tokens for each of the prefill's
+threads; the rest wait for the next loop, so the rows already running get a token between two passes of a burst;
+first tokens stream right away), then run one decode step for the whole batch and stream each row's token. A burst
+reaching an idle engine is gathered for a few milliseconds first (see _gather). A request that fails ends
 alone with an error; a failure of the batched step itself ends only the requests in that step, and the scheduler
 carries on with an empty batch.
 """
