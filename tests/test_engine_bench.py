@@ -96,6 +96,7 @@ def test_bench_reports_every_key(tmp_path, model_cache_dir):
     assert single["decode_tok_s"] > 0
     c2 = result["engine"]["concurrency"]["2"]
     assert c2["completed"] == 2 and c2["tokens"] == 8 and c2["aggregate_tok_s"] > 0 and c2["ttft_p95_s"] > 0
+    assert 0 < c2["prefill_busiest_thread_cpu_s"] < c2["wall_s"]
     talk = result["engine"]["conversations"]["2"]
     assert talk["messages"] == 4 and talk["tokens"] == 16 and not talk["errors"]
     assert 0 < talk["ttft_p50_s"] <= talk["ttft_p95_s"] <= talk["ttft_max_s"]

@@ -1,6 +1,8 @@
 """A burst of requests is prefilled together (one forward pass over every prompt), and a failing prompt fails alone."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import torch
 
@@ -89,11 +91,13 @@ def test_a_prompt_that_fails_in_a_burst_fails_alone():
     assert runner.calls[:4] == [("together", 3), ("alone", 1), ("alone", 1), ("alone", 1)]
 
 
-def test_a_burst_larger_than_one_pass_lets_the_running_rows_decode_between_passes():
+def five_two_token_requests(**scheduler_options) -> tuple[BatchPrefillRunner, list[Request]]:
+    """Five prompts of two tokens, queued before the scheduler starts, with passes of four tokens per thread; each
+    reply is its prompt's first byte, then 'z' twice."""
     runner = BatchPrefillRunner()
-    runner.prefill_pass_tokens = 4  # two prompts of two tokens per pass
+    runner.prefill_pass_tokens = 4
     requests = [request(n, [ord(c), 1]) for n, c in enumerate("abcde")]
-    scheduler = Scheduler(runner, max_batch=8, queue_limit=8)
+    scheduler = Scheduler(runner, max_batch=8, queue_limit=8, **scheduler_options)
     for r in requests:
         scheduler.submit(r)
     scheduler.start()
@@ -101,6 +105,35 @@ def test_a_burst_larger_than_one_pass_lets_the_running_rows_decode_between_passe
         assert ["".join(r.stream) for r in requests] == ["azz", "bzz", "czz", "dzz", "ezz"]
     finally:
         scheduler.stop()
+    return runner, requests
+
+
+def test_a_burst_larger_than_one_pass_lets_the_running_rows_decode_between_passes():
+    runner, _ = five_two_token_requests()  # two prompts per pass
     # a and b take their second token before c and d are prefilled, and their third before e is
     assert runner.calls == [("together", 2), ("decode", 2), ("together", 2), ("decode", 4), ("alone", 1),
                             ("decode", 3), ("decode", 1)]
+
+
+def test_a_pass_takes_prefill_pass_tokens_for_each_of_its_threads():
+    """With two prefill threads a pass takes twice the tokens (the runner gives each thread prompts of its own)."""
+    runner, requests = five_two_token_requests(prefill_threads=lambda: 2)
+    assert runner.calls[:3] == [("together", 4), ("decode", 4), ("alone", 1)]
+    assert {r.stream.stats["prefill_threads"] for r in requests} == {2}
+
+
+def test_a_burst_reaching_an_idle_engine_is_gathered_into_one_pass():
+    """Requests arriving one after another at an idle engine, each within the gathering gap of the previous one,
+    are prefilled together rather than the first alone."""
+    runner = BatchPrefillRunner()
+    scheduler = Scheduler(runner, max_batch=8, queue_limit=8, gather_gap_s=1.0, gather_max_s=5.0)
+    scheduler.start()
+    requests = [request(n, [ord(c)]) for n, c in enumerate("abc")]
+    try:
+        for r in requests:
+            scheduler.submit(r)
+            time.sleep(0.05)
+        assert ["".join(r.stream) for r in requests] == ["azz", "bzz", "czz"]
+    finally:
+        scheduler.stop()
+    assert runner.calls[0] == ("together", 3)

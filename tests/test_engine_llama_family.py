@@ -8,12 +8,16 @@ Qwen2's biases.
 """
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 import torch
 from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
 from components.engine import cpu_kernels
 from components.engine.llama_runner import LlamaSlotRunner, four_bit_grid, supported
+from components.omp_threads import OmpThreads
 
 VARIANTS = {
     "qwen2 tied, biases, 4 heads / 2 kv, head 32, rope 1e6": (Qwen2ForCausalLM, Qwen2Config(
@@ -148,17 +152,30 @@ def test_qwen2_biases_on_the_fused_kernel_decode(model_cache_dir):
     assert float((ours - expected[0]).norm() / expected[0].norm()) > 0.1  # the biases matter at this size
 
 
-def test_prompts_prefilled_together_match_transformers_and_a_row_may_stay_out():
+@pytest.mark.parametrize("threads", [1, 2])
+def test_prompts_prefilled_together_match_transformers_and_a_row_may_stay_out(threads):
     """A burst's prompts in one forward pass (prefill_many): each prompt's logits are transformers' for that prompt
     alone, one of them continuing a cached prefix; the middle row does not join the batch (its request ended at
-    its first token), so the last row moves down a slot and still decodes as transformers does."""
+    its first token), so the last row moves down a slot and still decodes as transformers does. On two threads
+    the prompts run as two groups, one per thread (the first prompt alone, the other two together), and come
+    back in their own order."""
+    omp = OmpThreads()
+    if threads > 1 and not omp.available:
+        pytest.skip("no per-thread OpenMP count here (threadpoolctl)")
     model = random_model("qwen2 tied, biases, 4 heads / 2 kv, head 32, rope 1e6")
     prompts = [PROMPTS[0], PROMPTS[1], PROMPTS[0][:10] + PROMPTS[1]]
     expected = [transformers_logits(model, ids + FEED[0][:3]) for ids in prompts]
     runner = LlamaSlotRunner(model, slots=3, window=128)
     _, row, _ = runner.prefill(PROMPTS[0][:10] + [5, 6], 10)  # puts the 10-token prefix in the cache
     runner.select(runner.merge(None, row), [])
-    rows = runner.prefill_many([(ids, 10 if j == 2 else 0) for j, ids in enumerate(prompts)])
+    groups, forward = [], runner._forward_segments
+    runner._forward_segments = lambda segments: groups.append(
+        (threading.current_thread().name, [slot for slot, _, _ in segments])) or forward(segments)
+    with omp.limited(threads):
+        rows = runner.prefill_many([(ids, 10 if j == 2 else 0) for j, ids in enumerate(prompts)])
+    assert sorted(slots for _, slots in groups) == ([[0], [1, 2]] if threads > 1 else [[0, 1, 2]])
+    assert len({name for name, _ in groups}) == threads
+    assert runner.prefill_busiest_cpu_s > 0
     assert [reused for _, _, reused in rows] == [0, 0, 10]
     for (logits, _, _), ids, full in zip(rows, prompts, expected):
         torch.testing.assert_close(logits, full[len(ids) - 1], rtol=1e-4, atol=1e-4)
@@ -167,3 +184,25 @@ def test_prompts_prefilled_together_match_transformers_and_a_row_may_stay_out():
         logits = runner.decode(state, [FEED[0][step]] * 2)
         for r, j in enumerate((0, 2)):
             torch.testing.assert_close(logits[r], expected[j][len(prompts[j]) + step], rtol=1e-4, atol=1e-4)
+
+
+def test_a_group_that_fails_fails_the_pass_only_after_every_group_has_ended():
+    """On two threads, one group's error is raised once the other group is done with the pool (the scheduler then
+    prefills each prompt alone, into the same slots), not while it still writes there."""
+    omp = OmpThreads()
+    if not omp.available:
+        pytest.skip("no per-thread OpenMP count here (threadpoolctl)")
+    runner = LlamaSlotRunner(random_model("qwen2 untied, 2 heads / 1 kv, head 64"), slots=2, window=128)
+    ended = []
+
+    def forward(segments):
+        if segments[0][0] == 0:
+            raise RuntimeError("this group cannot run")
+        time.sleep(0.2)
+        ended.append(segments[0][0])
+        return torch.zeros(len(segments), runner.hidden)
+
+    runner._forward_segments = forward
+    with omp.limited(2), pytest.raises(RuntimeError, match="cannot run"):
+        runner.prefill_many([(PROMPTS[0], 0), (PROMPTS[1], 0)])
+    assert ended == [1]

@@ -13,6 +13,7 @@ import torch
 from components.engine import cpu_kernels
 from components.engine.llama_runner import LlamaSlotRunner, pack_4bit_grid, supported
 from components.engine.model_loader import gguf_q8_0_head, load_model_and_tokenizer
+from components.omp_threads import OmpThreads
 
 
 @pytest.fixture(scope="module")
@@ -350,3 +351,28 @@ def test_prompt_attention_on_amx_is_as_faithful_as_torchs(faithful, model, model
     lesser, why = cpu_kernels.load(model_cache_dir, isa="avx512")
     if lesser is not None:
         assert not LlamaSlotRunner(faithful["model"], slots=1, window=512, kernels=lesser).amx_attention
+
+
+def test_a_pass_on_two_threads_gives_each_prompt_what_one_thread_gives(faithful, model, model_cache_dir):
+    """prefill_many on two threads — the prompts dealt out to one group per thread, each its own forward pass on one
+    OpenMP thread, with kefu's kernels where they load (rotation into the pool, AMX attention where there is AMX) —
+    against the same pass on one thread: each prompt's logits within bfloat16's spread of one thread's, and as close
+    to float32's."""
+    omp = OmpThreads()
+    if not omp.available:
+        pytest.skip("no per-thread OpenMP count here (threadpoolctl)")
+    kernels, _ = cpu_kernels.load(model_cache_dir)
+    runner = LlamaSlotRunner(faithful["model"], slots=3, window=512, kernels=kernels)
+    ids = faithful["ids"] + faithful["feed"][:200]
+    prompts = [(ids, 0), (ids[:150], 0), (ids[:180], 0)]
+    reference = reference_logits(model[0], ids)
+    expected = [reference[len(p) - 1] for p, _ in prompts]
+    results = {}
+    for threads in (1, 2):
+        with omp.limited(threads):
+            results[threads] = [logits for logits, _, _ in runner.prefill_many(prompts)]
+    for one, two, full in zip(results[1], results[2], expected):
+        apart = float((two - one).norm() / one.norm())  # measured here: 0 (bit for bit)
+        errors = [float((x - full).norm() / full.norm()) for x in (one, two)]
+        assert apart < 0.02, apart
+        assert errors[1] < 0.05 and errors[1] < errors[0] + 0.01, errors

@@ -156,6 +156,9 @@ def _concurrent(engine, conversations, params, n: int) -> dict:
         out["decode_aggregate_tok_s"] = rows / seconds if seconds else None
         out["mean_batch"] = rows / steps if steps else None
         out["prefill_s"] = after.get("prefill_s", 0.0) - before.get("prefill_s", 0.0)
+    if "prefill_busiest_thread_cpu_s" in after:  # the lean runner: each pass's busiest prefill thread's CPU time
+        out["prefill_busiest_thread_cpu_s"] = (after["prefill_busiest_thread_cpu_s"]
+                                               - before.get("prefill_busiest_thread_cpu_s", 0.0))
     return out
 
 

@@ -99,6 +99,10 @@ class TransformersEngine(Engine):
             from .scheduler import Scheduler
 
             began = time.perf_counter()
+            # transformers' classes before the second thread starts: that thread imports transformers too (the GGUF
+            # cache folder's name), and the two imports at once failed one start in three with "cannot import name
+            # 'AutoConfig' from 'transformers'" (transformers 5's lazy module)
+            from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer  # noqa: F401
             # the decode kernels build (first start only: C compiler, GGUF head) while the model loads
             preparing = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="kefu-kernels")
             kernels = preparing.submit(self._decode_kernels)
@@ -201,6 +205,9 @@ class TransformersEngine(Engine):
         if self.decode_policy is not None and steps is not None:  # how many threads the decode steps used
             out.update(decode_threads_setting=self.decode_policy.fixed or "auto",
                        decode_steps_1_thread=steps[1], decode_steps_2_threads=steps[2])
+        busiest = getattr(self._runner_obj, "prefill_busiest_cpu_s", None)
+        if busiest is not None:
+            out["prefill_busiest_thread_cpu_s"] = busiest
         if self._scheduler is not None:
             out.update(self._scheduler.snapshot())
         return out

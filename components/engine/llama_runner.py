@@ -38,9 +38,11 @@ transformers' to bfloat16 rounding (tests compare greedy continuations token for
 from __future__ import annotations
 
 import collections
+import concurrent.futures
 import functools
 import itertools
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -173,9 +175,10 @@ def _sdpa_takes_grouped_heads() -> bool:
 
 
 SDPA_GQA = _sdpa_takes_grouped_heads()
-# the scheduler prefills a burst's prompts together up to this many new tokens per pass (the rows already running
-# decode a token between passes): 8 prompts of ~570 tokens took 3.2 s of CPU one by one, 2.65 s in passes of two,
-# 2.6 s in passes of three or four, 2.66 s in one pass (one thread, bfloat16)
+# the scheduler prefills a burst's prompts together up to this many new tokens per pass and prefill thread (the rows
+# already running decode a token between passes): 8 prompts of ~570 tokens took 3.2 s of CPU one by one, 2.65 s in
+# passes of two, 2.6 s in passes of three or four, 2.66 s in one pass (one thread, bfloat16); with the prefix cache
+# and the kernels since, 1.55 s one by one and 1.1-1.3 s in passes of two, four or eight (load 4-7)
 PREFILL_PASS_TOKENS = 1200
 CAPACITY_STEP = 64  # the pool grows (and shrinks) in steps of this many tokens
 # prompt attention runs in blocks of this many queries: a 582-token prompt's attention takes 5.7 ms per layer in
@@ -261,6 +264,9 @@ class LlamaSlotRunner:
         self.kernels = kernels if self.dtype == torch.bfloat16 else None
         self.decode_threads = decode_threads or (lambda: 1)
         self.decode_thread_steps = collections.Counter()  # decode steps by the threads their products used
+        # each prefill pass's busiest thread's CPU time, summed: a pass's wall time on an idle box (on a shared one,
+        # steadier than wall time); with OpenMP threads, the calling thread's, barrier waits included
+        self.prefill_busiest_cpu_s = 0.0
         # the attention kernel reads keys in blocks of 16 positions, so the pool's width must be a multiple of 16
         self.fast_attention = (self.kernels is not None and self.head_dim == cpu_kernels.HEAD_DIM
                                and self.group <= cpu_kernels.MAX_GROUP and window % 16 == 0)
@@ -316,6 +322,9 @@ class LlamaSlotRunner:
         self._prefixes: OrderedDict[tuple[int, ...], tuple[torch.Tensor, torch.Tensor]] = OrderedDict()
         self._max_prefixes = max_prefixes
         self._lock = threading.Lock()
+        self._omp = None  # components.omp_threads.OmpThreads, for a prefill on several threads
+        self._workers: concurrent.futures.ThreadPoolExecutor | None = None
+        self._workers_size = 0
 
     def _linear(self, weight: torch.Tensor, bias: torch.Tensor | None = None, *, four_bit: bool) -> _Linear:
         """The decode copy of a matrix on a 4-bit grid: blocks for kefu's kernels, else packed for torch's."""
@@ -477,7 +486,8 @@ class LlamaSlotRunner:
                 self.v[:, slot, :, :past] = entry[1]
             segments.append((slot, ids[past:], past))
             keys.append(key if entry is None else None)
-        logits = self._forward_segments(segments)
+        hidden = self._forward_on_threads(segments)
+        logits = self.lm_head(self._norm(hidden, self.final_norm)).float()
         for (slot, _, _), key in zip(segments, keys):
             if key:
                 snapshot = (self.k[:, slot, :, :len(key)].clone(), self.v[:, slot, :, :len(key)].clone())
@@ -488,11 +498,74 @@ class LlamaSlotRunner:
         return [(logits[n], SlotBatch([len(ids)], self._rows + n), past) for n, ((ids, _), (_, _, past))
                 in enumerate(zip(prompts, segments))]
 
+    def _forward_on_threads(self, segments: list[tuple[int, list[int], int]]) -> torch.Tensor:
+        """_forward_segments of every segment; with more than one segment and more than one thread for this
+        prefill (torch.get_num_threads(), which the scheduler sets), the segments are dealt out to one group per
+        thread (the longest first, each to the group with the fewest tokens so far) and each group runs its own
+        forward pass on its own thread, with one OpenMP thread each (or an equal share of them). Two threads
+        sharing each matrix product bought a burst almost nothing here: oneDNN runs the products with 576
+        outputs (the output and down projections) on one thread for 600-1,100 rows — a pass of two prompts —
+        however many it is given. Each group only writes its own slots; the prefix cache has its lock."""
+        threads = torch.get_num_threads()
+        groups = min(threads, len(segments))
+        omp = self._omp_threads() if groups > 1 else None
+        if omp is None or not omp.available:
+            began = time.thread_time()
+            hidden = self._forward_segments(segments)
+            self.prefill_busiest_cpu_s += time.thread_time() - began
+            return hidden
+        members, tokens = [[] for _ in range(groups)], [0] * groups
+        for n in sorted(range(len(segments)), key=lambda n: -len(segments[n][1])):
+            g = tokens.index(min(tokens))
+            members[g].append(n)
+            tokens[g] += len(segments[n][1])
+        each = threads // groups
+
+        cpu = [0.0] * groups
+
+        def run(g: int) -> torch.Tensor:
+            began = time.thread_time()
+            try:
+                with torch.inference_mode(), omp.limited(each):
+                    return self._forward_segments([segments[n] for n in members[g]])
+            finally:
+                cpu[g] = time.thread_time() - began
+
+        pool = self._prefill_pool(groups - 1)
+        futures = [pool.submit(run, g) for g in range(1, groups)]
+        try:
+            results = [run(0)]
+        finally:  # every group ends before this returns or raises: none may still write the pool
+            concurrent.futures.wait(futures)
+        self.prefill_busiest_cpu_s += max(cpu)
+        results += [future.result() for future in futures]
+        hidden = torch.empty(len(segments), self.hidden, dtype=results[0].dtype)
+        for group, out in zip(members, results):
+            hidden[group] = out
+        return hidden
+
+    def _omp_threads(self):
+        """The per-thread OpenMP count (components/omp_threads.py), made on first use."""
+        if self._omp is None:
+            from components.omp_threads import OmpThreads
+
+            self._omp = OmpThreads()
+        return self._omp
+
+    def _prefill_pool(self, workers: int) -> concurrent.futures.ThreadPoolExecutor:
+        """The threads that run a prefill's other groups (made on first use; grown if a prefill needs more)."""
+        if self._workers is None or self._workers_size < workers:
+            if self._workers is not None:
+                self._workers.shutdown(wait=False)
+            self._workers = concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="kefu-prefill")
+            self._workers_size = workers
+        return self._workers
+
     def _forward_segments(self, segments: list[tuple[int, list[int], int]]) -> torch.Tensor:
         """Each segment (slot, new tokens, past) continues the sequence cached in its slot's first `past`
         positions: its keys and values go into the pool and it attends to 0..past + len(tokens) - 1 of its own
-        slot. The matrix products take every segment's tokens at once. Returns the next-token logits after each
-        segment's last token [segments, vocab] (float32)."""
+        slot. The matrix products take every segment's tokens at once. Returns the last layer's output at each
+        segment's last token [segments, hidden] (before the final norm and the output head)."""
         ids = [token for _, tokens, _ in segments for token in tokens]
         spans = list(itertools.accumulate((len(tokens) for _, tokens, _ in segments), initial=0))
         positions = [torch.arange(past, past + len(tokens)) for _, tokens, past in segments]
@@ -543,7 +616,7 @@ class LlamaSlotRunner:
                 x = x[last]
             layer.o.add_to(x, attn.view(x.shape[0], qd))
             self._mlp(x, layer)
-        return self.lm_head(self._norm(x, self.final_norm)).float()
+        return x
 
     def merge(self, state: SlotBatch | None, joining: SlotBatch) -> SlotBatch:
         """The joining row was prefilled into slot `state.size` (or, when a row prefilled before it in the same
