@@ -36,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from components.nlu.chinese_script import to_simplified
-from components.nlu.intent_text import _IDENTIFIER_TOKEN
+from components.nlu.intent_text import IDENTIFIER_TOKEN
 
 log = logging.getLogger(__name__)
 
@@ -258,7 +258,7 @@ class QuestionSpeller:
 
         out = _CHAT.sub(chat, text)
         vocabulary = self.vocabulary()
-        protected = [m.span() for m in _IDENTIFIER_TOKEN.finditer(out)]
+        protected = [m.span() for m in IDENTIFIER_TOKEN.finditer(out)]
 
         def fix(m: re.Match) -> str:
             w = m.group(0)

@@ -106,7 +106,7 @@ _READING_WORDS = ("they", "their", "them", "theirs", "say", "want", "need", "hav
 _FILLER_WORDS = ("please", "kindly", "hello", "could", "would", "assist", "needful")
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 # a whitespace-separated token holding an e-mail address, a link or a number is never corrected ("mia.moore8091")
-_IDENTIFIER_TOKEN = re.compile(r"\S*(?:@|://|www\.|\d)\S*")
+IDENTIFIER_TOKEN = re.compile(r"\S*(?:@|://|www\.|\d)\S*")
 
 
 # the words of four or more letters of the packaged embedder's WordPiece vocabulary (all-MiniLM-L6-v2, Apache-2.0),
@@ -186,7 +186,7 @@ class SpellingCorrector:
         return word
 
     def correct(self, text: str) -> str:
-        protected = [m.span() for m in _IDENTIFIER_TOKEN.finditer(text)]
+        protected = [m.span() for m in IDENTIFIER_TOKEN.finditer(text)]
 
         def fix(m: re.Match) -> str:
             w = m.group(0)
