@@ -65,10 +65,15 @@ _ORDER_WORD = re.compile(r"\b(orders?|package|parcel|purchases?|shipments?|deliv
                          r"reimbursement|rebate|money back)\b|"
                          r"订单|包裹|快递|货|买的|退款",
                          re.IGNORECASE)
-_NOT_AN_ORDERS_RETURN = r"(?<!tax )(?<!income )"
+# a tax return or refund, a return flight or ticket: no order's return, whatever the intent classifier reads. Written
+# once: OTHER_RETURNS finds them; an order's return or refund (_ORDERS_RETURN, _ORDERS_REFUND) is one that is not
+_OTHER_RETURN_OWNERS = ("tax", "income")
 _RETURN_TRIP = r"\s+(flights?|tickets?|trips?|journeys?|fares?)\b"
-# a tax return or refund, a return flight or ticket: no order's return, whatever the intent classifier reads
-OTHER_RETURNS = re.compile(rf"\b(tax|income) (returns?|refunds?)\b|\breturn{_RETURN_TRIP}", re.IGNORECASE)
+_NOT_AN_ORDERS_RETURN = "".join(rf"(?<!{owner} )" for owner in _OTHER_RETURN_OWNERS)
+_ORDERS_RETURN = rf"{_NOT_AN_ORDERS_RETURN}\breturn(?!{_RETURN_TRIP})"
+_ORDERS_REFUND = rf"{_NOT_AN_ORDERS_RETURN}refund"
+OTHER_RETURNS = re.compile(rf"\b({'|'.join(_OTHER_RETURN_OWNERS)}) (returns?|refunds?)\b|\breturn{_RETURN_TRIP}",
+                           re.IGNORECASE)
 _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("change_user_address", re.compile(
         r"(change|update|modify|correct|edit|fix|set)\b.{0,30}\b(default|home|profile|account|user|primary)\s+"
@@ -92,13 +97,12 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
         r"mastercard)\b|"
         r"(改|换|更改|修改|变更).{0,16}(付款|支付)方式|(付款|支付)方式.{0,6}(改|换)|改用.{0,8}(支付|付款)",
         re.IGNORECASE)),
-    ("order_status", re.compile(rf"(where|status|track|when|waiting for).{{0,30}}{_NOT_AN_ORDERS_RETURN}refund|"
-                                rf"{_NOT_AN_ORDERS_RETURN}refund.{{0,15}}(status|arrive|yet|where)|"
+    ("order_status", re.compile(rf"(where|status|track|when|waiting for).{{0,30}}{_ORDERS_REFUND}|"
+                                rf"{_ORDERS_REFUND}.{{0,15}}(status|arrive|yet|where)|"
                                 r"退款.{0,6}(到|哪|状态|进度)|(查|到).{0,4}退款", re.IGNORECASE)),
     ("cancel_order", re.compile(r"\bcancel|取消|撤销订单|不要这个订单", re.IGNORECASE)),
-    # a tax return or refund, a return flight or ticket is no order's return
-    ("return_items", re.compile(rf"{_NOT_AN_ORDERS_RETURN}\breturn(?!{_RETURN_TRIP})|send (it|them|this|these|back)|"
-                                rf"{_NOT_AN_ORDERS_RETURN}\brefund|退货|退回|退款|退掉|退了|想退|要退", re.IGNORECASE)),
+    ("return_items", re.compile(rf"{_ORDERS_RETURN}|send (it|them|this|these|back)|"
+                                rf"\b{_ORDERS_REFUND}|退货|退回|退款|退掉|退了|想退|要退", re.IGNORECASE)),
     ("change_address", re.compile(
         r"(change|update|modify|correct|wrong|new|different|edit|fix|move)\b.{0,40}\baddress|"
         r"address.{0,30}\b(change|update|modify|wrong|incorrect|new|different|edit|fix)|"
@@ -119,7 +123,7 @@ _FLOW_PATTERNS: list[tuple[str, re.Pattern]] = [
     ("availability", re.compile(r"in stock|\bavailab|\bstock\b|do you (have|sell|carry)|sold out|out of stock|"
                                 r"有货|有没有|库存|现货|还有吗|缺货|有卖|能买|卖完", re.IGNORECASE)),
 ]
-_RETURN_STRONG = re.compile(rf"{_NOT_AN_ORDERS_RETURN}\breturn(?!{_RETURN_TRIP})|send (it|them|this|these) back|退货|退回",
+_RETURN_STRONG = re.compile(rf"{_ORDERS_RETURN}|send (it|them|this|these) back|退货|退回",
                             re.IGNORECASE)
 _CHANGE_TO = re.compile(r"\bmodify\b|\bprefer\b|\bmake (it|them|the|my|this)\b|\b(change|switch|swap|replace|update|make|upgrade|downgrade)\b.{0,60}\b(to|for|with|into)\b|"
                         r"\binstead\b|\b(to|into) (a|an|the)\b|\bto be\b|\bshould be\b|"
