@@ -142,7 +142,9 @@ def test_a_yearly_fee_is_an_annual_fee():
     assert terms("charged annually") == ["fee", "annual"] and terms("telephone") == terms("phone")
 
 
-def test_a_misspelt_question_is_also_searched_as_the_knowledge_base_writes_it():
+def test_a_misspelt_question_is_corrected_once_and_searched_as_the_knowledge_base_writes_it():
+    """One spelling corrector (spelling.py), run once per turn: the question is searched corrected, and only so; a
+    turn's corrected question passed to `compose` is not corrected again; with spelling off it is read as written."""
     from components.answers.composer import AnswerComposer
 
     class Keywords:
@@ -160,19 +162,30 @@ def test_a_misspelt_question_is_also_searched_as_the_knowledge_base_writes_it():
             return []
 
     kb = Knowledge()
-    composer = AnswerComposer(kb, lambda texts: np.ones((len(texts), 4), dtype=np.float32),
-                              model=SelectionModel({}, 0.0, {}), spelling=False)
-    assert composer.corrected_query("whats the cashbak on platnum") == "whats the cashback on platinum"
-    assert composer.corrected_query("What is the annual fee of the Platinum card?") is None
-    composer.compose("whats the cashbak on platnum", "en")
-    assert kb.queries == ["whats the cashbak on platnum", "whats the cashback on platinum"]
-    # with the question's spelling corrector (spelling.py, the default) the question itself is corrected first
-    kb.queries.clear()
-    speller_on = AnswerComposer(kb, lambda texts: np.ones((len(texts), 4), dtype=np.float32),
-                                model=SelectionModel({}, 0.0, {}))
-    answer = speller_on.compose("whats the cashbak on platnum", "en")
+    embed = lambda texts: np.ones((len(texts), 4), dtype=np.float32)  # noqa: E731
+    composer = AnswerComposer(kb, embed, model=SelectionModel({}, 0.0, {}))
+    answer = composer.compose("whats the cashbak on platnum", "en")
     assert kb.queries == ["whats the cashback on platinum"]
     assert answer.asked == "whats the cashbak on platnum" and len(answer.corrections) == 2
+    assert "spelling_ms" in answer.timings_ms
+
+    calls = []
+    correct = composer.speller.correct
+    composer.speller.correct = lambda *a, **k: calls.append(a) or correct(*a, **k)
+    spelled = composer.spell("whats the cashbak on platnum", "en")
+    kb.queries.clear()
+    answer = composer.compose("whats the cashbak on platnum", "en", spelled=spelled)
+    assert len(calls) == 1 and kb.queries == ["whats the cashback on platinum"] and len(answer.corrections) == 2
+    assert "spelling_ms" not in answer.timings_ms
+    # a corrected text of another question is not taken for this one
+    composer.compose("whats the fee on platnum", "en", spelled=spelled)
+    assert len(calls) == 2 and kb.queries[-1] == "whats the fee on platinum"
+
+    kb.queries.clear()
+    off = AnswerComposer(kb, embed, model=SelectionModel({}, 0.0, {}), spelling=False)
+    assert off.spell("whats the cashbak on platnum").text == "whats the cashbak on platnum"
+    answer = off.compose("whats the cashbak on platnum", "en")
+    assert kb.queries == ["whats the cashbak on platnum"] and not answer.corrections
 
 
 def test_a_turn_is_replayed_as_the_pipeline_judges_it_whole():

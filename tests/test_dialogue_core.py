@@ -159,6 +159,19 @@ def test_knowledge_turn_states_the_evidence_and_stores_trace(settings, store):
     assert stored[1]["trace"]["answer"]["parts"][0]["evidence"][0]["text"].startswith("Refunds")
 
 
+def test_a_turn_is_spell_corrected_once(settings, store):
+    """The routing (question or request) and the answer read the same corrected question: one correction per turn,
+    recorded once, in the answer's trace."""
+    dm = manager(settings, store)
+    calls = []
+    correct = dm.answers.speller.correct
+    dm.answers.speller.correct = lambda *a, **k: calls.append(a) or correct(*a, **k)
+    r = dm.chat(None, "How long do reefunds take?")
+    assert len(calls) == 1 and r.trace["message_kind"]["kind"] == "question"
+    assert r.trace["answer"]["corrections"] == [{"from": "reefunds", "to": "refunds", "kind": "spelling"}]
+    assert r.trace["answer"]["question"] == "How long do refunds take?" and "spelling_ms" in r.trace["timings_ms"]
+
+
 def test_rewording_stands_only_when_verified(settings, store):
     faithful = FakeEngine(reply="Refunds reach the original payment method in 5 to 7 business days.")
     dm = manager(settings, store, engine=faithful, style="rephrase")

@@ -34,7 +34,7 @@ from components.answers.evidence_units import EvidenceUnit, clean, units_from_hi
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.question_analysis import (QuestionPart, answer_types, resolve_followup, split_question,
                                                   without_opener)
-from components.answers.spelling import QuestionSpeller
+from components.answers.spelling import Corrected, QuestionSpeller
 from components.knowledge.types import Hit
 from components.privacy.injection_guard import remove_instructions
 
@@ -173,9 +173,10 @@ class AnswerComposer:
         self.min_score = float(min_score) if min_score else self.selector.model.threshold
         self._embed = embed
 
-    def spelled(self, text: str, language: str = "en") -> str:
-        """`text` in the knowledge base's spelling (spelling.py), as the question/request routing should read it."""
-        return self.speller.correct(text, language).text if self.speller is not None else text
+    def spell(self, text: str, language: str = "en") -> Corrected:
+        """`text` in the knowledge base's spelling (spelling.py), with each correction: read once per turn (the
+        question/request routing reads it, and `compose(..., spelled=)` answers it); unchanged when spelling is off."""
+        return self.speller.correct(text, language) if self.speller is not None else Corrected(text, [], text)
 
     # -- which style answers this turn ------------------------------------------------------------------------
     @property
@@ -186,16 +187,19 @@ class AnswerComposer:
         return "evidence" if self.packaged_model or self.engine is None else "rephrase"
 
     # -- the evidence answer ----------------------------------------------------------------------------------
-    def compose(self, text: str, language: str, previous: dict | None = None) -> ComposedAnswer:
+    def compose(self, text: str, language: str, previous: dict | None = None,
+                spelled: Corrected | None = None) -> ComposedAnswer:
+        """The answer to `text`; `spelled`: `text` already spell-corrected this turn (`spell`), not corrected again."""
         started = time.perf_counter()
         timings: dict[str, float] = {}
         previous = previous or {}
-        asked, corrections = text, []
-        if self.speller is not None:
+        asked = text
+        if spelled is None or spelled.original != text:
             t = time.perf_counter()
-            corrected = self.speller.correct(text, language)
-            text, corrections = corrected.text, corrected.corrections
-            timings["spelling_ms"] = _ms(t)
+            spelled = self.spell(text, language)
+            if self.speller is not None:
+                timings["spelling_ms"] = _ms(t)
+        text, corrections = spelled.text, spelled.corrections
         # "pls and for the Gold card? thx" is the follow-up "and for the Gold card?"
         question, followup = resolve_followup(without_opener(text), previous.get("question"),
                                               previous.get("subject_terms"))
@@ -290,8 +294,8 @@ class AnswerComposer:
         The embedding of a short question says more about its shape than its subject ("How long does the switch
         take?" sits next to "How long does a refund take?"), so a row answers only when it is about what is asked:
         - the names the customer asked about (Gold, Lisbon, Apple Pay) are in the row;
-        - the question's most specific words (IDF in this knowledge base within 80 % of the highest, misspellings
-          corrected) are in the row's question or answer;
+        - the question's most specific words (IDF in this knowledge base within 80 % of the highest; the question
+          was spell-corrected first) are in the row's question or answer;
         - the kind of answer asked for (a duration, an amount, a time ...) is what the row's question asks, or a
           value of that kind is in its answer."""
         row_text = f"{row_question} {row_answer}"
@@ -300,8 +304,7 @@ class AnswerComposer:
         missing_names = [n for n in entity_names(part.text) if n not in row_lower and not set(terms(n)) <= row_terms]
         if missing_names:
             return f"asks about {', '.join(sorted(missing_names))}, which the row does not mention"
-        asked = [self.statistics.correct(t) for t in terms(part.text)]
-        known = [t for t in dict.fromkeys(asked) if self.statistics.df(t) > 0]
+        known = [t for t in dict.fromkeys(terms(part.text)) if self.statistics.df(t) > 0]
         if known:
             top = max(self.statistics.idf(t) for t in known)
             missing = [t for t in known if self.statistics.idf(t) >= 0.8 * top and t not in row_terms]
@@ -370,30 +373,12 @@ class AnswerComposer:
         queries = [question] + ([_part_query(p) for p in parts] if len(parts) > 1 else [])
         # a Chinese question also searches as the English words it glosses to (English documents)
         queries += [p.gloss for p in parts if p.gloss]
-        corrected = self.corrected_query(question)
-        if corrected:
-            queries.append(corrected)
         best: dict[str, Hit] = {}
         for query in queries:
             for hit in self.knowledge.search(query, k=self.search_k):
                 if hit.chunk_id not in best or hit.score > best[hit.chunk_id].score:
                     best[hit.chunk_id] = hit
         return sorted(best.values(), key=lambda h: h.score, reverse=True)
-
-    def corrected_query(self, question: str) -> str | None:
-        """The question with its misspelt words written as the knowledge base writes them ("whats the cashbak on
-        platnum" -> "... cashback on platinum"), or None when every word is known: the keyword index matches
-        words exactly, so a misspelt word finds nothing there."""
-        out, changed = question, False
-        for word in dict.fromkeys(re.findall(r"[A-Za-z]{5,}", question)):
-            normalized = terms(word)
-            if len(normalized) != 1:
-                continue
-            fixed = self.statistics.correct(normalized[0])
-            if fixed != normalized[0]:
-                out = re.sub(r"\b" + re.escape(word) + r"\b", fixed, out)
-                changed = True
-        return out if changed else None
 
     def _choose(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer]) -> PartAnswer:
         answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],

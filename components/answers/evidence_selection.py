@@ -215,15 +215,15 @@ def normalize_terms(tokens: list[str]) -> list[str]:
 
 
 class TermStatistics:
-    """Document frequencies of normalized terms over the knowledge base's chunks (rebuilt when it changes), and
-    the correction of a misspelt word to a known one ("retrun" -> "return")."""
+    """Document frequencies of normalized terms over the knowledge base's chunks (rebuilt when it changes). The
+    question's misspellings are corrected once, before anything reads it (spelling.py): the terms read here are
+    the knowledge base's own or a word it never uses."""
 
     def __init__(self, keyword_index=None):
         self.index = keyword_index
         self._generation = None
         self._df: dict[str, int] = {}
         self._n = 1
-        self._by_shape: dict[tuple, list[str]] = {}
 
     def _ensure(self) -> None:
         if self.index is None:
@@ -236,11 +236,7 @@ class TermStatistics:
         for token, count in raw.items():
             key = normalize_term(token)
             df[key] = max(df.get(key, 0), count)
-        by_shape: dict[tuple, list[str]] = {}
-        for token in df:
-            if token.isalpha() and token.isascii() and len(token) >= 4:
-                by_shape.setdefault((token[0], len(token)), []).append(token)
-        self._df, self._by_shape, self._n = df, by_shape, max(1, self.index.size)
+        self._df, self._n = df, max(1, self.index.size)
         self._generation = generation
 
     def df(self, term: str) -> int:
@@ -250,34 +246,6 @@ class TermStatistics:
     def idf(self, term: str) -> float:
         df = self.df(term)
         return math.log(1 + (self._n - df + 0.5) / (df + 0.5))
-
-    def correct(self, term: str) -> str:
-        """A word the knowledge base never uses, one edit (or a swap) away from one it does: that word."""
-        self._ensure()
-        if not self._df or self._df.get(term) or not term.isalpha() or not term.isascii() or len(term) < 5:
-            return term
-        best, best_df = term, 0
-        for length in (len(term) - 1, len(term), len(term) + 1):
-            for candidate in self._by_shape.get((term[0], length), ()):
-                if self._df[candidate] > best_df and _one_edit(term, candidate):
-                    best, best_df = candidate, self._df[candidate]
-        return best
-
-
-def _one_edit(a: str, b: str) -> bool:
-    if a == b:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]]
-                                  and a[diff[1]] == b[diff[0]])
-    if abs(len(a) - len(b)) != 1:
-        return False
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    i = 0
-    while i < len(short) and short[i] == long_[i]:
-        i += 1
-    return short[i:] == long_[i + 1:]
 
 
 def terms(text: str) -> list[str]:
@@ -377,10 +345,7 @@ class EvidenceSelector:
         """One feature dict per unit (see the module docstring)."""
         if not units:
             return []
-        weights: dict[str, float] = {}
-        for t, w in (term_weights or {t: 1.0 for t in terms(part.text)}).items():
-            t = self.statistics.correct(t)
-            weights[t] = max(weights.get(t, 0.0), w)
+        weights = dict(term_weights or {t: 1.0 for t in terms(part.text)})
         zh = 1.0 if part.language == "zh" else 0.0
         unit_vectors = self._vectors_for([f"{_context_tail(u.context)} {u.text}".strip() for u in units])
         context_vectors = self._vectors_for([_context_tail(u.context) or u.text for u in units])
@@ -391,7 +356,7 @@ class EvidenceSelector:
         dense = unit_vectors @ part_vector
         context_dense = context_vectors @ part_vector
         text_dense = text_vectors @ part_vector
-        # words the knowledge base never uses (after spelling correction): what nothing here can answer
+        # words the knowledge base never uses (the question was spell-corrected first): what nothing here can answer
         total = sum(self.idf(t) * w for t, w in weights.items()) or 1.0
         unknown_share = sum(self.idf(t) * w for t, w in weights.items() if self.statistics.df(t) == 0) / total
         key = max(weights, key=lambda t: self.idf(t) * weights[t]) if weights else None

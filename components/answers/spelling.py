@@ -94,6 +94,7 @@ def english_dictionary() -> dict[str, int]:
 class Corrected:
     text: str                                        # the question as the knowledge base would write it
     corrections: list[dict] = field(default_factory=list)   # [{"from": "cashbak", "to": "cashback", "kind": …}]
+    original: str = ""                               # the customer's own words
 
     @property
     def changed(self) -> bool:
@@ -275,7 +276,7 @@ class QuestionSpeller:
         out = _WORD.sub(fix, out)
         if _ZH_RUN.search(out):
             out = self._chinese(out, vocabulary, corrections)
-        return Corrected(out, corrections)
+        return Corrected(out, corrections, text)
 
     # -- Chinese ---------------------------------------------------------------------------------------------
     def _chinese(self, text: str, vocabulary: Vocabulary, corrections: list[dict]) -> str:

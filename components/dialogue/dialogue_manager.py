@@ -222,9 +222,16 @@ class DialogueManager:
         ctx.desk_text = self.vault.resolve_text(ctx.cid, text) if self.vault is not None else text
         names_product = getattr(self.desk, "names_product", None)
         personal = getattr(self.rules, "asks_about_own_records", None)  # the workspace's cues (workspace.yaml)
-        # read as the knowledge base spells it ("pls can i cancle", "訂單可以取消嗎"): the desk keeps the customer's words
-        spelled = getattr(self.answers, "spelled", None)
-        routed = spelled(ctx.desk_text, ctx.language) if spelled is not None else ctx.desk_text
+        # read as the knowledge base spells it ("pls can i cancle", "訂單可以取消嗎"), once per turn: the routing reads
+        # it (with the customer's own values), the answer composer answers it; the desk keeps the customer's words
+        spell = getattr(self.answers, "spell", None)
+        t = time.perf_counter()
+        spelled = spell(text, ctx.language) if spell is not None else None
+        if spelled is not None:
+            ctx.timings["spelling_ms"] = _ms(t)
+        routed = ctx.desk_text
+        if spelled is not None:
+            routed = self.vault.resolve_text(ctx.cid, spelled.text) if self.vault is not None else spelled.text
         ctx.kind = classify_message(routed, names_product=names_product, personal=personal)
         ctx.trace.message_kind = ctx.kind.to_dict()
         t = time.perf_counter()
@@ -234,7 +241,8 @@ class DialogueManager:
         desk_wants = bool(self.desk is not None and injection is None and (in_flow or ctx.kind.kind != "question")
                           and self.desk.wants(ctx.desk_text, nlu, ctx.desk_state))
         if not desk_wants and injection is None and self.answers is not None:
-            ctx.answer = self.answers.compose(text, ctx.language, previous=self._previous_question(ctx.cid))
+            ctx.answer = self.answers.compose(text, ctx.language, previous=self._previous_question(ctx.cid),
+                                              spelled=spelled)
         ctx.timings["retrieval_ms"] = _ms(t)
         answer = ctx.answer
         hits = answer.hits if answer is not None else []
