@@ -251,7 +251,8 @@ cmd_workspaces_import = _runner("components.workspaces.folder_tools", "run_impor
 
 
 cmd_bench_nlu = _runner("components.nlu.eval", "run_nlu_latency", repeats="repeats")
-cmd_bench_startup = _runner("components.benchmarks.startup_bench", "run_startup_bench", turns="turns")
+cmd_bench_startup = _runner("components.benchmarks.startup_bench", "run_startup_bench", turns="turns",
+                            fresh_cache="fresh_cache")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -358,6 +359,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="customers arrive spread evenly over this many seconds (0 = all at once)")
     p = add("startup", cmd_bench_startup, "cold and warm start time, and /chat latency", be)
     p.add_argument("--turns", type=int, default=16)
+    p.add_argument("--reuse-cache", dest="fresh_cache", action="store_false",
+                   help="use the models' cache (KEFU_CACHE_DIR): cold start is then a fresh data directory only")
     p = add("nlu", cmd_bench_nlu, "time one NLU turn (intent, sentiment, language, entities) on the shipped packs", be)
     p.add_argument("--repeats", type=int, default=5)
     p = add("analytics", cmd_bench_analytics, "dashboard refresh and export time on synthetic history", be)

@@ -3,6 +3,7 @@ workspace's documents are indexed; KEFU_STARTUP_OVERLAP=0 runs them one after th
 fails start-up with its message."""
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -103,25 +104,47 @@ def test_the_stage_line_names_both_running_stages(tmp_path):
 
 
 def test_after_start_up_what_the_first_question_would_wait_for_is_read(tmp_path):
-    """The spelling vocabulary of the first business's documents (1-3 s) and the Chinese-English dictionary are read
-    in the background once the app is ready, not by the first question."""
+    """The spelling vocabulary of the first business's documents (1-3 s) and, when its documents are in Chinese and
+    English both, the Chinese-English dictionary (40 MB) are read in the background once the app is ready, not by
+    the first question."""
+    from components.answers.cross_language import dictionary
+
     read = []
 
     class Speller:
         def vocabulary(self):
             read.append("vocabulary")
 
-    class Manager:
-        answers = type("Answers", (), {"speller": Speller()})()
+    class Knowledge:
+        def __init__(self, *languages):
+            self.languages = languages
 
-    class Router:  # the workspaces' dialogue: manager() is the first business's
-        def manager(self):
-            return Manager()
+        def documents(self):
+            return [{"doc_id": f"d{i}", "language": lang} for i, lang in enumerate(self.languages)]
 
-    settings = Settings(data_dir=tmp_path)
-    services = Services(settings, store=None, embedder=None, engine=None, knowledge=None, nlu=None, shop=None,
-                        desk=None, dialogue=Router(), accounts=None, operators=None)
-    services._warm_answers()
-    from components.answers.cross_language import dictionary
+    def services_over(knowledge):
+        class Manager:
+            answers = type("Answers", (), {"speller": Speller(), "knowledge": knowledge})()
 
-    assert read == ["vocabulary"] and dictionary.cache_info().currsize == 1
+        class Router:  # the workspaces' dialogue: manager() is the first business's
+            def manager(self):
+                return Manager()
+
+        return Services(Settings(data_dir=tmp_path), store=None, embedder=None, engine=None, knowledge=None, nlu=None,
+                        shop=None, desk=None, dialogue=Router(), accounts=None, operators=None)
+
+    dictionary.cache_clear()
+    for languages in (("en", "en"), ("zh",), ()):   # nothing for a Chinese question to search in English
+        services_over(Knowledge(*languages))._warm_answers()
+        assert dictionary.cache_info().currsize == 0
+    services_over(Knowledge("en", "zh", "en"))._warm_answers()
+    assert read == ["vocabulary"] * 4 and dictionary.cache_info().currsize == 1
+
+
+def test_the_chinese_dictionarys_own_cost_is_measured():
+    """`bench startup` reports what reading the dictionary ahead costs (a fresh interpreter's seconds and MB)."""
+    from components.benchmarks.startup_bench import _resident_mb, dictionary_cost
+
+    cost = dictionary_cost()
+    assert cost["words"] > 100_000 and cost["load_s"] > 0 and 10 < cost["resident_mb"] < 500
+    assert _resident_mb(os.getpid()) > 10 and _resident_mb(-1) is None

@@ -66,6 +66,17 @@ def dictionary() -> dict[str, list[str]]:
     return entries
 
 
+def bridges(knowledge) -> bool:
+    """Whether a knowledge base is worth reading the dictionary ahead for (40 MB, 1-4 s): it has Chinese and English
+    documents both, so Chinese customers are expected and English documents can answer them. A knowledge base whose
+    documents are not listed counts as both."""
+    try:
+        languages = {d.get("language") for d in knowledge.documents()}
+    except AttributeError:
+        return True
+    return {"en", "zh"} <= languages
+
+
 # common customer-service words the dictionary (its 2020 edition) lacks, read otherwise only by their characters
 # (年费 would be "year" + "cost"): banking, telecom, shop and club words, each with the English its help articles use
 SUPPLEMENT = {

@@ -3,12 +3,16 @@
 Cold = a fresh data directory and a fresh cache (the GGUF is converted, the intent classifiers trained, the
 knowledge base indexed); warm = the same directories again. Then `turns` questions through gradio_client, and with
 several workspaces served (KEFU_WORKSPACES=all) the first two questions in each other workspace: start-up builds
-only the first workspace, the others are built (and their documents indexed) on first use.
+only the first workspace, the others are built (and their documents indexed) on first use. The served app's resident
+memory after the turns (its background warm-up done), and the Chinese-English dictionary's own cost (read in a fresh
+interpreter: the warm-up reads it only for a knowledge base in Chinese and English both).
 """
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -29,6 +33,8 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 def run_startup_bench(settings, *, turns: int = 16, fresh_cache: bool = True) -> dict:
+    """`fresh_cache=False` (`--reuse-cache`): the models' cache of `settings` is used, so "cold" is a fresh data
+    directory only (documents indexed; the model converted and the classifiers trained already)."""
     from gradio_client import Client
 
     with tempfile.TemporaryDirectory(prefix="kefu-startup-") as tmp:
@@ -55,6 +61,7 @@ def run_startup_bench(settings, *, turns: int = 16, fresh_cache: bool = True) ->
                 action = r["trace"].get("policy", {}).get("action")
                 actions[action] = actions.get(action, 0) + 1
             workspaces = _other_workspaces(settings, client)
+            resident_mb = _resident_mb(proc.pid)
         finally:
             _stop(proc)
     latencies.sort()
@@ -64,8 +71,37 @@ def run_startup_bench(settings, *, turns: int = 16, fresh_cache: bool = True) ->
             "chat_latency_p95_s": round(latencies[min(len(latencies) - 1, int(0.95 * (len(latencies) - 1) + 0.5))], 2),
             "chat_latency_max_s": round(latencies[-1], 2), "actions": actions,
             "served_workspaces": [settings_first(settings), *workspaces],
-            "workspace_turns_s": workspaces,
+            "workspace_turns_s": workspaces, "resident_mb": resident_mb, "chinese_dictionary": dictionary_cost(),
             "note": "start = process launch until /status reports ready (includes Python and Gradio import)"}
+
+
+def _resident_mb(pid: int) -> int | None:
+    """A process's resident memory (VmRSS), None where /proc is not there."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return round(int(next(line for line in f if line.startswith("VmRSS")).split()[1]) / 1024)
+    except (OSError, StopIteration):
+        return None
+
+
+_DICTIONARY_COST = """import json, time
+from components.answers.cross_language import dictionary
+def resident_mb():
+    with open("/proc/self/status") as f:
+        return int(next(line for line in f if line.startswith("VmRSS")).split()[1]) / 1024
+before = resident_mb(); t = time.perf_counter()
+words = len(dictionary())
+print(json.dumps({"words": words, "load_s": round(time.perf_counter() - t, 2),
+                  "resident_mb": round(resident_mb() - before)}))"""
+
+
+def dictionary_cost() -> dict:
+    """The Chinese-English dictionary (components/answers/cross_language.py) read in a fresh interpreter: its words,
+    seconds and resident MB."""
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", _DICTIONARY_COST], cwd=root, capture_output=True, text=True,
+                         check=True, timeout=300)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def settings_first(settings) -> str:
