@@ -70,3 +70,33 @@ def test_the_order_desk_authenticates_through_the_vault_and_nothing_raw_is_store
     blob = _bytes(settings.sqlite_path) + _bytes(vault.path)
     for needle in (b"noah.brown7922", b"986 Sunset Drive"):
         assert needle not in blob, needle
+
+
+def test_the_routing_reads_the_corrected_turn_with_the_customers_own_values(tmp_path, monkeypatch):
+    """The turn is spell-corrected once, on its redacted text: the routing reads it with the customer's values put
+    back, the answer keeps the token, and the raw value is in no trace."""
+    from components.answers.composer import AnswerComposer
+    from components.dialogue import dialogue_manager
+    from tests.fakes import FakeKnowledge, hit
+
+    settings = Settings(data_dir=tmp_path / "data", vault_key_file=tmp_path / "keys" / "vault.key")
+    store = ConversationStore(settings.sqlite_path)
+    vault = RedactionVault.from_settings(settings)
+    knowledge = FakeKnowledge([hit()])
+    composer = AnswerComposer(knowledge, knowledge.embedder.embed, style="evidence", min_score=1e-6)
+    dialogue = DialogueManager(settings, store, knowledge=knowledge, answers=composer, redactor=PiiRedactor(vault),
+                               vault=vault)
+    routed = []
+    classify = dialogue_manager.classify_message
+    monkeypatch.setattr(dialogue_manager, "classify_message",
+                        lambda text, **kw: routed.append(text) or classify(text, **kw))
+    try:
+        r = dialogue.chat(None, "I'm noah.brown7922@example.com, how long do reefunds take?")
+        assert routed == ["I'm noah.brown7922@example.com, how long do refunds take?"]
+        answer = r.trace["answer"]
+        assert answer["question"] == "I'm [EMAIL_1], how long do refunds take?"
+        assert answer["corrections"] == [{"from": "reefunds", "to": "refunds", "kind": "spelling"}]
+        assert "noah.brown7922" not in str(r.trace)
+    finally:
+        vault.close()
+        store.close()

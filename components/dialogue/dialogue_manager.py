@@ -225,13 +225,13 @@ class DialogueManager:
         # read as the knowledge base spells it ("pls can i cancle", "訂單可以取消嗎"), once per turn: the routing reads
         # it (with the customer's own values), the answer composer answers it; the desk keeps the customer's words
         spell = getattr(self.answers, "spell", None)
-        t = time.perf_counter()
-        spelled = spell(text, ctx.language) if spell is not None else None
-        if spelled is not None:
+        spelled, routed = None, ctx.desk_text
+        if spell is not None:
+            t = time.perf_counter()
+            spelled = spell(text, ctx.language)
             ctx.timings["spelling_ms"] = _ms(t)
-        routed = ctx.desk_text
-        if spelled is not None:
-            routed = self.vault.resolve_text(ctx.cid, spelled.text) if self.vault is not None else spelled.text
+            if spelled.text != text:
+                routed = self.vault.resolve_text(ctx.cid, spelled.text) if self.vault is not None else spelled.text
         ctx.kind = classify_message(routed, names_product=names_product, personal=personal)
         ctx.trace.message_kind = ctx.kind.to_dict()
         t = time.perf_counter()
