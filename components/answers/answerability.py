@@ -112,7 +112,12 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     # a value stated under a section heading that names what is asked, at least half of its words ("Overdraft
     # coverage" over "Fee: $32 per item"; "Becoming a member" over "… a $5 membership share"); a heading over every
     # sentence of its section ("What each branch offers") names one word of "how much cash at the Main Street branch"
-    if any(2 * len(wanted & set(terms(leaf_heading(e.unit.source_title)))) >= len(wanted) for e in evidence
+    # ... or a title over it that names all of it, under a section heading that names nothing else ("Click and
+    # collect: order online, pick up in store › Cost" over "For smaller orders the pick-up fee is €2.50"; not
+    # "Overdrafts › Stop payments" for the overdraft fee)
+    if any(2 * len(wanted & set(terms(leaf_heading(e.unit.source_title)))) >= len(wanted)
+           or wanted <= set(terms(e.unit.source_title))
+           and set(terms(leaf_heading(e.unit.source_title))) - _QUESTION_WORDS <= wanted for e in evidence
            if any(pattern.search(c) for c in _clauses(e))):
         return None
     return (f"asks for {_a(kind)} about {', '.join(sorted(wanted))}; the {kind} the evidence states is about "

@@ -121,8 +121,13 @@ def asks_a_question(text: str) -> bool:
     return _is_question(without_opener((text or "").strip()))
 
 
+# "can't", "don't", "isn't": a clause opening with a negation ("I booked a course but can't do it anymore.") states
+# something; the question words it starts with are no question (a question "Can't I …?" keeps its question mark)
+_NEGATED = re.compile(r"\b(\w+?)n['’]t\b", re.I)
+
+
 def _is_question(text: str) -> bool:
-    if is_interrogative(text):
+    if is_interrogative(_NEGATED.sub(r"\1nt", text)):
         return True
     return not re.search(r"[?？.!。！]", text) and bool(_EMBEDDED_QUESTION.search(text))
 
@@ -159,8 +164,18 @@ def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], s
 
 
 # ", and how fast is it?" / "; also, can I ...": a second question inside one sentence
+# a question word may follow its preposition (", and from what order value is it free?", ", and by when …")
 _CLAUSE_BREAK = re.compile(r"\s*(?:,|;|\s[-–—])\s*(?:and|also|but|plus|or)?,?\s+(?=(?:how|what|what's|whats|when|where|which|"
-                           r"who|can|could|do|does|is|are|will|would|should|may)\b)", re.I)
+                           r"who|can|could|do|does|is|are|will|would|should|may)\b|"
+                           r"(?:from|at|in|for|by|on|with|after|before|until|till|to|under|over)\s+"
+                           r"(?:what|which|when|where|whom|how (?:much|many|long))\b)", re.I)
+# a question mark at the end only, no comma: "When is my payment due and what's the minimum I have to pay?" (an "and"
+# before a question word and its verb, or before a verb and its subject, after a complete question); an "or" offers
+# the alternatives of one question ("do you have towels or do I bring my own?")
+_AND_BREAK = re.compile(
+    r"\s+(?:and|also|plus)\s+(?=(?:how|what|when|where|which|who)(?:['’]s\b|\s+(?:is|are|was|do|does|did|can|should|"
+    r"will|would|much|many|long|often|soon|happens?)\b)|(?:can|could|do|does|is|are|will|would|should|may)\s+"
+    r"(?:i|we|you|it|they|my|there|your)\b)", re.I)
 
 
 # a typed-without-punctuation break: "do gift cards expire | and can i use mine in stores", "which payment methods
@@ -172,6 +187,7 @@ _UNPUNCTUATED_BREAK = re.compile(
     re.I)
 
 
+_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|that|this|those|these)\b", re.I)
 _AUXILIARY = re.compile(r"\b(?:do|does|did|can|could|is|are|was|were|will|would|should|have|has|may|must)\b", re.I)
 
 
@@ -191,6 +207,10 @@ def split_clauses(question: str) -> list[str]:
         return [question]
     unpunctuated = not re.search(r"[?？,;:.!]", question)
     breaks, least = (_UNPUNCTUATED_BREAK, 4) if unpunctuated else (_CLAUSE_BREAK, 3)
+    joined = not unpunctuated and not re.search(r"[,;:.!]|\s[-–—]\s", question) and \
+        bool(re.fullmatch(r"[^?？]+[?？]", question))
+    if joined:
+        breaks = _AND_BREAK
     pieces, start, last = [], 0, 0
     for match in breaks.finditer(question):
         left, right = question[start:match.start()].strip(), question[match.end():].strip()
@@ -204,6 +224,10 @@ def split_clauses(question: str) -> list[str]:
             if len(re.findall(r"\w+", right)) >= 3:
                 pieces.append(question[start:match.start()].strip() + "?")
                 start = match.end()
+            continue
+        # joined without a comma, a question about what the first one named ("… and how do I avoid it?") is one
+        # question about one thing: the evidence that answers it answers both
+        if joined and (not _complete_question(left) or _POINTS_BACK.search(right)):
             continue
         if INTERROGATIVE_EN.match(left) and len(re.findall(r"\w+", left)) >= least and \
                 len(re.findall(r"\w+", right)) >= 3:
