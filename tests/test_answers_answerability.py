@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.answers.answerability import asked_value, focus_items, unanswered
+from components.answers.answerability import asked_value, focus_items, subject_terms, unanswered
 from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer, spelled_out
 from components.answers.evidence_selection import ScoredUnit, SelectionModel
 from components.answers.evidence_units import EvidenceUnit
@@ -259,3 +259,15 @@ def test_a_value_under_a_section_named_by_the_value_is_about_the_documents_subje
     other = scored("For smaller orders the pick-up fee is €2.50.",
                    title="Click and collect: order online, pick up in store › Returns")
     assert unanswered(part("How much does click and collect cost?"), [other], [other]) is not None
+
+
+def test_a_part_that_refers_back_asks_about_what_the_part_before_named():
+    """"what does it cost without insurance?" after "How long is a long appointment?": the long appointment's price
+    row answers it; the same row does not answer a part that names something else."""
+    row = scored("Service: Long doctor appointment (30 min); Price: $160", kind="row",
+                 title="Self-pay prices › Consultations")
+    parts, _ = split_question("How long is a long appointment and what does it cost without insurance?")
+    carried = subject_terms(parts[0].text)
+    assert unanswered(parts[1], [row], [row], carried) is None
+    other, _ = split_question("How long is a long appointment and what does parking cost without insurance?")
+    assert unanswered(other[1], [row], [row], carried) is not None

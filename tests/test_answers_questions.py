@@ -275,8 +275,9 @@ def test_a_question_word_after_its_preposition_starts_a_part():
     ("When is my credit card payment due and what's the minimum I have to pay?",
      ["When is my credit card payment due?", "what's the minimum I have to pay?"]),
     ("Can I return a sale item and how long do I have?", ["Can I return a sale item?", "how long do I have?"]),
-    # a question about what the first named, or the alternatives of one question: one part
-    ("Is there a fee and how much is it?", ["Is there a fee and how much is it?"]),
+    ("How long is a long appointment and what does it cost without insurance?",
+     ["How long is a long appointment?", "what does it cost without insurance?"]),
+    # the alternatives of one question: one part
     ("do you have towels or do I bring my own?", ["do you have towels or do I bring my own?"]),
     # no complete question before the "and"
     ("Where can I see what's in my order?", ["Where can I see what's in my order?"]),
@@ -294,3 +295,10 @@ def test_the_statements_around_a_question_join_its_meaning():
     # a question of several parts: each part is matched on its own
     two, _ = split_question("Do gift cards expire? And can I use mine in your physical stores?")
     assert _meaning_queries(two, "I have a gift card.") == [p.text for p in two]
+
+
+def test_a_condition_on_the_question_before_is_its_context():
+    parts, _ = split_question("do you accept Crestmark HMO? if not, what's the self-pay price for a normal appointment")
+    assert [p.text for p in parts] == ["do you accept Crestmark HMO?",
+                                       "what's the self-pay price for a normal appointment"]
+    assert parts[1].context == "do you accept Crestmark HMO?" and parts[1].answer_type == "amount"

@@ -66,6 +66,9 @@ _CLAUSES = re.compile(r"(?<=[;。；!?！？])\s*|(?<=\.)(?!\d)\s*")  # "1.8%" i
 _LABEL = re.compile(r"^\s*([^:：;；.。]{2,40})[:：]\s")
 
 
+_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|that|this|those|these)\b", re.I)
+
+
 def _a(kind: str) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
@@ -101,6 +104,9 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     if kind is None or "yes_no" in part.types:
         return None
     wanted = subject_terms(part.asked_text) or carried
+    if _POINTS_BACK.search(part.text):
+        # "what does it cost without insurance?" after "How long is a long appointment?": "it" is the appointment
+        wanted = wanted | carried
     if not wanted:
         return None
     pattern = _VALUE_PATTERNS[kind]

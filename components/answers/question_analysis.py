@@ -157,10 +157,17 @@ def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], s
     if len(clauses) > max_parts:
         clauses = clauses[: max_parts - 1] + [(" ".join(c for c, _ in clauses[max_parts - 1:]), "")]
     parts = []
-    for q, context in clauses:
+    for i, (q, context) in enumerate(clauses):
+        # "do you accept Crestmark HMO? if not, what's the self-pay price?": the condition is the question before
+        connective = _CONNECTIVE.match(q) if i else None
+        if connective and len(re.findall(r"\w+", q[connective.end():])) >= 3:
+            q, context = q[connective.end():], context or clauses[i - 1][0]
         types = answer_types(q)
         parts.append(QuestionPart(q, types[0] if types else "general", types, detect_language(q), context))
     return parts, statements
+
+
+_CONNECTIVE = re.compile(r"^\s*(?:(?:and|but)\s+)?(?:if (?:not|so|yes|no)|otherwise|in that case|then)\b[\s,]*", re.I)
 
 
 # ", and how fast is it?" / "; also, can I ...": a second question inside one sentence
@@ -187,7 +194,6 @@ _UNPUNCTUATED_BREAK = re.compile(
     re.I)
 
 
-_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|that|this|those|these)\b", re.I)
 _AUXILIARY = re.compile(r"\b(?:do|does|did|can|could|is|are|was|were|will|would|should|have|has|may|must)\b", re.I)
 
 
@@ -225,9 +231,9 @@ def split_clauses(question: str) -> list[str]:
                 pieces.append(question[start:match.start()].strip() + "?")
                 start = match.end()
             continue
-        # joined without a comma, a question about what the first one named ("… and how do I avoid it?") is one
-        # question about one thing: the evidence that answers it answers both
-        if joined and (not _complete_question(left) or _POINTS_BACK.search(right)):
+        # joined without a comma, the first question must be complete: "What's the monthly fee on Everyday Checking
+        # and how do I avoid it?" (no verb after "What's") stays whole
+        if joined and not _complete_question(left):
             continue
         if INTERROGATIVE_EN.match(left) and len(re.findall(r"\w+", left)) >= least and \
                 len(re.findall(r"\w+", right)) >= 3:
