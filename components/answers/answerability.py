@@ -31,7 +31,7 @@ import re
 
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value, number_other,
                                                    numbered_terms, terms)
-from components.answers.question_analysis import QuestionPart
+from components.answers.question_analysis import REFERS_BACK, QuestionPart
 
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
 _ASKS_VALUE = [
@@ -64,9 +64,6 @@ _ANY_VALUE = {"amount": re.compile(_NUMBERISH + r"|\bfree\b|\bno (fee|charge|cos
               "count": re.compile(_NUMBERISH, re.I)}
 _CLAUSES = re.compile(r"(?<=[;。；!?！？])\s*|(?<=\.)(?!\d)\s*")  # "1.8%" is one number, not two clauses
 _LABEL = re.compile(r"^\s*([^:：;；.。]{2,40})[:：]\s")
-
-
-_POINTS_BACK = re.compile(r"\b(it|its|they|them|their|that|this|those|these)\b", re.I)
 
 
 def _a(kind: str) -> str:
@@ -104,7 +101,7 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     if kind is None or "yes_no" in part.types:
         return None
     wanted = subject_terms(part.asked_text) or carried
-    if _POINTS_BACK.search(part.text):
+    if REFERS_BACK.search(part.text):
         # "what does it cost without insurance?" after "How long is a long appointment?": "it" is the appointment
         wanted = wanted | carried
     if not wanted:

@@ -32,8 +32,8 @@ from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit,
                                                    has_value, near_duplicate, pick_units, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
-from components.answers.question_analysis import (QuestionPart, answer_types, resolve_followup, split_question,
-                                                  without_opener)
+from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, resolve_followup,
+                                                  split_question, without_opener)
 from components.answers.spelling import QuestionSpeller
 from components.knowledge.types import Hit
 from components.privacy.injection_guard import remove_instructions
@@ -669,12 +669,10 @@ _HOW_IT_WORKS = re.compile(r"^(\s*(?:and\s+)?how (?:do|does)\b.*?)\bworks?\b", r
 _CALENDAR = re.compile(r"(mon|tues|wednes|thurs|fri|satur|sun)days?|january|february|march|april|may|june|july|"
                        r"august|september|october|november|december", re.I)
 
-_REFERS_BACK = re.compile(r"\b(it|its|they|them|their|that|this|those|these|one)\b", re.I)
-
 
 def _part_query(part: QuestionPart) -> str:
     """What a part's meaning is matched by: "and how fast is it?" with the question it was cut from."""
-    if part.context and _REFERS_BACK.search(part.text):
+    if part.context and REFERS_BACK.search(part.text):
         return f"{part.context} {part.text}"
     return part.text
 
@@ -686,7 +684,7 @@ def _carried_context(part: QuestionPart, earlier: list["PartAnswer"]) -> str:
     "The payment is due 25 days after …") would rank that answer's neighbours for this part (the late-payment rule);
     what no evidence took up ("Do you have a business account for my company, and what's the monthly fee?") still
     says what this part is about."""
-    if not part.context or _REFERS_BACK.search(part.text):
+    if not part.context or REFERS_BACK.search(part.text):
         return part.context
     answered = {t for p in earlier for e in p.evidence for t in terms(f"{e.unit.text} {e.unit.source_title}")}
     if not answered:

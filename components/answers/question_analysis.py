@@ -167,6 +167,8 @@ def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], s
     return parts, statements
 
 
+# a part that refers back to what the question before it named ("…, and is it available as a metal card?")
+REFERS_BACK = re.compile(r"\b(it|its|they|them|their|that|this|those|these|one)\b", re.I)
 _CONNECTIVE = re.compile(r"^\s*(?:(?:and|but)\s+)?(?:if (?:not|so|yes|no)|otherwise|in that case|then)\b[\s,]*", re.I)
 
 
