@@ -271,3 +271,18 @@ def test_a_part_that_refers_back_asks_about_what_the_part_before_named():
     assert unanswered(parts[1], [row], [row], carried) is None
     other, _ = split_question("How long is a long appointment and what does parking cost without insurance?")
     assert unanswered(other[1], [row], [row], carried) is not None
+
+
+def test_a_yes_no_part_whose_kind_comes_from_a_word_no_document_uses_is_unknown():
+    """"Do gift cards expire?" asks for a duration by "expire"; the documents never say "expire", so the refund's
+    5 to 7 days (about gift cards too) do not answer it. A word the documents use leaves the part to the other checks."""
+    refund = scored("Refunds to a gift card are immediate; refunds to a credit card take 5 to 7 business days.",
+                    title="Payment methods › Refund timing")
+    from components.answers.evidence_selection import terms
+
+    documents = set(terms("gift cards refunds immediate credit take business days chat assistant hours weekends"))
+    known = documents.__contains__
+    reason = unanswered(part("Do gift cards expire?"), [refund], [refund], known=known)
+    assert reason and "never mention" in reason
+    hours = scored("The chat assistant answers 24 hours a day, also at weekends.", title="Contact")
+    assert unanswered(part("Is the chat assistant available on weekends?"), [hours], [hours], known=known) is None

@@ -31,7 +31,7 @@ import re
 
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value, number_other,
                                                    numbered_terms, terms)
-from components.answers.question_analysis import REFERS_BACK, QuestionPart
+from components.answers.question_analysis import REFERS_BACK, QuestionPart, type_phrase_of
 
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
 _ASKS_VALUE = [
@@ -207,6 +207,23 @@ def other_variant(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     return None
 
 
+def unknown_kind(part: QuestionPart, evidence: list[ScoredUnit], known=lambda t: True) -> str | None:
+    """A yes/no part whose kind of value comes from a word the documents never use ("Do gift cards expire?": a
+    duration, by "expire") asks about something no document states: a duration the evidence gives (a refund's 5 to 7
+    days) is about something else."""
+    if "yes_no" not in part.types or re.search(r"[\u3400-\u9fff]", part.text):
+        return None
+    said = {t for e in evidence for t in terms(f"{e.unit.text} {e.unit.context} {e.unit.source_title}")}
+    for kind in part.types:
+        if kind not in _ANY_VALUE:
+            continue
+        phrase = type_phrase_of(kind, part.text)
+        missing = sorted(t for t in subject_terms(phrase) if t not in said and not known(t))
+        if missing:
+            return f"asks whether {', '.join(missing)} ({_a(kind)}), which the documents never mention"
+    return None
+
+
 def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[ScoredUnit],
                carried: set[str] = frozenset(), known=lambda t: True) -> str | None:
     """Why the evidence a reply would state for `part` does not answer it, or None when it may."""
@@ -215,7 +232,7 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
     for check in (lambda: no_value(part, evidence), lambda: value_subject(part, evidence, set(carried)),
                   lambda: no_list(part, evidence),
                   lambda: echo(part, evidence), lambda: other_section(part, evidence, candidates, known),
-                  lambda: other_variant(part, evidence)):
+                  lambda: other_variant(part, evidence), lambda: unknown_kind(part, evidence, known)):
         reason = check()
         if reason:
             return reason

@@ -257,6 +257,13 @@ def type_phrase(text: str) -> str:
     return ""
 
 
+def type_phrase_of(kind: str, text: str) -> str:
+    """The words of `text` that make it ask for `kind` ("expire" for a duration in "Do gift cards expire?"), or ""."""
+    pattern = dict(_TYPE_RULES).get(kind)
+    match = pattern.search(text or "") if pattern is not None else None
+    return match.group(0).strip() if match else ""
+
+
 def is_followup(text: str) -> bool:
     """A short elliptical question that only makes sense with the previous one: "And for the Gold card?"."""
     text = (text or "").strip()
