@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from components.answers.answerability import asked_value, focus_items, unanswered
+from components.answers.answerability import asked_value, focus_items, subject_terms, unanswered
 from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer, spelled_out
 from components.answers.evidence_selection import ScoredUnit, SelectionModel
 from components.answers.evidence_units import EvidenceUnit
@@ -210,3 +210,79 @@ def test_a_heading_over_every_sentence_of_its_section_is_not_the_subject():
                   title="Branches and opening hours › What each branch offers")
     question = part("How much cash can I withdraw at the counter of the Main Street branch in one day?")
     assert unanswered(question, [unit], [unit]) is not None
+
+
+def test_a_passage_holding_another_parts_answer_is_the_same_statement():
+    """"how long does a repeat prescription take, and how often do I need a medication review?": the passage around
+    the review sentence ranks first for the refill part too; the review part holds that sentence far more clearly
+    (its runner-up is the passage itself, no rival), so the refill part takes its own next unit."""
+    model = SelectionModel({}, 5.0, {}, threshold=0.5, margin=0.0, max_units=1)
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+    parts, _ = split_question("how long does a repeat prescription take, and how often do I need a medication "
+                              "review?")
+    title = "Prescriptions and repeat refills › Repeat prescriptions"
+    review = scored("Repeat prescriptions need a medication review with your doctor every 12 months.", title=title).unit
+    passage = scored("Please order when you have a week of medicine left. Repeat prescriptions need a medication "
+                     "review with your doctor every 12 months.", title=title).unit
+    refill = scored("Allow 3 business days for a refill to be ready.", title=title).unit
+    lost = scored("A lost paper prescription can be reissued once.", title=title).unit
+    first = [ScoredUnit(passage, 13.6, {}), ScoredUnit(refill, 11.7, {}), ScoredUnit(lost, 5.0, {})]
+    second = [ScoredUnit(review, 9.6, {}), ScoredUnit(passage, 9.0, {}), ScoredUnit(lost, 5.6, {})]
+    answer = ComposedAnswer("q", "en", "", "evidence")
+    answer.parts = [composer._choose(parts[0], first, []), composer._choose(parts[1], second, [])]
+    composer._place_evidence(answer, [first, second])
+    assert [e.unit.text for e in answer.parts[0].evidence] == [refill.text]
+    assert [e.unit.text for e in answer.parts[1].evidence] == [review.text]
+
+
+def test_a_part_carries_the_words_of_its_question_that_no_earlier_answer_took_up():
+    from components.answers.composer import _carried_context
+
+    parts, _ = split_question("When is my credit card payment due and what's the minimum I have to pay?")
+    due = scored("The payment is due 25 days after the statement date.",
+                 title="Statement and due date")
+    answered = PartAnswer(parts[0], evidence=[due])
+    carried = _carried_context(parts[1], [answered])
+    assert "due" not in carried and "credit" in carried
+    # nothing answered: all of it; a part that refers back ("is it …"): all of it
+    assert _carried_context(parts[1], [PartAnswer(parts[0])]) == parts[1].context
+    metal, _ = split_question("What's the Gold card's annual fee, and is it available as a metal card?")
+    fee = PartAnswer(metal[0], evidence=[scored("Gold card annual fee: $95.")])
+    assert _carried_context(metal[1], [fee]) == metal[1].context
+
+
+def test_a_value_under_a_section_named_by_the_value_is_about_the_documents_subject():
+    fee = scored("For smaller orders the pick-up fee is €2.50.",
+                 title="Click and collect: order online, pick up in store › Cost")
+    assert unanswered(part("How much does click and collect cost?"), [fee], [fee]) is None
+    # a section that names something else is about that
+    other = scored("For smaller orders the pick-up fee is €2.50.",
+                   title="Click and collect: order online, pick up in store › Returns")
+    assert unanswered(part("How much does click and collect cost?"), [other], [other]) is not None
+
+
+def test_a_part_that_refers_back_asks_about_what_the_part_before_named():
+    """"what does it cost without insurance?" after "How long is a long appointment?": the long appointment's price
+    row answers it; the same row does not answer a part that names something else."""
+    row = scored("Service: Long doctor appointment (30 min); Price: $160", kind="row",
+                 title="Self-pay prices › Consultations")
+    parts, _ = split_question("How long is a long appointment and what does it cost without insurance?")
+    carried = subject_terms(parts[0].text)
+    assert unanswered(parts[1], [row], [row], carried) is None
+    other, _ = split_question("How long is a long appointment and what does parking cost without insurance?")
+    assert unanswered(other[1], [row], [row], carried) is not None
+
+
+def test_a_yes_no_part_whose_kind_comes_from_a_word_no_document_uses_is_unknown():
+    """"Do gift cards expire?" asks for a duration by "expire"; the documents never say "expire", so the refund's
+    5 to 7 days (about gift cards too) do not answer it. A word the documents use leaves the part to the other checks."""
+    refund = scored("Refunds to a gift card are immediate; refunds to a credit card take 5 to 7 business days.",
+                    title="Payment methods › Refund timing")
+    from components.answers.evidence_selection import terms
+
+    documents = set(terms("gift cards refunds immediate credit take business days chat assistant hours weekends"))
+    known = documents.__contains__
+    reason = unanswered(part("Do gift cards expire?"), [refund], [refund], known=known)
+    assert reason and "never mention" in reason
+    hours = scored("The chat assistant answers 24 hours a day, also at weekends.", title="Contact")
+    assert unanswered(part("Is the chat assistant available on weekends?"), [hours], [hours], known=known) is None

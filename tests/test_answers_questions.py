@@ -254,3 +254,51 @@ def test_questions_typed_without_punctuation_are_split_into_their_parts(text, pa
 ])
 def test_the_start_of_a_question_is_no_part_of_its_own(text):
     assert [p.text for p in split_question(text)[0]] == [text]
+
+
+def test_a_statement_opening_with_a_negation_is_context_not_a_part():
+    """"can't do it anymore" opens like "can …?" but states something: it qualifies the question after it."""
+    parts, statements = split_question("I booked a course but can't do it anymore, it hasn't started yet. "
+                                       "can I get my money back?")
+    assert [p.text for p in parts] == ["can I get my money back?"]
+    assert "hasn't started yet" in statements
+    assert [p.text for p in split_question("Why can't I log in?")[0]] == ["Why can't I log in?"]
+
+
+def test_a_question_word_after_its_preposition_starts_a_part():
+    parts, _ = split_question("How much does click and collect cost, and from what order value is it free?")
+    assert [p.text for p in parts] == ["How much does click and collect cost?", "from what order value is it free?"]
+    assert "click and collect" in parts[1].context
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("When is my credit card payment due and what's the minimum I have to pay?",
+     ["When is my credit card payment due?", "what's the minimum I have to pay?"]),
+    ("Can I return a sale item and how long do I have?", ["Can I return a sale item?", "how long do I have?"]),
+    ("How long is a long appointment and what does it cost without insurance?",
+     ["How long is a long appointment?", "what does it cost without insurance?"]),
+    # the alternatives of one question: one part
+    ("do you have towels or do I bring my own?", ["do you have towels or do I bring my own?"]),
+    # no complete question before the "and"
+    ("Where can I see what's in my order?", ["Where can I see what's in my order?"]),
+])
+def test_two_questions_joined_by_and_without_a_comma_are_two_parts(text, parts):
+    assert [p.text for p in split_question(text)[0]] == parts
+
+
+def test_the_statements_around_a_question_join_its_meaning():
+    from components.answers.composer import _meaning_queries
+
+    parts, statements = split_question("I booked a course but can't do it anymore, it hasn't started yet. "
+                                       "can I get my money back?")
+    assert _meaning_queries(parts, statements) == [f"{statements} can I get my money back?"]
+    # a question of several parts: each part is matched on its own
+    two, _ = split_question("Do gift cards expire? And can I use mine in your physical stores?")
+    assert _meaning_queries(two, "I have a gift card.") == [p.text for p in two]
+
+
+def test_a_condition_on_the_question_before_is_its_context():
+    parts, _ = split_question("do you accept Crestmark HMO? if not, what's the self-pay price for a normal appointment")
+    assert [p.text for p in parts] == ["do you accept Crestmark HMO?",
+                                       "what's the self-pay price for a normal appointment"]
+    assert parts[1].context == "do you accept Crestmark HMO?" and parts[1].answer_type == "amount"

@@ -31,7 +31,7 @@ import re
 
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value, number_other,
                                                    numbered_terms, terms)
-from components.answers.question_analysis import QuestionPart
+from components.answers.question_analysis import REFERS_BACK, QuestionPart, type_phrase_of
 
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
 _ASKS_VALUE = [
@@ -101,6 +101,9 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     if kind is None or "yes_no" in part.types:
         return None
     wanted = subject_terms(part.asked_text) or carried
+    if REFERS_BACK.search(part.text):
+        # "what does it cost without insurance?" after "How long is a long appointment?": "it" is the appointment
+        wanted = wanted | carried
     if not wanted:
         return None
     pattern = _VALUE_PATTERNS[kind]
@@ -112,7 +115,12 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     # a value stated under a section heading that names what is asked, at least half of its words ("Overdraft
     # coverage" over "Fee: $32 per item"; "Becoming a member" over "… a $5 membership share"); a heading over every
     # sentence of its section ("What each branch offers") names one word of "how much cash at the Main Street branch"
-    if any(2 * len(wanted & set(terms(leaf_heading(e.unit.source_title)))) >= len(wanted) for e in evidence
+    # ... or a title over it that names all of it, under a section heading that names nothing else ("Click and
+    # collect: order online, pick up in store › Cost" over "For smaller orders the pick-up fee is €2.50"; not
+    # "Overdrafts › Stop payments" for the overdraft fee)
+    if any(2 * len(wanted & set(terms(leaf_heading(e.unit.source_title)))) >= len(wanted)
+           or wanted <= set(terms(e.unit.source_title))
+           and set(terms(leaf_heading(e.unit.source_title))) - _QUESTION_WORDS <= wanted for e in evidence
            if any(pattern.search(c) for c in _clauses(e))):
         return None
     return (f"asks for {_a(kind)} about {', '.join(sorted(wanted))}; the {kind} the evidence states is about "
@@ -199,6 +207,23 @@ def other_variant(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     return None
 
 
+def unknown_kind(part: QuestionPart, evidence: list[ScoredUnit], known=lambda t: True) -> str | None:
+    """A yes/no part whose kind of value comes from a word the documents never use ("Do gift cards expire?": a
+    duration, by "expire") asks about something no document states: a duration the evidence gives (a refund's 5 to 7
+    days) is about something else."""
+    if "yes_no" not in part.types or re.search(r"[\u3400-\u9fff]", part.text):
+        return None
+    said = {t for e in evidence for t in terms(f"{e.unit.text} {e.unit.context} {e.unit.source_title}")}
+    for kind in part.types:
+        if kind not in _ANY_VALUE:
+            continue
+        phrase = type_phrase_of(kind, part.text)
+        missing = sorted(t for t in subject_terms(phrase) if t not in said and not known(t))
+        if missing:
+            return f"asks whether {', '.join(missing)} ({_a(kind)}), which the documents never mention"
+    return None
+
+
 def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[ScoredUnit],
                carried: set[str] = frozenset(), known=lambda t: True) -> str | None:
     """Why the evidence a reply would state for `part` does not answer it, or None when it may."""
@@ -207,7 +232,7 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
     for check in (lambda: no_value(part, evidence), lambda: value_subject(part, evidence, set(carried)),
                   lambda: no_list(part, evidence),
                   lambda: echo(part, evidence), lambda: other_section(part, evidence, candidates, known),
-                  lambda: other_variant(part, evidence)):
+                  lambda: other_variant(part, evidence), lambda: unknown_kind(part, evidence, known)):
         reason = check()
         if reason:
             return reason

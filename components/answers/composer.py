@@ -32,8 +32,8 @@ from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit,
                                                    has_value, near_duplicate, pick_units, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
-from components.answers.question_analysis import (QuestionPart, answer_types, resolve_followup, split_question,
-                                                  without_opener)
+from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, resolve_followup,
+                                                  split_question, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
 from components.knowledge.types import Hit
 from components.privacy.injection_guard import remove_instructions
@@ -233,7 +233,7 @@ class AnswerComposer:
         timings["retrieval_ms"] = _ms(t)
         t = time.perf_counter()
         units = _unique_units(u for h in hits for u in units_from_hit(_without_instructions(h)))
-        vectors = self._embed([_part_query(p) for p in parts]) if units else None
+        vectors = self._embed(_meaning_queries(parts, statements)) if units else None
         rankings = []
         # which English word a Chinese word stands for: the one the retrieved evidence uses most
         counts: dict[str, int] = {}
@@ -242,7 +242,7 @@ class AnswerComposer:
                 for term in set(terms(f"{u.text} {u.context}")):
                     counts[term] = counts.get(term, 0) + 1
         for i, part in enumerate(parts):
-            weights = _term_weights(part.text, statements, followup, part.context)
+            weights = _term_weights(part.text, statements, followup, _carried_context(part, answer.parts))
             ranked = self.selector.rank(part, units, vectors[i] if vectors is not None else None, weights) \
                 if units else []
             if glosses[i] and ranked:
@@ -409,24 +409,26 @@ class AnswerComposer:
         """A unit that is the best for two parts answers the part it is more clearly about (its larger lead over that
         part's runner-up); the other part is answered by its next units when they are confident enough, else said to
         be unknown. ("What do I need to bring to pick up my order? Can my friend collect it?": "Someone else can
-        collect the order if they bring the order id and a signed note" is about the friend.)"""
+        collect the order if they bring the order id and a signed note" is about the friend.) Two units are the same
+        statement when one holds the other (a sentence and the passage around it): "how long does a repeat
+        prescription take?" is not answered by the passage whose sentence says how often a review is due."""
         for i, p in enumerate(answer.parts):
             ranked = rankings[i]
             if not p.answered or len(ranked) < 2:
                 continue
             top = ranked[0].unit.text
-            lead = ranked[0].score - ranked[1].score
+            lead = _lead(ranked)
             for j, other in enumerate(rankings):
-                if j == i or not other or other[0].unit.text != top:
+                if j == i or not other or not near_duplicate(other[0].unit.text, top):
                     continue
-                other_lead = other[0].score - (other[1].score if len(other) > 1 else other[0].score - 5.0)
-                if other_lead <= lead:
+                if _lead(other) <= lead:
                     continue
                 target = answer.parts[j]
                 if not target.answered and not target.unanswered:
                     target.evidence, target.curated = [ranked[0]], None
                     target.confidence = max(target.confidence, p.confidence)
-                replacement = self._choose(p.part, [r for r in ranked if r.unit.text != top], answer.parts[:i])
+                replacement = self._choose(p.part, [r for r in ranked if not near_duplicate(r.unit.text, top)],
+                                           answer.parts[:i])
                 if not replacement.answered and not replacement.unanswered:
                     replacement.unanswered = (f"its best evidence is about part {j + 1} "
                                               f"(“{target.part.text.strip()}”), and the next is not confident enough")
@@ -618,6 +620,13 @@ def _sources(parts: list[PartAnswer]) -> list[dict]:
     return out
 
 
+def _lead(ranked: list[ScoredUnit]) -> float:
+    """How far the best unit scores above the next that is not the same statement (a passage holding the best
+    sentence is no rival of it); 5 with no such unit."""
+    rival = next((r for r in ranked[1:] if not near_duplicate(r.unit.text, ranked[0].unit.text)), None)
+    return ranked[0].score - rival.score if rival is not None else 5.0
+
+
 def _unique_units(units) -> list[EvidenceUnit]:
     out, seen = [], set()
     for u in units:
@@ -645,14 +654,36 @@ _HOW_IT_WORKS = re.compile(r"^(\s*(?:and\s+)?how (?:do|does)\b.*?)\bworks?\b", r
 _CALENDAR = re.compile(r"(mon|tues|wednes|thurs|fri|satur|sun)days?|january|february|march|april|may|june|july|"
                        r"august|september|october|november|december", re.I)
 
-_REFERS_BACK = re.compile(r"\b(it|its|they|them|their|that|this|those|these|one)\b", re.I)
-
 
 def _part_query(part: QuestionPart) -> str:
     """What a part's meaning is matched by: "and how fast is it?" with the question it was cut from."""
-    if part.context and _REFERS_BACK.search(part.text):
+    if part.context and REFERS_BACK.search(part.text):
         return f"{part.context} {part.text}"
     return part.text
+
+
+def _carried_context(part: QuestionPart, earlier: list["PartAnswer"]) -> str:
+    """The words of the question a part was cut from that the part still needs: all of them when it refers back
+    ("…, and is it available as a metal card?"); else those the earlier parts' evidence did not take up. What an
+    earlier part asked and was answered ("When is my payment due and what's the minimum I have to pay?": "due", in
+    "The payment is due 25 days after …") would rank that answer's neighbours for this part (the late-payment rule);
+    what no evidence took up ("Do you have a business account for my company, and what's the monthly fee?") still
+    says what this part is about."""
+    if not part.context or REFERS_BACK.search(part.text):
+        return part.context
+    answered = {t for p in earlier for e in p.evidence for t in terms(f"{e.unit.text} {e.unit.source_title}")}
+    if not answered:
+        return part.context
+    return " ".join(w for w in re.findall(r"[\w'’-]+", part.context) if not set(terms(w)) <= answered)
+
+
+def _meaning_queries(parts: list[QuestionPart], statements: str) -> list[str]:
+    """What each part's meaning is matched by. The statements around a one-part question say what it is about ("I
+    booked a course but can't do it anymore, it hasn't started yet. can I get my money back?"): they join it."""
+    queries = [_part_query(p) for p in parts]
+    if statements and len(queries) == 1:
+        return [f"{statements} {queries[0]}"]
+    return queries
 
 
 def _term_weights(part: str, statements: str, followup: dict | None, context: str = "") -> dict[str, float]:

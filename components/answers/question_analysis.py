@@ -121,8 +121,13 @@ def asks_a_question(text: str) -> bool:
     return _is_question(without_opener((text or "").strip()))
 
 
+# "can't", "don't", "isn't": a clause opening with a negation ("I booked a course but can't do it anymore.") states
+# something; the question words it starts with are no question (a question "Can't I …?" keeps its question mark)
+_NEGATED = re.compile(r"\b(\w+?)n['’]t\b", re.I)
+
+
 def _is_question(text: str) -> bool:
-    if is_interrogative(text):
+    if is_interrogative(_NEGATED.sub(r"\1nt", text)):
         return True
     return not re.search(r"[?？.!。！]", text) and bool(_EMBEDDED_QUESTION.search(text))
 
@@ -152,15 +157,34 @@ def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], s
     if len(clauses) > max_parts:
         clauses = clauses[: max_parts - 1] + [(" ".join(c for c, _ in clauses[max_parts - 1:]), "")]
     parts = []
-    for q, context in clauses:
+    for i, (q, context) in enumerate(clauses):
+        # "do you accept Crestmark HMO? if not, what's the self-pay price?": the condition is the question before
+        connective = _CONNECTIVE.match(q) if i else None
+        if connective and len(re.findall(r"\w+", q[connective.end():])) >= 3:
+            q, context = q[connective.end():], context or clauses[i - 1][0]
         types = answer_types(q)
         parts.append(QuestionPart(q, types[0] if types else "general", types, detect_language(q), context))
     return parts, statements
 
 
+# a part that refers back to what the question before it named ("…, and is it available as a metal card?")
+REFERS_BACK = re.compile(r"\b(it|its|they|them|their|that|this|those|these|one)\b", re.I)
+_CONNECTIVE = re.compile(r"^\s*(?:(?:and|but)\s+)?(?:if (?:not|so|yes|no)|otherwise|in that case|then)\b[\s,]*", re.I)
+
+
 # ", and how fast is it?" / "; also, can I ...": a second question inside one sentence
+# a question word may follow its preposition (", and from what order value is it free?", ", and by when …")
 _CLAUSE_BREAK = re.compile(r"\s*(?:,|;|\s[-–—])\s*(?:and|also|but|plus|or)?,?\s+(?=(?:how|what|what's|whats|when|where|which|"
-                           r"who|can|could|do|does|is|are|will|would|should|may)\b)", re.I)
+                           r"who|can|could|do|does|is|are|will|would|should|may)\b|"
+                           r"(?:from|at|in|for|by|on|with|after|before|until|till|to|under|over)\s+"
+                           r"(?:what|which|when|where|whom|how (?:much|many|long))\b)", re.I)
+# a question mark at the end only, no comma: "When is my payment due and what's the minimum I have to pay?" (an "and"
+# before a question word and its verb, or before a verb and its subject, after a complete question); an "or" offers
+# the alternatives of one question ("do you have towels or do I bring my own?")
+_AND_BREAK = re.compile(
+    r"\s+(?:and|also|plus)\s+(?=(?:how|what|when|where|which|who)(?:['’]s\b|\s+(?:is|are|was|do|does|did|can|should|"
+    r"will|would|much|many|long|often|soon|happens?)\b)|(?:can|could|do|does|is|are|will|would|should|may)\s+"
+    r"(?:i|we|you|it|they|my|there|your)\b)", re.I)
 
 
 # a typed-without-punctuation break: "do gift cards expire | and can i use mine in stores", "which payment methods
@@ -191,6 +215,10 @@ def split_clauses(question: str) -> list[str]:
         return [question]
     unpunctuated = not re.search(r"[?？,;:.!]", question)
     breaks, least = (_UNPUNCTUATED_BREAK, 4) if unpunctuated else (_CLAUSE_BREAK, 3)
+    joined = not unpunctuated and not re.search(r"[,;:.!]|\s[-–—]\s", question) and \
+        bool(re.fullmatch(r"[^?？]+[?？]", question))
+    if joined:
+        breaks = _AND_BREAK
     pieces, start, last = [], 0, 0
     for match in breaks.finditer(question):
         left, right = question[start:match.start()].strip(), question[match.end():].strip()
@@ -204,6 +232,10 @@ def split_clauses(question: str) -> list[str]:
             if len(re.findall(r"\w+", right)) >= 3:
                 pieces.append(question[start:match.start()].strip() + "?")
                 start = match.end()
+            continue
+        # joined without a comma, the first question must be complete: "What's the monthly fee on Everyday Checking
+        # and how do I avoid it?" (no verb after "What's") stays whole
+        if joined and not _complete_question(left):
             continue
         if INTERROGATIVE_EN.match(left) and len(re.findall(r"\w+", left)) >= least and \
                 len(re.findall(r"\w+", right)) >= 3:
@@ -223,6 +255,13 @@ def type_phrase(text: str) -> str:
         if match and match.group(0).strip():
             return match.group(0).strip()
     return ""
+
+
+def type_phrase_of(kind: str, text: str) -> str:
+    """The words of `text` that make it ask for `kind` ("expire" for a duration in "Do gift cards expire?"), or ""."""
+    pattern = dict(_TYPE_RULES).get(kind)
+    match = pattern.search(text or "") if pattern is not None else None
+    return match.group(0).strip() if match else ""
 
 
 def is_followup(text: str) -> bool:
