@@ -21,6 +21,15 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   document has a "Towels" section): the unit is from the wrong section.
 - `other_variant`: the part names a numbered variant ("a 48-month certificate", "3 个月定期") and the evidence names
   the same kind with other numbers only ("36-month certificate").
+Near misses (the evidence states a neighbouring case, not the one asked):
+- `other_day`: the part names a day ("on saturday", "周末") and the evidence speaks of other days only ("each
+  weekday", a holiday table's row); a schedule naming its days in full ("Monday to Friday", "weekdays only") answers.
+- `opposite_condition`: the best unit holds under a condition the customer's words deny ("If you have studied the
+  language before, …" for "I've never studied german").
+- `rival_case`: the customer names their case ("a discount for teachers", "my company", "a corporate discount") and
+  the best unit is another case of the same thing (a table row's first cell, "Student discount"), with no word of
+  theirs in the evidence.
+- `which_thing`: "Which teacher …?" is not answered by a list naming no teacher that lists what the question names.
 `focus_items` narrows a unit of labelled items ("Lisbon store: ready in 2 hours. Porto store: the next day.") to the
 items about the name asked, as composer.focus_row does for table columns.
 """
