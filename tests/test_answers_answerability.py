@@ -243,6 +243,7 @@ def test_a_rule_for_the_opposite_condition_does_not_answer():
     reason = unanswered(part("I've never studied german at all, do I need to do the placement test?"), [rule], [rule])
     assert reason and "If you have studied the language before" in reason
     assert unanswered(part("I studied German at school, do I need to do the placement test?"), [rule], [rule]) is None
+    assert unanswered(part("Do I need the placement test if I have never studied German?"), [rule], [rule])
     unless = scored("Unless you have a receipt, returns are refunded as store credit.")
     assert unanswered(part("I have a receipt, how is my return refunded?"), [unless], [unless]) is not None
     assert unanswered(part("I don't have a receipt, how is my return refunded?"), [unless], [unless]) is None
@@ -284,3 +285,14 @@ def test_a_heading_naming_an_action_on_the_thing_is_no_other_case():
     results = scored("For privacy, results are not given over the phone to anyone other than the patient.",
                      title="Lab tests and results › Getting your results")
     assert unanswered(part("Can my husband call to get my blood test results?"), [results], [results]) is None
+
+
+def test_a_negation_bears_on_the_next_word_only_and_a_customers_own_things_are_no_case():
+    """"If 7 business days have passed and you do not see a card refund" denies the seeing, not the card: it is no
+    opposite case for a customer who paid by card. "my credit card" names the customer's card, not a kind of
+    customer: the Silver row is not stopped as another case for it."""
+    late = scored("If 7 business days have passed and you do not see a card or PayPal refund, contact us.")
+    question = part("I paid with my Visa card, when should I expect to see the money back on my card?")
+    assert unanswered(question, [late], [late]) is None
+    row = scored("Card: Silver Rewards; Grace period: 25 days", kind="row", title="Credit cards › Grace period")
+    assert unanswered(part("How long is the grace period on my credit card?"), [row], [row]) is None

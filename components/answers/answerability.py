@@ -26,7 +26,7 @@ Near misses (the evidence states a neighbouring case, not the one asked):
   weekday", a holiday table's row); a schedule naming its days in full ("Monday to Friday", "weekdays only") answers.
 - `opposite_condition`: the best unit holds under a condition the customer's words deny ("If you have studied the
   language before, …" for "I've never studied german").
-- `rival_case`: the customer names their case ("a discount for teachers", "my company", "a corporate discount") and
+- `rival_case`: the customer names their case ("a discount for teachers", "a corporate discount") and
   the best unit is another case of the same thing (a table row's first cell, "Student discount"), with no word of
   theirs in the evidence.
 - `which_thing`: "Which teacher …?" is not answered by a list naming no teacher that lists what the question names.
@@ -301,25 +301,47 @@ _NEGATIONS = re.compile(r"^(not|never|no|none|nothing|without|cannot|can't|won't
 _CONDITION = re.compile(r"\b(if|unless|provided that|as long as)\b([^,;:.!?]{3,160})", re.I)
 
 
-def _negated_words(text: str, window: int = 3) -> dict[str, tuple[bool, str]]:
-    """Each content term of a text: whether a negation stands in the few words before it ("never studied"), and the
-    word as written."""
+def _negated_words(text: str) -> dict[str, tuple[bool, str]]:
+    """Each content term of a text: whether a negation bears on it, and the word as written. A negation bears on the
+    first content word after it ("never studied", "don't have a receipt"), not on the words after that ("do not see
+    a card": the seeing is denied, not the card)."""
     words = re.findall(r"[\w'’-]+", text or "")
     out: dict[str, tuple[bool, str]] = {}
-    for i, w in enumerate(words):
-        negated = any(_NEGATIONS.match(v) for v in words[max(0, i - window):i])
-        for t in terms(w):
-            out[t] = (out.get(t, (False, w))[0] or negated, out.get(t, (False, w))[1])
+    pending = False
+    for w in words:
+        if _NEGATIONS.match(w):
+            pending = True
+            continue
+        found = terms(w)
+        for t in found:
+            out[t] = (out.get(t, (False, w))[0] or pending, out.get(t, (False, w))[1])
+        if found:
+            pending = False
     return out
+
+
+_CLAUSE_BREAK = re.compile(r"[,.;:!?，。；！？]|\s-\s|\b(?:but|and so)\b|(?=\b(?:if|since|because) (?:i|we)\b)", re.I)
+# a clause in which the customer says what their case is: "I've never studied german", "so I returned …", "if I
+# have no receipt"; "when should I expect to see …" asks, it says nothing of the case
+_CUSTOMER_CASE = re.compile(r"^\s*(?:(?:so|well|but|and|hi|hello|ok|okay|also|now)\s+)*(?:(?:if|since|as|because)\s+)?"
+                            r"(?:i|i'm|i’m|i've|i’ve|i'd|we|we're|we've|my|our)\b", re.I)
+
+
+def customer_case(text: str) -> str:
+    """The clauses of a question in which the customer states their own case (the others ask)."""
+    return " ".join(c for c in _CLAUSE_BREAK.split(text or "") if c and _CUSTOMER_CASE.match(c))
 
 
 def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     """The best unit holds under a condition ("If you have studied the language before, …") that the customer's own
-    words deny ("I've never studied german"), or the other way round ("If you have not …" / "I have …"): it is the
-    rule for the other case, and stating it answers a question the customer did not ask."""
+    words about their case deny ("I've never studied german"), or the other way round ("If you have not …" / "I
+    have …"): it is the rule for the other case, and stating it answers a question the customer did not ask. Only
+    the clauses stating the customer's case are read: "when should I expect to see my refund?" states none."""
     if not evidence or part.language == "zh":
         return None
-    asked = _negated_words(part.text)
+    asked = _negated_words(customer_case(part.text))
+    if not asked:
+        return None
     for m in _CONDITION.finditer(evidence[0].unit.text):
         condition = m.group(2)
         said = _negated_words(condition)
@@ -336,12 +358,11 @@ _DETERMINER_WORDS = ("a", "an", "the", "my", "our", "your", "his", "her", "their
 _DETERMINERS = "(?:" + "|".join(f"{w} " for w in _DETERMINER_WORDS) + ")?"
 _STOP_PHRASE = frozenset("""to on in at with and or if when while because so but is are do does can could will would
 please please? thanks of from by about after before during than""".split())
-# what the customer says of the case asked about: "a discount for teachers", "I'm a school teacher", "as a member",
-# "my company"
+# what the customer says of the case asked about: "a discount for teachers", "I'm a school teacher", "as a member"
+# ("my company" was tried too: "my credit card", "my phone" name the customer's things, not a case)
 _RESTRICTING = [re.compile(r"\bfor " + _DETERMINERS + r"([\w-]+(?: [\w-]+){0,2})", re.I),
                 re.compile(r"\b(?:i'?m|i am|we'?re|we are) (?:a |an )([\w-]+(?: [\w-]+){0,2})", re.I),
-                re.compile(r"\bas (?:a |an )([\w-]+(?: [\w-]+){0,1})", re.I),
-                re.compile(r"\bmy ([\w-]+)", re.I)]
+                re.compile(r"\bas (?:a |an )([\w-]+(?: [\w-]+){0,1})", re.I)]
 
 
 def _phrase_terms(phrase: str) -> set[str]:
@@ -355,7 +376,7 @@ def _phrase_terms(phrase: str) -> set[str]:
 
 def restricting_terms(text: str, heads: set[str] = frozenset()) -> list[set[str]]:
     """The phrases naming the case a question asks about, each as its terms: "for teachers", "I'm a school teacher",
-    "my company", and the word before a `heads` word ("a corporate discount" when "discount" is a head)."""
+    and the word before a `heads` word ("a corporate discount" when "discount" is a head)."""
     out = [t for pattern in _RESTRICTING for m in pattern.finditer(text or "") if (t := _phrase_terms(m.group(1)))]
     words = re.findall(r"[\w'’-]+", text or "")
     for before, word in zip(words, words[1:]):
