@@ -286,3 +286,89 @@ def test_a_yes_no_part_whose_kind_comes_from_a_word_no_document_uses_is_unknown(
     assert reason and "never mention" in reason
     hours = scored("The chat assistant answers 24 hours a day, also at weekends.", title="Contact")
     assert unanswered(part("Is the chat assistant available on weekends?"), [hours], [hours], known=known) is None
+
+
+def test_a_rule_for_other_days_does_not_answer_a_day_asked_about():
+    """"can i phone to book an appointment on saturday" is not answered by a rule released "each weekday", nor
+    "What time does the Lisbon store close on Saturday?" by a holiday table's row; a schedule that names its days in
+    full ("Monday to Friday", "周一至周五", "weekdays only") answers any day, and the day asked named answers it."""
+    weekday = scored("Same-day appointments are released at 8:00 each weekday for urgent problems; they are booked "
+                     "by phone only.", title="Booking an appointment › Appointment types")
+    assert "saturday" in unanswered(part("can i phone to book an appointment on saturday"), [weekday], [weekday])
+    holiday = scored("Lisbon store: closed; Porto store: closed", kind="row",
+                     title="Store opening times over the 2026 holidays",
+                     context="Both physical stores (Lisbon and Porto) change their hours over Christmas and New Year:")
+    assert unanswered(part("What time does the Lisbon store close on Saturday?"), [holiday], [holiday])
+    agents = scored("Human agents work Monday to Friday, 9:00 to 18:00 EST.")
+    assert unanswered(part("Can I talk to a human agent on a Saturday?"), [agents], [agents]) is None
+    zh = scored("人工客服工作时间为周一至周五 9:00 至 18:00。", language="zh")
+    assert unanswered(part("周末有人工吗？"), [zh], [zh]) is None
+    weekends = scored("By phone, Monday to Friday 7:30 to 18:00. The booking line is closed at weekends.")
+    assert unanswered(part("can i phone to book an appointment on saturday"), [weekends], [weekends]) is None
+    only = scored("The X-ray room is open on weekdays only, 9:00 to 17:00.")
+    assert unanswered(part("Can I get an X-ray on a Saturday?"), [only], [only]) is None
+    anyday = scored("The chat assistant is available 24 hours a day.")
+    assert unanswered(part("Is the chat assistant available on weekends?"), [anyday], [anyday]) is None
+
+
+def test_a_rule_for_the_opposite_condition_does_not_answer():
+    """"I've never studied german, do I need the placement test?" is not answered by "If you have studied the
+    language before, take our placement test"; the customer who has studied before is."""
+    rule = scored("If you have studied the language before, take our free online placement test so we can put you "
+                  "in the right level.", title="Placement test")
+    reason = unanswered(part("I've never studied german at all, do I need to do the placement test?"), [rule], [rule])
+    assert reason and "If you have studied the language before" in reason
+    assert unanswered(part("I studied German at school, do I need to do the placement test?"), [rule], [rule]) is None
+    assert unanswered(part("Do I need the placement test if I have never studied German?"), [rule], [rule])
+    unless = scored("Unless you have a receipt, returns are refunded as store credit.")
+    assert unanswered(part("I have a receipt, how is my return refunded?"), [unless], [unless]) is not None
+    assert unanswered(part("I don't have a receipt, how is my return refunded?"), [unless], [unless]) is None
+
+
+def test_a_rule_for_another_kind_of_customer_does_not_answer():
+    """"Is there a discount for teachers?" is not answered by the full-time students' row of the discounts table, nor
+    "Does my company get a corporate discount?" by the "Student discount" section; a student's question is, and a
+    question naming no case ("What discounts do you offer?") is not stopped."""
+    row = scored("Who: Full-time students; Discount: 15% off the course price", kind="row", title="Discounts",
+                 context="Discounts")
+    reason = unanswered(part("I'm a school teacher, is there a discount for teachers?"), [row], [row])
+    assert reason and "teacher" in reason and "student" in reason
+    assert unanswered(part("Is there a discount for full-time students?"), [row], [row]) is None
+    assert unanswered(part("What discounts do you offer?"), [row], [row]) is None
+    section = scored("Full-time students get 15% off the Standard plan with a valid student card.",
+                     title="Membership plans › Student discount")
+    assert "student" in unanswered(part("Does my company get a corporate discount?"), [section], [section])
+    assert unanswered(part("As a student, what discount do I get?"), [section], [section]) is None
+
+
+def test_which_thing_needs_evidence_naming_that_thing():
+    """"Which teacher teaches the Portuguese B1 group?" is not answered by the list of languages taught; "which club
+    is open 24/7?" is answered by a club's section (its heading names the clubs)."""
+    languages = scored("We teach Spanish, French, German, Italian and Portuguese from A1 to C1.",
+                       title="Courses and levels")
+    assert "asks which teacher" in unanswered(part("Which teacher teaches the Portuguese B1 group?"), [languages],
+                                              [languages])
+    club = scored("Open 24 hours a day, 7 days a week.", title="Clubs and opening hours › Eastfield")
+    assert unanswered(part("which club is open 24/7?"), [club], [club]) is None
+
+
+def test_a_heading_naming_an_action_on_the_thing_is_no_other_case():
+    """"Bringing a guest" and "Getting your results" are about the guest and the results, not kinds of them: "Can my
+    15 year old son come as my guest?" and "Can my husband call to get my blood test results?" are still answered."""
+    guest = scored("Guests must be at least 16 years old, show photo ID and sign our health waiver on arrival.",
+                   title="Bringing a guest")
+    assert unanswered(part("Can my 15 year old son come as my guest?"), [guest], [guest]) is None
+    results = scored("For privacy, results are not given over the phone to anyone other than the patient.",
+                     title="Lab tests and results › Getting your results")
+    assert unanswered(part("Can my husband call to get my blood test results?"), [results], [results]) is None
+
+
+def test_a_negation_bears_on_the_next_word_only_and_a_customers_own_things_are_no_case():
+    """"If 7 business days have passed and you do not see a card refund" denies the seeing, not the card: it is no
+    opposite case for a customer who paid by card. "my credit card" names the customer's card, not a kind of
+    customer: the Silver row is not stopped as another case for it."""
+    late = scored("If 7 business days have passed and you do not see a card or PayPal refund, contact us.")
+    question = part("I paid with my Visa card, when should I expect to see the money back on my card?")
+    assert unanswered(question, [late], [late]) is None
+    row = scored("Card: Silver Rewards; Grace period: 25 days", kind="row", title="Credit cards › Grace period")
+    assert unanswered(part("How long is the grace period on my credit card?"), [row], [row]) is None

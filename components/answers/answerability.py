@@ -21,6 +21,15 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   document has a "Towels" section): the unit is from the wrong section.
 - `other_variant`: the part names a numbered variant ("a 48-month certificate", "3 个月定期") and the evidence names
   the same kind with other numbers only ("36-month certificate").
+Near misses (the evidence states a neighbouring case, not the one asked):
+- `other_day`: the part names a day ("on saturday", "周末") and the evidence speaks of other days only ("each
+  weekday", a holiday table's row); a schedule naming its days in full ("Monday to Friday", "weekdays only") answers.
+- `opposite_condition`: the best unit holds under a condition the customer's words deny ("If you have studied the
+  language before, …" for "I've never studied german").
+- `rival_case`: the customer names their case ("a discount for teachers", "a corporate discount") and
+  the best unit is another case of the same thing (a table row's first cell, "Student discount"), with no word of
+  theirs in the evidence.
+- `which_thing`: "Which teacher …?" is not answered by a list naming no teacher that lists what the question names.
 `focus_items` narrows a unit of labelled items ("Lisbon store: ready in 2 hours. Porto store: the next day.") to the
 items about the name asked, as composer.focus_row does for table columns.
 """
@@ -224,6 +233,258 @@ def unknown_kind(part: QuestionPart, evidence: list[ScoredUnit], known=lambda t:
     return None
 
 
+# -- near misses: the evidence states a neighbouring case (another day, the opposite condition, another kind of
+# customer) instead of the one asked about
+
+_WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_ZH_WEEK = "一二三四五六日"
+_DAY = (r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bweek-?ends?\b|\bweek-?days?\b|"
+        r"\b(?:public |bank |federal )?holidays?\b|\bchristmas\b|\bnew year(?:'s)?\b|\bevery day\b|\bdaily\b|"
+        r"\b(?:7|seven) days a week\b|\b24/7\b|周[一二三四五六日天末]|星期[一二三四五六日天]|工作日|节假日|假日|每天")
+_DAYS = re.compile(_DAY, re.I)
+_DAY_NAME = r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|周[一二三四五六日天]|星期[一二三四五六日天]"
+# "Monday to Friday", "周一至周五": a schedule that names its days in full (the days outside it are the answer)
+_DAY_RANGE = re.compile(rf"({_DAY_NAME})\s*(?:to|through|thru|till|until|-|–|—|至|到)\s*({_DAY_NAME})", re.I)
+# "weekdays only", "only on weekdays", "Monday to Friday only"
+_DAYS_ONLY = re.compile(rf"\bonly (?:on |at )?(?:{_DAY})|(?:{_DAY}) only\b|仅(?:限)?(?:{_DAY})", re.I)
+
+
+def _day_index(word: str) -> int | None:
+    w = word.lower()
+    for i, name in enumerate(_WEEK):
+        if w.startswith(name[:3]) and not w.startswith("week"):
+            return i
+    for ch in w[-1:]:
+        if ch in _ZH_WEEK:
+            return _ZH_WEEK.index(ch)
+        if ch == "天":
+            return 6
+    return None
+
+
+def days_named(text: str) -> set[str]:
+    """The days a text speaks of: weekdays by name ("monday" … "sunday", from "Saturdays", "周六", "weekends",
+    "Monday to Friday"), and "holiday" for public holidays, Christmas and New Year."""
+    out: set[str] = set()
+    for m in _DAY_RANGE.finditer(text or ""):
+        a, b = _day_index(m.group(1)), _day_index(m.group(2))
+        if a is not None and b is not None:
+            i = a
+            while True:
+                out.add(_WEEK[i])
+                if i == b:
+                    break
+                i = (i + 1) % 7
+    for m in _DAYS.finditer(text or ""):
+        w = m.group(0).lower()
+        if re.match(r"week-?days?|工作日", w):
+            out.update(_WEEK[:5])
+        elif re.match(r"week-?ends?|周末", w):
+            out.update(_WEEK[5:])
+        elif re.match(r"every day|daily|7 days|seven days|24/7|每天", w):
+            out.update(_WEEK)
+        elif re.search(r"holiday|christmas|new year|节假日|假日", w):
+            out.add("holiday")
+        else:
+            i = _day_index(w)
+            if i is not None:
+                out.add(_WEEK[i])
+    return out
+
+
+def other_day(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """The part asks about a day ("on Saturday", "周末") and the evidence speaks of other days only ("released at 8:00
+    each weekday", a holiday table's row): it states another day's rule. A schedule that names its days in full
+    ("Human agents work Monday to Friday", "weekdays only") answers any day: the days it leaves out are closed."""
+    asked = days_named(part.text)
+    if not asked or not evidence:
+        return None
+    texts = [f"{e.unit.text} {e.unit.context} {e.unit.source_title}" for e in evidence]
+    stated = set().union(*(days_named(t) for t in texts))
+    if not stated or asked & stated:
+        return None
+    if any(_DAY_RANGE.search(t) or _DAYS_ONLY.search(t) for t in texts):
+        return None
+    return f"asks about {_day_list(asked)}; the evidence speaks of {_day_list(stated)} only"
+
+
+def _day_list(days: set[str]) -> str:
+    """"weekdays", "weekends", "saturday", "holidays", in the week's order."""
+    out, rest = [], set(days)
+    for name, group in (("weekdays", set(_WEEK[:5])), ("weekends", set(_WEEK[5:]))):
+        if group <= rest:
+            out.append(name)
+            rest -= group
+    out += [d for d in _WEEK if d in rest] + (["holidays"] if "holiday" in rest else [])
+    return ", ".join(out)
+
+
+_NEGATIONS = re.compile(r"^(not|never|no|none|nothing|without|cannot|can't|won't|don't|doesn't|didn't|haven't|hasn't|"
+                        r"hadn't|isn't|aren't|wasn't|weren't)$|n't$|n’t$", re.I)
+# the condition a unit's statement holds under: "If you have studied the language before, take our test";
+# "unless" is the negated condition
+_CONDITION = re.compile(r"\b(if|unless|provided that|as long as)\b([^,;:.!?]{3,160})", re.I)
+
+
+def _negated_words(text: str) -> dict[str, tuple[bool, str]]:
+    """Each content term of a text: whether a negation bears on it, and the word as written. A negation bears on the
+    first content word after it ("never studied", "don't have a receipt"), not on the words after that ("do not see
+    a card": the seeing is denied, not the card)."""
+    words = re.findall(r"[\w'’-]+", text or "")
+    out: dict[str, tuple[bool, str]] = {}
+    pending = False
+    for w in words:
+        if _NEGATIONS.match(w):
+            pending = True
+            continue
+        found = terms(w)
+        for t in found:
+            out[t] = (out.get(t, (False, w))[0] or pending, out.get(t, (False, w))[1])
+        if found:
+            pending = False
+    return out
+
+
+_CLAUSE_BREAK = re.compile(r"[,.;:!?，。；！？]|\s-\s|\b(?:but|and so)\b|(?=\b(?:if|since|because) (?:i|we)\b)", re.I)
+# a clause in which the customer says what their case is: "I've never studied german", "so I returned …", "if I
+# have no receipt"; "when should I expect to see …" asks, it says nothing of the case
+_CUSTOMER_CASE = re.compile(r"^\s*(?:(?:so|well|but|and|hi|hello|ok|okay|also|now)\s+)*(?:(?:if|since|as|because)\s+)?"
+                            r"(?:i|i'm|i’m|i've|i’ve|i'd|we|we're|we've|my|our)\b", re.I)
+
+
+def customer_case(text: str) -> str:
+    """The clauses of a question in which the customer states their own case (the others ask)."""
+    return " ".join(c for c in _CLAUSE_BREAK.split(text or "") if c and _CUSTOMER_CASE.match(c))
+
+
+def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """The best unit holds under a condition ("If you have studied the language before, …") that the customer's own
+    words about their case deny ("I've never studied german"), or the other way round ("If you have not …" / "I
+    have …"): it is the rule for the other case, and stating it answers a question the customer did not ask. Only
+    the clauses stating the customer's case are read: "when should I expect to see my refund?" states none."""
+    if not evidence or part.language == "zh":
+        return None
+    asked = _negated_words(customer_case(part.text))
+    if not asked:
+        return None
+    for m in _CONDITION.finditer(evidence[0].unit.text):
+        condition = m.group(2)
+        said = _negated_words(condition)
+        shared = (set(said) & set(asked)) - _QUESTION_WORDS
+        flip = m.group(1).lower() == "unless"
+        for t in sorted(shared):
+            if (said[t][0] != flip) != asked[t][0]:
+                return (f"the evidence holds “{m.group(0).strip()}”; the question's case is the opposite "
+                        f"(“{asked[t][1]}”{' negated' if asked[t][0] else ''} in the question)")
+    return None
+
+
+_DETERMINER_WORDS = ("a", "an", "the", "my", "our", "your", "his", "her", "their", "this", "that", "some", "any")
+_DETERMINERS = "(?:" + "|".join(f"{w} " for w in _DETERMINER_WORDS) + ")?"
+_STOP_PHRASE = frozenset("""to on in at with and or if when while because so but is are do does can could will would
+please please? thanks of from by about after before during than""".split())
+# what the customer says of the case asked about: "a discount for teachers", "I'm a school teacher", "as a member"
+# ("my company" was tried too: "my credit card", "my phone" name the customer's things, not a case)
+_RESTRICTING = [re.compile(r"\bfor " + _DETERMINERS + r"([\w-]+(?: [\w-]+){0,2})", re.I),
+                re.compile(r"\b(?:i'?m|i am|we'?re|we are) (?:a |an )([\w-]+(?: [\w-]+){0,2})", re.I),
+                re.compile(r"\bas (?:a |an )([\w-]+(?: [\w-]+){0,1})", re.I)]
+
+
+def _phrase_terms(phrase: str) -> set[str]:
+    words = []
+    for w in phrase.split():
+        if w.lower().strip("?.!,") in _STOP_PHRASE or re.match(r"\d", w):
+            break
+        words.append(w)
+    return set(terms(" ".join(words))) - _QUESTION_WORDS
+
+
+def restricting_terms(text: str, heads: set[str] = frozenset()) -> list[set[str]]:
+    """The phrases naming the case a question asks about, each as its terms: "for teachers", "I'm a school teacher",
+    and the word before a `heads` word ("a corporate discount" when "discount" is a head)."""
+    out = [t for pattern in _RESTRICTING for m in pattern.finditer(text or "") if (t := _phrase_terms(m.group(1)))]
+    words = re.findall(r"[\w'’-]+", text or "")
+    for before, word in zip(words, words[1:]):
+        if heads & set(terms(word)) and before.lower() not in _STOP_PHRASE:
+            t = set(terms(before)) - _QUESTION_WORDS - heads
+            if t:
+                out.append(t)
+    return out
+
+
+def case_terms(scored: ScoredUnit, asked: set[str]) -> tuple[set[str], set[str]]:
+    """What case a unit is about, as terms, and the head word it shares with the question: a table row's first cell
+    ("Who: Full-time students") under a heading the question names, or the modifier of a section heading whose last
+    word the question names ("Student discount" for a question about a discount)."""
+    unit = scored.unit
+    heading = leaf_heading(unit.source_title)
+    words = re.findall(r"[\w'’-]+", heading)
+    if len(words) > 1 and set(terms(words[-1])) & asked:
+        # the words right before the head, a compound ("Student discount"); "Bringing a guest", "Getting your
+        # results" name an action on the head, not a kind of it
+        modifier = []
+        for w in reversed(words[:-1]):
+            if w.lower() in _STOP_PHRASE or w.lower() in _DETERMINER_WORDS or not terms(w):
+                break
+            modifier.insert(0, w)
+        if modifier:
+            return set(terms(" ".join(modifier))) - asked, set(terms(words[-1]))
+    if unit.kind == "row":
+        first = re.split(r"; ", unit.text, maxsplit=1)[0]
+        label = re.split(r"[:：] ", first, maxsplit=1)
+        heads = set(terms(f"{heading} {unit.context}")) & asked
+        if len(label) == 2 and heads:
+            return set(terms(label[1])), heads
+    return set(), set()
+
+
+def rival_case(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """The customer names the case asked about ("a discount for teachers", "my company … a corporate discount") and
+    the best unit is about another case of the same thing (the full-time students' row of the discounts table, the
+    "Student discount" section), with no word of the customer's case anywhere in the evidence: another case's rule."""
+    if not evidence or part.language == "zh":
+        return None
+    asked = set(terms(part.text))
+    case, heads = case_terms(evidence[0], asked)
+    if not case or case & asked:
+        return None
+    said = set()
+    for e in evidence:
+        said |= set(terms(f"{e.unit.text} {e.unit.context} {e.unit.source_title}"))
+    for phrase in restricting_terms(part.text, heads):
+        if phrase and not (phrase & said):
+            return (f"asks about {' '.join(sorted(phrase))}; the evidence is about {' '.join(sorted(case))} "
+                    f"(another case)")
+    return None
+
+
+_WHICH = re.compile(r"\bwhich ([a-z][\w-]*)", re.I)
+
+
+def which_thing(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """"Which teacher teaches the Portuguese B1 group?" asks for a teacher: a list that names no teacher (nor has one
+    in its heading) and lists what the question itself names ("We teach Spanish, French, … and Portuguese") is a
+    list of another kind of thing. A list of new names answers "which" by itself ("Which branches have safe deposit
+    boxes?" → "Main Street and Northgate only")."""
+    if not evidence or part.language == "zh":
+        return None
+    m = _WHICH.search(part.text)
+    if not m:
+        return None
+    wanted = set(terms(m.group(1))) - _QUESTION_WORDS
+    if not wanted:
+        return None
+    if any(wanted & set(terms(f"{e.unit.text} {e.unit.context} {e.unit.source_title}")) for e in evidence):
+        return None
+    named = entity_names(part.text) - set(terms(m.group(1)))
+    for e in evidence:
+        listed = entity_names(e.unit.text) & named
+        if listed and _listy(e):
+            return (f"asks which {m.group(1).lower()}; the evidence names none, and lists "
+                    f"{', '.join(sorted(listed))} among others")
+    return None
+
+
 def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[ScoredUnit],
                carried: set[str] = frozenset(), known=lambda t: True) -> str | None:
     """Why the evidence a reply would state for `part` does not answer it, or None when it may."""
@@ -232,7 +493,9 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
     for check in (lambda: no_value(part, evidence), lambda: value_subject(part, evidence, set(carried)),
                   lambda: no_list(part, evidence),
                   lambda: echo(part, evidence), lambda: other_section(part, evidence, candidates, known),
-                  lambda: other_variant(part, evidence), lambda: unknown_kind(part, evidence, known)):
+                  lambda: other_variant(part, evidence), lambda: unknown_kind(part, evidence, known),
+                  lambda: other_day(part, evidence), lambda: opposite_condition(part, evidence),
+                  lambda: rival_case(part, evidence), lambda: which_thing(part, evidence)):
         reason = check()
         if reason:
             return reason
