@@ -302,3 +302,110 @@ def test_a_condition_on_the_question_before_is_its_context():
     assert [p.text for p in parts] == ["do you accept Crestmark HMO?",
                                        "what's the self-pay price for a normal appointment"]
     assert parts[1].context == "do you accept Crestmark HMO?" and parts[1].answer_type == "amount"
+
+
+@pytest.mark.parametrize("text, previous, expected, replaced", [
+    # a value of the same shape as one in the previous question is what the follow-up swaps
+    ("what if it was week 4", "I'm in week 2 of my standard course and want to quit. Do I get a refund?",
+     "I'm in week 4 of my standard course and want to quit. Do I get a refund?", "week 2"),
+    ("and on a monday?", "what time does linford close on wednesdays", "what time does linford close on monday",
+     "wednesdays"),
+    ("那 C1 呢？", "标准课程 B1 多少钱", "标准课程 C1 多少钱", "B1"),
+    # "to a gift card": the preposition is the previous question's, not part of the new subject
+    ("And to a gift card?", "How long does a refund to PayPal take?", "How long does a refund to gift card take?",
+     "paypal"),
+])
+def test_a_followup_swaps_a_value_of_the_same_shape(text, previous, expected, replaced):
+    from components.answers.evidence_selection import entity_names
+
+    question, info = resolve_followup(text, previous, sorted(entity_names(previous)))
+    assert question == expected and info["replaced"].lower() == replaced.lower()
+
+
+def test_a_numbered_step_swaps_only_the_same_kind_of_step():
+    question, info = resolve_followup("what if it was week 4", "Can I resit the test in term 2?", [])
+    assert "term 2" in question and info["replaced"] is None
+
+
+@pytest.mark.parametrize("text, continues", [
+    ("and by when do i have to sign up", True),
+    ("And what's the penalty if I take the money out early?", True),
+    ("Is there a grace period on cash advances too?", True),
+    ("And for the Gold card?", False),            # an elliptical follow-up, resolved by resolve_followup
+    ("How long do I have to make a claim after a theft?", False),
+])
+def test_a_question_that_goes_on_from_the_previous_one(text, continues):
+    from components.answers.question_analysis import continues_previous, with_previous
+
+    assert continues_previous(text) is continues
+    question, info = with_previous(text, "When does the spring term start?", [])
+    if continues:
+        assert question == text and info["continuation"] and info["previous"] == "When does the spring term start?"
+    assert with_previous(text, None, [])[1] is None
+
+
+def test_a_word_the_documents_write_as_a_name_is_a_followups_subject():
+    from components.answers.composer import _written_as_name
+
+    texts = ["Each level takes two terms of a Standard course or one term of an Intensive course.",
+             "Course: Intensive; Students per group: up to 8", "See Course prices. Every course has a test."]
+    assert _written_as_name("intensive", texts) and _written_as_name("standard", texts)
+    # "course" is written as a name once ("See Course prices") and as a word more often
+    assert not _written_as_name("course", texts)
+    # a sentence's first word is no name
+    assert not _written_as_name("every", texts)
+
+
+def test_a_followup_is_answered_from_the_previous_answers_documents_when_they_answer_it():
+    from types import SimpleNamespace
+
+    from components.answers.composer import AnswerComposer
+    from components.answers.evidence_selection import ScoredUnit
+    from components.answers.evidence_units import EvidenceUnit
+
+    def scored(text, doc, score):
+        return ScoredUnit(EvidenceUnit(text, doc, "sentence", "", doc, f"{doc}#0", 0.5, "en", 0), score, {})
+
+    confident = SimpleNamespace(confidence_of=lambda ranked: ranked[0].score)
+    composer = SimpleNamespace(selector=SimpleNamespace(model=confident), min_score=0.5)
+    elsewhere, own = scored("Sign-up help for a shop account.", "shop", 0.9), scored("Enrolment closes 5 April.",
+                                                                                     "terms", 0.7)
+    first = AnswerComposer._previous_documents_first
+    assert first(composer, [elsewhere, own], ["terms"]) == [own]
+    # a follow-up about a new subject keeps only the previous documents' units that name it
+    plan = scored("Plan: Flex; Monthly price: $29", "terms", 0.6)
+    assert first(composer, [elsewhere, own, plan], ["terms"], "flex") == [plan]
+    assert first(composer, [elsewhere, own], ["terms"], "platinum card") == [elsewhere, own]
+    # not confident enough on their own: the ranking stands
+    composer.min_score = 0.8
+    assert first(composer, [elsewhere, own], ["terms"]) == [elsewhere, own]
+
+
+def test_a_followup_swaps_the_words_before_its_own_noun():
+    question, info = resolve_followup("And for an international wire?", "What's the cut-off time for a domestic wire?",
+                                      [])
+    assert question == "What's the cut-off time for a international wire?" and info["replaced"] == "domestic wire"
+
+
+def test_a_word_the_documents_name_is_swapped_after_the_customers_own_names():
+    previous = "How many students are in an intensive class?"
+    assert resolve_followup("and in the standard ones?", previous, [], ["intensive"])[0] == \
+        "How many students are in an standard class?"
+    # the customer's own name ("Gold") goes before a word the documents also capitalise ("Cashback: 1.5%")
+    question, info = resolve_followup("What about Platinum?", "How much cashback can I earn with the Gold card?",
+                                      ["gold"], ["cashback"])
+    assert question == "How much cashback can I earn with the Platinum card?" and info["replaced"] == "gold"
+
+
+def test_a_followup_keeps_the_qualifiers_of_the_term_it_swaps():
+    from components.answers.composer import _qualifiers, _term_weights
+
+    evidence = "Wire: Domestic wire, outgoing; Cut-off time: 15:30"
+    assert _qualifiers(evidence, "domestic wire") == ["outgo"]
+    # a term the answer does not state has no qualifiers; other names are never qualifiers
+    assert _qualifiers("Annual fee: $95 (waived in the first year)", "gold") == []
+    assert "gold" not in _qualifiers("Card: Platinum Rewards, unlike Gold; Fee: $250", "platinum")
+    weights = _term_weights("What's the cut-off time for a international wire?", "",
+                            {"previous": "What's the cut-off time for a domestic wire?", "subject": "international wire",
+                             "replaced": "domestic wire", "qualifiers": ["outgo"]})
+    assert 0 < weights["outgo"] < weights["international"] and not any(t.startswith("domest") for t in weights)

@@ -275,3 +275,26 @@ def test_the_conversation_is_announced_before_the_turn_runs(settings, store):
     assert store.exists(first.result.conversation_id) and store.messages(first.result.conversation_id) == []
     rest = list(chunks)
     assert rest[-1].kind == "final" and rest[-1].result.conversation_id == first.result.conversation_id
+
+
+def test_a_followup_refers_to_an_unanswered_question_too(settings, store):
+    """The customer's "and for gift cards?" is about the question before it, answered or not."""
+    knowledge = FakeKnowledge([hit()])
+    composer = AnswerComposer(knowledge, knowledge.embedder.embed, engine=FakeEngine(), style="evidence",
+                              min_score=0.999999)
+    dm = DialogueManager(settings, store, engine=FakeEngine(), knowledge=knowledge, answers=composer)
+    first = dm.chat(None, "How long do refunds take?")
+    assert first.trace["answer"]["mode"] == "abstain"
+    second = dm.chat(first.conversation_id, "And for gift cards?")
+    assert second.trace["answer"]["followup"]["previous"] == "How long do refunds take?"
+
+
+def test_an_answer_records_the_documents_a_followup_looks_in_first(settings, store):
+    dm = manager(settings, store)
+    first = dm.chat(None, "How long do refunds take?")
+    recorded = store.events(first.conversation_id, types=("answered",))[-1]["payload"]
+    assert recorded["doc_ids"] == [s["doc_id"] for s in first.sources]
+    goes_on = dm.chat(first.conversation_id, "And do refunds to a credit card take that long too?")
+    assert goes_on.trace["answer"]["followup"]["doc_ids"] == recorded["doc_ids"]
+    other = dm.chat(goes_on.conversation_id, "And for gift cards?")
+    assert other.trace["answer"]["followup"]["doc_ids"] == recorded["doc_ids"]

@@ -32,8 +32,8 @@ from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit,
                                                    has_value, near_duplicate, pick_units, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
-from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, resolve_followup,
-                                                  split_question, without_opener)
+from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, is_followup,
+                                                  split_question, with_previous, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
 from components.knowledge.types import Hit
 from components.privacy.injection_guard import remove_instructions
@@ -201,8 +201,15 @@ class AnswerComposer:
                 timings["spelling_ms"] = _ms(t)
         text, corrections = spelled.text, spelled.corrections
         # "pls and for the Gold card? thx" is the follow-up "and for the Gold card?"
-        question, followup = resolve_followup(without_opener(text), previous.get("question"),
-                                              previous.get("subject_terms"))
+        asked_now = without_opener(text)
+        names = self.names_in_documents(previous["question"]) \
+            if previous.get("question") and is_followup(asked_now) else []
+        question, followup = with_previous(asked_now, previous.get("question"), previous.get("subject_terms"), names)
+        if followup is not None and previous.get("doc_ids"):
+            # looked for first where the previous answer was found (see _previous_documents_first)
+            followup["doc_ids"] = list(previous["doc_ids"])
+        if followup is not None and followup.get("replaced") and previous.get("evidence"):
+            followup["qualifiers"] = _qualifiers(previous["evidence"], followup["replaced"])
         parts, statements = split_question(question)
         for p in parts:
             if p.language != language and language == "zh":
@@ -228,7 +235,7 @@ class AnswerComposer:
             return answer
 
         t = time.perf_counter()
-        hits = self._retrieve(parts, question)
+        hits = self._retrieve(parts, question, followup)
         answer.hits = hits
         timings["retrieval_ms"] = _ms(t)
         t = time.perf_counter()
@@ -253,6 +260,8 @@ class AnswerComposer:
                 t_likelihood = time.perf_counter()
                 ranked = self._with_likelihood(part, ranked)
                 timings["likelihood_ms"] = round(timings.get("likelihood_ms", 0.0) + _ms(t_likelihood), 2)
+            if followup and followup.get("doc_ids") and ranked:
+                ranked = self._previous_documents_first(ranked, followup["doc_ids"], followup.get("subject") or "")
             rankings.append(ranked)
             answer.parts.append(self._choose(part, ranked, answer.parts))
         if len(parts) > 1:
@@ -355,6 +364,20 @@ class AnswerComposer:
             scored[id(s.unit)] = dataclasses.replace(s, score=s.score - penalty)
         return sorted(scored.values(), key=lambda s: s.score, reverse=True)
 
+    def _previous_documents_first(self, ranked: list[ScoredUnit], doc_ids: list[str], subject: str = ""
+                                  ) -> list[ScoredUnit]:
+        """A follow-up's ranking with the units of the documents the previous answer came from, when they alone
+        answer it confidently: "and by when do I have to sign up?" after the spring term's dates is the term's
+        enrolment date, not a shop account's sign-up help elsewhere in the knowledge base. A follow-up about a new
+        subject ("and the flex one?") keeps only the units that name it ("Plan: Flex; Monthly price: $29", not the
+        Premier row, and nothing of the Gold card's document for "and for the Platinum card?")."""
+        wanted = set(terms(subject))
+        own = [s for s in ranked if s.unit.doc_id in doc_ids and s.unit.kind != "faq_answer"
+               and wanted <= set(terms(f"{s.unit.text} {s.unit.context} {s.unit.source_title}"))]
+        if not own or own[0] is ranked[0] or self.selector.model.confidence_of(own) < self.min_score:
+            return ranked
+        return own
+
     def _with_likelihood(self, part: QuestionPart, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
         """The best units with their query likelihood in `parts` ("upr", "upr_null"; query_likelihood.py), read as
         the reply would state them (a table row narrowed to the asked column, labelled items to the name asked)."""
@@ -369,13 +392,30 @@ class AnswerComposer:
         scored = [dataclasses.replace(c, parts={**c.parts, "upr": v, "upr_null": null}) for c, v in zip(best, values)]
         return scored + ranked[LIKELIHOOD_K:]
 
-    def _retrieve(self, parts: list[QuestionPart], question: str) -> list[Hit]:
+    def names_in_documents(self, question: str) -> list[str]:
+        """The words of `question` that the passages it retrieves write as names ("intensive" in "how many students
+        are in an intensive class?", where the documents say "an Intensive course"): the terms a follow-up ("and in
+        the standard ones?") swaps, when the customer did not capitalise them."""
+        words = {w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", question or "")} - _NOT_NAMES
+        if not words:
+            return []
+        texts = [hit.text for hit in self.knowledge.search(question, k=self.search_k)]
+        return sorted(w for w in words if _written_as_name(w, texts))
+
+    def _retrieve(self, parts: list[QuestionPart], question: str, followup: dict | None = None) -> list[Hit]:
         queries = [question] + ([_part_query(p) for p in parts] if len(parts) > 1 else [])
+        if followup and followup.get("continuation"):
+            # "and by when do I have to sign up?" after "when does the spring term start?" is about the spring term
+            queries.append(f"{followup['previous']} {question}")
         # a Chinese question also searches as the English words it glosses to (English documents)
         queries += [p.gloss for p in parts if p.gloss]
+        searches = [(query, None) for query in queries]
+        if followup and followup.get("doc_ids"):
+            # a follow-up is most likely answered where the previous answer was found
+            searches.append((question, {"doc_id": list(followup["doc_ids"])}))
         best: dict[str, Hit] = {}
-        for query in queries:
-            for hit in self.knowledge.search(query, k=self.search_k):
+        for query, filters in searches:
+            for hit in self.knowledge.search(query, k=self.search_k, **({"filters": filters} if filters else {})):
                 if hit.chunk_id not in best or hit.score > best[hit.chunk_id].score:
                     best[hit.chunk_id] = hit
         return sorted(best.values(), key=lambda h: h.score, reverse=True)
@@ -654,6 +694,22 @@ _HOW_IT_WORKS = re.compile(r"^(\s*(?:and\s+)?how (?:do|does)\b.*?)\bworks?\b", r
 _CALENDAR = re.compile(r"(mon|tues|wednes|thurs|fri|satur|sun)days?|january|february|march|april|may|june|july|"
                        r"august|september|october|november|december", re.I)
 
+_NOT_NAMES = frozenset("""the and for with can could does did what when where which how many much you your our are was
+were have has will would should may might there their this that these those from into about""".split())
+
+
+def _written_as_name(word: str, texts: list[str]) -> bool:
+    """Do the texts write `word` capitalised inside a sentence ("an Intensive course", "Course: Standard") more often
+    than in lower case ("a standard fee")?"""
+    named = plain = 0
+    for text in texts:
+        for match in re.finditer(r"\b" + re.escape(word) + r"\b", text, re.I):
+            if match.group(0)[0].islower():
+                plain += 1
+            elif re.search(r"[^\s.!?;#*>|-][ \t]*$", text[max(0, match.start() - 3):match.start()]):
+                named += 1
+    return named > plain
+
 
 def _part_query(part: QuestionPart) -> str:
     """What a part's meaning is matched by: "and how fast is it?" with the question it was cut from."""
@@ -686,6 +742,21 @@ def _meaning_queries(parts: list[QuestionPart], statements: str) -> list[str]:
     return queries
 
 
+def _qualifiers(evidence: str, replaced: str) -> list[str]:
+    """The words beside the replaced term in the piece of the previous answer that states it: "outgoing" of "Wire:
+    Domestic wire, outgoing; Cut-off time: 15:30" when "domestic wire" gave way to "international wire" (the same
+    thing asked of another subject keeps its qualifiers); none when the answer does not name the term."""
+    old = set(terms(replaced))
+    # other names ("Gold" beside "Platinum") are other subjects, never qualifiers
+    names = set(terms(" ".join(entity_names(evidence or "", headings=True))))
+    for piece in re.split(r"[;；。\n]|(?<=\.)\s", evidence or ""):
+        words = terms(piece)
+        if old and old <= set(words):
+            kept = [t for t in dict.fromkeys(words) if t not in old | names and not re.search(r"\d", t)]
+            return kept if len(kept) <= 3 else []   # a long piece says more than how the term was qualified
+    return []
+
+
 def _term_weights(part: str, statements: str, followup: dict | None, context: str = "") -> dict[str, float]:
     """How much each word of the question counts: the part's own words fully; the statements around it a little;
     the question a part was cut from ("What is the Gold card's fee, and is it metal?") a little more;
@@ -697,7 +768,16 @@ def _term_weights(part: str, statements: str, followup: dict | None, context: st
         weights[t] = max(weights.get(t, 0.0), _STATEMENT_WEIGHT)
     for t in terms(context):
         weights[t] = max(weights.get(t, 0.0), _PREVIOUS_WEIGHT)
+    if followup and followup.get("continuation"):
+        # a question of its own that goes on from the previous one: its words fully, the previous one's a little
+        for t in terms(followup.get("previous") or ""):
+            weights[t] = max(weights.get(t, 0.0), _PREVIOUS_WEIGHT)
+        for t in terms(part):
+            weights[t] = 1.0
+        return weights
     if followup:
+        for t in followup.get("qualifiers") or []:
+            weights[t] = max(weights.get(t, 0.0), _STATEMENT_WEIGHT)
         for t in terms(followup.get("previous") or ""):
             weights[t] = max(weights.get(t, 0.0), _PREVIOUS_WEIGHT)
         replaced = set(terms(followup.get("replaced") or ""))

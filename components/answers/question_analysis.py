@@ -53,7 +53,18 @@ _WHEN_WORD = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bweeke
                         r"\b(christmas|easter|new year'?s?)\b|\b(january|february|march|april|may|june|july|august|"
                         r"september|october|november|december)\b|\b(mornings?|evenings?|nights?|today|tomorrow)\b|"
                         r"周[一二三四五六日末]|星期[一二三四五六日天]|节假日|春节|圣诞", re.I)
-_FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|of|my|your|one|ones|it)\b|[?？.!。！,，]", re.I)
+_FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|at|to|of|my|your|one|ones|it|if it (was|were|is))\b|"
+                              r"[?？.!。！,，]", re.I)
+# a question that goes on from the previous one without repeating it: "ok and by when do i have to sign up",
+# "and what's the penalty if I take the money out early?", "is there a grace period on cash advances too?"
+_CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then)\b|\b(too|as well|either)\s*[?？.!]*\s*$", re.I)
+# values of one shape, which a follow-up swaps for each other: a weekday, a month, a level or a code ("B1", "C1"), a
+# numbered step ("week 2", "week 4")
+_SHAPES = [re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b", re.I),
+           re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
+                      r"december)\b", re.I),
+           re.compile(r"\b[A-Z]{1,2}\d{1,2}\b"),
+           re.compile(r"\b([a-z]{3,})\s+(\d{1,3})\b", re.I)]
 
 
 @dataclass
@@ -289,9 +300,12 @@ def followup_subject(text: str) -> str:
     return re.sub(r"\s+", " ", _FOLLOWUP_FILLER.sub(" ", rest)).strip()
 
 
-def resolve_followup(text: str, previous_question: str | None, previous_subject_terms: list[str] | None = None
-                     ) -> tuple[str, dict | None]:
-    """The question to answer: `text` itself, or for a follow-up the previous question with its subject replaced.
+def resolve_followup(text: str, previous_question: str | None, previous_subject_terms: list[str] | None = None,
+                     document_names: list[str] | None = None) -> tuple[str, dict | None]:
+    """The question to answer: `text` itself, or for a follow-up the previous question with its subject replaced:
+    a name the customer wrote (`previous_subject_terms`), else the words before the subject's own noun ("domestic"
+    of "domestic wire" for "an international wire"), else a value of the subject's shape ("week 2" for "week 4"),
+    else a word the documents write as a name (`document_names`: "intensive" for "and the standard one?").
 
     Returns (question, info) where info says what was reused ({"previous", "subject", "replaced"}) or None."""
     if not previous_question or not is_followup(text):
@@ -313,7 +327,67 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
             replaced = term
             break
     if replaced is None:
+        question, replaced = _swap_same_head(subject, question)
+    if replaced is None:
+        question, replaced = _swap_same_shape(subject, question)
+    for term in sorted(document_names or [], key=len, reverse=True):
+        if replaced is not None:
+            break
+        if term and term.lower() not in subject.lower() and re.search(r"\b" + re.escape(term) + r"\b", question, re.I):
+            question = re.sub(r"\b" + re.escape(term) + r"\b", subject, question, count=1, flags=re.I)
+            replaced = term
+    if replaced is None:
         # no named subject to swap: ask the same kind of thing ("how long", "多长时间") about the new subject
         phrase = type_phrase(previous_question)
         question = f"{subject} {phrase}" if phrase else f"{subject} {question}"
     return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
+
+
+_NOT_MODIFIERS = frozenset("a an the my your our its their this that for on in at to of with and or is are".split())
+
+
+def _swap_same_head(subject: str, question: str) -> tuple[str, str | None]:
+    """"international wire" after "What's the cut-off time for a domestic wire?": the word before the subject's last
+    word in the question ("domestic wire") is replaced by the subject."""
+    words = subject.split()
+    if len(words) < 2 or len(words[-1]) < 3:
+        return question, None
+    match = re.search(r"\b([A-Za-z][\w'-]*)\s+" + re.escape(words[-1]) + r"\b", question, re.I)
+    if not match or match.group(1).lower() in _NOT_MODIFIERS or match.group(1).lower() == words[-2].lower():
+        return question, None
+    return question[:match.start()] + subject + question[match.end():], match.group(0)
+
+
+def _swap_same_shape(subject: str, question: str) -> tuple[str, str | None]:
+    """`question` with its value of the subject's shape replaced by the subject's ("what if it was week 4" after
+    "I'm in week 2 ..., do I get a refund?"; "and on a monday?" after "what time does it close on wednesdays"; "and
+    at B2?" after "how much is the A1 course"), and the value replaced; (question, None) when it has none."""
+    for shape in _SHAPES:
+        new = shape.search(subject)
+        if not new:
+            continue
+        for old in shape.finditer(question):
+            if old.group(0).lower() == new.group(0).lower():
+                continue
+            # "week 4" replaces "week 2", never "term 2"
+            if old.groups() and old.group(1).lower().rstrip("s") != new.group(1).lower().rstrip("s"):
+                continue
+            return question[:old.start()] + new.group(0) + question[old.end():], old.group(0)
+    return question, None
+
+
+def continues_previous(text: str) -> bool:
+    """A full question that goes on from the previous one ("and by when do I have to sign up?", "is there a grace
+    period on cash advances too?"): answered as asked, with the previous question as its context."""
+    text = (text or "").strip()
+    return bool(text) and not is_followup(text) and bool(_CONTINUES.search(text))
+
+
+def with_previous(text: str, previous_question: str | None, previous_subject_terms: list[str] | None = None,
+                  document_names: list[str] | None = None) -> tuple[str, dict | None]:
+    """`resolve_followup`, and for a question that continues the previous one (`continues_previous`) the question
+    as asked with {"previous", "subject": "", "replaced": None, "continuation": True}."""
+    question, info = resolve_followup(text, previous_question, previous_subject_terms, document_names)
+    if info is None and previous_question and continues_previous(text):
+        info = {"previous": previous_question, "subject": "", "replaced": None, "continuation": True}
+    return question, info

@@ -357,6 +357,8 @@ class DialogueManager:
         if answer is not None:
             ctx.trace.answer = answer.to_trace()
             ctx.trace.generation = {"mode": "abstain"}
+            # unanswered, it is still what the customer's next "and for the intensive one?" refers to
+            self._record_question(ctx.cid, answer)
         yield TurnChunk("token", ctx.reply)
 
     def _handle_answer(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
@@ -385,8 +387,7 @@ class DialogueManager:
         trace["offer"] = offer or None
         ctx.trace.answer = trace
         ctx.trace.generation = {"mode": answer.mode, **(answer.timings_ms.get("generation") or {})}
-        self.store.append_event(ctx.cid, "answered", {"question": answer.question,
-                                                      "subject_terms": answer.subject_terms})
+        self._record_question(ctx.cid, answer)
         # stated paragraph by paragraph, so the chat shows the answer as it is laid out
         pieces = ctx.reply.split("\n\n")
         for i, piece in enumerate(pieces):
@@ -403,11 +404,24 @@ class DialogueManager:
         """A fixed phrase in the workspace's words (its welcome, its scope), else the shop's."""
         return self.rules.phrase(key, language) if self.rules is not None else prompts.phrase(key, language)
 
+    def _record_question(self, cid: str, answer: ComposedAnswer) -> None:
+        """What a follow-up in the next turn refers to: the question (resolved), its subject terms, and the
+        documents its stated evidence came from ("answered"), or the question alone when it was not answered
+        ("asked")."""
+        if answer.abstained:
+            self.store.append_event(cid, "asked", {"question": answer.question, "subject_terms": answer.subject_terms})
+            return
+        # a curated FAQ row's document holds many unrelated questions: no place to look first
+        doc_ids = [] if answer.mode == "curated" else list(dict.fromkeys(s["doc_id"] for s in answer.sources
+                                                                          if s.get("doc_id")))
+        self.store.append_event(cid, "answered", {"question": answer.question, "subject_terms": answer.subject_terms,
+                                                  "doc_ids": doc_ids, "evidence": " ".join(answer.evidence_texts)[:600]})
+
     def _previous_question(self, cid: str) -> dict | None:
-        events = self.store.events(cid, types=("answered", "user_turn"))
-        # the question answered in the turn before this one (its user_turn is the last event but one)
+        events = self.store.events(cid, types=("answered", "asked", "user_turn"))
+        # the question asked in the turn before this one (its user_turn is the last event but one)
         for event in reversed(events[:-1]):
-            if event["type"] == "answered":
+            if event["type"] in ("answered", "asked"):
                 return event["payload"]
             if event["type"] == "user_turn":
                 return None
