@@ -283,6 +283,10 @@ def test_a_numbered_step_swaps_only_the_same_kind_of_step():
     ("and by when do i have to sign up", True),
     ("And what's the penalty if I take the money out early?", True),
     ("Is there a grace period on cash advances too?", True),
+    ("is that line open at night?", True),                     # "that line": the one just named
+    ("I only became a member last month, is it the same for me?", True),
+    ("What is the fee for an international wire?", False),     # a question of its own
+    ("Is this card accepted abroad?", True),
     ("And for the Gold card?", False),            # an elliptical follow-up, resolved by resolve_followup
     ("How long do I have to make a claim after a theft?", False),
 ])

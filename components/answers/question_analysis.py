@@ -57,7 +57,9 @@ _FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|at|to|of|my|you
                               r"[?？.!。！,，]", re.I)
 # a question that goes on from the previous one without repeating it: "ok and by when do i have to sign up",
 # "and what's the penalty if I take the money out early?", "is there a grace period on cash advances too?"
-_CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then)\b|\b(too|as well|either)\s*[?？.!]*\s*$", re.I)
+_CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then)\b|\b(too|as well|either)\s*[?？.!]*\s*$|"
+                        r"\b(is|are|does|do|can|will|would)\s+(that|this|those|these|it|they)\b(?!\s+(is|are|was)\b)|"
+                        r"\bthe same\b", re.I)
 # values of one shape, which a follow-up swaps for each other: a weekday, a month, a level or a code ("B1", "C1"), a
 # numbered step ("week 2", "week 4")
 _SHAPES = [re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b", re.I),
