@@ -365,3 +365,9 @@ def test_a_followup_keeps_the_qualifiers_of_the_term_it_swaps():
                             {"previous": "What's the cut-off time for a domestic wire?", "subject": "international wire",
                              "replaced": "domestic wire", "qualifiers": ["outgo"]})
     assert 0 < weights["outgo"] < weights["international"] and not any(t.startswith("domest") for t in weights)
+
+
+def test_a_chinese_followup_may_name_something_in_latin_letters():
+    assert is_followup("那 Cedar Quay 呢？") and not is_followup("这个订单的退款什么时候能到账呢？")
+    question, info = resolve_followup("那 Cedar Quay 呢？", "Pennick Hill 周日开门吗？", ["pennick hill"])
+    assert question == "Cedar Quay 周日开门吗？" and info["replaced"] == "pennick hill"

@@ -48,7 +48,7 @@ _TYPE_RULES: list[tuple[str, re.Pattern]] = [
 
 _FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|and what about|and for|what if|same for|also for|"
                           r"and the|and with|and in)\b(.*)$", re.I)
-_FOLLOWUP_ZH = re.compile(r"^\s*(那|那么|还有|另外)?(.{1,12}?)(呢|怎么样|如何)[?？。]?\s*$")
+_FOLLOWUP_ZH = re.compile(r"^\s*(那|那么|还有|另外)?(.{1,24}?)(呢|怎么样|如何)[?？。]?\s*$")
 _WHEN_WORD = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bweekends?\b|\bholidays?\b|"
                         r"\b(christmas|easter|new year'?s?)\b|\b(january|february|march|april|may|june|july|august|"
                         r"september|october|november|december)\b|\b(mornings?|evenings?|nights?|today|tomorrow)\b|"
@@ -245,7 +245,8 @@ def is_followup(text: str) -> bool:
         return False
     if re.search(r"[\u3400-\u9fff]", text):
         match = _FOLLOWUP_ZH.match(text)
-        return bool(match) and len(text) <= 14
+        # a name in Latin letters counts as one word ("那 Cedar Quay 呢？" is as short as "那白金卡呢？")
+        return bool(match) and len(re.sub(r"[A-Za-z0-9][A-Za-z0-9 .'-]*[A-Za-z0-9]", "x", text)) <= 14
     words = re.findall(r"[\w'’-]+", text)
     return bool(_FOLLOWUP_EN.match(text)) and len(words) <= 8 and not re.search(
         r"\b(can|could|do|does|is|are|how long|how much|when|which|what is|what are)\b",
