@@ -331,6 +331,10 @@ def test_a_numbered_step_swaps_only_the_same_kind_of_step():
     ("and by when do i have to sign up", True),
     ("And what's the penalty if I take the money out early?", True),
     ("Is there a grace period on cash advances too?", True),
+    ("is that line open at night?", True),                     # "that line": the one just named
+    ("I only became a member last month, is it the same for me?", True),
+    ("What is the fee for an international wire?", False),     # a question of its own
+    ("Is this card accepted abroad?", True),
     ("And for the Gold card?", False),            # an elliptical follow-up, resolved by resolve_followup
     ("How long do I have to make a claim after a theft?", False),
 ])
@@ -409,3 +413,9 @@ def test_a_followup_keeps_the_qualifiers_of_the_term_it_swaps():
                             {"previous": "What's the cut-off time for a domestic wire?", "subject": "international wire",
                              "replaced": "domestic wire", "qualifiers": ["outgo"]})
     assert 0 < weights["outgo"] < weights["international"] and not any(t.startswith("domest") for t in weights)
+
+
+def test_a_chinese_followup_may_name_something_in_latin_letters():
+    assert is_followup("那 Cedar Quay 呢？") and not is_followup("这个订单的退款什么时候能到账呢？")
+    question, info = resolve_followup("那 Cedar Quay 呢？", "Pennick Hill 周日开门吗？", ["pennick hill"])
+    assert question == "Cedar Quay 周日开门吗？" and info["replaced"] == "pennick hill"

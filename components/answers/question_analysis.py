@@ -48,7 +48,7 @@ _TYPE_RULES: list[tuple[str, re.Pattern]] = [
 
 _FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|and what about|and for|what if|same for|also for|"
                           r"and the|and with|and in)\b(.*)$", re.I)
-_FOLLOWUP_ZH = re.compile(r"^\s*(那|那么|还有|另外)?(.{1,12}?)(呢|怎么样|如何)[?？。]?\s*$")
+_FOLLOWUP_ZH = re.compile(r"^\s*(那|那么|还有|另外)?(.{1,24}?)(呢|怎么样|如何)[?？。]?\s*$")
 _WHEN_WORD = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bweekends?\b|\bholidays?\b|"
                         r"\b(christmas|easter|new year'?s?)\b|\b(january|february|march|april|may|june|july|august|"
                         r"september|october|november|december)\b|\b(mornings?|evenings?|nights?|today|tomorrow)\b|"
@@ -57,7 +57,9 @@ _FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|at|to|of|my|you
                               r"[?？.!。！,，]", re.I)
 # a question that goes on from the previous one without repeating it: "ok and by when do i have to sign up",
 # "and what's the penalty if I take the money out early?", "is there a grace period on cash advances too?"
-_CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then)\b|\b(too|as well|either)\s*[?？.!]*\s*$", re.I)
+_CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then)\b|\b(too|as well|either)\s*[?？.!]*\s*$|"
+                        r"\b(is|are|does|do|can|will|would)\s+(that|this|those|these|it|they)\b(?!\s+(is|are|was)\b)|"
+                        r"\bthe same\b", re.I)
 # values of one shape, which a follow-up swaps for each other: a weekday, a month, a level or a code ("B1", "C1"), a
 # numbered step ("week 2", "week 4")
 _SHAPES = [re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b", re.I),
@@ -282,7 +284,8 @@ def is_followup(text: str) -> bool:
         return False
     if re.search(r"[\u3400-\u9fff]", text):
         match = _FOLLOWUP_ZH.match(text)
-        return bool(match) and len(text) <= 14
+        # a name in Latin letters counts as one word ("那 Cedar Quay 呢？" is as short as "那白金卡呢？")
+        return bool(match) and len(re.sub(r"[A-Za-z0-9][A-Za-z0-9 .'-]*[A-Za-z0-9]", "x", text)) <= 14
     words = re.findall(r"[\w'’-]+", text)
     return bool(_FOLLOWUP_EN.match(text)) and len(words) <= 8 and not re.search(
         r"\b(can|could|do|does|is|are|how long|how much|when|which|what is|what are)\b",
