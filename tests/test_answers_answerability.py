@@ -372,3 +372,10 @@ def test_a_negation_bears_on_the_next_word_only_and_a_customers_own_things_are_n
     assert unanswered(question, [late], [late]) is None
     row = scored("Card: Silver Rewards; Grace period: 25 days", kind="row", title="Credit cards › Grace period")
     assert unanswered(part("How long is the grace period on my credit card?"), [row], [row]) is None
+
+
+
+def test_a_number_before_the_thing_asked_is_no_case():
+    """"a 1 to 1 lesson" names no kind of customer: the "Private lessons" section answers how much it costs."""
+    private = scored("Single 60-minute private lesson: $48.", title="Course prices › Private lessons")
+    assert unanswered(part("how much does a 1 to 1 lesson cost"), [private], [private]) is None

@@ -405,7 +405,8 @@ def restricting_terms(text: str, heads: set[str] = frozenset()) -> list[set[str]
     out = [t for pattern in _RESTRICTING for m in pattern.finditer(text or "") if (t := _phrase_terms(m.group(1)))]
     words = re.findall(r"[\w'’-]+", text or "")
     for before, word in zip(words, words[1:]):
-        if heads & set(terms(word)) and before.lower() not in _STOP_PHRASE:
+        # "a corporate discount"; not "a 1 to 1 lesson" (a number is no kind of customer)
+        if heads & set(terms(word)) and before.lower() not in _STOP_PHRASE and not re.match(r"\d", before):
             t = set(terms(before)) - _QUESTION_WORDS - heads
             if t:
                 out.append(t)
