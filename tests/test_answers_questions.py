@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from components.answers.evidence_units import units_from_hit
-from components.answers.question_analysis import is_followup, resolve_followup, split_question
+from components.answers.followups import is_followup, resolve_followup
+from components.answers.question_analysis import split_question
 from components.dialogue.message_kind import classify_message
 from components.knowledge.types import Hit
 
@@ -339,7 +340,7 @@ def test_a_numbered_step_swaps_only_the_same_kind_of_step():
     ("How long do I have to make a claim after a theft?", False),
 ])
 def test_a_question_that_goes_on_from_the_previous_one(text, continues):
-    from components.answers.question_analysis import continues_previous, with_previous
+    from components.answers.followups import continues_previous, with_previous
 
     assert continues_previous(text) is continues
     question, info = with_previous(text, "When does the spring term start?", [])
@@ -349,15 +350,15 @@ def test_a_question_that_goes_on_from_the_previous_one(text, continues):
 
 
 def test_a_word_the_documents_write_as_a_name_is_a_followups_subject():
-    from components.answers.composer import _written_as_name
+    from components.answers.followups import written_as_name
 
     texts = ["Each level takes two terms of a Standard course or one term of an Intensive course.",
              "Course: Intensive; Students per group: up to 8", "See Course prices. Every course has a test."]
-    assert _written_as_name("intensive", texts) and _written_as_name("standard", texts)
+    assert written_as_name("intensive", texts) and written_as_name("standard", texts)
     # "course" is written as a name once ("See Course prices") and as a word more often
-    assert not _written_as_name("course", texts)
+    assert not written_as_name("course", texts)
     # a sentence's first word is no name
-    assert not _written_as_name("every", texts)
+    assert not written_as_name("every", texts)
 
 
 def test_a_followup_is_answered_from_the_previous_answers_documents_when_they_answer_it():
@@ -402,13 +403,14 @@ def test_a_word_the_documents_name_is_swapped_after_the_customers_own_names():
 
 
 def test_a_followup_keeps_the_qualifiers_of_the_term_it_swaps():
-    from components.answers.composer import _qualifiers, _term_weights
+    from components.answers.composer import _term_weights
+    from components.answers.followups import qualifiers
 
     evidence = "Wire: Domestic wire, outgoing; Cut-off time: 15:30"
-    assert _qualifiers(evidence, "domestic wire") == ["outgo"]
+    assert qualifiers(evidence, "domestic wire") == ["outgo"]
     # a term the answer does not state has no qualifiers; other names are never qualifiers
-    assert _qualifiers("Annual fee: $95 (waived in the first year)", "gold") == []
-    assert "gold" not in _qualifiers("Card: Platinum Rewards, unlike Gold; Fee: $250", "platinum")
+    assert qualifiers("Annual fee: $95 (waived in the first year)", "gold") == []
+    assert "gold" not in qualifiers("Card: Platinum Rewards, unlike Gold; Fee: $250", "platinum")
     weights = _term_weights("What's the cut-off time for a international wire?", "",
                             {"previous": "What's the cut-off time for a domestic wire?", "subject": "international wire",
                              "replaced": "domestic wire", "qualifiers": ["outgo"]})

@@ -32,8 +32,9 @@ from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit,
                                                    has_value, near_duplicate, pick_units, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
-from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, is_followup,
-                                                  split_question, with_previous, without_opener)
+from components.answers.followups import is_followup, name_candidates, qualifiers, with_previous, written_as_name
+from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, split_question,
+                                                  without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
 from components.knowledge.types import Hit
 from components.privacy.injection_guard import remove_instructions
@@ -209,7 +210,7 @@ class AnswerComposer:
             # looked for first where the previous answer was found (see _previous_documents_first)
             followup["doc_ids"] = list(previous["doc_ids"])
         if followup is not None and followup.get("replaced") and previous.get("evidence"):
-            followup["qualifiers"] = _qualifiers(previous["evidence"], followup["replaced"])
+            followup["qualifiers"] = qualifiers(previous["evidence"], followup["replaced"])
         parts, statements = split_question(question)
         for p in parts:
             if p.language != language and language == "zh":
@@ -396,11 +397,11 @@ class AnswerComposer:
         """The words of `question` that the passages it retrieves write as names ("intensive" in "how many students
         are in an intensive class?", where the documents say "an Intensive course"): the terms a follow-up ("and in
         the standard ones?") swaps, when the customer did not capitalise them."""
-        words = {w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", question or "")} - _NOT_NAMES
+        words = name_candidates(question)
         if not words:
             return []
         texts = [hit.text for hit in self.knowledge.search(question, k=self.search_k)]
-        return sorted(w for w in words if _written_as_name(w, texts))
+        return sorted(w for w in words if written_as_name(w, texts))
 
     def _retrieve(self, parts: list[QuestionPart], question: str, followup: dict | None = None) -> list[Hit]:
         queries = [question] + ([_part_query(p) for p in parts] if len(parts) > 1 else [])
@@ -694,23 +695,6 @@ _HOW_IT_WORKS = re.compile(r"^(\s*(?:and\s+)?how (?:do|does)\b.*?)\bworks?\b", r
 _CALENDAR = re.compile(r"(mon|tues|wednes|thurs|fri|satur|sun)days?|january|february|march|april|may|june|july|"
                        r"august|september|october|november|december", re.I)
 
-_NOT_NAMES = frozenset("""the and for with can could does did what when where which how many much you your our are was
-were have has will would should may might there their this that these those from into about""".split())
-
-
-def _written_as_name(word: str, texts: list[str]) -> bool:
-    """Do the texts write `word` capitalised inside a sentence ("an Intensive course", "Course: Standard") more often
-    than in lower case ("a standard fee")?"""
-    named = plain = 0
-    for text in texts:
-        for match in re.finditer(r"\b" + re.escape(word) + r"\b", text, re.I):
-            if match.group(0)[0].islower():
-                plain += 1
-            elif re.search(r"[^\s.!?;#*>|-][ \t]*$", text[max(0, match.start() - 3):match.start()]):
-                named += 1
-    return named > plain
-
-
 def _part_query(part: QuestionPart) -> str:
     """What a part's meaning is matched by: "and how fast is it?" with the question it was cut from."""
     if part.context and REFERS_BACK.search(part.text):
@@ -740,21 +724,6 @@ def _meaning_queries(parts: list[QuestionPart], statements: str) -> list[str]:
     if statements and len(queries) == 1:
         return [f"{statements} {queries[0]}"]
     return queries
-
-
-def _qualifiers(evidence: str, replaced: str) -> list[str]:
-    """The words beside the replaced term in the piece of the previous answer that states it: "outgoing" of "Wire:
-    Domestic wire, outgoing; Cut-off time: 15:30" when "domestic wire" gave way to "international wire" (the same
-    thing asked of another subject keeps its qualifiers); none when the answer does not name the term."""
-    old = set(terms(replaced))
-    # other names ("Gold" beside "Platinum") are other subjects, never qualifiers
-    names = set(terms(" ".join(entity_names(evidence or "", headings=True))))
-    for piece in re.split(r"[;；。\n]|(?<=\.)\s", evidence or ""):
-        words = terms(piece)
-        if old and old <= set(words):
-            kept = [t for t in dict.fromkeys(words) if t not in old | names and not re.search(r"\d", t)]
-            return kept if len(kept) <= 3 else []   # a long piece says more than how the term was qualified
-    return []
 
 
 def _term_weights(part: str, statements: str, followup: dict | None, context: str = "") -> dict[str, float]:

@@ -1,0 +1,194 @@
+"""Follow-ups: "And for the Gold card?", "what if it was week 4", "那退款呢？" read as the previous question with the new
+subject in place of the old, and a question that goes on from the previous one ("is that line open at night?").
+
+- `is_followup` / `followup_subject`: a short elliptical question and what it asks about;
+- `resolve_followup` / `with_previous`: the full question it stands for, swapping (in order) a name the customer wrote,
+  the words before the subject's own noun, a value of the same shape (week 2 -> week 4, B1 -> C1), or a word the
+  documents write as a name (`written_as_name`); `continues_previous`: a full question that goes on from the last;
+- `qualifiers`: the words that qualified the swapped term in the previous answer ("outgoing" of "Domestic wire,
+  outgoing").
+"""
+from __future__ import annotations
+
+import re
+
+from components.answers.evidence_selection import entity_names, terms
+from components.answers.question_analysis import type_phrase
+
+_FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|and what about|and for|what if|same for|also for|"
+                          r"and the|and with|and in)\b(.*)$", re.I)
+_FOLLOWUP_ZH = re.compile(r"^\s*(那|那么|还有|另外)?(.{1,24}?)(呢|怎么样|如何)[?？。]?\s*$")
+_WHEN_WORD = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bweekends?\b|\bholidays?\b|"
+                        r"\b(christmas|easter|new year'?s?)\b|\b(january|february|march|april|may|june|july|august|"
+                        r"september|october|november|december)\b|\b(mornings?|evenings?|nights?|today|tomorrow)\b|"
+                        r"周[一二三四五六日末]|星期[一二三四五六日天]|节假日|春节|圣诞", re.I)
+_FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|at|to|of|my|your|one|ones|it|if it (was|were|is))\b|"
+                              r"[?？.!。！,，]", re.I)
+# a question that goes on from the previous one without repeating it: "ok and by when do i have to sign up",
+# "and what's the penalty if I take the money out early?", "is there a grace period on cash advances too?"
+_CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then)\b|\b(too|as well|either)\s*[?？.!]*\s*$|"
+                        r"\b(is|are|does|do|can|will|would)\s+(that|this|those|these|it|they)\b(?!\s+(is|are|was)\b)|"
+                        r"\bthe same\b", re.I)
+# values of one shape, which a follow-up swaps for each other: a weekday, a month, a level or a code ("B1", "C1"), a
+# numbered step ("week 2", "week 4")
+_SHAPES = [re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b", re.I),
+           re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
+                      r"december)\b", re.I),
+           re.compile(r"\b[A-Z]{1,2}\d{1,2}\b"),
+           re.compile(r"\b([a-z]{3,})\s+(\d{1,3})\b", re.I)]
+
+
+def is_followup(text: str) -> bool:
+    """A short elliptical question that only makes sense with the previous one: "And for the Gold card?"."""
+    text = (text or "").strip()
+    if not text:
+        return False
+    if re.search(r"[\u3400-\u9fff]", text):
+        match = _FOLLOWUP_ZH.match(text)
+        # a name in Latin letters counts as one word ("那 Cedar Quay 呢？" is as short as "那白金卡呢？")
+        return bool(match) and len(re.sub(r"[A-Za-z0-9][A-Za-z0-9 .'-]*[A-Za-z0-9]", "x", text)) <= 14
+    words = re.findall(r"[\w'’-]+", text)
+    return bool(_FOLLOWUP_EN.match(text)) and len(words) <= 8 and not re.search(
+        r"\b(can|could|do|does|is|are|how long|how much|when|which|what is|what are)\b",
+        _FOLLOWUP_EN.match(text).group(2), re.I)
+
+
+def followup_subject(text: str) -> str:
+    """What a follow-up asks about: "And for the Gold card?" -> "Gold card"; "那退款呢？" -> "退款"."""
+    text = (text or "").strip()
+    if re.search(r"[\u3400-\u9fff]", text):
+        match = _FOLLOWUP_ZH.match(text)
+        return match.group(2).strip() if match else text
+    match = _FOLLOWUP_EN.match(text)
+    rest = match.group(2) if match else text
+    return re.sub(r"\s+", " ", _FOLLOWUP_FILLER.sub(" ", rest)).strip()
+
+
+def resolve_followup(text: str, previous_question: str | None, previous_subject_terms: list[str] | None = None,
+                     document_names: list[str] | None = None) -> tuple[str, dict | None]:
+    """The question to answer: `text` itself, or for a follow-up the previous question with its subject replaced:
+    a name the customer wrote (`previous_subject_terms`), else the words before the subject's own noun ("domestic"
+    of "domestic wire" for "an international wire"), else a value of the subject's shape ("week 2" for "week 4"),
+    else a word the documents write as a name (`document_names`: "intensive" for "and the standard one?").
+
+    Returns (question, info) where info says what was reused ({"previous", "subject", "replaced"}) or None."""
+    if not previous_question or not is_followup(text):
+        return text, None
+    subject = followup_subject(text)
+    if not subject:
+        return text, None
+    replaced = None
+    question = previous_question.strip()
+    # "And the Porto one?" after "What time does the Lisbon store close on Saturday?" swaps the store, not the
+    # day; "And on Sunday?" swaps the day: a term of the same kind (a day or date, or not) as the new subject first
+    same_kind = bool(_WHEN_WORD.search(subject))
+    candidates = sorted(previous_subject_terms or [], key=lambda t: (bool(_WHEN_WORD.search(t)) != same_kind, -len(t)))
+    for term in candidates:
+        if term and re.search(re.escape(term), question, re.I):
+            question = re.sub(re.escape(term), subject, question, count=1, flags=re.I)
+            # "the Silver card" with the subject "Gold card" is "the Gold card", not "the Gold card card"
+            question = re.sub(r"\b(" + re.escape(subject.split()[-1]) + r")\s+\1\b", r"\1", question, flags=re.I)
+            replaced = term
+            break
+    if replaced is None:
+        question, replaced = _swap_same_head(subject, question)
+    if replaced is None:
+        question, replaced = _swap_same_shape(subject, question)
+    for term in sorted(document_names or [], key=len, reverse=True):
+        if replaced is not None:
+            break
+        if term and term.lower() not in subject.lower() and re.search(r"\b" + re.escape(term) + r"\b", question, re.I):
+            question = re.sub(r"\b" + re.escape(term) + r"\b", subject, question, count=1, flags=re.I)
+            replaced = term
+    if replaced is None:
+        # no named subject to swap: ask the same kind of thing ("how long", "多长时间") about the new subject
+        phrase = type_phrase(previous_question)
+        question = f"{subject} {phrase}" if phrase else f"{subject} {question}"
+    return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
+
+
+_NOT_MODIFIERS = frozenset("a an the my your our its their this that for on in at to of with and or is are".split())
+
+
+def _swap_same_head(subject: str, question: str) -> tuple[str, str | None]:
+    """"international wire" after "What's the cut-off time for a domestic wire?": the word before the subject's last
+    word in the question ("domestic wire") is replaced by the subject."""
+    words = subject.split()
+    if len(words) < 2 or len(words[-1]) < 3:
+        return question, None
+    match = re.search(r"\b([A-Za-z][\w'-]*)\s+" + re.escape(words[-1]) + r"\b", question, re.I)
+    if not match or match.group(1).lower() in _NOT_MODIFIERS or match.group(1).lower() == words[-2].lower():
+        return question, None
+    return question[:match.start()] + subject + question[match.end():], match.group(0)
+
+
+def _swap_same_shape(subject: str, question: str) -> tuple[str, str | None]:
+    """`question` with its value of the subject's shape replaced by the subject's ("what if it was week 4" after
+    "I'm in week 2 ..., do I get a refund?"; "and on a monday?" after "what time does it close on wednesdays"; "and
+    at B2?" after "how much is the A1 course"), and the value replaced; (question, None) when it has none."""
+    for shape in _SHAPES:
+        new = shape.search(subject)
+        if not new:
+            continue
+        for old in shape.finditer(question):
+            if old.group(0).lower() == new.group(0).lower():
+                continue
+            # "week 4" replaces "week 2", never "term 2"
+            if old.groups() and old.group(1).lower().rstrip("s") != new.group(1).lower().rstrip("s"):
+                continue
+            return question[:old.start()] + new.group(0) + question[old.end():], old.group(0)
+    return question, None
+
+
+def continues_previous(text: str) -> bool:
+    """A full question that goes on from the previous one ("and by when do I have to sign up?", "is there a grace
+    period on cash advances too?"): answered as asked, with the previous question as its context."""
+    text = (text or "").strip()
+    return bool(text) and not is_followup(text) and bool(_CONTINUES.search(text))
+
+
+def with_previous(text: str, previous_question: str | None, previous_subject_terms: list[str] | None = None,
+                  document_names: list[str] | None = None) -> tuple[str, dict | None]:
+    """`resolve_followup`, and for a question that continues the previous one (`continues_previous`) the question
+    as asked with {"previous", "subject": "", "replaced": None, "continuation": True}."""
+    question, info = resolve_followup(text, previous_question, previous_subject_terms, document_names)
+    if info is None and previous_question and continues_previous(text):
+        info = {"previous": previous_question, "subject": "", "replaced": None, "continuation": True}
+    return question, info
+
+
+_NOT_NAMES = frozenset("""the and for with can could does did what when where which how many much you your our are was
+were have has will would should may might there their this that these those from into about""".split())
+
+
+def name_candidates(question: str) -> set[str]:
+    """The words of a question that could be names the documents write capitalised (not function words)."""
+    return {w.lower() for w in re.findall(r"[A-Za-z][\w-]{2,}", question or "")} - _NOT_NAMES
+
+
+def written_as_name(word: str, texts: list[str]) -> bool:
+    """Do the texts write `word` capitalised inside a sentence ("an Intensive course", "Course: Standard") more often
+    than in lower case ("a standard fee")?"""
+    named = plain = 0
+    for text in texts:
+        for match in re.finditer(r"\b" + re.escape(word) + r"\b", text, re.I):
+            if match.group(0)[0].islower():
+                plain += 1
+            elif re.search(r"[^\s.!?;#*>|-][ \t]*$", text[max(0, match.start() - 3):match.start()]):
+                named += 1
+    return named > plain
+
+
+def qualifiers(evidence: str, replaced: str) -> list[str]:
+    """The words beside the replaced term in the piece of the previous answer that states it: "outgoing" of "Wire:
+    Domestic wire, outgoing; Cut-off time: 15:30" when "domestic wire" gave way to "international wire" (the same
+    thing asked of another subject keeps its qualifiers); none when the answer does not name the term."""
+    old = set(terms(replaced))
+    # other names ("Gold" beside "Platinum") are other subjects, never qualifiers
+    names = set(terms(" ".join(entity_names(evidence or "", headings=True))))
+    for piece in re.split(r"[;；。\n]|(?<=\.)\s", evidence or ""):
+        words = terms(piece)
+        if old and old <= set(words):
+            kept = [t for t in dict.fromkeys(words) if t not in old | names and not re.search(r"\d", t)]
+            return kept if len(kept) <= 3 else []   # a long piece says more than how the term was qualified
+    return []
