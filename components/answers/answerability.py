@@ -216,13 +216,18 @@ def other_variant(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     return None
 
 
+def said_terms(scored: ScoredUnit) -> set[str]:
+    """The terms a unit states, with its context and the title the reply cites."""
+    return set(terms(f"{scored.unit.text} {scored.unit.context} {scored.unit.source_title}"))
+
+
 def unknown_kind(part: QuestionPart, evidence: list[ScoredUnit], known=lambda t: True) -> str | None:
     """A yes/no part whose kind of value comes from a word the documents never use ("Do gift cards expire?": a
     duration, by "expire") asks about something no document states: a duration the evidence gives (a refund's 5 to 7
     days) is about something else."""
     if "yes_no" not in part.types or re.search(r"[\u3400-\u9fff]", part.text):
         return None
-    said = {t for e in evidence for t in terms(f"{e.unit.text} {e.unit.context} {e.unit.source_title}")}
+    said = set().union(*(said_terms(e) for e in evidence))
     for kind in part.types:
         if kind not in _ANY_VALUE:
             continue
@@ -238,11 +243,12 @@ def unknown_kind(part: QuestionPart, evidence: list[ScoredUnit], known=lambda t:
 
 _WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ZH_WEEK = "一二三四五六日"
-_DAY = (r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bweek-?ends?\b|\bweek-?days?\b|"
+WEEKDAY_NAME = r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b"   # "Saturday", "mondays"
+_DAY = (WEEKDAY_NAME + r"|\bweek-?ends?\b|\bweek-?days?\b|"
         r"\b(?:public |bank |federal )?holidays?\b|\bchristmas\b|\bnew year(?:'s)?\b|\bevery day\b|\bdaily\b|"
         r"\b(?:7|seven) days a week\b|\b24/7\b|周[一二三四五六日天末]|星期[一二三四五六日天]|工作日|节假日|假日|每天")
 _DAYS = re.compile(_DAY, re.I)
-_DAY_NAME = r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|周[一二三四五六日天]|星期[一二三四五六日天]"
+_DAY_NAME = WEEKDAY_NAME + r"|周[一二三四五六日天]|星期[一二三四五六日天]"
 # "Monday to Friday", "周一至周五": a schedule that names its days in full (the days outside it are the answer)
 _DAY_RANGE = re.compile(rf"({_DAY_NAME})\s*(?:to|through|thru|till|until|-|–|—|至|到)\s*({_DAY_NAME})", re.I)
 # "weekdays only", "only on weekdays", "Monday to Friday only"
@@ -449,9 +455,7 @@ def rival_case(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     case, heads = case_terms(evidence[0], asked)
     if not case or case & asked:
         return None
-    said = set()
-    for e in evidence:
-        said |= set(terms(f"{e.unit.text} {e.unit.context} {e.unit.source_title}"))
+    said = set().union(*(said_terms(e) for e in evidence))
     for phrase in restricting_terms(part.text, heads):
         if phrase and not (phrase & said):
             return (f"asks about {' '.join(sorted(phrase))}; the evidence is about {' '.join(sorted(case))} "
@@ -475,7 +479,7 @@ def which_thing(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     wanted = set(terms(m.group(1))) - _QUESTION_WORDS
     if not wanted:
         return None
-    if any(wanted & set(terms(f"{e.unit.text} {e.unit.context} {e.unit.source_title}")) for e in evidence):
+    if any(wanted & said_terms(e) for e in evidence):
         return None
     named = entity_names(part.text) - set(terms(m.group(1)))
     for e in evidence:

@@ -26,7 +26,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
-from components.answers.answerability import chinese_nouns, focus_items, subject_terms, unanswered
+from components.answers.answerability import chinese_nouns, focus_items, said_terms, subject_terms, unanswered
 from components.answers.cross_language import gloss
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, pick_units, terms, TermStatistics)
@@ -374,7 +374,7 @@ class AnswerComposer:
         Premier row, and nothing of the Gold card's document for "and for the Platinum card?")."""
         wanted = set(terms(subject))
         own = [s for s in ranked if s.unit.doc_id in doc_ids and s.unit.kind != "faq_answer"
-               and wanted <= set(terms(f"{s.unit.text} {s.unit.context} {s.unit.source_title}"))]
+               and wanted <= said_terms(s)]
         if not own or own[0] is ranked[0] or self.selector.model.confidence_of(own) < self.min_score:
             return ranked
         return own

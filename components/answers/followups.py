@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import re
 
+from components.answers.answerability import WEEKDAY_NAME
 from components.answers.evidence_selection import entity_names, terms
 from components.answers.question_analysis import type_phrase
 
 _FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|and what about|and for|what if|same for|also for|"
                           r"and the|and with|and in)\b(.*)$", re.I)
 _FOLLOWUP_ZH = re.compile(r"^\s*(那|那么|还有|另外)?(.{1,24}?)(呢|怎么样|如何)[?？。]?\s*$")
-_WHEN_WORD = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)days?\b|\bweekends?\b|\bholidays?\b|"
+_WHEN_WORD = re.compile(WEEKDAY_NAME + r"|\bweekends?\b|\bholidays?\b|"
                         r"\b(christmas|easter|new year'?s?)\b|\b(january|february|march|april|may|june|july|august|"
                         r"september|october|november|december)\b|\b(mornings?|evenings?|nights?|today|tomorrow)\b|"
                         r"周[一二三四五六日末]|星期[一二三四五六日天]|节假日|春节|圣诞", re.I)
@@ -31,7 +32,7 @@ _CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then)\b|\b(too|as well|eithe
                         r"\bthe same\b", re.I)
 # values of one shape, which a follow-up swaps for each other: a weekday, a month, a level or a code ("B1", "C1"), a
 # numbered step ("week 2", "week 4")
-_SHAPES = [re.compile(r"\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b", re.I),
+_SHAPES = [re.compile(WEEKDAY_NAME, re.I),
            re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
                       r"december)\b", re.I),
            re.compile(r"\b[A-Z]{1,2}\d{1,2}\b"),
