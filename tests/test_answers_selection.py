@@ -223,6 +223,26 @@ def test_the_threshold_is_chosen_on_replayed_turns():
     assert 0.7 < t <= 0.9 and stats["correct"] == 11 and stats["wrong"] == 0 and stats["abstained"] == 3
 
 
+def test_turns_wrong_at_every_threshold_do_not_use_up_a_business_allowance():
+    """A business whose order-desk turns are wrong whatever the threshold (the desk took them) keeps its allowance
+    for what the threshold decides: without that, a new business with such turns left no threshold that qualifies."""
+    from components.answers.calibration import TurnReplay
+
+    right = {"text": "q", "conf": 0.8, "unanswered": None, "unmentioned": [], "said": [("T", "It takes 5 days.", "")]}
+    shaky = {"text": "q", "conf": 0.7, "unanswered": None, "unmentioned": [], "said": [("T", "It takes 9 days.", "")]}
+    expect = {"reply_contains": ["5 days"]}
+    outcomes = [TurnReplay(f"a:{i}", "a", expect, parts=[dict(right)]) for i in range(18)] + \
+               [TurnReplay(f"a:s{i}", "a", expect, parts=[dict(shaky)]) for i in range(2)] + \
+               [TurnReplay(f"a:d{i}", "a", expect, fixed="wrong") for i in range(2)] + \
+               [TurnReplay(f"b:{i}", "b", expect, parts=[dict(right)]) for i in range(20)] + \
+               [TurnReplay(f"b:u{i}", "b", expect, parts=[dict(shaky, conf=0.3)]) for i in range(5)]
+    t, stats = choose_threshold(outcomes, max_wrong=0.1, max_wrong_business=0.04)
+    # a's allowance is ceil(0.04 x 22) = 1: the threshold keeps the two shaky answers out, the desk's two wrong
+    # turns do not count against it, so a threshold qualifies (before, none did: the fallback, with a note)
+    assert "note" not in stats
+    assert 0.7 < t <= 0.8 and stats["correct"] == 38 and stats["by_business"]["a"]["wrong"] == 2
+
+
 def test_a_unit_stating_another_figure_of_the_kind_asked_is_not_stated_beside_the_best():
     """"By what time do I need to send a same-day transfer?": the same-day row's 14:00 is the answer; the wire row's
     15:30 scores close but answers another question. The same for a second phone number, and in Chinese."""
