@@ -306,3 +306,33 @@ def test_the_replay_with_the_pipelines_own_scores_is_checked_against_its_verdict
     assert agreement["turns"] == 3 and agreement["agree"] == 2
     assert [d["turn"] for d in agreement["differ"]] == ["s.yaml:1:0"]
     assert agreement["replay"]["wrong"] == 1 and agreement["pipeline"]["wrong"] == 2
+
+
+def test_the_confidence_reads_the_best_passages_retrieval_and_whether_the_next_units_share_its_section():
+    """The confidence's inputs `retrieval` (the best unit's passage score) and `same_section` (the share of the next
+    two best units under the best one's heading) are read alike in the pipeline and when refitting from collected
+    rows (calibration._part_rows keeps each row's context)."""
+    from components.answers.calibration import FEATURES, _part_rows
+
+    def placed(text, context, score, retrieval):
+        u = EvidenceUnit(text, context, "sentence", "Title", "doc", "c#0", retrieval, "en", 0)
+        return ScoredUnit(u, score, {"retrieval": retrieval})
+
+    model = SelectionModel({}, 0.0, {})
+    ranked = [placed("Refunds take 5 to 7 days.", "Refunds", 3.0, 0.7),
+              placed("Gift cards: immediate.", "Refunds", 2.0, 0.6),
+              placed("Exchanges take 3 days.", "Exchanges", 1.0, 0.4)]
+    x = model.part_features(ranked)
+    assert x["retrieval"] == 0.7 and x["same_section"] == 0.5
+    assert model.part_features(ranked[:1])["same_section"] == 0.0
+
+    def row(text, context, score):
+        features = [0.0] * len(FEATURES)
+        features[FEATURES.index("retrieval")] = 0.7
+        return {"group": "s.yaml:0:0", "part": 0, "text": text, "context": context, "abstain": False, "label": 1,
+                "title": "Title", "doc": "doc", "language": "en", "features": features, "score": score}
+
+    rows = [row("Refunds take 5 to 7 days.", "Refunds", 3.0), row("Gift cards: immediate.", "Refunds", 2.0),
+            row("Exchanges take 3 days.", "Exchanges", 1.0)]
+    part = _part_rows(rows, np.array([r["score"] for r in rows]), 0.0, 1)[0]
+    assert part["x"]["same_section"] == 0.5 and part["x"]["retrieval"] == 0.7

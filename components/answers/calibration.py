@@ -400,7 +400,7 @@ def _part_rows(rows, scores, margin: float, max_units: int) -> list[dict]:
         picked = pick_units(ranked, margin, max_units, text=lambda i: rows[i]["text"], score=lambda i: scores[i],
                             parts=lambda i: _row_parts(rows[i]), asked_types=rows[idx[0]].get("types") or ())
         scored = [ScoredUnit(_Said(rows[i]["text"], rows[i].get("title"), rows[i].get("doc"),
-                                   language_=rows[i].get("language")),
+                                   language_=rows[i].get("language"), context=rows[i].get("context")),
                              float(scores[i]), _row_parts(rows[i])) for i in ranked]
         abstain = rows[idx[0]]["abstain"]
         right = (not abstain and any(rows[i]["label"] for i in picked)
@@ -451,6 +451,7 @@ class _Said:
     chunk_id: str | None = None
 
     language_: str | None = None
+    context: str | None = None
 
     @property
     def language(self) -> str:
