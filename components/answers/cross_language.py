@@ -95,6 +95,10 @@ SUPPLEMENT = {
     "团课": ["group class"], "私教": ["personal trainer", "personal training"], "携号转网": ["port number", "porting"],
     "流量": ["data"], "话费": ["phone bill", "charges"], "漫游": ["roaming"], "宽带": ["broadband"],
     "欠费": ["overdue", "unpaid"], "运费": ["shipping fee", "shipping cost"], "包邮": ["free shipping"],
+    # the dictionary's senses are phrases a help article rarely writes ("processing fee", "to swipe a card", "to
+    # send out goods"): the words it does write for them
+    "手续费": ["fee", "charge"], "收费": ["fee", "charge"], "刷卡": ["card payment", "card purchase", "pay by card"],
+    "发货": ["ship", "shipped", "shipping", "dispatch"],
 }
 
 
