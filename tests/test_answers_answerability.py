@@ -379,3 +379,26 @@ def test_a_number_before_the_thing_asked_is_no_case():
     """"a 1 to 1 lesson" names no kind of customer: the "Private lessons" section answers how much it costs."""
     private = scored("Single 60-minute private lesson: $48.", title="Course prices › Private lessons")
     assert unanswered(part("how much does a 1 to 1 lesson cost"), [private], [private]) is None
+
+
+def test_a_chinese_sentence_is_narrowed_to_the_clause_of_the_case_asked():
+    sizes = scored("标准课程每班最多 12 人，强化课程每班最多 8 人。", title="课程 › 班级人数", language="zh")
+    assert focus_items(sizes, "强化课程一个班最多几个人").unit.text == "强化课程每班最多 8 人。"
+    assert focus_items(sizes, "标准课程一个班最多几个人？").unit.text == "标准课程每班最多 12 人。"
+    # no case named, or no figure asked for: the sentence is stated whole
+    assert focus_items(sizes, "一个班最多几个人？").unit.text == sizes.unit.text
+    assert focus_items(sizes, "强化课程难吗？").unit.text == sizes.unit.text
+    # a clause without a figure stays; one figure is nothing to choose from
+    refund = scored("退到礼品卡：立即到账。退到信用卡或 PayPal：需要 5 到 7 个工作日。", kind="faq_answer", language="zh")
+    assert focus_items(refund, "退款到信用卡要多久？").unit.text == refund.unit.text
+    # two figures of one case (a cut-off time and a duration) are no two cases
+    transfer = scored("普通转账到其他美国银行：截止时间 17:00，1 到 2 个工作日 到账，免费。", language="zh")
+    assert focus_items(transfer, "普通转账到别的银行几天到账？").unit.text == transfer.unit.text
+
+
+def test_a_chinese_question_asking_with_what_asks_for_options():
+    one = scored("An order is paid with one payment method.", title="Payments")
+    listed = scored("我们接受信用卡、PayPal 和 kefu 演示商店礼品卡。", kind="faq_answer", language="zh")
+    asked = part("付款可以用什么？")
+    assert unanswered(asked, [one], [one]) is not None
+    assert unanswered(asked, [listed], [listed]) is None

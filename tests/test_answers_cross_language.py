@@ -61,3 +61,36 @@ def test_latin_names_are_kept_and_nothing_is_invented():
     # what the documents never mention glosses to nothing they use
     assert not gloss("可以用支付宝吗？", known, terms)
     assert not gloss("How much is the fee?", known, terms)
+
+
+def test_a_chinese_questions_words_are_read_as_the_knowledge_bases_words():
+    from components.answers.cross_language import chinese_weights
+    from components.answers.evidence_selection import normalize_term
+
+    shop = set(terms("换货每个订单只能申请一次。取消“待处理”订单后，订单总额会全额退回原支付方式。补办新卡"))
+    weigh = lambda q: chinese_weights({t: 1.0 for t in terms(q)}, lambda t: t in shop, normalize_term)  # noqa: E731
+    # how the question asks ("几次", "行不行", "的话") is no word the evidence must hold
+    assert set(weigh("换货可以换几次？")) == {"换货", "换"}
+    assert "行不行" not in weigh("微信支付行不行？") and "不行" not in weigh("微信支付行不行？")
+    assert "的话" not in weigh("取消订单的话钱会全部退回来吗？")
+    # a word cut together with its neighbour is read as the known word inside it: 退回来 -> 退回 (a synonym of 退货)
+    assert normalize_term("退回") in weigh("取消订单的话钱会全部退回来吗？")
+    assert "退回来" not in weigh("取消订单的话钱会全部退回来吗？")
+    assert "新卡" in weigh("补办新卡要多久才能寄到？") and "新卡要" not in weigh("补办新卡要多久才能寄到？")
+    # what the documents never mention stays, so the question still asks about it
+    assert "微信" in weigh("微信支付行不行？") and "妈妈" in weigh("我能帮我妈妈取消她的订单吗？")
+    # a word of particles and question words only is dropped ("我能"); English terms are left as they are
+    assert "我能" not in weigh("我能帮我妈妈取消她的订单吗？")
+    assert weigh("PayPal 可以吗") == {"paypal": 1.0}
+
+
+def test_service_words_read_as_the_words_help_articles_write():
+    # the dictionary has 手续费 "processing fee", 刷卡 "to swipe a card", 发货 "to send out goods": phrases an article
+    # about "a foreign transaction fee" or "orders that have shipped" never writes
+    shop = lambda t: t in set(terms("There is no cancellation fee. Orders that have shipped. Card purchases abroad."))  # noqa: E731
+    assert "fee" in gloss("手续费", shop, terms, whole=True).text.split()
+    assert "fee" in gloss("收费", shop, terms, whole=True).text.split()
+    assert "ship" in gloss("发货", shop, terms, whole=True).text.split()
+    assert "card purchase" in gloss("刷卡", shop, terms, whole=True).text
+    # still nothing for what the documents never speak of
+    assert not gloss("租车", shop, terms, whole=True)

@@ -84,6 +84,7 @@ def test_the_topic_of_a_question_names_the_offer():
     ("Do gift cards expire? And can I use mine in your physical stores?", 2, [["duration", "yes_no"], ["yes_no"]]),
     ("Which payment methods do you accept? Can I pay with Apple Pay?", 2, [["options"], ["yes_no"]]),
     ("你们支持哪些付款方式？可以用支付宝吗？", 2, [["options"], ["yes_no"]]),
+    ("付款可以用什么？", 1, [["options"]]),   # "what can I pay with?"
     ("What is your return policy? I bought headphones last week and they don't fit.", 1, [[]]),
     ("How long does a refund take", 1, [["duration"]]),
     ("How much is the annual fee of the Gold card?", 1, [["amount"]]),

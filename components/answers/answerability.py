@@ -62,7 +62,7 @@ minutes percent percentage rate rates what's whats how's when's where's which's"
 _LIST_MARKS = re.compile(r"[、,，;；]|和|或|及|以及|\b([A-Z][\w-]*|\d\S*) (and|or)\b|\b(and|or) ([A-Z]|\d)")
 # a part asking for several options in so many words ("which payment methods", "哪些方式"); "waiting list" is none
 _ASKS_OPTIONS = re.compile(r"\b(which|what) (\w+ )?(methods|options|ways|types|kinds|reasons|documents|cards|"
-                           r"services|plans)\b|\bwhat can (i|we|you) (pay|use)\b|哪些|哪几种|什么方式|哪种方式", re.I)
+                           r"services|plans)\b|\bwhat can (i|we|you) (pay|use)\b|哪些|哪几种|什么方式|哪种方式|用什么", re.I)
 # any value of the kind, loosely (a number will do): a part asking for a value is not answered by evidence with none
 _NUMBERISH = (r"\d|\b(once|twice|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|"
               r"hundred|single|half|unlimited|no limit)\b|[一两二三四五六七八九十百千万半]")
@@ -513,6 +513,8 @@ def focus_items(scored: ScoredUnit, question: str) -> ScoredUnit:
     unit = scored.unit
     if unit.kind not in ("list", "sentence", "list_item", "faq_answer"):
         return scored
+    if re.search(r"[\u3400-\u9fff]", question or "") and re.search(r"[\u3400-\u9fff]", unit.text):
+        return _focus_chinese_clauses(scored, question)
     items = [c for c in _CLAUSES.split(unit.text) if c.strip()]
     labels = [_LABEL.match(c) for c in items]
     if len(items) < 2 or sum(1 for m in labels if m) < 2:
@@ -537,6 +539,42 @@ def focus_items(scored: ScoredUnit, question: str) -> ScoredUnit:
     kept = [c for c, v in zip(items, verdicts) if v is not False]
     text = " ".join(c.strip() for c in kept)
     return ScoredUnit(dataclasses.replace(unit, text=text), scored.score, scored.parts)
+
+
+# a Chinese sentence's clauses: "标准课程每班最多 12 人，强化课程每班最多 8 人。"
+_ZH_CLAUSE = re.compile(r"[^，,；;。！？!?]+[，,；;。！？!?]*")
+_ASKS_FIGURE = ("amount", "duration", "count", "percentage", "time")
+
+
+def _focus_chinese_clauses(scored: ScoredUnit, question: str) -> ScoredUnit:
+    """Keep, of a Chinese sentence whose clauses state a figure each for one case ("标准课程每班最多 12 人，强化课程每班最多
+    8 人"), the clauses with a figure that name the most of what a question asking for a figure names ("强化课程一个班最多几
+    个人": 强化); the clauses without a figure stay. The Chinese counterpart of labelled items: one case is asked, one
+    figure is the answer, and stating the other case's beside it answers a question the customer did not ask."""
+    from components.answers.cross_language import QUESTION_WORDS
+    from components.answers.question_analysis import answer_types
+
+    unit = scored.unit
+    if not set(answer_types(question)) & set(_ASKS_FIGURE):
+        return scored
+    clauses = [c for c in _ZH_CLAUSE.findall(unit.text) if c.strip()]
+    figures = [i for i, c in enumerate(clauses) if re.search(r"\d", c)]
+    if len(figures) < 2:
+        return scored
+    asked = set(terms(question)) - _QUESTION_WORDS - QUESTION_WORDS
+    shared = {i: len(asked & set(terms(clauses[i]))) for i in figures}
+    best = max(shared.values())
+    if not best or all(n == best for n in shared.values()):
+        return scored
+    # a clause is another case's only when it says the same of it ("每班最多 … 人"): "截止时间 17:00，1 到 2 个工作日 到账"
+    # states two things of one case, and both stay
+    words = [set(t for t in terms(c) if not re.search(r"\d", t)) for c in clauses]
+    top = set().union(*(words[i] for i in figures if shared[i] == best))
+    dropped = {i for i in figures if shared[i] < best and words[i] & top - asked}
+    if not dropped:
+        return scored
+    kept = "".join(c for i, c in enumerate(clauses) if i not in dropped).strip()
+    return ScoredUnit(dataclasses.replace(unit, text=re.sub(r"[，,；;]$", "。", kept)), scored.score, scored.parts)
 
 
 _NOUN_FLAGS = ("n", "j", "eng")          # jieba's part-of-speech tags of nouns (n, nr, nz, ns, nt ...), abbreviations

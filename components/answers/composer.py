@@ -27,9 +27,10 @@ import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.answerability import chinese_nouns, focus_items, said_terms, subject_terms, unanswered
-from components.answers.cross_language import gloss
+from components.answers.cross_language import chinese_weights, gloss
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
-                                                   has_value, near_duplicate, pick_units, terms, TermStatistics)
+                                                   has_value, near_duplicate, normalize_term, pick_units, terms,
+                                                   TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.followups import is_followup, name_candidates, qualifiers, with_previous, written_as_name
@@ -251,6 +252,8 @@ class AnswerComposer:
                     counts[term] = counts.get(term, 0) + 1
         for i, part in enumerate(parts):
             weights = _term_weights(part.text, statements, followup, _carried_context(part, answer.parts))
+            if re.search(r"[\u3400-\u9fff]", part.text):
+                weights = chinese_weights(weights, lambda t: self.statistics.df(t) > 0, normalize_term)
             ranked = self.selector.rank(part, units, vectors[i] if vectors is not None else None, weights) \
                 if units else []
             if glosses[i] and ranked:

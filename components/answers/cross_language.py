@@ -30,11 +30,16 @@ _NOT_A_SENSE = re.compile(r"^(variant of|old variant|see |surname|CL:|used in|ab
 _BRACKETS = re.compile(r"\([^)]*\)|\[[^\]]*\]|\S+\|\S+")
 SENSES_PER_WORD = 4        # the first senses of a dictionary entry are its common ones
 SENSES_PER_CHARACTER = 4   # a single character's too (卡: to stop, to block, slow, card)
+# how a Chinese question asks, in words jieba keeps whole: "行不行", "几次", "的话" ask for yes/no, a count, a condition;
+# they say nothing about what is asked (as "how", "can" and "what" say nothing in English, where they are stopwords)
+QUESTION_WORDS = frozenset("""行不行 不行 行吗 好不好 好吗 对不对 对吗 会不会 要不要 需不需要 用不用 能不能 可不可以 是不是 有没有 可以吗
+能否 可否 是否 的话 几次 几个 几天 几种 多少次 多少天 多少钱 多久 多长 多长时间 怎么办 怎么样 什么样 哪些 哪个 哪种 哪里 哪儿
+为什么 咋 啥 呢 吗 吧 嘛 呀 啊 我能 我要 我想 我们 你们 您 她 他 它 她的 他的 还能 还 才能 才 就 都 也 现在 东西 一下""".split())
 # words that only make the sentence a question or hold it together; their glosses ("how many", "to be") say nothing
 # about what is asked
 _FUNCTION_WORDS = frozenset("""的 了 是 吗 呢 吧 啊 在 和 与 或 要 想 请 能 会 可以 怎么 如何 什么 一下 这个 那个 就 也 都 把 被 有 没有
 我 你 您 我们 你们 他们 它 多少 几 多久 多长 时间 哪些 哪个 哪里 为什么 是否 能否 可否 能不能 可不可以 是不是 不 没 还 又 再 吗？ 个
-怎样 么 啥 嘛 呀 哦 该 得 地 着 过 对 从 给 让 用 以 为 之 其 所 如果 要是 然后 还是 或者 已经 一个 这 那 里 上 下 中""".split())
+怎样 么 啥 嘛 呀 哦 该 得 地 着 过 对 从 给 让 用 以 为 之 其 所 如果 要是 然后 还是 或者 已经 一个 这 那 里 上 下 中""".split()) | QUESTION_WORDS
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,6 +95,10 @@ SUPPLEMENT = {
     "团课": ["group class"], "私教": ["personal trainer", "personal training"], "携号转网": ["port number", "porting"],
     "流量": ["data"], "话费": ["phone bill", "charges"], "漫游": ["roaming"], "宽带": ["broadband"],
     "欠费": ["overdue", "unpaid"], "运费": ["shipping fee", "shipping cost"], "包邮": ["free shipping"],
+    # the dictionary's senses are phrases a help article rarely writes ("processing fee", "to swipe a card", "to
+    # send out goods"): the words it does write for them
+    "手续费": ["fee", "charge"], "收费": ["fee", "charge"], "刷卡": ["card payment", "card purchase", "pay by card"],
+    "发货": ["ship", "shipped", "shipping", "dispatch"],
 }
 
 
@@ -220,3 +229,44 @@ def _senses_terms(senses, limit: int, known, terms, whole: bool = False) -> list
         if kept and (not whole or len(kept) == len(words)):
             out.append(" ".join(kept))
     return list(dict.fromkeys(out))
+
+
+def chinese_weights(weights: dict[str, float], known: Callable[[str], bool],
+                    normalize: Callable[[str], str] = lambda t: t) -> dict[str, float]:
+    """A Chinese question's term weights (term -> weight), read as the knowledge base's words: question words
+    ("几次", "行不行", "的话") dropped, and a word the knowledge base never uses that jieba cut from the question together
+    with its neighbour ("退回来", "新卡要", "钱会") replaced by the longest words of two or more characters in it that the
+    knowledge base does use (退回, 新卡); a word made of question words and particles only ("我能") is dropped, and
+    one with no known word in it stays (微信, 妈妈: what the documents may never mention). `known(term)`: the
+    knowledge base uses the (normalized) term; `normalize`: its synonyms folded, as the terms are."""
+    out: dict[str, float] = {}
+
+    def add(term: str, weight: float) -> None:
+        out[term] = max(out.get(term, 0.0), weight)
+
+    for term, weight in weights.items():
+        if not _CJK_RUN.fullmatch(term):
+            add(term, weight)
+            continue
+        if term in _FUNCTION_WORDS:
+            continue
+        if known(term) or len(term) < 2:
+            add(term, weight)
+            continue
+        pieces, rest, i = [], [], 0
+        while i < len(term):
+            j = next((j for j in range(len(term), i + 1, -1) if (i, j) != (0, len(term))
+                      and known(normalize(term[i:j]))), None)
+            if j is not None:
+                pieces.append(normalize(term[i:j]))
+                i = j
+                continue
+            if term[i] not in _FUNCTION_WORDS:
+                rest.append(term[i])
+            i += 1
+        if pieces:
+            for piece in pieces:
+                add(piece, weight)
+        elif rest:
+            add(term, weight)
+    return out

@@ -38,7 +38,7 @@ _TYPE_RULES: list[tuple[str, re.Pattern]] = [
     ("count", re.compile(r"\bhow many\b|\bhow often\b|几次|多少次|几个", re.I)),
     ("options", re.compile(r"\bwhich\b|\bwhat (kinds?|types?|options|ways|methods|reasons|documents|cards|"
                            r"payment)\b|\bwhat can (i|we|you) (pay|use)\b|\bhow can i pay\b|\blist\b|\boptions\b|"
-                           r"哪些|哪几|什么方式|哪种", re.I)),
+                           r"哪些|哪几|什么方式|哪种|用什么", re.I)),
     ("procedure", re.compile(r"\bhow (do|can|should|would) (i|we|you)\b|\bwhat (do|should) i do\b|\bsteps?\b|"
                              r"\bhow (does|do) [\w' -]{1,40} work\b|"
                              r"\bprocess\b|怎么|怎样|如何|流程|步骤", re.I)),
