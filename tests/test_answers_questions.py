@@ -456,8 +456,9 @@ def test_a_part_that_only_refers_back_is_read_with_the_previous_question():
     previous = "How much can I deposit by mobile check per day?"
     same, line, own = (QuestionPart("is it the same for me?"), QuestionPart("is that line open at night?"),
                        QuestionPart("how long does a wire take?"))
-    AnswerComposer._refer_back(composer, [same, line, own], previous)
-    assert same.context == previous
+    member = QuestionPart("I only became a member last month, is it the same for me?")
+    AnswerComposer._refer_back(composer, [same, line, own, member], previous)
+    assert same.context == previous and member.context == previous
     assert line.context == "" and own.context == ""   # words of their own: asked as they stand
 
 
@@ -481,3 +482,15 @@ def test_a_continuation_is_not_answered_from_a_document_about_something_else():
     # an elliptical follow-up names its own subject; with no previous answer's documents nothing is known
     assert elsewhere_than_previous([account], {**followup, "continuation": False}) is None
     assert elsewhere_than_previous([account], {**followup, "doc_ids": []}) is None
+
+
+def test_a_continuation_counts_the_previous_answers_words_a_little():
+    """"And what's the penalty if I take the money out early?" after the 12-month certificate's rate goes on about
+    that certificate: the answer's words count a little, the previous question's a little more, its own fully."""
+    from components.answers.composer import _term_weights
+
+    followup = {"previous": "What rate do you pay on a 12-month certificate?", "subject": "", "replaced": None,
+                "continuation": True, "evidence": "Account: 12-month certificate; Rate (APY): 3.75%"}
+    weights = _term_weights("And what's the penalty if I take the money out early?", "", followup)
+    assert weights["penalty"] == 1.0 and weights["certificat"] == 0.4 and weights["apy"] == 0.3
+    assert "apy" not in _term_weights("And what's the penalty?", "", {**followup, "evidence": ""})

@@ -211,6 +211,9 @@ class AnswerComposer:
             followup["doc_ids"] = list(previous["doc_ids"])
         if followup is not None and followup.get("replaced") and previous.get("evidence"):
             followup["qualifiers"] = qualifiers(previous["evidence"], followup["replaced"])
+        if followup is not None and followup.get("continuation") and previous.get("evidence"):
+            # "and what's the penalty if I take the money out early?" goes on about what was just stated
+            followup["evidence"] = previous["evidence"]
         parts, statements = split_question(question)
         for p in parts:
             if p.language != language and language == "zh":
@@ -289,12 +292,15 @@ class AnswerComposer:
 
     def _refer_back(self, parts: list[QuestionPart], previous: str) -> None:
         """A part that goes on from the previous question and says next to nothing of its own ("is it the same for
-        me?", "does that apply to joint accounts too?": at most one word the knowledge base uses) is about what the
-        previous question asked: that question is its context, read with it for its meaning (`_part_query`)."""
+        me?", "does that apply to joint accounts too?": at most one word the knowledge base uses in the clause that
+        refers back, whatever the customer says of themselves before it: "I only became a member last month, is it
+        the same for me?") is about what the previous question asked: that question is its context, read with it for
+        its meaning (`_part_query`)."""
         for p in parts:
-            if p.context or not REFERS_BACK.search(p.text):
+            clause = next((c for c in reversed(re.split(r"[,;，；]", p.text)) if REFERS_BACK.search(c)), "")
+            if p.context or not clause:
                 continue
-            own = [t for t in dict.fromkeys(terms(p.text)) if self.statistics.df(t) > 0]
+            own = [t for t in dict.fromkeys(terms(clause)) if self.statistics.df(t) > 0]
             if len(own) <= 1:
                 p.context = previous
 
@@ -772,7 +778,11 @@ def _term_weights(part: str, statements: str, followup: dict | None, context: st
     for t in terms(context):
         weights[t] = max(weights.get(t, 0.0), _PREVIOUS_WEIGHT)
     if followup and followup.get("continuation"):
-        # a question of its own that goes on from the previous one: its words fully, the previous one's a little
+        # a question of its own that goes on from the previous one: its words fully, the previous one's a little,
+        # and the previous answer's a little less (it goes on about what that answer stated: the 12-month
+        # certificate's row holds its early withdrawal penalty too)
+        for t in terms(followup.get("evidence") or ""):
+            weights[t] = max(weights.get(t, 0.0), _STATEMENT_WEIGHT)
         for t in terms(followup.get("previous") or ""):
             weights[t] = max(weights.get(t, 0.0), _PREVIOUS_WEIGHT)
         for t in terms(part):
