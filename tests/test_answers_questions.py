@@ -422,3 +422,76 @@ def test_a_chinese_followup_may_name_something_in_latin_letters():
     assert is_followup("那 Cedar Quay 呢？") and not is_followup("这个订单的退款什么时候能到账呢？")
     question, info = resolve_followup("那 Cedar Quay 呢？", "Pennick Hill 周日开门吗？", ["pennick hill"])
     assert question == "Cedar Quay 周日开门吗？" and info["replaced"] == "pennick hill"
+
+
+def test_a_followup_counts_in_digits():
+    """"a pack of ten" is the documents' "Pack of 10 private lessons"; "one of" and "two or three" are no counts."""
+    question, info = resolve_followup("and if I buy a pack of ten?", "how much does a 1 to 1 lesson cost", [])
+    assert "pack 10" in info["subject"] and "ten" not in question
+    from components.answers.followups import followup_subject
+    assert followup_subject("and for two or three nights?") == "two or three nights"
+
+
+@pytest.mark.parametrize("text, previous, expected, replaced", [
+    ("and the email address?", "What's your customer service phone number?",
+     "What's your customer service email address?", "phone number"),
+    # the way of contact is swapped, not the name in the question
+    ("what about the phone number?", "What is the email of the Porto store?",
+     "What is the phone number of the Porto store?", "email"),
+])
+def test_a_followup_swaps_one_way_of_contact_for_another(text, previous, expected, replaced):
+    from components.answers.evidence_selection import entity_names
+
+    question, info = resolve_followup(text, previous, sorted(entity_names(previous)))
+    assert question == expected and info["replaced"] == replaced
+
+
+def test_a_part_that_only_refers_back_is_read_with_the_previous_question():
+    from types import SimpleNamespace
+
+    from components.answers.composer import AnswerComposer
+    from components.answers.question_analysis import QuestionPart
+
+    known = {"same", "line", "open", "night", "apply", "member", "month"}
+    composer = SimpleNamespace(statistics=SimpleNamespace(df=lambda t: 1 if t in known else 0))
+    previous = "How much can I deposit by mobile check per day?"
+    same, line, own = (QuestionPart("is it the same for me?"), QuestionPart("is that line open at night?"),
+                       QuestionPart("how long does a wire take?"))
+    member = QuestionPart("I only became a member last month, is it the same for me?")
+    AnswerComposer._refer_back(composer, [same, line, own, member], previous)
+    assert same.context == previous and member.context == previous
+    assert line.context == "" and own.context == ""   # words of their own: asked as they stand
+
+
+def test_a_continuation_is_not_answered_from_a_document_about_something_else():
+    from components.answers.composer import elsewhere_than_previous
+    from components.answers.evidence_selection import ScoredUnit
+    from components.answers.evidence_units import EvidenceUnit
+
+    def scored(text, doc, title):
+        return ScoredUnit(EvidenceUnit(text, title, "sentence", title, doc, f"{doc}#0", 0.5, "en", 0), 1.0, {})
+
+    followup = {"previous": "When does the spring term start?", "subject": "", "replaced": None,
+                "continuation": True, "doc_ids": ["terms.md"]}
+    account = scored("If something goes wrong during sign-up, chat with our assistant.", "faq.md",
+                     "How do I create an account?")
+    assert elsewhere_than_previous([account], followup)
+    # from the previous answer's documents, or saying what the previous question asked: about the same thing
+    assert elsewhere_than_previous([scored("Enrolment closes: 5 April.", "terms.md", "Dates")], followup) is None
+    assert elsewhere_than_previous([scored("Enrol a week before the term starts.", "enrol.md", "Enrolling")],
+                                   followup) is None
+    # an elliptical follow-up names its own subject; with no previous answer's documents nothing is known
+    assert elsewhere_than_previous([account], {**followup, "continuation": False}) is None
+    assert elsewhere_than_previous([account], {**followup, "doc_ids": []}) is None
+
+
+def test_a_continuation_counts_the_previous_answers_words_a_little():
+    """"And what's the penalty if I take the money out early?" after the 12-month certificate's rate goes on about
+    that certificate: the answer's words count a little, the previous question's a little more, its own fully."""
+    from components.answers.composer import _term_weights
+
+    followup = {"previous": "What rate do you pay on a 12-month certificate?", "subject": "", "replaced": None,
+                "continuation": True, "evidence": "Account: 12-month certificate; Rate (APY): 3.75%"}
+    weights = _term_weights("And what's the penalty if I take the money out early?", "", followup)
+    assert weights["penalty"] == 1.0 and weights["certificat"] == 0.4 and weights["apy"] == 0.3
+    assert "apy" not in _term_weights("And what's the penalty?", "", {**followup, "evidence": ""})

@@ -77,6 +77,8 @@ def test_chat_spellings(speller):
     assert corrected.text == "can you tell me your refund policy please, i want to know thanks"
     assert {c["kind"] for c in corrected.corrections} == {"chat"}
     assert speller.correct("Ship it to the U.S. please").text == "Ship it to the U.S. please"
+    # a short form is the word, not the word one edit away ("app")
+    assert speller.correct("and for a specialist appt?").text == "and for a specialist appointment?"
 
 
 def test_traditional_and_homophones_become_the_knowledge_base_words(speller):

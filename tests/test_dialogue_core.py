@@ -298,3 +298,24 @@ def test_an_answer_records_the_documents_a_followup_looks_in_first(settings, sto
     assert goes_on.trace["answer"]["followup"]["doc_ids"] == recorded["doc_ids"]
     other = dm.chat(goes_on.conversation_id, "And for gift cards?")
     assert other.trace["answer"]["followup"]["doc_ids"] == recorded["doc_ids"]
+
+
+def test_a_followup_refers_to_a_question_declined_as_out_of_scope_too(settings, store):
+    """"Can I pay cash at Linford?" declined as out of scope (the intent model's guess, nothing confident found) is
+    still what "ok and at Cedar Quay?" refers to."""
+    from components.nlu.result import NLUResult
+
+    class OutOfScope:
+        def parse(self, text):
+            return NLUResult(intent="unknown", out_of_scope=True, language="en")
+
+    knowledge = FakeKnowledge([hit()])
+    composer = AnswerComposer(knowledge, knowledge.embedder.embed, engine=FakeEngine(), style="evidence",
+                              min_score=0.999999)
+    dm = DialogueManager(settings, store, engine=FakeEngine(), knowledge=knowledge, nlu=OutOfScope(),
+                         answers=composer)
+    first = dm.chat(None, "Can I pay cash at Linford?")
+    assert first.trace["policy"]["action"] == "decline_out_of_scope"
+    second = dm.chat(first.conversation_id, "ok and at Cedar Quay?")
+    assert second.trace["answer"]["followup"]["previous"] == "Can I pay cash at Linford?"
+    assert second.trace["answer"]["question"] == "Can I pay cash at Cedar Quay?"

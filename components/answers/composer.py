@@ -212,10 +212,15 @@ class AnswerComposer:
             followup["doc_ids"] = list(previous["doc_ids"])
         if followup is not None and followup.get("replaced") and previous.get("evidence"):
             followup["qualifiers"] = qualifiers(previous["evidence"], followup["replaced"])
+        if followup is not None and followup.get("continuation") and previous.get("evidence"):
+            # "and what's the penalty if I take the money out early?" goes on about what was just stated
+            followup["evidence"] = previous["evidence"]
         parts, statements = split_question(question)
         for p in parts:
             if p.language != language and language == "zh":
                 p.language = language
+        if followup is not None and followup.get("continuation"):
+            self._refer_back(parts, followup["previous"])
         glosses = [self.gloss(p.text) for p in parts]
         for p, g in zip(parts, glosses):
             p.gloss = g.text
@@ -268,6 +273,10 @@ class AnswerComposer:
                 ranked = self._previous_documents_first(ranked, followup["doc_ids"], followup.get("subject") or "")
             rankings.append(ranked)
             answer.parts.append(self._choose(part, ranked, answer.parts))
+            if followup and answer.parts[-1].answered:
+                reason = elsewhere_than_previous(answer.parts[-1].evidence, followup)
+                if reason:
+                    answer.parts[-1].evidence, answer.parts[-1].unanswered = [], reason
         if len(parts) > 1:
             self._place_evidence(answer, rankings)
         timings["selection_ms"] = _ms(t)
@@ -283,6 +292,20 @@ class AnswerComposer:
             answer.sources = _sources(answer.parts)
         answer.timings_ms = {**timings, "total_ms": _ms(started)}
         return answer
+
+    def _refer_back(self, parts: list[QuestionPart], previous: str) -> None:
+        """A part that goes on from the previous question and says next to nothing of its own ("is it the same for
+        me?", "does that apply to joint accounts too?": at most one word the knowledge base uses in the clause that
+        refers back, whatever the customer says of themselves before it: "I only became a member last month, is it
+        the same for me?") is about what the previous question asked: that question is its context, read with it for
+        its meaning (`_part_query`)."""
+        for p in parts:
+            clause = next((c for c in reversed(re.split(r"[,;，；]", p.text)) if REFERS_BACK.search(c)), "")
+            if p.context or not clause:
+                continue
+            own = [t for t in dict.fromkeys(terms(clause)) if self.statistics.df(t) > 0]
+            if len(own) <= 1:
+                p.context = previous
 
     def _curated(self, parts: list[QuestionPart], question: str) -> PartAnswer | None:
         if len(parts) != 1 or not hasattr(self.knowledge, "curated_answer"):
@@ -566,6 +589,23 @@ class AnswerComposer:
             answer.rejected.append({"text": text.strip()[:600], "reason": verdict.reason})
 
 
+def elsewhere_than_previous(evidence: list[ScoredUnit], followup: dict) -> str | None:
+    """Why the evidence for a question that goes on from the previous one ("ok and by when do I have to sign up?"
+    after the spring term's dates) is about something else, or None: it comes from none of the documents the previous
+    answer came from and says none of the previous question's words (a shop account's sign-up help is not the
+    term's enrolment date). A follow-up that names its own subject ("and for the Gold card?") is not read so."""
+    if not followup.get("continuation") or not followup.get("doc_ids") or not evidence:
+        return None
+    previous = set(terms(followup.get("previous") or ""))
+    for e in evidence:
+        if e.unit.doc_id in followup["doc_ids"]:
+            return None
+        if previous & set(terms(f"{e.unit.source_title} {e.unit.context} {e.unit.text}")):
+            return None
+    return (f"it goes on from “{followup.get('previous')}”, but its best evidence comes from another document and "
+            f"says nothing of what that question asked")
+
+
 def focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
     """A table row states only the columns the question names: for "What is the Silver card's cashback?" the row
     "Item: Cashback; Classic: 0.5%; Silver: 1%; Gold: 1.5%" becomes "Item: Cashback; Silver: 1%"."""
@@ -741,7 +781,11 @@ def _term_weights(part: str, statements: str, followup: dict | None, context: st
     for t in terms(context):
         weights[t] = max(weights.get(t, 0.0), _PREVIOUS_WEIGHT)
     if followup and followup.get("continuation"):
-        # a question of its own that goes on from the previous one: its words fully, the previous one's a little
+        # a question of its own that goes on from the previous one: its words fully, the previous one's a little,
+        # and the previous answer's a little less (it goes on about what that answer stated: the 12-month
+        # certificate's row holds its early withdrawal penalty too)
+        for t in terms(followup.get("evidence") or ""):
+            weights[t] = max(weights.get(t, 0.0), _STATEMENT_WEIGHT)
         for t in terms(followup.get("previous") or ""):
             weights[t] = max(weights.get(t, 0.0), _PREVIOUS_WEIGHT)
         for t in terms(part):

@@ -54,14 +54,22 @@ def is_followup(text: str) -> bool:
         _FOLLOWUP_EN.match(text).group(2), re.I)
 
 
+# a count the customer spells out is the number the documents write: "a pack of ten" is the "Pack of 10 lessons"
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate("zero one two three four five six seven eight nine ten eleven "
+                                                 "twelve".split()) if i >= 2}
+_COUNTED = re.compile(r"(?<!\bor\s)\b(" + "|".join(_NUMBER_WORDS) + r")\b(?!\s+(?:of|or)\b)", re.I)
+
+
 def followup_subject(text: str) -> str:
-    """What a follow-up asks about: "And for the Gold card?" -> "Gold card"; "那退款呢？" -> "退款"."""
+    """What a follow-up asks about: "And for the Gold card?" -> "Gold card"; "那退款呢？" -> "退款"; a count spelled out
+    in words is written in digits ("and if I buy a pack of ten?" -> "if I buy pack 10")."""
     text = (text or "").strip()
     if re.search(r"[\u3400-\u9fff]", text):
         match = _FOLLOWUP_ZH.match(text)
         return match.group(2).strip() if match else text
     match = _FOLLOWUP_EN.match(text)
     rest = match.group(2) if match else text
+    rest = _COUNTED.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], rest)
     return re.sub(r"\s+", " ", _FOLLOWUP_FILLER.sub(" ", rest)).strip()
 
 
@@ -84,7 +92,10 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
     # day; "And on Sunday?" swaps the day: a term of the same kind (a day or date, or not) as the new subject first
     same_kind = bool(_WHEN_WORD.search(subject))
     candidates = sorted(previous_subject_terms or [], key=lambda t: (bool(_WHEN_WORD.search(t)) != same_kind, -len(t)))
-    for term in candidates:
+    if _CONTACT.fullmatch(subject):
+        # "and the email address?" swaps the way of contact, not the name in the question ("the Porto store")
+        question, replaced = _swap_contact(subject, question)
+    for term in candidates if replaced is None else []:
         if term and re.search(re.escape(term), question, re.I):
             question = re.sub(re.escape(term), subject, question, count=1, flags=re.I)
             # "the Silver card" with the subject "Gold card" is "the Gold card", not "the Gold card card"
@@ -95,6 +106,8 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         question, replaced = _swap_same_head(subject, question)
     if replaced is None:
         question, replaced = _swap_same_shape(subject, question)
+    if replaced is None:
+        question, replaced = _swap_contact(subject, question)
     for term in sorted(document_names or [], key=len, reverse=True):
         if replaced is not None:
             break
@@ -139,6 +152,22 @@ def _swap_same_shape(subject: str, question: str) -> tuple[str, str | None]:
                 continue
             return question[:old.start()] + new.group(0) + question[old.end():], old.group(0)
     return question, None
+
+
+# the ways to reach a business: "and the email address?" after "what's your phone number?" asks for the email address
+# in place of the phone number (the subject is itself the kind of answer asked for)
+_CONTACT = re.compile(r"\b(?:(?:tele)?phone(?: number)?|phone line|hotline|e-?mail(?: address)?|(?:postal |mailing |"
+                      r"street )?address|fax(?: number)?|whats ?app(?: number)?)\b", re.I)
+
+
+def _swap_contact(subject: str, question: str) -> tuple[str, str | None]:
+    """`question` with its way of contact replaced by the subject's ("What's your customer service email address?"
+    for "and the email address?" after "What's your customer service phone number?"); (question, None) when the
+    subject names no way of contact, or the same one."""
+    new, old = _CONTACT.search(subject), _CONTACT.search(question)
+    if not new or not old or new.group(0).lower() == old.group(0).lower():
+        return question, None
+    return question[:old.start()] + new.group(0) + question[old.end():], old.group(0)
 
 
 def continues_previous(text: str) -> bool:

@@ -3,7 +3,8 @@
 Customers write "can u tell me the cashbak on platnum", "退宽要多久", "我的訂單": the embedder reads a misspelt word
 as a different one and the keyword index matches words exactly, so the question is rewritten first:
 
-- chat spellings become words: u -> you, ur -> your, pls -> please, wanna -> want to, gonna -> going to, thx -> thanks;
+- chat spellings become words: u -> you, ur -> your, pls -> please, wanna -> want to, gonna -> going to, thx -> thanks,
+  appt -> appointment, acct -> account;
 - an English word that is no known word is corrected to a word of the knowledge base actually loaded (or of the
   question words below) one edit away, the most frequent in the knowledge base first (a swap of neighbouring letters
   weighs twice a missing or extra letter, four times a wrong one; two edits for words of eight letters or more; after
@@ -50,7 +51,10 @@ _ZH_WORD = re.compile(r"^[\u3400-\u9fff]{2,4}$")
 
 # chat spellings, whole words only
 CHAT_SPELLINGS = {"u": "you", "ur": "your", "pls": "please", "plz": "please", "wanna": "want to",
-                  "gonna": "going to", "thx": "thanks", "thnx": "thanks"}
+                  "gonna": "going to", "thx": "thanks", "thnx": "thanks",
+                  # the short forms of booking and banking words ("and for a specialist appt?"), which one edit
+                  # would read as other words ("app", "act")
+                  "appt": "appointment", "appts": "appointments", "acct": "account", "accts": "accounts"}
 _CHAT = re.compile(r"(?<![\w.@'’])(" + "|".join(CHAT_SPELLINGS) + r")(?![\w@'’]|\.\w)", re.IGNORECASE)
 
 # the words questions are made of, which a knowledge base's articles may not use

@@ -347,6 +347,10 @@ class DialogueManager:
 
     def _handle_decline(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
         ctx.reply = self._phrase("manipulation" if ctx.trace.injection else "out_of_scope", ctx.language)
+        if ctx.answer is not None and ctx.answer.abstained:
+            # declined as out of scope, it is still what "ok and at Cedar Quay?" in the next turn refers to
+            ctx.trace.answer = ctx.answer.to_trace()
+            self._record_question(ctx.cid, ctx.answer)
         yield TurnChunk("token", ctx.reply)
 
     def _handle_clarify(self, ctx: "TurnContext") -> Iterator[TurnChunk]:
