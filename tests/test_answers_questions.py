@@ -74,6 +74,46 @@ def test_question_or_request(text, kind):
     assert got.reason
 
 
+@pytest.mark.parametrize("text, kind", [
+    # a question about what the business pays or covers is a question, also after the customer's own story with "my"
+    ("my bag didn't arrive and I need to buy toiletries and a shirt. will you pay for that?", "question"),
+    ("the wheel on my suitcase was broken on the flight, will you pay to fix it?", "question"),
+    ("my order arrived broken, will you pay for the return shipping?", "question"),
+    ("你们会赔偿吗？", "question"),
+    # ... but not when something before it asks the desk to act, nor a plain request
+    ("I need to cancel my order. will you pay the fee?", "request"),
+    ("Can you cancel my order please", "request"),
+    ("will you refund my order?", "request"),
+    # a change only a pending order allows, of an order the customer says is already shipped or delivered: the policy
+    ("My package was already delivered to the wrong place, can you change the shipping address on that order?",
+     "question"),
+    ("I want to cancel my order, it has been shipped already", "question"),
+    ("订单已经发货了，能帮我改地址吗？", "question"),
+    # not yet shipped, or a return (which needs a delivered order): the desk
+    ("it hasn't been shipped yet, can you cancel my order?", "request"),
+    ("I want to return my order, it was delivered yesterday", "request"),
+    ("#W1234567 was already delivered, change its address to 12 Oak Road", "request"),
+])
+def test_what_the_business_pays_and_changes_past_pending(text, kind):
+    got = classify_message(text, names_product=names_product)
+    assert got.kind == kind, got.reason
+
+
+def test_a_statement_going_on_from_a_knowledge_question_is_about_it():
+    text = "ok. and my name is misspelled on it, 2 letters are wrong"
+    assert classify_message(text).kind == "request"  # with no question before it, the desk may take a statement
+    assert classify_message(text, after_question=True).kind == "question"
+    # a request or an identity still goes to the desk after a question
+    assert classify_message("and my email is emma.smith3991@example.com", after_question=True).kind == "request"
+    assert classify_message("and I want to cancel my order", after_question=True).kind == "request"
+    assert classify_message("yes please", after_question=True).kind == "request"
+    assert classify_message("and my refund went to the wrong card", after_question=True).kind == "request"
+
+
+def test_no_offer_for_a_change_the_order_is_past():
+    assert classify_message("My order was already shipped, can you change the address?").topic is None
+
+
 def test_the_topic_of_a_question_names_the_offer():
     assert classify_message("Can I cancel an order after it shipped?").topic == "cancel_order"
     assert classify_message("怎么退货？").topic == "return_items"

@@ -298,3 +298,14 @@ def test_an_answer_records_the_documents_a_followup_looks_in_first(settings, sto
     assert goes_on.trace["answer"]["followup"]["doc_ids"] == recorded["doc_ids"]
     other = dm.chat(goes_on.conversation_id, "And for gift cards?")
     assert other.trace["answer"]["followup"]["doc_ids"] == recorded["doc_ids"]
+
+
+def test_a_statement_going_on_from_a_question_is_read_as_a_question(settings, store):
+    """"ok. and my name is misspelled on it" after a knowledge question is about that question (the routing is told
+    a question came before); the same words opening a conversation are a statement the desk may take."""
+    dm = manager(settings, store)
+    first = dm.chat(None, "How long do refunds take?")
+    statement = "ok. and my surname is spelled wrong on it, two letters are off"
+    goes_on = dm.chat(first.conversation_id, statement)
+    assert goes_on.trace["message_kind"]["kind"] == "question", goes_on.trace["message_kind"]
+    assert dm.chat(None, statement).trace["message_kind"]["kind"] == "request"

@@ -232,7 +232,9 @@ class DialogueManager:
             ctx.timings["spelling_ms"] = _ms(t)
             if spelled.text != text:
                 routed = self.vault.resolve_text(ctx.cid, spelled.text) if self.vault is not None else spelled.text
-        ctx.kind = classify_message(routed, names_product=names_product, personal=personal)
+        previous = self._previous_question(ctx.cid)
+        ctx.kind = classify_message(routed, names_product=names_product, personal=personal,
+                                    after_question=previous is not None)
         ctx.trace.message_kind = ctx.kind.to_dict()
         t = time.perf_counter()
         # a question goes to the knowledge base, unless the desk is in the middle of a flow (then the desk decides
@@ -241,7 +243,7 @@ class DialogueManager:
         desk_wants = bool(self.desk is not None and injection is None and (in_flow or ctx.kind.kind != "question")
                           and self.desk.wants(ctx.desk_text, nlu, ctx.desk_state))
         if not desk_wants and injection is None and self.answers is not None:
-            ctx.answer = self.answers.compose(text, ctx.language, previous=self._previous_question(ctx.cid),
+            ctx.answer = self.answers.compose(text, ctx.language, previous=previous,
                                               spelled=spelled)
         ctx.timings["retrieval_ms"] = _ms(t)
         answer = ctx.answer
