@@ -78,6 +78,7 @@ _ALREADY_SENT = re.compile(r"(?<!n't )(?<!not )(?<!never )(?<!yet )\b(already|ha
 _GOES_ON_TO_ACT = re.compile(r"^\s*(and|also|so|but|plus|then|ok(ay)?)\b[\s,.]*(then\s+)?(please\s+)?(do|go|start|proceed|"
                              r"begin|cancel|return|exchange|refund|track|change|update|modify|check|send|ship|swap|"
                              r"replace|look|find|show|list|give|make|book|set)\b", re.I)
+_ASKS_WHERE = re.compile(r"\b(where|status|track(ing)?)\b|到哪|在哪|物流|状态|进度", re.I)
 PENDING_ONLY_TOPICS = frozenset({"cancel_order", "change_address", "modify_items", "change_payment"})
 TOPICS: list[tuple[str, re.Pattern]] = [
     ("exchange", re.compile(r"\bexchang|\bswap\b|different (size|colou?r)|换货|调换|换成", re.I)),
@@ -145,6 +146,18 @@ def asks_what_the_business_pays(text: str) -> bool:
     if cue is None or not is_interrogative(sentences[-1]):
         return False
     return topic_of(" ".join(sentences[:-1] + [sentences[-1][:cue.start()]])) is None
+
+
+def every_part_asks(text: str, names_product: Callable[[str], bool] | None = None) -> bool:
+    """Two or more sentences, each a question, at least one of them an information question ("When will my card refund
+    arrive? and can I get it in cash instead?"): the documents may answer all of it, the request among the parts
+    included, before the desk is asked."""
+    text = without_opener((text or "").strip())
+    if _ORDER_ID.search(text) or _EMAIL.search(text) or _ASKS_WHERE.search(text):
+        return False  # an order named, or where it is: the desk looks it up
+    sentences = [p.strip() for p in _SENTENCES.findall(text) if p.strip(" ?？.!。！")]
+    return len(sentences) >= 2 and all(asks_a_question(p) for p in sentences) and any(
+        classify_message(p, names_product=names_product).kind == "question" for p in sentences)
 
 
 def classify_message(text: str, *, names_product: Callable[[str], bool] | None = None,
