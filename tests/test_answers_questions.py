@@ -117,6 +117,8 @@ def test_every_part_asks(text, asks):
 
 def test_no_offer_for_a_change_the_order_is_past():
     assert classify_message("My order was already shipped, can you change the address?").topic is None
+    # asked as a question, the policy answers and the offer follows, as for every question
+    assert classify_message("Can I cancel an order that was already delivered?").topic == "cancel_order"
 
 
 def test_the_topic_of_a_question_names_the_offer():

@@ -174,9 +174,6 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
                                        "act follows", None)
     if _ORDER_ID.search(text) or _EMAIL.search(text):
         return MessageKind("request", "names an order or the customer's identity", topic)
-    if topic in PENDING_ONLY_TOPICS and _ALREADY_SENT.search(text):
-        return MessageKind("question", "asks for a change only a pending order allows, of an order it says is already "
-                                       "shipped or delivered: the policy answers, no offer to act follows", None)
     if personal is not None and personal(text):
         return MessageKind("request", "asks about the customer's own records (the workspace's cues)", topic)
     if names_product is not None and _names_a_product_it_asks_about(text, names_product):
@@ -188,6 +185,10 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
         return MessageKind("question", "asks whether the business pays or covers something (its policy answers), "
                                        "not for the desk to act", topic)
     if _REQUEST_EN.search(text) or _REQUEST_ZH.search(text):
+        if topic in PENDING_ONLY_TOPICS and _ALREADY_SENT.search(text):
+            return MessageKind("question", "asks for a change only a pending order allows, of an order it says is "
+                                           "already shipped or delivered: the policy answers, no offer to act follows",
+                               None)
         return MessageKind("request", "asks to act on the customer's own order or account", topic)
     if asks_a_question(text):
         return MessageKind("question", "an information question (no order, no request to act)", topic)
