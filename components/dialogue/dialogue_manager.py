@@ -246,8 +246,12 @@ class DialogueManager:
             # every part a question, a request worded as one among them ("When will my card refund arrive? and can
             # I get it in cash instead?"): when the documents answer every part, the policy answers, then the offer
             composed = self.answers.compose(text, ctx.language, previous=previous, spelled=spelled)
-            if not composed.abstained and all(part.answered or (part.curated or {}).get("same_as_earlier_part")
-                                              for part in composed.parts):
+            every_part = not composed.abstained and all(
+                part.answered or (part.curated or {}).get("same_as_earlier_part") for part in composed.parts)
+            ctx.trace.extra["documents_first"] = {"answered_every_part": every_part, "parts": [
+                {"question": p.part.text, "answered": p.answered, "confidence": round(p.confidence, 4),
+                 "unanswered": p.unanswered} for p in composed.parts]}
+            if every_part:
                 ctx.kind = MessageKind("question", "every part is a question and the documents answer each: the "
                                                    "policy answers, then the offer to act", ctx.kind.topic)
                 ctx.trace.message_kind = ctx.kind.to_dict()
