@@ -6,7 +6,7 @@ import pytest
 from components.answers.evidence_units import units_from_hit
 from components.answers.followups import is_followup, resolve_followup
 from components.answers.question_analysis import split_question
-from components.dialogue.message_kind import classify_message
+from components.dialogue.message_kind import classify_message, every_part_asks
 from components.knowledge.types import Hit
 
 PRODUCTS = ("t-shirt", "t恤", "kettle", "headphones", "office chair", "smartphone", "phone", "手机", "water bottle")
@@ -67,11 +67,58 @@ def names_product(text: str) -> bool:
     ("How much does it cost to use my phone in Switzerland?", "question"),
     ("going to turkey next week, can i use my phone there and how much", "question"),
     ("在美国用手机每天多少钱？", "question"),
+    # a question about what the business pays or covers is a question, also after the customer's own story with "my"
+    ("my bag didn't arrive and I need to buy toiletries and a shirt. will you pay for that?", "question"),
+    ("the wheel on my suitcase was broken on the flight, will you pay to fix it?", "question"),
+    ("my order arrived broken, will you pay for the return shipping?", "question"),
+    ("你们会赔偿吗？", "question"),
+    # ... but not when something before it asks the desk to act, nor a plain request
+    ("I need to cancel my order. will you pay the fee?", "request"),
+    ("Can you cancel my order please", "request"),
+    ("will you refund my order?", "request"),
+    # a change only a pending order allows, of an order the customer says is already shipped or delivered: the policy
+    ("My package was already delivered to the wrong place, can you change the shipping address on that order?",
+     "question"),
+    ("I want to cancel my order, it has been shipped already", "question"),
+    ("订单已经发货了，能帮我改地址吗？", "question"),
+    # not yet shipped, or a return (which needs a delivered order): the desk
+    ("it hasn't been shipped yet, can you cancel my order?", "request"),
+    ("I want to return my order, it was delivered yesterday", "request"),
+    ("#W1234567 was already delivered, change its address to 12 Oak Road", "request"),
 ])
 def test_question_or_request(text, kind):
     got = classify_message(text, names_product=names_product)
     assert got.kind == kind, got.reason
     assert got.reason
+
+
+def test_a_statement_going_on_from_a_knowledge_question_is_about_it():
+    text = "ok. and my name is misspelled on it, 2 letters are wrong"
+    assert classify_message(text).kind == "request"  # with no question before it, the desk may take a statement
+    assert classify_message(text, after_question=True).kind == "question"
+    # a request or an identity still goes to the desk after a question
+    assert classify_message("and my email is emma.smith3991@example.com", after_question=True).kind == "request"
+    assert classify_message("and I want to cancel my order", after_question=True).kind == "request"
+    assert classify_message("yes please", after_question=True).kind == "request"
+    assert classify_message("and my refund went to the wrong card", after_question=True).kind == "request"
+
+
+@pytest.mark.parametrize("text, asks", [
+    ("When will my card refund arrive? and can I get it in cash instead?", True),
+    ("我的退款什么时候到？可以退现金吗？", True),
+    ("Where is my order? and can I cancel it?", False),       # where it is: the desk looks it up
+    ("When will my refund for #W1234567 arrive? Can I get cash?", False),  # an order named
+    ("cancel my order. how long does a refund take?", False),  # an imperative part
+    ("When will my refund arrive?", False),                    # one part
+])
+def test_every_part_asks(text, asks):
+    assert every_part_asks(text, names_product) is asks
+
+
+def test_no_offer_for_a_change_the_order_is_past():
+    assert classify_message("My order was already shipped, can you change the address?").topic is None
+    # asked as a question, the policy answers and the offer follows, as for every question
+    assert classify_message("Can I cancel an order that was already delivered?").topic == "cancel_order"
 
 
 def test_the_topic_of_a_question_names_the_offer():

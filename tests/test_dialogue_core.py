@@ -319,3 +319,34 @@ def test_a_followup_refers_to_a_question_declined_as_out_of_scope_too(settings, 
     second = dm.chat(first.conversation_id, "ok and at Cedar Quay?")
     assert second.trace["answer"]["followup"]["previous"] == "Can I pay cash at Linford?"
     assert second.trace["answer"]["question"] == "Can I pay cash at Cedar Quay?"
+
+
+def test_a_statement_going_on_from_a_question_is_read_as_a_question(settings, store):
+    """"ok. and my name is misspelled on it" after a knowledge question is about that question (the routing is told
+    a question came before); the same words opening a conversation are a statement the desk may take."""
+    dm = manager(settings, store)
+    first = dm.chat(None, "How long do refunds take?")
+    statement = "ok. and my surname is spelled wrong on it, two letters are off"
+    goes_on = dm.chat(first.conversation_id, statement)
+    assert goes_on.trace["message_kind"]["kind"] == "question", goes_on.trace["message_kind"]
+    assert dm.chat(None, statement).trace["message_kind"]["kind"] == "request"
+
+
+def test_every_part_a_question_gets_the_documents_first_when_they_answer_each(settings, store, shop):
+    """"When will my refund arrive? And do refunds go back to my card?": a request worded as a question beside an information
+    question. The documents answer both (then the offer); when they cannot, the desk takes it as before; alone, the
+    request goes to the desk."""
+    from components.orders.order_desk import OrderDesk
+    both = "When will my refund arrive? And do refunds go back to the original payment method?"
+    answered = manager(settings, store, desk=OrderDesk(shop)).chat(None, both)
+    assert answered.trace["policy"]["action"] == "knowledge_answer", answered.trace["policy"]
+    assert answered.trace["message_kind"]["kind"] == "question" and "5 to 7 business days" in answered.reply
+    knowledge = FakeKnowledge([hit()])
+    silent = AnswerComposer(knowledge, knowledge.embedder.embed, engine=FakeEngine(), style="evidence",
+                            min_score=0.999999)
+    dm = DialogueManager(settings, store, engine=FakeEngine(), knowledge=knowledge, answers=silent,
+                         desk=OrderDesk(shop))
+    to_desk = dm.chat(None, both).trace
+    assert to_desk["policy"]["action"] == "tool_flow" and not to_desk["documents_first"]["answered_every_part"]
+    alone = manager(settings, store, desk=OrderDesk(shop)).chat(None, "When will my refund arrive?")
+    assert alone.trace["policy"]["action"] == "tool_flow"

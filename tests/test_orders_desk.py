@@ -436,6 +436,9 @@ def test_availability_with_options_and_an_ambiguous_name(chat, shop):
     ("Where is my tax refund?", "track_refund", False),
     ("I need to change my return flight", "unknown", False),
     ("hello", "unknown", False),
+    # the customer's own item is no stock question ("suitcase" is a shop product); the shop's one is
+    ("the wheel on my suitcase is broken, can you help?", "unknown", False),
+    ("is the suitcase any good?", "unknown", True),
     ("yes", "unknown", False),
     ("never mind", "unknown", False),
 ])

@@ -22,7 +22,7 @@ from typing import Any, Iterator
 from components.answers.composer import AnswerComposer, ComposedAnswer
 from components.dialogue import prompts
 from components.dialogue.input_guard import guard_input
-from components.dialogue.message_kind import MessageKind, classify_message
+from components.dialogue.message_kind import MessageKind, classify_message, every_part_asks
 from components.dialogue.policy import Decision, PolicyInput, decide
 from components.dialogue.turn_trace import TurnTrace
 from components.engine.types import EngineBusy, EngineError, GenerationParams
@@ -232,17 +232,33 @@ class DialogueManager:
             ctx.timings["spelling_ms"] = _ms(t)
             if spelled.text != text:
                 routed = self.vault.resolve_text(ctx.cid, spelled.text) if self.vault is not None else spelled.text
-        ctx.kind = classify_message(routed, names_product=names_product, personal=personal)
+        previous = self._previous_question(ctx.cid)
+        ctx.kind = classify_message(routed, names_product=names_product, personal=personal,
+                                    after_question=previous is not None)
         ctx.trace.message_kind = ctx.kind.to_dict()
         t = time.perf_counter()
         # a question goes to the knowledge base, unless the desk is in the middle of a flow (then the desk decides
         # whether it is a reply: "which colours are there?" while choosing an exchange)
         in_flow = bool(getattr(ctx.desk_state, "active", False))
+        composed = None
+        if (self.desk is not None and not in_flow and injection is None and self.answers is not None
+                and ctx.kind.kind == "request" and every_part_asks(routed, names_product)):
+            # every part a question, a request worded as one among them ("When will my card refund arrive? and can
+            # I get it in cash instead?"): when the documents answer every part, the policy answers, then the offer
+            composed = self.answers.compose(text, ctx.language, previous=previous, spelled=spelled)
+            every_part = not composed.abstained and all(
+                part.answered or (part.curated or {}).get("same_as_earlier_part") for part in composed.parts)
+            ctx.trace.extra["documents_first"] = {"answered_every_part": every_part, "parts": [
+                {"question": p.part.text, "answered": p.answered, "confidence": round(p.confidence, 4),
+                 "unanswered": p.unanswered} for p in composed.parts]}
+            if every_part:
+                ctx.kind = MessageKind("question", "every part is a question and the documents answer each: the "
+                                                   "policy answers, then the offer to act", ctx.kind.topic)
+                ctx.trace.message_kind = ctx.kind.to_dict()
         desk_wants = bool(self.desk is not None and injection is None and (in_flow or ctx.kind.kind != "question")
                           and self.desk.wants(ctx.desk_text, nlu, ctx.desk_state))
         if not desk_wants and injection is None and self.answers is not None:
-            ctx.answer = self.answers.compose(text, ctx.language, previous=self._previous_question(ctx.cid),
-                                              spelled=spelled)
+            ctx.answer = composed or self.answers.compose(text, ctx.language, previous=previous, spelled=spelled)
         ctx.timings["retrieval_ms"] = _ms(t)
         answer = ctx.answer
         hits = answer.hits if answer is not None else []

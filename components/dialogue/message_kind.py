@@ -13,6 +13,7 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Callable
 
+from components.answers.followups import continues_previous
 from components.answers.question_analysis import asks_a_question, is_interrogative, without_opener
 
 # a mistyped order number is still about an order; beside Chinese characters too ("订单W5918442到哪了", where \b
@@ -60,6 +61,25 @@ _STOCK_EN = re.compile(r"\b(in stock|out of stock|available in|availability|do y
 _STOCK_ZH = re.compile(r"有货|有没有.{0,8}(码|色|款|货|型号|颜色|尺码)|还有.{0,6}(码|色|货)的?吗|多少钱|价格|什么颜色|哪些颜色|"
                        r"什么尺码|哪些尺码|有.{0,4}(码|色|款)的?(吗|么)|库存|卖不卖|有卖")
 _STOCK_BEFORE_EN = re.compile(r"^\s*(is|are|do|does)\b.{0,40}\b(available|in stock|sold out|for sale)\b", re.I)
+# a question about what the business itself does ("will you pay for that?", "do you cover a broken wheel?", "would you
+# reimburse the hotel?") is answered by its policy, also after the customer's own story ("my bag didn't arrive and I
+# need to buy a shirt. will you pay for that?"): it asks the business to pay, not the desk to act on an order
+_ASKS_WHAT_BUSINESS_PAYS = re.compile(
+    r"\b(will|would|can|could|do|does|are|is)\s+(you|u|you guys|they|the \w+)\s+(be\s+)?(pay|paying|cover|covering|"
+    r"reimburse|reimbursing|compensate|compensating|liable|responsible)\b|(你们|贵公司)(会|能|可以)?(赔|赔偿|报销|承担|负责)",
+    re.I)
+_SENTENCES = re.compile(r"[^?？.!。！\n]+[?？.!。！]*")
+# the customer's own words say the order is past what a change needs ("my package was already delivered, can you
+# change the address?"): the desk changes only pending orders, so the policy answers, and no offer to act follows
+_ALREADY_SENT = re.compile(r"(?<!n't )(?<!not )(?<!never )(?<!yet )\b(already|has been|have been|had been|was|were|got|"
+                           r"been)\s+(delivered|shipped|sent out|dispatched)\b|\b(arrived|came|delivered) already\b|"
+                           r"已(经)?(发货|签收|送达|寄出)", re.I)
+# "then do it", "so go ahead", "and start it now": going on from the previous turn to ask for an action
+_GOES_ON_TO_ACT = re.compile(r"^\s*(and|also|so|but|plus|then|ok(ay)?)\b[\s,.]*(then\s+)?(please\s+)?(do|go|start|proceed|"
+                             r"begin|cancel|return|exchange|refund|track|change|update|modify|check|send|ship|swap|"
+                             r"replace|look|find|show|list|give|make|book|set)\b", re.I)
+_ASKS_WHERE = re.compile(r"\b(where|status|track(ing)?)\b|到哪|在哪|物流|状态|进度", re.I)
+PENDING_ONLY_TOPICS = frozenset({"cancel_order", "change_address", "modify_items", "change_payment"})
 TOPICS: list[tuple[str, re.Pattern]] = [
     ("exchange", re.compile(r"\bexchang|\bswap\b|different (size|colou?r)|换货|调换|换成", re.I)),
     ("modify_items", re.compile(r"\b(modify|change)\b.{0,20}\b(items?|size|colou?r)\b|修改商品|改商品", re.I)),
@@ -117,10 +137,35 @@ def topic_of(text: str) -> str | None:
     return next((name for name, pattern in TOPICS if pattern.search(text or "")), None)
 
 
+def asks_what_the_business_pays(text: str) -> bool:
+    """The message's last sentence asks whether the business pays, covers or is liable ("…will you pay for that?"),
+    and nothing before that asks the desk for one of its actions (cancel, return, exchange, refund, an address, a
+    payment change, tracking)."""
+    sentences = [p.strip() for p in _SENTENCES.findall(text or "") if p.strip(" ?？.!。！")]
+    cue = _ASKS_WHAT_BUSINESS_PAYS.search(sentences[-1]) if sentences else None
+    if cue is None or not is_interrogative(sentences[-1]):
+        return False
+    return topic_of(" ".join(sentences[:-1] + [sentences[-1][:cue.start()]])) is None
+
+
+def every_part_asks(text: str, names_product: Callable[[str], bool] | None = None) -> bool:
+    """Two or more sentences, each a question, at least one of them an information question ("When will my card refund
+    arrive? and can I get it in cash instead?"): the documents may answer all of it, the request among the parts
+    included, before the desk is asked."""
+    text = without_opener((text or "").strip())
+    if _ORDER_ID.search(text) or _EMAIL.search(text) or _ASKS_WHERE.search(text):
+        return False  # an order named, or where it is: the desk looks it up
+    sentences = [p.strip() for p in _SENTENCES.findall(text) if p.strip(" ?？.!。！")]
+    return len(sentences) >= 2 and all(asks_a_question(p) for p in sentences) and any(
+        classify_message(p, names_product=names_product).kind == "question" for p in sentences)
+
+
 def classify_message(text: str, *, names_product: Callable[[str], bool] | None = None,
-                     personal: Callable[[str], bool] | None = None) -> MessageKind:
+                     personal: Callable[[str], bool] | None = None, after_question: bool = False) -> MessageKind:
     """`personal`: the workspace's own cues for questions about the customer's records ("when is my next
-    appointment?", components/workspaces/rules.py); such a question is a request the desk may take."""
+    appointment?", components/workspaces/rules.py); such a question is a request the desk may take.
+    `after_question`: the turn before was a question to the knowledge base (answered or not), so a statement that
+    goes on from it ("ok. and my name is misspelled on it") is about the same thing."""
     # a greeting, a "please" before a question and thanks after it say nothing of the kind ("pls how do i …? thx")
     text = without_opener((text or "").strip())
     topic = topic_of(text)
@@ -136,8 +181,18 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
     if _TALK_TO_A_PERSON.search(text) and _WHEN.search(text) and is_interrogative(text):
         return MessageKind("question", "asks when a person can be reached (opening hours), not to be transferred now",
                            topic)
+    if asks_what_the_business_pays(text):
+        return MessageKind("question", "asks whether the business pays or covers something (its policy answers), "
+                                       "not for the desk to act", topic)
     if _REQUEST_EN.search(text) or _REQUEST_ZH.search(text):
+        if topic in PENDING_ONLY_TOPICS and _ALREADY_SENT.search(text):
+            return MessageKind("question", "asks for a change only a pending order allows, of an order it says is "
+                                           "already shipped or delivered: the policy answers, no offer to act follows",
+                               None)
         return MessageKind("request", "asks to act on the customer's own order or account", topic)
     if asks_a_question(text):
         return MessageKind("question", "an information question (no order, no request to act)", topic)
+    if after_question and topic is None and continues_previous(text) and not _GOES_ON_TO_ACT.match(text):
+        return MessageKind("question", "goes on from the previous question to the knowledge base, with no request "
+                                       "to act", topic)
     return MessageKind("request", "not a question: the order desk may take it", topic)

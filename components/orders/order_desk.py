@@ -67,6 +67,9 @@ _AND_ANOTHER = re.compile(r"^\s*(and|also|same|then|plus|next|now)\b|^\s*(那|�
                           re.IGNORECASE)
 _OPTION_WORDS = re.compile(r"\b(colou?rs?|sizes?|options?|variants?|versions?|models?|materials?)\b|颜色|尺码|尺寸|款式|型号|规格|材质",
                            re.IGNORECASE)
+# the customer's own item and what is said of it ("my suitcase was broken", "my old office chair"), read out of a
+# question before looking for the shop product it asks about
+_OWN_ITEM = re.compile(r"\b(my|our|mine)\s+(?:[\w'’-]+\s+){0,2}[\w'’-]+|我的\S{0,6}", re.IGNORECASE)
 _RETURN_WORDS = re.compile(r"\breturn|send (it|them|this|these) back|退货|退回", re.IGNORECASE)
 _PAYMENT_WORDS = re.compile(r"refund|pay|method|card|退款|支付|付款|卡", re.IGNORECASE)
 
@@ -262,7 +265,10 @@ class OrderDesk:
             # own words ("is it in stock?") ask about availability, not the classifier's guess
             availability_intent = nlu.intent in ("place_order", "product_availability") and nlu.confidence >= 0.5 \
                 and not nlu.out_of_scope and state.flow not in _WRITE_FLOWS
-            if products and ("availability" in sig.flows or availability_intent or sig.question):
+            # a question naming only the customer's own item ("the wheel on my suitcase broke, can you help?") asks
+            # about that item, not about the shop's stock
+            asks_of_stock = sig.question and bool(sig.item_ids or self._products().find(_OWN_ITEM.sub(" ", text)))
+            if products and ("availability" in sig.flows or availability_intent or asks_of_stock):
                 flow = "availability"
             elif "availability" in sig.flows and state.flow == "availability":
                 flow = "availability"
