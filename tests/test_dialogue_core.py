@@ -309,7 +309,7 @@ def test_a_followup_refers_to_a_question_declined_as_out_of_scope_too(settings, 
         def parse(self, text):
             return NLUResult(intent="unknown", out_of_scope=True, language="en")
 
-    knowledge = FakeKnowledge([hit()])
+    knowledge = FakeKnowledge([])  # nothing found: the policy's out-of-scope decline, whatever the model's confidence
     composer = AnswerComposer(knowledge, knowledge.embedder.embed, engine=FakeEngine(), style="evidence",
                               min_score=0.999999)
     dm = DialogueManager(settings, store, engine=FakeEngine(), knowledge=knowledge, nlu=OutOfScope(),
