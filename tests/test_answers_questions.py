@@ -542,3 +542,37 @@ def test_a_continuation_counts_the_previous_answers_words_a_little():
     weights = _term_weights("And what's the penalty if I take the money out early?", "", followup)
     assert weights["penalty"] == 1.0 and weights["certificat"] == 0.4 and weights["apy"] == 0.3
     assert "apy" not in _term_weights("And what's the penalty?", "", {**followup, "evidence": ""})
+
+
+@pytest.mark.parametrize("text, story", [
+    ("I bought headphones last week and they don't fit, what's your return policy?",
+     "I bought headphones last week and they don't fit"),
+    ("I'm going travelling, how long can I freeze my membership for?", "I'm going travelling"),
+    ("Going to Brazil in spring - can I get my yellow fever jab with you?", "Going to Brazil in spring"),
+    ("my kid twisted his ankle, is pennick hill open on sunday", "my kid twisted his ankle"),
+    # a condition of the question is what is asked; so is a question that opens the part
+    ("If I send back a lamp, can the refund go to a different credit card than the one I paid with?", ""),
+    ("What's the Gold card's annual fee?", ""),
+    ("我买的 T 恤太小了，可以换大一码吗？", ""),
+])
+def test_the_situation_a_question_opens_with_is_its_story(text, story):
+    parts, _ = split_question(text)
+    assert len(parts) == 1 and parts[0].text.endswith(text[-20:]) and parts[0].story == story
+
+
+def test_the_words_of_the_story_count_less_than_the_asked_ones_but_its_names_fully():
+    from components.answers.composer import _term_weights
+
+    part = split_question("So I returned a pair of running shoes and paid with my Visa card, when should I expect "
+                          "to see the money back on my card?")[0][0]
+    weights = _term_weights(part.text, "", None, "", part.story)
+    assert weights["shoe"] < 1.0 and weights["pair"] < 1.0 and weights["visa"] == 1.0 and weights["expect"] == 1.0
+    assert weights["card"] == 1.0  # asked about, also in the story
+    # a question that refers back to the story asks about it: its words count fully
+    part = split_question("I'm visiting from abroad with travel insurance, can I use it for a check-up?")[0][0]
+    assert _term_weights(part.text, "", None, "", part.story)["insuranc"] == 1.0
+    # nor when the question names nothing the documents use ("is there a penalty?" where they say "fee")
+    part = split_question("I missed a few classes without cancelling, is there a penalty?")[0][0]
+    weights = _term_weights(part.text, "", None, "", part.story, known=lambda t: t not in ("penalti", "penalty"))
+    assert weights["miss"] == 1.0
+    assert _term_weights(part.text, "", None, "", part.story, known=lambda t: True)["miss"] < 1.0

@@ -336,3 +336,26 @@ def test_the_confidence_reads_the_best_passages_retrieval_and_whether_the_next_u
             row("Exchanges take 3 days.", "Exchanges", 1.0)]
     part = _part_rows(rows, np.array([r["score"] for r in rows]), 0.0, 1)[0]
     assert part["x"]["same_section"] == 0.5 and part["x"]["retrieval"] == 0.7
+
+
+class _Frequencies:
+    """A keyword index's document frequencies, for TermStatistics."""
+    size = 10
+
+    def __init__(self, df):
+        self.df = df
+
+    def document_frequencies(self):
+        return self.df
+
+
+def test_the_key_word_is_the_rarest_one_the_knowledge_base_uses():
+    """"I bought headphones last week, what's your return policy?": "headphones" is in no document (unknown_share
+    says so); the key a unit must hold is "return", and the return rule does not miss it."""
+    selector = EvidenceSelector(lambda texts: np.ones((len(texts), 4), dtype=np.float32),
+                                TermStatistics(_Frequencies({"return": 2, "week": 5, "deliver": 3})),
+                                SelectionModel({}, 0.0, {}))
+    part = split_question("I bought headphones last week, what's your return policy?")[0][0]
+    rows = selector.features(part, [unit("You can return items of an order whose status is delivered."),
+                                    unit("Delivery takes 3 to 5 days.")])
+    assert [r["key_missing"] for r in rows] == [0.0, 1.0] and rows[0]["unknown_share"] > 0

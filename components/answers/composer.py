@@ -35,7 +35,7 @@ from components.answers.evidence_units import EvidenceUnit, clean, units_from_hi
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.followups import is_followup, name_candidates, qualifiers, with_previous, written_as_name
 from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, split_question,
-                                                  without_opener)
+                                                  story_and_question, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
 from components.knowledge.types import Hit
 from components.privacy.injection_guard import remove_instructions
@@ -256,7 +256,8 @@ class AnswerComposer:
                 for term in set(terms(f"{u.text} {u.context}")):
                     counts[term] = counts.get(term, 0) + 1
         for i, part in enumerate(parts):
-            weights = _term_weights(part.text, statements, followup, _carried_context(part, answer.parts))
+            weights = _term_weights(part.text, statements, followup, _carried_context(part, answer.parts),
+                                    part.story, known=lambda t: self.statistics.df(t) > 0)
             if re.search(r"[\u3400-\u9fff]", part.text):
                 weights = chinese_weights(weights, lambda t: self.statistics.df(t) > 0, normalize_term)
             ranked = self.selector.rank(part, units, vectors[i] if vectors is not None else None, weights) \
@@ -769,7 +770,8 @@ def _meaning_queries(parts: list[QuestionPart], statements: str) -> list[str]:
     return queries
 
 
-def _term_weights(part: str, statements: str, followup: dict | None, context: str = "") -> dict[str, float]:
+def _term_weights(part: str, statements: str, followup: dict | None, context: str = "",
+                  story: str = "", known: Callable[[str], bool] = lambda t: True) -> dict[str, float]:
     """How much each word of the question counts: the part's own words fully; the statements around it a little;
     the question a part was cut from ("What is the Gold card's fee, and is it metal?") a little more;
     for a follow-up, its new subject fully and the previous question's words a little. The "work" of "how do
@@ -804,6 +806,17 @@ def _term_weights(part: str, statements: str, followup: dict | None, context: st
         for t in terms(part):
             weights.setdefault(t, _PREVIOUS_WEIGHT)
         return weights
+    story, asked = story_and_question(part) if story else ("", part)
+    if story and not REFERS_BACK.search(asked) and any(known(t) for t in terms(asked)):
+        # the situation the customer tells before asking ("I'm going travelling, how long can I freeze ...?") says
+        # what the question is about, as the statements around it do, but the words to find are the asked ones;
+        # a name it gives ("... paid with my Visa card, when ...") still counts fully. A question that refers back
+        # to it ("..., can I use it?") or names nothing the documents use ("..., is there a penalty?") asks about
+        # the story itself.
+        names = set(terms(" ".join(entity_names(story))))
+        for t in terms(story):
+            weights[t] = 1.0 if t in names else max(weights.get(t, 0.0), _STATEMENT_WEIGHT)
+        part = asked
     for t in terms(part):
         weights[t] = 1.0
     return weights

@@ -367,7 +367,10 @@ class EvidenceSelector:
         # words the knowledge base never uses (the question was spell-corrected first): what nothing here can answer
         total = sum(self.idf(t) * w for t, w in weights.items()) or 1.0
         unknown_share = sum(self.idf(t) * w for t, w in weights.items() if self.statistics.df(t) == 0) / total
-        key = max(weights, key=lambda t: self.idf(t) * weights[t]) if weights else None
+        # the rarest word the knowledge base uses: a word it never uses is in no unit (that is `unknown_share`), and
+        # as the key it would call every unit's key missing ("I bought headphones ...": "headphones")
+        known = {t: w for t, w in weights.items() if self.statistics.df(t) > 0} or weights
+        key = max(known, key=lambda t: self.idf(t) * known[t]) if known else None
         vocabulary: set[str] = set()
         unit_names: list[set[str]] = []
         for u in units:

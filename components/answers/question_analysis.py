@@ -55,6 +55,9 @@ class QuestionPart:
     context: str = ""                 # the question it was cut from ("What is the Gold card's fee, and ..."), whose
                                       # words a part such as "and is it available as a metal card?" still needs
     gloss: str = ""                   # a Chinese part's English words, for English documents (cross_language.py)
+    story: str = ""                   # the customer's situation the part opens with ("I'm going travelling" in "I'm
+                                      # going travelling, how long can I freeze my membership for?"): in `text`, but
+                                      # not what is asked (`story_and_question`)
 
     @property
     def asked_text(self) -> str:
@@ -153,8 +156,35 @@ def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], s
         if connective and len(re.findall(r"\w+", q[connective.end():])) >= 3:
             q, context = q[connective.end():], context or clauses[i - 1][0]
         types = answer_types(q)
-        parts.append(QuestionPart(q, types[0] if types else "general", types, detect_language(q), context))
+        story = story_and_question(q)[0] if not connective else ""
+        parts.append(QuestionPart(q, types[0] if types else "general", types, detect_language(q), context,
+                                  story=story))
     return parts, statements
+
+
+# where a told situation ends and the question begins: "I'm moving to another city, do I still have to pay ...",
+# "Going to Brazil in spring - can I get ...", "The class is full - how does the waiting list work?"
+_STORY_BREAK = re.compile(r"\s*(?:,|;|\s[-–—])\s+(?:and\s+|so\s+|but\s+)?", re.I)
+# a clause that sets the question's condition is part of what is asked ("If I send back a lamp, can the refund ...")
+_CONDITION = re.compile(r"^\s*(?:and\s+|so\s+|but\s+)?(?:if|when|whenever|once|after|before|since|unless|until|"
+                        r"while|in case|as long as|even if|with|without|for|on|at|in|by|during)\b", re.I)
+
+
+def story_and_question(text: str) -> tuple[str, str]:
+    """A part that opens with the customer's own situation, cut from what it asks: "I bought headphones last week
+    and they don't fit, what's your return policy?" -> ("I bought headphones last week and they don't fit",
+    "what's your return policy?"). ("", text) when it opens with the question, with a condition of it ("If I
+    freeze my card, will ...") or is Chinese."""
+    text = text or ""
+    if re.search(r"[\u3400-\u9fff]", text):
+        return "", text
+    for match in _STORY_BREAK.finditer(text):
+        story, asked = text[:match.start()].strip(), text[match.end():].strip()
+        if not story or asks_a_question(story) or _CONDITION.match(story) or INTERROGATIVE_EN.match(story):
+            return "", text
+        if INTERROGATIVE_EN.match(asked) and len(re.findall(r"\w+", asked)) >= 2:
+            return story, asked
+    return "", text
 
 
 # a part that refers back to what the question before it named ("…, and is it available as a metal card?")
