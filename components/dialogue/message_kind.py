@@ -137,11 +137,17 @@ def topic_of(text: str) -> str | None:
     return next((name for name, pattern in TOPICS if pattern.search(text or "")), None)
 
 
+def _sentences(text: str | None) -> list[str]:
+    """The message's sentences, each with its own end mark, at any "?", "." or "!" (a customer's next sentence may
+    start in lower case: "When will my refund arrive? and can I get it in cash?")."""
+    return [p.strip() for p in _SENTENCES.findall(text or "") if p.strip(" ?？.!。！")]
+
+
 def asks_what_the_business_pays(text: str) -> bool:
     """The message's last sentence asks whether the business pays, covers or is liable ("…will you pay for that?"),
     and nothing before that asks the desk for one of its actions (cancel, return, exchange, refund, an address, a
     payment change, tracking)."""
-    sentences = [p.strip() for p in _SENTENCES.findall(text or "") if p.strip(" ?？.!。！")]
+    sentences = _sentences(text)
     cue = _ASKS_WHAT_BUSINESS_PAYS.search(sentences[-1]) if sentences else None
     if cue is None or not is_interrogative(sentences[-1]):
         return False
@@ -155,7 +161,7 @@ def every_part_asks(text: str, names_product: Callable[[str], bool] | None = Non
     text = without_opener((text or "").strip())
     if _ORDER_ID.search(text) or _EMAIL.search(text) or _ASKS_WHERE.search(text):
         return False  # an order named, or where it is: the desk looks it up
-    sentences = [p.strip() for p in _SENTENCES.findall(text) if p.strip(" ?？.!。！")]
+    sentences = _sentences(text)
     return len(sentences) >= 2 and all(asks_a_question(p) for p in sentences) and any(
         classify_message(p, names_product=names_product).kind == "question" for p in sentences)
 
