@@ -477,6 +477,9 @@ def test_a_followup_counts_in_digits():
     assert "pack 10" in info["subject"] and "ten" not in question
     from components.answers.followups import followup_subject
     assert followup_subject("and for two or three nights?") == "two or three nights"
+    # "it's" is filler like "it is", not a stray "'s" in the subject
+    assert followup_subject("and if it's damage to my house?") == "damage house"
+    assert followup_subject("and if it was a cat?") == "cat"
 
 
 @pytest.mark.parametrize("text, previous, expected, replaced", [

@@ -79,6 +79,10 @@ def test_chat_spellings(speller):
     assert speller.correct("Ship it to the U.S. please").text == "Ship it to the U.S. please"
     # a short form is the word, not the word one edit away ("app")
     assert speller.correct("and for a specialist appt?").text == "and for a specialist appointment?"
+    # laughter is dropped, not corrected into a name one edit away ("lol" -> "lola")
+    assert speller.correct("my puppy chewed the sofa lol, is that covered?").text == \
+        "my puppy chewed the sofa, is that covered?"
+    assert speller.correct("btw do you open on sundays").text == "by the way do you open on sundays"
 
 
 def test_traditional_and_homophones_become_the_knowledge_base_words(speller):

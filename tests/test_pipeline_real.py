@@ -51,6 +51,17 @@ def test_shipped_order_desk_scenarios_pass(real_services):
     assert result["failed"] == 0, result["failures"][:3]
 
 
+def test_shipped_order_change_scenarios_pass_through_the_pipeline(real_services):
+    """Exchanges, item and payment changes through the whole turn (routing included): "Can I also change the
+    headphones to black?" after an item change is a request about the order just changed, for the desk (it says an
+    order's items change only once), not a question the help articles cannot answer."""
+    from components.orders.scenario_runner import run_scenarios
+
+    suite = load_scenarios(ROOT / "assets" / "scenarios" / "order_changes.yaml")
+    result = run_scenarios(turn_function(real_services.dialogue), suite)
+    assert result["failed"] == 0, result["failures"][:3]
+
+
 def test_run_dialogue_eval_reports_failures_with_the_reply(real_services, tmp_path):
     from components.dialogue.dialogue_eval import run_dialogue_eval
 

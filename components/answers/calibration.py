@@ -13,8 +13,8 @@ documents do not answer (`abstain: true`) is labelled as not answering.
 A listwise ranker (a softmax over each part's candidates) is fitted on these labels, then a logistic model of
 P(the units the reply would state answer the part) over the ranking's shape (best score, margin, the best unit's
 word and meaning match). Both are cross-validated leave-one-business-out (the shop, the store notes, the credit
-union, the gym, the clinic, the school, the airline): every confidence the threshold is chosen on was given by models
-that never saw that business, as a customer's own documents will be new to it.
+union, the gym, the clinic, the school, the airline, the insurer): every confidence the threshold is chosen on was
+given by models that never saw that business, as a customer's own documents will be new to it.
 
 The threshold is chosen on what the pipeline would say: each turn the composer answered is replayed at every
 threshold (TurnReplay): a part is answered when its cross-validated confidence reaches the threshold, the units it
@@ -56,6 +56,7 @@ DEV_SETS = {  # file -> the documents it is asked over (besides the shop's own k
     "unseen_clinic.yaml": ["unseen_clinic_docs"],
     "unseen_school.yaml": ["unseen_school_docs"],
     "unseen_airline.yaml": ["unseen_airline_docs"],
+    "unseen_insurance.yaml": ["unseen_insurance_docs"],
 }
 # file -> the business it is about: cross-validation holds out one business at a time, so the threshold is chosen
 # on confidences the model gave to a business it was not fitted on (as a customer's own documents will be)
@@ -63,7 +64,8 @@ DEV_SETS = {  # file -> the documents it is asked over (besides the shop's own k
 LIKELIHOOD = ("upr", "upr_null")
 BUSINESS = {"shop_en.yaml": "shop", "shop_zh.yaml": "shop", "uploaded.yaml": "store notes",
             "unseen_dev.yaml": "credit union", "unseen_gym.yaml": "gym", "unseen_clinic.yaml": "clinic",
-            "unseen_school.yaml": "school", "unseen_airline.yaml": "airline"}
+            "unseen_school.yaml": "school", "unseen_airline.yaml": "airline",
+            "unseen_insurance.yaml": "insurer"}
 
 
 def _contains(text: str, options) -> bool:

@@ -23,7 +23,8 @@ _WHEN_WORD = re.compile(WEEKDAY_NAME + r"|\bweekends?\b|\bholidays?\b|"
                         r"\b(christmas|easter|new year'?s?)\b|\b(january|february|march|april|may|june|july|august|"
                         r"september|october|november|december)\b|\b(mornings?|evenings?|nights?|today|tomorrow)\b|"
                         r"周[一二三四五六日末]|星期[一二三四五六日天]|节假日|春节|圣诞", re.I)
-_FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|at|to|of|my|your|one|ones|it|if it (was|were|is))\b|"
+_FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|at|to|of|my|your|one|ones|"
+                              r"if it(['’]s| was| were| is)|it['’]s|it)\b|"
                               r"[?？.!。！,，]", re.I)
 # a question that goes on from the previous one without repeating it: "ok and by when do i have to sign up",
 # "and what's the penalty if I take the money out early?", "is there a grace period on cash advances too?"

@@ -54,7 +54,10 @@ CHAT_SPELLINGS = {"u": "you", "ur": "your", "pls": "please", "plz": "please", "w
                   "gonna": "going to", "thx": "thanks", "thnx": "thanks",
                   # the short forms of booking and banking words ("and for a specialist appt?"), which one edit
                   # would read as other words ("app", "act")
-                  "appt": "appointment", "appts": "appointments", "acct": "account", "accts": "accounts"}
+                  "appt": "appointment", "appts": "appointments", "acct": "account", "accts": "accounts",
+                  "btw": "by the way", "idk": "I don't know", "tbh": "to be honest", "asap": "as soon as possible",
+                  # laughter says nothing asked; as a non-word one edit would make it a name ("lol" -> "lola")
+                  "lol": "", "lmao": "", "haha": "", "hahaha": "", "hehe": ""}
 _CHAT = re.compile(r"(?<![\w.@'’])(" + "|".join(CHAT_SPELLINGS) + r")(?![\w@'’]|\.\w)", re.IGNORECASE)
 
 # the words questions are made of, which a knowledge base's articles may not use
@@ -262,6 +265,8 @@ class QuestionSpeller:
             return out
 
         out = _CHAT.sub(chat, text)
+        if any(not c["to"] for c in corrections):  # a word dropped: no space left before its punctuation
+            out = re.sub(r"\s+(?=[,.!?;:])", "", re.sub(r"  +", " ", out)).strip()
         vocabulary = self.vocabulary()
         protected = [m.span() for m in IDENTIFIER_TOKEN.finditer(out)]
 

@@ -255,6 +255,12 @@ class DialogueManager:
                 ctx.kind = MessageKind("question", "every part is a question and the documents answer each: the "
                                                    "policy answers, then the offer to act", ctx.kind.topic)
                 ctx.trace.message_kind = ctx.kind.to_dict()
+        acts_on_last_order = getattr(self.desk, "acts_on_last_order", None)
+        if (ctx.kind.kind == "question" and not in_flow and injection is None and acts_on_last_order is not None
+                and acts_on_last_order(ctx.desk_text, nlu, ctx.desk_state)):
+            ctx.kind = MessageKind("request", "asks to change or return a product of the order the desk last worked "
+                                              "on: a request worded as a question", ctx.kind.topic)
+            ctx.trace.message_kind = ctx.kind.to_dict()
         desk_wants = bool(self.desk is not None and injection is None and (in_flow or ctx.kind.kind != "question")
                           and self.desk.wants(ctx.desk_text, nlu, ctx.desk_state))
         if not desk_wants and injection is None and self.answers is not None:

@@ -156,6 +156,12 @@ class OrderDesk:
         take, _, _ = self._route(text or "", nlu, self._signals(text or "", nlu), state)
         return take
 
+    def acts_on_last_order(self, text: str, nlu: NLUResult, state: DeskState) -> bool:
+        """A verified customer asks to change or return a product of the order the desk last worked on ("Can I also
+        change the headphones to black?" after an item change): a request worded as a question, for the desk."""
+        sig = self._signals(text or "", nlu)
+        return bool({"exchange", "return_items"} & set(sig.flows)) and self._in_last_order(text or "", state)
+
     def step(self, text: str, nlu: NLUResult, state: DeskState) -> tuple[DeskTurn, DeskState]:
         text = text or ""
         sig = self._signals(text, nlu)
