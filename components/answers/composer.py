@@ -47,7 +47,7 @@ _STATEMENT_WEIGHT = 0.3        # words of the statements around a question ("I c
 _PREVIOUS_WEIGHT = 0.4         # words of the previous question, for a follow-up
 _BRIDGE_PENALTY = 1.0          # a Chinese part's English unit (scored through a dictionary gloss) gives way to a
                                # Chinese unit scoring within this much of it (a third to a half of the model's margin
-                               # for stating a second unit; 0 and the full margin were tried: see README, Answers)
+                               # for stating a second unit; 0 and the full margin were tried: see docs/measurements-history.md, Answers)
 
 PHRASES = {
     "single": {"en": "According to our help article “{title}”: {evidence}",

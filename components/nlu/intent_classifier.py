@@ -11,7 +11,7 @@ plain character 1-4-gram SVM 0.496, characters + jieba words at C=0.3 0.501 (0.4
 0.473 at C=1); on the first of five stratified folds (seed 17) C=0.2 scores 0.534, C=0.3 0.530, C=0.5 0.523,
 against 0.519 for the character SVM. On the first three folds: characters + words 0.532 / 0.530 / 0.516, + pinyin
 0.536 / 0.537 / 0.519 (a customer's homophone typo, 在/再, 的/得, 帐/账, shares its syllables with the right
-word), and without idf 0.542 / 0.540 / 0.525; on all five 0.532 against 0.525 (see README for what else was tried). CIC's training labels are noisy
+word), and without idf 0.542 / 0.540 / 0.525; on all five 0.532 against 0.525 (see docs/measurements-history.md for what else was tried). CIC's training labels are noisy
 on purpose (it comes from a data-centric benchmark), hence the low absolute numbers and the low C.
 
 With `views=2` the embedding function returns the sentence vector and the mean-pooled layer 4 of the same encoder

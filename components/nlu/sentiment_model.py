@@ -55,7 +55,7 @@ MODEL_VERSION = "sentiment-svm-w12c24-vader-cues+emb-avg-neg40+zh-nb-c13-jw12-ne
 # English: a turn is negative when P(negative) reaches this, whatever the other two classes say. Chosen by
 # cross-validation on TweetEval (5 stratified folds, seed 17; in each fold the threshold that maximised negative-F1
 # on the other four folds' out-of-fold probabilities): 0.40 in four folds of five (0.38-0.44 otherwise). Tweets are
-# 32 % negative; a support desk's messages are more often complaints, where a lower bar pays more (see README).
+# 32 % negative; a support desk's messages are more often complaints, where a lower bar pays more (see docs/measurements-history.md).
 EN_NEGATIVE_THRESHOLD = 0.40
 ZH_C = 0.3
 # train the Chinese model in a worker process while the English one trains (two cores: start-up time)
