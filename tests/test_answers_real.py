@@ -178,3 +178,17 @@ def test_eval_answers_asks_the_turns_as_customers_type(real_services, tmp_path):
     assert runs["homophone"]["changed"] == 0        # an English turn has no Chinese to rewrite
     with pytest.raises(ValueError, match="unknown perturbation"):
         run_answer_eval(real_services.settings, scenarios=str(scenarios), services=real_services, perturb=["emoji"])
+
+
+@pytest.mark.parametrize("question", [
+    "What's the weather like in Paris today?",
+    "Tell me a joke",
+    "Who won the World Cup?",
+    "What time does the Apple Store in Lisbon open?",
+    "Can you recommend a good Netflix series?",
+])
+def test_out_of_scope_requests_are_still_declined(real_services, question):
+    """The shop's documents name none of what these ask about: declined as out of scope, never a knowledge gap (an
+    unanswered question naming what the documents name is one, components/dialogue/policy.py)."""
+    r = ask(real_services, question)
+    assert r.trace["policy"]["action"] == "decline_out_of_scope", r.trace["policy"]

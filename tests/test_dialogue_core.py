@@ -139,6 +139,26 @@ def test_a_question_about_people_is_no_request_for_one():
     assert decide(PolicyInput("Can I talk to a person?", asks, message_kind="request")).action == "handoff"
 
 
+@pytest.mark.parametrize("text, answer_mode, action", [
+    # the intent model alone reads a wish for a person; the message asks a question the documents answer
+    ("I have three things I want to talk to the doctor about, is one appointment enough", "evidence",
+     "knowledge_answer"),
+    ("I want to discuss my membership with the manager - can I do that at the front desk?", "evidence",
+     "knowledge_answer"),
+    # the documents do not answer it: the intent still hands it off
+    ("I have three things I want to talk to the doctor about, is one appointment enough", "abstain", "handoff"),
+    # no question asked: a request for someone, whatever the documents say
+    ("I want to sort this out with one of your staff", "evidence", "handoff"),
+    # the customer's own words ask for a person: always a person
+    ("I want to talk to a person, can you put me through?", "evidence", "handoff"),
+])
+def test_an_intent_alone_does_not_hand_off_a_question_the_documents_answer(text, answer_mode, action):
+    wants_person = NLUResult(intent="contact_human_agent", confidence=0.8)
+    decision = decide(PolicyInput(text, wants_person, answer_mode=answer_mode, evidence_score=0.9, min_score=0.8,
+                                  message_kind="request"))
+    assert decision.action == action
+
+
 # -- dialogue manager ------------------------------------------------------------------------------------------
 def test_knowledge_turn_states_the_evidence_and_stores_trace(settings, store):
     dm = manager(settings, store)
@@ -298,6 +318,43 @@ def test_an_answer_records_the_documents_a_followup_looks_in_first(settings, sto
     assert goes_on.trace["answer"]["followup"]["doc_ids"] == recorded["doc_ids"]
     other = dm.chat(goes_on.conversation_id, "And for gift cards?")
     assert other.trace["answer"]["followup"]["doc_ids"] == recorded["doc_ids"]
+
+
+@pytest.mark.parametrize("names, action", [
+    ((), "decline_out_of_scope"),
+    (("classic",), "clarify"),
+])
+def test_an_unanswered_question_naming_what_the_documents_name_is_a_knowledge_gap(names, action):
+    """Out of scope to the intent model, far below the threshold, yet it names what the documents name ("how many
+    bags can I check on a Classic ticket?"): the business's subject, not "I can only help with ..."."""
+    oos = NLUResult(intent="delivery_options", confidence=0.4, out_of_scope=True)
+    decision = decide(PolicyInput("how many bags can i check on a classic ticket?", oos, answer_mode="abstain",
+                                  evidence_score=0.3, min_score=0.8, message_kind="question", names_in_documents=names))
+    assert decision.action == action
+    assert all(name in decision.reason for name in names)
+
+
+@pytest.mark.parametrize("question, action", [
+    ("Can I bring my dog to Linford?", "clarify"),       # the passages write "Linford" as a name
+    ("What's the weather like in Paris today?", "decline_out_of_scope"),
+    ("Tell me a joke about clinics", "decline_out_of_scope"),   # "clinics" is written in lower case
+])
+def test_the_names_come_from_the_passages_the_composer_retrieved(settings, store, question, action):
+    from components.nlu.result import NLUResult
+
+    class OutOfScope:
+        def parse(self, text):
+            return NLUResult(intent="unknown", out_of_scope=True, language="en")
+
+    passage = hit(0.2, title="Clinics", text="Our clinics are open on weekdays. The Linford clinic takes card "
+                                             "payments; at Linford there is no cash desk.")
+    knowledge = FakeKnowledge([passage])
+    composer = AnswerComposer(knowledge, knowledge.embedder.embed, engine=FakeEngine(), style="evidence",
+                              min_score=0.999999)
+    dm = DialogueManager(settings, store, engine=FakeEngine(), knowledge=knowledge, nlu=OutOfScope(),
+                         answers=composer)
+    r = dm.chat(None, question)
+    assert r.trace["policy"]["action"] == action, r.trace["policy"]
 
 
 def test_a_followup_refers_to_a_question_declined_as_out_of_scope_too(settings, store):

@@ -134,6 +134,15 @@ class ComposedAnswer:
         return f"no evidence above the calibrated threshold (best {self.best_score:.2f} < {self.min_score:.2f})"
 
     @property
+    def names_from_documents(self) -> list[str]:
+        """The question's words that the passages it retrieved write as names ("classic" in "how many bags can I
+        check on a classic ticket?" where they say "Classic fares", "Linford" in "can I pay cash at Linford?"): the
+        documents speak of what it names, even where no passage states the answer. Read from the hits already
+        retrieved: no search."""
+        texts = [hit.text for hit in self.hits]
+        return sorted(w for w in name_candidates(self.question) if written_as_name(w, texts))
+
+    @property
     def evidence_texts(self) -> list[str]:
         return [e.unit.text for p in self.parts for e in p.evidence]
 

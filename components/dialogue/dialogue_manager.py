@@ -283,6 +283,8 @@ class DialogueManager:
         negative_run, failed_run = self._recent_runs(ctx.cid, nlu)
         trend = self._emotion_trend(ctx.cid)
         ctx.trace.extra["emotion_trend"] = trend
+        # what an unanswered question names that the documents name: in scope, a knowledge gap (no extra search)
+        names = tuple(answer.names_from_documents) if answer is not None and answer.abstained else ()
         ctx.decision = decide(PolicyInput(
             text=text, nlu=nlu, answer_mode=answer.mode if answer is not None else None,
             evidence_score=answer.best_score if answer is not None else 0.0, min_score=min_score,
@@ -291,7 +293,8 @@ class DialogueManager:
             manipulation=injection["kind"] if injection else None,
             recent_negative_turns=negative_run, recent_failed_turns=failed_run,
             negative_turns_for_handoff=self.settings.handoff_negative_turns,
-            failed_turns_for_handoff=self.settings.handoff_low_confidence_turns, emotion_trend=trend))
+            failed_turns_for_handoff=self.settings.handoff_low_confidence_turns, emotion_trend=trend,
+            names_in_documents=names))
         if self.rules is not None:  # the workspace's own handoff intents ("always a person for a complaint")
             ctx.decision = self.rules.apply_handoff_intents(ctx.decision, nlu, in_flow=in_flow)
         ctx.trace.policy = ctx.decision.to_dict()

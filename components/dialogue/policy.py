@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from components.answers.question_analysis import asks_a_question
 from components.nlu.result import NLUResult
 
 ACTIONS = ("curated_answer", "knowledge_answer", "tool_flow", "clarify", "handoff", "small_talk",
@@ -35,6 +36,7 @@ class PolicyInput:
     negative_turns_for_handoff: int = 2
     failed_turns_for_handoff: int = 2
     emotion_trend: dict | None = None    # components.nlu.emotions.emotion_trend over the customer's turns, this one last
+    names_in_documents: tuple[str, ...] = ()  # an unanswered question's words its passages write as names
 
 
 @dataclass
@@ -57,6 +59,13 @@ def escalating_emotions(trend: dict | None, turns: int = 2) -> list[str]:
             if e in trend.get("rising", []) and trend.get("streak", {}).get(e, 0) >= turns]
 
 
+def _documents_answer_its_question(p: PolicyInput) -> bool:
+    """The message asks a question and the answer composer answered it: the intent model alone (no words asking for
+    a person) is no reason to hand it off. "I have three things I want to talk to the doctor about, is one
+    appointment enough" reads as contact_human_agent to the classifier; the business's documents answer it."""
+    return p.answer_mode is not None and p.answer_mode != "abstain" and asks_a_question(p.text)
+
+
 def decide(p: PolicyInput) -> Decision:
     best = p.evidence_score
     if p.manipulation:
@@ -65,7 +74,7 @@ def decide(p: PolicyInput) -> Decision:
     # inside an order-desk flow only explicit wording counts: a bare email can look like "contact" to the classifier
     # a question about people ("when are your agents available?") asks for information, not for a transfer
     asked_by_intent = (not p.desk_wants and p.message_kind != "question" and p.nlu.intent in HUMAN_INTENTS
-                       and p.nlu.confidence >= 0.5)
+                       and p.nlu.confidence >= 0.5 and not _documents_answer_its_question(p))
     if (_HUMAN.search(p.text) and p.message_kind != "question") or asked_by_intent:
         return Decision("handoff", "the customer asked for a person", handoff_reason="customer_request")
     # the customer is getting angrier turn after turn: a person takes over, and the reason names the trend
@@ -107,9 +116,15 @@ def decide(p: PolicyInput) -> Decision:
     # a question the knowledge base nearly answers is in scope whatever the intent model says: a knowledge gap the
     # business should see, not "I can only help with ..." (a gym's own questions over its uploaded documents scored
     # 0.53-0.80 of the 0.80 threshold; weather, jokes, films or a tax return over the shop's documents 0.16-0.41)
-    if p.nlu.out_of_scope and best < RELATED_SHARE * p.min_score:
+    # so is a question naming what the documents name ("how many bags on a Classic ticket?", "can I pay cash at
+    # Linford?"): the business's own subject, unanswered; weather, jokes or another company name none of it
+    if p.nlu.out_of_scope and best < RELATED_SHARE * p.min_score and not p.names_in_documents:
         return Decision("decline_out_of_scope", f"out of scope (best intent {p.nlu.intent} "
                                                 f"{p.nlu.confidence:.2f}) and nothing relevant found "
                                                 f"(best score {best:.2f})")
+    if p.names_in_documents:
+        return Decision("clarify", f"no trustworthy evidence (best score {best:.2f} < calibrated threshold "
+                                   f"{p.min_score:.2f}) about {', '.join(p.names_in_documents)}, which the documents "
+                                   "name: says it does not know and offers a person")
     return Decision("clarify", f"no trustworthy evidence (best score {best:.2f} < calibrated threshold "
                                f"{p.min_score:.2f}): says it does not know and offers a person")
