@@ -338,6 +338,34 @@ def test_the_confidence_reads_the_best_passages_retrieval_and_whether_the_next_u
     assert part["x"]["same_section"] == 0.5 and part["x"]["retrieval"] == 0.7
 
 
+
+def test_the_confidence_reads_how_far_the_best_unit_stands_above_the_best_of_another_section():
+    """`section_gap`: the best unit's score over the best unit under another heading or in another document (5 when
+    there is none), read alike in the pipeline and when refitting from collected rows."""
+    from components.answers.calibration import FEATURES, _part_rows
+    from components.answers.evidence_selection import CONFIDENCE_FEATURES
+
+    def placed(text, context, score, doc="doc"):
+        return ScoredUnit(EvidenceUnit(text, context, "sentence", "Title", doc, "c#0", 0.5, "en", 0), score, {})
+
+    model = SelectionModel({}, 0.0, {})
+    ranked = [placed("Refunds take 5 to 7 days.", "Refunds", 3.0), placed("Gift cards: immediate.", "Refunds", 2.5),
+              placed("Exchanges take 3 days.", "Exchanges", 1.0)]
+    assert "section_gap" in CONFIDENCE_FEATURES
+    assert model.part_features(ranked)["section_gap"] == 2.0
+    assert model.part_features(ranked[:2])["section_gap"] == 5.0
+    # the same heading in another document is another section
+    assert model.part_features([ranked[0], placed("Refunds: 30 days.", "Refunds", 2.0, doc="other")])[
+        "section_gap"] == 1.0
+
+    def row(text, context, score):
+        return {"group": "s.yaml:0:0", "part": 0, "text": text, "context": context, "abstain": False, "label": 1,
+                "title": "Title", "doc": "doc", "language": "en", "features": [0.0] * len(FEATURES), "score": score}
+
+    rows = [row("Refunds take 5 to 7 days.", "Refunds", 3.0), row("Gift cards: immediate.", "Refunds", 2.5),
+            row("Exchanges take 3 days.", "Exchanges", 1.0)]
+    assert _part_rows(rows, np.array([r["score"] for r in rows]), 0.0, 1)[0]["x"]["section_gap"] == 2.0
+
 class _Frequencies:
     """A keyword index's document frequencies, for TermStatistics."""
     size = 10
