@@ -359,3 +359,15 @@ def test_the_key_word_is_the_rarest_one_the_knowledge_base_uses():
     rows = selector.features(part, [unit("You can return items of an order whose status is delivered."),
                                     unit("Delivery takes 3 to 5 days.")])
     assert [r["key_missing"] for r in rows] == [0.0, 1.0] and rows[0]["unknown_share"] > 0
+
+
+def test_a_chinese_list_of_options_is_read_as_one():
+    from components.answers.evidence_selection import has_value
+
+    # "A、B 和 C" names three options with one 、; a colon before items joined by 、 lists them too
+    assert has_value("options", unit("我们接受信用卡、PayPal 和礼品卡。", language="zh"))
+    assert has_value("options", unit("本店接受三种支付方式：信用卡、PayPal 和礼品卡。", language="zh"))
+    assert has_value("options", unit("可选：短信，邮件，电话。", language="zh"))
+    # a colon before one clause break states one thing, not options
+    assert not has_value("options", unit("订单总额会退回原支付方式：礼品卡立即到账，其他方式 5 到 7 个工作日。", language="zh"))
+    assert has_value("options", unit("We accept credit cards, PayPal, and gift cards."))
