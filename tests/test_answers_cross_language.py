@@ -135,3 +135,16 @@ def test_a_sense_not_in_the_evidence_as_a_whole_is_read_by_its_word_that_is():
     resolved = g.resolved({t: 2 for t in terms("flight delay compensation")}, terms)
     assert resolved.text == "flight"
     assert not g.resolved({"compensation": 2}, terms)
+
+
+def test_a_word_the_documents_say_otherwise_weighs_less_than_one_they_never_mention():
+    from components.answers.cross_language import mapped_weights
+
+    # the bank's Chinese articles write 境外 and 金额; its English ones "abroad" and "money": 国外 and 钱 are words it
+    # says otherwise, 微信 one it never mentions
+    written = set(terms("境外 金额 手续费")) | set(terms("Card payments abroad. Money transfers."))
+    in_documents = lambda t: t in written  # noqa: E731
+    glossed = lambda t, whole: gloss(t, in_documents, terms, whole=whole)  # noqa: E731
+    weights = mapped_weights({"国外": 1.0, "钱": 1.0, "微信": 1.0, "手续费": 1.0, "fee": 1.0}, in_documents, glossed)
+    assert weights["国外"] == weights["钱"] == 0.5
+    assert weights["微信"] == weights["手续费"] == weights["fee"] == 1.0

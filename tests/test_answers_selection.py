@@ -368,6 +368,7 @@ def test_a_chinese_list_of_options_is_read_as_one():
     assert has_value("options", unit("我们接受信用卡、PayPal 和礼品卡。", language="zh"))
     assert has_value("options", unit("本店接受三种支付方式：信用卡、PayPal 和礼品卡。", language="zh"))
     assert has_value("options", unit("可选：短信，邮件，电话。", language="zh"))
+    assert has_value("options", unit("请提供取消原因（“不再需要”或“误下单”）。", language="zh"))
     # a colon before one clause break states one thing, not options
     assert not has_value("options", unit("订单总额会退回原支付方式：礼品卡立即到账，其他方式 5 到 7 个工作日。", language="zh"))
     assert has_value("options", unit("We accept credit cards, PayPal, and gift cards."))

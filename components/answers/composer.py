@@ -27,7 +27,7 @@ import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.answerability import chinese_nouns, focus_items, said_terms, subject_terms, unanswered
-from components.answers.cross_language import chinese_weights, gloss
+from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, normalize_term, pick_units, terms,
                                                    TermStatistics)
@@ -260,6 +260,7 @@ class AnswerComposer:
                                     part.story, known=lambda t: self.statistics.df(t) > 0)
             if re.search(r"[\u3400-\u9fff]", part.text):
                 weights = chinese_weights(weights, lambda t: self.statistics.df(t) > 0, normalize_term)
+                weights = mapped_weights(weights, lambda t: self.statistics.df(t) > 0, self.gloss)
             ranked = self.selector.rank(part, units, vectors[i] if vectors is not None else None, weights) \
                 if units else []
             if glosses[i] and ranked:

@@ -315,3 +315,26 @@ def chinese_weights(weights: dict[str, float], known: Callable[[str], bool],
         elif rest:
             add(term, weight)
     return out
+
+
+# how much a Chinese word of the question that no document writes in Chinese still weighs, by how the dictionary maps
+# it to the words the documents do use: as a whole (钱 "money", 国外 "abroad": the knowledge base speaks of it, its
+# Chinese articles in other words, 金额, 境外) or only by its characters; a word that maps to nothing the documents
+# use (微信, 妈妈) weighs fully: it is what the knowledge base never mentions
+MAPPED_WEIGHT = {"whole": 0.5, "pieces": 0.75}
+
+
+def mapped_weights(weights: dict[str, float], in_documents: Callable[[str], bool],
+                   glossed: Callable[[str, bool], "Gloss"]) -> dict[str, float]:
+    """A Chinese question's term weights with each Chinese term no document holds (`in_documents(term)` false)
+    weighed by how it maps to English the knowledge base uses (`glossed(term, whole)`, MAPPED_WEIGHT): a word the
+    documents say otherwise is not one they never mention, and does not make every unit read as missing it."""
+    out = dict(weights)
+    for term, weight in weights.items():
+        if not _CJK_RUN.fullmatch(term) or in_documents(term):
+            continue
+        if glossed(term, True):
+            out[term] = weight * MAPPED_WEIGHT["whole"]
+        elif glossed(term, False):
+            out[term] = weight * MAPPED_WEIGHT["pieces"]
+    return out
