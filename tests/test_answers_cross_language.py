@@ -148,3 +148,9 @@ def test_a_word_the_documents_say_otherwise_weighs_less_than_one_they_never_ment
     weights = mapped_weights({"国外": 1.0, "钱": 1.0, "微信": 1.0, "手续费": 1.0, "fee": 1.0}, in_documents, glossed)
     assert weights["国外"] == weights["钱"] == 0.5
     assert weights["微信"] == weights["手续费"] == weights["fee"] == 1.0
+
+
+def test_missing_a_booking_is_read_as_the_no_show_articles_write():
+    # the dictionary's 缺席 is "absence"; clubs and clinics write "a no-show" or "missed"
+    club = lambda t: t in set(terms("A late cancellation or a no-show costs $5. Missed sessions are charged."))  # noqa: E731
+    assert "no-show" in gloss("团课缺席会收费吗？", club, terms).text.split()

@@ -361,6 +361,20 @@ class AnswerComposer:
         """A Chinese question's English words that the knowledge base uses (cross_language.py)."""
         return gloss(text, lambda t: self.statistics.df(t) > 0, terms, whole)
 
+    def _documents_text(self) -> str:
+        """Every chunk of the knowledge base, lower-cased (read again when a document changes): what "the documents
+        never mention" is checked against once the retrieved units do not say a word ("passenger ticket" for 机票 is
+        in the airline's refund article, not among the units about change fees)."""
+        texts = getattr(self.knowledge, "chunk_texts", None)
+        if texts is None:
+            return ""
+        generation = getattr(self.knowledge, "generation", lambda: None)()
+        cached = getattr(self, "_documents_cache", None)
+        if cached is None or cached[0] != generation:
+            cached = (generation, "\n".join(texts()).lower())
+            self._documents_cache = cached
+        return cached[1]
+
     def _said_in_english(self, word: str, corpus: str) -> bool:
         """A Chinese word the evidence states in English: one of its senses, as a phrase ("home loan" is not said
         by "home improvement loan"; 租车 "rent a car" is not said by "car loan" and "rent")."""
@@ -523,7 +537,8 @@ class AnswerComposer:
             if df is not None and p.part.language == "zh":
                 unknown = [w for w in terms(p.part.text)
                            if re.fullmatch(r"[\u3400-\u9fff]{2,}", w) and w not in corpus_terms and df(w) == 0
-                           and not self._said_in_english(w, corpus)]
+                           and not self._said_in_english(w, corpus)
+                           and not self._said_in_english(w, self._documents_text())]
                 if unknown:  # the tagger (its first call loads in ~0.5 s) only when a word is unknown
                     nouns = chinese_nouns(p.part.text)
                     names += [w for w in unknown if w in nouns]

@@ -101,7 +101,7 @@ SUPPLEMENT = {
     # the dictionary's senses are phrases a help article rarely writes ("processing fee", "to swipe a card", "to
     # send out goods"): the words it does write for them
     "手续费": ["fee", "charge"], "收费": ["fee", "charge"], "刷卡": ["card payment", "card purchase", "pay by card"],
-    "发货": ["ship", "shipped", "shipping", "dispatch"],
+    "发货": ["ship", "shipped", "shipping", "dispatch"], "缺席": ["no-show", "missed", "absence"],
 }
 
 _SUPPLEMENT_WORDS = re.compile("(" + "|".join(sorted(SUPPLEMENT, key=len, reverse=True)) + ")")
