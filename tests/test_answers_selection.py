@@ -409,3 +409,6 @@ def test_a_chinese_thing_is_unmentioned_only_when_no_document_says_it():
     assert unmentioned("Classic 机票改签要多少钱？", texts[0]) == []
     # 房贷 ("home loan") is in no document: still never mentioned
     assert unmentioned("你们提供房贷吗？", texts[2]) == ["房贷"]
+    # 租车 is no dictionary word: that some article says "car" (car loans) and another "rent" is not saying it
+    texts.append("Rent is not a qualifying purchase.")
+    assert "租车" in unmentioned("金卡的旅行保险包括租车损坏吗？", "Gold card travel insurance covers trips.")

@@ -375,10 +375,13 @@ class AnswerComposer:
             self._documents_cache = cached
         return cached[1]
 
-    def _said_in_english(self, word: str, corpus: str) -> bool:
+    def _said_in_english(self, word: str, corpus: str, own: bool = False) -> bool:
         """A Chinese word the evidence states in English: one of its senses, as a phrase ("home loan" is not said
-        by "home improvement loan"; 租车 "rent a car" is not said by "car loan" and "rent")."""
-        for _, senses in self.gloss(word, whole=True).items:
+        by "home improvement loan"; 租车 "rent a car" is not said by "car loan" and "rent"). `own`: only by the
+        word's own senses, not by those of its pieces (租 "rent", 车 "car": somewhere in a bank's articles both are)."""
+        for source, senses in self.gloss(word, whole=True).items:
+            if own and source != word:
+                continue
             for sense in senses:
                 words = [re.escape(w) + r"(?:s|es|ed|ing)?" for w in sense.split()]
                 if words and re.search(r"\b" + r"\W+(?:(?:a|an|the|of|your|my|our)\W+)?".join(words) + r"\b", corpus):
@@ -538,7 +541,7 @@ class AnswerComposer:
                 unknown = [w for w in terms(p.part.text)
                            if re.fullmatch(r"[\u3400-\u9fff]{2,}", w) and w not in corpus_terms and df(w) == 0
                            and not self._said_in_english(w, corpus)
-                           and not self._said_in_english(w, self._documents_text())]
+                           and not self._said_in_english(w, self._documents_text(), own=True)]
                 if unknown:  # the tagger (its first call loads in ~0.5 s) only when a word is unknown
                     nouns = chinese_nouns(p.part.text)
                     names += [w for w in unknown if w in nouns]
