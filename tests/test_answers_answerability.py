@@ -394,6 +394,9 @@ def test_a_chinese_sentence_is_narrowed_to_the_clause_of_the_case_asked():
     # two figures of one case (a cut-off time and a duration) are no two cases
     transfer = scored("普通转账到其他美国银行：截止时间 17:00，1 到 2 个工作日 到账，免费。", language="zh")
     assert focus_items(transfer, "普通转账到别的银行几天到账？").unit.text == transfer.unit.text
+    # a comma between digits separates thousands, not clauses: no figure is cut in two
+    limits = scored("KVCU Send：每天最多 2,500 美元，每 30 天最多 10,000 美元。", language="zh")
+    assert focus_items(limits, "用 KVCU Send 每天最多能转多少钱？").unit.text == "KVCU Send：每天最多 2,500 美元。"
 
 
 def test_a_chinese_question_asking_with_what_asks_for_options():

@@ -94,3 +94,63 @@ def test_service_words_read_as_the_words_help_articles_write():
     assert "card purchase" in gloss("刷卡", shop, terms, whole=True).text
     # still nothing for what the documents never speak of
     assert not gloss("租车", shop, terms, whole=True)
+
+
+def test_a_sense_is_read_by_its_head_not_by_a_word_beside_it():
+    # 过期 is "to exceed the time limit" / "to expire": over documents that speak of times but never of expiring it
+    # glosses to nothing (not "time", which would find the time-zone note); 钱 is "money", not the "one" of "unit of
+    # weight, one tenth of a tael"
+    shop = lambda t: t in set(terms("All times are Eastern Time. Pay with money or one card."))  # noqa: E731
+    assert not gloss("过期", shop, terms, whole=False)
+    assert gloss("钱", shop, terms).text == "money"
+    # a sense whose head the documents use keeps its known words ("swimming pool" is "pool" at a club without
+    # "swimming")
+    assert "expire" in gloss("过期", lambda t: t in set(terms("gift cards never expire")), terms).text.split()
+
+
+def test_a_verb_sense_is_read_as_the_noun_the_documents_write():
+    # 赔偿 is "to compensate"; the airline writes "compensation"
+    airline = lambda t: t in set(terms("Compensation for delays of 3 hours or more."))  # noqa: E731
+    assert gloss("赔偿", airline, terms).text == "compensation"
+    assert gloss("赔偿", airline, terms, whole=True).text == "compensation"
+
+
+def test_a_place_name_is_read_as_its_name():
+    # CC-CEDICT's 里斯本 is "Lisbon, capital of Portugal": the name is what a document writes
+    notes = lambda t: t in set(terms("The Lisbon store is closed on Mondays."))  # noqa: E731
+    assert gloss("里斯本门店", notes, terms, whole=True).text.split()[0] == "lisbon"
+
+
+def test_a_service_word_is_read_whole_where_jieba_cuts_it():
+    # jieba cuts "能到账" into 能 / 到 / 账; 到账 is the word asked ("credited")
+    bank = lambda t: t in set(terms("Refunds are credited within 5 business days; the account."))  # noqa: E731
+    g = gloss("退款多久能到账？", bank, terms)
+    assert ("到账", ["credited"]) in g.items
+
+
+def test_a_sense_not_in_the_evidence_as_a_whole_is_read_by_its_word_that_is():
+    # 航班 is "scheduled flight" / "plane": among units that say "flight" but never "scheduled", it is "flight"
+    every = lambda t: True  # noqa: E731
+    g = gloss("航班", every, terms)
+    resolved = g.resolved({t: 2 for t in terms("flight delay compensation")}, terms)
+    assert resolved.text == "flight"
+    assert not g.resolved({"compensation": 2}, terms)
+
+
+def test_a_word_the_documents_say_otherwise_weighs_less_than_one_they_never_mention():
+    from components.answers.cross_language import mapped_weights
+
+    # the bank's Chinese articles write 境外 and 金额; its English ones "abroad" and "money": 国外 and 钱 are words it
+    # says otherwise, 微信 one it never mentions
+    written = set(terms("境外 金额 手续费")) | set(terms("Card payments abroad. Money transfers."))
+    in_documents = lambda t: t in written  # noqa: E731
+    glossed = lambda t, whole: gloss(t, in_documents, terms, whole=whole)  # noqa: E731
+    weights = mapped_weights({"国外": 1.0, "钱": 1.0, "微信": 1.0, "手续费": 1.0, "fee": 1.0}, in_documents, glossed)
+    assert weights["国外"] == weights["钱"] == 0.5
+    assert weights["微信"] == weights["手续费"] == weights["fee"] == 1.0
+
+
+def test_missing_a_booking_is_read_as_the_no_show_articles_write():
+    # the dictionary's 缺席 is "absence"; clubs and clinics write "a no-show" or "missed"
+    club = lambda t: t in set(terms("A late cancellation or a no-show costs $5. Missed sessions are charged."))  # noqa: E731
+    assert "no-show" in gloss("团课缺席会收费吗？", club, terms).text.split()

@@ -387,3 +387,56 @@ def test_the_key_word_is_the_rarest_one_the_knowledge_base_uses():
     rows = selector.features(part, [unit("You can return items of an order whose status is delivered."),
                                     unit("Delivery takes 3 to 5 days.")])
     assert [r["key_missing"] for r in rows] == [0.0, 1.0] and rows[0]["unknown_share"] > 0
+
+
+def test_a_chinese_list_of_options_is_read_as_one():
+    from components.answers.evidence_selection import has_value
+
+    # "A、B 和 C" names three options with one 、; a colon before items joined by 、 lists them too
+    assert has_value("options", unit("我们接受信用卡、PayPal 和礼品卡。", language="zh"))
+    assert has_value("options", unit("本店接受三种支付方式：信用卡、PayPal 和礼品卡。", language="zh"))
+    assert has_value("options", unit("可选：短信，邮件，电话。", language="zh"))
+    assert has_value("options", unit("请提供取消原因（“不再需要”或“误下单”）。", language="zh"))
+    # a colon before one clause break states one thing, not options
+    assert not has_value("options", unit("订单总额会退回原支付方式：礼品卡立即到账，其他方式 5 到 7 个工作日。", language="zh"))
+    assert has_value("options", unit("We accept credit cards, PayPal, and gift cards."))
+
+
+class _Documents(_Knowledge):
+    """A knowledge base whose every chunk the composer can read (`chunk_texts`)."""
+
+    def __init__(self, texts):
+        super().__init__(texts)
+        self.texts = texts
+
+    def chunk_texts(self):
+        return self.texts
+
+    def generation(self):
+        return str(len(self.texts))
+
+
+def test_a_chinese_thing_is_unmentioned_only_when_no_document_says_it():
+    from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer
+
+    texts = ["Changing a Classic ticket costs $75 per passenger and flight.",
+             "Refunds of an unused passenger ticket go back to the card you paid with.",
+             "We offer car loans and personal loans."]
+    composer = AnswerComposer(_Documents(texts), lambda xs: np.zeros((len(xs), 4), dtype=np.float32),
+                              model=SelectionModel({}, 0.0, {}))
+
+    def unmentioned(question, retrieved):
+        answer = ComposedAnswer(question, "zh", "", "evidence")
+        part = split_question(question)[0][0]
+        part.language = "zh"
+        answer.parts = [PartAnswer(part, evidence=[ScoredUnit(unit(retrieved), 9.0, {})])]
+        composer._mark_unmentioned(answer, [unit(retrieved)])
+        return answer.parts[0].unmentioned
+
+    # 机票 ("passenger ticket") is in the refund article, not in the change-fee unit retrieved: it is mentioned
+    assert unmentioned("Classic 机票改签要多少钱？", texts[0]) == []
+    # 房贷 ("home loan") is in no document: still never mentioned
+    assert unmentioned("你们提供房贷吗？", texts[2]) == ["房贷"]
+    # 租车 is no dictionary word: that some article says "car" (car loans) and another "rent" is not saying it
+    texts.append("Rent is not a qualifying purchase.")
+    assert "租车" in unmentioned("金卡的旅行保险包括租车损坏吗？", "Gold card travel insurance covers trips.")

@@ -542,7 +542,8 @@ def focus_items(scored: ScoredUnit, question: str) -> ScoredUnit:
 
 
 # a Chinese sentence's clauses: "标准课程每班最多 12 人，强化课程每班最多 8 人。"
-_ZH_CLAUSE = re.compile(r"[^，,；;。！？!?]+[，,；;。！？!?]*")
+# (a comma between digits is a thousands separator, not a clause break: "每 30 天最多 10,000 美元")
+_ZH_CLAUSE = re.compile(r"(?:[^，,；;。！？!?]|(?<=\d),(?=\d{3}))+[，,；;。！？!?]*")
 _ASKS_FIGURE = ("amount", "duration", "count", "percentage", "time")
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.answerability import chinese_nouns, focus_items, said_terms, subject_terms, unanswered
-from components.answers.cross_language import chinese_weights, gloss
+from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, normalize_term, pick_units, terms,
                                                    TermStatistics)
@@ -269,6 +269,7 @@ class AnswerComposer:
                                     part.story, known=lambda t: self.statistics.df(t) > 0)
             if re.search(r"[\u3400-\u9fff]", part.text):
                 weights = chinese_weights(weights, lambda t: self.statistics.df(t) > 0, normalize_term)
+                weights = mapped_weights(weights, lambda t: self.statistics.df(t) > 0, self.gloss)
             ranked = self.selector.rank(part, units, vectors[i] if vectors is not None else None, weights) \
                 if units else []
             if glosses[i] and ranked:
@@ -369,10 +370,27 @@ class AnswerComposer:
         """A Chinese question's English words that the knowledge base uses (cross_language.py)."""
         return gloss(text, lambda t: self.statistics.df(t) > 0, terms, whole)
 
-    def _said_in_english(self, word: str, corpus: str) -> bool:
+    def _documents_text(self) -> str:
+        """Every chunk of the knowledge base, lower-cased (read again when a document changes): what "the documents
+        never mention" is checked against once the retrieved units do not say a word ("passenger ticket" for 机票 is
+        in the airline's refund article, not among the units about change fees)."""
+        texts = getattr(self.knowledge, "chunk_texts", None)
+        if texts is None:
+            return ""
+        generation = getattr(self.knowledge, "generation", lambda: None)()
+        cached = getattr(self, "_documents_cache", None)
+        if cached is None or cached[0] != generation:
+            cached = (generation, "\n".join(texts()).lower())
+            self._documents_cache = cached
+        return cached[1]
+
+    def _said_in_english(self, word: str, corpus: str, own: bool = False) -> bool:
         """A Chinese word the evidence states in English: one of its senses, as a phrase ("home loan" is not said
-        by "home improvement loan"; 租车 "rent a car" is not said by "car loan" and "rent")."""
-        for _, senses in self.gloss(word, whole=True).items:
+        by "home improvement loan"; 租车 "rent a car" is not said by "car loan" and "rent"). `own`: only by the
+        word's own senses, not by those of its pieces (租 "rent", 车 "car": somewhere in a bank's articles both are)."""
+        for source, senses in self.gloss(word, whole=True).items:
+            if own and source != word:
+                continue
             for sense in senses:
                 words = [re.escape(w) + r"(?:s|es|ed|ing)?" for w in sense.split()]
                 if words and re.search(r"\b" + r"\W+(?:(?:a|an|the|of|your|my|our)\W+)?".join(words) + r"\b", corpus):
@@ -531,7 +549,8 @@ class AnswerComposer:
             if df is not None and p.part.language == "zh":
                 unknown = [w for w in terms(p.part.text)
                            if re.fullmatch(r"[\u3400-\u9fff]{2,}", w) and w not in corpus_terms and df(w) == 0
-                           and not self._said_in_english(w, corpus)]
+                           and not self._said_in_english(w, corpus)
+                           and not self._said_in_english(w, self._documents_text(), own=True)]
                 if unknown:  # the tagger (its first call loads in ~0.5 s) only when a word is unknown
                     nouns = chinese_nouns(p.part.text)
                     names += [w for w in unknown if w in nouns]

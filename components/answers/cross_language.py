@@ -64,6 +64,9 @@ def dictionary() -> dict[str, list[str]]:
             senses = [s for s in senses if s and not _NOT_A_SENSE.match(s)]
             # an entry with its pinyin capitalized is a name (金 [Jin1] "Jurchen Jin dynasty", 周六 [Zhou1 liu4]
             # "Saturday"): after the word's common entries
+            if rest[:1].isupper():
+                # a name's sense is the name, then what it is ("Lisbon, capital of Portugal"): the name
+                senses = [s.split(", ")[0] for s in senses]
             (names if rest[:1].isupper() else entries).setdefault(words[1], []).extend(senses)
     for word, senses in names.items():
         entries.setdefault(word, []).extend(senses)
@@ -98,14 +101,31 @@ SUPPLEMENT = {
     # the dictionary's senses are phrases a help article rarely writes ("processing fee", "to swipe a card", "to
     # send out goods"): the words it does write for them
     "手续费": ["fee", "charge"], "收费": ["fee", "charge"], "刷卡": ["card payment", "card purchase", "pay by card"],
-    "发货": ["ship", "shipped", "shipping", "dispatch"],
+    "发货": ["ship", "shipped", "shipping", "dispatch"], "缺席": ["no-show", "missed", "absence"],
 }
 
+_SUPPLEMENT_WORDS = re.compile("(" + "|".join(sorted(SUPPLEMENT, key=len, reverse=True)) + ")")
 
 def _sense_words(sense: str) -> str:
     sense = _BRACKETS.sub(" ", sense)
     sense = re.sub(r"^\s*to\s+", "", sense)
     return re.sub(r"\s+", " ", sense).strip()
+
+
+def _is_verb_sense(sense: str) -> bool:
+    return bool(re.match(r"^\s*(?:\([^)]*\)\s*)?to\s", sense))
+
+
+# the forms a help article writes a verb's meaning in: 赔偿 "to compensate" where the airline writes "compensation",
+# 付款 "to pay" where the shop writes "payment" (the stemmer folds inflections, not derivations)
+_DERIVATIONS = ("ion", "ation", "ment", "al")
+
+
+def _written_as(word: str, known, terms) -> str | None:
+    """`word` as the documents write it: itself, or a noun derived from it ("compensate" -> "compensation")."""
+    forms = [word] + [word + s for s in _DERIVATIONS] + \
+        ([word[:-1] + s for s in _DERIVATIONS if s[0] in "aeiou"] if word.endswith("e") else [])
+    return next((f for f in forms if terms(f) and all(known(t) for t in terms(f))), None)
 
 
 @dataclass
@@ -129,7 +149,8 @@ class Gloss:
     def resolved(self, counts: dict[str, int], terms: Callable[[str], list[str]]) -> "Gloss":
         """Each Chinese word read as the one English sense the retrieved evidence uses most (`counts`: term -> in how
         many retrieved units it occurs; a phrase counts as its rarest word): 卡 is "card", not "stop", in a bank's
-        articles. A word none of whose senses is in the evidence is left out; a Latin name of the question stays.
+        articles; when no sense is there as a whole, its word that is. A word none of whose senses' words is in the
+        evidence is left out; a Latin name of the question stays.
         (Choosing a word's translation by its frequency in the documents retrieved is the classic step of
         dictionary-based cross-language retrieval.)"""
         items = []
@@ -139,6 +160,12 @@ class Gloss:
                 continue
             scored = [(min((counts.get(t, 0) for t in terms(w)), default=0), -i, w) for i, w in enumerate(english)]
             best = max(scored, default=(0, 0, ""))
+            if best[0] == 0:
+                # no sense is in the evidence as a whole: its word that is ("scheduled flight" is "flight" among
+                # units that never say "scheduled"), as a sense's known words do for retrieval
+                words = [w for sense in english for w in sense.split()]
+                scored = [(min((counts.get(t, 0) for t in terms(w)), default=0), -i, w) for i, w in enumerate(words)]
+                best = max(scored, default=(0, 0, ""))
             items.append((source, [best[2]] if best[0] > 0 else []))
         return Gloss(items)
 
@@ -153,9 +180,17 @@ class Gloss:
 
 
 def _cut(text: str) -> list[str]:
+    """jieba's words of a Chinese run, a service word of SUPPLEMENT kept whole where jieba would cut it with its
+    neighbours ("能到账" is 能 / 到 / 账 to jieba; 到账 "credited" is the word asked)."""
     from components.knowledge.keyword_index import _jieba
 
-    return [w for w in _jieba().lcut(text) if w.strip()]
+    out: list[str] = []
+    for piece in _SUPPLEMENT_WORDS.split(text):
+        if piece in SUPPLEMENT:
+            out.append(piece)
+        elif piece:
+            out.extend(w for w in _jieba().lcut(piece) if w.strip())
+    return out
 
 
 def gloss(text: str, known: Callable[[str], bool], terms: Callable[[str], list[str]], whole: bool = False) -> Gloss:
@@ -224,9 +259,19 @@ def _senses_terms(senses, limit: int, known, terms, whole: bool = False) -> list
         return []
     out: list[str] = []
     for sense in senses[:limit]:
-        words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*", _sense_words(sense)) if terms(w)]
-        kept = [w for w in words if all(known(t) for t in terms(w))]
-        if kept and (not whole or len(kept) == len(words)):
+        # a sense is its phrase before a comma (what follows explains it: "unit of weight, one tenth of a tael")
+        phrase = _sense_words(sense).split(", ")[0]
+        words = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*", phrase) if terms(w)]
+        if not words:
+            continue
+        written = {w: _written_as(w, known, terms) for w in words}
+        kept = [written[w] for w in words if written[w]]
+        # ... and is about its head: a verb sense's verb ("to exceed the time limit"), a noun sense's last word, or
+        # the word before "of" ("a period of time"); its other words alone are another thing (过期 is no "time")
+        noun = phrase.split(" of ")[0]
+        nouns = [w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*", noun) if terms(w)]
+        head = words[0] if _is_verb_sense(sense) else (nouns or words)[-1]
+        if kept and written[head] and (not whole or len(kept) == len(words)):
             out.append(" ".join(kept))
     return list(dict.fromkeys(out))
 
@@ -269,4 +314,27 @@ def chinese_weights(weights: dict[str, float], known: Callable[[str], bool],
                 add(piece, weight)
         elif rest:
             add(term, weight)
+    return out
+
+
+# how much a Chinese word of the question that no document writes in Chinese still weighs, by how the dictionary maps
+# it to the words the documents do use: as a whole (钱 "money", 国外 "abroad": the knowledge base speaks of it, its
+# Chinese articles in other words, 金额, 境外) or only by its characters; a word that maps to nothing the documents
+# use (微信, 妈妈) weighs fully: it is what the knowledge base never mentions
+MAPPED_WEIGHT = {"whole": 0.5, "pieces": 0.75}
+
+
+def mapped_weights(weights: dict[str, float], in_documents: Callable[[str], bool],
+                   glossed: Callable[[str, bool], "Gloss"]) -> dict[str, float]:
+    """A Chinese question's term weights with each Chinese term no document holds (`in_documents(term)` false)
+    weighed by how it maps to English the knowledge base uses (`glossed(term, whole)`, MAPPED_WEIGHT): a word the
+    documents say otherwise is not one they never mention, and does not make every unit read as missing it."""
+    out = dict(weights)
+    for term, weight in weights.items():
+        if not _CJK_RUN.fullmatch(term) or in_documents(term):
+            continue
+        if glossed(term, True):
+            out[term] = weight * MAPPED_WEIGHT["whole"]
+        elif glossed(term, False):
+            out[term] = weight * MAPPED_WEIGHT["pieces"]
     return out

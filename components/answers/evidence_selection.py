@@ -67,7 +67,12 @@ _VALUE_PATTERNS = {
     "count": re.compile(r"\b(?:once|twice|one time|\d+ times?|only one|one single|a single)\b|\bper (?:order|item|year|"
                         r"month)\b|一次|两次|\d+\s?次|仅限一次|只能.{0,4}一次", re.I),
 }
-_LISTY = re.compile(r"(,.*){2,}|\bor\b.*\bor\b|、.*、|：.*[，、]", re.I)
+# a list of options: "A, B, and C", "A or B or C"; in Chinese "A、B 和 C" (one 、 and a closing 和/或/及) or "A、B、C", and
+# after a colon items joined by 、 or by two ， ("接受三种支付方式：信用卡、PayPal 和礼品卡"); a colon before one clause
+# break states one thing ("退回原支付方式：礼品卡立即到账，其他方式 5 到 7 个工作日"); quoted items joined by 或/和 are
+# options ("取消原因（“不再需要”或“误下单”）")
+_LISTY = re.compile(r"(,.*){2,}|\bor\b.*\bor\b|、.*、|、[^、，,。；;：:]{1,30}(?:以及|和|或|及)|：[^。]*(?:、|，[^。]*，)|"
+                    r"[”」』]\s*(?:或者|或是|或|和|及|以及)\s*[“「『]", re.I)
 _NAME = re.compile(r"\b[A-Z][a-zA-Z0-9]+(?:[ -][A-Z][a-zA-Z0-9]+)*")
 _NOT_ENTITIES = frozenset("""i if the a an we you our your it its this that these those for to of and or but in on at
 by with from as is are be can may must will when what how which who why where yes no not please note see also
