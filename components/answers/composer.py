@@ -35,7 +35,8 @@ from components.answers.evidence_units import EvidenceUnit, clean, units_from_hi
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import sibling_unit
 from components.answers.number_conditions import asked_quantities, holding_first, without_failing
-from components.answers.followups import is_followup, name_candidates, qualifiers, with_previous, written_as_name
+from components.answers.followups import (about_previous_subject, is_followup, name_candidates, qualifiers,
+                                         with_previous, written_as_name)
 from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, split_question,
                                                   story_and_question, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
@@ -282,7 +283,9 @@ class AnswerComposer:
             rankings.append(ranked)
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers))
             if followup and answer.parts[-1].answered:
-                reason = elsewhere_than_previous(answer.parts[-1].evidence, followup)
+                reason = elsewhere_than_previous(answer.parts[-1].evidence, followup) or about_previous_subject(
+                    [f"{e.unit.text} {e.unit.context} {e.unit.source_title}" for e in answer.parts[-1].evidence],
+                    followup)
                 if reason:
                     answer.parts[-1].evidence, answer.parts[-1].unanswered = [], reason
         if len(parts) > 1:
@@ -570,6 +573,24 @@ class AnswerComposer:
                 # what the customer asks about is nowhere in the documents: no unit can confirm or deny it
                 p.unanswered = f"asks about {', '.join(p.unmentioned)}, which the documents never mention"
                 p.evidence = []
+        for before, p in zip(answer.parts, answer.parts[1:]):
+            if before.unmentioned and not p.unmentioned and p.answered and self._goes_on_from_before(p.part):
+                # "礼品卡有有效期吗？过期了怎么办？": what to do once it expires is about the expiry the documents never
+                # mention; evidence found for its own few words is about something else
+                p.unanswered = (f"goes on from “{before.part.text.strip()}”, which asks about "
+                                f"{', '.join(before.unmentioned)}, which the documents never mention")
+                p.evidence = []
+
+    def _goes_on_from_before(self, part: QuestionPart) -> bool:
+        """A part with no subject of its own: a Chinese part with no noun ("过期了怎么办？"), an English part that refers
+        back ("and how long does it take?") with at most one word the knowledge base uses besides its question
+        words."""
+        if re.search(r"[\u3400-\u9fff]", part.text):
+            return not chinese_nouns(part.text)
+        if not REFERS_BACK.search(part.text):
+            return False
+        own = [t for t in subject_terms(part.text) if self.statistics.df(t) > 0]
+        return len(own) <= 1
 
     def evidence_reply(self, answer: ComposedAnswer) -> str:
         language = answer.language
