@@ -55,3 +55,13 @@ def test_the_best_unit_of_the_section_the_other_part_is_answered_from():
                                         "Customer service hours", "shop", "shop#0", 0.5, "en", 0), 9.0, {})
     assert sibling_unit(first, [row, elsewhere], [(second, [closed])], idf, known) is row
     assert sibling_unit(first, [elsewhere, row], [(second, [closed])], idf, known) is None   # not its best unit
+
+
+def test_another_row_of_the_siblings_table_is_another_case():
+    first, second = split_question("when does the autumn term start, and what's the last day to enrol?")[0]
+    autumn = scored(ROW, 4.0)
+    spring = scored("Term: Spring; Classes: 12 April to 18 June 2027; Enrolment closes: 5 April 2027", 4.5,
+                    chunk="terms#2")
+    assert sibling_unit(second, [spring, autumn], [(first, [autumn])], idf, known) is autumn
+    filler = [scored(f"Other {i}.", 3.0 - i, kind="sentence", chunk=f"x#{i}") for i in range(3)]
+    assert sibling_unit(second, [spring] + filler + [autumn], [(first, [autumn])], idf, known) is None

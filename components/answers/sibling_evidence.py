@@ -56,13 +56,13 @@ def sibling_unit(part, ranked: list[ScoredUnit], siblings: list[tuple[object, li
         if word in set(terms(sibling.text)):
             continue
         keys = {_key(e) for e in stated}
-        sections = {(e.unit.doc_id, e.unit.source_title) for e in stated}
-        for rank, mine in enumerate(ranked[:LOOK]):
-            same_unit = _key(mine) in keys
-            # the sibling's section backs this part's own best unit only
-            same_section = rank == 0 and (mine.unit.doc_id, mine.unit.source_title) in sections
-            if not (same_unit or same_section):
-                continue
+        # the sibling's section backs this part's own best unit only, and not another row of the sibling's table
+        # (the spring term's row beside the autumn term's: another case of the same thing)
+        sections = {(e.unit.doc_id, e.unit.source_title) for e in stated if e.unit.kind != "row"}
+        same_unit = [m for m in ranked[:LOOK] if _key(m) in keys]
+        best = ranked[0]
+        same_section = [best] if not same_unit and (best.unit.doc_id, best.unit.source_title) in sections else []
+        for mine in same_unit + same_section:
             said = said_terms(mine)
             if types and not has_value(types[0], mine.unit):
                 continue
