@@ -6,10 +6,14 @@ ranking is confident of it; the second part, ranked on its own few words, may ra
 reaching the threshold, and would be said to be unknown. Two parts of one question whose rankings agree on a unit
 that one of them is confident in are stronger evidence than either ranking alone, so the unconfident part takes
 that unit (`sibling_unit`) when
-- the unit is among the part's own best `LOOK` units (its own ranking points to it too);
+- the unit is among the part's own best `LOOK` units (its own ranking points to it too), or, when no such unit is,
+  it is the part's own best unit and comes from the section of a sentence the other part states ("What's your
+  customer service number, and can I call on a Sunday?": the contact table's phone row, under the same heading as
+  "The member service phone line is closed on Sundays"); another row of a table row the other part states is
+  another case (the spring term's row beside the autumn term's);
 - the unit states the part's most specific word (the highest IDF of its known words, not a question word; "enrol"
-  is stated by "Enrolment"), which
-  the other part's question does not hold (that part's answer would state it anyway);
+  is stated by "Enrolment"), which the other part's question does not hold (that part's answer would state it
+  anyway); or any word of the part, when the part asks for a value and the unit holds one of that kind;
 - the unit holds a value of the kind the part asks for ("how much", "when" ...), when it asks for one;
 - and the answerability checks (answerability.py) pass for it, as for any stated unit.
 The reply then states the unit (narrowed to the columns the part names) under this part too.
