@@ -126,7 +126,7 @@ def conditions(text: str) -> list[Condition]:
         nxt = items[i + 1] if i + 1 < len(items) else None
         between = text[q.end:nxt.start] if nxt is not None else ""
         if nxt is not None and _RANGE_JOIN.match(between) and (q.unit or nxt.unit) and \
-                (not q.unit or not nxt.unit or q.unit == nxt.unit) and _value_of(q) <= _value_of(nxt):
+                (not q.unit or not nxt.unit or q.unit == nxt.unit) and q.value <= nxt.value:
             out.append(Condition(q.unit or nxt.unit, q.value, nxt.value))
             used.add(i + 1)
             continue
@@ -134,10 +134,6 @@ def conditions(text: str) -> list[Condition]:
         if op is not None:
             out.append(_bound(op, q.unit, q.value))
     return out
-
-
-def _value_of(q: Quantity) -> float:
-    return q.value
 
 
 def _operator(text: str, q: Quantity) -> str | None:
