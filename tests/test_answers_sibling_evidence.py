@@ -65,3 +65,29 @@ def test_another_row_of_the_siblings_table_is_another_case():
     assert sibling_unit(second, [spring, autumn], [(first, [autumn])], idf, known) is autumn
     filler = [scored(f"Other {i}.", 3.0 - i, kind="sentence", chunk=f"x#{i}") for i in range(3)]
     assert sibling_unit(second, [spring] + filler + [autumn], [(first, [autumn])], idf, known) is None
+
+
+def test_the_composer_states_a_shared_unit_once():
+    import numpy as np
+
+    from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer
+    from components.answers.evidence_selection import SelectionModel
+
+    class Statistics:
+        def df(self, t):
+            return 1 if t in RARE else 0
+
+        def idf(self, t):
+            return idf(t)
+
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
+                              model=SelectionModel({}, 5.0, {}, threshold=0.5))
+    composer.statistics = Statistics()
+    first, second = split_question("when does the autumn term start, and what's the last day to enrol?")[0]
+    row = scored(ROW, 4.0)
+    answer = ComposedAnswer("q", "en", "", "evidence")
+    answer.parts = [PartAnswer(first, evidence=[row], confidence=0.9), PartAnswer(second, confidence=0.4)]
+    composer._from_siblings(answer, [[row], [row]])
+    assert answer.parts[1].from_part == 1 and answer.parts[1].curated == {"same_as_earlier_part": True}
+    assert "6 September 2027" in composer.evidence_reply(answer)
+    assert composer.evidence_reply(answer).count("Enrolment closes") == 1

@@ -526,7 +526,8 @@ class AnswerComposer:
 
     def _from_siblings(self, answer: ComposedAnswer, rankings: list[list[ScoredUnit]]) -> None:
         """A part left unanswered takes a unit another part of the question states confidently, when its own ranking
-        points to that unit and the unit states what it asks (sibling_evidence.py)."""
+        points to that unit and the unit states what it asks (sibling_evidence.py); the very unit an earlier part
+        states is stated once, for that part."""
         known = lambda t: self.statistics.df(t) > 0  # noqa: E731
         for i, p in enumerate(answer.parts):
             if p.answered or p.unmentioned or (p.curated or {}).get("same_as_earlier_part"):
@@ -542,7 +543,11 @@ class AnswerComposer:
                 carried = subject_terms(answer.parts[i - 1].part.text) if i else set()
                 if unanswered(p.part, chosen, rankings[i], carried, known=known):
                     continue
-                p.evidence, p.unanswered, p.from_part = chosen, None, j + 1
+                p.unanswered, p.from_part = None, j + 1
+                if j < i and any(near_duplicate(chosen[0].unit.text, e.unit.text) for e in sibling.evidence):
+                    p.evidence, p.curated = [], {"same_as_earlier_part": True}   # stated once, for the earlier part
+                else:
+                    p.evidence = chosen
                 break
 
     def _mark_unmentioned(self, answer: ComposedAnswer, units: list[EvidenceUnit]) -> None:
