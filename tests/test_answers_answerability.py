@@ -405,3 +405,41 @@ def test_a_chinese_question_asking_with_what_asks_for_options():
     asked = part("付款可以用什么？")
     assert unanswered(asked, [one], [one]) is not None
     assert unanswered(asked, [listed], [listed]) is None
+
+
+def test_a_unit_best_for_two_parts_answers_both_when_the_next_units_lack_the_value_asked():
+    """"how long is the placement test and when do I get my result": the passage holds the test's length and when
+    the result comes; the length part's next units hold no duration, so the passage answers both, stated once."""
+    model = SelectionModel({}, 5.0, {}, threshold=0.5, margin=0.0, max_units=1)
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+    parts, _ = split_question("how long is the placement test and when do I get my result")
+    passage = scored("The test is free and takes about 40 minutes. Your level is emailed to you within 2 business "
+                     "days.", title="Placement test").unit
+    studied = scored("If you have studied the language before, take our free online placement test.",
+                     title="Placement test").unit
+    first = [ScoredUnit(passage, 12.0, {}), ScoredUnit(studied, 11.9, {})]
+    second = [ScoredUnit(passage, 15.6, {}), ScoredUnit(studied, 8.0, {})]   # leads here by far more
+    answer = ComposedAnswer("q", "en", "", "evidence")
+    answer.parts = [composer._choose(parts[0], first, []), composer._choose(parts[1], second, [])]
+    composer._place_evidence(answer, [first, second])
+    assert [e.unit.text for e in answer.parts[0].evidence] == [passage.text]
+    assert answer.parts[1].curated == {"same_as_earlier_part": True} and not answer.parts[1].evidence
+
+
+def test_a_part_that_goes_on_from_a_part_about_something_never_mentioned_is_not_answered():
+    """"礼品卡有有效期吗？过期了怎么办？": the second part is about the expiry the documents never mention; what its own few
+    words find (the hours of the support line) is no answer to it."""
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
+                              model=SelectionModel({}, 5.0, {}, threshold=0.5))
+    parts, _ = split_question("Do you accept Apple Pay? And how long does it take?")
+    hours = scored("Refunds take 5 to 7 business days.")
+    answer = ComposedAnswer("q", "en", "", "evidence")
+    answer.parts = [PartAnswer(parts[0]), PartAnswer(parts[1], evidence=[hours], confidence=0.9)]
+    composer._mark_unmentioned(answer, [hours.unit])
+    assert answer.parts[0].unmentioned == ["Apple Pay"]
+    assert not answer.parts[1].answered and "never mention" in answer.parts[1].unanswered
+    # a part with a subject of its own stands
+    parts, _ = split_question("Do you accept Apple Pay? And how long do refunds take?")
+    answer.parts = [PartAnswer(parts[0]), PartAnswer(parts[1], evidence=[hours], confidence=0.9)]
+    composer._mark_unmentioned(answer, [hours.unit])
+    assert answer.parts[1].answered

@@ -579,3 +579,12 @@ def test_the_words_of_the_story_count_less_than_the_asked_ones_but_its_names_ful
     weights = _term_weights(part.text, "", None, "", part.story, known=lambda t: t not in ("penalti", "penalty"))
     assert weights["miss"] == 1.0
     assert _term_weights(part.text, "", None, "", part.story, known=lambda t: True)["miss"] < 1.0
+
+
+def test_a_followups_evidence_about_the_previous_subject_is_not_its_answer():
+    from components.answers.followups import about_previous_subject, resolve_followup
+
+    _, info = resolve_followup("And for the Gold card?", "What is the Platinum card's annual fee?", ["Platinum"])
+    assert about_previous_subject(["Platinum card annual fee: $250"], info)            # the old subject's fact
+    assert about_previous_subject(["Gold card annual fee: $95"], info) is None          # the new subject's
+    assert about_previous_subject(["Annual fees are charged in January."], info) is None  # names neither

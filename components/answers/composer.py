@@ -33,7 +33,10 @@ from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit,
                                                    TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
-from components.answers.followups import is_followup, name_candidates, qualifiers, with_previous, written_as_name
+from components.answers.sibling_evidence import sibling_unit
+from components.answers.number_conditions import asked_quantities, holding_first, without_failing
+from components.answers.followups import (about_previous_subject, is_followup, name_candidates, qualifiers,
+                                         with_previous, written_as_name)
 from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, split_question,
                                                   story_and_question, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
@@ -78,6 +81,7 @@ class PartAnswer:
     curated: dict | None = None
     confidence: float = 0.0                                     # P(the best unit answers this part)
     unanswered: str | None = None     # why the best units, confident as they are, do not answer it (answerability)
+    from_part: int | None = None      # its evidence is another part's (1-based), confident there (sibling_evidence)
 
     @property
     def best_score(self) -> float:
@@ -92,7 +96,8 @@ class PartAnswer:
                 "answered": self.answered, "confidence": round(self.confidence, 4),
                 "evidence": [e.to_dict() for e in self.evidence],
                 "candidates": [c.to_dict() for c in self.candidates[:3]],
-                "unmentioned": self.unmentioned, "curated": self.curated, "unanswered": self.unanswered}
+                "unmentioned": self.unmentioned, "curated": self.curated, "unanswered": self.unanswered,
+                **({"from_part": self.from_part} if self.from_part else {})}
 
 
 @dataclass
@@ -282,14 +287,20 @@ class AnswerComposer:
                 timings["likelihood_ms"] = round(timings.get("likelihood_ms", 0.0) + _ms(t_likelihood), 2)
             if followup and followup.get("doc_ids") and ranked:
                 ranked = self._previous_documents_first(ranked, followup["doc_ids"], followup.get("subject") or "")
+            # the customer's own number ("I'm 30 weeks pregnant") picks the rule whose limits hold for it
+            numbers = asked_quantities(f"{statements} {part.text}" if len(parts) == 1 else part.text)
+            ranked = holding_first(numbers, ranked)
             rankings.append(ranked)
-            answer.parts.append(self._choose(part, ranked, answer.parts))
+            answer.parts.append(self._choose(part, ranked, answer.parts, numbers))
             if followup and answer.parts[-1].answered:
-                reason = elsewhere_than_previous(answer.parts[-1].evidence, followup)
+                reason = elsewhere_than_previous(answer.parts[-1].evidence, followup) or about_previous_subject(
+                    [f"{e.unit.text} {e.unit.context} {e.unit.source_title}" for e in answer.parts[-1].evidence],
+                    followup)
                 if reason:
                     answer.parts[-1].evidence, answer.parts[-1].unanswered = [], reason
         if len(parts) > 1:
             self._place_evidence(answer, rankings)
+            self._from_siblings(answer, rankings)
         timings["selection_ms"] = _ms(t)
         self._mark_unmentioned(answer, units)
         if not any(p.answered for p in answer.parts):
@@ -475,14 +486,18 @@ class AnswerComposer:
                     best[hit.chunk_id] = hit
         return sorted(best.values(), key=lambda h: h.score, reverse=True)
 
-    def _choose(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer]) -> PartAnswer:
+    def _choose(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer],
+                numbers: list | None = None) -> PartAnswer:
+        """`numbers`: the customer's own quantities (number_conditions.asked_quantities): a unit whose limits do not
+        hold for them is not stated beside one whose limits do."""
         answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],
                             confidence=self.selector.model.confidence_of(ranked))
         if not ranked or answer.confidence < self.min_score:
             return answer
         model = self.selector.model
         chosen = [focus_items(focus_row(c, part.asked_text), part.asked_text)
-                  for c in pick_units(ranked, model.margin, model.max_units, asked_types=part.types)]
+                  for c in without_failing(numbers or [], pick_units(ranked, model.margin, model.max_units,
+                                                                     asked_types=part.types))]
         # confident is not enough: the units must state what the part asks (answerability.py)
         carried = subject_terms(earlier[-1].part.text) if earlier else set()
         reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0)
@@ -524,10 +539,42 @@ class AnswerComposer:
                     target.confidence = max(target.confidence, p.confidence)
                 replacement = self._choose(p.part, [r for r in ranked if not near_duplicate(r.unit.text, top)],
                                            answer.parts[:i])
+                if _holds_only_there(p.part, ranked[0], replacement):
+                    # the part's next units lack the value it asks for, which the shared unit states: the unit
+                    # answers both parts, stated once (for the earlier part)
+                    later = answer.parts[max(i, j)]
+                    later.evidence, later.curated, later.unanswered = [], {"same_as_earlier_part": True}, None
+                    break
                 if not replacement.answered and not replacement.unanswered:
                     replacement.unanswered = (f"its best evidence is about part {j + 1} "
                                               f"(“{target.part.text.strip()}”), and the next is not confident enough")
                 answer.parts[i] = replacement
+                break
+
+    def _from_siblings(self, answer: ComposedAnswer, rankings: list[list[ScoredUnit]]) -> None:
+        """A part left unanswered takes a unit another part of the question states confidently, when its own ranking
+        points to that unit and the unit states what it asks (sibling_evidence.py); the very unit an earlier part
+        states is stated once, for that part."""
+        known = lambda t: self.statistics.df(t) > 0  # noqa: E731
+        for i, p in enumerate(answer.parts):
+            if p.answered or p.unmentioned or (p.curated or {}).get("same_as_earlier_part"):
+                continue
+            siblings = [(j, q) for j, q in enumerate(answer.parts)
+                        if j != i and q.answered and q.curated is None and q.confidence >= self.min_score]
+            for j, sibling in siblings:
+                unit = sibling_unit(p.part, rankings[i], [(sibling.part, sibling.evidence)], self.statistics.idf,
+                                    known)
+                if unit is None:
+                    continue
+                chosen = [focus_items(focus_row(unit, p.part.asked_text), p.part.asked_text)]
+                carried = subject_terms(answer.parts[i - 1].part.text) if i else set()
+                if unanswered(p.part, chosen, rankings[i], carried, known=known):
+                    continue
+                p.unanswered, p.from_part = None, j + 1
+                if j < i and any(near_duplicate(chosen[0].unit.text, e.unit.text) for e in sibling.evidence):
+                    p.evidence, p.curated = [], {"same_as_earlier_part": True}   # stated once, for the earlier part
+                else:
+                    p.evidence = chosen
                 break
 
     def _mark_unmentioned(self, answer: ComposedAnswer, units: list[EvidenceUnit]) -> None:
@@ -559,6 +606,24 @@ class AnswerComposer:
                 # what the customer asks about is nowhere in the documents: no unit can confirm or deny it
                 p.unanswered = f"asks about {', '.join(p.unmentioned)}, which the documents never mention"
                 p.evidence = []
+        for before, p in zip(answer.parts, answer.parts[1:]):
+            if before.unmentioned and not p.unmentioned and p.answered and self._goes_on_from_before(p.part):
+                # "礼品卡有有效期吗？过期了怎么办？": what to do once it expires is about the expiry the documents never
+                # mention; evidence found for its own few words is about something else
+                p.unanswered = (f"goes on from “{before.part.text.strip()}”, which asks about "
+                                f"{', '.join(before.unmentioned)}, which the documents never mention")
+                p.evidence = []
+
+    def _goes_on_from_before(self, part: QuestionPart) -> bool:
+        """A part with no subject of its own: a Chinese part with no noun ("过期了怎么办？"), an English part that refers
+        back ("and how long does it take?") with at most one word the knowledge base uses besides its question
+        words."""
+        if re.search(r"[\u3400-\u9fff]", part.text):
+            return not chinese_nouns(part.text)
+        if not REFERS_BACK.search(part.text):
+            return False
+        own = [t for t in subject_terms(part.text) if self.statistics.df(t) > 0]
+        return len(own) <= 1
 
     def evidence_reply(self, answer: ComposedAnswer) -> str:
         language = answer.language
@@ -616,6 +681,19 @@ class AnswerComposer:
             yield answer.reply
         else:
             answer.rejected.append({"text": text.strip()[:600], "reason": verdict.reason})
+
+
+_VALUE_KINDS = ("phone", "email", "duration", "amount", "percentage", "time", "count")
+
+
+def _holds_only_there(part: QuestionPart, shared: ScoredUnit, replacement: PartAnswer) -> bool:
+    """Does the unit best for two parts hold the value `part` asks for ("how long is the placement test": "takes
+    about 40 minutes", in the passage that also says when the result comes), while the units that would answer it
+    in its place hold none of that kind?"""
+    kind = next((t for t in part.types if t in _VALUE_KINDS), None)
+    if kind is None or not has_value(kind, shared.unit):
+        return False
+    return not any(has_value(kind, e.unit) for e in replacement.evidence)
 
 
 def elsewhere_than_previous(evidence: list[ScoredUnit], followup: dict) -> str | None:

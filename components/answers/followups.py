@@ -223,3 +223,26 @@ def qualifiers(evidence: str, replaced: str) -> list[str]:
             kept = [t for t in dict.fromkeys(words) if t not in old | names and not re.search(r"\d", t)]
             return kept if len(kept) <= 3 else []   # a long piece says more than how the term was qualified
     return []
+
+
+def about_previous_subject(evidence: list[str], followup: dict | None) -> str | None:
+    """Why the evidence for a follow-up about a new subject ("and for the Gold card?" after the Platinum card's fee) is
+    about the previous subject instead, or None: it says the swapped-out term ("Platinum") and none of the new
+    subject's own words (those the previous question did not have: "Gold", not "card"). The reply would state the
+    previous subject's fact as the new one's; the part is said to be unknown instead."""
+    if not followup or followup.get("continuation") or not followup.get("replaced") or not evidence:
+        return None
+
+    def words(text: str) -> set[str]:
+        return {re.sub(r"['’]s$", "", t) for t in terms(text or "")}   # "card's" is "card"
+
+    previous = words(followup.get("previous"))
+    new = words(followup.get("subject")) - previous
+    old = words(followup["replaced"]) - words(followup.get("subject"))
+    if not new or not old:
+        return None
+    said = words(" ".join(evidence))
+    if new & said or not old & said:
+        return None
+    return (f"a follow-up about “{followup['subject']}”, but its evidence names “{followup['replaced']}” and not "
+            f"“{followup['subject']}”")

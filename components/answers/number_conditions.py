@@ -1,0 +1,197 @@
+"""Which evidence holds for the customer's own number: "I'm 30 weeks pregnant" against "until the end of week 28",
+"from week 29 to the end of week 36" and "after week 36"; "my cat is 5 kg" against "no more than 8 kg" and "heavier
+than 8 kg".
+
+A rule often comes as several sentences, one per range of a quantity, all about the same thing: the ranking cannot
+tell them apart (they share every word of the question) and the first is not the customer's case. So:
+- `quantities`: the numbers the customer gives with their unit ("30 weeks", "week 2", "a 15 year old", "2,000 km");
+- `conditions`: the limits a unit states on a quantity of the same unit ("up to", "no more than", "until the end
+  of", "under", "over", "after", "at least", "or more", "from A to B", "between A and B", "A to B years");
+- `holds`: True when a limit of the unit holds for the customer's number, False when it states limits on that
+  quantity and none holds, None when it states none (nothing to compare);
+- `holding_first`: the ranking with the best unit that holds put first (it takes the best unit's score and the best
+  unit takes its own), when the best unit does not hold and one of the next few of the same document does; and
+  without the units that do not hold once the best one does (they state the rule for other numbers: no rivals);
+  `without_failing`: the stated units without those that do not hold, when one that holds is stated.
+A limit that does not hold, with no unit of its document that does, changes nothing: it is the answer then ("I
+bought it 40 days ago": "only within 30 days"). Units of measure must agree (6 weeks is not compared with 30 days).
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+_UNITS = {"week": "week", "weeks": "week", "wk": "week", "wks": "week",
+          "day": "day", "days": "day", "night": "night", "nights": "night",
+          "month": "month", "months": "month", "year": "year", "years": "year", "yr": "year", "yrs": "year",
+          "hour": "hour", "hours": "hour", "hr": "hour", "hrs": "hour", "h": "hour",
+          "minute": "minute", "minutes": "minute", "min": "minute", "mins": "minute",
+          "kg": "kg", "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg",
+          "km": "km", "kilometre": "km", "kilometres": "km", "kilometer": "km", "kilometers": "km",
+          "mile": "mile", "miles": "mile", "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
+          "cm": "cm", "percent": "%", "%": "%"}
+_UNIT = r"(weeks?|wks?|days?|nights?|months?|years?|yrs?|hours?|hrs?|h|minutes?|mins?|kgs?|kilos?|kilograms?|km|" \
+        r"kilomet(?:re|er)s?|miles?|lbs?|pounds?|cm|percent|%)"
+_NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
+# "30 weeks", "a 15 year old", "2,000 km", "10-hour flight"; "week 30", "the 30th week"
+_AFTER_NUMBER = re.compile(_NUMBER + r"\s*-?\s*" + _UNIT + r"(?![\w])", re.I)
+_BEFORE_NUMBER = re.compile(r"\b(week|day|month|year)\s+" + _NUMBER + r"\b", re.I)
+_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(week|day|month|year)\b", re.I)
+# an age written without its unit: "aged 14 and 15", "children under 5"
+_AGE = re.compile(r"\b(?:aged?|ages|(?:children|child|kids|infants?|teenagers|teens)\s+(?:under|over|below|above|"
+                  r"younger than|older than|of))\s+(\d{1,3})\b(?!\s*(?:-|\s)?" + _UNIT + r"(?![\w]))", re.I)
+
+
+@dataclasses.dataclass(frozen=True)
+class Quantity:
+    value: float
+    unit: str
+    start: int = 0
+    end: int = 0
+
+
+def _value(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def quantities(text: str) -> list[Quantity]:
+    """The numbers of `text` with their unit, in order (a number without a unit is no quantity: "room 12")."""
+    found: list[Quantity] = []
+    for m in _AFTER_NUMBER.finditer(text or ""):
+        found.append(Quantity(_value(m.group(1)), _UNITS[m.group(2).lower()], m.start(), m.end()))
+    for m in _BEFORE_NUMBER.finditer(text or ""):
+        found.append(Quantity(_value(m.group(2)), _UNITS[m.group(1).lower()], m.start(), m.end()))
+    for m in _ORDINAL.finditer(text or ""):
+        found.append(Quantity(_value(m.group(1)), _UNITS[m.group(2).lower()], m.start(), m.end()))
+    for m in _AGE.finditer(text or ""):
+        found.append(Quantity(_value(m.group(1)), "year", m.start(1), m.end(1)))
+    found.sort(key=lambda q: q.start)
+    out: list[Quantity] = []
+    for q in found:   # "week 2" inside "2 weeks"-like overlaps: the first reading stands
+        if not out or q.start >= out[-1].end:
+            out.append(q)
+    return out
+
+
+# the words before a quantity that bound it: (operator, pattern of the text just before it)
+_BEFORE = [
+    ("<=", r"(?:up to|no more than|not more than|at most|a maximum of|maximum(?: of)?|max\.?|until|till|through|"
+           r"by the end of|during the first|in the first|within the first|not later than|no later than)"),
+    ("<", r"(?:under|less than|fewer than|below|younger than|lighter than|shorter than|before)"),
+    (">", r"(?:over|more than|above|older than|heavier than|longer than|beyond|after|later than)"),
+    (">=", r"(?:at least|a minimum of|minimum(?: of)?|from|starting|as of)"),
+]
+_FILLER = r"(?:\s+(?:the\s+)?(?:end|start|beginning)\s+of)?(?:\s+(?:the|a|an))?\s+(?:(?:week|day|month|year)\s+)?$"
+_AFTER = [("<=", re.compile(r"^\s*(?:or|and) (?:less|under|fewer|younger|lighter|shorter|below)\b", re.I)),
+          (">=", re.compile(r"^\s*(?:or|and) (?:more|over|older|above|heavier|longer|up)\b|^\s*\+", re.I))]
+_RANGE_JOIN = re.compile(r"^\s*(?:-|–|to|and|until|till|through)\s+(?:the\s+(?:end|start) of\s+)?"
+                         r"(?:(?:week|day|month|year)\s+)?$", re.I)
+
+
+@dataclasses.dataclass(frozen=True)
+class Condition:
+    unit: str
+    low: float | None        # None: no lower bound
+    high: float | None       # None: no upper bound
+    low_open: bool = False
+    high_open: bool = False
+
+    def holds(self, value: float) -> bool:
+        if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
+            return False
+        if self.high is not None and (value > self.high or (self.high_open and value == self.high)):
+            return False
+        return True
+
+
+def _bound(op: str, unit: str, value: float) -> Condition:
+    return {"<=": Condition(unit, None, value), "<": Condition(unit, None, value, high_open=True),
+            ">": Condition(unit, value, None, low_open=True), ">=": Condition(unit, value, None)}[op]
+
+
+def conditions(text: str) -> list[Condition]:
+    """The limits `text` states on quantities: "from week 29 to the end of week 36" -> [29, 36] weeks; "children
+    from 5 to 11 years" -> [5, 11] years; "no more than 8 kg" -> at most 8 kg; "after week 36" -> over 36 weeks."""
+    text = text or ""
+    found = quantities(text)
+    # a bare number joined to a quantity ("from 5 to 11 years", "aged 14 and 15") is of the same unit
+    bare = [Quantity(_value(m.group(1)), "", m.start(), m.end()) for m in re.finditer(_NUMBER + r"(?!\s*[\d%])", text)
+            if not any(q.start <= m.start() < q.end for q in found)]
+    out: list[Condition] = []
+    used: set[int] = set()
+    items = sorted(found + bare, key=lambda q: q.start)
+    for i, q in enumerate(items):
+        if i in used:
+            continue
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        between = text[q.end:nxt.start] if nxt is not None else ""
+        if nxt is not None and _RANGE_JOIN.match(between) and (q.unit or nxt.unit) and \
+                (not q.unit or not nxt.unit or q.unit == nxt.unit) and q.value <= nxt.value:
+            out.append(Condition(q.unit or nxt.unit, q.value, nxt.value))
+            used.add(i + 1)
+            continue
+        op = _operator(text, q) if q.unit else None
+        if op is not None:
+            out.append(_bound(op, q.unit, q.value))
+    return out
+
+
+def _operator(text: str, q: Quantity) -> str | None:
+    """The bound the words around a quantity put on it ("up to 8 kg": "<="), or None."""
+    before = text[max(0, q.start - 40):q.start]
+    op = next((op for op, words in _BEFORE if re.search(r"\b" + words + _FILLER, before, re.I)), None)
+    return op or next((op for op, pattern in _AFTER if pattern.match(text[q.end:q.end + 20])), None)
+
+
+def asked_quantities(text: str) -> list[Quantity]:
+    """The customer's own numbers: the quantities of `text` that are no limit themselves ("30 weeks pregnant",
+    "my 15 year old"; not "bags over 23 kg", which asks about a limit)."""
+    return [q for q in quantities(text) if _operator(text, q) is None]
+
+
+def holds(asked: list[Quantity], text: str) -> bool | None:
+    """Does `text` state a limit that holds for a number the customer gives (True), limits on that quantity none
+    of which holds (False), or no limit on it (None)?"""
+    verdict = None
+    for c in conditions(text):
+        for q in asked:
+            if q.unit != c.unit:
+                continue
+            if c.holds(q.value):
+                return True
+            verdict = False
+    return verdict
+
+
+def holding_first(asked: list[Quantity], ranked: list, look: int = 5) -> list:
+    """`ranked` (ScoredUnit, best first) read with the customer's number: when the best unit's limits do not hold
+    for it and one of the next `look` units of its document's do, that one comes first (the two swap their scores);
+    when the best unit's limits hold, the units whose limits do not are dropped: the rows "Up to 1,500 km: $250"
+    and "Over 3,500 km: $600" are no rivals of "1,500 to 3,500 km: $400" for a flight of 2,000 km."""
+    if not asked or not ranked:
+        return ranked
+    verdicts = [holds(asked, r.unit.text) for r in ranked]
+    if verdicts[0] is False:
+        top = ranked[0]
+        i = next((i for i in range(1, min(len(ranked), look + 1))
+                  if verdicts[i] and ranked[i].unit.doc_id == top.unit.doc_id), None)
+        if i is None:
+            return ranked
+        promoted = dataclasses.replace(ranked[i], score=top.score)
+        demoted = dataclasses.replace(top, score=ranked[i].score)
+        ranked = [promoted] + ranked[1:i] + [demoted] + ranked[i + 1:]
+        verdicts = [True] + verdicts[1:i] + [False] + verdicts[i + 1:]
+    if not verdicts[0]:
+        return ranked
+    return [r for r, v in zip(ranked, verdicts) if v is not False]
+
+
+def without_failing(asked: list[Quantity], chosen: list) -> list:
+    """The units a reply states, without those whose limits do not hold for the customer's number, when one whose
+    limits hold is stated ("until the end of week 28" beside "from week 29 to the end of week 36" for 30 weeks)."""
+    if not asked:
+        return chosen
+    verdicts = [holds(asked, c.unit.text) for c in chosen]
+    if True not in verdicts:
+        return chosen
+    return [c for c, v in zip(chosen, verdicts) if v is not False]

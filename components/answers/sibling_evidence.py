@@ -1,0 +1,75 @@
+"""A part of a multi-part question answered by the evidence stated for another part of it.
+
+"When does the autumn term start, and what's the last day to enrol?": the term table's row ("Term: Autumn; Classes:
+13 September to 19 November 2027; Enrolment closes: 6 September 2027") answers both parts, and the first part's
+ranking is confident of it; the second part, ranked on its own few words, may rank the same row first without
+reaching the threshold, and would be said to be unknown. Two parts of one question whose rankings agree on a unit
+that one of them is confident in are stronger evidence than either ranking alone, so the unconfident part takes
+that unit (`sibling_unit`) when
+- the unit is among the part's own best `LOOK` units (its own ranking points to it too), or, when no such unit is,
+  it is the part's own best unit and comes from the section of a sentence the other part states ("What's your
+  customer service number, and can I call on a Sunday?": the contact table's phone row, under the same heading as
+  "The member service phone line is closed on Sundays"); another row of a table row the other part states is
+  another case (the spring term's row beside the autumn term's);
+- the unit states the part's most specific word (the highest IDF of its known words, not a question word; "enrol"
+  is stated by "Enrolment"), which the other part's question does not hold (that part's answer would state it
+  anyway); or any word of the part, when the part asks for a value and the unit holds one of that kind;
+- the unit holds a value of the kind the part asks for ("how much", "when" ...), when it asks for one;
+- and the answerability checks (answerability.py) pass for it, as for any stated unit.
+The reply then states the unit (narrowed to the columns the part names) under this part too.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from components.answers.answerability import said_terms, subject_terms
+from components.answers.evidence_selection import ScoredUnit, entity_names, has_value, terms
+
+LOOK = 3
+
+
+def _key(scored: ScoredUnit) -> tuple:
+    unit = scored.unit
+    return unit.chunk_id, unit.position, unit.kind, unit.doc_id
+
+
+def specific_word(text: str, idf: Callable[[str], float], known: Callable[[str], bool]) -> str | None:
+    """The part's most specific word the knowledge base uses (its highest IDF), or None."""
+    asked = subject_terms(text) | set(terms(" ".join(entity_names(text))))
+    words = [t for t in dict.fromkeys(terms(text)) if t in asked and known(t)]
+    return max(words, key=idf) if words else None
+
+
+def says(word: str, said: set[str]) -> bool:
+    """`word` is among the unit's terms, or one of them begins with it or it with one ("enrol" / "enrolment",
+    which the stemmer keeps apart), four letters at least."""
+    return word in said or len(word) >= 4 and any(len(t) >= 4 and (t.startswith(word) or word.startswith(t))
+                                                  for t in said)
+
+
+def sibling_unit(part, ranked: list[ScoredUnit], siblings: list[tuple[object, list[ScoredUnit]]],
+                 idf: Callable[[str], float], known: Callable[[str], bool]) -> ScoredUnit | None:
+    """The unit of this part's own ranking (`ranked`, unfocused) that answers it with a sibling part's support, by
+    the rules above, or None. `siblings`: (the sibling's QuestionPart, the units it states)."""
+    word = specific_word(part.text, idf, known)
+    if word is None or not ranked:
+        return None
+    asked = subject_terms(part.text) | set(terms(" ".join(entity_names(part.text))))
+    types = [t for t in part.types if t not in ("yes_no", "general")]
+    for sibling, stated in siblings:
+        if word in set(terms(sibling.text)):
+            continue
+        keys = {_key(e) for e in stated}
+        # the sibling's section backs this part's own best unit only, and not another row of the sibling's table
+        # (the spring term's row beside the autumn term's: another case of the same thing)
+        sections = {(e.unit.doc_id, e.unit.source_title) for e in stated if e.unit.kind != "row"}
+        same_unit = [m for m in ranked[:LOOK] if _key(m) in keys]
+        best = ranked[0]
+        same_section = [best] if not same_unit and (best.unit.doc_id, best.unit.source_title) in sections else []
+        for mine in same_unit + same_section:
+            said = said_terms(mine)
+            if types and not has_value(types[0], mine.unit):
+                continue
+            if says(word, said) or (types and any(says(t, said) for t in asked)):
+                return mine
+    return None

@@ -1,0 +1,93 @@
+"""A part of a multi-part question answered by the unit another part states (components/answers/sibling_evidence.py)."""
+from __future__ import annotations
+
+from components.answers.evidence_selection import ScoredUnit
+from components.answers.evidence_units import EvidenceUnit
+from components.answers.question_analysis import split_question
+from components.answers.sibling_evidence import sibling_unit
+
+RARE = {"enrol": 3.0, "autumn": 2.5, "term": 1.0, "start": 1.2, "last": 0.8, "day": 0.5, "refund": 2.0, "customer": 2.2,
+        "servic": 1.5, "number": 1.0}
+
+
+def idf(t):
+    return RARE.get(t, 0.1)
+
+
+def known(t):
+    return t in RARE
+
+
+def scored(text, score, kind="row", chunk="terms#0"):
+    return ScoredUnit(EvidenceUnit(text, "Term dates", kind, "Term dates", "terms", chunk, 0.5, "en", 0), score, {})
+
+
+ROW = "Term: Autumn; Classes: 13 September to 19 November 2027; Enrolment closes: 6 September 2027"
+
+
+def test_the_row_another_part_states_answers_this_part_too():
+    first, second = split_question("when does the autumn term start, and what's the last day to enrol?")[0]
+    row = scored(ROW, 4.0)
+    ranked = [row, scored("Spring term classes start in March.", 3.5, kind="sentence", chunk="terms#1")]
+    assert sibling_unit(second, ranked, [(first, [row])], idf, known) is row
+
+
+def test_a_unit_this_parts_ranking_does_not_point_to_is_not_taken():
+    first, second = split_question("when does the autumn term start, and what's the last day to enrol?")[0]
+    row = scored(ROW, 4.0)
+    ranked = [scored(f"Other {i}.", 5.0 - i, kind="sentence", chunk=f"x#{i}") for i in range(3)] + [row]
+    assert sibling_unit(second, ranked, [(first, [row])], idf, known) is None
+
+
+def test_a_unit_that_lacks_the_parts_own_word_is_not_taken():
+    first, second = split_question("when does the autumn term start, and can I get a refund?")[0]
+    row = scored("Term: Autumn; Classes: 13 September to 19 November 2027", 4.0)
+    assert sibling_unit(second, [row], [(first, [row])], idf, known) is None
+
+
+def test_the_best_unit_of_the_section_the_other_part_is_answered_from():
+    first, second = split_question("What's your customer service number, and can I call on a Sunday?")[0]
+    closed = ScoredUnit(EvidenceUnit("The member service phone line is closed on Sundays.", "", "sentence",
+                                     "Contact us", "contact", "contact#1", 0.5, "en", 1), 9.7, {})
+    row = ScoredUnit(EvidenceUnit("How: Member service phone; Number or address: 1-800-555-0142", "", "row",
+                                  "Contact us", "contact", "contact#0", 0.5, "en", 0), 10.9, {})
+    elsewhere = ScoredUnit(EvidenceUnit("Call +1 (800) 555-0134 during those hours.", "", "sentence",
+                                        "Customer service hours", "shop", "shop#0", 0.5, "en", 0), 9.0, {})
+    assert sibling_unit(first, [row, elsewhere], [(second, [closed])], idf, known) is row
+    assert sibling_unit(first, [elsewhere, row], [(second, [closed])], idf, known) is None   # not its best unit
+
+
+def test_another_row_of_the_siblings_table_is_another_case():
+    first, second = split_question("when does the autumn term start, and what's the last day to enrol?")[0]
+    autumn = scored(ROW, 4.0)
+    spring = scored("Term: Spring; Classes: 12 April to 18 June 2027; Enrolment closes: 5 April 2027", 4.5,
+                    chunk="terms#2")
+    assert sibling_unit(second, [spring, autumn], [(first, [autumn])], idf, known) is autumn
+    filler = [scored(f"Other {i}.", 3.0 - i, kind="sentence", chunk=f"x#{i}") for i in range(3)]
+    assert sibling_unit(second, [spring] + filler + [autumn], [(first, [autumn])], idf, known) is None
+
+
+def test_the_composer_states_a_shared_unit_once():
+    import numpy as np
+
+    from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer
+    from components.answers.evidence_selection import SelectionModel
+
+    class Statistics:
+        def df(self, t):
+            return 1 if t in RARE else 0
+
+        def idf(self, t):
+            return idf(t)
+
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
+                              model=SelectionModel({}, 5.0, {}, threshold=0.5))
+    composer.statistics = Statistics()
+    first, second = split_question("when does the autumn term start, and what's the last day to enrol?")[0]
+    row = scored(ROW, 4.0)
+    answer = ComposedAnswer("q", "en", "", "evidence")
+    answer.parts = [PartAnswer(first, evidence=[row], confidence=0.9), PartAnswer(second, confidence=0.4)]
+    composer._from_siblings(answer, [[row], [row]])
+    assert answer.parts[1].from_part == 1 and answer.parts[1].curated == {"same_as_earlier_part": True}
+    assert "6 September 2027" in composer.evidence_reply(answer)
+    assert composer.evidence_reply(answer).count("Enrolment closes") == 1
