@@ -104,7 +104,7 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
     items: list[str] = []
 
     def flush_list() -> None:
-        nonlocal items, lead_in
+        nonlocal items
         if items and lead_in and len(items) <= 8:
             joined = ", ".join(i.rstrip(".,;，。；") for i in items)
             add(f"{lead_in} {joined}.", f"{question_context} {heading_context}", "list")

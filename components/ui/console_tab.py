@@ -3,7 +3,6 @@ bubbles that update live (customer, bot with its folded "why", agent, internal n
 bottom, and the customer panel on the right. Enter sends, Ctrl+Enter adds an internal note. Plus the agent API.
 
 The data comes from components/console/conversation_view.py; this module only lays out and formats."""
-import html
 import time
 
 import gradio as gr
