@@ -588,3 +588,11 @@ def test_a_followups_evidence_about_the_previous_subject_is_not_its_answer():
     assert about_previous_subject(["Platinum card annual fee: $250"], info)            # the old subject's fact
     assert about_previous_subject(["Gold card annual fee: $95"], info) is None          # the new subject's
     assert about_previous_subject(["Annual fees are charged in January."], info) is None  # names neither
+
+
+def test_sentences_of_an_english_document_keep_their_space_in_a_chinese_reply():
+    from components.answers.composer import join_sentences
+    assert join_sentences(["Tuesday to Sunday: 10:00 to 20:00.", "Date: Friday 25 December."], "zh") == \
+        "Tuesday to Sunday: 10:00 to 20:00. Date: Friday 25 December."
+    assert join_sentences(["新卡卡号会更换。", "密码不变。"], "zh") == "新卡卡号会更换。密码不变。"
+    assert join_sentences(["Opens at 9.", "Closes at 5."], "en") == "Opens at 9. Closes at 5."

@@ -153,8 +153,7 @@ class ComposedAnswer:
 
     def plain_text(self) -> str:
         """The evidence alone, as a FAQ answer would state it (no framing, no citation)."""
-        sep = "" if self.language == "zh" else " "
-        return sep.join(_sentence(t, self.language) for t in dict.fromkeys(self.evidence_texts))
+        return join_sentences([_sentence(t, self.language) for t in dict.fromkeys(self.evidence_texts)], self.language)
 
     def to_trace(self) -> dict:
         return {"mode": self.mode, "question": self.question, "followup": self.followup,
@@ -627,21 +626,20 @@ class AnswerComposer:
 
     def evidence_reply(self, answer: ComposedAnswer) -> str:
         language = answer.language
-        sep = "" if language == "zh" else " "
         answered = [p for p in answer.parts if p.answered]
         paragraphs = []
         if len(answer.parts) == 1 or (len(answered) == 1 and all(
                 p.answered or (p.curated or {}).get("same_as_earlier_part") for p in answer.parts)):
             part = answered[0]
             titles = list(dict.fromkeys(e.unit.source_title for e in part.evidence))
-            evidence = sep.join(_sentence(spelled_out(e.unit.text, e.unit.source_title), language)
-                                for e in part.evidence)
+            evidence = join_sentences([_sentence(spelled_out(e.unit.text, e.unit.source_title), language)
+                                       for e in part.evidence], language)
             paragraphs.append(say("single", language, title=titles[0], evidence=evidence))
         else:
             for p in answer.parts:
                 if p.answered:
-                    evidence = sep.join(_sentence(spelled_out(e.unit.text, e.unit.source_title), language)
-                                        for e in p.evidence)
+                    evidence = join_sentences([_sentence(spelled_out(e.unit.text, e.unit.source_title), language)
+                                               for e in p.evidence], language)
                     paragraphs.append(say("part", language, part=p.part.text.strip(), evidence=evidence,
                                           title=p.evidence[0].unit.source_title))
                 elif not (p.curated or {}).get("same_as_earlier_part") and not p.unmentioned:
@@ -785,6 +783,19 @@ def _citation(answer: ComposedAnswer) -> str:
     if answer.language == "zh":
         return "来源：" + "、".join(f"《{t}》" for t in titles)
     return "Source: " + "; ".join(f"“{t}”" for t in titles)
+
+
+def join_sentences(sentences: list[str], language: str) -> str:
+    """The stated sentences one after another: with a space in English; in a Chinese reply none, except between two
+    sentences written in Latin letters (an English document quoted in a Chinese reply: "… 20:00. Date: …")."""
+    if language != "zh":
+        return " ".join(sentences)
+    out = ""
+    for sentence in sentences:
+        if out and re.search(r"[A-Za-z0-9.!?:)]$", out) and re.match(r"[A-Za-z0-9(]", sentence):
+            out += " "
+        out += sentence
+    return out
 
 
 def _sentence(text: str, language: str) -> str:
