@@ -320,6 +320,18 @@ def test_an_answer_records_the_documents_a_followup_looks_in_first(settings, sto
     assert other.trace["answer"]["followup"]["doc_ids"] == recorded["doc_ids"]
 
 
+def test_an_answer_records_the_units_a_followups_counterpart_is_read_against(settings, store):
+    """followup_evidence.py: the stated units (where each came from, what it said) go to the next turn's follow-up;
+    an unanswered question records its best unit, not stated."""
+    dm = manager(settings, store)
+    first = dm.chat(None, "How long do refunds take?")
+    recorded = store.events(first.conversation_id, types=("answered",))[-1]["payload"]
+    assert recorded["units"] and all(u["stated"] for u in recorded["units"])
+    assert [u["text"] for u in recorded["units"]] == first.trace["answer"]["evidence"][:4]
+    other = dm.chat(first.conversation_id, "And for gift cards?")
+    assert other.trace["answer"]["followup"]["units"] == recorded["units"]
+
+
 @pytest.mark.parametrize("names, action", [
     ((), "decline_out_of_scope"),
     (("classic",), "clarify"),

@@ -35,6 +35,7 @@ from components.answers.evidence_units import EvidenceUnit, clean, units_from_hi
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import sibling_unit
 from components.answers.number_conditions import asked_quantities, holding_first, without_failing
+from components.answers.followup_evidence import counterpart
 from components.answers.followups import (about_previous_subject, is_followup, name_candidates, qualifiers,
                                          with_previous, written_as_name)
 from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, split_question,
@@ -82,6 +83,7 @@ class PartAnswer:
     confidence: float = 0.0                                     # P(the best unit answers this part)
     unanswered: str | None = None     # why the best units, confident as they are, do not answer it (answerability)
     from_part: int | None = None      # its evidence is another part's (1-based), confident there (sibling_evidence)
+    from_previous: bool = False       # its evidence is the counterpart of the previous answer's (followup_evidence)
 
     @property
     def best_score(self) -> float:
@@ -97,7 +99,8 @@ class PartAnswer:
                 "evidence": [e.to_dict() for e in self.evidence],
                 "candidates": [c.to_dict() for c in self.candidates[:3]],
                 "unmentioned": self.unmentioned, "curated": self.curated, "unanswered": self.unanswered,
-                **({"from_part": self.from_part} if self.from_part else {})}
+                **({"from_part": self.from_part} if self.from_part else {}),
+                **({"from_previous": True} if self.from_previous else {})}
 
 
 @dataclass
@@ -225,6 +228,9 @@ class AnswerComposer:
             followup["doc_ids"] = list(previous["doc_ids"])
         if followup is not None and followup.get("replaced") and previous.get("evidence"):
             followup["qualifiers"] = qualifiers(previous["evidence"], followup["replaced"])
+        if followup is not None and followup.get("subject") and previous.get("units"):
+            # "What about in Porto?" may be answered as the previous answer was (followup_evidence.py)
+            followup["units"] = list(previous["units"])
         if followup is not None and followup.get("continuation") and previous.get("evidence"):
             # "and what's the penalty if I take the money out early?" goes on about what was just stated
             followup["evidence"] = previous["evidence"]
@@ -291,6 +297,9 @@ class AnswerComposer:
             ranked = holding_first(numbers, ranked)
             rankings.append(ranked)
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers))
+            if followup and followup.get("units") and not answer.parts[-1].answered \
+                    and not answer.parts[-1].unanswered:
+                self._from_previous_answer(answer.parts[-1], ranked, followup)
             if followup and answer.parts[-1].answered:
                 reason = elsewhere_than_previous(answer.parts[-1].evidence, followup) or about_previous_subject(
                     [f"{e.unit.text} {e.unit.context} {e.unit.source_title}" for e in answer.parts[-1].evidence],
@@ -313,6 +322,19 @@ class AnswerComposer:
             answer.sources = _sources(answer.parts)
         answer.timings_ms = {**timings, "total_ms": _ms(started)}
         return answer
+
+    def _from_previous_answer(self, answer: PartAnswer, ranked: list[ScoredUnit], followup: dict) -> None:
+        """An unconfident part of a follow-up about a new subject takes the counterpart of the evidence the previous
+        answer stated ("A pick-up order is held for 10 days" on the Porto store's page for "What about in Porto?"
+        after the Lisbon store's 7 days; followup_evidence.py), when the answerability checks pass for it."""
+        unit = counterpart(answer.part, ranked, answer.confidence, followup)
+        if unit is None:
+            return
+        chosen = [focus_items(focus_row(unit, answer.part.asked_text), answer.part.asked_text)]
+        if unanswered(answer.part, chosen, ranked, set(), known=lambda t: self.statistics.df(t) > 0):
+            return
+        answer.evidence = chosen
+        answer.from_previous = True
 
     def _refer_back(self, parts: list[QuestionPart], previous: str) -> None:
         """A part that goes on from the previous question and says next to nothing of its own ("is it the same for

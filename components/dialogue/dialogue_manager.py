@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterator
 
 from components.answers.composer import AnswerComposer, ComposedAnswer
+from components.answers.followup_evidence import previous_units
 from components.dialogue import prompts
 from components.dialogue.input_guard import guard_input
 from components.dialogue.message_kind import MessageKind, classify_message, every_part_asks
@@ -436,15 +437,17 @@ class DialogueManager:
     def _record_question(self, cid: str, answer: ComposedAnswer) -> None:
         """What a follow-up in the next turn refers to: the question (resolved), its subject terms, and the
         documents its stated evidence came from ("answered"), or the question alone when it was not answered
-        ("asked")."""
+        ("asked", with its best units: followup_evidence.py)."""
         if answer.abstained:
-            self.store.append_event(cid, "asked", {"question": answer.question, "subject_terms": answer.subject_terms})
+            self.store.append_event(cid, "asked", {"question": answer.question, "subject_terms": answer.subject_terms,
+                                                   "units": previous_units(answer.parts)})
             return
         # a curated FAQ row's document holds many unrelated questions: no place to look first
         doc_ids = [] if answer.mode == "curated" else list(dict.fromkeys(s["doc_id"] for s in answer.sources
                                                                           if s.get("doc_id")))
         self.store.append_event(cid, "answered", {"question": answer.question, "subject_terms": answer.subject_terms,
-                                                  "doc_ids": doc_ids, "evidence": " ".join(answer.evidence_texts)[:600]})
+                                                  "doc_ids": doc_ids, "evidence": " ".join(answer.evidence_texts)[:600],
+                                                  "units": [] if answer.mode == "curated" else previous_units(answer.parts)})
 
     def _previous_question(self, cid: str) -> dict | None:
         events = self.store.events(cid, types=("answered", "asked", "user_turn"))
