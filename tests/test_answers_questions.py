@@ -386,6 +386,8 @@ def test_a_numbered_step_swaps_only_the_same_kind_of_step():
     ("Is this card accepted abroad?", True),
     ("And for the Gold card?", False),            # an elliptical follow-up, resolved by resolve_followup
     ("How long do I have to make a claim after a theft?", False),
+    ("do i have to pay a fee for that", True),    # a short question ending on what it refers back to
+    ("Can I get a refund for that if I change my mind halfway through the term and move to another city?", False),
 ])
 def test_a_question_that_goes_on_from_the_previous_one(text, continues):
     from components.answers.followups import continues_previous, with_previous

@@ -26,6 +26,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
+from components.answers.asked_subjects import unstated_subject
 from components.answers.answerability import chinese_nouns, focus_items, said_terms, subject_terms, unanswered
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
@@ -499,7 +500,8 @@ class AnswerComposer:
                                                                      asked_types=part.types))]
         # confident is not enough: the units must state what the part asks (answerability.py)
         carried = subject_terms(earlier[-1].part.text) if earlier else set()
-        reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0)
+        reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0) or \
+            unstated_subject(part, chosen, lambda word, corpus: self._said_in_english(word, corpus, own=True))
         if reason:
             answer.unanswered = reason
             return answer
