@@ -84,3 +84,16 @@ def test_how_many_times_and_days_are_left_to_the_value_checks():
 
     assert counted_thing("How many times can I exchange?") is None
     assert counted_thing("How many withdrawals a month can I make for free?") == "withdrawals"
+
+
+def test_an_elliptical_part_is_about_the_part_before():
+    from components.answers.asked_subjects import not_about_part_before
+
+    parts, _ = split_question("Premium 房屋保险的室内财产保额是多少？免赔额呢？")
+    before, asked = parts[0].text, parts[1]
+    car = scored("25 岁以下驾驶人另加 250 英镑免赔额。", "车险常见问题 › 保障等级", "zh")
+    home = scored("Premium: 100 英镑", "房屋保险常见问题 › 保障额度", "zh", context="免赔额")
+    assert not_about_part_before(asked, [car], before)
+    assert not_about_part_before(asked, [home], before) is None
+    # a part with a question of its own is not read so
+    assert not_about_part_before(part("免赔额是多少？"), [car], before) is None

@@ -15,6 +15,9 @@ thing. Two such near misses, each checked on the units a part would state (after
   things ("4 or more years of NCD", "Years without a claim: 4 years") does not state it, however many of the
   question's words it has. A number must count the thing ("up to 6 withdrawals", "2 free airport lounge visits"), or
   stand bare beside a label naming it ("Students per group: up to 8").
+- `not_about_part_before`: a part that only names a new thing ("免赔额呢？", "And the cashback?") after another part of
+  the same question asks it of that part's subject ("Premium 房屋保险…？免赔额呢？": the home policy's excess): a unit that
+  shares no word of the part before (the car policy's excess) is about another subject.
 `said_in_english(word, corpus)` is the composer's dictionary check: a Chinese word stated in English in `corpus`.
 """
 from __future__ import annotations
@@ -22,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from components.answers.evidence_selection import ScoredUnit
+from components.answers.evidence_selection import ScoredUnit, terms
 from components.answers.question_analysis import QuestionPart
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -157,6 +160,24 @@ def uncounted_thing(part: QuestionPart, evidence: list[ScoredUnit]) -> str | Non
     if any(_counts(thing, f"{e.unit.source_title}: {e.unit.text}") for e in evidence):
         return None
     return f"asks how many {thing}; the evidence counts other things"
+
+
+def not_about_part_before(part: QuestionPart, evidence: list[ScoredUnit], before: str) -> str | None:
+    """Why the evidence for an elliptical part ("免赔额呢？") is not about what the part before it asked of, or None."""
+    from components.answers.answerability import _QUESTION_WORDS
+    from components.answers.cross_language import QUESTION_WORDS
+    from components.answers.followups import is_followup
+
+    if not evidence or not before or not is_followup(part.text):
+        return None
+    wanted = set(terms(before)) - set(terms(part.text)) - _QUESTION_WORDS - QUESTION_WORDS
+    wanted = {t for t in wanted if not re.fullmatch(r"\d+|[\u3400-\u9fff]", t)}
+    if not wanted:
+        return None
+    said = set().union(*(set(terms(f"{e.unit.text} {e.unit.context} {e.unit.source_title}")) for e in evidence))
+    if wanted & said:
+        return None
+    return f"goes on from “{before.strip()}”; the evidence names none of its words"
 
 
 def unstated_subject(part: QuestionPart, evidence: list[ScoredUnit],

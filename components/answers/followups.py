@@ -35,6 +35,9 @@ _CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then)\b|\b(too|as well|eithe
                         # "do i have to pay a fee for that": a short question ending on what it refers back to
                         r"^(?=(?:\W*[\w'’-]+){1,9}\W*$).*\b(for|about|on|with|after|before|during|of)\s+"
                         r"(that|this|it|them|those)\s*[?？.!]*\s*$", re.I)
+# a clause ending on what it refers back to: "… for that", "… about it"
+ENDS_ON_WHAT_WAS_SAID = re.compile(r"\b(for|about|on|with|after|before|during|of)\s+(that|this|it|them|those)\s*[?？.!]*"
+                                   r"\s*$", re.I)
 # values of one shape, which a follow-up swaps for each other: a weekday, a month, a level or a code ("B1", "C1"), a
 # numbered step ("week 2", "week 4")
 _SHAPES = [re.compile(WEEKDAY_NAME, re.I),
