@@ -52,6 +52,7 @@ def test_an_offering_said_apart_is_not_offered():
 def test_a_chinese_place_the_evidence_does_not_name():
     assert places_named("开车去土耳其需要绿卡吗？") == ["土耳其"]
     assert places_named("Do I need a green card for Turkey?") == []
+    assert places_named("订单还没发货，我能改哪些东西？") == []      # tagged a place ("east and west"), a thing
     asked = part("开车去土耳其需要绿卡吗？")
     eu = scored("在欧盟国家开车不需要绿卡。", "车险常见问题 › 出国开车", "zh")
     assert unstated_place(asked, [eu])

@@ -6,7 +6,8 @@ thing. Two such near misses, each checked on the units a part would state (after
   named by a compound ("pet insurance", 宠物 + 保险); a unit that says the compound's words apart ("damage caused by
   pets is not covered" under a home insurance article) is about something else, and stating it reads as a yes or a
   no the documents never gave. The compound must be said as one phrase (in the unit, its context or its title).
-- `unstated_place`: a Chinese part naming a place (jieba's `ns` tag: 土耳其, 日本) is not answered by a unit that names
+- `unstated_place`: a Chinese part naming a place (jieba's `ns` tag: 土耳其, 日本; not 东西, which the dictionary
+  knows first as "thing") is not answered by a unit that names
   it neither in Chinese nor by one of its dictionary senses ("Turkey"): "在欧盟国家开车不需要绿卡" states the rule for
   the EU, not for Turkey. (An English part's names are checked against every retrieved unit by the composer's
   `_mark_unmentioned`; this is the stated units' check for a Chinese place, which the documents may well name
@@ -103,7 +104,17 @@ def places_named(text: str) -> list[str]:
     _jieba()
     import jieba.posseg
 
-    return list(dict.fromkeys(w.word for w in jieba.posseg.cut(text) if w.flag == "ns" and len(w.word) >= 2))
+    from components.answers.answerability import _NOT_A_SUBJECT_ZH
+    from components.answers.cross_language import QUESTION_WORDS, dictionary
+
+    def a_name(word: str) -> bool:
+        # the tagger reads 东西 ("thing"; "east and west") as a place: a word the dictionary knows first as a common
+        # word is none
+        senses = dictionary().get(word) or []
+        return word not in _NOT_A_SUBJECT_ZH | QUESTION_WORDS and (not senses or senses[0][:1].isupper())
+
+    return list(dict.fromkeys(w.word for w in jieba.posseg.cut(text)
+                              if w.flag == "ns" and len(w.word) >= 2 and a_name(w.word)))
 
 
 def unstated_place(part: QuestionPart, evidence: list[ScoredUnit],
