@@ -443,3 +443,12 @@ def test_a_part_that_goes_on_from_a_part_about_something_never_mentioned_is_not_
     answer.parts = [PartAnswer(parts[0]), PartAnswer(parts[1], evidence=[hours], confidence=0.9)]
     composer._mark_unmentioned(answer, [hours.unit])
     assert answer.parts[1].answered
+
+
+def test_a_chinese_story_leaves_the_value_to_its_question_clause():
+    # "房子漏水损坏了" is what happened; "要在几天内报案" asks how long to report: the vacancy rule's 60 days names 漏水 only
+    asked = part("房子漏水损坏了，要在几天内报案？")
+    vacancy = scored("房屋连续空置超过 60 天后，盗窃和漏水不在保障范围内。", language="zh")
+    assert unanswered(asked, [vacancy], [vacancy])
+    report = scored("房屋损坏须在 30 天内报案。", language="zh")
+    assert unanswered(asked, [report], [report]) is None

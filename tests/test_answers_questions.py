@@ -386,6 +386,8 @@ def test_a_numbered_step_swaps_only_the_same_kind_of_step():
     ("Is this card accepted abroad?", True),
     ("And for the Gold card?", False),            # an elliptical follow-up, resolved by resolve_followup
     ("How long do I have to make a claim after a theft?", False),
+    ("do i have to pay a fee for that", True),    # a short question ending on what it refers back to
+    ("Can I get a refund for that if I change my mind halfway through the term and move to another city?", False),
 ])
 def test_a_question_that_goes_on_from_the_previous_one(text, continues):
     from components.answers.followups import continues_previous, with_previous
@@ -508,9 +510,12 @@ def test_a_part_that_only_refers_back_is_read_with_the_previous_question():
     same, line, own = (QuestionPart("is it the same for me?"), QuestionPart("is that line open at night?"),
                        QuestionPart("how long does a wire take?"))
     member = QuestionPart("I only became a member last month, is it the same for me?")
-    AnswerComposer._refer_back(composer, [same, line, own, member], previous)
+    fee = QuestionPart("do i have to pay a fee for that")
+    AnswerComposer._refer_back(composer, [same, line, own, member, fee], previous)
     assert same.context == previous and member.context == previous
     assert line.context == "" and own.context == ""   # words of their own: asked as they stand
+    # words of its own, but the clause ends on what it refers back to: the fee is asked of the previous question's
+    assert fee.context == previous
 
 
 def test_a_continuation_is_not_answered_from_a_document_about_something_else():

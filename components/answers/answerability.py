@@ -9,7 +9,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   question words and the names it asks about (these may sit in a heading; a Chinese part's English words count for
   English evidence), or the section heading over it names at least half of what is asked ("Overdraft coverage" over
   "Fee: $32 per item"; not "What each branch offers"). A part that names nothing but the value
-  ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it.
+  ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it. A Chinese part that opens with
+  what happened ("房子漏水损坏了，要在几天内报案？") asks the value of its question clause's words (报案), when it has any.
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
   number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year").
 - `no_list`: "which methods / what options" is answered by a list (a table row, a list, items joined by commas, 、,
@@ -110,6 +111,11 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     if kind is None or "yes_no" in part.types:
         return None
     wanted = subject_terms(part.asked_text) or carried
+    # "房子漏水损坏了，要在几天内报案？": what happened (漏水) is the story; the value is asked of the report (报案)
+    asked_after_story = {t for t in subject_terms(_chinese_question_after_story(part.text))
+                         if not re.fullmatch(r"[\u3400-\u9fff]", t)}   # "内" of "几天内" says nothing
+    if asked_after_story:
+        wanted = asked_after_story
     if REFERS_BACK.search(part.text):
         # "what does it cost without insurance?" after "How long is a long appointment?": "it" is the appointment
         wanted = wanted | carried
@@ -134,6 +140,13 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
         return None
     return (f"asks for {_a(kind)} about {', '.join(sorted(wanted))}; the {kind} the evidence states is about "
             f"something else")
+
+
+def _chinese_question_after_story(text: str) -> str:
+    """The question of a Chinese part that opens with what happened ("房子漏水损坏了，要在几天内报案？": the clause
+    after one ending in 了), or "" (no such story; English stories are cut by question_analysis.story_and_question)."""
+    m = re.match(r"^\s*([\u3400-\u9fff][^，,。；;？?]*了)[，,。；;]\s*([^，,。；;]+[？?]?)\s*$", text or "")
+    return m.group(2) if m else ""
 
 
 def no_value(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:

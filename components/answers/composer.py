@@ -26,6 +26,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
+from components.answers.asked_subjects import not_about_part_before, unstated_subject
 from components.answers.answerability import chinese_nouns, focus_items, said_terms, subject_terms, unanswered
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
@@ -36,7 +37,8 @@ from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text,
 from components.answers.sibling_evidence import sibling_unit
 from components.answers.number_conditions import asked_quantities, holding_first, without_failing
 from components.answers.followup_evidence import counterpart
-from components.answers.followups import (about_previous_subject, is_followup, name_candidates, qualifiers,
+from components.answers.followups import (ENDS_ON_WHAT_WAS_SAID, about_previous_subject, is_followup, name_candidates,
+                                         qualifiers,
                                          with_previous, written_as_name)
 from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, split_question,
                                                   story_and_question, without_opener)
@@ -341,13 +343,14 @@ class AnswerComposer:
         me?", "does that apply to joint accounts too?": at most one word the knowledge base uses in the clause that
         refers back, whatever the customer says of themselves before it: "I only became a member last month, is it
         the same for me?") is about what the previous question asked: that question is its context, read with it for
-        its meaning (`_part_query`)."""
+        its meaning (`_part_query`). So is a clause ending on what it refers back to, whatever else it says ("do i
+        have to pay a fee for that": the fee is asked of what the previous question asked about)."""
         for p in parts:
             clause = next((c for c in reversed(re.split(r"[,;，；]", p.text)) if REFERS_BACK.search(c)), "")
             if p.context or not clause:
                 continue
             own = [t for t in dict.fromkeys(terms(clause)) if self.statistics.df(t) > 0]
-            if len(own) <= 1:
+            if len(own) <= 1 or ENDS_ON_WHAT_WAS_SAID.search(clause):
                 p.context = previous
 
     def _curated(self, parts: list[QuestionPart], question: str) -> PartAnswer | None:
@@ -521,7 +524,9 @@ class AnswerComposer:
                                                                      asked_types=part.types))]
         # confident is not enough: the units must state what the part asks (answerability.py)
         carried = subject_terms(earlier[-1].part.text) if earlier else set()
-        reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0)
+        reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0) or \
+            unstated_subject(part, chosen, lambda word, corpus: self._said_in_english(word, corpus, own=True)) or \
+            not_about_part_before(part, chosen, earlier[-1].part.text if earlier else "")
         if reason:
             answer.unanswered = reason
             return answer

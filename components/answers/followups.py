@@ -27,10 +27,17 @@ _FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|at|to|of|my|you
                               r"if it(['’]s| was| were| is)|it['’]s|it)\b|"
                               r"[?？.!。！,，]", re.I)
 # a question that goes on from the previous one without repeating it: "ok and by when do i have to sign up",
-# "and what's the penalty if I take the money out early?", "is there a grace period on cash advances too?"
+# "and what's the penalty if I take the money out early?", "is there a grace period on cash advances too?", "do i
+# have to pay a fee for that" (at most nine words, ending on the pronoun)
 _CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then)\b|\b(too|as well|either)\s*[?？.!]*\s*$|"
                         r"\b(is|are|does|do|can|will|would)\s+(that|this|those|these|it|they)\b(?!\s+(is|are|was)\b)|"
-                        r"\bthe same\b", re.I)
+                        r"\bthe same\b|"
+                        # "do i have to pay a fee for that": a short question ending on what it refers back to
+                        r"^(?=(?:\W*[\w'’-]+){1,9}\W*$).*\b(for|about|on|with|after|before|during|of)\s+"
+                        r"(that|this|it|them|those)\s*[?？.!]*\s*$", re.I)
+# a clause ending on what it refers back to: "… for that", "… about it"
+ENDS_ON_WHAT_WAS_SAID = re.compile(r"\b(for|about|on|with|after|before|during|of)\s+(that|this|it|them|those)\s*[?？.!]*"
+                                   r"\s*$", re.I)
 # values of one shape, which a follow-up swaps for each other: a weekday, a month, a level or a code ("B1", "C1"), a
 # numbered step ("week 2", "week 4")
 _SHAPES = [re.compile(WEEKDAY_NAME, re.I),

@@ -1,0 +1,100 @@
+"""What a question names that the stated evidence must name too (components/answers/asked_subjects.py): "do you offer
+pet insurance?" is not answered by the pet-damage exclusion, a question about Turkey not by the EU's rule (issue #15:
+never a confident wrong answer)."""
+from __future__ import annotations
+
+import pytest
+
+from components.answers.asked_subjects import offering_asked, places_named, unstated_offering, unstated_place
+from components.answers.evidence_selection import ScoredUnit
+from components.answers.evidence_units import EvidenceUnit
+from components.answers.question_analysis import split_question
+
+
+def scored(text, title="Title", language="en", context=""):
+    return ScoredUnit(EvidenceUnit(text, context, "sentence", title, "doc", "doc#0", 0.5, language, 0), 1.0, {})
+
+
+def part(text):
+    parts, _ = split_question(text)
+    return parts[-1]
+
+
+@pytest.mark.parametrize("text, asked", [
+    ("Do you offer pet insurance?", "pet insurance"),
+    ("do you have any student discounts?", "student discounts"),
+    ("你们有宠物保险吗？", "宠物保险"),
+    ("有没有旅游保险？", "旅游保险"),
+    ("do you have parking?", None),            # one word: no compound to say apart
+    ("do you have to pay a fee?", None),       # an obligation, no offering
+    ("有没有手续费？", None),                   # one word
+    ("How much is the pet excess?", None),
+])
+def test_the_compound_a_question_asks_the_business_to_offer(text, asked):
+    assert offering_asked(text) == asked
+
+
+def test_an_offering_said_apart_is_not_offered():
+    exclusion = scored("Damage caused by pets (chewing, scratching) is not covered.", "What's not covered")
+    assert unstated_offering(part("Do you offer pet insurance?"), [exclusion])
+    zh = scored("宠物造成的损坏（咬坏、抓坏）不在保障范围内。", "房屋保险常见问题 › 不在保障范围内的情况", "zh")
+    assert unstated_offering(part("你们有宠物保险吗？"), [zh])
+    # said as one phrase (plural, in the heading too) it answers
+    assert unstated_offering(part("Do you offer pet insurance?"), [scored("Pet insurance covers vet bills.")]) is None
+    assert unstated_offering(part("do you have any student discounts?"),
+                             [scored("10% off for full-time students.", "Student discount")]) is None
+    assert unstated_offering(part("你们有学生优惠吗？"), [scored("全日制学生九折。", "学生优惠", "zh")]) is None
+    # a Chinese compound said in English, by the dictionary
+    said = lambda word, corpus: word == "宠物保险" and "pet insurance" in corpus  # noqa: E731
+    assert unstated_offering(part("你们有宠物保险吗？"), [scored("Pet insurance covers vet bills.")], said) is None
+
+
+def test_a_chinese_place_the_evidence_does_not_name():
+    assert places_named("开车去土耳其需要绿卡吗？") == ["土耳其"]
+    assert places_named("Do I need a green card for Turkey?") == []
+    assert places_named("订单还没发货，我能改哪些东西？") == []      # tagged a place ("east and west"), a thing
+    asked = part("开车去土耳其需要绿卡吗？")
+    eu = scored("在欧盟国家开车不需要绿卡。", "车险常见问题 › 出国开车", "zh")
+    assert unstated_place(asked, [eu])
+    turkey = scored("You need a green card for Serbia, Turkey and Ukraine.", "Driving abroad › Green card")
+    said = lambda word, corpus: word == "土耳其" and "turkey" in corpus  # noqa: E731
+    assert unstated_place(asked, [turkey], said) is None
+    assert unstated_place(asked, [scored("去土耳其开车需要绿卡。", language="zh")]) is None
+
+
+@pytest.mark.parametrize("question, evidence, counts", [
+    ("How many claims can I make with a protected no claims discount?",
+     "Once you have 4 or more years of NCD, you can protect it: it costs £40 a year.", False),
+    ("How many claims can I make with a protected no claims discount?",
+     "Years without a claim: 4 years; Discount: 55%", False),        # the number counts years
+    ("How many claims can I make with a protected no claims discount?",
+     "You can make 2 claims in any 5 years without losing your discount.", True),
+    ("How many free airport lounge visits come with the Gold card?",
+     "2 free airport lounge visits per year through the Lounge Pass.", True),
+    ("How many extra cardholders can I add?", "You can add up to 4 additional cardholders at no extra cost.", True),
+    ("How many students are in an intensive class?", "Course: Intensive; Students per group: up to 8", True),
+])
+def test_how_many_asks_for_a_number_of_the_thing(question, evidence, counts):
+    from components.answers.asked_subjects import uncounted_thing
+
+    assert (uncounted_thing(part(question), [scored(evidence)]) is None) is counts
+
+
+def test_how_many_times_and_days_are_left_to_the_value_checks():
+    from components.answers.asked_subjects import counted_thing
+
+    assert counted_thing("How many times can I exchange?") is None
+    assert counted_thing("How many withdrawals a month can I make for free?") == "withdrawals"
+
+
+def test_an_elliptical_part_is_about_the_part_before():
+    from components.answers.asked_subjects import not_about_part_before
+
+    parts, _ = split_question("Premium 房屋保险的室内财产保额是多少？免赔额呢？")
+    before, asked = parts[0].text, parts[1]
+    car = scored("25 岁以下驾驶人另加 250 英镑免赔额。", "车险常见问题 › 保障等级", "zh")
+    home = scored("Premium: 100 英镑", "房屋保险常见问题 › 保障额度", "zh", context="免赔额")
+    assert not_about_part_before(asked, [car], before)
+    assert not_about_part_before(asked, [home], before) is None
+    # a part with a question of its own is not read so
+    assert not_about_part_before(part("免赔额是多少？"), [car], before) is None
