@@ -1,0 +1,53 @@
+"""When the seeded starter articles and the business's own documents both answer, the business's documents win.
+
+A deployment starts from the help articles it was seeded with (kb/: the demo shop's returns, payments and refund
+articles, indexed with source "seed"), and the business then uploads its own documents or an operator teaches answers.
+The seeded articles are generic defaults; what the business uploaded is its own, newer and more specific. "Refunds to
+a credit card or PayPal take 5 to 7 business days" from the seeded refund article must not answer the customer of an
+airline or an insurer whose own refund article gives its own terms, and the seeded "we accept credit cards, PayPal
+and gift cards" must not answer a school whose payment page says it does not take PayPal. So a question part is
+answered from a seeded article only when no document of the business answers it confidently (the composer ranks the
+business's units alone and keeps that ranking when its confidence reaches the threshold). A knowledge base of seeded
+articles only (the demo itself) or of uploads only is unchanged, and a seeded article still answers what the
+business's documents do not cover (an uploaded store note leaves the seeded returns policy in charge of returns).
+"""
+from __future__ import annotations
+
+SEEDED = "seed"   # the `source` of documents indexed from the starter folder (KnowledgeBase.ensure_seeded)
+
+
+class SourcePrecedence:
+    """Which documents are seeded defaults, read from the knowledge base's registry (again when it changes)."""
+
+    def __init__(self, knowledge):
+        self.knowledge = knowledge
+        self._cache: tuple[object, tuple[frozenset[str], bool]] | None = None
+
+    def _documents(self) -> tuple[frozenset[str], bool]:
+        """(the seeded documents' ids, whether any other document is indexed)."""
+        documents = getattr(self.knowledge, "documents", None)
+        if documents is None:
+            return frozenset(), False
+        generation = getattr(self.knowledge, "generation", lambda: None)()
+        if self._cache is None or self._cache[0] != generation or generation is None:
+            rows = documents()
+            seeded = frozenset(d["doc_id"] for d in rows if d.get("source") == SEEDED)
+            self._cache = (generation, (seeded, len(seeded) < len(rows)))
+        return self._cache[1]
+
+    def seeded_ids(self) -> frozenset[str]:
+        return self._documents()[0]
+
+    def has_own_documents(self) -> bool:
+        """Seeded articles and documents of the business's own are both indexed."""
+        seeded, others = self._documents()
+        return bool(seeded) and others
+
+    def is_seeded(self, doc_id: str) -> bool:
+        return doc_id in self.seeded_ids()
+
+    def own_units(self, units: list) -> list:
+        """The units of the business's own documents (not seeded), or [] when the units come from one side only."""
+        seeded = self.seeded_ids()
+        own = [u for u in units if u.doc_id not in seeded]
+        return own if own and len(own) < len(units) else []
