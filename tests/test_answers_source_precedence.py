@@ -106,3 +106,31 @@ def test_a_seeded_faq_row_waits_for_the_business_documents():
     # the demo alone: the seeded row answers at once
     demo = _Knowledge([SEEDED_REFUND], {"kb/faq.csv": "seed", "kb/policies/refunds.md": "seed"}, curated=SEEDED_ROW)
     assert _composer(demo).compose("How long does a refund take?", "en").mode == "curated"
+
+
+def test_a_seeded_article_is_no_rival_of_the_business_answer():
+    """The business's "we do not accept PayPal" ranks first, the seeded refund row that mentions PayPal close behind:
+    the seeded row does not make the business's own answer uncertain."""
+    from components.answers.composer import AnswerComposer
+
+    own = Hit("paying.md#1#0", "paying.md", "Paying for your policy", "We do not accept PayPal or cheques.", 0.62)
+    seeded = Hit("kb/faq.csv#1#0", "kb/faq.csv", "Refunds", "Refunds to a credit card or PayPal take 5 to 7 days.", 0.6)
+    # the confidence reads the best unit's score and its lead over the runner-up
+    model = SelectionModel({"retrieval": 10.0}, -7.5, {"top": 1.0, "margin": 1.0}, threshold=0.5, max_units=1)
+    kb = _Knowledge([own, seeded], {"kb/faq.csv": "seed", "paying.md": "upload"})
+    composer = AnswerComposer(kb, lambda xs: np.zeros((len(xs), 4), dtype=np.float32), model=model, spelling=False)
+    answer = composer.compose("Can I pay with PayPal?", "en")
+    assert _stated(answer) == ["paying.md"], answer.reply
+
+
+def test_a_seeded_article_leading_unconfidently_is_left_alone():
+    """Nothing would be stated (the seeded unit leads at 0.25): the business's unit ranked below it is not promoted,
+    though alone it would score 0.97."""
+    from components.answers.composer import AnswerComposer
+
+    seeded = Hit("kb/faq.csv#1#0", "kb/faq.csv", "Refunds", "Refunds to a credit card take 5 to 7 days.", 0.62)
+    own = Hit("cancelling.md#1#0", "cancelling.md", "Cancelling", "Refunds go back to your card within 10 days.", 0.6)
+    model = SelectionModel({"retrieval": 10.0}, -7.5, {"top": 1.0, "margin": 1.0}, threshold=0.5, max_units=1)
+    kb = _Knowledge([own, seeded], {"kb/faq.csv": "seed", "cancelling.md": "upload"})
+    composer = AnswerComposer(kb, lambda xs: np.zeros((len(xs), 4), dtype=np.float32), model=model, spelling=False)
+    assert composer.compose("Will I get my money back if I cancel?", "en").mode == "abstain"

@@ -273,10 +273,11 @@ class AnswerComposer:
                 weights = mapped_weights(weights, lambda t: self.statistics.df(t) > 0, self.gloss)
             vector = vectors[i] if vectors is not None else None
             ranked = self._rank(part, units, vector, weights, glosses[i], counts, timings)
-            if ranked and self.sources.is_seeded(ranked[0].unit.doc_id):
+            own = self.sources.own_units(units) if ranked else []
+            if own and self.sources.contest(ranked[0].unit.doc_id, self.selector.model.confidence_of(ranked),
+                                            self.min_score, len(parts)):
                 # the business's own documents answer before the seeded starter articles (source_precedence.py)
-                own = self.sources.own_units(units)
-                own_ranked = self._rank(part, own, vector, weights, glosses[i], counts, timings) if own else []
+                own_ranked = self._rank(part, own, vector, weights, glosses[i], counts, timings)
                 if own_ranked and self.selector.model.confidence_of(own_ranked) >= self.min_score:
                     ranked = own_ranked
             if followup and followup.get("doc_ids") and ranked:

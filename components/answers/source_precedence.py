@@ -46,6 +46,20 @@ class SourcePrecedence:
     def is_seeded(self, doc_id: str) -> bool:
         return doc_id in self.seeded_ids()
 
+    def contest(self, best_doc_id: str, confidence: float, threshold: float, parts: int) -> bool:
+        """Whether a part's ranking of all units (best unit from `best_doc_id`, at `confidence`) is to be ranked
+        again on the business's own units, which then answer when they alone are confident:
+        - a seeded article would be stated (confident): the business's own answer goes first;
+        - the business's own unit is the best, unconfident only beside seeded units that come close (the seeded
+          refund row that mentions PayPal next to the business's "we do not accept PayPal"): seeded articles are no
+          rivals of the business's answer. Only for a one-part question: the parts of a longer one share their
+          evidence out by the full rankings (the composer's `_place_evidence`).
+        A seeded article leading unconfidently is left alone: nothing would be stated, and a business unit ranked
+        below it is weaker evidence still (re-ranked alone it was stated wrongly on the dev sets)."""
+        if self.is_seeded(best_doc_id):
+            return confidence >= threshold
+        return confidence < threshold and parts == 1
+
     def own_units(self, units: list) -> list:
         """The units of the business's own documents (not seeded), or [] when the units come from one side only."""
         seeded = self.seeded_ids()
