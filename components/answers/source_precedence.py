@@ -5,11 +5,16 @@ articles, indexed with source "seed"), and the business then uploads its own doc
 The seeded articles are generic defaults; what the business uploaded is its own, newer and more specific. "Refunds to
 a credit card or PayPal take 5 to 7 business days" from the seeded refund article must not answer the customer of an
 airline or an insurer whose own refund article gives its own terms, and the seeded "we accept credit cards, PayPal
-and gift cards" must not answer a school whose payment page says it does not take PayPal. So a question part is
-answered from a seeded article only when no document of the business answers it confidently (the composer ranks the
-business's units alone and keeps that ranking when its confidence reaches the threshold). A knowledge base of seeded
-articles only (the demo itself) or of uploads only is unchanged, and a seeded article still answers what the
-business's documents do not cover (an uploaded store note leaves the seeded returns policy in charge of returns).
+and gift cards" must not answer a school whose payment page says it does not take PayPal. So, for each question part,
+when both kinds of document were retrieved, the composer ranks the business's units again on their own and states them
+when they alone are confident (`SourcePrecedence.contest` says when):
+- a seeded article would be stated: the business's own confident answer goes first;
+- the business's own unit is the best but unconfident only because seeded units come close (the seeded refund row
+  that mentions PayPal beside the business's "we do not accept PayPal"): seeded articles are no rivals of its answer.
+A knowledge base of seeded articles only (the demo itself) or of uploads only is unchanged, and a seeded article still
+answers what the business's documents do not answer confidently (an uploaded store note leaves the seeded returns
+policy in charge of returns). A seeded FAQ row that matches the question waits for the same check: the business's
+confident answer goes first, else the row answers as before.
 """
 from __future__ import annotations
 
