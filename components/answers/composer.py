@@ -5,7 +5,8 @@
 2. the question is split into parts, each with the kind of answer it wants;
 3. a curated FAQ row that matches a one-part question is its answer, shown without its "Q:/A:" scaffolding;
 4. otherwise the passages retrieved for each part are cut into units and ranked (evidence_selection.py); a part
-   is answered by its best unit(s) when they score above the calibrated threshold, or said to be unknown;
+   is answered by its best unit(s) when they score above the calibrated threshold, or said to be unknown; the
+   business's own documents answer before the seeded starter articles (source_precedence.py);
 5. the reply states the evidence, cleaned, framed in one short sentence and cited by its section's title. A name
    the customer asked about that no evidence mentions ("Apple Pay", "支付宝") is said to be unmentioned.
 No part above the threshold: the answer abstains (the bot says it does not know and offers a person).
@@ -35,6 +36,7 @@ from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit,
 from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import sibling_unit
+from components.answers.source_precedence import SourcePrecedence
 from components.answers.number_conditions import asked_quantities, holding_first, without_failing
 from components.answers.followup_evidence import counterpart
 from components.answers.followups import (ENDS_ON_WHAT_WAS_SAID, about_previous_subject, is_followup, name_candidates,
@@ -189,6 +191,7 @@ class AnswerComposer:
         # the question in the knowledge base's spelling, before anything reads it (spelling.py); None: as written
         self.speller = QuestionSpeller(knowledge) if spelling else None
         self.selector = EvidenceSelector(embed, self.statistics, model)
+        self.sources = SourcePrecedence(knowledge)
         # 0 = the threshold calibrated with the selection model (wrong answers rarer than abstentions on the dev sets)
         self.min_score = float(min_score) if min_score else self.selector.model.threshold
         self._embed = embed
@@ -252,15 +255,10 @@ class AnswerComposer:
         t = time.perf_counter()
         curated = self._curated(parts, question)
         timings["curated_ms"] = _ms(t)
-        if curated is not None:
-            answer.mode = "curated"
-            answer.parts = [curated]
-            unit = curated.evidence[0].unit
-            answer.reply = say("single", language, title=unit.source_title,
-                               evidence=spelled_out(unit.text, unit.source_title))
-            answer.sources = [_source(curated.evidence[0], curated.confidence)]
-            answer.timings_ms = {**timings, "total_ms": _ms(started)}
-            return answer
+        # a seeded FAQ row waits for what the business's own documents say (source_precedence.py)
+        if curated is not None and not (self.sources.is_seeded(curated.evidence[0].unit.doc_id)
+                                        and self.sources.has_own_documents()):
+            return self._curated_answer(answer, curated, timings, started)
 
         t = time.perf_counter()
         hits = self._retrieve(parts, question, followup)
@@ -282,16 +280,15 @@ class AnswerComposer:
             if re.search(r"[\u3400-\u9fff]", part.text):
                 weights = chinese_weights(weights, lambda t: self.statistics.df(t) > 0, normalize_term)
                 weights = mapped_weights(weights, lambda t: self.statistics.df(t) > 0, self.gloss)
-            ranked = self.selector.rank(part, units, vectors[i] if vectors is not None else None, weights) \
-                if units else []
-            if glosses[i] and ranked:
-                resolved = glosses[i].resolved(counts, terms)
-                part.gloss = resolved.text
-                ranked = self._bridged(part, units, ranked, resolved.weights(terms))
-            if self.likelihood is not None and ranked and scored_here(part.text):
-                t_likelihood = time.perf_counter()
-                ranked = self._with_likelihood(part, ranked)
-                timings["likelihood_ms"] = round(timings.get("likelihood_ms", 0.0) + _ms(t_likelihood), 2)
+            vector = vectors[i] if vectors is not None else None
+            ranked = self._rank(part, units, vector, weights, glosses[i], counts, timings)
+            own = self.sources.own_units(units) if ranked else []
+            if own and self.sources.contest(ranked[0].unit.doc_id, self.selector.model.confidence_of(ranked),
+                                            self.min_score, len(parts)):
+                # the business's own documents answer before the seeded starter articles (source_precedence.py)
+                own_ranked = self._rank(part, own, vector, weights, glosses[i], counts, timings)
+                if own_ranked and self.selector.model.confidence_of(own_ranked) >= self.min_score:
+                    ranked = own_ranked
             if followup and followup.get("doc_ids") and ranked:
                 ranked = self._previous_documents_first(ranked, followup["doc_ids"], followup.get("subject") or "")
             # the customer's own number ("I'm 30 weeks pregnant") picks the rule whose limits hold for it
@@ -312,6 +309,10 @@ class AnswerComposer:
             self._place_evidence(answer, rankings)
             self._from_siblings(answer, rankings)
         timings["selection_ms"] = _ms(t)
+        if curated is not None and not (answer.parts[0].answered
+                                        and not self.sources.is_seeded(answer.parts[0].evidence[0].unit.doc_id)):
+            answer.hits = []
+            return self._curated_answer(answer, curated, timings, started)
         self._mark_unmentioned(answer, units)
         if not any(p.answered for p in answer.parts):
             answer.mode = "abstain"
@@ -337,6 +338,32 @@ class AnswerComposer:
             return
         answer.evidence = chosen
         answer.from_previous = True
+
+    def _curated_answer(self, answer: ComposedAnswer, curated: PartAnswer, timings: dict[str, float],
+                        started: float) -> ComposedAnswer:
+        answer.mode = "curated"
+        answer.parts = [curated]
+        unit = curated.evidence[0].unit
+        answer.reply = say("single", answer.language, title=unit.source_title,
+                           evidence=spelled_out(unit.text, unit.source_title))
+        answer.sources = [_source(curated.evidence[0], curated.confidence)]
+        answer.timings_ms = {**timings, "total_ms": _ms(started)}
+        return answer
+
+    def _rank(self, part: QuestionPart, units: list[EvidenceUnit], vector, weights: dict[str, float], gloss,
+              counts: dict[str, int], timings: dict[str, float]) -> list[ScoredUnit]:
+        """`units` ranked for `part`: the selection model's scores, a Chinese part's English units scored through its
+        gloss (`_bridged`), the best units' query likelihood."""
+        ranked = self.selector.rank(part, units, vector, weights) if units else []
+        if gloss and ranked:
+            resolved = gloss.resolved(counts, terms)
+            part.gloss = resolved.text
+            ranked = self._bridged(part, units, ranked, resolved.weights(terms))
+        if self.likelihood is not None and ranked and scored_here(part.text):
+            t_likelihood = time.perf_counter()
+            ranked = self._with_likelihood(part, ranked)
+            timings["likelihood_ms"] = round(timings.get("likelihood_ms", 0.0) + _ms(t_likelihood), 2)
+        return ranked
 
     def _refer_back(self, parts: list[QuestionPart], previous: str) -> None:
         """A part that goes on from the previous question and says next to nothing of its own ("is it the same for
