@@ -98,3 +98,15 @@ def test_an_elliptical_part_is_about_the_part_before():
     assert not_about_part_before(asked, [home], before) is None
     # a part with a question of its own is not read so
     assert not_about_part_before(part("免赔额是多少？"), [car], before) is None
+
+
+def test_a_kind_named_under_a_section_about_the_head_is_the_offering():
+    # "Students get 10% off" under "Discounts" says the student discount; pets under "What is not covered" of a home
+    # insurance article do not say pet insurance
+    from components.answers.asked_subjects import unstated_offering
+
+    assert unstated_offering(part("Do you offer a student discount?"),
+                             [scored("Students get 10% off with a valid student card.", title="Discounts")]) is None
+    assert unstated_offering(part("Do you offer pet insurance?"),
+                             [scored("Damage caused by pets is not covered.",
+                                     title="Home insurance › What is not covered")]) is not None

@@ -90,9 +90,20 @@ def unstated_offering(part: QuestionPart, evidence: list[ScoredUnit],
     if _CJK.search(asked):
         if asked in said or said_in_english(asked, said):
             return None
-    elif _phrase_in(asked, said):
+    elif _phrase_in(asked, said) or any(_kind_in_its_section(asked, e) for e in evidence):
         return None
     return f"asks whether “{asked}” is offered; the evidence does not name it"
+
+
+def _kind_in_its_section(asked: str, scored: ScoredUnit) -> bool:
+    """The unit's own section is about the compound's head and the unit names the kind ("Students get 10% off" under
+    "Discounts" answers "do you offer a student discount?"); "Damage caused by pets is not covered" under "What is not
+    covered" of a home insurance article does not say pet insurance."""
+    from components.answers.answerability import leaf_heading
+
+    *kind, head = re.findall(r"[\w-]+", asked.lower())
+    heading = leaf_heading(scored.unit.source_title).lower()
+    return bool(kind) and _phrase_in(head, heading) and all(_phrase_in(w, scored.unit.text.lower()) for w in kind)
 
 
 def places_named(text: str) -> list[str]:
