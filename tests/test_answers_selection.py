@@ -440,3 +440,16 @@ def test_a_chinese_thing_is_unmentioned_only_when_no_document_says_it():
     # 租车 is no dictionary word: that some article says "car" (car loans) and another "rent" is not saying it
     texts.append("Rent is not a qualifying purchase.")
     assert "租车" in unmentioned("金卡的旅行保险包括租车损坏吗？", "Gold card travel insurance covers trips.")
+
+
+def test_calibration_can_leave_a_business_out_of_the_fit_to_judge_the_model_on_it():
+    """`--sets` collects only the dev sets named (with or without .yaml), so a business can be kept unseen."""
+    import pytest
+
+    from components.answers.calibration import DEV_SETS, chosen_sets
+
+    assert chosen_sets(None) is None
+    assert chosen_sets(["shop_en", "unseen_gym.yaml"]) == {"shop_en.yaml": [],
+                                                           "unseen_gym.yaml": DEV_SETS["unseen_gym.yaml"]}
+    with pytest.raises(ValueError, match="not a dev set"):
+        chosen_sets(["unseen_nowhere"])

@@ -2,6 +2,8 @@
 
     python -m components.answers.calibration [--out components/answers/selection_model.json]
                                              [--summary assets/eval/answers/calibration_summary.json]
+                                             [--sets shop_en shop_zh ...]  (only these dev sets: a business kept
+                                                                            out of the fit can judge the model)
 
 Every customer turn of the dev sets in assets/eval/answers/ (each over its own documents, as its README says) goes
 through the full pipeline, as `python app.py eval answers` runs it (`dialogue.chat`: routing, follow-ups, multi-part
@@ -623,6 +625,17 @@ def _turn_outcomes(part_rows: list[dict], confidences: np.ndarray) -> list[tuple
     return list(best.values())
 
 
+def chosen_sets(names: list[str] | None) -> dict | None:
+    """The DEV_SETS entries named (with or without .yaml); None (all of them) when no names are given."""
+    if not names:
+        return None
+    files = [n if n.endswith(".yaml") else n + ".yaml" for n in names]
+    unknown = [f for f in files if f not in DEV_SETS]
+    if unknown:
+        raise ValueError(f"not a dev set: {', '.join(unknown)} (known: {', '.join(DEV_SETS)})")
+    return {f: DEV_SETS[f] for f in files}
+
+
 def main(argv: list[str] | None = None) -> int:
     from components.settings import Settings
 
@@ -635,13 +648,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-wrong-business", type=float, default=MAX_WRONG_BUSINESS,
                         help="wrong answers allowed on any one business (cross-validated without it)")
     parser.add_argument("--summary", default=None, help="also write the cross-validation summary to this JSON file")
+    parser.add_argument("--sets", nargs="+", default=None, metavar="SET",
+                        help="collect only these dev sets (e.g. shop_en unseen_gym; default: all of DEV_SETS), "
+                             "so a business can be kept out of the fit to judge the model on it afterwards")
     args = parser.parse_args(argv)
+    sets = chosen_sets(args.sets)
     logging.basicConfig(level=logging.WARNING)
     rows_path = Path(args.rows) if args.rows else None
     if rows_path and rows_path.is_file():
         data = _as_data(json.loads(rows_path.read_text()))
     else:
-        data = collect(Settings.from_env(), Path(args.folder))
+        data = collect(Settings.from_env(), Path(args.folder), sets)
         if rows_path:
             rows_path.write_text(json.dumps(data))
     model = fit(data, c=args.c, max_wrong=args.max_wrong, max_wrong_business=args.max_wrong_business)
