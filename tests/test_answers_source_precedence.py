@@ -6,6 +6,7 @@ import numpy as np
 from components.answers.evidence_selection import SelectionModel
 from components.answers.source_precedence import SourcePrecedence
 from components.knowledge.types import CuratedAnswer, Hit
+from tests.test_answers_selection import _Keywords
 
 SEEDED_REFUND = Hit("kb/policies/refunds.md#1#0", "kb/policies/refunds.md", "Refunds",
                     "Refunds to a credit card take 5 to 7 business days.", 0.9)
@@ -13,20 +14,6 @@ OWN_REFUND = Hit("cancelling.md#1#0", "cancelling.md", "Cancelling your policy",
                  "Refunds of a cancelled policy are paid within 14 days.", 0.8)
 SEEDED_ROW = CuratedAnswer("kb/faq.csv", "faq", "How long does a refund take?",
                            "Refunds to a credit card or PayPal take 5 to 7 business days.", 0.97)
-
-
-class _Keywords:
-    def __init__(self, texts):
-        from components.knowledge.keyword_index import tokenize
-
-        self.size = len(texts)
-        self._df: dict[str, int] = {}
-        for text in texts:
-            for token in set(tokenize(text)):
-                self._df[token] = self._df.get(token, 0) + 1
-
-    def document_frequencies(self):
-        return self._df
 
 
 class _Knowledge:
