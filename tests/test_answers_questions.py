@@ -5,7 +5,7 @@ import pytest
 
 from components.answers.evidence_units import units_from_hit
 from components.answers.followups import is_followup, resolve_followup
-from components.answers.question_analysis import split_question
+from components.answers.question_analysis import answer_types, split_question
 from components.dialogue.message_kind import classify_message, every_part_asks
 from components.knowledge.types import Hit
 
@@ -125,6 +125,17 @@ def test_the_topic_of_a_question_names_the_offer():
     assert classify_message("Can I cancel an order after it shipped?").topic == "cancel_order"
     assert classify_message("怎么退货？").topic == "return_items"
     assert classify_message("How many times can I exchange?").topic == "exchange"
+
+
+@pytest.mark.parametrize("text, wanted, not_wanted", [
+    ("How much notice do I get of a planned power cut?", "duration", "amount"),
+    ("how much time do I have to send it back", "duration", "amount"),
+    ("how far in advance can I book a class?", "duration", None),
+    ("how much is the fee", "amount", None),
+])
+def test_how_much_notice_asks_for_a_duration(text, wanted, not_wanted):
+    types = answer_types(text)
+    assert wanted in types and (not_wanted is None or not_wanted not in types), types
 
 
 @pytest.mark.parametrize("text, parts, types", [

@@ -318,10 +318,9 @@ class TurnReplay:
 def replayed_reply(parts: list[dict], answered: frozenset, language: str) -> dict:
     """What the evaluator reads of the composer's reply when the parts in `answered` are answered by their `said`
     units [(title, text, faq question)], the others said to be unknown (composer.evidence_reply's wording)."""
-    from components.answers.composer import _sentence, _unmentioned_sentence, say, spelled_out
+    from components.answers.composer import _unmentioned_sentence, say, stated_reply
     from components.answers.evidence_selection import near_duplicate
 
-    sep = "" if language == "zh" else " "
     views, stated = [], []
     for i, p in enumerate(parts):
         if i not in answered:
@@ -341,25 +340,11 @@ def replayed_reply(parts: list[dict], answered: frozenset, language: str) -> dic
             reply = f"{_unmentioned_sentence(unmentioned, language)} {reply}"
         return {"reply": reply, "abstained": True, "mode": "abstain", "answer": {"parts": views}}
 
-    def stated_text(view):
-        return sep.join(_sentence(spelled_out(e["text"], e["source"]), language) for e in view["evidence"])
-
-    done = [v for v in views if v["answered"]]
-    paragraphs = []
-    if len(parts) == 1 or (len(done) == 1 and all(v["answered"] or (v.get("curated") or {}).get(
-            "same_as_earlier_part") for v in views)):
-        paragraphs.append(say("single", language, title=done[0]["evidence"][0]["source"],
-                              evidence=stated_text(done[0])))
-    else:
-        for p, v in zip(parts, views):
-            if v["answered"]:
-                paragraphs.append(say("part", language, part=p["text"].strip(), evidence=stated_text(v),
-                                      title=v["evidence"][0]["source"]))
-            elif not (v.get("curated") or {}).get("same_as_earlier_part") and not p.get("unmentioned"):
-                paragraphs.append(say("part_unknown", language, part=p["text"].strip()))
-    if unmentioned:
-        paragraphs.append(_unmentioned_sentence(unmentioned, language))
-    return {"reply": "\n\n".join(paragraphs), "abstained": False, "mode": "evidence", "answer": {"parts": views}}
+    reply = stated_reply([{"part": p["text"], "answered": v["answered"],
+                           "evidence": [(e["source"], e["text"]) for e in v["evidence"]],
+                           "same_as_earlier": bool((v.get("curated") or {}).get("same_as_earlier_part")),
+                           "unmentioned": p.get("unmentioned") or []} for p, v in zip(parts, views)], language)
+    return {"reply": reply, "abstained": False, "mode": "evidence", "answer": {"parts": views}}
 
 
 def _ranker_matrix(rows: list[dict]) -> tuple[np.ndarray, list[str]]:

@@ -60,8 +60,12 @@ _BRIDGE_PENALTY = 1.0          # a Chinese part's English unit (scored through a
 PHRASES = {
     "single": {"en": "According to our help article “{title}”: {evidence}",
                "zh": "根据《{title}》：{evidence}"},
-    "part": {"en": "On “{part}”: {evidence} (from “{title}”)",
-             "zh": "关于“{part}”：{evidence}（来源：《{title}》）"},
+    "single_more": {"en": " And according to “{title}”: {evidence}",
+                    "zh": "另据《{title}》：{evidence}"},
+    "part": {"en": "On “{part}”: {evidence} (from {titles})",
+             "zh": "关于“{part}”：{evidence}（来源：{titles}）"},
+    "title": {"en": "“{title}”", "zh": "《{title}》"},
+    "title_join": {"en": " and ", "zh": "、"},
     "part_unknown": {"en": "On “{part}”: I couldn't find this in our help articles.",
                      "zh": "关于“{part}”：抱歉，帮助文档中没有找到相关说明。"},
     "unmentioned": {"en": "Our help articles don't mention {names}.",
@@ -679,29 +683,10 @@ class AnswerComposer:
         return len(own) <= 1
 
     def evidence_reply(self, answer: ComposedAnswer) -> str:
-        language = answer.language
-        answered = [p for p in answer.parts if p.answered]
-        paragraphs = []
-        if len(answer.parts) == 1 or (len(answered) == 1 and all(
-                p.answered or (p.curated or {}).get("same_as_earlier_part") for p in answer.parts)):
-            part = answered[0]
-            titles = list(dict.fromkeys(e.unit.source_title for e in part.evidence))
-            evidence = join_sentences([_sentence(spelled_out(e.unit.text, e.unit.source_title), language)
-                                       for e in part.evidence], language)
-            paragraphs.append(say("single", language, title=titles[0], evidence=evidence))
-        else:
-            for p in answer.parts:
-                if p.answered:
-                    evidence = join_sentences([_sentence(spelled_out(e.unit.text, e.unit.source_title), language)
-                                               for e in p.evidence], language)
-                    paragraphs.append(say("part", language, part=p.part.text.strip(), evidence=evidence,
-                                          title=p.evidence[0].unit.source_title))
-                elif not (p.curated or {}).get("same_as_earlier_part") and not p.unmentioned:
-                    paragraphs.append(say("part_unknown", language, part=p.part.text.strip()))
-        unmentioned = [n for p in answer.parts for n in p.unmentioned]
-        if unmentioned:
-            paragraphs.append(_unmentioned_sentence(unmentioned, language))
-        return "\n\n".join(paragraphs)
+        return stated_reply([{"part": p.part.text, "answered": p.answered,
+                              "evidence": [(e.unit.source_title, e.unit.text) for e in p.evidence],
+                              "same_as_earlier": bool((p.curated or {}).get("same_as_earlier_part")),
+                              "unmentioned": p.unmentioned} for p in answer.parts], answer.language)
 
     # -- the model's rewording, verified ----------------------------------------------------------------------
     def reword(self, answer: ComposedAnswer, params, cancel=None) -> Iterator[str]:
@@ -827,8 +812,45 @@ def spelled_out(text: str, faq_question: str) -> str:
     return f"{said} {rest}".strip()
 
 
+def stated_reply(parts: list[dict], language: str) -> str:
+    """The evidence reply: each part's stated units, cited by their titles, or the part said to be unknown.
+    `parts`: {"part": its text, "answered", "evidence": [(title, text)], "same_as_earlier": its evidence was stated
+    for an earlier part, "unmentioned": names the documents never mention}. The one wording the composer says and
+    the calibration's replay judges. Units from more than one title are grouped by title, each cited."""
+    answered = [p for p in parts if p["answered"]]
+    paragraphs = []
+    if len(parts) == 1 or (len(answered) == 1 and all(p["answered"] or p["same_as_earlier"] for p in parts)):
+        groups = _by_title(answered[0]["evidence"], language)
+        paragraphs.append(say("single", language, title=groups[0][0], evidence=groups[0][1]) +
+                          "".join(say("single_more", language, title=t, evidence=e) for t, e in groups[1:]))
+    else:
+        for p in parts:
+            if p["answered"]:
+                groups = _by_title(p["evidence"], language)
+                evidence = join_sentences([e for _, e in groups], language)
+                titles = say("title_join", language).join(say("title", language, title=t) for t, _ in groups)
+                paragraphs.append(say("part", language, part=p["part"].strip(), evidence=evidence, titles=titles))
+            elif not p["same_as_earlier"] and not p["unmentioned"]:
+                paragraphs.append(say("part_unknown", language, part=p["part"].strip()))
+    unmentioned = [n for p in parts for n in p["unmentioned"]]
+    if unmentioned:
+        paragraphs.append(_unmentioned_sentence(unmentioned, language))
+    return "\n\n".join(paragraphs)
+
+
+def _by_title(evidence: list[tuple], language: str) -> list[tuple[str, str]]:
+    """[(title, the sentences stated from it)], titles in the order their first unit is stated."""
+    groups: dict[str, list[str]] = {}
+    for title, text in evidence:
+        groups.setdefault(title, []).append(_sentence(spelled_out(text, title), language))
+    return [(t, join_sentences(s, language)) for t, s in groups.items()]
+
+
 def _unmentioned_sentence(names: list[str], language: str) -> str:
-    quoted = ", ".join(f"“{n}”" if language == "zh" else n for n in dict.fromkeys(names))
+    names = list(dict.fromkeys(names))
+    if language == "zh":
+        return say("unmentioned", language, names="、".join(f"“{n}”" for n in names))
+    quoted = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     return say("unmentioned", language, names=quoted)
 
 

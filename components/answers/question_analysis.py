@@ -28,9 +28,11 @@ _TYPE_RULES: list[tuple[str, re.Pattern]] = [
                          r"\b(what|what's|whats|what is) (is )?the address of\b|\blocated\b|在哪|地址是|位置", re.I)),
     ("percentage", re.compile(r"\bwhat percent|\bpercentage\b|\b(interest|cashback|cash back|apr|apy|discount|"
                               r"commission)\s*(rate)?\b|\brate\b|百分之|利率|返现|折扣|费率|年化", re.I)),
-    ("amount", re.compile(r"\bhow much\b|\b(fee|fees|cost|costs|price|charge|charged|charges|limit|limits|minimum|"
+    # "how much notice / time / warning" asks for a duration, not an amount
+    ("amount", re.compile(r"\bhow much\b(?!\s+(?:advance\s+)?(?:notice|time|warning|longer)\b)|\b(fee|fees|cost|costs|price|charge|charged|charges|limit|limits|minimum|"
                           r"maximum|balance|deposit|fine|penalty)\b|多少钱|费用|收费|价格|手续费|年费|限额|额度|最低|最高", re.I)),
-    ("duration", re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow many (days|weeks|hours|months|years)\b|"
+    ("duration", re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow much (advance )?(notice|time|warning|longer)\b|"
+                            r"\bhow far (in )?ahead\b|\bhow far in advance\b|\bhow many (days|weeks|hours|months|years)\b|"
                             r"\bwithin how\b|\bdeadline\b|\bexpire|\bvalid for\b|多久|多长时间|几天|多少天|期限|时效|有效期|过期", re.I)),
     ("time", re.compile(r"\b(what time|hours|opening|open|close|closed|weekends?|monday|tuesday|wednesday|"
                         r"thursday|friday|saturday|sunday|holiday|cut-?off)\b|几点|营业时间|开门|关门|周末|星期|周[一二三四五六日]|"
