@@ -30,6 +30,7 @@ import logging
 import math
 import os
 import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -44,6 +45,7 @@ PRECISIONS = ("bfloat16", "float32")
 _TOKEN_BUDGET = 2048  # padded tokens per forward pass: big enough for efficient matmuls, small enough to split
 _PARALLEL_MIN_TOKENS = 1024  # below this a call runs in the calling thread (a query, a few short texts)
 _MAX_WORKERS = 8
+_RECENT_TEXTS = 256  # single texts whose vectors are kept (a turn embeds its question for retrieval and selection)
 
 
 def resolve_embedding_model(name: str) -> str:
@@ -191,6 +193,12 @@ class SentenceEmbedder:
         self._lean: _LeanEncoder | None = None
         self._layout: dict | None | bool = False  # False = not looked at yet
         self._lock = threading.Lock()
+        # (text, layers) -> the vector of a one-text call: a turn embeds the same question several times (the
+        # knowledge base's search, the answer composer's selection); a text embedded alone gets the same vector
+        # again, bit for bit, where a text in a batch may differ in the last digits (padding), so only one-text
+        # calls are kept and reused
+        self._recent: OrderedDict[tuple[str, tuple[int, ...]], np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings) -> "SentenceEmbedder":
@@ -238,12 +246,34 @@ class SentenceEmbedder:
             return model.dimension
         return int(model.get_embedding_dimension())
 
+    def _remembered(self, texts: list[str], layers: tuple[int, ...], compute) -> np.ndarray:
+        """`compute(texts)`, or the vector a one-text call of the same text (and `layers`) gave before; a plain call
+        also takes the sentence vector of a layered call of its text (one forward pass gives both, bit for bit)."""
+        if len(texts) != 1:
+            return compute(texts)
+        key = (str(texts[0]), layers)
+        with self._recent_lock:
+            vector = self._recent.get(key)
+            if vector is not None:
+                self._recent.move_to_end(key)
+            elif not layers:
+                vector = next((v[:self.dimension] for (text, had), v in self._recent.items()
+                               if had and text == key[0]), None)
+        if vector is not None:
+            return vector[None, :].copy()
+        out = compute(texts)
+        with self._recent_lock:
+            self._recent[key] = out[0].copy()
+            while len(self._recent) > _RECENT_TEXTS:
+                self._recent.popitem(last=False)
+        return out
+
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self._load()
         if isinstance(model, _LeanEncoder):
-            return model.embed(list(texts))
+            return self._remembered(list(texts), (), model.embed)
         vectors = model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
                                convert_to_numpy=True, show_progress_bar=False)
         return vectors.astype(np.float32, copy=False)
@@ -266,4 +296,5 @@ class SentenceEmbedder:
             raise ValueError(f"layers {layers} out of range: the model has hidden layers 0..{n_layers}")
         if not texts:
             return np.zeros((0, model.dimension * (1 + len(layers))), dtype=np.float32)
-        return model.embed(list(texts), tuple(int(layer) for layer in layers))
+        layers = tuple(int(layer) for layer in layers)
+        return self._remembered(list(texts), layers, lambda batch: model.embed(batch, layers))

@@ -151,12 +151,13 @@ class Services:
     def warm_up_in_background(self) -> threading.Thread:
         def run() -> None:
             self.warm_up()
+            if self.startup.ready:
+                # the first business's answers first: its first questions arrive now, the other businesses later
+                self._warm_answers()
             if self.voice is not None and self.voice.preload:  # voice input loads once typed chat is ready
                 self.voice.recognizer.start_in_background()
             if self.workspaces is not None and self.settings.workspaces_preload and self.startup.ready:
                 self.workspaces.prepare_others()  # the other businesses, so a first switch does not wait
-            if self.startup.ready:
-                self._warm_answers()
 
         thread = threading.Thread(target=run, name="kefu-warmup", daemon=True)
         thread.start()
@@ -164,17 +165,24 @@ class Services:
 
     def _warm_answers(self) -> None:
         """What the first question would otherwise wait for: the spelling vocabulary of the knowledge base (1-3 s),
-        and the Chinese-English dictionary (1-4 s, 40 MB resident; for a Chinese question over English documents)
-        when the knowledge base has Chinese and English documents both (else the first Chinese question reads it)."""
+        the Chinese-English dictionary (1-4 s, 40 MB resident; for a Chinese question over English documents) when
+        the knowledge base has Chinese and English documents both (else the first Chinese question reads it), and,
+        with Chinese documents, jieba's part-of-speech tagger (its import and model, ~1.5 s; the answerability checks
+        read a Chinese question's nouns and place names with it)."""
         from components.answers.cross_language import bridges, dictionary
 
         manager = self.dialogue.manager() if hasattr(self.dialogue, "manager") else self.dialogue  # the first business
         answers = getattr(manager, "answers", None)
-        if bridges(getattr(answers, "knowledge", None)):
-            dictionary()
+        knowledge = getattr(answers, "knowledge", None)
         speller = getattr(answers, "speller", None)
         if speller is not None:
             speller.vocabulary()
+        if bridges(knowledge):
+            dictionary()
+        if _has_chinese(knowledge):
+            from components.answers.answerability import chinese_nouns
+
+            chinese_nouns("退款需要多长时间")
 
     def _load_embedder(self, progress) -> None:
         """Before the two lanes: transformers' from_pretrained is not safe in two threads at once (its lazy module's
@@ -222,6 +230,14 @@ class Services:
                     log.exception("closing %s failed", type(part).__name__)
         self.store.close()
         self.store.db.close()  # shared by the store, the accounts and the rate-limit buckets
+
+
+def _has_chinese(knowledge) -> bool:
+    """Whether a knowledge base lists a document in Chinese (one whose documents are not listed counts as none)."""
+    try:
+        return any(d.get("language") == "zh" for d in knowledge.documents())
+    except AttributeError:
+        return False
 
 
 def build_services(settings: Settings) -> Services:

@@ -121,3 +121,17 @@ def test_a_seeded_article_leading_unconfidently_is_left_alone():
     kb = _Knowledge([own, seeded], {"kb/faq.csv": "seed", "cancelling.md": "upload"})
     composer = AnswerComposer(kb, lambda xs: np.zeros((len(xs), 4), dtype=np.float32), model=model, spelling=False)
     assert composer.compose("Will I get my money back if I cancel?", "en").mode == "abstain"
+
+
+def test_the_trace_times_each_step_of_the_selection():
+    """The answer's trace says where a question's time went: cutting units, the question's vectors, the ranking,
+    the business-only second ranking (only when it runs), the answerability checks, the unmentioned names."""
+    sources = {"kb/policies/refunds.md": "seed", "cancelling.md": "upload"}
+    contested = _composer(_Knowledge([SEEDED_REFUND, OWN_REFUND], sources)).compose("How long does a refund take?",
+                                                                                    "en")
+    for stage in ("analysis_ms", "units_ms", "query_vectors_ms", "ranking_ms", "own_ranking_ms", "checks_ms",
+                  "selection_ms", "unmentioned_ms", "total_ms"):
+        assert isinstance(contested.timings_ms.get(stage), float), (stage, contested.timings_ms)
+    alone = _composer(_Knowledge([OWN_REFUND], {"cancelling.md": "upload"})).compose("How long does a refund take?",
+                                                                                    "en")
+    assert "ranking_ms" in alone.timings_ms and "own_ranking_ms" not in alone.timings_ms

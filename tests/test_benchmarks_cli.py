@@ -51,3 +51,20 @@ def test_console_bench_times_clicks_on_a_full_queue(tmp_path):
     assert result["conversations"] == 30 and result["clicks"] == 5
     assert 0 < result["open_conversation_p50_ms"] <= result["open_conversation_p95_ms"]
     assert result["click_p95_ms"] >= result["queue_refresh_p50_ms"] > 0
+
+
+def test_bench_startup_reports_each_stage_of_the_chat_turns():
+    """`bench startup` times /chat turns; each turn's trace says where its time went (the turn's stages and the
+    answer composer's), reported as p50 / p95 / max per stage, a stage a turn did not run counting as 0 ms."""
+    from components.benchmarks.startup_bench import stage_percentiles, turn_stages
+
+    traces = [{"timings_ms": {"nlu_ms": 10.0, "total_ms": 40.0},
+               "answer": {"timings_ms": {"ranking_ms": 20.0, "generation": {"tokens": 3}}}},
+              {"timings_ms": {"nlu_ms": 30.0, "total_ms": 35.0}},
+              {"timings_ms": {"nlu_ms": 20.0, "total_ms": 90.0}, "answer": {"timings_ms": {"ranking_ms": 60.0}}}]
+    turns = [turn_stages(t) for t in traces]
+    assert turns[0] == {"nlu_ms": 10.0, "total_ms": 40.0, "answer.ranking_ms": 20.0}
+    stages = stage_percentiles(turns)
+    assert stages["nlu_ms"] == {"p50": 20.0, "p95": 30.0, "max": 30.0}
+    assert stages["answer.ranking_ms"] == {"p50": 20.0, "p95": 60.0, "max": 60.0}
+    assert stages["total_ms"]["p50"] == 40.0

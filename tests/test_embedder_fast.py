@@ -166,3 +166,33 @@ def test_layer_views_come_from_the_same_pass_and_lead_with_the_sentence_vector(t
     with pytest.raises(ValueError, match="out of range"):
         fast.embed_with_layers(texts[:2], (7,))
     assert fast.embed_with_layers([], (4,)).shape == (0, 768)
+
+
+def test_a_text_embedded_alone_again_is_not_embedded_twice(fast):
+    """A turn embeds its question for the search and again for the evidence selection (and the intent classifier
+    reads the same forward pass with a hidden layer): a one-text call of a text seen before reuses its vector, which
+    is bit for bit what embedding it again gives; a batch is embedded as always (padding changes its last digits)."""
+    model = fast._load()
+    calls = []
+    real = model.embed
+
+    def counting(texts, layers=()):
+        calls.append((list(texts), layers))
+        return real(texts, layers)
+
+    model.embed = counting
+    try:
+        text = "How long does a refund to my card take, roughly?"
+        once = fast.embed([text])
+        again = fast.embed([text])
+        assert len(calls) == 1 and np.array_equal(once, again) and np.array_equal(once, real([text]))
+        layered = fast.embed_with_layers(["Can I change the colour of my mug?"], (4,))
+        plain = fast.embed(["Can I change the colour of my mug?"])
+        assert len(calls) == 2 and plain.shape == (1, 384)
+        assert np.array_equal(plain, layered[:, :384]) and np.array_equal(plain, real(["Can I change the colour of my mug?"]))
+        fast.embed([text, "another text"])
+        assert len(calls) == 3
+        once[0, 0] = 9.0   # the caller's copy, not the remembered vector
+        assert fast.embed([text])[0, 0] != 9.0
+    finally:
+        model.embed = real

@@ -148,3 +148,77 @@ def test_the_chinese_dictionarys_own_cost_is_measured():
     cost = dictionary_cost()
     assert cost["words"] > 100_000 and cost["load_s"] > 0 and 10 < cost["resident_mb"] < 500
     assert _resident_mb(os.getpid()) > 10 and _resident_mb(-1) is None
+
+
+def test_the_first_business_answers_are_warmed_before_the_other_businesses(tmp_path, monkeypatch):
+    """Once the app is ready its first questions arrive: the first business's spelling vocabulary (and dictionary,
+    and Chinese tagger) are read before the other businesses are prepared, not after."""
+    order = []
+
+    class Workspaces:
+        def prepare_others(self):
+            order.append("other businesses")
+
+    services = Services(Settings(data_dir=tmp_path), store=None, embedder=None, engine=None, knowledge=None, nlu=None,
+                        shop=None, desk=None, dialogue=None, accounts=None, operators=None, workspaces=Workspaces())
+    monkeypatch.setattr(services, "warm_up", lambda: services.startup.finish())
+    monkeypatch.setattr(services, "_warm_answers", lambda: order.append("first business's answers"))
+    services.warm_up_in_background().join(10)
+    assert order == ["first business's answers", "other businesses"]
+
+
+def test_the_chinese_tagger_is_read_ahead_for_chinese_documents(tmp_path):
+    """A knowledge base with Chinese documents: jieba's part-of-speech tagger (~1.5 s to import and read its model;
+    the answerability checks tag a Chinese question's nouns) is read in the background, not by the first Chinese
+    question."""
+    import sys
+
+    from components.services import _has_chinese
+
+    class Knowledge:
+        def __init__(self, *languages):
+            self.languages = languages
+
+        def documents(self):
+            return [{"doc_id": f"d{i}", "language": lang} for i, lang in enumerate(self.languages)]
+
+    assert _has_chinese(Knowledge("en", "zh")) and not _has_chinese(Knowledge("en")) and not _has_chinese(object())
+
+    class Router:
+        def manager(self):
+            return type("Manager", (), {"answers": type("Answers", (), {"speller": None,
+                                                                        "knowledge": Knowledge("zh")})()})()
+
+    sys.modules.pop("jieba.posseg", None)
+    Services(Settings(data_dir=tmp_path), store=None, embedder=None, engine=None, knowledge=None, nlu=None, shop=None,
+             desk=None, dialogue=Router(), accounts=None, operators=None)._warm_answers()
+    assert "jieba.posseg" in sys.modules
+
+
+def test_the_dictionary_is_read_once_when_a_question_needs_it_during_the_warm_up(monkeypatch):
+    """The first Chinese question may need the dictionary while the background warm-up reads it (1-4 s): it waits
+    for that read instead of reading it a second time on the same two cores."""
+    import functools
+    import time
+
+    from components.answers import cross_language
+
+    reads = []
+
+    @functools.lru_cache(maxsize=1)
+    def slow_read():
+        reads.append(1)
+        time.sleep(0.3)
+        return {"退款": ["refund"]}
+
+    monkeypatch.setattr(cross_language, "_read_dictionary", slow_read)
+    cross_language.dictionary.cache_clear()
+    try:
+        threads = [threading.Thread(target=cross_language.dictionary) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert reads == [1] and cross_language.dictionary() == {"退款": ["refund"]}
+    finally:
+        cross_language.dictionary.cache_clear()

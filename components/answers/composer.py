@@ -227,6 +227,7 @@ class AnswerComposer:
             if self.speller is not None:
                 timings["spelling_ms"] = _ms(t)
         text, corrections = spelled.text, spelled.corrections
+        t = time.perf_counter()
         # "pls and for the Gold card? thx" is the follow-up "and for the Gold card?"
         asked_now = without_opener(text)
         names = self.names_in_documents(previous["question"]) \
@@ -252,6 +253,7 @@ class AnswerComposer:
         glosses = [self.gloss(p.text) for p in parts]
         for p, g in zip(parts, glosses):
             p.gloss = g.text
+        timings["analysis_ms"] = _ms(t)   # the follow-up read, the parts and their glosses
         answer = ComposedAnswer(question, language, "", "evidence", min_score=self.min_score, followup=followup,
                                 asked=asked if corrections else "", corrections=corrections)
         answer.subject_terms = sorted(entity_names(question))
@@ -270,7 +272,10 @@ class AnswerComposer:
         timings["retrieval_ms"] = _ms(t)
         t = time.perf_counter()
         units = _unique_units(u for h in hits for u in units_from_hit(_without_instructions(h)))
+        _add_ms(timings, "units_ms", t)
+        t_embed = time.perf_counter()
         vectors = self._embed(_meaning_queries(parts, statements)) if units else None
+        _add_ms(timings, "query_vectors_ms", t_embed)
         rankings = []
         # which English word a Chinese word stands for: the one the retrieved evidence uses most
         counts: dict[str, int] = {}
@@ -285,14 +290,19 @@ class AnswerComposer:
                 weights = chinese_weights(weights, lambda t: self.statistics.df(t) > 0, normalize_term)
                 weights = mapped_weights(weights, lambda t: self.statistics.df(t) > 0, self.gloss)
             vector = vectors[i] if vectors is not None else None
+            t_rank = time.perf_counter()
             ranked = self._rank(part, units, vector, weights, glosses[i], counts, timings)
+            _add_ms(timings, "ranking_ms", t_rank)
             own = self.sources.own_units(units) if ranked else []
             if own and self.sources.contest(ranked[0].unit.doc_id, self.selector.model.confidence_of(ranked),
                                             self.min_score, len(parts)):
                 # the business's own documents answer before the seeded starter articles (source_precedence.py)
+                t_rank = time.perf_counter()
                 own_ranked = self._rank(part, own, vector, weights, glosses[i], counts, timings)
+                _add_ms(timings, "own_ranking_ms", t_rank)
                 if own_ranked and self.selector.model.confidence_of(own_ranked) >= self.min_score:
                     ranked = own_ranked
+            t_checks = time.perf_counter()
             if followup and followup.get("doc_ids") and ranked:
                 ranked = self._previous_documents_first(ranked, followup["doc_ids"], followup.get("subject") or "")
             # the customer's own number ("I'm 30 weeks pregnant") picks the rule whose limits hold for it
@@ -309,15 +319,20 @@ class AnswerComposer:
                     followup)
                 if reason:
                     answer.parts[-1].evidence, answer.parts[-1].unanswered = [], reason
+            _add_ms(timings, "checks_ms", t_checks)
+        t_checks = time.perf_counter()
         if len(parts) > 1:
             self._place_evidence(answer, rankings)
             self._from_siblings(answer, rankings)
+        _add_ms(timings, "checks_ms", t_checks)
         timings["selection_ms"] = _ms(t)
         if curated is not None and not (answer.parts[0].answered
                                         and not self.sources.is_seeded(answer.parts[0].evidence[0].unit.doc_id)):
             answer.hits = []
             return self._curated_answer(answer, curated, timings, started)
+        t = time.perf_counter()
         self._mark_unmentioned(answer, units)
+        timings["unmentioned_ms"] = _ms(t)
         if not any(p.answered for p in answer.parts):
             answer.mode = "abstain"
             answer.reply = say("abstain", language)
@@ -1017,3 +1032,8 @@ def _term_weights(part: str, statements: str, followup: dict | None, context: st
 
 def _ms(since: float) -> float:
     return round((time.perf_counter() - since) * 1000, 2)
+
+
+def _add_ms(timings: dict[str, float], key: str, since: float) -> None:
+    """A stage that runs once per question part: its milliseconds summed over the parts."""
+    timings[key] = round(timings.get(key, 0.0) + _ms(since), 2)

