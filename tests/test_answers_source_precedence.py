@@ -121,3 +121,26 @@ def test_a_seeded_article_leading_unconfidently_is_left_alone():
     kb = _Knowledge([own, seeded], {"kb/faq.csv": "seed", "cancelling.md": "upload"})
     composer = AnswerComposer(kb, lambda xs: np.zeros((len(xs), 4), dtype=np.float32), model=model, spelling=False)
     assert composer.compose("Will I get my money back if I cancel?", "en").mode == "abstain"
+
+
+class _Chunked(_Knowledge):
+    """Documents with their chunks."""
+
+    def __init__(self, texts, sources):
+        super().__init__([], sources)
+        self.texts = texts
+
+    def chunks(self, doc_id):
+        return [{"text": self.texts[doc_id], "heading_path": []}]
+
+
+def test_the_words_only_the_business_own_documents_use():
+    kb = _Chunked({"kb/help-center/delivery-period.md": "Your order is delivered in 3 to 5 business days.",
+                   "grocery.md": "Grocery orders are delivered by a courier within the hour."},
+                  {"kb/help-center/delivery-period.md": "seed", "grocery.md": "upload"})
+    sources = SourcePrecedence(kb)
+    assert sources.only_own_words("the milk was missing from my grocery delivery, can you bring it?") == ["grocery"]
+    assert sources.only_own_words("where is my order? it was to be delivered in 3 days") == []
+    # one kind of document only (the demo shop by itself): no such words
+    alone = _Chunked({"grocery.md": "Grocery orders."}, {"grocery.md": "upload"})
+    assert SourcePrecedence(alone).only_own_words("my grocery order") == []
