@@ -18,6 +18,8 @@ confident answer goes first, else the row answers as before.
 """
 from __future__ import annotations
 
+import re
+
 from components.answers.evidence_selection import terms
 
 SEEDED = "seed"   # the `source` of documents indexed from the starter folder (KnowledgeBase.ensure_seeded)
@@ -81,7 +83,8 @@ class SourcePrecedence:
         if not self.has_own_documents():
             return []
         seeded, own = self._vocabularies()
-        return [t for t in dict.fromkeys(terms(text)) if t in own and t not in seeded]
+        return [t for t in dict.fromkeys(terms(text)) if t in own and t not in seeded
+                and len(t) >= (2 if re.match(r"[\u3400-\u9fff]", t) else 3)]   # not the "e" of "e-bike"
 
     def _vocabularies(self) -> tuple[frozenset[str], frozenset[str]]:
         """(the seeded articles' words, the business's own documents' words)."""
