@@ -452,3 +452,51 @@ def test_a_chinese_story_leaves_the_value_to_its_question_clause():
     assert unanswered(asked, [vacancy], [vacancy])
     report = scored("房屋损坏须在 30 天内报案。", language="zh")
     assert unanswered(asked, [report], [report]) is None
+
+
+def test_a_passage_holding_an_earlier_parts_sentence_states_what_it_adds():
+    """"How long can I spread it over, and do you charge interest?": the passage holding both sentences is the
+    interest part's best unit; it holds the sentence the first part states, so the interest part states the
+    passage's other sentence (its own next unit) rather than being "the same as the earlier part"."""
+    model = SelectionModel({}, 5.0, {}, threshold=0.5, margin=1.0, max_units=1)
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+    parts, _ = split_question("How long can I spread it over, and do you charge interest?")
+    title = "Payment plans"
+    months = scored("You can spread what you owe over up to 24 months.", title=title).unit
+    interest = scored("We do not charge interest or fees on a payment plan.", title=title).unit
+    passage = scored(f"{months.text} {interest.text} If you miss two payments in a row, we contact you.",
+                     title=title).unit
+    other = scored("Book a meter installation in the app.", title="Smart meters").unit
+    first = [ScoredUnit(months, 10.3, {}), ScoredUnit(passage, 9.6, {}), ScoredUnit(other, 5.0, {})]
+    second = [ScoredUnit(passage, 10.3, {}), ScoredUnit(interest, 10.2, {}), ScoredUnit(other, 5.5, {})]
+    answer = ComposedAnswer("q", "en", "", "evidence")
+    answer.parts = [composer._choose(parts[0], first, [])]
+    answer.parts.append(composer._choose(parts[1], second, answer.parts))
+    assert [e.unit.text for e in answer.parts[0].evidence] == [months.text]
+    assert [e.unit.text for e in answer.parts[1].evidence] == [interest.text]
+    assert "do not charge interest" in composer.evidence_reply(answer)
+    # the passage's other sentence scoring far below the best is no answer of its own: stated once, as before
+    second = [ScoredUnit(passage, 10.3, {}), ScoredUnit(interest, 8.0, {}), ScoredUnit(other, 5.5, {})]
+    later = composer._choose(parts[1], second, answer.parts[:1])
+    assert not later.evidence and later.curated == {"same_as_earlier_part": True}
+
+
+def test_a_sentence_is_not_given_to_a_part_whose_best_is_a_passage_around_it():
+    """"How much do couriers earn per delivery and when do we get paid?": the Pay list leads for the earnings part
+    (under the threshold); the payday part states the list's "paid every Wednesday" sentence. The list leading
+    more clearly does not make that sentence the earnings part's answer: it stays with the payday part."""
+    model = SelectionModel({}, 5.0, {}, threshold=0.5, margin=0.0, max_units=1)
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+    parts, _ = split_question("How much do couriers earn per delivery and when do we get paid?")
+    title = "Courier jobs › Pay"
+    paid = scored("Earnings are paid every Wednesday for the week from Monday to Sunday before.", title=title).unit
+    per = scored("Each delivery pays €3.50 plus €0.80 per km from the restaurant to the customer.", title=title).unit
+    bonus = scored("At busy times the app shows a peak bonus of €1 to €3 per delivery.", title=title).unit
+    pay = scored(f"{per.text} {bonus.text} Couriers keep 100% of tips. {paid.text}", kind="list", title=title).unit
+    first = [ScoredUnit(pay, 13.1, {}), ScoredUnit(per, 12.7, {}), ScoredUnit(bonus, 9.0, {})]
+    second = [ScoredUnit(paid, 10.1, {}), ScoredUnit(per, 10.0, {}), ScoredUnit(bonus, 7.5, {})]
+    answer = ComposedAnswer("q", "en", "", "evidence")
+    answer.parts = [PartAnswer(parts[0], candidates=first, confidence=0.3), composer._choose(parts[1], second, [])]
+    composer._place_evidence(answer, [first, second])
+    assert [e.unit.text for e in answer.parts[1].evidence] == [paid.text]
+    assert not answer.parts[0].evidence

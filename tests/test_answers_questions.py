@@ -612,3 +612,20 @@ def test_sentences_of_an_english_document_keep_their_space_in_a_chinese_reply():
         "Tuesday to Sunday: 10:00 to 20:00. Date: Friday 25 December."
     assert join_sentences(["新卡卡号会更换。", "密码不变。"], "zh") == "新卡卡号会更换。密码不变。"
     assert join_sentences(["Opens at 9.", "Closes at 5."], "en") == "Opens at 9. Closes at 5."
+
+
+def test_a_request_about_what_only_the_business_own_documents_name_is_a_question():
+    """A food-delivery business's documents beside the demo shop's: "can you still bring it?" about a grocery order
+    is about the business's own service, which the shop's order desk does not keep."""
+    own = {"grocery", "courier"}
+    own_words = lambda text: [w for w in own if w in text.lower()]  # noqa: E731
+    text = "the milk was missing from my grocery delivery an hour ago, can you still bring it?"
+    assert classify_message(text).kind == "request"
+    assert classify_message(text, own_words=own_words).kind == "question"
+    assert classify_message("I want to be a courier. Can I rent a bike from you?", own_words=own_words).kind == \
+        "question"
+    # not worded as a question, or naming an order: the desk, as before
+    assert classify_message("cancel my grocery order", own_words=own_words).kind == "request"
+    assert classify_message("can you check my grocery order #W1234567?", own_words=own_words).kind == "request"
+    # words both kinds of document use: the desk, as before
+    assert classify_message("my delivery is missing, can you check it?", own_words=own_words).kind == "request"

@@ -91,3 +91,19 @@ def test_the_composer_states_a_shared_unit_once():
     assert answer.parts[1].from_part == 1 and answer.parts[1].curated == {"same_as_earlier_part": True}
     assert "6 September 2027" in composer.evidence_reply(answer)
     assert composer.evidence_reply(answer).count("Enrolment closes") == 1
+
+
+def test_a_unit_saying_less_of_the_part_than_its_own_best_is_not_taken():
+    """"what's the minimum grocery order, and from how much is delivery free?": the free-delivery sentence the other
+    part states holds an amount and the word "grocery" (both under a heading that names the minimum), but not
+    "minimum", which the part's own best unit states: the part is not answered by the other part's amount."""
+    rare = {"minimum": 2.0, "grocery": 2.5, "order": 0.5, "free": 2.2, "delivery": 1.0}
+    first, second = split_question("what's the minimum grocery order, and from how much is delivery free?")[0]
+    title = "Delivery fees and minimum order › Grocery orders"
+    free = ScoredUnit(EvidenceUnit("Grocery delivery is free for everyone on orders of €50 or more.", "",
+                                   "sentence", title, "fees", "fees#1", 0.5, "en", 1), 12.4, {})
+    minimum = ScoredUnit(EvidenceUnit("The minimum grocery order is €20.", "", "sentence", title, "fees", "fees#1",
+                                      0.5, "en", 0), 14.0, {})
+    assert sibling_unit(first, [minimum, free], [(second, [free])], rare.get, lambda t: t in rare) is None
+    # the part's own best unit itself is taken as before
+    assert sibling_unit(first, [free, minimum], [(second, [free])], rare.get, lambda t: t in rare) is free

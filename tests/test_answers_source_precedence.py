@@ -135,3 +135,27 @@ def test_the_trace_times_each_step_of_the_selection():
     alone = _composer(_Knowledge([OWN_REFUND], {"cancelling.md": "upload"})).compose("How long does a refund take?",
                                                                                     "en")
     assert "ranking_ms" in alone.timings_ms and "own_ranking_ms" not in alone.timings_ms
+
+
+class _Chunked(_Knowledge):
+    """Documents with their chunks."""
+
+    def __init__(self, texts, sources):
+        super().__init__([], sources)
+        self.texts = texts
+
+    def chunks(self, doc_id):
+        return [{"text": self.texts[doc_id], "heading_path": []}]
+
+
+def test_the_words_only_the_business_own_documents_use():
+    kb = _Chunked({"kb/help-center/delivery-period.md": "Your order is delivered in 3 to 5 business days.",
+                   "grocery.md": "Grocery orders are delivered by a courier on an e-bike within the hour."},
+                  {"kb/help-center/delivery-period.md": "seed", "grocery.md": "upload"})
+    sources = SourcePrecedence(kb)
+    assert sources.only_own_words("the milk was missing from my grocery delivery, can you bring it?") == ["grocery"]
+    assert sources.only_own_words("where is my order? it was to be delivered in 3 days") == []
+    assert sources.only_own_words("can a courier bring an e-bike?") == ["courier", "bike"]   # no one-letter "e"
+    # one kind of document only (the demo shop by itself): no such words
+    alone = _Chunked({"grocery.md": "Grocery orders."}, {"grocery.md": "upload"})
+    assert SourcePrecedence(alone).only_own_words("my grocery order") == []

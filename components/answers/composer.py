@@ -576,10 +576,20 @@ class AnswerComposer:
         if reason:
             answer.unanswered = reason
             return answer
-        # a part whose evidence was already stated for an earlier part adds nothing new
+        # a part whose evidence was already stated for an earlier part adds nothing new; a passage that holds an
+        # earlier part's sentence and more states what it adds (held_beyond_stated)
         stated = [e.unit.text for p in earlier for e in p.evidence]
-        chosen = [c for c in chosen if not any(near_duplicate(c.unit.text, s) for s in stated)] or \
-            ([] if stated else chosen)
+        kept = []
+        for c in chosen:
+            if not any(near_duplicate(c.unit.text, s) for s in stated):
+                kept.append(c)
+                continue
+            rest = held_beyond_stated(c, ranked, stated, model.margin)
+            rest = focus_items(focus_row(rest, part.asked_text), part.asked_text) if rest is not None else None
+            if rest is not None and not any(rest.unit.text == k.unit.text for k in kept) and not unanswered(
+                    part, [rest], ranked, carried, known=lambda t: self.statistics.df(t) > 0):
+                kept.append(rest)
+        chosen = kept or ([] if stated else chosen)
         if not chosen and stated:
             answer.evidence = []
             answer.curated = {"same_as_earlier_part": True}
@@ -593,7 +603,9 @@ class AnswerComposer:
         be unknown. ("What do I need to bring to pick up my order? Can my friend collect it?": "Someone else can
         collect the order if they bring the order id and a signed note" is about the friend.) Two units are the same
         statement when one holds the other (a sentence and the passage around it): "how long does a repeat
-        prescription take?" is not answered by the passage whose sentence says how often a review is due."""
+        prescription take?" is not answered by the passage whose sentence says how often a review is due. A sentence
+        is not given to a part whose best is a passage around it and as much again (`_holds_more_than`): that part
+        leads with the passage, perhaps for its other sentences."""
         for i, p in enumerate(answer.parts):
             ranked = rankings[i]
             if not p.answered or len(ranked) < 2:
@@ -602,6 +614,11 @@ class AnswerComposer:
             lead = _lead(ranked)
             for j, other in enumerate(rankings):
                 if j == i or not other or not near_duplicate(other[0].unit.text, top):
+                    continue
+                if _holds_more_than(other[0].unit.text, top):
+                    # the other part's best is a passage around this unit: what leads there may be its other
+                    # sentences ("How much do couriers earn per delivery and when do we get paid?": the Pay list
+                    # leads for the earnings, its "paid every Wednesday" sentence is no answer to them)
                     continue
                 if _lead(other) <= lead:
                     continue
@@ -736,6 +753,27 @@ class AnswerComposer:
 
 
 _VALUE_KINDS = ("phone", "email", "duration", "amount", "percentage", "time", "count")
+
+
+def held_beyond_stated(passage: ScoredUnit, ranked: list[ScoredUnit], stated: list[str],
+                       margin: float) -> ScoredUnit | None:
+    """The part of `passage` an earlier part did not state, as this part's own ranking has it, or None. "How long can
+    I spread it over, and do you charge interest?": the passage "You can spread what you owe over up to 24 months
+    ... We do not charge interest or fees on a payment plan. ..." is the second part's best unit, and holds the
+    sentence the first part states; its sentence "We do not charge interest ..." (a shorter unit the passage holds,
+    scoring within `margin` of the best) is what the second part adds, where the passage would be "the same as the
+    earlier part" and the interest never said."""
+    if not ranked:
+        return None
+    best = ranked[0].score
+    for r in ranked[:12]:
+        if r.score < best - margin:
+            break
+        if r is passage or len(r.unit.text) >= len(passage.unit.text):
+            continue
+        if near_duplicate(r.unit.text, passage.unit.text) and not any(near_duplicate(r.unit.text, s) for s in stated):
+            return r
+    return None
 
 
 def _holds_only_there(part: QuestionPart, shared: ScoredUnit, replacement: PartAnswer) -> bool:
@@ -911,6 +949,12 @@ def _sources(parts: list[PartAnswer]) -> list[dict]:
                 seen.add(e.unit.source_title)
                 out.append(_source(e, p.confidence))
     return out
+
+
+def _holds_more_than(passage: str, unit: str) -> bool:
+    """Does `passage` hold `unit` and as much again of its own (the unit's words are under half of the passage's)?"""
+    tp, tu = set(terms(passage)), set(terms(unit))
+    return bool(tp) and len(tp & tu) / len(tp) < 0.5
 
 
 def _lead(ranked: list[ScoredUnit]) -> float:

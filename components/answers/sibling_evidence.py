@@ -14,6 +14,10 @@ that unit (`sibling_unit`) when
 - the unit states the part's most specific word (the highest IDF of its known words, not a question word; "enrol"
   is stated by "Enrolment"), which the other part's question does not hold (that part's answer would state it
   anyway); or any word of the part, when the part asks for a value and the unit holds one of that kind;
+- the unit's text states every word of the part that the part's own best unit's text states (it answers no less
+  of the part:
+  "what's the minimum grocery order, and from how much is delivery free?" is not answered by "Grocery delivery is
+  free on orders of €50 or more" while its own best unit says "The minimum grocery order is €20");
 - the unit holds a value of the kind the part asks for ("how much", "when" ...), when it asks for one;
 - and the answerability checks (answerability.py) pass for it, as for any stated unit.
 The reply then states the unit (narrowed to the columns the part names) under this part too.
@@ -47,6 +51,17 @@ def says(word: str, said: set[str]) -> bool:
                                                   for t in said)
 
 
+def _weaker_than_own_best(unit: ScoredUnit, best: ScoredUnit, asked: set[str]) -> bool:
+    """Does the part's own best unit state a word of the part that `unit` does not? Then `unit` answers less of the
+    part than its own best does: "what's the minimum grocery order, and from how much is delivery free?": the
+    free-delivery sentence states "grocery" and an amount, but not "minimum", which the part's own best unit ("The
+    minimum grocery order is €20") states."""
+    if unit is best:
+        return False
+    said, own = set(terms(unit.unit.text)), set(terms(best.unit.text))   # their own words: both may sit under a
+    return any(says(t, own) and not says(t, said) for t in asked)        # heading that names the part
+
+
 def sibling_unit(part, ranked: list[ScoredUnit], siblings: list[tuple[object, list[ScoredUnit]]],
                  idf: Callable[[str], float], known: Callable[[str], bool]) -> ScoredUnit | None:
     """The unit of this part's own ranking (`ranked`, unfocused) that answers it with a sibling part's support, by
@@ -69,6 +84,8 @@ def sibling_unit(part, ranked: list[ScoredUnit], siblings: list[tuple[object, li
         for mine in same_unit + same_section:
             said = said_terms(mine)
             if types and not has_value(types[0], mine.unit):
+                continue
+            if _weaker_than_own_best(mine, best, asked):
                 continue
             if says(word, said) or (types and any(says(t, said) for t in asked)):
                 return mine

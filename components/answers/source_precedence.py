@@ -18,6 +18,10 @@ confident answer goes first, else the row answers as before.
 """
 from __future__ import annotations
 
+import re
+
+from components.answers.evidence_selection import terms
+
 SEEDED = "seed"   # the `source` of documents indexed from the starter folder (KnowledgeBase.ensure_seeded)
 
 
@@ -27,6 +31,7 @@ class SourcePrecedence:
     def __init__(self, knowledge):
         self.knowledge = knowledge
         self._cache: tuple[object, tuple[frozenset[str], bool]] | None = None
+        self._words: tuple[object, tuple[frozenset[str], frozenset[str]]] | None = None
 
     def _documents(self) -> tuple[frozenset[str], bool]:
         """(the seeded documents' ids, whether any other document is indexed)."""
@@ -70,3 +75,33 @@ class SourcePrecedence:
         seeded = self.seeded_ids()
         own = [u for u in units if u.doc_id not in seeded]
         return own if own and len(own) < len(units) else []
+
+    def only_own_words(self, text: str) -> list[str]:
+        """The words of `text` that the business's own documents use and no seeded article does ("grocery",
+        "courier" beside the demo shop's articles, when a food-delivery business uploaded its own); [] when only one
+        kind of document is indexed. Read again when a document changes."""
+        if not self.has_own_documents():
+            return []
+        seeded, own = self._vocabularies()
+        return [t for t in dict.fromkeys(terms(text)) if t in own and t not in seeded
+                and len(t) >= (2 if re.match(r"[\u3400-\u9fff]", t) else 3)]   # not the "e" of "e-bike"
+
+    def _vocabularies(self) -> tuple[frozenset[str], frozenset[str]]:
+        """(the seeded articles' words, the business's own documents' words)."""
+        chunks = getattr(self.knowledge, "chunks", None)
+        generation = getattr(self.knowledge, "generation", lambda: None)()
+        cached = self._words
+        if chunks is None:
+            return frozenset(), frozenset()
+        if cached is None or cached[0] != generation or generation is None:
+            seeded_ids = self.seeded_ids()
+            seeded, own = set(), set()
+            for d in self.knowledge.documents():
+                words = seeded if d["doc_id"] in seeded_ids else own
+                for c in chunks(d["doc_id"]):
+                    heading = c.get("heading_path") or []
+                    heading = " ".join(heading) if isinstance(heading, list) else str(heading)
+                    words.update(terms(f"{heading} {c.get('text') or ''}"))
+                words.update(terms(d.get("title") or ""))
+            cached = self._words = (generation, (frozenset(seeded), frozenset(own)))
+        return cached[1]

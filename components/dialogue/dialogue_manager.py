@@ -17,7 +17,7 @@ import logging
 import threading
 import time
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from components.answers.composer import AnswerComposer, ComposedAnswer
 from components.answers.followup_evidence import previous_units
@@ -235,7 +235,7 @@ class DialogueManager:
                 routed = self.vault.resolve_text(ctx.cid, spelled.text) if self.vault is not None else spelled.text
         previous = self._previous_question(ctx.cid)
         ctx.kind = classify_message(routed, names_product=names_product, personal=personal,
-                                    after_question=previous is not None)
+                                    after_question=previous is not None, own_words=self._own_words(names_product))
         ctx.trace.message_kind = ctx.kind.to_dict()
         t = time.perf_counter()
         # a question goes to the knowledge base, unless the desk is in the middle of a flow (then the desk decides
@@ -448,6 +448,14 @@ class DialogueManager:
         self.store.append_event(cid, "answered", {"question": answer.question, "subject_terms": answer.subject_terms,
                                                   "doc_ids": doc_ids, "evidence": " ".join(answer.evidence_texts)[:600],
                                                   "units": [] if answer.mode == "curated" else previous_units(answer.parts)})
+
+    def _own_words(self, names_product) -> Callable[[str], list[str]] | None:
+        """The words of a message only the business's own documents use, none naming one of the desk's products
+        (message_kind.classify_message); None without a desk or documents of both kinds."""
+        sources = getattr(self.answers, "sources", None)
+        if self.desk is None or sources is None or not sources.has_own_documents():
+            return None
+        return lambda text: [w for w in sources.only_own_words(text) if not (names_product and names_product(w))]
 
     def _previous_question(self, cid: str) -> dict | None:
         events = self.store.events(cid, types=("answered", "asked", "user_turn"))

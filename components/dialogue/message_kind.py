@@ -167,9 +167,15 @@ def every_part_asks(text: str, names_product: Callable[[str], bool] | None = Non
 
 
 def classify_message(text: str, *, names_product: Callable[[str], bool] | None = None,
-                     personal: Callable[[str], bool] | None = None, after_question: bool = False) -> MessageKind:
+                     personal: Callable[[str], bool] | None = None, after_question: bool = False,
+                     own_words: Callable[[str], list[str]] | None = None) -> MessageKind:
     """`personal`: the workspace's own cues for questions about the customer's records ("when is my next
     appointment?", components/workspaces/rules.py); such a question is a request the desk may take.
+    `own_words`: the words of a message that only the business's own documents use, not the seeded starter articles
+    nor the order desk's products (source_precedence.only_own_words): a request worded as a question about such a
+    thing ("the milk was missing from my grocery delivery, can you still bring it?" where a food-delivery business
+    uploaded its documents beside the demo shop's) is about the business's own service, which the shop's order
+    desk does not keep; the documents answer it, or the bot says it does not know.
     `after_question`: the turn before was a question to the knowledge base (answered or not), so a statement that
     goes on from it ("ok. and my name is misspelled on it") is about the same thing."""
     # a greeting, a "please" before a question and thanks after it say nothing of the kind ("pls how do i …? thx")
@@ -191,6 +197,11 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
         return MessageKind("question", "asks whether the business pays or covers something (its policy answers), "
                                        "not for the desk to act", topic)
     if _REQUEST_EN.search(text) or _REQUEST_ZH.search(text):
+        named = own_words(text) if own_words is not None and asks_a_question(text) else []
+        if named:
+            return MessageKind("question", f"a request worded as a question about {', '.join(named[:3])}, which only "
+                                           "the business's own documents name (nothing the order desk keeps): the "
+                                           "documents answer", None)
         if topic in PENDING_ONLY_TOPICS and _ALREADY_SENT.search(text):
             return MessageKind("question", "asks for a change only a pending order allows, of an order it says is "
                                            "already shipped or delivered: the policy answers, no offer to act follows",
