@@ -45,9 +45,11 @@ _SHAPES = [re.compile(WEEKDAY_NAME, re.I),
            re.compile(r"\b(?:january|february|march|april|may|june|july|august|september|october|november|"
                       r"december)\b", re.I),
            re.compile(r"\b[A-Z]{1,2}\d{1,2}\b"),
-           # an amount of time or distance ("25 minutes" -> "40 minutes"): the unit is the kind
-           re.compile(r"\b\d+(?:[.,]\d+)?\s*(?P<kind>minute|min|hour|day|week|month|year|km|mile|night)s?\b", re.I),
            re.compile(r"\b([a-z]{3,})\s+(\d{1,3})\b", re.I)]
+
+
+# an amount of time or distance ("25 minutes" -> "40 minutes"): the unit is the kind
+_AMOUNT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?P<kind>minute|min|hour|day|week|month|year|km|mile|night)s?\b", re.I)
 
 
 def is_followup(text: str) -> bool:
@@ -116,6 +118,8 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         # "and for gas?" after "…standing charge for electricity on Fix 24?": a plain word takes the place of the
         # word the same preposition introduced, not of the name
         question, replaced = _swap_same_preposition(text, subject, question)
+    if replaced is None:
+        question, replaced = _swap_same_shape(subject, question, [_AMOUNT])
     if replaced is None:
         question, replaced = _swap_numbered(subject, question)
     for term in candidates if replaced is None else []:
@@ -187,6 +191,12 @@ def _swap_same_preposition(text: str, subject: str, question: str) -> tuple[str,
     return question, None
 
 
+# words beside a number that name no variant of a thing ("was 20", "over 18", "20 minutes")
+_NOT_NUMBERED = _NOT_SLOTS | frozenset("""was were been be is are had has have about over under than more less
+after before within for and or to of by""".split())
+_UNIT = re.compile(r"(?:minute|min|hour|hr|day|week|month|year|km|mile|kg|night|time|percent)s?", re.I)
+
+
 def _swap_numbered(subject: str, question: str) -> tuple[str, str | None]:
     """`question` with its numbered variant of the subject's thing replaced ("how much does it cost to leave 12 month
     fix early?" for "and on the 12 month fix?" after "… leave fix 24 early?"); (question, None) when the subject names
@@ -194,7 +204,8 @@ def _swap_numbered(subject: str, question: str) -> tuple[str, str | None]:
     numbers = set(re.findall(r"\d+", subject))
     if not numbers:
         return question, None
-    for word in (w for w in subject.split() if len(w) >= 3 and not re.search(r"\d", w)):
+    for word in (w for w in subject.split() if len(w) >= 3 and not re.search(r"\d", w)
+                 and w.lower() not in _NOT_NUMBERED and not _UNIT.fullmatch(w)):
         numbered = re.compile(r"\b" + re.escape(word) + r"[\s-]+(\d+)\b|\b(\d+)[\s-]*(?:[a-z]+[\s-]+)?" +
                               re.escape(word) + r"\b", re.I)
         own = numbered.search(subject)   # "week 4" of "was week 4"
@@ -219,11 +230,11 @@ def _swap_same_head(subject: str, question: str) -> tuple[str, str | None]:
     return question[:match.start()] + subject + question[match.end():], match.group(0)
 
 
-def _swap_same_shape(subject: str, question: str) -> tuple[str, str | None]:
+def _swap_same_shape(subject: str, question: str, shapes: list[re.Pattern] = _SHAPES) -> tuple[str, str | None]:
     """`question` with its value of the subject's shape replaced by the subject's ("what if it was week 4" after
     "I'm in week 2 ..., do I get a refund?"; "and on a monday?" after "what time does it close on wednesdays"; "and
     at B2?" after "how much is the A1 course"), and the value replaced; (question, None) when it has none."""
-    for shape in _SHAPES:
+    for shape in shapes:
         new = shape.search(subject)
         if not new:
             continue
