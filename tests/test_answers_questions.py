@@ -613,6 +613,9 @@ def test_sentences_of_an_english_document_keep_their_space_in_a_chinese_reply():
     # a condition the previous question did not have is added to it, not put in the place of its subject
     ("and if I have a membership?", "i live 3 km from the shop, how much is delivery?",
      "i live 3 km from the shop, how much is delivery if I have a membership?"),
+    # so is a condition of what the customer does, whatever name the documents give the previous question's words
+    ("and if im flying to asia?", "how many bags can i take on a basic ticket to europe?",
+     "how many bags can i take on a basic ticket to europe if im flying to asia?"),
     # a what-if about elapsed time keeps what was asked about
     ("what if it's been 5 days already", "my parcel came without the charger, what do i do?",
      "my parcel came without the charger, what do i do if it's been 5 days already?"),
@@ -620,8 +623,14 @@ def test_sentences_of_an_english_document_keep_their_space_in_a_chinese_reply():
 def test_a_followup_that_changes_a_condition_keeps_the_previous_question(text, previous, expected):
     from components.answers.evidence_selection import entity_names
 
-    question, info = resolve_followup(text, previous, sorted(entity_names(previous)))
+    question, info = resolve_followup(text, previous, sorted(entity_names(previous)), ["basic"])
     assert question == expected and info["previous"] == previous
+
+
+def test_a_condition_naming_what_the_customer_has_swaps_the_name_they_wrote():
+    question, info = resolve_followup("and if I have a Gold card?", "What is the annual fee of the Silver card?",
+                                      ["silver"])
+    assert question == "What is the annual fee of the Gold card?" and info["replaced"] == "silver"
 
 
 def test_a_turned_condition_is_the_followups_subject_and_replaces_no_word():

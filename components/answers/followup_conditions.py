@@ -10,8 +10,8 @@ its new words are a condition, not a new subject, so no word of the previous que
   "people who aren't on it"): its kind (having / being on), polarity and object;
 - `with_condition`: the previous question under the follow-up's condition: the matching clause of the previous
   question turned to the follow-up's polarity or object ("i don't have plus" -> "i have plus"), else the condition
-  added to the previous question ("… how much is delivery if I have Plus?"); also a what-if about elapsed time or a
-  new quantity ("if it's been 3 days already") added to it when the previous question has no value of that kind.
+  added to the previous question ("… how much is delivery if I have Plus?"); so is a condition of what the customer
+  does ("if im flying long haul") and a what-if about elapsed time or a new quantity ("if it's been 3 days already").
 """
 from __future__ import annotations
 
@@ -37,6 +37,8 @@ _POINTS_BACK = frozenset("it that this them those one".split())
 # a what-if about elapsed time or another quantity: "if it's been 3 days already", "what if it was 40 minutes late"
 _QUANTITY = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|km|miles?|"
                        r"kg|nights?)\b", re.I)
+# a condition of what the customer does: "if im flying long haul", "if I buy a pack of 10"
+_OWN_CLAUSE = re.compile(r"^\s*if\s+(?:i|i['’]?m|i\s+am|we|we['’]?re|we\s+are)\s+[a-z]", re.I)
 _IF = re.compile(r"^\s*(?:and|so|but|ok(?:ay)?)?\s*(?:what\s+if|how\s+about\s+if|and\s+if|if|what\s+about\s+if)\b",
                  re.I)
 
@@ -81,6 +83,7 @@ class Conditioned:
     question: str      # the previous question under the follow-up's condition
     said: str          # the condition as the question now says it ("I have plus", "if I have Plus")
     replaced: str | None   # the previous question's clause it turned ("i don't have plus"); None: added
+    object: str = ""       # what the customer has or is on ("Plus"), without its determiner
 
 
 def with_condition(followup: str, previous: str) -> Conditioned | None:
@@ -96,14 +99,23 @@ def with_condition(followup: str, previous: str) -> Conditioned | None:
                 return None     # the same condition again: nothing of it to change
             obj = old.object if same_object else new.object
             said = _said(new.kind, new.negated, obj)
-            return Conditioned(previous[:old.start] + said + previous[old.end:], said, previous[old.start:old.end])
+            return Conditioned(previous[:old.start] + said + previous[old.end:], said, previous[old.start:old.end],
+                               _bare(obj))
         if new.refers_back:
             return None         # "if I'm not on it" with nothing it could point back to
-        return _added(previous, followup[new.start:new.end])
+        added = _added(previous, followup[new.start:new.end])
+        added.object = _bare(new.object)
+        return added
+    if _OWN_CLAUSE.match(followup or ""):
+        return _added(previous, followup)
     if _IF.match(followup or "") and _QUANTITY.search(followup):
         clause = _IF.sub("", followup, count=1).strip(" ?？.!")
         return _added(previous, f"if {clause}")
     return None
+
+
+def _bare(obj: str) -> str:
+    return re.sub(r"^(?:a|an|the|my|any)\s+", "", obj, flags=re.I)
 
 
 def _added(previous: str, condition: str) -> Conditioned:

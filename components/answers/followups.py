@@ -101,7 +101,8 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         return text, None
     replaced = None
     question = previous_question.strip()
-    conditioned = with_condition(without_lead(text), question)
+    conditioned = with_condition(_COUNTED.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], without_lead(text)),
+                                 question)
     if conditioned is not None and conditioned.replaced is not None:
         # "and if I had Plus?" after "…, i don't have plus. do i get anything?": the condition turned, the rest kept;
         # its subject is the condition as now said ("I have plus"), and no word of the question gave way to it
@@ -111,6 +112,24 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
     # day; "And on Sunday?" swaps the day: a term of the same kind (a day or date, or not) as the new subject first
     same_kind = bool(_WHEN_WORD.search(subject))
     candidates = sorted(previous_subject_terms or [], key=lambda t: (bool(_WHEN_WORD.search(t)) != same_kind, -len(t)))
+    if conditioned is not None:
+        # a condition added ("and if I have Plus?", "and if im flying long haul?", "what if it's been 3 days"): no
+        # word of the previous question gives way to its clause, only a value of its shape ("20 minutes" to "40
+        # minutes") or a name the customer wrote to the name it has ("if I have a Gold card" after "the Silver card")
+        for shapes in ([_AMOUNT], _SHAPES):
+            question, replaced = _swap_same_shape(subject, question, shapes)
+            if replaced is not None:
+                break
+        new = conditioned.object
+        for term in candidates if replaced is None and re.search(r"[A-Z]", new) else []:
+            if re.search(r"\b" + re.escape(term) + r"\b", question, re.I):
+                question = re.sub(r"\b" + re.escape(term) + r"\b", new, question, count=1, flags=re.I)
+                question = re.sub(r"\b(" + re.escape(new.split()[-1]) + r")\s+\1\b", r"\1", question, flags=re.I)
+                replaced, subject = term, new
+                break
+        if replaced is None:
+            question = conditioned.question
+        return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
     if _CONTACT.fullmatch(subject):
         # "and the email address?" swaps the way of contact, not the name in the question ("the Porto store")
         question, replaced = _swap_contact(subject, question)
@@ -141,10 +160,7 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         if term and term.lower() not in subject.lower() and re.search(r"\b" + re.escape(term) + r"\b", question, re.I):
             question = re.sub(r"\b" + re.escape(term) + r"\b", subject, question, count=1, flags=re.I)
             replaced = term
-    if replaced is None and conditioned is not None:
-        # "and if I have Plus?" after "…, how much is delivery?": the previous question under the new condition
-        question = conditioned.question
-    elif replaced is None:
+    if replaced is None:
         # no named subject to swap: ask the same kind of thing ("how long", "多长时间") about the new subject
         phrase = type_phrase(previous_question)
         question = f"{subject} {phrase}" if phrase else f"{subject} {question}"
