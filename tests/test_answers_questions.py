@@ -637,6 +637,9 @@ def test_a_turned_condition_is_the_followups_subject_and_replaces_no_word():
     question, info = resolve_followup("and if I had Gold?", "my parcel was late, i don't have gold. do i get anything?",
                                       [])
     assert info["subject"] == "I have gold" and info["replaced"] is None and info["condition"] == "i don't have gold"
+    # turned to a negation it has no subject: evidence naming the priority list is about those on it
+    question, info = resolve_followup("and people who aren't on it?", "I'm on the priority list. How long do I wait?", [])
+    assert info["subject"] == "" and info["replaced"] == "priority list"
     # the same condition again changes nothing of it
     from components.answers.followup_conditions import with_condition
     assert with_condition("if I don't have it", "i don't have gold. can i return it?") is None

@@ -84,6 +84,7 @@ class Conditioned:
     said: str          # the condition as the question now says it ("I have plus", "if I have Plus")
     replaced: str | None   # the previous question's clause it turned ("i don't have plus"); None: added
     object: str = ""       # what the customer has or is on ("Plus"), without its determiner
+    negated: bool = False  # the condition as now said is a negation ("I'm not on the register")
 
 
 def with_condition(followup: str, previous: str) -> Conditioned | None:
@@ -100,7 +101,7 @@ def with_condition(followup: str, previous: str) -> Conditioned | None:
             obj = old.object if same_object else new.object
             said = _said(new.kind, new.negated, obj)
             return Conditioned(previous[:old.start] + said + previous[old.end:], said, previous[old.start:old.end],
-                               _bare(obj))
+                               _bare(obj), new.negated)
         if new.refers_back:
             return None         # "if I'm not on it" with nothing it could point back to
         added = _added(previous, followup[new.start:new.end])

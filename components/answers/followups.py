@@ -105,7 +105,11 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
                                  question)
     if conditioned is not None and conditioned.replaced is not None:
         # "and if I had Plus?" after "…, i don't have plus. do i get anything?": the condition turned, the rest kept;
-        # its subject is the condition as now said ("I have plus"), and no word of the question gave way to it
+        # its subject is the condition as now said ("I have plus"). Turned to a negation ("I'm not on the register")
+        # it has none: evidence about those who are on it is about the other case, so its words count for nothing
+        if conditioned.negated:
+            return conditioned.question, {"previous": previous_question, "subject": "", "replaced": conditioned.object,
+                                          "condition": conditioned.replaced}
         return conditioned.question, {"previous": previous_question, "subject": conditioned.said, "replaced": None,
                                       "condition": conditioned.replaced}
     # "And the Porto one?" after "What time does the Lisbon store close on Saturday?" swaps the store, not the
