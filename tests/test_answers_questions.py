@@ -629,3 +629,62 @@ def test_a_request_about_what_only_the_business_own_documents_name_is_a_question
     assert classify_message("can you check my grocery order #W1234567?", own_words=own_words).kind == "request"
     # words both kinds of document use: the desk, as before
     assert classify_message("my delivery is missing, can you check it?", own_words=own_words).kind == "request"
+@pytest.mark.parametrize("text, previous, expected", [
+    # a condition turned: the rest of the previous question is kept, the clause said the other way
+    ("and if I had Gold?", "my parcel arrived damaged, i don't have gold. can i get a refund?",
+     "my parcel arrived damaged, I have gold. can i get a refund?"),
+    ("and people who aren't on it?", "I'm on the priority list. How long do I wait for a visit?",
+     "I'm not on the priority list. How long do I wait for a visit?"),
+    ("and if I'm on Premium?", "what's the excess if I'm on Standard?", "what's the excess if I'm on Premium?"),
+    # a condition the previous question did not have is added to it, not put in the place of its subject
+    ("and if I have a membership?", "i live 3 km from the shop, how much is delivery?",
+     "i live 3 km from the shop, how much is delivery if I have a membership?"),
+    # so is a condition of what the customer does, whatever name the documents give the previous question's words
+    ("and if im flying to asia?", "how many bags can i take on a basic ticket to europe?",
+     "how many bags can i take on a basic ticket to europe if im flying to asia?"),
+    # a what-if about elapsed time keeps what was asked about
+    ("what if it's been 5 days already", "my parcel came without the charger, what do i do?",
+     "my parcel came without the charger, what do i do if it's been 5 days already?"),
+])
+def test_a_followup_that_changes_a_condition_keeps_the_previous_question(text, previous, expected):
+    from components.answers.evidence_selection import entity_names
+
+    question, info = resolve_followup(text, previous, sorted(entity_names(previous)), ["basic"])
+    assert question == expected and info["previous"] == previous
+
+
+def test_a_condition_naming_what_the_customer_has_swaps_the_name_they_wrote():
+    question, info = resolve_followup("and if I have a Gold card?", "What is the annual fee of the Silver card?",
+                                      ["silver"])
+    assert question == "What is the annual fee of the Gold card?" and info["replaced"] == "silver"
+
+
+def test_a_turned_condition_is_the_followups_subject_and_replaces_no_word():
+    question, info = resolve_followup("and if I had Gold?", "my parcel was late, i don't have gold. do i get anything?",
+                                      [])
+    assert info["subject"] == "I have gold" and info["replaced"] is None and info["condition"] == "i don't have gold"
+    # turned to a negation it has no subject: evidence naming the priority list is about those on it
+    question, info = resolve_followup("and people who aren't on it?", "I'm on the priority list. How long do I wait?", [])
+    assert info["subject"] == "" and info["replaced"] == "priority list"
+    # the same condition again changes nothing of it
+    from components.answers.followup_conditions import with_condition
+    assert with_condition("if I don't have it", "i don't have gold. can i return it?") is None
+
+
+@pytest.mark.parametrize("text, previous, expected, replaced", [
+    # a plain word takes the place of the word its own preposition introduced, not of a name
+    ("and for water?", "What's the monthly fee for electricity on the Basic plan?",
+     "What's the monthly fee for water on the Basic plan?", "electricity"),
+    ("and on a scooter?", "I'm 17, can I work for you on my bike?", "I'm 17, can I work for you on my scooter?", "bike"),
+    # a numbered variant of the same thing gives way to the new one, whichever way round it is written
+    ("and on the 6 month plan?", "how much does it cost to cancel plan 12 early?",
+     "how much does it cost to cancel 6 month plan early?", "plan 12"),
+    # an amount of time of the same unit is swapped ("20 minutes" -> "40 minutes")
+    ("what if it was 40 minutes late?", "my order was 20 minutes late, do i get a refund?",
+     "my order was 40 minutes late, do i get a refund?", "20 minutes"),
+])
+def test_a_followup_swaps_the_word_in_its_own_slot(text, previous, expected, replaced):
+    from components.answers.evidence_selection import entity_names
+
+    question, info = resolve_followup(text, previous, sorted(entity_names(previous)))
+    assert question == expected and info["replaced"] == replaced

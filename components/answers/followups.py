@@ -14,6 +14,7 @@ import re
 
 from components.answers.answerability import WEEKDAY_NAME
 from components.answers.evidence_selection import entity_names, terms
+from components.answers.followup_conditions import with_condition
 from components.answers.question_analysis import type_phrase
 
 _FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|and what about|and for|what if|same for|also for|"
@@ -45,6 +46,10 @@ _SHAPES = [re.compile(WEEKDAY_NAME, re.I),
                       r"december)\b", re.I),
            re.compile(r"\b[A-Z]{1,2}\d{1,2}\b"),
            re.compile(r"\b([a-z]{3,})\s+(\d{1,3})\b", re.I)]
+
+
+# an amount of time or distance ("25 minutes" -> "40 minutes"): the unit is the kind
+_AMOUNT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?P<kind>minute|min|hour|day|week|month|year|km|mile|night)s?\b", re.I)
 
 
 def is_followup(text: str) -> bool:
@@ -96,13 +101,50 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         return text, None
     replaced = None
     question = previous_question.strip()
+    conditioned = with_condition(_COUNTED.sub(lambda m: _NUMBER_WORDS[m.group(1).lower()], without_lead(text)),
+                                 question)
+    if conditioned is not None and conditioned.replaced is not None:
+        # "and if I had Plus?" after "…, i don't have plus. do i get anything?": the condition turned, the rest kept;
+        # its subject is the condition as now said ("I have plus"). Turned to a negation ("I'm not on the register")
+        # it has none: evidence about those who are on it is about the other case, so its words count for nothing
+        if conditioned.negated:
+            return conditioned.question, {"previous": previous_question, "subject": "", "replaced": conditioned.object,
+                                          "condition": conditioned.replaced}
+        return conditioned.question, {"previous": previous_question, "subject": conditioned.said, "replaced": None,
+                                      "condition": conditioned.replaced}
     # "And the Porto one?" after "What time does the Lisbon store close on Saturday?" swaps the store, not the
     # day; "And on Sunday?" swaps the day: a term of the same kind (a day or date, or not) as the new subject first
     same_kind = bool(_WHEN_WORD.search(subject))
     candidates = sorted(previous_subject_terms or [], key=lambda t: (bool(_WHEN_WORD.search(t)) != same_kind, -len(t)))
+    if conditioned is not None:
+        # a condition added ("and if I have Plus?", "and if im flying long haul?", "what if it's been 3 days"): no
+        # word of the previous question gives way to its clause, only a value of its shape ("20 minutes" to "40
+        # minutes") or a name the customer wrote to the name it has ("if I have a Gold card" after "the Silver card")
+        for shapes in ([_AMOUNT], _SHAPES):
+            question, replaced = _swap_same_shape(subject, question, shapes)
+            if replaced is not None:
+                break
+        new = conditioned.object
+        for term in candidates if replaced is None and re.search(r"[A-Z]", new) else []:
+            if re.search(r"\b" + re.escape(term) + r"\b", question, re.I):
+                question = re.sub(r"\b" + re.escape(term) + r"\b", new, question, count=1, flags=re.I)
+                question = re.sub(r"\b(" + re.escape(new.split()[-1]) + r")\s+\1\b", r"\1", question, flags=re.I)
+                replaced, subject = term, new
+                break
+        if replaced is None:
+            question = conditioned.question
+        return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
     if _CONTACT.fullmatch(subject):
         # "and the email address?" swaps the way of contact, not the name in the question ("the Porto store")
         question, replaced = _swap_contact(subject, question)
+    if replaced is None and not re.search(r"[A-Z\u3400-\u9fff]", subject):
+        # "and for gas?" after "…standing charge for electricity on Fix 24?": a plain word takes the place of the
+        # word the same preposition introduced, not of the name
+        question, replaced = _swap_same_preposition(text, subject, question)
+    if replaced is None:
+        question, replaced = _swap_same_shape(subject, question, [_AMOUNT])
+    if replaced is None:
+        question, replaced = _swap_numbered(subject, question)
     for term in candidates if replaced is None else []:
         if term and re.search(re.escape(term), question, re.I):
             question = re.sub(re.escape(term), subject, question, count=1, flags=re.I)
@@ -129,6 +171,70 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
     return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
 
 
+def without_lead(text: str) -> str:
+    """A follow-up without the words that mark it as one ("and", "what about"): "and if I had Plus?" -> "if I had
+    Plus?"."""
+    match = _FOLLOWUP_EN.match(text or "")
+    if not match:
+        return text
+    lead = match.group(1).lower()
+    # "and for", "and with", "what if": the preposition or "if" is the follow-up's own
+    kept = lead.split()[-1] if lead.split()[-1] in {"for", "with", "in", "if"} else ""
+    return f"{kept} {match.group(2)}".strip()
+
+
+_LEADING_PREPOSITION = re.compile(r"^\s*(?:(?:and|what about|how about|and what about|same|also)\s+)?"
+                                  r"(for|on|to|with|in|at|from|by)\s+", re.I)
+_DETERMINER = r"(?:(?:the|a|an|my|your|our|their)\s+)?"
+_NOT_SLOTS = frozenset("""a an the my your our their it this that them you me us him her i we they there here what
+which who how when where one ones each every all any some""".split())
+
+
+def _swap_same_preposition(text: str, subject: str, question: str) -> tuple[str, str | None]:
+    """`question` with the word after the follow-up's own preposition replaced by the subject ("What's the daily
+    standing charge for gas on Fix 24?" for "and for gas?" after "… for electricity on Fix 24?"; "can I deliver on my
+    scooter?" for "and on a scooter?" after "can I deliver on my bike?"); (question, None) when the follow-up starts
+    with no preposition or the question has none of its kind before a plain word."""
+    lead = _LEADING_PREPOSITION.match(without_lead(text))
+    if not lead or not subject:
+        return question, None
+    first = subject.split()[0].lower()
+    for old in re.finditer(r"\b" + lead.group(1) + r"\s+" + _DETERMINER + r"([a-z][\w'’-]*)", question, re.I):
+        word = old.group(1)
+        if word.lower() in _NOT_SLOTS or word[0].isupper() or word.lower() == first:
+            continue
+        # "for a domestic wire" with the subject "international wire" is "for a international wire"
+        head = re.match(r"\s+" + re.escape(subject.split()[-1]) + r"\b", question[old.end(1):], re.I) \
+            if len(subject.split()) > 1 else None
+        end = old.end(1) + (head.end() if head else 0)
+        return question[:old.start(1)] + subject + question[end:], question[old.start(1):end]
+    return question, None
+
+
+# words beside a number that name no variant of a thing ("was 20", "over 18", "20 minutes")
+_NOT_NUMBERED = _NOT_SLOTS | frozenset("""was were been be is are had has have about over under than more less
+after before within for and or to of by""".split())
+_UNIT = re.compile(r"(?:minute|min|hour|hr|day|week|month|year|km|mile|kg|night|time|percent)s?", re.I)
+
+
+def _swap_numbered(subject: str, question: str) -> tuple[str, str | None]:
+    """`question` with its numbered variant of the subject's thing replaced ("how much does it cost to leave 12 month
+    fix early?" for "and on the 12 month fix?" after "… leave fix 24 early?"); (question, None) when the subject names
+    no number or the question no other numbered variant of a word of it."""
+    numbers = set(re.findall(r"\d+", subject))
+    if not numbers:
+        return question, None
+    for word in (w for w in subject.split() if len(w) >= 3 and not re.search(r"\d", w)
+                 and w.lower() not in _NOT_NUMBERED and not _UNIT.fullmatch(w)):
+        numbered = re.compile(r"\b" + re.escape(word) + r"[\s-]+(\d+)\b|\b(\d+)[\s-]*(?:[a-z]+[\s-]+)?" +
+                              re.escape(word) + r"\b", re.I)
+        own = numbered.search(subject)   # "week 4" of "was week 4"
+        for old in numbered.finditer(question) if own else []:
+            if (old.group(1) or old.group(2)) not in numbers:
+                return question[:old.start()] + own.group(0) + question[old.end():], old.group(0)
+    return question, None
+
+
 _NOT_MODIFIERS = frozenset("a an the my your our its their this that for on in at to of with and or is are".split())
 
 
@@ -144,11 +250,11 @@ def _swap_same_head(subject: str, question: str) -> tuple[str, str | None]:
     return question[:match.start()] + subject + question[match.end():], match.group(0)
 
 
-def _swap_same_shape(subject: str, question: str) -> tuple[str, str | None]:
+def _swap_same_shape(subject: str, question: str, shapes: list[re.Pattern] = _SHAPES) -> tuple[str, str | None]:
     """`question` with its value of the subject's shape replaced by the subject's ("what if it was week 4" after
     "I'm in week 2 ..., do I get a refund?"; "and on a monday?" after "what time does it close on wednesdays"; "and
     at B2?" after "how much is the A1 course"), and the value replaced; (question, None) when it has none."""
-    for shape in _SHAPES:
+    for shape in shapes:
         new = shape.search(subject)
         if not new:
             continue
@@ -156,7 +262,8 @@ def _swap_same_shape(subject: str, question: str) -> tuple[str, str | None]:
             if old.group(0).lower() == new.group(0).lower():
                 continue
             # "week 4" replaces "week 2", never "term 2"
-            if old.groups() and old.group(1).lower().rstrip("s") != new.group(1).lower().rstrip("s"):
+            kind = "kind" if "kind" in shape.groupindex else 1
+            if old.groups() and old.group(kind).lower().rstrip("s") != new.group(kind).lower().rstrip("s"):
                 continue
             return question[:old.start()] + new.group(0) + question[old.end():], old.group(0)
     return question, None
