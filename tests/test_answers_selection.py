@@ -453,26 +453,3 @@ def test_calibration_can_leave_a_business_out_of_the_fit_to_judge_the_model_on_i
                                                            "unseen_gym.yaml": DEV_SETS["unseen_gym.yaml"]}
     with pytest.raises(ValueError, match="not a dev set"):
         chosen_sets(["unseen_nowhere"])
-
-
-def test_a_heading_word_the_text_writes_in_lower_case_is_no_name():
-    """A heading capitalises its first word ("Gift card balance", "Products, items and options"): the question
-    "How many types of products do you sell?" asks about no name, so no unit matches (or misses) one; a name the
-    heading shares with the text ("Gold" in "the Gold card") still is one."""
-    selector = EvidenceSelector(lambda texts: np.ones((len(texts), 4), dtype=np.float32), TermStatistics(),
-                                SelectionModel({}, 0.0, {}))
-
-    def under(heading, text):
-        return EvidenceUnit(text, heading, "sentence", heading, "doc", "c#0", 0.5, "en", 0)
-
-    products = split_question("How many types of products do you sell?")[0][0]
-    rows = selector.features(products, [under("Products, items and options", "Our store has 50 types of products."),
-                                        under("About us", "The store sells 50 types of products.")])
-    assert [r["entity_match"] for r in rows] == [0.0, 0.0]
-    gift = split_question("Can I pay with a gift card?")[0][0]
-    rows = selector.features(gift, [under("Gift card balance", "A gift card must cover the full amount.")])
-    assert rows[0]["entity_match"] == 0.0
-    gold = split_question("How much is the gold card?")[0][0]
-    rows = selector.features(gold, [under("Gold card", "The Gold card costs $5 a month."),
-                                    under("Silver card", "The Silver card is free.")])
-    assert rows[0]["entity_match"] == 1.0 and rows[1]["entity_match"] == 0.0

@@ -305,13 +305,6 @@ def entity_names(text: str, *, headings: bool = False) -> set[str]:
     return names
 
 
-def common_words(texts: list[str]) -> set[str]:
-    """The words these texts write in lower case (running text): "gift", "refunds", "products". A heading
-    capitalises them ("Gift card balance", "Refunds: how and when …", "Products, items and options"); a name the
-    heading capitalises is capitalised in the text too ("Gold" in "the Gold card")."""
-    return {w for t in texts for w in re.findall(r"\b[a-z][a-z0-9]+\b", t or "")}
-
-
 # a numbered variant of a thing: "48-month certificate", "2-year plan", "12 个月定期", "3 年期" (a plain "30 days" is
 # a condition or an answer, not the name of a variant)
 _NUMBERED = re.compile(r"(\d+(?:[.,]\d+)?)(?:-([a-z]{3,})\b|\s*(个月|年期|周年))", re.I)
@@ -392,10 +385,8 @@ class EvidenceSelector:
         key = max(known, key=lambda t: self.idf(t) * known[t]) if known else None
         vocabulary: set[str] = set()
         unit_names: list[set[str]] = []
-        common = common_words([u.text for u in units])
         for u in units:
-            names = entity_names(u.text) | {n for n in entity_names(u.context, headings=True)
-                                            if not set(re.split(r"[ -]", n)) <= common}
+            names = entity_names(u.text) | entity_names(u.context, headings=True)
             unit_names.append(names)
             vocabulary |= names
         lowered = part.text.lower()
