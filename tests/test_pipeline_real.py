@@ -19,6 +19,15 @@ def test_knowledge_answer_states_cited_evidence(real_services):
     assert r.trace["timings_ms"]["nlu_ms"] >= 0 and r.trace["retrieval"]["hits"]
 
 
+def test_a_return_policy_question_told_with_a_product_states_the_return_policy(real_services):
+    """The issue's own example: the story names a product ("headphones"), the question asks for the policy as a whole;
+    the answer is the opening of the returns article (policy_overview.py), never a stock list or "I couldn't find"."""
+    r = real_services.dialogue.chat(None, "I bought headphones last week and they don't fit, what's your return policy?")
+    assert r.trace["policy"]["action"] == "knowledge_answer", r.trace["policy"]
+    assert "delivered" in r.reply and "in stock" not in r.reply and "item id" not in r.reply, r.reply
+    assert r.trace["answer"]["parts"][0].get("overview") == "return"
+
+
 def test_chinese_order_status_ends_in_the_real_status(real_services):
     dm = real_services.dialogue
     first = dm.chat(None, "我想查询我的订单状态")

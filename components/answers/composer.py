@@ -37,6 +37,7 @@ from components.answers.evidence_units import EvidenceUnit, clean, units_from_hi
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import sibling_unit
 from components.answers.source_precedence import SourcePrecedence
+from components.answers.policy_overview import overview_subject, overview_units
 from components.answers.number_conditions import asked_quantities, holding_first, without_failing
 from components.answers.followup_evidence import counterpart
 from components.answers.followups import (ENDS_ON_WHAT_WAS_SAID, about_previous_subject, is_followup, name_candidates,
@@ -92,6 +93,7 @@ class PartAnswer:
     unanswered: str | None = None     # why the best units, confident as they are, do not answer it (answerability)
     from_part: int | None = None      # its evidence is another part's (1-based), confident there (sibling_evidence)
     from_previous: bool = False       # its evidence is the counterpart of the previous answer's (followup_evidence)
+    overview: str = ""                # its evidence opens the document about this policy (policy_overview.py)
 
     @property
     def best_score(self) -> float:
@@ -108,7 +110,8 @@ class PartAnswer:
                 "candidates": [c.to_dict() for c in self.candidates[:3]],
                 "unmentioned": self.unmentioned, "curated": self.curated, "unanswered": self.unanswered,
                 **({"from_part": self.from_part} if self.from_part else {}),
-                **({"from_previous": True} if self.from_previous else {})}
+                **({"from_previous": True} if self.from_previous else {}),
+                **({"overview": self.overview} if self.overview else {})}
 
 
 @dataclass
@@ -330,6 +333,8 @@ class AnswerComposer:
                                         and not self.sources.is_seeded(answer.parts[0].evidence[0].unit.doc_id)):
             answer.hits = []
             return self._curated_answer(answer, curated, timings, started)
+        if len(answer.parts) == 1 and not answer.parts[0].answered and followup is None:
+            self._overview(answer.parts[0], question, language)
         t = time.perf_counter()
         self._mark_unmentioned(answer, units)
         timings["unmentioned_ms"] = _ms(t)
@@ -344,6 +349,21 @@ class AnswerComposer:
             answer.sources = _sources(answer.parts)
         answer.timings_ms = {**timings, "total_ms": _ms(started)}
         return answer
+
+    def _overview(self, answer: PartAnswer, question: str, language: str) -> None:
+        """A question asking for a policy as a whole ("…, what's your return policy?"), which no ranked unit answers,
+        is answered by the opening of the document about that policy (policy_overview.py)."""
+        subject = overview_subject(question)
+        documents = getattr(self.knowledge, "documents", None)
+        chunks = getattr(self.knowledge, "chunks", None)
+        if not subject or documents is None or chunks is None:
+            return
+        own = self.sources.has_own_documents()
+        units = overview_units(subject, documents(), chunks, language,
+                               prefer=lambda doc_id: own and not self.sources.is_seeded(doc_id))
+        if units:
+            answer.evidence = [ScoredUnit(u, 0.0, {"overview": 1.0}) for u in units]
+            answer.unanswered, answer.overview = None, subject
 
     def _from_previous_answer(self, answer: PartAnswer, ranked: list[ScoredUnit], followup: dict) -> None:
         """An unconfident part of a follow-up about a new subject takes the counterpart of the evidence the previous

@@ -103,6 +103,11 @@ def decide(p: PolicyInput) -> Decision:
     if p.answer_mode == "curated":
         return Decision("curated_answer", f"{asked}: a curated FAQ row matches (score {best:.2f})")
     if p.answer_mode is not None and p.answer_mode != "abstain":
+        if best < p.min_score:
+            # a part answered by a rule of its own (the opening of the document about the asked policy): the answer
+            # trace says which
+            return Decision("knowledge_answer", f"{asked}: evidence found by the composer's rules (best score "
+                                                f"{best:.2f} < calibrated threshold {p.min_score:.2f})")
         return Decision("knowledge_answer", f"{asked}: evidence found, best score {best:.2f} "
                                             f">= calibrated threshold {p.min_score:.2f}")
     if p.recent_failed_turns + 1 > p.failed_turns_for_handoff:
