@@ -116,3 +116,10 @@ def test_calibration_replays_the_checks_with_the_parts_subject():
            "kind": "sentence", "doc": "doc"}
     assert _unanswered([row], [0], [0]) is not None
     assert _unanswered([{**row, "subject": ""}], [0], [0]) is None
+
+
+def test_a_decimal_point_is_no_sentence_end():
+    parts, statements = split_question("I paid £3.20 too much last month. Will I get it back?")
+    assert [p.text for p in parts] == ["Will I get it back?"] and statements == "I paid £3.20 too much last month."
+    assert [p.text for p in split_question("Is the fee €2.99 for orders under 5 km?")[0]] == \
+        ["Is the fee €2.99 for orders under 5 km?"]
