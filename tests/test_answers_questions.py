@@ -601,3 +601,10 @@ def test_sentences_of_an_english_document_keep_their_space_in_a_chinese_reply():
         "Tuesday to Sunday: 10:00 to 20:00. Date: Friday 25 December."
     assert join_sentences(["新卡卡号会更换。", "密码不变。"], "zh") == "新卡卡号会更换。密码不变。"
     assert join_sentences(["Opens at 9.", "Closes at 5."], "en") == "Opens at 9. Closes at 5."
+
+
+def test_a_decimal_point_is_no_sentence_end():
+    parts, statements = split_question("I paid £3.20 too much last month. Will I get it back?")
+    assert [p.text for p in parts] == ["Will I get it back?"] and statements == "I paid £3.20 too much last month."
+    assert [p.text for p in split_question("Is the fee €2.99 for orders under 5 km?")[0]] == \
+        ["Is the fee €2.99 for orders under 5 km?"]

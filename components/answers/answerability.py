@@ -94,13 +94,6 @@ def subject_terms(text: str) -> set[str]:
     return set(terms(text)) - _QUESTION_WORDS - set(terms(names))
 
 
-def told(part: QuestionPart) -> str:
-    """The part with the story a bare part is about (story_subject.py) when the part's own text does not hold it
-    ("our power was off for 20 hours." before "do we get any compensation?")."""
-    subject = part.subject
-    return part.text if not subject or subject in part.text else f"{subject} {part.text}"
-
-
 def _clauses(scored: ScoredUnit) -> list[str]:
     """The pieces a value may be stated in, each with what it is about when the unit leaves that to its frame: a
     table row with its headings, a FAQ answer (or one of its sentences: "Only once per order.") with its question.
@@ -117,8 +110,7 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     kind = asked_value(part.text)
     if kind is None or "yes_no" in part.types:
         return None
-    # a bare part ("… what happens now?") asks about its story (story_subject.py)
-    wanted = subject_terms(f"{told(part)} {part.gloss}") or carried
+    wanted = subject_terms(part.asked_text) or carried
     # "房子漏水损坏了，要在几天内报案？": what happened (漏水) is the story; the value is asked of the report (报案)
     asked_after_story = {t for t in subject_terms(_chinese_question_after_story(part.text))
                          if not re.fullmatch(r"[\u3400-\u9fff]", t)}   # "内" of "几天内" says nothing
@@ -391,7 +383,7 @@ def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit]) -> str | 
     the clauses stating the customer's case are read: "when should I expect to see my refund?" states none."""
     if not evidence or part.language == "zh":
         return None
-    asked = _negated_words(customer_case(told(part)))
+    asked = _negated_words(customer_case(part.text))
     if not asked:
         return None
     for m in _CONDITION.finditer(evidence[0].unit.text):

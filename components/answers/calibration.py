@@ -119,7 +119,7 @@ def collect(settings, folder: Path, sets: dict | None = None) -> dict:
     follow-ups, multi-part splitting, curated rows, the policy). Returns {"rows": one per (turn, part, candidate
     unit) of the turns the composer answered, "turns": one per customer turn}: what was asked, the pipeline's own
     verdict, and whether the turn is replayed at other thresholds or its outcome is fixed."""
-    from components.answers.answerability import focus_items, subject_terms, told
+    from components.answers.answerability import focus_items, subject_terms
     from components.answers.composer import focus_row
     from components.answers.eval import ingest_documents, judge_parts, judge_turn, turn_result
     from components.dialogue.dialogue_eval import load_scenarios
@@ -185,10 +185,10 @@ def collect(settings, folder: Path, sets: dict | None = None) -> dict:
                                     part_expect = part_expectation(expect, p_index, len(answer.parts))
                                     # what the answerability checks read of the part (answerability.py)
                                     asked = {"question_part": part.part.text, "types": part.part.types,
-                                             "gloss": part.part.gloss, "subject": part.part.subject,
+                                             "gloss": part.part.gloss,
                                              "carried": sorted(subject_terms(answer.parts[p_index - 1].part.text))
                                              if p_index else [],
-                                             "known": sorted(t for t in subject_terms(told(part.part))
+                                             "known": sorted(t for t in subject_terms(part.part.text)
                                                              if composer.statistics.df(t) > 0)}
                                     for c in part.candidates:
                                         # what the reply would state: a table row narrowed to the asked column (a
@@ -440,7 +440,7 @@ def _unanswered(rows: list[dict], picked: list[int], ranked: list[int]) -> str |
     if first is None or "question_part" not in first:
         return None
     part = QuestionPart(first["question_part"], (first["types"] or ["general"])[0], list(first["types"]),
-                        gloss=first.get("gloss") or "", subject=first.get("subject") or "")
+                        gloss=first.get("gloss") or "")
     known = set(first.get("known") or [])
     return unanswered(part, [_unit_of(rows[i]) for i in picked], [_unit_of(rows[i]) for i in ranked[:400]],
                       set(first.get("carried") or []), known=lambda t: t in known)

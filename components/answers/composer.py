@@ -45,7 +45,6 @@ from components.answers.followups import (ENDS_ON_WHAT_WAS_SAID, about_previous_
 from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, split_question,
                                                   story_and_question, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
-from components.answers.story_subject import story_subject
 from components.knowledge.types import Hit
 from components.privacy.injection_guard import remove_instructions
 
@@ -246,10 +245,6 @@ class AnswerComposer:
                 p.language = language
         if followup is not None and followup.get("continuation"):
             self._refer_back(parts, followup["previous"])
-        if followup is None:
-            # "our power was off for 20 hours. do we get any compensation?" asks about the story (story_subject.py)
-            for p in parts:
-                p.subject = story_subject(p, statements, len(parts), known=lambda t: self.statistics.df(t) > 0)
         glosses = [self.gloss(p.text) for p in parts]
         for p, g in zip(parts, glosses):
             p.gloss = g.text
@@ -281,7 +276,7 @@ class AnswerComposer:
                     counts[term] = counts.get(term, 0) + 1
         for i, part in enumerate(parts):
             weights = _term_weights(part.text, statements, followup, _carried_context(part, answer.parts),
-                                    part.story, known=lambda t: self.statistics.df(t) > 0, subject=part.subject)
+                                    part.story, known=lambda t: self.statistics.df(t) > 0)
             if re.search(r"[\u3400-\u9fff]", part.text):
                 weights = chinese_weights(weights, lambda t: self.statistics.df(t) > 0, normalize_term)
                 weights = mapped_weights(weights, lambda t: self.statistics.df(t) > 0, self.gloss)
@@ -947,13 +942,11 @@ def _meaning_queries(parts: list[QuestionPart], statements: str) -> list[str]:
 
 
 def _term_weights(part: str, statements: str, followup: dict | None, context: str = "",
-                  story: str = "", known: Callable[[str], bool] = lambda t: True,
-                  subject: str = "") -> dict[str, float]:
+                  story: str = "", known: Callable[[str], bool] = lambda t: True) -> dict[str, float]:
     """How much each word of the question counts: the part's own words fully; the statements around it a little;
     the question a part was cut from ("What is the Gold card's fee, and is it metal?") a little more;
     for a follow-up, its new subject fully and the previous question's words a little. The "work" of "how do
-    returns work?" asks for the procedure and is no word to find. A bare part's `subject` (the story it asks
-    about: "our power was off for 20 hours. do we get any compensation?", story_subject.py) counts as its own."""
+    returns work?" asks for the procedure and is no word to find."""
     part = _HOW_IT_WORKS.sub(r"\1", part)
     weights: dict[str, float] = {}
     for t in terms(statements):
@@ -985,7 +978,7 @@ def _term_weights(part: str, statements: str, followup: dict | None, context: st
             weights.setdefault(t, _PREVIOUS_WEIGHT)
         return weights
     story, asked = story_and_question(part) if story else ("", part)
-    if story and not subject and not REFERS_BACK.search(asked) and any(known(t) for t in terms(asked)):
+    if story and not REFERS_BACK.search(asked) and any(known(t) for t in terms(asked)):
         # the situation the customer tells before asking ("I'm going travelling, how long can I freeze ...?") says
         # what the question is about, as the statements around it do, but the words to find are the asked ones;
         # a name it gives ("... paid with my Visa card, when ...") still counts fully. A question that refers back
@@ -995,7 +988,7 @@ def _term_weights(part: str, statements: str, followup: dict | None, context: st
         for t in terms(story):
             weights[t] = 1.0 if t in names else max(weights.get(t, 0.0), _STATEMENT_WEIGHT)
         part = asked
-    for t in terms(f"{subject} {part}"):
+    for t in terms(part):
         weights[t] = 1.0
     return weights
 

@@ -389,8 +389,7 @@ class EvidenceSelector:
             names = entity_names(u.text) | entity_names(u.context, headings=True)
             unit_names.append(names)
             vocabulary |= names
-        # the names the part asks about, and those of the story a bare part is about (story_subject.py)
-        lowered = f"{part.subject} {part.text}".lower()
+        lowered = part.text.lower()
         asked = {n for n in vocabulary if re.search(r"\b" + re.escape(n) + r"s?\b", lowered)}
         asked_words = set().union(*(_words_of(n) for n in asked)) if asked else set()
         asked_numbers = numbered_terms(part.text)

@@ -59,8 +59,6 @@ class QuestionPart:
     story: str = ""                   # the customer's situation the part opens with ("I'm going travelling" in "I'm
                                       # going travelling, how long can I freeze my membership for?"): in `text`, but
                                       # not what is asked (`story_and_question`)
-    subject: str = ""                 # the story a bare part ("what happens now?") is about: its own story or the
-                                      # statements before it, whose words count as the part's (story_subject.py)
 
     @property
     def asked_text(self) -> str:
