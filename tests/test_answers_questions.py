@@ -688,3 +688,8 @@ def test_a_followup_swaps_the_word_in_its_own_slot(text, previous, expected, rep
 
     question, info = resolve_followup(text, previous, sorted(entity_names(previous)))
     assert question == expected and info["replaced"] == replaced
+def test_a_decimal_point_is_no_sentence_end():
+    parts, statements = split_question("I paid £3.20 too much last month. Will I get it back?")
+    assert [p.text for p in parts] == ["Will I get it back?"] and statements == "I paid £3.20 too much last month."
+    assert [p.text for p in split_question("Is the fee €2.99 for orders under 5 km?")[0]] == \
+        ["Is the fee €2.99 for orders under 5 km?"]

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 
 from components.nlu.language import INTERROGATIVE_EN, detect_language, is_interrogative  # noqa: F401 (re-export)
 
-_PIECES = re.compile(r"[^?？.!。！\n]+[?？.!。！]*")
+# a decimal point is no sentence end ("£3.20 credit", "a 2.5% fee")
+_PIECES = re.compile(r"(?:[^?？.!。！\n]|(?<=\d)\.(?=\d))+[?？.!。！]*")
 
 _ZH_FRAGMENT = re.compile(r"^\s*(多少钱?|多久|多长时间|几天|几次|为什么|为何|怎么办|是吗|对吗|真的吗|何时|什么时候)[?？。!！\s]*$")
 
