@@ -211,6 +211,33 @@ def test_a_turn_is_replayed_as_the_pipeline_judges_it_whole():
     assert {desk.verdict(t) for t in (0.1, 0.5, 0.95)} == {"wrong"}
 
 
+def test_the_replay_follows_the_pipelines_steps_after_the_pick():
+    """A part the composer answered from a sibling part's evidence (sibling_evidence.py) is answered so in the replay
+    whenever that part is, and a part whose pick the pipeline's later checks turned down (asked_subjects.py) is not
+    stated when the replay picks that same best unit; the old replay, by the part's own units alone, left the first
+    part unknown (a reply missing the number: wrong) and stated the second."""
+    from components.answers.calibration import TurnReplay
+
+    expect = {"reply_contains": [["555-0142"], ["closed"]]}
+    number = ("Contact us", "Phone: 555-0142; Monday to Friday 8:00 to 20:00", "")
+    sunday = ("Contact us", "The phone line is closed on Sundays.", "")
+    parts = [{"text": "What's your phone number?", "conf": 0.6, "unanswered": None, "unmentioned": [],
+              "said": [number], "same_top": True,
+              "pipeline": {"checked": False, "stated": [number], "from_part": 2}},
+             {"text": "can I call on a Sunday?", "conf": 0.9, "unanswered": None, "unmentioned": [],
+              "said": [sunday], "same_top": True, "pipeline": {"checked": True, "stated": [sunday]}}]
+    turn = TurnReplay("g", "b", expect, parts=parts)
+    assert turn.verdict(0.8) == "correct"        # the first part states the sibling's number
+    assert turn.verdict(0.95) == "abstained"     # neither part is answered: the sibling's evidence goes with it
+    assert TurnReplay("g", "b", expect, parts=[{**parts[0], "pipeline": {}}, parts[1]]).verdict(0.8) == "wrong"
+    # the pipeline's own check turned the pick down: not stated, whatever the threshold
+    refused = {**parts[1], "pipeline": {"checked": True, "stated": [], "reason": "names a subject it does not state"}}
+    assert TurnReplay("g", "b", {"reply_contains": ["closed"]}, parts=[refused]).verdict(0.5) == "abstained"
+    # ... unless the replay's ranking puts another unit first: its own pick is stated
+    other = {**refused, "same_top": False}
+    assert TurnReplay("g", "b", {"reply_contains": ["closed"]}, parts=[other]).verdict(0.5) == "correct"
+
+
 def test_the_threshold_is_chosen_on_replayed_turns():
     from components.answers.calibration import TurnReplay
 

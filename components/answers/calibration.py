@@ -172,9 +172,7 @@ def collect(settings, folder: Path, sets: dict | None = None) -> dict:
                                     "pipeline_verdict": verdict, "action": policy.get("action"),
                                     "mode": got.get("mode"), "replay": replay,
                                     "language": answer.language if answer is not None else None,
-                                    "parts": [{"text": p.part.text, "unmentioned": list(p.unmentioned),
-                                               "confidence": float(p.confidence)}
-                                              for p in answer.parts] if replay else [],
+                                    "parts": [pipeline_part(p) for p in answer.parts] if replay else [],
                                     "model": {"threshold": composer.min_score,
                                               "margin": composer.selector.model.margin,
                                               "max_units": composer.selector.model.max_units}}
@@ -212,6 +210,16 @@ def collect(settings, folder: Path, sets: dict | None = None) -> dict:
             finally:
                 services.close()
     return {"rows": rows, "turns": list(turns.values())}
+
+
+def pipeline_part(p) -> dict:
+    """What the composer decided for one part (a PartAnswer): its confidence, the names the documents never
+    mention, and what it stated and why (its reason when unanswered; its evidence taken from another part
+    (sibling_evidence) or from the previous answer (followup_evidence); stated once, for an earlier part)."""
+    return {"text": p.part.text, "unmentioned": list(p.unmentioned), "confidence": float(p.confidence),
+            "stated": [(e.unit.source_title or "", e.unit.text, e.unit.context or "") for e in p.evidence],
+            "reason": p.unanswered, "from_part": p.from_part, "from_previous": bool(p.from_previous),
+            "same_as_earlier": bool((p.curated or {}).get("same_as_earlier_part"))}
 
 
 MAX_WRONG = 0.03           # the share of confidently wrong answers the threshold may allow over all dev questions ...
@@ -297,21 +305,52 @@ class TurnReplay:
     _cache: dict = dataclasses.field(default_factory=dict)
 
     def answered(self, t: float) -> frozenset:
+        """The parts answered by their own units at threshold `t`."""
         return frozenset(i for i, p in enumerate(self.parts) if p.get("said") and p["conf"] >= t
                          and not p.get("unanswered") and not p.get("unmentioned"))
+
+    def stated(self, t: float) -> tuple:
+        """Per part, the units the reply states at threshold `t` (None: not answered). A part answered by its own
+        units states them; where the pipeline ran its later steps on the very same best unit (`pipeline`: the
+        composer's decisions, see `pipeline_part`), what they left: the evidence it stated, or nothing and its
+        reason (the checks of asked_subjects.py, the follow-up checks, number_conditions.py). A part not answered
+        by its own units takes what the pipeline gave it from another part (sibling_evidence.py) when that part is
+        answered at `t`, or from the previous answer (followup_evidence.py)."""
+        own = self.answered(t)
+        out: list = []
+        for i, p in enumerate(self.parts):
+            ran = p.get("pipeline") or {}
+            said = tuple(p["said"]) if i in own else None
+            if said is not None and ran.get("checked") and p.get("same_top") and not ran.get("same_as_earlier"):
+                said = tuple(ran["stated"]) if ran.get("stated") else None
+            if said is None and not p.get("unmentioned"):
+                source = (ran.get("from_part") or 0) - 1
+                if source >= 0 and (source in own or (source < i and out[source] is not None)):
+                    said = tuple(ran.get("stated") or ()) or (out[source] if source < i else tuple(
+                        self.parts[source]["said"]))
+                elif ran.get("from_previous") and ran.get("stated"):
+                    said = tuple(ran["stated"])
+            out.append(said)
+        return tuple(out)
 
     def verdict(self, t: float) -> str:
         if self.fixed is not None:
             return self.fixed
-        key = self.answered(t)
+        key = self.stated(t)
         if key not in self._cache:
             self._cache[key] = self.judge(key)
         return self._cache[key]
 
-    def judge(self, answered: frozenset) -> str:
+    def reply(self, t: float) -> dict:
+        stated = self.stated(t)
+        return replayed_reply([{**p, "said": list(s or ())} for p, s in zip(self.parts, stated)],
+                              frozenset(i for i, s in enumerate(stated) if s), self.language)
+
+    def judge(self, stated: tuple) -> str:
         from components.answers.eval import judge_parts, judge_turn
 
-        got = replayed_reply(self.parts, answered, self.language)
+        got = replayed_reply([{**p, "said": list(s or ())} for p, s in zip(self.parts, stated)],
+                             frozenset(i for i, s in enumerate(stated) if s), self.language)
         return judge_parts(self.expect, got)[0] if self.expect.get("parts") else judge_turn(self.expect, got)[0]
 
 
@@ -394,7 +433,11 @@ def _part_rows(rows, scores, margin: float, max_units: int) -> list[dict]:
         abstain = rows[idx[0]]["abstain"]
         right = (not abstain and any(rows[i]["label"] for i in picked)
                  and not any(rows[i].get("forbidden") for i in picked))
+        # the unit the pipeline's own scores put first: where it is this ranking's best too, the pipeline's later
+        # steps (TurnReplay.stated) decided on this very pick
+        pipeline_top = max(idx, key=lambda i: rows[i].get("score", 0.0))
         out.append({"group": group, "part": rows[idx[0]]["part"], "x": shell.part_features(scored),
+                    "same_top": rows[pipeline_top]["text"] == rows[ranked[0]]["text"],
                     "abstain": abstain, "right": right, "unanswered": _unanswered(rows, picked, ranked),
                     "said": [(rows[i].get("title") or "", rows[i]["text"], rows[i].get("context") or "")
                              for i in picked]})
@@ -480,19 +523,26 @@ def _as_data(data) -> dict:
 
 
 def replays(turns: list[dict], part_rows: list[dict], confidences) -> list[TurnReplay]:
-    """Every turn as the pipeline would answer it: the composer's turns from their parts' confidences and picks."""
+    """Every turn as the pipeline would answer it: the composer's turns from their parts' confidences and picks, and
+    what the pipeline decided for each part after its pick (`pipeline_part`; turns collected before it was recorded
+    are replayed from the picks alone)."""
     by_part = {(p["group"], p["part"]): (p, float(c)) for p, c in zip(part_rows, confidences)}
     out = []
     for turn in turns:
+        threshold = (turn.get("model") or {}).get("threshold", 1.0)
         replay = TurnReplay(turn["group"], business_of(turn["group"]), turn["expect"],
                             language=turn.get("language") or "en")
         if not turn["replay"]:
             replay.fixed = turn["pipeline_verdict"]
         for i, p in enumerate(turn["parts"]):
             row, conf = by_part.get((turn["group"], i), (None, 0.0))
+            ran = {"checked": p["confidence"] >= threshold, "stated": [tuple(u) for u in p["stated"]],
+                   **{k: p.get(k) for k in ("reason", "from_part", "from_previous", "same_as_earlier")}} \
+                if "stated" in p else {}
             replay.parts.append({"text": p["text"], "unmentioned": p.get("unmentioned") or [], "conf": conf,
                                  "unanswered": row["unanswered"] if row else None,
-                                 "said": row["said"] if row else []})
+                                 "said": row["said"] if row else [], "pipeline": ran,
+                                 "same_top": bool(row and row.get("same_top"))})
         out.append(replay)
     return out
 
@@ -577,7 +627,7 @@ def fit(data, *, c: float = 1.0, l2: float = 0.5, margins=(0.0, 1.0, 2.0, 3.0), 
         meta["cv_wrong_at_threshold"] = [
             {"turn": t["group"], "question": t["question"],
              "said": (f"(fixed: {t['action']})" if o.fixed else
-                      replayed_reply(o.parts, o.answered(threshold), o.language)["reply"][:400]),
+                      o.reply(threshold)["reply"][:400]),
              "confidence": [round(p["conf"], 3) for p in o.parts]}
             for t, o in zip(turns, outcomes) if o.verdict(threshold) == "wrong"]
     return SelectionModel({n: round(float(w), 4) for n, w in zip(ranker_names, ranker)},
