@@ -4,7 +4,9 @@ rows, FAQ answers.
 A unit carries two texts: `text`, what may be said to the customer (markdown and "Q:/A:", "Question:/Answer:"
 scaffolding removed), and `context`, what it is about (the heading path, the FAQ question, a list's lead-in), which
 is matched against the question but never said. Lines that are themselves questions ("Other ways customers ask
-this" lists, a help article's "Question:" line) are context only: a question is no evidence.
+this" lists, a help article's "Question:" line) are context only: a question is no evidence. A FAQ entry is a
+`qa` chunk when the loader recognised it (`loaders.faq_entries`: "Q:/A:", "问：/答：", a question line and its answer);
+one left on a single line ("Q: … ? A: …", from a PDF or a web page) is split here the same way.
 """
 from __future__ import annotations
 
@@ -16,6 +18,8 @@ from components.nlu.language import detect_language
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；])|(?<=[.!?;])\s+(?=[A-Z0-9\"“(\[])")
 _QUESTION_SECTION = re.compile(r"other ways customers ask|ways to ask|example questions|其他问法|常见问法|用户怎么问", re.I)
+_QA_INLINE = re.compile(r"^\s*(\*\*)?(question|q|问|问题)(\*\*)?\s*[:：](?P<question>.+?[?？])\s*"
+                        r"(\*\*)?(answer|a|答|回答|答案)(\*\*)?\s*[:：](?P<answer>.+)$", re.I)
 _QA_PREFIX = re.compile(r"^\s*(\*\*)?(question|answer|q|a|问|答|问题|回答)(\*\*)?\s*[:：]\s*(\*\*)?\s*", re.I)
 _MARKDOWN = re.compile(r"\*\*|__|`|^#+\s*|^>\s*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)、])\s+")
@@ -88,7 +92,15 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
         units.append(EvidenceUnit(text, context.strip(), kind, title, hit.doc_id, hit.chunk_id, float(hit.score),
                                   language, len(units)))
 
-    if meta.get("kind") == "qa" and meta.get("answer"):
+    lines = [line for line in hit.text.splitlines() if line.strip()]
+    question_context = ""
+    if meta.get("kind") == "qa" and meta.get("answer") and meta.get("layout") == "text":
+        # a FAQ entry written in a document reads like a section headed by its question: the answer's sentences are
+        # the units, the question their context (a spreadsheet row's answer is also said whole, below). Said whole
+        # too, an answer would stand beside its own first sentence as if a second passage agreed with it.
+        lines = [str(meta["answer"])]
+        question_context = clean(str(meta.get("question") or ""))
+    elif meta.get("kind") == "qa" and meta.get("answer"):
         question = str(meta.get("question") or "")
         answer = clean(str(meta["answer"]))
         add(answer, f"{question} {heading_context}", "faq_answer")
@@ -98,8 +110,6 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
                 add(sentence, f"{question} {heading_context}", "sentence")
         return units
 
-    lines = [line for line in hit.text.splitlines() if line.strip()]
-    question_context = ""
     lead_in = ""
     items: list[str] = []
 
@@ -125,6 +135,13 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
         pending = ""
 
     for raw in lines:
+        entry = _QA_INLINE.match(raw)
+        if entry:  # "Q: Can I pause? A: Yes, for up to 3 months." on one line: the question is the answer's context
+            flush_list()
+            flush_lead_in()
+            question_context = clean(entry.group("question"))
+            lead_in = ""
+            raw = entry.group("answer")
         if is_question(raw):
             flush_list()
             flush_lead_in()

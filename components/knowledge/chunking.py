@@ -26,9 +26,9 @@ class Chunk:
 
     def index_text(self, title: str) -> str:
         """What is embedded and keyword-indexed: the document title and heading path, then the text."""
-        if self.kind == "qa":
-            return self.text
         path = [h for h in self.heading_path if h and h != title]
+        if self.kind == "qa":  # a FAQ entry is found by its own words, and by the section it sits in if any
+            return f"{' > '.join(path)}\n{self.text}" if path else self.text
         head = " > ".join([title] + path) if title else " > ".join(path)
         return f"{head}\n{self.text}" if head else self.text
 

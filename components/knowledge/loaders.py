@@ -1,5 +1,10 @@
 """Turn an uploaded file into structured blocks (headings, paragraphs, list items, table rows, Q/A pairs).
 
+Q/A pairs come from FAQ spreadsheets' question/answer columns, and from FAQ entries written as text in markdown and
+plain text ("Q: …" / "A: …", bold or not, "问：…答：…", a question line with its answer on the next lines, a numbered
+question with its answer under it): `faq_entries`. They are atomic chunks whose answer is the evidence and whose
+question is what it is about.
+
 Every problem with a file becomes a `LoaderError` whose message a support person can act on ("That PDF is
 encrypted; remove the password and upload again"), never a traceback. Parsing uses well-kept libraries: pypdf,
 python-docx, BeautifulSoup, openpyxl, charset-normalizer.
@@ -147,7 +152,11 @@ def _text_blocks(text: str) -> list[Block]:
         if len(lines) > 1 and all(_LIST_ITEM.match(l) for l in lines):
             blocks.extend(Block("list_item", _LIST_ITEM.sub("", l, count=1).strip()) for l in lines)
         else:
-            blocks.append(Block("paragraph", " ".join(lines) if not _has_cjk(para) else "".join(lines)))
+            entries = faq_entries(lines)
+            if entries:
+                blocks.extend(_faq_block(q, a) for q, a in entries)
+            else:
+                blocks.append(Block("paragraph", " ".join(lines) if not _has_cjk(para) else "".join(lines)))
     return blocks
 
 
@@ -172,17 +181,72 @@ def _md_inline(text: str) -> str:
     return text.strip()
 
 
+# FAQ entries written as text: "Q: …" / "**Q:** …" / "Question: …" / "问：…" followed by "A: …" / "答：…", or a line that
+# is a question ("**Can I pause?**", "Can I pause?") with its answer on the lines right after it
+_FAQ_QUESTION = re.compile(r"^(?:\*\*|__)?\s*(?:q\d{0,3}|question|问|问题)\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*", re.I)
+_FAQ_ANSWER = re.compile(r"^(?:\*\*|__)?\s*(?:a\d{0,3}|answer|答|回答|答案)\s*(?:\*\*|__)?\s*[:：]\s*(?:\*\*|__)?\s*", re.I)
+_FAQ_ANSWER_INLINE = re.compile(r"(?<=[?？])\s*(?=(?:\*\*|__)?\s*(?:a|answer|答|回答|答案)\s*(?:\*\*|__)?\s*[:：])", re.I)
+
+
+def _is_question_line(line: str) -> bool:
+    return _md_inline(line).rstrip("*_ ").endswith(("?", "？"))
+
+
+def _join_lines(lines: list[str]) -> str:
+    joined = "".join(lines) if _has_cjk("".join(lines)) else " ".join(lines)
+    return _md_inline(joined)
+
+
+def faq_entries(lines: list[str]) -> list[tuple[str, str]] | None:
+    """The (question, answer) entries one paragraph's lines are made of, or None when it is not FAQ entries.
+
+    Help centres write an entry as a "Q:" line and an "A:" line (bold or not, "Question:/Answer:", "问：/答："),
+    both on one line ("问：…？答：…"), or as a question line with its answer on the lines right after it. Joined into
+    one paragraph, the question would hide its answer: a passage starting with a question is not evidence."""
+    lines = [part for line in lines for part in _FAQ_ANSWER_INLINE.split(line.strip())
+             if part.strip()] if lines and _FAQ_QUESTION.match(lines[0].strip()) else [l.strip() for l in lines]
+    if len(lines) < 2:
+        return None
+    if _FAQ_QUESTION.match(lines[0]):
+        entries: list[tuple[list[str], list[str]]] = []
+        for line in lines:
+            if _FAQ_QUESTION.match(line):
+                entries.append(([_FAQ_QUESTION.sub("", line, count=1)], []))
+            elif _FAQ_ANSWER.match(line) and entries:
+                entries[-1][1].append(_FAQ_ANSWER.sub("", line, count=1))
+            elif entries[-1][1]:
+                entries[-1][1].append(line)
+            else:
+                entries[-1][0].append(line)
+        pairs = [(_join_lines(q), _join_lines(a)) for q, a in entries]
+        return pairs if all(q and a for q, a in pairs) else None
+    if _is_question_line(lines[0]) and not _is_question_line(lines[1]) and not _FAQ_ANSWER.match(lines[0]):
+        answer = [_FAQ_ANSWER.sub("", lines[1], count=1), *lines[2:]]
+        return [(_md_inline(lines[0]).strip("*_ "), _join_lines(answer))]
+    return None
+
+
+def _faq_block(question: str, answer: str) -> Block:
+    # "layout": written in a document's running text, not a spreadsheet row (evidence_units reads it as a section
+    # headed by its question)
+    return Block("qa", f"Q: {question}\nA: {answer}", meta={"question": question, "answer": answer, "layout": "text"})
+
+
 def markdown_blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     para: list[str] = []
     table_header: list[str] | None = None
     in_code = False
+    list_entry: Block | None = None  # the FAQ entry a numbered question and the lines right after it make
 
     def flush_para():
         if para:
-            joined = "".join(para) if _has_cjk("".join(para)) else " ".join(para)
-            blocks.append(Block("paragraph", _md_inline(joined)))
+            entries = None if in_code else faq_entries(para)
+            if entries:
+                blocks.extend(_faq_block(q, a) for q, a in entries)
+            else:
+                blocks.append(Block("paragraph", _join_lines(para)))
             para.clear()
 
     for i, line in enumerate(lines):
@@ -218,6 +282,17 @@ def markdown_blocks(text: str) -> list[Block]:
         if _LIST_ITEM.match(line):
             flush_para()
             blocks.append(Block("list_item", _md_inline(_LIST_ITEM.sub("", line, count=1))))
+            continue
+        follows = i > 0 and lines[i - 1].strip() and not para
+        if follows and blocks and blocks[-1].kind == "list_item" and _is_question_line(blocks[-1].text) \
+                and not _is_question_line(stripped):
+            # a numbered question ("1. Can I pause my plan?") with its answer on the next lines: a FAQ entry
+            question = blocks[-1].text.strip("*_ ")
+            blocks[-1] = list_entry = _faq_block(question, _md_inline(_FAQ_ANSWER.sub("", stripped, count=1)))
+            continue
+        if follows and blocks and blocks[-1] is list_entry:
+            blocks[-1] = list_entry = _faq_block(list_entry.meta["question"],
+                                                 _join_lines([list_entry.meta["answer"], stripped]))
             continue
         if blocks and blocks[-1].kind == "list_item" and not para and line.startswith((" ", "\t")):
             blocks[-1].text += " " + _md_inline(stripped)  # continuation of a list item
