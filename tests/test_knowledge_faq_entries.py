@@ -113,11 +113,3 @@ def test_an_entry_left_on_one_line_of_a_passage_is_split_into_context_and_answer
     units = units_from_hit(Hit("pdf#0", "pdf", "Help", f"Opening hours are 9 to 5.\n{line}", 0.8,
                                metadata={"heading_path": [], "doc_title": "Help"}))
     check(units, question, answer)
-
-
-def test_a_written_entry_is_read_like_a_section_headed_by_its_question():
-    # its sentences are the units, each about the question; the whole answer is not a unit of its own beside its
-    # first sentence (a passage and its own sentence would look like two sources agreeing)
-    units = units_of(f"# FAQ\n\nQ: {EN_Q}\nA: {EN_A}\n")
-    assert [u.text for u in units] == split_sentences(EN_A)
-    assert all(u.kind == "sentence" and u.context.startswith(EN_Q) and u.source_title == EN_Q for u in units)

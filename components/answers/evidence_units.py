@@ -92,15 +92,7 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
         units.append(EvidenceUnit(text, context.strip(), kind, title, hit.doc_id, hit.chunk_id, float(hit.score),
                                   language, len(units)))
 
-    lines = [line for line in hit.text.splitlines() if line.strip()]
-    question_context = ""
-    if meta.get("kind") == "qa" and meta.get("answer") and meta.get("layout") == "text":
-        # a FAQ entry written in a document reads like a section headed by its question: the answer's sentences are
-        # the units, the question their context (a spreadsheet row's answer is also said whole, below). Said whole
-        # too, an answer would stand beside its own first sentence as if a second passage agreed with it.
-        lines = [str(meta["answer"])]
-        question_context = clean(str(meta.get("question") or ""))
-    elif meta.get("kind") == "qa" and meta.get("answer"):
+    if meta.get("kind") == "qa" and meta.get("answer"):
         question = str(meta.get("question") or "")
         answer = clean(str(meta["answer"]))
         add(answer, f"{question} {heading_context}", "faq_answer")
@@ -110,6 +102,8 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
                 add(sentence, f"{question} {heading_context}", "sentence")
         return units
 
+    lines = [line for line in hit.text.splitlines() if line.strip()]
+    question_context = ""
     lead_in = ""
     items: list[str] = []
 

@@ -227,9 +227,7 @@ def faq_entries(lines: list[str]) -> list[tuple[str, str]] | None:
 
 
 def _faq_block(question: str, answer: str) -> Block:
-    # "layout": written in a document's running text, not a spreadsheet row (evidence_units reads it as a section
-    # headed by its question)
-    return Block("qa", f"Q: {question}\nA: {answer}", meta={"question": question, "answer": answer, "layout": "text"})
+    return Block("qa", f"Q: {question}\nA: {answer}", meta={"question": question, "answer": answer})
 
 
 def markdown_blocks(text: str) -> list[Block]:
