@@ -29,6 +29,9 @@ def part(text):
     ("do you have to pay a fee?", None),       # an obligation, no offering
     ("有没有手续费？", None),                   # one word
     ("How much is the pet excess?", None),
+    ("Can I order a vegetarian meal for my flight?", "vegetarian meal"),   # asking to be given a thing
+    ("can we book a family room on Sunday?", "family room"),
+    ("can i get a refund", None),              # one word
 ])
 def test_the_compound_a_question_asks_the_business_to_offer(text, asked):
     assert offering_asked(text) == asked
@@ -110,3 +113,10 @@ def test_a_kind_named_under_a_section_about_the_head_is_the_offering():
     assert unstated_offering(part("Do you offer pet insurance?"),
                              [scored("Damage caused by pets is not covered.",
                                      title="Home insurance › What is not covered")]) is not None
+
+
+def test_a_thing_asked_for_and_said_apart_is_not_offered():
+    meal = scored("On long-haul flights a hot meal and drinks are included on every fare.", "Is food included?")
+    assert unstated_offering(part("Can I order a vegetarian meal for my flight?"), [meal])
+    assert unstated_offering(part("Can I order a vegetarian meal for my flight?"),
+                             [scored("Vegetarian meals can be ordered up to 24 hours before departure.")]) is None

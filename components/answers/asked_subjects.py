@@ -38,6 +38,12 @@ _OFFERING_EN = re.compile(r"^\s*(?:(?:so|and|hi|hello|also|ok|okay)\W+)*(?:do|do
 # "你们有宠物保险吗？", "有没有旅游保险？", "贵公司提供宠物保险吗"
 _OFFERING_ZH = re.compile(r"^\s*(?:请问)?(?:你们|您们|贵公司|贵店|这里)?(?:有没有|有|提供|卖|办理)([\u3400-\u9fff]{3,8}?)"
                           r"(?:吗|么|嘛)?\s*[?？。]?\s*$")
+# "can I order a vegetarian meal for my flight?", "can we book a family room?": asking to be given a thing names it
+# the same way (a trailing "for my flight" / "on Sunday" is where or when, not the thing)
+_ASKED_FOR_EN = re.compile(r"^\s*(?:(?:so|and|hi|hello|also|ok|okay)\W+)*(?:can|could|may) (?:i|we) "
+                           r"(?:order|get|have|request|book|buy|rent|hire|pre-?order) (?:a |an |any |some )"
+                           r"([a-z][\w-]*(?: [a-z][\w-]*){1,2}?)"
+                           r"(?:\s+(?:for|on|in|at|with|from|during)\b[\w\s'-]*)?\s*[?？.!]*\s*$", re.I)
 _NOT_A_THING = frozenset("a an any some the your my our for to of in on at with".split())
 
 
@@ -51,7 +57,7 @@ def offering_asked(text: str) -> str | None:
             return None
         words = _chinese_words(m.group(1))
         return m.group(1) if len(words) >= 2 and all(len(w) >= 2 for w in words) else None
-    m = _OFFERING_EN.match(text)
+    m = _OFFERING_EN.match(text) or _ASKED_FOR_EN.match(text)
     if not m:
         return None
     words = m.group(1).split()
