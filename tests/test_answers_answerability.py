@@ -216,8 +216,7 @@ def test_a_passage_holding_another_parts_answer_is_the_same_statement():
     """"how long does a repeat prescription take, and how often do I need a medication review?": the passage around
     the review sentence ranks first for the refill part too; the review part holds that sentence far more clearly
     (its runner-up is the passage itself, no rival), so the refill part takes its own next unit."""
-    model = SelectionModel({}, 5.0, {}, threshold=0.5, margin=0.0, max_units=1)
-    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+    composer = _one_unit_composer(margin=0.0)
     parts, _ = split_question("how long does a repeat prescription take, and how often do I need a medication "
                               "review?")
     title = "Prescriptions and repeat refills › Repeat prescriptions"
@@ -410,8 +409,7 @@ def test_a_chinese_question_asking_with_what_asks_for_options():
 def test_a_unit_best_for_two_parts_answers_both_when_the_next_units_lack_the_value_asked():
     """"how long is the placement test and when do I get my result": the passage holds the test's length and when
     the result comes; the length part's next units hold no duration, so the passage answers both, stated once."""
-    model = SelectionModel({}, 5.0, {}, threshold=0.5, margin=0.0, max_units=1)
-    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+    composer = _one_unit_composer(margin=0.0)
     parts, _ = split_question("how long is the placement test and when do I get my result")
     passage = scored("The test is free and takes about 40 minutes. Your level is emailed to you within 2 business "
                      "days.", title="Placement test").unit
@@ -454,12 +452,17 @@ def test_a_chinese_story_leaves_the_value_to_its_question_clause():
     assert unanswered(asked, [report], [report]) is None
 
 
+def _one_unit_composer(margin: float) -> AnswerComposer:
+    """A composer whose model states one unit per part, over no knowledge base (the ranked units are given)."""
+    model = SelectionModel({}, 5.0, {}, threshold=0.5, margin=margin, max_units=1)
+    return AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+
+
 def test_a_passage_holding_an_earlier_parts_sentence_states_what_it_adds():
     """"How long can I spread it over, and do you charge interest?": the passage holding both sentences is the
     interest part's best unit; it holds the sentence the first part states, so the interest part states the
     passage's other sentence (its own next unit) rather than being "the same as the earlier part"."""
-    model = SelectionModel({}, 5.0, {}, threshold=0.5, margin=1.0, max_units=1)
-    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+    composer = _one_unit_composer(margin=1.0)
     parts, _ = split_question("How long can I spread it over, and do you charge interest?")
     title = "Payment plans"
     months = scored("You can spread what you owe over up to 24 months.", title=title).unit
@@ -485,8 +488,7 @@ def test_a_sentence_is_not_given_to_a_part_whose_best_is_a_passage_around_it():
     """"How much do couriers earn per delivery and when do we get paid?": the Pay list leads for the earnings part
     (under the threshold); the payday part states the list's "paid every Wednesday" sentence. The list leading
     more clearly does not make that sentence the earnings part's answer: it stays with the payday part."""
-    model = SelectionModel({}, 5.0, {}, threshold=0.5, margin=0.0, max_units=1)
-    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+    composer = _one_unit_composer(margin=0.0)
     parts, _ = split_question("How much do couriers earn per delivery and when do we get paid?")
     title = "Courier jobs › Pay"
     paid = scored("Earnings are paid every Wednesday for the week from Monday to Sunday before.", title=title).unit

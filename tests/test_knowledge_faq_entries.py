@@ -54,18 +54,13 @@ def check(units, question: str, answer: str):
 
 
 @pytest.mark.parametrize("language", ["en", "zh"])
-@pytest.mark.parametrize("shape", sorted(JOINED))
-def test_faq_entry_on_consecutive_lines_yields_its_answer(shape, language):
+@pytest.mark.parametrize("layout, shape", [("joined", k) for k in sorted(JOINED)] +
+                         [("separate", k) for k in sorted(SEPARATE)])
+def test_faq_entry_yields_its_answer(layout, shape, language):
+    """An entry on consecutive lines ("joined") or with a blank line between question and answer ("separate")."""
     q, a = (EN_Q, EN_A) if language == "en" else (ZH_Q, ZH_A)
-    text = "# Frequently asked questions\n\n" + JOINED[shape].format(q=q, a=a) + "\n"
-    check(units_of(text), q, a)
-
-
-@pytest.mark.parametrize("language", ["en", "zh"])
-@pytest.mark.parametrize("shape", sorted(SEPARATE))
-def test_faq_entry_with_a_blank_line_yields_its_answer(shape, language):
-    q, a = (EN_Q, EN_A) if language == "en" else (ZH_Q, ZH_A)
-    text = "# Frequently asked questions\n\n" + SEPARATE[shape].format(q=q, a=a) + "\n"
+    written = (JOINED if layout == "joined" else SEPARATE)[shape]
+    text = "# Frequently asked questions\n\n" + written.format(q=q, a=a) + "\n"
     check(units_of(text), q, a)
 
 
