@@ -2,6 +2,8 @@
 well but does not state what it asks is not stated (issue #15: never a confident wrong answer)."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
 from components.answers.answerability import asked_value, focus_items, subject_terms, unanswered
@@ -441,6 +443,25 @@ def test_a_part_that_goes_on_from_a_part_about_something_never_mentioned_is_not_
     answer.parts = [PartAnswer(parts[0]), PartAnswer(parts[1], evidence=[hours], confidence=0.9)]
     composer._mark_unmentioned(answer, [hours.unit])
     assert answer.parts[1].answered
+
+
+def test_a_name_written_in_another_document_is_not_said_to_be_unmentioned():
+    """"Can I rent an SUV with a debit card?": no unit found states "SUV", so the part is not answered; but another
+    document does write it, so the reply must not tell the customer the help articles never mention it."""
+    composer = AnswerComposer(SimpleNamespace(keywords={}), lambda texts: np.zeros((len(texts), 2)),
+                              model=SelectionModel({}, 5.0, {}, threshold=0.5))
+    composer.statistics = SimpleNamespace(df=lambda t: 3 if t in ("suv", "debit", "card") else 0)
+    parts, _ = split_question("Can I rent a car with a debit card from the SUV Plus range?")
+    card = scored("We accept debit cards for car groups A to C.")
+    answer = ComposedAnswer("q", "en", "", "evidence")
+    answer.parts = [PartAnswer(parts[0], evidence=[card], confidence=0.9)]
+    composer._mark_unmentioned(answer, [card.unit])
+    assert answer.parts[0].unmentioned == ["SUV Plus"] and not answer.parts[0].answered
+    assert answer.parts[0].named_elsewhere == []          # "plus" is in no document: SUV Plus is unmentioned
+    composer.statistics = SimpleNamespace(df=lambda t: 3 if t in ("suv", "plus", "debit", "card") else 0)
+    answer.parts = [PartAnswer(parts[0], evidence=[card], confidence=0.9)]
+    composer._mark_unmentioned(answer, [card.unit])
+    assert not answer.parts[0].answered and answer.parts[0].named_elsewhere == ["SUV Plus"]
 
 
 def test_a_chinese_story_leaves_the_value_to_its_question_clause():

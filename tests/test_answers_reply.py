@@ -2,9 +2,9 @@
 from components.answers.composer import stated_reply
 
 
-def part(text, evidence, answered=True, unmentioned=()):
+def part(text, evidence, answered=True, unmentioned=(), named_elsewhere=()):
     return {"part": text, "answered": answered, "evidence": evidence, "same_as_earlier": False,
-            "unmentioned": list(unmentioned)}
+            "unmentioned": list(unmentioned), "named_elsewhere": list(named_elsewhere)}
 
 
 def test_one_title_is_cited_once():
@@ -36,3 +36,13 @@ def test_unmentioned_names_are_listed_in_the_reply_language():
     en = stated_reply([part("Apple Pay or Google Pay?", [("Payment", "We accept cards")],
                             unmentioned=["Apple Pay", "Google Pay"])], "en")
     assert en.endswith("Our help articles don't mention Apple Pay or Google Pay.")
+
+
+def test_a_name_another_document_uses_is_not_said_to_be_unmentioned():
+    """No evidence found states "SUV", but another document does: the part is said to be unknown, not unmentioned."""
+    reply = stated_reply([part("Can I rent an SUV with a debit card?", [], answered=False, unmentioned=["SUV"],
+                               named_elsewhere=["SUV"]),
+                          part("Is the airport open at night?", [("Branches", "The airport branch is open 24 hours")])],
+                         "en")
+    assert "don't mention" not in reply
+    assert "On “Can I rent an SUV with a debit card?”: I couldn't find this in our help articles." in reply

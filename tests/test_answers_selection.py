@@ -286,6 +286,13 @@ def test_a_unit_stating_another_figure_of_the_kind_asked_is_not_stated_beside_th
     silver = scored("银卡年费为 45 元。", 4.9)
     repeat = scored("金卡的年费是 95 元，首年免收。", 4.8)
     assert pick_units([gold, silver, repeat], margin=2.0, max_units=3, asked_types=["amount"]) == [gold, repeat]
+    # amounts written with a currency sign are read whole: €15 and €12 are two figures, not both "1"
+    young = scored("Young driver fee: €15 a day.", 5.0)
+    extra = scored("An additional driver costs €12 a day.", 4.9)
+    assert pick_units([young, extra], margin=2.0, max_units=2, asked_types=["amount"]) == [young]
+    fee = scored("The fee is $9.95 per month.", 5.0)
+    again = scored("You pay $9.95 each month.", 4.9)
+    assert pick_units([fee, again], margin=2.0, max_units=2, asked_types=["amount"]) == [fee, again]
 
 
 def test_a_unit_about_another_numbered_variant_is_marked():

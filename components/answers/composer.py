@@ -87,7 +87,8 @@ class PartAnswer:
     part: QuestionPart
     evidence: list[ScoredUnit] = field(default_factory=list)   # what the reply states for this part
     candidates: list[ScoredUnit] = field(default_factory=list)  # the best few, for the trace
-    unmentioned: list[str] = field(default_factory=list)
+    unmentioned: list[str] = field(default_factory=list)  # names no unit found states: the part is not answered
+    named_elsewhere: list[str] = field(default_factory=list)  # of those, names the documents do use elsewhere
     curated: dict | None = None
     confidence: float = 0.0                                     # P(the best unit answers this part)
     unanswered: str | None = None     # why the best units, confident as they are, do not answer it (answerability)
@@ -108,7 +109,8 @@ class PartAnswer:
                 "answered": self.answered, "confidence": round(self.confidence, 4),
                 "evidence": [e.to_dict() for e in self.evidence],
                 "candidates": [c.to_dict() for c in self.candidates[:3]],
-                "unmentioned": self.unmentioned, "curated": self.curated, "unanswered": self.unanswered,
+                "unmentioned": self.unmentioned,
+                **({"named_elsewhere": self.named_elsewhere} if self.named_elsewhere else {}), "curated": self.curated, "unanswered": self.unanswered,
                 **({"from_part": self.from_part} if self.from_part else {}),
                 **({"from_previous": True} if self.from_previous else {}),
                 **({"overview": self.overview} if self.overview else {})}
@@ -341,7 +343,7 @@ class AnswerComposer:
         if not any(p.answered for p in answer.parts):
             answer.mode = "abstain"
             answer.reply = say("abstain", language)
-            unmentioned = [n for p in answer.parts for n in p.unmentioned]
+            unmentioned = [n for p in answer.parts for n in p.unmentioned if n not in p.named_elsewhere]
             if unmentioned:
                 answer.reply = f"{_unmentioned_sentence(unmentioned, language)} {answer.reply}"
         else:
@@ -711,6 +713,10 @@ class AnswerComposer:
                     nouns = chinese_nouns(p.part.text)
                     names += [w for w in unknown if w in nouns]
             p.unmentioned = list(dict.fromkeys(names))
+            if df is not None:
+                # "SUV" found in no candidate but written in another document: the part stays unanswered, yet the
+                # reply must not tell the customer the help articles never mention it
+                p.named_elsewhere = [n for n in p.unmentioned if terms(n) and all(df(t) > 0 for t in terms(n))]
             if p.unmentioned and p.answered:
                 # what the customer asks about is nowhere in the documents: no unit can confirm or deny it
                 p.unanswered = f"asks about {', '.join(p.unmentioned)}, which the documents never mention"
@@ -738,7 +744,8 @@ class AnswerComposer:
         return stated_reply([{"part": p.part.text, "answered": p.answered,
                               "evidence": [(e.unit.source_title, e.unit.text) for e in p.evidence],
                               "same_as_earlier": bool((p.curated or {}).get("same_as_earlier_part")),
-                              "unmentioned": p.unmentioned} for p in answer.parts], answer.language)
+                              "unmentioned": p.unmentioned, "named_elsewhere": p.named_elsewhere}
+                             for p in answer.parts], answer.language)
 
     # -- the model's rewording, verified ----------------------------------------------------------------------
     def reword(self, answer: ComposedAnswer, params, cancel=None) -> Iterator[str]:
@@ -888,7 +895,8 @@ def spelled_out(text: str, faq_question: str) -> str:
 def stated_reply(parts: list[dict], language: str) -> str:
     """The evidence reply: each part's stated units, cited by their titles, or the part said to be unknown.
     `parts`: {"part": its text, "answered", "evidence": [(title, text)], "same_as_earlier": its evidence was stated
-    for an earlier part, "unmentioned": names the documents never mention}. The one wording the composer says and
+    for an earlier part, "unmentioned": names no evidence found states, "named_elsewhere": those of them the documents
+    do use elsewhere, which the reply does not call unmentioned}. The one wording the composer says and
     the calibration's replay judges. Units from more than one title are grouped by title, each cited."""
     answered = [p for p in parts if p["answered"]]
     paragraphs = []
@@ -903,12 +911,18 @@ def stated_reply(parts: list[dict], language: str) -> str:
                 evidence = join_sentences([e for _, e in groups], language)
                 titles = say("title_join", language).join(say("title", language, title=t) for t, _ in groups)
                 paragraphs.append(say("part", language, part=p["part"].strip(), evidence=evidence, titles=titles))
-            elif not p["same_as_earlier"] and not p["unmentioned"]:
+            elif not p["same_as_earlier"] and not _said_unmentioned(p):
                 paragraphs.append(say("part_unknown", language, part=p["part"].strip()))
-    unmentioned = [n for p in parts for n in p["unmentioned"]]
+    unmentioned = [n for p in parts for n in _said_unmentioned(p)]
     if unmentioned:
         paragraphs.append(_unmentioned_sentence(unmentioned, language))
     return "\n\n".join(paragraphs)
+
+
+def _said_unmentioned(part: dict) -> list[str]:
+    """The names a reply says the help articles never mention: not those written in another document."""
+    elsewhere = set(part.get("named_elsewhere") or ())
+    return [n for n in part["unmentioned"] if n not in elsewhere]
 
 
 def _by_title(evidence: list[tuple], language: str) -> list[tuple[str, str]]:
