@@ -629,6 +629,21 @@ def test_a_request_about_what_only_the_business_own_documents_name_is_a_question
     assert classify_message("can you check my grocery order #W1234567?", own_words=own_words).kind == "request"
     # words both kinds of document use: the desk, as before
     assert classify_message("my delivery is missing, can you check it?", own_words=own_words).kind == "request"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("买手机的话，帮忙安装要多少钱？", "question"),        # the installation is priced, not the phone
+    ("how much is assembly for the office chair?", "question"),
+    ("手机多少钱？", "stock_question"),                   # the product itself: the desk's stock and price
+    ("how much is the t-shirt?", "stock_question"),
+    ("do you have the office chair with assembly in black?", "stock_question"),   # no price asked: as before
+])
+def test_a_price_question_about_what_only_the_business_documents_name_goes_to_them(text, kind):
+    """A business's documents beside the demo shop's: the price of a service they name ("assembly", 安装) is
+    theirs to state, not a stock lookup of the product it is for."""
+    own_words = lambda text: [w for w in ("assembly", "安装") if w in text.lower()]  # noqa: E731
+    assert classify_message(text, names_product=names_product, own_words=own_words).kind == kind
+    assert classify_message(text, names_product=names_product).kind == "stock_question"   # the shop alone
 @pytest.mark.parametrize("text, previous, expected", [
     # a condition turned: the rest of the previous question is kept, the clause said the other way
     ("and if I had Gold?", "my parcel arrived damaged, i don't have gold. can i get a refund?",
