@@ -708,3 +708,16 @@ def test_a_decimal_point_is_no_sentence_end():
     assert [p.text for p in parts] == ["Will I get it back?"] and statements == "I paid £3.20 too much last month."
     assert [p.text for p in split_question("Is the fee €2.99 for orders under 5 km?")[0]] == \
         ["Is the fee €2.99 for orders under 5 km?"]
+
+
+@pytest.mark.parametrize("text, asks_a_limit", [
+    ("its been 20 days since the parcel arrived, can i still send it back?", True),
+    ("I moved out 2 months ago and there's credit on my old account. Will I get it back?", True),
+    ("My kettle stopped working after 3 weeks. what are my options?", True),
+    ("包裹买了 10 天了，还能退吗？", True),
+    ("can i still send it back?", False),                                  # no time gone by: nothing more asked
+    ("I booked 2 weeks ago, how much is the change fee?", False),          # an amount is asked, not a limit
+])
+def test_time_gone_by_then_whether_it_is_still_possible_asks_for_the_time_limit(text, asks_a_limit):
+    parts, _ = split_question(text)
+    assert ("duration" in parts[-1].types) is asks_a_limit, parts[-1].types
