@@ -629,6 +629,21 @@ def test_a_request_about_what_only_the_business_own_documents_name_is_a_question
     assert classify_message("can you check my grocery order #W1234567?", own_words=own_words).kind == "request"
     # words both kinds of document use: the desk, as before
     assert classify_message("my delivery is missing, can you check it?", own_words=own_words).kind == "request"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("买手机的话，帮忙安装要多少钱？", "question"),        # the installation is priced, not the phone
+    ("how much is assembly for the office chair?", "question"),
+    ("手机多少钱？", "stock_question"),                   # the product itself: the desk's stock and price
+    ("how much is the t-shirt?", "stock_question"),
+    ("do you have the office chair with assembly in black?", "stock_question"),   # no price asked: as before
+])
+def test_a_price_question_about_what_only_the_business_documents_name_goes_to_them(text, kind):
+    """A business's documents beside the demo shop's: the price of a service they name ("assembly", 安装) is
+    theirs to state, not a stock lookup of the product it is for."""
+    own_words = lambda text: [w for w in ("assembly", "安装") if w in text.lower()]  # noqa: E731
+    assert classify_message(text, names_product=names_product, own_words=own_words).kind == kind
+    assert classify_message(text, names_product=names_product).kind == "stock_question"   # the shop alone
 @pytest.mark.parametrize("text, previous, expected", [
     # a condition turned: the rest of the previous question is kept, the clause said the other way
     ("and if I had Gold?", "my parcel arrived damaged, i don't have gold. can i get a refund?",
@@ -693,3 +708,16 @@ def test_a_decimal_point_is_no_sentence_end():
     assert [p.text for p in parts] == ["Will I get it back?"] and statements == "I paid £3.20 too much last month."
     assert [p.text for p in split_question("Is the fee €2.99 for orders under 5 km?")[0]] == \
         ["Is the fee €2.99 for orders under 5 km?"]
+
+
+@pytest.mark.parametrize("text, asks_a_limit", [
+    ("its been 20 days since the parcel arrived, can i still send it back?", True),
+    ("I moved out 2 months ago and there's credit on my old account. Will I get it back?", True),
+    ("My kettle stopped working after 3 weeks. what are my options?", True),
+    ("包裹买了 10 天了，还能退吗？", True),
+    ("can i still send it back?", False),                                  # no time gone by: nothing more asked
+    ("I booked 2 weeks ago, how much is the change fee?", False),          # an amount is asked, not a limit
+])
+def test_time_gone_by_then_whether_it_is_still_possible_asks_for_the_time_limit(text, asks_a_limit):
+    parts, _ = split_question(text)
+    assert ("duration" in parts[-1].types) is asks_a_limit, parts[-1].types

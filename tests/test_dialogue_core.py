@@ -346,6 +346,22 @@ def test_an_unanswered_question_naming_what_the_documents_name_is_a_knowledge_ga
     assert all(name in decision.reason for name in names)
 
 
+@pytest.mark.parametrize("held, action", [
+    ((), "decline_out_of_scope"),
+    (("laptop", "charg", "week"), "clarify"),
+])
+def test_an_unanswered_question_in_the_documents_words_is_a_knowledge_gap(held, action):
+    """Out of scope to the intent model (taught the shop's intents), far below the threshold, yet most of its words
+    are the documents' (components/answers/document_vocabulary.py): the business's subject, not "I can only help
+    with kefu Demo Shop ..."."""
+    oos = NLUResult(intent="product_availability", confidence=0.1, out_of_scope=True)
+    decision = decide(PolicyInput("My laptop stopped charging after 3 weeks. what are my options?", oos,
+                                  answer_mode="abstain", evidence_score=0.3, min_score=0.8, message_kind="question",
+                                  words_in_documents=held))
+    assert decision.action == action
+    assert all(word in decision.reason for word in held)
+
+
 @pytest.mark.parametrize("question, action", [
     ("Can I bring my dog to Linford?", "clarify"),       # the passages write "Linford" as a name
     ("What's the weather like in Paris today?", "decline_out_of_scope"),

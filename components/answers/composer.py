@@ -29,6 +29,7 @@ import numpy as np
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
 from components.answers.answerability import chinese_nouns, focus_items, said_terms, subject_terms, unanswered
+from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, normalize_term, pick_units, terms,
@@ -549,6 +550,11 @@ class AnswerComposer:
             return ranked
         scored = [dataclasses.replace(c, parts={**c.parts, "upr": v, "upr_null": null}) for c, v in zip(best, values)]
         return scored + ranked[LIKELIHOOD_K:]
+
+    def document_coverage(self, answer: ComposedAnswer) -> Coverage:
+        """The answered-or-not question's content words the knowledge base holds (document_vocabulary.py): the
+        policy reads an unanswered question most of whose words are the documents' as a knowledge gap."""
+        return coverage(answer.question, self.statistics.df, lambda word: bool(self.gloss(word, whole=True)))
 
     def names_in_documents(self, question: str) -> list[str]:
         """The words of `question` that the passages it retrieves write as names ("intensive" in "how many students

@@ -41,6 +41,7 @@ QUESTION_WORDS = frozenset("""行不行 不行 行吗 好不好 好吗 对不对
 _FUNCTION_WORDS = frozenset("""的 了 是 吗 呢 吧 啊 在 和 与 或 要 想 请 能 会 可以 怎么 如何 什么 一下 这个 那个 就 也 都 把 被 有 没有
 我 你 您 我们 你们 他们 它 多少 几 多久 多长 时间 哪些 哪个 哪里 为什么 是否 能否 可否 能不能 可不可以 是不是 不 没 还 又 再 吗？ 个
 怎样 么 啥 嘛 呀 哦 该 得 地 着 过 对 从 给 让 用 以 为 之 其 所 如果 要是 然后 还是 或者 已经 一个 这 那 里 上 下 中""".split()) | QUESTION_WORDS
+FUNCTION_WORDS = _FUNCTION_WORDS  # what another module reads as "says nothing about what is asked"
 
 
 _READING = threading.Lock()

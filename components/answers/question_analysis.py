@@ -128,6 +128,15 @@ def _is_question(text: str) -> bool:
     return not re.search(r"[?？.!。！]", text) and bool(_EMBEDDED_QUESTION.search(text))
 
 
+_SPAN = r"(?:\d+|a|an|one|two|three|four|five|six|a few|few|a couple of|several)"
+_UNIT = r"(?:hours?|days?|weeks?|months?|years?)"
+# time gone by since something happened: "20 days since", "2 months ago", "it's been 3 days", "after 3 weeks",
+# "买了 40 天了"
+_ELAPSED = re.compile(rf"\b{_SPAN}\s+{_UNIT}\s+(?:ago|already|since|now)\b|\b(?:it'?s|it’s|its|it has)\s+been\s+"
+                      rf"{_SPAN}\s+{_UNIT}\b|\bafter\s+{_SPAN}\s+{_UNIT}\b|"
+                      r"(?:\d+|[一二三四五六七八九十两几])\s*(?:个)?(?:天|周|星期|个月|月|年)(?:了|之后|以后|前|之前)", re.I)
+
+
 def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], str]:
     """The question parts, and the statements around them (context for retrieval, never answered on their own)."""
     text = without_opener((text or "").strip())
@@ -159,6 +168,12 @@ def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], s
         if connective and len(re.findall(r"\w+", q[connective.end():])) >= 3:
             q, context = q[connective.end():], context or clauses[i - 1][0]
         types = answer_types(q)
+        if "duration" not in types and _ELAPSED.search(f"{statements} {q}") and \
+                not set(types) - {"yes_no", "options", "procedure"}:
+            # "its been 20 days since it arrived, can i still send it back?", "I left 2 months ago and there's
+            # credit on my account. Will I get it back?": time gone by, then whether it is still possible, asks
+            # for the time limit
+            types = types + ["duration"]
         story = story_and_question(q)[0] if not connective else ""
         parts.append(QuestionPart(q, types[0] if types else "general", types, detect_language(q), context,
                                   story=story))

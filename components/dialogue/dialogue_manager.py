@@ -286,6 +286,14 @@ class DialogueManager:
         ctx.trace.extra["emotion_trend"] = trend
         # what an unanswered question names that the documents name: in scope, a knowledge gap (no extra search)
         names = tuple(answer.names_from_documents) if answer is not None and answer.abstained else ()
+        # and what it asks in the documents' own words: the business's subject, unanswered (document_vocabulary.py)
+        held = ()
+        document_coverage = getattr(self.answers, "document_coverage", None)
+        if answer is not None and answer.abstained and document_coverage is not None:
+            words = document_coverage(answer)
+            ctx.trace.extra["document_vocabulary"] = {"held": list(words.held), "unheld": list(words.unheld),
+                                                      "unknown_names": list(words.unknown_names)}
+            held = words.held if words.in_documents else ()
         ctx.decision = decide(PolicyInput(
             text=text, nlu=nlu, answer_mode=answer.mode if answer is not None else None,
             evidence_score=answer.best_score if answer is not None else 0.0, min_score=min_score,
@@ -295,7 +303,7 @@ class DialogueManager:
             recent_negative_turns=negative_run, recent_failed_turns=failed_run,
             negative_turns_for_handoff=self.settings.handoff_negative_turns,
             failed_turns_for_handoff=self.settings.handoff_low_confidence_turns, emotion_trend=trend,
-            names_in_documents=names))
+            names_in_documents=names, words_in_documents=held))
         if self.rules is not None:  # the workspace's own handoff intents ("always a person for a complaint")
             ctx.decision = self.rules.apply_handoff_intents(ctx.decision, nlu, in_flow=in_flow)
         ctx.trace.policy = ctx.decision.to_dict()

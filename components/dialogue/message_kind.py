@@ -60,6 +60,8 @@ _STOCK_EN = re.compile(r"\b(in stock|out of stock|available in|availability|do y
                        r"which colou?rs|which sizes|options for the)\b", re.I)
 _STOCK_ZH = re.compile(r"有货|有没有.{0,8}(码|色|款|货|型号|颜色|尺码)|还有.{0,6}(码|色|货)的?吗|多少钱|价格|什么颜色|哪些颜色|"
                        r"什么尺码|哪些尺码|有.{0,4}(码|色|款)的?(吗|么)|库存|卖不卖|有卖")
+# the price cues among them: what is priced may be a service or fee of the business ("how much is the laptop set-up?")
+_PRICE = re.compile(r"\b(how much|price|prices|priced|cost|costs|charge|fee|fees)\b|多少钱|价格|价钱|费用|收费|几块钱", re.I)
 _STOCK_BEFORE_EN = re.compile(r"^\s*(is|are|do|does)\b.{0,40}\b(available|in stock|sold out|for sale)\b", re.I)
 # a question about what the business itself does ("will you pay for that?", "do you cover a broken wheel?", "would you
 # reimburse the hotel?") is answered by its policy, also after the customer's own story ("my bag didn't arrive and I
@@ -177,7 +179,9 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
     uploaded its documents beside the demo shop's) is about the business's own service, which the shop's order
     desk does not keep; the documents answer it, or the bot says it does not know.
     `after_question`: the turn before was a question to the knowledge base (answered or not), so a statement that
-    goes on from it ("ok. and my name is misspelled on it") is about the same thing."""
+    goes on from it ("ok. and my name is misspelled on it") is about the same thing. The same words make a price
+    question naming a product a question to the documents: "买笔记本电脑的话，帮忙设置要多少钱？" prices the set-up (a service
+    the business's documents price), not the laptop the desk's stock lists."""
     # a greeting, a "please" before a question and thanks after it say nothing of the kind ("pls how do i …? thx")
     text = without_opener((text or "").strip())
     topic = topic_of(text)
@@ -189,6 +193,11 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
     if personal is not None and personal(text):
         return MessageKind("request", "asks about the customer's own records (the workspace's cues)", topic)
     if names_product is not None and _names_a_product_it_asks_about(text, names_product):
+        named = own_words(text) if own_words is not None and _PRICE.search(text) else []
+        if named:
+            return MessageKind("question", f"asks the price of {', '.join(named[:3])}, which only the business's own "
+                                           "documents name (a service or fee, nothing the order desk keeps): the "
+                                           "documents answer", None)
         return MessageKind("stock_question", "asks about stock, options or price of a named product", topic)
     if _TALK_TO_A_PERSON.search(text) and _WHEN.search(text) and is_interrogative(text):
         return MessageKind("question", "asks when a person can be reached (opening hours), not to be transferred now",

@@ -37,6 +37,7 @@ class PolicyInput:
     failed_turns_for_handoff: int = 2
     emotion_trend: dict | None = None    # components.nlu.emotions.emotion_trend over the customer's turns, this one last
     names_in_documents: tuple[str, ...] = ()  # an unanswered question's words its passages write as names
+    words_in_documents: tuple[str, ...] = ()  # an unanswered question's content words, most of them the documents'
 
 
 @dataclass
@@ -123,7 +124,10 @@ def decide(p: PolicyInput) -> Decision:
     # 0.53-0.80 of the 0.80 threshold; weather, jokes, films or a tax return over the shop's documents 0.16-0.41)
     # so is a question naming what the documents name ("how many bags on a Classic ticket?", "can I pay cash at
     # Linford?"): the business's own subject, unanswered; weather, jokes or another company name none of it
-    if p.nlu.out_of_scope and best < RELATED_SHARE * p.min_score and not p.names_in_documents:
+    # and so is a question most of whose content words are the documents' own ("my laptop stopped charging after 3
+    # weeks, what are my options?" over an electronics shop's help centre; components/answers/document_vocabulary.py)
+    if (p.nlu.out_of_scope and best < RELATED_SHARE * p.min_score and not p.names_in_documents
+            and not p.words_in_documents):
         return Decision("decline_out_of_scope", f"out of scope (best intent {p.nlu.intent} "
                                                 f"{p.nlu.confidence:.2f}) and nothing relevant found "
                                                 f"(best score {best:.2f})")
@@ -131,5 +135,10 @@ def decide(p: PolicyInput) -> Decision:
         return Decision("clarify", f"no trustworthy evidence (best score {best:.2f} < calibrated threshold "
                                    f"{p.min_score:.2f}) about {', '.join(p.names_in_documents)}, which the documents "
                                    "name: says it does not know and offers a person")
+    if p.words_in_documents and p.nlu.out_of_scope:
+        return Decision("clarify", f"no trustworthy evidence (best score {best:.2f} < calibrated threshold "
+                                   f"{p.min_score:.2f}) for a question in the documents' words "
+                                   f"({', '.join(p.words_in_documents[:6])}): says it does not know and offers a "
+                                   "person")
     return Decision("clarify", f"no trustworthy evidence (best score {best:.2f} < calibrated threshold "
                                f"{p.min_score:.2f}): says it does not know and offers a person")
