@@ -502,3 +502,39 @@ def test_a_sentence_is_not_given_to_a_part_whose_best_is_a_passage_around_it():
     composer._place_evidence(answer, [first, second])
     assert [e.unit.text for e in answer.parts[1].evidence] == [paid.text]
     assert not answer.parts[0].evidence
+
+
+def test_how_late_or_early_something_has_to_be_asks_for_a_duration():
+    assert asked_value("How late does my order have to be to get the credit?") == "duration"
+    assert asked_value("how early must I be at the gate?") == "duration"
+    assert asked_value("how late are you open on friday?") is None     # an opening time, no margin
+    credit = scored("Without Plus: the delivery fee back as credit;", title="Late deliveries › What you get")
+    assert unanswered(part("How late does my order have to be to get the credit?"), [credit], [credit])
+
+
+def test_a_sum_of_money_is_no_duration():
+    from components.answers.answerability import no_value
+
+    credit = scored("With Plus: €5 credit (the On-time Promise).", title="Late deliveries › What you get")
+    assert no_value(part("How long does the credit take to arrive?"), [credit])
+    assert no_value(part("How much is the credit?"), [credit]) is None
+    assert no_value(part("How long does the credit take to arrive?"),
+                    [scored("Credit of €5 is added within 2 hours.")]) is None
+
+
+def test_a_second_part_of_the_same_kind_given_the_first_parts_figure_is_not_answered():
+    from components.answers.answerability import value_of_earlier_part
+
+    (window_part, refund_part), _ = split_question(
+        "how long do i have to return something and how long does the refund take")
+    window = scored("Products bought in a store have the same 14 days; bring the receipt.", title="How long you have")
+    again = scored("You can return most products within 14 days of the day you receive them, for a full refund.",
+                   title="How long you have")
+    refund = scored("We refund within 5 working days after the product reaches us.", title="Your refund")
+    assert value_of_earlier_part(refund_part, [again], [(window_part, [window])])
+    assert value_of_earlier_part(refund_part, [refund], [(window_part, [window])]) is None
+    # one unit stating both figures is stated once, elsewhere; another kind of value is another question
+    both = scored("Return within 14 days; refunds take 5 working days.")
+    assert value_of_earlier_part(refund_part, [both], [(window_part, [both])]) is None
+    price_part = part("how much does the refund cost?")
+    assert value_of_earlier_part(price_part, [window], [(window_part, [window])]) is None

@@ -12,7 +12,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it. A Chinese part that opens with
   what happened ("房子漏水损坏了，要在几天内报案？") asks the value of its question clause's words (报案), when it has any.
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
-  number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year").
+  number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year"; a sum of money or a
+  percentage is no duration or count: "€5 credit" does not say how late an order must be).
 - `no_list`: "which methods / what options" is answered by a list (a table row, a list, items joined by commas, 、,
   and/or): a sentence with none of these names one thing at most.
 - `echo`: a "how does X work" / "which" part is not answered by a unit that only repeats the question's own words
@@ -31,6 +32,10 @@ Near misses (the evidence states a neighbouring case, not the one asked):
   the best unit is another case of the same thing (a table row's first cell, "Student discount"), with no word of
   theirs in the evidence.
 - `which_thing`: "Which teacher …?" is not answered by a list naming no teacher that lists what the question names.
+- `value_of_earlier_part`: two parts of one question that ask for the same kind of value ("how long do I have to
+  return something and how long does the refund take") ask two things; a unit other than the earlier part's that
+  states only figures the earlier part's evidence states ("within 14 days … for a full refund" after "the same 14
+  days") gives the earlier answer again, not the later one.
 `focus_items` narrows a unit of labelled items ("Lisbon store: ready in 2 hours. Porto store: the next day.") to the
 items about the name asked, as composer.focus_row does for table columns.
 """
@@ -39,13 +44,15 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value, number_other,
-                                                   numbered_terms, terms)
+from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
+                                                   near_duplicate, number_other, numbered_terms, stated_values, terms)
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, type_phrase_of
 
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
 _ASKS_VALUE = [
+    # "how late does my order have to be to …", "how early must I be at the gate": a margin of time
     ("duration", re.compile(r"\bhow (long|soon|quickly)\b|\bhow many (days|weeks|months|years|hours|minutes)\b|"
+                            r"\bhow (late|early) (do|does|did|must|should|will) [\w' -]{1,40}? (have to |need to )?be\b|"
                             r"多久|多长时间|几天|多少天", re.I)),
     ("percentage", re.compile(r"\bwhat(?:'s| is| are)? (?:the )?(?:\w+ ){0,3}(percent(?:age)?|rate|apr|apy)\b|"
                               r"\bhow much interest\b|利率是多少|比例是多少|百分之几|年化.{0,4}多少", re.I)),
@@ -72,6 +79,7 @@ _ANY_VALUE = {"amount": re.compile(_NUMBERISH + r"|\bfree\b|\bno (fee|charge|cos
                                      r"\b(a|one) (day|week|month|year)\b|立即|即时|当天|永久", re.I),
               "percentage": re.compile(_NUMBERISH + r"|percent|百分", re.I),
               "count": re.compile(_NUMBERISH, re.I)}
+_MONEY = re.compile(r"[$€£¥￥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|％|usd|eur|gbp|dollars?|euros?|cents?|元|美元|欧元|块)", re.I)
 _CLAUSES = re.compile(r"(?<=[;。；!?！？])\s*|(?<=\.)(?!\d)\s*")  # "1.8%" is one number, not two clauses
 _LABEL = re.compile(r"^\s*([^:：;；.。]{2,40})[:：]\s")
 
@@ -153,7 +161,10 @@ def no_value(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     kind = asked_value(part.text)
     if kind is None or "yes_no" in part.types:
         return None
-    if any(_ANY_VALUE[kind].search(f"{e.unit.text} {e.unit.source_title}") for e in evidence):
+    said = " ".join(f"{e.unit.text} {e.unit.source_title}" for e in evidence)
+    if kind in ("duration", "count"):
+        said = _MONEY.sub(" ", said)   # "€5 credit" says how much, not how long or how many
+    if _ANY_VALUE[kind].search(said):
         return None
     return f"asks for {_a(kind)}; the evidence states none"
 
@@ -517,6 +528,27 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
         reason = check()
         if reason:
             return reason
+    return None
+
+
+def value_of_earlier_part(part: QuestionPart, evidence: list[ScoredUnit],
+                          earlier: list[tuple[QuestionPart, list[ScoredUnit]]]) -> str | None:
+    """Why the evidence for a part gives the value an earlier part of the same question, asking for the same kind of
+    value, is answered with, from another unit; or None."""
+    kind = asked_value(part.text)
+    if kind is None or "yes_no" in part.types or not evidence:
+        return None
+    figures = set().union(*(stated_values(kind, e.unit.text) for e in evidence))
+    if not figures:
+        return None
+    for number, (other, stated) in enumerate(earlier, 1):
+        if asked_value(other.text) != kind or not stated:
+            continue
+        if any(near_duplicate(e.unit.text, s.unit.text) for e in evidence for s in stated):
+            continue  # one unit for both parts: the composer states it once (_place_evidence)
+        if figures <= set().union(*(stated_values(kind, s.unit.text) for s in stated)):
+            return (f"asks another {kind} than part {number} (“{other.text.strip()}”); the evidence states only "
+                    f"the {kind} given there")
     return None
 
 

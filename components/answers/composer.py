@@ -28,7 +28,8 @@ import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
-from components.answers.answerability import chinese_nouns, focus_items, said_terms, subject_terms, unanswered
+from components.answers.answerability import (chinese_nouns, focus_items, said_terms, subject_terms, unanswered,
+                                             value_of_earlier_part)
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, normalize_term, pick_units, terms,
@@ -327,6 +328,7 @@ class AnswerComposer:
         if len(parts) > 1:
             self._place_evidence(answer, rankings)
             self._from_siblings(answer, rankings)
+            self._not_the_same_value_twice(answer)
         _add_ms(timings, "checks_ms", t_checks)
         timings["selection_ms"] = _ms(t)
         if curated is not None and not (answer.parts[0].answered
@@ -685,6 +687,18 @@ class AnswerComposer:
                 else:
                     p.evidence = chosen
                 break
+
+    @staticmethod
+    def _not_the_same_value_twice(answer: ComposedAnswer) -> None:
+        """A part asking for the same kind of value as an earlier part, stated by another unit with only the figures
+        the earlier part's evidence gives, is said to be unknown (answerability.value_of_earlier_part): after the
+        evidence is placed, so that a unit moved to another part is judged where it is stated."""
+        for i, p in enumerate(answer.parts):
+            if not i or not p.answered:
+                continue
+            reason = value_of_earlier_part(p.part, p.evidence, [(q.part, q.evidence) for q in answer.parts[:i]])
+            if reason:
+                p.evidence, p.unanswered, p.from_part = [], reason, None
 
     def _mark_unmentioned(self, answer: ComposedAnswer, units: list[EvidenceUnit]) -> None:
         """Names the customer asked about that appear in no unit ("Apple Pay", "支付宝")."""
