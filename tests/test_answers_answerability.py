@@ -538,3 +538,29 @@ def test_a_second_part_of_the_same_kind_given_the_first_parts_figure_is_not_answ
     assert value_of_earlier_part(refund_part, [both], [(window_part, [both])]) is None
     price_part = part("how much does the refund cost?")
     assert value_of_earlier_part(price_part, [window], [(window_part, [window])]) is None
+
+
+def test_how_much_notice_is_asked_of_the_event_not_of_the_notice():
+    prices = scored("Flex 价格可能上涨或下降，调价前至少提前 30 天通知。搬家时把固定方案带到新家，不收提前解约费。",
+                    title="电价方案", language="zh")
+    assert unanswered(part("搬家要提前几天通知你们？"), [prices], [prices])
+    moving = scored("搬家前至少提前 2 个工作日通知我们。", title="搬家", language="zh")
+    assert unanswered(part("搬家要提前几天通知你们？"), [moving], [moving]) is None
+    cuts = scored("At least 4 days' notice of a planned power cut, by phone.", title="What you get")
+    assert unanswered(part("How much notice do I get of a planned power cut?"), [cuts], [cuts]) is None
+    assert unanswered(part("How much notice do I get before you change my prices?"), [cuts], [cuts])
+
+
+def test_a_yes_no_question_about_a_month_needs_evidence_naming_a_time():
+    from components.answers.answerability import undated_evidence
+
+    rule = scored("Its prices can go up or down.", title="Our tariffs › Flex")
+    assert undated_evidence(part("Will Flex prices go up in April?"), [rule])
+    assert undated_evidence(part("Flex 四月会涨价吗？"), [rule])
+    assert undated_evidence(part("Will Flex prices go up in April?"),
+                            [scored("Flex prices go up on 1 April each year.")]) is None
+    assert undated_evidence(part("Can I still return it on 10 January?"),
+                            [scored("Products bought in December can be returned until 15 January.")]) is None
+    # a month in the customer's story is not what is asked
+    assert undated_evidence(part("we're driving to Turkey in August, do I need a green card?"),
+                            [scored("You do not need a green card in the EU.")]) is None

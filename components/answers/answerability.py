@@ -26,6 +26,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
 Near misses (the evidence states a neighbouring case, not the one asked):
 - `other_day`: the part names a day ("on saturday", "周末") and the evidence speaks of other days only ("each
   weekday", a holiday table's row); a schedule naming its days in full ("Monday to Friday", "weekdays only") answers.
+- `undated_evidence`: a yes/no part about a month ("Will prices go up in April?") is not answered by evidence naming
+  no month, date or period of the year ("Its prices can go up or down").
 - `opposite_condition`: the best unit holds under a condition the customer's words deny ("If you have studied the
   language before, …" for "I've never studied german").
 - `rival_case`: the customer names their case ("a discount for teachers", "a corporate discount") and
@@ -46,12 +48,13 @@ import re
 
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
-from components.answers.question_analysis import REFERS_BACK, QuestionPart, type_phrase_of
+from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
 
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
 _ASKS_VALUE = [
     # "how late does my order have to be to …", "how early must I be at the gate": a margin of time
     ("duration", re.compile(r"\bhow (long|soon|quickly)\b|\bhow many (days|weeks|months|years|hours|minutes)\b|"
+                            r"\bhow much (advance )?notice\b|"
                             r"\bhow (late|early) (do|does|did|must|should|will) [\w' -]{1,40}? (have to |need to )?be\b|"
                             r"多久|多长时间|几天|多少天", re.I)),
     ("percentage", re.compile(r"\bwhat(?:'s| is| are)? (?:the )?(?:\w+ ){0,3}(percent(?:age)?|rate|apr|apy)\b|"
@@ -60,11 +63,14 @@ _ASKS_VALUE = [
                           r"(fees?|costs?|price|charges?|limits?)\b|多少钱|费用是多少|收费多少|多少费用|限额是多少|多少", re.I)),
     ("count", re.compile(r"\bhow many( times)?\b|几次|多少次", re.I)),
 ]
+# "how much notice", "提前几天通知": the notice is the value asked (a duration before something); what it is the notice of
+# is the subject ("提前 30 天通知" of a price change answers no question about moving home)
+NOTICE_WORDS = frozenset(terms("notice notices advance beforehand")) | {"提前", "通知", "预先", "事先"}
 # words that only say a value is asked for, never what it is about
 _QUESTION_WORDS = frozenset(terms("""how what when which much many long soon quickly big large high does do did is are
 can could will would cost costs price time times day days week weeks month months year years hour hours minute
 minutes percent percentage rate rates what's whats how's when's where's which's""")) | {"多少", "几", "什么", "哪些", "多久", "多长", "时间", "长时间", "多长时间", "几天",
-                                            "多少天", "利率", "年利率", "比例", "费用", "价格", "收费"}
+                                            "多少天", "利率", "年利率", "比例", "费用", "价格", "收费"} | NOTICE_WORDS
 # items joined by a separator, or by "and"/"or" beside a name or a number ("Main Street and Northgate", "card or
 # PayPal"); "to pay or receive the difference" joins two verbs, no options
 _LIST_MARKS = re.compile(r"[、,，;；]|和|或|及|以及|\b([A-Z][\w-]*|\d\S*) (and|or)\b|\b(and|or) ([A-Z]|\d)")
@@ -338,6 +344,29 @@ def other_day(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     return f"asks about {_day_list(asked)}; the evidence speaks of {_day_list(stated)} only"
 
 
+_MONTH = re.compile(r"\b(?:january|february|march|april|june|july|august|september|october|november|december)\b|"
+                    r"(?<![个几\d])\s?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])\s?月(?![度费底初])", re.I)
+# a date or a month the evidence names ("15 January", "1 November", "2026-04-01", "4 月 1 日", "each month")
+_DATED = re.compile(_MONTH.pattern + r"|\bmay\b|\b\d{4}-\d{2}(?:-\d{2})?\b|\b\d{1,2}/\d{1,2}\b|\bmonth(?:ly|s)?\b|"
+                    r"\byear(?:ly|s)?\b|每月|每年|按月|日期", re.I)
+
+
+def undated_evidence(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """A yes/no question about a month ("Will prices go up in April?", "四月会涨价吗？") is not answered by evidence
+    that names no month, date or period of the year: it states a rule for no time in particular ("prices can go up
+    or down"), which can neither confirm nor deny what happens then. A month in the customer's story ("we're driving
+    to Turkey in August, do I need …") is not what is asked."""
+    if "yes_no" not in part.types or not evidence:
+        return None
+    asked = story_and_question(part.text)[1] if part.story else part.text
+    m = _MONTH.search(asked)
+    if not m:
+        return None
+    if any(_DATED.search(f"{e.unit.text} {e.unit.context} {e.unit.source_title}") for e in evidence):
+        return None
+    return f"asks about {m.group(0).strip()}; the evidence names no month or date"
+
+
 def _day_list(days: set[str]) -> str:
     """"weekdays", "weekends", "saturday", "holidays", in the week's order."""
     out, rest = [], set(days)
@@ -523,7 +552,8 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: no_list(part, evidence),
                   lambda: echo(part, evidence), lambda: other_section(part, evidence, candidates, known),
                   lambda: other_variant(part, evidence), lambda: unknown_kind(part, evidence, known),
-                  lambda: other_day(part, evidence), lambda: opposite_condition(part, evidence),
+                  lambda: other_day(part, evidence), lambda: undated_evidence(part, evidence),
+                  lambda: opposite_condition(part, evidence),
                   lambda: rival_case(part, evidence), lambda: which_thing(part, evidence)):
         reason = check()
         if reason:
