@@ -127,6 +127,11 @@ def test_a_thing_asked_for_and_said_apart_is_not_offered():
     ("are there lockers in the changing rooms?", "lockers"),
     ("Can I pay with PayPal?", "PayPal"),
     ("can we pay by cheque at the desk?", "cheque"),
+    ("do you have parking?", "parking"),
+    ("can I bring my dog?", "dog"),
+    ("can I use my credit card abroad?", "credit card"),   # where or when is not the thing
+    ("can i get my money back?", None),                   # "back" is no thing
+    ("do you have to pay a fee?", None),                  # an obligation
     ("可以开中文发票吗？", "发票"),
     ("旧电视可以以旧换新吗？", "以旧换新"),          # a set phrase is a thing asked about too
     ("Is there a limit on how much I can withdraw?", None),   # whether a rule exists: left to the value checks

@@ -217,13 +217,18 @@ def not_about_part_before(part: QuestionPart, evidence: list[ScoredUnit], before
 
 # -- the thing a yes/no question asks about --------------------------------------------------------------------------
 _AFTER_THING = (r"(?:\s+(?:at|in|on|for|to|with|near|from|during|when|while|if|after|before|inside|outside|by|of|"
-                r"here|there|please)\b.*)?\s*[?？.!]*\s*$")
-_THING = r"((?:[a-z][\w-]*\s?){1,3}?)"
+                r"here|there|please|abroad|overseas|online|today|tomorrow|tonight|now|later|again|instead|too|also|"
+                r"anymore|early|late|first|yet|still|then|and|or|but|so)\b.*)?\s*[?？.!]*\s*$")
+_THING = r"([a-z][\w-]*(?:\s[a-z][\w-]*){0,2}?)"
 # "is there parking at …", "are there lockers?", "can I pay cash when …", "can we pay by cheque?", "do you take amex?"
 _THING_EN = [re.compile(r"\b(?:is|are) there (?:a |an |any |some )?" + _THING + _AFTER_THING, re.I),
              re.compile(r"\b(?:can|could|may) (?:i|we) (?:pay|settle up|top up)(?: (?:for )?(?:it|this|that|them))?"
                         r"(?: with| by| in| using)? (?:a |an |my |our )?" + _THING + _AFTER_THING, re.I),
-             re.compile(r"\b(?:do|does) (?:you|the \w+) (?:accept|take) (?:a |an )?" + _THING + _AFTER_THING, re.I)]
+             re.compile(r"\b(?:do|does) (?:you|the \w+) (?:accept|take) (?:a |an )?" + _THING + _AFTER_THING, re.I),
+             re.compile(r"\b(?:do|does) (?:you|your \w+|the \w+) (?:guys )?(?:have|offer|sell|provide|rent|hire|stock) "
+                        r"(?!to\b)(?:a |an |any |some )?" + _THING + _AFTER_THING, re.I),
+             re.compile(r"\b(?:can|could|may) (?:i|we) (?:get|have|order|book|buy|rent|hire|bring|use) "
+                        r"(?:a |an |any |some |my |our )?" + _THING + _AFTER_THING, re.I)]
 # "what's the wifi password (in the waiting room)?": a two-word compound asked for its value
 _VALUE_OF_COMPOUND = re.compile(r"^\s*(?:and\s+)?what(?:'s|s| is| are) (?:the |your )?([a-z][\w-]*) ([a-z][\w-]*)"
                                 + _AFTER_THING, re.I)
@@ -234,7 +239,7 @@ deadline deadlines way ways option options restriction restrictions cap caps cat
 problem problems reason reasons time times chance requirement requirements rule rules policy age number amount
 price prices deposit period window difference extra surcharge""".split())
 _NOT_NOUNS = _NOT_A_THING | frozenset("""it this that them these those one anything something everything nothing
-way here there""".split())
+way here there back out off up""".split())
 _RULE_NOUNS_ZH = frozenset("收费 费用 手续费 罚款 限制 上限 下限 期限 区别 办法 方法 方式 要求 规定 时间 条件 问题".split())
 # jieba's tags of what a Chinese object may be: nouns, idioms and set phrases (以旧换新), nominal verbs
 _OBJECT_FLAGS = ("n", "l", "i", "j", "vn")
