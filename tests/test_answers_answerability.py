@@ -564,3 +564,18 @@ def test_a_yes_no_question_about_a_month_needs_evidence_naming_a_time():
     # a month in the customer's story is not what is asked
     assert undated_evidence(part("we're driving to Turkey in August, do I need a green card?"),
                             [scored("You do not need a green card in the EU.")]) is None
+
+
+def test_a_value_under_another_cases_label_does_not_answer():
+    from components.answers.answerability import value_of_other_label
+
+    cancel = scored("月度和学生会员：可随时取消，不退还当月费用。年度会员：付款后 14 天内取消，全额退还 59.90 欧元；不退款。",
+                    title="会员常见问题 › 取消会员", language="zh")
+    assert value_of_other_label(part("Plus 月度会员多少钱？"), [cancel])
+    assert value_of_other_label(part("年度会员退多少钱？"), [cancel]) is None
+    english = scored("Monthly and Student: cancel any time. Annual: a full refund of €59.90 within 14 days.")
+    assert value_of_other_label(part("How much is the Monthly plan?"), [english])
+    assert value_of_other_label(part("How much do I get back on the Annual plan?"), [english]) is None
+    # a table row's labels are its columns, not cases
+    row = scored("Card: Silver Rewards; Cashback rate: 1%; Yearly cap: $300.", kind="row")
+    assert value_of_other_label(part("how much cashback do i get with silver rewards"), [row]) is None

@@ -693,3 +693,15 @@ def test_a_decimal_point_is_no_sentence_end():
     assert [p.text for p in parts] == ["Will I get it back?"] and statements == "I paid £3.20 too much last month."
     assert [p.text for p in split_question("Is the fee €2.99 for orders under 5 km?")[0]] == \
         ["Is the fee €2.99 for orders under 5 km?"]
+
+
+@pytest.mark.parametrize("text, previous, expected, replaced", [
+    # a Chinese subject takes the place of the Chinese phrase with its head, not of the Latin name beside it
+    ("那年度会员呢？", "Plus 月度会员多少钱？", "Plus 年度会员多少钱？", "月度会员"),
+    ("那学生会员呢？", "月度会员可以随时取消吗？", "学生会员可以随时取消吗？", "月度会员"),
+])
+def test_a_chinese_followup_swaps_the_phrase_with_the_same_head(text, previous, expected, replaced):
+    from components.answers.evidence_selection import entity_names
+
+    question, info = resolve_followup(text, previous, sorted(entity_names(previous)))
+    assert question == expected and info["replaced"] == replaced

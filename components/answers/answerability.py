@@ -33,6 +33,9 @@ Near misses (the evidence states a neighbouring case, not the one asked):
 - `rival_case`: the customer names their case ("a discount for teachers", "a corporate discount") and
   the best unit is another case of the same thing (a table row's first cell, "Student discount"), with no word of
   theirs in the evidence.
+- `value_of_other_label`: a unit of labelled statements ("月度和学生会员：… 年度会员：…") whose value of the kind asked
+  stands only under another case's label than the one the part names ("Plus 月度会员多少钱？" → the annual plan's
+  59.90 refund) states the other case's value.
 - `which_thing`: "Which teacher …?" is not answered by a list naming no teacher that lists what the question names.
 - `value_of_earlier_part`: two parts of one question that ask for the same kind of value ("how long do I have to
   return something and how long does the refund take") ask two things; a unit other than the earlier part's that
@@ -554,7 +557,8 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: other_variant(part, evidence), lambda: unknown_kind(part, evidence, known),
                   lambda: other_day(part, evidence), lambda: undated_evidence(part, evidence),
                   lambda: opposite_condition(part, evidence),
-                  lambda: rival_case(part, evidence), lambda: which_thing(part, evidence)):
+                  lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
+                  lambda: which_thing(part, evidence)):
         reason = check()
         if reason:
             return reason
@@ -579,6 +583,47 @@ def value_of_earlier_part(part: QuestionPart, evidence: list[ScoredUnit],
         if figures <= set().union(*(stated_values(kind, s.unit.text) for s in stated)):
             return (f"asks another {kind} than part {number} (“{other.text.strip()}”); the evidence states only "
                     f"the {kind} given there")
+    return None
+
+
+# a label opening a piece of a unit: "年度会员：付款后 …", "Plus Annual: if you cancel …" (at the start or after a
+# sentence's end; a table row's "Card: Silver; Rate: 1%" names its columns, not cases)
+_PIECE_LABEL = re.compile(r"(?:^|(?<=[。！？!?])|(?<=\.\s))\s*([^：:。；;，,.!?！？]{2,30})[：:]\s*")
+
+
+def labelled_pieces(text: str) -> list[tuple[str, str]]:
+    """The (label, text) pieces of a unit made of labelled statements ("月度和学生会员：… 年度会员：…"), or []."""
+    marks = list(_PIECE_LABEL.finditer(text or ""))
+    if len(marks) < 2:
+        return []
+    return [(m.group(1).strip(), text[m.end():(marks[i + 1].start() if i + 1 < len(marks) else len(text))])
+            for i, m in enumerate(marks)]
+
+
+def value_of_other_label(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """Why the evidence, labelled statements of several cases, gives the value asked only under another case's label
+    than the one the part names ("Plus 月度会员多少钱？": "月度和学生会员：可随时取消… 年度会员：…全额退还 59.90 欧元" states
+    no amount for the monthly plan; the 59.90 is the annual plan's); or None."""
+    kind = asked_value(part.text)
+    if kind is None or "yes_no" in part.types or not evidence:
+        return None
+    asked = set(terms(part.asked_text)) - _QUESTION_WORDS   # the names too: "Monthly" is the case asked
+    pattern = _VALUE_PATTERNS[kind]
+    for e in evidence:
+        pieces = labelled_pieces(e.unit.text) if e.unit.kind != "row" else []
+        if not pieces:
+            continue
+        labels = [set(terms(label)) for label, _ in pieces]
+        common = set.intersection(*labels)
+        named = [bool((words - common) & asked) for words in labels]
+        valued = [bool(pattern.search(text)) for _, text in pieces]
+        if not any(valued) or not any(named):
+            continue
+        if any(v and n for v, n in zip(valued, named)):
+            continue
+        if any(v and not n for v, n in zip(valued, named)):
+            case = next(label for (label, _), n in zip(pieces, named) if n)
+            return f"asks about {case}; the evidence states {_a(kind)} for another case only"
     return None
 
 
