@@ -579,3 +579,22 @@ def test_a_value_under_another_cases_label_does_not_answer():
     # a table row's labels are its columns, not cases
     row = scored("Card: Silver Rewards; Cashback rate: 1%; Yearly cap: $300.", kind="row")
     assert value_of_other_label(part("how much cashback do i get with silver rewards"), [row]) is None
+
+
+def test_a_unit_about_what_the_customer_says_they_are_not_does_not_answer():
+    register = scored("At least 4 days' notice of a planned power cut, by phone.",
+                      title="Priority Services Register › What you get")
+    question = part("How much notice do I get of a planned power cut?")
+    said = "I'm not on the Priority Services Register."
+    assert unanswered(question, [register], [register], statements=said)
+    assert unanswered(question, [register], [register]) is None     # nothing denied
+    everyone = scored("The network operator gives at least 2 days' notice of planned work by letter.",
+                      title="Power cuts › Planned power cuts")
+    assert unanswered(question, [everyone], [everyone], statements=said) is None
+    # a rule that itself names the other case ("unless", "not") may be the answer; an action denied is no case
+    others = scored("Customers not on the Priority Services Register get 2 days' notice.", title="Power cuts")
+    assert unanswered(question, [others], [others], statements=said) is None
+    cancel = scored("Cancel at least 2 hours before the class starts to keep your spot free of charge.",
+                    title="Group classes › Cancelling a class booking")
+    assert unanswered(part("I missed a few classes without cancelling, is there a penalty?"), [cancel], [cancel]) \
+        is None

@@ -419,7 +419,7 @@ def customer_case(text: str) -> str:
     return " ".join(c for c in _CLAUSE_BREAK.split(text or "") if c and _CUSTOMER_CASE.match(c))
 
 
-def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit], statements: str = "") -> str | None:
     """The best unit holds under a condition ("If you have studied the language before, …") that the customer's own
     words about their case deny ("I've never studied german"), or the other way round ("If you have not …" / "I
     have …"): it is the rule for the other case, and stating it answers a question the customer did not ask. Only
@@ -427,8 +427,6 @@ def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit]) -> str | 
     if not evidence or part.language == "zh":
         return None
     asked = _negated_words(customer_case(part.text))
-    if not asked:
-        return None
     for m in _CONDITION.finditer(evidence[0].unit.text):
         condition = m.group(2)
         said = _negated_words(condition)
@@ -438,7 +436,24 @@ def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit]) -> str | 
             if (said[t][0] != flip) != asked[t][0]:
                 return (f"the evidence holds “{m.group(0).strip()}”; the question's case is the opposite "
                         f"(“{asked[t][1]}”{' negated' if asked[t][0] else ''} in the question)")
+    # "I'm not on the Priority Services Register": a unit that names what the customer denies, under its heading or
+    # in its words, and denies nothing itself ("Customers on the Priority Services Register get 4 days' notice") is
+    # the rule for those who are
+    # (a thing or a state denied, not an action: "without cancelling" leaves the cancelling rule to say what applies)
+    case = _negated_words(customer_case(f"{statements}. {part.text}" if statements else part.text))
+    denied = {t for t, (negated, w) in case.items() if negated and not re.search(r"(?:ing|ed)$", w, re.I)} - \
+        _QUESTION_WORDS
+    best = evidence[0].unit
+    if denied and not _DENIES.search(best.text):
+        said = _negated_words(f"{best.source_title}. {best.text}")
+        named = sorted(t for t in denied if t in said and not said[t][0])
+        if named:
+            return (f"the evidence is about {said[named[0]][1]}; the question's case is the opposite "
+                    f"(“{case[named[0]][1]}” negated in the question)")
     return None
+
+
+_DENIES = re.compile(r"\b(?:not|never|no|none|without|unless|except|other|others|otherwise|else)\b|n['’]t\b", re.I)
 
 
 _DETERMINER_WORDS = ("a", "an", "the", "my", "our", "your", "his", "her", "their", "this", "that", "some", "any")
@@ -547,8 +562,9 @@ def which_thing(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
 
 
 def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[ScoredUnit],
-               carried: set[str] = frozenset(), known=lambda t: True) -> str | None:
-    """Why the evidence a reply would state for `part` does not answer it, or None when it may."""
+               carried: set[str] = frozenset(), known=lambda t: True, statements: str = "") -> str | None:
+    """Why the evidence a reply would state for `part` does not answer it, or None when it may. `statements`: what
+    the customer said around the question ("I'm not on the register. How much notice …?")."""
     if not evidence:
         return None
     for check in (lambda: no_value(part, evidence), lambda: value_subject(part, evidence, set(carried)),
@@ -556,7 +572,7 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: echo(part, evidence), lambda: other_section(part, evidence, candidates, known),
                   lambda: other_variant(part, evidence), lambda: unknown_kind(part, evidence, known),
                   lambda: other_day(part, evidence), lambda: undated_evidence(part, evidence),
-                  lambda: opposite_condition(part, evidence),
+                  lambda: opposite_condition(part, evidence, statements),
                   lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
                   lambda: which_thing(part, evidence)):
         reason = check()

@@ -313,7 +313,7 @@ class AnswerComposer:
             numbers = asked_quantities(f"{statements} {part.text}" if len(parts) == 1 else part.text)
             ranked = holding_first(numbers, ranked)
             rankings.append(ranked)
-            answer.parts.append(self._choose(part, ranked, answer.parts, numbers))
+            answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
             if followup and followup.get("units") and not answer.parts[-1].answered \
                     and not answer.parts[-1].unanswered:
                 self._from_previous_answer(answer.parts[-1], ranked, followup)
@@ -579,9 +579,10 @@ class AnswerComposer:
         return sorted(best.values(), key=lambda h: h.score, reverse=True)
 
     def _choose(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer],
-                numbers: list | None = None) -> PartAnswer:
+                numbers: list | None = None, statements: str = "") -> PartAnswer:
         """`numbers`: the customer's own quantities (number_conditions.asked_quantities): a unit whose limits do not
-        hold for them is not stated beside one whose limits do."""
+        hold for them is not stated beside one whose limits do. `statements`: what the customer said around the
+        question ("I'm not on the register."), whose denied case the evidence must not be about."""
         answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],
                             confidence=self.selector.model.confidence_of(ranked))
         if not ranked or answer.confidence < self.min_score:
@@ -592,7 +593,8 @@ class AnswerComposer:
                                                                      asked_types=part.types))]
         # confident is not enough: the units must state what the part asks (answerability.py)
         carried = subject_terms(earlier[-1].part.text) if earlier else set()
-        reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0) or \
+        reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0,
+                            statements=statements) or \
             unstated_subject(part, chosen, lambda word, corpus: self._said_in_english(word, corpus, own=True)) or \
             not_about_part_before(part, chosen, earlier[-1].part.text if earlier else "")
         if reason:
