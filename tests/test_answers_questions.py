@@ -55,6 +55,8 @@ def names_product(text: str) -> bool:
     ("这件 t-shirt 有M码吗", "stock_question"),
     ("Is the kettle available?", "stock_question"),
     ("T恤有蓝色的吗？", "stock_question"),
+    ("我想买一部手机，多少钱？", "stock_question"),
+    ("手机多少钱？", "stock_question"),
     ("What's the status of order #W12345?", "request"),
     ("订单W5918442可以取消吗？", "request"),  # its order number right beside Chinese characters (once a question)
     # acting for someone else: the one-customer policy answers (the desk helps one verified customer)
@@ -705,3 +707,10 @@ def test_a_chinese_followup_swaps_the_phrase_with_the_same_head(text, previous, 
 
     question, info = resolve_followup(text, previous, sorted(entity_names(previous)))
     assert question == expected and info["replaced"] == replaced
+
+
+def test_a_chinese_price_of_what_its_own_clause_names_is_no_stock_question():
+    # the setup's price, not the laptop's: the clause before only says when
+    got = classify_message("买手机的话，帮忙设置要多少钱？", names_product=names_product)
+    assert got.kind != "stock_question", got.reason
+    assert classify_message("买手机的话，多少钱？", names_product=names_product).kind == "stock_question"
