@@ -237,7 +237,7 @@ _VALUE_OF_COMPOUND = re.compile(r"^\s*(?:and\s+)?what(?:'s|s| is| are) (?:the |y
 _RULE_NOUNS = frozenset("""limit limits fee fees charge charges cost costs penalty penalties fine fines minimum maximum
 deadline deadlines way ways option options restriction restrictions cap caps catch difference discount discounts
 problem problems reason reasons time times chance requirement requirements rule rules policy age number amount
-price prices deposit period window difference extra surcharge""".split())
+price prices deposit period window extra surcharge""".split())
 _NOT_NOUNS = _NOT_A_THING | frozenset("""it this that them these those one anything something everything nothing
 way here there back out off up""".split())
 _RULE_NOUNS_ZH = frozenset("收费 费用 手续费 罚款 限制 上限 下限 期限 区别 办法 方法 方式 要求 规定 时间 条件 问题".split())
