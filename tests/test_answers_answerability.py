@@ -523,3 +523,99 @@ def test_a_sentence_is_not_given_to_a_part_whose_best_is_a_passage_around_it():
     composer._place_evidence(answer, [first, second])
     assert [e.unit.text for e in answer.parts[1].evidence] == [paid.text]
     assert not answer.parts[0].evidence
+
+
+def test_how_late_or_early_something_has_to_be_asks_for_a_duration():
+    assert asked_value("How late does my order have to be to get the credit?") == "duration"
+    assert asked_value("how early must I be at the gate?") == "duration"
+    assert asked_value("how late are you open on friday?") is None     # an opening time, no margin
+    credit = scored("Without Plus: the delivery fee back as credit;", title="Late deliveries › What you get")
+    assert unanswered(part("How late does my order have to be to get the credit?"), [credit], [credit])
+
+
+def test_a_sum_of_money_is_no_duration():
+    from components.answers.answerability import no_value
+
+    credit = scored("With Plus: €5 credit (the On-time Promise).", title="Late deliveries › What you get")
+    assert no_value(part("How long does the credit take to arrive?"), [credit])
+    assert no_value(part("How much is the credit?"), [credit]) is None
+    assert no_value(part("How long does the credit take to arrive?"),
+                    [scored("Credit of €5 is added within 2 hours.")]) is None
+
+
+def test_a_second_part_of_the_same_kind_given_the_first_parts_figure_is_not_answered():
+    from components.answers.answerability import value_of_earlier_part
+
+    (window_part, refund_part), _ = split_question(
+        "how long do i have to return something and how long does the refund take")
+    window = scored("Products bought in a store have the same 14 days; bring the receipt.", title="How long you have")
+    again = scored("You can return most products within 14 days of the day you receive them, for a full refund.",
+                   title="How long you have")
+    refund = scored("We refund within 5 working days after the product reaches us.", title="Your refund")
+    assert value_of_earlier_part(refund_part, [again], [(window_part, [window])])
+    assert value_of_earlier_part(refund_part, [refund], [(window_part, [window])]) is None
+    # one unit stating both figures is stated once, elsewhere; another kind of value is another question
+    both = scored("Return within 14 days; refunds take 5 working days.")
+    assert value_of_earlier_part(refund_part, [both], [(window_part, [both])]) is None
+    price_part = part("how much does the refund cost?")
+    assert value_of_earlier_part(price_part, [window], [(window_part, [window])]) is None
+
+
+def test_how_much_notice_is_asked_of_the_event_not_of_the_notice():
+    prices = scored("Flex 价格可能上涨或下降，调价前至少提前 30 天通知。搬家时把固定方案带到新家，不收提前解约费。",
+                    title="电价方案", language="zh")
+    assert unanswered(part("搬家要提前几天通知你们？"), [prices], [prices])
+    moving = scored("搬家前至少提前 2 个工作日通知我们。", title="搬家", language="zh")
+    assert unanswered(part("搬家要提前几天通知你们？"), [moving], [moving]) is None
+    cuts = scored("At least 4 days' notice of a planned power cut, by phone.", title="What you get")
+    assert unanswered(part("How much notice do I get of a planned power cut?"), [cuts], [cuts]) is None
+    assert unanswered(part("How much notice do I get before you change my prices?"), [cuts], [cuts])
+
+
+def test_a_yes_no_question_about_a_month_needs_evidence_naming_a_time():
+    from components.answers.answerability import undated_evidence
+
+    rule = scored("Its prices can go up or down.", title="Our tariffs › Flex")
+    assert undated_evidence(part("Will Flex prices go up in April?"), [rule])
+    assert undated_evidence(part("Flex 四月会涨价吗？"), [rule])
+    assert undated_evidence(part("Will Flex prices go up in April?"),
+                            [scored("Flex prices go up on 1 April each year.")]) is None
+    assert undated_evidence(part("Can I still return it on 10 January?"),
+                            [scored("Products bought in December can be returned until 15 January.")]) is None
+    # a month in the customer's story is not what is asked
+    assert undated_evidence(part("we're driving to Turkey in August, do I need a green card?"),
+                            [scored("You do not need a green card in the EU.")]) is None
+
+
+def test_a_value_under_another_cases_label_does_not_answer():
+    from components.answers.answerability import value_of_other_label
+
+    cancel = scored("月度和学生会员：可随时取消，不退还当月费用。年度会员：付款后 14 天内取消，全额退还 59.90 欧元；不退款。",
+                    title="会员常见问题 › 取消会员", language="zh")
+    assert value_of_other_label(part("Plus 月度会员多少钱？"), [cancel])
+    assert value_of_other_label(part("年度会员退多少钱？"), [cancel]) is None
+    english = scored("Monthly and Student: cancel any time. Annual: a full refund of €59.90 within 14 days.")
+    assert value_of_other_label(part("How much is the Monthly plan?"), [english])
+    assert value_of_other_label(part("How much do I get back on the Annual plan?"), [english]) is None
+    # a table row's labels are its columns, not cases
+    row = scored("Card: Silver Rewards; Cashback rate: 1%; Yearly cap: $300.", kind="row")
+    assert value_of_other_label(part("how much cashback do i get with silver rewards"), [row]) is None
+
+
+def test_a_unit_about_what_the_customer_says_they_are_not_does_not_answer():
+    register = scored("At least 4 days' notice of a planned power cut, by phone.",
+                      title="Priority Services Register › What you get")
+    question = part("How much notice do I get of a planned power cut?")
+    said = "I'm not on the Priority Services Register."
+    assert unanswered(question, [register], [register], statements=said)
+    assert unanswered(question, [register], [register]) is None     # nothing denied
+    everyone = scored("The network operator gives at least 2 days' notice of planned work by letter.",
+                      title="Power cuts › Planned power cuts")
+    assert unanswered(question, [everyone], [everyone], statements=said) is None
+    # a rule that itself names the other case ("unless", "not") may be the answer; an action denied is no case
+    others = scored("Customers not on the Priority Services Register get 2 days' notice.", title="Power cuts")
+    assert unanswered(question, [others], [others], statements=said) is None
+    cancel = scored("Cancel at least 2 hours before the class starts to keep your spot free of charge.",
+                    title="Group classes › Cancelling a class booking")
+    assert unanswered(part("I missed a few classes without cancelling, is there a penalty?"), [cancel], [cancel]) \
+        is None

@@ -120,3 +120,52 @@ def test_a_thing_asked_for_and_said_apart_is_not_offered():
     assert unstated_offering(part("Can I order a vegetarian meal for my flight?"), [meal])
     assert unstated_offering(part("Can I order a vegetarian meal for my flight?"),
                              [scored("Vegetarian meals can be ordered up to 24 hours before departure.")]) is None
+
+
+@pytest.mark.parametrize("text, thing", [
+    ("is there parking at the harbour square store", "parking"),
+    ("are there lockers in the changing rooms?", "lockers"),
+    ("Can I pay with PayPal?", "PayPal"),
+    ("can we pay by cheque at the desk?", "cheque"),
+    ("do you have parking?", "parking"),
+    ("can I bring my dog?", "dog"),
+    ("can I use my credit card abroad?", "credit card"),   # where or when is not the thing
+    ("can i get my money back?", None),                   # "back" is no thing
+    ("do you have to pay a fee?", None),                  # an obligation
+    ("可以开中文发票吗？", "发票"),
+    ("旧电视可以以旧换新吗？", "以旧换新"),          # a set phrase is a thing asked about too
+    ("Is there a limit on how much I can withdraw?", None),   # whether a rule exists: left to the value checks
+    ("I missed a class, is there a penalty?", None),
+    ("is there another way to verify who i am", None),
+    ("订单能取消吗？", None),                         # ends on a verb: no thing
+    ("团课缺席会收费吗？", None),                     # whether a charge exists
+])
+def test_the_thing_a_yes_no_question_asks_about(text, thing):
+    from components.answers.asked_subjects import thing_asked
+
+    assert thing_asked(text) == thing
+
+
+def test_a_thing_the_evidence_never_names_is_not_answered():
+    from components.answers.asked_subjects import unstated_thing
+
+    row = scored("Store: Harbour Square; Address: 3 Harbour Square; Monday to Friday: 9:00 to 18:00.", "Our stores")
+    assert unstated_thing(part("is there parking at the harbour square store"), [row])
+    assert unstated_thing(part("Is there parking at the Porto store?"),
+                          [scored("Customers park free for 2 hours in the garage.", "Getting there")]) is None
+    hotline = scored("中文客服电话 020 555 0188，周一至周五 10:00 至 16:00。", "中文客服", "zh")
+    assert unstated_thing(part("可以开中文发票吗？"), [hotline])
+    assert unstated_thing(part("可以开中文发票吗？"), [scored("We email an invoice with every order.")],
+                          lambda w, c: w == "发票" and "invoice" in c) is None
+    # a Chinese word said by another that shares its sense (订单 "order", 下单 "to place an order")
+    assert unstated_thing(part("换货需要我重新下一个订单吗？"), [scored("无需重新下单。", "换货政策", "zh")]) is None
+
+
+def test_a_compound_whose_first_word_alone_is_said_is_not_answered():
+    from components.answers.asked_subjects import unstated_thing
+
+    wifi = scored("Yes, free wifi is available in every waiting room; the network is Guest.", "Is there wifi?")
+    assert unstated_thing(part("whats the wifi password in the waiting room"), [wifi])
+    assert unstated_thing(part("what's the wifi password?"),
+                          [scored("The wifi password is on the reception desk.")]) is None
+    assert unstated_thing(part("what's the monthly fee?"), [scored("Membership: €30 a month.")]) is None

@@ -55,6 +55,8 @@ def names_product(text: str) -> bool:
     ("这件 t-shirt 有M码吗", "stock_question"),
     ("Is the kettle available?", "stock_question"),
     ("T恤有蓝色的吗？", "stock_question"),
+    ("我想买一部手机，多少钱？", "stock_question"),
+    ("手机多少钱？", "stock_question"),
     ("What's the status of order #W12345?", "request"),
     ("订单W5918442可以取消吗？", "request"),  # its order number right beside Chinese characters (once a question)
     # acting for someone else: the one-customer policy answers (the desk helps one verified customer)
@@ -631,19 +633,22 @@ def test_a_request_about_what_only_the_business_own_documents_name_is_a_question
     assert classify_message("my delivery is missing, can you check it?", own_words=own_words).kind == "request"
 
 
-@pytest.mark.parametrize("text, kind", [
-    ("买手机的话，帮忙安装要多少钱？", "question"),        # the installation is priced, not the phone
-    ("how much is assembly for the office chair?", "question"),
-    ("手机多少钱？", "stock_question"),                   # the product itself: the desk's stock and price
-    ("how much is the t-shirt?", "stock_question"),
-    ("do you have the office chair with assembly in black?", "stock_question"),   # no price asked: as before
+@pytest.mark.parametrize("text, kind, shop_alone", [
+    # the installation is priced, not the phone (in the shop alone too: its own clause names what is priced)
+    ("买手机的话，帮忙安装要多少钱？", "question", "request"),
+    ("how much is assembly for the office chair?", "question", "stock_question"),
+    ("手机多少钱？", "stock_question", "stock_question"),   # the product itself: the desk's stock and price
+    ("how much is the t-shirt?", "stock_question", "stock_question"),
+    ("do you have the office chair with assembly in black?", "stock_question", "stock_question"),   # no price asked
 ])
-def test_a_price_question_about_what_only_the_business_documents_name_goes_to_them(text, kind):
+def test_a_price_question_about_what_only_the_business_documents_name_goes_to_them(text, kind, shop_alone):
     """A business's documents beside the demo shop's: the price of a service they name ("assembly", 安装) is
     theirs to state, not a stock lookup of the product it is for."""
     own_words = lambda text: [w for w in ("assembly", "安装") if w in text.lower()]  # noqa: E731
     assert classify_message(text, names_product=names_product, own_words=own_words).kind == kind
-    assert classify_message(text, names_product=names_product).kind == "stock_question"   # the shop alone
+    assert classify_message(text, names_product=names_product).kind == shop_alone
+
+
 @pytest.mark.parametrize("text, previous, expected", [
     # a condition turned: the rest of the previous question is kept, the clause said the other way
     ("and if I had Gold?", "my parcel arrived damaged, i don't have gold. can i get a refund?",
@@ -721,3 +726,22 @@ def test_a_decimal_point_is_no_sentence_end():
 def test_time_gone_by_then_whether_it_is_still_possible_asks_for_the_time_limit(text, asks_a_limit):
     parts, _ = split_question(text)
     assert ("duration" in parts[-1].types) is asks_a_limit, parts[-1].types
+
+
+@pytest.mark.parametrize("text, previous, expected, replaced", [
+    # a Chinese subject takes the place of the Chinese phrase with its head, not of the Latin name beside it
+    ("那年度会员呢？", "Plus 月度会员多少钱？", "Plus 年度会员多少钱？", "月度会员"),
+    ("那学生会员呢？", "月度会员可以随时取消吗？", "学生会员可以随时取消吗？", "月度会员"),
+])
+def test_a_chinese_followup_swaps_the_phrase_with_the_same_head(text, previous, expected, replaced):
+    from components.answers.evidence_selection import entity_names
+
+    question, info = resolve_followup(text, previous, sorted(entity_names(previous)))
+    assert question == expected and info["replaced"] == replaced
+
+
+def test_a_chinese_price_of_what_its_own_clause_names_is_no_stock_question():
+    # the setup's price, not the laptop's: the clause before only says when
+    got = classify_message("买手机的话，帮忙设置要多少钱？", names_product=names_product)
+    assert got.kind != "stock_question", got.reason
+    assert classify_message("买手机的话，多少钱？", names_product=names_product).kind == "stock_question"

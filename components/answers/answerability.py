@@ -12,7 +12,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it. A Chinese part that opens with
   what happened ("房子漏水损坏了，要在几天内报案？") asks the value of its question clause's words (报案), when it has any.
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
-  number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year").
+  number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year"; a sum of money or a
+  percentage is no duration or count: "€5 credit" does not say how late an order must be).
 - `no_list`: "which methods / what options" is answered by a list (a table row, a list, items joined by commas, 、,
   and/or): a sentence with none of these names one thing at most.
 - `echo`: a "how does X work" / "which" part is not answered by a unit that only repeats the question's own words
@@ -25,12 +26,21 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
 Near misses (the evidence states a neighbouring case, not the one asked):
 - `other_day`: the part names a day ("on saturday", "周末") and the evidence speaks of other days only ("each
   weekday", a holiday table's row); a schedule naming its days in full ("Monday to Friday", "weekdays only") answers.
+- `undated_evidence`: a yes/no part about a month ("Will prices go up in April?") is not answered by evidence naming
+  no month, date or period of the year ("Its prices can go up or down").
 - `opposite_condition`: the best unit holds under a condition the customer's words deny ("If you have studied the
   language before, …" for "I've never studied german").
 - `rival_case`: the customer names their case ("a discount for teachers", "a corporate discount") and
   the best unit is another case of the same thing (a table row's first cell, "Student discount"), with no word of
   theirs in the evidence.
+- `value_of_other_label`: a unit of labelled statements ("月度和学生会员：… 年度会员：…") whose value of the kind asked
+  stands only under another case's label than the one the part names ("Plus 月度会员多少钱？" → the annual plan's
+  59.90 refund) states the other case's value.
 - `which_thing`: "Which teacher …?" is not answered by a list naming no teacher that lists what the question names.
+- `value_of_earlier_part`: two parts of one question that ask for the same kind of value ("how long do I have to
+  return something and how long does the refund take") ask two things; a unit other than the earlier part's that
+  states only figures the earlier part's evidence states ("within 14 days … for a full refund" after "the same 14
+  days") gives the earlier answer again, not the later one.
 `focus_items` narrows a unit of labelled items ("Lisbon store: ready in 2 hours. Porto store: the next day.") to the
 items about the name asked, as composer.focus_row does for table columns.
 """
@@ -39,13 +49,16 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value, number_other,
-                                                   numbered_terms, terms)
-from components.answers.question_analysis import REFERS_BACK, QuestionPart, type_phrase_of
+from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
+                                                   near_duplicate, number_other, numbered_terms, stated_values, terms)
+from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
 
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
 _ASKS_VALUE = [
+    # "how late does my order have to be to …", "how early must I be at the gate": a margin of time
     ("duration", re.compile(r"\bhow (long|soon|quickly)\b|\bhow many (days|weeks|months|years|hours|minutes)\b|"
+                            r"\bhow much (advance )?notice\b|"
+                            r"\bhow (late|early) (do|does|did|must|should|will) [\w' -]{1,40}? (have to |need to )?be\b|"
                             r"多久|多长时间|几天|多少天", re.I)),
     ("percentage", re.compile(r"\bwhat(?:'s| is| are)? (?:the )?(?:\w+ ){0,3}(percent(?:age)?|rate|apr|apy)\b|"
                               r"\bhow much interest\b|利率是多少|比例是多少|百分之几|年化.{0,4}多少", re.I)),
@@ -53,11 +66,14 @@ _ASKS_VALUE = [
                           r"(fees?|costs?|price|charges?|limits?)\b|多少钱|费用是多少|收费多少|多少费用|限额是多少|多少", re.I)),
     ("count", re.compile(r"\bhow many( times)?\b|几次|多少次", re.I)),
 ]
+# "how much notice", "提前几天通知": the notice is the value asked (a duration before something); what it is the notice of
+# is the subject ("提前 30 天通知" of a price change answers no question about moving home)
+NOTICE_WORDS = frozenset(terms("notice notices advance beforehand")) | {"提前", "通知", "预先", "事先"}
 # words that only say a value is asked for, never what it is about
 _QUESTION_WORDS = frozenset(terms("""how what when which much many long soon quickly big large high does do did is are
 can could will would cost costs price time times day days week weeks month months year years hour hours minute
 minutes percent percentage rate rates what's whats how's when's where's which's""")) | {"多少", "几", "什么", "哪些", "多久", "多长", "时间", "长时间", "多长时间", "几天",
-                                            "多少天", "利率", "年利率", "比例", "费用", "价格", "收费"}
+                                            "多少天", "利率", "年利率", "比例", "费用", "价格", "收费"} | NOTICE_WORDS
 # items joined by a separator, or by "and"/"or" beside a name or a number ("Main Street and Northgate", "card or
 # PayPal"); "to pay or receive the difference" joins two verbs, no options
 _LIST_MARKS = re.compile(r"[、,，;；]|和|或|及|以及|\b([A-Z][\w-]*|\d\S*) (and|or)\b|\b(and|or) ([A-Z]|\d)")
@@ -72,6 +88,7 @@ _ANY_VALUE = {"amount": re.compile(_NUMBERISH + r"|\bfree\b|\bno (fee|charge|cos
                                      r"\b(a|one) (day|week|month|year)\b|立即|即时|当天|永久", re.I),
               "percentage": re.compile(_NUMBERISH + r"|percent|百分", re.I),
               "count": re.compile(_NUMBERISH, re.I)}
+_MONEY = re.compile(r"[$€£¥￥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|％|usd|eur|gbp|dollars?|euros?|cents?|元|美元|欧元|块)", re.I)
 _CLAUSES = re.compile(r"(?<=[;。；!?！？])\s*|(?<=\.)(?!\d)\s*")  # "1.8%" is one number, not two clauses
 _LABEL = re.compile(r"^\s*([^:：;；.。]{2,40})[:：]\s")
 
@@ -153,7 +170,10 @@ def no_value(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     kind = asked_value(part.text)
     if kind is None or "yes_no" in part.types:
         return None
-    if any(_ANY_VALUE[kind].search(f"{e.unit.text} {e.unit.source_title}") for e in evidence):
+    said = " ".join(f"{e.unit.text} {e.unit.source_title}" for e in evidence)
+    if kind in ("duration", "count"):
+        said = _MONEY.sub(" ", said)   # "€5 credit" says how much, not how long or how many
+    if _ANY_VALUE[kind].search(said):
         return None
     return f"asks for {_a(kind)}; the evidence states none"
 
@@ -327,6 +347,29 @@ def other_day(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     return f"asks about {_day_list(asked)}; the evidence speaks of {_day_list(stated)} only"
 
 
+_MONTH = re.compile(r"\b(?:january|february|march|april|june|july|august|september|october|november|december)\b|"
+                    r"(?<![个几\d])\s?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])\s?月(?![度费底初])", re.I)
+# a date or a month the evidence names ("15 January", "1 November", "2026-04-01", "4 月 1 日", "each month")
+_DATED = re.compile(_MONTH.pattern + r"|\bmay\b|\b\d{4}-\d{2}(?:-\d{2})?\b|\b\d{1,2}/\d{1,2}\b|\bmonth(?:ly|s)?\b|"
+                    r"\byear(?:ly|s)?\b|每月|每年|按月|日期", re.I)
+
+
+def undated_evidence(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """A yes/no question about a month ("Will prices go up in April?", "四月会涨价吗？") is not answered by evidence
+    that names no month, date or period of the year: it states a rule for no time in particular ("prices can go up
+    or down"), which can neither confirm nor deny what happens then. A month in the customer's story ("we're driving
+    to Turkey in August, do I need …") is not what is asked."""
+    if "yes_no" not in part.types or not evidence:
+        return None
+    asked = story_and_question(part.text)[1] if part.story else part.text
+    m = _MONTH.search(asked)
+    if not m:
+        return None
+    if any(_DATED.search(f"{e.unit.text} {e.unit.context} {e.unit.source_title}") for e in evidence):
+        return None
+    return f"asks about {m.group(0).strip()}; the evidence names no month or date"
+
+
 def _day_list(days: set[str]) -> str:
     """"weekdays", "weekends", "saturday", "holidays", in the week's order."""
     out, rest = [], set(days)
@@ -376,7 +419,7 @@ def customer_case(text: str) -> str:
     return " ".join(c for c in _CLAUSE_BREAK.split(text or "") if c and _CUSTOMER_CASE.match(c))
 
 
-def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit], statements: str = "") -> str | None:
     """The best unit holds under a condition ("If you have studied the language before, …") that the customer's own
     words about their case deny ("I've never studied german"), or the other way round ("If you have not …" / "I
     have …"): it is the rule for the other case, and stating it answers a question the customer did not ask. Only
@@ -384,8 +427,6 @@ def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit]) -> str | 
     if not evidence or part.language == "zh":
         return None
     asked = _negated_words(customer_case(part.text))
-    if not asked:
-        return None
     for m in _CONDITION.finditer(evidence[0].unit.text):
         condition = m.group(2)
         said = _negated_words(condition)
@@ -395,7 +436,24 @@ def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit]) -> str | 
             if (said[t][0] != flip) != asked[t][0]:
                 return (f"the evidence holds “{m.group(0).strip()}”; the question's case is the opposite "
                         f"(“{asked[t][1]}”{' negated' if asked[t][0] else ''} in the question)")
+    # "I'm not on the Priority Services Register": a unit that names what the customer denies, under its heading or
+    # in its words, and denies nothing itself ("Customers on the Priority Services Register get 4 days' notice") is
+    # the rule for those who are
+    # (a thing or a state denied, not an action: "without cancelling" leaves the cancelling rule to say what applies)
+    case = _negated_words(customer_case(f"{statements}. {part.text}" if statements else part.text))
+    denied = {t for t, (negated, w) in case.items() if negated and not re.search(r"(?:ing|ed)$", w, re.I)} - \
+        _QUESTION_WORDS
+    best = evidence[0].unit
+    if denied and not _DENIES.search(best.text):
+        said = _negated_words(f"{best.source_title}. {best.text}")
+        named = sorted(t for t in denied if t in said and not said[t][0])
+        if named:
+            return (f"the evidence is about {said[named[0]][1]}; the question's case is the opposite "
+                    f"(“{case[named[0]][1]}” negated in the question)")
     return None
+
+
+_DENIES = re.compile(r"\b(?:not|never|no|none|without|unless|except|other|others|otherwise|else)\b|n['’]t\b", re.I)
 
 
 _DETERMINER_WORDS = ("a", "an", "the", "my", "our", "your", "his", "her", "their", "this", "that", "some", "any")
@@ -504,19 +562,84 @@ def which_thing(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
 
 
 def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[ScoredUnit],
-               carried: set[str] = frozenset(), known=lambda t: True) -> str | None:
-    """Why the evidence a reply would state for `part` does not answer it, or None when it may."""
+               carried: set[str] = frozenset(), known=lambda t: True, statements: str = "") -> str | None:
+    """Why the evidence a reply would state for `part` does not answer it, or None when it may. `statements`: what
+    the customer said around the question ("I'm not on the register. How much notice …?")."""
     if not evidence:
         return None
     for check in (lambda: no_value(part, evidence), lambda: value_subject(part, evidence, set(carried)),
                   lambda: no_list(part, evidence),
                   lambda: echo(part, evidence), lambda: other_section(part, evidence, candidates, known),
                   lambda: other_variant(part, evidence), lambda: unknown_kind(part, evidence, known),
-                  lambda: other_day(part, evidence), lambda: opposite_condition(part, evidence),
-                  lambda: rival_case(part, evidence), lambda: which_thing(part, evidence)):
+                  lambda: other_day(part, evidence), lambda: undated_evidence(part, evidence),
+                  lambda: opposite_condition(part, evidence, statements),
+                  lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
+                  lambda: which_thing(part, evidence)):
         reason = check()
         if reason:
             return reason
+    return None
+
+
+def value_of_earlier_part(part: QuestionPart, evidence: list[ScoredUnit],
+                          earlier: list[tuple[QuestionPart, list[ScoredUnit]]]) -> str | None:
+    """Why the evidence for a part gives the value an earlier part of the same question, asking for the same kind of
+    value, is answered with, from another unit; or None."""
+    kind = asked_value(part.text)
+    if kind is None or "yes_no" in part.types or not evidence:
+        return None
+    figures = set().union(*(stated_values(kind, e.unit.text) for e in evidence))
+    if not figures:
+        return None
+    for number, (other, stated) in enumerate(earlier, 1):
+        if asked_value(other.text) != kind or not stated:
+            continue
+        if any(near_duplicate(e.unit.text, s.unit.text) for e in evidence for s in stated):
+            continue  # one unit for both parts: the composer states it once (_place_evidence)
+        if figures <= set().union(*(stated_values(kind, s.unit.text) for s in stated)):
+            return (f"asks another {kind} than part {number} (“{other.text.strip()}”); the evidence states only "
+                    f"the {kind} given there")
+    return None
+
+
+# a label opening a piece of a unit: "年度会员：付款后 …", "Plus Annual: if you cancel …" (at the start or after a
+# sentence's end; a table row's "Card: Silver; Rate: 1%" names its columns, not cases)
+_PIECE_LABEL = re.compile(r"(?:^|(?<=[。！？!?])|(?<=\.\s))\s*([^：:。；;，,.!?！？]{2,30})[：:]\s*")
+
+
+def labelled_pieces(text: str) -> list[tuple[str, str]]:
+    """The (label, text) pieces of a unit made of labelled statements ("月度和学生会员：… 年度会员：…"), or []."""
+    marks = list(_PIECE_LABEL.finditer(text or ""))
+    if len(marks) < 2:
+        return []
+    return [(m.group(1).strip(), text[m.end():(marks[i + 1].start() if i + 1 < len(marks) else len(text))])
+            for i, m in enumerate(marks)]
+
+
+def value_of_other_label(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """Why the evidence, labelled statements of several cases, gives the value asked only under another case's label
+    than the one the part names ("Plus 月度会员多少钱？": "月度和学生会员：可随时取消… 年度会员：…全额退还 59.90 欧元" states
+    no amount for the monthly plan; the 59.90 is the annual plan's); or None."""
+    kind = asked_value(part.text)
+    if kind is None or "yes_no" in part.types or not evidence:
+        return None
+    asked = set(terms(part.asked_text)) - _QUESTION_WORDS   # the names too: "Monthly" is the case asked
+    pattern = _VALUE_PATTERNS[kind]
+    for e in evidence:
+        pieces = labelled_pieces(e.unit.text) if e.unit.kind != "row" else []
+        if not pieces:
+            continue
+        labels = [set(terms(label)) for label, _ in pieces]
+        common = set.intersection(*labels)
+        named = [bool((words - common) & asked) for words in labels]
+        valued = [bool(pattern.search(text)) for _, text in pieces]
+        if not any(valued) or not any(named):
+            continue
+        if any(v and n for v, n in zip(valued, named)):
+            continue
+        if any(v and not n for v, n in zip(valued, named)):
+            case = next(label for (label, _), n in zip(pieces, named) if n)
+            return f"asks about {case}; the evidence states {_a(kind)} for another case only"
     return None
 
 

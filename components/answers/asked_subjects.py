@@ -19,6 +19,13 @@ thing. Two such near misses, each checked on the units a part would state (after
 - `not_about_part_before`: a part that only names a new thing ("免赔额呢？", "And the cashback?") after another part of
   the same question asks it of that part's subject ("Premium 房屋保险…？免赔额呢？": the home policy's excess): a unit that
   shares no word of the part before (the car policy's excess) is about another subject.
+- `unstated_thing`: a yes/no question about a thing ("is there parking at the X store?", "can I pay cash?", "可以开
+  发票吗？", "旧电视可以以旧换新吗？") is answered only by evidence that names the thing (its head word, in any form
+  the stemmer folds; a Chinese object in Chinese, by one of its dictionary senses, or by a Chinese word sharing a
+  sense): the store's address row says nothing about parking, the Chinese hotline nothing about invoices. A compound
+  asked for its value ("what's the wifi password?") whose evidence names the first word but not the head is about
+  the first word's thing (the network's name), not the password. Nouns that ask whether a rule exists ("is there a
+  limit / a fee / a penalty / another way", "收费") are left to the value checks: a rule is stated without the noun.
 `said_in_english(word, corpus)` is the composer's dictionary check: a Chinese word stated in English in `corpus`.
 """
 from __future__ import annotations
@@ -208,8 +215,122 @@ def not_about_part_before(part: QuestionPart, evidence: list[ScoredUnit], before
     return f"goes on from “{before.strip()}”; the evidence names none of its words"
 
 
+# -- the thing a yes/no question asks about --------------------------------------------------------------------------
+_AFTER_THING = (r"(?:\s+(?:at|in|on|for|to|with|near|from|during|when|while|if|after|before|inside|outside|by|of|"
+                r"here|there|please|abroad|overseas|online|today|tomorrow|tonight|now|later|again|instead|too|also|"
+                r"anymore|early|late|first|yet|still|then|and|or|but|so)\b.*)?\s*[?？.!]*\s*$")
+_THING = r"([a-z][\w-]*(?:\s[a-z][\w-]*){0,2}?)"
+# "is there parking at …", "are there lockers?", "can I pay cash when …", "can we pay by cheque?", "do you take amex?"
+_THING_EN = [re.compile(r"\b(?:is|are) there (?:a |an |any |some )?" + _THING + _AFTER_THING, re.I),
+             re.compile(r"\b(?:can|could|may) (?:i|we) (?:pay|settle up|top up)(?: (?:for )?(?:it|this|that|them))?"
+                        r"(?: with| by| in| using)? (?:a |an |my |our )?" + _THING + _AFTER_THING, re.I),
+             re.compile(r"\b(?:do|does) (?:you|the \w+) (?:accept|take) (?:a |an )?" + _THING + _AFTER_THING, re.I),
+             re.compile(r"\b(?:do|does) (?:you|your \w+|the \w+) (?:guys )?(?:have|offer|sell|provide|rent|hire|stock) "
+                        r"(?!to\b)(?:a |an |any |some )?" + _THING + _AFTER_THING, re.I),
+             re.compile(r"\b(?:can|could|may) (?:i|we) (?:get|have|order|book|buy|rent|hire|bring|use) "
+                        r"(?:a |an |any |some |my |our )?" + _THING + _AFTER_THING, re.I)]
+# "what's the wifi password (in the waiting room)?": a two-word compound asked for its value
+_VALUE_OF_COMPOUND = re.compile(r"^\s*(?:and\s+)?what(?:'s|s| is| are) (?:the |your )?([a-z][\w-]*) ([a-z][\w-]*)"
+                                + _AFTER_THING, re.I)
+# heads that ask whether a rule or a value exists, which the evidence states without the word ("cancel at least 2
+# hours before" answers "is there a penalty?")
+_RULE_NOUNS = frozenset("""limit limits fee fees charge charges cost costs penalty penalties fine fines minimum maximum
+deadline deadlines way ways option options restriction restrictions cap caps catch difference discount discounts
+problem problems reason reasons time times chance requirement requirements rule rules policy age number amount
+price prices deposit period window extra surcharge""".split())
+_NOT_NOUNS = _NOT_A_THING | frozenset("""it this that them these those one anything something everything nothing
+way here there back out off up""".split())
+_RULE_NOUNS_ZH = frozenset("收费 费用 手续费 罚款 限制 上限 下限 期限 区别 办法 方法 方式 要求 规定 时间 条件 问题".split())
+# jieba's tags of what a Chinese object may be: nouns, idioms and set phrases (以旧换新), nominal verbs
+_OBJECT_FLAGS = ("n", "l", "i", "j", "vn")
+
+
+def thing_asked(text: str) -> str | None:
+    """The thing a yes/no question asks about, as written ("parking", "cash", "发票", "以旧换新"), or None."""
+    text = (text or "").strip()
+    if _CJK.search(text):
+        return _chinese_object(text)
+    for pattern in _THING_EN:
+        m = pattern.search(text)
+        if m:
+            words = m.group(1).split()
+            if not words or any(w.lower() in _NOT_NOUNS for w in words) or words[-1].lower() in _RULE_NOUNS:
+                return None
+            return " ".join(words)
+    return None
+
+
+def _chinese_object(text: str) -> str | None:
+    """The word a Chinese yes/no question ends on before 吗 ("可以开中文发票吗？": 发票), when it is a noun or a set
+    phrase; "能取消吗" ends on a verb and asks about no thing."""
+    if not re.search(r"吗\s*[?？。]?\s*$", text):
+        return None
+    from components.knowledge.keyword_index import _jieba
+
+    _jieba()
+    import jieba.posseg
+
+    words = [w for w in jieba.posseg.cut(re.sub(r"吗\s*[?？。]?\s*$", "", text)) if w.word.strip()]
+    if not words:
+        return None
+    last = words[-1]
+    if len(last.word) < 2 or not _CJK.search(last.word) or not last.flag.startswith(_OBJECT_FLAGS) \
+            or last.word in _RULE_NOUNS_ZH:
+        return None
+    from components.answers.answerability import _NOT_A_SUBJECT_ZH
+
+    return None if last.word in _NOT_A_SUBJECT_ZH else last.word
+
+
+def _said_by_sense(word: str, said: str) -> bool:
+    """A Chinese word said by a Chinese word of the evidence that shares one of its dictionary senses' words (订单
+    "(purchase) order" by 下单 "to place an order")."""
+    from components.answers.cross_language import dictionary
+
+    def sense_words(w: str) -> set[str]:
+        return {t for sense in dictionary().get(w) or [] for t in re.findall(r"[a-z]{3,}", sense.lower())} - \
+            _SENSE_STOP
+
+    own = sense_words(word)
+    if not own:
+        return False
+    return any(len(w) >= 2 and own & sense_words(w) for w in set(_chinese_words(" ".join(_CJK_RUNS.findall(said)))))
+
+
+_CJK_RUNS = re.compile(r"[\u3400-\u9fff]+")
+_SENSE_STOP = frozenset("the and for with one that this used from into out off not its all any can".split())
+
+
+def unstated_thing(part: QuestionPart, evidence: list[ScoredUnit],
+                   said_in_english: Callable[[str, str], bool] = lambda w, c: False) -> str | None:
+    """Why the evidence does not answer a yes/no question about a thing it never names, or a compound's value of
+    which it names only the first word; or None."""
+    if not evidence:
+        return None
+    said = _said_text(evidence)
+    said_terms = set(terms(said))
+    asked = thing_asked(part.text)
+    if asked and _CJK.search(asked):
+        if asked in said or said_in_english(asked, said) or _said_by_sense(asked, said):
+            return None
+        return f"asks about {asked}; the evidence does not name it"
+    if asked:
+        head = asked.split()[-1]
+        if set(terms(head)) <= said_terms:
+            return None
+        return f"asks about {asked}; the evidence does not name it"
+    m = _VALUE_OF_COMPOUND.match(part.text or "")
+    if m and not _CJK.search(part.text):
+        kind, head = m.group(1).lower(), m.group(2).lower()
+        if kind in _NOT_NOUNS or head in _NOT_NOUNS | _RULE_NOUNS or not terms(kind) or not terms(head):
+            return None
+        if set(terms(kind)) <= said_terms and not set(terms(head)) <= said_terms:
+            return f"asks for the {kind} {head}; the evidence names the {kind}, not its {head}"
+    return None
+
+
 def unstated_subject(part: QuestionPart, evidence: list[ScoredUnit],
                      said_in_english: Callable[[str, str], bool] = lambda w, c: False) -> str | None:
     """The first reason the evidence is about something other than what the part names, or None."""
     return unstated_offering(part, evidence, said_in_english) or unstated_place(part, evidence, said_in_english) \
-        or uncounted_thing(part, evidence)
+        or uncounted_thing(part, evidence) or unstated_thing(part, evidence, said_in_english)

@@ -28,7 +28,8 @@ import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
-from components.answers.answerability import chinese_nouns, focus_items, said_terms, subject_terms, unanswered
+from components.answers.answerability import (chinese_nouns, focus_items, said_terms, subject_terms, unanswered,
+                                              value_of_earlier_part)
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
@@ -315,7 +316,7 @@ class AnswerComposer:
             numbers = asked_quantities(f"{statements} {part.text}" if len(parts) == 1 else part.text)
             ranked = holding_first(numbers, ranked)
             rankings.append(ranked)
-            answer.parts.append(self._choose(part, ranked, answer.parts, numbers))
+            answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
             if followup and followup.get("units") and not answer.parts[-1].answered \
                     and not answer.parts[-1].unanswered:
                 self._from_previous_answer(answer.parts[-1], ranked, followup)
@@ -330,6 +331,7 @@ class AnswerComposer:
         if len(parts) > 1:
             self._place_evidence(answer, rankings)
             self._from_siblings(answer, rankings)
+            self._not_the_same_value_twice(answer)
         _add_ms(timings, "checks_ms", t_checks)
         timings["selection_ms"] = _ms(t)
         if curated is not None and not (answer.parts[0].answered
@@ -585,9 +587,10 @@ class AnswerComposer:
         return sorted(best.values(), key=lambda h: h.score, reverse=True)
 
     def _choose(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer],
-                numbers: list | None = None) -> PartAnswer:
+                numbers: list | None = None, statements: str = "") -> PartAnswer:
         """`numbers`: the customer's own quantities (number_conditions.asked_quantities): a unit whose limits do not
-        hold for them is not stated beside one whose limits do."""
+        hold for them is not stated beside one whose limits do. `statements`: what the customer said around the
+        question ("I'm not on the register."), whose denied case the evidence must not be about."""
         answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],
                             confidence=self.selector.model.confidence_of(ranked))
         if not ranked or answer.confidence < self.min_score:
@@ -598,7 +601,8 @@ class AnswerComposer:
                                                                      asked_types=part.types))]
         # confident is not enough: the units must state what the part asks (answerability.py)
         carried = subject_terms(earlier[-1].part.text) if earlier else set()
-        reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0) or \
+        reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0,
+                            statements=statements) or \
             unstated_subject(part, chosen, lambda word, corpus: self._said_in_english(word, corpus, own=True)) or \
             not_about_part_before(part, chosen, earlier[-1].part.text if earlier else "")
         if reason:
@@ -693,6 +697,18 @@ class AnswerComposer:
                 else:
                     p.evidence = chosen
                 break
+
+    @staticmethod
+    def _not_the_same_value_twice(answer: ComposedAnswer) -> None:
+        """A part asking for the same kind of value as an earlier part, stated by another unit with only the figures
+        the earlier part's evidence gives, is said to be unknown (answerability.value_of_earlier_part): after the
+        evidence is placed, so that a unit moved to another part is judged where it is stated."""
+        for i, p in enumerate(answer.parts):
+            if not i or not p.answered:
+                continue
+            reason = value_of_earlier_part(p.part, p.evidence, [(q.part, q.evidence) for q in answer.parts[:i]])
+            if reason:
+                p.evidence, p.unanswered, p.from_part = [], reason, None
 
     def _mark_unmentioned(self, answer: ComposedAnswer, units: list[EvidenceUnit]) -> None:
         """Names the customer asked about that appear in no unit ("Apple Pay", "支付宝")."""

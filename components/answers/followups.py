@@ -145,6 +145,10 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         question, replaced = _swap_same_shape(subject, question, [_AMOUNT])
     if replaced is None:
         question, replaced = _swap_numbered(subject, question)
+    if replaced is None and re.search(r"[\u3400-\u9fff]", subject):
+        # "那年度会员呢？" after "Plus 月度会员多少钱？": the Chinese phrase with the same head (月度会员) gives way, not the
+        # name in Latin letters beside it
+        question, replaced = _swap_same_head_zh(subject, question)
     for term in candidates if replaced is None else []:
         if term and re.search(re.escape(term), question, re.I):
             question = re.sub(re.escape(term), subject, question, count=1, flags=re.I)
@@ -248,6 +252,23 @@ def _swap_same_head(subject: str, question: str) -> tuple[str, str | None]:
     if not match or match.group(1).lower() in _NOT_MODIFIERS or match.group(1).lower() == words[-2].lower():
         return question, None
     return question[:match.start()] + subject + question[match.end():], match.group(0)
+
+
+def _swap_same_head_zh(subject: str, question: str) -> tuple[str, str | None]:
+    """"年度会员" after "Plus 月度会员多少钱？": the Chinese word before the subject's last word (its head, 会员) in the
+    question, with that head, is replaced by the subject ("Plus 年度会员多少钱？")."""
+    from components.answers.asked_subjects import _chinese_words
+
+    words = _chinese_words(subject)
+    if len(words) < 2 or len(words[-1]) < 2 or not re.search(r"[\u3400-\u9fff]", words[-1]):
+        return question, None
+    said = _chinese_words(question)
+    for before, word in zip(said, said[1:]):
+        if word == words[-1] and before != words[-2] and re.fullmatch(r"[\u3400-\u9fff]{2,}", before):
+            old = before + word
+            if old in question:
+                return question.replace(old, subject, 1), old
+    return question, None
 
 
 def _swap_same_shape(subject: str, question: str, shapes: list[re.Pattern] = _SHAPES) -> tuple[str, str | None]:

@@ -113,8 +113,24 @@ def _names_a_product_it_asks_about(text: str, names_product: Callable[[str], boo
                 not _product_modifies_a_noun(text[match.end():], names_product):
             return True
     if _STOCK_ZH.search(text) and names_product(text):
-        return not re.search(r"(用|我的|我们的)(手机|电脑|笔记本)", text)
+        return not re.search(r"(用|我的|我们的)(手机|电脑|笔记本)", text) and not _prices_another_thing_zh(text, names_product)
     return False
+
+
+# the words of a Chinese price or stock clause that name nothing priced ("要多少钱", "价格是多少")
+_CUE_ZH = re.compile(r"有货|多少钱|价格|库存|什么颜色|哪些颜色|什么尺码|哪些尺码|卖不卖|有卖|要|是|的|了|呢|吗|么|多少|还|请问|一下|大概|"
+                     r"[\s?？。，,!！]")
+
+
+def _prices_another_thing_zh(text: str, names_product: Callable[[str], bool]) -> bool:
+    """"买笔记本电脑的话，帮忙设置要多少钱？" asks the price of the setup: the clause holding the price cue names a thing of
+    its own (帮忙设置) and no product, which only the clause before names. "我想买笔记本电脑，多少钱？" still asks the
+    laptop's price: its price clause names nothing else."""
+    clauses = [c for c in re.split(r"[，,；;。]", text) if c.strip()]
+    cued = [c for c in clauses if _STOCK_ZH.search(c)]
+    if not cued:
+        return False
+    return all(not names_product(c) and len(re.findall(r"[\u3400-\u9fff]", _CUE_ZH.sub("", c))) >= 2 for c in cued)
 
 
 # words that may follow a product asked about ("the t-shirt in L", "the chair right now", "the lamp?"); any other word
