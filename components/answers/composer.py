@@ -43,7 +43,8 @@ from components.answers.followup_evidence import counterpart
 from components.answers.followups import (ENDS_ON_WHAT_WAS_SAID, about_previous_subject, is_followup, name_candidates,
                                          qualifiers,
                                          with_previous, written_as_name)
-from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, split_question,
+from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, chinese_counts_as_digits,
+                                                  split_question,
                                                   story_and_question, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
 from components.knowledge.types import Hit
@@ -230,6 +231,7 @@ class AnswerComposer:
             if self.speller is not None:
                 timings["spelling_ms"] = _ms(t)
         text, corrections = spelled.text, spelled.corrections
+        text = chinese_counts_as_digits(text)
         t = time.perf_counter()
         # "pls and for the Gold card? thx" is the follow-up "and for the Gold card?"
         asked_now = without_opener(text)

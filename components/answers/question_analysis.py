@@ -80,6 +80,25 @@ class QuestionPart:
         return asdict(self)
 
 
+# a Chinese count of time written in characters ("三年", "过了三天", "两周", "十二个月"), which documents write in digits
+# ("3 年", "48 小时", "12 个月"); 一 stays ("一次", "一个" are words the documents write so too)
+_ZH_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_COUNT_OF_TIME = re.compile(r"(?<![第周期\d零一二两三四五六七八九十百千万])([两二三四五六七八九]?十[一二三四五六七八九]?|[两二三四五六七八九])"
+                               r"(?=个?(?:年|天|周|星期|个月|月|小时|钟头|分钟|岁|晚))")
+
+
+def chinese_counts_as_digits(text: str) -> str:
+    """"无理赔三年有多少优惠？" -> "无理赔3年有多少优惠？": a count of time in Chinese numerals as the digits documents write,
+    so that the question's number meets theirs (a keyword, a number condition)."""
+    def value(match: re.Match) -> str:
+        numeral = match.group(1)
+        if "十" not in numeral:
+            return str(_ZH_DIGITS[numeral])
+        tens, _, ones = numeral.partition("十")
+        return str((_ZH_DIGITS.get(tens, 1) if tens else 1) * 10 + (_ZH_DIGITS.get(ones, 0) if ones else 0))
+    return _ZH_COUNT_OF_TIME.sub(value, text or "")
+
+
 def answer_types(text: str) -> list[str]:
     return [name for name, pattern in _TYPE_RULES if pattern.search(text or "")]
 
