@@ -483,11 +483,9 @@ def test_calibration_can_leave_a_business_out_of_the_fit_to_judge_the_model_on_i
 
 
 def test_a_row_whose_first_column_has_no_heading_keeps_its_label():
-    # "| | Basic | Premium |" tables: the loader writes ": Contents cover; Basic: …"; the row is one unit, labelled,
-    # and a question about one column states that column with the row's label
-    for text, label, asked in [(": Contents cover; Basic: up to £30,000; Premium: up to £100,000", "Item: Contents cover",
-                                "What is the Premium contents cover?"),
-                               (": 室内财产保额; Basic: 30,000 英镑; Premium: 100,000 英镑", "项目: 室内财产保额",
+    # "| | Basic | Premium |" tables: the loader writes ": 室内财产保额; Basic: …"; the Chinese row is one unit,
+    # labelled, and a question about one column states that column with the row's label
+    for text, label, asked in [(": 室内财产保额; Basic: 30,000 英镑; Premium: 100,000 英镑", "项目: 室内财产保额",
                                 "Premium 的室内财产保额是多少？")]:
         hit = Hit("c#1", "home", "Home", f"## Cover\n{text}", 0.7, metadata={"heading_path": ["Home", "Cover"]})
         rows = [u for u in units_from_hit(hit) if u.kind == "row"]

@@ -47,7 +47,7 @@ _TYPE_RULES: list[tuple[str, re.Pattern]] = [
     ("time", re.compile(r"\b(what time|hours|opening|open|close|closed|weekends?|monday|tuesday|wednesday|"
                         r"thursday|friday|saturday|sunday|holiday|cut-?off)\b|几点|营业时间|开门|关门|周末|星期|周[一二三四五六日]|"
                         r"节假日|什么时候|何时|^\s*(and\s+)?when\b|\bwhen (is|are|do|does|will|can|should)\b", re.I)),
-    ("count", re.compile(r"\bhow many\b|\bhow often\b|几次|多少次|几个|(?:几|多少)[人件位张]", re.I)),
+    ("count", re.compile(r"\bhow many\b|\bhow often\b|几次|多少次|几个", re.I)),
     ("options", re.compile(r"\bwhich\b|\bwhat (kinds?|types?|options|ways|methods|reasons|documents|cards|"
                            r"payment)\b|\bwhat can (i|we|you) (pay|use)\b|\bhow can i pay\b|\blist\b|\boptions\b|"
                            r"哪些|哪几|什么方式|哪种|用什么", re.I)),
