@@ -744,3 +744,15 @@ def test_a_chinese_followup_without_a_swap_keeps_its_subject_in_the_part_answere
     assert info["replaced"] is None
     parts, _ = split_question(question)
     assert len(parts) == 1 and "指定日配送" in parts[0].text and "amount" in parts[0].types
+
+
+def test_an_elliptical_part_carries_the_part_before_as_its_context():
+    from components.answers.composer import elliptical_parts_carry_the_part_before
+    parts, _ = split_question("Premium 房屋保险的室内财产保额是多少？免赔额呢？")
+    assert len(parts) == 2 and not parts[1].context
+    elliptical_parts_carry_the_part_before(parts)
+    assert parts[1].context == parts[0].text and not parts[0].context
+    # a part of its own is no ellipsis
+    parts, _ = split_question("学生会员多少钱？生鲜订单满多少免配送费？")
+    elliptical_parts_carry_the_part_before(parts)
+    assert not parts[1].context
