@@ -154,3 +154,16 @@ def test_missing_a_booking_is_read_as_the_no_show_articles_write():
     # the dictionary's 缺席 is "absence"; clubs and clinics write "a no-show" or "missed"
     club = lambda t: t in set(terms("A late cancellation or a no-show costs $5. Missed sessions are charged."))  # noqa: E731
     assert "no-show" in gloss("团课缺席会收费吗？", club, terms).text.split()
+
+
+def test_a_service_words_own_english_stays_asked_when_the_evidence_lacks_it():
+    # 首付 is "deposit" (SUPPLEMENT): evidence that never says "deposit" does not answer whether one is needed, so the
+    # word stays in the resolved gloss instead of being left out as a dictionary guess would be
+    from components.answers.cross_language import Gloss
+    from components.answers.evidence_selection import terms
+    resolved = Gloss([("分期付款", ["instalments", "payment plan"]), ("首付", ["deposit"]),
+                      ("付", ["pay"])]).resolved({"pay": 5, "plan": 3, "payment": 3}, terms)
+    assert "deposit" in resolved.text.split()
+    assert resolved.items[1] == ("首付", ["deposit"])
+    # a dictionary word none of whose senses the evidence holds is still left out
+    assert Gloss([("折", ["turn"])]).resolved({"pay": 5}, terms).items == [("折", [])]

@@ -745,3 +745,66 @@ def test_a_chinese_price_of_what_its_own_clause_names_is_no_stock_question():
     got = classify_message("买手机的话，帮忙设置要多少钱？", names_product=names_product)
     assert got.kind != "stock_question", got.reason
     assert classify_message("买手机的话，多少钱？", names_product=names_product).kind == "stock_question"
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("次日达运费多少？", "amount"),                 # "多少" at the end asks a sum, as "how much" does
+    ("生鲜订单满多少免配送费？", "amount"),          # a threshold
+    ("Premium 房屋保险的室内财产保额是多少？", "amount"),
+    ("更换挡风玻璃要付多少免赔额？", "amount"),      # a sum asked by its name
+    ("学生买手机能打几折？", "percentage"),
+    ("分期最长几个月？", "duration"),
+    ("要在多少天内交读数？", "duration"),           # a unit of time after 多少: not an amount
+])
+def test_chinese_value_questions_have_their_answer_type(text, kind):
+    types = split_question(text)[0][0].types
+    assert types[0] == kind, types
+    if kind in ("duration", "count"):
+        assert "amount" not in types
+
+
+def test_a_chinese_value_fragment_with_a_limit_word_belongs_to_the_question_before_it():
+    parts, _ = split_question("欠的费用一次交不起，可以分期还吗？最长多久？")
+    assert len(parts) == 1 and "duration" in parts[0].types
+
+
+def test_chinese_counts_of_time_are_read_as_the_digits_documents_write():
+    from components.answers.question_analysis import chinese_counts_as_digits
+    assert chinese_counts_as_digits("无理赔三年有多少优惠？") == "无理赔3年有多少优惠？"
+    assert chinese_counts_as_digits("过了三天，十二个月，两周内") == "过了3天，12个月，2周内"
+    for kept in ("一次", "第三天", "星期三", "我们三个人"):
+        assert chinese_counts_as_digits(kept) == kept
+
+
+def test_amounts_in_chinese_currency_names_are_amounts():
+    from components.answers.evidence_selection import _VALUE_PATTERNS
+    for text in ("提前解约费每种能源 150 英镑", "押金 200 港币", "冷静期内退保不收手续费。"):
+        assert _VALUE_PATTERNS["amount"].search(text)   # "不收" states the sum as "no fee" does
+
+
+@pytest.mark.parametrize("text, previous, expected, replaced", [
+    ("那年度会员呢？", "Plus 月度会员多少钱？", "Plus 年度会员多少钱？", "月度会员"),   # the head 会员 kept
+    ("那银卡呢？", "金卡的年费是多少？", "银卡的年费是多少？", "金卡"),
+])
+def test_a_chinese_followup_swaps_the_word_with_its_subjects_head(text, previous, expected, replaced):
+    question, info = resolve_followup(text, previous, [])
+    assert question == expected and info["replaced"] == replaced
+
+
+def test_a_chinese_followup_without_a_swap_keeps_its_subject_in_the_part_answered():
+    question, info = resolve_followup("那指定日配送呢？", "次日达运费多少？", [])
+    assert info["replaced"] is None
+    parts, _ = split_question(question)
+    assert len(parts) == 1 and "指定日配送" in parts[0].text and "amount" in parts[0].types
+
+
+def test_an_elliptical_part_carries_the_part_before_as_its_context():
+    from components.answers.composer import elliptical_parts_carry_the_part_before
+    parts, _ = split_question("Premium 房屋保险的室内财产保额是多少？免赔额呢？")
+    assert len(parts) == 2 and not parts[1].context
+    elliptical_parts_carry_the_part_before(parts)
+    assert parts[1].context == parts[0].text and not parts[0].context
+    # a part of its own is no ellipsis
+    parts, _ = split_question("学生会员多少钱？生鲜订单满多少免配送费？")
+    elliptical_parts_carry_the_part_before(parts)
+    assert not parts[1].context

@@ -487,3 +487,16 @@ def test_calibration_can_leave_a_business_out_of_the_fit_to_judge_the_model_on_i
                                                            "unseen_gym.yaml": DEV_SETS["unseen_gym.yaml"]}
     with pytest.raises(ValueError, match="not a dev set"):
         chosen_sets(["unseen_nowhere"])
+
+
+def test_a_row_whose_first_column_has_no_heading_keeps_its_label():
+    # "| | Basic | Premium |" tables: the loader writes ": 室内财产保额; Basic: …"; the Chinese row is one unit,
+    # labelled, and a question about one column states that column with the row's label
+    for text, label, asked in [(": 室内财产保额; Basic: 30,000 英镑; Premium: 100,000 英镑", "项目: 室内财产保额",
+                                "Premium 的室内财产保额是多少？")]:
+        hit = Hit("c#1", "home", "Home", f"## Cover\n{text}", 0.7, metadata={"heading_path": ["Home", "Cover"]})
+        rows = [u for u in units_from_hit(hit) if u.kind == "row"]
+        assert [u.text.split("; ")[0] for u in rows] == [label]
+        assert not [u for u in units_from_hit(hit) if u.text.startswith(("Premium", "Basic"))]
+        focused = focus_row(ScoredUnit(rows[0], 1.0, {}), asked).unit.text
+        assert focused.startswith(label) and "Premium" in focused and "Basic" not in focused

@@ -45,7 +45,8 @@ from components.answers.followup_evidence import counterpart
 from components.answers.followups import (ENDS_ON_WHAT_WAS_SAID, about_previous_subject, is_followup, name_candidates,
                                          qualifiers,
                                          with_previous, written_as_name)
-from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, split_question,
+from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, chinese_counts_as_digits,
+                                                  split_question,
                                                   story_and_question, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
 from components.knowledge.types import Hit
@@ -234,6 +235,7 @@ class AnswerComposer:
             if self.speller is not None:
                 timings["spelling_ms"] = _ms(t)
         text, corrections = spelled.text, spelled.corrections
+        text = chinese_counts_as_digits(text)
         t = time.perf_counter()
         # "pls and for the Gold card? thx" is the follow-up "and for the Gold card?"
         asked_now = without_opener(text)
@@ -257,6 +259,7 @@ class AnswerComposer:
                 p.language = language
         if followup is not None and followup.get("continuation"):
             self._refer_back(parts, followup["previous"])
+        elliptical_parts_carry_the_part_before(parts)
         glosses = [self.gloss(p.text) for p in parts]
         for p, g in zip(parts, glosses):
             p.gloss = g.text
@@ -1046,6 +1049,15 @@ _HOW_IT_WORKS = re.compile(r"^(\s*(?:and\s+)?how (?:do|does)\b.*?)\bworks?\b", r
 # a weekday or a month (a holiday's name is a thing the documents may lack: "open on Christmas Day?")
 _CALENDAR = re.compile(r"(mon|tues|wednes|thurs|fri|satur|sun)days?|january|february|march|april|may|june|july|"
                        r"august|september|october|november|december", re.I)
+
+def elliptical_parts_carry_the_part_before(parts: list[QuestionPart]) -> None:
+    """An elliptical part after another ("Premium 房屋保险的室内财产保额是多少？免赔额呢？": the excess of the Premium home
+    policy) asks its subject of what the part before it asked about: that part is its context, whose words count a
+    little in its ranking (`_term_weights`), as a follow-up's previous question does across turns."""
+    for before, part in zip(parts, parts[1:]):
+        if not part.context and is_followup(part.text):
+            part.context = before.text
+
 
 def _part_query(part: QuestionPart) -> str:
     """What a part's meaning is matched by: "and how fast is it?" with the question it was cut from."""

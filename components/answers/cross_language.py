@@ -115,6 +115,15 @@ SUPPLEMENT = {
     # send out goods"): the words it does write for them
     "手续费": ["fee", "charge"], "收费": ["fee", "charge"], "刷卡": ["card payment", "card purchase", "pay by card"],
     "发货": ["ship", "shipped", "shipping", "dispatch"], "缺席": ["no-show", "missed", "absence"],
+    # delivery, payment, discount, insurance, energy and retail words the dictionary lacks or reads otherwise (骑手
+    # "jockey", 首付 "down payment", 折 "to break"): the words help articles write for them
+    "骑手": ["courier", "rider"], "快递员": ["courier"], "配送员": ["courier", "driver"], "送餐员": ["courier"],
+    "外卖员": ["courier"], "分期": ["instalments", "installments", "spread", "payment plan"],
+    "分期付款": ["instalments", "installments", "spread", "payment plan"], "首付": ["deposit"], "定金": ["deposit"], "几折": ["discount"], "打折": ["discount"],
+    "优惠码": ["promo code", "discount code", "voucher"], "代金券": ["voucher"], "免赔额": ["excess", "deductible"],
+    "保额": ["cover", "sum insured"], "绿卡": ["green card"], "抄表": ["meter reading"], "以旧换新": ["trade in"],
+    "加购": ["add", "buy"], "续费": ["renew", "renewal"], "延保": ["extended warranty"], "自提": ["collect", "pick up"],
+    "升舱": ["upgrade"], "积分": ["points"],
 }
 
 _SUPPLEMENT_WORDS = re.compile("(" + "|".join(sorted(SUPPLEMENT, key=len, reverse=True)) + ")")
@@ -179,6 +188,11 @@ class Gloss:
                 words = [w for sense in english for w in sense.split()]
                 scored = [(min((counts.get(t, 0) for t in terms(w)), default=0), -i, w) for i, w in enumerate(words)]
                 best = max(scored, default=(0, 0, ""))
+            if best[0] == 0 and source in SUPPLEMENT:
+                # a service word's own English (SUPPLEMENT: a sure translation, not a dictionary's guess) stays asked
+                # when the evidence lacks it: "首付" is "deposit", and evidence that never says so does not answer
+                # whether one is needed
+                best = (1, 0, english[0])
             items.append((source, [best[2]] if best[0] > 0 else []))
         return Gloss(items)
 

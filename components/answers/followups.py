@@ -171,7 +171,10 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
     if replaced is None:
         # no named subject to swap: ask the same kind of thing ("how long", "多长时间") about the new subject
         phrase = type_phrase(previous_question)
-        question = f"{subject} {phrase}" if phrase else f"{subject} {question}"
+        # Chinese words run together: a space between two would part them as two questions (split_question), and
+        # the subject would be left out of the one answered ("指定日配送 运费" is the question "运费")
+        space = "" if _CJK.search(subject[-1:]) and _CJK.search((phrase or question)[:1]) else " "
+        question = f"{subject}{space}{phrase}" if phrase else f"{subject}{space}{question}"
     return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
 
 
@@ -254,20 +257,38 @@ def _swap_same_head(subject: str, question: str) -> tuple[str, str | None]:
     return question[:match.start()] + subject + question[match.end():], match.group(0)
 
 
-def _swap_same_head_zh(subject: str, question: str) -> tuple[str, str | None]:
-    """"年度会员" after "Plus 月度会员多少钱？": the Chinese word before the subject's last word (its head, 会员) in the
-    question, with that head, is replaced by the subject ("Plus 年度会员多少钱？")."""
-    from components.answers.asked_subjects import _chinese_words
+_CJK = re.compile(r"[\u3400-\u9fff]")
+# words that end a Chinese phrase without being the thing it names
+_NOT_HEADS_ZH = frozenset("的 了 吗 呢 吧 是 有 在 要 会 能 可以 多少 几 什么 怎么 哪些 如何".split())
 
-    words = _chinese_words(subject)
-    if len(words) < 2 or len(words[-1]) < 2 or not re.search(r"[\u3400-\u9fff]", words[-1]):
+
+def _swap_same_head_zh(subject: str, question: str) -> tuple[str, str | None]:
+    """"年度会员" after "Plus 月度会员多少钱？": the word of the question that ends on the subject's own head (会员, 卡,
+    险) with another modifier ("月度会员") is replaced by the subject, as `_swap_same_head` does in English ("银卡" for
+    "金卡" in "金卡的年费是多少？"); (question, None) when no word of the question has the subject's head."""
+    if not re.fullmatch(r"[\u3400-\u9fff]{2,8}", subject or ""):
         return question, None
-    said = _chinese_words(question)
-    for before, word in zip(said, said[1:]):
-        if word == words[-1] and before != words[-2] and re.fullmatch(r"[\u3400-\u9fff]{2,}", before):
-            old = before + word
-            if old in question:
-                return question.replace(old, subject, 1), old
+    from components.knowledge.keyword_index import _jieba
+
+    words = [w for w in _jieba().lcut(question)]
+    for n in range(min(len(subject) - 1, 3), 0, -1):
+        head, modifier = subject[-n:], subject[:-n]
+        if head in _NOT_HEADS_ZH:
+            continue
+        for i, word in enumerate(words):
+            if not word.endswith(head):
+                continue
+            start = i
+            if word == head:
+                # the head cut as a word of its own: with the word before it ("月度" + "会员")
+                if i == 0 or not re.fullmatch(r"[\u3400-\u9fff]+", words[i - 1]) or words[i - 1] in _NOT_HEADS_ZH:
+                    continue
+                start = i - 1
+            old = "".join(words[start:i + 1])
+            if old == subject or old[:-n] == modifier or subject in question:
+                continue
+            at = sum(len(w) for w in words[:start])
+            return question[:at] + subject + question[at + len(old):], old
     return question, None
 
 

@@ -16,7 +16,10 @@ from components.nlu.language import INTERROGATIVE_EN, detect_language, is_interr
 # a decimal point is no sentence end ("£3.20 credit", "a 2.5% fee")
 _PIECES = re.compile(r"(?:[^?？.!。！\n]|(?<=\d)\.(?=\d))+[?？.!。！]*")
 
-_ZH_FRAGMENT = re.compile(r"^\s*(多少钱?|多久|多长时间|几天|几次|为什么|为何|怎么办|是吗|对吗|真的吗|何时|什么时候)[?？。!！\s]*$")
+# a fragment that only asks for the value of the question before it ("可以分期吗？最长多久？"): a limit word (最长, 最多)
+# or a hedge (大概, 一般) before the value asked says nothing of its own
+_ZH_FRAGMENT = re.compile(r"^\s*(?:那|那么)?(?:最长|最短|最多|最少|最晚|最早|最高|最低|大概|大约|一般|通常|要|需要)?"
+                          r"(多少钱?|多久|多长时间|几天|几次|为什么|为何|怎么办|是吗|对吗|真的吗|何时|什么时候)[?？。!！\s]*$")
 
 ANSWER_TYPES = ("phone", "email", "place", "duration", "amount", "percentage", "time", "count", "options", "yes_no",
                 "procedure", "general")
@@ -28,13 +31,19 @@ _TYPE_RULES: list[tuple[str, re.Pattern]] = [
     ("place", re.compile(r"^\s*(and\s+)?where\b|\bwhere (is|are|can i find|exactly)\b|"
                          r"\b(what|what's|whats|what is) (is )?the address of\b|\blocated\b|在哪|地址是|位置", re.I)),
     ("percentage", re.compile(r"\bwhat percent|\bpercentage\b|\b(interest|cashback|cash back|apr|apy|discount|"
-                              r"commission)\s*(rate)?\b|\brate\b|百分之|利率|返现|折扣|费率|年化", re.I)),
+                              r"commission)\s*(rate)?\b|\brate\b|百分之|利率|返现|折扣|费率|年化|"
+                              r"几折|打.{0,2}折|几成|优惠(?![码券])", re.I)),
     # "how much notice / time / warning" asks for a duration, not an amount
     ("amount", re.compile(r"\bhow much\b(?!\s+(?:advance\s+)?(?:notice|time|warning|longer)\b)|\b(fee|fees|cost|costs|price|charge|charged|charges|limit|limits|minimum|"
-                          r"maximum|balance|deposit|fine|penalty)\b|多少钱|费用|收费|价格|手续费|年费|限额|额度|最低|最高", re.I)),
+                          r"maximum|balance|deposit|fine|penalty)\b|多少钱|费用|收费|价格|手续费|年费|限额|额度|最低|最高|"
+                          # "多少" asks a quantity as "how much" does, unless a unit of time or of counting follows
+                          # ("多少天", "多少次"); the fees and sums a customer asks about by name
+                          r"多少(?![天次个人件位张种周月年小分秒岁倍公里])|运费|配送费|服务费|会员费|月费|解约费|违约金|"
+                          r"滞纳金|罚款|免赔额|保额|押金|定金|首付", re.I)),
     ("duration", re.compile(r"\bhow (long|soon|quickly|fast)\b|\bhow much (advance )?(notice|time|warning|longer)\b|"
                             r"\bhow far (in )?ahead\b|\bhow far in advance\b|\bhow many (days|weeks|hours|months|years)\b|"
-                            r"\bwithin how\b|\bdeadline\b|\bexpire|\bvalid for\b|多久|多长时间|几天|多少天|期限|时效|有效期|过期", re.I)),
+                            r"\bwithin how\b|\bdeadline\b|\bexpire|\bvalid for\b|多久|多长时间|几天|多少天|期限|时效|有效期|过期|"
+                            r"(?:几|多少)个?(?:周|星期|月|年|小时|钟头|分钟)", re.I)),
     ("time", re.compile(r"\b(what time|hours|opening|open|close|closed|weekends?|monday|tuesday|wednesday|"
                         r"thursday|friday|saturday|sunday|holiday|cut-?off)\b|几点|营业时间|开门|关门|周末|星期|周[一二三四五六日]|"
                         r"节假日|什么时候|何时|^\s*(and\s+)?when\b|\bwhen (is|are|do|does|will|can|should)\b", re.I)),
@@ -69,6 +78,25 @@ class QuestionPart:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+# a Chinese count of time written in characters ("三年", "过了三天", "两周", "十二个月"), which documents write in digits
+# ("3 年", "48 小时", "12 个月"); 一 stays ("一次", "一个" are words the documents write so too)
+_ZH_DIGITS = {"两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_ZH_COUNT_OF_TIME = re.compile(r"(?<![第周期\d零一二两三四五六七八九十百千万])([两二三四五六七八九]?十[一二三四五六七八九]?|[两二三四五六七八九])"
+                               r"(?=个?(?:年|天|周|星期|个月|月|小时|钟头|分钟|岁|晚))")
+
+
+def chinese_counts_as_digits(text: str) -> str:
+    """"无理赔三年有多少优惠？" -> "无理赔3年有多少优惠？": a count of time in Chinese numerals as the digits documents write,
+    so that the question's number meets theirs (a keyword, a number condition)."""
+    def value(match: re.Match) -> str:
+        numeral = match.group(1)
+        if "十" not in numeral:
+            return str(_ZH_DIGITS[numeral])
+        tens, _, ones = numeral.partition("十")
+        return str((_ZH_DIGITS.get(tens, 1) if tens else 1) * 10 + (_ZH_DIGITS.get(ones, 0) if ones else 0))
+    return _ZH_COUNT_OF_TIME.sub(value, text or "")
 
 
 def answer_types(text: str) -> list[str]:
