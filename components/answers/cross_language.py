@@ -119,7 +119,8 @@ SUPPLEMENT = {
     # "jockey", 首付 "down payment", 折 "to break"): the words help articles write for them
     "骑手": ["courier", "rider"], "快递员": ["courier"], "配送员": ["courier", "driver"], "送餐员": ["courier"],
     "外卖员": ["courier"], "分期": ["instalments", "installments", "spread", "payment plan"],
-    "分期付款": ["instalments", "installments", "spread", "payment plan"], "首付": ["deposit"], "定金": ["deposit"], "几折": ["discount"], "打折": ["discount"],
+    "分期付款": ["instalments", "installments", "spread", "payment plan"], "首付": ["deposit"], "定金": ["deposit"],
+    "几折": ["discount"], "打折": ["discount"],
     "优惠码": ["promo code", "discount code", "voucher"], "代金券": ["voucher"], "免赔额": ["excess", "deductible"],
     "保额": ["cover", "sum insured"], "绿卡": ["green card"], "抄表": ["meter reading"], "以旧换新": ["trade in"],
     "加购": ["add", "buy"], "续费": ["renew", "renewal"], "延保": ["extended warranty"], "自提": ["collect", "pick up"],
