@@ -46,3 +46,10 @@ def test_a_name_another_document_uses_is_not_said_to_be_unmentioned():
                          "en")
     assert "don't mention" not in reply
     assert "On “Can I rent an SUV with a debit card?”: I couldn't find this in our help articles." in reply
+
+
+def test_a_chinese_row_is_said_by_its_label_not_the_key_its_empty_heading_got():
+    """"| | Basic | Zero Cover |" tables: the row is keyed "项目" for the ranking; the reply says the row's label."""
+    reply = stated_reply([part("那 Zero Cover 呢？", [("保障套餐", "项目: 车损免赔额; Zero Cover: 0 欧元")])], "zh")
+    assert reply == "根据《保障套餐》：车损免赔额：Zero Cover: 0 欧元。"
+    assert "项目" not in reply

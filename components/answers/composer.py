@@ -35,7 +35,7 @@ from components.answers.cross_language import chinese_weights, gloss, mapped_wei
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, normalize_term, pick_units, terms,
                                                    TermStatistics)
-from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
+from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import sibling_unit
 from components.answers.source_precedence import SourcePrecedence
@@ -954,7 +954,7 @@ def _by_title(evidence: list[tuple], language: str) -> list[tuple[str, str]]:
     """[(title, the sentences stated from it)], titles in the order their first unit is stated."""
     groups: dict[str, list[str]] = {}
     for title, text in evidence:
-        groups.setdefault(title, []).append(_sentence(spelled_out(text, title), language))
+        groups.setdefault(title, []).append(_sentence(spelled_out(row_as_said(text), title), language))
     return [(t, join_sentences(s, language)) for t, s in groups.items()]
 
 

@@ -27,6 +27,8 @@ _ROW = re.compile(r"^[^:;：]{1,60}[:：] [^;]+(?:; [^:;：]{1,60}[:：] [^;]*)+
 # a table whose corner cell is empty ("| | Basic | Standard | Premium |"): its first column names what each row is
 # about, and the loader writes the row as ": Contents cover; Basic: up to £30,000; …"
 _UNNAMED_FIRST_COLUMN = re.compile(r"^[:：] (?=[^:;：]{1,60}; [^:;：]{1,60}[:：] )")
+ROW_LABEL_KEY = "项目"   # the heading such a row's label is given ("项目: 室内财产保额; …"), never said to a customer
+_LABEL_KEYED = re.compile(rf"^{ROW_LABEL_KEY}: ([^:;：]{{1,60}}); ")
 _FILLER = re.compile(r"^(i can help( you)?\b|i'?m sorry\b|i understand\b|thanks? (you )?for\b|please (verify|tell me)\b|"
                      r"我可以帮您|很抱歉|感谢您)", re.I)
 
@@ -181,7 +183,14 @@ def row_with_label(line: str) -> str:
     right row on the dev sets (four confident wrong answers against two right ones gained)."""
     if not _UNNAMED_FIRST_COLUMN.match(line) or not re.search(r"[\u3400-\u9fff]", line):
         return line
-    return _UNNAMED_FIRST_COLUMN.sub("项目: ", line, count=1)
+    return _UNNAMED_FIRST_COLUMN.sub(f"{ROW_LABEL_KEY}: ", line, count=1)
+
+
+def row_as_said(text: str) -> str:
+    """How a reply says such a row: its label, not the key the loader's empty heading got ("项目: 车损免赔额; Zero
+    Cover: 0 欧元" is said "车损免赔额：Zero Cover: 0 欧元")."""
+    match = _LABEL_KEYED.match(text or "")
+    return f"{match.group(1)}：{text[match.end():]}" if match else text
 
 
 def _is_lead_in(sentence: str) -> bool:
