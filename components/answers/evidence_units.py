@@ -187,8 +187,8 @@ def row_with_label(line: str) -> str:
 
 
 def row_as_said(text: str) -> str:
-    """How a reply says such a row: its label, not the key the loader's empty heading got ("项目: 车损免赔额; Zero
-    Cover: 0 欧元" is said "车损免赔额：Zero Cover: 0 欧元")."""
+    """How a reply says such a row: its label, not the key the loader's empty heading got, nor a heading that only
+    says "item" ("项目: 车损免赔额; Zero Cover: 0 欧元" is said "车损免赔额：Zero Cover: 0 欧元")."""
     match = _LABEL_KEYED.match(text or "")
     return f"{match.group(1)}：{text[match.end():]}" if match else text
 
