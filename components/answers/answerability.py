@@ -723,10 +723,7 @@ def chinese_nouns(text: str) -> set[str]:
     may name that the documents never mention; "一个", "几天", "周末", "上班" are no such subject."""
     if not re.search(r"[\u3400-\u9fff]", text or ""):
         return set()
-    from components.knowledge.keyword_index import _jieba
+    from components.knowledge.keyword_index import chinese_tags
 
-    _jieba()
-    import jieba.posseg
-
-    return {w.word for w in jieba.posseg.cut(text) if len(w.word) >= 2 and w.flag.startswith(_NOUN_FLAGS)
-            and re.search(r"[\u3400-\u9fff]", w.word) and w.word not in _NOT_A_SUBJECT_ZH}
+    return {word for word, flag in chinese_tags(text) if len(word) >= 2 and flag.startswith(_NOUN_FLAGS)
+            and re.search(r"[\u3400-\u9fff]", word) and word not in _NOT_A_SUBJECT_ZH}

@@ -123,13 +123,9 @@ def places_named(text: str) -> list[str]:
     """The place names of a Chinese text (jieba's `ns`: 土耳其, 日本, 上海)."""
     if not _CJK.search(text or ""):
         return []
-    from components.knowledge.keyword_index import _jieba
-
-    _jieba()
-    import jieba.posseg
-
     from components.answers.answerability import _NOT_A_SUBJECT_ZH
     from components.answers.cross_language import QUESTION_WORDS, dictionary
+    from components.knowledge.keyword_index import chinese_tags
 
     def a_name(word: str) -> bool:
         # the tagger reads 东西 ("thing"; "east and west") as a place: a word the dictionary knows first as a common
@@ -137,8 +133,8 @@ def places_named(text: str) -> list[str]:
         senses = dictionary().get(word) or []
         return word not in _NOT_A_SUBJECT_ZH | QUESTION_WORDS and (not senses or senses[0][:1].isupper())
 
-    return list(dict.fromkeys(w.word for w in jieba.posseg.cut(text)
-                              if w.flag == "ns" and len(w.word) >= 2 and a_name(w.word)))
+    return list(dict.fromkeys(word for word, flag in chinese_tags(text)
+                              if flag == "ns" and len(word) >= 2 and a_name(word)))
 
 
 def unstated_place(part: QuestionPart, evidence: list[ScoredUnit],
@@ -265,21 +261,16 @@ def _chinese_object(text: str) -> str | None:
     phrase; "能取消吗" ends on a verb and asks about no thing."""
     if not re.search(r"吗\s*[?？。]?\s*$", text):
         return None
-    from components.knowledge.keyword_index import _jieba
+    from components.answers.answerability import _NOT_A_SUBJECT_ZH
+    from components.knowledge.keyword_index import chinese_tags
 
-    _jieba()
-    import jieba.posseg
-
-    words = [w for w in jieba.posseg.cut(re.sub(r"吗\s*[?？。]?\s*$", "", text)) if w.word.strip()]
+    words = [(w, flag) for w, flag in chinese_tags(re.sub(r"吗\s*[?？。]?\s*$", "", text)) if w.strip()]
     if not words:
         return None
-    last = words[-1]
-    if len(last.word) < 2 or not _CJK.search(last.word) or not last.flag.startswith(_OBJECT_FLAGS) \
-            or last.word in _RULE_NOUNS_ZH:
+    last, flag = words[-1]
+    if len(last) < 2 or not _CJK.search(last) or not flag.startswith(_OBJECT_FLAGS) or last in _RULE_NOUNS_ZH:
         return None
-    from components.answers.answerability import _NOT_A_SUBJECT_ZH
-
-    return None if last.word in _NOT_A_SUBJECT_ZH else last.word
+    return None if last in _NOT_A_SUBJECT_ZH else last
 
 
 def _said_by_sense(word: str, said: str) -> bool:

@@ -113,7 +113,8 @@ def _names_a_product_it_asks_about(text: str, names_product: Callable[[str], boo
                 not _product_modifies_a_noun(text[match.end():], names_product):
             return True
     if _STOCK_ZH.search(text) and names_product(text):
-        return not re.search(r"(用|我的|我们的)(手机|电脑|笔记本)", text) and not _prices_another_thing_zh(text, names_product)
+        return not re.search(r"(用|我的|我们的)(手机|电脑|笔记本)", text) and \
+            not _prices_another_thing_zh(text, names_product)
     return False
 
 

@@ -41,6 +41,14 @@ def _jieba():
     return jieba
 
 
+def chinese_tags(text: str) -> list[tuple[str, str]]:
+    """(word, part of speech) of a Chinese text by jieba's tagger ("发票" n, "以旧换新" l, "土耳其" ns)."""
+    _jieba()
+    import jieba.posseg
+
+    return [(w.word, w.flag) for w in jieba.posseg.cut(text)]
+
+
 def _stem(word: str) -> str:
     """A light English stemmer: enough to match refund/refunds/refunded, cancel/cancelled/cancelling."""
     if len(word) <= 3 or not word.isalpha():
