@@ -633,6 +633,22 @@ def test_a_request_about_what_only_the_business_own_documents_name_is_a_question
     assert classify_message("my delivery is missing, can you check it?", own_words=own_words).kind == "request"
 
 
+def test_no_desk_offer_after_a_question_about_what_only_the_business_documents_name():
+    """An information question about cancelling or returning a thing only the business's own documents name (a
+    membership, a booking) is answered with no offer to start an order's cancellation or return; the shop's own
+    words keep the offer."""
+    own_words = lambda text: [w for w in ("membership", "会员") if w in text.lower()]  # noqa: E731
+    assert classify_message("Can I cancel my membership online?").topic == "cancel_order"
+    kind = classify_message("Can I cancel my membership online?", own_words=own_words)
+    assert (kind.kind, kind.topic) == ("question", None) and "membership" in kind.reason
+    assert classify_message("会员可以随时取消吗？", own_words=own_words).topic is None
+    assert classify_message("Can I cancel an order that was already delivered?", own_words=own_words).topic == \
+        "cancel_order"
+    # an exchange rate is not an exchange of goods
+    assert classify_message("What exchange rate margin do you add when I pay in euros?").topic is None
+    assert classify_message("Can I exchange a t-shirt for a different size?").topic == "exchange"
+
+
 @pytest.mark.parametrize("text, kind, shop_alone", [
     # the installation is priced, not the phone (in the shop alone too: its own clause names what is priced)
     ("买手机的话，帮忙安装要多少钱？", "question", "request"),

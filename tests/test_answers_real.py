@@ -192,3 +192,23 @@ def test_out_of_scope_requests_are_still_declined(real_services, question):
     unanswered question naming what the documents name is one, components/dialogue/policy.py)."""
     r = ask(real_services, question)
     assert r.trace["policy"]["action"] == "decline_out_of_scope", r.trace["policy"]
+
+
+def test_no_desk_offer_after_the_business_own_cancellation_rule(real_services, tmp_path):
+    """A business's document beside the demo shop's: cancelling its membership is answered from that document with
+    no offer from the order desk to start an order's cancellation; the shop's own cancellation question keeps it."""
+    from components.answers.eval import run_answer_eval
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "membership.md").write_text(
+        "# Plus membership\n\nYou can cancel your Plus membership online at any time under Account > Membership. "
+        "The membership then ends at the end of the month you have paid for.\n", encoding="utf-8")
+    scenarios = tmp_path / "offers.yaml"
+    scenarios.write_text(
+        "- name: the business's own membership\n  turns:\n    - user: Can I cancel my Plus membership online?\n"
+        "      expect: {reply_contains: [[at any time]], reply_not_contains: [verify you first]}\n"
+        "- name: the shop's orders\n  turns:\n    - user: Can I cancel an order that was already delivered?\n"
+        "      expect: {reply_contains: [[verify you first]]}\n", encoding="utf-8")
+    result = run_answer_eval(real_services.settings, scenarios=str(scenarios), ingest=[str(docs)])
+    assert [s["verdicts"][0] for s in result["scenarios"]] == ["correct", "correct"], result["scenarios"]

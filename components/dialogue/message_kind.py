@@ -83,7 +83,8 @@ _GOES_ON_TO_ACT = re.compile(r"^\s*(and|also|so|but|plus|then|ok(ay)?)\b[\s,.]*(
 _ASKS_WHERE = re.compile(r"\b(where|status|track(ing)?)\b|到哪|在哪|物流|状态|进度", re.I)
 PENDING_ONLY_TOPICS = frozenset({"cancel_order", "change_address", "modify_items", "change_payment"})
 TOPICS: list[tuple[str, re.Pattern]] = [
-    ("exchange", re.compile(r"\bexchang|\bswap\b|different (size|colou?r)|换货|调换|换成", re.I)),
+    # an exchange of goods, not an exchange rate
+    ("exchange", re.compile(r"\bexchang(?!e[ -]rates?\b)|\bswap\b|different (size|colou?r)|换货|调换|换成", re.I)),
     ("modify_items", re.compile(r"\b(modify|change)\b.{0,20}\b(items?|size|colou?r)\b|修改商品|改商品", re.I)),
     ("cancel_order", re.compile(r"\bcancel|取消", re.I)),
     ("return_items", re.compile(r"\breturn|\brefund|退货|退款|退回", re.I)),
@@ -194,7 +195,9 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
     nor the order desk's products (source_precedence.only_own_words): a request worded as a question about such a
     thing ("the milk was missing from my grocery delivery, can you still bring it?" where a food-delivery business
     uploaded its documents beside the demo shop's) is about the business's own service, which the shop's order
-    desk does not keep; the documents answer it, or the bot says it does not know.
+    desk does not keep; the documents answer it, or the bot says it does not know. An information question about
+    such a thing ("can I cancel my membership online?") gets its answer with no offer from the desk to start an
+    order's cancellation.
     `after_question`: the turn before was a question to the knowledge base (answered or not), so a statement that
     goes on from it ("ok. and my name is misspelled on it") is about the same thing. The same words make a price
     question naming a product a question to the documents: "买笔记本电脑的话，帮忙设置要多少钱？" prices the set-up (a service
@@ -234,6 +237,11 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
                                None)
         return MessageKind("request", "asks to act on the customer's own order or account", topic)
     if asks_a_question(text):
+        named = own_words(text) if own_words is not None and topic else []
+        if named:
+            return MessageKind("question", f"an information question about {', '.join(named[:3])}, which only the "
+                                           "business's own documents name (nothing the order desk keeps): no offer "
+                                           "to act follows", None)
         return MessageKind("question", "an information question (no order, no request to act)", topic)
     if after_question and topic is None and continues_previous(text) and not _GOES_ON_TO_ACT.match(text):
         return MessageKind("question", "goes on from the previous question to the knowledge base, with no request "
