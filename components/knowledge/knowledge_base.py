@@ -385,9 +385,10 @@ class KnowledgeBase:
         self._follow_other_replicas()
         return self._generation
 
-    def chunk_texts(self) -> list[str]:
-        """Every chunk's text with its headings: the knowledge base's words."""
-        return self.registry.chunk_texts()
+    def corpus_rows(self) -> list[tuple[str, str]]:
+        """(doc_id, headings and text) of every chunk: the knowledge base's words (components/answers/
+        document_corpus.py reads them once per generation)."""
+        return self.registry.corpus_rows()
 
     # ======================================================================================= management
     def preview_file(self, path, filename: str | None = None) -> list[dict]:
