@@ -366,11 +366,11 @@ class AnswerComposer:
         is answered by the opening of the document about that policy (policy_overview.py)."""
         subject = overview_subject(question)
         documents = getattr(self.knowledge, "documents", None)
-        chunks = getattr(self.knowledge, "chunks", None)
-        if not subject or documents is None or chunks is None:
+        passages = getattr(self.knowledge, "passages", None)
+        if not subject or documents is None or passages is None:
             return
         own = self.sources.has_own_documents()
-        units = overview_units(subject, documents(), chunks, language,
+        units = overview_units(subject, documents(), passages, language,
                                prefer=lambda doc_id: own and not self.sources.is_seeded(doc_id))
         if units:
             answer.evidence = [ScoredUnit(u, 0.0, {"overview": 1.0}) for u in units]
