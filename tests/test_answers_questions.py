@@ -637,6 +637,7 @@ def test_a_request_about_what_only_the_business_own_documents_name_is_a_question
     # the installation is priced, not the phone (in the shop alone too: its own clause names what is priced)
     ("买手机的话，帮忙安装要多少钱？", "question", "request"),
     ("how much is assembly for the office chair?", "question", "stock_question"),
+    ("安装手机要多少钱？", "question", "stock_question"),    # the same words in Chinese: one clause, naming the phone
     ("手机多少钱？", "stock_question", "stock_question"),   # the product itself: the desk's stock and price
     ("how much is the t-shirt?", "stock_question", "stock_question"),
     ("do you have the office chair with assembly in black?", "stock_question", "stock_question"),   # no price asked

@@ -194,11 +194,15 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
     nor the order desk's products (source_precedence.only_own_words): a request worded as a question about such a
     thing ("the milk was missing from my grocery delivery, can you still bring it?" where a food-delivery business
     uploaded its documents beside the demo shop's) is about the business's own service, which the shop's order
-    desk does not keep; the documents answer it, or the bot says it does not know.
+    desk does not keep; the documents answer it, or the bot says it does not know. The same words make a price
+    question naming a product a question to the documents, in either language ("how much is assembly for the
+    office chair?", "安装手机要多少钱？": the assembly is priced, not the product). Without them, the wording alone says
+    that something else is priced, and the message is no stock question (the rules after that one decide): the
+    product word modifies what is asked about ("how much is phone insurance?", `_product_modifies_a_noun`), or a
+    Chinese price clause names a thing of its own and no product ("买笔记本电脑的话，帮忙设置要多少钱？",
+    `_prices_another_thing_zh`).
     `after_question`: the turn before was a question to the knowledge base (answered or not), so a statement that
-    goes on from it ("ok. and my name is misspelled on it") is about the same thing. The same words make a price
-    question naming a product a question to the documents: "买笔记本电脑的话，帮忙设置要多少钱？" prices the set-up (a service
-    the business's documents price), not the laptop the desk's stock lists."""
+    goes on from it ("ok. and my name is misspelled on it") is about the same thing."""
     # a greeting, a "please" before a question and thanks after it say nothing of the kind ("pls how do i …? thx")
     text = without_opener((text or "").strip())
     topic = topic_of(text)
