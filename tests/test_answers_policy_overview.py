@@ -7,6 +7,7 @@ import pytest
 
 from components.answers.evidence_selection import SelectionModel
 from components.answers.policy_overview import overview_subject, overview_units, title_standing
+from components.knowledge.knowledge_base import chunk_hit
 from components.knowledge.types import Hit
 from tests.test_answers_selection import _Keywords
 
@@ -58,21 +59,24 @@ def test_title_standing(title, subject, standing):
     assert title_standing(title, subject) == standing
 
 
-def _chunks(doc_id):
-    return {"returns.md": RETURNS_CHUNKS, "exchanges-zh.md": EXCHANGES_CHUNKS}[doc_id]
+def _passages(doc_id):
+    """The document's chunks as KnowledgeBase.passages gives them."""
+    doc, rows = {"returns.md": (RETURNS_DOC, RETURNS_CHUNKS),
+                 "exchanges-zh.md": (EXCHANGES_DOC, EXCHANGES_CHUNKS)}[doc_id]
+    return [chunk_hit({**row, "doc_id": doc_id}, doc) for row in rows]
 
 
 def test_overview_units_are_the_opening_of_the_one_document_about_it():
-    units = overview_units("return", [EXCHANGES_DOC, RETURNS_DOC], _chunks)
+    units = overview_units("return", [EXCHANGES_DOC, RETURNS_DOC], _passages)
     assert [u.text for u in units] == ["An order can be returned only when its status is delivered.",
                                        "If your order is still pending, you can cancel it instead."]
     assert units[0].source_title == "Returns: sending back items from a delivered order › Which orders can be returned"
-    assert overview_units("换货", [EXCHANGES_DOC, RETURNS_DOC], _chunks, "zh")[0].text.startswith("只有已送达的订单")
-    assert overview_units("warranty", [EXCHANGES_DOC, RETURNS_DOC], _chunks) == []
+    assert overview_units("换货", [EXCHANGES_DOC, RETURNS_DOC], _passages, "zh")[0].text.startswith("只有已送达的订单")
+    assert overview_units("warranty", [EXCHANGES_DOC, RETURNS_DOC], _passages) == []
     # two documents of the same standing: which one is meant is not known, unless one is the business's own
     other = {**RETURNS_DOC, "doc_id": "returns-2.md", "title": "Returns and repairs"}
-    assert overview_units("return", [RETURNS_DOC, other], lambda d: RETURNS_CHUNKS) == []
-    assert overview_units("return", [RETURNS_DOC, other], lambda d: RETURNS_CHUNKS,
+    assert overview_units("return", [RETURNS_DOC, other], lambda d: _passages("returns.md")) == []
+    assert overview_units("return", [RETURNS_DOC, other], lambda d: _passages("returns.md"),
                           prefer=lambda d: d == "returns.md")
 
 
@@ -91,8 +95,8 @@ class _Knowledge:
     def documents(self):
         return [{**RETURNS_DOC, "source": "upload"}]
 
-    def chunks(self, doc_id):
-        return RETURNS_CHUNKS if doc_id == "returns.md" else []
+    def passages(self, doc_id):
+        return _passages(doc_id) if doc_id == "returns.md" else []
 
     def generation(self):
         return "1"

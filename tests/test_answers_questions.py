@@ -650,9 +650,11 @@ def test_no_desk_offer_after_a_question_about_what_only_the_business_documents_n
 
 
 @pytest.mark.parametrize("text, kind, shop_alone", [
-    # the installation is priced, not the phone (in the shop alone too: its own clause names what is priced)
-    ("买手机的话，帮忙安装要多少钱？", "question", "request"),
+    # the installation is priced, not the phone (in the shop alone too: its own clause names what is priced, and
+    # "帮忙" does not make it a request for the desk's stock lookup)
+    ("买手机的话，帮忙安装要多少钱？", "question", "question"),
     ("how much is assembly for the office chair?", "question", "stock_question"),
+    ("安装手机要多少钱？", "question", "stock_question"),    # the same words in Chinese: one clause, naming the phone
     ("手机多少钱？", "stock_question", "stock_question"),   # the product itself: the desk's stock and price
     ("how much is the t-shirt?", "stock_question", "stock_question"),
     ("do you have the office chair with assembly in black?", "stock_question", "stock_question"),   # no price asked
@@ -754,6 +756,18 @@ def test_a_chinese_followup_swaps_the_phrase_with_the_same_head(text, previous, 
 
     question, info = resolve_followup(text, previous, sorted(entity_names(previous)))
     assert question == expected and info["replaced"] == replaced
+
+
+@pytest.mark.parametrize("text", [
+    "could you tell me the price of phone insurance?",  # "could you": a request's words, but no desk action asked
+    "买手机的话，帮忙设置要多少钱？",                           # "帮忙": likewise
+    "How much is phone insurance for a €1,000 phone, and what's the excess?",
+])
+def test_a_product_question_about_another_thing_goes_to_the_documents_however_worded(text):
+    """The wording says something else than the product is asked about: the documents answer, in the shop alone
+    too, where the desk would take a request-worded one and list the phones or laptops it names."""
+    got = classify_message(text, names_product=names_product)
+    assert got.kind == "question" and "another thing" in got.reason, got
 
 
 def test_a_chinese_price_of_what_its_own_clause_names_is_no_stock_question():

@@ -43,6 +43,9 @@ def test_a_product_word_does_not_make_a_stock_lookup(real_services):
     assert "same product" in r.reply
     stock = ask(real_services, "Do you have the t-shirt in size L?")
     assert stock.trace["policy"]["action"] == "tool_flow" and stock.trace["message_kind"]["kind"] == "stock_question"
+    # a product word that only modifies what is asked about, in a request's words: no stock list of phones either
+    other = ask(real_services, "could you tell me the price of phone insurance?")
+    assert other.trace["message_kind"]["kind"] == "question" and "variant(s) available" not in other.reply
 
 
 def test_apple_pay_is_never_invented(real_services):

@@ -437,14 +437,14 @@ def test_a_chinese_list_of_options_is_read_as_one():
 
 
 class _Documents(_Knowledge):
-    """A knowledge base whose every chunk the composer can read (`chunk_texts`)."""
+    """A knowledge base whose every chunk the composer can read (`corpus_rows`)."""
 
     def __init__(self, texts):
         super().__init__(texts)
         self.texts = texts
 
-    def chunk_texts(self):
-        return self.texts
+    def corpus_rows(self):
+        return [(f"doc{i}", text) for i, text in enumerate(self.texts)]
 
     def generation(self):
         return str(len(self.texts))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from components.answers.document_corpus import DocumentCorpus
 from components.answers.evidence_selection import SelectionModel
 from components.answers.source_precedence import SourcePrecedence
 from components.knowledge.types import CuratedAnswer, Hit
@@ -52,12 +53,13 @@ def _stated(answer):
 def test_which_documents_are_seeded():
     kb = _Knowledge([], {"kb/faq.csv": "seed", "kb/policies/refunds.md": "seed", "cancelling.md": "upload",
                          "curated/ab12": "agent"})
-    sources = SourcePrecedence(kb)
+    sources = SourcePrecedence(DocumentCorpus(kb))
     assert sources.is_seeded("kb/faq.csv") and not sources.is_seeded("cancelling.md")
     assert sources.has_own_documents()
-    assert not SourcePrecedence(_Knowledge([], {"kb/faq.csv": "seed"})).has_own_documents()
-    assert not SourcePrecedence(_Knowledge([], {"cancelling.md": "upload"})).has_own_documents()
-    assert not SourcePrecedence(object()).has_own_documents()  # a knowledge base that does not list its documents
+    assert not SourcePrecedence(DocumentCorpus(_Knowledge([], {"kb/faq.csv": "seed"}))).has_own_documents()
+    assert not SourcePrecedence(DocumentCorpus(_Knowledge([], {"cancelling.md": "upload"}))).has_own_documents()
+    # a knowledge base that does not list its documents
+    assert not SourcePrecedence(DocumentCorpus(object())).has_own_documents()
 
 
 def test_the_business_document_answers_before_the_seeded_article():
@@ -144,18 +146,18 @@ class _Chunked(_Knowledge):
         super().__init__([], sources)
         self.texts = texts
 
-    def chunks(self, doc_id):
-        return [{"text": self.texts[doc_id], "heading_path": []}]
+    def corpus_rows(self):
+        return [(doc_id, f" {text}") for doc_id, text in self.texts.items()]
 
 
 def test_the_words_only_the_business_own_documents_use():
     kb = _Chunked({"kb/help-center/delivery-period.md": "Your order is delivered in 3 to 5 business days.",
                    "grocery.md": "Grocery orders are delivered by a courier on an e-bike within the hour."},
                   {"kb/help-center/delivery-period.md": "seed", "grocery.md": "upload"})
-    sources = SourcePrecedence(kb)
+    sources = SourcePrecedence(DocumentCorpus(kb))
     assert sources.only_own_words("the milk was missing from my grocery delivery, can you bring it?") == ["grocery"]
     assert sources.only_own_words("where is my order? it was to be delivered in 3 days") == []
     assert sources.only_own_words("can a courier bring an e-bike?") == ["courier", "bike"]   # no one-letter "e"
     # one kind of document only (the demo shop by itself): no such words
     alone = _Chunked({"grocery.md": "Grocery orders."}, {"grocery.md": "upload"})
-    assert SourcePrecedence(alone).only_own_words("my grocery order") == []
+    assert SourcePrecedence(DocumentCorpus(alone)).only_own_words("my grocery order") == []

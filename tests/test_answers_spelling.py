@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from components.answers.document_corpus import DocumentCorpus
 from components.answers.spelling import QuestionSpeller, english_dictionary, osa_distance
 from components.answers.wording_perturbations import KINDS, perturb
 
@@ -21,9 +22,9 @@ class FakeKnowledge:
         self.version = 1
         self.reads = 0
 
-    def chunk_texts(self):
+    def corpus_rows(self):
         self.reads += 1
-        return self.texts
+        return [(f"doc{i}", text) for i, text in enumerate(self.texts)]
 
     def generation(self):
         return str(self.version)
@@ -31,7 +32,7 @@ class FakeKnowledge:
 
 @pytest.fixture()
 def speller():
-    return QuestionSpeller(FakeKnowledge(DOCS))
+    return QuestionSpeller(DocumentCorpus(FakeKnowledge(DOCS)))
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -95,13 +96,14 @@ def test_traditional_and_homophones_become_the_knowledge_base_words(speller):
 
 
 def test_a_traditional_knowledge_base_keeps_traditional_questions():
-    speller = QuestionSpeller(FakeKnowledge(["退款需要 5 到 7 個工作日。訂單取消後，退款會退回原支付方式。"]))
+    traditional = FakeKnowledge(["退款需要 5 到 7 個工作日。訂單取消後，退款會退回原支付方式。"])
+    speller = QuestionSpeller(DocumentCorpus(traditional))
     assert speller.correct("訂單可以取消嗎？", "zh").text == "訂單可以取消嗎？"
 
 
 def test_the_vocabulary_is_read_once_per_generation_of_documents():
     kb = FakeKnowledge(DOCS)
-    speller = QuestionSpeller(kb)
+    speller = QuestionSpeller(DocumentCorpus(kb))
     assert speller.correct("is brindlwave open").text == "is brindlwave open"   # no such word yet
     speller.correct("refnud")
     assert kb.reads == 1

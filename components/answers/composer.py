@@ -30,6 +30,7 @@ from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
 from components.answers.answerability import (chinese_nouns, focus_items, said_terms, subject_terms, unanswered,
                                               value_of_earlier_part)
+from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
@@ -200,10 +201,12 @@ class AnswerComposer:
         self.keep_candidates = keep_candidates
         self.likelihood = likelihood  # query_likelihood.QueryLikelihood, or None: the confidence reads it when set
         self.statistics = TermStatistics(getattr(knowledge, "keywords", None))
+        # the documents read whole, once per change of them, for the speller, the sources and the composer itself
+        self.corpus = DocumentCorpus(knowledge)
         # the question in the knowledge base's spelling, before anything reads it (spelling.py); None: as written
-        self.speller = QuestionSpeller(knowledge) if spelling else None
+        self.speller = QuestionSpeller(self.corpus) if spelling else None
         self.selector = EvidenceSelector(embed, self.statistics, model)
-        self.sources = SourcePrecedence(knowledge)
+        self.sources = SourcePrecedence(self.corpus)
         # 0 = the threshold calibrated with the selection model (wrong answers rarer than abstentions on the dev sets)
         self.min_score = float(min_score) if min_score else self.selector.model.threshold
         self._embed = embed
@@ -363,11 +366,11 @@ class AnswerComposer:
         is answered by the opening of the document about that policy (policy_overview.py)."""
         subject = overview_subject(question)
         documents = getattr(self.knowledge, "documents", None)
-        chunks = getattr(self.knowledge, "chunks", None)
-        if not subject or documents is None or chunks is None:
+        passages = getattr(self.knowledge, "passages", None)
+        if not subject or documents is None or passages is None:
             return
         own = self.sources.has_own_documents()
-        units = overview_units(subject, documents(), chunks, language,
+        units = overview_units(subject, documents(), passages, language,
                                prefer=lambda doc_id: own and not self.sources.is_seeded(doc_id))
         if units:
             answer.evidence = [ScoredUnit(u, 0.0, {"overview": 1.0}) for u in units]
@@ -478,20 +481,6 @@ class AnswerComposer:
     def gloss(self, text: str, whole: bool = False):
         """A Chinese question's English words that the knowledge base uses (cross_language.py)."""
         return gloss(text, lambda t: self.statistics.df(t) > 0, terms, whole)
-
-    def _documents_text(self) -> str:
-        """Every chunk of the knowledge base, lower-cased (read again when a document changes): what "the documents
-        never mention" is checked against once the retrieved units do not say a word ("passenger ticket" for 机票 is
-        in the airline's refund article, not among the units about change fees)."""
-        texts = getattr(self.knowledge, "chunk_texts", None)
-        if texts is None:
-            return ""
-        generation = getattr(self.knowledge, "generation", lambda: None)()
-        cached = getattr(self, "_documents_cache", None)
-        if cached is None or cached[0] != generation:
-            cached = (generation, "\n".join(texts()).lower())
-            self._documents_cache = cached
-        return cached[1]
 
     def _said_in_english(self, word: str, corpus: str, own: bool = False) -> bool:
         """A Chinese word the evidence states in English: one of its senses, as a phrase ("home loan" is not said
@@ -714,7 +703,9 @@ class AnswerComposer:
                 p.evidence, p.unanswered, p.from_part = [], reason, None
 
     def _mark_unmentioned(self, answer: ComposedAnswer, units: list[EvidenceUnit]) -> None:
-        """Names the customer asked about that appear in no unit ("Apple Pay", "支付宝")."""
+        """Names the customer asked about that appear in no unit ("Apple Pay", "支付宝"). A Chinese word no unit says
+        in English is still mentioned when a sense of its own is said anywhere in the documents ("passenger ticket"
+        for 机票 is in the airline's refund article, not among the units about change fees)."""
         corpus = " ".join(f"{u.text} {u.context}" for u in units).lower()
         corpus_terms = set(terms(corpus))
         df = self.statistics.df if getattr(self.knowledge, "keywords", None) is not None else None
@@ -733,7 +724,7 @@ class AnswerComposer:
                 unknown = [w for w in terms(p.part.text)
                            if re.fullmatch(r"[\u3400-\u9fff]{2,}", w) and w not in corpus_terms and df(w) == 0
                            and not self._said_in_english(w, corpus)
-                           and not self._said_in_english(w, self._documents_text(), own=True)]
+                           and not self._said_in_english(w, self.corpus.current().lower_text, own=True)]
                 if unknown:  # the tagger (its first call loads in ~0.5 s) only when a word is unknown
                     nouns = chinese_nouns(p.part.text)
                     names += [w for w in unknown if w in nouns]

@@ -20,7 +20,6 @@ evaluation never changes the real data.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from pathlib import Path
 
@@ -206,33 +205,18 @@ def run_answer_eval(settings, *, scenarios: str | None = None, ingest: list[str]
     unknown = [k for k in perturb if k not in KINDS and k != "none"]
     if unknown:
         raise ValueError(f"unknown perturbation {', '.join(unknown)}: choose from none, {', '.join(KINDS)}")
-    from components.services import build_services
-    from components.workspaces.workspace_eval import choose_scenarios, eval_settings
+    from components.workspaces.workspace_eval import choose_scenarios, evaluation_services, run_facts
 
     suite, files = choose_scenarios(settings, scenarios, workspace)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="kefu-answers-") as tmp:
-        own = services is None
-        if own:
-            services = build_services(eval_settings(settings, Path(tmp), workspace))
-            status = services.warm_up()
-            if not status.ready:
-                raise RuntimeError(f"could not start the pipeline: {status.error}")
-        try:
-            ingest_documents(services.workspaces.get(workspace).knowledge if workspace else services.knowledge, ingest)
-            if perturb:
-                result = {"perturbations": run_perturbed(services.dialogue, suite, list(perturb), seed=seed,
-                                                         workspace=workspace), "seed": seed}
-            else:
-                result = run_answer_scenarios(services.dialogue, suite, keep_answers=keep_answers,
-                                              workspace=workspace)
-        finally:
-            if own:
-                services.close()
-    result["seconds"] = round(time.perf_counter() - started, 2)
-    result["scenarios_file"] = ", ".join(files)
-    if workspace:
-        result["workspace"] = workspace
+    with evaluation_services(settings, services, workspace, prefix="kefu-answers-") as services:
+        ingest_documents(services.workspaces.get(workspace).knowledge if workspace else services.knowledge, ingest)
+        if perturb:
+            result = {"perturbations": run_perturbed(services.dialogue, suite, list(perturb), seed=seed,
+                                                     workspace=workspace), "seed": seed}
+        else:
+            result = run_answer_scenarios(services.dialogue, suite, keep_answers=keep_answers, workspace=workspace)
+    result = run_facts(result, started, files, workspace)
     result["ingested"] = [str(p) for p in ingest]
     return result
 

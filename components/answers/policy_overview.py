@@ -8,7 +8,7 @@ returned). A business writes one document per policy and says what the policy is
 of the document whose title names the subject:
 - `overview_subject(text)`: the subject of an overview ask, the clause after any story told before it ("X policy",
   "policy on X", "X政策", "X规定"), or "";
-- `overview_units(subject, documents, chunks)`: the first unit(s) of the one document whose title is about the
+- `overview_units(subject, documents, passages)`: the first unit(s) of the one document whose title is about the
   subject (its title names "X policy"/"X政策", or its lead, before a colon, is the subject: "Returns: sending back
   items …", "换货政策", "退货与退款政策"); none when no title, or several of the same standing, name it.
 Only a one-part question the ranked evidence leaves unanswered reaches it (composer.py), so no confident answer
@@ -99,12 +99,12 @@ def title_standing(title: str, subject: str) -> int:
     return 0
 
 
-def overview_units(subject: str, documents: list[dict], chunks: Callable[[str], list[dict]],
+def overview_units(subject: str, documents: list[dict], passages: Callable[[str], list[Hit]],
                    language: str = "en", prefer: Callable[[str], bool] | None = None) -> list[EvidenceUnit]:
     """The opening unit(s) of the one document about `subject`. `documents`: {doc_id, title, language} rows;
-    `chunks(doc_id)`: its passages in order ({chunk_id, text, heading_path, kind, language, meta, question,
-    answer}); `prefer(doc_id)`: documents the business wrote itself, which stand before the others. A document in
-    the question's language stands before one in another."""
+    `passages(doc_id)`: its chunks in order, as search hits (KnowledgeBase.passages); `prefer(doc_id)`: documents
+    the business wrote itself, which stand before the others. A document in the question's language stands before
+    one in another."""
     if not subject:
         return []
     scored = [(title_standing(d.get("title") or "", subject), d) for d in documents]
@@ -120,15 +120,7 @@ def overview_units(subject: str, documents: list[dict], chunks: Callable[[str], 
     chosen = [d for x in scored if rank(x) == best for d in [x[1]]]
     if len(chosen) != 1:
         return []   # several documents of the same standing: which one the customer means is not known
-    doc = chosen[0]
-    for row in chunks(doc["doc_id"]):
-        meta = dict(row.get("meta") or {})
-        meta.update({"heading_path": row.get("heading_path") or [], "kind": row.get("kind"),
-                     "language": row.get("language"), "doc_title": doc.get("title")})
-        if row.get("kind") == "qa":
-            meta["question"], meta["answer"] = row.get("question"), row.get("answer")
-        hit = Hit(row["chunk_id"], doc["doc_id"], doc.get("title") or doc["doc_id"], row.get("text") or "", 0.0, 0.0,
-                  0.0, meta)
+    for hit in passages(chosen[0]["doc_id"]):
         units = [u for u in units_from_hit(hit) if u.kind != "list_item"]
         if units:
             return units[:MAX_UNITS]

@@ -20,38 +20,25 @@ from __future__ import annotations
 
 import re
 
+from components.answers.document_corpus import Corpus, DocumentCorpus
 from components.answers.evidence_selection import terms
-
-SEEDED = "seed"   # the `source` of documents indexed from the starter folder (KnowledgeBase.ensure_seeded)
 
 
 class SourcePrecedence:
-    """Which documents are seeded defaults, read from the knowledge base's registry (again when it changes)."""
+    """Which documents are seeded defaults, read from the knowledge base's corpus (document_corpus.py: again when
+    the documents change)."""
 
-    def __init__(self, knowledge):
-        self.knowledge = knowledge
-        self._cache: tuple[object, tuple[frozenset[str], bool]] | None = None
-        self._words: tuple[object, tuple[frozenset[str], frozenset[str]]] | None = None
-
-    def _documents(self) -> tuple[frozenset[str], bool]:
-        """(the seeded documents' ids, whether any other document is indexed)."""
-        documents = getattr(self.knowledge, "documents", None)
-        if documents is None:
-            return frozenset(), False
-        generation = getattr(self.knowledge, "generation", lambda: None)()
-        if self._cache is None or self._cache[0] != generation or generation is None:
-            rows = documents()
-            seeded = frozenset(d["doc_id"] for d in rows if d.get("source") == SEEDED)
-            self._cache = (generation, (seeded, len(seeded) < len(rows)))
-        return self._cache[1]
+    def __init__(self, corpus: DocumentCorpus):
+        self.corpus = corpus
+        self._words: tuple[Corpus, tuple[frozenset[str], frozenset[str]]] | None = None
 
     def seeded_ids(self) -> frozenset[str]:
-        return self._documents()[0]
+        return self.corpus.current().seeded_ids
 
     def has_own_documents(self) -> bool:
         """Seeded articles and documents of the business's own are both indexed."""
-        seeded, others = self._documents()
-        return bool(seeded) and others
+        corpus = self.corpus.current()
+        return bool(corpus.seeded_ids) and corpus.has_others
 
     def is_seeded(self, doc_id: str) -> bool:
         return doc_id in self.seeded_ids()
@@ -87,21 +74,13 @@ class SourcePrecedence:
                 and len(t) >= (2 if re.match(r"[\u3400-\u9fff]", t) else 3)]   # not the "e" of "e-bike"
 
     def _vocabularies(self) -> tuple[frozenset[str], frozenset[str]]:
-        """(the seeded articles' words, the business's own documents' words)."""
-        chunks = getattr(self.knowledge, "chunks", None)
-        generation = getattr(self.knowledge, "generation", lambda: None)()
-        cached = self._words
-        if chunks is None:
-            return frozenset(), frozenset()
-        if cached is None or cached[0] != generation or generation is None:
-            seeded_ids = self.seeded_ids()
+        """(the seeded articles' words, the business's own documents' words), derived once per corpus."""
+        corpus = self.corpus.current()
+        if self._words is None or self._words[0] is not corpus:
             seeded, own = set(), set()
-            for d in self.knowledge.documents():
-                words = seeded if d["doc_id"] in seeded_ids else own
-                for c in chunks(d["doc_id"]):
-                    heading = c.get("heading_path") or []
-                    heading = " ".join(heading) if isinstance(heading, list) else str(heading)
-                    words.update(terms(f"{heading} {c.get('text') or ''}"))
-                words.update(terms(d.get("title") or ""))
-            cached = self._words = (generation, (frozenset(seeded), frozenset(own)))
-        return cached[1]
+            for doc_id, text in corpus.passages:
+                (seeded if doc_id in corpus.seeded_ids else own).update(terms(text))
+            for d in corpus.documents:
+                (seeded if d["doc_id"] in corpus.seeded_ids else own).update(terms(d.get("title") or ""))
+            self._words = (corpus, (frozenset(seeded), frozenset(own)))
+        return self._words[1]

@@ -21,9 +21,9 @@ as a different one and the keyword index matches words exactly, so the question 
   characters are no such word, do not cut through a word jieba or the documents know, and are no common jieba word
   (a rare one, 取笑 or 退火 in a customer's question, is taken as a slip).
 
-The knowledge base's vocabulary (its chunks' words and jieba words) is read once per collection and re-read when
-its documents change (the registry's generation). Each correction is returned (original -> corrected) for the
-turn's trace. A clean question is unchanged: every word of it is known.
+The knowledge base's vocabulary (its chunks' words and jieba words) is derived from the corpus the answer steps
+share (document_corpus.py), once per change of the documents. Each correction is returned (original -> corrected)
+for the turn's trace. A clean question is unchanged: every word of it is known.
 """
 from __future__ import annotations
 
@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from components.answers.document_corpus import Corpus, DocumentCorpus
 from components.nlu.chinese_script import to_simplified
 from components.nlu.intent_text import IDENTIFIER_TOKEN
 
@@ -189,17 +190,16 @@ class Vocabulary:
 
 
 class QuestionSpeller:
-    """Corrects a question against the vocabulary of `knowledge` (anything with `chunk_texts()` and
-    `generation()`), read once per generation of its documents."""
+    """Corrects a question against the vocabulary of the knowledge base's `corpus` (document_corpus.py; None: the
+    English dictionary and the question words only), derived once per corpus."""
 
-    def __init__(self, knowledge=None, *, dictionary: dict[str, int] | None = None,
+    def __init__(self, corpus: DocumentCorpus | None = None, *, dictionary: dict[str, int] | None = None,
                  question_words: tuple[str, ...] = QUESTION_WORDS):
-        self.knowledge = knowledge
+        self.corpus = corpus
         self._dictionary = dictionary
         self.question_words = frozenset(question_words)
         self._lock = threading.Lock()
-        self._generation: object = None
-        self._vocabulary: Vocabulary | None = None
+        self._vocabulary: tuple[Corpus | None, Vocabulary] | None = None
 
     @property
     def dictionary(self) -> dict[str, int]:
@@ -208,15 +208,12 @@ class QuestionSpeller:
         return self._dictionary
 
     def vocabulary(self) -> Vocabulary:
-        if self.knowledge is None or not hasattr(self.knowledge, "chunk_texts"):
-            return self._vocabulary or Vocabulary([])
-        generation = self.knowledge.generation()
-        if self._vocabulary is None or generation != self._generation:
+        corpus = self.corpus.current() if self.corpus is not None else None
+        if self._vocabulary is None or self._vocabulary[0] is not corpus:
             with self._lock:
-                if self._vocabulary is None or generation != self._generation:
-                    self._vocabulary = Vocabulary(self.knowledge.chunk_texts())
-                    self._generation = generation
-        return self._vocabulary
+                if self._vocabulary is None or self._vocabulary[0] is not corpus:
+                    self._vocabulary = (corpus, Vocabulary(corpus.texts if corpus is not None else []))
+        return self._vocabulary[1]
 
     # -- English ---------------------------------------------------------------------------------------------
     def known(self, word: str, vocabulary: Vocabulary) -> bool:

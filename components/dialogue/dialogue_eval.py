@@ -6,7 +6,6 @@ base, so an evaluation never changes the real data; the model weights cache is s
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from pathlib import Path
 
@@ -52,30 +51,15 @@ def run_dialogue_eval(settings, *, scenarios: str | None = None, ingest: list[st
     planted-instruction attacks). `workspace`: run in that workspace (components/workspaces/), by default its own
     scenarios/*.yaml."""
     from components.orders.scenario_runner import run_scenarios
-    from components.services import build_services
-    from components.workspaces.workspace_eval import choose_scenarios, eval_settings
+    from components.workspaces.workspace_eval import choose_scenarios, evaluation_services, run_facts
 
     suite, files = choose_scenarios(settings, scenarios, workspace)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="kefu-eval-") as tmp:
-        own = services is None
-        if own:
-            services = build_services(eval_settings(settings, Path(tmp), workspace))
-            status = services.warm_up()
-            if not status.ready:
-                raise RuntimeError(f"could not start the pipeline: {status.error}")
-        try:
-            knowledge = services.workspaces.get(workspace).knowledge if workspace else services.knowledge
-            for path in ingest:
-                added = knowledge.ingest_file(Path(path))
-                if added.status == "error":
-                    raise ValueError(f"could not ingest {path}: {added.message}")
-            result = run_scenarios(turn_function(services.dialogue, workspace), suite)
-        finally:
-            if own:
-                services.close()
-    result["seconds"] = round(time.perf_counter() - started, 2)
-    result["scenarios_file"] = ", ".join(files)
-    if workspace:
-        result["workspace"] = workspace
-    return result
+    with evaluation_services(settings, services, workspace, prefix="kefu-eval-") as services:
+        knowledge = services.workspaces.get(workspace).knowledge if workspace else services.knowledge
+        for path in ingest:
+            added = knowledge.ingest_file(Path(path))
+            if added.status == "error":
+                raise ValueError(f"could not ingest {path}: {added.message}")
+        result = run_scenarios(turn_function(services.dialogue, workspace), suite)
+    return run_facts(result, started, files, workspace)

@@ -104,19 +104,25 @@ class MessageKind:
         return asdict(self)
 
 
-def _names_a_product_it_asks_about(text: str, names_product: Callable[[str], bool]) -> bool:
-    """A stock or price cue with a shop product right after it ("how much is the office chair", "do you have the
-    t-shirt in L"), not the customer's own device ("how much does it cost to use my phone abroad")."""
-    matches = list(_STOCK_EN.finditer(text)) + list(_STOCK_BEFORE_EN.finditer(text))
-    for match in matches:
+def _product_asked_about(text: str, names_product: Callable[[str], bool]) -> str | None:
+    """Whether a stock or price cue asks about a product the shop sells: None when no cue names one (the
+    customer's own device, "how much does it cost to use my phone abroad", does not count); "" when one asks about
+    the product itself ("how much is the office chair", "do you have the t-shirt in L", "我想买手机，多少钱？"); else
+    what the wording asks about instead, as a reason: the product word modifies the noun asked about ("how much is
+    phone insurance?") or a Chinese price clause names a thing of its own and no product ("买笔记本电脑的话，帮忙设置要多少
+    钱？": the set-up's price)."""
+    other = None
+    for match in list(_STOCK_EN.finditer(text)) + list(_STOCK_BEFORE_EN.finditer(text)):
         window = text[match.start(): match.end() + 40]
-        if names_product(window) and not re.search(r"\b(my|our|mine)\b", window, re.I) and \
-                not _product_modifies_a_noun(text[match.end():], names_product):
-            return True
-    if _STOCK_ZH.search(text) and names_product(text):
-        return not re.search(r"(用|我的|我们的)(手机|电脑|笔记本)", text) and \
-            not _prices_another_thing_zh(text, names_product)
-    return False
+        if names_product(window) and not re.search(r"\b(my|our|mine)\b", window, re.I):
+            if not _product_modifies_a_noun(text[match.end():], names_product):
+                return ""
+            other = "the product word modifies the thing asked about"
+    if _STOCK_ZH.search(text) and names_product(text) and not re.search(r"(用|我的|我们的)(手机|电脑|笔记本)", text):
+        if not _prices_another_thing_zh(text, names_product):
+            return ""
+        other = "its price clause names a thing of its own and no product"
+    return other
 
 
 # the words of a Chinese price or stock clause that name nothing priced ("要多少钱", "价格是多少")
@@ -195,13 +201,17 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
     nor the order desk's products (source_precedence.only_own_words): a request worded as a question about such a
     thing ("the milk was missing from my grocery delivery, can you still bring it?" where a food-delivery business
     uploaded its documents beside the demo shop's) is about the business's own service, which the shop's order
-    desk does not keep; the documents answer it, or the bot says it does not know. An information question about
-    such a thing ("can I cancel my membership online?") gets its answer with no offer from the desk to start an
-    order's cancellation.
+    desk does not keep; the documents answer it, or the bot says it does not know. The same words make a price
+    question naming a product a question to the documents, in either language ("how much is assembly for the
+    office chair?", "安装手机要多少钱？": the assembly is priced, not the product). Without them, the wording alone may
+    say that something else is asked about, which the documents answer too, however it is worded ("can you tell me
+    how much phone insurance is?", "买笔记本电脑的话，帮忙设置要多少钱？": the desk's stock lookup would list phones and
+    laptops): the product word modifies what is asked about (`_product_modifies_a_noun`), or a Chinese price clause
+    names a thing of its own and no product (`_prices_another_thing_zh`).
+    An information question naming such words ("can I cancel my membership online?") gets its answer with no
+    offer from the desk to start an order's cancellation.
     `after_question`: the turn before was a question to the knowledge base (answered or not), so a statement that
-    goes on from it ("ok. and my name is misspelled on it") is about the same thing. The same words make a price
-    question naming a product a question to the documents: "买笔记本电脑的话，帮忙设置要多少钱？" prices the set-up (a service
-    the business's documents price), not the laptop the desk's stock lists."""
+    goes on from it ("ok. and my name is misspelled on it") is about the same thing."""
     # a greeting, a "please" before a question and thanks after it say nothing of the kind ("pls how do i …? thx")
     text = without_opener((text or "").strip())
     topic = topic_of(text)
@@ -212,12 +222,18 @@ def classify_message(text: str, *, names_product: Callable[[str], bool] | None =
         return MessageKind("request", "names an order or the customer's identity", topic)
     if personal is not None and personal(text):
         return MessageKind("request", "asks about the customer's own records (the workspace's cues)", topic)
-    if names_product is not None and _names_a_product_it_asks_about(text, names_product):
+    asked = _product_asked_about(text, names_product) if names_product is not None else None
+    if asked is not None:
+        # one rule for "the price of something else than the product": the business's own word for it (either
+        # language), else the wording (the product modifies the noun asked about; a Chinese clause names the thing)
         named = own_words(text) if own_words is not None and _PRICE.search(text) else []
         if named:
             return MessageKind("question", f"asks the price of {', '.join(named[:3])}, which only the business's own "
                                            "documents name (a service or fee, nothing the order desk keeps): the "
                                            "documents answer", None)
+        if asked:
+            return MessageKind("question", f"names a product but asks about another thing ({asked}): the documents "
+                                           "answer, not the desk's stock lookup", None)
         return MessageKind("stock_question", "asks about stock, options or price of a named product", topic)
     if _TALK_TO_A_PERSON.search(text) and _WHEN.search(text) and is_interrogative(text):
         return MessageKind("question", "asks when a person can be reached (opening hours), not to be transferred now",

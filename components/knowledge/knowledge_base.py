@@ -48,6 +48,21 @@ def normalize_question(text: str) -> str:
     return re.sub(r"[\s?？!！。.,，;；:：~～]+$", "", (text or "").strip().lower())
 
 
+def chunk_hit(row: dict, doc: dict, score: float = 0.0, dense_score: float | None = None,
+         keyword_score: float | None = None, retrieval: dict | None = None) -> Hit:
+    """A chunk row of document `doc` as the rest of kefu reads it: titled by its record, its FAQ question or its
+    document; its metadata the chunk's headings, kind and language, the document's file, tags, domain and title,
+    `retrieval`'s scores and ranks, and the chunk's own metadata (an FAQ row's question and answer too)."""
+    meta = {"heading_path": row["heading_path"], "kind": row["kind"], "language": row["language"],
+            "filename": doc.get("filename"), "tags": doc.get("tags", []), "domain": doc.get("domain"),
+            "doc_title": doc.get("title"), **(retrieval or {}), **row["meta"]}
+    title = row["meta"].get("record_title") or doc.get("title") or row["doc_id"]
+    if row["kind"] == "qa":
+        meta["question"], meta["answer"] = row["question"], row["answer"]
+        title = row["question"] or title
+    return Hit(row["chunk_id"], row["doc_id"], title, row["text"], score, dense_score, keyword_score, meta)
+
+
 def _slug(text: str) -> str:
     slug = re.sub(r"[^\w.\-]+", "-", text.strip().lower(), flags=re.UNICODE).strip("-.")
     return slug[:80] or "document"
@@ -385,9 +400,10 @@ class KnowledgeBase:
         self._follow_other_replicas()
         return self._generation
 
-    def chunk_texts(self) -> list[str]:
-        """Every chunk's text with its headings: the knowledge base's words."""
-        return self.registry.chunk_texts()
+    def corpus_rows(self) -> list[tuple[str, str]]:
+        """(doc_id, headings and text) of every chunk: the knowledge base's words (components/answers/
+        document_corpus.py reads them once per generation)."""
+        return self.registry.corpus_rows()
 
     # ======================================================================================= management
     def preview_file(self, path, filename: str | None = None) -> list[dict]:
@@ -512,21 +528,20 @@ class KnowledgeBase:
             else:
                 share = bm25.get(cid, 0.0) / best_bm25 if best_bm25 > 0 else 0.0
                 score = relevance(d, coverage, share, language)
-            doc = docs.get(row["doc_id"], {})
-            meta = {"heading_path": row["heading_path"], "kind": row["kind"], "language": row["language"],
-                    "filename": doc.get("filename"), "tags": doc.get("tags", []), "domain": doc.get("domain"),
-                    "doc_title": doc.get("title"), "rrf": round(fused[cid], 6), "bm25": round(bm25.get(cid, 0.0), 4),
-                    "dense_rank": dense_rank.get(cid), "keyword_rank": keyword_rank.get(cid), **row["meta"]}
-            title = row["meta"].get("record_title") or doc.get("title") or row["doc_id"]
-            if row["kind"] == "qa":
-                meta["question"], meta["answer"] = row["question"], row["answer"]
-                title = row["question"] or title
-            hits.append(Hit(cid, row["doc_id"], title, row["text"], round(score, 4), round(max(0.0, d), 4),
-                            round(coverage, 4), meta))
+            retrieval = {"rrf": round(fused[cid], 6), "bm25": round(bm25.get(cid, 0.0), 4),
+                         "dense_rank": dense_rank.get(cid), "keyword_rank": keyword_rank.get(cid)}
+            hits.append(chunk_hit(row, docs.get(row["doc_id"], {}), round(score, 4), round(max(0.0, d), 4),
+                             round(coverage, 4), retrieval))
         hits.sort(key=lambda h: (round(h.score, 2), h.metadata["rrf"]), reverse=True)
         if self.reranker is not None and hits:
             hits = self._rerank(query, hits, k)
         return hits[:k]
+
+    def passages(self, doc_id: str) -> list[Hit]:
+        """A document's chunks in reading order, as the hits a search returns (without retrieval scores): for a step
+        that reads a document from its beginning (the opening of a policy, components/answers/policy_overview.py)."""
+        doc = self.registry.document(doc_id)
+        return [chunk_hit(row, doc) for row in self.registry.chunks(doc_id)] if doc is not None else []
 
     def _rerank(self, query: str, hits: list[Hit], k: int) -> list[Hit]:
         head = hits[:max(10, 3 * k)]

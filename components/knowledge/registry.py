@@ -166,10 +166,11 @@ class Registry:
         return [(r[0], r[1], r[2]) for r in
                 self.db.rows(f"SELECT chunk_id, doc_id, tokens FROM chunks ORDER BY {self._chunk_order}")]
 
-    def chunk_texts(self) -> list[str]:
-        """Every chunk's text with its headings (the words of the knowledge base, for spelling correction)."""
-        return [f"{' '.join(json.loads(r[1] or '[]'))} {r[0] or ''}"
-                for r in self.db.rows("SELECT text, heading_path FROM chunks")]
+    def corpus_rows(self) -> list[tuple[str, str]]:
+        """(doc_id, headings and text) of every chunk: the words of the knowledge base, read whole (spelling
+        correction, the words only some documents use)."""
+        return [(r[0], f"{' '.join(json.loads(r[2] or '[]'))} {r[1] or ''}")
+                for r in self.db.rows("SELECT doc_id, text, heading_path FROM chunks")]
 
     def chunk_ids(self) -> set[str]:
         return {r[0] for r in self.db.rows("SELECT chunk_id FROM chunks")}

@@ -6,11 +6,14 @@ intent packs (components/nlu/eval.py run_intent_cv) unless --train/--test name f
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import shutil
 import tempfile
+import time
 from pathlib import Path
+from typing import Iterator
 
 import yaml
 
@@ -34,6 +37,36 @@ def eval_settings(settings, tmp: Path, workspace_id: str | None):
     if added in workspace.directory.parents:
         shutil.copytree(workspace.directory, user_dir(scoped) / workspace.id)
     return dataclasses.replace(scoped, workspaces=workspace.id)
+
+
+@contextlib.contextmanager
+def evaluation_services(settings, services=None, workspace_id: str | None = None,
+                        prefix: str = "kefu-eval-") -> Iterator:
+    """The services an evaluation runs on: `services` when given, else services built and warmed up on a temporary
+    data dir serving `workspace_id` alone (eval_settings), closed and removed after the block."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        own = services is None
+        if own:
+            from components.services import build_services
+
+            services = build_services(eval_settings(settings, Path(tmp), workspace_id))
+            status = services.warm_up()
+            if not status.ready:
+                raise RuntimeError(f"could not start the pipeline: {status.error}")
+        try:
+            yield services
+        finally:
+            if own:
+                services.close()
+
+
+def run_facts(result: dict, started: float, files: list[str], workspace_id: str | None) -> dict:
+    """`result` with how long the run took since `started`, the scenario files read and the workspace it ran in."""
+    result["seconds"] = round(time.perf_counter() - started, 2)
+    result["scenarios_file"] = ", ".join(files)
+    if workspace_id:
+        result["workspace"] = workspace_id
+    return result
 
 
 def scenario_suite(settings, workspace_id: str) -> tuple[list[dict], list[str]]:
