@@ -2,14 +2,20 @@
 (components/answers/story_names.py); a name in what is asked, or evidence about other named things, still does."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer
-from components.answers.evidence_selection import ScoredUnit, SelectionModel
+from components.answers.evidence_selection import ScoredUnit, SelectionModel, terms
 from components.answers.evidence_units import EvidenceUnit
 from components.answers.question_analysis import split_question
 from components.answers.story_names import incidental, story_and_asked
+
+
+# the scene's names, the customer's own products: no document writes them
+_NEVER_WRITTEN = {"patagonia", "belfast", "mac", "canadian", "tallowmere", "silver", "georgia", "revolut"}
 
 
 def scored(text, language="en"):
@@ -22,8 +28,11 @@ def part(text):
 
 
 def composed(question, evidence):
-    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
+    composer = AnswerComposer(SimpleNamespace(keywords={}), lambda texts: np.zeros((len(texts), 2)),
                               model=SelectionModel({}, 5.0, {}, threshold=0.5))
+    # the words the documents use: a bank's cards and fees, a clinic's plans, an energy supplier's homes
+    vocabulary = set(terms(f"{question} {evidence.unit.text}")) | {"card"}
+    composer.statistics = SimpleNamespace(df=lambda t: 0 if t in _NEVER_WRITTEN else 3 * (t in vocabulary))
     answer = ComposedAnswer("q", "en", "", "evidence")
     answer.parts = [PartAnswer(part(question), evidence=[evidence], confidence=0.9)]
     composer._mark_unmentioned(answer, [evidence.unit])
@@ -51,6 +60,8 @@ def test_a_name_of_the_scene_does_not_block_the_answer(question, evidence):
     ("Can I deposit a check from a Canadian bank with the app?", "Checks deposited before 20:00 count that day."),
     # the question points back at the story's name
     ("I have Tallowmere Silver, can I use it at the clinic?", "Most plans are accepted at the clinic."),
+    # the name says which of the things discussed the customer has
+    ("I have a Revolut card, what's the foreign transaction fee?", "Foreign transaction fee: 1% of each payment."),
     # the evidence is about other named members only
     ("I'm driving to Georgia, do I need a green card?",
      "You need a green card for Albania, Serbia, Turkey and Ukraine."),

@@ -743,7 +743,8 @@ class AnswerComposer:
                     names += [w for w in unknown if w in nouns]
             names = list(dict.fromkeys(names))
             # "Going to Brazil in spring - can I get my yellow fever jab?": a name that only sets the scene
-            p.incidental = incidental(names, p.part, [e.unit.text for e in p.evidence])
+            p.incidental = incidental(names, p.part, [e.unit.text for e in p.evidence],
+                                      known=(lambda t: df(t) > 0) if df is not None else None)
             p.unmentioned = [n for n in names if n not in p.incidental]
             if df is not None:
                 # "SUV" found in no candidate but written in another document: the part stays unanswered, yet the

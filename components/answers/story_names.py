@@ -11,6 +11,8 @@ things only to set the scene, and then ask about something the documents do answ
 Blocking such an answer on the scene's name hides a confident, correct answer. So a name is `incidental` when
 - it stands only in the part's story (question_analysis.story_and_question: "I'm going to Brazil, …"; a Chinese part's
   clause ending in 了 before the question), not in the question it asks;
+- it does not qualify a thing the documents speak of ("I have a Revolut card, what's the foreign transaction fee?":
+  which card is what the fee depends on);
 - the question itself does not point back at the story ("Can I use *it* at Linford?" after "I have Tallowmere Mutual
   Silver" asks about the named thing); and
 - the evidence the part states is not about other named things only: it names no name at all (a rule for everyone:
@@ -23,8 +25,9 @@ you deliver?" against "We deliver within the UK").
 from __future__ import annotations
 
 import re
+from typing import Callable
 
-from components.answers.evidence_selection import entity_names
+from components.answers.evidence_selection import entity_names, terms
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question
 
 # a Chinese part that opens with what happened: the clause ending in 了, then the question ("房子漏水了，要在几天内报案？")
@@ -55,17 +58,31 @@ def customer_names(text: str) -> set[str]:
     return names
 
 
-def incidental(names: list[str], part: QuestionPart, evidence_texts: list[str]) -> list[str]:
+def _names_a_kind(name: str, story: str, known: Callable[[str], bool]) -> bool:
+    """"I have a Revolut card, what's the foreign transaction fee?": the name qualifies a noun the documents (or the
+    question and its evidence) speak of ("card"), so it says which of those things the customer has."""
+    # "a Revolut card", "my Samsung TV": a determiner, the name, a noun ("to Brazil next month" is a place and a time)
+    m = re.search(r"\b(?:a|an|my|our|his|her|their|your|the)\s+" + re.escape(name) + r"\s+([A-Za-z][\w'’-]*)", story,
+                  re.I)
+    following = set(terms(m.group(1))) if m else set()
+    return bool(following) and all(known(t) for t in following)
+
+
+def incidental(names: list[str], part: QuestionPart, evidence_texts: list[str],
+               known: Callable[[str], bool] | None = None) -> list[str]:
     """Of the names no unit states, those the part only tells its situation with (see the module docstring)."""
     if not names or not evidence_texts:
         return []
     story, asked = story_and_asked(part)
     if not story or REFERS_BACK.search(asked):
         return []
-    in_story = [n for n in names if n.lower() in story.lower() and n.lower() not in asked.lower()]
+    evidence = " ".join(evidence_texts)
+    discussed = set(terms(f"{asked} {evidence}"))
+    in_documents = known or (lambda t: False)
+    in_story = [n for n in names if n.lower() in story.lower() and n.lower() not in asked.lower()
+                and not _names_a_kind(n, story, lambda t: t in discussed or in_documents(t))]
     if not in_story:
         return []
-    evidence = " ".join(evidence_texts)
     written = customer_names(part.text) - {n.lower() for n in names}
     stated = entity_names(evidence)
     lowered = evidence.lower()
