@@ -24,6 +24,8 @@ def scored(text, score, doc="doc"):
     ("Claims are paid if you arrive 3 hours or more late.", [Condition("hour", 3, None)]),
     ("Up to 1,500 km: $250", [Condition("km", None, 1500)]),
     ("Open 24 hours a day, 7 days a week.", []),
+    ("Service: TV wall mounting, TVs up to 64 inches; Price: €89", [Condition("inch", None, 64)]),
+    ("Service: TV wall mounting, TVs of 65 inches and over; Price: €129", [Condition("inch", 65, None)]),
 ])
 def test_the_limits_a_unit_states(text, expected):
     assert conditions(text) == expected
@@ -34,6 +36,7 @@ def test_the_customers_numbers_are_values_not_limits():
         [(30, "week")]
     assert [(q.value, q.unit) for q in asked_quantities("Can my 4 year old fly alone?")] == [(4, "year")]
     assert [(q.value, q.unit) for q in asked_quantities("what if it was week 4")] == [(4, "week")]
+    assert [(q.value, q.unit) for q in asked_quantities("how much to wall mount a 55 inch tv")] == [(55, "inch")]
     assert asked_quantities("What do you charge for bags over 23 kg?") == []     # asks about a limit
     assert asked_quantities("Can I change seat 12A?") == []                       # a number with no unit
 

@@ -4,7 +4,8 @@ than 8 kg".
 
 A rule often comes as several sentences, one per range of a quantity, all about the same thing: the ranking cannot
 tell them apart (they share every word of the question) and the first is not the customer's case. So:
-- `quantities`: the numbers the customer gives with their unit ("30 weeks", "week 2", "a 15 year old", "2,000 km");
+- `quantities`: the numbers the customer gives with their unit ("30 weeks", "week 2", "a 15 year old", "2,000 km",
+  "a 55 inch TV");
 - `conditions`: the limits a unit states on a quantity of the same unit ("up to", "no more than", "until the end
   of", "under", "over", "after", "at least", "or more", "from A to B", "between A and B", "A to B years");
 - `holds`: True when a limit of the unit holds for the customer's number, False when it states limits on that
@@ -29,9 +30,9 @@ _UNITS = {"week": "week", "weeks": "week", "wk": "week", "wks": "week",
           "kg": "kg", "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg",
           "km": "km", "kilometre": "km", "kilometres": "km", "kilometer": "km", "kilometers": "km",
           "mile": "mile", "miles": "mile", "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
-          "cm": "cm", "percent": "%", "%": "%"}
+          "cm": "cm", "inch": "inch", "inches": "inch", "percent": "%", "%": "%"}
 _UNIT = r"(weeks?|wks?|days?|nights?|months?|years?|yrs?|hours?|hrs?|h|minutes?|mins?|kgs?|kilos?|kilograms?|km|" \
-        r"kilomet(?:re|er)s?|miles?|lbs?|pounds?|cm|percent|%)"
+        r"kilomet(?:re|er)s?|miles?|lbs?|pounds?|cm|inch(?:es)?|percent|%)"
 _NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 # "30 weeks", "a 15 year old", "2,000 km", "10-hour flight"; "week 30", "the 30th week"
 _AFTER_NUMBER = re.compile(_NUMBER + r"\s*-?\s*" + _UNIT + r"(?![\w])", re.I)
