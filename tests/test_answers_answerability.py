@@ -342,6 +342,17 @@ def test_a_rule_for_another_kind_of_customer_does_not_answer():
     assert unanswered(part("As a student, what discount do I get?"), [section], [section]) is None
 
 
+def test_a_case_drawn_by_the_customers_own_measure_is_theirs():
+    """"Can my 4 year old fly alone?" names the customer's case by an age; "Children from 5 to 11 years …" under
+    "Children travelling alone" draws its cases by age, so it is about the customer (who is under 5), not another
+    kind of customer; a rule drawn by nothing the customer gives is still another case."""
+    ages = scored("Children from 5 to 11 years may travel alone only with our unaccompanied minor service. Children "
+                  "under 5 cannot travel alone.", title="Infants and children › Children travelling alone")
+    assert unanswered(part("Can my 4 year old fly alone with the unaccompanied minor service?"), [ages], [ages]) is None
+    assert "another case" in unanswered(part("Can my son fly alone with the unaccompanied minor service?"), [ages],
+                                        [ages])
+
+
 def test_which_thing_needs_evidence_naming_that_thing():
     """"Which teacher teaches the Portuguese B1 group?" is not answered by the list of languages taught; "which club
     is open 24/7?" is answered by a club's section (its heading names the clubs)."""

@@ -24,6 +24,10 @@ def scored(text, score, doc="doc"):
     ("Claims are paid if you arrive 3 hours or more late.", [Condition("hour", 3, None)]),
     ("Up to 1,500 km: $250", [Condition("km", None, 1500)]),
     ("Open 24 hours a day, 7 days a week.", []),
+    ("Service: TV wall mounting, TVs up to 64 inches; Price: €89", [Condition("inch", None, 64)]),
+    ("Service: TV wall mounting, TVs of 65 inches and over; Price: €129", [Condition("inch", 65, None)]),
+    ("Course: Intensive, 10 weeks; Levels: A1 to B1; Price: $690", [Condition("level", 11, 21)]),
+    ("Course: Intensive, 10 weeks; Levels: B2 and C1; Price: $740", [Condition("level", 22, 31)]),
 ])
 def test_the_limits_a_unit_states(text, expected):
     assert conditions(text) == expected
@@ -34,6 +38,9 @@ def test_the_customers_numbers_are_values_not_limits():
         [(30, "week")]
     assert [(q.value, q.unit) for q in asked_quantities("Can my 4 year old fly alone?")] == [(4, "year")]
     assert [(q.value, q.unit) for q in asked_quantities("what if it was week 4")] == [(4, "week")]
+    assert [(q.value, q.unit) for q in asked_quantities("how much to wall mount a 55 inch tv")] == [(55, "inch")]
+    assert [(q.value, q.unit) for q in asked_quantities("Price for intensive French? I'm about b1 level")] == \
+        [(21, "level")]
     assert asked_quantities("What do you charge for bags over 23 kg?") == []     # asks about a limit
     assert asked_quantities("Can I change seat 12A?") == []                       # a number with no unit
 
@@ -74,3 +81,11 @@ def test_rows_for_other_numbers_are_no_rivals_of_the_row_that_holds():
     long = scored("Flight distance: Over 3,500 km; Compensation per passenger: $600", 12.22)
     other = scored("Claim within 2 years of the flight date.", 9.0)
     assert holding_first(asked, [middle, short, long, other]) == [middle, other]
+
+
+def test_a_level_picks_the_row_of_its_range():
+    """"I'm about B1 level": the intensive course's A1-to-B1 row, not its B2-and-C1 row, ranked close above it."""
+    low = scored("Course: Intensive, 10 weeks; Levels: A1 to B1; Price: $690", 9.0)
+    high = scored("Course: Intensive, 10 weeks; Levels: B2 and C1; Price: $740", 9.2)
+    ranked = holding_first(asked_quantities("I'm about B1 level. Price for intensive French?"), [high, low])
+    assert [r.unit.text for r in ranked] == [low.unit.text]

@@ -51,6 +51,7 @@ import re
 
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
+from components.answers.number_conditions import asked_quantities, holds
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
 
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
@@ -525,6 +526,11 @@ def rival_case(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     asked = set(terms(part.text))
     case, heads = case_terms(evidence[0], asked)
     if not case or case & asked:
+        return None
+    # "Can my 4 year old fly alone?" against "Children from 5 to 11 years may travel alone …": the evidence's case is
+    # drawn by the customer's own measure (an age, a size, a weight), so the customer is one of its cases
+    own = asked_quantities(part.text)
+    if own and any(holds(own, e.unit.text) is not None for e in evidence):
         return None
     said = set().union(*(said_terms(e) for e in evidence))
     for phrase in restricting_terms(part.text, heads):

@@ -40,6 +40,7 @@ from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, 
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import sibling_unit
 from components.answers.source_precedence import SourcePrecedence
+from components.answers.story_names import incidental
 from components.answers.policy_overview import overview_subject, overview_units
 from components.answers.number_conditions import asked_quantities, holding_first, without_failing
 from components.answers.followup_evidence import counterpart
@@ -93,6 +94,7 @@ class PartAnswer:
     candidates: list[ScoredUnit] = field(default_factory=list)  # the best few, for the trace
     unmentioned: list[str] = field(default_factory=list)  # names no unit found states: the part is not answered
     named_elsewhere: list[str] = field(default_factory=list)  # of those, names the documents do use elsewhere
+    incidental: list[str] = field(default_factory=list)  # names no unit states that only set the scene (story_names)
     curated: dict | None = None
     confidence: float = 0.0                                     # P(the best unit answers this part)
     unanswered: str | None = None     # why the best units, confident as they are, do not answer it (answerability)
@@ -114,7 +116,9 @@ class PartAnswer:
                 "evidence": [e.to_dict() for e in self.evidence],
                 "candidates": [c.to_dict() for c in self.candidates[:3]],
                 "unmentioned": self.unmentioned,
-                **({"named_elsewhere": self.named_elsewhere} if self.named_elsewhere else {}), "curated": self.curated, "unanswered": self.unanswered,
+                **({"named_elsewhere": self.named_elsewhere} if self.named_elsewhere else {}),
+                **({"incidental": self.incidental} if self.incidental else {}),
+                "curated": self.curated, "unanswered": self.unanswered,
                 **({"from_part": self.from_part} if self.from_part else {}),
                 **({"from_previous": True} if self.from_previous else {}),
                 **({"overview": self.overview} if self.overview else {})}
@@ -728,7 +732,11 @@ class AnswerComposer:
                 if unknown:  # the tagger (its first call loads in ~0.5 s) only when a word is unknown
                     nouns = chinese_nouns(p.part.text)
                     names += [w for w in unknown if w in nouns]
-            p.unmentioned = list(dict.fromkeys(names))
+            names = list(dict.fromkeys(names))
+            # "Going to Brazil in spring - can I get my yellow fever jab?": a name that only sets the scene
+            p.incidental = incidental(names, p.part, [e.unit.text for e in p.evidence],
+                                      known=(lambda t: df(t) > 0) if df is not None else None)
+            p.unmentioned = [n for n in names if n not in p.incidental]
             if df is not None:
                 # "SUV" found in no candidate but written in another document: the part stays unanswered, yet the
                 # reply must not tell the customer the help articles never mention it

@@ -4,7 +4,9 @@ than 8 kg".
 
 A rule often comes as several sentences, one per range of a quantity, all about the same thing: the ranking cannot
 tell them apart (they share every word of the question) and the first is not the customer's case. So:
-- `quantities`: the numbers the customer gives with their unit ("30 weeks", "week 2", "a 15 year old", "2,000 km");
+- `quantities`: the numbers the customer gives with their unit ("30 weeks", "week 2", "a 15 year old", "2,000 km",
+  "a 55 inch TV"), and levels written as a letter and a digit ("I'm about B1 level" against "Levels: A1 to B1" and
+  "Levels: B2 and C1");
 - `conditions`: the limits a unit states on a quantity of the same unit ("up to", "no more than", "until the end
   of", "under", "over", "after", "at least", "or more", "from A to B", "between A and B", "A to B years");
 - `holds`: True when a limit of the unit holds for the customer's number, False when it states limits on that
@@ -29,9 +31,9 @@ _UNITS = {"week": "week", "weeks": "week", "wk": "week", "wks": "week",
           "kg": "kg", "kgs": "kg", "kilo": "kg", "kilos": "kg", "kilogram": "kg", "kilograms": "kg",
           "km": "km", "kilometre": "km", "kilometres": "km", "kilometer": "km", "kilometers": "km",
           "mile": "mile", "miles": "mile", "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
-          "cm": "cm", "percent": "%", "%": "%"}
+          "cm": "cm", "inch": "inch", "inches": "inch", "percent": "%", "%": "%"}
 _UNIT = r"(weeks?|wks?|days?|nights?|months?|years?|yrs?|hours?|hrs?|h|minutes?|mins?|kgs?|kilos?|kilograms?|km|" \
-        r"kilomet(?:re|er)s?|miles?|lbs?|pounds?|cm|percent|%)"
+        r"kilomet(?:re|er)s?|miles?|lbs?|pounds?|cm|inch(?:es)?|percent|%)"
 _NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 # "30 weeks", "a 15 year old", "2,000 km", "10-hour flight"; "week 30", "the 30th week"
 _AFTER_NUMBER = re.compile(_NUMBER + r"\s*-?\s*" + _UNIT + r"(?![\w])", re.I)
@@ -40,6 +42,15 @@ _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(week|day|month|year)\b", re.I)
 # an age written without its unit: "aged 14 and 15", "children under 5"
 _AGE = re.compile(r"\b(?:aged?|ages|(?:children|child|kids|infants?|teenagers|teens)\s+(?:under|over|below|above|"
                   r"younger than|older than|of))\s+(\d{1,3})\b(?!\s*(?:-|\s)?" + _UNIT + r"(?![\w]))", re.I)
+
+
+# a level written as a capital and a digit ("A1", "B2"; "b1 level"), ordered as letters, then digits: "A1 to B1"
+# holds A2, "B2 and C1" does not hold B1
+_LEVEL = re.compile(r"\b[A-Z][1-9]\b|\b[a-z][1-9]\b(?=\s*(?:level|course|class))")
+
+
+def level_rank(code: str) -> float:
+    return float((ord(code[0].upper()) - ord("A") + 1) * 10 + int(code[1]))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,6 +76,8 @@ def quantities(text: str) -> list[Quantity]:
         found.append(Quantity(_value(m.group(1)), _UNITS[m.group(2).lower()], m.start(), m.end()))
     for m in _AGE.finditer(text or ""):
         found.append(Quantity(_value(m.group(1)), "year", m.start(1), m.end(1)))
+    for m in _LEVEL.finditer(text or ""):
+        found.append(Quantity(level_rank(m.group(0)), "level", m.start(), m.end()))
     found.sort(key=lambda q: q.start)
     out: list[Quantity] = []
     for q in found:   # "week 2" inside "2 weeks"-like overlaps: the first reading stands
