@@ -401,6 +401,9 @@ def test_a_numbered_step_swaps_only_the_same_kind_of_step():
     ("How long do I have to make a claim after a theft?", False),
     ("do i have to pay a fee for that", True),    # a short question ending on what it refers back to
     ("Can I get a refund for that if I change my mind halfway through the term and move to another city?", False),
+    # a what-if too long to be an elliptical follow-up still asks the previous question in another case
+    ("what if the delay was because your own pilots were on strike?", True),
+    ("what if i do food deliveries in the evenings for extra cash?", True),
 ])
 def test_a_question_that_goes_on_from_the_previous_one(text, continues):
     from components.answers.followups import continues_previous, with_previous
@@ -529,6 +532,42 @@ def test_a_part_that_only_refers_back_is_read_with_the_previous_question():
     assert line.context == "" and own.context == ""   # words of their own: asked as they stand
     # words of its own, but the clause ends on what it refers back to: the fee is asked of the previous question's
     assert fee.context == previous
+
+
+def test_a_part_that_only_points_to_its_subject_is_read_with_the_previous_question():
+    """"can I do that on a Light ticket?" names the ticket, but what it asks about (an upgrade with miles) is only
+    pointed to: the previous question is its context, and its meaning is matched with it."""
+    from types import SimpleNamespace
+
+    from components.answers.composer import AnswerComposer, _part_query
+    from components.answers.question_analysis import QuestionPart
+
+    known = {"light", "ticket", "hold", "line", "open", "night"}
+    composer = SimpleNamespace(statistics=SimpleNamespace(df=lambda t: 1 if t in known else 0))
+    previous = "How many miles do I need to upgrade to business on a long-haul flight?"
+    that, hold, line = (QuestionPart("can I do that on a Light ticket?"),
+                        QuestionPart("so how much is it for him to go in the hold?"),
+                        QuestionPart("is that line open at night?"))
+    AnswerComposer._refer_back(composer, [that, hold, line], previous)
+    assert that.context == previous and hold.context == previous
+    assert _part_query(that) == f"{previous} can I do that on a Light ticket?"
+    assert line.context == ""     # "that line": the line is named
+
+
+@pytest.mark.parametrize("text, points", [
+    ("can I do that on a Light ticket?", True),
+    ("and can I get it in cash instead?", True),
+    ("is that covered on Standard?", True),
+    ("how much does that cost?", True),
+    ("is that line open at night?", False),           # "that" before the thing it names
+    ("is it possible to reserve a fare now and pay later?", False),   # an "it" that stands for nothing
+    ("what if it's been 3 days already", False),
+    ("and can i change my mind after?", False),
+])
+def test_what_points_back_to_its_subject(text, points):
+    from components.answers.question_analysis import points_back
+
+    assert points_back(text) is points
 
 
 def test_a_continuation_is_not_answered_from_a_document_about_something_else():

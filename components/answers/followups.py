@@ -29,8 +29,10 @@ _FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|at|to|of|my|you
                               r"[?？.!。！,，]", re.I)
 # a question that goes on from the previous one without repeating it: "ok and by when do i have to sign up",
 # "and what's the penalty if I take the money out early?", "is there a grace period on cash advances too?", "do i
-# have to pay a fee for that" (at most nine words, ending on the pronoun)
-_CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then)\b|\b(too|as well|either)\s*[?？.!]*\s*$|"
+# have to pay a fee for that" (at most nine words, ending on the pronoun); a what-if too long to be a follow-up
+# ("what if the delay was because your own pilots were on strike?") asks the previous question in another case
+_CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then|what\s+if|what\s+about\s+if|how\s+about\s+if)\b|"
+                        r"\b(too|as well|either)\s*[?？.!]*\s*$|"
                         r"\b(is|are|does|do|can|will|would)\s+(that|this|those|these|it|they)\b(?!\s+(is|are|was)\b)|"
                         r"\bthe same\b|"
                         # "do i have to pay a fee for that": a short question ending on what it refers back to
