@@ -376,6 +376,11 @@ def test_a_condition_on_the_question_before_is_its_context():
     # "to a gift card": the preposition is the previous question's, not part of the new subject
     ("And to a gift card?", "How long does a refund to PayPal take?", "How long does a refund to gift card take?",
      "paypal"),
+    # a Chinese age or amount of time swaps the one of the same unit, not left beside it
+    ("那 65 岁的呢？", "我 30 岁，可以办会员卡吗？", "我 65 岁，可以办会员卡吗？", "30 岁"),
+    ("那住 5 晚呢？", "住 2 晚要多少钱？", "住 5 晚要多少钱？", "2 晚"),
+    # an acronym after an article is a thing in the preposition's slot, not a name ("on a TV"; "on Fix 24" stays)
+    ("and on a laptop?", "How long is the warranty on a TV?", "How long is the warranty on a laptop?", "TV"),
 ])
 def test_a_followup_swaps_a_value_of_the_same_shape(text, previous, expected, replaced):
     from components.answers.evidence_selection import entity_names

@@ -50,8 +50,10 @@ _SHAPES = [re.compile(WEEKDAY_NAME, re.I),
            re.compile(r"\b([a-z]{3,})\s+(\d{1,3})\b", re.I)]
 
 
-# an amount of time or distance ("25 minutes" -> "40 minutes"): the unit is the kind
-_AMOUNT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?P<kind>minute|min|hour|day|week|month|year|km|mile|night)s?\b", re.I)
+# an amount of time or distance ("25 minutes" -> "40 minutes"), or an age, in Chinese too ("30 岁" -> "65 岁",
+# "3 晚"): the unit is the kind
+_AMOUNT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?P<kind>minute|min|hour|day|week|month|year|km|mile|night)s?\b|"
+                     r"(?<![\d.,])\d+(?:[.,]\d+)?\s*(?P<kind_zh>岁|周岁|天|晚|个月|周|星期|年|公里|分钟|小时)", re.I)
 
 
 def is_followup(text: str) -> bool:
@@ -210,7 +212,10 @@ def _swap_same_preposition(text: str, subject: str, question: str) -> tuple[str,
     first = subject.split()[0].lower()
     for old in re.finditer(r"\b" + lead.group(1) + r"\s+" + _DETERMINER + r"([a-z][\w'’-]*)", question, re.I):
         word = old.group(1)
-        if word.lower() in _NOT_SLOTS or word[0].isupper() or word.lower() == first:
+        # a capitalised word is a name ("on Fix 24"), but an acronym after an article is a thing ("on a TV")
+        article = re.search(r"\s(?:a|an|the)\s+$", question[old.start():old.start(1)], re.I)
+        acronym = bool(article) and bool(re.fullmatch(r"[A-Z]{2,4}s?", word))
+        if word.lower() in _NOT_SLOTS or (word[0].isupper() and not acronym) or word.lower() == first:
             continue
         # "for a domestic wire" with the subject "international wire" is "for a international wire"
         head = re.match(r"\s+" + re.escape(subject.split()[-1]) + r"\b", question[old.end(1):], re.I) \
@@ -307,10 +312,16 @@ def _swap_same_shape(subject: str, question: str, shapes: list[re.Pattern] = _SH
                 continue
             # "week 4" replaces "week 2", never "term 2"
             kind = "kind" if "kind" in shape.groupindex else 1
-            if old.groups() and old.group(kind).lower().rstrip("s") != new.group(kind).lower().rstrip("s"):
+            if old.groups() and _kind(old, kind) != _kind(new, kind):
                 continue
             return question[:old.start()] + new.group(0) + question[old.end():], old.group(0)
     return question, None
+
+
+def _kind(match: re.Match, group: str | int) -> str:
+    """The kind of a value of some shape: its unit ("minute", "岁") or the word it numbers ("week")."""
+    said = match.group(group) or (match.groupdict().get("kind_zh") if group == "kind" else None) or ""
+    return said.lower().rstrip("s")
 
 
 # the ways to reach a business: "and the email address?" after "what's your phone number?" asks for the email address
