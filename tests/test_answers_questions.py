@@ -539,6 +539,29 @@ def test_a_part_that_only_refers_back_is_read_with_the_previous_question():
     assert fee.context == previous
 
 
+@pytest.mark.parametrize("text, previous, expected", [
+    # "instead" and the "was" of "what if it was" are no part of the new subject: not pasted beside the old one
+    ("and if it was the Harbour store instead?", "What time does the Riverside store close on Saturday?",
+     "What time does the Harbour store close on Saturday?"),
+    ("what if it was the Silver card instead?", "What is the annual fee of the Platinum card?",
+     "What is the annual fee of the Silver card?"),
+    # "and what about": the longer lead, not "and" with "what" left in the subject
+    ("and what about the Silver card?", "What is the annual fee of the Platinum card?",
+     "What is the annual fee of the Silver card?"),
+    # a follow-up's subject, then the previous question asked again of it: the follow-up
+    ("what about Harbour, how much is it there?", "How much is parking at the Riverside store?",
+     "How much is parking at the Harbour store?"),
+    # ... but not when the question after it asks something new
+    ("what about Harbour, is it open on Sundays?", "What time does the Riverside store close on Saturday?",
+     "what about Harbour, is it open on Sundays?"),
+])
+def test_a_followup_takes_its_subject_without_the_words_around_it(text, previous, expected):
+    from components.answers.evidence_selection import entity_names
+    from components.answers.followups import with_previous
+
+    assert with_previous(text, previous, sorted(entity_names(previous)), [])[0] == expected
+
+
 def test_a_part_that_only_points_to_its_subject_is_read_with_the_previous_question():
     """"can I do that on a Light ticket?" names the ticket, but what it asks about (an upgrade with miles) is only
     pointed to: the previous question is its context, and its meaning is matched with it."""

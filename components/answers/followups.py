@@ -5,6 +5,8 @@ subject in place of the old, and a question that goes on from the previous one (
 - `resolve_followup` / `with_previous`: the full question it stands for, swapping (in order) a name the customer wrote,
   the words before the subject's own noun, a value of the same shape (week 2 -> week 4, B1 -> C1), or a word the
   documents write as a name (`written_as_name`); `continues_previous`: a full question that goes on from the last;
+  "what about Porto, how much is it there?" is the follow-up "what about Porto?" when the question after it only
+  asks the previous one again;
 - `qualifiers`: the words that qualified the swapped term in the previous answer ("outgoing" of "Domestic wire,
   outgoing").
 """
@@ -15,17 +17,21 @@ import re
 from components.answers.answerability import WEEKDAY_NAME
 from components.answers.evidence_selection import entity_names, terms
 from components.answers.followup_conditions import with_condition
-from components.answers.question_analysis import type_phrase
+from components.answers.question_analysis import answer_types, type_phrase
 
-_FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|and what about|and for|what if|same for|also for|"
-                          r"and the|and with|and in)\b(.*)$", re.I)
+# (the longer leads first: "and what about the Gold card?" is about "Gold card", not "what Gold card")
+_FOLLOWUP_EN = re.compile(r"^\s*(and what about|and how about|and for|and the|and with|and in|and|what about|"
+                          r"how about|what if|same for|also for)\b(.*)$", re.I)
 _FOLLOWUP_ZH = re.compile(r"^\s*(那|那么|还有|另外)?(.{1,24}?)(呢|怎么样|如何)[?？。]?\s*$")
 _WHEN_WORD = re.compile(WEEKDAY_NAME + r"|\bweekends?\b|\bholidays?\b|"
                         r"\b(christmas|easter|new year'?s?)\b|\b(january|february|march|april|may|june|july|august|"
                         r"september|october|november|december)\b|\b(mornings?|evenings?|nights?|today|tomorrow)\b|"
                         r"周[一二三四五六日末]|星期[一二三四五六日天]|节假日|春节|圣诞", re.I)
+# ("and if it was the Porto one instead?": "instead", "too", "then" and the "was" of "what if it was" say nothing of
+# the subject, and pasted into the previous question they stood beside the name they replaced)
 _FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|at|to|of|my|your|one|ones|"
-                              r"if it(['’]s| was| were| is)|it['’]s|it)\b|"
+                              r"if it(['’]s| was| were| is)|it['’]s|it (?:was|were|is)|it|"
+                              r"instead|too|as well|then)\b|"
                               r"[?？.!。！,，]", re.I)
 # a question that goes on from the previous one without repeating it: "ok and by when do i have to sign up",
 # "and what's the penalty if I take the money out early?", "is there a grace period on cash advances too?", "do i
@@ -347,11 +353,26 @@ def continues_previous(text: str) -> bool:
     return bool(text) and not is_followup(text) and bool(_CONTINUES.search(text))
 
 
+# "what about Porto, how much is it there?": a follow-up's subject, then the question it stands for asked again
+_ABOUT_THEN_ASKED = re.compile(r"^\s*((?:and\s+)?(?:what|how)\s+about\s+[^,，?？]{1,40}?)\s*[,，]\s*(\S.*)$", re.I)
+_POINTING = re.compile(r"\b(?:it|its|that|there|they|them|those)\b", re.I)
+
+
 def with_previous(text: str, previous_question: str | None, previous_subject_terms: list[str] | None = None,
                   document_names: list[str] | None = None) -> tuple[str, dict | None]:
     """`resolve_followup`, and for a question that continues the previous one (`continues_previous`) the question
-    as asked with {"previous", "subject": "", "replaced": None, "continuation": True}."""
+    as asked with {"previous", "subject": "", "replaced": None, "continuation": True}. "what about Porto, how much
+    is it there?" after "How much is parking at the Lisbon store?" is the follow-up "what about Porto?": the question
+    after it points back ("it", "there") and asks the previous question's kind of answer again, naming nothing the
+    previous question did not ("what about Porto, is it open on Sundays?" asks something else)."""
     question, info = resolve_followup(text, previous_question, previous_subject_terms, document_names)
+    about = _ABOUT_THEN_ASKED.match(text or "") if info is None and previous_question else None
+    if about and is_followup(f"{about.group(1)}?") and _POINTING.search(about.group(2)) and \
+            answer_types(about.group(2))[:1] == answer_types(previous_question)[:1] and \
+            set(terms(about.group(2))) <= set(terms(previous_question)):
+        resolved = resolve_followup(f"{about.group(1)}?", previous_question, previous_subject_terms, document_names)
+        if resolved[1] is not None:
+            return resolved
     if info is None and previous_question and continues_previous(text):
         info = {"previous": previous_question, "subject": "", "replaced": None, "continuation": True}
     return question, info
