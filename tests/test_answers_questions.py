@@ -376,6 +376,11 @@ def test_a_condition_on_the_question_before_is_its_context():
     # "to a gift card": the preposition is the previous question's, not part of the new subject
     ("And to a gift card?", "How long does a refund to PayPal take?", "How long does a refund to gift card take?",
      "paypal"),
+    # a Chinese age or amount of time swaps the one of the same unit, not left beside it
+    ("那 65 岁的呢？", "我 30 岁，可以办会员卡吗？", "我 65 岁，可以办会员卡吗？", "30 岁"),
+    ("那住 5 晚呢？", "住 2 晚要多少钱？", "住 5 晚要多少钱？", "2 晚"),
+    # an acronym after an article is a thing in the preposition's slot, not a name ("on a TV"; "on Fix 24" stays)
+    ("and on a laptop?", "How long is the warranty on a TV?", "How long is the warranty on a laptop?", "TV"),
 ])
 def test_a_followup_swaps_a_value_of_the_same_shape(text, previous, expected, replaced):
     from components.answers.evidence_selection import entity_names
@@ -401,6 +406,9 @@ def test_a_numbered_step_swaps_only_the_same_kind_of_step():
     ("How long do I have to make a claim after a theft?", False),
     ("do i have to pay a fee for that", True),    # a short question ending on what it refers back to
     ("Can I get a refund for that if I change my mind halfway through the term and move to another city?", False),
+    # a what-if too long to be an elliptical follow-up still asks the previous question in another case
+    ("what if the delay was because your own pilots were on strike?", True),
+    ("what if i do food deliveries in the evenings for extra cash?", True),
 ])
 def test_a_question_that_goes_on_from_the_previous_one(text, continues):
     from components.answers.followups import continues_previous, with_previous
@@ -529,6 +537,65 @@ def test_a_part_that_only_refers_back_is_read_with_the_previous_question():
     assert line.context == "" and own.context == ""   # words of their own: asked as they stand
     # words of its own, but the clause ends on what it refers back to: the fee is asked of the previous question's
     assert fee.context == previous
+
+
+@pytest.mark.parametrize("text, previous, expected", [
+    # "instead" and the "was" of "what if it was" are no part of the new subject: not pasted beside the old one
+    ("and if it was the Harbour store instead?", "What time does the Riverside store close on Saturday?",
+     "What time does the Harbour store close on Saturday?"),
+    ("what if it was the Silver card instead?", "What is the annual fee of the Platinum card?",
+     "What is the annual fee of the Silver card?"),
+    # "and what about": the longer lead, not "and" with "what" left in the subject
+    ("and what about the Silver card?", "What is the annual fee of the Platinum card?",
+     "What is the annual fee of the Silver card?"),
+    # a follow-up's subject, then the previous question asked again of it: the follow-up
+    ("what about Harbour, how much is it there?", "How much is parking at the Riverside store?",
+     "How much is parking at the Harbour store?"),
+    # ... but not when the question after it asks something new
+    ("what about Harbour, is it open on Sundays?", "What time does the Riverside store close on Saturday?",
+     "what about Harbour, is it open on Sundays?"),
+])
+def test_a_followup_takes_its_subject_without_the_words_around_it(text, previous, expected):
+    from components.answers.evidence_selection import entity_names
+    from components.answers.followups import with_previous
+
+    assert with_previous(text, previous, sorted(entity_names(previous)), [])[0] == expected
+
+
+def test_a_part_that_only_points_to_its_subject_is_read_with_the_previous_question():
+    """"can I do that on a Light ticket?" names the ticket, but what it asks about (an upgrade with miles) is only
+    pointed to: the previous question is its context, and its meaning is matched with it."""
+    from types import SimpleNamespace
+
+    from components.answers.composer import AnswerComposer, _part_query
+    from components.answers.question_analysis import QuestionPart
+
+    known = {"light", "ticket", "hold", "line", "open", "night"}
+    composer = SimpleNamespace(statistics=SimpleNamespace(df=lambda t: 1 if t in known else 0))
+    previous = "How many miles do I need to upgrade to business on a long-haul flight?"
+    that, hold, line = (QuestionPart("can I do that on a Light ticket?"),
+                        QuestionPart("so how much is it for him to go in the hold?"),
+                        QuestionPart("is that line open at night?"))
+    AnswerComposer._refer_back(composer, [that, hold, line], previous)
+    assert that.context == previous and hold.context == previous
+    assert _part_query(that) == f"{previous} can I do that on a Light ticket?"
+    assert line.context == ""     # "that line": the line is named
+
+
+@pytest.mark.parametrize("text, points", [
+    ("can I do that on a Light ticket?", True),
+    ("and can I get it in cash instead?", True),
+    ("is that covered on Standard?", True),
+    ("how much does that cost?", True),
+    ("is that line open at night?", False),           # "that" before the thing it names
+    ("is it possible to reserve a fare now and pay later?", False),   # an "it" that stands for nothing
+    ("what if it's been 3 days already", False),
+    ("and can i change my mind after?", False),
+])
+def test_what_points_back_to_its_subject(text, points):
+    from components.answers.question_analysis import points_back
+
+    assert points_back(text) is points
 
 
 def test_a_continuation_is_not_answered_from_a_document_about_something_else():

@@ -48,7 +48,7 @@ from components.answers.followups import (ENDS_ON_WHAT_WAS_SAID, about_previous_
                                          qualifiers,
                                          with_previous, written_as_name)
 from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, chinese_counts_as_digits,
-                                                  split_question,
+                                                  points_back, split_question,
                                                   story_and_question, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
 from components.knowledge.types import Hit
@@ -425,10 +425,19 @@ class AnswerComposer:
         refers back, whatever the customer says of themselves before it: "I only became a member last month, is it
         the same for me?") is about what the previous question asked: that question is its context, read with it for
         its meaning (`_part_query`). So is a clause ending on what it refers back to, whatever else it says ("do i
-        have to pay a fee for that": the fee is asked of what the previous question asked about)."""
+        have to pay a fee for that": the fee is asked of what the previous question asked about), and a part that
+        says its subject only by pointing back to it (`question_analysis.points_back`: "can I do that on a Light
+        ticket?" after the miles for an upgrade)."""
         for p in parts:
             clause = next((c for c in reversed(re.split(r"[,;，；]", p.text)) if REFERS_BACK.search(c)), "")
-            if p.context or not clause:
+            if p.context:
+                continue
+            if points_back(p.text):
+                # "can I do that on a Light ticket?", "so how much is it for him to go in the hold?": whatever it
+                # names, what it asks about is only pointed to; the previous question says what that is
+                p.context = previous
+                continue
+            if not clause:
                 continue
             own = [t for t in dict.fromkeys(terms(clause)) if self.statistics.df(t) > 0]
             if len(own) <= 1 or ENDS_ON_WHAT_WAS_SAID.search(clause):

@@ -5,6 +5,8 @@ subject in place of the old, and a question that goes on from the previous one (
 - `resolve_followup` / `with_previous`: the full question it stands for, swapping (in order) a name the customer wrote,
   the words before the subject's own noun, a value of the same shape (week 2 -> week 4, B1 -> C1), or a word the
   documents write as a name (`written_as_name`); `continues_previous`: a full question that goes on from the last;
+  "what about Porto, how much is it there?" is the follow-up "what about Porto?" when the question after it only
+  asks the previous one again;
 - `qualifiers`: the words that qualified the swapped term in the previous answer ("outgoing" of "Domestic wire,
   outgoing").
 """
@@ -15,22 +17,28 @@ import re
 from components.answers.answerability import WEEKDAY_NAME
 from components.answers.evidence_selection import entity_names, terms
 from components.answers.followup_conditions import with_condition
-from components.answers.question_analysis import type_phrase
+from components.answers.question_analysis import answer_types, type_phrase
 
-_FOLLOWUP_EN = re.compile(r"^\s*(and|what about|how about|and what about|and for|what if|same for|also for|"
-                          r"and the|and with|and in)\b(.*)$", re.I)
+# (the longer leads first: "and what about the Gold card?" is about "Gold card", not "what Gold card")
+_FOLLOWUP_EN = re.compile(r"^\s*(and what about|and how about|and for|and the|and with|and in|and|what about|"
+                          r"how about|what if|same for|also for)\b(.*)$", re.I)
 _FOLLOWUP_ZH = re.compile(r"^\s*(那|那么|还有|另外)?(.{1,24}?)(呢|怎么样|如何)[?？。]?\s*$")
 _WHEN_WORD = re.compile(WEEKDAY_NAME + r"|\bweekends?\b|\bholidays?\b|"
                         r"\b(christmas|easter|new year'?s?)\b|\b(january|february|march|april|may|june|july|august|"
                         r"september|october|november|december)\b|\b(mornings?|evenings?|nights?|today|tomorrow)\b|"
                         r"周[一二三四五六日末]|星期[一二三四五六日天]|节假日|春节|圣诞", re.I)
+# ("and if it was the Porto one instead?": "instead", "too", "then" and the "was" of "what if it was" say nothing of
+# the subject, and pasted into the previous question they stood beside the name they replaced)
 _FOLLOWUP_FILLER = re.compile(r"\b(for|the|a|an|about|with|in|on|at|to|of|my|your|one|ones|"
-                              r"if it(['’]s| was| were| is)|it['’]s|it)\b|"
+                              r"if it(['’]s| was| were| is)|it['’]s|it (?:was|were|is)|it|"
+                              r"instead|too|as well|then)\b|"
                               r"[?？.!。！,，]", re.I)
 # a question that goes on from the previous one without repeating it: "ok and by when do i have to sign up",
 # "and what's the penalty if I take the money out early?", "is there a grace period on cash advances too?", "do i
-# have to pay a fee for that" (at most nine words, ending on the pronoun)
-_CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then)\b|\b(too|as well|either)\s*[?？.!]*\s*$|"
+# have to pay a fee for that" (at most nine words, ending on the pronoun); a what-if too long to be a follow-up
+# ("what if the delay was because your own pilots were on strike?") asks the previous question in another case
+_CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then|what\s+if|what\s+about\s+if|how\s+about\s+if)\b|"
+                        r"\b(too|as well|either)\s*[?？.!]*\s*$|"
                         r"\b(is|are|does|do|can|will|would)\s+(that|this|those|these|it|they)\b(?!\s+(is|are|was)\b)|"
                         r"\bthe same\b|"
                         # "do i have to pay a fee for that": a short question ending on what it refers back to
@@ -48,8 +56,10 @@ _SHAPES = [re.compile(WEEKDAY_NAME, re.I),
            re.compile(r"\b([a-z]{3,})\s+(\d{1,3})\b", re.I)]
 
 
-# an amount of time or distance ("25 minutes" -> "40 minutes"): the unit is the kind
-_AMOUNT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?P<kind>minute|min|hour|day|week|month|year|km|mile|night)s?\b", re.I)
+# an amount of time or distance ("25 minutes" -> "40 minutes"), or an age, in Chinese too ("30 岁" -> "65 岁",
+# "3 晚"): the unit is the kind
+_AMOUNT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?P<kind>minute|min|hour|day|week|month|year|km|mile|night)s?\b|"
+                     r"(?<![\d.,])\d+(?:[.,]\d+)?\s*(?P<kind_zh>岁|周岁|天|晚|个月|周|星期|年|公里|分钟|小时)", re.I)
 
 
 def is_followup(text: str) -> bool:
@@ -208,7 +218,10 @@ def _swap_same_preposition(text: str, subject: str, question: str) -> tuple[str,
     first = subject.split()[0].lower()
     for old in re.finditer(r"\b" + lead.group(1) + r"\s+" + _DETERMINER + r"([a-z][\w'’-]*)", question, re.I):
         word = old.group(1)
-        if word.lower() in _NOT_SLOTS or word[0].isupper() or word.lower() == first:
+        # a capitalised word is a name ("on Fix 24"), but an acronym after an article is a thing ("on a TV")
+        article = re.search(r"\s(?:a|an|the)\s+$", question[old.start():old.start(1)], re.I)
+        acronym = bool(article) and bool(re.fullmatch(r"[A-Z]{2,4}s?", word))
+        if word.lower() in _NOT_SLOTS or (word[0].isupper() and not acronym) or word.lower() == first:
             continue
         # "for a domestic wire" with the subject "international wire" is "for a international wire"
         head = re.match(r"\s+" + re.escape(subject.split()[-1]) + r"\b", question[old.end(1):], re.I) \
@@ -305,10 +318,16 @@ def _swap_same_shape(subject: str, question: str, shapes: list[re.Pattern] = _SH
                 continue
             # "week 4" replaces "week 2", never "term 2"
             kind = "kind" if "kind" in shape.groupindex else 1
-            if old.groups() and old.group(kind).lower().rstrip("s") != new.group(kind).lower().rstrip("s"):
+            if old.groups() and _kind(old, kind) != _kind(new, kind):
                 continue
             return question[:old.start()] + new.group(0) + question[old.end():], old.group(0)
     return question, None
+
+
+def _kind(match: re.Match, group: str | int) -> str:
+    """The kind of a value of some shape: its unit ("minute", "岁") or the word it numbers ("week")."""
+    said = match.group(group) or (match.groupdict().get("kind_zh") if group == "kind" else None) or ""
+    return said.lower().rstrip("s")
 
 
 # the ways to reach a business: "and the email address?" after "what's your phone number?" asks for the email address
@@ -334,11 +353,26 @@ def continues_previous(text: str) -> bool:
     return bool(text) and not is_followup(text) and bool(_CONTINUES.search(text))
 
 
+# "what about Porto, how much is it there?": a follow-up's subject, then the question it stands for asked again
+_ABOUT_THEN_ASKED = re.compile(r"^\s*((?:and\s+)?(?:what|how)\s+about\s+[^,，?？]{1,40}?)\s*[,，]\s*(\S.*)$", re.I)
+_POINTING = re.compile(r"\b(?:it|its|that|there|they|them|those)\b", re.I)
+
+
 def with_previous(text: str, previous_question: str | None, previous_subject_terms: list[str] | None = None,
                   document_names: list[str] | None = None) -> tuple[str, dict | None]:
     """`resolve_followup`, and for a question that continues the previous one (`continues_previous`) the question
-    as asked with {"previous", "subject": "", "replaced": None, "continuation": True}."""
+    as asked with {"previous", "subject": "", "replaced": None, "continuation": True}. "what about Porto, how much
+    is it there?" after "How much is parking at the Lisbon store?" is the follow-up "what about Porto?": the question
+    after it points back ("it", "there") and asks the previous question's kind of answer again, naming nothing the
+    previous question did not ("what about Porto, is it open on Sundays?" asks something else)."""
     question, info = resolve_followup(text, previous_question, previous_subject_terms, document_names)
+    about = _ABOUT_THEN_ASKED.match(text or "") if info is None and previous_question else None
+    if about and is_followup(f"{about.group(1)}?") and _POINTING.search(about.group(2)) and \
+            answer_types(about.group(2))[:1] == answer_types(previous_question)[:1] and \
+            set(terms(about.group(2))) <= set(terms(previous_question)):
+        resolved = resolve_followup(f"{about.group(1)}?", previous_question, previous_subject_terms, document_names)
+        if resolved[1] is not None:
+            return resolved
     if info is None and previous_question and continues_previous(text):
         info = {"previous": previous_question, "subject": "", "replaced": None, "continuation": True}
     return question, info

@@ -235,6 +235,24 @@ def story_and_question(text: str) -> tuple[str, str]:
 
 # a part that refers back to what the question before it named ("…, and is it available as a metal card?")
 REFERS_BACK = re.compile(r"\b(it|its|they|them|their|that|this|those|these|one)\b", re.I)
+# the same, said by a pronoun that stands for the thing itself and never for a thing of its own: "it", "its", "them",
+# and "that" / "this" with no noun after them ("can I do that on a Light ticket?", "is that covered?"; not "is that
+# line open?"). A clause ending on "after" ("can i change my mind after?") is not read so: with the previous question
+# as its context, the previous answer's own sentence outranked the cooling-off rule it asks about
+_POINTS_BACK = re.compile(
+    r"\b(?:it|its|them)\b(?!(?:['’]?s)?\s+(?:been|possible|ok|okay|fine|true|normal)\b)|"
+    r"\b(?:that|this|those|these)\b(?=\s*(?:[?？.!,;]|$)|\s+(?:on|for|in|at|with|to|from|after|before|too|also|as|if|"
+    r"now|then|instead|again|still|anymore|is|was|are|were|will|would|cost|costs|mean|means|work|works|count|counts|"
+    r"apply|applies|include|includes|cover|covers|\w+ed)\b)", re.I)
+
+
+def points_back(text: str) -> bool:
+    """Does `text` say its subject only by pointing back to what was said before it (`_POINTS_BACK`): "and can I
+    get it in cash instead?", "can I do that on a Light ticket?"; not "is that line open at night?" (the line is
+    named) nor "is it possible to pay later?" (an "it" that stands for nothing)."""
+    text = re.sub(r"\bis\s+it\s+(?:possible|ok|okay|true|normal|allowed|free)\b", "", text or "", flags=re.I)
+    return bool(_POINTS_BACK.search(text))
+
 _CONNECTIVE = re.compile(r"^\s*(?:(?:and|but)\s+)?(?:if (?:not|so|yes|no)|otherwise|in that case|then)\b[\s,]*", re.I)
 
 
