@@ -321,6 +321,10 @@ def test_a_rule_for_the_opposite_condition_does_not_answer():
     assert reason and "If you have studied the language before" in reason
     assert unanswered(part("I studied German at school, do I need to do the placement test?"), [rule], [rule]) is None
     assert unanswered(part("Do I need the placement test if I have never studied German?"), [rule], [rule])
+    # a word denied over a period is a time condition the customer's dates may meet
+    lapse = scored("Your points expire if you have had no stay for 24 months.", title="Loyalty points")
+    assert unanswered(part("My last stay was 2 years ago. Have my points expired?"), [lapse], [lapse]) is None
+    assert unanswered(part("I stayed with you last week, do my points expire?"), [lapse], [lapse]) is None
     unless = scored("Unless you have a receipt, returns are refunded as store credit.")
     assert unanswered(part("I have a receipt, how is my return refunded?"), [unless], [unless]) is not None
     assert unanswered(part("I don't have a receipt, how is my return refunded?"), [unless], [unless]) is None

@@ -434,6 +434,8 @@ def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit], statement
         shared = (set(said) & set(asked)) - _QUESTION_WORDS
         flip = m.group(1).lower() == "unless"
         for t in sorted(shared):
+            if said[t][0] and _denied_for_a_period(condition, said[t][1]):
+                continue   # "no stay for 24 months" is a time condition: "my last stay was 2 years ago" may meet it
             if (said[t][0] != flip) != asked[t][0]:
                 return (f"the evidence holds “{m.group(0).strip()}”; the question's case is the opposite "
                         f"(“{asked[t][1]}”{' negated' if asked[t][0] else ''} in the question)")
@@ -452,6 +454,17 @@ def opposite_condition(part: QuestionPart, evidence: list[ScoredUnit], statement
             return (f"the evidence is about {said[named[0]][1]}; the question's case is the opposite "
                     f"(“{case[named[0]][1]}” negated in the question)")
     return None
+
+
+_PERIOD = r"(?:for|in|within|during|over)\s+(?:the\s+)?(?:(?:last|past)\s+)?(?:\d+|a|an|one|two|three|four|five|six|" \
+          r"seven|eight|nine|ten|eleven|twelve|eighteen|twenty-four)?\s*(?:full\s+)?(?:day|week|month|year)s?\b"
+
+
+def _denied_for_a_period(condition: str, word: str) -> bool:
+    """The condition denies `word` only over a period ("if you have had no stay for 24 months", "if the card is not
+    used in the last 12 months"): whether the customer's case meets it is a question of dates ("my last stay was 2
+    years ago"), not of a word the customer affirms."""
+    return bool(re.search(rf"\b{re.escape(word)}\w*\b(?:\s+\w+){{0,3}}?\s+{_PERIOD}", condition, re.I))
 
 
 _DENIES = re.compile(r"\b(?:not|never|no|none|without|unless|except|other|others|otherwise|else)\b|n['’]t\b", re.I)
