@@ -619,3 +619,56 @@ def test_a_unit_about_what_the_customer_says_they_are_not_does_not_answer():
                     title="Group classes › Cancelling a class booking")
     assert unanswered(part("I missed a few classes without cancelling, is there a penalty?"), [cancel], [cancel]) \
         is None
+
+
+def test_a_comparison_tables_cell_is_stated_only_for_the_row_the_question_names():
+    """Cells of one column differ only in their row's label: "the contents limit" names "Contents cover" and "Single
+    item limit (contents)" alike, "contents cover" names one; a label of value words ("Price") is named by any
+    question asking for a value; a label holding the value asked ("Late by 30 minutes") is the answer itself."""
+    limit = scored("Single item limit (contents): Basic: £1,500", kind="row")
+    cover = scored("Contents cover: Basic: up to £30,000", kind="row")
+    price = scored("Price: Basic: €4 a month", kind="row")
+    late = scored("Late by more than 30 minutes: Basic: €5 credit", kind="row")
+    rows = [limit, cover, price, late]
+    assert "alike" in unanswered(part("What's the contents limit on Basic?"), [limit], rows)
+    assert unanswered(part("How much contents cover do I get with Basic?"), [cover], rows) is None
+    assert "not what the question names" in unanswered(part("How much is Basic?"), [cover], rows)
+    assert unanswered(part("How much is Basic?"), [price], rows) is None
+    assert unanswered(part("How many minutes late does it have to be to get a credit?"), [late], rows) is None
+    assert unanswered(part("月费是多少？"), [scored("月费：基础: 4 欧元", kind="row", language="zh")], rows) is None
+    assert unanswered(part("How much contents cover do I get?"), [scored("Contents cover is up to £30,000")], rows) is None
+
+
+def test_a_question_naming_a_comparison_tables_row_and_column_looks_up_that_cell():
+    """The cell ranked low in confidence beside its row's other columns is stated when the question names its row
+    (more of its label than of any other row's) and its one column, and asks for a value; not when a column, the row
+    or a value asked is missing, or the part's confidence is under the floor."""
+    from components.answers.answerability import QUESTION_WORDS
+    from components.answers.comparison_rows import named_cell
+
+    table = [scored(t, kind="row") for t in ("Electricity standing charge: Fix 24: 49.8p a day",
+                                             "Electricity standing charge: Fix 12: 53.2p a day",
+                                             "Gas standing charge: Fix 24: 29.9p a day",
+                                             "Electricity standing charge: Flex: 53.2p a day")]
+
+    def look_up(question, rows=table, confidence=0.34):
+        return named_cell(part(question), rows, confidence, asked_value(question), QUESTION_WORDS)
+
+    assert look_up("What's the daily standing charge for electricity on Fix 24?") is table[0]
+    assert look_up("What's the daily standing charge for electricity on Fix 24?", confidence=0.2) is None
+    assert look_up("What's the gas standing charge on Fix 24?") is None   # ranked third
+    assert look_up("What's the daily standing charge for electricity?") is None   # no column
+    assert look_up("What's the standing charge on Fix 24?") is None   # which row
+    assert look_up("Can I leave Fix 24 when the electricity standing charge changes?") is None   # no value asked
+    # "12" tells Fix 12 from Fix 24
+    assert look_up("What's the daily standing charge for electricity on Fix 12?", rows=table[1:]) is table[1]
+
+
+def test_a_comparison_tables_cell_of_another_column_than_the_one_named_is_not_stated():
+    """"Does Everyday Checking pay interest?" is not answered by the Everyday Plus Checking column's cell."""
+    plus = scored("Interest: Everyday Plus Checking: 0.25% APY", kind="row")
+    basic = scored("Interest: Everyday Checking: none", kind="row")
+    question = part("Does Everyday Checking pay any interest?")
+    assert "not the one the question names" in unanswered(question, [plus], [plus, basic])
+    assert unanswered(question, [basic], [plus, basic]) is None
+    assert unanswered(part("Does Everyday Plus Checking pay any interest?"), [plus], [plus, basic]) is None

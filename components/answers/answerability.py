@@ -41,6 +41,8 @@ Near misses (the evidence states a neighbouring case, not the one asked):
   return something and how long does the refund take") ask two things; a unit other than the earlier part's that
   states only figures the earlier part's evidence states ("within 14 days … for a full refund" after "the same 14
   days") gives the earlier answer again, not the later one.
+- `unnamed_row` (comparison_rows.py): a comparison table's cell is stated only when the part names its row, and no
+  other row of the table as well ("the contents limit" names "Contents cover" and "Single item limit (contents)").
 `focus_items` narrows a unit of labelled items ("Lisbon store: ready in 2 hours. Porto store: the next day.") to the
 items about the name asked, as composer.focus_row does for table columns.
 """
@@ -49,6 +51,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from components.answers.comparison_rows import unnamed_row
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
@@ -74,6 +77,7 @@ _QUESTION_WORDS = frozenset(terms("""how what when which much many long soon qui
 can could will would cost costs price time times day days week weeks month months year years hour hours minute
 minutes percent percentage rate rates what's whats how's when's where's which's""")) | {"多少", "几", "什么", "哪些", "多久", "多长", "时间", "长时间", "多长时间", "几天",
                                             "多少天", "利率", "年利率", "比例", "费用", "价格", "收费"} | NOTICE_WORDS
+QUESTION_WORDS = _QUESTION_WORDS
 # items joined by a separator, or by "and"/"or" beside a name or a number ("Main Street and Northgate", "card or
 # PayPal"); "to pay or receive the difference" joins two verbs, no options
 _LIST_MARKS = re.compile(r"[、,，;；]|和|或|及|以及|\b([A-Z][\w-]*|\d\S*) (and|or)\b|\b(and|or) ([A-Z]|\d)")
@@ -574,7 +578,9 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: other_day(part, evidence), lambda: undated_evidence(part, evidence),
                   lambda: opposite_condition(part, evidence, statements),
                   lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
-                  lambda: which_thing(part, evidence)):
+                  lambda: which_thing(part, evidence),
+                  lambda: unnamed_row(part, evidence, candidates, asked_value(part.text) is not None,
+                                      _QUESTION_WORDS)):
         reason = check()
         if reason:
             return reason

@@ -28,14 +28,15 @@ import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
-from components.answers.answerability import (chinese_nouns, focus_items, said_terms, subject_terms, unanswered,
-                                              value_of_earlier_part)
+from components.answers.answerability import (QUESTION_WORDS, asked_value, chinese_nouns, focus_items, said_terms,
+                                              subject_terms, unanswered, value_of_earlier_part)
+from components.answers.comparison_rows import named_cell
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, normalize_term, pick_units, terms,
                                                    TermStatistics)
-from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
+from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import sibling_unit
 from components.answers.source_precedence import SourcePrecedence
@@ -97,6 +98,7 @@ class PartAnswer:
     unanswered: str | None = None     # why the best units, confident as they are, do not answer it (answerability)
     from_part: int | None = None      # its evidence is another part's (1-based), confident there (sibling_evidence)
     from_previous: bool = False       # its evidence is the counterpart of the previous answer's (followup_evidence)
+    from_table: bool = False          # its evidence is the comparison table's cell it names (comparison_rows)
     overview: str = ""                # its evidence opens the document about this policy (policy_overview.py)
 
     @property
@@ -113,9 +115,11 @@ class PartAnswer:
                 "evidence": [e.to_dict() for e in self.evidence],
                 "candidates": [c.to_dict() for c in self.candidates[:3]],
                 "unmentioned": self.unmentioned,
-                **({"named_elsewhere": self.named_elsewhere} if self.named_elsewhere else {}), "curated": self.curated, "unanswered": self.unanswered,
+                **({"named_elsewhere": self.named_elsewhere} if self.named_elsewhere else {}),
+                "curated": self.curated, "unanswered": self.unanswered,
                 **({"from_part": self.from_part} if self.from_part else {}),
                 **({"from_previous": True} if self.from_previous else {}),
+                **({"from_table": True} if self.from_table else {}),
                 **({"overview": self.overview} if self.overview else {})}
 
 
@@ -323,6 +327,8 @@ class AnswerComposer:
             if followup and followup.get("units") and not answer.parts[-1].answered \
                     and not answer.parts[-1].unanswered:
                 self._from_previous_answer(answer.parts[-1], ranked, followup)
+            if not answer.parts[-1].answered and not answer.parts[-1].unanswered:
+                self._from_table(answer.parts[-1], ranked)
             if followup and answer.parts[-1].answered:
                 reason = elsewhere_than_previous(answer.parts[-1].evidence, followup) or about_previous_subject(
                     [f"{e.unit.text} {e.unit.context} {e.unit.source_title}" for e in answer.parts[-1].evidence],
@@ -385,6 +391,15 @@ class AnswerComposer:
             return
         answer.evidence = chosen
         answer.from_previous = True
+
+    def _from_table(self, answer: PartAnswer, ranked: list[ScoredUnit]) -> None:
+        """An unconfident part that names one row and one column of a comparison table takes that cell
+        (comparison_rows.named_cell), when the answerability checks pass for it."""
+        unit = named_cell(answer.part, ranked, answer.confidence, asked_value(answer.part.text), QUESTION_WORDS)
+        if unit is None or unanswered(answer.part, [unit], ranked, set(), known=lambda t: self.statistics.df(t) > 0):
+            return
+        answer.evidence = [unit]
+        answer.from_table = True
 
     def _curated_answer(self, answer: ComposedAnswer, curated: PartAnswer, timings: dict[str, float],
                         started: float) -> ComposedAnswer:
@@ -954,7 +969,7 @@ def _by_title(evidence: list[tuple], language: str) -> list[tuple[str, str]]:
     """[(title, the sentences stated from it)], titles in the order their first unit is stated."""
     groups: dict[str, list[str]] = {}
     for title, text in evidence:
-        groups.setdefault(title, []).append(_sentence(spelled_out(row_as_said(text), title), language))
+        groups.setdefault(title, []).append(_sentence(spelled_out(text, title), language))
     return [(t, join_sentences(s, language)) for t, s in groups.items()]
 
 
