@@ -672,3 +672,58 @@ def test_a_comparison_tables_cell_of_another_column_than_the_one_named_is_not_st
     assert "not the one the question names" in unanswered(question, [plus], [plus, basic])
     assert unanswered(question, [basic], [plus, basic]) is None
     assert unanswered(part("Does Everyday Plus Checking pay any interest?"), [plus], [plus, basic]) is None
+
+
+def elliptical(question):
+    from components.answers.composer import elliptical_parts_carry_the_part_before
+
+    parts, _ = split_question(question)
+    elliptical_parts_carry_the_part_before(parts)
+    return parts
+
+
+def test_a_comparison_row_is_named_by_the_parts_own_words_before_those_it_carries():
+    """"免赔额呢？" after "Premium 的室内财产保额是多少？" names the 免赔额 row; the 室内财产保额 it carries from the part
+    before does not make the two rows named alike. The 室内财产保额 cell, which the part's own words do not name, is
+    read with the context, and named no more than the 免赔额 row."""
+    excess = scored("免赔额：Premium: 100 英镑", kind="row", language="zh")
+    cover = scored("室内财产保额：Premium: 100,000 英镑", kind="row", language="zh")
+    parts = elliptical("Premium 房屋保险的室内财产保额是多少？免赔额呢？")
+    assert parts[1].context   # the elliptical part carries the part before
+    assert unanswered(parts[1], [excess], [excess, cover]) is None
+    assert "alike" in unanswered(parts[1], [cover], [excess, cover])
+
+
+def test_a_comparison_tables_other_columns_are_no_candidates_when_the_part_names_a_column():
+    """Cells of the columns the part does not name (in its own words or its context) leave the ranking: another plan's
+    figure is no rival of the named plan's for the confidence model. A table none of whose columns is named, and the
+    units that are no cells, stay."""
+    from components.answers.comparison_rows import named_columns_only
+
+    basic = scored("免赔额：Basic: 250 英镑", kind="row", language="zh")
+    premium = scored("免赔额：Premium: 100 英镑", kind="row", language="zh")
+    water = scored("漏水理赔的免赔额在所有等级均为 400 英镑。", language="zh")
+    other = scored("Excess: Flex: £90", kind="row", doc="car")
+    other2 = scored("Excess: Fixed: £60", kind="row", doc="car")
+    ranked = [basic, premium, water, other, other2]
+    parts = elliptical("Premium 房屋保险的室内财产保额是多少？免赔额呢？")
+    assert named_columns_only(parts[1], ranked) == [premium, water, other, other2]
+    assert named_columns_only(part("免赔额是多少？"), ranked) == ranked
+    assert named_columns_only(part("What is the excess on Flex?"), ranked) == [basic, premium, water, other]
+
+
+def test_a_unit_about_the_asked_day_answers_when_another_days_rule_ranks_first():
+    """A holiday table's dated rows ranking first for "… on Saturday?" leave the ranking when a unit naming Saturday
+    (in a range: "Monday to Saturday") stands among the best three; not when none does, nor when the best unit is
+    about the asked day already."""
+    from components.answers.answerability import asked_day_ranking
+
+    christmas = scored("Date: Friday 25 December 2026; Porto store: closed", kind="row")
+    new_year = scored("Date: Friday 1 January 2027; Porto store: closed", kind="row")
+    hours = scored("Monday to Saturday: 09:00 to 19:00.", kind="list_item", title="Porto store › Opening hours")
+    phone = scored("The store phone is +351 22 555 0188.")
+    question = part("What time does the Porto store close on Saturday?")
+    assert asked_day_ranking(question, [christmas, new_year, hours, phone]) == [hours, phone]
+    assert asked_day_ranking(question, [christmas, new_year, phone, hours]) is None   # not among the best three
+    assert asked_day_ranking(question, [hours, christmas]) is None                    # the best is about Saturday
+    assert asked_day_ranking(part("What time does the Porto store close?"), [christmas, hours]) is None

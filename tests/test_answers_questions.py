@@ -823,3 +823,13 @@ def test_a_comparison_tables_cells_each_keep_their_rows_label():
     assert [u.text for u in zh] == ["月费：Basic（基础）: 每月 4 欧元", "月费：Premium（高级）: 每月 9 欧元"]
     assert row_label(zh[0].text) == "月费"
     assert row_label("Item: Cashback; Classic: 0.5%") == "" and row_label("Refunds take 5 days.") == ""
+
+
+def test_a_comparison_row_with_one_value_in_every_column_is_one_unit():
+    """"Busy-time fee | never | never": the value holds whatever the column, stated once ("Busy-time fee: never"),
+    not once per column (two units saying the same took the best unit's share in the confidence model)."""
+    rows = units_from_hit(hit("Busy-time fee; Monthly: never; Annual: never\n服务费上限; 月度: 1.99 欧元; 年度: 1.99 欧元\n"
+                              "Price; Monthly: €5.99; Annual: €59.90", heading_path=["Plans"]))
+    assert [u.text for u in rows] == ["Busy-time fee: never", "服务费上限：1.99 欧元", "Price: Monthly: €5.99",
+                                      "Price: Annual: €59.90"]
+    assert row_label(rows[0].text) == ""

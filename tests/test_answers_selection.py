@@ -52,6 +52,7 @@ def test_units_stated_beside_the_best_are_about_the_same_entity():
 
 
 def test_a_chinese_column_inside_a_longer_one_is_not_asked():
+    # a table whose first heading says 项目 ("item"), as a document writes it: a whole row, its columns focused
     row = ScoredUnit(unit("项目: 购物保障期; 经典卡: 无; 银卡: 60 天; 金卡: 90 天; 白金卡: 120 天", kind="row",
                           language="zh"), 1.0, {})
     assert focus_row(row, "白金卡的购物保障有多少天？").unit.text == "项目: 购物保障期; 白金卡: 120 天"

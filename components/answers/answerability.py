@@ -26,6 +26,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
 Near misses (the evidence states a neighbouring case, not the one asked):
 - `other_day`: the part names a day ("on saturday", "周末") and the evidence speaks of other days only ("each
   weekday", a holiday table's row); a schedule naming its days in full ("Monday to Friday", "weekdays only") answers.
+  When the best unit is such another day's rule and a unit naming the asked day stands among the next,
+  `asked_day_ranking` ranks the part without the other days' units (composer: the part is chosen again from them).
 - `undated_evidence`: a yes/no part about a month ("Will prices go up in April?") is not answered by evidence naming
   no month, date or period of the year ("Its prices can go up or down").
 - `opposite_condition`: the best unit holds under a condition the customer's words deny ("If you have studied the
@@ -349,6 +351,23 @@ def other_day(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     if any(_DAY_RANGE.search(t) or _DAYS_ONLY.search(t) for t in texts):
         return None
     return f"asks about {_day_list(asked)}; the evidence speaks of {_day_list(stated)} only"
+
+
+DAY_LOOK = 3   # how far down a part's ranking the unit about the asked day may stand
+
+
+def asked_day_ranking(part: QuestionPart, ranked: list[ScoredUnit]) -> list[ScoredUnit] | None:
+    """A part asking about a day whose best unit speaks of other days only (`other_day`: a holiday table's dated rows
+    for "what time does the Porto store close on Saturday?") is ranked without the units that speak of other days
+    only, when a unit naming the asked day ("Monday to Saturday: 09:00 to 19:00.") stands among its best `DAY_LOOK`:
+    another day's rule ranking first says nothing of the asked day's. None when the best unit is not about another
+    day, or no unit near the top names the asked day."""
+    asked = days_named(part.text)
+    if not asked or not ranked or not other_day(part, ranked[:1]):
+        return None
+    if not any(asked & days_named(f"{s.unit.text} {s.unit.context}") for s in ranked[:DAY_LOOK]):
+        return None
+    return [s for s in ranked if not other_day(part, [s])]
 
 
 _MONTH = re.compile(r"\b(?:january|february|march|april|june|july|august|september|october|november|december)\b|"

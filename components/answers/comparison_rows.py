@@ -9,6 +9,10 @@ Basic?" rests on the label alone. The ranker matches a few words and cannot tell
 kind of value, "Price", "价格", is named by a question asking for a value), and no other row of the same table
 named as much; and a question naming a column of the table ("Everyday Checking") is not answered by another
 column's cell ("Everyday Plus Checking"). Else the part is unknown: stating the neighbouring row's value would be a confident wrong answer.
+A part naming a column of a table ("Premium", or "免赔额呢？" carrying "Premium 房屋保险…" from the part before) is
+ranked without that table's other columns' cells (`named_columns_only`): they are other plans' figures, and beside
+the named cell they took its share in the confidence model. The part's own words name its row; the words it carries
+from the part before name one only when its own name none.
 A label that itself holds the value asked for ("Late by more than 30 minutes" for "how late ...?") is the answer,
 not the case asked about.
 """
@@ -37,7 +41,7 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
                 question_words: frozenset[str]) -> str | None:
     """A comparison row's cell is stated only when the part names its row, and names no other row of that table as
     well (module docstring)."""
-    asked = set(terms(f"{part.asked_text} {part.context}"))
+    own = set(terms(part.asked_text))
     for e in evidence:
         label = row_label(e.unit.text) if e.unit.kind == "row" else ""
         if not label:
@@ -45,6 +49,10 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
         if any(re.search(r"\d", label) if kind == "count" else _VALUE_PATTERNS[kind].search(label)
                for kind in part.types if kind == "count" or kind in _VALUE_PATTERNS):
             continue   # the label is the value asked for
+        # the part's own words name its row; the words it carries from the part before (its context: "免赔额呢？"
+        # after "Premium 的室内财产保额是多少？") name one only when its own words name none
+        asked = own if label_named(label, own, asks_value, question_words) >= NAMED_SHARE \
+            else own | set(terms(part.context))
         mine = label_named(label, asked, asks_value, question_words)
         if mine < NAMED_SHARE:
             return f"the table row “{label}” is not what the question names"
@@ -132,3 +140,28 @@ def named_cell(part, ranked: list[ScoredUnit], confidence: float, asked_kind: st
             return None
         return scored
     return None
+
+
+def named_columns_only(part, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
+    """`ranked` without the cells of a comparison table's columns the part does not name, where it names one or more
+    of that table's columns (in its own words or those it carries from the part before: "Premium 房屋保险的室内财产
+    保额是多少？免赔额呢？"): "免赔额：Basic: 250 英镑" is another plan's figure, no rival of the Premium cell for the
+    confidence model, and never stated for Premium (`unnamed_row` keeps it out of a reply as well)."""
+    question = f"{part.asked_text} {part.context}"
+    tables: dict[tuple[str, str], list[str]] = {}
+    for scored in ranked:
+        cell = cell_parts(scored.unit.text) if scored.unit.kind == "row" else None
+        if cell:
+            tables.setdefault((scored.unit.doc_id, scored.unit.source_title), []).append(cell[1])
+    dropped: set[tuple[str, str, str]] = set()
+    for key, columns in tables.items():
+        columns = list(dict.fromkeys(columns))
+        if len(columns) < 2:
+            continue
+        named = {columns[i] for i in asked_columns(columns, question)}
+        if named:
+            dropped |= {(*key, c) for c in columns if c not in named}
+    if not dropped:
+        return ranked
+    return [s for s in ranked if s.unit.kind != "row" or not (cell := cell_parts(s.unit.text))
+            or (s.unit.doc_id, s.unit.source_title, cell[1]) not in dropped]

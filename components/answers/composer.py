@@ -28,15 +28,16 @@ import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
-from components.answers.answerability import (QUESTION_WORDS, asked_value, chinese_nouns, focus_items, said_terms,
-                                              subject_terms, unanswered, value_of_earlier_part)
-from components.answers.comparison_rows import named_cell
+from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
+                                              focus_items, said_terms, subject_terms, unanswered,
+                                              value_of_earlier_part)
+from components.answers.comparison_rows import named_cell, named_columns_only
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
                                                    has_value, near_duplicate, normalize_term, pick_units, terms,
                                                    TermStatistics)
-from components.answers.evidence_units import EvidenceUnit, clean, units_from_hit
+from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import sibling_unit
 from components.answers.source_precedence import SourcePrecedence
@@ -322,8 +323,15 @@ class AnswerComposer:
             # the customer's own number ("I'm 30 weeks pregnant") picks the rule whose limits hold for it
             numbers = asked_quantities(f"{statements} {part.text}" if len(parts) == 1 else part.text)
             ranked = holding_first(numbers, ranked)
-            rankings.append(ranked)
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
+            if answer.parts[-1].unanswered and answer.parts[-1].confidence >= self.min_score:
+                # the best units are another day's rule: the unit about the asked day answers, if any stands near
+                day_ranked = asked_day_ranking(part, ranked)
+                retry = self._choose(part, day_ranked, answer.parts[:-1], numbers, statements) if day_ranked \
+                    else None
+                if retry is not None and retry.answered:
+                    answer.parts[-1], ranked = retry, day_ranked
+            rankings.append(ranked)
             if followup and followup.get("units") and not answer.parts[-1].answered \
                     and not answer.parts[-1].unanswered:
                 self._from_previous_answer(answer.parts[-1], ranked, followup)
@@ -416,11 +424,11 @@ class AnswerComposer:
               counts: dict[str, int], timings: dict[str, float]) -> list[ScoredUnit]:
         """`units` ranked for `part`: the selection model's scores, a Chinese part's English units scored through its
         gloss (`_bridged`), the best units' query likelihood."""
-        ranked = self.selector.rank(part, units, vector, weights) if units else []
+        ranked = named_columns_only(part, self.selector.rank(part, units, vector, weights)) if units else []
         if gloss and ranked:
             resolved = gloss.resolved(counts, terms)
             part.gloss = resolved.text
-            ranked = self._bridged(part, units, ranked, resolved.weights(terms))
+            ranked = named_columns_only(part, self._bridged(part, units, ranked, resolved.weights(terms)))
         if self.likelihood is not None and ranked and scored_here(part.text):
             t_likelihood = time.perf_counter()
             ranked = self._with_likelihood(part, ranked)
@@ -969,7 +977,7 @@ def _by_title(evidence: list[tuple], language: str) -> list[tuple[str, str]]:
     """[(title, the sentences stated from it)], titles in the order their first unit is stated."""
     groups: dict[str, list[str]] = {}
     for title, text in evidence:
-        groups.setdefault(title, []).append(_sentence(spelled_out(text, title), language))
+        groups.setdefault(title, []).append(_sentence(spelled_out(row_as_said(text), title), language))
     return [(t, join_sentences(s, language)) for t, s in groups.items()]
 
 

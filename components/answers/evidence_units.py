@@ -28,6 +28,8 @@ _ROW = re.compile(r"^[^:;：]{1,60}[:：] [^;]+(?:; [^:;：]{1,60}[:：] [^;]*)+
 _LABELLED_ROW = re.compile(r"^(?P<label>[^:;：]{1,60}); (?P<cells>[^:;：]{1,60}[:：] [^;]*(?:; [^:;：]{1,60}[:：] [^;]*)*)$")
 _CJK_END = re.compile(r"[\u3400-\u9fff]$")
 _CELL = re.compile(r"^(?P<label>[^:;：]{1,60})[:：] ?(?P<column>[^:;：]{1,60})[:：] (?P<value>[^;]*)$")
+# a Chinese table whose first heading only says "item" ("| 项目 | 经典卡 | 银卡 |"): its rows are comparison rows too
+_ITEM_KEYED = re.compile(r"^项目[:：] ([^:;：]{1,60}); ")
 _FILLER = re.compile(r"^(i can help( you)?\b|i'?m sorry\b|i understand\b|thanks? (you )?for\b|please (verify|tell me)\b|"
                      r"我可以帮您|很抱歉|感谢您)", re.I)
 
@@ -161,9 +163,16 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
             # label ("Flex: €50;" answered any row's question); kept whole, the rows of one table competed on their
             # labels as units the confidence model never saw. A cell says what the row is and which case it is.
             pending = ""
-            for cell in labelled.group("cells").split("; "):
-                add(cell_text(labelled.group("label").strip(), cell),
+            label, cells = labelled.group("label").strip(), labelled.group("cells").split("; ")
+            values = {re.split(r"[:：] ", c, maxsplit=1)[-1].strip() for c in cells}
+            if len(cells) > 1 and len(values) == 1:
+                # every column holds the same value ("Service fee | 5% of the basket | 5% of the basket"): one
+                # statement, true whatever the case, not one unit per column repeating it
+                add(f"{label}{'：' if _CJK_END.search(label) else ': '}{values.pop()}",
                     f"{question_context} {lead_in} {heading_context}", "row")
+                continue
+            for cell in cells:
+                add(cell_text(label, cell), f"{question_context} {lead_in} {heading_context}", "row")
             continue
         if _ROW.match(line):
             # the sentence leading into a table says what its rows are about ("Both stores change their hours
@@ -201,6 +210,13 @@ def row_label(text: str) -> str:
     else ""."""
     match = _CELL.match(text)
     return match.group("label").strip() if match else ""
+
+
+def row_as_said(text: str) -> str:
+    """How a reply says a row whose first heading only says "item" (项目): by its label, as a comparison cell is said
+    ("项目: 年费; 金卡: 95 美元" is said "年费：金卡: 95 美元"); the heading is no part of the answer."""
+    match = _ITEM_KEYED.match(text or "")
+    return f"{match.group(1)}：{text[match.end():]}" if match else text
 
 
 def _is_lead_in(sentence: str) -> bool:
