@@ -660,6 +660,8 @@ def test_a_question_naming_a_comparison_tables_row_and_column_looks_up_that_cell
     assert look_up("What's the daily standing charge for electricity?") is None   # no column
     assert look_up("What's the standing charge on Fix 24?") is None   # which row
     assert look_up("Can I leave Fix 24 when the electricity standing charge changes?") is None   # no value asked
+    # a value and more: the cell answers half of it
+    assert look_up("What's the daily standing charge for electricity on Fix 24 and how do I lower it?") is None
     # "12" tells Fix 12 from Fix 24
     assert look_up("What's the daily standing charge for electricity on Fix 12?", rows=table[1:]) is table[1]
 
@@ -684,14 +686,23 @@ def elliptical(question):
 
 def test_a_comparison_row_is_named_by_the_parts_own_words_before_those_it_carries():
     """"免赔额呢？" after "Premium 的室内财产保额是多少？" names the 免赔额 row; the 室内财产保额 it carries from the part
-    before does not make the two rows named alike. The 室内财产保额 cell, which the part's own words do not name, is
-    read with the context, and named no more than the 免赔额 row."""
+    before does not make the two rows named alike, and a row the part's own words name no more than another is not
+    named by the words of the question it was cut from."""
     excess = scored("免赔额：Premium: 100 英镑", kind="row", language="zh")
     cover = scored("室内财产保额：Premium: 100,000 英镑", kind="row", language="zh")
     parts = elliptical("Premium 房屋保险的室内财产保额是多少？免赔额呢？")
     assert parts[1].context   # the elliptical part carries the part before
     assert unanswered(parts[1], [excess], [excess, cover]) is None
-    assert "alike" in unanswered(parts[1], [cover], [excess, cover])
+    assert "not what the question names" in unanswered(parts[1], [cover], [excess, cover])
+    # the part's own words say as much of two rows ("bag drop"): the question it was cut from ("… check-in open")
+    # does not choose between them
+    opens = scored("Check-in desks and bag drop open: Domestic and European: 3 hours before departure", kind="row")
+    closes = scored("Check-in desks and bag drop close: Domestic and European: 45 minutes before departure", kind="row")
+    parts, _ = split_question("How early does online check-in open, and how late can I drop my bag for a European "
+                              "flight?")
+    assert parts[1].context
+    assert unanswered(parts[1], [opens], [opens, closes])
+    assert unanswered(part("When do the check-in desks and bag drop open?"), [opens], [opens, closes]) is None
 
 
 def test_a_comparison_tables_other_columns_are_no_candidates_when_the_part_names_a_column():
@@ -725,5 +736,6 @@ def test_a_unit_about_the_asked_day_answers_when_another_days_rule_ranks_first()
     question = part("What time does the Porto store close on Saturday?")
     assert asked_day_ranking(question, [christmas, new_year, hours, phone]) == [hours, phone]
     assert asked_day_ranking(question, [christmas, new_year, phone, hours]) is None   # not among the best three
+    assert asked_day_ranking(question, [christmas, phone, hours]) is None   # what then ranks first names no day
     assert asked_day_ranking(question, [hours, christmas]) is None                    # the best is about Saturday
     assert asked_day_ranking(part("What time does the Porto store close?"), [christmas, hours]) is None

@@ -359,15 +359,19 @@ DAY_LOOK = 3   # how far down a part's ranking the unit about the asked day may 
 def asked_day_ranking(part: QuestionPart, ranked: list[ScoredUnit]) -> list[ScoredUnit] | None:
     """A part asking about a day whose best unit speaks of other days only (`other_day`: a holiday table's dated rows
     for "what time does the Porto store close on Saturday?") is ranked without the units that speak of other days
-    only, when a unit naming the asked day ("Monday to Saturday: 09:00 to 19:00.") stands among its best `DAY_LOOK`:
-    another day's rule ranking first says nothing of the asked day's. None when the best unit is not about another
-    day, or no unit near the top names the asked day."""
+    only, when the unit that then ranks first names the asked day ("Monday to Saturday: 09:00 to 19:00.") and stands
+    among its best `DAY_LOOK`: another day's rule ranking first says nothing of the asked day's. None when the best
+    unit is not about another day, or the next best that is not names no day or stands lower."""
     asked = days_named(part.text)
     if not asked or not ranked or not other_day(part, ranked[:1]):
         return None
-    if not any(asked & days_named(f"{s.unit.text} {s.unit.context}") for s in ranked[:DAY_LOOK]):
+    rest = [s for s in ranked if not other_day(part, [s])]
+    # the unit that then ranks first names the asked day: one naming no day ("cancel at least 24 hours before")
+    # is no answer about it
+    if not rest or not any(rest[0] is s for s in ranked[:DAY_LOOK]) \
+            or not asked & days_named(f"{rest[0].unit.text} {rest[0].unit.context}"):
         return None
-    return [s for s in ranked if not other_day(part, [s])]
+    return rest
 
 
 _MONTH = re.compile(r"\b(?:january|february|march|april|june|july|august|september|october|november|december)\b|"

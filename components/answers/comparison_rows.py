@@ -12,7 +12,7 @@ column's cell ("Everyday Plus Checking"). Else the part is unknown: stating the 
 A part naming a column of a table ("Premium", or "免赔额呢？" carrying "Premium 房屋保险…" from the part before) is
 ranked without that table's other columns' cells (`named_columns_only`): they are other plans' figures, and beside
 the named cell they took its share in the confidence model. The part's own words name its row; the words it carries
-from the part before name one only when its own name none.
+from the question it was cut from are read only when its own say nothing of any row of the table.
 A label that itself holds the value asked for ("Late by more than 30 minutes" for "how late ...?") is the answer,
 not the case asked about.
 """
@@ -49,16 +49,17 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
         if any(re.search(r"\d", label) if kind == "count" else _VALUE_PATTERNS[kind].search(label)
                for kind in part.types if kind == "count" or kind in _VALUE_PATTERNS):
             continue   # the label is the value asked for
-        # the part's own words name its row; the words it carries from the part before (its context: "免赔额呢？"
-        # after "Premium 的室内财产保额是多少？") name one only when its own words name none
-        asked = own if label_named(label, own, asks_value, question_words) >= NAMED_SHARE \
-            else own | set(terms(part.context))
-        mine = label_named(label, asked, asks_value, question_words)
-        if mine < NAMED_SHARE:
-            return f"the table row “{label}” is not what the question names"
         rivals = {row_label(c.unit.text) for c in candidates
                   if c.unit.kind == "row" and c.unit.doc_id == e.unit.doc_id
                   and c.unit.source_title == e.unit.source_title} - {label, ""}
+        # the part's own words name its row; the words it carries from the question it was cut from (its context:
+        # "免赔额呢？" after "Premium 的室内财产保额是多少？", "how late can I drop my bag" after "how early does
+        # check-in open") are read only when its own words say nothing of any row of the table
+        said = any(label_named(r, own, False, question_words) > 0 for r in rivals | {label})
+        asked = own if said else own | set(terms(part.context))
+        mine = label_named(label, asked, asks_value, question_words)
+        if mine < NAMED_SHARE:
+            return f"the table row “{label}” is not what the question names"
         named = sorted(r for r in rivals if label_named(r, asked, asks_value, question_words) >= mine)
         if named:
             return f"the question names the table rows “{label}” and “{named[0]}” alike"
@@ -117,11 +118,14 @@ def named_cell(part, ranked: list[ScoredUnit], confidence: float, asked_kind: st
     """A look-up in a comparison table: the part asks for a value in so many words (`asked_kind`, answerability's
     `asked_value`: "how much", "what's the … charge", "多少"), names one row (most of its label's words, more
     than of any other row's) and one column of the table, and that cell stands among its own best `LOOK` units,
-    holding a value of the kind asked or a number ("49.8p a day", "150 英镑"). The confidence model scores a cell low beside the same row's other columns
+    holding a value of the kind asked or a number ("49.8p a day", "150 英镑"), and the part asks for nothing else
+    (not "… and how do I avoid it?"). The confidence model scores a cell low beside the same row's other columns
     (they match the question nearly as well); the question naming both the row and the column is what tells them
     apart. None when any of this fails, or the part's confidence is under `FLOOR`."""
     if confidence < FLOOR or asked_kind not in _VALUE_PATTERNS:
         return None
+    if any(kind not in _VALUE_PATTERNS for kind in part.types):
+        return None   # it asks more than a value ("… and how do I avoid it?"): more than a cell holds
     asked = set(terms(f"{part.asked_text} {part.context}"))
     for scored in ranked[:LOOK]:
         cell = cell_parts(scored.unit.text) if scored.unit.kind == "row" else None
