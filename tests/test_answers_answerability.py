@@ -634,3 +634,123 @@ def test_a_unit_about_what_the_customer_says_they_are_not_does_not_answer():
                     title="Group classes › Cancelling a class booking")
     assert unanswered(part("I missed a few classes without cancelling, is there a penalty?"), [cancel], [cancel]) \
         is None
+
+
+def test_a_comparison_tables_cell_is_stated_only_for_the_row_the_question_names():
+    """Cells of one column differ only in their row's label: "the contents limit" names "Contents cover" and "Single
+    item limit (contents)" alike, "contents cover" names one; a label of value words ("Price") is named by any
+    question asking for a value; a label holding the value asked ("Late by 30 minutes") is the answer itself."""
+    limit = scored("Single item limit (contents): Basic: £1,500", kind="row")
+    cover = scored("Contents cover: Basic: up to £30,000", kind="row")
+    price = scored("Price: Basic: €4 a month", kind="row")
+    late = scored("Late by more than 30 minutes: Basic: €5 credit", kind="row")
+    rows = [limit, cover, price, late]
+    assert "alike" in unanswered(part("What's the contents limit on Basic?"), [limit], rows)
+    assert unanswered(part("How much contents cover do I get with Basic?"), [cover], rows) is None
+    assert "not what the question names" in unanswered(part("How much is Basic?"), [cover], rows)
+    assert unanswered(part("How much is Basic?"), [price], rows) is None
+    assert unanswered(part("How many minutes late does it have to be to get a credit?"), [late], rows) is None
+    assert unanswered(part("月费是多少？"), [scored("月费：基础: 4 欧元", kind="row", language="zh")], rows) is None
+    assert unanswered(part("How much contents cover do I get?"), [scored("Contents cover is up to £30,000")], rows) is None
+
+
+def test_a_question_naming_a_comparison_tables_row_and_column_looks_up_that_cell():
+    """The cell ranked low in confidence beside its row's other columns is stated when the question names its row
+    (more of its label than of any other row's) and its one column, and asks for a value; not when a column, the row
+    or a value asked is missing, or the part's confidence is under the floor."""
+    from components.answers.answerability import QUESTION_WORDS
+    from components.answers.comparison_rows import named_cell
+
+    table = [scored(t, kind="row") for t in ("Electricity standing charge: Fix 24: 49.8p a day",
+                                             "Electricity standing charge: Fix 12: 53.2p a day",
+                                             "Gas standing charge: Fix 24: 29.9p a day",
+                                             "Electricity standing charge: Flex: 53.2p a day")]
+
+    def look_up(question, rows=table, confidence=0.34):
+        return named_cell(part(question), rows, confidence, asked_value(question), QUESTION_WORDS)
+
+    assert look_up("What's the daily standing charge for electricity on Fix 24?") is table[0]
+    assert look_up("What's the daily standing charge for electricity on Fix 24?", confidence=0.2) is None
+    assert look_up("What's the gas standing charge on Fix 24?") is None   # ranked third
+    assert look_up("What's the daily standing charge for electricity?") is None   # no column
+    assert look_up("What's the standing charge on Fix 24?") is None   # which row
+    assert look_up("Can I leave Fix 24 when the electricity standing charge changes?") is None   # no value asked
+    # a value and more: the cell answers half of it
+    assert look_up("What's the daily standing charge for electricity on Fix 24 and how do I lower it?") is None
+    # "12" tells Fix 12 from Fix 24
+    assert look_up("What's the daily standing charge for electricity on Fix 12?", rows=table[1:]) is table[1]
+
+
+def test_a_comparison_tables_cell_of_another_column_than_the_one_named_is_not_stated():
+    """"Does Everyday Checking pay interest?" is not answered by the Everyday Plus Checking column's cell."""
+    plus = scored("Interest: Everyday Plus Checking: 0.25% APY", kind="row")
+    basic = scored("Interest: Everyday Checking: none", kind="row")
+    question = part("Does Everyday Checking pay any interest?")
+    assert "not the one the question names" in unanswered(question, [plus], [plus, basic])
+    assert unanswered(question, [basic], [plus, basic]) is None
+    assert unanswered(part("Does Everyday Plus Checking pay any interest?"), [plus], [plus, basic]) is None
+
+
+def elliptical(question):
+    from components.answers.composer import elliptical_parts_carry_the_part_before
+
+    parts, _ = split_question(question)
+    elliptical_parts_carry_the_part_before(parts)
+    return parts
+
+
+def test_a_comparison_row_is_named_by_the_parts_own_words_before_those_it_carries():
+    """"免赔额呢？" after "Premium 的室内财产保额是多少？" names the 免赔额 row; the 室内财产保额 it carries from the part
+    before does not make the two rows named alike, and a row the part's own words name no more than another is not
+    named by the words of the question it was cut from."""
+    excess = scored("免赔额：Premium: 100 英镑", kind="row", language="zh")
+    cover = scored("室内财产保额：Premium: 100,000 英镑", kind="row", language="zh")
+    parts = elliptical("Premium 房屋保险的室内财产保额是多少？免赔额呢？")
+    assert parts[1].context   # the elliptical part carries the part before
+    assert unanswered(parts[1], [excess], [excess, cover]) is None
+    assert "not what the question names" in unanswered(parts[1], [cover], [excess, cover])
+    # the part's own words say as much of two rows ("bag drop"): the question it was cut from ("… check-in open")
+    # does not choose between them
+    opens = scored("Check-in desks and bag drop open: Domestic and European: 3 hours before departure", kind="row")
+    closes = scored("Check-in desks and bag drop close: Domestic and European: 45 minutes before departure", kind="row")
+    parts, _ = split_question("How early does online check-in open, and how late can I drop my bag for a European "
+                              "flight?")
+    assert parts[1].context
+    assert unanswered(parts[1], [opens], [opens, closes])
+    assert unanswered(part("When do the check-in desks and bag drop open?"), [opens], [opens, closes]) is None
+
+
+def test_a_comparison_tables_other_columns_are_no_candidates_when_the_part_names_a_column():
+    """Cells of the columns the part does not name (in its own words or its context) leave the ranking: another plan's
+    figure is no rival of the named plan's for the confidence model. A table none of whose columns is named, and the
+    units that are no cells, stay."""
+    from components.answers.comparison_rows import named_columns_only
+
+    basic = scored("免赔额：Basic: 250 英镑", kind="row", language="zh")
+    premium = scored("免赔额：Premium: 100 英镑", kind="row", language="zh")
+    water = scored("漏水理赔的免赔额在所有等级均为 400 英镑。", language="zh")
+    other = scored("Excess: Flex: £90", kind="row", doc="car")
+    other2 = scored("Excess: Fixed: £60", kind="row", doc="car")
+    ranked = [basic, premium, water, other, other2]
+    parts = elliptical("Premium 房屋保险的室内财产保额是多少？免赔额呢？")
+    assert named_columns_only(parts[1], ranked) == [premium, water, other, other2]
+    assert named_columns_only(part("免赔额是多少？"), ranked) == ranked
+    assert named_columns_only(part("What is the excess on Flex?"), ranked) == [basic, premium, water, other]
+
+
+def test_a_unit_about_the_asked_day_answers_when_another_days_rule_ranks_first():
+    """A holiday table's dated rows ranking first for "… on Saturday?" leave the ranking when a unit naming Saturday
+    (in a range: "Monday to Saturday") stands among the best three; not when none does, nor when the best unit is
+    about the asked day already."""
+    from components.answers.answerability import asked_day_ranking
+
+    christmas = scored("Date: Friday 25 December 2026; Porto store: closed", kind="row")
+    new_year = scored("Date: Friday 1 January 2027; Porto store: closed", kind="row")
+    hours = scored("Monday to Saturday: 09:00 to 19:00.", kind="list_item", title="Porto store › Opening hours")
+    phone = scored("The store phone is +351 22 555 0188.")
+    question = part("What time does the Porto store close on Saturday?")
+    assert asked_day_ranking(question, [christmas, new_year, hours, phone]) == [hours, phone]
+    assert asked_day_ranking(question, [christmas, new_year, phone, hours]) is None   # not among the best three
+    assert asked_day_ranking(question, [christmas, phone, hours]) is None   # what then ranks first names no day
+    assert asked_day_ranking(question, [hours, christmas]) is None                    # the best is about Saturday
+    assert asked_day_ranking(part("What time does the Porto store close?"), [christmas, hours]) is None

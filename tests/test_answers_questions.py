@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from components.answers.evidence_units import units_from_hit
+from components.answers.evidence_units import row_label, units_from_hit
 from components.answers.followups import is_followup, resolve_followup
 from components.answers.question_analysis import answer_types, split_question
 from components.dialogue.message_kind import classify_message, every_part_asks
@@ -905,3 +905,28 @@ def test_an_elliptical_part_carries_the_part_before_as_its_context():
     parts, _ = split_question("学生会员多少钱？生鲜订单满多少免配送费？")
     elliptical_parts_carry_the_part_before(parts)
     assert not parts[1].context
+
+
+def test_a_comparison_tables_cells_each_keep_their_rows_label():
+    """A row whose first column has no heading ("No-show; Flex: €50 fee; Standard: €30 fee") is one unit per cell,
+    each with the row's label: cut like prose, "Flex: €50 fee;" no longer said what it was the fee for (EN and ZH)."""
+    rows = units_from_hit(hit("No-show; Flex: €50 fee; Standard: €30 fee\nLate cancellation; Flex: free; Standard: €20",
+                              heading_path=["Fees"]))
+    assert [(u.kind, u.text) for u in rows] == [("row", "No-show: Flex: €50 fee"), ("row", "No-show: Standard: €30 fee"),
+                                                ("row", "Late cancellation: Flex: free"),
+                                                ("row", "Late cancellation: Standard: €20")]
+    assert [row_label(u.text) for u in rows] == ["No-show", "No-show", "Late cancellation", "Late cancellation"]
+    zh = units_from_hit(hit("月费; Basic（基础）: 每月 4 欧元; Premium（高级）: 每月 9 欧元", heading_path=["会员方案"]))
+    assert [u.text for u in zh] == ["月费：Basic（基础）: 每月 4 欧元", "月费：Premium（高级）: 每月 9 欧元"]
+    assert row_label(zh[0].text) == "月费"
+    assert row_label("Item: Cashback; Classic: 0.5%") == "" and row_label("Refunds take 5 days.") == ""
+
+
+def test_a_comparison_row_with_one_value_in_every_column_is_one_unit():
+    """"Busy-time fee | never | never": the value holds whatever the column, stated once ("Busy-time fee: never"),
+    not once per column (two units saying the same took the best unit's share in the confidence model)."""
+    rows = units_from_hit(hit("Busy-time fee; Monthly: never; Annual: never\n服务费上限; 月度: 1.99 欧元; 年度: 1.99 欧元\n"
+                              "Price; Monthly: €5.99; Annual: €59.90", heading_path=["Plans"]))
+    assert [u.text for u in rows] == ["Busy-time fee: never", "服务费上限：1.99 欧元", "Price: Monthly: €5.99",
+                                      "Price: Annual: €59.90"]
+    assert row_label(rows[0].text) == ""

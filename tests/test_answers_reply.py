@@ -1,5 +1,7 @@
 """The evidence reply's wording (composer.stated_reply): each stated sentence is cited by the title it comes from."""
 from components.answers.composer import stated_reply
+from components.answers.evidence_units import units_from_hit
+from components.knowledge.types import Hit
 
 
 def part(text, evidence, answered=True, unmentioned=(), named_elsewhere=()):
@@ -48,8 +50,15 @@ def test_a_name_another_document_uses_is_not_said_to_be_unmentioned():
     assert "On “Can I rent an SUV with a debit card?”: I couldn't find this in our help articles." in reply
 
 
-def test_a_chinese_row_is_said_by_its_label_not_the_key_its_empty_heading_got():
-    """"| | Basic | Zero Cover |" tables: the row is keyed "项目" for the ranking; the reply says the row's label."""
+def test_a_chinese_row_is_said_by_its_label_not_the_item_heading():
+    """"| 项目 | Basic | Zero Cover |" tables: the reply says the row's label as a comparison cell is said."""
     reply = stated_reply([part("那 Zero Cover 呢？", [("保障套餐", "项目: 车损免赔额; Zero Cover: 0 欧元")])], "zh")
     assert reply == "根据《保障套餐》：车损免赔额：Zero Cover: 0 欧元。"
     assert "项目" not in reply
+
+
+def test_a_comparison_tables_cell_is_said_with_its_row_label():
+    """"| | Basic | Zero Cover |" tables: each cell unit already says its row's label, and the reply says it so."""
+    cell = units_from_hit(Hit("c#1", "car", "保障套餐", "车损免赔额; Basic: 800 欧元; Zero Cover: 0 欧元", 0.7))[1]
+    reply = stated_reply([part("那 Zero Cover 呢？", [("保障套餐", cell.text)])], "zh")
+    assert reply == "根据《保障套餐》：车损免赔额：Zero Cover: 0 欧元。"

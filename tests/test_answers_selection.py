@@ -52,6 +52,7 @@ def test_units_stated_beside_the_best_are_about_the_same_entity():
 
 
 def test_a_chinese_column_inside_a_longer_one_is_not_asked():
+    # a table whose first heading says 项目 ("item"), as a document writes it: a whole row, its columns focused
     row = ScoredUnit(unit("项目: 购物保障期; 经典卡: 无; 银卡: 60 天; 金卡: 90 天; 白金卡: 120 天", kind="row",
                           language="zh"), 1.0, {})
     assert focus_row(row, "白金卡的购物保障有多少天？").unit.text == "项目: 购物保障期; 白金卡: 120 天"
@@ -489,14 +490,11 @@ def test_calibration_can_leave_a_business_out_of_the_fit_to_judge_the_model_on_i
         chosen_sets(["unseen_nowhere"])
 
 
-def test_a_row_whose_first_column_has_no_heading_keeps_its_label():
-    # "| | Basic | Premium |" tables: the loader writes ": 室内财产保额; Basic: …"; the Chinese row is one unit,
-    # labelled, and a question about one column states that column with the row's label
-    for text, label, asked in [(": 室内财产保额; Basic: 30,000 英镑; Premium: 100,000 英镑", "项目: 室内财产保额",
-                                "Premium 的室内财产保额是多少？")]:
-        hit = Hit("c#1", "home", "Home", f"## Cover\n{text}", 0.7, metadata={"heading_path": ["Home", "Cover"]})
-        rows = [u for u in units_from_hit(hit) if u.kind == "row"]
-        assert [u.text.split("; ")[0] for u in rows] == [label]
-        assert not [u for u in units_from_hit(hit) if u.text.startswith(("Premium", "Basic"))]
-        focused = focus_row(ScoredUnit(rows[0], 1.0, {}), asked).unit.text
-        assert focused.startswith(label) and "Premium" in focused and "Basic" not in focused
+def test_a_chinese_row_whose_first_column_has_no_heading_keeps_its_label():
+    # "| | Basic | Premium |" tables: the loader writes "室内财产保额; Basic: …"; each cell is a unit with the row's
+    # label ("：" after a Chinese label), so the Premium cell says what its figure is
+    hit = Hit("c#1", "home", "Home", "## Cover\n室内财产保额; Basic: 30,000 英镑; Premium: 100,000 英镑", 0.7,
+              metadata={"heading_path": ["Home", "Cover"]})
+    rows = [u.text for u in units_from_hit(hit) if u.kind == "row"]
+    assert rows == ["室内财产保额：Basic: 30,000 英镑", "室内财产保额：Premium: 100,000 英镑"]
+    assert not [u for u in units_from_hit(hit) if u.text.startswith(("Premium", "Basic"))]

@@ -213,3 +213,26 @@ def test_chunker_rejects_bad_settings():
 def test_tokenizer_mixes_english_stems_and_jieba_words():
     assert tokenize("Refunds were cancelled") == ["refund", "cancel"]
     assert "退款" in tokenize("退款需要多长时间")
+
+
+def test_a_comparison_tables_unlabelled_first_column_is_each_rows_label(tmp_path):
+    """`| | Basic | Premium |`: the first header cell is empty, the first cell of each row names what the row is
+    (not ": Monthly price", which no reader took for a row); a cell's own "; " is no cell boundary."""
+    md = ("# Plans\n\n| | Basic | Premium |\n|---|---|---|\n| Monthly price | €4 | €9 |\n"
+          "| Bathroom | bath with grab rails; no roll-in shower | roll-in shower |\n\n"
+          "| | 基础 | 高级 |\n|---|---|---|\n| 月费 | 4 欧元 | 9 欧元 |\n")
+    rows = [b.text for b in load_file(write(tmp_path, "plans.md", md)).blocks if b.kind == "table_row"]
+    assert rows == ["Monthly price; Basic: €4; Premium: €9",
+                    "Bathroom; Basic: bath with grab rails, no roll-in shower; Premium: roll-in shower",
+                    "月费; 基础: 4 欧元; 高级: 9 欧元"]
+
+
+def test_a_table_row_is_not_carried_into_the_next_chunk_as_its_last_cells():
+    """The overlap is cut at sentence ends, and "; " ends one: a row's last cell alone ("Premium: €9") names no row."""
+    from components.knowledge.loaders import Block
+
+    rows = [Block("table_row", f"Fee number {i}; Basic: €{i}; Standard: €{i + 1}; Premium: €{i + 2}") for i in range(12)]
+    chunks = StructureChunker(200, 40).chunk([Block("heading", "Fees", 1), *rows])
+    assert len(chunks) > 2
+    for chunk in chunks:
+        assert all(line.startswith("Fee number") for line in chunk.text.splitlines())

@@ -26,6 +26,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
 Near misses (the evidence states a neighbouring case, not the one asked):
 - `other_day`: the part names a day ("on saturday", "周末") and the evidence speaks of other days only ("each
   weekday", a holiday table's row); a schedule naming its days in full ("Monday to Friday", "weekdays only") answers.
+  When the best unit is such another day's rule and a unit naming the asked day stands among the next,
+  `asked_day_ranking` ranks the part without the other days' units (composer: the part is chosen again from them).
 - `undated_evidence`: a yes/no part about a month ("Will prices go up in April?") is not answered by evidence naming
   no month, date or period of the year ("Its prices can go up or down").
 - `opposite_condition`: the best unit holds under a condition the customer's words deny ("If you have studied the
@@ -41,6 +43,8 @@ Near misses (the evidence states a neighbouring case, not the one asked):
   return something and how long does the refund take") ask two things; a unit other than the earlier part's that
   states only figures the earlier part's evidence states ("within 14 days … for a full refund" after "the same 14
   days") gives the earlier answer again, not the later one.
+- `unnamed_row` (comparison_rows.py): a comparison table's cell is stated only when the part names its row, and no
+  other row of the table as well ("the contents limit" names "Contents cover" and "Single item limit (contents)").
 `focus_items` narrows a unit of labelled items ("Lisbon store: ready in 2 hours. Porto store: the next day.") to the
 items about the name asked, as composer.focus_row does for table columns.
 """
@@ -49,6 +53,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from components.answers.comparison_rows import unnamed_row
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
 from components.answers.number_conditions import asked_quantities, holds
@@ -75,6 +80,7 @@ _QUESTION_WORDS = frozenset(terms("""how what when which much many long soon qui
 can could will would cost costs price time times day days week weeks month months year years hour hours minute
 minutes percent percentage rate rates what's whats how's when's where's which's""")) | {"多少", "几", "什么", "哪些", "多久", "多长", "时间", "长时间", "多长时间", "几天",
                                             "多少天", "利率", "年利率", "比例", "费用", "价格", "收费"} | NOTICE_WORDS
+QUESTION_WORDS = _QUESTION_WORDS
 # items joined by a separator, or by "and"/"or" beside a name or a number ("Main Street and Northgate", "card or
 # PayPal"); "to pay or receive the difference" joins two verbs, no options
 _LIST_MARKS = re.compile(r"[、,，;；]|和|或|及|以及|\b([A-Z][\w-]*|\d\S*) (and|or)\b|\b(and|or) ([A-Z]|\d)")
@@ -348,6 +354,27 @@ def other_day(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     return f"asks about {_day_list(asked)}; the evidence speaks of {_day_list(stated)} only"
 
 
+DAY_LOOK = 3   # how far down a part's ranking the unit about the asked day may stand
+
+
+def asked_day_ranking(part: QuestionPart, ranked: list[ScoredUnit]) -> list[ScoredUnit] | None:
+    """A part asking about a day whose best unit speaks of other days only (`other_day`: a holiday table's dated rows
+    for "what time does the Porto store close on Saturday?") is ranked without the units that speak of other days
+    only, when the unit that then ranks first names the asked day ("Monday to Saturday: 09:00 to 19:00.") and stands
+    among its best `DAY_LOOK`: another day's rule ranking first says nothing of the asked day's. None when the best
+    unit is not about another day, or the next best that is not names no day or stands lower."""
+    asked = days_named(part.text)
+    if not asked or not ranked or not other_day(part, ranked[:1]):
+        return None
+    rest = [s for s in ranked if not other_day(part, [s])]
+    # the unit that then ranks first names the asked day: one naming no day ("cancel at least 24 hours before")
+    # is no answer about it
+    if not rest or not any(rest[0] is s for s in ranked[:DAY_LOOK]) \
+            or not asked & days_named(f"{rest[0].unit.text} {rest[0].unit.context}"):
+        return None
+    return rest
+
+
 _MONTH = re.compile(r"\b(?:january|february|march|april|june|july|august|september|october|november|december)\b|"
                     r"(?<![个几\d])\s?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])\s?月(?![度费底初])", re.I)
 # a date or a month the evidence names ("15 January", "1 November", "2026-04-01", "4 月 1 日", "each month")
@@ -593,7 +620,9 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: other_day(part, evidence), lambda: undated_evidence(part, evidence),
                   lambda: opposite_condition(part, evidence, statements),
                   lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
-                  lambda: which_thing(part, evidence)):
+                  lambda: which_thing(part, evidence),
+                  lambda: unnamed_row(part, evidence, candidates, asked_value(part.text) is not None,
+                                      _QUESTION_WORDS)):
         reason = check()
         if reason:
             return reason

@@ -28,8 +28,10 @@ import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
-from components.answers.answerability import (chinese_nouns, focus_items, said_terms, subject_terms, unanswered,
+from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
+                                              focus_items, said_terms, subject_terms, unanswered,
                                               value_of_earlier_part)
+from components.answers.comparison_rows import named_cell, named_columns_only
 from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
@@ -100,6 +102,7 @@ class PartAnswer:
     unanswered: str | None = None     # why the best units, confident as they are, do not answer it (answerability)
     from_part: int | None = None      # its evidence is another part's (1-based), confident there (sibling_evidence)
     from_previous: bool = False       # its evidence is the counterpart of the previous answer's (followup_evidence)
+    from_table: bool = False          # its evidence is the comparison table's cell it names (comparison_rows)
     overview: str = ""                # its evidence opens the document about this policy (policy_overview.py)
 
     @property
@@ -121,6 +124,7 @@ class PartAnswer:
                 "curated": self.curated, "unanswered": self.unanswered,
                 **({"from_part": self.from_part} if self.from_part else {}),
                 **({"from_previous": True} if self.from_previous else {}),
+                **({"from_table": True} if self.from_table else {}),
                 **({"overview": self.overview} if self.overview else {})}
 
 
@@ -325,11 +329,20 @@ class AnswerComposer:
             # the customer's own number ("I'm 30 weeks pregnant") picks the rule whose limits hold for it
             numbers = asked_quantities(f"{statements} {part.text}" if len(parts) == 1 else part.text)
             ranked = holding_first(numbers, ranked)
-            rankings.append(ranked)
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
+            if answer.parts[-1].unanswered and answer.parts[-1].confidence >= self.min_score:
+                # the best units are another day's rule: the unit about the asked day answers, if any stands near
+                day_ranked = asked_day_ranking(part, ranked)
+                retry = self._choose(part, day_ranked, answer.parts[:-1], numbers, statements) if day_ranked \
+                    else None
+                if retry is not None and retry.answered:
+                    answer.parts[-1], ranked = retry, day_ranked
+            rankings.append(ranked)
             if followup and followup.get("units") and not answer.parts[-1].answered \
                     and not answer.parts[-1].unanswered:
                 self._from_previous_answer(answer.parts[-1], ranked, followup)
+            if not answer.parts[-1].answered and not answer.parts[-1].unanswered:
+                self._from_table(answer.parts[-1], ranked)
             if followup and answer.parts[-1].answered:
                 reason = elsewhere_than_previous(answer.parts[-1].evidence, followup) or about_previous_subject(
                     [f"{e.unit.text} {e.unit.context} {e.unit.source_title}" for e in answer.parts[-1].evidence],
@@ -393,6 +406,15 @@ class AnswerComposer:
         answer.evidence = chosen
         answer.from_previous = True
 
+    def _from_table(self, answer: PartAnswer, ranked: list[ScoredUnit]) -> None:
+        """An unconfident part that names one row and one column of a comparison table takes that cell
+        (comparison_rows.named_cell), when the answerability checks pass for it."""
+        unit = named_cell(answer.part, ranked, answer.confidence, asked_value(answer.part.text), QUESTION_WORDS)
+        if unit is None or unanswered(answer.part, [unit], ranked, set(), known=lambda t: self.statistics.df(t) > 0):
+            return
+        answer.evidence = [unit]
+        answer.from_table = True
+
     def _curated_answer(self, answer: ComposedAnswer, curated: PartAnswer, timings: dict[str, float],
                         started: float) -> ComposedAnswer:
         answer.mode = "curated"
@@ -408,11 +430,11 @@ class AnswerComposer:
               counts: dict[str, int], timings: dict[str, float]) -> list[ScoredUnit]:
         """`units` ranked for `part`: the selection model's scores, a Chinese part's English units scored through its
         gloss (`_bridged`), the best units' query likelihood."""
-        ranked = self.selector.rank(part, units, vector, weights) if units else []
+        ranked = named_columns_only(part, self.selector.rank(part, units, vector, weights)) if units else []
         if gloss and ranked:
             resolved = gloss.resolved(counts, terms)
             part.gloss = resolved.text
-            ranked = self._bridged(part, units, ranked, resolved.weights(terms))
+            ranked = named_columns_only(part, self._bridged(part, units, ranked, resolved.weights(terms)))
         if self.likelihood is not None and ranked and scored_here(part.text):
             t_likelihood = time.perf_counter()
             ranked = self._with_likelihood(part, ranked)

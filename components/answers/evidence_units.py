@@ -24,11 +24,12 @@ _QA_PREFIX = re.compile(r"^\s*(\*\*)?(question|answer|q|a|问|答|问题|回答)
 _MARKDOWN = re.compile(r"\*\*|__|`|^#+\s*|^>\s*")
 _LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)、])\s+")
 _ROW = re.compile(r"^[^:;：]{1,60}[:：] [^;]+(?:; [^:;：]{1,60}[:：] [^;]*)+$")
-# a table whose corner cell is empty ("| | Basic | Standard | Premium |"): its first column names what each row is
-# about, and the loader writes the row as ": Contents cover; Basic: up to £30,000; …"
-_UNNAMED_FIRST_COLUMN = re.compile(r"^[:：] (?=[^:;：]{1,60}; [^:;：]{1,60}[:：] )")
-ROW_LABEL_KEY = "项目"   # the heading such a row's label is given ("项目: 室内财产保额; …"), never said to a customer
-_LABEL_KEYED = re.compile(rf"^{ROW_LABEL_KEY}: ([^:;：]{{1,60}}); ")
+# a comparison table's row, its own label first (the first column has no heading): "No-show; Flex: €50; Standard: €30"
+_LABELLED_ROW = re.compile(r"^(?P<label>[^:;：]{1,60}); (?P<cells>[^:;：]{1,60}[:：] [^;]*(?:; [^:;：]{1,60}[:：] [^;]*)*)$")
+_CJK_END = re.compile(r"[\u3400-\u9fff]$")
+_CELL = re.compile(r"^(?P<label>[^:;：]{1,60})[:：] ?(?P<column>[^:;：]{1,60})[:：] (?P<value>[^;]*)$")
+# a Chinese table whose first heading only says "item" ("| 项目 | 经典卡 | 银卡 |"): its rows are comparison rows too
+_ITEM_KEYED = re.compile(r"^项目[:：] ([^:;：]{1,60}); ")
 _FILLER = re.compile(r"^(i can help( you)?\b|i'?m sorry\b|i understand\b|thanks? (you )?for\b|please (verify|tell me)\b|"
                      r"我可以帮您|很抱歉|感谢您)", re.I)
 
@@ -156,7 +157,23 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
             add(line, f"{question_context} {lead_in} {heading_context}", "list_item")
             continue
         flush_list()
-        line = row_with_label(line)
+        labelled = _LABELLED_ROW.match(line)
+        if labelled:
+            # one unit per cell, each with the row's label: "No-show: Flex: €50". Cut like prose, a cell lost its
+            # label ("Flex: €50;" answered any row's question); kept whole, the rows of one table competed on their
+            # labels as units the confidence model never saw. A cell says what the row is and which case it is.
+            pending = ""
+            label, cells = labelled.group("label").strip(), labelled.group("cells").split("; ")
+            values = {re.split(r"[:：] ", c, maxsplit=1)[-1].strip() for c in cells}
+            if len(cells) > 1 and len(values) == 1:
+                # every column holds the same value ("Service fee | 5% of the basket | 5% of the basket"): one
+                # statement, true whatever the case, not one unit per column repeating it
+                add(f"{label}{'：' if _CJK_END.search(label) else ': '}{values.pop()}",
+                    f"{question_context} {lead_in} {heading_context}", "row")
+                continue
+            for cell in cells:
+                add(cell_text(label, cell), f"{question_context} {lead_in} {heading_context}", "row")
+            continue
         if _ROW.match(line):
             # the sentence leading into a table says what its rows are about ("Both stores change their hours
             # over the holidays:"): context of every row under it
@@ -175,21 +192,30 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
     return units
 
 
-def row_with_label(line: str) -> str:
-    """A Chinese table row whose first column has no heading, with one ("项目: 室内财产保额; Basic: 30,000 英镑; …"): a
-    row, whose label stays with every cell a question asks for ("Premium: 100,000 英镑" alone says not what it is),
-    instead of sentences cut at its semicolons. English rows stay cut: labelled so ("Item: Single item limit
-    (contents); Basic: £1,500"), a label half-matching the question ("the contents limit on Basic") outranked the
-    right row on the dev sets (four confident wrong answers against two right ones gained)."""
-    if not _UNNAMED_FIRST_COLUMN.match(line) or not re.search(r"[\u3400-\u9fff]", line):
-        return line
-    return _UNNAMED_FIRST_COLUMN.sub(f"{ROW_LABEL_KEY}: ", line, count=1)
+def cell_text(label: str, cell: str) -> str:
+    """A comparison row's cell as a unit says it: "Accidental damage: Basic: not included" (the row's label, the
+    column, the value; "：" after a Chinese label)."""
+    return f"{label}{'：' if _CJK_END.search(label) else ': '}{cell}"
+
+
+def cell_parts(text: str) -> tuple[str, str, str] | None:
+    """(label, column, value) of a comparison row's cell ("Accidental damage: Basic: not included"), else None."""
+    match = _CELL.match(text)
+    return (match.group("label").strip(), match.group("column").strip(), match.group("value").strip()) if match \
+        else None
+
+
+def row_label(text: str) -> str:
+    """The row's label of a comparison row's cell ("Accidental damage" of "Accidental damage: Basic: not included"),
+    else ""."""
+    match = _CELL.match(text)
+    return match.group("label").strip() if match else ""
 
 
 def row_as_said(text: str) -> str:
-    """How a reply says such a row: its label, not the key the loader's empty heading got, nor a heading that only
-    says "item" ("项目: 车损免赔额; Zero Cover: 0 欧元" is said "车损免赔额：Zero Cover: 0 欧元")."""
-    match = _LABEL_KEYED.match(text or "")
+    """How a reply says a row whose first heading only says "item" (项目): by its label, as a comparison cell is said
+    ("项目: 年费; 金卡: 95 美元" is said "年费：金卡: 95 美元"); the heading is no part of the answer."""
+    match = _ITEM_KEYED.match(text or "")
     return f"{match.group(1)}：{text[match.end():]}" if match else text
 
 

@@ -69,12 +69,16 @@ class StructureChunker:
         def path() -> list[str]:
             return [t for _, t in stack]
 
+        last_kind = ""  # the kind of block the chunk being built ends with
+
         def flush(carry: bool = False) -> None:
             nonlocal parts, meta, carried
             if parts:
                 text = "\n".join(([carried] if carried else []) + parts).strip()
                 chunks.append(Chunk(text, path(), "text", detect_language(text), dict(meta)))
-                carried = self._tail(text, overlap) if carry else ""
+                # a table row is carried whole or not at all: its last cells alone ("Gold: 1.5%") name no row
+                tail = self._tail(text, overlap) if carry else ""
+                carried = tail if last_kind != "table_row" or tail == parts[-1] else ""
             else:
                 carried = carried if carry else ""
             parts = []
@@ -107,6 +111,7 @@ class StructureChunker:
                 if parts and current + len(piece) > size:
                     flush(carry=True)
                 parts.append(piece)
+                last_kind = block.kind
         flush()
         return chunks
 

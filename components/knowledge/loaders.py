@@ -301,8 +301,13 @@ def markdown_blocks(text: str) -> list[Block]:
 
 
 def _table_row_text(header: list[str] | None, cells: list[str]) -> str:
+    """"Monthly fee; Basic: $5; Premium: $12": each cell after its column's heading, "; " between cells. A cell under
+    an empty heading (a comparison table's first column, `| | Basic | Premium |`) is the row's own label, written
+    first and bare (not ": Monthly fee", which no reader took for a row). A cell's own "; " ("bath with grab rails;
+    no roll-in shower") becomes ", ": "; " is where one cell ends and the next column's begins."""
     if header and len(header) == len(cells):
-        return "; ".join(f"{h}: {c}" for h, c in zip(header, cells) if c)
+        cells = [re.sub(r"\s*;\s+", ", ", c) for c in cells]
+        return "; ".join(f"{h}: {c}" if h.strip() else c for h, c in zip(header, cells) if c)
     return " | ".join(c for c in cells if c)
 
 

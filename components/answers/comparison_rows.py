@@ -1,0 +1,171 @@
+"""Comparison tables: a column per plan (package, tariff, hotel), a row per feature, the first column without a
+heading. The loader writes such a row with its own label first ("No-show; Flex: €50 fee; Standard: €30 fee") and
+evidence_units makes one unit per cell, each with the row's label (`cell_text`: "No-show: Flex: €50 fee").
+
+The cells of one column differ only in their row's label: "Contents cover; Basic: up to £30,000" and "Single item
+limit (contents); Basic: £1,500" are both about Basic's contents, and which one answers "what's the contents limit on
+Basic?" rests on the label alone. The ranker matches a few words and cannot tell them apart with confidence, so
+`unnamed_row` asks the question to name the row: at least half of the label's words (a label that only names the
+kind of value, "Price", "价格", is named by a question asking for a value), and no other row of the same table
+named as much; and a question naming a column of the table ("Everyday Checking") is not answered by another
+column's cell ("Everyday Plus Checking"). Else the part is unknown: stating the neighbouring row's value would be a confident wrong answer.
+A part naming a column of a table ("Premium", or "免赔额呢？" carrying "Premium 房屋保险…" from the part before) is
+ranked without that table's other columns' cells (`named_columns_only`): they are other plans' figures, and beside
+the named cell they took its share in the confidence model. The part's own words name its row; the words it carries
+from the question it was cut from are read only when its own say nothing of any row of the table.
+A label that itself holds the value asked for ("Late by more than 30 minutes" for "how late ...?") is the answer,
+not the case asked about.
+"""
+from __future__ import annotations
+
+import re
+
+from components.answers.evidence_selection import _VALUE_PATTERNS, ScoredUnit, terms
+from components.answers.evidence_units import cell_parts, row_label
+
+NAMED_SHARE = 0.5  # the share of a row label's words a question must say to name the row
+
+
+def label_named(label: str, asked: set[str], asks_value: bool, question_words: frozenset[str]) -> float:
+    """How much of a row label the question says: the share of its words said; a label of value words only ("Price",
+    "Cost", "价格") is said in full when the question says its word, and half (named, but less than a row whose own
+    words are said) by a question that only asks for a value ("How much is Basic?")."""
+    words = set(terms(label))
+    content = words - question_words
+    if not content:
+        return 1.0 if words & asked else NAMED_SHARE if asks_value else 0.0
+    return len(content & asked) / len(content)
+
+
+def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], asks_value: bool,
+                question_words: frozenset[str]) -> str | None:
+    """A comparison row's cell is stated only when the part names its row, and names no other row of that table as
+    well (module docstring)."""
+    own = set(terms(part.asked_text))
+    for e in evidence:
+        label = row_label(e.unit.text) if e.unit.kind == "row" else ""
+        if not label:
+            continue
+        if any(re.search(r"\d", label) if kind == "count" else _VALUE_PATTERNS[kind].search(label)
+               for kind in part.types if kind == "count" or kind in _VALUE_PATTERNS):
+            continue   # the label is the value asked for
+        rivals = {row_label(c.unit.text) for c in candidates
+                  if c.unit.kind == "row" and c.unit.doc_id == e.unit.doc_id
+                  and c.unit.source_title == e.unit.source_title} - {label, ""}
+        # the part's own words name its row; the words it carries from the question it was cut from (its context:
+        # "免赔额呢？" after "Premium 的室内财产保额是多少？", "how late can I drop my bag" after "how early does
+        # check-in open") are read only when its own words say nothing of any row of the table
+        said = any(label_named(r, own, False, question_words) > 0 for r in rivals | {label})
+        asked = own if said else own | set(terms(part.context))
+        mine = label_named(label, asked, asks_value, question_words)
+        if mine < NAMED_SHARE:
+            return f"the table row “{label}” is not what the question names"
+        named = sorted(r for r in rivals if label_named(r, asked, asks_value, question_words) >= mine)
+        if named:
+            return f"the question names the table rows “{label}” and “{named[0]}” alike"
+        # the column: a cell of another column than the one(s) the question names is another case's value
+        column = cell_parts(e.unit.text)[1]
+        columns = list(dict.fromkeys(cell[1] for c in candidates if c.unit.kind == "row"
+                                     and c.unit.doc_id == e.unit.doc_id and c.unit.source_title == e.unit.source_title
+                                     and (cell := cell_parts(c.unit.text))))
+        columns = columns if column in columns else [column, *columns]
+        asked_names = [columns[i] for i in asked_columns(columns, f"{part.asked_text} {part.context}")]
+        if asked_names and column not in asked_names:
+            return f"the table's column “{column}” is not the one the question names (“{asked_names[0]}”)"
+    return None
+
+
+
+
+FLOOR = 0.25       # the part's own confidence below which a named cell is not looked up
+LOOK = 3           # how far down the part's ranking the named cell may stand
+NAMED_FULLY = 0.66  # the share of a row label's words a question says to name the row for a look-up
+
+
+def _column_words(key: str) -> list[str]:
+    # a number is a word of its own however short ("Fix 24" against "Fix 12"); a Chinese run is one word
+    return [w for w in re.findall(r"[a-z0-9]+|[\u3400-\u9fff]+", key.lower())
+            if (len(w) > 2 or w.isdigit() or _CJK.match(w)) and w not in ("card", "the", "and")]
+
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def asked_columns(columns: list[str], question: str) -> list[int]:
+    """The columns of a comparison table the question names, as indexes into `columns`: all of a column's words, or
+    a word (a number counts, "Fix 24" against "Fix 12") no other column has; a Chinese column by its whole name or
+    its own Chinese word ("Plus Monthly（月度）" by 月度)."""
+    lowered = question.lower()
+    words = [_column_words(c) for c in columns]
+
+    def said(w: str) -> bool:
+        if _CJK.match(w):
+            return w in lowered
+        return bool(re.search(r"\b" + re.escape(w) + (r"\b" if w.isdigit() else r"s?\b"), lowered))
+
+    named = []
+    for i, column in enumerate(columns):
+        others = set().union(*(set(w) for j, w in enumerate(words) if j != i))
+        own = [w for w in words[i] if w not in others]
+        if (words[i] and all(said(w) for w in words[i])) or column.lower() in lowered or any(said(w) for w in own):
+            named.append(i)
+    # a longer name the question holds hides a shorter one inside it ("Plus Monthly" is asked, not "Plus")
+    return [i for i in named if not any(j != i and set(words[i]) < set(words[j]) for j in named)]
+
+
+def named_cell(part, ranked: list[ScoredUnit], confidence: float, asked_kind: str | None,
+               question_words: frozenset[str]) -> ScoredUnit | None:
+    """A look-up in a comparison table: the part asks for a value in so many words (`asked_kind`, answerability's
+    `asked_value`: "how much", "what's the … charge", "多少"), names one row (most of its label's words, more
+    than of any other row's) and one column of the table, and that cell stands among its own best `LOOK` units,
+    holding a value of the kind asked or a number ("49.8p a day", "150 英镑"), and the part asks for nothing else
+    (not "… and how do I avoid it?"). The confidence model scores a cell low beside the same row's other columns
+    (they match the question nearly as well); the question naming both the row and the column is what tells them
+    apart. None when any of this fails, or the part's confidence is under `FLOOR`."""
+    if confidence < FLOOR or asked_kind not in _VALUE_PATTERNS:
+        return None
+    if any(kind not in _VALUE_PATTERNS for kind in part.types):
+        return None   # it asks more than a value ("… and how do I avoid it?"): more than a cell holds
+    asked = set(terms(f"{part.asked_text} {part.context}"))
+    for scored in ranked[:LOOK]:
+        cell = cell_parts(scored.unit.text) if scored.unit.kind == "row" else None
+        if not cell:
+            continue
+        label, column, value = cell
+        table = [c for c in ranked if c.unit.kind == "row" and c.unit.doc_id == scored.unit.doc_id
+                 and c.unit.source_title == scored.unit.source_title and cell_parts(c.unit.text)]
+        labels = {cell_parts(c.unit.text)[0] for c in table} - {label}
+        columns = list(dict.fromkeys(cell_parts(c.unit.text)[1] for c in table))
+        mine = label_named(label, asked, False, question_words)
+        if mine < NAMED_FULLY or any(label_named(r, asked, False, question_words) >= mine for r in labels):
+            return None
+        named = [columns[i] for i in asked_columns(columns, f"{part.asked_text} {part.context}")]
+        if named != [column] or not (_VALUE_PATTERNS[asked_kind].search(value) or re.search(r"\d", value)):
+            return None
+        return scored
+    return None
+
+
+def named_columns_only(part, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
+    """`ranked` without the cells of a comparison table's columns the part does not name, where it names one or more
+    of that table's columns (in its own words or those it carries from the part before: "Premium 房屋保险的室内财产
+    保额是多少？免赔额呢？"): "免赔额：Basic: 250 英镑" is another plan's figure, no rival of the Premium cell for the
+    confidence model, and never stated for Premium (`unnamed_row` keeps it out of a reply as well)."""
+    question = f"{part.asked_text} {part.context}"
+    tables: dict[tuple[str, str], list[str]] = {}
+    for scored in ranked:
+        cell = cell_parts(scored.unit.text) if scored.unit.kind == "row" else None
+        if cell:
+            tables.setdefault((scored.unit.doc_id, scored.unit.source_title), []).append(cell[1])
+    dropped: set[tuple[str, str, str]] = set()
+    for key, columns in tables.items():
+        columns = list(dict.fromkeys(columns))
+        if len(columns) < 2:
+            continue
+        named = {columns[i] for i in asked_columns(columns, question)}
+        if named:
+            dropped |= {(*key, c) for c in columns if c not in named}
+    if not dropped:
+        return ranked
+    return [s for s in ranked if s.unit.kind != "row" or not (cell := cell_parts(s.unit.text))
+            or (s.unit.doc_id, s.unit.source_title, cell[1]) not in dropped]
