@@ -930,3 +930,16 @@ def test_a_comparison_row_with_one_value_in_every_column_is_one_unit():
     assert [u.text for u in rows] == ["Busy-time fee: never", "服务费上限：1.99 欧元", "Price: Monthly: €5.99",
                                       "Price: Annual: €59.90"]
     assert row_label(rows[0].text) == ""
+
+
+@pytest.mark.parametrize("text, asks_a_number", [
+    ("does it cover my phone if it's stolen?", False),
+    ("can I pay for a new phone in instalments?", False),
+    ("what is your phone number?", True),
+    ("I lost my phone, what number do I call?", True),
+    ("is the phone line open on sunday?", True),
+    ("can I call you by phone?", True),
+])
+def test_the_customer_own_phone_is_not_a_phone_number_asked_for(text, asks_a_number):
+    """"my phone" is the customer's device: the question asks whether it is covered, not for a number to call."""
+    assert ("phone" in answer_types(text)) is asks_a_number

@@ -99,8 +99,18 @@ def chinese_counts_as_digits(text: str) -> str:
     return _ZH_COUNT_OF_TIME.sub(value, text or "")
 
 
+# "my phone", "a new phone": the customer's device, not a number to call ("does it cover my phone if it's stolen?");
+# "my phone number", "the phone line" still ask for one
+_DEVICE_PHONE = re.compile(r"\b(?:my|a|an|his|her|their|our|your|new|old|this|that|the|kid'?s|son'?s|daughter'?s)\s+"
+                           r"(?:(?:new|old|mobile|smart|cell)\s+)?(?:tele)?phones?\b(?!\s+(?:number|line|lines|support|"
+                           r"service|call|calls|team|hours)\b)", re.I)
+
+
 def answer_types(text: str) -> list[str]:
-    return [name for name, pattern in _TYPE_RULES if pattern.search(text or "")]
+    types = [name for name, pattern in _TYPE_RULES if pattern.search(text or "")]
+    if "phone" in types and not _TYPE_RULES[0][1].search(_DEVICE_PHONE.sub(" ", text or "")):
+        types.remove("phone")
+    return types
 
 
 # what a customer says before the question, which asks nothing: "hey so like ...", "hi, quick one - ...", "你好，请问..."
