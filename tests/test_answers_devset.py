@@ -32,6 +32,7 @@ SETS = {
     "unseen_hotel": (60, [ANSWERS / "unseen_hotel_docs"]),
     "unseen_rental": (60, [ANSWERS / "unseen_rental_docs"]),
     "unseen_pharmacy": (60, [ANSWERS / "unseen_pharmacy_docs"]),
+    "unseen_broker": (60, [ANSWERS / "unseen_broker_docs"]),
     "unseen_holdout": (30, [ANSWERS / "unseen_holdout_docs"]),
 }
 
