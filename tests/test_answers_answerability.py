@@ -754,3 +754,30 @@ def test_a_unit_about_the_asked_day_answers_when_another_days_rule_ranks_first()
     assert asked_day_ranking(question, [christmas, phone, hours]) is None   # what then ranks first names no day
     assert asked_day_ranking(question, [hours, christmas]) is None                    # the best is about Saturday
     assert asked_day_ranking(part("What time does the Porto store close?"), [christmas, hours]) is None
+
+
+def test_rows_of_one_name_told_apart_by_a_bracket_answer_alike_when_their_values_agree():
+    """"What's the damage excess with Zero Cover?" names both "Damage excess (Groups A to D)" and "Damage excess
+    (Groups E and F)": when both rows give Zero Cover the same value the answer holds whichever the customer means;
+    with Smart Cover's €500 and €800 it does not."""
+    zero = [scored("Damage excess (Groups A to D): Zero Cover: €0", kind="row"),
+            scored("Damage excess (Groups E and F): Zero Cover: €0", kind="row")]
+    smart = [scored("Damage excess (Groups A to D): Smart Cover: €500", kind="row"),
+             scored("Damage excess (Groups E and F): Smart Cover: €800", kind="row")]
+    assert unanswered(part("What's the damage excess with Zero Cover?"), zero[:1], zero + smart) is None
+    assert "alike" in unanswered(part("What's the damage excess with Smart Cover?"), smart[:1], zero + smart)
+
+
+def test_a_row_the_part_does_not_name_is_left_out_beside_an_answer():
+    """The best unit answers; a table row ranked beside it that the part does not name is not stated with it, and
+    does not make the part unanswered. A best unit that is itself an unnamed row keeps the evidence as it is (the
+    check then says why)."""
+    from components.answers.answerability import QUESTION_WORDS
+    from components.answers.comparison_rows import without_unnamed_rows
+
+    rule = scored("Non-refundable rates are not refunded if you cancel because of illness.")
+    breakfast = scored("City hotel breakfast: Non-refundable: not included", kind="row")
+    question = part("I booked a non-refundable rate and I'm ill now, can I get my money back?")
+    assert without_unnamed_rows(question, [rule, breakfast], [rule, breakfast], False, QUESTION_WORDS) == [rule]
+    assert without_unnamed_rows(question, [breakfast, rule], [rule, breakfast], False, QUESTION_WORDS) == \
+        [breakfast, rule]

@@ -137,6 +137,18 @@ def test_a_column_named_like_a_product_is_asked_by_its_own_word():
     assert focus_row(record, "Is there a limit on the cashback I can earn?").unit.text == record.unit.text
 
 
+def test_a_row_keeps_the_column_stating_the_value_asked_beside_the_one_named():
+    """"how much is parking at Kelmouth?" names the Parking column, whose cell states no amount: the Price column
+    beside it is kept (and the Notes column, stating none, is not)."""
+    row = ScoredUnit(unit("Hotel: Kelmouth Harbour; Parking: valet parking only; Price: €24 per night; Notes: book "
+                          "24 hours ahead", kind="row"), 1.0, {})
+    assert focus_row(row, "how much is parking at kelmouth?").unit.text == \
+        "Hotel: Kelmouth Harbour; Parking: valet parking only; Price: €24 per night"
+    # no value asked: the named column only
+    assert focus_row(row, "what parking is there at kelmouth?").unit.text == \
+        "Hotel: Kelmouth Harbour; Parking: valet parking only"
+
+
 def test_a_yearly_fee_is_an_annual_fee():
     from components.answers.evidence_selection import terms
     assert terms("yearly fee") == terms("annual fee") == ["annual", "fee"]

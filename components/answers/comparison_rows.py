@@ -57,11 +57,17 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
         # check-in open") are read only when its own words say nothing of any row of the table
         said = any(label_named(r, own, False, question_words) > 0 for r in rivals | {label})
         asked = own if said else own | set(terms(part.context))
-        mine = label_named(label, asked, asks_value, question_words)
+        # a label's bracketed qualifier ("车损免赔额（A 至 D 组和 X 组）") tells rows of the same name apart; the
+        # question that says the name names each of them
+        mine = max(label_named(label, asked, asks_value, question_words),
+                   label_named(_BRACKETED.sub("", label), asked, asks_value, question_words) if _BRACKETED.search(label)
+                   else 0.0)
         if mine < NAMED_SHARE:
             return f"the table row “{label}” is not what the question names"
-        named = sorted(r for r in rivals if label_named(r, asked, asks_value, question_words) >= mine)
-        if named:
+        named = sorted(r for r in rivals if max(label_named(r, asked, asks_value, question_words),
+                                                 label_named(_BRACKETED.sub("", r), asked, asks_value, question_words)
+                                                 if _BRACKETED.search(r) else 0.0) >= mine)
+        if named and not _same_value_in_rows(e, named, candidates):
             return f"the question names the table rows “{label}” and “{named[0]}” alike"
         # the column: a cell of another column than the one(s) the question names is another case's value
         column = cell_parts(e.unit.text)[1]
@@ -75,6 +81,36 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
     return None
 
 
+
+
+def without_unnamed_rows(part, chosen: list[ScoredUnit], candidates: list[ScoredUnit], asks_value: bool,
+                         question_words: frozenset[str]) -> list[ScoredUnit]:
+    """The units a reply would state, without a table row the part does not name stated beside a best unit that
+    answers it ("不可退款价因生病等原因取消也不退款" and, beside it, the breakfast row "城市酒店早餐：不可退款价: 不含早餐"):
+    that row is another row's value, left out rather than making the whole part unanswered."""
+    if len(chosen) < 2 or unnamed_row(part, chosen[:1], candidates, asks_value, question_words) is not None:
+        return chosen
+    return chosen[:1] + [c for c in chosen[1:]
+                         if unnamed_row(part, [c], candidates, asks_value, question_words) is None]
+
+
+_BRACKETED = re.compile(r"\s*[（(][^）)]*[）)]")
+
+
+def _same_value_in_rows(cell: ScoredUnit, labels: list[str], candidates: list[ScoredUnit]) -> bool:
+    """Every other row named alike states the same value as `cell` in its column ("车损免赔额（A 至 D 组）: Zero Cover: 0
+    欧元" and "车损免赔额（E、F 组）: Zero Cover: 0 欧元"): whichever row the customer means, the answer is the same."""
+    parts = cell_parts(cell.unit.text)
+    if parts is None:
+        return False
+    _, column, value = parts
+    for label in labels:
+        values = {p[2].strip(" ;；。.").lower() for c in candidates if c.unit.kind == "row"
+                  and c.unit.doc_id == cell.unit.doc_id and (p := cell_parts(c.unit.text)) is not None
+                  and p[0] == label and p[1] == column}
+        if values != {value.strip(" ;；。.").lower()}:
+            return False
+    return True
 
 
 FLOOR = 0.25       # the part's own confidence below which a named cell is not looked up

@@ -31,12 +31,12 @@ from components.answers.asked_subjects import not_about_part_before, unstated_su
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
                                               focus_items, said_terms, subject_terms, unanswered,
                                               value_of_earlier_part)
-from components.answers.comparison_rows import named_cell, named_columns_only
+from components.answers.comparison_rows import named_cell, named_columns_only, without_unnamed_rows
 from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
-from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
-                                                   has_value, near_duplicate, normalize_term, pick_units, terms,
+from components.answers.evidence_selection import (_VALUE_PATTERNS, EvidenceSelector, ScoredUnit, SelectionModel,
+                                                   entity_names, has_value, near_duplicate, normalize_term, pick_units, terms,
                                                    TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
@@ -626,6 +626,7 @@ class AnswerComposer:
         chosen = [focus_items(focus_row(c, part.asked_text), part.asked_text)
                   for c in without_failing(numbers or [], pick_units(ranked, model.margin, model.max_units,
                                                                      asked_types=part.types))]
+        chosen = without_unnamed_rows(part, chosen, ranked, asked_value(part.text) is not None, QUESTION_WORDS)
         # confident is not enough: the units must state what the part asks (answerability.py)
         carried = subject_terms(earlier[-1].part.text) if earlier else set()
         reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0,
@@ -922,6 +923,12 @@ def focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
         j != i and j > 0 and k in other and other != k and other in lowered for j, other in enumerate(keys))
         and lowered.count(k) <= sum(lowered.count(o) for j, o in enumerate(keys) if j > 0 and k in o and o != k)}
     asked = [i for i, (key, _) in enumerate(pairs) if i > 0 and i not in hidden and named(i, key)]
+    # "how much is parking at Kelmouth?" names the Parking column ("valet parking only") and asks an amount, which
+    # the Price column states: the columns stating the kind of value asked are kept beside those named
+    kind = asked_value(question)
+    if asked and kind in _VALUE_PATTERNS and not any(_VALUE_PATTERNS[kind].search(pairs[i][1]) for i in asked):
+        asked += [i for i, (_, value) in enumerate(pairs) if i > 0 and i not in asked and i not in hidden
+                  and _VALUE_PATTERNS[kind].search(value)]
     if not asked or len(asked) == len(pairs) - 1:
         return scored
     text = "; ".join(f"{k}: {v}" for i, (k, v) in enumerate(pairs) if i == 0 or i in asked)
