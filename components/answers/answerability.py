@@ -38,6 +38,9 @@ Near misses (the evidence states a neighbouring case, not the one asked):
 - `value_of_other_label`: a unit of labelled statements ("月度和学生会员：… 年度会员：…") whose value of the kind asked
   stands only under another case's label than the one the part names ("Plus 月度会员多少钱？" → the annual plan's
   59.90 refund) states the other case's value.
+- `other_charge` (charge_kinds.py): a part asking for one kind of charge ("the cross-border fee") is not answered by
+  evidence whose every sum is another kind ("we charge a penalty of €250"); `other_charge_ranking` ranks it again
+  without such units (composer), as `asked_day_ranking` does for another day's rule.
 - `which_thing`: "Which teacher …?" is not answered by a list naming no teacher that lists what the question names.
 - `value_of_earlier_part`: two parts of one question that ask for the same kind of value ("how long do I have to
   return something and how long does the refund take") ask two things; a unit other than the earlier part's that
@@ -53,6 +56,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from components.answers.charge_kinds import other_charge
 from components.answers.comparison_rows import unnamed_row
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
@@ -620,7 +624,7 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: other_day(part, evidence), lambda: undated_evidence(part, evidence),
                   lambda: opposite_condition(part, evidence, statements),
                   lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
-                  lambda: which_thing(part, evidence),
+                  lambda: other_charge(part, evidence), lambda: which_thing(part, evidence),
                   lambda: unnamed_row(part, evidence, candidates, asked_value(part.text) is not None,
                                       _QUESTION_WORDS)):
         reason = check()
