@@ -754,3 +754,20 @@ def test_a_unit_about_the_asked_day_answers_when_another_days_rule_ranks_first()
     assert asked_day_ranking(question, [christmas, phone, hours]) is None   # what then ranks first names no day
     assert asked_day_ranking(question, [hours, christmas]) is None                    # the best is about Saturday
     assert asked_day_ranking(part("What time does the Porto store close?"), [christmas, hours]) is None
+
+
+def test_what_a_customer_pays_asks_for_a_sum_that_a_distance_or_a_span_does_not_state():
+    """"what do I pay for each extra hour?" asks for an amount (as "how much" does); a unit stating only hours and
+    kilometres ("on a 3-day hire you can ride 300 km in total") states no sum of money, though it holds numbers."""
+    from components.answers.question_analysis import answer_types
+
+    question = part("and what do I pay for each km over that?")
+    assert answer_types(question.text)[0] == "amount" and asked_value(question.text) == "amount"
+    assert asked_value("What would we pay for a week?") == "amount"
+    assert asked_value("Do I pay for parking?") is None                       # a yes/no question
+    total = scored("Distance is counted over the whole hire: on a 3-day hire you can ride 300 km in total.")
+    reason = unanswered(question, [total], [total])
+    assert reason and "states none" in reason
+    assert unanswered(question, [scored("Each extra km costs £0.30.")], []) is None
+    # "how much" of a quantity is still answered by it ("how much luggage": 20 kg; "how many km": 300 km)
+    assert unanswered(part("How many km can I ride on a 3-day hire?"), [total], [total]) is None

@@ -31,6 +31,7 @@ from components.answers.asked_subjects import not_about_part_before, unstated_su
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
                                               focus_items, said_terms, subject_terms, unanswered,
                                               value_of_earlier_part)
+from components.answers.case_scopes import other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
 from components.answers.comparison_rows import named_cell, named_columns_only
 from components.answers.document_corpus import DocumentCorpus
@@ -332,9 +333,10 @@ class AnswerComposer:
             ranked = holding_first(numbers, ranked)
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
             if answer.parts[-1].unanswered and answer.parts[-1].confidence >= self.min_score:
-                # the best units are another day's rule, or state another charge: the unit about the asked day or
-                # charge answers, if any stands near
-                reranked = asked_day_ranking(part, ranked) or other_charge_ranking(part, ranked)
+                # the best units are another day's rule, state another charge or are another case's rule: the unit
+                # about the asked day, charge or case answers, if any stands near
+                reranked = asked_day_ranking(part, ranked) or other_charge_ranking(part, ranked) or \
+                    other_scope_ranking(part, ranked)
                 retry = self._choose(part, reranked, answer.parts[:-1], numbers, statements) if reranked \
                     else None
                 if retry is not None and retry.answered:
