@@ -771,3 +771,15 @@ def test_what_a_customer_pays_asks_for_a_sum_that_a_distance_or_a_span_does_not_
     assert unanswered(question, [scored("Each extra km costs £0.30.")], []) is None
     # "how much" of a quantity is still answered by it ("how much luggage": 20 kg; "how many km": 300 km)
     assert unanswered(part("How many km can I ride on a 3-day hire?"), [total], [total]) is None
+
+
+def test_a_time_of_day_asked_is_not_answered_by_evidence_naming_none():
+    """"营地几点可以入场？" / "what time can I get into the campsite?" is not answered by a fee ("营地收费 15 欧元。"):
+    no time, day or opening at all. Evidence naming a time answers; a yes/no question is not asked for a time."""
+    fee = scored("营地收费 15 欧元。", language="zh")
+    reason = unanswered(part("营地几点可以入场？"), [fee], [fee])
+    assert reason and "time" in reason
+    assert unanswered(part("what time can I get into the campsite?"), [scored("The campsite costs €15.")], []) \
+        and "time" in unanswered(part("what time can I get into the campsite?"), [scored("The campsite costs €15.")], [])
+    assert unanswered(part("营地几点可以入场？"), [scored("营地 14:00 起可以入场。", language="zh")], []) is None
+    assert unanswered(part("what time can I get into the campsite?"), [scored("Gates open at 2pm.")], []) is None

@@ -14,7 +14,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
   number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year"; a sum of money or a
   percentage is no duration or count: "€5 credit" does not say how late an order must be; a distance or a span of
-  time is no sum of money asked for by name: "1,000 km in total" does not say what each extra km costs).
+  time is no sum of money asked for by name: "1,000 km in total" does not say what each extra km costs); "what
+  time" / "几点" is not answered by evidence naming no time, day or opening at all ("度假村收费 40 欧元。").
 - `no_list`: "which methods / what options" is answered by a list (a table row, a list, items joined by commas, 、,
   and/or): a sentence with none of these names one thing at most.
 - `echo`: a "how does X work" / "which" part is not answered by a unit that only repeats the question's own words
@@ -106,6 +107,8 @@ _ANY_VALUE = {"amount": re.compile(_NUMBERISH + r"|\bfree\b|\bno (fee|charge|cos
               "percentage": re.compile(_NUMBERISH + r"|percent|百分", re.I),
               "count": re.compile(_NUMBERISH, re.I)}
 _MONEY = re.compile(r"[$€£¥￥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|％|usd|eur|gbp|dollars?|euros?|cents?|元|美元|欧元|块)", re.I)
+# a time of day asked for in so many words (the looser "time" kind of question_analysis counts "open", "weekend")
+_ASKS_CLOCK_TIME = re.compile(r"\bwhat time\b|\bfrom what time\b|\buntil what time\b|几点", re.I)
 # a sum of money asked for by name, and a number that measures a distance or a span of time, never money
 _ASKS_MONEY = re.compile(r"\b(?:pay|paid|cost|costs|price|prices|fee|fees|charge|charges|charged)\b", re.I)
 _MEASURED = re.compile(r"\d[\d,.]*\s?-?\s?(?:km|kilomet(?:re|er)s?|miles?|days?|weeks?|months?|years?|hours?|"
@@ -189,6 +192,10 @@ def _chinese_question_after_story(text: str) -> str:
 
 def no_value(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     kind = asked_value(part.text)
+    if kind is None and _ASKS_CLOCK_TIME.search(part.text) and "yes_no" not in part.types and not any(
+            _VALUE_PATTERNS["time"].search(f"{e.unit.text} {e.unit.source_title}") for e in evidence):
+        # "度假村几点可以入住？" is not answered by "度假村收费 40 欧元。": no time of day, no day, no opening at all
+        return "asks for a time; the evidence states none"
     if kind is None or "yes_no" in part.types:
         return None
     said = " ".join(f"{e.unit.text} {e.unit.source_title}" for e in evidence)
