@@ -63,3 +63,14 @@ def test_the_asked_charge_just_below_answers():
     assert other_charge_ranking(question, [penalty, other]) is None        # no unit states the fee
     assert other_charge_ranking(question, [fee, penalty]) is None          # the best states the fee
     assert other_charge_ranking(question, [penalty, penalty, penalty, penalty, fee]) is None   # too far down
+
+
+def test_a_sum_that_is_only_paid_names_no_charge_and_a_fee_answers_a_penalty():
+    """"A late return costs £10" says the sum is paid, not which charge it is: it answers "is there a penalty?"; so
+    does "a late fee of £10" (a penalty charged as a fee). A penalty still answers no question about a fee."""
+    question = part("I brought the boat back late, is there a penalty?")
+    assert sum_charges("A late return costs £10.") == [None]
+    assert sum_charges("We charge a penalty of £80.") == ["penalty"]
+    assert other_charge(question, [scored("A late return costs £10.")]) is None
+    assert other_charge(question, [scored("Late returns have a late fee of £10.")]) is None
+    assert other_charge(part("How much is the evening fee?"), [scored("We charge a penalty of £80.")])

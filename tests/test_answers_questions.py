@@ -931,15 +931,3 @@ def test_a_comparison_row_with_one_value_in_every_column_is_one_unit():
                                       "Price: Annual: €59.90"]
     assert row_label(rows[0].text) == ""
 
-
-def test_a_chinese_subject_in_place_of_a_latin_name_joins_the_chinese_words_after_it():
-    """"那露营区呢？" after "Ridgefield Lodge 几点可以入住？" asks "露营区几点可以入住？": a space left where the Latin name
-    stood would part it into the question "几点可以入住？" and the statement "露营区" (split_question), answered
-    without its subject."""
-    question, info = resolve_followup("那露营区呢？", "Ridgefield Lodge 几点可以入住？", None, ["ridgefield lodge"])
-    assert question == "露营区几点可以入住？" and info["replaced"] == "ridgefield lodge"
-    parts, statements = split_question(question)
-    assert len(parts) == 1 and "露营区" in parts[0].text and not statements
-    # a Latin subject keeps its space
-    assert resolve_followup("那 Pinecrest 呢？", "Ridgefield Lodge 几点可以入住？", None,
-                            ["ridgefield lodge"])[0] == "Pinecrest 几点可以入住？"

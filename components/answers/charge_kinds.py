@@ -10,7 +10,8 @@ a penalty, not the fee. Likewise "how much does it cost after the trial?" is not
 - `other_charge`: every sum the evidence states (a unit stating none adds nothing) is a charge of another kind than the one the part asks for (a fee
   asked, a penalty stated) → the evidence states another value of the asked kind, not the asked one. A sum with no
   charge word near it, or a part naming no charge word or several kinds of charge ("the penalty fee"), decides
-  nothing: only a sum the evidence itself calls another charge stops it.
+  nothing: only a sum the evidence itself calls another charge stops it. "costs", "charge" beside a sum say only
+  that it is paid ("A no-show costs $5"), and a fee answers a question about a penalty (a late fee is one).
 - `other_charge_ranking`: the part is ranked again without such units, when one that is not stands among the next few
   (the cross-border fee's own sentence, second), as `asked_day_ranking` does for another day's rule.
 English only: the Chinese charge words (押金, 违约金, 免赔额) are asked by name and ranked so already.
@@ -31,6 +32,12 @@ _KINDS = {
     "refund": "refund refunds refunded compensation voucher vouchers credit",
 }
 _KIND_OF = {w: kind for kind, words in _KINDS.items() for w in words.split()}
+# beside a sum, these say only that it is paid ("A no-show costs $5", "we charge a penalty of €250"): the noun near it
+# names the charge; asked ("how much does it cost?") they ask for the price
+_PAID = frozenset("cost costs charge charges charged".split())
+# a penalty is often charged as a fee ("a late cancellation fee of $5" answers "is there a penalty?"); a fee asked by
+# name ("the cross-border fee") is the price of a service, which a penalty is not
+_ANSWERS = {"penalty": {"penalty", "price"}}
 # a sum written with its currency ("€250", "£3.20", "25 euros"); "free" and "no fee" name no charge of their own
 _SUM = re.compile(r"[$€£¥￥]\s?\d+(?:[.,]\d+)*|\b\d[\d,.]*\s?(?:usd|eur|gbp|dollars?|euros?|pounds?)\b", re.I)
 _WORD = re.compile(r"[a-z][\w-]*", re.I)
@@ -53,15 +60,19 @@ def sum_charges(text: str) -> list[str | None]:
         start = max(text.rfind(".", 0, m.start() - 1), text.rfind(";", 0, m.start()), 0)
         before = [w.lower() for w in _WORD.findall(text[start:m.start()])][-BEFORE:]
         after = [w.lower() for w in _WORD.findall(re.split(r"[.;,]", text[m.end():], maxsplit=1)[0])][:AFTER]
-        kind = next((_KIND_OF[w] for w in reversed(before) if w in _KIND_OF), None) or \
-            next((_KIND_OF[w] for w in after if w in _KIND_OF), None)
+        kind = next((_KIND_OF[w] for w in reversed(before) if w in _KIND_OF and w not in _PAID), None) or \
+            next((_KIND_OF[w] for w in after if w in _KIND_OF and w not in _PAID), None)
         kinds.append(kind)
     return kinds
 
 
+def _another(kind: str, charge: str | None) -> bool:
+    return charge is not None and charge not in _ANSWERS.get(kind, {kind})
+
+
 def _states_another_charge(kind: str, scored: ScoredUnit) -> bool:
     charges = sum_charges(scored.unit.text)
-    return bool(charges) and all(c is not None and c != kind for c in charges)
+    return bool(charges) and all(_another(kind, c) for c in charges)
 
 
 def other_charge(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
@@ -70,7 +81,7 @@ def other_charge(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
         return None
     kind = asked_charge(part.text)
     charges = [c for e in evidence for c in sum_charges(e.unit.text)]
-    if kind is None or not charges or not all(c is not None and c != kind for c in charges):
+    if kind is None or not charges or not all(_another(kind, c) for c in charges):
         return None
     stated = sorted(set(charges))
     return f"asks for a {kind}; the sums the evidence states are a {' and a '.join(stated)} (another charge)"
@@ -83,6 +94,7 @@ def other_charge_ranking(part: QuestionPart, ranked: list[ScoredUnit]) -> list[S
         return None
     kind = asked_charge(part.text)
     rest = [s for s in ranked if not _states_another_charge(kind, s)]
-    if not rest or not any(rest[0] is s for s in ranked[:LOOK + 1]) or kind not in sum_charges(rest[0].unit.text):
+    if not rest or not any(rest[0] is s for s in ranked[:LOOK + 1]) or \
+            not _ANSWERS.get(kind, {kind}) & set(sum_charges(rest[0].unit.text)):
         return None
     return rest

@@ -185,11 +185,6 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         # the subject would be left out of the one answered ("指定日配送 运费" is the question "运费")
         space = "" if _CJK.search(subject[-1:]) and _CJK.search((phrase or question)[:1]) else " "
         question = f"{subject}{space}{phrase}" if phrase else f"{subject}{space}{question}"
-    elif _CJK.search(subject[-1:]):
-        # a Chinese subject in the place of a name in Latin letters ("那度假村呢？" after "Kelmouth Harbour 几点可以
-        # 入住？") keeps no space before the Chinese words after it: split_question would part "度假村 几点可以入住？"
-        # as two questions and answer "几点可以入住？" without its subject
-        question = re.sub(re.escape(subject) + r"[ \t]+(?=[\u3400-\u9fff])", subject, question, count=1)
     return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
 
 
