@@ -930,4 +930,3 @@ def test_a_comparison_row_with_one_value_in_every_column_is_one_unit():
     assert [u.text for u in rows] == ["Busy-time fee: never", "服务费上限：1.99 欧元", "Price: Monthly: €5.99",
                                       "Price: Annual: €59.90"]
     assert row_label(rows[0].text) == ""
-
