@@ -781,3 +781,32 @@ def test_a_row_the_part_does_not_name_is_left_out_beside_an_answer():
     assert without_unnamed_rows(question, [rule, breakfast], [rule, breakfast], False, QUESTION_WORDS) == [rule]
     assert without_unnamed_rows(question, [breakfast, rule], [rule, breakfast], False, QUESTION_WORDS) == \
         [breakfast, rule]
+
+
+def test_what_a_customer_pays_asks_for_a_sum_that_a_distance_or_a_span_does_not_state():
+    """"what do I pay for each extra hour?" asks for an amount (as "how much" does); a unit stating only hours and
+    kilometres ("on a 3-day hire you can ride 300 km in total") states no sum of money, though it holds numbers."""
+    from components.answers.question_analysis import answer_types
+
+    question = part("and what do I pay for each km over that?")
+    assert answer_types(question.text)[0] == "amount" and asked_value(question.text) == "amount"
+    assert asked_value("What would we pay for a week?") == "amount"
+    assert asked_value("Do I pay for parking?") is None                       # a yes/no question
+    total = scored("Distance is counted over the whole hire: on a 3-day hire you can ride 300 km in total.")
+    reason = unanswered(question, [total], [total])
+    assert reason and "states none" in reason
+    assert unanswered(question, [scored("Each extra km costs £0.30.")], []) is None
+    # "how much" of a quantity is still answered by it ("how much luggage": 20 kg; "how many km": 300 km)
+    assert unanswered(part("How many km can I ride on a 3-day hire?"), [total], [total]) is None
+
+
+def test_a_time_of_day_asked_is_not_answered_by_evidence_naming_none():
+    """"营地几点可以入场？" / "what time can I get into the campsite?" is not answered by a fee ("营地收费 15 欧元。"):
+    no time, day or opening at all. Evidence naming a time answers; a yes/no question is not asked for a time."""
+    fee = scored("营地收费 15 欧元。", language="zh")
+    reason = unanswered(part("营地几点可以入场？"), [fee], [fee])
+    assert reason and "time" in reason
+    assert unanswered(part("what time can I get into the campsite?"), [scored("The campsite costs €15.")], []) \
+        and "time" in unanswered(part("what time can I get into the campsite?"), [scored("The campsite costs €15.")], [])
+    assert unanswered(part("营地几点可以入场？"), [scored("营地 14:00 起可以入场。", language="zh")], []) is None
+    assert unanswered(part("what time can I get into the campsite?"), [scored("Gates open at 2pm.")], []) is None

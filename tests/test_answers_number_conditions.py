@@ -89,3 +89,18 @@ def test_a_level_picks_the_row_of_its_range():
     high = scored("Course: Intensive, 10 weeks; Levels: B2 and C1; Price: $740", 9.2)
     ranked = holding_first(asked_quantities("I'm about B1 level. Price for intensive French?"), [high, low])
     assert [r.unit.text for r in ranked] == [low.unit.text]
+
+
+def test_chinese_numbers_with_their_units_and_bounds():
+    """"我 68 岁" against "60 至 64 岁的会员…" / "65 至 69 岁的会员…" / "18 岁以下…" / "70 岁及以上…": a Chinese unit
+    runs into the words after it and its bound follows it (以下, 及以上, 内) or goes before it (未满, 超过)."""
+    asked = asked_quantities("我 68 岁，年费多少？")
+    assert [(q.value, q.unit) for q in asked] == [(68.0, "year")]
+    assert holds(asked, "60 至 64 岁的会员年费 20 欧元。") is False
+    assert holds(asked, "65 至 69 岁的会员年费 10 欧元。") is True
+    assert holds(asked, "18 岁以下的会员免年费。") is False
+    assert holds(asked, "70 岁及以上的会员免年费。") is False
+    assert holds(asked, "未满 18 岁须由家长陪同。") is False
+    assert holds(asked_quantities("买了 40 天了"), "收货后 30 天内可以退货。") is False
+    assert holds(asked_quantities("买了 20 天了"), "收货后 30 天内可以退货。") is True
+    assert conditions("会员年费 20 欧元。") == []       # a sum is no bound on an age

@@ -107,3 +107,21 @@ def test_a_unit_saying_less_of_the_part_than_its_own_best_is_not_taken():
     assert sibling_unit(first, [minimum, free], [(second, [free])], rare.get, lambda t: t in rare) is None
     # the part's own best unit itself is taken as before
     assert sibling_unit(first, [free, minimum], [(second, [free])], rare.get, lambda t: t in rare) is free
+
+
+def test_a_unit_answering_no_more_than_the_parts_own_best_is_not_taken():
+    """"What time does the ferry office open, and can I drop the bike there at night?": the other part's sentence
+    ("The ferry office takes bikes back 24 hours a day") holds a time and every word of the first part, but so does
+    the first part's own best unit, the offices table's row: the first part's ranking prefers it, and the other
+    part's support is for the other question. The part stays with its own (unconfident) ranking."""
+    rare = {"ferri": 2.0, "offic": 1.5, "open": 1.2, "bike": 2.5, "night": 1.0, "drop": 1.0}
+    first, second = split_question("What time does the ferry office open, and can I drop the bike there at night?")[0]
+    row = ScoredUnit(EvidenceUnit("Office: Ferry office; Opening hours: every day 7:00 to 21:00", "", "row",
+                                  "Offices", "offices", "offices#0", 0.5, "en", 0), 14.0, {})
+    back = ScoredUnit(EvidenceUnit("The ferry office takes bikes back 24 hours a day; it checks them when it opens.",
+                                   "", "sentence", "Returning a bike", "returns", "returns#0", 0.5, "en", 0), 13.0, {})
+    assert sibling_unit(first, [row, back], [(second, [back])], rare.get, lambda t: t in rare) is None
+    # with no time in its own best unit, the other part's unit is taken as before
+    address = ScoredUnit(EvidenceUnit("Office: Ferry office; Address: Quay 3, opens onto the harbour", "", "row",
+                                      "Offices", "offices", "offices#1", 0.5, "en", 0), 14.0, {})
+    assert sibling_unit(first, [address, back], [(second, [back])], rare.get, lambda t: t in rare) is back

@@ -13,7 +13,9 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   what happened ("房子漏水损坏了，要在几天内报案？") asks the value of its question clause's words (报案), when it has any.
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
   number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year"; a sum of money or a
-  percentage is no duration or count: "€5 credit" does not say how late an order must be).
+  percentage is no duration or count: "€5 credit" does not say how late an order must be; a distance or a span of
+  time is no sum of money asked for by name: "1,000 km in total" does not say what each extra km costs); "what
+  time" / "几点" is not answered by evidence naming no time, day or opening at all ("度假村收费 40 欧元。").
 - `no_list`: "which methods / what options" is answered by a list (a table row, a list, items joined by commas, 、,
   and/or): a sentence with none of these names one thing at most.
 - `echo`: a "how does X work" / "which" part is not answered by a unit that only repeats the question's own words
@@ -38,6 +40,12 @@ Near misses (the evidence states a neighbouring case, not the one asked):
 - `value_of_other_label`: a unit of labelled statements ("月度和学生会员：… 年度会员：…") whose value of the kind asked
   stands only under another case's label than the one the part names ("Plus 月度会员多少钱？" → the annual plan's
   59.90 refund) states the other case's value.
+- `other_charge` (charge_kinds.py): a part asking for one kind of charge ("the cross-border fee") is not answered by
+  evidence whose every sum is another kind ("we charge a penalty of €250"); `other_charge_ranking` ranks it again
+  without such units (composer), as `asked_day_ranking` does for another day's rule.
+- `other_scope` (case_scopes.py): the best unit opens with a case the part does not name ("At the city hotels, …")
+  while the part names a case of its own the unit does not state ("… at the resort?"): another case's rule;
+  `other_scope_ranking` ranks the part again without such units (composer).
 - `which_thing`: "Which teacher …?" is not answered by a list naming no teacher that lists what the question names.
 - `value_of_earlier_part`: two parts of one question that ask for the same kind of value ("how long do I have to
   return something and how long does the refund take") ask two things; a unit other than the earlier part's that
@@ -53,6 +61,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from components.answers.case_scopes import other_scope
+from components.answers.charge_kinds import other_charge
 from components.answers.comparison_rows import unnamed_row
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
@@ -68,7 +78,8 @@ _ASKS_VALUE = [
                             r"多久|多长时间|几天|多少天", re.I)),
     ("percentage", re.compile(r"\bwhat(?:'s| is| are)? (?:the )?(?:\w+ ){0,3}(percent(?:age)?|rate|apr|apy)\b|"
                               r"\bhow much interest\b|利率是多少|比例是多少|百分之几|年化.{0,4}多少", re.I)),
-    ("amount", re.compile(r"\bhow (much|big|large|high)\b|\bwhat(?:'s| is| are| does)? (?:the )?(?:\w+ ){0,3}"
+    ("amount", re.compile(r"\bhow (much|big|large|high)\b|\bwhat (?:do|does|did|would|will|should|must) "
+                          r"(?:i|we|you|they) (?:have to |need to )?pay\b|\bwhat(?:'s| is| are| does)? (?:the )?(?:\w+ ){0,3}"
                           r"(fees?|costs?|price|charges?|limits?)\b|多少钱|费用是多少|收费多少|多少费用|限额是多少|多少", re.I)),
     ("count", re.compile(r"\bhow many( times)?\b|几次|多少次", re.I)),
 ]
@@ -96,6 +107,12 @@ _ANY_VALUE = {"amount": re.compile(_NUMBERISH + r"|\bfree\b|\bno (fee|charge|cos
               "percentage": re.compile(_NUMBERISH + r"|percent|百分", re.I),
               "count": re.compile(_NUMBERISH, re.I)}
 _MONEY = re.compile(r"[$€£¥￥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|％|usd|eur|gbp|dollars?|euros?|cents?|元|美元|欧元|块)", re.I)
+# a time of day asked for in so many words (the looser "time" kind of question_analysis counts "open", "weekend")
+_ASKS_CLOCK_TIME = re.compile(r"\bwhat time\b|\bfrom what time\b|\buntil what time\b|几点", re.I)
+# a sum of money asked for by name, and a number that measures a distance or a span of time, never money
+_ASKS_MONEY = re.compile(r"\b(?:pay|paid|cost|costs|price|prices|fee|fees|charge|charges|charged)\b", re.I)
+_MEASURED = re.compile(r"\d[\d,.]*\s?-?\s?(?:km|kilomet(?:re|er)s?|miles?|days?|weeks?|months?|years?|hours?|"
+                       r"minutes?|nights?)\b", re.I)
 _CLAUSES = re.compile(r"(?<=[;。；!?！？])\s*|(?<=\.)(?!\d)\s*")  # "1.8%" is one number, not two clauses
 _LABEL = re.compile(r"^\s*([^:：;；.。]{2,40})[:：]\s")
 
@@ -175,11 +192,19 @@ def _chinese_question_after_story(text: str) -> str:
 
 def no_value(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     kind = asked_value(part.text)
+    if kind is None and _ASKS_CLOCK_TIME.search(part.text) and "yes_no" not in part.types and not any(
+            _VALUE_PATTERNS["time"].search(f"{e.unit.text} {e.unit.source_title}") for e in evidence):
+        # "度假村几点可以入住？" is not answered by "度假村收费 40 欧元。": no time of day, no day, no opening at all
+        return "asks for a time; the evidence states none"
     if kind is None or "yes_no" in part.types:
         return None
     said = " ".join(f"{e.unit.text} {e.unit.source_title}" for e in evidence)
     if kind in ("duration", "count"):
         said = _MONEY.sub(" ", said)   # "€5 credit" says how much, not how long or how many
+    if kind == "amount" and _ASKS_MONEY.search(part.text):
+        # "what do I pay for each km over that?" is not answered by "on a 5-day rental you can drive 1,000 km":
+        # a distance or a span of time is no sum of money
+        said = _MEASURED.sub(" ", said)
     if _ANY_VALUE[kind].search(said):
         return None
     return f"asks for {_a(kind)}; the evidence states none"
@@ -620,6 +645,7 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: other_day(part, evidence), lambda: undated_evidence(part, evidence),
                   lambda: opposite_condition(part, evidence, statements),
                   lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
+                  lambda: other_charge(part, evidence), lambda: other_scope(part, evidence),
                   lambda: which_thing(part, evidence),
                   lambda: unnamed_row(part, evidence, candidates, asked_value(part.text) is not None,
                                       _QUESTION_WORDS)):

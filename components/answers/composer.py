@@ -31,6 +31,8 @@ from components.answers.asked_subjects import not_about_part_before, unstated_su
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
                                               focus_items, said_terms, subject_terms, unanswered,
                                               value_of_earlier_part)
+from components.answers.case_scopes import other_scope_ranking
+from components.answers.charge_kinds import other_charge_ranking
 from components.answers.comparison_rows import named_cell, named_columns_only, without_unnamed_rows
 from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
@@ -331,12 +333,14 @@ class AnswerComposer:
             ranked = holding_first(numbers, ranked)
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
             if answer.parts[-1].unanswered and answer.parts[-1].confidence >= self.min_score:
-                # the best units are another day's rule: the unit about the asked day answers, if any stands near
-                day_ranked = asked_day_ranking(part, ranked)
-                retry = self._choose(part, day_ranked, answer.parts[:-1], numbers, statements) if day_ranked \
+                # the best units are another day's rule, state another charge or are another case's rule: the unit
+                # about the asked day, charge or case answers, if any stands near
+                reranked = asked_day_ranking(part, ranked) or other_charge_ranking(part, ranked) or \
+                    other_scope_ranking(part, ranked)
+                retry = self._choose(part, reranked, answer.parts[:-1], numbers, statements) if reranked \
                     else None
                 if retry is not None and retry.answered:
-                    answer.parts[-1], ranked = retry, day_ranked
+                    answer.parts[-1], ranked = retry, reranked
             rankings.append(ranked)
             if followup and followup.get("units") and not answer.parts[-1].answered \
                     and not answer.parts[-1].unanswered:

@@ -15,6 +15,7 @@ tell them apart (they share every word of the question) and the first is not the
   unit takes its own), when the best unit does not hold and one of the next few of the same document does; and
   without the units that do not hold once the best one does (they state the rule for other numbers: no rivals);
   `without_failing`: the stated units without those that do not hold, when one that holds is stated.
+Chinese numbers are read with their units ("76 岁", "21 至 24 岁", "30 天内", "未满 18 岁", "75 岁及以上").
 A limit that does not hold, with no unit of its document that does, changes nothing: it is the answer then ("I
 bought it 40 days ago": "only within 30 days"). Units of measure must agree (6 weeks is not compared with 30 days).
 """
@@ -37,6 +38,13 @@ _UNIT = r"(weeks?|wks?|days?|nights?|months?|years?|yrs?|hours?|hrs?|h|minutes?|
 _NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 # "30 weeks", "a 15 year old", "2,000 km", "10-hour flight"; "week 30", "the 30th week"
 _AFTER_NUMBER = re.compile(_NUMBER + r"\s*-?\s*" + _UNIT + r"(?![\w])", re.I)
+# a Chinese number and its unit ("76 岁", "21 至 24 岁", "30 天", "3 个月", "500 公里"): the unit runs into the words
+# after it, so it is read without the word boundary of the English units
+_ZH_UNITS = {"岁": "year", "周岁": "year", "天": "day", "日": "day", "晚": "night", "周": "week", "星期": "week",
+             "个月": "month", "年": "year", "小时": "hour", "分钟": "minute", "公里": "km", "千米": "km", "公斤": "kg",
+             "千克": "kg", "厘米": "cm", "英寸": "inch"}
+_ZH_AFTER_NUMBER = re.compile(_NUMBER + r"\s*(周岁|岁|个月|星期|小时|分钟|公里|千米|公斤|千克|厘米|英寸|天|晚|周|年)"
+                              r"(?![\d度费底初])")
 _BEFORE_NUMBER = re.compile(r"\b(week|day|month|year)\s+" + _NUMBER + r"\b", re.I)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(week|day|month|year)\b", re.I)
 # an age written without its unit: "aged 14 and 15", "children under 5"
@@ -70,6 +78,8 @@ def quantities(text: str) -> list[Quantity]:
     found: list[Quantity] = []
     for m in _AFTER_NUMBER.finditer(text or ""):
         found.append(Quantity(_value(m.group(1)), _UNITS[m.group(2).lower()], m.start(), m.end()))
+    for m in _ZH_AFTER_NUMBER.finditer(text or ""):
+        found.append(Quantity(_value(m.group(1)), _ZH_UNITS[m.group(2)], m.start(), m.end()))
     for m in _BEFORE_NUMBER.finditer(text or ""):
         found.append(Quantity(_value(m.group(2)), _UNITS[m.group(1).lower()], m.start(), m.end()))
     for m in _ORDINAL.finditer(text or ""):
@@ -95,9 +105,15 @@ _BEFORE = [
     (">=", r"(?:at least|a minimum of|minimum(?: of)?|from|starting|as of)"),
 ]
 _FILLER = r"(?:\s+(?:the\s+)?(?:end|start|beginning)\s+of)?(?:\s+(?:the|a|an))?\s+(?:(?:week|day|month|year)\s+)?$"
-_AFTER = [("<=", re.compile(r"^\s*(?:or|and) (?:less|under|fewer|younger|lighter|shorter|below)\b", re.I)),
-          (">=", re.compile(r"^\s*(?:or|and) (?:more|over|older|above|heavier|longer|up)\b|^\s*\+", re.I))]
-_RANGE_JOIN = re.compile(r"^\s*(?:-|–|to|and|until|till|through)\s+(?:the\s+(?:end|start) of\s+)?"
+# in Chinese the bound follows the quantity ("21 岁以下", "75 岁及以上", "30 天内") or goes before it ("超过 3 天",
+# "未满 18 岁", "满 65 岁")
+_ZH_BEFORE = [("<", r"(?:未满|不满|不到|少于|低于)"), (">", r"(?:超过|多于|高于|大于)"), (">=", r"(?:满|年满|至少)")]
+_AFTER = [("<=", re.compile(r"^\s*(?:or|and) (?:less|under|fewer|younger|lighter|shorter|below)\b|"
+                            r"^\s*(?:及以下|以内|之内|内)", re.I)),
+          ("<", re.compile(r"^\s*(?:以下|之下)")),
+          (">=", re.compile(r"^\s*(?:or|and) (?:more|over|older|above|heavier|longer|up)\b|^\s*\+|"
+                            r"^\s*(?:及以上|或以上|以上)", re.I))]
+_RANGE_JOIN = re.compile(r"^\s*(?:(?:-|–|to|and|until|till|through)\s+|(?:至|到)\s*)(?:the\s+(?:end|start) of\s+)?"
                          r"(?:(?:week|day|month|year)\s+)?$", re.I)
 
 
@@ -152,7 +168,8 @@ def conditions(text: str) -> list[Condition]:
 def _operator(text: str, q: Quantity) -> str | None:
     """The bound the words around a quantity put on it ("up to 8 kg": "<="), or None."""
     before = text[max(0, q.start - 40):q.start]
-    op = next((op for op, words in _BEFORE if re.search(r"\b" + words + _FILLER, before, re.I)), None)
+    op = next((op for op, words in _BEFORE if re.search(r"\b" + words + _FILLER, before, re.I)), None) or \
+        next((op for op, words in _ZH_BEFORE if re.search(words + r"\s*$", before)), None)
     return op or next((op for op, pattern in _AFTER if pattern.match(text[q.end:q.end + 20])), None)
 
 

@@ -34,7 +34,10 @@ _TYPE_RULES: list[tuple[str, re.Pattern]] = [
                               r"commission)\s*(rate)?\b|\brate\b|百分之|利率|返现|折扣|费率|年化|"
                               r"几折|打.{0,2}折|几成|优惠(?![码券])", re.I)),
     # "how much notice / time / warning" asks for a duration, not an amount
-    ("amount", re.compile(r"\bhow much\b(?!\s+(?:advance\s+)?(?:notice|time|warning|longer)\b)|\b(fee|fees|cost|costs|price|charge|charged|charges|limit|limits|minimum|"
+    # "what do I pay for each extra km?" asks the sum as "how much" does
+    ("amount", re.compile(r"\bhow much\b(?!\s+(?:advance\s+)?(?:notice|time|warning|longer)\b)|"
+                          r"\bwhat (?:do|does|did|would|will|should|must) (?:i|we|you|they) (?:have to |need to )?pay\b|"
+                          r"\b(fee|fees|cost|costs|price|charge|charged|charges|limit|limits|minimum|"
                           r"maximum|balance|deposit|fine|penalty)\b|多少钱|费用|收费|价格|手续费|年费|限额|额度|最低|最高|"
                           # "多少" asks a quantity as "how much" does, unless a unit of time or of counting follows
                           # ("多少天", "多少次"); the fees and sums a customer asks about by name

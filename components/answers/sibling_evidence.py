@@ -18,7 +18,10 @@ that unit (`sibling_unit`) when
   of the part:
   "what's the minimum grocery order, and from how much is delivery free?" is not answered by "Grocery delivery is
   free on orders of €50 or more" while its own best unit says "The minimum grocery order is €20");
-- the unit holds a value of the kind the part asks for ("how much", "when" ...), when it asks for one;
+- the unit holds a value of the kind the part asks for ("how much", "when" ...), when it asks for one; and a unit
+  other than the part's own best answers more of the part than that best does, when the best holds such a value
+  too (`_no_more_than_own_best`: the other part's "takes returns 24 hours a day" is no opening time while the
+  part's own best is the opening-hours row);
 - and the answerability checks (answerability.py) pass for it, as for any stated unit.
 The reply then states the unit (narrowed to the columns the part names) under this part too.
 """
@@ -62,6 +65,18 @@ def _weaker_than_own_best(unit: ScoredUnit, best: ScoredUnit, asked: set[str]) -
     return any(says(t, own) and not says(t, said) for t in asked)        # heading that names the part
 
 
+def _no_more_than_own_best(unit: ScoredUnit, best: ScoredUnit, asked: set[str], types: list[str]) -> bool:
+    """Does the part's own best unit state a value of the kind asked and every word of the part that `unit` states?
+    Then `unit` answers no more of the part than its own best, which its own ranking prefers; the sibling's support
+    is for the sibling's question: "What time does the branch open, and can I return the car there at night?" is
+    not answered, for the opening time, by "The branch takes returns 24 hours a day" while its own best unit is the
+    branches table's row "Opening hours: every day 6:00 to 23:30"."""
+    if unit is best or not types or not has_value(types[0], best.unit):
+        return False
+    said, own = set(terms(unit.unit.text)), set(terms(best.unit.text))
+    return all(says(t, own) for t in asked if says(t, said))
+
+
 def sibling_unit(part, ranked: list[ScoredUnit], siblings: list[tuple[object, list[ScoredUnit]]],
                  idf: Callable[[str], float], known: Callable[[str], bool]) -> ScoredUnit | None:
     """The unit of this part's own ranking (`ranked`, unfocused) that answers it with a sibling part's support, by
@@ -85,7 +100,7 @@ def sibling_unit(part, ranked: list[ScoredUnit], siblings: list[tuple[object, li
             said = said_terms(mine)
             if types and not has_value(types[0], mine.unit):
                 continue
-            if _weaker_than_own_best(mine, best, asked):
+            if _weaker_than_own_best(mine, best, asked) or _no_more_than_own_best(mine, best, asked, types):
                 continue
             if says(word, said) or (types and any(says(t, said) for t in asked)):
                 return mine
