@@ -31,7 +31,7 @@ from components.answers.asked_subjects import not_about_part_before, unstated_su
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
                                               focus_items, said_terms, subject_terms, unanswered,
                                               value_of_earlier_part)
-from components.answers.comparison_rows import named_cell, named_columns_only
+from components.answers.comparison_rows import named_cell, named_columns_only, row_together, rows_named_alike
 from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
@@ -435,6 +435,8 @@ class AnswerComposer:
             resolved = gloss.resolved(counts, terms)
             part.gloss = resolved.text
             ranked = named_columns_only(part, self._bridged(part, units, ranked, resolved.weights(terms)))
+        # a row none of whose columns the part names is one answer, each column's value (comparison_rows)
+        ranked = row_together(part, ranked)
         if self.likelihood is not None and ranked and scored_here(part.text):
             t_likelihood = time.perf_counter()
             ranked = self._with_likelihood(part, ranked)
@@ -626,6 +628,8 @@ class AnswerComposer:
         chosen = [focus_items(focus_row(c, part.asked_text), part.asked_text)
                   for c in without_failing(numbers or [], pick_units(ranked, model.margin, model.max_units,
                                                                      asked_types=part.types))]
+        # rows of a comparison table the part names alike are each a case of what it asks (comparison_rows)
+        chosen = rows_named_alike(part, chosen, ranked, asked_value(part.text) is not None, QUESTION_WORDS)
         # confident is not enough: the units must state what the part asks (answerability.py)
         carried = subject_terms(earlier[-1].part.text) if earlier else set()
         reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0,
