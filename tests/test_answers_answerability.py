@@ -805,3 +805,13 @@ def test_rows_a_part_names_alike_are_stated_together():
     kids = scored("Kids pool: Alderbridge: 9:00 to 18:00", kind="row")
     baby = scored("Baby pool: Alderbridge: 9:00 to 12:00", kind="row")
     assert rows_named_alike(question, [indoor], [indoor, outdoor, kids, baby], False, QUESTION_WORDS) == [indoor]
+
+
+def test_a_cell_whose_value_says_what_the_part_asks_about_names_its_row():
+    """"How much is the underground garage at Alderbridge?" names no row label ("Parking"), but the cell's value
+    says the garage asked about: the row is the one asked; a value saying only some of the words is not."""
+    parking = scored("Parking: Alderbridge: underground garage, €18 per night", kind="row")
+    kind = scored("Type: Alderbridge: city hotel, 142 rooms", kind="row")
+    assert unanswered(part("How much is the underground garage at Alderbridge?"), [parking], [parking, kind]) is None
+    assert "not what the question names" in unanswered(part("How much is the valet garage at Alderbridge?"),
+                                                        [parking], [parking, kind])

@@ -14,7 +14,8 @@ ranked without that table's other columns' cells (`named_columns_only`): they ar
 the named cell they took its share in the confidence model. The part's own words name its row; the words it carries
 from the question it was cut from are read only when its own say nothing of any row of the table.
 A label that itself holds the value asked for ("Late by more than 30 minutes" for "how late ...?") is the answer,
-not the case asked about.
+not the case asked about; a value that says every word the part asks about ("underground garage, €18 per night" for
+"how much is the underground garage at Alderbridge?") names its row itself (`value_names`).
 A part naming no column ("what's the excess?") is answered by the best cell's row as a whole, each column's value
 (`row_together`): one unit, so the row's cells no longer split the confidence between them. A part naming two rows
 alike in the column it names ("the pool hours at Alderbridge": indoor and outdoor pool) is answered by both cells
@@ -66,6 +67,8 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
         said = any(label_named(r, own, False, question_words) > 0 for r in rivals | {label})
         asked = own if said else own | set(terms(part.context))
         mine = label_named(label, asked, asks_value, question_words)
+        if mine < NAMED_SHARE and value_names(part, e.unit.text, question_words):
+            mine = 1.0
         if mine < NAMED_SHARE:
             return f"the table row “{label}” is not what the question names"
         named = sorted(r for r in rivals if label_named(r, asked, asks_value, question_words) >= mine)
@@ -87,6 +90,18 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
     return None
 
 
+
+
+def value_names(part, text: str, question_words: frozenset[str]) -> bool:
+    """The cell's value says every word the part asks about besides the column it names ("How much is the
+    underground garage at Alderbridge?" against "Parking: Alderbridge: underground garage, €18 per night"): the value
+    names its own thing, and the row is the one asked, whatever its label says."""
+    cell = cell_parts(text)
+    if cell is None:
+        return False
+    _, column, value = cell
+    wanted = set(terms(part.asked_text)) - question_words - set(terms(column))
+    return len(wanted) >= 2 and wanted <= set(terms(value))
 
 
 FLOOR = 0.25       # the part's own confidence below which a named cell is not looked up

@@ -35,7 +35,8 @@ from components.answers.comparison_rows import named_cell, named_columns_only, r
 from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
-from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, entity_names,
+from components.answers.evidence_selection import (_VALUE_PATTERNS, EvidenceSelector, ScoredUnit, SelectionModel,
+                                                   entity_names,
                                                    has_value, near_duplicate, normalize_term, pick_units, terms,
                                                    TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
@@ -647,7 +648,7 @@ class AnswerComposer:
             if not any(near_duplicate(c.unit.text, s) for s in stated):
                 kept.append(c)
                 continue
-            rest = held_beyond_stated(c, ranked, stated, model.margin)
+            rest = held_beyond_stated(c, ranked, stated, model.margin) or row_beyond_stated(c, stated)
             rest = focus_items(focus_row(rest, part.asked_text), part.asked_text) if rest is not None else None
             if rest is not None and not any(rest.unit.text == k.unit.text for k in kept) and not unanswered(
                     part, [rest], ranked, carried, known=lambda t: self.statistics.df(t) > 0):
@@ -696,6 +697,11 @@ class AnswerComposer:
                     # answers both parts, stated once (for the earlier part)
                     later = answer.parts[max(i, j)]
                     later.evidence, later.curated, later.unanswered = [], {"same_as_earlier_part": True}, None
+                    # a table row the earlier part states only some columns of: the later part states the others
+                    rest = row_beyond_stated(ranked[0], [e.unit.text for e in answer.parts[min(i, j)].evidence])
+                    if rest is not None and not unanswered(later.part, [rest], rankings[max(i, j)], set(),
+                                                           known=lambda t: self.statistics.df(t) > 0):
+                        later.evidence, later.curated = [rest], None
                     break
                 if not replacement.answered and not replacement.unanswered:
                     replacement.unanswered = (f"its best evidence is about part {j + 1} "
@@ -862,6 +868,23 @@ def held_beyond_stated(passage: ScoredUnit, ranked: list[ScoredUnit], stated: li
     return None
 
 
+def row_beyond_stated(row: ScoredUnit, stated: list[str]) -> ScoredUnit | None:
+    """The columns of a table row an earlier part did not state, after the row's first column (what the row is), or
+    None. "How much is valet parking at Kelmouth Harbour, and how far ahead do I need to book it?": the first part
+    states the row's parking and price columns (`focus_row`), the second is answered by its notes ("book valet
+    parking 24 hours ahead"), where the whole row would be "the same as the earlier part"."""
+    if row.unit.kind != "row":
+        return None
+    pairs = row.unit.text.split("; ")
+    if len(pairs) < 3 or not all(re.match(r"^[^:：]{1,60}[:：] ", p) for p in pairs):
+        return None
+    said = [p for p in pairs[1:] if any(p in s for s in stated)]
+    rest = [p for p in pairs[1:] if p not in said]
+    if not said or not rest:
+        return None
+    return ScoredUnit(dataclasses.replace(row.unit, text="; ".join([pairs[0], *rest])), row.score, row.parts)
+
+
 def _holds_only_there(part: QuestionPart, shared: ScoredUnit, replacement: PartAnswer) -> bool:
     """Does the unit best for two parts hold the value `part` asks for ("how long is the placement test": "takes
     about 40 minutes", in the passage that also says when the result comes), while the units that would answer it
@@ -928,6 +951,12 @@ def focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
     asked = [i for i, (key, _) in enumerate(pairs) if i > 0 and i not in hidden and named(i, key)]
     if not asked or len(asked) == len(pairs) - 1:
         return scored
+    # the column the question names may not hold the value it asks for ("how much is parking at Kelmouth?":
+    # "Parking: valet parking only"): the columns that do ("Price: €24 per night") are kept beside it
+    kind = asked_value(question)
+    pattern = _VALUE_PATTERNS.get(kind) if kind else None
+    if pattern is not None and not any(pattern.search(pairs[i][1]) for i in asked):
+        asked += [i for i, (_, value) in enumerate(pairs) if i > 0 and i not in asked and pattern.search(value)]
     text = "; ".join(f"{k}: {v}" for i, (k, v) in enumerate(pairs) if i == 0 or i in asked)
     return ScoredUnit(dataclasses.replace(unit, text=text), scored.score, scored.parts)
 
