@@ -36,9 +36,8 @@ from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (_VALUE_PATTERNS, EvidenceSelector, ScoredUnit, SelectionModel,
-                                                   entity_names,
-                                                   has_value, near_duplicate, normalize_term, pick_units, terms,
-                                                   TermStatistics)
+                                                   entity_names, has_value, near_duplicate, normalize_term, pick_units,
+                                                   terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import sibling_unit
@@ -914,7 +913,9 @@ def elsewhere_than_previous(evidence: list[ScoredUnit], followup: dict) -> str |
 
 def focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
     """A table row states only the columns the question names: for "What is the Silver card's cashback?" the row
-    "Item: Cashback; Classic: 0.5%; Silver: 1%; Gold: 1.5%" becomes "Item: Cashback; Silver: 1%"."""
+    "Item: Cashback; Classic: 0.5%; Silver: 1%; Gold: 1.5%" becomes "Item: Cashback; Silver: 1%". When the named
+    columns hold none of the value the question asks for, the columns that do are kept too ("how much is parking at
+    Kelmouth?": "Parking: valet parking only; Price: €24 per night")."""
     unit = scored.unit
     if unit.kind != "row":
         return scored
