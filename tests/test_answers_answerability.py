@@ -810,3 +810,64 @@ def test_a_time_of_day_asked_is_not_answered_by_evidence_naming_none():
         and "time" in unanswered(part("what time can I get into the campsite?"), [scored("The campsite costs €15.")], [])
     assert unanswered(part("营地几点可以入场？"), [scored("营地 14:00 起可以入场。", language="zh")], []) is None
     assert unanswered(part("what time can I get into the campsite?"), [scored("Gates open at 2pm.")], []) is None
+
+
+def test_a_comparison_row_is_said_whole_when_the_part_names_none_of_its_columns():
+    """"What's the excess?" names no plan: the best cell's row is one unit listing each column's value (in the
+    table's order, the label once), the row's other cells leave the ranking; a part naming a column, a table of one
+    column, and a best unit that is no cell keep the ranking as it was."""
+    from components.answers.comparison_rows import row_together
+    from components.answers.evidence_units import row_label
+
+    def cell(text, position, doc="home"):
+        unit = scored(text, kind="row", doc=doc)
+        unit.unit.position = position
+        return unit
+
+    basic, standard, premium = (cell("Excess: Basic: £250", 0), cell("Excess: Standard: £150", 1),
+                                cell("Excess: Premium: £0", 2))
+    cover = cell("Contents cover: Basic: up to £30,000", 3)
+    sentence = scored("Claims for water leaks have an excess of £400 on every level.")
+    ranked = [standard, basic, sentence, premium, cover]
+    together = row_together(part("What's the excess?"), ranked)
+    assert [s.unit.text for s in together] == ["Excess: Basic: £250; Standard: £150; Premium: £0",
+                                               sentence.unit.text, cover.unit.text]
+    assert together[0].score == standard.score and row_label(together[0].unit.text) == "Excess"
+    assert unanswered(part("What's the excess?"), together[:1], together) is None
+    assert row_together(part("What's the excess on Premium?"), ranked) == ranked
+    assert row_together(part("What's the excess?"), [sentence, *ranked]) == [sentence, *ranked]
+    assert row_together(part("What's the excess?"), [basic, cover]) == [basic, cover]
+
+
+def test_rows_a_part_names_alike_are_stated_together():
+    """"the pool hours at Alderbridge" names the Indoor pool and Outdoor pool rows alike: both cells of the named
+    column are stated (each says which row it is) and the part is answered; a part naming one row more than the
+    others keeps its cell alone, and more than `ALIKE` rows named alike are not listed."""
+    from components.answers.answerability import QUESTION_WORDS
+    from components.answers.comparison_rows import rows_named_alike
+
+    indoor = scored("Indoor pool: Alderbridge: 6:30 to 22:00", kind="row")
+    outdoor = scored("Outdoor pool: Alderbridge: none", kind="row")
+    gym = scored("Gym: Alderbridge: 24 hours", kind="row")
+    other = scored("Outdoor pool: Saltcove: 9:00 to 19:00", kind="row")
+    ranked = [indoor, gym, outdoor, other]
+    question = part("what are the pool hours at alderbridge")
+    assert "alike" in unanswered(question, [indoor], ranked)
+    chosen = rows_named_alike(question, [indoor], ranked, False, QUESTION_WORDS)
+    assert chosen == [indoor, outdoor]
+    assert unanswered(question, chosen, ranked) is None
+    assert rows_named_alike(part("when is the indoor pool open at alderbridge"), [indoor], ranked, False,
+                            QUESTION_WORDS) == [indoor]
+    kids = scored("Kids pool: Alderbridge: 9:00 to 18:00", kind="row")
+    baby = scored("Baby pool: Alderbridge: 9:00 to 12:00", kind="row")
+    assert rows_named_alike(question, [indoor], [indoor, outdoor, kids, baby], False, QUESTION_WORDS) == [indoor]
+
+
+def test_a_cell_whose_value_says_what_the_part_asks_about_names_its_row():
+    """"How much is the underground garage at Alderbridge?" names no row label ("Parking"), but the cell's value
+    says the garage asked about: the row is the one asked; a value saying only some of the words is not."""
+    parking = scored("Parking: Alderbridge: underground garage, €18 per night", kind="row")
+    kind = scored("Type: Alderbridge: city hotel, 142 rooms", kind="row")
+    assert unanswered(part("How much is the underground garage at Alderbridge?"), [parking], [parking, kind]) is None
+    assert "not what the question names" in unanswered(part("How much is the valet garage at Alderbridge?"),
+                                                        [parking], [parking, kind])

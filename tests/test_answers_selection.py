@@ -137,18 +137,6 @@ def test_a_column_named_like_a_product_is_asked_by_its_own_word():
     assert focus_row(record, "Is there a limit on the cashback I can earn?").unit.text == record.unit.text
 
 
-def test_a_row_keeps_the_column_stating_the_value_asked_beside_the_one_named():
-    """"how much is parking at Kelmouth?" names the Parking column, whose cell states no amount: the Price column
-    beside it is kept (and the Notes column, stating none, is not)."""
-    row = ScoredUnit(unit("Hotel: Kelmouth Harbour; Parking: valet parking only; Price: €24 per night; Notes: book "
-                          "24 hours ahead", kind="row"), 1.0, {})
-    assert focus_row(row, "how much is parking at kelmouth?").unit.text == \
-        "Hotel: Kelmouth Harbour; Parking: valet parking only; Price: €24 per night"
-    # no value asked: the named column only
-    assert focus_row(row, "what parking is there at kelmouth?").unit.text == \
-        "Hotel: Kelmouth Harbour; Parking: valet parking only"
-
-
 def test_a_yearly_fee_is_an_annual_fee():
     from components.answers.evidence_selection import terms
     assert terms("yearly fee") == terms("annual fee") == ["annual", "fee"]
@@ -510,3 +498,26 @@ def test_a_chinese_row_whose_first_column_has_no_heading_keeps_its_label():
     rows = [u.text for u in units_from_hit(hit) if u.kind == "row"]
     assert rows == ["室内财产保额：Basic: 30,000 英镑", "室内财产保额：Premium: 100,000 英镑"]
     assert not [u for u in units_from_hit(hit) if u.text.startswith(("Premium", "Basic"))]
+
+
+def test_a_row_keeps_the_column_holding_the_value_asked_when_the_named_column_holds_none():
+    """"How much is parking at Kelmouth?" names the Parking column, which says what the parking is; the Price column
+    holds the amount asked and is kept beside it. A named column holding the value asked keeps the row to itself."""
+    row = ScoredUnit(unit("Hotel: Kelmouth Harbour; Parking: valet parking only; Price: €24 per night; "
+                          "Notes: book valet parking 24 hours ahead", kind="row"), 1.0, {})
+    assert focus_row(row, "how much is parking at kelmouth?").unit.text == \
+        "Hotel: Kelmouth Harbour; Parking: valet parking only; Price: €24 per night"
+    assert focus_row(row, "what's the price at kelmouth?").unit.text == "Hotel: Kelmouth Harbour; Price: €24 per night"
+    assert focus_row(row, "what kind of parking is there at kelmouth?").unit.text == \
+        "Hotel: Kelmouth Harbour; Parking: valet parking only"
+
+
+def test_a_later_part_states_the_columns_of_a_row_an_earlier_part_did_not():
+    from components.answers.composer import row_beyond_stated
+
+    row = ScoredUnit(unit("Hotel: Kelmouth Harbour; Parking: valet parking only; Price: €24 per night; "
+                          "Notes: book valet parking 24 hours ahead", kind="row"), 1.0, {})
+    stated = ["Hotel: Kelmouth Harbour; Parking: valet parking only; Price: €24 per night"]
+    assert row_beyond_stated(row, stated).unit.text == "Hotel: Kelmouth Harbour; Notes: book valet parking 24 hours ahead"
+    assert row_beyond_stated(row, [row.unit.text]) is None
+    assert row_beyond_stated(row, ["Parking is free at the resort."]) is None

@@ -14,14 +14,20 @@ ranked without that table's other columns' cells (`named_columns_only`): they ar
 the named cell they took its share in the confidence model. The part's own words name its row; the words it carries
 from the question it was cut from are read only when its own say nothing of any row of the table.
 A label that itself holds the value asked for ("Late by more than 30 minutes" for "how late ...?") is the answer,
-not the case asked about.
+not the case asked about; a value that says every word the part asks about ("underground garage, €18 per night" for
+"how much is the underground garage at Alderbridge?") names its row itself (`value_names`).
+A part naming no column ("what's the excess?") is answered by the best cell's row as a whole, each column's value
+(`row_together`): one unit, so the row's cells no longer split the confidence between them. A part naming two rows
+alike in the column it names ("the pool hours at Alderbridge": indoor and outdoor pool) is answered by both cells
+(`rows_named_alike`), each saying which row it is, instead of being said unknown.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from components.answers.evidence_selection import _VALUE_PATTERNS, ScoredUnit, terms
-from components.answers.evidence_units import cell_parts, row_label
+from components.answers.evidence_units import cell_parts, row_label, whole_row_text
 
 NAMED_SHARE = 0.5  # the share of a row label's words a question must say to name the row
 
@@ -49,9 +55,12 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
         if any(re.search(r"\d", label) if kind == "count" else _VALUE_PATTERNS[kind].search(label)
                for kind in part.types if kind == "count" or kind in _VALUE_PATTERNS):
             continue   # the label is the value asked for
+        # rows stated together (`rows_named_alike`) are no rivals of each other
         rivals = {row_label(c.unit.text) for c in candidates
                   if c.unit.kind == "row" and c.unit.doc_id == e.unit.doc_id
-                  and c.unit.source_title == e.unit.source_title} - {label, ""}
+                  and c.unit.source_title == e.unit.source_title} - {label, ""} - \
+            {row_label(x.unit.text) for x in evidence if x.unit.doc_id == e.unit.doc_id
+             and x.unit.source_title == e.unit.source_title}
         # the part's own words name its row; the words it carries from the question it was cut from (its context:
         # "免赔额呢？" after "Premium 的室内财产保额是多少？", "how late can I drop my bag" after "how early does
         # check-in open") are read only when its own words say nothing of any row of the table
@@ -62,6 +71,8 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
         mine = max(label_named(label, asked, asks_value, question_words),
                    label_named(_BRACKETED.sub("", label), asked, asks_value, question_words) if _BRACKETED.search(label)
                    else 0.0)
+        if mine < NAMED_SHARE and value_names(part, e.unit.text, question_words):
+            mine = 1.0
         if mine < NAMED_SHARE:
             return f"the table row “{label}” is not what the question names"
         named = sorted(r for r in rivals if max(label_named(r, asked, asks_value, question_words),
@@ -69,8 +80,12 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
                                                  if _BRACKETED.search(r) else 0.0) >= mine)
         if named and not _same_value_in_rows(e, named, candidates):
             return f"the question names the table rows “{label}” and “{named[0]}” alike"
-        # the column: a cell of another column than the one(s) the question names is another case's value
-        column = cell_parts(e.unit.text)[1]
+        # the column: a cell of another column than the one(s) the question names is another case's value (a row's
+        # cells said together, `row_together`, are stated only where the question names no column)
+        cell = cell_parts(e.unit.text)
+        if cell is None:
+            continue
+        column = cell[1]
         columns = list(dict.fromkeys(cell[1] for c in candidates if c.unit.kind == "row"
                                      and c.unit.doc_id == e.unit.doc_id and c.unit.source_title == e.unit.source_title
                                      and (cell := cell_parts(c.unit.text))))
@@ -111,6 +126,18 @@ def _same_value_in_rows(cell: ScoredUnit, labels: list[str], candidates: list[Sc
         if values != {value.strip(" ;；。.").lower()}:
             return False
     return True
+
+
+def value_names(part, text: str, question_words: frozenset[str]) -> bool:
+    """The cell's value says every word the part asks about besides the column it names ("How much is the
+    underground garage at Alderbridge?" against "Parking: Alderbridge: underground garage, €18 per night"): the value
+    names its own thing, and the row is the one asked, whatever its label says."""
+    cell = cell_parts(text)
+    if cell is None:
+        return False
+    _, column, value = cell
+    wanted = set(terms(part.asked_text)) - question_words - set(terms(column))
+    return len(wanted) >= 2 and wanted <= set(terms(value))
 
 
 FLOOR = 0.25       # the part's own confidence below which a named cell is not looked up
@@ -205,3 +232,62 @@ def named_columns_only(part, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
         return ranked
     return [s for s in ranked if s.unit.kind != "row" or not (cell := cell_parts(s.unit.text))
             or (s.unit.doc_id, s.unit.source_title, cell[1]) not in dropped]
+
+
+def row_together(part, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
+    """`ranked` with the best unit's row said whole, where the best unit is a comparison table's cell and the part
+    names none of that table's columns ("what's the excess?", "免赔额是多少？" against "Excess | Basic | Standard |
+    Premium"): every column is the customer's possible case, so the answer is the row, each column's value
+    ("Excess: Basic: £250; Standard: £150; Premium: £0"), and the row's cells, which match the question alike,
+    are one unit for the confidence model, not rivals splitting its share. A part naming a column keeps its cell
+    (`named_columns_only`, `named_cell`)."""
+    if not ranked or ranked[0].unit.kind != "row" or not (top := cell_parts(ranked[0].unit.text)):
+        return ranked
+    unit = ranked[0].unit
+    table = [(s, cell) for s in ranked if s.unit.kind == "row" and s.unit.doc_id == unit.doc_id
+             and s.unit.source_title == unit.source_title and (cell := cell_parts(s.unit.text))]
+    columns = list(dict.fromkeys(cell[1] for _, cell in table))
+    if len(columns) < 2 or asked_columns(columns, f"{part.asked_text} {part.context}"):
+        return ranked
+    row = [(s, cell) for s, cell in table if cell[0] == top[0]]
+    cells: dict[str, str] = {}
+    for s, cell in sorted(row, key=lambda r: (r[0].unit.chunk_id != unit.chunk_id, r[0].unit.position)):
+        cells.setdefault(cell[1], cell[2])
+    if len(cells) < 2:
+        return ranked
+    whole = ScoredUnit(dataclasses.replace(unit, text=whole_row_text(top[0], list(cells.items()))), ranked[0].score,
+                       ranked[0].parts)
+    members = {id(s) for s, _ in row}
+    return [whole, *(s for s in ranked if id(s) not in members)]
+
+
+ALIKE = 3   # at most this many rows a part names alike are stated together: more is the table, not an answer
+
+
+def rows_named_alike(part, chosen: list[ScoredUnit], ranked: list[ScoredUnit], asks_value: bool,
+                     question_words: frozenset[str]) -> list[ScoredUnit]:
+    """`chosen` with, beside its best unit when that is a comparison table's cell, the cells of the same column whose
+    rows the part names as much ("what are the pool hours at Alderbridge?": "Indoor pool: Alderbridge: 6:30 to
+    22:00" and "Outdoor pool: Alderbridge: none"; "the contents limit on Basic": "Contents cover" and "Single item
+    limit (contents)"). Each is a case of what was asked, and each cell says which, so the reply states them all;
+    alone, one of them is a guess between rows (`unnamed_row` says the part unknown). `ALIKE` rows at most: more
+    is the table, not an answer."""
+    if not chosen or chosen[0].unit.kind != "row" or not (cell := cell_parts(chosen[0].unit.text)):
+        return chosen
+    unit = chosen[0].unit
+    table = [(s, c) for s in ranked if s.unit.kind == "row" and s.unit.doc_id == unit.doc_id
+             and s.unit.source_title == unit.source_title and (c := cell_parts(s.unit.text))]
+    own = set(terms(part.asked_text))
+    said = any(label_named(c[0], own, False, question_words) > 0 for _, c in table)
+    asked = own if said else own | set(terms(part.context))
+    mine = label_named(cell[0], asked, asks_value, question_words)
+    if mine < NAMED_SHARE:
+        return chosen
+    alike: dict[str, ScoredUnit] = {}
+    for s, c in table:
+        if c[1] == cell[1] and c[0] != cell[0] and label_named(c[0], asked, asks_value, question_words) >= mine:
+            alike.setdefault(c[0], s)
+    if not alike or len(alike) + 1 > ALIKE:
+        return chosen
+    stated = {c.unit.text for c in chosen}
+    return [*chosen, *(s for s in alike.values() if s.unit.text not in stated)]

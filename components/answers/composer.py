@@ -33,13 +33,14 @@ from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking,
                                               value_of_earlier_part)
 from components.answers.case_scopes import other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
-from components.answers.comparison_rows import named_cell, named_columns_only, without_unnamed_rows
+from components.answers.comparison_rows import (named_cell, named_columns_only, row_together, rows_named_alike,
+                                               without_unnamed_rows)
 from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (_VALUE_PATTERNS, EvidenceSelector, ScoredUnit, SelectionModel,
-                                                   entity_names, has_value, near_duplicate, normalize_term, pick_units, terms,
-                                                   TermStatistics)
+                                                   entity_names, has_value, near_duplicate, normalize_term, pick_units,
+                                                   terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import sibling_unit
@@ -439,6 +440,8 @@ class AnswerComposer:
             resolved = gloss.resolved(counts, terms)
             part.gloss = resolved.text
             ranked = named_columns_only(part, self._bridged(part, units, ranked, resolved.weights(terms)))
+        # a row none of whose columns the part names is one answer, each column's value (comparison_rows)
+        ranked = row_together(part, ranked)
         if self.likelihood is not None and ranked and scored_here(part.text):
             t_likelihood = time.perf_counter()
             ranked = self._with_likelihood(part, ranked)
@@ -631,6 +634,8 @@ class AnswerComposer:
                   for c in without_failing(numbers or [], pick_units(ranked, model.margin, model.max_units,
                                                                      asked_types=part.types))]
         chosen = without_unnamed_rows(part, chosen, ranked, asked_value(part.text) is not None, QUESTION_WORDS)
+        # rows of a comparison table the part names alike are each a case of what it asks (comparison_rows)
+        chosen = rows_named_alike(part, chosen, ranked, asked_value(part.text) is not None, QUESTION_WORDS)
         # confident is not enough: the units must state what the part asks (answerability.py)
         carried = subject_terms(earlier[-1].part.text) if earlier else set()
         reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0,
@@ -648,7 +653,7 @@ class AnswerComposer:
             if not any(near_duplicate(c.unit.text, s) for s in stated):
                 kept.append(c)
                 continue
-            rest = held_beyond_stated(c, ranked, stated, model.margin)
+            rest = held_beyond_stated(c, ranked, stated, model.margin) or row_beyond_stated(c, stated)
             rest = focus_items(focus_row(rest, part.asked_text), part.asked_text) if rest is not None else None
             if rest is not None and not any(rest.unit.text == k.unit.text for k in kept) and not unanswered(
                     part, [rest], ranked, carried, known=lambda t: self.statistics.df(t) > 0):
@@ -697,6 +702,11 @@ class AnswerComposer:
                     # answers both parts, stated once (for the earlier part)
                     later = answer.parts[max(i, j)]
                     later.evidence, later.curated, later.unanswered = [], {"same_as_earlier_part": True}, None
+                    # a table row the earlier part states only some columns of: the later part states the others
+                    rest = row_beyond_stated(ranked[0], [e.unit.text for e in answer.parts[min(i, j)].evidence])
+                    if rest is not None and not unanswered(later.part, [rest], rankings[max(i, j)], set(),
+                                                           known=lambda t: self.statistics.df(t) > 0):
+                        later.evidence, later.curated = [rest], None
                     break
                 if not replacement.answered and not replacement.unanswered:
                     replacement.unanswered = (f"its best evidence is about part {j + 1} "
@@ -863,6 +873,23 @@ def held_beyond_stated(passage: ScoredUnit, ranked: list[ScoredUnit], stated: li
     return None
 
 
+def row_beyond_stated(row: ScoredUnit, stated: list[str]) -> ScoredUnit | None:
+    """The columns of a table row an earlier part did not state, after the row's first column (what the row is), or
+    None. "How much is valet parking at Kelmouth Harbour, and how far ahead do I need to book it?": the first part
+    states the row's parking and price columns (`focus_row`), the second is answered by its notes ("book valet
+    parking 24 hours ahead"), where the whole row would be "the same as the earlier part"."""
+    if row.unit.kind != "row":
+        return None
+    pairs = row.unit.text.split("; ")
+    if len(pairs) < 3 or not all(re.match(r"^[^:：]{1,60}[:：] ", p) for p in pairs):
+        return None
+    said = [p for p in pairs[1:] if any(p in s for s in stated)]
+    rest = [p for p in pairs[1:] if p not in said]
+    if not said or not rest:
+        return None
+    return ScoredUnit(dataclasses.replace(row.unit, text="; ".join([pairs[0], *rest])), row.score, row.parts)
+
+
 def _holds_only_there(part: QuestionPart, shared: ScoredUnit, replacement: PartAnswer) -> bool:
     """Does the unit best for two parts hold the value `part` asks for ("how long is the placement test": "takes
     about 40 minutes", in the passage that also says when the result comes), while the units that would answer it
@@ -892,7 +919,9 @@ def elsewhere_than_previous(evidence: list[ScoredUnit], followup: dict) -> str |
 
 def focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
     """A table row states only the columns the question names: for "What is the Silver card's cashback?" the row
-    "Item: Cashback; Classic: 0.5%; Silver: 1%; Gold: 1.5%" becomes "Item: Cashback; Silver: 1%"."""
+    "Item: Cashback; Classic: 0.5%; Silver: 1%; Gold: 1.5%" becomes "Item: Cashback; Silver: 1%". When the named
+    columns hold none of the value the question asks for, the columns that do are kept too ("how much is parking at
+    Kelmouth?": "Parking: valet parking only; Price: €24 per night")."""
     unit = scored.unit
     if unit.kind != "row":
         return scored

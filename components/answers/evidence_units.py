@@ -206,10 +206,18 @@ def cell_parts(text: str) -> tuple[str, str, str] | None:
 
 
 def row_label(text: str) -> str:
-    """The row's label of a comparison row's cell ("Accidental damage" of "Accidental damage: Basic: not included"),
-    else ""."""
-    match = _CELL.match(text)
+    """The row's label of a comparison row's cell ("Accidental damage" of "Accidental damage: Basic: not included")
+    or of its cells stated together ("Excess: Basic: £250; Premium: £0", `whole_row_text`), else ""."""
+    match = _CELL.match(text) or _WHOLE_ROW.match(text)
     return match.group("label").strip() if match else ""
+
+
+_WHOLE_ROW = re.compile(r"^(?P<label>[^:;：]{1,60})[:：] ?[^:;：]{1,60}[:：] [^;]*(?:; [^:;：]{1,60}[:：] [^;]*)+$")
+
+
+def whole_row_text(label: str, cells: list[tuple[str, str]]) -> str:
+    """A comparison row's cells said together, the label once: "Excess: Basic: £250; Premium: £0"."""
+    return cell_text(label, "; ".join(f"{column}: {value}" for column, value in cells))
 
 
 def row_as_said(text: str) -> str:
