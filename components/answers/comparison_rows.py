@@ -19,7 +19,10 @@ not the case asked about; a value that says every word the part asks about ("und
 A part naming no column ("what's the excess?") is answered by the best cell's row as a whole, each column's value
 (`row_together`): one unit, so the row's cells no longer split the confidence between them. A part naming two rows
 alike in the column it names ("the pool hours at Alderbridge": indoor and outdoor pool) is answered by both cells
-(`rows_named_alike`), each saying which row it is, instead of being said unknown.
+(`rows_named_alike`), each saying which row it is, instead of being said unknown. Rows of one name told apart by a
+bracket ("车损免赔额（A 至 D 组）", "车损免赔额（E、F 组）") are named by that name, and a question naming them alike is
+answered when their cells in its column agree (`_same_value_in_rows`). A row the part does not name, ranked beside
+a best unit that answers it, is left out of the reply rather than making the part unknown (`without_unnamed_rows`).
 """
 from __future__ import annotations
 
