@@ -23,6 +23,11 @@ alike in the column it names ("the pool hours at Alderbridge": indoor and outdoo
 bracket ("车损免赔额（A 至 D 组）", "车损免赔额（E、F 组）") are named by that name, and a question naming them alike is
 answered when their cells in its column agree (`_same_value_in_rows`). A row the part does not name, ranked beside
 a best unit that answers it, is left out of the reply rather than making the part unknown (`without_unnamed_rows`).
+
+Tables whose first column has a heading ("Feature | Silver Rewards | Gold Rewards", "Hotel | Parking | Price") stay
+whole rows, one unit each ("Feature: Annual fee; Silver Rewards: $45; Gold Rewards: $95"). A reply states such a
+row's first column and the columns the question names (`focus_row`), and a later part the columns an earlier part
+left out (`row_beyond_stated`).
 """
 from __future__ import annotations
 
@@ -294,3 +299,72 @@ def rows_named_alike(part, chosen: list[ScoredUnit], ranked: list[ScoredUnit], a
         return chosen
     stated = {c.unit.text for c in chosen}
     return [*chosen, *(s for s in alike.values() if s.unit.text not in stated)]
+
+
+def focus_row(scored: ScoredUnit, question: str, asked_kind: str | None) -> ScoredUnit:
+    """A table row states only the columns the question names: for "What is the Silver card's cashback?" the row
+    "Item: Cashback; Classic: 0.5%; Silver: 1%; Gold: 1.5%" becomes "Item: Cashback; Silver: 1%". When the named
+    columns hold none of the value the question asks for, the columns that do are kept too ("how much is parking at
+    Kelmouth?": "Parking: valet parking only; Price: €24 per night"). `asked_kind`: the kind of value the question
+    asks for (answerability's `asked_value`)."""
+    unit = scored.unit
+    if unit.kind != "row":
+        return scored
+    pairs = [re.split(r"[:：] ", p, maxsplit=1) for p in re.split(r"; ", unit.text)]
+    if len(pairs) < 3 or any(len(p) != 2 for p in pairs):
+        return scored
+    lowered = question.lower()
+
+    def words_of(key: str) -> list[str]:
+        return [w for w in re.findall(r"[a-z0-9]+", key.lower()) if len(w) > 2 and w not in ("card", "the", "and")]
+
+    column_words = [set(words_of(k)) for k, _ in pairs]
+
+    def named(i: int, key: str) -> bool:
+        key = key.strip()
+        if re.search(r"[\u3400-\u9fff]", key):
+            return key.lower() in lowered
+        words = words_of(key)
+        if words and all(re.search(r"\b" + re.escape(w), lowered) for w in words):
+            return True
+        # a column named like a product ("Silver Rewards", "Unlimited Plus") is asked by the word no other column
+        # has ("What is the Silver card's fee?"); an attribute column ("Cashback rate") needs all its words
+        if not re.fullmatch(r"(?:[A-Z0-9][\w'’-]*)(?:[ -][A-Z0-9][\w'’-]*)*", key):
+            return False
+        others = set().union(*(c for j, c in enumerate(column_words) if j not in (0, i)))
+        own = [w for w in words if w not in others]
+        return bool(own) and any(re.search(r"\b" + re.escape(w) + r"s?\b", lowered) for w in own)
+
+    # a longer column name the question holds hides the shorter ones inside it ("白金卡" is asked, not "金卡")
+    keys = [k.strip().lower() for k, _ in pairs]
+    hidden = {i for i, k in enumerate(keys) if i > 0 and re.search(r"[\u3400-\u9fff]", k) and any(
+        j != i and j > 0 and k in other and other != k and other in lowered for j, other in enumerate(keys))
+        and lowered.count(k) <= sum(lowered.count(o) for j, o in enumerate(keys) if j > 0 and k in o and o != k)}
+    asked = [i for i, (key, _) in enumerate(pairs) if i > 0 and i not in hidden and named(i, key)]
+    # "how much is parking at Kelmouth?" names the Parking column ("valet parking only") and asks an amount, which
+    # the Price column states: the columns stating the kind of value asked are kept beside those named
+    kind = asked_kind
+    if asked and kind in _VALUE_PATTERNS and not any(_VALUE_PATTERNS[kind].search(pairs[i][1]) for i in asked):
+        asked += [i for i, (_, value) in enumerate(pairs) if i > 0 and i not in asked and i not in hidden
+                  and _VALUE_PATTERNS[kind].search(value)]
+    if not asked or len(asked) == len(pairs) - 1:
+        return scored
+    text = "; ".join(f"{k}: {v}" for i, (k, v) in enumerate(pairs) if i == 0 or i in asked)
+    return ScoredUnit(dataclasses.replace(unit, text=text), scored.score, scored.parts)
+
+
+def row_beyond_stated(row: ScoredUnit, stated: list[str]) -> ScoredUnit | None:
+    """The columns of a table row an earlier part did not state, after the row's first column (what the row is), or
+    None. "How much is valet parking at Kelmouth Harbour, and how far ahead do I need to book it?": the first part
+    states the row's parking and price columns (`focus_row`), the second is answered by its notes ("book valet
+    parking 24 hours ahead"), where the whole row would be "the same as the earlier part"."""
+    if row.unit.kind != "row":
+        return None
+    pairs = row.unit.text.split("; ")
+    if len(pairs) < 3 or not all(re.match(r"^[^:：]{1,60}[:：] ", p) for p in pairs):
+        return None
+    said = [p for p in pairs[1:] if any(p in s for s in stated)]
+    rest = [p for p in pairs[1:] if p not in said]
+    if not said or not rest:
+        return None
+    return ScoredUnit(dataclasses.replace(row.unit, text="; ".join([pairs[0], *rest])), row.score, row.parts)
