@@ -36,6 +36,7 @@ import re
 
 from components.answers.evidence_selection import _VALUE_PATTERNS, ScoredUnit, terms
 from components.answers.evidence_units import cell_parts, row_label, whole_row_text
+from components.nlu.cjk_characters import CJK, HAN, has_cjk
 
 NAMED_SHARE = 0.5  # the share of a row label's words a question must say to name the row
 
@@ -155,11 +156,10 @@ NAMED_FULLY = 0.66  # the share of a row label's words a question says to name t
 
 def _column_words(key: str) -> list[str]:
     # a number is a word of its own however short ("Fix 24" against "Fix 12"); a Chinese run is one word
-    return [w for w in re.findall(r"[a-z0-9]+|[\u3400-\u9fff]+", key.lower())
-            if (len(w) > 2 or w.isdigit() or _CJK.match(w)) and w not in ("card", "the", "and")]
+    return [w for w in re.findall(rf"[a-z0-9]+|[{HAN}]+", key.lower())
+            if (len(w) > 2 or w.isdigit() or CJK.match(w)) and w not in ("card", "the", "and")]
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def asked_columns(columns: list[str], question: str) -> list[int]:
@@ -170,7 +170,7 @@ def asked_columns(columns: list[str], question: str) -> list[int]:
     words = [_column_words(c) for c in columns]
 
     def said(w: str) -> bool:
-        if _CJK.match(w):
+        if CJK.match(w):
             return w in lowered
         return bool(re.search(r"\b" + re.escape(w) + (r"\b" if w.isdigit() else r"s?\b"), lowered))
 
@@ -322,7 +322,7 @@ def focus_row(scored: ScoredUnit, question: str, asked_kind: str | None) -> Scor
 
     def named(i: int, key: str) -> bool:
         key = key.strip()
-        if re.search(r"[\u3400-\u9fff]", key):
+        if has_cjk(key):
             return key.lower() in lowered
         words = words_of(key)
         if words and all(re.search(r"\b" + re.escape(w), lowered) for w in words):
@@ -337,7 +337,7 @@ def focus_row(scored: ScoredUnit, question: str, asked_kind: str | None) -> Scor
 
     # a longer column name the question holds hides the shorter ones inside it ("白金卡" is asked, not "金卡")
     keys = [k.strip().lower() for k, _ in pairs]
-    hidden = {i for i, k in enumerate(keys) if i > 0 and re.search(r"[\u3400-\u9fff]", k) and any(
+    hidden = {i for i, k in enumerate(keys) if i > 0 and has_cjk(k) and any(
         j != i and j > 0 and k in other and other != k and other in lowered for j, other in enumerate(keys))
         and lowered.count(k) <= sum(lowered.count(o) for j, o in enumerate(keys) if j > 0 and k in o and o != k)}
     asked = [i for i, (key, _) in enumerate(pairs) if i > 0 and i not in hidden and named(i, key)]

@@ -57,6 +57,7 @@ from components.answers.question_analysis import (REFERS_BACK, QuestionPart, ans
                                                   story_and_question, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
 from components.knowledge.types import Hit
+from components.nlu.cjk_characters import HAN, has_cjk
 from components.privacy.injection_guard import remove_instructions
 
 log = logging.getLogger(__name__)
@@ -310,7 +311,7 @@ class AnswerComposer:
         for i, part in enumerate(parts):
             weights = _term_weights(part.text, statements, followup, _carried_context(part, answer.parts),
                                     part.story, known=lambda t: self.statistics.df(t) > 0)
-            if re.search(r"[\u3400-\u9fff]", part.text):
+            if has_cjk(part.text):
                 weights = chinese_weights(weights, lambda t: self.statistics.df(t) > 0, normalize_term)
                 weights = mapped_weights(weights, lambda t: self.statistics.df(t) > 0, self.gloss)
             vector = vectors[i] if vectors is not None else None
@@ -772,7 +773,7 @@ class AnswerComposer:
                 names.append(name)
             if df is not None and p.part.language == "zh":
                 unknown = [w for w in terms(p.part.text)
-                           if re.fullmatch(r"[\u3400-\u9fff]{2,}", w) and w not in corpus_terms and df(w) == 0
+                           if re.fullmatch(rf"[{HAN}]{{2,}}", w) and w not in corpus_terms and df(w) == 0
                            and not self._said_in_english(w, corpus)
                            and not self._said_in_english(w, self.corpus.current().lower_text, own=True)]
                 if unknown:  # the tagger (its first call loads in ~0.5 s) only when a word is unknown
@@ -803,7 +804,7 @@ class AnswerComposer:
         """A part with no subject of its own: a Chinese part with no noun ("过期了怎么办？"), an English part that refers
         back ("and how long does it take?") with at most one word the knowledge base uses besides its question
         words."""
-        if re.search(r"[\u3400-\u9fff]", part.text):
+        if has_cjk(part.text):
             return not chinese_nouns(part.text)
         if not REFERS_BACK.search(part.text):
             return False
@@ -996,7 +997,7 @@ def join_sentences(sentences: list[str], language: str) -> str:
 
 def _sentence(text: str, language: str) -> str:
     text = text.strip()
-    if language == "zh" or re.search(r"[\u3400-\u9fff]$", text):
+    if language == "zh" or has_cjk(text[-1:]):
         return text if text.endswith(("。", "！", "？", ".", "!", "?")) else text + "。"
     text = text[0].upper() + text[1:] if text else text
     return text if text.endswith((".", "!", "?", ":", "。")) else text + "."
