@@ -39,6 +39,14 @@ from components.answers.evidence_units import cell_parts, row_label, whole_row_t
 from components.nlu.cjk_characters import CJK, HAN, has_cjk
 
 NAMED_SHARE = 0.5  # the share of a row label's words a question must say to name the row
+_BRACKETED = re.compile(r"\s*[（(][^）)]*[）)]")   # a label's qualifier: "车损免赔额（A 至 D 组）"
+
+
+def table_cells(unit, ranked: list[ScoredUnit]) -> list[tuple[ScoredUnit, tuple[str, str, str]]]:
+    """The cells among `ranked` of the comparison table `unit` belongs to (the same document and section), in their
+    order, each with its (label, column, value)."""
+    return [(s, cell) for s in ranked if s.unit.kind == "row" and s.unit.doc_id == unit.doc_id
+            and s.unit.source_title == unit.source_title and (cell := cell_parts(s.unit.text))]
 
 
 def label_named(label: str, asked: set[str], asks_value: bool, question_words: frozenset[str]) -> float:
@@ -52,11 +60,27 @@ def label_named(label: str, asked: set[str], asks_value: bool, question_words: f
     return len(content & asked) / len(content)
 
 
+def naming_words(part, labels, question_words: frozenset[str]) -> set[str]:
+    """The words that name the part's row: its own words; the words it carries from the question it was cut from
+    (its context: "免赔额呢？" after "Premium 的室内财产保额是多少？", "how late can I drop my bag" after "how early does
+    check-in open") are read only when its own words say nothing of any of the table's row `labels`."""
+    own = set(terms(part.asked_text))
+    said = any(label_named(r, own, False, question_words) > 0 for r in labels)
+    return own if said else own | set(terms(part.context))
+
+
+def _named_with_bracket(label: str, asked: set[str], asks_value: bool, question_words: frozenset[str]) -> float:
+    """`label_named`, where a label's bracketed qualifier ("车损免赔额（A 至 D 组和 X 组）") tells rows of the same name
+    apart: the question that says the name names each of them."""
+    return max(label_named(label, asked, asks_value, question_words),
+               label_named(_BRACKETED.sub("", label), asked, asks_value, question_words) if _BRACKETED.search(label)
+               else 0.0)
+
+
 def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], asks_value: bool,
                 question_words: frozenset[str]) -> str | None:
     """A comparison row's cell is stated only when the part names its row, and names no other row of that table as
     well (module docstring)."""
-    own = set(terms(part.asked_text))
     for e in evidence:
         label = row_label(e.unit.text) if e.unit.kind == "row" else ""
         if not label:
@@ -70,23 +94,13 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
                   and c.unit.source_title == e.unit.source_title} - {label, ""} - \
             {row_label(x.unit.text) for x in evidence if x.unit.doc_id == e.unit.doc_id
              and x.unit.source_title == e.unit.source_title}
-        # the part's own words name its row; the words it carries from the question it was cut from (its context:
-        # "免赔额呢？" after "Premium 的室内财产保额是多少？", "how late can I drop my bag" after "how early does
-        # check-in open") are read only when its own words say nothing of any row of the table
-        said = any(label_named(r, own, False, question_words) > 0 for r in rivals | {label})
-        asked = own if said else own | set(terms(part.context))
-        # a label's bracketed qualifier ("车损免赔额（A 至 D 组和 X 组）") tells rows of the same name apart; the
-        # question that says the name names each of them
-        mine = max(label_named(label, asked, asks_value, question_words),
-                   label_named(_BRACKETED.sub("", label), asked, asks_value, question_words) if _BRACKETED.search(label)
-                   else 0.0)
+        asked = naming_words(part, rivals | {label}, question_words)
+        mine = _named_with_bracket(label, asked, asks_value, question_words)
         if mine < NAMED_SHARE and value_names(part, e.unit.text, question_words):
             mine = 1.0
         if mine < NAMED_SHARE:
             return f"the table row “{label}” is not what the question names"
-        named = sorted(r for r in rivals if max(label_named(r, asked, asks_value, question_words),
-                                                 label_named(_BRACKETED.sub("", r), asked, asks_value, question_words)
-                                                 if _BRACKETED.search(r) else 0.0) >= mine)
+        named = sorted(r for r in rivals if _named_with_bracket(r, asked, asks_value, question_words) >= mine)
         if named and not _same_value_in_rows(e, named, candidates):
             return f"the question names the table rows “{label}” and “{named[0]}” alike"
         # the column: a cell of another column than the one(s) the question names is another case's value (a row's
@@ -95,16 +109,12 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
         if cell is None:
             continue
         column = cell[1]
-        columns = list(dict.fromkeys(cell[1] for c in candidates if c.unit.kind == "row"
-                                     and c.unit.doc_id == e.unit.doc_id and c.unit.source_title == e.unit.source_title
-                                     and (cell := cell_parts(c.unit.text))))
+        columns = list(dict.fromkeys(c[1] for _, c in table_cells(e.unit, candidates)))
         columns = columns if column in columns else [column, *columns]
         asked_names = [columns[i] for i in asked_columns(columns, f"{part.asked_text} {part.context}")]
         if asked_names and column not in asked_names:
             return f"the table's column “{column}” is not the one the question names (“{asked_names[0]}”)"
     return None
-
-
 
 
 def without_unnamed_rows(part, chosen: list[ScoredUnit], candidates: list[ScoredUnit], asks_value: bool,
@@ -116,9 +126,6 @@ def without_unnamed_rows(part, chosen: list[ScoredUnit], candidates: list[Scored
         return chosen
     return chosen[:1] + [c for c in chosen[1:]
                          if unnamed_row(part, [c], candidates, asks_value, question_words) is None]
-
-
-_BRACKETED = re.compile(r"\s*[（(][^）)]*[）)]")
 
 
 def _same_value_in_rows(cell: ScoredUnit, labels: list[str], candidates: list[ScoredUnit]) -> bool:
@@ -203,10 +210,9 @@ def named_cell(part, ranked: list[ScoredUnit], confidence: float, asked_kind: st
         if not cell:
             continue
         label, column, value = cell
-        table = [c for c in ranked if c.unit.kind == "row" and c.unit.doc_id == scored.unit.doc_id
-                 and c.unit.source_title == scored.unit.source_title and cell_parts(c.unit.text)]
-        labels = {cell_parts(c.unit.text)[0] for c in table} - {label}
-        columns = list(dict.fromkeys(cell_parts(c.unit.text)[1] for c in table))
+        table = table_cells(scored.unit, ranked)
+        labels = {c[0] for _, c in table} - {label}
+        columns = list(dict.fromkeys(c[1] for _, c in table))
         mine = label_named(label, asked, False, question_words)
         if mine < NAMED_FULLY or any(label_named(r, asked, False, question_words) >= mine for r in labels):
             return None
@@ -252,8 +258,7 @@ def row_together(part, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
     if not ranked or ranked[0].unit.kind != "row" or not (top := cell_parts(ranked[0].unit.text)):
         return ranked
     unit = ranked[0].unit
-    table = [(s, cell) for s in ranked if s.unit.kind == "row" and s.unit.doc_id == unit.doc_id
-             and s.unit.source_title == unit.source_title and (cell := cell_parts(s.unit.text))]
+    table = table_cells(unit, ranked)
     columns = list(dict.fromkeys(cell[1] for _, cell in table))
     if len(columns) < 2 or asked_columns(columns, f"{part.asked_text} {part.context}"):
         return ranked
@@ -283,11 +288,8 @@ def rows_named_alike(part, chosen: list[ScoredUnit], ranked: list[ScoredUnit], a
     if not chosen or chosen[0].unit.kind != "row" or not (cell := cell_parts(chosen[0].unit.text)):
         return chosen
     unit = chosen[0].unit
-    table = [(s, c) for s in ranked if s.unit.kind == "row" and s.unit.doc_id == unit.doc_id
-             and s.unit.source_title == unit.source_title and (c := cell_parts(s.unit.text))]
-    own = set(terms(part.asked_text))
-    said = any(label_named(c[0], own, False, question_words) > 0 for _, c in table)
-    asked = own if said else own | set(terms(part.context))
+    table = table_cells(unit, ranked)
+    asked = naming_words(part, [c[0] for _, c in table], question_words)
     mine = label_named(cell[0], asked, asks_value, question_words)
     if mine < NAMED_SHARE:
         return chosen
