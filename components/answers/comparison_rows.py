@@ -130,7 +130,11 @@ def without_unnamed_rows(part, chosen: list[ScoredUnit], candidates: list[Scored
 
 def _same_value_in_rows(cell: ScoredUnit, labels: list[str], candidates: list[ScoredUnit]) -> bool:
     """Every other row named alike states the same value as `cell` in its column ("车损免赔额（A 至 D 组）: Zero Cover: 0
-    欧元" and "车损免赔额（E、F 组）: Zero Cover: 0 欧元"): whichever row the customer means, the answer is the same."""
+    欧元" and "车损免赔额（E、F 组）: Zero Cover: 0 欧元"): whichever row the customer means, the answer is the same.
+    Not folded into `rows_named_alike`: that one adds units to a reply, for rows named alike by their whole labels
+    (at most `ALIKE`, beside the best unit only), and states each even when they agree; this one lets a single
+    unit pass the check, for any evidence unit, with rows named alike only without their brackets among them.
+    Stating the bracketed rows there instead would change replies (both rows where one is said today)."""
     parts = cell_parts(cell.unit.text)
     if parts is None:
         return False

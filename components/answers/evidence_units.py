@@ -223,7 +223,9 @@ def whole_row_text(label: str, cells: list[tuple[str, str]]) -> str:
 
 def row_as_said(text: str) -> str:
     """How a reply says a row whose first heading only says "item" (项目): by its label, as a comparison cell is said
-    ("项目: 年费; 金卡: 95 美元" is said "年费：金卡: 95 美元"); the heading is no part of the answer."""
+    ("项目: 年费; 金卡: 95 美元" is said "年费：金卡: 95 美元"); the heading is no part of the answer. Such a table is
+    not cut into cells (`_LABELLED_ROW`) like one with an empty corner: as cells, the ranker split its row's share
+    between them, and a dev question about one card's fee went unanswered ("金卡在国外刷卡有手续费吗？多少？")."""
     match = _ITEM_KEYED.match(text or "")
     return f"{match.group(1)}：{text[match.end():]}" if match else text
 
