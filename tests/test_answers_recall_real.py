@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from components.answers.composer import AnswerComposer, focus_row
+from components.answers.answerability import asked_value
+from components.answers.comparison_rows import focus_row
+from components.answers.composer import AnswerComposer
 
 CARDS = """# Pinewood credit cards
 
@@ -53,7 +55,7 @@ def stated(part) -> str:
     """What the reply states for a part: its evidence, or (below the threshold) its best candidate as it would."""
     if part.evidence:
         return " ".join(e.unit.text for e in part.evidence)
-    return focus_row(part.candidates[0], part.part.text).unit.text
+    return focus_row(part.candidates[0], part.part.text, asked_value(part.part.text)).unit.text
 
 
 def test_a_product_named_column_is_stated_alone(composer):

@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from components.answers.answerability import asked_value
 from components.answers.calibration import choose_threshold
-from components.answers.composer import focus_row
+from components.answers.comparison_rows import focus_row as row_focus
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, TermStatistics,
                                                    agrees, pick_units)
 from components.answers.evidence_units import EvidenceUnit, units_from_hit
 from components.answers.question_analysis import split_question
 from components.knowledge.types import Hit
+
+
+def focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
+    """`comparison_rows.focus_row` as the composer calls it: with the kind of value the question asks."""
+    return row_focus(scored, question, asked_value(question))
 
 
 def unit(text, kind="sentence", language="en", chunk="c#0", position=0, title="Title"):
@@ -513,7 +519,7 @@ def test_a_row_keeps_the_column_holding_the_value_asked_when_the_named_column_ho
 
 
 def test_a_later_part_states_the_columns_of_a_row_an_earlier_part_did_not():
-    from components.answers.composer import row_beyond_stated
+    from components.answers.comparison_rows import row_beyond_stated
 
     row = ScoredUnit(unit("Hotel: Kelmouth Harbour; Parking: valet parking only; Price: €24 per night; "
                           "Notes: book valet parking 24 hours ahead", kind="row"), 1.0, {})

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from components.analytics.kpis import ANSWER_ACTIONS, NOTHING_FOUND_ACTIONS, AnalyticsFilter, load_frames
+from components.nlu.cjk_characters import HAN_UNIFIED
 from components.storage.conversation_store import ConversationStore
 
 log = logging.getLogger(__name__)
@@ -199,4 +200,4 @@ def _as_question(text: str) -> str:
 
 
 def _is_chinese(text: str) -> bool:
-    return bool(re.search(r"[\u4e00-\u9fff]", text))
+    return bool(re.search(f"[{HAN_UNIFIED}]", text))

@@ -68,6 +68,7 @@ from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, 
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
 from components.answers.number_conditions import asked_quantities, holds
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
+from components.nlu.cjk_characters import HAN, has_cjk
 
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
 _ASKS_VALUE = [
@@ -154,7 +155,7 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     wanted = subject_terms(part.asked_text) or carried
     # "房子漏水损坏了，要在几天内报案？": what happened (漏水) is the story; the value is asked of the report (报案)
     asked_after_story = {t for t in subject_terms(_chinese_question_after_story(part.text))
-                         if not re.fullmatch(r"[\u3400-\u9fff]", t)}   # "内" of "几天内" says nothing
+                         if not re.fullmatch(f"[{HAN}]", t)}   # "内" of "几天内" says nothing
     if asked_after_story:
         wanted = asked_after_story
     if REFERS_BACK.search(part.text):
@@ -186,7 +187,7 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
 def _chinese_question_after_story(text: str) -> str:
     """The question of a Chinese part that opens with what happened ("房子漏水损坏了，要在几天内报案？": the clause
     after one ending in 了), or "" (no such story; English stories are cut by question_analysis.story_and_question)."""
-    m = re.match(r"^\s*([\u3400-\u9fff][^，,。；;？?]*了)[，,。；;]\s*([^，,。；;]+[？?]?)\s*$", text or "")
+    m = re.match(rf"^\s*([{HAN}][^，,。；;？?]*了)[，,。；;]\s*([^，,。；;]+[？?]?)\s*$", text or "")
     return m.group(2) if m else ""
 
 
@@ -290,7 +291,7 @@ def unknown_kind(part: QuestionPart, evidence: list[ScoredUnit], known=lambda t:
     """A yes/no part whose kind of value comes from a word the documents never use ("Do gift cards expire?": a
     duration, by "expire") asks about something no document states: a duration the evidence gives (a refund's 5 to 7
     days) is about something else."""
-    if "yes_no" not in part.types or re.search(r"[\u3400-\u9fff]", part.text):
+    if "yes_no" not in part.types or has_cjk(part.text):
         return None
     said = set().union(*(said_terms(e) for e in evidence))
     for kind in part.types:
@@ -723,7 +724,7 @@ def focus_items(scored: ScoredUnit, question: str) -> ScoredUnit:
     unit = scored.unit
     if unit.kind not in ("list", "sentence", "list_item", "faq_answer"):
         return scored
-    if re.search(r"[\u3400-\u9fff]", question or "") and re.search(r"[\u3400-\u9fff]", unit.text):
+    if has_cjk(question) and has_cjk(unit.text):
         return _focus_chinese_clauses(scored, question)
     items = [c for c in _CLAUSES.split(unit.text) if c.strip()]
     labels = [_LABEL.match(c) for c in items]
@@ -795,9 +796,9 @@ _NOT_A_SUBJECT_ZH = frozenset("时候 东西 问题 事情 情况 方面 地方 
 def chinese_nouns(text: str) -> set[str]:
     """The nouns of a Chinese question ("支付宝", "房贷", "租车"), by jieba's part-of-speech tagger: what a question
     may name that the documents never mention; "一个", "几天", "周末", "上班" are no such subject."""
-    if not re.search(r"[\u3400-\u9fff]", text or ""):
+    if not has_cjk(text):
         return set()
     from components.knowledge.keyword_index import chinese_tags
 
     return {word for word, flag in chinese_tags(text) if len(word) >= 2 and flag.startswith(_NOUN_FLAGS)
-            and re.search(r"[\u3400-\u9fff]", word) and word not in _NOT_A_SUBJECT_ZH}
+            and has_cjk(word) and word not in _NOT_A_SUBJECT_ZH}

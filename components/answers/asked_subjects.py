@@ -35,15 +35,15 @@ from typing import Callable
 
 from components.answers.evidence_selection import ScoredUnit, terms
 from components.answers.question_analysis import QuestionPart
+from components.nlu.cjk_characters import HAN, cjk_runs, has_cjk
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 # "do you offer pet insurance?", "do you have any student discounts?", "do you sell gift vouchers?" (not "do you have
 # to ...": an obligation, no offering)
 _OFFERING_EN = re.compile(r"^\s*(?:(?:so|and|hi|hello|also|ok|okay)\W+)*(?:do|does) (?:you|your \w+|the \w+) "
                           r"(?:guys )?(?:have|offer|sell|provide|do)\s+(?!to\b)(?:a |an |any |some )?"
                           r"([a-z][\w-]*(?: [a-z][\w-]*){1,2})\s*[?？.!]*\s*$", re.I)
 # "你们有宠物保险吗？", "有没有旅游保险？", "贵公司提供宠物保险吗"
-_OFFERING_ZH = re.compile(r"^\s*(?:请问)?(?:你们|您们|贵公司|贵店|这里)?(?:有没有|有|提供|卖|办理)([\u3400-\u9fff]{3,8}?)"
+_OFFERING_ZH = re.compile(rf"^\s*(?:请问)?(?:你们|您们|贵公司|贵店|这里)?(?:有没有|有|提供|卖|办理)([{HAN}]{{3,8}}?)"
                           r"(?:吗|么|嘛)?\s*[?？。]?\s*$")
 # "can I order a vegetarian meal for my flight?", "can we book a family room?": asking to be given a thing names it
 # the same way (a trailing "for my flight" / "on Sunday" is where or when, not the thing)
@@ -58,7 +58,7 @@ def offering_asked(text: str) -> str | None:
     """The compound a question asks whether the business offers, as written ("pet insurance", "宠物保险"), or None
     (a single word, or no such question)."""
     text = (text or "").strip()
-    if _CJK.search(text):
+    if has_cjk(text):
         m = _OFFERING_ZH.match(text)
         if not m:
             return None
@@ -100,7 +100,7 @@ def unstated_offering(part: QuestionPart, evidence: list[ScoredUnit],
     if not asked or not evidence:
         return None
     said = _said_text(evidence)
-    if _CJK.search(asked):
+    if has_cjk(asked):
         if asked in said or said_in_english(asked, said):
             return None
     elif _phrase_in(asked, said) or any(_kind_in_its_section(asked, e) for e in evidence):
@@ -121,7 +121,7 @@ def _kind_in_its_section(asked: str, scored: ScoredUnit) -> bool:
 
 def places_named(text: str) -> list[str]:
     """The place names of a Chinese text (jieba's `ns`: 土耳其, 日本, 上海)."""
-    if not _CJK.search(text or ""):
+    if not has_cjk(text):
         return []
     from components.answers.answerability import _NOT_A_SUBJECT_ZH
     from components.answers.cross_language import QUESTION_WORDS, dictionary
@@ -140,7 +140,7 @@ def places_named(text: str) -> list[str]:
 def unstated_place(part: QuestionPart, evidence: list[ScoredUnit],
                    said_in_english: Callable[[str, str], bool] = lambda w, c: False) -> str | None:
     """Why the evidence does not answer a Chinese part about a place it never names, or None."""
-    if not evidence or not _CJK.search(part.text):
+    if not evidence or not has_cjk(part.text):
         return None
     said = _said_text(evidence)
     missing = [p for p in places_named(part.text) if p not in said and not said_in_english(p, said)]
@@ -186,7 +186,7 @@ def _counts(thing: str, text: str) -> bool:
 def uncounted_thing(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     """Why the evidence does not state how many of the thing a part asks about, or None."""
     thing = counted_thing(part.text)
-    if not thing or not evidence or _CJK.search(part.text):
+    if not thing or not evidence or has_cjk(part.text):
         return None
     if any(_counts(thing, f"{e.unit.source_title}: {e.unit.text}") for e in evidence):
         return None
@@ -202,7 +202,7 @@ def not_about_part_before(part: QuestionPart, evidence: list[ScoredUnit], before
     if not evidence or not before or not is_followup(part.text):
         return None
     wanted = set(terms(before)) - set(terms(part.text)) - _QUESTION_WORDS - QUESTION_WORDS
-    wanted = {t for t in wanted if not re.fullmatch(r"\d+|[\u3400-\u9fff]", t)}
+    wanted = {t for t in wanted if not re.fullmatch(rf"\d+|[{HAN}]", t)}
     if not wanted:
         return None
     said = set().union(*(set(terms(f"{e.unit.text} {e.unit.context} {e.unit.source_title}")) for e in evidence))
@@ -244,7 +244,7 @@ _OBJECT_FLAGS = ("n", "l", "i", "j", "vn")
 def thing_asked(text: str) -> str | None:
     """The thing a yes/no question asks about, as written ("parking", "cash", "发票", "以旧换新"), or None."""
     text = (text or "").strip()
-    if _CJK.search(text):
+    if has_cjk(text):
         return _chinese_object(text)
     for pattern in _THING_EN:
         m = pattern.search(text)
@@ -268,7 +268,7 @@ def _chinese_object(text: str) -> str | None:
     if not words:
         return None
     last, flag = words[-1]
-    if len(last) < 2 or not _CJK.search(last) or not flag.startswith(_OBJECT_FLAGS) or last in _RULE_NOUNS_ZH:
+    if len(last) < 2 or not has_cjk(last) or not flag.startswith(_OBJECT_FLAGS) or last in _RULE_NOUNS_ZH:
         return None
     return None if last in _NOT_A_SUBJECT_ZH else last
 
@@ -285,10 +285,9 @@ def _said_by_sense(word: str, said: str) -> bool:
     own = sense_words(word)
     if not own:
         return False
-    return any(len(w) >= 2 and own & sense_words(w) for w in set(_chinese_words(" ".join(_CJK_RUNS.findall(said)))))
+    return any(len(w) >= 2 and own & sense_words(w) for w in set(_chinese_words(" ".join(cjk_runs(said)))))
 
 
-_CJK_RUNS = re.compile(r"[\u3400-\u9fff]+")
 _SENSE_STOP = frozenset("the and for with one that this used from into out off not its all any can".split())
 
 
@@ -301,7 +300,7 @@ def unstated_thing(part: QuestionPart, evidence: list[ScoredUnit],
     said = _said_text(evidence)
     said_terms = set(terms(said))
     asked = thing_asked(part.text)
-    if asked and _CJK.search(asked):
+    if asked and has_cjk(asked):
         if asked in said or said_in_english(asked, said) or _said_by_sense(asked, said):
             return None
         return f"asks about {asked}; the evidence does not name it"
@@ -311,7 +310,7 @@ def unstated_thing(part: QuestionPart, evidence: list[ScoredUnit],
             return None
         return f"asks about {asked}; the evidence does not name it"
     m = _VALUE_OF_COMPOUND.match(part.text or "")
-    if m and not _CJK.search(part.text):
+    if m and not has_cjk(part.text):
         kind, head = m.group(1).lower(), m.group(2).lower()
         if kind in _NOT_NOUNS or head in _NOT_NOUNS | _RULE_NOUNS or not terms(kind) or not terms(head):
             return None

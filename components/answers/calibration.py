@@ -37,7 +37,6 @@ import dataclasses
 import json
 import logging
 import math
-import re
 import tempfile
 import time
 from pathlib import Path
@@ -46,6 +45,7 @@ import numpy as np
 
 from components.answers.evidence_selection import (CONFIDENCE_FEATURES, FEATURES, MODEL_FILE, SelectionModel,
                                                    feature_vector, pick_units)
+from components.nlu.cjk_characters import has_cjk
 
 log = logging.getLogger(__name__)
 
@@ -487,7 +487,7 @@ class _Said:
 
     @property
     def language(self) -> str:
-        return self.language_ or ("zh" if re.search(r"[\u3400-\u9fff]", self.text) else "en")
+        return self.language_ or ("zh" if has_cjk(self.text) else "en")
 
 
 def confidence_features(rows: list[dict]) -> tuple[str, ...]:

@@ -23,6 +23,11 @@ alike in the column it names ("the pool hours at Alderbridge": indoor and outdoo
 bracket ("车损免赔额（A 至 D 组）", "车损免赔额（E、F 组）") are named by that name, and a question naming them alike is
 answered when their cells in its column agree (`_same_value_in_rows`). A row the part does not name, ranked beside
 a best unit that answers it, is left out of the reply rather than making the part unknown (`without_unnamed_rows`).
+
+Tables whose first column has a heading ("Feature | Silver Rewards | Gold Rewards", "Hotel | Parking | Price") stay
+whole rows, one unit each ("Feature: Annual fee; Silver Rewards: $45; Gold Rewards: $95"). A reply states such a
+row's first column and the columns the question names (`focus_row`), and a later part the columns an earlier part
+left out (`row_beyond_stated`).
 """
 from __future__ import annotations
 
@@ -31,8 +36,17 @@ import re
 
 from components.answers.evidence_selection import _VALUE_PATTERNS, ScoredUnit, terms
 from components.answers.evidence_units import cell_parts, row_label, whole_row_text
+from components.nlu.cjk_characters import CJK, HAN, has_cjk
 
 NAMED_SHARE = 0.5  # the share of a row label's words a question must say to name the row
+_BRACKETED = re.compile(r"\s*[（(][^）)]*[）)]")   # a label's qualifier: "车损免赔额（A 至 D 组）"
+
+
+def table_cells(unit, ranked: list[ScoredUnit]) -> list[tuple[ScoredUnit, tuple[str, str, str]]]:
+    """The cells among `ranked` of the comparison table `unit` belongs to (the same document and section), in their
+    order, each with its (label, column, value)."""
+    return [(s, cell) for s in ranked if s.unit.kind == "row" and s.unit.doc_id == unit.doc_id
+            and s.unit.source_title == unit.source_title and (cell := cell_parts(s.unit.text))]
 
 
 def label_named(label: str, asked: set[str], asks_value: bool, question_words: frozenset[str]) -> float:
@@ -46,11 +60,27 @@ def label_named(label: str, asked: set[str], asks_value: bool, question_words: f
     return len(content & asked) / len(content)
 
 
+def naming_words(part, labels, question_words: frozenset[str]) -> set[str]:
+    """The words that name the part's row: its own words; the words it carries from the question it was cut from
+    (its context: "免赔额呢？" after "Premium 的室内财产保额是多少？", "how late can I drop my bag" after "how early does
+    check-in open") are read only when its own words say nothing of any of the table's row `labels`."""
+    own = set(terms(part.asked_text))
+    said = any(label_named(r, own, False, question_words) > 0 for r in labels)
+    return own if said else own | set(terms(part.context))
+
+
+def _named_with_bracket(label: str, asked: set[str], asks_value: bool, question_words: frozenset[str]) -> float:
+    """`label_named`, where a label's bracketed qualifier ("车损免赔额（A 至 D 组和 X 组）") tells rows of the same name
+    apart: the question that says the name names each of them."""
+    return max(label_named(label, asked, asks_value, question_words),
+               label_named(_BRACKETED.sub("", label), asked, asks_value, question_words) if _BRACKETED.search(label)
+               else 0.0)
+
+
 def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], asks_value: bool,
                 question_words: frozenset[str]) -> str | None:
     """A comparison row's cell is stated only when the part names its row, and names no other row of that table as
     well (module docstring)."""
-    own = set(terms(part.asked_text))
     for e in evidence:
         label = row_label(e.unit.text) if e.unit.kind == "row" else ""
         if not label:
@@ -64,23 +94,13 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
                   and c.unit.source_title == e.unit.source_title} - {label, ""} - \
             {row_label(x.unit.text) for x in evidence if x.unit.doc_id == e.unit.doc_id
              and x.unit.source_title == e.unit.source_title}
-        # the part's own words name its row; the words it carries from the question it was cut from (its context:
-        # "免赔额呢？" after "Premium 的室内财产保额是多少？", "how late can I drop my bag" after "how early does
-        # check-in open") are read only when its own words say nothing of any row of the table
-        said = any(label_named(r, own, False, question_words) > 0 for r in rivals | {label})
-        asked = own if said else own | set(terms(part.context))
-        # a label's bracketed qualifier ("车损免赔额（A 至 D 组和 X 组）") tells rows of the same name apart; the
-        # question that says the name names each of them
-        mine = max(label_named(label, asked, asks_value, question_words),
-                   label_named(_BRACKETED.sub("", label), asked, asks_value, question_words) if _BRACKETED.search(label)
-                   else 0.0)
+        asked = naming_words(part, rivals | {label}, question_words)
+        mine = _named_with_bracket(label, asked, asks_value, question_words)
         if mine < NAMED_SHARE and value_names(part, e.unit.text, question_words):
             mine = 1.0
         if mine < NAMED_SHARE:
             return f"the table row “{label}” is not what the question names"
-        named = sorted(r for r in rivals if max(label_named(r, asked, asks_value, question_words),
-                                                 label_named(_BRACKETED.sub("", r), asked, asks_value, question_words)
-                                                 if _BRACKETED.search(r) else 0.0) >= mine)
+        named = sorted(r for r in rivals if _named_with_bracket(r, asked, asks_value, question_words) >= mine)
         if named and not _same_value_in_rows(e, named, candidates):
             return f"the question names the table rows “{label}” and “{named[0]}” alike"
         # the column: a cell of another column than the one(s) the question names is another case's value (a row's
@@ -89,16 +109,12 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
         if cell is None:
             continue
         column = cell[1]
-        columns = list(dict.fromkeys(cell[1] for c in candidates if c.unit.kind == "row"
-                                     and c.unit.doc_id == e.unit.doc_id and c.unit.source_title == e.unit.source_title
-                                     and (cell := cell_parts(c.unit.text))))
+        columns = list(dict.fromkeys(c[1] for _, c in table_cells(e.unit, candidates)))
         columns = columns if column in columns else [column, *columns]
         asked_names = [columns[i] for i in asked_columns(columns, f"{part.asked_text} {part.context}")]
         if asked_names and column not in asked_names:
             return f"the table's column “{column}” is not the one the question names (“{asked_names[0]}”)"
     return None
-
-
 
 
 def without_unnamed_rows(part, chosen: list[ScoredUnit], candidates: list[ScoredUnit], asks_value: bool,
@@ -112,12 +128,13 @@ def without_unnamed_rows(part, chosen: list[ScoredUnit], candidates: list[Scored
                          if unnamed_row(part, [c], candidates, asks_value, question_words) is None]
 
 
-_BRACKETED = re.compile(r"\s*[（(][^）)]*[）)]")
-
-
 def _same_value_in_rows(cell: ScoredUnit, labels: list[str], candidates: list[ScoredUnit]) -> bool:
     """Every other row named alike states the same value as `cell` in its column ("车损免赔额（A 至 D 组）: Zero Cover: 0
-    欧元" and "车损免赔额（E、F 组）: Zero Cover: 0 欧元"): whichever row the customer means, the answer is the same."""
+    欧元" and "车损免赔额（E、F 组）: Zero Cover: 0 欧元"): whichever row the customer means, the answer is the same.
+    Not folded into `rows_named_alike`: that one adds units to a reply, for rows named alike by their whole labels
+    (at most `ALIKE`, beside the best unit only), and states each even when they agree; this one lets a single
+    unit pass the check, for any evidence unit, with rows named alike only without their brackets among them.
+    Stating the bracketed rows there instead would change replies (both rows where one is said today)."""
     parts = cell_parts(cell.unit.text)
     if parts is None:
         return False
@@ -150,11 +167,10 @@ NAMED_FULLY = 0.66  # the share of a row label's words a question says to name t
 
 def _column_words(key: str) -> list[str]:
     # a number is a word of its own however short ("Fix 24" against "Fix 12"); a Chinese run is one word
-    return [w for w in re.findall(r"[a-z0-9]+|[\u3400-\u9fff]+", key.lower())
-            if (len(w) > 2 or w.isdigit() or _CJK.match(w)) and w not in ("card", "the", "and")]
+    return [w for w in re.findall(rf"[a-z0-9]+|[{HAN}]+", key.lower())
+            if (len(w) > 2 or w.isdigit() or CJK.match(w)) and w not in ("card", "the", "and")]
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def asked_columns(columns: list[str], question: str) -> list[int]:
@@ -165,7 +181,7 @@ def asked_columns(columns: list[str], question: str) -> list[int]:
     words = [_column_words(c) for c in columns]
 
     def said(w: str) -> bool:
-        if _CJK.match(w):
+        if CJK.match(w):
             return w in lowered
         return bool(re.search(r"\b" + re.escape(w) + (r"\b" if w.isdigit() else r"s?\b"), lowered))
 
@@ -198,10 +214,9 @@ def named_cell(part, ranked: list[ScoredUnit], confidence: float, asked_kind: st
         if not cell:
             continue
         label, column, value = cell
-        table = [c for c in ranked if c.unit.kind == "row" and c.unit.doc_id == scored.unit.doc_id
-                 and c.unit.source_title == scored.unit.source_title and cell_parts(c.unit.text)]
-        labels = {cell_parts(c.unit.text)[0] for c in table} - {label}
-        columns = list(dict.fromkeys(cell_parts(c.unit.text)[1] for c in table))
+        table = table_cells(scored.unit, ranked)
+        labels = {c[0] for _, c in table} - {label}
+        columns = list(dict.fromkeys(c[1] for _, c in table))
         mine = label_named(label, asked, False, question_words)
         if mine < NAMED_FULLY or any(label_named(r, asked, False, question_words) >= mine for r in labels):
             return None
@@ -247,8 +262,7 @@ def row_together(part, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
     if not ranked or ranked[0].unit.kind != "row" or not (top := cell_parts(ranked[0].unit.text)):
         return ranked
     unit = ranked[0].unit
-    table = [(s, cell) for s in ranked if s.unit.kind == "row" and s.unit.doc_id == unit.doc_id
-             and s.unit.source_title == unit.source_title and (cell := cell_parts(s.unit.text))]
+    table = table_cells(unit, ranked)
     columns = list(dict.fromkeys(cell[1] for _, cell in table))
     if len(columns) < 2 or asked_columns(columns, f"{part.asked_text} {part.context}"):
         return ranked
@@ -278,11 +292,8 @@ def rows_named_alike(part, chosen: list[ScoredUnit], ranked: list[ScoredUnit], a
     if not chosen or chosen[0].unit.kind != "row" or not (cell := cell_parts(chosen[0].unit.text)):
         return chosen
     unit = chosen[0].unit
-    table = [(s, c) for s in ranked if s.unit.kind == "row" and s.unit.doc_id == unit.doc_id
-             and s.unit.source_title == unit.source_title and (c := cell_parts(s.unit.text))]
-    own = set(terms(part.asked_text))
-    said = any(label_named(c[0], own, False, question_words) > 0 for _, c in table)
-    asked = own if said else own | set(terms(part.context))
+    table = table_cells(unit, ranked)
+    asked = naming_words(part, [c[0] for _, c in table], question_words)
     mine = label_named(cell[0], asked, asks_value, question_words)
     if mine < NAMED_SHARE:
         return chosen
@@ -294,3 +305,72 @@ def rows_named_alike(part, chosen: list[ScoredUnit], ranked: list[ScoredUnit], a
         return chosen
     stated = {c.unit.text for c in chosen}
     return [*chosen, *(s for s in alike.values() if s.unit.text not in stated)]
+
+
+def focus_row(scored: ScoredUnit, question: str, asked_kind: str | None) -> ScoredUnit:
+    """A table row states only the columns the question names: for "What is the Silver card's cashback?" the row
+    "Item: Cashback; Classic: 0.5%; Silver: 1%; Gold: 1.5%" becomes "Item: Cashback; Silver: 1%". When the named
+    columns hold none of the value the question asks for, the columns that do are kept too ("how much is parking at
+    Kelmouth?": "Parking: valet parking only; Price: €24 per night"). `asked_kind`: the kind of value the question
+    asks for (answerability's `asked_value`)."""
+    unit = scored.unit
+    if unit.kind != "row":
+        return scored
+    pairs = [re.split(r"[:：] ", p, maxsplit=1) for p in re.split(r"; ", unit.text)]
+    if len(pairs) < 3 or any(len(p) != 2 for p in pairs):
+        return scored
+    lowered = question.lower()
+
+    def words_of(key: str) -> list[str]:
+        return [w for w in re.findall(r"[a-z0-9]+", key.lower()) if len(w) > 2 and w not in ("card", "the", "and")]
+
+    column_words = [set(words_of(k)) for k, _ in pairs]
+
+    def named(i: int, key: str) -> bool:
+        key = key.strip()
+        if has_cjk(key):
+            return key.lower() in lowered
+        words = words_of(key)
+        if words and all(re.search(r"\b" + re.escape(w), lowered) for w in words):
+            return True
+        # a column named like a product ("Silver Rewards", "Unlimited Plus") is asked by the word no other column
+        # has ("What is the Silver card's fee?"); an attribute column ("Cashback rate") needs all its words
+        if not re.fullmatch(r"(?:[A-Z0-9][\w'’-]*)(?:[ -][A-Z0-9][\w'’-]*)*", key):
+            return False
+        others = set().union(*(c for j, c in enumerate(column_words) if j not in (0, i)))
+        own = [w for w in words if w not in others]
+        return bool(own) and any(re.search(r"\b" + re.escape(w) + r"s?\b", lowered) for w in own)
+
+    # a longer column name the question holds hides the shorter ones inside it ("白金卡" is asked, not "金卡")
+    keys = [k.strip().lower() for k, _ in pairs]
+    hidden = {i for i, k in enumerate(keys) if i > 0 and has_cjk(k) and any(
+        j != i and j > 0 and k in other and other != k and other in lowered for j, other in enumerate(keys))
+        and lowered.count(k) <= sum(lowered.count(o) for j, o in enumerate(keys) if j > 0 and k in o and o != k)}
+    asked = [i for i, (key, _) in enumerate(pairs) if i > 0 and i not in hidden and named(i, key)]
+    # "how much is parking at Kelmouth?" names the Parking column ("valet parking only") and asks an amount, which
+    # the Price column states: the columns stating the kind of value asked are kept beside those named
+    kind = asked_kind
+    if asked and kind in _VALUE_PATTERNS and not any(_VALUE_PATTERNS[kind].search(pairs[i][1]) for i in asked):
+        asked += [i for i, (_, value) in enumerate(pairs) if i > 0 and i not in asked and i not in hidden
+                  and _VALUE_PATTERNS[kind].search(value)]
+    if not asked or len(asked) == len(pairs) - 1:
+        return scored
+    text = "; ".join(f"{k}: {v}" for i, (k, v) in enumerate(pairs) if i == 0 or i in asked)
+    return ScoredUnit(dataclasses.replace(unit, text=text), scored.score, scored.parts)
+
+
+def row_beyond_stated(row: ScoredUnit, stated: list[str]) -> ScoredUnit | None:
+    """The columns of a table row an earlier part did not state, after the row's first column (what the row is), or
+    None. "How much is valet parking at Kelmouth Harbour, and how far ahead do I need to book it?": the first part
+    states the row's parking and price columns (`focus_row`), the second is answered by its notes ("book valet
+    parking 24 hours ahead"), where the whole row would be "the same as the earlier part"."""
+    if row.unit.kind != "row":
+        return None
+    pairs = row.unit.text.split("; ")
+    if len(pairs) < 3 or not all(re.match(r"^[^:：]{1,60}[:：] ", p) for p in pairs):
+        return None
+    said = [p for p in pairs[1:] if any(p in s for s in stated)]
+    rest = [p for p in pairs[1:] if p not in said]
+    if not said or not rest:
+        return None
+    return ScoredUnit(dataclasses.replace(row.unit, text="; ".join([pairs[0], *rest])), row.score, row.parts)

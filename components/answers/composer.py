@@ -33,12 +33,12 @@ from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking,
                                               value_of_earlier_part)
 from components.answers.case_scopes import other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
-from components.answers.comparison_rows import (named_cell, named_columns_only, row_together, rows_named_alike,
-                                               without_unnamed_rows)
+from components.answers.comparison_rows import (focus_row, named_cell, named_columns_only, row_beyond_stated,
+                                               row_together, rows_named_alike, without_unnamed_rows)
 from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
-from components.answers.evidence_selection import (_VALUE_PATTERNS, EvidenceSelector, ScoredUnit, SelectionModel,
+from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel,
                                                    entity_names, has_value, near_duplicate, normalize_term, pick_units,
                                                    terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
@@ -57,6 +57,7 @@ from components.answers.question_analysis import (REFERS_BACK, QuestionPart, ans
                                                   story_and_question, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
 from components.knowledge.types import Hit
+from components.nlu.cjk_characters import HAN, has_cjk
 from components.privacy.injection_guard import remove_instructions
 
 log = logging.getLogger(__name__)
@@ -310,7 +311,7 @@ class AnswerComposer:
         for i, part in enumerate(parts):
             weights = _term_weights(part.text, statements, followup, _carried_context(part, answer.parts),
                                     part.story, known=lambda t: self.statistics.df(t) > 0)
-            if re.search(r"[\u3400-\u9fff]", part.text):
+            if has_cjk(part.text):
                 weights = chinese_weights(weights, lambda t: self.statistics.df(t) > 0, normalize_term)
                 weights = mapped_weights(weights, lambda t: self.statistics.df(t) > 0, self.gloss)
             vector = vectors[i] if vectors is not None else None
@@ -405,7 +406,7 @@ class AnswerComposer:
         unit = counterpart(answer.part, ranked, answer.confidence, followup)
         if unit is None:
             return
-        chosen = [focus_items(focus_row(unit, answer.part.asked_text), answer.part.asked_text)]
+        chosen = [_focused(unit, answer.part.asked_text)]
         if unanswered(answer.part, chosen, ranked, set(), known=lambda t: self.statistics.df(t) > 0):
             return
         answer.evidence = chosen
@@ -577,7 +578,7 @@ class AnswerComposer:
         """The best units with their query likelihood in `parts` ("upr", "upr_null"; query_likelihood.py), read as
         the reply would state them (a table row narrowed to the asked column, labelled items to the name asked)."""
         best = ranked[:LIKELIHOOD_K]
-        said = [focus_items(focus_row(c, part.asked_text), part.asked_text).unit for c in best]
+        said = [_focused(c, part.asked_text).unit for c in best]
         try:
             values, null = self.likelihood.score(part.text, [passage_text(u.source_title, u.context, u.text)
                                                              for u in said])
@@ -630,7 +631,7 @@ class AnswerComposer:
         if not ranked or answer.confidence < self.min_score:
             return answer
         model = self.selector.model
-        chosen = [focus_items(focus_row(c, part.asked_text), part.asked_text)
+        chosen = [_focused(c, part.asked_text)
                   for c in without_failing(numbers or [], pick_units(ranked, model.margin, model.max_units,
                                                                      asked_types=part.types))]
         chosen = without_unnamed_rows(part, chosen, ranked, asked_value(part.text) is not None, QUESTION_WORDS)
@@ -654,7 +655,7 @@ class AnswerComposer:
                 kept.append(c)
                 continue
             rest = held_beyond_stated(c, ranked, stated, model.margin) or row_beyond_stated(c, stated)
-            rest = focus_items(focus_row(rest, part.asked_text), part.asked_text) if rest is not None else None
+            rest = _focused(rest, part.asked_text) if rest is not None else None
             if rest is not None and not any(rest.unit.text == k.unit.text for k in kept) and not unanswered(
                     part, [rest], ranked, carried, known=lambda t: self.statistics.df(t) > 0):
                 kept.append(rest)
@@ -729,7 +730,7 @@ class AnswerComposer:
                                     known)
                 if unit is None:
                     continue
-                chosen = [focus_items(focus_row(unit, p.part.asked_text), p.part.asked_text)]
+                chosen = [_focused(unit, p.part.asked_text)]
                 carried = subject_terms(answer.parts[i - 1].part.text) if i else set()
                 if unanswered(p.part, chosen, rankings[i], carried, known=known):
                     continue
@@ -772,7 +773,7 @@ class AnswerComposer:
                 names.append(name)
             if df is not None and p.part.language == "zh":
                 unknown = [w for w in terms(p.part.text)
-                           if re.fullmatch(r"[\u3400-\u9fff]{2,}", w) and w not in corpus_terms and df(w) == 0
+                           if re.fullmatch(rf"[{HAN}]{{2,}}", w) and w not in corpus_terms and df(w) == 0
                            and not self._said_in_english(w, corpus)
                            and not self._said_in_english(w, self.corpus.current().lower_text, own=True)]
                 if unknown:  # the tagger (its first call loads in ~0.5 s) only when a word is unknown
@@ -803,7 +804,7 @@ class AnswerComposer:
         """A part with no subject of its own: a Chinese part with no noun ("过期了怎么办？"), an English part that refers
         back ("and how long does it take?") with at most one word the knowledge base uses besides its question
         words."""
-        if re.search(r"[\u3400-\u9fff]", part.text):
+        if has_cjk(part.text):
             return not chinese_nouns(part.text)
         if not REFERS_BACK.search(part.text):
             return False
@@ -873,21 +874,10 @@ def held_beyond_stated(passage: ScoredUnit, ranked: list[ScoredUnit], stated: li
     return None
 
 
-def row_beyond_stated(row: ScoredUnit, stated: list[str]) -> ScoredUnit | None:
-    """The columns of a table row an earlier part did not state, after the row's first column (what the row is), or
-    None. "How much is valet parking at Kelmouth Harbour, and how far ahead do I need to book it?": the first part
-    states the row's parking and price columns (`focus_row`), the second is answered by its notes ("book valet
-    parking 24 hours ahead"), where the whole row would be "the same as the earlier part"."""
-    if row.unit.kind != "row":
-        return None
-    pairs = row.unit.text.split("; ")
-    if len(pairs) < 3 or not all(re.match(r"^[^:：]{1,60}[:：] ", p) for p in pairs):
-        return None
-    said = [p for p in pairs[1:] if any(p in s for s in stated)]
-    rest = [p for p in pairs[1:] if p not in said]
-    if not said or not rest:
-        return None
-    return ScoredUnit(dataclasses.replace(row.unit, text="; ".join([pairs[0], *rest])), row.score, row.parts)
+def _focused(scored: ScoredUnit, question: str) -> ScoredUnit:
+    """A unit narrowed to what the question asks: a table row to the columns it names (comparison_rows.focus_row),
+    a list to the items it names (answerability.focus_items)."""
+    return focus_items(focus_row(scored, question, asked_value(question)), question)
 
 
 def _holds_only_there(part: QuestionPart, shared: ScoredUnit, replacement: PartAnswer) -> bool:
@@ -915,57 +905,6 @@ def elsewhere_than_previous(evidence: list[ScoredUnit], followup: dict) -> str |
             return None
     return (f"it goes on from “{followup.get('previous')}”, but its best evidence comes from another document and "
             f"says nothing of what that question asked")
-
-
-def focus_row(scored: ScoredUnit, question: str) -> ScoredUnit:
-    """A table row states only the columns the question names: for "What is the Silver card's cashback?" the row
-    "Item: Cashback; Classic: 0.5%; Silver: 1%; Gold: 1.5%" becomes "Item: Cashback; Silver: 1%". When the named
-    columns hold none of the value the question asks for, the columns that do are kept too ("how much is parking at
-    Kelmouth?": "Parking: valet parking only; Price: €24 per night")."""
-    unit = scored.unit
-    if unit.kind != "row":
-        return scored
-    pairs = [re.split(r"[:：] ", p, maxsplit=1) for p in re.split(r"; ", unit.text)]
-    if len(pairs) < 3 or any(len(p) != 2 for p in pairs):
-        return scored
-    lowered = question.lower()
-
-    def words_of(key: str) -> list[str]:
-        return [w for w in re.findall(r"[a-z0-9]+", key.lower()) if len(w) > 2 and w not in ("card", "the", "and")]
-
-    column_words = [set(words_of(k)) for k, _ in pairs]
-
-    def named(i: int, key: str) -> bool:
-        key = key.strip()
-        if re.search(r"[\u3400-\u9fff]", key):
-            return key.lower() in lowered
-        words = words_of(key)
-        if words and all(re.search(r"\b" + re.escape(w), lowered) for w in words):
-            return True
-        # a column named like a product ("Silver Rewards", "Unlimited Plus") is asked by the word no other column
-        # has ("What is the Silver card's fee?"); an attribute column ("Cashback rate") needs all its words
-        if not re.fullmatch(r"(?:[A-Z0-9][\w'’-]*)(?:[ -][A-Z0-9][\w'’-]*)*", key):
-            return False
-        others = set().union(*(c for j, c in enumerate(column_words) if j not in (0, i)))
-        own = [w for w in words if w not in others]
-        return bool(own) and any(re.search(r"\b" + re.escape(w) + r"s?\b", lowered) for w in own)
-
-    # a longer column name the question holds hides the shorter ones inside it ("白金卡" is asked, not "金卡")
-    keys = [k.strip().lower() for k, _ in pairs]
-    hidden = {i for i, k in enumerate(keys) if i > 0 and re.search(r"[\u3400-\u9fff]", k) and any(
-        j != i and j > 0 and k in other and other != k and other in lowered for j, other in enumerate(keys))
-        and lowered.count(k) <= sum(lowered.count(o) for j, o in enumerate(keys) if j > 0 and k in o and o != k)}
-    asked = [i for i, (key, _) in enumerate(pairs) if i > 0 and i not in hidden and named(i, key)]
-    # "how much is parking at Kelmouth?" names the Parking column ("valet parking only") and asks an amount, which
-    # the Price column states: the columns stating the kind of value asked are kept beside those named
-    kind = asked_value(question)
-    if asked and kind in _VALUE_PATTERNS and not any(_VALUE_PATTERNS[kind].search(pairs[i][1]) for i in asked):
-        asked += [i for i, (_, value) in enumerate(pairs) if i > 0 and i not in asked and i not in hidden
-                  and _VALUE_PATTERNS[kind].search(value)]
-    if not asked or len(asked) == len(pairs) - 1:
-        return scored
-    text = "; ".join(f"{k}: {v}" for i, (k, v) in enumerate(pairs) if i == 0 or i in asked)
-    return ScoredUnit(dataclasses.replace(unit, text=text), scored.score, scored.parts)
 
 
 _IS_THERE = re.compile(r"^\s*(is|are) there (a |an |any )?(.+?)\s*[?？]\s*$", re.I)
@@ -1058,7 +997,7 @@ def join_sentences(sentences: list[str], language: str) -> str:
 
 def _sentence(text: str, language: str) -> str:
     text = text.strip()
-    if language == "zh" or re.search(r"[\u3400-\u9fff]$", text):
+    if language == "zh" or has_cjk(text[-1:]):
         return text if text.endswith(("。", "！", "？", ".", "!", "?")) else text + "。"
     text = text[0].upper() + text[1:] if text else text
     return text if text.endswith((".", "!", "?", ":", "。")) else text + "."

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from components.nlu.cjk_characters import CJK_RUN, HAN, has_cjk
+
 log = logging.getLogger(__name__)
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
-_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 # senses that are no translation: cross-references, surnames, measure words, variants, grammar notes
 _NOT_A_SENSE = re.compile(r"^(variant of|old variant|see |surname|CL:|used in|abbr\. for|Japanese variant|"
                           r"also written|also pr\.|erhua variant|\(bound form\)$|\(dialect\)$|\(literary\)$|"
@@ -178,7 +178,7 @@ class Gloss:
         dictionary-based cross-language retrieval.)"""
         items = []
         for source, english in self.items:
-            if not _CJK.search(source) or not english:
+            if not has_cjk(source) or not english:
                 items.append((source, english))
                 continue
             scored = [(min((counts.get(t, 0) for t in terms(w)), default=0), -i, w) for i, w in enumerate(english)]
@@ -226,22 +226,22 @@ def gloss(text: str, known: Callable[[str], bool], terms: Callable[[str], list[s
     knowledge base's own tokenizer (stems, synonyms). Latin words of the question ("KVCU Send", "Riverside") are kept
     as they are. A question without Chinese gives an empty gloss. `whole`: a sense counts only when the knowledge
     base uses all its words (whether it speaks of the thing at all: 房贷 "home loan" is not "loan")."""
-    if not _CJK.search(text or ""):
+    if not has_cjk(text):
         return Gloss()
     entries = dictionary()
     if not entries:
         return Gloss()
     items: list[tuple[str, list[str]]] = []
-    for piece in re.split(r"([\u3400-\u9fff]+)", text):
+    for piece in re.split(f"([{HAN}]+)", text):
         if not piece.strip():
             continue
-        if not _CJK_RUN.fullmatch(piece):
+        if not CJK_RUN.fullmatch(piece):
             latin = piece.strip(" ?？。，,!！、；;：:")
             if latin and terms(latin):
                 items.append((latin, [latin]))
             continue
         for word in _cut(piece):
-            if word in _FUNCTION_WORDS or not _CJK.search(word):
+            if word in _FUNCTION_WORDS or not has_cjk(word):
                 continue
             # a word with no English the documents use stays an item of its own, without senses: what the question
             # asks and nothing can match (租车 in "金卡的旅行保险包括租车损坏吗？" over a bank that never rents cars)
@@ -318,7 +318,7 @@ def chinese_weights(weights: dict[str, float], known: Callable[[str], bool],
         out[term] = max(out.get(term, 0.0), weight)
 
     for term, weight in weights.items():
-        if not _CJK_RUN.fullmatch(term):
+        if not CJK_RUN.fullmatch(term):
             add(term, weight)
             continue
         if term in _FUNCTION_WORDS:
@@ -359,7 +359,7 @@ def mapped_weights(weights: dict[str, float], in_documents: Callable[[str], bool
     documents say otherwise is not one they never mention, and does not make every unit read as missing it."""
     out = dict(weights)
     for term, weight in weights.items():
-        if not _CJK_RUN.fullmatch(term) or in_documents(term):
+        if not CJK_RUN.fullmatch(term) or in_documents(term):
             continue
         if glossed(term, True):
             out[term] = weight * MAPPED_WEIGHT["whole"]

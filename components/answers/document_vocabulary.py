@@ -27,12 +27,12 @@ from typing import Callable
 
 from components.answers.cross_language import FUNCTION_WORDS
 from components.answers.evidence_selection import terms
+from components.nlu.cjk_characters import HAN_WITH_COMPATIBILITY, has_cjk
 
 MIN_HELD = 2      # one shared word ("return" in "can you help me with my tax return?") is no shared subject
 MIN_SHARE = 0.4   # two in five of its content terms are the documents' words ("courier", "add", "tip" of seven)
 
-_CJK = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
-_HAS_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK = re.compile(f"^[{HAN_WITH_COMPATIBILITY}]+$")
 _NAME = re.compile(r"(?<=[^\s.!?。！？])(\s+)([A-Z][a-z][\w-]*)")
 
 
@@ -85,7 +85,7 @@ def chinese_words(text: str) -> list[str]:
 def coverage(text: str, df: Callable[[str], int], translated: Callable[[str], bool] | None = None) -> Coverage:
     """`translated(word)`: do the documents use an English sense of a Chinese word as a whole (cross_language.py)?
     Such a word is held, as is one the documents write themselves. An English question is read term by term."""
-    if _HAS_CJK.search(text or ""):
+    if has_cjk(text):
         asked = chinese_words(text)
         held = tuple(t for t in asked if df(t) > 0 or (translated is not None and _CJK.match(t) and translated(t)))
     else:

@@ -34,6 +34,7 @@ import numpy as np
 from components.answers.evidence_units import EvidenceUnit, is_filler
 from components.answers.question_analysis import QuestionPart
 from components.knowledge.keyword_index import tokenize
+from components.nlu.cjk_characters import CJK_RUN
 
 # Chinese words that mean the same in a customer's mouth and in help articles
 _ZH_SYNONYMS = {"付款": "支付", "付钱": "支付", "退钱": "退款", "钱款": "退款", "到账": "退款", "换货": "换货", "更换": "换货",
@@ -220,7 +221,7 @@ class ScoredUnit:
 
 def normalize_term(t: str) -> str:
     """One canonical form per word: synonyms folded, and the stemmer's "exchange"/"exchang" made one."""
-    if re.match(r"^[\u3400-\u9fff]+$", t):
+    if CJK_RUN.fullmatch(t):
         return _ZH_SYNONYMS.get(t, t)
     if len(t) >= 5 and t.endswith("e") and t.isalpha():
         t = t[:-1]

@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass
 
 from components.knowledge.types import Hit
+from components.nlu.cjk_characters import HAN, has_cjk
 from components.nlu.language import detect_language
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；])|(?<=[.!?;])\s+(?=[A-Z0-9\"“(\[])")
@@ -26,7 +27,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)、])\s+")
 _ROW = re.compile(r"^[^:;：]{1,60}[:：] [^;]+(?:; [^:;：]{1,60}[:：] [^;]*)+$")
 # a comparison table's row, its own label first (the first column has no heading): "No-show; Flex: €50; Standard: €30"
 _LABELLED_ROW = re.compile(r"^(?P<label>[^:;：]{1,60}); (?P<cells>[^:;：]{1,60}[:：] [^;]*(?:; [^:;：]{1,60}[:：] [^;]*)*)$")
-_CJK_END = re.compile(r"[\u3400-\u9fff]$")
+_CJK_END = re.compile(f"[{HAN}]$")
 _CELL = re.compile(r"^(?P<label>[^:;：]{1,60})[:：] ?(?P<column>[^:;：]{1,60})[:：] (?P<value>[^;]*)$")
 # a Chinese table whose first heading only says "item" ("| 项目 | 经典卡 | 银卡 |"): its rows are comparison rows too
 _ITEM_KEYED = re.compile(r"^项目[:：] ([^:;：]{1,60}); ")
@@ -120,7 +121,7 @@ def units_from_hit(hit: Hit) -> list[EvidenceUnit]:
             add(f"{lead_in} {joined}.", f"{question_context} {heading_context}", "list")
         elif 2 <= len(items) <= 6 and path:
             # a list straight under its heading ("How to request a return" 1. … 2. …): the steps together
-            sep = "" if all(re.search(r"[\u3400-\u9fff]", i) for i in items) else " "
+            sep = "" if all(has_cjk(i) for i in items) else " "
             joined = sep.join(i if i.endswith((".", "!", "。", "！", ";", "；")) else i + ("。" if sep == "" else ".")
                               for i in items)
             add(joined, f"{question_context} {heading_context}", "list")
@@ -222,7 +223,9 @@ def whole_row_text(label: str, cells: list[tuple[str, str]]) -> str:
 
 def row_as_said(text: str) -> str:
     """How a reply says a row whose first heading only says "item" (项目): by its label, as a comparison cell is said
-    ("项目: 年费; 金卡: 95 美元" is said "年费：金卡: 95 美元"); the heading is no part of the answer."""
+    ("项目: 年费; 金卡: 95 美元" is said "年费：金卡: 95 美元"); the heading is no part of the answer. Such a table is
+    not cut into cells (`_LABELLED_ROW`) like one with an empty corner: as cells, the ranker split its row's share
+    between them, and a dev question about one card's fee went unanswered ("金卡在国外刷卡有手续费吗？多少？")."""
     match = _ITEM_KEYED.match(text or "")
     return f"{match.group(1)}：{text[match.end():]}" if match else text
 

@@ -18,6 +18,7 @@ from components.answers.answerability import WEEKDAY_NAME
 from components.answers.evidence_selection import entity_names, terms
 from components.answers.followup_conditions import with_condition
 from components.answers.question_analysis import answer_types, type_phrase
+from components.nlu.cjk_characters import CJK_RUN, HAN, has_cjk
 
 # (the longer leads first: "and what about the Gold card?" is about "Gold card", not "what Gold card")
 _FOLLOWUP_EN = re.compile(r"^\s*(and what about|and how about|and for|and the|and with|and in|and|what about|"
@@ -67,7 +68,7 @@ def is_followup(text: str) -> bool:
     text = (text or "").strip()
     if not text:
         return False
-    if re.search(r"[\u3400-\u9fff]", text):
+    if has_cjk(text):
         match = _FOLLOWUP_ZH.match(text)
         # a name in Latin letters counts as one word ("那 Cedar Quay 呢？" is as short as "那白金卡呢？")
         return bool(match) and len(re.sub(r"[A-Za-z0-9][A-Za-z0-9 .'-]*[A-Za-z0-9]", "x", text)) <= 14
@@ -87,7 +88,7 @@ def followup_subject(text: str) -> str:
     """What a follow-up asks about: "And for the Gold card?" -> "Gold card"; "那退款呢？" -> "退款"; a count spelled out
     in words is written in digits ("and if I buy a pack of ten?" -> "if I buy pack 10")."""
     text = (text or "").strip()
-    if re.search(r"[\u3400-\u9fff]", text):
+    if has_cjk(text):
         match = _FOLLOWUP_ZH.match(text)
         return match.group(2).strip() if match else text
     match = _FOLLOWUP_EN.match(text)
@@ -147,7 +148,7 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
     if _CONTACT.fullmatch(subject):
         # "and the email address?" swaps the way of contact, not the name in the question ("the Porto store")
         question, replaced = _swap_contact(subject, question)
-    if replaced is None and not re.search(r"[A-Z\u3400-\u9fff]", subject):
+    if replaced is None and not re.search(f"[A-Z{HAN}]", subject):
         # "and for gas?" after "…standing charge for electricity on Fix 24?": a plain word takes the place of the
         # word the same preposition introduced, not of the name
         question, replaced = _swap_same_preposition(text, subject, question)
@@ -155,7 +156,7 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         question, replaced = _swap_same_shape(subject, question, [_AMOUNT])
     if replaced is None:
         question, replaced = _swap_numbered(subject, question)
-    if replaced is None and re.search(r"[\u3400-\u9fff]", subject):
+    if replaced is None and has_cjk(subject):
         # "那年度会员呢？" after "Plus 月度会员多少钱？": the Chinese phrase with the same head (月度会员) gives way, not the
         # name in Latin letters beside it
         question, replaced = _swap_same_head_zh(subject, question)
@@ -183,7 +184,7 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         phrase = type_phrase(previous_question)
         # Chinese words run together: a space between two would part them as two questions (split_question), and
         # the subject would be left out of the one answered ("指定日配送 运费" is the question "运费")
-        space = "" if _CJK.search(subject[-1:]) and _CJK.search((phrase or question)[:1]) else " "
+        space = "" if has_cjk(subject[-1:]) and has_cjk((phrase or question)[:1]) else " "
         question = f"{subject}{space}{phrase}" if phrase else f"{subject}{space}{question}"
     return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
 
@@ -270,7 +271,6 @@ def _swap_same_head(subject: str, question: str) -> tuple[str, str | None]:
     return question[:match.start()] + subject + question[match.end():], match.group(0)
 
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
 # words that end a Chinese phrase without being the thing it names
 _NOT_HEADS_ZH = frozenset("的 了 吗 呢 吧 是 有 在 要 会 能 可以 多少 几 什么 怎么 哪些 如何".split())
 
@@ -279,7 +279,7 @@ def _swap_same_head_zh(subject: str, question: str) -> tuple[str, str | None]:
     """"年度会员" after "Plus 月度会员多少钱？": the word of the question that ends on the subject's own head (会员, 卡,
     险) with another modifier ("月度会员") is replaced by the subject, as `_swap_same_head` does in English ("银卡" for
     "金卡" in "金卡的年费是多少？"); (question, None) when no word of the question has the subject's head."""
-    if not re.fullmatch(r"[\u3400-\u9fff]{2,8}", subject or ""):
+    if not re.fullmatch(rf"[{HAN}]{{2,8}}", subject or ""):
         return question, None
     from components.knowledge.keyword_index import _jieba
 
@@ -294,7 +294,7 @@ def _swap_same_head_zh(subject: str, question: str) -> tuple[str, str | None]:
             start = i
             if word == head:
                 # the head cut as a word of its own: with the word before it ("月度" + "会员")
-                if i == 0 or not re.fullmatch(r"[\u3400-\u9fff]+", words[i - 1]) or words[i - 1] in _NOT_HEADS_ZH:
+                if i == 0 or not CJK_RUN.fullmatch(words[i - 1]) or words[i - 1] in _NOT_HEADS_ZH:
                     continue
                 start = i - 1
             old = "".join(words[start:i + 1])

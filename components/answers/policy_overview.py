@@ -23,6 +23,7 @@ from components.answers.evidence_selection import normalize_term, terms
 from components.answers.evidence_units import EvidenceUnit, units_from_hit
 from components.answers.question_analysis import story_and_question
 from components.knowledge.types import Hit
+from components.nlu.cjk_characters import HAN, has_cjk
 
 MAX_UNITS = 2   # the opening sentence and the one after it, from the document's first passage
 
@@ -44,7 +45,7 @@ _EN_ASKS = [
 _ZH_POLICY = r"(?:政策|规定|规则)"
 # "退货政策是什么？", "你们的换货政策是怎样的", "说一下退款规定", "退货政策？"
 _ZH_ASK = re.compile(rf"^(?:请问|想问一下|想问|能不能|可以)?(?:说一下|介绍一下|讲一下|告诉我)?(?:你们|贵店|贵公司)?的?"
-                     rf"(?P<subject>[\u3400-\u9fff]{{2,6}}?){_ZH_POLICY}"
+                     rf"(?P<subject>[{HAN}]{{2,6}}?){_ZH_POLICY}"
                      r"(?:是什么|是怎样的?|是怎么样的|是啥|怎么样|有哪些|如何)?[?？。!！]*\s*$")
 _ZH_CLAUSE = re.compile(r"\s*[，,；;]\s*")
 _WORDS = re.compile(r"[a-z]+", re.I)
@@ -55,7 +56,7 @@ def overview_subject(text: str) -> str:
     text = (text or "").strip()
     if not text:
         return ""
-    if re.search(r"[\u3400-\u9fff]", text):
+    if has_cjk(text):
         m = _ZH_ASK.match(_ZH_CLAUSE.split(text)[-1])
         return m.group("subject") if m else ""
     asked = story_and_question(text)[1]
@@ -80,7 +81,7 @@ def title_standing(title: str, subject: str) -> int:
     title = (title or "").strip()
     if not title or not subject:
         return 0
-    if re.search(r"[\u3400-\u9fff]", subject):
+    if has_cjk(subject):
         if re.search(re.escape(subject) + _ZH_POLICY, title):
             return 2
         return 1 if title.startswith(subject) else 0

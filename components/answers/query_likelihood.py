@@ -14,8 +14,9 @@ parts only: the 135M model reads little Chinese, and leave-one-business-out the 
 from __future__ import annotations
 
 import logging
-import re
 import threading
+
+from components.nlu.cjk_characters import has_cjk
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +26,6 @@ QUESTION_TOKENS = 48
 CONTEXT_CHARS = 120       # of the unit's context (its FAQ question, the headings over it)
 PROMPT_TAIL = "\nPlease write a question based on this passage.\nQuestion:"
 EMPTY_PASSAGE = "(none)"
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def passage_text(title: str, context: str, text: str) -> str:
@@ -38,7 +38,7 @@ def passage_text(title: str, context: str, text: str) -> str:
 
 def scored_here(question: str) -> bool:
     """English parts only (a part with Chinese characters is not scored)."""
-    return bool(question and question.strip()) and not _CJK.search(question)
+    return bool(question and question.strip()) and not has_cjk(question)
 
 
 class QueryLikelihood:

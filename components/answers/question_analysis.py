@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from components.nlu.cjk_characters import HAN, has_cjk
 from components.nlu.language import INTERROGATIVE_EN, detect_language, is_interrogative  # noqa: F401 (re-export)
 
 # a decimal point is no sentence end ("£3.20 credit", "a 2.5% fee")
@@ -182,7 +183,7 @@ def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], s
     """The question parts, and the statements around them (context for retrieval, never answered on their own)."""
     text = without_opener((text or "").strip())
     # typed without punctuation, Chinese questions are parted by a space ("哪些付款方式 可以用支付宝吗")
-    text = re.sub(r"(?<=[\u3400-\u9fff])[ \t\u3000]+(?=[\u3400-\u9fff])", "\n", text)
+    text = re.sub(rf"(?<=[{HAN}])[ \t\u3000]+(?=[{HAN}])", "\n", text)
     pieces = [p.strip() for p in _PIECES.findall(text) if p.strip(" ?？.!。！")]
     questions = [p for p in pieces if asks_a_question(p)]
     statements = " ".join(p for p in pieces if p not in questions)
@@ -191,7 +192,7 @@ def split_question(text: str, max_parts: int = 3) -> tuple[list[QuestionPart], s
     merged: list[str] = []
     for q in questions:
         # a tiny fragment ("Why?", "And?", "多少？") belongs to the question before it
-        if merged and (len(re.findall(r"\w+", q)) <= 1 and not re.search(r"[\u3400-\u9fff]{2,}", q)
+        if merged and (len(re.findall(r"\w+", q)) <= 1 and not re.search(rf"[{HAN}]{{2,}}", q)
                        or _ZH_FRAGMENT.match(q)):
             merged[-1] = f"{merged[-1]} {q}"
         else:
@@ -235,7 +236,7 @@ def story_and_question(text: str) -> tuple[str, str]:
     "what's your return policy?"). ("", text) when it opens with the question, with a condition of it ("If I
     freeze my card, will ...") or is Chinese."""
     text = text or ""
-    if re.search(r"[\u3400-\u9fff]", text):
+    if has_cjk(text):
         return "", text
     for match in _STORY_BREAK.finditer(text):
         story, asked = text[:match.start()].strip(), text[match.end():].strip()
@@ -308,7 +309,7 @@ def split_clauses(question: str) -> list[str]:
     headphones last week, what's your return policy?" asks one (the clause before it is no question). Typed without
     any punctuation, a question that follows a complete question of four or more words is a part of its own
     ("do gift cards expire and can i use mine in your stores")."""
-    if re.search(r"[\u3400-\u9fff]", question):
+    if has_cjk(question):
         return [question]
     unpunctuated = not re.search(r"[?？,;:.!]", question)
     breaks, least = (_UNPUNCTUATED_BREAK, 4) if unpunctuated else (_CLAUSE_BREAK, 3)

@@ -18,10 +18,10 @@ confident answer goes first, else the row answers as before.
 """
 from __future__ import annotations
 
-import re
 
 from components.answers.document_corpus import Corpus, DocumentCorpus
 from components.answers.evidence_selection import terms
+from components.nlu.cjk_characters import CJK
 
 
 class SourcePrecedence:
@@ -71,7 +71,7 @@ class SourcePrecedence:
             return []
         seeded, own = self._vocabularies()
         return [t for t in dict.fromkeys(terms(text)) if t in own and t not in seeded
-                and len(t) >= (2 if re.match(r"[\u3400-\u9fff]", t) else 3)]   # not the "e" of "e-bike"
+                and len(t) >= (2 if CJK.match(t) else 3)]   # not the "e" of "e-bike"
 
     def _vocabularies(self) -> tuple[frozenset[str], frozenset[str]]:
         """(the seeded articles' words, the business's own documents' words), derived once per corpus."""

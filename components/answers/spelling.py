@@ -38,6 +38,7 @@ from pathlib import Path
 
 from components.answers.document_corpus import Corpus, DocumentCorpus
 from components.nlu.chinese_script import to_simplified
+from components.nlu.cjk_characters import CJK_RUN, HAN, cjk_runs
 from components.nlu.intent_text import IDENTIFIER_TOKEN
 
 log = logging.getLogger(__name__)
@@ -47,8 +48,7 @@ LONG_WORD = 8           # from this length two edits are allowed
 _TIER_WEIGHTS = (1.0, 0.5, 0.25)   # swap, missing or extra letter, wrong letter
 _AFTER_HOW = ("many", "much", "long", "often", "soon", "far", "quickly", "fast")
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
-_ZH_RUN = re.compile(r"[\u3400-\u9fff]+")
-_ZH_WORD = re.compile(r"^[\u3400-\u9fff]{2,4}$")
+_ZH_WORD = re.compile(rf"^[{HAN}]{{2,4}}$")
 
 # chat spellings, whole words only
 CHAT_SPELLINGS = {"u": "you", "ur": "your", "pls": "please", "plz": "please", "wanna": "want to",
@@ -156,7 +156,7 @@ class Vocabulary:
         jieba = None
         for text in texts:
             english.update(w.lower() for w in _WORD.findall(text))
-            for run in _ZH_RUN.findall(text):
+            for run in cjk_runs(text):
                 jieba = jieba or _jieba()
                 chinese.update(w for w in jieba.lcut_for_search(run) if _ZH_WORD.match(w))
                 changed = sum(1 for a, b in zip(run, to_simplified(run)) if a != b)
@@ -280,7 +280,7 @@ class QuestionSpeller:
             return fixed
 
         out = _WORD.sub(fix, out)
-        if _ZH_RUN.search(out):
+        if CJK_RUN.search(out):
             out = self._chinese(out, vocabulary, corrections)
         return Corrected(out, corrections, text)
 
@@ -289,13 +289,13 @@ class QuestionSpeller:
         if not vocabulary.writes_traditional:
             simplified = to_simplified(text)
             if simplified != text:
-                for a, b in zip(_ZH_RUN.findall(text), _ZH_RUN.findall(simplified)):
+                for a, b in zip(cjk_runs(text), cjk_runs(simplified)):
                     if a != b:
                         corrections.append({"from": a, "to": b, "kind": "simplified"})
                 text = simplified
         if not vocabulary.chinese:
             return text
-        return _ZH_RUN.sub(lambda m: self._homophones(m.group(0), vocabulary, corrections), text)
+        return CJK_RUN.sub(lambda m: self._homophones(m.group(0), vocabulary, corrections), text)
 
     def _homophones(self, run: str, vocabulary: Vocabulary, corrections: list[dict]) -> str:
         """Windows of 2-4 characters, longest first, that are no knowledge-base word and sound like one that differs

@@ -29,16 +29,17 @@ from typing import Callable
 
 from components.answers.evidence_selection import entity_names, terms
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question
+from components.nlu.cjk_characters import HAN, has_cjk
 
 # a Chinese part that opens with what happened: the clause ending in 了, then the question ("房子漏水了，要在几天内报案？")
-_ZH_STORY = re.compile(r"^\s*([\u3400-\u9fff][^，,。；;？?]*了)[，,。；;]\s*([^，,。；;]+[？?]?)\s*$")
+_ZH_STORY = re.compile(rf"^\s*([{HAN}][^，,。；;？?]*了)[，,。；;]\s*([^，,。；;]+[？?]?)\s*$")
 _NAME = re.compile(r"\b[A-Z][a-zA-Z0-9]+(?:[ -][A-Z][a-zA-Z0-9]+)*")
 
 
 def story_and_asked(part: QuestionPart) -> tuple[str, str]:
     """(the situation the part tells, the question it asks); ("", text) when it tells none."""
     text = part.text or ""
-    if re.search(r"[\u3400-\u9fff]", text):
+    if has_cjk(text):
         m = _ZH_STORY.match(text)
         return (m.group(1), m.group(2)) if m else ("", text)
     if part.story:

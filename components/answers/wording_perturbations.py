@@ -25,6 +25,7 @@ import re
 from functools import lru_cache
 
 from components.nlu.chinese_script import to_traditional
+from components.nlu.cjk_characters import CJK_RUN
 
 KINDS = ("typo", "swap", "delete", "double", "neighbour", "lower", "chat", "homophone", "traditional")
 _SLIPS = ("swap", "delete", "double", "neighbour")
@@ -49,7 +50,6 @@ could does doing down during each from further have having here into itself just
 ought same should some such than that their them then there these they this those through under until very what
 when where which while whom whose will with would your yours mine ours please""".split())
 _LATIN_WORD = re.compile(r"[A-Za-z]{4,}")
-_ZH_RUN = re.compile(r"[\u3400-\u9fff]+")
 _PUNCTUATION = re.compile(r"[?？!！,，;；:：\"“”()（）。、…]|(?<!\d)\.|\.(?!\d)")
 _CHAT = [(re.compile(r"\bgoing to\b", re.I), "gonna"), (re.compile(r"\bwant to\b", re.I), "wanna"),
          (re.compile(r"\b(thanks|thank you)\b", re.I), "thx"), (re.compile(r"\bplease\b", re.I), "pls"),
@@ -114,7 +114,7 @@ def _chat(text: str, rng: random.Random) -> str:
         out = pattern.sub(short, out)
     if out != text:
         return out
-    if re.search(r"[A-Za-z]", text) and not _ZH_RUN.search(text):
+    if re.search(r"[A-Za-z]", text) and not CJK_RUN.search(text):
         return f"pls {text[0].lower()}{text[1:]}" if rng.random() < 0.5 else f"{text.rstrip()} thx"
     return text
 
@@ -141,10 +141,10 @@ def _homophone(text: str, rng: random.Random) -> str:
     table = _homophone_table()
     places = []
     offset = 0
-    for run in _ZH_RUN.finditer(text):
+    for run in CJK_RUN.finditer(text):
         offset = run.start()
         for word in jieba.lcut(run.group(0)):
-            if len(word) >= 2 and word not in _ZH_STOP and _ZH_RUN.fullmatch(word):
+            if len(word) >= 2 and word not in _ZH_STOP and CJK_RUN.fullmatch(word):
                 for i, ch in enumerate(word):
                     options = [c for c in table.get(lazy_pinyin(ch, style=Style.NORMAL)[0], [])[:8] if c != ch]
                     if options:

@@ -15,6 +15,7 @@ from typing import Callable
 
 from components.answers.followups import continues_previous
 from components.answers.question_analysis import asks_a_question, is_interrogative, without_opener
+from components.nlu.cjk_characters import CJK
 
 # a mistyped order number is still about an order; beside Chinese characters too ("订单W5918442到哪了", where \b
 # finds no boundary between 单 and W)
@@ -138,7 +139,7 @@ def _prices_another_thing_zh(text: str, names_product: Callable[[str], bool]) ->
     cued = [c for c in clauses if _STOCK_ZH.search(c)]
     if not cued:
         return False
-    return all(not names_product(c) and len(re.findall(r"[\u3400-\u9fff]", _CUE_ZH.sub("", c))) >= 2 for c in cued)
+    return all(not names_product(c) and len(CJK.findall(_CUE_ZH.sub("", c))) >= 2 for c in cued)
 
 
 # words that may follow a product asked about ("the t-shirt in L", "the chair right now", "the lamp?"); any other word

@@ -10,10 +10,11 @@ import re
 from dataclasses import dataclass, field
 
 from components.knowledge.loaders import Block
+from components.nlu.cjk_characters import HAN_WITH_COMPATIBILITY
 from components.nlu.language import detect_language
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；])|(?<=[.!?;])\s+")
-_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_CJK = re.compile(f"[{HAN_WITH_COMPATIBILITY}]")
 
 
 @dataclass

@@ -14,10 +14,12 @@ import threading
 
 import numpy as np
 
+from components.nlu.cjk_characters import HAN_WITH_COMPATIBILITY
+
 log = logging.getLogger(__name__)
 
-_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+|[a-z0-9]+(?:['’][a-z]+)?", re.IGNORECASE)
-_CJK_RUN = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
+_TOKEN = re.compile(rf"[{HAN_WITH_COMPATIBILITY}]+|[a-z0-9]+(?:['’][a-z]+)?", re.IGNORECASE)
+_CJK_RUN = re.compile(f"^[{HAN_WITH_COMPATIBILITY}]+$")
 STOPWORDS_EN = frozenset("""a an and are as at be been but by can could did do does for from had has have how i i'm
 if in into is it its me my of on or our please so than that the their them then there these they this to too us
 was we were what when where which who why will with would you your yours ya u ur im i've id want need help

@@ -28,6 +28,7 @@ from components.knowledge.registry import Registry
 from components.knowledge.reranker import Reranker, make_reranker
 from components.knowledge.types import CuratedAnswer, Hit, IngestResult
 from components.knowledge.vector_store import VectorStore
+from components.nlu.cjk_characters import has_cjk
 from components.nlu.language import detect_language
 
 log = logging.getLogger(__name__)
@@ -583,13 +584,13 @@ class KnowledgeBase:
         sims = matrix @ self._query_vector(normalized)
         order = np.argsort(-sims)[:5]
         qtok = tokenize(normalized)
-        if re.search(r"[\u3400-\u9fff]", query):  # the embedder is English-only: words decide for Chinese
+        if has_cjk(query):  # the embedder is English-only: words decide for Chinese
             order = range(len(rows))
         best: CuratedAnswer | None = None
         for i in order:
             row = rows[int(i)]
             score = float(sims[i])
-            if re.search(r"[\u3400-\u9fff]", query + row["question"]):
+            if has_cjk(query + row["question"]):
                 overlap = self._token_overlap(qtok, row["tokens"])
                 score = 0.3 * score + 0.7 * overlap
             if best is None or score > best.score:

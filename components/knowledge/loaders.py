@@ -20,6 +20,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from components.nlu.cjk_characters import HAN_WITH_COMPATIBILITY
+
 log = logging.getLogger(__name__)
 
 SUPPORTED_EXTENSIONS = {
@@ -604,7 +606,7 @@ def _load_jsonl(data: bytes, name: str, title: str) -> LoadedDocument:
 
 
 def _has_cjk(text: str) -> bool:
-    return bool(re.search(r"[\u3400-\u9fff\uf900-\ufaff]", text))
+    return bool(re.search(f"[{HAN_WITH_COMPATIBILITY}]", text))
 
 
 _LOADERS = {

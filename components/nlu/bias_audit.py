@@ -25,6 +25,7 @@ import yaml
 
 from components.dialogue.policy import PolicyInput, decide
 from components.nlu.chinese_script import to_traditional
+from components.nlu.cjk_characters import HAN_UNIFIED
 from components.nlu.intent_pack import read_examples
 
 log = logging.getLogger(__name__)
@@ -128,10 +129,10 @@ def base_sentences(assets_dir: Path, limit: int, seed: int = 3) -> dict[str, lis
         for scenario in yaml.safe_load(scenarios.read_text(encoding="utf-8")) or []:
             first = (scenario.get("turns") or [{}])[0].get("user", "")
             if first:
-                by_language["zh" if re.search(r"[\u4e00-\u9fff]", first) else "en"].append(first)
+                by_language["zh" if re.search(f"[{HAN_UNIFIED}]", first) else "en"].append(first)
     grouped: dict[str, dict[str, list[str]]] = {"en": {}, "zh": {}}
     for text, label in rows:
-        language = "zh" if re.search(r"[\u4e00-\u9fff]", text) else "en"
+        language = "zh" if re.search(f"[{HAN_UNIFIED}]", text) else "en"
         grouped[language].setdefault(label, []).append(text)
     for language, by_label in grouped.items():
         pools = {label: rng.sample(texts, len(texts)) for label, texts in sorted(by_label.items())}

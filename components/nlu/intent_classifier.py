@@ -43,6 +43,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.svm import LinearSVC
 
 from components.nlu import fast_tfidf
+from components.nlu.cjk_characters import HAN_NO_HEXAGRAMS
 from components.nlu.emotions import cue_words_en
 from components.nlu.intent_text import SpellingCorrector, english_words, intent_text
 from components.nlu.kernel_ridge import EmbeddingKernelRidge
@@ -71,7 +72,7 @@ _IDENTIFIERS = [
 ]
 
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK = re.compile(f"[{HAN_NO_HEXAGRAMS}]")
 # jieba's tokens for a text without Chinese characters: words and numbers, runs of the marks jieba keeps together,
 # any other mark alone (the same tokens as jieba.lcut on all 17,345 English examples of the shipped packs and
 # Bitext's test split, in a fraction of the time: the Chinese route also learns from the English examples)
@@ -86,7 +87,7 @@ def _jieba_words(text: str) -> list[str]:
     return [w for w in jieba.lcut(text) if w.strip()]
 
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_CJK_RUN = re.compile(f"[{HAN_NO_HEXAGRAMS}]+")
 
 
 def pinyin_syllables(text: str) -> list[str]:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+from components.nlu.cjk_characters import HAN_NO_HEXAGRAMS
+
+_CJK = re.compile(f"[{HAN_NO_HEXAGRAMS}\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
 

@@ -22,10 +22,11 @@ import random
 import re
 from pathlib import Path
 
+from components.nlu.cjk_characters import HAN_NO_HEXAGRAMS
 from components.nlu.emotions import emotion_cue_lists
 
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK = re.compile(f"[{HAN_NO_HEXAGRAMS}]")
 
 
 def tweeteval_rows(assets_dir: Path) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from components.nlu.cjk_characters import HAN_NO_HEXAGRAMS
 from components.nlu.language import detect_language
 from components.nlu.result import NLUResult
 from components.orders import desk_replies as R
@@ -54,7 +55,7 @@ _CHANGED_ONCE = {"exchange requested": "once_exchange", "return requested": "onc
                  "pending (item modified)": "once_modify"}
 _CLAUSE = re.compile(r",|;|\band\b|\bplus\b|，|；|。|以及|还有|和")
 MAX_AUTH_FAILURES = 3
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK = re.compile(f"[{HAN_NO_HEXAGRAMS}]")
 _IDENTIFIERS = re.compile(r"\S+@\S+|#?\s?[Ww]\s?\d+|\d+")
 _WORDS = re.compile(r"[A-Za-z]{2,}")
 MAX_VARIANT_LINES = 8

@@ -21,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass, field, fields
 
+from components.nlu.cjk_characters import HAN
 from components.speech.audio_input import SAMPLE_RATE, SpeechInputError, load_audio
 from components.speech.homophone_rescoring import WordLanguageModel, best_hypothesis
 from components.speech.model_files import resolve_speech_model
@@ -40,7 +41,7 @@ LANGUAGE_PROMPTS = {
 # 0.186, a 500 ms pad 0.198 (full window).
 VAD_PAD_MS = 300
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
-_WORD = re.compile(r"[\w\u3400-\u9fff]")
+_WORD = re.compile(rf"[\w{HAN}]")
 
 
 @dataclass

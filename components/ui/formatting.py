@@ -7,6 +7,8 @@ import json
 import logging
 import re
 
+from components.nlu.cjk_characters import HAN_UNIFIED
+
 log = logging.getLogger(__name__)
 
 _MD_IMAGE = re.compile(r"!\[")
@@ -18,7 +20,7 @@ def safe_text(text: str) -> str:
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+|(?<=[。！？])|\n+")
-_WORD = re.compile(r"[A-Za-z0-9]+|[\u4e00-\u9fff]")
+_WORD = re.compile(f"[A-Za-z0-9]+|[{HAN_UNIFIED}]")
 
 
 def readable_title(title: str, language: str = "en") -> str:

@@ -18,6 +18,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Callable
 
+from components.nlu.cjk_characters import HAN_NO_HEXAGRAMS
 from components.nlu.language import carries_language, detect_language
 from components.nlu.result import NLUResult
 from components.orders.desk_signals import Signals, read_signals
@@ -28,7 +29,7 @@ from components.workspaces.safety import normalise_text
 log = logging.getLogger(__name__)
 
 MAX_AUTH_FAILURES = 3
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+_CJK = re.compile(f"[{HAN_NO_HEXAGRAMS}]")
 # a general question about how things work: the knowledge base answers it, not the desk
 GENERAL_QUESTION = re.compile(
     r"\b(fees?|charges?|limits?|polic(y|ies)|rules?|how (long|much|many|do|does|can)|what happens|is there a|"
