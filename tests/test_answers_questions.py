@@ -57,6 +57,9 @@ def names_product(text: str) -> bool:
     ("T恤有蓝色的吗？", "stock_question"),
     ("我想买一部手机，多少钱？", "stock_question"),
     ("手机多少钱？", "stock_question"),
+    ("手机黑色的多少钱？", "stock_question"),                # a variant beside the product: still its price
+    ("how much does it cost to buy a phone?", "stock_question"),
+    ("can you tell me how much the office chair costs?", "stock_question"),
     ("What's the status of order #W12345?", "request"),
     ("订单W5918442可以取消吗？", "request"),  # its order number right beside Chinese characters (once a question)
     # acting for someone else: the one-customer policy answers (the desk helps one verified customer)
@@ -720,7 +723,7 @@ def test_no_desk_offer_after_a_question_about_what_only_the_business_documents_n
     # the installation is priced, not the phone (in the shop alone too: its own clause names what is priced, and
     # "帮忙" does not make it a request for the desk's stock lookup)
     ("买手机的话，帮忙安装要多少钱？", "question", "question"),
-    ("how much is assembly for the office chair?", "question", "stock_question"),
+    ("how much is assembly for the office chair?", "question", "question"),   # alone, its wording says so too
     ("安装手机要多少钱？", "question", "stock_question"),    # the same words in Chinese: one clause, naming the phone
     ("手机多少钱？", "stock_question", "stock_question"),   # the product itself: the desk's stock and price
     ("how much is the t-shirt?", "stock_question", "stock_question"),
@@ -829,6 +832,10 @@ def test_a_chinese_followup_swaps_the_phrase_with_the_same_head(text, previous, 
     "could you tell me the price of phone insurance?",  # "could you": a request's words, but no desk action asked
     "买手机的话，帮忙设置要多少钱？",                           # "帮忙": likewise
     "How much is phone insurance for a €1,000 phone, and what's the excess?",
+    "can you tell me how much phone insurance is?",      # a question inside a request's words, "how much" apart
+    "how much does shipping cost for a phone?",          # the thing priced, linked to the product by "for"
+    "how much is it to ship a phone?",
+    "手机保险多少钱？",                                     # the product word before a noun of its own
 ])
 def test_a_product_question_about_another_thing_goes_to_the_documents_however_worded(text):
     """The wording says something else than the product is asked about: the documents answer, in the shop alone

@@ -59,11 +59,17 @@ def test_misspellings_become_the_knowledge_base_words(speller, question, expecte
     "Where is order W1234567 and my account mia.moore8091@example.com?",   # ids and e-mail addresses
     "My name is Mr Refnud Plantinum",                # names inside the sentence
     "Can I pay 2500 with kvcu-123?",                 # numbers and codes
+    "IPO shares: can I buy them on the app?",        # an acronym, even first in the sentence
+    "can i buy shares in an IPO?",                   # ... or last
     "退款需要多长时间？",
 ])
 def test_clean_questions_are_unchanged(speller, question):
     corrected = speller.correct(question)
     assert corrected.text == question and corrected.corrections == []
+
+
+def test_a_message_written_in_capitals_is_still_corrected(speller):
+    assert speller.correct("HOW LONG DOES A REFUN TAKE").text == "HOW LONG DOES A REFUND TAKE"
 
 
 def test_known_words_are_never_corrected(speller):

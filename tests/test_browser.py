@@ -207,3 +207,43 @@ def test_analytics_charts_render(running_app, browser, locale, tab, all_domains,
         assert page.locator("#kefu-analytics-domain input").input_value() == all_domains
     finally:
         context.close()
+
+
+def _wait_for_answer(page, about: str, timeout: float = 120) -> str:
+    """The newest bot message once it is about `about` and complete: its sources line in either language."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        texts = _bot_texts(page)
+        if texts and about.lower() in texts[-1].lower() and ("Sources" in texts[-1] or "来源" in texts[-1]):
+            return texts[-1]
+        time.sleep(0.2)
+    raise AssertionError(f"no complete bot message about {about!r}: {_bot_texts(page)[-2:]}")
+
+
+@pytest.mark.parametrize("locale, cancel, plus_returns", [
+    ("en-US", "can I cancel my membership online?", "how long is the return window on Plus?"),
+    ("zh-CN", "会员可以在网上取消吗？", None)])
+def test_business_documents_answer_without_a_desk_offer(running_app, browser, locale, cancel, plus_returns):
+    """Last in the file: the uploaded membership documents stay in the knowledge base. A question about something only
+    the business's own documents name (its membership) gets their rule and no offer to start the shop's order
+    cancellation; a comparison table's cell is stated with its row and column."""
+    from gradio_client import handle_file
+
+    docs = [ROOT / "tests" / "fixtures" / "answers" / name
+            for name in ("kefu-plus-membership.md", "kefu-plus-membership-zh.md")]
+    added = running_app.client().predict([handle_file(str(d)) for d in docs], api_name="/kb_ingest")
+    assert "indexed" in str(added) or "replaced" in str(added) or "skipped" in str(added), added
+    context, page = _open(browser, running_app.local_url, locale=locale)
+    try:
+        _send(page, cancel)
+        about = "online at any time" if locale == "en-US" else "随时在网上取消"
+        reply = _wait_for_answer(page, about)
+        assert "verify you" not in reply and "核实您的身份" not in reply and "order id" not in reply.lower(), reply
+        if plus_returns:
+            _send(page, plus_returns)
+            row = _wait_for_answer(page, "Return window")
+            assert "Plus: 60 days" in row and "30 days" not in row, row
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"chat-business-documents-{locale}.png"), full_page=True)
+    finally:
+        context.close()

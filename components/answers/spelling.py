@@ -13,7 +13,8 @@ as a different one and the keyword index matches words exactly, so the question 
   ("gft" -> "gift");
 - never corrected: a known English word (symspellpy's frequency dictionary, 82,765 words: Google Books counts of
   the SCOWL word list, MIT; a word list, not a tokenizer's vocabulary), a shorter word, a word with a digit or inside
-  an e-mail address, a link or an id ("W1234567", "mia.moore8091"), and a capitalised word inside a sentence (a name);
+  an e-mail address, a link or an id ("W1234567", "mia.moore8091"), a capitalised word inside a sentence (a name)
+  and a word of two to four capitals in a sentence not written in capitals (an acronym: "IPO" is not "iPod");
 - Chinese written in traditional characters is read in simplified ones when the knowledge base writes simplified
   (components/nlu/chinese_script.py, the bias audit's converter);
 - a Chinese word written with a homophone ("退宽" for 退款, "取效" for 取消: the same toneless pinyin, one character
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 MIN_LENGTH = 4          # shorter words are left alone: one edit from too many others
 LONG_WORD = 8           # from this length two edits are allowed
+ACRONYM = 4             # a word of up to this many capitals, in a sentence not written in capitals, is an acronym
 _TIER_WEIGHTS = (1.0, 0.5, 0.25)   # swap, missing or extra letter, wrong letter
 _AFTER_HOW = ("many", "much", "long", "often", "soon", "far", "quickly", "fast")
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
@@ -266,6 +268,8 @@ class QuestionSpeller:
             out = re.sub(r"\s+(?=[,.!?;:])", "", re.sub(r"  +", " ", out)).strip()
         vocabulary = self.vocabulary()
         protected = [m.span() for m in IDENTIFIER_TOKEN.finditer(out)]
+        letters = re.findall(r"[A-Za-z]", out)
+        shouted = bool(letters) and sum(c.isupper() for c in letters) > len(letters) / 2
 
         def fix(m: re.Match) -> str:
             w = m.group(0)
@@ -274,6 +278,8 @@ class QuestionSpeller:
             before = out[:m.start()].rstrip()
             if w[0].isupper() and before and before[-1] not in ".!?。！？:\"“(-" and not w.isupper():
                 return w                       # a name inside a sentence
+            if w.isupper() and 1 < len(w) <= ACRONYM and not shouted:
+                return w                       # an acronym ("IPO", "ETF") in a sentence not written in capitals
             fixed = self.word(w, vocabulary, previous=(re.findall(r"[A-Za-z]+", before[-12:]) or [""])[-1])
             if fixed != w:
                 corrections.append({"from": w, "to": fixed, "kind": "spelling"})

@@ -15,7 +15,7 @@ from typing import Callable
 
 from components.answers.followups import continues_previous
 from components.answers.question_analysis import asks_a_question, is_interrogative, without_opener
-from components.nlu.cjk_characters import CJK
+from components.nlu.cjk_characters import CJK, CJK_RUN
 
 # a mistyped order number is still about an order; beside Chinese characters too ("订单W5918442到哪了", where \b
 # finds no boundary between 单 and W)
@@ -57,7 +57,7 @@ _WHEN = re.compile(r"\bon (a |the )?(mon|tues|wednes|thurs|fri|satur|sun)days?\b
                    r"周[一二三四五六日]|几点", re.I)
 _STOCK_EN = re.compile(r"\b(in stock|out of stock|available in|availability|do you (have|sell|carry|stock)|"
                        r"have (it|them|this|that|one|any)\b.{0,20}\b(in|with)\b|come in|comes in|"
-                       r"how much (is|are|does|do|for)|price of|prices? for|cost of|what colou?rs|what sizes|"
+                       r"how much|price of|prices? for|cost of|what colou?rs|what sizes|"
                        r"which colou?rs|which sizes|options for the)\b", re.I)
 _STOCK_ZH = re.compile(r"有货|有没有.{0,8}(码|色|款|货|型号|颜色|尺码)|还有.{0,6}(码|色|货)的?吗|多少钱|价格|什么颜色|哪些颜色|"
                        r"什么尺码|哪些尺码|有.{0,4}(码|色|款)的?(吗|么)|库存|卖不卖|有卖")
@@ -118,7 +118,7 @@ def _product_asked_about(text: str, names_product: Callable[[str], bool]) -> str
         if names_product(window) and not re.search(r"\b(my|our|mine)\b", window, re.I):
             if not _product_modifies_a_noun(text[match.end():], names_product):
                 return ""
-            other = "the product word modifies the thing asked about"
+            other = "the product word names another thing asked about"
     if _STOCK_ZH.search(text) and names_product(text) and not re.search(r"(用|我的|我们的)(手机|电脑|笔记本)", text):
         if not _prices_another_thing_zh(text, names_product):
             return ""
@@ -133,13 +133,26 @@ _CUE_ZH = re.compile(r"有货|多少钱|价格|库存|什么颜色|哪些颜色|
 
 def _prices_another_thing_zh(text: str, names_product: Callable[[str], bool]) -> bool:
     """"买笔记本电脑的话，帮忙设置要多少钱？" asks the price of the setup: the clause holding the price cue names a thing of
-    its own (帮忙设置) and no product, which only the clause before names. "我想买笔记本电脑，多少钱？" still asks the
+    its own (帮忙设置) and no product, which only the clause before names; "手机保险多少钱？" the insurance's: the product
+    word stands before a noun of its own (`_product_names_a_thing_zh`). "我想买笔记本电脑，多少钱？" still asks the
     laptop's price: its price clause names nothing else."""
     clauses = [c for c in re.split(r"[，,；;。]", text) if c.strip()]
     cued = [c for c in clauses if _STOCK_ZH.search(c)]
     if not cued:
         return False
-    return all(not names_product(c) and len(CJK.findall(_CUE_ZH.sub("", c))) >= 2 for c in cued)
+    return all(_product_names_a_thing_zh(c, names_product) if names_product(c) else
+               len(CJK.findall(_CUE_ZH.sub("", c))) >= 2 for c in cued)
+
+
+# the words between a price cue and the product that say nothing priced ("how much would a new laptop cost", "how much is
+# it to buy the chair", "a pair of the headphones"); any other word, linked to the product by a preposition, names the
+# thing priced ("how much does shipping cost for a laptop?", "how much is it to ship a laptop?")
+_BEFORE_PRODUCT = frozenset("""is are was were does do did would will be being it its this that these those the a an one
+ones cost costs costing price priced my your you i me we us to buy get order purchase pay for pair set piece unit units
+bundle couple new used brand just exactly roughly about approximately currently right now today please tell know""".split())
+_LINKS = frozenset("for on of to with".split())
+# the words of a Chinese variant or measure beside a product ("手机黑色的", "T恤大号"): still the product itself
+_VARIANT_ZH = re.compile(r"色|号|码|款|版|寸|型|套|个|台|部|件|只|双|条")
 
 
 # words that may follow a product asked about ("the t-shirt in L", "the chair right now", "the lamp?"); any other word
@@ -155,9 +168,33 @@ def _product_modifies_a_noun(after_cue: str, names_product: Callable[[str], bool
     words = re.findall(r"[\w'’-]+|[?？!.,;]", after_cue)[:10]
     for end in range(1, len(words) + 1):
         if names_product(" ".join(words[:end])):
+            start = max(s for s in range(end) if names_product(" ".join(words[s:end])))
+            if _priced_through_a_link(words[:start]):
+                return True
             following = words[end] if end < len(words) else ""
             return bool(re.fullmatch(r"[A-Za-z][\w'’-]*", following)) and following.lower() not in _AFTER_PRODUCT
     return False
+
+
+def _priced_through_a_link(before: list[str]) -> bool:
+    """"how much does shipping cost for a laptop?", "how much is it to ship a laptop?": between the price cue and the
+    product stands a word of its own, linked to the product by a preposition: that word is what is priced."""
+    kept = [w.lower() for w in before if w.lower() not in _BEFORE_PRODUCT or w.lower() in _LINKS]
+    return any(w in _LINKS for w in kept) and any(w not in _LINKS and w.isalpha() for w in kept)
+
+
+def _product_names_a_thing_zh(clause: str, names_product: Callable[[str], bool]) -> bool:
+    """"手机保险多少钱？", "笔记本电脑维修要多少钱？": the product word stands before a noun of its own in the price clause, which
+    is what is priced. "手机多少钱？", "手机黑色的多少钱？", "T恤有蓝色的吗？" still ask about the product."""
+    from components.knowledge.keyword_index import _jieba
+
+    end = next((e for e in range(1, len(clause) + 1) if names_product(clause[:e])), None)
+    if end is None:
+        return False
+    following = [t for t in _jieba().lcut(clause[end:]) if t.strip()]
+    word = following[0] if following else ""
+    return (len(word) >= 2 and bool(CJK_RUN.fullmatch(word)) and not _CUE_ZH.fullmatch(word)
+            and not _STOCK_ZH.match(word) and not _VARIANT_ZH.search(word))
 
 
 def topic_of(text: str) -> str | None:

@@ -24,14 +24,17 @@ _WORD = re.compile(f"[A-Za-z0-9]+|[{HAN_UNIFIED}]")
 
 
 def readable_title(title: str, language: str = "en") -> str:
-    """'faq' → 'FAQ' (常见问题), 'change-shipping-address' → 'Change shipping address'."""
+    """'faq' → 'FAQ' (常见问题), 'change-shipping-address' → 'Change shipping address'; a title the business wrote
+    with capitals of its own ("kefu Plus membership › Plans") keeps its case, a brand written in lower case too."""
     from components.ui.i18n import say
 
     text = re.sub(r"[-_]+", " ", str(title or "")).strip()
     text = re.sub(r"\.(md|txt|pdf|docx?|html?|csv|jsonl?)$", "", text, flags=re.I)
     if text.lower() in ("faq", "faqs"):
         return say("faq", language)
-    return text[:1].upper() + text[1:] if text else "?"
+    if not text:
+        return "?"
+    return text if text != text.lower() else text[:1].upper() + text[1:]
 
 
 def cited_sentence(answer: str, passage: str) -> str:
