@@ -268,6 +268,8 @@ class AnswerComposer:
             # "and what's the penalty if I take the money out early?" goes on about what was just stated
             followup["evidence"] = previous["evidence"]
         parts, statements = split_question(question)
+        if len(parts) == 1:
+            parts[0].said = statements   # the customer's case, said beside the question (comparison_rows)
         for p in parts:
             if p.language != language and language == "zh":
                 p.language = language
