@@ -43,6 +43,8 @@ Near misses (the evidence states a neighbouring case, not the one asked):
 - `other_charge` (charge_kinds.py): a part asking for one kind of charge ("the cross-border fee") is not answered by
   evidence whose every sum is another kind ("we charge a penalty of €250"); `other_charge_ranking` ranks it again
   without such units (composer), as `asked_day_ranking` does for another day's rule.
+- `other_period` (charge_periods.py): a part asking a sum for one period ("Plus 每个月多少钱？") is not answered by
+  evidence whose every sum is given for another period ("每年额度为 20,000 欧元").
 - `other_scope` (case_scopes.py): the best unit opens with a case the part does not name ("At the city hotels, …")
   while the part names a case of its own the unit does not state ("… at the resort?"): another case's rule;
   `other_scope_ranking` ranks the part again without such units (composer).
@@ -63,6 +65,7 @@ import re
 
 from components.answers.case_scopes import other_scope
 from components.answers.charge_kinds import other_charge
+from components.answers.charge_periods import other_period
 from components.answers.comparison_rows import unnamed_row
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
@@ -645,7 +648,8 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: other_day(part, evidence), lambda: undated_evidence(part, evidence),
                   lambda: opposite_condition(part, evidence, statements),
                   lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
-                  lambda: other_charge(part, evidence), lambda: other_scope(part, evidence),
+                  lambda: other_charge(part, evidence), lambda: other_period(part, evidence),
+                  lambda: other_scope(part, evidence),
                   lambda: which_thing(part, evidence),
                   lambda: unnamed_row(part, evidence, candidates, asked_value(part.text) is not None,
                                       _QUESTION_WORDS)):
