@@ -900,3 +900,15 @@ def test_a_cell_whose_value_says_what_the_part_asks_about_names_its_row():
     assert unanswered(part("How much is the underground garage at Alderbridge?"), [parking], [parking, kind]) is None
     assert "not what the question names" in unanswered(part("How much is the valet garage at Alderbridge?"),
                                                         [parking], [parking, kind])
+
+
+def test_a_chinese_value_is_asked_of_the_word_not_of_single_characters():
+    """"分红多久到账？": 到 and 账 alone name nothing the evidence must share; "退款多久到账" states the time a refund
+    takes, not a dividend's. Evidence naming the word, or a part of single characters only, is not stopped."""
+    from components.answers.answerability import value_subject
+
+    refund = scored("退到信用卡：需要 5 到 7 个工作日到账。", title="退款多久到账", language="zh")
+    dividend = scored("分红通常在 2 个工作日内到账。", title="分红", language="zh")
+    assert "something else" in value_subject(part("分红多久到账？"), [refund], set())
+    assert value_subject(part("分红多久到账？"), [dividend], set()) is None
+    assert value_subject(part("退款多久到账？"), [refund], set()) is None

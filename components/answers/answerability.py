@@ -160,6 +160,11 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
                          if not re.fullmatch(r"[\u3400-\u9fff]", t)}   # "内" of "几天内" says nothing
     if asked_after_story:
         wanted = asked_after_story
+    # "分红多久到账？": a Chinese character alone (到, 账) names nothing the evidence must share when the part names a
+    # word of two or more (分红): "退款多久到账" says 到账 of a refund, not of a dividend
+    words = {t for t in wanted if not re.fullmatch(r"[\u3400-\u9fff]", t)}
+    if words and words != wanted and re.search(r"[\u3400-\u9fff]", part.text):
+        wanted = words
     if REFERS_BACK.search(part.text):
         # "what does it cost without insurance?" after "How long is a long appointment?": "it" is the appointment
         wanted = wanted | carried
