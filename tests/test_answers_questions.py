@@ -945,18 +945,6 @@ def test_the_customer_own_phone_is_not_a_phone_number_asked_for(text, asks_a_num
     assert ("phone" in answer_types(text)) is asks_a_number
 
 
-def test_a_chinese_subject_put_in_a_names_place_joins_the_chinese_beside_it():
-    """"那度假村呢？" after "Cedar Quay 几点可以入住？": "度假村 几点可以入住？" would be parted as two questions (the
-    place a statement, the check-in time asked of no place); the subject joins the question."""
-    question, info = resolve_followup("那度假村呢？", "Cedar Quay 几点可以入住？", ["cedar quay"])
-    assert question == "度假村几点可以入住？" and info["replaced"] == "cedar quay"
-    parts, statements = split_question(question)
-    assert len(parts) == 1 and "度假村" in parts[0].text and not statements
-    # a Latin subject keeps its space
-    assert resolve_followup("那 Beach Inn 呢？", "Cedar Quay 几点可以入住？", ["cedar quay"])[0] == \
-        "Beach Inn 几点可以入住？"
-
-
 def test_a_follow_up_naming_a_period_swaps_the_period_asked():
     """"按年付呢？" after "Gold 每个月多少钱？" asks Gold's yearly price, not a monthly price of "按年付"; "and yearly?"
     after "how much is Gold per month?" likewise. A follow-up naming no period swaps its subject as before."""

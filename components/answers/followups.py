@@ -188,22 +188,7 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         # the subject would be left out of the one answered ("指定日配送 运费" is the question "运费")
         space = "" if _CJK.search(subject[-1:]) and _CJK.search((phrase or question)[:1]) else " "
         question = f"{subject}{space}{phrase}" if phrase else f"{subject}{space}{question}"
-    return _joined(question, subject), {"previous": previous_question, "subject": subject, "replaced": replaced}
-
-
-def _joined(question: str, subject: str) -> str:
-    """`question` with no space between a Chinese subject put in a name's place and the Chinese beside it: "度假村
-    几点可以入住？" (after "Kelmouth Harbour 几点可以入住？") would be parted as two questions by split_question, the
-    subject left as a statement and "几点可以入住？" answered of no place."""
-    at = question.find(subject) if subject and _CJK.search(subject) else -1
-    if at < 0:
-        return question
-    before, after = question[:at], question[at + len(subject):]
-    if _CJK.search(subject[-1]) and re.match(r"[ \t]+[\u3400-\u9fff]", after):
-        after = after.lstrip(" \t")
-    if _CJK.search(subject[0]) and re.search(r"[\u3400-\u9fff][ \t]+$", before):
-        before = before.rstrip(" \t")
-    return f"{before}{subject}{after}"
+    return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
 
 
 def _swap_period(subject: str, question: str) -> tuple[str, str | None]:
