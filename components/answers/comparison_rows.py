@@ -16,6 +16,8 @@ from the question it was cut from are read only when its own say nothing of any 
 A label that itself holds the value asked for ("Late by more than 30 minutes" for "how late ...?") is the answer,
 not the case asked about; a value that says every word the part asks about ("underground garage, €18 per night" for
 "how much is the underground garage at Alderbridge?") names its row itself (`value_names`).
+A part naming no column of its own is read with the one column the customer names in a sentence beside it ("what
+interest do i get on cash? i'm on plus": `part_columns`, `QuestionPart.said`): their case, not every plan's value.
 A part naming no column ("what's the excess?") is answered by the best cell's row as a whole, each column's value
 (`row_together`): one unit, so the row's cells no longer split the confidence between them. A part naming two rows
 alike in the column it names ("the pool hours at Alderbridge": indoor and outdoor pool) is answered by both cells
