@@ -839,6 +839,35 @@ def test_a_comparison_row_is_said_whole_when_the_part_names_none_of_its_columns(
     assert row_together(part("What's the excess?"), [basic, cover]) == [basic, cover]
 
 
+def test_the_column_the_customer_names_beside_the_question_is_their_case():
+    """"what interest do i get on cash? i'm on plus": the part names no plan, the sentence beside it names one
+    (`QuestionPart.said`, set by the composer for a one-part question): that column's cell is kept, the other
+    columns' cells leave the ranking and the row is not said whole; a statement naming two plans names no case."""
+    from components.answers.comparison_rows import named_columns_only, part_columns, row_together
+
+    def cell(text, position):
+        unit = scored(text, kind="row", doc="plans")
+        unit.unit.position = position
+        return unit
+
+    free, plus, premium = (cell("Interest on cash: Free: 1.0% a year", 0), cell("Interest on cash: Plus: 2.0% a year", 1),
+                           cell("Interest on cash: Premium: 3.0% a year", 2))
+    parts, statements = split_question("what interest do i get on cash? i'm on plus")
+    assert len(parts) == 1 and statements
+    asked = parts[0]
+    asked.said = statements
+    assert part_columns(asked, ["Free", "Plus", "Premium"]) == [1]
+    ranked = named_columns_only(asked, [premium, plus, free])
+    assert ranked == [plus]
+    assert row_together(asked, ranked) == [plus]
+    assert unanswered(asked, [plus], ranked) is None
+    assert "column" in unanswered(asked, [premium], [premium, plus, free])
+    undecided = part("what interest do i get on cash?")
+    undecided.said = "I'm on Free and thinking of Plus."
+    assert part_columns(undecided, ["Free", "Plus", "Premium"]) == []
+    assert row_together(undecided, [premium, plus, free])[0].unit.text.count(":") == 4
+
+
 def test_rows_a_part_names_alike_are_stated_together():
     """"the pool hours at Alderbridge" names the Indoor pool and Outdoor pool rows alike: both cells of the named
     column are stated (each says which row it is) and the part is answered; a part naming one row more than the
@@ -871,3 +900,15 @@ def test_a_cell_whose_value_says_what_the_part_asks_about_names_its_row():
     assert unanswered(part("How much is the underground garage at Alderbridge?"), [parking], [parking, kind]) is None
     assert "not what the question names" in unanswered(part("How much is the valet garage at Alderbridge?"),
                                                         [parking], [parking, kind])
+
+
+def test_a_chinese_value_is_asked_of_the_word_not_of_single_characters():
+    """"分红多久到账？": 到 and 账 alone name nothing the evidence must share; "退款多久到账" states the time a refund
+    takes, not a dividend's. Evidence naming the word, or a part of single characters only, is not stopped."""
+    from components.answers.answerability import value_subject
+
+    refund = scored("退到信用卡：需要 5 到 7 个工作日到账。", title="退款多久到账", language="zh")
+    dividend = scored("分红通常在 2 个工作日内到账。", title="分红", language="zh")
+    assert "something else" in value_subject(part("分红多久到账？"), [refund], set())
+    assert value_subject(part("分红多久到账？"), [dividend], set()) is None
+    assert value_subject(part("退款多久到账？"), [refund], set()) is None

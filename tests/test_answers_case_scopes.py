@@ -3,7 +3,8 @@ names (components/answers/case_scopes.py; issue #15: never a confident wrong ans
 from __future__ import annotations
 
 from components.answers.answerability import unanswered
-from components.answers.case_scopes import asked_scopes, other_scope, other_scope_ranking, sentence_scope
+from components.answers.case_scopes import (asked_scopes, general_rule_first, other_scope, other_scope_ranking,
+                                           sentence_scope)
 from components.answers.evidence_selection import ScoredUnit
 from components.answers.evidence_units import EvidenceUnit
 from components.answers.question_analysis import split_question
@@ -49,3 +50,20 @@ def test_the_asked_cases_rule_just_below_answers():
     assert other_scope_ranking(question, [HARBOUR, STATION, other]) == [STATION, other]
     assert other_scope_ranking(question, [HARBOUR, other, STATION]) is None   # what then ranks first names no kiosk
     assert other_scope_ranking(question, [STATION, HARBOUR]) is None          # the best is the asked case's rule
+
+
+def test_a_part_naming_no_case_is_answered_by_the_general_rule_before_one_cases_exception():
+    """"I'm a member, until when can I keep the bike?" names no office: the harbour office's exception ranked first
+    gives way to the general rule of the same document just below it, which holds the time asked; a part naming
+    the case, a general rule without the value asked, or one from another document changes nothing."""
+    exception = scored("At the harbour office, members return bikes until 18:00 at the latest.")
+    general = scored("Members: bikes back until 22:00.")
+    other = ScoredUnit(EvidenceUnit("Members return bikes until 20:00.", "", "sentence", "Other", "other", "other#0",
+                                    0.5, "en", 0), 1.0, {})
+    asked = part("I'm a member, until what time can I keep the bike?")
+    assert general_rule_first(asked, [exception, general], "time") == [general]
+    assert general_rule_first(part("until what time can I keep the bike at the harbour office?"),
+                              [exception, general], "time") is None
+    assert general_rule_first(asked, [exception, STATION], "time") is None
+    assert general_rule_first(asked, [exception, other], "time") is None
+    assert general_rule_first(asked, [general, exception], "time") is None

@@ -950,3 +950,12 @@ def test_a_comparison_row_with_one_value_in_every_column_is_one_unit():
 def test_the_customer_own_phone_is_not_a_phone_number_asked_for(text, asks_a_number):
     """"my phone" is the customer's device: the question asks whether it is covered, not for a number to call."""
     assert ("phone" in answer_types(text)) is asks_a_number
+
+
+def test_a_follow_up_naming_a_period_swaps_the_period_asked():
+    """"按年付呢？" after "Gold 每个月多少钱？" asks Gold's yearly price, not a monthly price of "按年付"; "and yearly?"
+    after "how much is Gold per month?" likewise. A follow-up naming no period swaps its subject as before."""
+    assert resolve_followup("按年付呢？", "Gold 每个月多少钱？", ["gold"])[0] == "Gold 按年付多少钱？"
+    assert resolve_followup("and yearly?", "how much is Gold per month?", ["Gold"])[0] == "how much is Gold yearly?"
+    assert resolve_followup("and for Silver?", "how much is Gold per month?", ["Gold"])[0] == \
+        "how much is Silver per month?"

@@ -43,6 +43,8 @@ Near misses (the evidence states a neighbouring case, not the one asked):
 - `other_charge` (charge_kinds.py): a part asking for one kind of charge ("the cross-border fee") is not answered by
   evidence whose every sum is another kind ("we charge a penalty of €250"); `other_charge_ranking` ranks it again
   without such units (composer), as `asked_day_ranking` does for another day's rule.
+- `other_period` (charge_periods.py): a part asking a sum for one period ("Plus 每个月多少钱？") is not answered by
+  evidence whose every sum is given for another period ("每年额度为 20,000 欧元").
 - `other_scope` (case_scopes.py): the best unit opens with a case the part does not name ("At the city hotels, …")
   while the part names a case of its own the unit does not state ("… at the resort?"): another case's rule;
   `other_scope_ranking` ranks the part again without such units (composer).
@@ -63,12 +65,13 @@ import re
 
 from components.answers.case_scopes import other_scope
 from components.answers.charge_kinds import other_charge
+from components.answers.charge_periods import other_period
 from components.answers.comparison_rows import unnamed_row
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
 from components.answers.number_conditions import asked_quantities, holds
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
-from components.nlu.cjk_characters import HAN, has_cjk
+from components.nlu.cjk_characters import CJK, HAN, has_cjk
 
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
 _ASKS_VALUE = [
@@ -158,6 +161,11 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
                          if not re.fullmatch(f"[{HAN}]", t)}   # "内" of "几天内" says nothing
     if asked_after_story:
         wanted = asked_after_story
+    # "分红多久到账？": a Chinese character alone (到, 账) names nothing the evidence must share when the part names a
+    # word of two or more (分红): "退款多久到账" says 到账 of a refund, not of a dividend
+    words = {t for t in wanted if not CJK.fullmatch(t)}
+    if words and words != wanted and has_cjk(part.text):
+        wanted = words
     if REFERS_BACK.search(part.text):
         # "what does it cost without insurance?" after "How long is a long appointment?": "it" is the appointment
         wanted = wanted | carried
@@ -646,7 +654,8 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: other_day(part, evidence), lambda: undated_evidence(part, evidence),
                   lambda: opposite_condition(part, evidence, statements),
                   lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
-                  lambda: other_charge(part, evidence), lambda: other_scope(part, evidence),
+                  lambda: other_charge(part, evidence), lambda: other_period(part, evidence),
+                  lambda: other_scope(part, evidence),
                   lambda: which_thing(part, evidence),
                   lambda: unnamed_row(part, evidence, candidates, asked_value(part.text) is not None,
                                       _QUESTION_WORDS)):

@@ -13,13 +13,18 @@ deposits") ranks next. The opening phrase says, in the evidence's own words, whi
   still be the only one);
 - `other_scope_ranking`: the part is ranked again without such units when one that states the asked case stands
   among the next few, as `answerability.asked_day_ranking` does for another day's rule.
+- `general_rule_first`: a part naming no case ("I'm a Gold member, until what time can I check out?") whose best unit
+  is one case's rule ("At the Saltcove Beach Resort, free late check-out … is until 12:00") is ranked without the
+  units opened by a case, when a unit of the same document opened by none (the general rule: "Free late check-out:
+  Gold: until 14:00") stands among its next `LOOK` and holds a value of the kind the part asks: the exception to a
+  rule is the answer only for the case it names.
 English only (a Chinese rule opens with its case without a preposition: "城市酒店 12:00 起…").
 """
 from __future__ import annotations
 
 import re
 
-from components.answers.evidence_selection import ScoredUnit, terms
+from components.answers.evidence_selection import _VALUE_PATTERNS, ScoredUnit, has_value, terms
 from components.answers.question_analysis import QuestionPart
 
 # "At the city hotels, …", "On a Saver rental, …", "For Classic, …", "In Zone 2 you must …" (one to four words)
@@ -94,3 +99,21 @@ def other_scope_ranking(part: QuestionPart, ranked: list[ScoredUnit]) -> list[Sc
             or not all(case & _stated(rest[0]) for case in cases):
         return None
     return rest
+
+
+def general_rule_first(part: QuestionPart, ranked: list[ScoredUnit], kind: str | None) -> list[ScoredUnit] | None:
+    """The part's ranking without the units opened by a case the part does not name, when the part names no case of
+    its own, its best unit is opened by one, and a unit of the same document opened by none, holding a value of the
+    asked `kind`, stands among its next `LOOK` (module docstring); else None."""
+    if not ranked or part.language == "zh" or kind not in _VALUE_PATTERNS or asked_scopes(part.text):
+        return None
+    asked = set(terms(part.text))
+    scope = sentence_scope(ranked[0].unit.text)
+    if not scope or scope & asked:
+        return None
+    for s in ranked[1:LOOK + 1]:
+        if s.unit.doc_id != ranked[0].unit.doc_id or not has_value(kind, s.unit):
+            continue
+        if not sentence_scope(s.unit.text):
+            return [r for r in ranked if not (case := sentence_scope(r.unit.text)) or case & asked]
+    return None

@@ -16,6 +16,8 @@ from the question it was cut from are read only when its own say nothing of any 
 A label that itself holds the value asked for ("Late by more than 30 minutes" for "how late ...?") is the answer,
 not the case asked about; a value that says every word the part asks about ("underground garage, €18 per night" for
 "how much is the underground garage at Alderbridge?") names its row itself (`value_names`).
+A part naming no column of its own is read with the one column the customer names in a sentence beside it ("what
+interest do i get on cash? i'm on plus": `part_columns`, `QuestionPart.said`): their case, not every plan's value.
 A part naming no column ("what's the excess?") is answered by the best cell's row as a whole, each column's value
 (`row_together`): one unit, so the row's cells no longer split the confidence between them. A part naming two rows
 alike in the column it names ("the pool hours at Alderbridge": indoor and outdoor pool) is answered by both cells
@@ -111,7 +113,7 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
         column = cell[1]
         columns = list(dict.fromkeys(c[1] for _, c in table_cells(e.unit, candidates)))
         columns = columns if column in columns else [column, *columns]
-        asked_names = [columns[i] for i in asked_columns(columns, f"{part.asked_text} {part.context}")]
+        asked_names = [columns[i] for i in part_columns(part, columns)]
         if asked_names and column not in asked_names:
             return f"the table's column “{column}” is not the one the question names (“{asked_names[0]}”)"
     return None
@@ -195,6 +197,19 @@ def asked_columns(columns: list[str], question: str) -> list[int]:
     return [i for i in named if not any(j != i and set(words[i]) < set(words[j]) for j in named)]
 
 
+def part_columns(part, columns: list[str]) -> list[int]:
+    """The columns of a comparison table a part names (`asked_columns`), in its own words or those it carries from
+    the question it was cut from; where it names none, the one column the customer names in what they say beside
+    the question (`QuestionPart.said`: "what interest do i get on cash? i'm on plus"): that is their case, and every
+    other column's value stated beside it would be a confident wrong answer. A statement naming two columns ("I'm
+    on Free, is Plus worth it?") names no case of its own."""
+    named = asked_columns(columns, f"{part.asked_text} {part.context}")
+    if named or not getattr(part, "said", ""):
+        return named
+    said = asked_columns(columns, part.said)
+    return said if len(said) == 1 else []
+
+
 def named_cell(part, ranked: list[ScoredUnit], confidence: float, asked_kind: str | None,
                question_words: frozenset[str]) -> ScoredUnit | None:
     """A look-up in a comparison table: the part asks for a value in so many words (`asked_kind`, answerability's
@@ -220,7 +235,7 @@ def named_cell(part, ranked: list[ScoredUnit], confidence: float, asked_kind: st
         mine = label_named(label, asked, False, question_words)
         if mine < NAMED_FULLY or any(label_named(r, asked, False, question_words) >= mine for r in labels):
             return None
-        named = [columns[i] for i in asked_columns(columns, f"{part.asked_text} {part.context}")]
+        named = [columns[i] for i in part_columns(part, columns)]
         if named != [column] or not (_VALUE_PATTERNS[asked_kind].search(value) or re.search(r"\d", value)):
             return None
         return scored
@@ -232,7 +247,6 @@ def named_columns_only(part, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
     of that table's columns (in its own words or those it carries from the part before: "Premium 房屋保险的室内财产
     保额是多少？免赔额呢？"): "免赔额：Basic: 250 英镑" is another plan's figure, no rival of the Premium cell for the
     confidence model, and never stated for Premium (`unnamed_row` keeps it out of a reply as well)."""
-    question = f"{part.asked_text} {part.context}"
     tables: dict[tuple[str, str], list[str]] = {}
     for scored in ranked:
         cell = cell_parts(scored.unit.text) if scored.unit.kind == "row" else None
@@ -243,7 +257,7 @@ def named_columns_only(part, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
         columns = list(dict.fromkeys(columns))
         if len(columns) < 2:
             continue
-        named = {columns[i] for i in asked_columns(columns, question)}
+        named = {columns[i] for i in part_columns(part, columns)}
         if named:
             dropped |= {(*key, c) for c in columns if c not in named}
     if not dropped:
@@ -264,7 +278,7 @@ def row_together(part, ranked: list[ScoredUnit]) -> list[ScoredUnit]:
     unit = ranked[0].unit
     table = table_cells(unit, ranked)
     columns = list(dict.fromkeys(cell[1] for _, cell in table))
-    if len(columns) < 2 or asked_columns(columns, f"{part.asked_text} {part.context}"):
+    if len(columns) < 2 or part_columns(part, columns):
         return ranked
     row = [(s, cell) for s, cell in table if cell[0] == top[0]]
     cells: dict[str, str] = {}

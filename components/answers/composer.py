@@ -31,7 +31,7 @@ from components.answers.asked_subjects import not_about_part_before, unstated_su
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
                                               focus_items, said_terms, subject_terms, unanswered,
                                               value_of_earlier_part)
-from components.answers.case_scopes import other_scope_ranking
+from components.answers.case_scopes import general_rule_first, other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
 from components.answers.comparison_rows import (focus_row, named_cell, named_columns_only, row_beyond_stated,
                                                row_together, rows_named_alike, without_unnamed_rows)
@@ -42,6 +42,7 @@ from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit,
                                                    entity_names, has_value, near_duplicate, normalize_term, pick_units,
                                                    terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
+from components.answers.list_lead_ins import item_with_lead_in
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import sibling_unit
 from components.answers.source_precedence import SourcePrecedence
@@ -269,6 +270,8 @@ class AnswerComposer:
             # "and what's the penalty if I take the money out early?" goes on about what was just stated
             followup["evidence"] = previous["evidence"]
         parts, statements = split_question(question)
+        if len(parts) == 1:
+            parts[0].said = statements   # the customer's case, said beside the question (comparison_rows)
         for p in parts:
             if p.language != language and language == "zh":
                 p.language = language
@@ -333,6 +336,9 @@ class AnswerComposer:
             # the customer's own number ("I'm 30 weeks pregnant") picks the rule whose limits hold for it
             numbers = asked_quantities(f"{statements} {part.text}" if len(parts) == 1 else part.text)
             ranked = holding_first(numbers, ranked)
+            # a part naming no case is answered by the general rule before one case's exception (case_scopes.py)
+            ranked = general_rule_first(part, ranked, next((t for t in part.types if t in _VALUE_KINDS), None)) \
+                or ranked
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
             if answer.parts[-1].unanswered and answer.parts[-1].confidence >= self.min_score:
                 # the best units are another day's rule, state another charge or are another case's rule: the unit
@@ -443,6 +449,8 @@ class AnswerComposer:
             ranked = named_columns_only(part, self._bridged(part, units, ranked, resolved.weights(terms)))
         # a row none of whose columns the part names is one answer, each column's value (comparison_rows)
         ranked = row_together(part, ranked)
+        # a list item that only names a thing is said with its lead-in (list_lead_ins.py)
+        ranked = item_with_lead_in(ranked)
         if self.likelihood is not None and ranked and scored_here(part.text):
             t_likelihood = time.perf_counter()
             ranked = self._with_likelihood(part, ranked)

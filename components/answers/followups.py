@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from components.answers.answerability import WEEKDAY_NAME
+from components.answers.charge_periods import _PERIOD, asked_period
 from components.answers.evidence_selection import entity_names, terms
 from components.answers.followup_conditions import with_condition
 from components.answers.question_analysis import answer_types, type_phrase
@@ -156,6 +157,8 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         question, replaced = _swap_same_shape(subject, question, [_AMOUNT])
     if replaced is None:
         question, replaced = _swap_numbered(subject, question)
+    if replaced is None:
+        question, replaced = _swap_period(subject, question)
     if replaced is None and has_cjk(subject):
         # "那年度会员呢？" after "Plus 月度会员多少钱？": the Chinese phrase with the same head (月度会员) gives way, not the
         # name in Latin letters beside it
@@ -187,6 +190,18 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         space = "" if has_cjk(subject[-1:]) and has_cjk((phrase or question)[:1]) else " "
         question = f"{subject}{space}{phrase}" if phrase else f"{subject}{space}{question}"
     return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
+
+
+def _swap_period(subject: str, question: str) -> tuple[str, str | None]:
+    """`question` with its period word replaced by the follow-up's, where the follow-up names a period ("按年付呢？"
+    after "Plus 每个月多少钱？" is "Plus 按年付多少钱？"; "and yearly?" after "how much is Plus per month?"); (question,
+    None) when either names none, or the same one."""
+    wanted = asked_period(subject)
+    said = list(_PERIOD.finditer(question))
+    if wanted is None or len(said) != 1 or said[0].lastgroup == wanted:
+        return question, None
+    m = said[0]
+    return question[:m.start()] + subject + question[m.end():], m.group(0)
 
 
 def without_lead(text: str) -> str:

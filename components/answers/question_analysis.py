@@ -74,6 +74,8 @@ class QuestionPart:
     story: str = ""                   # the customer's situation the part opens with ("I'm going travelling" in "I'm
                                       # going travelling, how long can I freeze my membership for?"): in `text`, but
                                       # not what is asked (`story_and_question`)
+    said: str = ""                    # what the customer says around a one-part question, in sentences of its own
+                                      # ("what interest do i get on cash? i'm on plus"): their case, never asked
 
     @property
     def asked_text(self) -> str:
