@@ -943,3 +943,14 @@ def test_a_comparison_row_with_one_value_in_every_column_is_one_unit():
 def test_the_customer_own_phone_is_not_a_phone_number_asked_for(text, asks_a_number):
     """"my phone" is the customer's device: the question asks whether it is covered, not for a number to call."""
     assert ("phone" in answer_types(text)) is asks_a_number
+
+
+def test_a_time_of_day_swaps_for_the_previous_time():
+    from components.answers.followups import resolve_followup
+
+    question, info = resolve_followup("what if it's at 3pm?", "If I ask for a refund at 11 in the morning on a Tuesday, "
+                                      "when is it paid?")
+    assert question == "If I ask for a refund at 3pm on a Tuesday, when is it paid?" and \
+        info["replaced"] == "11 in the morning"
+    assert resolve_followup("and at 21:00?", "can I return the car there at 2am?")[0] == \
+        "can I return the car there at 21:00?"
