@@ -914,3 +914,21 @@ def test_a_condition_lifts_only_a_unit_stating_the_named_case():
     lifted = composer._choose(parts[0], [ScoredUnit(city.unit, 10.0, {}), ScoredUnit(resort.unit, 8.0, {})], [],
                               asked_quantities(question))
     assert not lifted.evidence and not lifted.condition_settled
+
+
+def test_a_part_lifted_by_its_condition_states_only_the_unit_that_settles_it():
+    from components.answers.number_conditions import asked_quantities
+
+    class Unsure(SelectionModel):
+        def confidence_of(self, ranked):
+            return 0.6
+
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
+                              model=Unsure({}, 5.0, {}, threshold=0.77, margin=5.0, max_units=3))
+    question = "I cancelled at 9pm the evening before arrival, will I be charged?"
+    parts, _ = split_question(question)
+    city = scored("City hotels: after 18:00 on the day before arrival, we charge the first night.", title="Late")
+    both = scored(f"{city.unit.text} Resorts: within 7 days of arrival, we charge the first 2 nights.", title="Late")
+    lifted = composer._choose(parts[0], [ScoredUnit(city.unit, 10.0, {}), ScoredUnit(both.unit, 9.9, {})], [],
+                              asked_quantities(question))
+    assert [e.unit.text for e in lifted.evidence] == [city.unit.text]

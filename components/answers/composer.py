@@ -642,9 +642,12 @@ class AnswerComposer:
         if not ranked or answer.confidence < self.min_score:
             return answer
         model = self.selector.model
+        # a part lifted by its settled condition states the unit that states it, not the neighbours within the
+        # margin (a passage holding that rule and another case's rule beside it)
+        picked = ranked[:1] if answer.condition_settled else \
+            pick_units(ranked, model.margin, model.max_units, asked_types=part.types)
         chosen = [focus_items(focus_row(c, part.asked_text), part.asked_text)
-                  for c in without_failing(numbers or [], pick_units(ranked, model.margin, model.max_units,
-                                                                     asked_types=part.types))]
+                  for c in without_failing(numbers or [], picked)]
         chosen = without_unnamed_rows(part, chosen, ranked, asked_value(part.text) is not None, QUESTION_WORDS)
         # a list item whose lead-in sets the condition on the customer's number is stated with its lead-in
         stated_condition = with_stated_condition(numbers or [], chosen, ranked)
