@@ -928,7 +928,8 @@ def test_a_part_lifted_by_its_condition_states_only_the_unit_that_settles_it():
     question = "I cancelled at 9pm the evening before arrival, will I be charged?"
     parts, _ = split_question(question)
     city = scored("City hotels: after 18:00 on the day before arrival, we charge the first night.", title="Late")
-    both = scored(f"{city.unit.text} Resorts: within 7 days of arrival, we charge the first 2 nights.", title="Late")
-    lifted = composer._choose(parts[0], [ScoredUnit(city.unit, 10.0, {}), ScoredUnit(both.unit, 9.9, {})], [],
-                              asked_quantities(question))
+    resort = scored("Resorts: within 7 days of arrival, we charge the first 2 nights.", title="Late")
+    both = scored(f"{city.unit.text} {resort.unit.text}", title="Late")
+    ranked = [ScoredUnit(city.unit, 10.0, {}), ScoredUnit(both.unit, 9.9, {}), ScoredUnit(resort.unit, 9.5, {})]
+    lifted = composer._choose(parts[0], ranked, [], asked_quantities(question))
     assert [e.unit.text for e in lifted.evidence] == [city.unit.text]
