@@ -17,7 +17,8 @@ tell them apart (they share every word of the question) and the first is not the
   `without_failing`: the stated units without those that do not hold, when one that holds is stated;
 - `settles`: the best unit's condition decides the customer's case, met or not: positive evidence that it is about
   the asked case (the composer lifts an unconfident part with it, `composer.CONDITION_FLOOR`), when it is the most
-  particular rule for the number near the top (`settled_first`).
+  particular rule for the number near the top (`settled_first`);
+- `with_stated_condition`: a list item whose lead-in sets the condition is stated as the whole list, lead-in included.
 The customer's quantities are also times of day ("at 3pm", "14:00", "at 11 in the morning": unit "clock"), amounts
 of money with their currency ("€8", "45 euros", "€12k") and, in what the customer says only, ages said as a bare
 number ("I'm 17", "my dad is 76").
