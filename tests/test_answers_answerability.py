@@ -912,3 +912,65 @@ def test_a_chinese_value_is_asked_of_the_word_not_of_single_characters():
     assert "something else" in value_subject(part("分红多久到账？"), [refund], set())
     assert value_subject(part("分红多久到账？"), [dividend], set()) is None
     assert value_subject(part("退款多久到账？"), [refund], set()) is None
+
+
+def test_a_condition_the_customers_number_settles_lifts_an_unconfident_part():
+    """"My dad is 76, can he still open a pension account?": the best unit states the ages the account is open to,
+    which settle the customer's case (not met): positive evidence about the asked case, stated with its condition.
+    Without a number of the customer's, or under the floor, the part stays unconfident."""
+    from components.answers.number_conditions import asked_quantities
+
+    class Unsure(SelectionModel):
+        def confidence_of(self, ranked):
+            return 0.6
+
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
+                              model=Unsure({}, 5.0, {}, threshold=0.77, margin=0.0, max_units=1))
+    question = "My dad is 76, can he still open a pension account?"
+    parts, _ = split_question(question)
+    ages = scored("You can open a Pension Account between the ages of 18 and 74.", title="Pension Account")
+    other = scored("A pension can be moved to another provider.", title="Transfers")
+    ranked = [ScoredUnit(ages.unit, 10.0, {}), ScoredUnit(other.unit, 8.0, {})]
+    lifted = composer._choose(parts[0], ranked, [], asked_quantities(question))
+    assert [e.unit.text for e in lifted.evidence] == [ages.unit.text] and lifted.condition_settled
+    assert not composer._choose(parts[0], ranked, [], []).evidence
+    assert not composer._choose(parts[0], [ranked[1], ranked[0]], [], asked_quantities(question)).evidence
+
+
+def test_a_condition_lifts_only_a_unit_stating_the_named_case():
+    from components.answers.number_conditions import asked_quantities
+
+    class Unsure(SelectionModel):
+        def confidence_of(self, ranked):
+            return 0.6
+
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
+                              model=Unsure({}, 5.0, {}, threshold=0.77, margin=0.0, max_units=1))
+    question = "cancelled my booking at kelmouth at 9pm the day before, will i be charged?"
+    parts, _ = split_question(question)
+    city = scored("City hotels: cancelled after 18:00 on the day before arrival, the first night is charged.",
+                  title="Cancelling")
+    resort = scored("At the Kelmouth resort the first night is charged if you cancel within 3 days.",
+                    title="Kelmouth resort")
+    lifted = composer._choose(parts[0], [ScoredUnit(city.unit, 10.0, {}), ScoredUnit(resort.unit, 8.0, {})], [],
+                              asked_quantities(question))
+    assert not lifted.evidence and not lifted.condition_settled
+
+
+def test_a_part_lifted_by_its_condition_states_only_the_unit_that_settles_it():
+    from components.answers.number_conditions import asked_quantities
+
+    class Unsure(SelectionModel):
+        def confidence_of(self, ranked):
+            return 0.6
+
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
+                              model=Unsure({}, 5.0, {}, threshold=0.77, margin=5.0, max_units=3))
+    question = "I cancelled at 9pm the evening before arrival, will I be charged?"
+    parts, _ = split_question(question)
+    city = scored("City hotels: after 18:00 on the day before arrival, we charge the first night.", title="Late")
+    resort = scored("Resorts: within 7 days of arrival, we charge the first 2 nights.", title="Late")
+    both = scored(f"{city.unit.text} {resort.unit.text}", title="Late")
+    ranked = [ScoredUnit(city.unit, 10.0, {}), ScoredUnit(both.unit, 9.9, {}), ScoredUnit(resort.unit, 9.5, {})]
+    lifted = composer._choose(parts[0], ranked, [], asked_quantities(question))
+    assert [e.unit.text for e in lifted.evidence] == [city.unit.text]

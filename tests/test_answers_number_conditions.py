@@ -6,7 +6,7 @@ import pytest
 from components.answers.evidence_selection import ScoredUnit
 from components.answers.evidence_units import EvidenceUnit
 from components.answers.number_conditions import (Condition, asked_quantities, conditions, holding_first, holds,
-                                                  without_failing)
+                                                  quantities, without_failing)
 
 
 def scored(text, score, doc="doc"):
@@ -104,3 +104,93 @@ def test_chinese_numbers_with_their_units_and_bounds():
     assert holds(asked_quantities("买了 40 天了"), "收货后 30 天内可以退货。") is False
     assert holds(asked_quantities("买了 20 天了"), "收货后 30 天内可以退货。") is True
     assert conditions("会员年费 20 欧元。") == []       # a sum is no bound on an age
+
+
+def test_ages_times_and_money_are_the_customers_numbers():
+    def read(text):
+        return [(q.value, q.unit) for q in asked_quantities(text)]
+
+    # a bare age, said of the customer or of a person of theirs
+    assert read("My dad is 76, can he still open an account?") == [(76, "year")]
+    assert read("im 17 and still at school, can I get the discount?") == [(17, "year")]
+    assert read("my kids are 10 and 12, can they use the pool?") == [(10, "year"), (12, "year")]
+    # a time of day, in any of the ways it is written
+    assert read("If I ask at 11 in the morning, when is it paid?") == [(11, "clock")]
+    assert read("what if it's at 3pm?") == [(15, "clock")] and read("we land at 22:30") == [(22.5, "clock")]
+    # an amount with its currency
+    assert read("my basket is only €8, can I still order?") == [(8, "EUR")]
+    assert read("my order comes to 45 euros") == [(45, "EUR")]
+    # a number said of a thing, or asked as a limit, is no age; a bound is no customer's number
+    assert read("my order is 45, is that enough?") == []
+    assert read("can I return it after 3pm?") == []
+
+
+def test_ages_clock_times_and_amounts_as_conditions():
+    assert conditions("You can open the account between the ages of 18 and 74.") == [Condition("year", 18, 74)]
+    assert conditions("Withdrawals requested before 14:00 are paid the next working day.") == \
+        [Condition("clock", None, 14, high_open=True)]
+    assert conditions("Orders received after 12:00 are dealt the next day.") == \
+        [Condition("clock", 12, None, low_open=True)]
+    assert conditions("We refund it if you transfer at least €5,000.") == [Condition("EUR", 5000, None)]
+    assert conditions("Open from 08:00 to 20:00 every day.") == [Condition("clock", 8, 20)]
+
+
+def test_a_condition_settles_the_customers_case_met_or_not():
+    from components.answers.number_conditions import settles
+
+    age = asked_quantities("My dad is 76, can he open one?")
+    assert settles(age, "You can open the account between the ages of 18 and 74.") is False
+    assert settles(age, "Anyone aged 18 or over can open one.") is True
+    assert settles(age, "Open from 08:00 to 20:00 every day.") is None          # no condition on an age
+    at_11 = asked_quantities("I asked at 11 in the morning")
+    assert settles(at_11, "Withdrawals requested before 14:00 are paid the next working day.") is True
+    assert settles(asked_quantities("what if it's at 3pm?"),
+                   "Withdrawals requested before 14:00 are paid the next working day.") is False
+    # numbers on both sides of the condition: not settled
+    assert settles(asked_quantities("my kids are 10 and 12"), "Children under 12 swim free.") is None
+
+
+def test_a_list_items_condition_is_stated_with_its_lead_in():
+    from components.answers.number_conditions import with_stated_condition
+
+    lead = "Some products are sold only to customers aged 18 or over:"
+    item = ScoredUnit(EvidenceUnit("Sleep aids;", f"Age limits {lead}", "list_item", "Age limits", "d", "d#0", 0.5,
+                                   "en", 1), 9.0, {})
+    whole = ScoredUnit(EvidenceUnit(f"{lead} Sleep aids; Nicotine products.", "Age limits", "list", "Age limits",
+                                    "d", "d#0", 0.5, "en", 0), 7.0, {})
+    asked = asked_quantities("I'm 17, can I buy sleep aids?")
+    assert [c.unit.text for c in with_stated_condition(asked, [item], [item, whole])] == [whole.unit.text]
+    # no list to state the lead-in with: not stated as if no condition were set
+    assert with_stated_condition(asked, [item], [item]) is None
+    # no number of the customer's: unchanged
+    assert with_stated_condition([], [item], [item]) == [item]
+
+
+def test_a_met_condition_lifts_only_as_the_most_particular_rule_for_the_number():
+    from components.answers.number_conditions import settled_first
+
+    asked = asked_quantities("I'm 65, do I pay for prescriptions?")
+    sign = scored("Parcels with prescription medicines must be signed for by someone aged 18 or over.", 10.0)
+    free = scored("Prescriptions are free if you are aged 60 or over.", 8.0, doc="other")
+    other = scored("Prescriptions cost £9.60 per item.", 9.0, doc="other")
+    assert settled_first(asked, [sign, other])
+    assert not settled_first(asked, [sign, other, free])
+    assert settled_first(asked, [free, sign])
+    # a condition not met settles the case however particular the others are
+    assert settled_first(asked_quantities("my dad is 76"), [scored("Open between the ages of 18 and 74.", 9.0), free])
+
+
+def test_a_unit_stating_the_named_quantity_is_not_displaced():
+    asked = asked_quantities("can i get 0% finance over 24 months on a phone that costs €500?")
+    named = quantities("can i get 0% finance over 24 months on a phone that costs €500?")
+    long_plan = scored("Plan: 0% for 24 months; Order value: €600 to €2,999", 10.0)
+    short_plan = scored("Plan: 0% for 12 months; Order value: €299 to €2,999", 9.0)
+    assert holding_first(asked, [long_plan, short_plan], named=named)[0].unit.text == long_plan.unit.text
+    assert holding_first(asked, [long_plan, short_plan])[0].unit.text == short_plan.unit.text
+
+
+def test_a_level_settles_nothing():
+    from components.answers.number_conditions import settled_first
+
+    asked = asked_quantities("can I pay the intensive A1 course in instalments")
+    assert not settled_first(asked, [scored("Course: Intensive, 10 weeks; Levels: A1 to B1; Price: $690", 9.0)])

@@ -959,3 +959,14 @@ def test_a_follow_up_naming_a_period_swaps_the_period_asked():
     assert resolve_followup("and yearly?", "how much is Gold per month?", ["Gold"])[0] == "how much is Gold yearly?"
     assert resolve_followup("and for Silver?", "how much is Gold per month?", ["Gold"])[0] == \
         "how much is Silver per month?"
+
+
+def test_a_time_of_day_swaps_for_the_previous_time():
+    from components.answers.followups import resolve_followup
+
+    question, info = resolve_followup("what if it's at 3pm?", "If I ask for a refund at 11 in the morning on a Tuesday, "
+                                      "when is it paid?")
+    assert question == "If I ask for a refund at 3pm on a Tuesday, when is it paid?" and \
+        info["replaced"] == "11 in the morning"
+    assert resolve_followup("and at 21:00?", "can I return the car there at 2am?")[0] == \
+        "can I return the car there at 21:00?"

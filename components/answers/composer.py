@@ -48,7 +48,8 @@ from components.answers.sibling_evidence import sibling_unit
 from components.answers.source_precedence import SourcePrecedence
 from components.answers.story_names import incidental
 from components.answers.policy_overview import overview_subject, overview_units
-from components.answers.number_conditions import asked_quantities, holding_first, without_failing
+from components.answers.number_conditions import (asked_quantities, holding_first, quantities, settled_first,
+                                                  with_stated_condition, without_failing)
 from components.answers.followup_evidence import counterpart
 from components.answers.followups import (ENDS_ON_WHAT_WAS_SAID, about_previous_subject, is_followup, name_candidates,
                                          qualifiers,
@@ -65,6 +66,9 @@ log = logging.getLogger(__name__)
 
 STYLES = ("auto", "evidence", "rephrase", "generate")
 _STATEMENT_WEIGHT = 0.3        # words of the statements around a question ("I changed the color of a mug ...")
+# a part whose best unit states a condition the customer's own number settles is answered from this confidence up
+# (number_conditions.settles): below it the ranking is too unsure that the unit is about the asked thing at all
+CONDITION_FLOOR = 0.5
 _PREVIOUS_WEIGHT = 0.4         # words of the previous question, for a follow-up
 _BRIDGE_PENALTY = 1.0          # a Chinese part's English unit (scored through a dictionary gloss) gives way to a
                                # Chinese unit scoring within this much of it (a third to a half of the model's margin
@@ -109,6 +113,7 @@ class PartAnswer:
     from_previous: bool = False       # its evidence is the counterpart of the previous answer's (followup_evidence)
     from_table: bool = False          # its evidence is the comparison table's cell it names (comparison_rows)
     overview: str = ""                # its evidence opens the document about this policy (policy_overview.py)
+    condition_settled: bool = False   # lifted: the best unit's condition settles the customer's number
 
     @property
     def best_score(self) -> float:
@@ -130,7 +135,8 @@ class PartAnswer:
                 **({"from_part": self.from_part} if self.from_part else {}),
                 **({"from_previous": True} if self.from_previous else {}),
                 **({"from_table": True} if self.from_table else {}),
-                **({"overview": self.overview} if self.overview else {})}
+                **({"overview": self.overview} if self.overview else {}),
+                **({"condition_settled": True} if self.condition_settled else {})}
 
 
 @dataclass
@@ -335,7 +341,7 @@ class AnswerComposer:
                 ranked = self._previous_documents_first(ranked, followup["doc_ids"], followup.get("subject") or "")
             # the customer's own number ("I'm 30 weeks pregnant") picks the rule whose limits hold for it
             numbers = asked_quantities(f"{statements} {part.text}" if len(parts) == 1 else part.text)
-            ranked = holding_first(numbers, ranked)
+            ranked = holding_first(numbers, ranked, named=quantities(part.text))
             # a part naming no case is answered by the general rule before one case's exception (case_scopes.py)
             ranked = general_rule_first(part, ranked, next((t for t in part.types if t in _VALUE_KINDS), None)) \
                 or ranked
@@ -636,13 +642,27 @@ class AnswerComposer:
         question ("I'm not on the register."), whose denied case the evidence must not be about."""
         answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],
                             confidence=self.selector.model.confidence_of(ranked))
+        if CONDITION_FLOOR <= answer.confidence < self.min_score and settled_first(numbers or [], ranked) and \
+                _states_named(part, ranked):
+            # the best unit states a condition the customer's own number settles ("between the ages of 18 and 74"
+            # for "my dad is 76", "before 14:00" for "at 11 in the morning"): evidence about the asked case that
+            # the word features do not see; the reply states the condition, met or not (number_conditions.settles)
+            answer.confidence, answer.condition_settled = self.min_score, True
         if not ranked or answer.confidence < self.min_score:
             return answer
         model = self.selector.model
-        chosen = [_focused(c, part.asked_text)
-                  for c in without_failing(numbers or [], pick_units(ranked, model.margin, model.max_units,
-                                                                     asked_types=part.types))]
+        # a part lifted by its settled condition states the unit that states it, not the neighbours within the
+        # margin (a passage holding that rule and another case's rule beside it)
+        picked = ranked[:1] if answer.condition_settled else \
+            pick_units(ranked, model.margin, model.max_units, asked_types=part.types)
+        chosen = [_focused(c, part.asked_text) for c in without_failing(numbers or [], picked)]
         chosen = without_unnamed_rows(part, chosen, ranked, asked_value(part.text) is not None, QUESTION_WORDS)
+        # a list item whose lead-in sets the condition on the customer's number is stated with its lead-in
+        stated_condition = with_stated_condition(numbers or [], chosen, ranked)
+        if stated_condition is None:
+            answer.unanswered = "the condition on the customer's number is in a list's lead-in, which is not stated"
+            return answer
+        chosen = stated_condition
         # rows of a comparison table the part names alike are each a case of what it asks (comparison_rows)
         chosen = rows_named_alike(part, chosen, ranked, asked_value(part.text) is not None, QUESTION_WORDS)
         # confident is not enough: the units must state what the part asks (answerability.py)
@@ -973,6 +993,15 @@ def _by_title(evidence: list[tuple], language: str) -> list[tuple[str, str]]:
     for title, text in evidence:
         groups.setdefault(title, []).append(_sentence(spelled_out(row_as_said(text), title), language))
     return [(t, join_sentences(s, language)) for t, s in groups.items()]
+
+
+def _states_named(part: QuestionPart, ranked: list[ScoredUnit], look: int = 20) -> bool:
+    """Does the best unit state every word of the part that the candidates write as a name ("kelmouth" for the
+    Kelmouth hotel, "flexible" for a Flexible booking)? A condition settled by the customer's number lifts a part
+    only for a unit about the named case: "Flexible, city hotels: after 18:00" is not the rule of a resort named."""
+    texts = [f"{r.unit.source_title} {r.unit.context} {r.unit.text}" for r in ranked[:look]]
+    names = [w for w in name_candidates(part.text) if written_as_name(w, texts)]
+    return all(re.search(r"\b" + re.escape(w) + r"\b", texts[0], re.I) for w in names) if texts else False
 
 
 def _unmentioned_sentence(names: list[str], language: str) -> str:

@@ -64,6 +64,13 @@ _AMOUNT = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?P<kind>minute|min|hour|day|week|mon
                      r"(?<![\d.,])\d+(?:[.,]\d+)?\s*(?P<kind_zh>岁|周岁|天|晚|个月|周|星期|年|公里|分钟|小时)", re.I)
 
 
+# a time of day ("at 11 in the morning" -> "3pm", "14:00", "noon"): the follow-up's time takes the previous one's place,
+# never a weekday's or a name's
+_CLOCK = re.compile(r"\b\d{1,2}(?:[:.][0-5]\d)?\s*(?:a\.?m\.?|p\.?m\.?)(?![\w])|(?<![\d.,:])(?:[01]?\d|2[0-3]):[0-5]\d"
+                    r"(?![\d:])|\b\d{1,2}\s+(?:o'?clock\s+)?(?:in\s+the\s+(?:morning|afternoon|evening)|at\s+night)\b|"
+                    r"\b(?:noon|midday|midnight)\b", re.I)
+
+
 def is_followup(text: str) -> bool:
     """A short elliptical question that only makes sense with the previous one: "And for the Gold card?"."""
     text = (text or "").strip()
@@ -132,7 +139,7 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         # a condition added ("and if I have Plus?", "and if im flying long haul?", "what if it's been 3 days"): no
         # word of the previous question gives way to its clause, only a value of its shape ("20 minutes" to "40
         # minutes") or a name the customer wrote to the name it has ("if I have a Gold card" after "the Silver card")
-        for shapes in ([_AMOUNT], _SHAPES):
+        for shapes in ([_CLOCK, _AMOUNT], _SHAPES):
             question, replaced = _swap_same_shape(subject, question, shapes)
             if replaced is not None:
                 break
@@ -154,7 +161,7 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         # word the same preposition introduced, not of the name
         question, replaced = _swap_same_preposition(text, subject, question)
     if replaced is None:
-        question, replaced = _swap_same_shape(subject, question, [_AMOUNT])
+        question, replaced = _swap_same_shape(subject, question, [_CLOCK, _AMOUNT])
     if replaced is None:
         question, replaced = _swap_numbered(subject, question)
     if replaced is None:

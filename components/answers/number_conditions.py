@@ -14,7 +14,14 @@ tell them apart (they share every word of the question) and the first is not the
 - `holding_first`: the ranking with the best unit that holds put first (it takes the best unit's score and the best
   unit takes its own), when the best unit does not hold and one of the next few of the same document does; and
   without the units that do not hold once the best one does (they state the rule for other numbers: no rivals);
-  `without_failing`: the stated units without those that do not hold, when one that holds is stated.
+  `without_failing`: the stated units without those that do not hold, when one that holds is stated;
+- `settles`: the best unit's condition decides the customer's case, met or not: positive evidence that it is about
+  the asked case (the composer lifts an unconfident part with it, `composer.CONDITION_FLOOR`), when it is the most
+  particular rule for the number near the top (`settled_first`);
+- `with_stated_condition`: a list item whose lead-in sets the condition is stated as the whole list, lead-in included.
+The customer's quantities are also times of day ("at 3pm", "14:00", "at 11 in the morning": unit "clock"), amounts
+of money with their currency ("€8", "45 euros", "€12k") and, in what the customer says only, ages said as a bare
+number ("I'm 17", "my dad is 76").
 Chinese numbers are read with their units ("76 岁", "21 至 24 岁", "30 天内", "未满 18 岁", "75 岁及以上").
 A limit that does not hold, with no unit of its document that does, changes nothing: it is the answer then ("I
 bought it 40 days ago": "only within 30 days"). Units of measure must agree (6 weeks is not compared with 30 days).
@@ -48,8 +55,56 @@ _ZH_AFTER_NUMBER = re.compile(_NUMBER + r"\s*(周岁|岁|个月|星期|小时|�
 _BEFORE_NUMBER = re.compile(r"\b(week|day|month|year)\s+" + _NUMBER + r"\b", re.I)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(week|day|month|year)\b", re.I)
 # an age written without its unit: "aged 14 and 15", "children under 5"
-_AGE = re.compile(r"\b(?:aged?|ages|(?:children|child|kids|infants?|teenagers|teens)\s+(?:under|over|below|above|"
+_AGE = re.compile(r"\b(?:aged?|ages(?:\s+of)?|(?:children|child|kids|infants?|teenagers|teens)\s+(?:under|over|below|above|"
                   r"younger than|older than|of))\s+(\d{1,3})\b(?!\s*(?:-|\s)?" + _UNIT + r"(?![\w]))", re.I)
+
+
+# a time of day, read as hours after midnight: "3pm", "8.30am", "14:00", "at 11 in the morning", "noon"; unit "clock"
+_CLOCK_AMPM = re.compile(r"\b(\d{1,2})(?:[:.]([0-5]\d))?\s*(a\.?m\.?|p\.?m\.?)(?![\w])", re.I)
+_CLOCK_24 = re.compile(r"(?<![\d.,:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
+_CLOCK_SAID = re.compile(r"\bat\s+(\d{1,2})\s+(?:o'?clock\s+)?in\s+the\s+(morning|afternoon|evening)\b|"
+                         r"\bat\s+(\d{1,2})\s+(?:o'?clock\s+)?at\s+(night)\b", re.I)
+_CLOCK_NAMED = re.compile(r"\b(noon|midday|midnight)\b", re.I)
+# an amount of money with its currency ("€5,000", "45 euros", "£3.20", "€12k"); currencies are not converted
+_CURRENCY = {"€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "$": "USD",
+             "usd": "USD", "dollar": "USD", "dollars": "USD", "欧元": "EUR", "英镑": "GBP", "美元": "USD", "元": "CNY"}
+_MONEY_BEFORE = re.compile(r"(€|£|\$)\s?" + _NUMBER + r"(\s?k\b)?", re.I)
+_MONEY_AFTER = re.compile(_NUMBER + r"(\s?k)?\s*(euros?|eur|dollars?|usd|gbp)\b|" + _NUMBER + r"\s*(欧元|英镑|美元|元)", re.I)
+
+
+def _clock_times(text: str) -> list["Quantity"]:
+    found = []
+    for m in _CLOCK_AMPM.finditer(text):
+        hour = int(m.group(1))
+        if 1 <= hour <= 12:
+            pm = m.group(3).lower().startswith("p")
+            found.append(Quantity(hour % 12 + (12 if pm else 0) + int(m.group(2) or 0) / 60, "clock",
+                                  m.start(), m.end()))
+    for m in _CLOCK_24.finditer(text):
+        found.append(Quantity(int(m.group(1)) + int(m.group(2)) / 60, "clock", m.start(), m.end()))
+    for m in _CLOCK_SAID.finditer(text):
+        hour, part = (int(m.group(1)), m.group(2)) if m.group(1) else (int(m.group(3)), m.group(4))
+        if 1 <= hour <= 12:
+            later = part.lower() != "morning" and hour < 12 and not (part.lower() == "night" and hour < 5)
+            found.append(Quantity(hour + (12 if later else 0), "clock", m.start(1) if m.group(1) else m.start(3),
+                                  m.end()))
+    for m in _CLOCK_NAMED.finditer(text):
+        found.append(Quantity(0.0 if m.group(1).lower() == "midnight" else 12.0, "clock", m.start(), m.end()))
+    return found
+
+
+def _money(text: str) -> list["Quantity"]:
+    found = []
+    for m in _MONEY_BEFORE.finditer(text):
+        value = _value(m.group(2)) * (1000 if m.group(3) else 1)
+        found.append(Quantity(value, _CURRENCY[m.group(1)], m.start(), m.end()))
+    for m in _MONEY_AFTER.finditer(text):
+        if m.group(1):
+            value = _value(m.group(1)) * (1000 if m.group(2) else 1)
+            found.append(Quantity(value, _CURRENCY[m.group(3).lower()], m.start(), m.end()))
+        else:
+            found.append(Quantity(_value(m.group(4)), _CURRENCY[m.group(5)], m.start(), m.end()))
+    return found
 
 
 # a level written as a capital and a digit ("A1", "B2"; "b1 level"), ordered as letters, then digits: "A1 to B1"
@@ -88,6 +143,7 @@ def quantities(text: str) -> list[Quantity]:
         found.append(Quantity(_value(m.group(1)), "year", m.start(1), m.end(1)))
     for m in _LEVEL.finditer(text or ""):
         found.append(Quantity(level_rank(m.group(0)), "level", m.start(), m.end()))
+    found += _clock_times(text or "") + _money(text or "")
     found.sort(key=lambda q: q.start)
     out: list[Quantity] = []
     for q in found:   # "week 2" inside "2 weeks"-like overlaps: the first reading stands
@@ -173,10 +229,28 @@ def _operator(text: str, q: Quantity) -> str | None:
     return op or next((op for op, pattern in _AFTER if pattern.match(text[q.end:q.end + 20])), None)
 
 
+# a person's age said as a bare number: "I'm 17", "my dad is 76", "my kids are 10 and 12" (only in what the customer
+# says: in a document a bare number after "is" is anything)
+_PERSON = r"(?:dad|father|mum|mom|mother|parents?|son|daughter|kids?|child|children|baby|boy|girl|husband|wife|" \
+          r"partner|brother|sister|grand(?:ma|pa|mother|father|son|daughter|child|children|parents?)|nephew|niece|" \
+          r"friends?|teenager)"
+_BARE_AGE = re.compile(r"\b(?:i'?m|i’m|i am|(?:my|our|his|her|their)\s+(?:\w+\s+)?" + _PERSON +
+                       r"\s+(?:is|are|was|were|turned|turns|is turning))\s+(?:only\s+|just\s+|nearly\s+|almost\s+|"
+                       r"about\s+|now\s+)?(\d{1,3})(?:\s*(?:and|&)\s*(\d{1,3}))?(?!\s*(?:[.:,]\d|%|k\b|-|st\b|nd\b|"
+                       r"rd\b|th\b|[ap]\.?m\b))(?!\s*(?:-|\s)?" + _UNIT + r"(?![\w]))", re.I)
+
+
 def asked_quantities(text: str) -> list[Quantity]:
     """The customer's own numbers: the quantities of `text` that are no limit themselves ("30 weeks pregnant",
-    "my 15 year old"; not "bags over 23 kg", which asks about a limit)."""
-    return [q for q in quantities(text) if _operator(text, q) is None]
+    "my 15 year old"; not "bags over 23 kg", which asks about a limit), and ages said as a bare number ("I'm 17",
+    "my dad is 76")."""
+    found = [q for q in quantities(text) if _operator(text, q) is None]
+    for m in _BARE_AGE.finditer(text or ""):
+        for g in (1, 2):
+            if m.group(g) and 0 < int(m.group(g)) <= 120 and \
+                    not any(q.start <= m.start(g) < q.end for q in found):
+                found.append(Quantity(float(m.group(g)), "year", m.start(g), m.end(g)))
+    return sorted(found, key=lambda q: q.start)
 
 
 def holds(asked: list[Quantity], text: str) -> bool | None:
@@ -193,18 +267,63 @@ def holds(asked: list[Quantity], text: str) -> bool | None:
     return verdict
 
 
-def holding_first(asked: list[Quantity], ranked: list, look: int = 5) -> list:
+def settles(asked: list[Quantity], text: str) -> bool | None:
+    """Does `text` state a condition on a quantity the customer gives that settles the customer's case: True when it
+    holds for every such number ("aged 18 or over" for "I'm 30"), False when it holds for none ("between the ages of
+    18 and 74" for "my dad is 76"; "before 14:00" for "at 3pm"), None when `text` states no condition on a quantity of
+    the customer's or the customer's numbers fall on both sides (two children of 10 and 12 against "under 12")."""
+    verdicts = set()
+    for q in asked:
+        same = [c for c in conditions(text) if c.unit == q.unit]
+        if same:
+            verdicts.add(any(c.holds(q.value) for c in same))
+    return verdicts.pop() if len(verdicts) == 1 else None
+
+
+def _distance(c: Condition, value: float) -> float:
+    """How near `value` lies to the bound of `c` that it meets (a rule for "60 or over" is nearer to 65 than one
+    for "18 or over"): the smaller, the more particular the rule is to the customer's number."""
+    return min([abs(value - b) for b in (c.low, c.high) if b is not None] or [float("inf")])
+
+
+def settled_first(asked: list[Quantity], ranked: list, look: int = 10) -> bool:
+    """Does the best unit of `ranked` state a condition that settles the customer's number (`settles`), and is it
+    the most particular such rule near the top: when its condition is met, no unit among the next `look` meets a
+    condition on the same quantity nearer to the customer's number ("aged 18 or over" to sign for a parcel is no
+    answer for "I'm 65" when "aged 60 or over: free" ranks a little lower)."""
+    # a level ("the A1 course") names a course as often as it measures the customer: it settles nothing here
+    asked = [q for q in asked if q.unit != "level"]
+    if not asked or not ranked:
+        return False
+    verdict = settles(asked, ranked[0].unit.text)
+    if verdict is None:
+        return False
+    if verdict is False:
+        return True
+    def nearest(text: str) -> float:
+        return min([_distance(c, q.value) for c in conditions(text) for q in asked
+                    if c.unit == q.unit and c.holds(q.value)] or [float("inf")])
+    best = nearest(ranked[0].unit.text)
+    return not any(nearest(r.unit.text) < best for r in ranked[1:look + 1])
+
+
+def holding_first(asked: list[Quantity], ranked: list, look: int = 5, named: list[Quantity] | None = None) -> list:
     """`ranked` (ScoredUnit, best first) read with the customer's number: when the best unit's limits do not hold
     for it and one of the next `look` units of its document's do, that one comes first (the two swap their scores);
     when the best unit's limits hold, the units whose limits do not are dropped: the rows "Up to 1,500 km: $250"
-    and "Over 3,500 km: $600" are no rivals of "1,500 to 3,500 km: $400" for a flight of 2,000 km."""
+    and "Over 3,500 km: $600" are no rivals of "1,500 to 3,500 km: $400" for a flight of 2,000 km. `named`: every
+    quantity the question names (the customer's and the limits it asks about): a unit that states one of them ("0%
+    over 24 months" for "finance over 24 months on a €500 phone") is not displaced by one that does not (the 12-month
+    plan whose order values hold for €500)."""
     if not asked or not ranked:
         return ranked
     verdicts = [holds(asked, r.unit.text) for r in ranked]
     if verdicts[0] is False:
         top = ranked[0]
+        said = {(q.value, q.unit) for q in quantities(top.unit.text)} & {(q.value, q.unit) for q in named or []}
         i = next((i for i in range(1, min(len(ranked), look + 1))
-                  if verdicts[i] and ranked[i].unit.doc_id == top.unit.doc_id), None)
+                  if verdicts[i] and ranked[i].unit.doc_id == top.unit.doc_id
+                  and said <= {(q.value, q.unit) for q in quantities(ranked[i].unit.text)}), None)
         if i is None:
             return ranked
         promoted = dataclasses.replace(ranked[i], score=top.score)
@@ -225,3 +344,26 @@ def without_failing(asked: list[Quantity], chosen: list) -> list:
     if True not in verdicts:
         return chosen
     return [c for c, v in zip(chosen, verdicts) if v is not False]
+
+
+def with_stated_condition(asked: list[Quantity], chosen: list, ranked: list) -> list | None:
+    """The units to state, each saying the condition that settles the customer's number: a list item whose lead-in
+    holds the condition ("Sleep aids;" under "We sell these only to customers aged 18 or over:" for "I'm 17") gives
+    way to the whole list, lead-in and items (a unit of `ranked`); None when there is no such list to state (the
+    item alone would answer as if no condition were set)."""
+    if not asked:
+        return chosen
+    out = []
+    for c in chosen:
+        if c.unit.kind != "list_item" or settles(asked, c.unit.text) is not None or \
+                settles(asked, c.unit.context) is None:
+            out.append(c)
+            continue
+        item = c.unit.text.rstrip(" ;.,")
+        whole = next((r for r in ranked if r.unit.kind == "list" and r.unit.doc_id == c.unit.doc_id
+                      and item in r.unit.text and settles(asked, r.unit.text) is not None), None)
+        if whole is None:
+            return None
+        if not any(o.unit.text == whole.unit.text for o in out):
+            out.append(dataclasses.replace(whole, score=c.score))
+    return out
