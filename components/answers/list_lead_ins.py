@@ -9,6 +9,7 @@ a labelled clause "Lisbon store: 10:00 to 20:00", a sentence) is kept as it is.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from components.answers.evidence_selection import ScoredUnit
 from components.nlu.cjk_characters import has_cjk
@@ -27,16 +28,23 @@ def _item_words(text: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"[^\w\s'’-]", " ", text.lower())).strip()
 
 
+def list_holding(item: ScoredUnit, ranked: list[ScoredUnit],
+                 also: Callable[[ScoredUnit], bool] = lambda s: True) -> ScoredUnit | None:
+    """The list unit (lead-in and items) of `item`'s document among `ranked` that holds the item, and for which
+    `also` holds (number_conditions.with_stated_condition: one whose lead-in settles the customer's number)."""
+    words, doc = _item_words(item.unit.text), item.unit.doc_id
+    return next((s for s in ranked if s is not item and s.unit.kind == "list" and s.unit.doc_id == doc and
+                 re.search(r"(?<![\w-])" + re.escape(words) + r"(?![\w-])", _item_words(s.unit.text)) and also(s)),
+                None)
+
+
 def item_with_lead_in(ranked: list[ScoredUnit]) -> list[ScoredUnit]:
     """`ranked` with its best unit, a bare list item, replaced by the list unit (lead-in and items) of the same
     document that holds it, at the item's score; `ranked` as it was when the best unit is no bare item or no such
     list unit was retrieved."""
     if not ranked or ranked[0].unit.kind != "list_item" or not bare_item(ranked[0].unit.text):
         return ranked
-    item, doc = _item_words(ranked[0].unit.text), ranked[0].unit.doc_id
-    for s in ranked[1:]:
-        if s.unit.kind == "list" and s.unit.doc_id == doc and re.search(
-                r"(?<![\w-])" + re.escape(item) + r"(?![\w-])", _item_words(s.unit.text)):
-            whole = ScoredUnit(s.unit, ranked[0].score, ranked[0].parts)
-            return [whole, *(r for r in ranked[1:] if r is not s)]
-    return ranked
+    whole = list_holding(ranked[0], ranked[1:])
+    if whole is None:
+        return ranked
+    return [ScoredUnit(whole.unit, ranked[0].score, ranked[0].parts), *(r for r in ranked[1:] if r is not whole)]

@@ -31,6 +31,8 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from components.answers.list_lead_ins import list_holding
+
 _UNITS = {"week": "week", "weeks": "week", "wk": "week", "wks": "week",
           "day": "day", "days": "day", "night": "night", "nights": "night",
           "month": "month", "months": "month", "year": "year", "years": "year", "yr": "year", "yrs": "year",
@@ -359,9 +361,7 @@ def with_stated_condition(asked: list[Quantity], chosen: list, ranked: list) -> 
                 settles(asked, c.unit.context) is None:
             out.append(c)
             continue
-        item = c.unit.text.rstrip(" ;.,")
-        whole = next((r for r in ranked if r.unit.kind == "list" and r.unit.doc_id == c.unit.doc_id
-                      and item in r.unit.text and settles(asked, r.unit.text) is not None), None)
+        whole = list_holding(c, ranked, also=lambda r: settles(asked, r.unit.text) is not None)
         if whole is None:
             return None
         if not any(o.unit.text == whole.unit.text for o in out):
