@@ -15,7 +15,8 @@ documents do not answer (`abstain: true`) is labelled as not answering.
 A listwise ranker (a softmax over each part's candidates) is fitted on these labels, then a logistic model of
 P(the units the reply would state answer the part) over the ranking's shape (best score, margin, the best unit's
 word and meaning match). Both are cross-validated leave-one-business-out (the shop, the store notes, the credit
-union, the gym, the clinic, the school, the airline, the insurer): every confidence the threshold is chosen on was
+union, the gym, the clinic, the school, the airline, the insurer, the energy supplier, the delivery service, the
+electronics shop, the hotel, the car rental, the pharmacy, the broker): every confidence the threshold is chosen on was
 given by models that never saw that business, as a customer's own documents will be new to it.
 
 The threshold is chosen on what the pipeline would say: each turn the composer answered is replayed at every
@@ -59,6 +60,13 @@ DEV_SETS = {  # file -> the documents it is asked over (besides the shop's own k
     "unseen_school.yaml": ["unseen_school_docs"],
     "unseen_airline.yaml": ["unseen_airline_docs"],
     "unseen_insurance.yaml": ["unseen_insurance_docs"],
+    "unseen_energy.yaml": ["unseen_energy_docs"],
+    "unseen_delivery.yaml": ["unseen_delivery_docs"],
+    "unseen_electronics.yaml": ["unseen_electronics_docs"],
+    "unseen_hotel.yaml": ["unseen_hotel_docs"],
+    "unseen_rental.yaml": ["unseen_rental_docs"],
+    "unseen_pharmacy.yaml": ["unseen_pharmacy_docs"],
+    "unseen_broker.yaml": ["unseen_broker_docs"],
 }
 # file -> the business it is about: cross-validation holds out one business at a time, so the threshold is chosen
 # on confidences the model gave to a business it was not fitted on (as a customer's own documents will be)
@@ -67,7 +75,10 @@ LIKELIHOOD = ("upr", "upr_null")
 BUSINESS = {"shop_en.yaml": "shop", "shop_zh.yaml": "shop", "uploaded.yaml": "store notes",
             "unseen_dev.yaml": "credit union", "unseen_gym.yaml": "gym", "unseen_clinic.yaml": "clinic",
             "unseen_school.yaml": "school", "unseen_airline.yaml": "airline",
-            "unseen_insurance.yaml": "insurer"}
+            "unseen_insurance.yaml": "insurer", "unseen_energy.yaml": "energy supplier",
+            "unseen_delivery.yaml": "delivery service", "unseen_electronics.yaml": "electronics shop",
+            "unseen_hotel.yaml": "hotel", "unseen_rental.yaml": "car rental", "unseen_pharmacy.yaml": "pharmacy",
+            "unseen_broker.yaml": "broker"}
 
 
 def _contains(text: str, options) -> bool:
