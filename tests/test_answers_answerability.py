@@ -974,3 +974,21 @@ def test_a_part_lifted_by_its_condition_states_only_the_unit_that_settles_it():
     ranked = [ScoredUnit(city.unit, 10.0, {}), ScoredUnit(both.unit, 9.9, {}), ScoredUnit(resort.unit, 9.5, {})]
     lifted = composer._choose(parts[0], ranked, [], asked_quantities(question))
     assert [e.unit.text for e in lifted.evidence] == [city.unit.text]
+
+
+def test_a_row_label_counting_its_value_per_period_is_named_by_each_or_every():
+    """"per month" in a row label says how its value is counted, not which row it is: "How many free tickets do I get
+    each month on Gold?" names the row "Free cinema and theatre tickets per month" (two of its four words) as much as
+    "… per month" would; another row of the table is still not named by it."""
+    from components.answers.answerability import QUESTION_WORDS
+    from components.answers.comparison_rows import label_named, unnamed_row
+    from components.answers.evidence_selection import terms
+
+    asked = set(terms("How many free tickets do I get each month on Gold?"))
+    assert label_named("Free cinema and theatre tickets per month", asked, True, QUESTION_WORDS) >= 0.5
+    assert label_named("Guest passes per visit", asked, True, QUESTION_WORDS) == 0.0
+    cell = scored("Free cinema and theatre tickets per month: Gold: 4", kind="row", title="Plans")
+    other = scored("Guest passes per visit: Gold: 2", kind="row", title="Plans")
+    question = part("How many free tickets do I get each month on Gold?")
+    assert unnamed_row(question, [cell], [cell, other], True, QUESTION_WORDS) is None
+    assert unnamed_row(question, [other], [cell, other], True, QUESTION_WORDS) is not None

@@ -51,11 +51,16 @@ def table_cells(unit, ranked: list[ScoredUnit]) -> list[tuple[ScoredUnit, tuple[
             and s.unit.source_title == unit.source_title and (cell := cell_parts(s.unit.text))]
 
 
+# words of a label that say how its value is counted, not which row it is: "Free share and ETF trades per month" is
+# named by "free trades each month" as much as by "free trades per month"
+_COUNTING_WORDS = frozenset(terms("per each every"))
+
+
 def label_named(label: str, asked: set[str], asks_value: bool, question_words: frozenset[str]) -> float:
     """How much of a row label the question says: the share of its words said; a label of value words only ("Price",
     "Cost", "价格") is said in full when the question says its word, and half (named, but less than a row whose own
     words are said) by a question that only asks for a value ("How much is Basic?")."""
-    words = set(terms(label))
+    words = set(terms(label)) - _COUNTING_WORDS
     content = words - question_words
     if not content:
         return 1.0 if words & asked else NAMED_SHARE if asks_value else 0.0
