@@ -76,6 +76,9 @@ def test_a_chinese_place_the_evidence_does_not_name():
      "2 free airport lounge visits per year through the Lounge Pass.", True),
     ("How many extra cardholders can I add?", "You can add up to 4 additional cardholders at no extra cost.", True),
     ("How many students are in an intensive class?", "Course: Intensive; Students per group: up to 8", True),
+    # a table cell: the row's label after the title, then the column ("Guest passes per month: Gold: 4")
+    ("How many guest passes do I get each month on Gold?", "Guest passes per month: Gold: 4", True),
+    ("How many guest passes do I get each month on Gold?", "Guest passes per month: Gold: £4 each", False),  # a price
 ])
 def test_how_many_asks_for_a_number_of_the_thing(question, evidence, counts):
     from components.answers.asked_subjects import uncounted_thing

@@ -174,10 +174,11 @@ def _counts(thing: str, text: str) -> bool:
     if re.search(r"\b" + _NUMBER + r"\s+(?:[\w-]+\s+){0,3}?" + stem + r"(?:s|es)?\b", text, re.I):
         return True
     # "Students per group: up to 8": a label naming the thing, a bare number after it (not "Years without a claim:
-    # 4 years", whose number counts years)
-    for label, value in re.findall(r"([^:;.]{2,60}):\s*([^;]{1,60})", text):
+    # 4 years", whose number counts years); a table cell's row label stands after the title and before its column
+    # ("Plans: Free trades per month: Premium: 10"), so every label is read, each with what follows it
+    for label, value in re.findall(r"(?:^|(?<=[:;.]))\s*([^:;.]{2,60}):(?=\s*([^;]{1,60}))", text):
         if re.search(r"\b" + stem, label, re.I):
-            for n in re.finditer(r"\d[\d,.]*", value):
+            for n in re.finditer(r"(?<![$€£¥\d.,])\d[\d,.]*", value):   # a sum of money counts nothing
                 if not _UNIT_AFTER.match(value[n.end():]):
                     return True
     return False
