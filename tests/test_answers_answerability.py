@@ -914,18 +914,24 @@ def test_a_chinese_value_is_asked_of_the_word_not_of_single_characters():
     assert value_subject(part("退款多久到账？"), [refund], set()) is None
 
 
+class _Unsure(SelectionModel):
+    """A selection model whose confidence is always 0.6: between the condition floor and the threshold."""
+    def confidence_of(self, ranked):
+        return 0.6
+
+
+def _unsure_composer(margin: float, max_units: int) -> AnswerComposer:
+    return AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
+                          model=_Unsure({}, 5.0, {}, threshold=0.77, margin=margin, max_units=max_units))
+
+
 def test_a_condition_the_customers_number_settles_lifts_an_unconfident_part():
     """"My dad is 76, can he still open a pension account?": the best unit states the ages the account is open to,
     which settle the customer's case (not met): positive evidence about the asked case, stated with its condition.
     Without a number of the customer's, or under the floor, the part stays unconfident."""
     from components.answers.number_conditions import asked_quantities
 
-    class Unsure(SelectionModel):
-        def confidence_of(self, ranked):
-            return 0.6
-
-    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
-                              model=Unsure({}, 5.0, {}, threshold=0.77, margin=0.0, max_units=1))
+    composer = _unsure_composer(margin=0.0, max_units=1)
     question = "My dad is 76, can he still open a pension account?"
     parts, _ = split_question(question)
     ages = scored("You can open a Pension Account between the ages of 18 and 74.", title="Pension Account")
@@ -940,12 +946,7 @@ def test_a_condition_the_customers_number_settles_lifts_an_unconfident_part():
 def test_a_condition_lifts_only_a_unit_stating_the_named_case():
     from components.answers.number_conditions import asked_quantities
 
-    class Unsure(SelectionModel):
-        def confidence_of(self, ranked):
-            return 0.6
-
-    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
-                              model=Unsure({}, 5.0, {}, threshold=0.77, margin=0.0, max_units=1))
+    composer = _unsure_composer(margin=0.0, max_units=1)
     question = "cancelled my booking at kelmouth at 9pm the day before, will i be charged?"
     parts, _ = split_question(question)
     city = scored("City hotels: cancelled after 18:00 on the day before arrival, the first night is charged.",
@@ -960,12 +961,7 @@ def test_a_condition_lifts_only_a_unit_stating_the_named_case():
 def test_a_part_lifted_by_its_condition_states_only_the_unit_that_settles_it():
     from components.answers.number_conditions import asked_quantities
 
-    class Unsure(SelectionModel):
-        def confidence_of(self, ranked):
-            return 0.6
-
-    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
-                              model=Unsure({}, 5.0, {}, threshold=0.77, margin=5.0, max_units=3))
+    composer = _unsure_composer(margin=5.0, max_units=3)
     question = "I cancelled at 9pm the evening before arrival, will I be charged?"
     parts, _ = split_question(question)
     city = scored("City hotels: after 18:00 on the day before arrival, we charge the first night.", title="Late")

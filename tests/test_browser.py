@@ -76,11 +76,12 @@ def test_chat_streams_and_cites_sources(running_app, browser):
 
 
 def _wait_for_bot(page, about: str, timeout: float = 120) -> str:
-    """The newest bot message once it is about `about` and complete (its sources line or its offer of a person)."""
+    """The newest bot message once it is about `about` and complete (its sources line, in either language, or its
+    offer of a person)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         texts = _bot_texts(page)
-        if texts and about.lower() in texts[-1].lower() and ("Sources" in texts[-1] or "person" in texts[-1]):
+        if texts and about.lower() in texts[-1].lower() and any(w in texts[-1] for w in ("Sources", "来源", "person")):
             return texts[-1]
         time.sleep(0.2)
     raise AssertionError(f"no complete bot message about {about!r}: {_bot_texts(page)[-2:]}")
@@ -209,17 +210,6 @@ def test_analytics_charts_render(running_app, browser, locale, tab, all_domains,
         context.close()
 
 
-def _wait_for_answer(page, about: str, timeout: float = 120) -> str:
-    """The newest bot message once it is about `about` and complete: its sources line in either language."""
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        texts = _bot_texts(page)
-        if texts and about.lower() in texts[-1].lower() and ("Sources" in texts[-1] or "来源" in texts[-1]):
-            return texts[-1]
-        time.sleep(0.2)
-    raise AssertionError(f"no complete bot message about {about!r}: {_bot_texts(page)[-2:]}")
-
-
 @pytest.mark.parametrize("locale, cancel, plus_returns", [
     ("en-US", "can I cancel my membership online?", "how long is the return window on Plus?"),
     ("zh-CN", "会员可以在网上取消吗？", None)])
@@ -237,11 +227,11 @@ def test_business_documents_answer_without_a_desk_offer(running_app, browser, lo
     try:
         _send(page, cancel)
         about = "online at any time" if locale == "en-US" else "随时在网上取消"
-        reply = _wait_for_answer(page, about)
+        reply = _wait_for_bot(page, about)
         assert "verify you" not in reply and "核实您的身份" not in reply and "order id" not in reply.lower(), reply
         if plus_returns:
             _send(page, plus_returns)
-            row = _wait_for_answer(page, "Return window")
+            row = _wait_for_bot(page, "Return window")
             assert "Plus: 60 days" in row and "30 days" not in row, row
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"chat-business-documents-{locale}.png"), full_page=True)
