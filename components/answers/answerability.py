@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from functools import lru_cache
 
 from components.answers.case_scopes import other_scope
 from components.answers.charge_kinds import other_charge
@@ -125,8 +126,10 @@ def _a(kind: str) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
+@lru_cache(maxsize=4096)
 def asked_value(text: str) -> str | None:
-    """The kind of value a part asks for in so many words, or None."""
+    """The kind of value a part asks for in so many words, or None. Cached: the composer asks it of the same part's
+    text for every unit it narrows (`composer._focused`)."""
     for kind, pattern in _ASKS_VALUE:
         if pattern.search(text or ""):
             return kind

@@ -32,6 +32,11 @@ _SUM = re.compile(r"[$€£¥￥]\s?\d+(?:[.,]\d+)*|\d[\d,.]*\s?(?:usd|eur|gbp|d
 _CLAUSE = re.compile(r"[.;!?。；！？\n]|,\s|，")
 
 
+def period_mentions(text: str) -> list[re.Match]:
+    """Where `text` names a period ("per month", "每年"), each match's `lastgroup` the period it names."""
+    return list(_PERIOD.finditer(text or ""))
+
+
 def asked_period(text: str) -> str | None:
     """The one period a part asks a sum for ("per month" → "month"), or None when it names none or several."""
     periods = {m.lastgroup for m in _PERIOD.finditer(text or "")}

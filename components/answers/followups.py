@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from components.answers.answerability import WEEKDAY_NAME
-from components.answers.charge_periods import _PERIOD, asked_period
+from components.answers.charge_periods import asked_period, period_mentions
 from components.answers.evidence_selection import entity_names, terms
 from components.answers.followup_conditions import with_condition
 from components.answers.question_analysis import answer_types, type_phrase
@@ -204,7 +204,7 @@ def _swap_period(subject: str, question: str) -> tuple[str, str | None]:
     after "Plus 每个月多少钱？" is "Plus 按年付多少钱？"; "and yearly?" after "how much is Plus per month?"); (question,
     None) when either names none, or the same one."""
     wanted = asked_period(subject)
-    said = list(_PERIOD.finditer(question))
+    said = period_mentions(question)
     if wanted is None or len(said) != 1 or said[0].lastgroup == wanted:
         return question, None
     m = said[0]
