@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from components.answers.answerability import asked_value, focus_items, subject_terms, unanswered
 from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer, spelled_out
@@ -988,3 +989,27 @@ def test_a_row_label_counting_its_value_per_period_is_named_by_each_or_every():
     question = part("How many free tickets do I get each month on Gold?")
     assert unnamed_row(question, [cell], [cell, other], True, QUESTION_WORDS) is None
     assert unnamed_row(question, [other], [cell, other], True, QUESTION_WORDS) is not None
+
+
+def test_a_value_is_asked_of_a_word_of_the_same_family():
+    """"How long until you make a decision?" is answered by "We decide on your claim within 10 working days": the
+    question's noun and the evidence's verb are one family (word_families.py); a duration about another thing
+    is still stopped."""
+    from components.answers.answerability import value_subject
+
+    decide = scored("We decide on your claim within 10 working days of receiving every document.", title="Claims")
+    repair = scored("Repairs are booked within 10 working days.", title="Repairs")
+    assert value_subject(part("How long until you make a decision?"), [decide], set()) is None
+    assert "something else" in value_subject(part("How long until you make a decision?"), [repair], set())
+    share = scored("Open an Easy Saver account with a $5 membership share.", title="Joining")
+    assert value_subject(part("How much do I need to put in to become a member?"), [share], set()) is None
+
+
+@pytest.mark.parametrize("derived, base", [("decision", "decide"), ("membership", "member"), ("renewal", "renew"),
+                                           ("payment", "pay"), ("insurance", "insure"), ("failure", "fail")])
+def test_word_families_fold_derivations(derived, base):
+    from components.answers.evidence_selection import terms
+    from components.answers.word_families import share_a_family
+
+    assert share_a_family(terms(derived), terms(base))
+    assert not share_a_family(terms(derived), terms("refund"))

@@ -197,6 +197,15 @@ def test_out_of_scope_requests_are_still_declined(real_services, question):
     assert r.trace["policy"]["action"] == "decline_out_of_scope", r.trace["policy"]
 
 
+@pytest.mark.parametrize("question", ["what's the warranty on headphones?", "耳机有保修吗？"])
+def test_an_unanswered_question_about_the_shops_own_products_is_in_scope(real_services, question):
+    """The help articles say nothing of a warranty, but headphones are what the shop sells: "I couldn't find that,
+    shall I connect you with a person?" (a knowledge gap), never "I can only help with kefu Demo Shop orders ..."."""
+    r = ask(real_services, question)
+    assert r.trace["policy"]["action"] == "clarify", r.trace["policy"]
+    assert "only help" not in r.reply and "只能" not in r.reply
+
+
 def test_no_desk_offer_after_the_business_own_cancellation_rule(real_services, tmp_path):
     """A business's document beside the demo shop's: cancelling its membership is answered from that document with
     no offer from the order desk to start an order's cancellation; the shop's own cancellation question keeps it."""

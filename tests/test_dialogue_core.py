@@ -362,6 +362,17 @@ def test_an_unanswered_question_in_the_documents_words_is_a_knowledge_gap(held, 
     assert all(word in decision.reason for word in held)
 
 
+@pytest.mark.parametrize("names_a_product, action", [(False, "decline_out_of_scope"), (True, "clarify")])
+def test_an_unanswered_question_naming_one_of_the_shops_products_is_a_knowledge_gap(names_a_product, action):
+    """"what's the warranty on headphones?": out of scope to the intent model and nothing close in the help
+    articles, but what the shop sells is its subject: not "I can only help with ..."."""
+    oos = NLUResult(intent="product_availability", confidence=0.3, out_of_scope=True)
+    decision = decide(PolicyInput("what's the warranty on headphones?", oos, answer_mode="abstain",
+                                  evidence_score=0.2, min_score=0.8, message_kind="question",
+                                  names_a_product=names_a_product))
+    assert decision.action == action
+
+
 @pytest.mark.parametrize("question, action", [
     ("Can I bring my dog to Linford?", "clarify"),       # the passages write "Linford" as a name
     ("What's the weather like in Paris today?", "decline_out_of_scope"),

@@ -71,6 +71,7 @@ from components.answers.comparison_rows import unnamed_row
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
 from components.answers.number_conditions import asked_quantities, holds
+from components.answers.word_families import share_a_family
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
 from components.nlu.cjk_characters import CJK, HAN, has_cjk
 
@@ -178,7 +179,7 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     holding = [c for e in evidence for c in _clauses(e) if pattern.search(c)]
     if not holding:
         return None  # no value of that kind at all: the confidence model's type_missing already weighs it
-    if any(wanted & set(terms(c)) for c in holding):
+    if any(share_a_family(wanted, terms(c)) for c in holding):   # "a decision" is asked of "we decide"
         return None
     # a value stated under a section heading that names what is asked, at least half of its words ("Overdraft
     # coverage" over "Fee: $32 per item"; "Becoming a member" over "… a $5 membership share"); a heading over every

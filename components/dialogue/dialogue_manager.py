@@ -303,7 +303,9 @@ class DialogueManager:
             recent_negative_turns=negative_run, recent_failed_turns=failed_run,
             negative_turns_for_handoff=self.settings.handoff_negative_turns,
             failed_turns_for_handoff=self.settings.handoff_low_confidence_turns, emotion_trend=trend,
-            names_in_documents=names, words_in_documents=held))
+            names_in_documents=names, words_in_documents=held,
+            names_a_product=bool(answer is not None and answer.abstained and names_product
+                                 and names_product(routed))))
         if self.rules is not None:  # the workspace's own handoff intents ("always a person for a complaint")
             ctx.decision = self.rules.apply_handoff_intents(ctx.decision, nlu, in_flow=in_flow)
         ctx.trace.policy = ctx.decision.to_dict()

@@ -38,6 +38,7 @@ class PolicyInput:
     emotion_trend: dict | None = None    # components.nlu.emotions.emotion_trend over the customer's turns, this one last
     names_in_documents: tuple[str, ...] = ()  # an unanswered question's words its passages write as names
     words_in_documents: tuple[str, ...] = ()  # an unanswered question's content words, most of them the documents'
+    names_a_product: bool = False        # the message names one of the desk's products (order_desk.names_product)
 
 
 @dataclass
@@ -126,8 +127,10 @@ def decide(p: PolicyInput) -> Decision:
     # Linford?"): the business's own subject, unanswered; weather, jokes or another company name none of it
     # and so is a question most of whose content words are the documents' own ("my laptop stopped charging after 3
     # weeks, what are my options?" over an electronics shop's help centre; components/answers/document_vocabulary.py)
+    # and so is a question about one of the shop's own products ("what's the warranty on headphones?"): what the
+    # business sells is its subject, whatever its help articles say
     if (p.nlu.out_of_scope and best < RELATED_SHARE * p.min_score and not p.names_in_documents
-            and not p.words_in_documents):
+            and not p.words_in_documents and not p.names_a_product):
         return Decision("decline_out_of_scope", f"out of scope (best intent {p.nlu.intent} "
                                                 f"{p.nlu.confidence:.2f}) and nothing relevant found "
                                                 f"(best score {best:.2f})")
@@ -140,5 +143,9 @@ def decide(p: PolicyInput) -> Decision:
                                    f"{p.min_score:.2f}) for a question in the documents' words "
                                    f"({', '.join(p.words_in_documents[:6])}): says it does not know and offers a "
                                    "person")
+    if p.names_a_product and p.nlu.out_of_scope:
+        return Decision("clarify", f"no trustworthy evidence (best score {best:.2f} < calibrated threshold "
+                                   f"{p.min_score:.2f}) for a question naming one of the shop's products: says it "
+                                   "does not know and offers a person")
     return Decision("clarify", f"no trustworthy evidence (best score {best:.2f} < calibrated threshold "
                                f"{p.min_score:.2f}): says it does not know and offers a person")
