@@ -70,6 +70,7 @@ from components.answers.charge_periods import other_period
 from components.answers.comparison_rows import unnamed_row
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
+from components.answers.money_amounts import SUM, asks_money
 from components.answers.number_conditions import asked_quantities, holds
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
 from components.nlu.cjk_characters import CJK, HAN, has_cjk
@@ -111,11 +112,11 @@ _ANY_VALUE = {"amount": re.compile(_NUMBERISH + r"|\bfree\b|\bno (fee|charge|cos
                                      r"\b(a|one) (day|week|month|year)\b|立即|即时|当天|永久", re.I),
               "percentage": re.compile(_NUMBERISH + r"|percent|百分", re.I),
               "count": re.compile(_NUMBERISH, re.I)}
-_MONEY = re.compile(r"[$€£¥￥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|％|usd|eur|gbp|dollars?|euros?|cents?|元|美元|欧元|块)", re.I)
+# a sum of money or a percentage ("€5 credit", "10%"): how much, never how long or how many
+_MONEY_OR_RATE = re.compile(rf"{SUM.pattern}|\d[\d,.]*\s?[%％]", re.I)
 # a time of day asked for in so many words (the looser "time" kind of question_analysis counts "open", "weekend")
 _ASKS_CLOCK_TIME = re.compile(r"\bwhat time\b|\bfrom what time\b|\buntil what time\b|几点", re.I)
-# a sum of money asked for by name, and a number that measures a distance or a span of time, never money
-_ASKS_MONEY = re.compile(r"\b(?:pay|paid|cost|costs|price|prices|fee|fees|charge|charges|charged)\b", re.I)
+# a number that measures a distance or a span of time, never money
 _MEASURED = re.compile(r"\d[\d,.]*\s?-?\s?(?:km|kilomet(?:re|er)s?|miles?|days?|weeks?|months?|years?|hours?|"
                        r"minutes?|nights?)\b", re.I)
 _CLAUSES = re.compile(r"(?<=[;。；!?！？])\s*|(?<=\.)(?!\d)\s*")  # "1.8%" is one number, not two clauses
@@ -212,8 +213,8 @@ def no_value(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
         return None
     said = " ".join(f"{e.unit.text} {e.unit.source_title}" for e in evidence)
     if kind in ("duration", "count"):
-        said = _MONEY.sub(" ", said)   # "€5 credit" says how much, not how long or how many
-    if kind == "amount" and _ASKS_MONEY.search(part.text):
+        said = _MONEY_OR_RATE.sub(" ", said)   # "€5 credit" says how much, not how long or how many
+    if kind == "amount" and asks_money(part.text):
         # "what do I pay for each km over that?" is not answered by "on a 5-day rental you can drive 1,000 km":
         # a distance or a span of time is no sum of money
         said = _MEASURED.sub(" ", said)
