@@ -70,7 +70,7 @@ from components.answers.charge_periods import other_period
 from components.answers.comparison_rows import unnamed_row
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
-from components.answers.money_amounts import SUM, asks_money
+from components.answers.money_amounts import FREE, SUM, asks_money
 from components.answers.number_conditions import asked_quantities, holds
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
 from components.nlu.cjk_characters import CJK, HAN, has_cjk
@@ -107,7 +107,7 @@ _ASKS_OPTIONS = re.compile(r"\b(which|what) (\w+ )?(methods|options|ways|types|k
 # any value of the kind, loosely (a number will do): a part asking for a value is not answered by evidence with none
 _NUMBERISH = (r"\d|\b(once|twice|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|"
               r"hundred|single|half|unlimited|no limit)\b|[一两二三四五六七八九十百千万半]")
-_ANY_VALUE = {"amount": re.compile(_NUMBERISH + r"|\bfree\b|\bno (fee|charge|cost)s?\b|\bwaived?\b|免费|不收", re.I),
+_ANY_VALUE = {"amount": re.compile(f"{_NUMBERISH}|{FREE.pattern}", re.I),
               "duration": re.compile(_NUMBERISH + r"|immediate|instant|same[- ]day|next (business )?day|never|"
                                      r"\b(a|one) (day|week|month|year)\b|立即|即时|当天|永久", re.I),
               "percentage": re.compile(_NUMBERISH + r"|percent|百分", re.I),
