@@ -56,3 +56,9 @@ def test_clause_span():
 def test_free_and_asking_for_money():
     assert free_of_charge("Delivery is free.") and free_of_charge("no fees") and free_of_charge("免费")
     assert asks_money("What does it cost?") and asks_money("Is there a fee?")
+    assert asks_money("How much is Premium for a year?") and asks_money("how much are the tickets?")
+    assert not asks_money("How much data do I get?") and not asks_money("how much notice do I need to give?")
+    # a free span of time says how long, not how much; a free trial is free
+    assert not free_of_charge("which is about two months free compared with paying monthly")
+    assert not free_of_charge("30 days free")
+    assert free_of_charge("a 7-day free trial") and free_of_charge("Two months free, then the delivery is free.")

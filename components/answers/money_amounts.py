@@ -39,11 +39,10 @@ SUM = re.compile(rf"(?P<sign>{_SIGN})\s?(?P<before>{_NUMBER})(?P<k1>\s?k\b)?|"
                  rf"(?P<after>{_NUMBER})(?P<k2>\s?k)?\s?(?:(?P<name>{_ENGLISH_NAME})\b|(?P<zh>{_CHINESE_NAME}))", re.I)
 # what says a thing costs nothing: the value of a price, no sum ("不收货" is no charge waived)
 FREE = re.compile(r"\bfree\b|\bno (?:fee|charge|cost)s?\b|\bwaived?\b|免费|不收取|不收(?!购|货|到)|免收|无需支付", re.I)
-# a span of time that is free ("two months free", "30 days free", "免费 7 天"): how long, not how much
-_NUMBER_WORD = r"\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fourteen|thirty"
-_SPAN = r"(?:days?|weeks?|months?|years?|nights?)"
-FREE_SPAN = re.compile(rf"\b(?:{_NUMBER_WORD})[\s-]?{_SPAN}\s+(?:for\s+)?free\b|\bfree\s+for\s+(?:{_NUMBER_WORD})\s"
-                       rf"{_SPAN}\b|免费(?:试用)?\s?\d+\s?(?:天|周|个月)", re.I)
+# a span of time that is free ("about two months free", "30 days free"): how long, not how much; a free trial is
+# free ("a 7-day free trial": the trial costs nothing)
+_SPAN_COUNT = r"\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+FREE_SPAN = re.compile(rf"\b(?:{_SPAN_COUNT})[\s-]?(?:days?|weeks?|months?|years?|nights?)\s+free\b(?!\s+trial)", re.I)
 
 # the kinds of charge, each by the words that name it (a price by its many names)
 CHARGE_KINDS = {
@@ -76,9 +75,10 @@ PERIOD = re.compile("|".join(f"(?P<{k}>{v})" for k, v in PERIODS.items()), re.I)
 # word for the list)
 _CLAUSE_END = re.compile(r"(?<!\d)\.|\.(?!\d)|[;!?。；！？\n]|(?<![\d*_)]),\s|,\s(?![*_]*[$€£¥￥]?\d)|，")
 
-# a question asking for a sum: by a word of paying ("cost", "fee", "pay"), or "how much is / are / would / will …"
-# ("How much is Premium for a year?"; not "how much data", "how much notice")
-_ASKS_MONEY = re.compile(r"\b(?:pay|paid|cost|costs|price|prices|fee|fees|charge|charges|charged)\b", re.I)
+# a question asking for a sum: by a word of paying ("cost", "fee", "pay"), or "how much is / are / would …" ("How
+# much is Premium for a year?"; not "how much data do I get", "how much notice")
+_ASKS_MONEY = re.compile(r"\b(?:pay|paid|cost|costs|price|prices|fee|fees|charge|charges|charged)\b|"
+                         r"\bhow much(?:'s| is| are| was| were| would| will)\b", re.I)
 
 
 @dataclasses.dataclass(frozen=True)
