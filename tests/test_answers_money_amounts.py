@@ -18,6 +18,7 @@ from components.answers.money_amounts import asks_money, clause_span, free_of_ch
     ("每单另收冷链费 2.50 英镑。", [(2.5, "GBP", "2.50 英镑")]),
     ("Room 12 has 2 screens and 10% off.", []),          # a bare number, a count, a percentage: no sum
     ("in 10 European countries", []),                     # a currency name is a whole word
+    ("Bags up to 50 pounds each.", []),                   # a weight as often as a sum: "£50" is the sum
 ])
 def test_sums_are_numbers_with_their_currency(text, expected):
     assert [(s.value, s.currency, s.text) for s in sums(text)] == expected
@@ -36,6 +37,8 @@ def test_the_charge_word_of_a_sum_is_the_nearest_in_its_clause():
     # a list of sums shares its charge word; "costs" says only that it is paid
     assert [s.charge for s in sums("a voluntary excess of £0, £100, £250 or £500")] == ["excess"] * 4
     assert [s.charge for s in sums("A no-show costs $5.")] == [None]
+    # a charge is named before its sum: the admin fee is a price, though "fine" stands nearer after it
+    assert [s.charge for s in sums("We charge an admin fee of €35 per fine.")] == ["price"]
 
 
 def test_the_period_word_of_a_sum_is_the_nearest_in_its_clause():

@@ -6,17 +6,20 @@ which charge a sum is (`charge_kinds`), which period it is charged for (`charge_
 against a limit the evidence states (`number_conditions`: "my basket is only €8" against "free delivery from €30").
 They read it here, one way:
 - a sum is a number written with its currency: a sign before it ("€250", "$ 12.99", "¥80", "€12k"), a currency name
-  after it ("25 euros", "50 cents", "120 元", "20 港币", "30 块"); a bare number is none ("room 12", "2 screens");
+  after it ("25 euros", "50 cents", "120 元", "20 港币", "30 块"); a bare number is none ("room 12", "2 screens"), and
+  so is "50 pounds" (a weight as often as a sum: `number_conditions` reads it as lb; "£50" is the sum);
 - its value reads "1,299.00" and "1.299,00" as one thousand two hundred and ninety-nine, "12,50" as twelve and a half,
   "€12k" as twelve thousand; currencies are named, never converted;
 - `FREE` is what says a thing costs nothing ("free", "no fee", "waived", 免费, 不收取): the value of a price, but no sum
   of its own; a free span of time ("about two months free", "30 days free") says how long, not how much, so
   `free_of_charge` leaves it out;
 - the words that belong to a sum are read in its clause (`clause_span`: a sentence, or its piece cut at ";", ", " or
-  "，"; a decimal point cuts nothing): its charge word is the nearest among the `CHARGE_BEFORE` words before it, else
-  the `CHARGE_AFTER` words after it ("we charge a penalty of €250", "a €30 deposit"; "costs", "charge" say only that
-  it is paid); its period word is the nearest period named in the clause, before or after ("Monthly fee: €5",
-  "€5 a month", "每年 50 欧元").
+  "，"; a decimal point cuts nothing, nor a comma between two sums: "an excess of £0, £100 or £250"): its charge word
+  is the nearest among the `CHARGE_BEFORE` words before it, else the `CHARGE_AFTER` words after it ("we charge a
+  penalty of €250", "a €30 deposit"; "costs", "charge" say only that it is paid); its period word is the nearest
+  period named in the clause, before or after ("Monthly fee: €5", "€5 a month", "每年 50 欧元"). The two differ on
+  purpose: a charge is named before its sum ("an admin fee of €35 per fine" is a fee, not a fine), a period mostly
+  after it ("£4.99 a month or £49 a year").
 `asks_money` tells a question that asks for a sum ("how much is Premium for a year?", "what does it cost?") from one
 asking how much of something else ("how much data", "how much notice").
 """
@@ -29,11 +32,11 @@ import re
 _NUMBER = r"\d+(?:[.,]\d+)*"
 _SIGNS = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "CNY", "￥": "CNY"}
 _NAMES = {"usd": "USD", "dollar": "USD", "dollars": "USD", "eur": "EUR", "euro": "EUR", "euros": "EUR",
-          "gbp": "GBP", "pound": "GBP", "pounds": "GBP", "cent": "cent", "cents": "cent",
+          "gbp": "GBP", "cent": "cent", "cents": "cent",
           "元": "CNY", "块": "CNY", "人民币": "CNY", "美元": "USD", "美金": "USD", "欧元": "EUR", "英镑": "GBP",
           "镑": "GBP", "港币": "HKD", "法郎": "CHF", "卢比": "INR", "比索": "MXN"}
 _SIGN = "[$€£¥￥]"
-_ENGLISH_NAME = r"usd|eur|gbp|dollars?|euros?|pounds?|cents?"
+_ENGLISH_NAME = r"usd|eur|gbp|dollars?|euros?|cents?"
 _CHINESE_NAME = "人民币|美元|美金|欧元|英镑|港币|法郎|卢比|比索|元|镑|块"
 SUM = re.compile(rf"(?P<sign>{_SIGN})\s?(?P<before>{_NUMBER})(?P<k1>\s?k\b)?|"
                  rf"(?P<after>{_NUMBER})(?P<k2>\s?k)?\s?(?:(?P<name>{_ENGLISH_NAME})\b|(?P<zh>{_CHINESE_NAME}))", re.I)
