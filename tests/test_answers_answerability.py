@@ -1013,3 +1013,19 @@ def test_word_families_fold_derivations(derived, base):
 
     assert share_a_family(terms(derived), terms(base))
     assert not share_a_family(terms(derived), terms("refund"))
+
+
+def test_a_number_word_or_a_free_span_of_time_is_no_sum_of_money():
+    from components.answers.answerability import no_value
+
+    # "How much is X?" asks for money; "about two months free" says how long is saved, not what X costs
+    yearly = scored("Standard and Premium can be paid for a year in advance at the yearly price, which is about two "
+                    "months free compared with paying monthly.", title="Plans › Paying yearly")
+    assert no_value(part("How much is Premium for a year?"), [yearly])
+    assert no_value(part("What does Premium cost for a year?"), [yearly])
+    assert no_value(part("How much is Premium for a year?"),
+                    [scored("Yearly price: Premium: €149.90", kind="row")]) is None
+    # free of charge, a free trial and a number word asked for by a count are answers
+    assert no_value(part("How much does delivery cost?"), [scored("Delivery is free on every order.")]) is None
+    assert no_value(part("How much is the trial?"), [scored("New members get a 7-day free trial.")]) is None
+    assert no_value(part("How many screens can I use?"), [scored("You can watch on two screens at once.")]) is None

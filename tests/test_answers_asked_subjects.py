@@ -79,6 +79,7 @@ def test_a_chinese_place_the_evidence_does_not_name():
     # a table cell: the row's label after the title, then the column ("Guest passes per month: Gold: 4")
     ("How many guest passes do I get each month on Gold?", "Guest passes per month: Gold: 4", True),
     ("How many guest passes do I get each month on Gold?", "Guest passes per month: Gold: £4 each", False),  # a price
+    ("How many guest passes do I get each month on Gold?", "Guest passes per month: Gold: 4 euros each", False),
 ])
 def test_how_many_asks_for_a_number_of_the_thing(question, evidence, counts):
     from components.answers.asked_subjects import uncounted_thing

@@ -70,6 +70,7 @@ from components.answers.charge_periods import other_period
 from components.answers.comparison_rows import unnamed_row
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
+from components.answers.money_amounts import FREE, SUM, asks_money, free_of_charge
 from components.answers.number_conditions import asked_quantities, holds
 from components.answers.word_families import share_a_family
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
@@ -107,16 +108,18 @@ _ASKS_OPTIONS = re.compile(r"\b(which|what) (\w+ )?(methods|options|ways|types|k
 # any value of the kind, loosely (a number will do): a part asking for a value is not answered by evidence with none
 _NUMBERISH = (r"\d|\b(once|twice|one|two|three|four|five|six|seven|eight|nine|ten|twelve|fifteen|twenty|thirty|"
               r"hundred|single|half|unlimited|no limit)\b|[一两二三四五六七八九十百千万半]")
-_ANY_VALUE = {"amount": re.compile(_NUMBERISH + r"|\bfree\b|\bno (fee|charge|cost)s?\b|\bwaived?\b|免费|不收", re.I),
+# a number that may be a sum asked for by name (digits: a table's prices go without their currency; "unlimited")
+_MONEY_NUMBER = re.compile(r"\d|\b(?:half|unlimited|no limit)\b", re.I)
+_ANY_VALUE = {"amount": re.compile(f"{_NUMBERISH}|{FREE.pattern}", re.I),
               "duration": re.compile(_NUMBERISH + r"|immediate|instant|same[- ]day|next (business )?day|never|"
                                      r"\b(a|one) (day|week|month|year)\b|立即|即时|当天|永久", re.I),
               "percentage": re.compile(_NUMBERISH + r"|percent|百分", re.I),
               "count": re.compile(_NUMBERISH, re.I)}
-_MONEY = re.compile(r"[$€£¥￥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:%|％|usd|eur|gbp|dollars?|euros?|cents?|元|美元|欧元|块)", re.I)
+# a sum of money or a percentage ("€5 credit", "10%"): how much, never how long or how many
+_MONEY_OR_RATE = re.compile(rf"{SUM.pattern}|\d[\d,.]*\s?[%％]", re.I)
 # a time of day asked for in so many words (the looser "time" kind of question_analysis counts "open", "weekend")
 _ASKS_CLOCK_TIME = re.compile(r"\bwhat time\b|\bfrom what time\b|\buntil what time\b|几点", re.I)
-# a sum of money asked for by name, and a number that measures a distance or a span of time, never money
-_ASKS_MONEY = re.compile(r"\b(?:pay|paid|cost|costs|price|prices|fee|fees|charge|charges|charged)\b", re.I)
+# a number that measures a distance or a span of time, never money
 _MEASURED = re.compile(r"\d[\d,.]*\s?-?\s?(?:km|kilomet(?:re|er)s?|miles?|days?|weeks?|months?|years?|hours?|"
                        r"minutes?|nights?)\b", re.I)
 _CLAUSES = re.compile(r"(?<=[;。；!?！？])\s*|(?<=\.)(?!\d)\s*")  # "1.8%" is one number, not two clauses
@@ -213,11 +216,15 @@ def no_value(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
         return None
     said = " ".join(f"{e.unit.text} {e.unit.source_title}" for e in evidence)
     if kind in ("duration", "count"):
-        said = _MONEY.sub(" ", said)   # "€5 credit" says how much, not how long or how many
-    if kind == "amount" and _ASKS_MONEY.search(part.text):
+        said = _MONEY_OR_RATE.sub(" ", said)   # "€5 credit" says how much, not how long or how many
+    if kind == "amount" and asks_money(part.text):
         # "what do I pay for each km over that?" is not answered by "on a 5-day rental you can drive 1,000 km":
-        # a distance or a span of time is no sum of money
+        # a distance or a span of time is no sum of money; nor is a number word ("two screens") or a free span of
+        # time ("How much is Premium for a year?" → "about two months free compared with paying monthly")
         said = _MEASURED.sub(" ", said)
+        if _MONEY_NUMBER.search(said) or free_of_charge(said):
+            return None
+        return f"asks for {_a(kind)}; the evidence states none"
     if _ANY_VALUE[kind].search(said):
         return None
     return f"asks for {_a(kind)}; the evidence states none"

@@ -34,6 +34,7 @@ import re
 from typing import Callable
 
 from components.answers.evidence_selection import ScoredUnit, terms
+from components.answers.money_amounts import sums
 from components.answers.question_analysis import QuestionPart
 from components.nlu.cjk_characters import HAN, cjk_runs, has_cjk
 
@@ -178,8 +179,9 @@ def _counts(thing: str, text: str) -> bool:
     # ("Plans: Free trades per month: Premium: 10"), so every label is read, each with what follows it
     for label, value in re.findall(r"(?:^|(?<=[:;.]))\s*([^:;.]{2,60}):(?=\s*([^;]{1,60}))", text):
         if re.search(r"\b" + stem, label, re.I):
-            for n in re.finditer(r"(?<![$€£¥\d.,])\d[\d,.]*", value):   # a sum of money counts nothing
-                if not _UNIT_AFTER.match(value[n.end():]):
+            money = [(m.start, m.end) for m in sums(value)]   # a sum of money ("€15", "15 欧元") counts nothing
+            for n in re.finditer(r"(?<![\d.,])\d[\d,.]*", value):
+                if not _UNIT_AFTER.match(value[n.end():]) and not any(a <= n.start() < b for a, b in money):
                     return True
     return False
 

@@ -18,30 +18,13 @@ English only: the Chinese charge words (押金, 违约金, 免赔额) are asked 
 """
 from __future__ import annotations
 
-import re
-
 from components.answers.evidence_selection import ScoredUnit
+from components.answers.money_amounts import CHARGE_OF as _KIND_OF, WORD as _WORD, sums
 from components.answers.question_analysis import QuestionPart
 
-# the kinds of charge, each by the words that name it (a price by its many names)
-_KINDS = {
-    "price": "fee fees charge charges cost costs price prices surcharge surcharges",
-    "penalty": "penalty penalties fine fines",
-    "deposit": "deposit deposits pre-authorisation pre-authorization",
-    "excess": "excess excesses deductible deductibles",
-    "refund": "refund refunds refunded compensation voucher vouchers credit",
-}
-_KIND_OF = {w: kind for kind, words in _KINDS.items() for w in words.split()}
-# beside a sum, these say only that it is paid ("A no-show costs $5", "we charge a penalty of €250"): the noun near it
-# names the charge; asked ("how much does it cost?") they ask for the price
-_PAID = frozenset("cost costs charge charges charged".split())
 # a penalty is often charged as a fee ("a late cancellation fee of $5" answers "is there a penalty?"); a fee asked by
 # name ("the cross-border fee") is the price of a service, which a penalty is not
 _ANSWERS = {"penalty": {"penalty", "price"}}
-# a sum written with its currency ("€250", "£3.20", "25 euros"); "free" and "no fee" name no charge of their own
-_SUM = re.compile(r"[$€£¥￥]\s?\d+(?:[.,]\d+)*|\b\d[\d,.]*\s?(?:usd|eur|gbp|dollars?|euros?|pounds?)\b", re.I)
-_WORD = re.compile(r"[a-z][\w-]*", re.I)
-BEFORE, AFTER = 6, 2   # how many words before / after a sum its charge word may stand
 LOOK = 3               # how far down the ranking a unit stating the asked charge may stand
 
 
@@ -54,16 +37,8 @@ def asked_charge(text: str) -> str | None:
 
 def sum_charges(text: str) -> list[str | None]:
     """The kind of charge of each sum of money in `text` (None for a sum with no charge word near it), read within
-    its clause: the nearest charge word among the `BEFORE` words before it, else among the `AFTER` words after it."""
-    kinds = []
-    for m in _SUM.finditer(text or ""):
-        start = max(text.rfind(".", 0, m.start() - 1), text.rfind(";", 0, m.start()), 0)
-        before = [w.lower() for w in _WORD.findall(text[start:m.start()])][-BEFORE:]
-        after = [w.lower() for w in _WORD.findall(re.split(r"[.;,]", text[m.end():], maxsplit=1)[0])][:AFTER]
-        kind = next((_KIND_OF[w] for w in reversed(before) if w in _KIND_OF and w not in _PAID), None) or \
-            next((_KIND_OF[w] for w in after if w in _KIND_OF and w not in _PAID), None)
-        kinds.append(kind)
-    return kinds
+    its clause by `money_amounts.charge_word`."""
+    return [s.charge for s in sums(text)]
 
 
 def _another(kind: str, charge: str | None) -> bool:

@@ -15,21 +15,8 @@ from __future__ import annotations
 import re
 
 from components.answers.evidence_selection import ScoredUnit
+from components.answers.money_amounts import PERIOD as _PERIOD, sums
 from components.answers.question_analysis import QuestionPart
-
-# each period by the words that name it, English and Chinese
-_PERIODS = {
-    "month": r"\bper month\b|\ba month\b|\bmonthly\b|\b(?:each|every) month\b|/\s?month\b|/\s?mo\b|每个?月|月费|按月|包月",
-    "year": r"\bper (?:year|annum)\b|\ba year\b|\byearly\b|\bannual(?:ly)?\b|\b(?:each|every) year\b|/\s?year\b|"
-            r"/\s?yr\b|每年|年费|按年|包年",
-    "week": r"\bper week\b|\ba week\b|\bweekly\b|\b(?:each|every) week\b|/\s?week\b|每周|每星期|按周",
-    "day": r"\bper day\b|\ba day\b|\bdaily\b|\b(?:each|every) day\b|/\s?day\b|每天|每日|按天|按日",
-    "night": r"\bper night\b|\ba night\b|\bnightly\b|\b(?:each|every) night\b|/\s?night\b|每晚|每夜",
-}
-_PERIOD = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _PERIODS.items()), re.I)
-_SUM = re.compile(r"[$€£¥￥]\s?\d+(?:[.,]\d+)*|\d[\d,.]*\s?(?:usd|eur|gbp|dollars?|euros?|pounds?|元|美元|欧元|英镑|镑|"
-                  r"港币|人民币|美金)", re.I)
-_CLAUSE = re.compile(r"[.;!?。；！？\n]|,\s|，")
 
 
 def period_mentions(text: str) -> list[re.Match]:
@@ -45,18 +32,8 @@ def asked_period(text: str) -> str | None:
 
 def sum_periods(text: str) -> list[str | None]:
     """The period of each sum of money in `text` (None for a sum with no period word in its clause): the period word
-    nearest to the sum within its clause, before or after it."""
-    text = text or ""
-    out = []
-    for m in _SUM.finditer(text):
-        starts = [c.end() for c in _CLAUSE.finditer(text, 0, m.start())]
-        start = starts[-1] if starts else 0
-        end_match = _CLAUSE.search(text, m.end())
-        end = end_match.start() if end_match else len(text)
-        near = [(min(abs(p.start() - m.end()), abs(m.start() - p.end())), p.lastgroup)
-                for p in _PERIOD.finditer(text, start, end)]
-        out.append(min(near)[1] if near else None)
-    return out
+    nearest to the sum within its clause, before or after it (`money_amounts.period_word`)."""
+    return [s.period for s in sums(text)]
 
 
 def other_period(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:

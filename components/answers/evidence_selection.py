@@ -32,6 +32,7 @@ from typing import Callable
 import numpy as np
 
 from components.answers.evidence_units import EvidenceUnit, is_filler
+from components.answers.money_amounts import FREE, SUM
 from components.answers.question_analysis import QuestionPart
 from components.knowledge.keyword_index import tokenize
 from components.nlu.cjk_characters import CJK_RUN
@@ -59,10 +60,8 @@ _VALUE_PATTERNS = {
                            r"(?:days?|weeks?|months?|years?|hours?|minutes?|mins?)\b|\bimmediate(?:ly)?\b|\bsame[- ]day\b|"
                            r"\binstant(?:ly)?\b|\bnext (?:business )?day\b|\bwithin\b|\bnever expire|\bdo(?:es)? not expire|"
                            r"\d+\s*(?:个)?(?:工作日|天|小时|分钟|周|个月|年)|立即|即时|当天|实时|永久", re.I),
-    "amount": re.compile(r"[$€£¥￥]\s?\d+(?:[.,]\d+)*|\d[\d,.]*\s?(?:usd|eur|gbp|dollars?|euros?|cents?|元|美元|欧元|块)|"
-                         r"\bfree\b|\bno (?:fee|charge|cost)\b|\bwaived\b|免费|不收取|不收(?!购|货|到)|免收|无需支付|"
-                         # Chinese currency names besides 元 ("150 英镑", "20 港币", "100 美金")
-                         r"\d[\d,.]*\s?(?:元|美元|欧元|英镑|镑|港币|人民币|美金|法郎|卢比|比索)", re.I),
+    # a sum of money ("€5", "45 euros", "150 英镑") or what says there is none to pay ("free", "no fee", 免费)
+    "amount": re.compile(f"{SUM.pattern}|{FREE.pattern}", re.I),
     "percentage": re.compile(r"\d+(?:\.\d+)?\s?%|\bpercent\b|百分之|\d+(?:\.\d+)?\s?％", re.I),
     "time": re.compile(r"\d{1,2}[:：.]\d{2}|\b\d{1,2}\s?(?:am|pm)\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)days?\b|"
                        r"\bweekends?\b|\b24 hours\b|\b24/7\b|\bclosed\b|\bopen\b|\bholidays?\b|\bcut-?off\b|"

@@ -32,6 +32,7 @@ import dataclasses
 import re
 
 from components.answers.list_lead_ins import list_holding
+from components.answers.money_amounts import sums
 
 _UNITS = {"week": "week", "weeks": "week", "wk": "week", "wks": "week",
           "day": "day", "days": "day", "night": "night", "nights": "night",
@@ -67,11 +68,6 @@ _CLOCK_24 = re.compile(r"(?<![\d.,:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
 _CLOCK_SAID = re.compile(r"\bat\s+(\d{1,2})\s+(?:o'?clock\s+)?in\s+the\s+(morning|afternoon|evening)\b|"
                          r"\bat\s+(\d{1,2})\s+(?:o'?clock\s+)?at\s+(night)\b", re.I)
 _CLOCK_NAMED = re.compile(r"\b(noon|midday|midnight)\b", re.I)
-# an amount of money with its currency ("€5,000", "45 euros", "£3.20", "€12k"); currencies are not converted
-_CURRENCY = {"€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "£": "GBP", "gbp": "GBP", "$": "USD",
-             "usd": "USD", "dollar": "USD", "dollars": "USD", "欧元": "EUR", "英镑": "GBP", "美元": "USD", "元": "CNY"}
-_MONEY_BEFORE = re.compile(r"(€|£|\$)\s?" + _NUMBER + r"(\s?k\b)?", re.I)
-_MONEY_AFTER = re.compile(_NUMBER + r"(\s?k)?\s*(euros?|eur|dollars?|usd|gbp)\b|" + _NUMBER + r"\s*(欧元|英镑|美元|元)", re.I)
 
 
 def _clock_times(text: str) -> list["Quantity"]:
@@ -96,17 +92,9 @@ def _clock_times(text: str) -> list["Quantity"]:
 
 
 def _money(text: str) -> list["Quantity"]:
-    found = []
-    for m in _MONEY_BEFORE.finditer(text):
-        value = _value(m.group(2)) * (1000 if m.group(3) else 1)
-        found.append(Quantity(value, _CURRENCY[m.group(1)], m.start(), m.end()))
-    for m in _MONEY_AFTER.finditer(text):
-        if m.group(1):
-            value = _value(m.group(1)) * (1000 if m.group(2) else 1)
-            found.append(Quantity(value, _CURRENCY[m.group(3).lower()], m.start(), m.end()))
-        else:
-            found.append(Quantity(_value(m.group(4)), _CURRENCY[m.group(5)], m.start(), m.end()))
-    return found
+    """The amounts of money of `text` with their currency ("€5,000", "45 euros", "€12k"; `money_amounts.sums`);
+    currencies are not converted."""
+    return [Quantity(s.value, s.currency, s.start, s.end) for s in sums(text)]
 
 
 # a level written as a capital and a digit ("A1", "B2"; "b1 level"), ordered as letters, then digits: "A1 to B1"
