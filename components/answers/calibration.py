@@ -67,6 +67,7 @@ DEV_SETS = {  # file -> the documents it is asked over (besides the shop's own k
     "unseen_rental.yaml": ["unseen_rental_docs"],
     "unseen_pharmacy.yaml": ["unseen_pharmacy_docs"],
     "unseen_broker.yaml": ["unseen_broker_docs"],
+    "unseen_streaming.yaml": ["unseen_streaming_docs"],
 }
 # file -> the business it is about: cross-validation holds out one business at a time, so the threshold is chosen
 # on confidences the model gave to a business it was not fitted on (as a customer's own documents will be)
@@ -78,7 +79,7 @@ BUSINESS = {"shop_en.yaml": "shop", "shop_zh.yaml": "shop", "uploaded.yaml": "st
             "unseen_insurance.yaml": "insurer", "unseen_energy.yaml": "energy supplier",
             "unseen_delivery.yaml": "delivery service", "unseen_electronics.yaml": "electronics shop",
             "unseen_hotel.yaml": "hotel", "unseen_rental.yaml": "car rental", "unseen_pharmacy.yaml": "pharmacy",
-            "unseen_broker.yaml": "broker"}
+            "unseen_broker.yaml": "broker", "unseen_streaming.yaml": "streaming service"}
 
 
 def _contains(text: str, options) -> bool:
