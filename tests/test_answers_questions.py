@@ -342,6 +342,10 @@ def test_a_question_word_after_its_preposition_starts_a_part():
     ("Can I return a sale item and how long do I have?", ["Can I return a sale item?", "how long do I have?"]),
     ("How long is a long appointment and what does it cost without insurance?",
      ["How long is a long appointment?", "what does it cost without insurance?"]),
+    # "what's" carries its verb when a question asking a value of its own follows
+    ("What's the late fee on Gold and how many days do I have to pay?",
+     ["What's the late fee on Gold?", "how many days do I have to pay?"]),
+    ("what's the trial price and how often can I take it?", ["what's the trial price?", "how often can I take it?"]),
     # the alternatives of one question: one part
     ("do you have towels or do I bring my own?", ["do you have towels or do I bring my own?"]),
     # no complete question before the "and"

@@ -139,9 +139,10 @@ def _added(previous: str, condition: str, splice: bool = True) -> Conditioned:
 
 
 # the condition a question states: "if" and its clause, up to a comma, the end or the question it conditions ("if i
-# upgrade from standard to premium today | when does it kick in?")
-_CONDITION_CLAUSE = re.compile(r"\bif\s+(?:(?![,;:?？.!]|\s+(?:when|what|how|where|which|who|can|could|do|does|is|are|"
-                               r"will|would|should|am)\b).)+", re.I)
+# upgrade from standard to premium today | when does it kick in?", "if I'm on plus | can I …"; not "if my card | is
+# declined")
+_CONDITION_CLAUSE = re.compile(r"\bif\s+(?:(?![,;:?？.!]|\s+(?:when|what|how|where|which|who)\b|\s+(?:can|could|do|does|"
+                               r"is|are|will|would|should|am)\s+(?:i|we|you|it|they|there|my)\b).)+", re.I)
 
 
 def condition_clause(question: str) -> re.Match | None:
