@@ -1012,3 +1012,10 @@ def test_a_long_what_if_takes_the_place_of_the_previous_questions_condition():
 ])
 def test_a_followup_naming_the_customers_own_thing_swaps_theirs(text, previous, expected):
     assert resolve_followup(text, previous, [])[0] == expected
+
+
+def test_a_chinese_followup_takes_the_place_of_the_situation_told_before_the_question():
+    question, info = resolve_followup("那手机呢？", "电脑进水坏了，要在几天内申请维修？", [])
+    assert question == "手机要在几天内申请维修？" and info["subject"] == "手机"
+    # a question with no situation before it: the kind of thing asked, as before
+    assert resolve_followup("那手机呢？", "电脑维修要多久？", [])[0] == "手机多久"

@@ -239,8 +239,23 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         # Chinese words run together: a space between two would part them as two questions (split_question), and
         # the subject would be left out of the one answered ("指定日配送 运费" is the question "运费")
         space = "" if has_cjk(subject[-1:]) and has_cjk((phrase or question)[:1]) else " "
-        question = f"{subject}{space}{phrase}" if phrase else f"{subject}{space}{question}"
+        asked = _asked_after_story_zh(question) if phrase and has_cjk(subject) else None
+        if asked and phrase in asked:
+            # "那车险呢？" after "房子漏水损坏了，要在几天内报案？": the new subject in place of the situation told before
+            # the question, whose words the question still needs ("车险要在几天内报案？", not "车险几天")
+            question = f"{subject}{asked}"
+        else:
+            question = f"{subject}{space}{phrase}" if phrase else f"{subject}{space}{question}"
     return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
+
+
+def _asked_after_story_zh(question: str) -> str | None:
+    """The question of a Chinese message that tells a situation first ("房子漏水损坏了，要在几天内报案？" ->
+    "要在几天内报案？"), or None when it opens with its question."""
+    story, comma, asked = question.rpartition("，") if "，" in question else question.rpartition(",")
+    if not comma or not has_cjk(story) or re.search(r"[?？吗]", story) or not asked.strip():
+        return None
+    return asked.strip()
 
 
 def _swap_period(subject: str, question: str) -> tuple[str, str | None]:
