@@ -253,6 +253,23 @@ def test_a_part_carries_the_words_of_its_question_that_no_earlier_answer_took_up
     assert _carried_context(metal[1], [fee]) == metal[1].context
 
 
+def test_a_part_naming_only_the_kind_of_answer_keeps_the_case_its_question_states():
+    """"…, and is there a fee?" names nothing but the kind of answer: the fee is that of the case the question states
+    ("if my card is declined"), whatever the earlier part's evidence took up."""
+    from components.answers.composer import _carried_context
+
+    parts, _ = split_question("how many days do I have to pay if my card is declined, and is there a fee?")
+    declined = PartAnswer(parts[0], evidence=[scored("If your card is declined you have 5 days to pay.")])
+    assert "card is declined" in _carried_context(parts[1], [declined])
+    # a part naming a thing of its own carries only what no earlier evidence took up
+    parts, _ = split_question("how many days do I have to pay if my card is declined, and is there a late fee?")
+    assert "declined" not in _carried_context(parts[1], [declined])
+    # and with no case stated, nothing more than before
+    parts, _ = split_question("How long can I spread the payments over, and do you charge interest?")
+    spread = PartAnswer(parts[0], evidence=[scored("You can spread the payments over up to 24 months.")])
+    assert "spread" not in _carried_context(parts[1], [spread])
+
+
 def test_a_value_under_a_section_named_by_the_value_is_about_the_documents_subject():
     fee = scored("For smaller orders the pick-up fee is €2.50.",
                  title="Click and collect: order online, pick up in store › Cost")

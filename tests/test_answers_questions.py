@@ -342,6 +342,10 @@ def test_a_question_word_after_its_preposition_starts_a_part():
     ("Can I return a sale item and how long do I have?", ["Can I return a sale item?", "how long do I have?"]),
     ("How long is a long appointment and what does it cost without insurance?",
      ["How long is a long appointment?", "what does it cost without insurance?"]),
+    # "what's" carries its verb when a question asking a value of its own follows
+    ("What's the late fee on Gold and how many days do I have to pay?",
+     ["What's the late fee on Gold?", "how many days do I have to pay?"]),
+    ("what's the trial price and how often can I take it?", ["what's the trial price?", "how often can I take it?"]),
     # the alternatives of one question: one part
     ("do you have towels or do I bring my own?", ["do you have towels or do I bring my own?"]),
     # no complete question before the "and"
@@ -970,3 +974,48 @@ def test_a_time_of_day_swaps_for_the_previous_time():
         info["replaced"] == "11 in the morning"
     assert resolve_followup("and at 21:00?", "can I return the car there at 2am?")[0] == \
         "can I return the car there at 21:00?"
+
+
+@pytest.mark.parametrize("text, previous, expected", [
+    # a condition said in place of the one the previous question stated takes its place, not added after it
+    ("and if I'm on Gold?", "how much is express shipping if im on silver?",
+     "how much is express shipping if I'm on Gold?"),
+    ("and if we cancel by phone?", "Is there a fee if we cancel online?", "Is there a fee if we cancel by phone?"),
+])
+def test_a_followups_condition_takes_the_place_of_the_previous_one(text, previous, expected):
+    assert resolve_followup(text, previous, [])[0] == expected
+
+
+def test_a_long_what_if_takes_the_place_of_the_previous_questions_condition():
+    from components.answers.followups import with_previous
+
+    previous = "if I switch from the basic plan to the pro plan now, when is my card charged?"
+    question, info = with_previous("and if I switch back to the basic plan after a few months?", previous, [])
+    assert question == "if I switch back to the basic plan after a few months, when is my card charged?"
+    assert info["condition"] == "if I switch from the basic plan to the pro plan now" and not info.get("continuation")
+    # with no condition to give way, it goes on from the previous question as before
+    question, info = with_previous("and if I switch back to the basic plan after a few months?",
+                                   "when is my card charged?", [])
+    assert info["continuation"] and question.startswith("and if")
+
+
+@pytest.mark.parametrize("text, previous, expected", [
+    # the customer's own thing in place of the one the previous question named, never its subject
+    ("and my bonds?", "what happens to my savings if the bank closes?", "what happens to my bonds if the bank closes?"),
+    ("and if it's my insulin?", "can my sister collect my parcel at the counter?",
+     "can my sister collect my insulin at the counter?"),
+    # after the follow-up's own preposition, the thing after the same preposition
+    ("and if it goes back to my wallet?", "I have credit on my account. How long does a refund to my debit card take?",
+     "I have credit on my account. How long does a refund to my wallet take?"),
+    # a person for a person
+    ("and my nephew?", "can my niece join my family plan?", "can my nephew join my family plan?"),
+])
+def test_a_followup_naming_the_customers_own_thing_swaps_theirs(text, previous, expected):
+    assert resolve_followup(text, previous, [])[0] == expected
+
+
+def test_a_chinese_followup_takes_the_place_of_the_situation_told_before_the_question():
+    question, info = resolve_followup("那手机呢？", "电脑进水坏了，要在几天内申请维修？", [])
+    assert question == "手机要在几天内申请维修？" and info["subject"] == "手机"
+    # a question with no situation before it: the kind of thing asked, as before
+    assert resolve_followup("那手机呢？", "电脑维修要多久？", [])[0] == "手机多久"

@@ -50,13 +50,14 @@ from components.answers.story_names import incidental
 from components.answers.policy_overview import overview_subject, overview_units
 from components.answers.number_conditions import (asked_quantities, holding_first, quantities, settled_first,
                                                   with_stated_condition, without_failing)
+from components.answers.followup_conditions import condition_clause
 from components.answers.followup_evidence import counterpart
 from components.answers.followups import (ENDS_ON_WHAT_WAS_SAID, about_previous_subject, is_followup, name_candidates,
                                          qualifiers,
                                          with_previous, written_as_name)
 from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, chinese_counts_as_digits,
                                                   points_back, split_question,
-                                                  story_and_question, without_opener)
+                                                  story_and_question, type_phrases, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
 from components.knowledge.types import Hit
 from components.nlu.cjk_characters import HAN, has_cjk
@@ -1118,13 +1119,29 @@ def _carried_context(part: QuestionPart, earlier: list["PartAnswer"]) -> str:
     earlier part asked and was answered ("When is my payment due and what's the minimum I have to pay?": "due", in
     "The payment is due 25 days after …") would rank that answer's neighbours for this part (the late-payment rule);
     what no evidence took up ("Do you have a business account for my company, and what's the monthly fee?") still
-    says what this part is about."""
+    says what this part is about. A part that names nothing but the kind of answer it wants ("how long is the grace
+    period if my payment fails, and is there a fee?": the fee of a failed payment) keeps the case the question
+    states (`followup_conditions.condition_clause`: "if my payment fails"), answered or not. (Not kept: such a part
+    carrying the whole question: "How long can I spread it over, and do you charge interest?" then stated the
+    spreading rule for the interest part, a wrong answer where it had abstained.)"""
     if not part.context or REFERS_BACK.search(part.text):
         return part.context
     answered = {t for p in earlier for e in p.evidence for t in terms(f"{e.unit.text} {e.unit.source_title}")}
     if not answered:
         return part.context
-    return " ".join(w for w in re.findall(r"[\w'’-]+", part.context) if not set(terms(w)) <= answered)
+    carried = " ".join(w for w in re.findall(r"[\w'’-]+", part.context) if not set(terms(w)) <= answered)
+    case = condition_clause(part.context) if not _own_subject(part.text) else None
+    return f"{carried} {case.group(0)}" if case else carried
+
+
+_QUESTION_WORDS = frozenset("what's whats what how's where's when's who's".split())
+
+
+def _own_subject(text: str) -> set[str]:
+    """The words of a part that say what it is about: its terms without those of the phrases saying what kind of
+    answer it wants (`type_phrases`: "fee", "hours", "how long") and without its question words."""
+    typed = {t for phrase in type_phrases(text) for t in terms(phrase)}
+    return {t for t in terms(text) if t not in typed and t not in _QUESTION_WORDS}
 
 
 def _meaning_queries(parts: list[QuestionPart], statements: str) -> list[str]:

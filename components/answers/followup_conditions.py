@@ -11,7 +11,11 @@ its new words are a condition, not a new subject, so no word of the previous que
 - `with_condition`: the previous question under the follow-up's condition: the matching clause of the previous
   question turned to the follow-up's polarity or object ("i don't have plus" -> "i have plus"), else the condition
   added to the previous question ("… how much is delivery if I have Plus?"); so is a condition of what the customer
-  does ("if im flying long haul") and a what-if about elapsed time or a new quantity ("if it's been 3 days already").
+  does ("if im flying long haul") and a what-if about elapsed time or a new quantity ("if
+  it's been 3 days already"). A condition said in place of one the previous question stated takes its place
+  (`condition_clause`: "and if I'm premier?" after "how much is next day delivery if im on plus" asks "how much is
+  next day delivery if I'm premier?", not "… if im on plus if I'm premier?"), whatever its length (`spliced`: "and if
+  I go back down to standard later?" after "if i upgrade from standard to premium today when does it kick in?").
 """
 from __future__ import annotations
 
@@ -37,7 +41,9 @@ _POINTS_BACK = frozenset("it that this them those one".split())
 # a what-if about elapsed time or another quantity: "if it's been 3 days already", "what if it was 40 minutes late"
 _QUANTITY = re.compile(r"\b\d+(?:[.,]\d+)?\s*(?:minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|km|miles?|"
                        r"kg|nights?)\b", re.I)
-# a condition of what the customer does: "if im flying long haul", "if I buy a pack of 10"
+# a condition of what the customer does: "if im flying long haul", "if I buy a pack of 10". (Not kept: "once",
+# "when" or "after" clauses read so too: "and once I've pressed play?" after "how long do downloads stay on my phone?"
+# then matched "at least once every 30 days" by its "once", a wrong answer where it had abstained.)
 _OWN_CLAUSE = re.compile(r"^\s*if\s+(?:i|i['’]?m|i\s+am|we|we['’]?re|we\s+are)\s+[a-z]", re.I)
 _IF = re.compile(r"^\s*(?:and|so|but|ok(?:ay)?)?\s*(?:what\s+if|how\s+about\s+if|and\s+if|if|what\s+about\s+if)\b",
                  re.I)
@@ -111,7 +117,7 @@ def with_condition(followup: str, previous: str) -> Conditioned | None:
         return _added(previous, followup)
     if _IF.match(followup or "") and _QUANTITY.search(followup):
         clause = _IF.sub("", followup, count=1).strip(" ?？.!")
-        return _added(previous, f"if {clause}")
+        return _added(previous, f"if {clause}", splice=False)
     return None
 
 
@@ -119,9 +125,42 @@ def _bare(obj: str) -> str:
     return re.sub(r"^(?:a|an|the|my|any)\s+", "", obj, flags=re.I)
 
 
-def _added(previous: str, condition: str) -> Conditioned:
-    """`previous` with `condition` said at the end of its (last) question."""
+def _added(previous: str, condition: str, splice: bool = True) -> Conditioned:
+    """`previous` with `condition` in place of the condition its (last) question states (`condition_clause`), else
+    said at the end of it. A what-if about a quantity ("if it's been 3 days") is said beside the condition: it is
+    another measure of the same case, which the follow-up swaps by shape first (followups.py)."""
     condition = condition.strip(" ?？.!")
     if not condition.lower().startswith("if "):
         condition = f"if {condition}"
+    spliced = splice_condition(previous, condition) if splice else None
+    if spliced is not None:
+        return spliced
     return Conditioned(f"{previous.rstrip(' ?？.!')} {condition}?", condition, None)
+
+
+# the condition a question states: "if" and its clause, up to a comma, the end or the question it conditions ("if i
+# upgrade from standard to premium today | when does it kick in?", "if I'm on plus | can I …"; not "if my card | is
+# declined")
+_CONDITION_CLAUSE = re.compile(r"\bif\s+(?:(?![,;:?？.!]|\s+(?:when|what|how|where|which|who)\b|\s+(?:can|could|do|does|"
+                               r"is|are|will|would|should|am)\s+(?:i|we|you|it|they|there|my)\b).)+", re.I)
+
+
+def condition_clause(question: str) -> re.Match | None:
+    """The one "if" clause of `question`'s last sentence, or None (none, or more than one: which would give way is
+    unsaid)."""
+    sentences = list(re.finditer(r"[^?？.!。]+[?？.!。]*", question or ""))
+    if not sentences:
+        return None
+    last = sentences[-1]
+    clauses = list(_CONDITION_CLAUSE.finditer(question, last.start(), last.end()))
+    return clauses[0] if len(clauses) == 1 else None
+
+
+def splice_condition(previous: str, condition: str) -> Conditioned | None:
+    """`previous` with its condition (`condition_clause`) replaced by `condition` ("and if I only pay for it at the
+    airport?" after "How much does an extra bag cost if I add it online?"), or None when it states none."""
+    old = condition_clause(previous)
+    if old is None:
+        return None
+    new = re.sub(r"^\s*if\s+", "if ", condition.strip(" ?？.!"), flags=re.I)
+    return Conditioned(previous[:old.start()] + new + previous[old.end():], new, old.group(0).strip())

@@ -6,7 +6,8 @@ subject in place of the old, and a question that goes on from the previous one (
   the words before the subject's own noun, a value of the same shape (week 2 -> week 4, B1 -> C1), or a word the
   documents write as a name (`written_as_name`); `continues_previous`: a full question that goes on from the last;
   "what about Porto, how much is it there?" is the follow-up "what about Porto?" when the question after it only
-  asks the previous one again;
+  asks the previous one again; a what-if of any length takes the place of the condition the previous question
+  stated ("and if I go back down to standard later?" after "if i upgrade … today when does it kick in?");
 - `qualifiers`: the words that qualified the swapped term in the previous answer ("outgoing" of "Domestic wire,
   outgoing").
 """
@@ -17,7 +18,7 @@ import re
 from components.answers.answerability import WEEKDAY_NAME
 from components.answers.charge_periods import asked_period, period_mentions
 from components.answers.evidence_selection import entity_names, terms
-from components.answers.followup_conditions import with_condition
+from components.answers.followup_conditions import splice_condition, with_condition
 from components.answers.question_analysis import answer_types, type_phrase
 from components.nlu.cjk_characters import CJK_RUN, HAN, has_cjk
 
@@ -49,6 +50,47 @@ _CONTINUES = re.compile(r"^\s*(and|also|so|but|plus|then|what\s+if|what\s+about\
 # a clause ending on what it refers back to: "… for that", "… about it"
 ENDS_ON_WHAT_WAS_SAID = re.compile(r"\b(for|about|on|with|after|before|during|of)\s+(that|this|it|them|those)\s*[?？.!]*"
                                    r"\s*$", re.I)
+# the customer's own thing ("my shares", "to my card"): a possessive and at most two words before a word that ends a
+# noun phrase; after an auxiliary or a question word it is the question's subject ("can my husband pick up …")
+_OWN = r"(?P<own>(?:my|our)\s+(?P<thing>[a-z][\w'’-]*(?:\s+(?!(?:{stop})\b)[a-z][\w'’-]*)?))"
+_OWN_STOP = (r"a|an|the|my|our|your|it|this|that|them|if|when|once|so|and|or|but|to|for|on|in|at|with|from|by|of|"
+             r"is|are|was|were|be|been|do|does|did|can|could|will|would|should|too|also|still|now|then|there|here")
+_OWN_THING = re.compile(r"(?:\b(?P<prep>for|on|to|with|in|at|from|by|of|into|onto)\s+)?\b"
+                        + _OWN.format(stop=_OWN_STOP), re.I)
+_PERSON = re.compile(r"\b(?:husband|wife|partner|son|daughter|kids?|child|children|baby|mum|mom|mother|dad|father|"
+                     r"parents?|brother|sister|friend|grandma|grandmother|grandpa|grandfather|aunt|uncle|nephew|"
+                     r"niece|cousin|grandson|granddaughter|boss|colleague)\b", re.I)
+_ASKS_OF_SUBJECT = re.compile(r"(?:^|[?？.!]\s*|\b(?:can|could|do|does|did|is|are|was|were|will|would|should|has|have|"
+                              r"may|might|must|how|what|when|where|why|which)\s+)$", re.I)
+
+
+def _swap_own_thing(text: str, question: str) -> tuple[str, str | None]:
+    """`question` with the customer's own thing replaced by the one the follow-up names ("what happens to my shares
+    if you go bust?" for "and my shares?" after "what happens to my cash if you go bust?"; "How long does a refund to
+    my card take?" for "and if it goes back to my card?" after "… a refund to my bank account take?"): the phrase
+    after the follow-up's own preposition first, else the question's last; never the subject of the question ("can
+    my husband pick up my order …?" gives "my order" way), and a person only for a person ("can my daughter use my
+    membership?" for "and my daughter?" after "can my son use my membership?"). (question, None) when either names
+    no thing of theirs."""
+    new = None
+    for new in _OWN_THING.finditer(without_lead(text)):
+        pass
+    if new is None or re.search(r"\w", without_lead(text)[new.end():]):
+        return question, None
+    person = bool(_PERSON.match(new.group("thing")))
+    olds = [m for m in _OWN_THING.finditer(question) if m.group("thing").lower() != new.group("thing").lower()
+            and bool(_PERSON.match(m.group("thing"))) == person
+            and (person or not _ASKS_OF_SUBJECT.search(question[:m.start()]))]
+    same = [m for m in olds if new.group("prep") and (m.group("prep") or "").lower() == new.group("prep").lower()]
+    old = same[0] if same else (olds[-1] if olds else None)
+    if old is None:
+        return question, None
+    # a person is one word ("my son", not "my son use")
+    start = old.start("own")
+    end = old.start("thing") + len(old.group("thing").split()[0]) if person else old.end("own")
+    return question[:start] + new.group("own") + question[end:], question[start:end]
+
+
 # values of one shape, which a follow-up swaps for each other: a weekday, a month, a level or a code ("B1", "C1"), a
 # numbered step ("week 2", "week 4")
 _SHAPES = [re.compile(WEEKDAY_NAME, re.I),
@@ -190,13 +232,30 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
             question = re.sub(r"\b" + re.escape(term) + r"\b", subject, question, count=1, flags=re.I)
             replaced = term
     if replaced is None:
+        question, replaced = _swap_own_thing(text, question)
+    if replaced is None:
         # no named subject to swap: ask the same kind of thing ("how long", "多长时间") about the new subject
         phrase = type_phrase(previous_question)
         # Chinese words run together: a space between two would part them as two questions (split_question), and
         # the subject would be left out of the one answered ("指定日配送 运费" is the question "运费")
         space = "" if has_cjk(subject[-1:]) and has_cjk((phrase or question)[:1]) else " "
-        question = f"{subject}{space}{phrase}" if phrase else f"{subject}{space}{question}"
+        asked = _asked_after_story_zh(question) if phrase and has_cjk(subject) else None
+        if asked and phrase in asked:
+            # "那车险呢？" after "房子漏水损坏了，要在几天内报案？": the new subject in place of the situation told before
+            # the question, whose words the question still needs ("车险要在几天内报案？", not "车险几天")
+            question = f"{subject}{asked}"
+        else:
+            question = f"{subject}{space}{phrase}" if phrase else f"{subject}{space}{question}"
     return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
+
+
+def _asked_after_story_zh(question: str) -> str | None:
+    """The question of a Chinese message that tells a situation first ("房子漏水损坏了，要在几天内报案？" ->
+    "要在几天内报案？"), or None when it opens with its question."""
+    story, comma, asked = question.rpartition("，") if "，" in question else question.rpartition(",")
+    if not comma or not has_cjk(story) or re.search(r"[?？吗]", story) or not asked.strip():
+        return None
+    return asked.strip()
 
 
 def _swap_period(subject: str, question: str) -> tuple[str, str | None]:
@@ -395,9 +454,21 @@ def with_previous(text: str, previous_question: str | None, previous_subject_ter
         resolved = resolve_followup(f"{about.group(1)}?", previous_question, previous_subject_terms, document_names)
         if resolved[1] is not None:
             return resolved
+    what_if = _WHAT_IF.match(text or "") if info is None and previous_question else None
+    spliced = splice_condition(previous_question, what_if.group(1)) if what_if else None
+    if spliced is not None:
+        # "and if I go back down to standard later?" after "if i upgrade … today when does it kick in?": a what-if
+        # too long to be read as a follow-up is still the previous question in another case, when that question
+        # states the case it gives way to
+        return spliced.question, {"previous": previous_question, "subject": spliced.said, "replaced": None,
+                                  "condition": spliced.replaced}
     if info is None and previous_question and continues_previous(text):
         info = {"previous": previous_question, "subject": "", "replaced": None, "continuation": True}
     return question, info
+
+
+# a what-if that is all condition: "and if I only pay for it at the airport?" (no question of its own after a comma)
+_WHAT_IF = re.compile(r"^\s*(?:(?:ok(?:ay)?|so|but)\s*,?\s*)?(?:and\s+|what\s+)(if\s+[^,;:?？.!]+?)\s*[?？.!]*\s*$", re.I)
 
 
 _NOT_NAMES = frozenset("""the and for with can could does did what when where which how many much you your our are was

@@ -296,6 +296,11 @@ _UNPUNCTUATED_BREAK = re.compile(
     re.I)
 
 
+# "what's" carries its verb; "how many", "how often", "how long", "how much" ask a value of their own
+_CONTRACTED_IS = re.compile(r"^\s*(?:what|who|where|when|how)['’]s\b", re.I)
+_ASKS_VALUE = re.compile(r"^(?:how\s+(?:many|much|long|often|soon))\b", re.I)
+
+
 _AUXILIARY = re.compile(r"\b(?:do|does|did|can|could|is|are|was|were|will|would|should|have|has|may|must)\b", re.I)
 
 
@@ -334,8 +339,9 @@ def split_clauses(question: str) -> list[str]:
                 start = match.end()
             continue
         # joined without a comma, the first question must be complete: "What's the monthly fee on Everyday Checking
-        # and how do I avoid it?" (no verb after "What's") stays whole
-        if joined and not _complete_question(left):
+        # and how do I avoid it?" (no verb after "What's") stays whole; but a "what's" question followed by one
+        # asking a value of its own ("What's the fee on Plus and how many free trades does it include?") is two
+        if joined and not _complete_question(left) and not (_CONTRACTED_IS.match(left) and _ASKS_VALUE.match(right)):
             continue
         if INTERROGATIVE_EN.match(left) and len(re.findall(r"\w+", left)) >= least and \
                 len(re.findall(r"\w+", right)) >= 3:
@@ -355,6 +361,13 @@ def type_phrase(text: str) -> str:
         if match and match.group(0).strip():
             return match.group(0).strip()
     return ""
+
+
+def type_phrases(text: str) -> list[str]:
+    """Every phrase of `text` that says what kind of answer it wants ("is there a fee?": "fee"; "what are the weekend
+    hours?": "weekend", "hours"), yes/no's opening verb left out."""
+    return [m.group(0).strip() for name, pattern in _TYPE_RULES if name != "yes_no"
+            for m in pattern.finditer(text or "") if m.group(0).strip()]
 
 
 def type_phrase_of(kind: str, text: str) -> str:
