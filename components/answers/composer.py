@@ -32,6 +32,7 @@ from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking,
                                               focus_items, said_terms, subject_terms, unanswered,
                                               value_of_earlier_part)
 from components.answers.case_scopes import general_rule_first, other_scope_ranking
+from components.answers.own_subjects import own_subject_first
 from components.answers.charge_kinds import other_charge_ranking
 from components.answers.comparison_rows import (focus_row, named_cell, named_columns_only, row_beyond_stated,
                                                row_together, rows_named_alike, without_unnamed_rows)
@@ -345,6 +346,8 @@ class AnswerComposer:
             # a part naming no case is answered by the general rule before one case's exception (case_scopes.py)
             ranked = general_rule_first(part, ranked, next((t for t in part.types if t in _VALUE_KINDS), None)) \
                 or ranked
+            # the unit whose own subject is the asked one before a neighbour about another thing (own_subjects.py)
+            ranked = own_subject_first(part, ranked) or ranked
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
             if answer.parts[-1].unanswered and answer.parts[-1].confidence >= self.min_score:
                 # the best units are another day's rule, state another charge or are another case's rule: the unit
