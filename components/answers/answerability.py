@@ -48,6 +48,8 @@ Near misses (the evidence states a neighbouring case, not the one asked):
 - `other_scope` (case_scopes.py): the best unit opens with a case the part does not name ("At the city hotels, …")
   while the part names a case of its own the unit does not state ("… at the resort?"): another case's rule;
   `other_scope_ranking` ranks the part again without such units (composer).
+- `other_person` (other_persons.py): "can my husband pick up my order?" is not answered by evidence that speaks only
+  of what the customer may do ("you can … pick up your order"), naming nobody else.
 - `which_thing`: "Which teacher …?" is not answered by a list naming no teacher that lists what the question names.
 - `value_of_earlier_part`: two parts of one question that ask for the same kind of value ("how long do I have to
   return something and how long does the refund take") ask two things; a unit other than the earlier part's that
@@ -71,6 +73,7 @@ from components.answers.comparison_rows import unnamed_row
 from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, entity_names, has_value,
                                                    near_duplicate, number_other, numbered_terms, stated_values, terms)
 from components.answers.number_conditions import asked_quantities, holds
+from components.answers.other_persons import other_person
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
 from components.nlu.cjk_characters import CJK, HAN, has_cjk
 
@@ -658,7 +661,7 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: opposite_condition(part, evidence, statements),
                   lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
                   lambda: other_charge(part, evidence), lambda: other_period(part, evidence),
-                  lambda: other_scope(part, evidence),
+                  lambda: other_scope(part, evidence), lambda: other_person(part, evidence),
                   lambda: which_thing(part, evidence),
                   lambda: unnamed_row(part, evidence, candidates, asked_value(part.text) is not None,
                                       _QUESTION_WORDS)):
