@@ -393,3 +393,44 @@ def row_beyond_stated(row: ScoredUnit, stated: list[str]) -> ScoredUnit | None:
     if not said or not rest:
         return None
     return ScoredUnit(dataclasses.replace(row.unit, text="; ".join([pairs[0], *rest])), row.score, row.parts)
+
+
+def _first_cell(scored: ScoredUnit) -> tuple[str, set[str]] | None:
+    """(heading, value's terms) of a headed table row's first column ("Option: Next-day delivery; Price: …"), else
+    None (a comparison table's cell or a row of one column)."""
+    unit = scored.unit
+    if unit.kind != "row" or cell_parts(unit.text):
+        return None
+    pairs = [re.split(r"[:：] ", p, maxsplit=1) for p in unit.text.split("; ")]
+    if len(pairs) < 2 or any(len(p) != 2 for p in pairs):
+        return None
+    return pairs[0][0].strip().lower(), set(terms(_BRACKETED.sub("", pairs[0][1])))
+
+
+ROW_LOOK = 3   # how far below the best row the row the part names may stand
+
+
+def named_row_first(part, ranked: list[ScoredUnit], question_words: frozenset[str]) -> list[ScoredUnit] | None:
+    """The ranking with the row the part names first, when the best unit is another row of the same table.
+
+    A table with a row per option ("Option: Evening delivery (18:00 to 22:00); Price: €6.95; When it arrives: the
+    next working day"; "Option: Next-day delivery; Price: €7.95; …") writes the other rows' words in each row's cells:
+    "How much is next day delivery?" matches the evening row's "next working day" as well as the next-day row's own
+    name, and the evening row can rank first, confidently. The row's first column says which row it is: when the part
+    says every word of another row's first column (besides its question words), and not every word of the best
+    row's, that row, of the same table and among the next `ROW_LOOK`, is ranked first; else None."""
+    if len(ranked) < 2:
+        return None
+    best = _first_cell(ranked[0])
+    asked = set(terms(part.text)) - question_words
+    if best is None or best[1] <= asked:
+        return None
+    heading = best[0]
+    for i, scored in enumerate(ranked[1:ROW_LOOK + 1], 1):
+        cell = _first_cell(scored)
+        if cell is None or cell[0] != heading or scored.unit.doc_id != ranked[0].unit.doc_id \
+                or scored.unit.source_title != ranked[0].unit.source_title:
+            continue
+        if cell[1] - question_words and cell[1] <= asked:
+            return [scored] + ranked[:i] + ranked[i + 1:]
+    return None
