@@ -41,3 +41,14 @@ def test_the_unit_about_the_asked_subject_is_ranked_first():
     assert own_subject_first(question, [KEY, scored(LOCKER.unit.text, doc="other")]) is None
     assert own_subject_first(question, [KEY] + [OPENING] * 4 + [LOCKER]) is None
     assert own_subject_first(part("can I keep a locker overnight?"), [KEY, LOCKER]) is None
+
+
+def test_a_passage_with_a_sentence_about_the_asked_subject_stays_first():
+    passage = scored("Lockers are in the basement. A locker stays yours for 24 hours after you book it.", score=9.5)
+    question = part("how long does a locker stay booked?")
+    assert own_subject_first(question, [passage, LOCKER]) is None
+    keys = scored("The key is at the desk. Your member card opens the locker.", score=9.5)
+    assert own_subject_first(question, [keys, scored("A locker is yours for a day.", score=9.0)]) is not None
+    # a sentence of the best passage itself is not moved above it
+    assert own_subject_first(question, [scored(f"The key is at the desk. {LOCKER.unit.text}", score=9.5),
+                                        LOCKER]) is None

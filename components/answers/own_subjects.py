@@ -64,16 +64,27 @@ def own_subject(text: str) -> str | None:
     return _term(m.group(1)) if m else None
 
 
+_SENTENCE_END = re.compile(r"(?<=[.;!?])\s+(?=[A-Z])")
+
+
+def sentence_subjects(text: str) -> list[str | None]:
+    """The own subject of each sentence of a unit (a passage states several rules, each about its own subject)."""
+    return [own_subject(sentence) for sentence in _SENTENCE_END.split(text or "")]
+
+
 def own_subject_first(part: QuestionPart, ranked: list[ScoredUnit]) -> list[ScoredUnit] | None:
-    """The ranking with the unit about the asked subject first, when the best unit's own subject is another word and
-    that unit, of the same document, stands among the next `LOOK`; else None."""
+    """The ranking with the unit about the asked subject first, when the best unit's own subject is another word (in
+    none of its sentences the asked one) and that unit, of the same document and not a sentence of the best unit,
+    stands among the next `LOOK`; else None."""
     if len(ranked) < 2:
         return None
     asked = asked_subject(part)
-    best = own_subject(ranked[0].unit.text)
-    if asked is None or best is None or best == asked:
+    best = ranked[0].unit
+    subjects = sentence_subjects(best.text)
+    if asked is None or subjects[0] is None or asked in subjects:
         return None
     for i, scored in enumerate(ranked[1:LOOK + 1], 1):
-        if scored.unit.doc_id == ranked[0].unit.doc_id and own_subject(scored.unit.text) == asked:
+        if scored.unit.doc_id == best.doc_id and own_subject(scored.unit.text) == asked \
+                and scored.unit.text not in best.text:
             return [scored] + ranked[:i] + ranked[i + 1:]
     return None
