@@ -52,3 +52,9 @@ def test_a_passage_with_a_sentence_about_the_asked_subject_stays_first():
     # a sentence of the best passage itself is not moved above it
     assert own_subject_first(question, [scored(f"The key is at the desk. {LOCKER.unit.text}", score=9.5),
                                         LOCKER]) is None
+
+
+def test_a_best_unit_about_the_customers_story_stays_first():
+    question, lost = part("Does my locker stay booked?"), scored("Keys lost are replaced for €5.", score=9.0)
+    assert own_subject_first(question, [lost, LOCKER], "I lost my key yesterday.") is None
+    assert own_subject_first(question, [lost, LOCKER]) is not None

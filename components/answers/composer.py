@@ -348,7 +348,7 @@ class AnswerComposer:
             ranked = general_rule_first(part, ranked, next((t for t in part.types if t in _VALUE_KINDS), None)) \
                 or ranked
             # the unit whose own subject is the asked one before a neighbour about another thing (own_subjects.py)
-            ranked = own_subject_first(part, ranked) or ranked
+            ranked = own_subject_first(part, ranked, statements) or ranked
             # the table row the part names before another row holding its words in other cells (comparison_rows)
             ranked = named_row_first(part, ranked, QUESTION_WORDS) or ranked
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))

@@ -15,7 +15,10 @@ document. So:
 - `own_subject_first`: when the best unit's own subject is another word than the asked subject and a unit of the
   same document whose own subject is the asked one stands among its next `LOOK`, that unit is ranked first (the
   composer then chooses, and checks, as for any ranking). Nothing is dropped and nothing is declined: a part whose
-  best unit's subject differs but has no such neighbour is answered as before.
+  best unit's subject differs but has no such neighbour is answered as before. A best unit about the customer's own
+  case, the thing of their story ("Hail cracked the glass sunroof on my car. Does my windscreen cover pay for
+  that?" → "Sunroofs … are not covered by windscreen cover"), or one of whose sentences is about the asked subject,
+  stays first.
 English only (a Chinese sentence's subject needs a parser; tried in the checks of session 18, not kept).
 """
 from __future__ import annotations
@@ -72,10 +75,10 @@ def sentence_subjects(text: str) -> list[str | None]:
     return [own_subject(sentence) for sentence in _SENTENCE_END.split(text or "")]
 
 
-def own_subject_first(part: QuestionPart, ranked: list[ScoredUnit]) -> list[ScoredUnit] | None:
+def own_subject_first(part: QuestionPart, ranked: list[ScoredUnit], statements: str = "") -> list[ScoredUnit] | None:
     """The ranking with the unit about the asked subject first, when the best unit's own subject is another word (in
     none of its sentences the asked one) and that unit, of the same document and not a sentence of the best unit,
-    stands among the next `LOOK`; else None."""
+    stands among the next `LOOK`; else None. `statements`: what the customer said around the question."""
     if len(ranked) < 2:
         return None
     asked = asked_subject(part)
@@ -83,6 +86,8 @@ def own_subject_first(part: QuestionPart, ranked: list[ScoredUnit]) -> list[Scor
     subjects = sentence_subjects(best.text)
     if asked is None or subjects[0] is None or asked in subjects:
         return None
+    if subjects[0] in terms(f"{statements} {part.story} {part.said}"):
+        return None   # the best unit is about the customer's own case ("Hail cracked the sunroof. Does my cover pay?")
     for i, scored in enumerate(ranked[1:LOOK + 1], 1):
         if scored.unit.doc_id == best.doc_id and own_subject(scored.unit.text) == asked \
                 and scored.unit.text not in best.text:
