@@ -33,9 +33,8 @@ from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking,
                                               value_of_earlier_part)
 from components.answers.case_scopes import general_rule_first, other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
-from components.answers.comparison_rows import (focus_row, named_cell, named_columns_only, named_row_first,
-                                               row_beyond_stated, row_together, rows_named_alike,
-                                               without_unnamed_rows)
+from components.answers.comparison_rows import (focus_row, named_cell, named_columns_only, row_beyond_stated,
+                                               row_together, rows_named_alike, without_unnamed_rows)
 from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
@@ -349,8 +348,6 @@ class AnswerComposer:
                 or ranked
             # the unit whose own subject is the asked one before a neighbour about another thing (own_subjects.py)
             ranked = own_subject_first(part, ranked, statements) or ranked
-            # the table row the part names before another row holding its words in other cells (comparison_rows)
-            ranked = named_row_first(part, ranked, QUESTION_WORDS) or ranked
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
             if answer.parts[-1].unanswered and answer.parts[-1].confidence >= self.min_score:
                 # the best units are another day's rule, state another charge or are another case's rule: the unit
