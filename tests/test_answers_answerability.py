@@ -415,6 +415,13 @@ def test_a_chinese_sentence_is_narrowed_to_the_clause_of_the_case_asked():
     assert focus_items(limits, "用 KVCU Send 每天最多能转多少钱？").unit.text == "KVCU Send：每天最多 2,500 美元。"
 
 
+def test_a_chinese_clause_naming_the_asked_name_beats_one_sharing_a_common_word():
+    """"退款到 PayPal 要多久？" asks the PayPal clause; the bank card's clause shares only 退款 (invented wording)."""
+    times = scored("退款到银行卡需要 5 到 10 个工作日，到 Wise 需要 2 个工作日。", language="zh")
+    assert focus_items(times, "退款到 Wise 要多久？").unit.text == "到 Wise 需要 2 个工作日。"
+    assert focus_items(times, "退款到银行卡要多久？").unit.text == "退款到银行卡需要 5 到 10 个工作日。"
+
+
 def test_a_chinese_question_asking_with_what_asks_for_options():
     one = scored("An order is paid with one payment method.", title="Payments")
     listed = scored("我们接受信用卡、PayPal 和 kefu 演示商店礼品卡。", kind="faq_answer", language="zh")
