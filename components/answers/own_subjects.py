@@ -19,7 +19,8 @@ document. So:
   case, the thing of their story ("Hail cracked the glass sunroof on my car. Does my windscreen cover pay for
   that?" → "Sunroofs … are not covered by windscreen cover"), or one of whose sentences is about the asked subject,
   stays first.
-English only (a Chinese sentence's subject needs a parser; tried in the checks of session 18, not kept).
+English only: a Chinese sentence's subject needs a parser, and the asked verb is no stand-in (measured on the dev
+replies in session 18: 14 correct Chinese yes/no answers lack the question's verb, "周日开门吗？" → "周日：休息").
 """
 from __future__ import annotations
 
