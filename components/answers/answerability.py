@@ -788,11 +788,10 @@ def _focus_chinese_clauses(scored: ScoredUnit, question: str) -> ScoredUnit:
     figures = [i for i, c in enumerate(clauses) if re.search(r"\d", c)]
     if len(figures) < 2:
         return scored
-    asked = set(terms(question)) - _QUESTION_WORDS - QUESTION_WORDS
-    # a name written in Latin letters ("PayPal", "Plus") says which case more than a common word: "退款到 PayPal 要多久？"
-    # asks the clause "到 PayPal 需要 3 个工作日", not "退款到银行卡需要 5 到 10 个工作日" that shares only 退款
-    names = {t for t in asked if re.fullmatch(r"[a-z][a-z0-9]*", t)}
-    shared = {i: len(asked & set(terms(clauses[i]))) + len(names & set(terms(clauses[i]))) for i in figures}
+    # a word the section heading says is the topic of every clause under it, not one clause's case: under "取消和退款",
+    # "退款到 PayPal 要多久？" asks the clause "到 PayPal 需要 3 个工作日", not "退款到银行卡需要 5 到 10 个工作日"
+    asked = set(terms(question)) - _QUESTION_WORDS - QUESTION_WORDS - set(terms(leaf_heading(unit.source_title)))
+    shared = {i: len(asked & set(terms(clauses[i]))) for i in figures}
     best = max(shared.values())
     if not best or all(n == best for n in shared.values()):
         return scored
