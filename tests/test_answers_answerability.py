@@ -433,6 +433,16 @@ def test_a_chinese_sentence_is_narrowed_to_the_clause_of_the_case_asked():
     assert focus_items(limits, "用 KVCU Send 每天最多能转多少钱？").unit.text == "KVCU Send：每天最多 2,500 美元。"
 
 
+def test_a_word_of_the_section_heading_does_not_tell_a_chinese_sentences_clauses_apart():
+    """Under "取消和退款", "退款到 Wise 要多久？" asks the Wise clause; the bank card's clause shares only 退款, the
+    heading's word (invented wording). Under another heading 退款 tells them apart as much as Wise: both stay."""
+    sentence = "退款到银行卡需要 5 到 10 个工作日，到 Wise 需要 2 个工作日。"
+    times = scored(sentence, title="账户 › 取消和退款", language="zh")
+    assert focus_items(times, "退款到 Wise 要多久？").unit.text == "到 Wise 需要 2 个工作日。"
+    assert focus_items(times, "退款到银行卡要多久？").unit.text == "退款到银行卡需要 5 到 10 个工作日。"
+    assert focus_items(scored(sentence, title="账户 › 付款", language="zh"), "退款到 Wise 要多久？").unit.text == sentence
+
+
 def test_a_chinese_question_asking_with_what_asks_for_options():
     one = scored("An order is paid with one payment method.", title="Payments")
     listed = scored("我们接受信用卡、PayPal 和 kefu 演示商店礼品卡。", kind="faq_answer", language="zh")

@@ -48,6 +48,8 @@ Near misses (the evidence states a neighbouring case, not the one asked):
 - `other_scope` (case_scopes.py): the best unit opens with a case the part does not name ("At the city hotels, …")
   while the part names a case of its own the unit does not state ("… at the resort?"): another case's rule;
   `other_scope_ranking` ranks the part again without such units (composer).
+- `other_person` (other_persons.py): "can my husband pick up my order?" is not answered by evidence that speaks only
+  of what the customer may do ("you can … pick up your order"), naming nobody else.
 - `which_thing`: "Which teacher …?" is not answered by a list naming no teacher that lists what the question names.
 - `value_of_earlier_part`: two parts of one question that ask for the same kind of value ("how long do I have to
   return something and how long does the refund take") ask two things; a unit other than the earlier part's that
@@ -73,6 +75,7 @@ from components.answers.evidence_selection import (ScoredUnit, _VALUE_PATTERNS, 
 from components.answers.money_amounts import FREE, SUM, asks_money, free_of_charge
 from components.answers.number_conditions import asked_quantities, holds
 from components.answers.word_families import share_a_family
+from components.answers.other_persons import other_person
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
 from components.nlu.cjk_characters import CJK, HAN, has_cjk
 
@@ -666,7 +669,7 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: opposite_condition(part, evidence, statements),
                   lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
                   lambda: other_charge(part, evidence), lambda: other_period(part, evidence),
-                  lambda: other_scope(part, evidence),
+                  lambda: other_scope(part, evidence), lambda: other_person(part, evidence),
                   lambda: which_thing(part, evidence),
                   lambda: unnamed_row(part, evidence, candidates, asked_value(part.text) is not None,
                                       _QUESTION_WORDS)):
@@ -793,7 +796,9 @@ def _focus_chinese_clauses(scored: ScoredUnit, question: str) -> ScoredUnit:
     figures = [i for i, c in enumerate(clauses) if re.search(r"\d", c)]
     if len(figures) < 2:
         return scored
-    asked = set(terms(question)) - _QUESTION_WORDS - QUESTION_WORDS
+    # a word the section heading says is the topic of every clause under it, not one clause's case: under "取消和退款",
+    # "退款到 PayPal 要多久？" asks the clause "到 PayPal 需要 3 个工作日", not "退款到银行卡需要 5 到 10 个工作日"
+    asked = set(terms(question)) - _QUESTION_WORDS - QUESTION_WORDS - set(terms(leaf_heading(unit.source_title)))
     shared = {i: len(asked & set(terms(clauses[i]))) for i in figures}
     best = max(shared.values())
     if not best or all(n == best for n in shared.values()):

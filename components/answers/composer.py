@@ -51,6 +51,8 @@ from components.answers.policy_overview import overview_subject, overview_units
 from components.answers.number_conditions import (asked_quantities, holding_first, quantities, settled_first,
                                                   with_stated_condition, without_failing)
 from components.answers.followup_conditions import condition_clause
+from components.answers.own_subjects import own_subject_first
+from components.answers.situation_evidence import situation_first
 from components.answers.followup_evidence import counterpart
 from components.answers.followups import (ENDS_ON_WHAT_WAS_SAID, about_previous_subject, is_followup, name_candidates,
                                          qualifiers,
@@ -346,6 +348,10 @@ class AnswerComposer:
             # a part naming no case is answered by the general rule before one case's exception (case_scopes.py)
             ranked = general_rule_first(part, ranked, next((t for t in part.types if t in _VALUE_KINDS), None)) \
                 or ranked
+            # the unit whose own subject is the asked one before a neighbour about another thing (own_subjects.py)
+            ranked = own_subject_first(part, ranked, statements) or ranked
+            # the unit about the situation the customer tells before one about another (situation_evidence.py)
+            ranked = situation_first(part, ranked, statements, QUESTION_WORDS) or ranked
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
             if answer.parts[-1].unanswered and answer.parts[-1].confidence >= self.min_score:
                 # the best units are another day's rule, state another charge or are another case's rule: the unit

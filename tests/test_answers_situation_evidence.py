@@ -1,0 +1,41 @@
+"""The rule written for the situation the customer tells ranks before a rule sharing only the question's words
+(components/answers/situation_evidence.py; issue #15: never a confident wrong answer)."""
+from __future__ import annotations
+
+from components.answers.answerability import QUESTION_WORDS
+from components.answers.evidence_selection import ScoredUnit
+from components.answers.evidence_units import EvidenceUnit
+from components.answers.question_analysis import split_question
+from components.answers.situation_evidence import situation_first, situation_terms
+
+
+def scored(text, score, title="Ferry › Boarding"):
+    return ScoredUnit(EvidenceUnit(text, "", "sentence", title, "ferry", "ferry#0", 0.5, "en", 0), score, {})
+
+
+def asked(question):
+    parts, statements = split_question(question)
+    return parts[-1], statements
+
+
+# invented: a ferry's boarding rules
+QUAY = scored("The harbour car park is open 24 hours a day; leave the car in lane 3.", 9.0)
+OTHER = scored("Bikes board first, through the side gate.", 8.0)
+TRAIN = scored("If your train arrives late, show your train ticket at the gate and we hold your car space.", 7.0)
+
+
+def test_the_words_of_the_situation():
+    part, statements = asked("my train's running late, will you keep my car space at the harbour?")
+    assert situation_terms(part, statements, QUESTION_WORDS) >= {"train", "late"}
+    assert "harbour" not in situation_terms(part, statements, QUESTION_WORDS)   # the question's own word
+
+
+def test_the_rule_for_the_situation_ranks_first():
+    part, statements = asked("my train's running late, will you keep my car space at the harbour?")
+    ranked = situation_first(part, [QUAY, OTHER, TRAIN], statements, QUESTION_WORDS)
+    assert ranked is not None and ranked[0] is TRAIN and len(ranked) == 3
+    # a best unit saying a word of the situation stays first; so does one when no unit below says it
+    assert situation_first(part, [TRAIN, QUAY], statements, QUESTION_WORDS) is None
+    assert situation_first(part, [QUAY, OTHER], statements, QUESTION_WORDS) is None
+    plain, said = asked("will you keep my car space at the harbour?")
+    assert situation_first(plain, [QUAY, TRAIN], said, QUESTION_WORDS) is None
