@@ -1056,3 +1056,13 @@ def test_a_number_word_or_a_free_span_of_time_is_no_sum_of_money():
     assert no_value(part("How much does delivery cost?"), [scored("Delivery is free on every order.")]) is None
     assert no_value(part("How much is the trial?"), [scored("New members get a 7-day free trial.")]) is None
     assert no_value(part("How many screens can I use?"), [scored("You can watch on two screens at once.")]) is None
+
+
+def test_the_heading_topic_said_in_every_chinese_clause_does_not_make_one_another_case():
+    """Under "冻结服务" every clause speaks of 冻结 (the heading's topic, so not counted as asked): that shared topic word
+    does not make the rule of how often and how long ("每 6 个月可以冻结一次，冻结 1 到 3 个完整的自然月") another case's
+    figure to drop beside the fee; the whole rule stays for the checks to read (invented wording)."""
+    text = "\n".join(["只有标准账户和高级账户可以冻结，企业账户不能冻结。", "每 6 个月可以冻结一次，冻结 1 到 3 个完整的自然月。",
+                      "冻结标准账户免费。冻结高级账户需每月 5 欧元。"])
+    unit = scored(text, kind="list", title="账户 › 冻结服务", language="zh")
+    assert "每 6 个月可以冻结一次" in focus_items(unit, "我想冻结高级账户两个月，要收费吗？").unit.text

@@ -798,16 +798,18 @@ def _focus_chinese_clauses(scored: ScoredUnit, question: str) -> ScoredUnit:
         return scored
     # a word the section heading says is the topic of every clause under it, not one clause's case: under "取消和退款",
     # "退款到 PayPal 要多久？" asks the clause "到 PayPal 需要 3 个工作日", not "退款到银行卡需要 5 到 10 个工作日"
-    asked = set(terms(question)) - _QUESTION_WORDS - QUESTION_WORDS - set(terms(leaf_heading(unit.source_title)))
+    topic = set(terms(leaf_heading(unit.source_title)))
+    asked = set(terms(question)) - _QUESTION_WORDS - QUESTION_WORDS - topic
     shared = {i: len(asked & set(terms(clauses[i]))) for i in figures}
     best = max(shared.values())
     if not best or all(n == best for n in shared.values()):
         return scored
     # a clause is another case's only when it says the same of it ("每班最多 … 人"): "截止时间 17:00，1 到 2 个工作日 到账"
-    # states two things of one case, and both stay
+    # states two things of one case, and both stay; nor is the heading's topic word, said in every clause, such a
+    # "same" (under "暂停会员", "暂停固定工位…每月 60 欧元" is not another case of "暂停 1 或 2 个月")
     words = [set(t for t in terms(c) if not re.search(r"\d", t)) for c in clauses]
     top = set().union(*(words[i] for i in figures if shared[i] == best))
-    dropped = {i for i in figures if shared[i] < best and words[i] & top - asked}
+    dropped = {i for i in figures if shared[i] < best and words[i] & top - asked - topic}
     if not dropped:
         return scored
     kept = "".join(c for i, c in enumerate(clauses) if i not in dropped).strip()
