@@ -347,6 +347,18 @@ def test_a_rule_for_another_kind_of_customer_does_not_answer():
     assert unanswered(part("As a student, what discount do I get?"), [section], [section]) is None
 
 
+def test_a_coordinated_heading_names_each_of_its_kinds():
+    """"Extra and overweight bags" is about extra bags as much as overweight ones: a question about an extra bag is
+    not stopped as asking another case than the section's; a question naming neither kind still is."""
+    row = scored("Extra bag, booked online: Long-haul: $90", kind="row",
+                 title="Baggage allowance › Extra and overweight bags")
+    question = "How much does an extra checked bag cost on a long-haul flight if I add it online?"
+    assert unanswered(part(question), [row], [row]) is None
+    section = scored("Each bag costs $60 on every route.", title="Baggage › Extra and overweight bags")
+    assert "another case" in unanswered(part("What does a bag for a child cost?"), [section], [section])
+    assert unanswered(part("What does an overweight bag cost?"), [section], [section]) is None
+
+
 def test_a_case_drawn_by_the_customers_own_measure_is_theirs():
     """"Can my 4 year old fly alone?" names the customer's case by an age; "Children from 5 to 11 years …" under
     "Children travelling alone" draws its cases by age, so it is about the customer (who is under 5), not another

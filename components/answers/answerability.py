@@ -586,11 +586,21 @@ def case_terms(scored: ScoredUnit, asked: set[str]) -> tuple[set[str], set[str]]
     if len(words) > 1 and set(terms(words[-1])) & asked:
         # the words right before the head, a compound ("Student discount"); "Bringing a guest", "Getting your
         # results" name an action on the head, not a kind of it
-        modifier = []
-        for w in reversed(words[:-1]):
+        # a coordinated heading names several kinds ("Extra and overweight bags", "Domestic or international
+        # flights"): a question naming one of them is about that one, not another case
+        conjuncts: list[list[str]] = [[]]
+        for i in range(len(words) - 2, -1, -1):
+            w = words[i]
+            if w.lower() in ("and", "or") and conjuncts[0] and i > 0 and terms(words[i - 1]) \
+                    and words[i - 1].lower() not in _STOP_PHRASE | set(_DETERMINER_WORDS):
+                conjuncts.insert(0, [])
+                continue
             if w.lower() in _STOP_PHRASE or w.lower() in _DETERMINER_WORDS or not terms(w):
                 break
-            modifier.insert(0, w)
+            conjuncts[0].insert(0, w)
+        modifier = [w for c in conjuncts for w in c]
+        if len(conjuncts) > 1 and any(set(terms(" ".join(c))) & asked for c in conjuncts):
+            return set(), set(terms(words[-1]))
         if modifier:
             return set(terms(" ".join(modifier))) - asked, set(terms(words[-1]))
     if unit.kind == "row":
