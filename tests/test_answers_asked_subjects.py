@@ -173,25 +173,3 @@ def test_a_compound_whose_first_word_alone_is_said_is_not_answered():
     assert unstated_thing(part("what's the wifi password?"),
                           [scored("The wifi password is on the reception desk.")]) is None
     assert unstated_thing(part("what's the monthly fee?"), [scored("Membership: €30 a month.")]) is None
-
-
-@pytest.mark.parametrize("question, evidence, answers", [
-    ("do you rent campervans or motorhomes?", "No. We rent cars and our 9-seat minibus only.", True),
-    ("do you rent campervans?", "We only rent cars and vans.", True),
-    ("can I pay cash?", "We only accept Visa, Mastercard and PayPal.", True),   # paying is the business accepting
-    ("can I pay cash?", "We accept card payments only.", True),
-    ("do you rent campervans?", "We only rent cars to drivers over 21.", False),   # to whom: no list of things
-    ("can I pay cash?", "We only accept returns within 30 days.", False),
-    ("do you sell gift cards?", "We only sell online.", False),                   # where: no list of things
-    ("do you sell gift cards?", "We sell clothes and shoes.", False),             # a list, but not an exclusive one
-    ("可以租摩托车吗？", "我们只出租轿车和九座小巴。", True),
-    ("可以用支票吗？", "我们仅接受银行卡和支付宝。", True),
-    ("可以租摩托车吗？", "我们只租给21岁以上的驾驶人。", False),
-    ("可以用支票吗？", "退货仅接受30天内的订单。", False),
-    ("有停车场吗？", "我们只有两家门店。", False),                                  # 只有: no offering listed
-])
-def test_an_exclusive_list_for_the_asked_verb_answers_whether_another_thing_is(question, evidence, answers):
-    from components.answers.asked_subjects import unstated_thing
-
-    unit = scored(evidence, language="zh" if "我" in evidence or "退" in evidence else "en")
-    assert (unstated_thing(part(question), [unit]) is None) is answers

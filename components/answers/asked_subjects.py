@@ -26,10 +26,6 @@ thing. Two such near misses, each checked on the units a part would state (after
   asked for its value ("what's the wifi password?") whose evidence names the first word but not the head is about
   the first word's thing (the network's name), not the password. Nouns that ask whether a rule exists ("is there a
   limit / a fee / a penalty / another way", "收费") are left to the value checks: a rule is stated without the noun.
-  An exclusive list stated for the asked verb answers whether the business does it for a thing it does not list:
-  "We rent cars and our 9-seat minibus only." / "我们只出租轿车和九座小巴。" says no to "do you rent campervans?" /
-  "可以租摩托车吗？" (`_exclusive_list_en`, `_exclusive_list_zh`; "we only rent to drivers over 21", "只租给 21 岁以上
-  的驾驶人", "only accept returns within 30 days" restrict the case, not the things, and list nothing).
 `said_in_english(word, corpus)` is the composer's dictionary check: a Chinese word stated in English in `corpus`.
 """
 from __future__ import annotations
@@ -298,72 +294,6 @@ def _said_by_sense(word: str, said: str) -> bool:
 _SENSE_STOP = frozenset("the and for with one that this used from into out off not its all any can".split())
 
 
-# the verb a yes/no question asks the thing of ("do you rent campervans?": rent; "can I pay cash?": pay), and the
-# verbs an exclusive statement may say it with: paying with a thing is the business accepting or taking it
-_ASKED_VERB_EN = re.compile(r"\b(?:(?:do|does) (?:you|your \w+|the \w+) (?:guys )?|(?:can|could|may) (?:i|we) )"
-                            r"(accept|take|offer|sell|provide|rent|hire|stock|pay)\b",
-                            re.I)
-# ("have" is none: "we only have two stores" lists no offering)
-_VERB_FAMILIES = ({"pay", "accept", "take"}, {"rent", "hire"}, {"offer", "provide"}, {"sell", "stock"})
-# words that make what follows a verb a condition, a place or a time, not a list of things ("only rent to drivers
-# over 21", "only accept returns within 30 days", "only sell online")
-_NOT_A_LIST_WORD = frozenset("""at in on for to with near from during when while if after before inside outside by
-of within until unless between per here there please abroad overseas online today tomorrow tonight now later again
-instead anymore early late first yet still then but so who whose which that not no only just""".split())
-
-
-def _asked_verbs(text: str) -> set[str]:
-    m = _ASKED_VERB_EN.search(text or "")
-    if not m:
-        return set()
-    verb = m.group(1).lower()
-    return next((f for f in _VERB_FAMILIES if verb in f), {verb})
-
-
-def _exclusive_list_en(verbs: set[str], said: str) -> bool:
-    """A clause of `said` that lists what the business does for the asked verb, and nothing else: "we rent cars and
-    our minibus only", "we only accept Visa and Mastercard", "we take card payments only". The words after the verb
-    must be a list of things (no "to drivers over 21", "within 30 days", "online": a condition, no list)."""
-    verb = r"(?:%s)(?:s|es|ed)?" % "|".join(sorted(verbs))
-    for clause in re.split(r"[.;!?:]\s*", said):
-        m = re.search(rf"\b(?:(?:only|just) {verb}( only)?|{verb} only)\s+(.+)$|\b{verb}\s+(.+?)\s+only$",
-                      clause.strip(), re.I)
-        if not m:
-            continue
-        listed = m.group(2) or m.group(3) or ""
-        words = re.findall(r"[a-z][\w'-]*", listed.lower())
-        if words and len(words) <= 12 and not set(words) & _NOT_A_LIST_WORD:
-            return True
-    return False
-
-
-# 有 is left out: "只有会员才能…" is a condition, "我们只有两家门店" no list of what is offered
-_VERB_FAMILIES_ZH = ({"用", "付", "付款", "支付", "接受", "收"}, {"租", "出租", "租用"}, {"提供"}, {"卖", "出售", "销售"})
-
-
-def _exclusive_list_zh(text: str, said: str) -> bool:
-    """A Chinese exclusive statement for the asked verb ("可以租摩托车吗？" → "只出租轿车和九座小巴"; "可以用支票吗？" →
-    "仅接受银行卡和支付宝") answers whether the business does it for another thing (not "只租给 21 岁以上的驾驶人": to
-    whom, no list)."""
-    from components.knowledge.keyword_index import chinese_tags
-
-    words = [(w, flag) for w, flag in chinese_tags(re.sub(r"吗\s*[?？。]?\s*$", "", text)) if w.strip()]
-    verbs = [w for w, flag in words[:-1] if flag[:1] in ("v", "p") and has_cjk(w)]
-    if not verbs:
-        return False
-    family = next((f for f in _VERB_FAMILIES_ZH if verbs[-1] in f), None)
-    if family is None:
-        return False
-    verb = "|".join(sorted(family, key=len, reverse=True))
-    for m in re.finditer(rf"(?:只|仅)(?:仅|限)?(?:能|可以|会)?(?:{verb})([^，,。；;：:!！?？]+)", said):
-        # a list of things ("轿车和九座小巴"), not to whom or within what ("给 21 岁以上的驾驶人", "30 天内的订单")
-        listed = m.group(1)
-        if re.search(r"[和、及或]", listed) and not re.match(r"[给向于在到对]", listed) \
-                and not re.search(r"内|以上|以下|之前|之后|的", listed):
-            return True
-    return False
-
-
 def unstated_thing(part: QuestionPart, evidence: list[ScoredUnit],
                    said_in_english: Callable[[str, str], bool] = lambda w, c: False) -> str | None:
     """Why the evidence does not answer a yes/no question about a thing it never names, or a compound's value of
@@ -376,18 +306,10 @@ def unstated_thing(part: QuestionPart, evidence: list[ScoredUnit],
     if asked and has_cjk(asked):
         if asked in said or said_in_english(asked, said) or _said_by_sense(asked, said):
             return None
-        # "你们出租房车吗？" → "我们只出租轿车和九座小巴。": what the business does, and nothing else, says no
-        if _exclusive_list_zh(part.text, " ".join(e.unit.text for e in evidence)):
-            return None
         return f"asks about {asked}; the evidence does not name it"
     if asked:
         head = asked.split()[-1]
         if set(terms(head)) <= said_terms:
-            return None
-        # "do you rent campervans?" → "No. We rent cars and our 9-seat minibus only.": an exclusive list for the
-        # asked verb answers whether the business does it for a thing it does not list (no)
-        verbs = _asked_verbs(part.text)
-        if verbs and any(_exclusive_list_en(verbs, e.unit.text) for e in evidence):
             return None
         return f"asks about {asked}; the evidence does not name it"
     m = _VALUE_OF_COMPOUND.match(part.text or "")
