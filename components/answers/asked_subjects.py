@@ -71,6 +71,10 @@ def offering_asked(text: str) -> str | None:
     words = m.group(1).split()
     if any(w.lower() in _NOT_A_THING for w in words):
         return None
+    if re.search(r"[a-z]{3}ed$", words[-1].lower()):
+        # "can I get a gift code refunded?" asks for something done to a gift code: the thing is the gift code
+        words = words[:-1]
+        return " ".join(words) if len(words) >= 2 else None
     return m.group(1)
 
 
@@ -177,7 +181,8 @@ def _counts(thing: str, text: str) -> bool:
     # "Students per group: up to 8": a label naming the thing, a bare number after it (not "Years without a claim:
     # 4 years", whose number counts years); a table cell's row label stands after the title and before its column
     # ("Plans: Free trades per month: Premium: 10"), so every label is read, each with what follows it
-    for label, value in re.findall(r"(?:^|(?<=[:;.]))\s*([^:;.]{2,60}):(?=\s*([^;]{1,60}))", text):
+    # (a label may be a sentence: "How many screens can play at the same time depends on your plan: 1 on Basic, …")
+    for label, value in re.findall(r"(?:^|(?<=[:;.]))\s*([^:;.]{2,80}):(?=\s*([^;]{1,60}))", text):
         if re.search(r"\b" + stem, label, re.I):
             money = [(m.start, m.end) for m in sums(value)]   # a sum of money ("€15", "15 欧元") counts nothing
             for n in re.finditer(r"(?<![\d.,])\d[\d,.]*", value):
@@ -294,6 +299,18 @@ def _said_by_sense(word: str, said: str) -> bool:
 _SENSE_STOP = frozenset("the and for with one that this used from into out off not its all any can".split())
 
 
+def _alternatives(text: str, asked: str) -> list[str]:
+    """The things a yes/no question names beside `asked` with "or" ("campervans or motorhomes", "a roof box or a bike
+    rack"), as written."""
+    m = re.search(re.escape(asked) + r"((?:(?:,|,? or) (?:a |an |any |some )?[a-z][\w-]*(?: [a-z][\w-]*){0,2}?)+)"
+                  + _AFTER_THING, text or "", re.I)
+    if not m or " or " not in f" {m.group(1)} ":
+        return []
+    things = [re.sub(r"^(?:or )?(?:a |an |any |some )?", "", t.strip(), flags=re.I)
+              for t in re.split(r",", re.sub(r"\bor\b", ",", m.group(1)))]
+    return [t for t in things if t and not set(t.lower().split()) & _NOT_NOUNS]
+
+
 def unstated_thing(part: QuestionPart, evidence: list[ScoredUnit],
                    said_in_english: Callable[[str, str], bool] = lambda w, c: False) -> str | None:
     """Why the evidence does not answer a yes/no question about a thing it never names, or a compound's value of
@@ -308,8 +325,11 @@ def unstated_thing(part: QuestionPart, evidence: list[ScoredUnit],
             return None
         return f"asks about {asked}; the evidence does not name it"
     if asked:
-        head = asked.split()[-1]
-        if set(terms(head)) <= said_terms:
+        if set(terms(asked.split()[-1])) <= said_terms:
+            return None
+        # "do you rent campervans or motorhomes?" asks about either: evidence naming one of them answers it, in all
+        # its words ("ESG or ethical funds" is not answered by funds: "ESG" and "ethical" qualify one head)
+        if any(set(terms(thing)) <= said_terms for thing in _alternatives(part.text, asked)):
             return None
         return f"asks about {asked}; the evidence does not name it"
     m = _VALUE_OF_COMPOUND.match(part.text or "")
