@@ -6,6 +6,7 @@ thing. Two such near misses, each checked on the units a part would state (after
   named by a compound ("pet insurance", 宠物 + 保险); a unit that says the compound's words apart ("damage caused by
   pets is not covered" under a home insurance article) is about something else, and stating it reads as a yes or a
   no the documents never gave. The compound must be said as one phrase (in the unit, its context or its title).
+  "can I get a gift code refunded?" asks for something done to a gift code: the compound is "gift code".
 - `unstated_place`: a Chinese part naming a place (jieba's `ns` tag: 土耳其, 日本; not 东西, which the dictionary
   knows first as "thing") is not answered by a unit that names
   it neither in Chinese nor by one of its dictionary senses ("Turkey"): "在欧盟国家开车不需要绿卡" states the rule for
@@ -15,7 +16,8 @@ thing. Two such near misses, each checked on the units a part would state (after
 - `uncounted_thing`: "How many claims can I make …?" asks for a number of claims: a unit whose numbers count other
   things ("4 or more years of NCD", "Years without a claim: 4 years") does not state it, however many of the
   question's words it has. A number must count the thing ("up to 6 withdrawals", "2 free airport lounge visits"), or
-  stand bare beside a label naming it ("Students per group: up to 8").
+  stand bare beside a label naming it ("Students per group: up to 8"; a label may be a sentence: "How many screens
+  can play at the same time depends on your plan: 1 on Basic, 2 on Standard").
 - `not_about_part_before`: a part that only names a new thing ("免赔额呢？", "And the cashback?") after another part of
   the same question asks it of that part's subject ("Premium 房屋保险…？免赔额呢？": the home policy's excess): a unit that
   shares no word of the part before (the car policy's excess) is about another subject.
@@ -26,6 +28,10 @@ thing. Two such near misses, each checked on the units a part would state (after
   asked for its value ("what's the wifi password?") whose evidence names the first word but not the head is about
   the first word's thing (the network's name), not the password. Nouns that ask whether a rule exists ("is there a
   limit / a fee / a penalty / another way", "收费") are left to the value checks: a rule is stated without the noun.
+  Things joined by "or" ("do you rent campervans or motorhomes?") are answered by evidence naming one of them (a
+  later one in all its words: "ESG or ethical funds" qualify one head, which "funds" alone does not answer). An
+  exclusive list ("We rent cars and our minibus only.") was tried as a "no" to any thing it does not list and not
+  kept: it said no to "do you rent GPS units?" and "a roof box", which are no vehicles.
 `said_in_english(word, corpus)` is the composer's dictionary check: a Chinese word stated in English in `corpus`.
 """
 from __future__ import annotations
