@@ -1041,3 +1041,19 @@ def test_a_number_word_or_a_free_span_of_time_is_no_sum_of_money():
     assert no_value(part("How much does delivery cost?"), [scored("Delivery is free on every order.")]) is None
     assert no_value(part("How much is the trial?"), [scored("New members get a 7-day free trial.")]) is None
     assert no_value(part("How many screens can I use?"), [scored("You can watch on two screens at once.")]) is None
+
+
+def test_a_row_whose_condition_holds_for_the_customers_number_is_their_row():
+    """"my food was 25 minutes late … do i get anything?" names no row of the late-delivery table, but its 25 minutes
+    meet "Late by more than 15 minutes" and not "… 30 minutes": that row is theirs. 45 minutes meet both (named
+    alike: unknown), and no number or one meeting no row leaves the row unnamed."""
+    title = "Late deliveries › What you get when an order is late"
+    rows = [scored("Late by more than 15 minutes: Without Plus: nothing; With Plus: €5 credit", kind="row", title=title),
+            scored("Late by more than 30 minutes: Without Plus: the delivery fee back; With Plus: €5 credit and the "
+                   "delivery fee back", kind="row", title=title)]
+    asked = part("do i get anything?")
+    assert unanswered(asked, rows[:1], rows, statements="my food was 25 minutes late, i don't have plus.") is None
+    assert "not what the question names" in unanswered(asked, rows[1:], rows, statements="it was 25 minutes late.")
+    assert "alike" in unanswered(asked, rows[:1], rows, statements="my food was 45 minutes late.")
+    assert unanswered(asked, rows[:1], rows, statements="my food was late.")
+    assert unanswered(asked, rows[:1], rows, statements="my food was 10 minutes late.")

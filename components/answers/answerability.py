@@ -679,7 +679,7 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: other_scope(part, evidence),
                   lambda: which_thing(part, evidence),
                   lambda: unnamed_row(part, evidence, candidates, asked_value(part.text) is not None,
-                                      _QUESTION_WORDS)):
+                                      _QUESTION_WORDS, asked_quantities(f"{statements} {part.text}"))):
         reason = check()
         if reason:
             return reason
