@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from components.answers.answerability import asked_value, focus_items, subject_terms, unanswered
+from components.answers.answerability import asked_value, focus_items, subject_terms, unanswered, value_subject
 from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer, spelled_out
 from components.answers.evidence_selection import ScoredUnit, SelectionModel
 from components.answers.evidence_units import EvidenceUnit
@@ -1057,3 +1057,16 @@ def test_a_row_whose_condition_holds_for_the_customers_number_is_their_row():
     assert "alike" in unanswered(asked, rows[:1], rows, statements="my food was 45 minutes late.")
     assert unanswered(asked, rows[:1], rows, statements="my food was late.")
     assert unanswered(asked, rows[:1], rows, statements="my food was 10 minutes late.")
+
+
+def test_a_chinese_word_said_verbatim_is_the_subject_however_it_is_cut():
+    """"Plus 按年付多少钱？" (按年付) is answered by "按年付费：Plus 每年 50 欧元" though the segmenter cuts it 按年 + 付费;
+    a clause without the word ("每年额度为 20,000 欧元") still is not."""
+    from components.answers.question_analysis import QuestionPart
+
+    # the part as the pipeline reads it, with its English gloss (whose "Plus" is a name, not a subject)
+    asked = QuestionPart("Plus 按年付多少钱？", "amount", ["amount"], "zh", gloss="Plus year pay money")
+    yearly = scored("按年付费：Plus 每年 50 欧元。", title="会员方案与费用", language="zh")
+    assert value_subject(asked, [yearly], set()) is None
+    allowance = scored("每年额度为 20,000 欧元，未用完的额度不能转入下一年。", title="免税储蓄账户", language="zh")
+    assert value_subject(asked, [allowance], set())

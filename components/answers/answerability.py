@@ -9,7 +9,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   question words and the names it asks about (these may sit in a heading; a Chinese part's English words count for
   English evidence), or the section heading over it names at least half of what is asked ("Overdraft coverage" over
   "Fee: $32 per item"; not "What each branch offers"). A part that names nothing but the value
-  ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it. A Chinese part that opens with
+  ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it. A Chinese word is shared when
+  the clause says it verbatim, however the segmenter cuts the clause ("按年付" in "按年付费：Plus 每年 50 欧元"). A Chinese part that opens with
   what happened ("房子漏水损坏了，要在几天内报案？") asks the value of its question clause's words (报案), when it has any.
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
   number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year"; a sum of money or a
@@ -36,7 +37,8 @@ Near misses (the evidence states a neighbouring case, not the one asked):
   language before, …" for "I've never studied german").
 - `rival_case`: the customer names their case ("a discount for teachers", "a corporate discount") and
   the best unit is another case of the same thing (a table row's first cell, "Student discount"), with no word of
-  theirs in the evidence.
+  theirs in the evidence. A coordinated heading ("Extra and overweight bags") names each of its kinds: a question
+  naming one of them is about that one.
 - `value_of_other_label`: a unit of labelled statements ("月度和学生会员：… 年度会员：…") whose value of the kind asked
   stands only under another case's label than the one the part names ("Plus 月度会员多少钱？" → the annual plan's
   59.90 refund) states the other case's value.
@@ -158,6 +160,9 @@ def _clauses(scored: ScoredUnit) -> list[str]:
     return [f"{c} {extra}" for c in _CLAUSES.split(unit.text) if c.strip()]
 
 
+MIN_VERBATIM = 2   # the characters of a Chinese word that value_subject finds verbatim in a clause
+
+
 def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[str]) -> str | None:
     kind = asked_value(part.text)
     if kind is None or "yes_no" in part.types:
@@ -183,6 +188,10 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     if not holding:
         return None  # no value of that kind at all: the confidence model's type_missing already weighs it
     if any(share_a_family(wanted, terms(c)) for c in holding):   # "a decision" is asked of "we decide"
+        return None
+    # a Chinese word said verbatim, however the segmenter cuts the clause ("按年付" of "Plus 按年付多少钱？" in
+    # "按年付费：Plus 每年 50 欧元", cut 按年 + 付费)
+    if any(w in c for w in wanted if len(w) >= MIN_VERBATIM and re.fullmatch(f"[{HAN}]+", w) for c in holding):
         return None
     # a value stated under a section heading that names what is asked, at least half of its words ("Overdraft
     # coverage" over "Fee: $32 per item"; "Becoming a member" over "… a $5 membership share"); a heading over every
