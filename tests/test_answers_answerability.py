@@ -1070,3 +1070,12 @@ def test_a_chinese_word_said_verbatim_is_the_subject_however_it_is_cut():
     assert value_subject(asked, [yearly], set()) is None
     allowance = scored("每年额度为 20,000 欧元，未用完的额度不能转入下一年。", title="免税储蓄账户", language="zh")
     assert value_subject(asked, [allowance], set())
+
+
+def test_a_person_the_customer_speaks_of_is_no_subject_the_documents_must_name():
+    """"我儿子 8 岁，加床多少钱？": the son is the customer's story (the documents say 儿童), not a thing asked about."""
+    from components.answers.answerability import chinese_nouns
+
+    assert "儿子" not in chinese_nouns("我儿子 8 岁，加床多少钱？")
+    assert "女儿" not in chinese_nouns("我女儿可以一起参加课程吗？")
+    assert "支付宝" in chinese_nouns("我可以用支付宝吗？")

@@ -830,14 +830,19 @@ def _focus_chinese_clauses(scored: ScoredUnit, question: str) -> ScoredUnit:
 
 _NOUN_FLAGS = ("n", "j", "eng")          # jieba's part-of-speech tags of nouns (n, nr, nz, ns, nt ...), abbreviations
 _NOT_A_SUBJECT_ZH = frozenset("时候 东西 问题 事情 情况 方面 地方 办法 关门 开门 上班 下班".split())  # tagged nouns, none a subject
+# the people a customer speaks of ("我儿子 8 岁，加床多少钱？"): their story, never a thing the documents must name (an
+# English question's "my son" is no name either)
+PERSONS_ZH = frozenset("""儿子 女儿 孩子 小孩 宝宝 妻子 丈夫 老公 老婆 太太 父亲 母亲 爸爸 妈妈 父母 家人 朋友 同事 哥哥
+姐姐 弟弟 妹妹 爷爷 奶奶 外公 外婆 男朋友 女朋友 室友 邻居""".split())
 
 
 def chinese_nouns(text: str) -> set[str]:
     """The nouns of a Chinese question ("支付宝", "房贷", "租车"), by jieba's part-of-speech tagger: what a question
-    may name that the documents never mention; "一个", "几天", "周末", "上班" are no such subject."""
+    may name that the documents never mention; "一个", "几天", "周末", "上班" are no such subject, nor a person the
+    customer speaks of ("我儿子")."""
     if not has_cjk(text):
         return set()
     from components.knowledge.keyword_index import chinese_tags
 
     return {word for word, flag in chinese_tags(text) if len(word) >= 2 and flag.startswith(_NOUN_FLAGS)
-            and has_cjk(word) and word not in _NOT_A_SUBJECT_ZH}
+            and has_cjk(word) and word not in _NOT_A_SUBJECT_ZH | PERSONS_ZH}
