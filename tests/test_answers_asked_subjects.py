@@ -190,15 +190,6 @@ def test_a_yes_no_question_about_things_joined_by_or_is_answered_by_evidence_nam
     assert unstated_thing(part("can I pay cash or card at the desk?"), [scored("We accept every card.")]) is None
 
 
-def test_something_done_to_a_thing_asks_about_the_thing():
-    """"can I get a gift code refunded?" asks whether a gift code is refunded: the compound is "gift code", which
-    "gift codes are not refunded" names."""
-    assert offering_asked("can I get a gift code refunded?") == "gift code"
-    assert offering_asked("can I get a bag repaired?") is None
-    codes = scored("Gift cards and gift codes are not refunded once redeemed.", "Cancelling and refunds")
-    assert unstated_offering(part("can I get a gift code refunded?"), [codes]) is None
-
-
 def test_a_count_after_a_sentence_long_label_naming_the_thing_counts_it():
     from components.answers.asked_subjects import uncounted_thing
 

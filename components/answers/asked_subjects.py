@@ -6,7 +6,6 @@ thing. Two such near misses, each checked on the units a part would state (after
   named by a compound ("pet insurance", 宠物 + 保险); a unit that says the compound's words apart ("damage caused by
   pets is not covered" under a home insurance article) is about something else, and stating it reads as a yes or a
   no the documents never gave. The compound must be said as one phrase (in the unit, its context or its title).
-  "can I get a gift code refunded?" asks for something done to a gift code: the compound is "gift code".
 - `unstated_place`: a Chinese part naming a place (jieba's `ns` tag: 土耳其, 日本; not 东西, which the dictionary
   knows first as "thing") is not answered by a unit that names
   it neither in Chinese nor by one of its dictionary senses ("Turkey"): "在欧盟国家开车不需要绿卡" states the rule for
@@ -31,7 +30,9 @@ thing. Two such near misses, each checked on the units a part would state (after
   Things joined by "or" ("do you rent campervans or motorhomes?") are answered by evidence naming one of them (a
   later one in all its words: "ESG or ethical funds" qualify one head, which "funds" alone does not answer). An
   exclusive list ("We rent cars and our minibus only.") was tried as a "no" to any thing it does not list and not
-  kept: it said no to "do you rent GPS units?" and "a roof box", which are no vehicles.
+  kept: it said no to "do you rent GPS units?" and "a roof box", which are no vehicles. Reading "can I get a gift
+  code refunded?" as asking about a "gift code" was tried and not kept: the part's right unit then counted as the
+  same statement as the other part's "Refunds to a gift card are immediate" (composer), and the reply said neither.
 `said_in_english(word, corpus)` is the composer's dictionary check: a Chinese word stated in English in `corpus`.
 """
 from __future__ import annotations
@@ -77,10 +78,6 @@ def offering_asked(text: str) -> str | None:
     words = m.group(1).split()
     if any(w.lower() in _NOT_A_THING for w in words):
         return None
-    if re.search(r"[a-z]{3}ed$", words[-1].lower()):
-        # "can I get a gift code refunded?" asks for something done to a gift code: the thing is the gift code
-        words = words[:-1]
-        return " ".join(words) if len(words) >= 2 else None
     return m.group(1)
 
 
