@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from components.answers.answerability import asked_value, focus_items, subject_terms, unanswered
+from components.answers.answerability import asked_value, focus_items, subject_terms, unanswered, value_subject
 from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer, spelled_out
 from components.answers.evidence_selection import ScoredUnit, SelectionModel
 from components.answers.evidence_units import EvidenceUnit
@@ -362,6 +362,18 @@ def test_a_rule_for_another_kind_of_customer_does_not_answer():
                      title="Membership plans › Student discount")
     assert "student" in unanswered(part("Does my company get a corporate discount?"), [section], [section])
     assert unanswered(part("As a student, what discount do I get?"), [section], [section]) is None
+
+
+def test_a_coordinated_heading_names_each_of_its_kinds():
+    """"Extra and overweight bags" is about extra bags as much as overweight ones: a question about an extra bag is
+    not stopped as asking another case than the section's; a question naming neither kind still is."""
+    row = scored("Extra bag, booked online: Long-haul: $90", kind="row",
+                 title="Baggage allowance › Extra and overweight bags")
+    question = "How much does an extra checked bag cost on a long-haul flight if I add it online?"
+    assert unanswered(part(question), [row], [row]) is None
+    section = scored("Each bag costs $60 on every route.", title="Baggage › Extra and overweight bags")
+    assert "another case" in unanswered(part("What does a bag for a child cost?"), [section], [section])
+    assert unanswered(part("What does an overweight bag cost?"), [section], [section]) is None
 
 
 def test_a_case_drawn_by_the_customers_own_measure_is_theirs():
@@ -1066,3 +1078,41 @@ def test_the_heading_topic_said_in_every_chinese_clause_does_not_make_one_anothe
                       "冻结标准账户免费。冻结高级账户需每月 5 欧元。"])
     unit = scored(text, kind="list", title="账户 › 冻结服务", language="zh")
     assert "每 6 个月可以冻结一次" in focus_items(unit, "我想冻结高级账户两个月，要收费吗？").unit.text
+
+
+def test_a_row_whose_condition_holds_for_the_customers_number_is_their_row():
+    """"my food was 25 minutes late … do i get anything?" names no row of the late-delivery table, but its 25 minutes
+    meet "Late by more than 15 minutes" and not "… 30 minutes": that row is theirs. 45 minutes meet both (named
+    alike: unknown), and no number or one meeting no row leaves the row unnamed."""
+    title = "Late deliveries › What you get when an order is late"
+    rows = [scored("Late by more than 15 minutes: Without Plus: nothing; With Plus: €5 credit", kind="row", title=title),
+            scored("Late by more than 30 minutes: Without Plus: the delivery fee back; With Plus: €5 credit and the "
+                   "delivery fee back", kind="row", title=title)]
+    asked = part("do i get anything?")
+    assert unanswered(asked, rows[:1], rows, statements="my food was 25 minutes late, i don't have plus.") is None
+    assert "not what the question names" in unanswered(asked, rows[1:], rows, statements="it was 25 minutes late.")
+    assert "alike" in unanswered(asked, rows[:1], rows, statements="my food was 45 minutes late.")
+    assert unanswered(asked, rows[:1], rows, statements="my food was late.")
+    assert unanswered(asked, rows[:1], rows, statements="my food was 10 minutes late.")
+
+
+def test_a_chinese_word_said_verbatim_is_the_subject_however_it_is_cut():
+    """"Plus 按年付多少钱？" (按年付) is answered by "按年付费：Plus 每年 50 欧元" though the segmenter cuts it 按年 + 付费;
+    a clause without the word ("每年额度为 20,000 欧元") still is not."""
+    from components.answers.question_analysis import QuestionPart
+
+    # the part as the pipeline reads it, with its English gloss (whose "Plus" is a name, not a subject)
+    asked = QuestionPart("Plus 按年付多少钱？", "amount", ["amount"], "zh", gloss="Plus year pay money")
+    yearly = scored("按年付费：Plus 每年 50 欧元。", title="会员方案与费用", language="zh")
+    assert value_subject(asked, [yearly], set()) is None
+    allowance = scored("每年额度为 20,000 欧元，未用完的额度不能转入下一年。", title="免税储蓄账户", language="zh")
+    assert value_subject(asked, [allowance], set())
+
+
+def test_a_person_the_customer_speaks_of_is_no_subject_the_documents_must_name():
+    """"我儿子 8 岁，加床多少钱？": the son is the customer's story (the documents say 儿童), not a thing asked about."""
+    from components.answers.answerability import chinese_nouns
+
+    assert "儿子" not in chinese_nouns("我儿子 8 岁，加床多少钱？")
+    assert "女儿" not in chinese_nouns("我女儿可以一起参加课程吗？")
+    assert "支付宝" in chinese_nouns("我可以用支付宝吗？")

@@ -173,3 +173,26 @@ def test_a_compound_whose_first_word_alone_is_said_is_not_answered():
     assert unstated_thing(part("what's the wifi password?"),
                           [scored("The wifi password is on the reception desk.")]) is None
     assert unstated_thing(part("what's the monthly fee?"), [scored("Membership: €30 a month.")]) is None
+
+
+def test_a_yes_no_question_about_things_joined_by_or_is_answered_by_evidence_naming_one():
+    """"do you rent campervans or motorhomes?" is answered by the FAQ about motorhomes; "a roof box or a bike rack",
+    "ESG or ethical funds" (two qualifiers of one head) are not answered by evidence naming neither in full."""
+    from components.answers.asked_subjects import unstated_thing
+
+    faq = scored("No. We rent cars and our 9-seat minibus only.",
+                 "Do you rent motorhomes, vans for moving house or motorbikes?")
+    assert unstated_thing(part("do you rent campervans or motorhomes?"), [faq]) is None
+    assert unstated_thing(part("do you rent campervans?"), [faq])
+    assert unstated_thing(part("Can I rent a roof box or a bike rack with the car?"), [faq])
+    funds = scored("There is no trading fee for buying or selling funds.", "Trading fees › Funds")
+    assert unstated_thing(part("do you have ESG or ethical funds?"), [funds])
+    assert unstated_thing(part("can I pay cash or card at the desk?"), [scored("We accept every card.")]) is None
+
+
+def test_a_count_after_a_sentence_long_label_naming_the_thing_counts_it():
+    from components.answers.asked_subjects import uncounted_thing
+
+    screens = scored("How many screens can play at the same time depends on your plan: 1 on Basic with ads, 2 on "
+                     "Standard, 4 on Premium and 6 on Family.", "Supported devices › How many devices")
+    assert uncounted_thing(part("How many screens can watch at once on Standard?"), [screens]) is None

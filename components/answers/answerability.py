@@ -9,7 +9,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   question words and the names it asks about (these may sit in a heading; a Chinese part's English words count for
   English evidence), or the section heading over it names at least half of what is asked ("Overdraft coverage" over
   "Fee: $32 per item"; not "What each branch offers"). A part that names nothing but the value
-  ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it. A Chinese part that opens with
+  ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it. A Chinese word is shared when
+  the clause says it verbatim, however the segmenter cuts the clause ("按年付" in "按年付费：Plus 每年 50 欧元"). A Chinese part that opens with
   what happened ("房子漏水损坏了，要在几天内报案？") asks the value of its question clause's words (报案), when it has any.
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
   number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year"; a sum of money or a
@@ -36,7 +37,8 @@ Near misses (the evidence states a neighbouring case, not the one asked):
   language before, …" for "I've never studied german").
 - `rival_case`: the customer names their case ("a discount for teachers", "a corporate discount") and
   the best unit is another case of the same thing (a table row's first cell, "Student discount"), with no word of
-  theirs in the evidence.
+  theirs in the evidence. A coordinated heading ("Extra and overweight bags") names each of its kinds: a question
+  naming one of them is about that one.
 - `value_of_other_label`: a unit of labelled statements ("月度和学生会员：… 年度会员：…") whose value of the kind asked
   stands only under another case's label than the one the part names ("Plus 月度会员多少钱？" → the annual plan's
   59.90 refund) states the other case's value.
@@ -161,6 +163,9 @@ def _clauses(scored: ScoredUnit) -> list[str]:
     return [f"{c} {extra}" for c in _CLAUSES.split(unit.text) if c.strip()]
 
 
+MIN_VERBATIM = 2   # the characters of a Chinese word that value_subject finds verbatim in a clause
+
+
 def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[str]) -> str | None:
     kind = asked_value(part.text)
     if kind is None or "yes_no" in part.types:
@@ -186,6 +191,10 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     if not holding:
         return None  # no value of that kind at all: the confidence model's type_missing already weighs it
     if any(share_a_family(wanted, terms(c)) for c in holding):   # "a decision" is asked of "we decide"
+        return None
+    # a Chinese word said verbatim, however the segmenter cuts the clause ("按年付" of "Plus 按年付多少钱？" in
+    # "按年付费：Plus 每年 50 欧元", cut 按年 + 付费)
+    if any(w in c for w in wanted if len(w) >= MIN_VERBATIM and re.fullmatch(f"[{HAN}]+", w) for c in holding):
         return None
     # a value stated under a section heading that names what is asked, at least half of its words ("Overdraft
     # coverage" over "Fee: $32 per item"; "Becoming a member" over "… a $5 membership share"); a heading over every
@@ -589,11 +598,21 @@ def case_terms(scored: ScoredUnit, asked: set[str]) -> tuple[set[str], set[str]]
     if len(words) > 1 and set(terms(words[-1])) & asked:
         # the words right before the head, a compound ("Student discount"); "Bringing a guest", "Getting your
         # results" name an action on the head, not a kind of it
-        modifier = []
-        for w in reversed(words[:-1]):
+        # a coordinated heading names several kinds ("Extra and overweight bags", "Domestic or international
+        # flights"): a question naming one of them is about that one, not another case
+        conjuncts: list[list[str]] = [[]]
+        for i in range(len(words) - 2, -1, -1):
+            w = words[i]
+            if w.lower() in ("and", "or") and conjuncts[0] and i > 0 and terms(words[i - 1]) \
+                    and words[i - 1].lower() not in _STOP_PHRASE | set(_DETERMINER_WORDS):
+                conjuncts.insert(0, [])
+                continue
             if w.lower() in _STOP_PHRASE or w.lower() in _DETERMINER_WORDS or not terms(w):
                 break
-            modifier.insert(0, w)
+            conjuncts[0].insert(0, w)
+        modifier = [w for c in conjuncts for w in c]
+        if len(conjuncts) > 1 and any(set(terms(" ".join(c))) & asked for c in conjuncts):
+            return set(), set(terms(words[-1]))
         if modifier:
             return set(terms(" ".join(modifier))) - asked, set(terms(words[-1]))
     if unit.kind == "row":
@@ -672,7 +691,7 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                   lambda: other_scope(part, evidence), lambda: other_person(part, evidence),
                   lambda: which_thing(part, evidence),
                   lambda: unnamed_row(part, evidence, candidates, asked_value(part.text) is not None,
-                                      _QUESTION_WORDS)):
+                                      _QUESTION_WORDS, asked_quantities(f"{statements} {part.text}"))):
         reason = check()
         if reason:
             return reason
@@ -818,14 +837,19 @@ def _focus_chinese_clauses(scored: ScoredUnit, question: str) -> ScoredUnit:
 
 _NOUN_FLAGS = ("n", "j", "eng")          # jieba's part-of-speech tags of nouns (n, nr, nz, ns, nt ...), abbreviations
 _NOT_A_SUBJECT_ZH = frozenset("时候 东西 问题 事情 情况 方面 地方 办法 关门 开门 上班 下班".split())  # tagged nouns, none a subject
+# the people a customer speaks of ("我儿子 8 岁，加床多少钱？"): their story, never a thing the documents must name (an
+# English question's "my son" is no name either)
+PERSONS_ZH = frozenset("""儿子 女儿 孩子 小孩 宝宝 妻子 丈夫 老公 老婆 太太 父亲 母亲 爸爸 妈妈 父母 家人 朋友 同事 哥哥
+姐姐 弟弟 妹妹 爷爷 奶奶 外公 外婆 男朋友 女朋友 室友 邻居""".split())
 
 
 def chinese_nouns(text: str) -> set[str]:
     """The nouns of a Chinese question ("支付宝", "房贷", "租车"), by jieba's part-of-speech tagger: what a question
-    may name that the documents never mention; "一个", "几天", "周末", "上班" are no such subject."""
+    may name that the documents never mention; "一个", "几天", "周末", "上班" are no such subject, nor a person the
+    customer speaks of ("我儿子")."""
     if not has_cjk(text):
         return set()
     from components.knowledge.keyword_index import chinese_tags
 
     return {word for word, flag in chinese_tags(text) if len(word) >= 2 and flag.startswith(_NOUN_FLAGS)
-            and has_cjk(word) and word not in _NOT_A_SUBJECT_ZH}
+            and has_cjk(word) and word not in _NOT_A_SUBJECT_ZH | PERSONS_ZH}

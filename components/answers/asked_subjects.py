@@ -15,7 +15,8 @@ thing. Two such near misses, each checked on the units a part would state (after
 - `uncounted_thing`: "How many claims can I make …?" asks for a number of claims: a unit whose numbers count other
   things ("4 or more years of NCD", "Years without a claim: 4 years") does not state it, however many of the
   question's words it has. A number must count the thing ("up to 6 withdrawals", "2 free airport lounge visits"), or
-  stand bare beside a label naming it ("Students per group: up to 8").
+  stand bare beside a label naming it ("Students per group: up to 8"; a label may be a sentence: "How many screens
+  can play at the same time depends on your plan: 1 on Basic, 2 on Standard").
 - `not_about_part_before`: a part that only names a new thing ("免赔额呢？", "And the cashback?") after another part of
   the same question asks it of that part's subject ("Premium 房屋保险…？免赔额呢？": the home policy's excess): a unit that
   shares no word of the part before (the car policy's excess) is about another subject.
@@ -26,6 +27,12 @@ thing. Two such near misses, each checked on the units a part would state (after
   asked for its value ("what's the wifi password?") whose evidence names the first word but not the head is about
   the first word's thing (the network's name), not the password. Nouns that ask whether a rule exists ("is there a
   limit / a fee / a penalty / another way", "收费") are left to the value checks: a rule is stated without the noun.
+  Things joined by "or" ("do you rent campervans or motorhomes?") are answered by evidence naming one of them (a
+  later one in all its words: "ESG or ethical funds" qualify one head, which "funds" alone does not answer). An
+  exclusive list ("We rent cars and our minibus only.") was tried as a "no" to any thing it does not list and not
+  kept: it said no to "do you rent GPS units?" and "a roof box", which are no vehicles. Reading "can I get a gift
+  code refunded?" as asking about a "gift code" was tried and not kept: the part's right unit then counted as the
+  same statement as the other part's "Refunds to a gift card are immediate" (composer), and the reply said neither.
 `said_in_english(word, corpus)` is the composer's dictionary check: a Chinese word stated in English in `corpus`.
 """
 from __future__ import annotations
@@ -177,7 +184,8 @@ def _counts(thing: str, text: str) -> bool:
     # "Students per group: up to 8": a label naming the thing, a bare number after it (not "Years without a claim:
     # 4 years", whose number counts years); a table cell's row label stands after the title and before its column
     # ("Plans: Free trades per month: Premium: 10"), so every label is read, each with what follows it
-    for label, value in re.findall(r"(?:^|(?<=[:;.]))\s*([^:;.]{2,60}):(?=\s*([^;]{1,60}))", text):
+    # (a label may be a sentence: "How many screens can play at the same time depends on your plan: 1 on Basic, …")
+    for label, value in re.findall(r"(?:^|(?<=[:;.]))\s*([^:;.]{2,80}):(?=\s*([^;]{1,60}))", text):
         if re.search(r"\b" + stem, label, re.I):
             money = [(m.start, m.end) for m in sums(value)]   # a sum of money ("€15", "15 欧元") counts nothing
             for n in re.finditer(r"(?<![\d.,])\d[\d,.]*", value):
@@ -294,6 +302,18 @@ def _said_by_sense(word: str, said: str) -> bool:
 _SENSE_STOP = frozenset("the and for with one that this used from into out off not its all any can".split())
 
 
+def _alternatives(text: str, asked: str) -> list[str]:
+    """The things a yes/no question names beside `asked` with "or" ("campervans or motorhomes", "a roof box or a bike
+    rack"), as written."""
+    m = re.search(re.escape(asked) + r"((?:(?:,|,? or) (?:a |an |any |some )?[a-z][\w-]*(?: [a-z][\w-]*){0,2}?)+)"
+                  + _AFTER_THING, text or "", re.I)
+    if not m or " or " not in f" {m.group(1)} ":
+        return []
+    things = [re.sub(r"^(?:or )?(?:a |an |any |some )?", "", t.strip(), flags=re.I)
+              for t in re.split(r",", re.sub(r"\bor\b", ",", m.group(1)))]
+    return [t for t in things if t and not set(t.lower().split()) & _NOT_NOUNS]
+
+
 def unstated_thing(part: QuestionPart, evidence: list[ScoredUnit],
                    said_in_english: Callable[[str, str], bool] = lambda w, c: False) -> str | None:
     """Why the evidence does not answer a yes/no question about a thing it never names, or a compound's value of
@@ -308,8 +328,11 @@ def unstated_thing(part: QuestionPart, evidence: list[ScoredUnit],
             return None
         return f"asks about {asked}; the evidence does not name it"
     if asked:
-        head = asked.split()[-1]
-        if set(terms(head)) <= said_terms:
+        if set(terms(asked.split()[-1])) <= said_terms:
+            return None
+        # "do you rent campervans or motorhomes?" asks about either: evidence naming one of them answers it, in all
+        # its words ("ESG or ethical funds" is not answered by funds: "ESG" and "ethical" qualify one head)
+        if any(set(terms(thing)) <= said_terms for thing in _alternatives(part.text, asked)):
             return None
         return f"asks about {asked}; the evidence does not name it"
     m = _VALUE_OF_COMPOUND.match(part.text or "")

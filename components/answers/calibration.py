@@ -131,7 +131,7 @@ def collect(settings, folder: Path, sets: dict | None = None) -> dict:
     follow-ups, multi-part splitting, curated rows, the policy). Returns {"rows": one per (turn, part, candidate
     unit) of the turns the composer answered, "turns": one per customer turn}: what was asked, the pipeline's own
     verdict, and whether the turn is replayed at other thresholds or its outcome is fixed."""
-    from components.answers.answerability import focus_items, subject_terms
+    from components.answers.answerability import asked_value, focus_items, subject_terms
     from components.answers.composer import focus_row
     from components.answers.eval import ingest_documents, judge_parts, judge_turn, turn_result
     from components.dialogue.dialogue_eval import load_scenarios
@@ -204,7 +204,8 @@ def collect(settings, folder: Path, sets: dict | None = None) -> dict:
                                         # what the reply would state: a table row narrowed to the asked column (a
                                         # list to the items about the name asked), and the title it cites (a fact
                                         # in the title is stated too)
-                                        text = focus_items(focus_row(c, part.part.asked_text),
+                                        text = focus_items(focus_row(c, part.part.asked_text,
+                                                                     asked_value(part.part.asked_text)),
                                                            part.part.asked_text).unit.text
                                         said = f"{c.unit.source_title} {text}"
                                         rows.append({**base, **asked, "part": p_index, "text": text,

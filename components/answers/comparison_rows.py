@@ -16,6 +16,9 @@ from the question it was cut from are read only when its own say nothing of any 
 A label that itself holds the value asked for ("Late by more than 30 minutes" for "how late ...?") is the answer,
 not the case asked about; a value that says every word the part asks about ("underground garage, €18 per night" for
 "how much is the underground garage at Alderbridge?") names its row itself (`value_names`).
+A label that states a condition the customer's own number meets ("Late by more than 15 minutes" for "my food was
+25 minutes late … do i get anything?") names its row; a rival whose condition holds too ("… 30 minutes" for 45
+minutes late) is named alike.
 A part naming no column of its own is read with the one column the customer names in a sentence beside it ("what
 interest do i get on cash? i'm on plus": `part_columns`, `QuestionPart.said`): their case, not every plan's value.
 A part naming no column ("what's the excess?") is answered by the best cell's row as a whole, each column's value
@@ -85,9 +88,15 @@ def _named_with_bracket(label: str, asked: set[str], asks_value: bool, question_
 
 
 def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], asks_value: bool,
-                question_words: frozenset[str]) -> str | None:
+                question_words: frozenset[str], own: list = ()) -> str | None:
     """A comparison row's cell is stated only when the part names its row, and names no other row of that table as
-    well (module docstring)."""
+    well (module docstring). `own`: the customer's own quantities (number_conditions.asked_quantities): a row whose
+    label states a condition that holds for them ("Late by more than 15 minutes" for "my food was 25 minutes late")
+    is their row, as much as one they name; a rival whose condition holds too is named alike."""
+    from components.answers.number_conditions import holds
+
+    def meets(label: str) -> bool:
+        return bool(own) and holds(list(own), label) is True
     for e in evidence:
         label = row_label(e.unit.text) if e.unit.kind == "row" else ""
         if not label:
@@ -103,11 +112,12 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
              and x.unit.source_title == e.unit.source_title}
         asked = naming_words(part, rivals | {label}, question_words)
         mine = _named_with_bracket(label, asked, asks_value, question_words)
-        if mine < NAMED_SHARE and value_names(part, e.unit.text, question_words):
+        if mine < NAMED_SHARE and (value_names(part, e.unit.text, question_words) or meets(label)):
             mine = 1.0
         if mine < NAMED_SHARE:
             return f"the table row “{label}” is not what the question names"
-        named = sorted(r for r in rivals if _named_with_bracket(r, asked, asks_value, question_words) >= mine)
+        named = sorted(r for r in rivals if _named_with_bracket(r, asked, asks_value, question_words) >= mine
+                       or meets(label) and meets(r))
         if named and not _same_value_in_rows(e, named, candidates):
             return f"the question names the table rows “{label}” and “{named[0]}” alike"
         # the column: a cell of another column than the one(s) the question names is another case's value (a row's
