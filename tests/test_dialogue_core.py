@@ -10,7 +10,6 @@ from components.answers.composer import AnswerComposer
 from components.dialogue.dialogue_manager import DialogueManager
 from components.dialogue.input_guard import guard_input
 from components.dialogue.policy import PolicyInput, decide
-from components.knowledge.types import CuratedAnswer
 from components.nlu.language import carries_language, detect_language
 from components.nlu.result import NLUResult
 from components.settings import Settings
