@@ -68,3 +68,21 @@ class FakeKnowledge:
 
 def hit(score=0.8, title="Refunds", text="Refunds reach the original payment method in 5 to 7 business days."):
     return Hit(chunk_id="refunds#0", doc_id="refunds", title=title, text=text, score=score)
+
+
+def scored_unit(text, *, kind="sentence", title="Title", doc="doc", context="", language="en", score=1.0,
+                chunk=None, parts=None):
+    """An evidence unit as the ranker scored it, for the answer modules' tests (one place knows EvidenceUnit's
+    fields)."""
+    from components.answers.evidence_selection import ScoredUnit
+    from components.answers.evidence_units import EvidenceUnit
+
+    return ScoredUnit(EvidenceUnit(text, context, kind, title, doc, chunk or f"{doc}#0", 0.5, language, 0), score,
+                      parts if parts is not None else {})
+
+
+def last_part(text):
+    """The question part the checks read: the last part of the text (question_analysis.split_question)."""
+    from components.answers.question_analysis import split_question
+
+    return split_question(text)[0][-1]

@@ -10,19 +10,18 @@ import pytest
 from components.answers.answerability import asked_value, focus_items, subject_terms, unanswered, value_subject
 from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer, spelled_out
 from components.answers.evidence_selection import ScoredUnit, SelectionModel
-from components.answers.evidence_units import EvidenceUnit
 from components.answers.question_analysis import split_question
 from components.dialogue.policy import PolicyInput, decide
 from components.nlu.result import NLUResult
+from tests.fakes import last_part, scored_unit
 
 
 def scored(text, kind="sentence", title="Title", doc="doc", context="", language="en"):
-    return ScoredUnit(EvidenceUnit(text, context, kind, title, doc, f"{doc}#0", 0.5, language, 0), 1.0, {})
+    return scored_unit(text, kind=kind, title=title, doc=doc, context=context, language=language)
 
 
 def part(text):
-    parts, _ = split_question(text)
-    return parts[-1]
+    return last_part(text)
 
 
 def test_the_kind_of_value_asked_for_in_so_many_words():

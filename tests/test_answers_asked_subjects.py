@@ -6,18 +6,16 @@ from __future__ import annotations
 import pytest
 
 from components.answers.asked_subjects import offering_asked, places_named, unstated_offering, unstated_place
-from components.answers.evidence_selection import ScoredUnit
-from components.answers.evidence_units import EvidenceUnit
 from components.answers.question_analysis import split_question
+from tests.fakes import last_part, scored_unit
 
 
 def scored(text, title="Title", language="en", context=""):
-    return ScoredUnit(EvidenceUnit(text, context, "sentence", title, "doc", "doc#0", 0.5, language, 0), 1.0, {})
+    return scored_unit(text, title=title, language=language, context=context)
 
 
 def part(text):
-    parts, _ = split_question(text)
-    return parts[-1]
+    return last_part(text)
 
 
 @pytest.mark.parametrize("text, asked", [

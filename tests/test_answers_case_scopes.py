@@ -7,15 +7,15 @@ from components.answers.case_scopes import (asked_scopes, general_rule_first, ot
                                            sentence_scope)
 from components.answers.evidence_selection import ScoredUnit
 from components.answers.evidence_units import EvidenceUnit
-from components.answers.question_analysis import split_question
+from tests.fakes import last_part, scored_unit
 
 
 def scored(text, title="Bikes › Paying"):
-    return ScoredUnit(EvidenceUnit(text, "", "sentence", title, "bikes", "bikes#0", 0.5, "en", 0), 1.0, {})
+    return scored_unit(text, title=title, doc="bikes")
 
 
 def part(text):
-    return split_question(text)[0][-1]
+    return last_part(text)
 
 
 HARBOUR = scored("At the harbour office you can pay for a bike in cash, up to €50.")

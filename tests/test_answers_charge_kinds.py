@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from components.answers.answerability import unanswered
 from components.answers.charge_kinds import asked_charge, other_charge, other_charge_ranking, sum_charges
-from components.answers.evidence_selection import ScoredUnit
-from components.answers.evidence_units import EvidenceUnit
-from components.answers.question_analysis import split_question
+from tests.fakes import last_part, scored_unit
 
 
 def scored(text, kind="sentence", title="Title", doc="doc"):
-    return ScoredUnit(EvidenceUnit(text, "", kind, title, doc, f"{doc}#0", 0.5, "en", 0), 1.0, {})
+    return scored_unit(text, kind=kind, title=title, doc=doc)
 
 
 def part(text):
-    parts, _ = split_question(text)
-    return parts[-1]
+    return last_part(text)
 
 
 def test_a_sum_is_the_charge_named_nearest_to_it():

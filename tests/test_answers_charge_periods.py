@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from components.answers.answerability import unanswered
 from components.answers.charge_periods import asked_period, other_period, sum_periods
-from components.answers.evidence_selection import ScoredUnit
-from components.answers.evidence_units import EvidenceUnit
-from components.answers.question_analysis import split_question
+from tests.fakes import last_part, scored_unit
 
 
 def scored(text, language="en"):
-    return ScoredUnit(EvidenceUnit(text, "", "sentence", "Fees", "fees", "fees#0", 0.5, language, 0), 1.0, {})
+    return scored_unit(text, title="Fees", doc="fees", language=language)
 
 
 def part(text):
-    return split_question(text)[0][-1]
+    return last_part(text)
 
 
 def test_the_period_asked_and_the_period_of_each_sum():

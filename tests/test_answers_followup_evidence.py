@@ -2,11 +2,10 @@
 (components/answers/followup_evidence.py)."""
 from __future__ import annotations
 
-from components.answers.evidence_selection import ScoredUnit
-from components.answers.evidence_units import EvidenceUnit
 from components.answers.followup_evidence import FLOOR, counterpart, parallel_section
 from components.answers.followups import resolve_followup
 from components.answers.question_analysis import split_question
+from tests.fakes import scored_unit
 
 LISBON = "Shop — Lisbon store › What you can do in the Lisbon store"
 PORTO = "Shop — Porto store › What you can do in the Porto store"
@@ -18,7 +17,7 @@ PREVIOUS = "How long will the Lisbon store keep my click and collect order befor
 
 
 def scored(text, title, doc, score, kind="sentence"):
-    return ScoredUnit(EvidenceUnit(text, title, kind, title, doc, f"{doc}#0", 0.5, "en", 0), score, {})
+    return scored_unit(text, kind=kind, title=title, doc=doc, context=title, score=score)
 
 
 def followup(text, previous, units):

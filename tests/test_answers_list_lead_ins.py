@@ -2,13 +2,12 @@
 list_lead_ins.py; issue #15: "Sleep aids;" alone reads as a yes to "can I buy sleep aids?")."""
 from __future__ import annotations
 
-from components.answers.evidence_selection import ScoredUnit
-from components.answers.evidence_units import EvidenceUnit
 from components.answers.list_lead_ins import bare_item, item_with_lead_in
+from tests.fakes import scored_unit
 
 
 def scored(text, kind, doc="age", score=1.0):
-    return ScoredUnit(EvidenceUnit(text, "", kind, "Age limits", doc, f"{doc}#0", 0.5, "en", 0), score, {})
+    return scored_unit(text, kind=kind, title="Age limits", doc=doc, score=score)
 
 
 LIST = scored("Only customers aged 21 or over can buy these: garden chemicals, lamp oil, lighters.", "list", score=0.8)

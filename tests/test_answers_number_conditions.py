@@ -7,10 +7,11 @@ from components.answers.evidence_selection import ScoredUnit
 from components.answers.evidence_units import EvidenceUnit
 from components.answers.number_conditions import (Condition, asked_quantities, conditions, holding_first, holds,
                                                   quantities, without_failing)
+from tests.fakes import scored_unit
 
 
 def scored(text, score, doc="doc"):
-    return ScoredUnit(EvidenceUnit(text, "", "sentence", "Title", doc, f"{doc}#0", 0.5, "en", 0), score, {})
+    return scored_unit(text, doc=doc, score=score)
 
 
 @pytest.mark.parametrize("text, expected", [

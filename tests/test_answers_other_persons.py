@@ -5,18 +5,16 @@ from __future__ import annotations
 import pytest
 
 from components.answers.answerability import unanswered
-from components.answers.evidence_selection import ScoredUnit
-from components.answers.evidence_units import EvidenceUnit
 from components.answers.other_persons import asked_person, other_person
-from components.answers.question_analysis import split_question
+from tests.fakes import last_part, scored_unit
 
 
 def scored(text, title="Library › Borrowing"):
-    return ScoredUnit(EvidenceUnit(text, "", "sentence", title, "library", "library#0", 0.5, "en", 0), 1.0, {})
+    return scored_unit(text, title=title, doc="library")
 
 
 def part(text):
-    return split_question(text)[0][-1]
+    return last_part(text)
 
 
 # invented: a library's borrowing rules

@@ -2,18 +2,16 @@
 the asked one comes first (components/answers/own_subjects.py; issue #15: never a confident wrong answer)."""
 from __future__ import annotations
 
-from components.answers.evidence_selection import ScoredUnit
-from components.answers.evidence_units import EvidenceUnit
 from components.answers.own_subjects import asked_subject, own_subject, own_subject_first
-from components.answers.question_analysis import split_question
+from tests.fakes import last_part, scored_unit
 
 
 def scored(text, doc="lockers", score=1.0):
-    return ScoredUnit(EvidenceUnit(text, "", "sentence", "Lockers › Keys", doc, f"{doc}#0", 0.5, "en", 0), score, {})
+    return scored_unit(text, title="Lockers › Keys", doc=doc, score=score)
 
 
 def part(text):
-    return split_question(text)[0][-1]
+    return last_part(text)
 
 
 # invented: a gym's locker rules, where the key's rule ranks above the locker's own

@@ -5,6 +5,7 @@ from components.answers.evidence_selection import ScoredUnit
 from components.answers.evidence_units import EvidenceUnit
 from components.answers.question_analysis import split_question
 from components.answers.sibling_evidence import sibling_unit
+from tests.fakes import scored_unit
 
 RARE = {"enrol": 3.0, "autumn": 2.5, "term": 1.0, "start": 1.2, "last": 0.8, "day": 0.5, "refund": 2.0, "customer": 2.2,
         "servic": 1.5, "number": 1.0}
@@ -19,7 +20,7 @@ def known(t):
 
 
 def scored(text, score, kind="row", chunk="terms#0"):
-    return ScoredUnit(EvidenceUnit(text, "Term dates", kind, "Term dates", "terms", chunk, 0.5, "en", 0), score, {})
+    return scored_unit(text, kind=kind, title="Term dates", doc="terms", context="Term dates", chunk=chunk, score=score)
 
 
 ROW = "Term: Autumn; Classes: 13 September to 19 November 2027; Enrolment closes: 6 September 2027"

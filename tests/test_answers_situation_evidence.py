@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from components.answers.answerability import QUESTION_WORDS
-from components.answers.evidence_selection import ScoredUnit
-from components.answers.evidence_units import EvidenceUnit
 from components.answers.question_analysis import split_question
 from components.answers.situation_evidence import situation_first, situation_terms
+from tests.fakes import scored_unit
 
 
 def scored(text, score, title="Ferry › Boarding"):
-    return ScoredUnit(EvidenceUnit(text, "", "sentence", title, "ferry", "ferry#0", 0.5, "en", 0), score, {})
+    return scored_unit(text, title=title, doc="ferry", score=score)
 
 
 def asked(question):

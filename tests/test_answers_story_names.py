@@ -8,10 +8,9 @@ import numpy as np
 import pytest
 
 from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer
-from components.answers.evidence_selection import ScoredUnit, SelectionModel, terms
-from components.answers.evidence_units import EvidenceUnit
-from components.answers.question_analysis import split_question
+from components.answers.evidence_selection import SelectionModel, terms
 from components.answers.story_names import incidental, story_and_asked
+from tests.fakes import last_part, scored_unit
 
 
 # the scene's names, the customer's own products: no document writes them
@@ -19,12 +18,11 @@ _NEVER_WRITTEN = {"patagonia", "belfast", "mac", "canadian", "tallowmere", "silv
 
 
 def scored(text, language="en"):
-    return ScoredUnit(EvidenceUnit(text, "", "sentence", "Title", "doc", "doc#0", 0.5, language, 0), 1.0, {})
+    return scored_unit(text, language=language)
 
 
 def part(text):
-    parts, _ = split_question(text)
-    return parts[-1]
+    return last_part(text)
 
 
 def composed(question, evidence):
