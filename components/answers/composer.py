@@ -1140,14 +1140,15 @@ def _carried_context(part: QuestionPart, earlier: list["PartAnswer"]) -> str:
     return f"{carried} {case.group(0)}" if case else carried
 
 
-_QUESTION_WORDS = frozenset("what's whats what how's where's when's who's".split())
+# the question words terms() keeps (answerability._QUESTION_WORDS is another set: it holds value words too)
+_ASKING_WORDS = frozenset("what's whats what how's where's when's who's".split())
 
 
 def _own_subject(text: str) -> set[str]:
     """The words of a part that say what it is about: its terms without those of the phrases saying what kind of
     answer it wants (`type_phrases`: "fee", "hours", "how long") and without its question words."""
     typed = {t for phrase in type_phrases(text) for t in terms(phrase)}
-    return {t for t in terms(text) if t not in typed and t not in _QUESTION_WORDS}
+    return {t for t in terms(text) if t not in typed and t not in _ASKING_WORDS}
 
 
 def _meaning_queries(parts: list[QuestionPart], statements: str) -> list[str]:
