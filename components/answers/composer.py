@@ -5,7 +5,8 @@
 2. the question is split into parts, each with the kind of answer it wants;
 3. a curated FAQ row that matches a one-part question is its answer, shown without its "Q:/A:" scaffolding;
 4. otherwise the passages retrieved for each part are cut into units and ranked (evidence_selection.py); a part
-   is answered by its best unit(s) when they score above the calibrated threshold, or said to be unknown; the
+   is answered by its best unit(s) when they score above the calibrated threshold, by its best unit alone when a
+   structural reason lifts it from under the threshold (sub_threshold_lifts.py), or said to be unknown; the
    business's own documents answer before the seeded starter articles (source_precedence.py);
 5. the reply states the evidence, cleaned, framed in one short sentence and cited by its section's title. A name
    the customer asked about that no evidence mentions ("Apple Pay", "支付宝") is said to be unmentioned.
