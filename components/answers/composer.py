@@ -5,7 +5,8 @@
 2. the question is split into parts, each with the kind of answer it wants;
 3. a curated FAQ row that matches a one-part question is its answer, shown without its "Q:/A:" scaffolding;
 4. otherwise the passages retrieved for each part are cut into units and ranked (evidence_selection.py); a part
-   is answered by its best unit(s) when they score above the calibrated threshold, or said to be unknown; the
+   is answered by its best unit(s) when they score above the calibrated threshold, by its best unit alone when a
+   structural reason lifts it from under the threshold (sub_threshold_lifts.py), or said to be unknown; the
    business's own documents answer before the seeded starter articles (source_precedence.py);
 5. the reply states the evidence, cleaned, framed in one short sentence and cited by its section's title. A name
    the customer asked about that no evidence mentions ("Apple Pay", "支付宝") is said to be unmentioned.
@@ -47,8 +48,9 @@ from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text,
 from components.answers.sibling_evidence import sibling_unit
 from components.answers.source_precedence import SourcePrecedence
 from components.answers.story_names import incidental
+from components.answers.sub_threshold_lifts import lift_reason
 from components.answers.policy_overview import overview_subject, overview_units
-from components.answers.number_conditions import (asked_quantities, holding_first, quantities, settled_first,
+from components.answers.number_conditions import (asked_quantities, holding_first, quantities,
                                                   with_stated_condition, without_failing)
 from components.answers.followup_conditions import condition_clause
 from components.answers.own_subjects import own_subject_first
@@ -69,9 +71,6 @@ log = logging.getLogger(__name__)
 
 STYLES = ("auto", "evidence", "rephrase", "generate")
 _STATEMENT_WEIGHT = 0.3        # words of the statements around a question ("I changed the color of a mug ...")
-# a part whose best unit states a condition the customer's own number settles is answered from this confidence up
-# (number_conditions.settles): below it the ranking is too unsure that the unit is about the asked thing at all
-CONDITION_FLOOR = 0.5
 _PREVIOUS_WEIGHT = 0.4         # words of the previous question, for a follow-up
 _BRIDGE_PENALTY = 1.0          # a Chinese part's English unit (scored through a dictionary gloss) gives way to a
                                # Chinese unit scoring within this much of it (a third to a half of the model's margin
@@ -116,11 +115,15 @@ class PartAnswer:
     from_previous: bool = False       # its evidence is the counterpart of the previous answer's (followup_evidence)
     from_table: bool = False          # its evidence is the comparison table's cell it names (comparison_rows)
     overview: str = ""                # its evidence opens the document about this policy (policy_overview.py)
-    condition_settled: bool = False   # lifted: the best unit's condition settles the customer's number
+    lifted: str = ""                  # answered under the threshold, and why (sub_threshold_lifts.lift_reason)
 
     @property
     def best_score(self) -> float:
         return self.confidence
+
+    @property
+    def condition_settled(self) -> bool:
+        return self.lifted == "condition_settled"
 
     @property
     def answered(self) -> bool:
@@ -139,7 +142,7 @@ class PartAnswer:
                 **({"from_previous": True} if self.from_previous else {}),
                 **({"from_table": True} if self.from_table else {}),
                 **({"overview": self.overview} if self.overview else {}),
-                **({"condition_settled": True} if self.condition_settled else {})}
+                **({"lifted": self.lifted} if self.lifted else {})}
 
 
 @dataclass
@@ -649,18 +652,18 @@ class AnswerComposer:
         question ("I'm not on the register."), whose denied case the evidence must not be about."""
         answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],
                             confidence=self.selector.model.confidence_of(ranked))
-        if CONDITION_FLOOR <= answer.confidence < self.min_score and settled_first(numbers or [], ranked) and \
-                _states_named(part, ranked):
-            # the best unit states a condition the customer's own number settles ("between the ages of 18 and 74"
-            # for "my dad is 76", "before 14:00" for "at 11 in the morning"): evidence about the asked case that
-            # the word features do not see; the reply states the condition, met or not (number_conditions.settles)
-            answer.confidence, answer.condition_settled = self.min_score, True
+        # an unconfident part the evidence answers in so many words (sub_threshold_lifts.py): its best unit's
+        # condition settles the customer's number ("between the ages of 18 and 74" for "my dad is 76"), or it is the
+        # rule of the thing the customer names, first by meaning and by words alike
+        lifted = lift_reason(part.text, answer.confidence, self.min_score, ranked, numbers or [])
+        if lifted:
+            answer.confidence, answer.lifted = self.min_score, lifted
         if not ranked or answer.confidence < self.min_score:
             return answer
         model = self.selector.model
-        # a part lifted by its settled condition states the unit that states it, not the neighbours within the
-        # margin (a passage holding that rule and another case's rule beside it)
-        picked = ranked[:1] if answer.condition_settled else \
+        # a lifted part states the unit that answers it, not the neighbours within the margin (a passage holding that
+        # rule and another case's rule beside it)
+        picked = ranked[:1] if answer.lifted else \
             pick_units(ranked, model.margin, model.max_units, asked_types=part.types)
         chosen = [_focused(c, part.asked_text) for c in without_failing(numbers or [], picked)]
         chosen = without_unnamed_rows(part, chosen, ranked, asked_value(part.text) is not None, QUESTION_WORDS)
@@ -1000,15 +1003,6 @@ def _by_title(evidence: list[tuple], language: str) -> list[tuple[str, str]]:
     for title, text in evidence:
         groups.setdefault(title, []).append(_sentence(spelled_out(row_as_said(text), title), language))
     return [(t, join_sentences(s, language)) for t, s in groups.items()]
-
-
-def _states_named(part: QuestionPart, ranked: list[ScoredUnit], look: int = 20) -> bool:
-    """Does the best unit state every word of the part that the candidates write as a name ("kelmouth" for the
-    Kelmouth hotel, "flexible" for a Flexible booking)? A condition settled by the customer's number lifts a part
-    only for a unit about the named case: "Flexible, city hotels: after 18:00" is not the rule of a resort named."""
-    texts = [f"{r.unit.source_title} {r.unit.context} {r.unit.text}" for r in ranked[:look]]
-    names = [w for w in name_candidates(part.text) if written_as_name(w, texts)]
-    return all(re.search(r"\b" + re.escape(w) + r"\b", texts[0], re.I) for w in names) if texts else False
 
 
 def _unmentioned_sentence(names: list[str], language: str) -> str:

@@ -16,7 +16,7 @@ tell them apart (they share every word of the question) and the first is not the
   without the units that do not hold once the best one does (they state the rule for other numbers: no rivals);
   `without_failing`: the stated units without those that do not hold, when one that holds is stated;
 - `settles`: the best unit's condition decides the customer's case, met or not: positive evidence that it is about
-  the asked case (the composer lifts an unconfident part with it, `composer.CONDITION_FLOOR`), when it is the most
+  the asked case (an unconfident part is lifted with it, `sub_threshold_lifts.lift_reason`), when it is the most
   particular rule for the number near the top (`settled_first`);
 - `with_stated_condition`: a list item whose lead-in sets the condition is stated as the whole list, lead-in included.
 The customer's quantities are also times of day ("at 3pm", "14:00", "at 11 in the morning": unit "clock"), amounts
