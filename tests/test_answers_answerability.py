@@ -1160,3 +1160,23 @@ def test_a_when_question_is_not_answered_by_a_unit_saying_no_when():
     assert unanswered(asked, [starts], [starts]) is None
     billing = scored("Downgrades take effect from your next billing date.")
     assert unanswered(part("If I downgrade my plan, when does it change?"), [billing], [billing]) is None
+
+
+def test_a_chinese_how_many_months_with_ma_still_asks_a_duration():
+    asked = part("会员可以暂停几个月吗？")
+    assert asked_value(asked.text) == "duration"
+    trial = scored("试用结束后自动转为按月付费的方案，我们会在试用结束前 2 天发邮件提醒你。", title="会员 › 免费试用",
+                   language="zh")
+    pause = scored("每 12 个月可以暂停一次，暂停 1 或 2 个月。", title="会员 › 暂停会员", language="zh")
+    assert unanswered(asked, [trial], [trial]).startswith("asks for a duration about")
+    assert unanswered(asked, [pause], [pause]) is None
+
+
+def test_which_options_needs_the_best_unit_to_list_them():
+    one = scored("You need to give a payment method to pay or receive the price difference.")
+    purposes = scored("When you use a gift card to pay for an order, for a price difference or for a payment change, "
+                      "it must have enough balance.")
+    assert unanswered(part("What can I pay with?"), [one, purposes], [one, purposes]) == \
+        "asks which options there are; the evidence lists none"
+    listed = scored("We accept credit cards, PayPal and gift cards.")
+    assert unanswered(part("What can I pay with?"), [listed, one], [listed, one]) is None

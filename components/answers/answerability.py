@@ -12,6 +12,7 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it. A Chinese word is shared when
   the clause says it verbatim, however the segmenter cuts the clause ("按年付" in "按年付费：Plus 每年 50 欧元"). A Chinese part that opens with
   what happened ("房子漏水损坏了，要在几天内报案？") asks the value of its question clause's words (报案), when it has any.
+  "会员可以暂停几个月吗？" asks how many months with 吗 and is checked so too ("几个月", "多少年": a duration).
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
   number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year"; a sum of money or a
   percentage is no duration or count: "€5 credit" does not say how late an order must be; a distance or a span of
@@ -21,7 +22,7 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
 - `no_when`: "…, when does it start?" is not answered by a best unit that says no when at all (no figure, day,
   span, before/after, "immediately", "next": a definition of the thing asked about).
 - `no_list`: "which methods / what options" is answered by a list (a table row, a list, items joined by commas, 、,
-  and/or): a sentence with none of these names one thing at most.
+  and/or): a sentence with none of these names one thing at most, and the best unit must be the list.
 - `echo`: a "how does X work" / "which" part is not answered by a unit that only repeats the question's own words
   ("When a class is full you can join the waiting list" for "The class is full - how does the waiting list work?").
 - `other_section`: a word the part asks about is neither in the unit nor in its own section heading, but is the whole
@@ -86,13 +87,16 @@ from components.answers.other_persons import other_person
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
 from components.nlu.cjk_characters import CJK, HAN, has_cjk
 
+# "几个月", "多少年", "几个小时": how many of a unit of time, a duration; said with 吗 ("会员可以暂停几个月吗？") it still
+# asks the value ("can I pause for a few months?" is answered by how many)
+_CHINESE_HOW_MANY_UNITS = r"(?:几|多少)个?(?:月|星期|礼拜|周|年|小时|钟头|分钟|晚)"
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
 _ASKS_VALUE = [
     # "how late does my order have to be to …", "how early must I be at the gate": a margin of time
     ("duration", re.compile(r"\bhow (long|soon|quickly)\b|\bhow many (days|weeks|months|years|hours|minutes)\b|"
                             r"\bhow much (advance )?notice\b|"
                             r"\bhow (late|early) (do|does|did|must|should|will) [\w' -]{1,40}? (have to |need to )?be\b|"
-                            r"多久|多长时间|几天|多少天", re.I)),
+                            r"多久|多长时间|几天|多少天|" + _CHINESE_HOW_MANY_UNITS, re.I)),
     ("percentage", re.compile(r"\bwhat(?:'s| is| are)? (?:the )?(?:\w+ ){0,3}(percent(?:age)?|rate|apr|apy)\b|"
                               r"\bhow much interest\b|利率是多少|比例是多少|百分之几|年化.{0,4}多少", re.I)),
     ("amount", re.compile(r"\bhow (much|big|large|high)\b|\bwhat (?:do|does|did|would|will|should|must) "
@@ -180,7 +184,7 @@ MIN_VERBATIM = 2   # the characters of a Chinese word that value_subject finds v
 
 def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[str]) -> str | None:
     kind = asked_value(part.text)
-    if kind is None or "yes_no" in part.types:
+    if kind is None or "yes_no" in part.types and not re.search(_CHINESE_HOW_MANY_UNITS, part.text):
         return None
     wanted = subject_terms(part.asked_text) or carried
     # "房子漏水损坏了，要在几天内报案？": what happened (漏水) is the story; the value is asked of the report (报案)
@@ -295,7 +299,9 @@ def _listy(scored: ScoredUnit) -> bool:
 def no_list(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     if not _ASKS_OPTIONS.search(part.text) or "yes_no" in part.types:
         return None
-    if any(_listy(e) for e in evidence):
+    # the best unit lists them: a list stated beside it answers something else ("You need to give a payment method to
+    # pay the difference." first, "a gift card … for an order, for a price difference or for a payment change" second)
+    if _listy(evidence[0]):
         return None
     return "asks which options there are; the evidence lists none"
 
