@@ -1115,3 +1115,68 @@ def test_a_person_the_customer_speaks_of_is_no_subject_the_documents_must_name()
     assert "儿子" not in chinese_nouns("我儿子 8 岁，加床多少钱？")
     assert "女儿" not in chinese_nouns("我女儿可以一起参加课程吗？")
     assert "支付宝" in chinese_nouns("我可以用支付宝吗？")
+
+
+def test_a_count_of_things_or_a_trial_is_no_price():
+    pass_unit = scored("The Live Sports Pass is paid monthly. There is no yearly price and no free trial. Live sport "
+                       "can play on at most 2 screens at the same time. Quality: 4K on Premium.",
+                       title="Live Sports Pass")
+    asked = part("how much is the live sports pass if i'm on standard?")
+    assert unanswered(asked, [pass_unit], [pass_unit]) == "asks for an amount; the evidence states none"
+    pence = scored("Electricity standing charge: Fix 24: 49.8p a day.")
+    assert unanswered(part("What's the daily standing charge on Fix 24?"), [pence], [pence]) is None
+    trial = scored("Standard comes with a 7-day free trial.")
+    assert unanswered(part("how much is the trial?"), [trial], [trial]) is None
+
+
+def test_a_part_naming_only_a_new_thing_asks_the_value_the_part_before_asked():
+    from components.answers.answerability import value_asked_before
+
+    parts = split_question("次日达几点前下单？冷链药品呢？")[0]
+    assert [p.text for p in parts] == ["次日达几点前下单？", "冷链药品呢？"]
+    no_time = scored("冷链药品只能选择次日达，不提供标准配送和当日达。", language="zh")
+    cut_off = scored("冷链药品只能选择次日达。周一至周四 13:00 前下单。", language="zh")
+    assert value_asked_before(parts[1], [no_time], parts[0]) == \
+        "goes on from “次日达几点前下单？”, which asks for a time; the evidence states none"
+    assert value_asked_before(parts[1], [cut_off], parts[0]) is None
+
+
+def test_a_passage_stating_another_figure_is_no_repeat_of_an_earlier_parts_sentence():
+    from components.answers.composer import _states_more_figures
+
+    parts = split_question("when will you confirm you got my complaint, and how long until i get an answer?")[0]
+    first = scored("We confirm that we have your complaint within 2 working days.")
+    passage = scored("We confirm that we have your complaint within 2 working days. We send you our answer within "
+                     "15 working days.")
+    assert _states_more_figures(parts[1], passage, [first])
+    assert not _states_more_figures(parts[1], first, [first])
+
+
+def test_a_when_question_is_not_answered_by_a_unit_saying_no_when():
+    definition = scored("An upgrade is a move to a plan with a higher monthly price, for example from Basic to Pro.")
+    starts = scored("An upgrade starts from the next day.")
+    asked = part("if I upgrade from basic to pro, when does it start?")
+    assert unanswered(asked, [definition], [definition]) == "asks when; the evidence says no time"
+    assert unanswered(asked, [starts], [starts]) is None
+    billing = scored("Downgrades take effect from your next billing date.")
+    assert unanswered(part("If I downgrade my plan, when does it change?"), [billing], [billing]) is None
+
+
+def test_a_chinese_how_many_months_with_ma_still_asks_a_duration():
+    asked = part("会员可以暂停几个月吗？")
+    assert asked_value(asked.text) == "duration"
+    trial = scored("试用结束后自动转为按月付费的方案，我们会在试用结束前 2 天发邮件提醒你。", title="会员 › 免费试用",
+                   language="zh")
+    pause = scored("每 12 个月可以暂停一次，暂停 1 或 2 个月。", title="会员 › 暂停会员", language="zh")
+    assert unanswered(asked, [trial], [trial]).startswith("asks for a duration about")
+    assert unanswered(asked, [pause], [pause]) is None
+
+
+def test_which_options_needs_the_best_unit_to_list_them():
+    one = scored("You need to give a payment method to pay or receive the price difference.")
+    purposes = scored("When you use a gift card to pay for an order, for a price difference or for a payment change, "
+                      "it must have enough balance.")
+    assert unanswered(part("What can I pay with?"), [one, purposes], [one, purposes]) == \
+        "asks which options there are; the evidence lists none"
+    listed = scored("We accept credit cards, PayPal and gift cards.")
+    assert unanswered(part("What can I pay with?"), [listed, one], [listed, one]) is None

@@ -38,3 +38,17 @@ def test_the_rule_for_the_situation_ranks_first():
     assert situation_first(part, [QUAY, OTHER], statements, QUESTION_WORDS) is None
     plain, said = asked("will you keep my car space at the harbour?")
     assert situation_first(plain, [QUAY, TRAIN], said, QUESTION_WORDS) is None
+
+
+def test_a_chinese_story_naming_a_section_picks_its_rule():
+    # invented: a water company's meter readings
+    def unit(text, score, heading):
+        return scored_unit(text, title=f"水表 › {heading}", doc="water", score=score, language="zh")
+
+    general = unit("请在账单日期前 3 天内提交读数。", 9.0, "提交读数")
+    other = unit("智能水表不需要提交读数。", 8.0, "提交读数")
+    estimated = unit("如果估算账单不准，请在账单日期后 10 天内提交读数。", 7.0, "估算账单（说明）")
+    part, _ = asked("估算账单太高了，要在多少天内交读数？")
+    assert situation_first(part, [general, other, estimated], "", QUESTION_WORDS) == [estimated, general, other]
+    plain, _ = asked("要在多少天内交读数？")
+    assert situation_first(plain, [general, other, estimated], "", QUESTION_WORDS) is None

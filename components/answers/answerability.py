@@ -12,13 +12,17 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it. A Chinese word is shared when
   the clause says it verbatim, however the segmenter cuts the clause ("按年付" in "按年付费：Plus 每年 50 欧元"). A Chinese part that opens with
   what happened ("房子漏水损坏了，要在几天内报案？") asks the value of its question clause's words (报案), when it has any.
+  "会员可以暂停几个月吗？" asks how many months with 吗 and is checked so too ("几个月", "多少年": a duration).
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
   number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year"; a sum of money or a
   percentage is no duration or count: "€5 credit" does not say how late an order must be; a distance or a span of
-  time is no sum of money asked for by name: "1,000 km in total" does not say what each extra km costs); "what
+  time is no sum of money asked for by name: "1,000 km in total" does not say what each extra km costs; nor is a
+  count of things, "at most 2 screens", or "no free trial" when no trial is asked about); "what
   time" / "几点" is not answered by evidence naming no time, day or opening at all ("度假村收费 40 欧元。").
+- `no_when`: "…, when does it start?" is not answered by a best unit that says no when at all (no figure, day,
+  span, before/after, "immediately", "next": a definition of the thing asked about).
 - `no_list`: "which methods / what options" is answered by a list (a table row, a list, items joined by commas, 、,
-  and/or): a sentence with none of these names one thing at most.
+  and/or): a sentence with none of these names one thing at most, and the best unit must be the list.
 - `echo`: a "how does X work" / "which" part is not answered by a unit that only repeats the question's own words
   ("When a class is full you can join the waiting list" for "The class is full - how does the waiting list work?").
 - `other_section`: a word the part asks about is neither in the unit nor in its own section heading, but is the whole
@@ -53,6 +57,8 @@ Near misses (the evidence states a neighbouring case, not the one asked):
 - `other_person` (other_persons.py): "can my husband pick up my order?" is not answered by evidence that speaks only
   of what the customer may do ("you can … pick up your order"), naming nobody else.
 - `which_thing`: "Which teacher …?" is not answered by a list naming no teacher that lists what the question names.
+- `value_asked_before`: a part that only names a new thing after a part asking for a value ("次日达几点前下单？冷链药品
+  呢？") asks that value of the new thing: evidence with no value of the kind ("冷链药品只能选择次日达") does not answer.
 - `value_of_earlier_part`: two parts of one question that ask for the same kind of value ("how long do I have to
   return something and how long does the refund take") ask two things; a unit other than the earlier part's that
   states only figures the earlier part's evidence states ("within 14 days … for a full refund" after "the same 14
@@ -81,13 +87,16 @@ from components.answers.other_persons import other_person
 from components.answers.question_analysis import REFERS_BACK, QuestionPart, story_and_question, type_phrase_of
 from components.nlu.cjk_characters import CJK, HAN, has_cjk
 
+# "几个月", "多少年", "几个小时": how many of a unit of time, a duration; said with 吗 ("会员可以暂停几个月吗？") it still
+# asks the value ("can I pause for a few months?" is answered by how many)
+_CHINESE_HOW_MANY_UNITS = r"(?:几|多少)个?(?:月|星期|礼拜|周|年|小时|钟头|分钟|晚)"
 # what a part asks for, said explicitly (the kinds of question_analysis are looser: "deposit" makes an amount there)
 _ASKS_VALUE = [
     # "how late does my order have to be to …", "how early must I be at the gate": a margin of time
     ("duration", re.compile(r"\bhow (long|soon|quickly)\b|\bhow many (days|weeks|months|years|hours|minutes)\b|"
                             r"\bhow much (advance )?notice\b|"
                             r"\bhow (late|early) (do|does|did|must|should|will) [\w' -]{1,40}? (have to |need to )?be\b|"
-                            r"多久|多长时间|几天|多少天", re.I)),
+                            r"多久|多长时间|几天|多少天|" + _CHINESE_HOW_MANY_UNITS, re.I)),
     ("percentage", re.compile(r"\bwhat(?:'s| is| are)? (?:the )?(?:\w+ ){0,3}(percent(?:age)?|rate|apr|apy)\b|"
                               r"\bhow much interest\b|利率是多少|比例是多少|百分之几|年化.{0,4}多少", re.I)),
     ("amount", re.compile(r"\bhow (much|big|large|high)\b|\bwhat (?:do|does|did|would|will|should|must) "
@@ -127,6 +136,13 @@ _ASKS_CLOCK_TIME = re.compile(r"\bwhat time\b|\bfrom what time\b|\buntil what ti
 # a number that measures a distance or a span of time, never money
 _MEASURED = re.compile(r"\d[\d,.]*\s?-?\s?(?:km|kilomet(?:re|er)s?|miles?|days?|weeks?|months?|years?|hours?|"
                        r"minutes?|nights?)\b", re.I)
+# a number that counts things ("at most 2 screens", "2 packs (32 tablets)") or names a picture quality ("4K"): no sum
+# of money, as a currency named after a number is ("25 euros", money_amounts.SUM); "49.8p a day" is a sum in pence
+_COUNTED = re.compile(r"\b\d+\s?(?:[A-Z]\b|(?!(?:cents|euros|dollars|pounds|francs|kronas?|kroner|yen|rupees|pesos|"
+                      r"reais|rand|baht|zlotys)\b)[a-z]{2,}s\b)")
+# "There is no free trial" says nothing of what the thing costs, unless the trial is what is asked about
+_FREE_TRIAL = re.compile(r"\bfree trials?\b|免费试用", re.I)
+_NAMES_TRIAL = re.compile(r"\btrials?\b|试用", re.I)
 _CLAUSES = re.compile(r"(?<=[;。；!?！？])\s*|(?<=\.)(?!\d)\s*")  # "1.8%" is one number, not two clauses
 _LABEL = re.compile(r"^\s*([^:：;；.。]{2,40})[:：]\s")
 
@@ -168,7 +184,7 @@ MIN_VERBATIM = 2   # the characters of a Chinese word that value_subject finds v
 
 def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[str]) -> str | None:
     kind = asked_value(part.text)
-    if kind is None or "yes_no" in part.types:
+    if kind is None or "yes_no" in part.types and not re.search(_CHINESE_HOW_MANY_UNITS, part.text):
         return None
     wanted = subject_terms(part.asked_text) or carried
     # "房子漏水损坏了，要在几天内报案？": what happened (漏水) is the story; the value is asked of the report (报案)
@@ -211,11 +227,20 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
             f"something else")
 
 
+_CHINESE_STORY = re.compile(rf"^\s*([{HAN}][^，,。；;？?]*了)[，,。；;]\s*([^，,。；;]+[？?]?)\s*$")
+
+
 def _chinese_question_after_story(text: str) -> str:
     """The question of a Chinese part that opens with what happened ("房子漏水损坏了，要在几天内报案？": the clause
     after one ending in 了), or "" (no such story; English stories are cut by question_analysis.story_and_question)."""
-    m = re.match(rf"^\s*([{HAN}][^，,。；;？?]*了)[，,。；;]\s*([^，,。；;]+[？?]?)\s*$", text or "")
+    m = _CHINESE_STORY.match(text or "")
     return m.group(2) if m else ""
+
+
+def chinese_story(text: str) -> str:
+    """What happened, in a Chinese part that opens with it ("估算账单太高了，要在多少天内交读数？": 估算账单太高了), or ""."""
+    m = _CHINESE_STORY.match(text or "")
+    return m.group(1) if m else ""
 
 
 def no_value(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
@@ -233,13 +258,38 @@ def no_value(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
         # "what do I pay for each km over that?" is not answered by "on a 5-day rental you can drive 1,000 km":
         # a distance or a span of time is no sum of money; nor is a number word ("two screens") or a free span of
         # time ("How much is Premium for a year?" → "about two months free compared with paying monthly")
-        said = _MEASURED.sub(" ", said)
+        said = _COUNTED.sub(" ", _MEASURED.sub(" ", said))
+        if not _NAMES_TRIAL.search(part.text):
+            said = _FREE_TRIAL.sub(" ", said)
         if _MONEY_NUMBER.search(said) or free_of_charge(said):
             return None
         return f"asks for {_a(kind)}; the evidence states none"
     if _ANY_VALUE[kind].search(said):
         return None
     return f"asks for {_a(kind)}; the evidence states none"
+
+
+# "when does it start?", "by when will I get a final answer?" (a question, not "can I cancel when …?")
+_ASKS_WHEN = re.compile(r"\b(?:by |until |till |from |since )?when (?:does|do|did|will|would|is|are|was|can|could|"
+                        r"should|must|shall)\b", re.I)
+# any word or figure that says when: a number, a day, a span, before/after/until, "immediately", "next", "once"
+_SAYS_WHEN = re.compile(r"\d|\b(?:today|tomorrow|tonight|immediate(?:ly)?|instant(?:ly)?|right away|at once|"
+                        r"straight away|next|after|before|until|till|within|once|when|whenever|as soon as|during|while|"
+                        r"dates?|days?|weeks?|months?|years?|hours?|minutes?|morning|afternoon|evening|night|noon|"
+                        r"midnight|terms?|end|start|beginning|later|earlier|soon|first|last|any ?time|always|never|"
+                        r"weekends?|weekdays?|(?:mon|tues|wednes|thurs|fri|satur|sun)days?|holidays?)\b", re.I)
+
+
+def no_when(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """"if I upgrade …, when does it start?" is not answered by a best unit that says no when at all: no figure, day,
+    span, before/after, "immediately" or "next" ("An upgrade is a move to a plan with a higher monthly price, …" defines
+    what is asked about; "An upgrade starts from the next day" answers). English only."""
+    if not evidence or "yes_no" in part.types or has_cjk(part.text) or not _ASKS_WHEN.search(part.text):
+        return None
+    best = evidence[0].unit
+    if _SAYS_WHEN.search(f"{best.text} {best.context}"):
+        return None
+    return "asks when; the evidence says no time"
 
 
 def _listy(scored: ScoredUnit) -> bool:
@@ -249,7 +299,9 @@ def _listy(scored: ScoredUnit) -> bool:
 def no_list(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     if not _ASKS_OPTIONS.search(part.text) or "yes_no" in part.types:
         return None
-    if any(_listy(e) for e in evidence):
+    # the best unit lists them: a list stated beside it answers something else ("You need to give a payment method to
+    # pay the difference." first, "a gift card … for an order, for a price difference or for a payment change" second)
+    if _listy(evidence[0]):
         return None
     return "asks which options there are; the evidence lists none"
 
@@ -680,7 +732,8 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
     the customer said around the question ("I'm not on the register. How much notice …?")."""
     if not evidence:
         return None
-    for check in (lambda: no_value(part, evidence), lambda: value_subject(part, evidence, set(carried)),
+    for check in (lambda: no_value(part, evidence), lambda: no_when(part, evidence),
+                  lambda: value_subject(part, evidence, set(carried)),
                   lambda: no_list(part, evidence),
                   lambda: echo(part, evidence), lambda: other_section(part, evidence, candidates, known),
                   lambda: other_variant(part, evidence), lambda: unknown_kind(part, evidence, known),
@@ -696,6 +749,19 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
         if reason:
             return reason
     return None
+
+
+def value_asked_before(part: QuestionPart, evidence: list[ScoredUnit], before: QuestionPart | None) -> str | None:
+    """Why the evidence for a part that only names a new thing ("冷链药品呢？", "and for the Gold card?") after a
+    part asking for a value ("次日达几点前下单？") states no value of that kind, or None. Such a part asks the part
+    before's value of the new thing: "冷链药品只能选择次日达" names no time to order by."""
+    from components.answers.followups import is_followup
+
+    if before is None or not evidence or not is_followup(part.text) or asked_value(part.text) is not None \
+            or _ASKS_CLOCK_TIME.search(part.text):
+        return None
+    reason = no_value(before, evidence)
+    return f"goes on from “{before.text.strip()}”, which {reason}" if reason else None
 
 
 def value_of_earlier_part(part: QuestionPart, evidence: list[ScoredUnit],

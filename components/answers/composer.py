@@ -31,7 +31,7 @@ from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
                                               focus_items, said_terms, subject_terms, unanswered,
-                                              value_of_earlier_part)
+                                              value_asked_before, value_of_earlier_part)
 from components.answers.case_scopes import general_rule_first, other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
 from components.answers.comparison_rows import (focus_row, named_cell, named_columns_only, row_beyond_stated,
@@ -41,7 +41,7 @@ from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel,
                                                    entity_names, has_value, near_duplicate, normalize_term, pick_units,
-                                                   terms, TermStatistics)
+                                                   stated_values, terms, TermStatistics)
 from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
 from components.answers.list_lead_ins import item_with_lead_in
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
@@ -680,7 +680,8 @@ class AnswerComposer:
         reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0,
                             statements=statements) or \
             unstated_subject(part, chosen, lambda word, corpus: self._said_in_english(word, corpus, own=True)) or \
-            not_about_part_before(part, chosen, earlier[-1].part.text if earlier else "")
+            not_about_part_before(part, chosen, earlier[-1].part.text if earlier else "") or \
+            value_asked_before(part, chosen, earlier[-1].part if earlier else None)
         if reason:
             answer.unanswered = reason
             return answer
@@ -773,7 +774,8 @@ class AnswerComposer:
                 if unanswered(p.part, chosen, rankings[i], carried, known=known):
                     continue
                 p.unanswered, p.from_part = None, j + 1
-                if j < i and any(near_duplicate(chosen[0].unit.text, e.unit.text) for e in sibling.evidence):
+                if j < i and any(near_duplicate(chosen[0].unit.text, e.unit.text) for e in sibling.evidence) \
+                        and not _states_more_figures(p.part, chosen[0], sibling.evidence):
                     p.evidence, p.curated = [], {"same_as_earlier_part": True}   # stated once, for the earlier part
                 else:
                     p.evidence = chosen
@@ -1204,6 +1206,17 @@ def _term_weights(part: str, statements: str, followup: dict | None, context: st
     for t in terms(part):
         weights[t] = 1.0
     return weights
+
+
+def _states_more_figures(part: QuestionPart, unit: ScoredUnit, stated: list[ScoredUnit]) -> bool:
+    """The unit states a figure of the kind the part asks for that the stated units do not: not the same statement
+    ("We confirm … within 2 working days. We send you our answer within 15 working days." is no repeat of its first
+    sentence, stated for "when will you confirm …?", to "how long until I get an answer?")."""
+    kind = asked_value(part.text)
+    if kind is None:
+        return False
+    figures = stated_values(kind, unit.unit.text)
+    return bool(figures - set().union(*(stated_values(kind, s.unit.text) for s in stated)))
 
 
 def _ms(since: float) -> float:
