@@ -1115,3 +1115,18 @@ def test_a_person_the_customer_speaks_of_is_no_subject_the_documents_must_name()
     assert "儿子" not in chinese_nouns("我儿子 8 岁，加床多少钱？")
     assert "女儿" not in chinese_nouns("我女儿可以一起参加课程吗？")
     assert "支付宝" in chinese_nouns("我可以用支付宝吗？")
+
+
+def test_how_much_of_a_thing_is_answered_by_a_number_of_it():
+    """"How much printing is included with Flex?" asks a quantity, not a sum: "100 printed pages a month" states it,
+    though the unit's only sum ("Extra days cost €20 each") is about something else; a unit with no number of the
+    thing is still stopped, and "how much cash" stays a sum."""
+    flex = scored("Flex includes 4 meeting-room credits, 2 guest passes and 100 printed pages a month. Extra days "
+                  "cost €20 each and are booked in the app.", kind="list", title="Membership plans › Flex")
+    days = scored("Flex includes 4 meeting-room credits and 2 guest passes. Extra days cost €20 each.", kind="list",
+                  title="Membership plans › Flex")
+    assert value_subject(part("how much printing is included with flex"), [flex], set()) is None
+    assert "something else" in value_subject(part("how much printing is included with flex"), [days], set())
+    counter = scored("Card replacement is free. Cash withdrawals: up to 500 cash a day; notary fee $20.",
+                     title="What each branch offers")
+    assert value_subject(part("How much cash can I withdraw at the counter?"), [counter], set()) is not None

@@ -12,6 +12,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   ("利率是多少？" after "你们提供房贷吗？") asks about the subject of the part before it. A Chinese word is shared when
   the clause says it verbatim, however the segmenter cuts the clause ("按年付" in "按年付费：Plus 每年 50 欧元"). A Chinese part that opens with
   what happened ("房子漏水损坏了，要在几天内报案？") asks the value of its question clause's words (报案), when it has any.
+  "How much printing is included?" asks a quantity of a thing, not a sum: a number of it ("100 printed pages") states
+  it, whatever the unit's sums are about.
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
   number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year"; a sum of money or a
   percentage is no duration or count: "€5 credit" does not say how late an order must be; a distance or a span of
@@ -190,6 +192,8 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     holding = [c for e in evidence for c in _clauses(e) if pattern.search(c)]
     if not holding:
         return None  # no value of that kind at all: the confidence model's type_missing already weighs it
+    if kind == "amount" and any(counts_measured_thing(part.text, c) for e in evidence for c in _clauses(e)):
+        return None
     if any(share_a_family(wanted, terms(c)) for c in holding):   # "a decision" is asked of "we decide"
         return None
     # a Chinese word said verbatim, however the segmenter cuts the clause ("按年付" of "Plus 按年付多少钱？" in
@@ -209,6 +213,30 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
         return None
     return (f"asks for {_a(kind)} about {', '.join(sorted(wanted))}; the {kind} the evidence states is about "
             f"something else")
+
+
+# "how much printing is included", "how much data do I get": a quantity of a thing, asked by the word after "how
+# much" (not "how much is …", "how much does it cost": those ask a sum, money_amounts.asks_money)
+_HOW_MUCH_THING = re.compile(r"\bhow much ([a-z][\w-]*)\b", re.I)
+_NOT_A_MEASURED_THING = frozenset(terms("""is are was were will would can could do does did should must it this that
+they you i we he she more less longer extra notice cash money credit refund deposit discount compensation interest
+""")) | _QUESTION_WORDS
+
+
+def counts_measured_thing(question: str, clause: str) -> bool:
+    """"How much printing is included with Flex?" asks how much of a thing, not a sum: a clause that gives a number
+    of that thing, the number before a word of its family ("100 printed pages a month"), states the value asked,
+    though a sum of money elsewhere in the unit ("Extra days cost €20 each") is about something else."""
+    if asks_money(question):
+        return False
+    m = _HOW_MUCH_THING.search(question or "")
+    measured = terms(m.group(1)) if m else []
+    if not measured or set(measured) & _NOT_A_MEASURED_THING:
+        return False
+    for number in re.finditer(r"\d[\d,.]*\s*((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)", clause, re.I):
+        if share_a_family(measured, terms(number.group(1))):
+            return True
+    return False
 
 
 def _chinese_question_after_story(text: str) -> str:
