@@ -25,12 +25,16 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   ("When a class is full you can join the waiting list" for "The class is full - how does the waiting list work?").
 - `other_section`: a word the part asks about is neither in the unit nor in its own section heading, but is the whole
   heading of another section of the same document among the candidates ("towels" asked, "Lockers" stated, while the
-  document has a "Towels" section): the unit is from the wrong section.
+  document has a "Towels" section): the unit is from the wrong section. Not when the stated section's own heading
+  names what the part asks ("Cancelling …" for "how late can I cancel a large room booking?", beside a "Booking"
+  section): the other word says what the matter is of.
 - `other_variant`: the part names a numbered variant ("a 48-month certificate", "3 个月定期") and the evidence names
-  the same kind with other numbers only ("36-month certificate").
+  the same kind with other numbers only ("36-month certificate"); "2 个完整的自然月" names 2 个月.
 Near misses (the evidence states a neighbouring case, not the one asked):
 - `other_day`: the part names a day ("on saturday", "周末") and the evidence speaks of other days only ("each
-  weekday", a holiday table's row); a schedule naming its days in full ("Monday to Friday", "weekdays only") answers.
+  weekday", a holiday table's row); a schedule naming its days in full ("Monday to Friday", "weekdays only") answers,
+  and so does a rule drawn by the time of day for a part naming one ("after 14:00, or at the weekend" for "at 3pm on
+  a Tuesday").
   When the best unit is such another day's rule and a unit naming the asked day stands among the next,
   `asked_day_ranking` ranks the part without the other days' units (composer: the part is chosen again from them).
 - `undated_evidence`: a yes/no part about a month ("Will prices go up in April?") is not answered by evidence naming
@@ -306,8 +310,13 @@ def other_section(part: QuestionPart, evidence: list[ScoredUnit], candidates: li
     own = set(terms(best.text)) | set(terms(leaf_heading(best.source_title)))
     for e in evidence[1:]:
         own |= set(terms(e.unit.text)) | set(terms(leaf_heading(e.unit.source_title)))
-    missing = {t for t in subject_terms(part.text) if t not in own and known(t)}
+    asked = subject_terms(part.text)
+    missing = {t for t in asked if t not in own and known(t)}
     if not missing:
+        return None
+    # the stated section's own heading names what the part asks ("Cancelling" for "how late can I cancel a large room
+    # booking?"): the part is about that section's matter, and its other word ("booking") says what the matter is of
+    if share_a_family(asked - missing, set(terms(leaf_heading(best.source_title))) - _QUESTION_WORDS):
         return None
     for c in candidates:
         u = c.unit
@@ -335,10 +344,20 @@ def other_variant(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     asked = numbered_terms(part.text)
     if not asked or not evidence:
         return None
-    if all(number_other(asked, f"{e.unit.context} {e.unit.text}") for e in evidence):
+    if all(number_other(asked, _months_in_full(f"{e.unit.context} {e.unit.text}")) for e in evidence):
         named = ", ".join(f"{'/'.join(sorted(v))}-{k}" for k, v in asked.items())
         return f"asks about the {named} one; the evidence is about another"
     return None
+
+
+# "2 个完整的自然月", "3 个日历月": a number of months with words between 个 and 月 (not "3 个工作日内每月")
+_MONTHS_APART = re.compile(r"(\d+)\s*个[^\d\s日天年周时，。；、,;]{1,5}?月")
+
+
+def _months_in_full(text: str) -> str:
+    """The text with "N 个完整的自然月" read as "N 个月", the numbered kind `numbered_terms` knows, so that "暂停 1 或 2
+    个完整的自然月" names the 2 months asked, not only its "每 12 个月"."""
+    return _MONTHS_APART.sub(r"\1 个月", text or "")
 
 
 def said_terms(scored: ScoredUnit) -> set[str]:
@@ -436,7 +455,17 @@ def other_day(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
         return None
     if any(_DAY_RANGE.search(t) or _DAYS_ONLY.search(t) for t in texts):
         return None
+    # "at 3pm on a Tuesday" against "requested after 14:00, or at the weekend …": a rule drawn by the time of day
+    # holds on any day, the asked one too; the days it names are other cases of it
+    if _CLOCK.search(part.text) and any(_CLOCK_CONDITION.search(t) for t in texts):
+        return None
     return f"asks about {_day_list(asked)}; the evidence speaks of {_day_list(stated)} only"
+
+
+_CLOCK = re.compile(r"\b\d{1,2}(?:[:：.]\d{2})?\s?(?:am|pm)\b|\b\d{1,2}[:：]\d{2}\b|\d{1,2}\s?点", re.I)
+# a condition on the time of day: "after 14:00", "before 3pm", "15:00 前", "14:00 以后"
+_CLOCK_CONDITION = re.compile(r"\b(?:after|before|until|by|from)\s+(?:\d{1,2}[:：.]\d{2}|\d{1,2}\s?(?:am|pm))\b|"
+                              r"\d{1,2}[:：]\d{2}\s?(?:前|之前|后|以后|之后)", re.I)
 
 
 DAY_LOOK = 3   # how far down a part's ranking the unit about the asked day may stand
