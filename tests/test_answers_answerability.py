@@ -1165,3 +1165,16 @@ def test_a_rule_drawn_by_the_time_of_day_holds_on_the_asked_day():
                   "working days.", title="Withdrawing money › How long it takes")
     assert other_day(part("If I ask for a withdrawal at 3pm on a Tuesday, when do I get the money?"), [late]) is None
     assert other_day(part("If I ask for a withdrawal on a Tuesday, when do I get the money?"), [late]) is not None
+
+
+def test_the_named_sections_unit_answers_when_another_sections_ranks_first():
+    """"do you have towels …?" whose best unit is the "Lockers" section's is ranked again without it when the
+    "Towels" section's unit stands near; not when that unit stands far down or no section is named."""
+    from components.answers.answerability import other_section_ranking
+    lockers = scored("Day lockers are free; bring your own padlock.", title="Club rules › Lockers", doc="club")
+    towels = scored("Members can rent a towel for $2 at the front desk.", title="Club rules › Towels", doc="club")
+    other = [scored(f"Rule {i} of the club.", title=f"Club rules › Rule {i}", doc="club") for i in range(4)]
+    question = part("do you have towels or do I bring my own?")
+    assert other_section_ranking(question, [lockers, towels, *other])[0] is towels
+    assert other_section_ranking(question, [lockers, *other, towels]) is None
+    assert other_section_ranking(question, [towels, lockers, *other]) is None

@@ -28,6 +28,7 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   document has a "Towels" section): the unit is from the wrong section. Not when the stated section's own heading
   names what the part asks ("Cancelling …" for "how late can I cancel a large room booking?", beside a "Booking"
   section): the other word says what the matter is of.
+  `other_section_ranking` ranks the part without such units when the named section's unit stands near (composer).
 - `other_variant`: the part names a numbered variant ("a 48-month certificate", "3 个月定期") and the evidence names
   the same kind with other numbers only ("36-month certificate"); "2 个完整的自然月" names 2 个月.
 Near misses (the evidence states a neighbouring case, not the one asked):
@@ -335,6 +336,29 @@ def other_section(part: QuestionPart, evidence: list[ScoredUnit], candidates: li
             return (f"asks about {', '.join(sorted(found))}, which is the section “{leaf_heading(u.source_title)}”, "
                     f"not the stated section “{leaf_heading(best.source_title)}”")
     return None
+
+
+SECTION_LOOK = 3   # how far down a part's ranking the unit of the section the part names may stand
+
+
+def other_section_ranking(part: QuestionPart, ranked: list[ScoredUnit], known=lambda t: True
+                          ) -> list[ScoredUnit] | None:
+    """A part whose best unit is from another section than the one it names (`other_section`: "Lockers" for "do you
+    have towels …?") is ranked without the units `other_section` declines, when the unit that then ranks first is
+    of the section named ("Towels") and stands among its best `SECTION_LOOK`, as `asked_day_ranking` does for
+    another day's rule. None otherwise."""
+    if not ranked:
+        return None
+    reason = other_section(part, ranked[:1], ranked, known)
+    if not reason:
+        return None
+    rest = [s for s in ranked if not other_section(part, [s], ranked, known)]
+    if not rest or not any(rest[0] is s for s in ranked[:SECTION_LOOK]):
+        return None
+    named = set(terms(leaf_heading(rest[0].unit.source_title))) - _QUESTION_WORDS
+    if rest[0].unit.doc_id != ranked[0].unit.doc_id or not named & subject_terms(part.text):
+        return None
+    return rest
 
 
 def other_variant(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
