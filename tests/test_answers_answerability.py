@@ -1178,3 +1178,18 @@ def test_the_named_sections_unit_answers_when_another_sections_ranks_first():
     assert other_section_ranking(question, [lockers, towels, *other])[0] is towels
     assert other_section_ranking(question, [lockers, *other, towels]) is None
     assert other_section_ranking(question, [towels, lockers, *other]) is None
+
+
+def test_the_next_unit_of_the_section_answers_when_the_best_only_repeats_the_question():
+    """"how does the waiting list work?" whose best unit only repeats it ("you can join the waiting list") is ranked
+    again from the same section's next unit ("If a spot opens, you get a notification …"); not from another
+    section's unit, nor from one standing further down."""
+    from components.answers.answerability import echo_ranking
+    repeat = scored("When a class is full you can join the waiting list.", title="Group classes › Waiting list")
+    opens = scored("If a spot opens, you get a push notification and have 30 minutes to confirm it.",
+                   title="Group classes › Waiting list")
+    booking = scored("Book in the app up to 7 days ahead.", title="Group classes › Booking")
+    question = part("The class is full - how does the waiting list work?")
+    assert echo_ranking(question, [repeat, opens, booking])[0] is opens
+    assert echo_ranking(question, [repeat, booking, opens]) is None
+    assert echo_ranking(question, [opens, repeat]) is None

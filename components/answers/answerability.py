@@ -23,6 +23,7 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   and/or): a sentence with none of these names one thing at most.
 - `echo`: a "how does X work" / "which" part is not answered by a unit that only repeats the question's own words
   ("When a class is full you can join the waiting list" for "The class is full - how does the waiting list work?").
+  `echo_ranking` ranks the part without such units when the same section's next unit stands near (composer).
 - `other_section`: a word the part asks about is neither in the unit nor in its own section heading, but is the whole
   heading of another section of the same document among the candidates ("towels" asked, "Lockers" stated, while the
   document has a "Towels" section): the unit is from the wrong section. Not when the stated section's own heading
@@ -296,6 +297,22 @@ def echo(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     if len(new) >= 2:
         return None
     return "the evidence only repeats the question's words"
+
+
+ECHO_LOOK = 2   # how far down a part's ranking the next unit of the echoing unit's section may stand
+
+
+def echo_ranking(part: QuestionPart, ranked: list[ScoredUnit]) -> list[ScoredUnit] | None:
+    """A part whose best unit only repeats its words (`echo`: "When a class is full you can join the waiting list"
+    for "how does the waiting list work?") is ranked without the echoing units when the next unit of the same
+    section, which says what happens then, stands among its best `ECHO_LOOK`; None otherwise."""
+    if not ranked or not echo(part, ranked[:1]):
+        return None
+    rest = [s for s in ranked if not echo(part, [s])]
+    if not rest or not any(rest[0] is s for s in ranked[:ECHO_LOOK]) \
+            or rest[0].unit.source_title != ranked[0].unit.source_title:
+        return None
+    return rest
 
 
 def leaf_heading(title: str) -> str:
