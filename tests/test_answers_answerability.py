@@ -1180,3 +1180,79 @@ def test_which_options_needs_the_best_unit_to_list_them():
         "asks which options there are; the evidence lists none"
     listed = scored("We accept credit cards, PayPal and gift cards.")
     assert unanswered(part("What can I pay with?"), [listed, one], [listed, one]) is None
+def test_how_much_of_a_thing_is_answered_by_a_number_of_it():
+    """"How much printing is included with Flex?" asks a quantity, not a sum: "100 printed pages a month" states it,
+    though the unit's only sum ("Extra days cost €20 each") is about something else; a unit with no number of the
+    thing is still stopped, and "how much cash" stays a sum."""
+    flex = scored("Flex includes 4 meeting-room credits, 2 guest passes and 100 printed pages a month. Extra days "
+                  "cost €20 each and are booked in the app.", kind="list", title="Membership plans › Flex")
+    days = scored("Flex includes 4 meeting-room credits and 2 guest passes. Extra days cost €20 each.", kind="list",
+                  title="Membership plans › Flex")
+    assert value_subject(part("how much printing is included with flex"), [flex], set()) is None
+    assert "something else" in value_subject(part("how much printing is included with flex"), [days], set())
+    counter = scored("Card replacement is free. Cash withdrawals: up to 500 cash a day; notary fee $20.",
+                     title="What each branch offers")
+    assert value_subject(part("How much cash can I withdraw at the counter?"), [counter], set()) is not None
+
+
+def test_a_heading_naming_the_parts_matter_is_the_right_section():
+    """"how late can I cancel a large room booking?" stated from "Cancelling and not showing up": that heading names
+    the part's matter (cancel), and "booking" only says what is cancelled, though "Booking" heads another section;
+    "Lockers" names nothing of "do you have towels …?" and stays the wrong section."""
+    cancelling = scored("Large rooms and the Event hall: free cancellation up to 72 hours before the start.",
+                        title="Meeting rooms › Cancelling and not showing up", doc="rooms")
+    booking = scored("You can reserve a room in the app or at reception.", title="Meeting rooms › Booking", doc="rooms")
+    question = part("how late can i cancel a large room booking without paying?")
+    from components.answers.answerability import other_section
+    assert other_section(question, [cancelling], [cancelling, booking]) is None
+    lockers = scored("Day lockers are free; bring your own padlock.", title="Club rules › Lockers", doc="club")
+    towels = scored("Members can rent a towel for $2.", title="Club rules › Towels", doc="club")
+    assert "Towels" in other_section(part("do you have towels or do I bring my own?"), [lockers], [lockers, towels])
+
+
+def test_months_with_words_between_count_as_the_numbered_months():
+    """"暂停 1 或 2 个完整的自然月" names the 2 months asked ("暂停固定工位2个月"), not only "每 12 个月"; a rule naming
+    other months only is still another variant."""
+    from components.answers.answerability import other_variant
+    pause = scored("每 12 个月可以暂停一次，暂停 1 或 2 个完整的自然月。暂停固定工位并保留工位需每月 60 欧元。", language="zh")
+    assert other_variant(part("我想暂停固定工位2个月，要收费吗？"), [pause]) is None
+    year = scored("每 12 个月可以暂停一次，最多暂停 3 个完整的自然月。", language="zh")
+    assert other_variant(part("我想暂停固定工位2个月，要收费吗？"), [year]) is not None
+
+
+def test_a_rule_drawn_by_the_time_of_day_holds_on_the_asked_day():
+    """"at 3pm on a Tuesday" against "requested after 14:00, or at the weekend …": the time-of-day rule holds on a
+    Tuesday; without a time asked, the weekend rule is still another day's."""
+    from components.answers.answerability import other_day
+    late = scored("Withdrawals requested after 14:00, or at the weekend or on a public holiday, are paid within 2 "
+                  "working days.", title="Withdrawing money › How long it takes")
+    assert other_day(part("If I ask for a withdrawal at 3pm on a Tuesday, when do I get the money?"), [late]) is None
+    assert other_day(part("If I ask for a withdrawal on a Tuesday, when do I get the money?"), [late]) is not None
+
+
+def test_the_named_sections_unit_answers_when_another_sections_ranks_first():
+    """"do you have towels …?" whose best unit is the "Lockers" section's is ranked again without it when the
+    "Towels" section's unit stands near; not when that unit stands far down or no section is named."""
+    from components.answers.answerability import other_section_ranking
+    lockers = scored("Day lockers are free; bring your own padlock.", title="Club rules › Lockers", doc="club")
+    towels = scored("Members can rent a towel for $2 at the front desk.", title="Club rules › Towels", doc="club")
+    other = [scored(f"Rule {i} of the club.", title=f"Club rules › Rule {i}", doc="club") for i in range(4)]
+    question = part("do you have towels or do I bring my own?")
+    assert other_section_ranking(question, [lockers, towels, *other])[0] is towels
+    assert other_section_ranking(question, [lockers, *other, towels]) is None
+    assert other_section_ranking(question, [towels, lockers, *other]) is None
+
+
+def test_the_next_unit_of_the_section_answers_when_the_best_only_repeats_the_question():
+    """"how does the waiting list work?" whose best unit only repeats it ("you can join the waiting list") is ranked
+    again from the same section's next unit ("If a spot opens, you get a notification …"); not from another
+    section's unit, nor from one standing further down."""
+    from components.answers.answerability import echo_ranking
+    repeat = scored("When a class is full you can join the waiting list.", title="Group classes › Waiting list")
+    opens = scored("If a spot opens, you get a push notification and have 30 minutes to confirm it.",
+                   title="Group classes › Waiting list")
+    booking = scored("Book in the app up to 7 days ahead.", title="Group classes › Booking")
+    question = part("The class is full - how does the waiting list work?")
+    assert echo_ranking(question, [repeat, opens, booking])[0] is opens
+    assert echo_ranking(question, [repeat, booking, opens]) is None
+    assert echo_ranking(question, [opens, repeat]) is None

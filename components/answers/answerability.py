@@ -13,6 +13,8 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   the clause says it verbatim, however the segmenter cuts the clause ("按年付" in "按年付费：Plus 每年 50 欧元"). A Chinese part that opens with
   what happened ("房子漏水损坏了，要在几天内报案？") asks the value of its question clause's words (报案), when it has any.
   "会员可以暂停几个月吗？" asks how many months with 吗 and is checked so too ("几个月", "多少年": a duration).
+  "How much printing is included?" asks a quantity of a thing, not a sum: a number of it ("100 printed pages") states
+  it, whatever the unit's sums are about.
 - `no_value`: a part that asks for a value is not answered by evidence with no value of the kind at all (not even a
   number: "How big is the dividend bonus?" → "a dividend bonus, decided by the board each year"; a sum of money or a
   percentage is no duration or count: "€5 credit" does not say how late an order must be; a distance or a span of
@@ -25,14 +27,20 @@ The confidence model scores how well the best unit *matches* a part; a unit can 
   and/or): a sentence with none of these names one thing at most, and the best unit must be the list.
 - `echo`: a "how does X work" / "which" part is not answered by a unit that only repeats the question's own words
   ("When a class is full you can join the waiting list" for "The class is full - how does the waiting list work?").
+  `echo_ranking` ranks the part without such units when the same section's next unit stands near (composer).
 - `other_section`: a word the part asks about is neither in the unit nor in its own section heading, but is the whole
   heading of another section of the same document among the candidates ("towels" asked, "Lockers" stated, while the
-  document has a "Towels" section): the unit is from the wrong section.
+  document has a "Towels" section): the unit is from the wrong section. Not when the stated section's own heading
+  names what the part asks ("Cancelling …" for "how late can I cancel a large room booking?", beside a "Booking"
+  section): the other word says what the matter is of.
+  `other_section_ranking` ranks the part without such units when the named section's unit stands near (composer).
 - `other_variant`: the part names a numbered variant ("a 48-month certificate", "3 个月定期") and the evidence names
-  the same kind with other numbers only ("36-month certificate").
+  the same kind with other numbers only ("36-month certificate"); "2 个完整的自然月" names 2 个月.
 Near misses (the evidence states a neighbouring case, not the one asked):
 - `other_day`: the part names a day ("on saturday", "周末") and the evidence speaks of other days only ("each
-  weekday", a holiday table's row); a schedule naming its days in full ("Monday to Friday", "weekdays only") answers.
+  weekday", a holiday table's row); a schedule naming its days in full ("Monday to Friday", "weekdays only") answers,
+  and so does a rule drawn by the time of day for a part naming one ("after 14:00, or at the weekend" for "at 3pm on
+  a Tuesday").
   When the best unit is such another day's rule and a unit naming the asked day stands among the next,
   `asked_day_ranking` ranks the part without the other days' units (composer: the part is chosen again from them).
 - `undated_evidence`: a yes/no part about a month ("Will prices go up in April?") is not answered by evidence naming
@@ -206,6 +214,8 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
     holding = [c for e in evidence for c in _clauses(e) if pattern.search(c)]
     if not holding:
         return None  # no value of that kind at all: the confidence model's type_missing already weighs it
+    if kind == "amount" and any(counts_measured_thing(part.text, c) for e in evidence for c in _clauses(e)):
+        return None
     if any(share_a_family(wanted, terms(c)) for c in holding):   # "a decision" is asked of "we decide"
         return None
     # a Chinese word said verbatim, however the segmenter cuts the clause ("按年付" of "Plus 按年付多少钱？" in
@@ -228,6 +238,30 @@ def value_subject(part: QuestionPart, evidence: list[ScoredUnit], carried: set[s
 
 
 _CHINESE_STORY = re.compile(rf"^\s*([{HAN}][^，,。；;？?]*了)[，,。；;]\s*([^，,。；;]+[？?]?)\s*$")
+
+
+# "how much printing is included", "how much data do I get": a quantity of a thing, asked by the word after "how
+# much" (not "how much is …", "how much does it cost": those ask a sum, money_amounts.asks_money)
+_HOW_MUCH_THING = re.compile(r"\bhow much ([a-z][\w-]*)\b", re.I)
+_NOT_A_MEASURED_THING = frozenset(terms("""is are was were will would can could do does did should must it this that
+they you i we he she more less longer extra notice cash money credit refund deposit discount compensation interest
+""")) | _QUESTION_WORDS
+
+
+def counts_measured_thing(question: str, clause: str) -> bool:
+    """"How much printing is included with Flex?" asks how much of a thing, not a sum: a clause that gives a number
+    of that thing, the number before a word of its family ("100 printed pages a month"), states the value asked,
+    though a sum of money elsewhere in the unit ("Extra days cost €20 each") is about something else."""
+    if asks_money(question):
+        return False
+    m = _HOW_MUCH_THING.search(question or "")
+    measured = terms(m.group(1)) if m else []
+    if not measured or set(measured) & _NOT_A_MEASURED_THING:
+        return False
+    for number in re.finditer(r"\d[\d,.]*\s*((?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)", clause, re.I):
+        if share_a_family(measured, terms(number.group(1))):
+            return True
+    return False
 
 
 def _chinese_question_after_story(text: str) -> str:
@@ -317,6 +351,22 @@ def echo(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     return "the evidence only repeats the question's words"
 
 
+ECHO_LOOK = 2   # how far down a part's ranking the next unit of the echoing unit's section may stand
+
+
+def echo_ranking(part: QuestionPart, ranked: list[ScoredUnit]) -> list[ScoredUnit] | None:
+    """A part whose best unit only repeats its words (`echo`: "When a class is full you can join the waiting list"
+    for "how does the waiting list work?") is ranked without the echoing units when the next unit of the same
+    section, which says what happens then, stands among its best `ECHO_LOOK`; None otherwise."""
+    if not ranked or not echo(part, ranked[:1]):
+        return None
+    rest = [s for s in ranked if not echo(part, [s])]
+    if not rest or not any(rest[0] is s for s in ranked[:ECHO_LOOK]) \
+            or rest[0].unit.source_title != ranked[0].unit.source_title:
+        return None
+    return rest
+
+
 def leaf_heading(title: str) -> str:
     return (title or "").split("›")[-1].strip()
 
@@ -330,8 +380,13 @@ def other_section(part: QuestionPart, evidence: list[ScoredUnit], candidates: li
     own = set(terms(best.text)) | set(terms(leaf_heading(best.source_title)))
     for e in evidence[1:]:
         own |= set(terms(e.unit.text)) | set(terms(leaf_heading(e.unit.source_title)))
-    missing = {t for t in subject_terms(part.text) if t not in own and known(t)}
+    asked = subject_terms(part.text)
+    missing = {t for t in asked if t not in own and known(t)}
     if not missing:
+        return None
+    # the stated section's own heading names what the part asks ("Cancelling" for "how late can I cancel a large room
+    # booking?"): the part is about that section's matter, and its other word ("booking") says what the matter is of
+    if share_a_family(asked - missing, set(terms(leaf_heading(best.source_title))) - _QUESTION_WORDS):
         return None
     for c in candidates:
         u = c.unit
@@ -352,6 +407,29 @@ def other_section(part: QuestionPart, evidence: list[ScoredUnit], candidates: li
     return None
 
 
+SECTION_LOOK = 3   # how far down a part's ranking the unit of the section the part names may stand
+
+
+def other_section_ranking(part: QuestionPart, ranked: list[ScoredUnit], known=lambda t: True
+                          ) -> list[ScoredUnit] | None:
+    """A part whose best unit is from another section than the one it names (`other_section`: "Lockers" for "do you
+    have towels …?") is ranked without the units `other_section` declines, when the unit that then ranks first is
+    of the section named ("Towels") and stands among its best `SECTION_LOOK`, as `asked_day_ranking` does for
+    another day's rule. None otherwise."""
+    if not ranked:
+        return None
+    reason = other_section(part, ranked[:1], ranked, known)
+    if not reason:
+        return None
+    rest = [s for s in ranked if not other_section(part, [s], ranked, known)]
+    if not rest or not any(rest[0] is s for s in ranked[:SECTION_LOOK]):
+        return None
+    named = set(terms(leaf_heading(rest[0].unit.source_title))) - _QUESTION_WORDS
+    if rest[0].unit.doc_id != ranked[0].unit.doc_id or not named & subject_terms(part.text):
+        return None
+    return rest
+
+
 def other_variant(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     """The part names a numbered variant ("a 48-month certificate", "3 个月定期") and every unit stated names the same
     kind with other numbers only ("36-month certificate"): it answers for another variant, as the Silver row does for
@@ -359,10 +437,20 @@ def other_variant(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     asked = numbered_terms(part.text)
     if not asked or not evidence:
         return None
-    if all(number_other(asked, f"{e.unit.context} {e.unit.text}") for e in evidence):
+    if all(number_other(asked, _months_in_full(f"{e.unit.context} {e.unit.text}")) for e in evidence):
         named = ", ".join(f"{'/'.join(sorted(v))}-{k}" for k, v in asked.items())
         return f"asks about the {named} one; the evidence is about another"
     return None
+
+
+# "2 个完整的自然月", "3 个日历月": a number of months with words between 个 and 月 (not "3 个工作日内每月")
+_MONTHS_APART = re.compile(r"(\d+)\s*个[^\d\s日天年周时，。；、,;]{1,5}?月")
+
+
+def _months_in_full(text: str) -> str:
+    """The text with "N 个完整的自然月" read as "N 个月", the numbered kind `numbered_terms` knows, so that "暂停 1 或 2
+    个完整的自然月" names the 2 months asked, not only its "每 12 个月"."""
+    return _MONTHS_APART.sub(r"\1 个月", text or "")
 
 
 def said_terms(scored: ScoredUnit) -> set[str]:
@@ -460,7 +548,17 @@ def other_day(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
         return None
     if any(_DAY_RANGE.search(t) or _DAYS_ONLY.search(t) for t in texts):
         return None
+    # "at 3pm on a Tuesday" against "requested after 14:00, or at the weekend …": a rule drawn by the time of day
+    # holds on any day, the asked one too; the days it names are other cases of it
+    if _CLOCK.search(part.text) and any(_CLOCK_CONDITION.search(t) for t in texts):
+        return None
     return f"asks about {_day_list(asked)}; the evidence speaks of {_day_list(stated)} only"
+
+
+_CLOCK = re.compile(r"\b\d{1,2}(?:[:：.]\d{2})?\s?(?:am|pm)\b|\b\d{1,2}[:：]\d{2}\b|\d{1,2}\s?点", re.I)
+# a condition on the time of day: "after 14:00", "before 3pm", "15:00 前", "14:00 以后"
+_CLOCK_CONDITION = re.compile(r"\b(?:after|before|until|by|from)\s+(?:\d{1,2}[:：.]\d{2}|\d{1,2}\s?(?:am|pm))\b|"
+                              r"\d{1,2}[:：]\d{2}\s?(?:前|之前|后|以后|之后)", re.I)
 
 
 DAY_LOOK = 3   # how far down a part's ranking the unit about the asked day may stand

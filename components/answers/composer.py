@@ -30,8 +30,8 @@ import numpy as np
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
-                                              focus_items, said_terms, subject_terms, unanswered,
-                                              value_asked_before, value_of_earlier_part)
+                                              echo_ranking, focus_items, other_section_ranking, said_terms,
+                                              subject_terms, unanswered, value_asked_before, value_of_earlier_part)
 from components.answers.case_scopes import general_rule_first, other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
 from components.answers.comparison_rows import (focus_row, named_cell, named_columns_only, row_beyond_stated,
@@ -357,10 +357,13 @@ class AnswerComposer:
             ranked = situation_first(part, ranked, statements, QUESTION_WORDS) or ranked
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
             if answer.parts[-1].unanswered and answer.parts[-1].confidence >= self.min_score:
-                # the best units are another day's rule, state another charge or are another case's rule: the unit
-                # about the asked day, charge or case answers, if any stands near
+                # the best units are another day's rule, state another charge, are another case's rule or are from
+                # another section than the one named, or only repeat the question: the unit about the asked day,
+                # charge, case or section (or the echo's next) answers, if any stands near
                 reranked = asked_day_ranking(part, ranked) or other_charge_ranking(part, ranked) or \
-                    other_scope_ranking(part, ranked)
+                    other_scope_ranking(part, ranked) or \
+                    other_section_ranking(part, ranked, known=lambda t: self.statistics.df(t) > 0) or \
+                    echo_ranking(part, ranked)
                 retry = self._choose(part, reranked, answer.parts[:-1], numbers, statements) if reranked \
                     else None
                 if retry is not None and retry.answered:
