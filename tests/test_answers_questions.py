@@ -719,6 +719,22 @@ def test_a_chinese_subject_in_place_of_a_latin_name_runs_on_into_the_question():
     assert resolve_followup("那 Cedar Quay 呢？", "Pennick Hill 周日开门吗？", ["pennick hill"])[0] == "Cedar Quay 周日开门吗？"
 
 
+def test_a_followup_swaps_a_two_word_name_the_documents_write_as_one():
+    """"and with flex?" after "… with a fixed desk?", where the documents write "a Fixed Desk": the question asks of
+    "a flex", not of "a flex desk" (a thing of both names); a pair the documents write in lower case stays apart."""
+    from components.answers.followups import two_word_names
+
+    previous = "how many meeting room credits do I get each month with a fixed desk?"
+    texts = ["Meeting-room credits per month: Fixed Desk: 8", "A Fixed Desk is your own desk.", "Book a desk."]
+    names = two_word_names(previous, ["fixed"], texts)
+    assert names == ["fixed desk"]
+    assert two_word_names(previous, ["fixed"], ["A fixed desk is yours.", "Fixed Desk: 8", "your fixed desk"]) == []
+    question, info = resolve_followup("and with flex?", previous, [], ["fixed"] + names)
+    assert question == "how many meeting room credits do I get each month with a flex?"
+    assert info["replaced"] == "fixed desk"
+    assert resolve_followup("and with flex?", previous, [], ["fixed"])[0].endswith("with a flex desk?")
+
+
 def test_sentences_of_an_english_document_keep_their_space_in_a_chinese_reply():
     from components.answers.composer import join_sentences
     assert join_sentences(["Tuesday to Sunday: 10:00 to 20:00.", "Date: Friday 25 December."], "zh") == \

@@ -213,7 +213,7 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
     if replaced is None and not re.search(f"[A-Z{HAN}]", subject):
         # "and for gas?" after "…standing charge for electricity on Fix 24?": a plain word takes the place of the
         # word the same preposition introduced, not of the name
-        question, replaced = _swap_same_preposition(text, subject, question)
+        question, replaced = _swap_same_preposition(text, subject, question, document_names or [])
     if replaced is None:
         question, replaced = _swap_same_shape(subject, question, [_CLOCK, _AMOUNT])
     if replaced is None:
@@ -324,11 +324,13 @@ _NOT_SLOTS = frozenset("""a an the my your our their it this that them you me us
 which who how when where one ones each every all any some""".split())
 
 
-def _swap_same_preposition(text: str, subject: str, question: str) -> tuple[str, str | None]:
+def _swap_same_preposition(text: str, subject: str, question: str, names: list[str] = ()) -> tuple[str, str | None]:
     """`question` with the word after the follow-up's own preposition replaced by the subject ("What's the daily
     standing charge for gas on Fix 24?" for "and for gas?" after "… for electricity on Fix 24?"; "can I deliver on my
-    scooter?" for "and on a scooter?" after "can I deliver on my bike?"); (question, None) when the follow-up starts
-    with no preposition or the question has none of its kind before a plain word."""
+    scooter?" for "and on a scooter?" after "can I deliver on my bike?"), with the word after it when the documents
+    write the two as one name (`names`, `two_word_names`: "with a flex?" for "and with flex?" after "… with a fixed
+    desk?", where the documents write "Fixed Desk"); (question, None) when the follow-up starts with no preposition or the question has
+    none of its kind before a plain word."""
     lead = _LEADING_PREPOSITION.match(without_lead(text))
     if not lead or not subject:
         return question, None
@@ -344,6 +346,9 @@ def _swap_same_preposition(text: str, subject: str, question: str) -> tuple[str,
         head = re.match(r"\s+" + re.escape(subject.split()[-1]) + r"\b", question[old.end(1):], re.I) \
             if len(subject.split()) > 1 else None
         end = old.end(1) + (head.end() if head else 0)
+        after = re.match(r"\s+([a-z][\w'’-]*)", question[end:], re.I)
+        if not head and after and f"{word} {after.group(1)}".lower() in {n.lower() for n in names}:
+            end += after.end()
         return question[:old.start(1)] + subject + question[end:], question[old.start(1):end]
     return question, None
 
@@ -526,6 +531,22 @@ def written_as_name(word: str, texts: list[str]) -> bool:
             elif re.search(r"[^\s.!?;#*>|-][ \t]*$", text[max(0, match.start() - 3):match.start()]):
                 named += 1
     return named > plain
+
+
+def two_word_names(question: str, names: list[str], texts: list[str]) -> list[str]:
+    """The pairs of words of `question` that begin with a name (`names`) and that the texts write as one name, both
+    words capitalised ("fixed desk" where the documents write "a Fixed Desk"), more often than not."""
+    found = []
+    lowered = {n.lower() for n in names}
+    for first, second in re.findall(r"(?=\b([A-Za-z][\w-]{2,})\s+([A-Za-z][\w-]{2,})\b)", question or ""):
+        if first.lower() not in lowered or second.lower() in _NOT_NAMES:
+            continue
+        pair = re.compile(r"\b" + re.escape(first) + r"\s+" + re.escape(second) + r"\b", re.I)
+        said = [m.group(0) for text in texts for m in pair.finditer(text)]
+        capitalised = sum(all(w[0].isupper() for w in m.split()) for m in said)
+        if said and capitalised * 2 > len(said):
+            found.append(f"{first.lower()} {second.lower()}")
+    return found
 
 
 def qualifiers(evidence: str, replaced: str) -> list[str]:
