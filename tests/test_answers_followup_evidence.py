@@ -142,3 +142,18 @@ def test_the_sentence_stated_before_when_it_names_the_new_subject_too():
     assert counterpart(part, [passage], 0.71, {**info, "units": unstated}) is None
     question, info = resolve_followup("and on a charter?", "How much is the infant fare on a domestic flight?")
     assert counterpart(split_question(question)[0][0], [passage], 0.71, {**info, "units": units}) is None
+
+
+def test_the_cell_under_the_new_subjects_column_beside_the_previous_one_answers():
+    """A table with one row per heading stated as "heading: column: value": "and with flex?" after the fixed desk's
+    meeting-room credits is the same heading's cell under Flex, not another heading's, nor the fixed desk's again."""
+    previous = "how many meeting room credits do I get each month with a fixed desk?"
+    units = [{"doc_id": "plans", "source_title": "Membership plans", "kind": "row",
+              "text": "Meeting-room credits per month: Fixed Desk: 8"}]
+    question, info = resolve_followup("and with flex?", previous, [])
+    part = split_question(question)[0][0]
+    flex = scored("Meeting-room credits per month: Flex: 4", "Membership plans", "plans", 9.0, kind="row")
+    guests = scored("Guest passes per month: Flex: 2", "Membership plans", "plans", 9.5, kind="row")
+    fixed = scored("Meeting-room credits per month: Fixed Desk: 8", "Membership plans", "plans", 9.6, kind="row")
+    assert counterpart(part, [guests, flex], 0.6, {**info, "units": units}) is flex
+    assert counterpart(part, [fixed, guests], 0.6, {**info, "units": units}) is None

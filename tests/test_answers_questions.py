@@ -682,6 +682,59 @@ def test_a_followups_evidence_about_the_previous_subject_is_not_its_answer():
     assert about_previous_subject(["Annual fees are charged in January."], info) is None  # names neither
 
 
+def test_a_numbered_subject_is_named_by_its_number_beside_its_word():
+    """"what if it was week 4" after "I'm in week 2 …, do I get a refund?": "2.3 From the start of week 3: no refund."
+    names section 2, not week 2; "the first 2 weeks" does name it."""
+    from components.answers.followups import about_previous_subject, resolve_followup
+
+    _, info = resolve_followup("what if it was week 4", "I'm in week 2 of my course and want to quit. Do I get a refund?")
+    assert info["replaced"] == "week 2"
+    assert about_previous_subject(["2.3 From the start of week 3: no refund. Refund policy › 2. Group courses"],
+                                  info) is None
+    assert about_previous_subject(["2.2 During the first 2 weeks of the term: 50% is refunded."], info)
+    _, info = resolve_followup("and on the 12 month fix?", "how much does it cost to leave fix 24 early?")
+    assert about_previous_subject(["Exit fee: Fix 24: £75 per fuel"], info)
+
+
+def test_a_followup_naming_its_own_thing_has_that_thing_for_subject():
+    """"and if it goes back to my card?": the question now asks of "my card"; "goes back" is no word to find."""
+    from components.answers.composer import _term_weights
+    from components.answers.followups import with_previous
+
+    question, info = with_previous("and if it goes back to my card?",
+                                   "I've got £200 credit. How long does a refund to my bank account take?")
+    assert question == "I've got £200 credit. How long does a refund to my card take?"
+    assert info["subject"] == "card" and info["replaced"] == "my bank account"
+    weights = _term_weights("How long does a refund to my card take?", "I've got £200 credit.", info)
+    assert weights["card"] == 1.0 and "goe" not in weights and "back" not in weights
+
+
+def test_a_chinese_subject_in_place_of_a_latin_name_runs_on_into_the_question():
+    """"那度假村呢？" after "Kelmouth Harbour 几点可以入住？": "度假村几点可以入住？", one question that keeps its subject
+    (a space between Chinese words would part them as two)."""
+    question, info = resolve_followup("那度假村呢？", "Kelmouth Harbour 几点可以入住？", ["kelmouth harbour"])
+    assert question == "度假村几点可以入住？" and info["replaced"] == "kelmouth harbour"
+    parts, _ = split_question(question)
+    assert len(parts) == 1 and "度假村" in parts[0].text
+    assert resolve_followup("那 Cedar Quay 呢？", "Pennick Hill 周日开门吗？", ["pennick hill"])[0] == "Cedar Quay 周日开门吗？"
+
+
+def test_a_followup_swaps_a_two_word_name_the_documents_write_as_one():
+    """"and with flex?" after "… with a fixed desk?", where the documents write "a Fixed Desk": the question asks of
+    "a flex", not of "a flex desk" (a thing of both names); a pair the documents write in lower case stays apart."""
+    from components.answers.followups import two_word_names
+
+    previous = "how many meeting room credits do I get each month with a fixed desk?"
+    texts = ["Meeting-room credits per month: Fixed Desk: 8", "A Fixed Desk is your own desk.", "Book a desk."]
+    names = two_word_names(previous, ["fixed"], texts)
+    assert names == ["fixed desk"]
+    assert two_word_names(previous, ["fixed"], ["A fixed desk is yours.", "Fixed Desk: 8", "your fixed desk"]) == []
+    question, info = resolve_followup("and with flex?", previous, [], ["fixed"] + names)
+    assert question == "how many meeting room credits do I get each month with a flex?"
+    assert info["replaced"] == "fixed desk"
+    assert resolve_followup("and with flex?", previous, [], ["fixed"])[0].endswith("with a flex desk?")
+
+
 def test_sentences_of_an_english_document_keep_their_space_in_a_chinese_reply():
     from components.answers.composer import join_sentences
     assert join_sentences(["Tuesday to Sunday: 10:00 to 20:00.", "Date: Friday 25 December."], "zh") == \

@@ -57,8 +57,7 @@ from components.answers.own_subjects import own_subject_first
 from components.answers.situation_evidence import situation_first
 from components.answers.followup_evidence import counterpart
 from components.answers.followups import (ENDS_ON_WHAT_WAS_SAID, about_previous_subject, is_followup, name_candidates,
-                                         qualifiers,
-                                         with_previous, written_as_name)
+                                         qualifiers, two_word_names, with_previous, written_as_name)
 from components.answers.question_analysis import (REFERS_BACK, QuestionPart, answer_types, chinese_counts_as_digits,
                                                   points_back, split_question,
                                                   story_and_question, type_phrases, without_opener)
@@ -628,7 +627,8 @@ class AnswerComposer:
         if not words:
             return []
         texts = [hit.text for hit in self.knowledge.search(question, k=self.search_k)]
-        return sorted(w for w in words if written_as_name(w, texts))
+        names = sorted(w for w in words if written_as_name(w, texts))
+        return names + two_word_names(question, names, texts)
 
     def _retrieve(self, parts: list[QuestionPart], question: str, followup: dict | None = None) -> list[Hit]:
         queries = [question] + ([_part_query(p) for p in parts] if len(parts) > 1 else [])

@@ -14,7 +14,9 @@ answer stands and how it is worded, so a part of the follow-up that is not confi
   subject in place of the old ("Porto store › What you can do in the Porto store" for the Lisbon one);
 - it says what the previous evidence said, with another value (their words, less numbers and the two subjects'
   names, mostly the same both ways; "held for 10 days" for "held for 7 days"), or, for a table row, it has the same
-  columns (the Premium row beside the Standard row); or it is the same row, with a column of the new subject; or
+  columns (the Premium row beside the Standard row), or it is the cell under the new subject's column beside the
+  previous one under the old subject's ("Meeting-room credits per month: Flex: 4" for "and with flex?" after
+  "…: Fixed Desk: 8"); or it is the same row, with a column of the new subject; or
   it is the very unit the previous answer stated, ranked first again, and its own text names the new subject
   ("$25 per flight on domestic flights and 10% of the adult fare on long-haul flights" for "and on long haul?");
 - an unconfident previous answer (it abstained) counts only through its best unit, and only when this part's own
@@ -91,6 +93,23 @@ def _says_the_same(previous: dict, unit, drop: set[str]) -> bool:
     return found
 
 
+# a cell of a table with one row per column heading: "Meeting-room credits per month: Flex: 4" (heading, name, value)
+_CELL = re.compile(r"^\s*(?P<heading>[^:;]+):\s*(?P<name>[^:;]+):\s*(?P<value>[^:;]+?)\s*$")
+
+
+def one_column_apart(text: str, previous: str, new: set[str], old: set[str]) -> bool:
+    """Two cells of one row of a table: the same heading, the first under the new subject's column and the other
+    under the old one's ("Meeting-room credits per month: Flex: 4" beside "Meeting-room credits per month: Fixed Desk:
+    8" for "and with flex?" after the fixed desk's); `new`, `old`: the words of the new subject and of the one it
+    replaced, each column's name holding its own and none of the other's."""
+    mine, theirs = _CELL.match(text or ""), _CELL.match(previous or "")
+    if not new or not old or not mine or not theirs or \
+            mine.group("heading").strip().lower() != theirs.group("heading").strip().lower():
+        return False
+    a, b = set(terms(mine.group("name"))), set(terms(theirs.group("name")))
+    return new <= a and not old & a and old & b and not new & b and mine.group("value") != theirs.group("value")
+
+
 def counterpart(part, ranked: list[ScoredUnit], confidence: float, followup: dict | None) -> ScoredUnit | None:
     """The unit of this part's own ranking that answers the follow-up as the previous evidence answered the previous
     question, by the rules above, or None. `followup`: the composer's follow-up info, with the previous answer's
@@ -121,6 +140,9 @@ def counterpart(part, ranked: list[ScoredUnit], confidence: float, followup: dic
                                                                        unit.source_title, replaced, subject)):
                 continue
             if _says_the_same(previous, unit, drop) and unit.text != previous.get("text"):
+                return mine
+            if unit.kind == "row" and previous.get("kind") == "row" and replaced and one_column_apart(
+                    unit.text, previous.get("text") or "", new, set(terms(replaced)) - set(terms(subject))):
                 return mine
             # the same unit, which states the new subject's value too: a row with a column of it ("Standard: £250;
             # Premium: £150"), or, stated with confidence before, a sentence of both ("$25 per flight on domestic

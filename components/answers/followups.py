@@ -9,7 +9,11 @@ subject in place of the old, and a question that goes on from the previous one (
   asks the previous one again; a what-if of any length takes the place of the condition the previous question
   stated ("and if I go back down to standard later?" after "if i upgrade … today when does it kick in?");
 - `qualifiers`: the words that qualified the swapped term in the previous answer ("outgoing" of "Domestic wire,
-  outgoing").
+  outgoing");
+- `about_previous_subject`: evidence about the swapped-out subject is no answer; a numbered subject ("week 2") is
+  named by its number beside its word, not by the number alone ("2.3 From the start of week 3").
+A follow-up naming the customer's own thing has that thing for subject ("card" of "and if it goes back to my
+card?"), and a Chinese subject in place of a Latin name runs on into the Chinese after it ("度假村几点可以入住？").
 """
 from __future__ import annotations
 
@@ -89,6 +93,14 @@ def _swap_own_thing(text: str, question: str) -> tuple[str, str | None]:
     start = old.start("own")
     end = old.start("thing") + len(old.group("thing").split()[0]) if person else old.end("own")
     return question[:start] + new.group("own") + question[end:], question[start:end]
+
+
+def own_thing(text: str) -> str | None:
+    """The customer's own thing a follow-up ends on ("card" of "and if it goes back to my card?"), or None."""
+    last = None
+    for last in _OWN_THING.finditer(without_lead(text)):
+        pass
+    return last.group("thing") if last is not None else None
 
 
 # values of one shape, which a follow-up swaps for each other: a weekday, a month, a level or a code ("B1", "C1"), a
@@ -201,7 +213,7 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
     if replaced is None and not re.search(f"[A-Z{HAN}]", subject):
         # "and for gas?" after "…standing charge for electricity on Fix 24?": a plain word takes the place of the
         # word the same preposition introduced, not of the name
-        question, replaced = _swap_same_preposition(text, subject, question)
+        question, replaced = _swap_same_preposition(text, subject, question, document_names or [])
     if replaced is None:
         question, replaced = _swap_same_shape(subject, question, [_CLOCK, _AMOUNT])
     if replaced is None:
@@ -217,6 +229,7 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
             question = re.sub(re.escape(term), subject, question, count=1, flags=re.I)
             # "the Silver card" with the subject "Gold card" is "the Gold card", not "the Gold card card"
             question = re.sub(r"\b(" + re.escape(subject.split()[-1]) + r")\s+\1\b", r"\1", question, flags=re.I)
+            question = _run_together_zh(subject, question)
             replaced = term
             break
     if replaced is None:
@@ -233,6 +246,10 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
             replaced = term
     if replaced is None:
         question, replaced = _swap_own_thing(text, question)
+        if replaced is not None:
+            # its subject is the thing of theirs it names ("my card" of "and if it goes back to my card?"), not the
+            # words around it, which the question now says otherwise ("goes back")
+            subject = own_thing(text) or subject
     if replaced is None:
         # no named subject to swap: ask the same kind of thing ("how long", "多长时间") about the new subject
         phrase = type_phrase(previous_question)
@@ -247,6 +264,24 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         else:
             question = f"{subject}{space}{phrase}" if phrase else f"{subject}{space}{question}"
     return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
+
+
+def _run_together_zh(subject: str, question: str) -> str:
+    """`question` without the space that parted a name in Latin letters from the Chinese beside it, where a Chinese
+    subject took the name's place ("度假村几点可以入住？" for "那度假村呢？" after "Kelmouth Harbour 几点可以入住？"): a space
+    between Chinese words parts them as two questions (`split_question`), and the subject would be left out of the
+    one answered."""
+    if not has_cjk(subject):
+        return question
+    if _HAN_END.search(subject):
+        question = re.sub(re.escape(subject) + rf"[ \t\u3000]+(?=[{HAN}])", subject, question, count=1)
+    if _HAN_START.match(subject):
+        question = re.sub(rf"(?<=[{HAN}])[ \t\u3000]+" + re.escape(subject), subject, question, count=1)
+    return question
+
+
+_HAN_END = re.compile(rf"[{HAN}]$")
+_HAN_START = re.compile(rf"^[{HAN}]")
 
 
 def _asked_after_story_zh(question: str) -> str | None:
@@ -289,11 +324,13 @@ _NOT_SLOTS = frozenset("""a an the my your our their it this that them you me us
 which who how when where one ones each every all any some""".split())
 
 
-def _swap_same_preposition(text: str, subject: str, question: str) -> tuple[str, str | None]:
+def _swap_same_preposition(text: str, subject: str, question: str, names: list[str] = ()) -> tuple[str, str | None]:
     """`question` with the word after the follow-up's own preposition replaced by the subject ("What's the daily
     standing charge for gas on Fix 24?" for "and for gas?" after "… for electricity on Fix 24?"; "can I deliver on my
-    scooter?" for "and on a scooter?" after "can I deliver on my bike?"); (question, None) when the follow-up starts
-    with no preposition or the question has none of its kind before a plain word."""
+    scooter?" for "and on a scooter?" after "can I deliver on my bike?"), with the word after it when the documents
+    write the two as one name (`names`, `two_word_names`: "with a flex?" for "and with flex?" after "… with a fixed
+    desk?", where the documents write "Fixed Desk"); (question, None) when the follow-up starts with no preposition or the question has
+    none of its kind before a plain word."""
     lead = _LEADING_PREPOSITION.match(without_lead(text))
     if not lead or not subject:
         return question, None
@@ -309,6 +346,9 @@ def _swap_same_preposition(text: str, subject: str, question: str) -> tuple[str,
         head = re.match(r"\s+" + re.escape(subject.split()[-1]) + r"\b", question[old.end(1):], re.I) \
             if len(subject.split()) > 1 else None
         end = old.end(1) + (head.end() if head else 0)
+        after = re.match(r"\s+([a-z][\w'’-]*)", question[end:], re.I)
+        if not head and after and f"{word} {after.group(1)}".lower() in {n.lower() for n in names}:
+            end += after.end()
         return question[:old.start(1)] + subject + question[end:], question[old.start(1):end]
     return question, None
 
@@ -493,6 +533,22 @@ def written_as_name(word: str, texts: list[str]) -> bool:
     return named > plain
 
 
+def two_word_names(question: str, names: list[str], texts: list[str]) -> list[str]:
+    """The pairs of words of `question` that begin with a name (`names`) and that the texts write as one name, both
+    words capitalised ("fixed desk" where the documents write "a Fixed Desk"), more often than not."""
+    found = []
+    lowered = {n.lower() for n in names}
+    for first, second in re.findall(r"(?=\b([A-Za-z][\w-]{2,})\s+([A-Za-z][\w-]{2,})\b)", question or ""):
+        if first.lower() not in lowered or second.lower() in _NOT_NAMES:
+            continue
+        pair = re.compile(r"\b" + re.escape(first) + r"\s+" + re.escape(second) + r"\b", re.I)
+        said = [m.group(0) for text in texts for m in pair.finditer(text)]
+        capitalised = sum(all(w[0].isupper() for w in m.split()) for m in said)
+        if said and capitalised * 2 > len(said):
+            found.append(f"{first.lower()} {second.lower()}")
+    return found
+
+
 def qualifiers(evidence: str, replaced: str) -> list[str]:
     """The words beside the replaced term in the piece of the previous answer that states it: "outgoing" of "Wire:
     Domestic wire, outgoing; Cut-off time: 15:30" when "domestic wire" gave way to "international wire" (the same
@@ -506,6 +562,25 @@ def qualifiers(evidence: str, replaced: str) -> list[str]:
             kept = [t for t in dict.fromkeys(words) if t not in old | names and not re.search(r"\d", t)]
             return kept if len(kept) <= 3 else []   # a long piece says more than how the term was qualified
     return []
+
+
+def _names_numbered(value: str, text: str) -> bool:
+    """Does `text` say the numbered `value` ("week 2", "fix 24", "12-month") with its number beside its words, in
+    either order ("week 2", "2 weeks")?"""
+    numbers = re.findall(r"\d+(?:[.,]\d+)?", value)
+    names = [w for w in re.findall(r"[^\W\d_]{2,}", value) if w.lower() not in _NOT_NUMBERED]
+    if not numbers:
+        return False
+    for number in numbers:
+        if not names:
+            if re.search(r"(?<![\d.,])" + re.escape(number) + r"(?![\d]|[.,]\d)", text):
+                return True
+        for name in names:
+            stem = re.escape(name.rstrip("s"))
+            if re.search(rf"\b{stem}s?\W{{1,3}}{re.escape(number)}(?![\d]|[.,]\d)|(?<![\d.,]){re.escape(number)}\W{{0,3}}"
+                         rf"{stem}s?\b", text, re.I):
+                return True
+    return False
 
 
 def about_previous_subject(evidence: list[str], followup: dict | None) -> str | None:
@@ -523,6 +598,10 @@ def about_previous_subject(evidence: list[str], followup: dict | None) -> str | 
     new = words(followup.get("subject")) - previous
     old = words(followup["replaced"]) - words(followup.get("subject"))
     if not new or not old:
+        return None
+    if re.search(r"\d", followup["replaced"]) and not any(_names_numbered(followup["replaced"], e) for e in evidence):
+        # a numbered subject ("week 2") is named by its number beside its word ("in week 2", "2 weeks"), not by the
+        # number alone: "2.3 From the start of week 3: no refund." names a section, and a rule that holds for week 4
         return None
     said = words(" ".join(evidence))
     if new & said or not old & said:
