@@ -44,7 +44,7 @@ from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit,
 from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
 from components.answers.list_lead_ins import item_with_lead_in
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
-from components.answers.sibling_evidence import sibling_unit
+from components.answers.sibling_evidence import in_sibling_document, sibling_unit
 from components.answers.source_precedence import SourcePrecedence
 from components.answers.story_names import incidental
 from components.answers.policy_overview import overview_subject, overview_units
@@ -72,6 +72,9 @@ _STATEMENT_WEIGHT = 0.3        # words of the statements around a question ("I c
 # a part whose best unit states a condition the customer's own number settles is answered from this confidence up
 # (number_conditions.settles): below it the ranking is too unsure that the unit is about the asked thing at all
 CONDITION_FLOOR = 0.5
+# a part of a multi-part question whose best unit is another unit of the document a sibling part is confidently
+# answered from is answered from this confidence up (sibling_evidence.in_sibling_document)
+SIBLING_FLOOR = 0.5
 _PREVIOUS_WEIGHT = 0.4         # words of the previous question, for a follow-up
 _BRIDGE_PENALTY = 1.0          # a Chinese part's English unit (scored through a dictionary gloss) gives way to a
                                # Chinese unit scoring within this much of it (a third to a half of the model's margin
@@ -117,6 +120,7 @@ class PartAnswer:
     from_table: bool = False          # its evidence is the comparison table's cell it names (comparison_rows)
     overview: str = ""                # its evidence opens the document about this policy (policy_overview.py)
     condition_settled: bool = False   # lifted: the best unit's condition settles the customer's number
+    sibling_document: bool = False    # lifted: its best unit is in the document a sibling part is answered from
 
     @property
     def best_score(self) -> float:
@@ -139,7 +143,8 @@ class PartAnswer:
                 **({"from_previous": True} if self.from_previous else {}),
                 **({"from_table": True} if self.from_table else {}),
                 **({"overview": self.overview} if self.overview else {}),
-                **({"condition_settled": True} if self.condition_settled else {})}
+                **({"condition_settled": True} if self.condition_settled else {}),
+                **({"sibling_document": True} if self.sibling_document else {})}
 
 
 @dataclass
@@ -379,6 +384,7 @@ class AnswerComposer:
         if len(parts) > 1:
             self._place_evidence(answer, rankings)
             self._from_siblings(answer, rankings)
+            self._in_sibling_document(answer, rankings, statements)
             self._not_the_same_value_twice(answer)
         _add_ms(timings, "checks_ms", t_checks)
         timings["selection_ms"] = _ms(t)
@@ -643,12 +649,15 @@ class AnswerComposer:
         return sorted(best.values(), key=lambda h: h.score, reverse=True)
 
     def _choose(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer],
-                numbers: list | None = None, statements: str = "") -> PartAnswer:
+                numbers: list | None = None, statements: str = "", sibling_document: bool = False) -> PartAnswer:
         """`numbers`: the customer's own quantities (number_conditions.asked_quantities): a unit whose limits do not
         hold for them is not stated beside one whose limits do. `statements`: what the customer said around the
-        question ("I'm not on the register."), whose denied case the evidence must not be about."""
+        question ("I'm not on the register."), whose denied case the evidence must not be about.
+        `sibling_document`: the best unit is in the document a sibling part is answered from (`_in_sibling_document`)."""
         answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],
                             confidence=self.selector.model.confidence_of(ranked))
+        if sibling_document and SIBLING_FLOOR <= answer.confidence < self.min_score:
+            answer.confidence, answer.sibling_document = self.min_score, True
         if CONDITION_FLOOR <= answer.confidence < self.min_score and settled_first(numbers or [], ranked) and \
                 _states_named(part, ranked):
             # the best unit states a condition the customer's own number settles ("between the ages of 18 and 74"
@@ -660,7 +669,7 @@ class AnswerComposer:
         model = self.selector.model
         # a part lifted by its settled condition states the unit that states it, not the neighbours within the
         # margin (a passage holding that rule and another case's rule beside it)
-        picked = ranked[:1] if answer.condition_settled else \
+        picked = ranked[:1] if answer.condition_settled or answer.sibling_document else \
             pick_units(ranked, model.margin, model.max_units, asked_types=part.types)
         chosen = [_focused(c, part.asked_text) for c in without_failing(numbers or [], picked)]
         chosen = without_unnamed_rows(part, chosen, ranked, asked_value(part.text) is not None, QUESTION_WORDS)
@@ -775,6 +784,23 @@ class AnswerComposer:
                 else:
                     p.evidence = chosen
                 break
+
+    def _in_sibling_document(self, answer: ComposedAnswer, rankings: list[list[ScoredUnit]], statements: str) -> None:
+        """A part left under the threshold whose best unit is another unit of the document a sibling part is
+        confidently answered from is answered by that unit, from `SIBLING_FLOOR` up (sibling_evidence.py)."""
+        for i, p in enumerate(answer.parts):
+            if p.answered or p.unanswered or p.unmentioned or p.curated is not None or \
+                    not SIBLING_FLOOR <= p.confidence < self.min_score:
+                continue
+            siblings = [q.evidence for j, q in enumerate(answer.parts)
+                        if j != i and q.answered and q.curated is None and q.from_part is None
+                        and q.confidence >= self.min_score]
+            if not in_sibling_document(rankings[i], siblings, near_duplicate):
+                continue
+            retry = self._choose(p.part, rankings[i], answer.parts[:i], asked_quantities(p.part.text), statements,
+                                 sibling_document=True)
+            if retry.answered:
+                answer.parts[i] = retry
 
     @staticmethod
     def _not_the_same_value_twice(answer: ComposedAnswer) -> None:
