@@ -154,7 +154,7 @@ def test_an_unconfident_part_is_answered_from_its_siblings_document():
 
     class Fixed(SelectionModel):
         def confidence_of(self, ranked):
-            return 0.6
+            return 0.75
 
     composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
                               model=Fixed({}, 5.0, {}, threshold=0.77, margin=0.0, max_units=1))
@@ -170,8 +170,8 @@ def test_an_unconfident_part_is_answered_from_its_siblings_document():
         composer._in_sibling_document(answer, [[stated], ranked], "")
         return answer.parts[1]
 
-    lifted = composed([visit, survey], 0.6)
+    lifted = composed([visit, survey], 0.75)
     assert [e.unit.text for e in lifted.evidence] == [visit.unit.text] and lifted.sibling_document
     assert lifted.to_dict()["sibling_document"] is True
-    assert not composed([survey, visit], 0.6).evidence
+    assert not composed([survey, visit], 0.75).evidence
     assert not composed([visit, survey], SIBLING_FLOOR - 0.1).evidence
