@@ -176,3 +176,37 @@ def test_an_unconfident_part_is_answered_from_its_siblings_document():
     assert lifted.to_dict()["lifted"] == "sibling_document"
     assert not composed([survey, visit], 0.75).evidence
     assert not composed([visit, survey], SIBLING_FLOOR - 0.1).evidence
+
+
+def test_a_part_given_only_an_earlier_parts_value_takes_its_next_unit_with_another():
+    """"How long can I send a jacket back, and how long does the refund take?": the refund part's best unit states
+    only the 30 days the first part's evidence gives; its next unit, stating the refund's own 5 working days, answers
+    it. With no such unit the part is said to be unknown, as before."""
+    import numpy as np
+
+    from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer
+    from components.answers.evidence_selection import SelectionModel
+
+    class Sure(SelectionModel):
+        def confidence_of(self, ranked):
+            return 0.9
+
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
+                              model=Sure({}, 5.0, {}, threshold=0.77, margin=0.0, max_units=1))
+    first, second = split_question("How long can I send a jacket back, and how long does the refund take?")[0]
+    window = scored_unit("You can send items back within 30 days of delivery.", doc="returns", title="Returns")
+    again = scored_unit("Unworn clothes earn a full refund during the first 30 days.", doc="returns", title="Returns")
+    refund = scored_unit("The refund reaches your card within 5 working days of the parcel arriving.",
+                         doc="returns", title="Returns")
+
+    def composed(ranked):
+        answer = ComposedAnswer("q", "en", "", "evidence", min_score=0.77)
+        answer.parts = [PartAnswer(first, evidence=[window], confidence=0.9),
+                        PartAnswer(second, evidence=[again], candidates=ranked, confidence=0.9)]
+        composer._not_the_same_value_twice(answer, [[window], ranked], "")
+        return answer.parts[1]
+
+    retried = composed([again, refund])
+    assert [e.unit.text for e in retried.evidence] == [refund.unit.text]
+    alone = composed([again])
+    assert not alone.evidence and "another duration" in alone.unanswered

@@ -385,7 +385,7 @@ class AnswerComposer:
             self._place_evidence(answer, rankings)
             self._from_siblings(answer, rankings)
             self._in_sibling_document(answer, rankings, statements)
-            self._not_the_same_value_twice(answer)
+            self._not_the_same_value_twice(answer, rankings, statements)
         _add_ms(timings, "checks_ms", t_checks)
         timings["selection_ms"] = _ms(t)
         if curated is not None and not (answer.parts[0].answered
@@ -804,16 +804,27 @@ class AnswerComposer:
             if retry.answered:
                 answer.parts[i] = retry
 
-    @staticmethod
-    def _not_the_same_value_twice(answer: ComposedAnswer) -> None:
+    def _not_the_same_value_twice(self, answer: ComposedAnswer, rankings: list[list[ScoredUnit]],
+                                  statements: str) -> None:
         """A part asking for the same kind of value as an earlier part, stated by another unit with only the figures
         the earlier part's evidence gives, is said to be unknown (answerability.value_of_earlier_part): after the
-        evidence is placed, so that a unit moved to another part is judged where it is stated."""
+        evidence is placed, so that a unit moved to another part is judged where it is stated. Its next units that
+        give another figure of that kind answer it, when they are confident enough without those units ("how long do
+        I have to return something and how long does the refund take": not the 14 days again, from the sentence
+        promising a full refund, but the refund's 5 working days, ranked next)."""
         for i, p in enumerate(answer.parts):
             if not i or not p.answered:
                 continue
-            reason = value_of_earlier_part(p.part, p.evidence, [(q.part, q.evidence) for q in answer.parts[:i]])
-            if reason:
+            earlier = [(q.part, q.evidence) for q in answer.parts[:i]]
+            reason = value_of_earlier_part(p.part, p.evidence, earlier)
+            if not reason:
+                continue
+            rest = [r for r in rankings[i] if not value_of_earlier_part(p.part, [r], earlier)]
+            retry = self._choose(p.part, rest, answer.parts[:i], asked_quantities(p.part.text), statements) \
+                if len(rest) < len(rankings[i]) else None
+            if retry is not None and retry.answered and not value_of_earlier_part(p.part, retry.evidence, earlier):
+                answer.parts[i] = retry
+            else:
                 p.evidence, p.unanswered, p.from_part = [], reason, None
 
     def _mark_unmentioned(self, answer: ComposedAnswer, units: list[EvidenceUnit]) -> None:
