@@ -45,10 +45,10 @@ from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit,
 from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, units_from_hit
 from components.answers.list_lead_ins import item_with_lead_in
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
-from components.answers.sibling_evidence import sibling_unit
+from components.answers.sibling_evidence import in_sibling_document, sibling_unit
 from components.answers.source_precedence import SourcePrecedence
 from components.answers.story_names import incidental
-from components.answers.sub_threshold_lifts import lift_reason
+from components.answers.sub_threshold_lifts import SIBLING_DOCUMENT, SIBLING_FLOOR, lift_reason
 from components.answers.policy_overview import overview_subject, overview_units
 from components.answers.number_conditions import (asked_quantities, holding_first, quantities,
                                                   with_stated_condition, without_failing)
@@ -384,7 +384,8 @@ class AnswerComposer:
         if len(parts) > 1:
             self._place_evidence(answer, rankings)
             self._from_siblings(answer, rankings)
-            self._not_the_same_value_twice(answer)
+            self._in_sibling_document(answer, rankings, statements)
+            self._not_the_same_value_twice(answer, rankings, statements)
         _add_ms(timings, "checks_ms", t_checks)
         timings["selection_ms"] = _ms(t)
         if curated is not None and not (answer.parts[0].answered
@@ -649,16 +650,18 @@ class AnswerComposer:
         return sorted(best.values(), key=lambda h: h.score, reverse=True)
 
     def _choose(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer],
-                numbers: list | None = None, statements: str = "") -> PartAnswer:
+                numbers: list | None = None, statements: str = "", sibling_document: bool = False) -> PartAnswer:
         """`numbers`: the customer's own quantities (number_conditions.asked_quantities): a unit whose limits do not
         hold for them is not stated beside one whose limits do. `statements`: what the customer said around the
-        question ("I'm not on the register."), whose denied case the evidence must not be about."""
+        question ("I'm not on the register."), whose denied case the evidence must not be about.
+        `sibling_document`: the best unit is in the document a sibling part is answered from (`_in_sibling_document`)."""
         answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],
                             confidence=self.selector.model.confidence_of(ranked))
         # an unconfident part the evidence answers in so many words (sub_threshold_lifts.py): its best unit's
         # condition settles the customer's number ("between the ages of 18 and 74" for "my dad is 76"), or it is the
         # rule of the thing the customer names, first by meaning and by words alike
-        lifted = lift_reason(part.text, answer.confidence, self.min_score, ranked, numbers or [])
+        lifted = lift_reason(part.text, answer.confidence, self.min_score, ranked, numbers or []) or \
+            (SIBLING_DOCUMENT if sibling_document and SIBLING_FLOOR <= answer.confidence < self.min_score else "")
         if lifted:
             answer.confidence, answer.lifted = self.min_score, lifted
         if not ranked or answer.confidence < self.min_score:
@@ -784,16 +787,44 @@ class AnswerComposer:
                     p.evidence = chosen
                 break
 
-    @staticmethod
-    def _not_the_same_value_twice(answer: ComposedAnswer) -> None:
+    def _in_sibling_document(self, answer: ComposedAnswer, rankings: list[list[ScoredUnit]], statements: str) -> None:
+        """A part left under the threshold whose best unit is another unit of the document a sibling part is
+        confidently answered from is answered by that unit, from `SIBLING_FLOOR` up (sibling_evidence.py)."""
+        for i, p in enumerate(answer.parts):
+            if p.answered or p.unanswered or p.unmentioned or p.curated is not None or \
+                    not SIBLING_FLOOR <= p.confidence < self.min_score:
+                continue
+            siblings = [q.evidence for j, q in enumerate(answer.parts)
+                        if j != i and q.answered and q.curated is None and q.from_part is None
+                        and q.confidence >= self.min_score]
+            if not in_sibling_document(rankings[i], siblings, near_duplicate):
+                continue
+            retry = self._choose(p.part, rankings[i], answer.parts[:i], asked_quantities(p.part.text), statements,
+                                 sibling_document=True)
+            if retry.answered:
+                answer.parts[i] = retry
+
+    def _not_the_same_value_twice(self, answer: ComposedAnswer, rankings: list[list[ScoredUnit]],
+                                  statements: str) -> None:
         """A part asking for the same kind of value as an earlier part, stated by another unit with only the figures
         the earlier part's evidence gives, is said to be unknown (answerability.value_of_earlier_part): after the
-        evidence is placed, so that a unit moved to another part is judged where it is stated."""
+        evidence is placed, so that a unit moved to another part is judged where it is stated. Its next units that
+        give another figure of that kind answer it, when they are confident enough without those units ("how long do
+        I have to return something and how long does the refund take": not the 14 days again, from the sentence
+        promising a full refund, but the refund's 5 working days, ranked next)."""
         for i, p in enumerate(answer.parts):
             if not i or not p.answered:
                 continue
-            reason = value_of_earlier_part(p.part, p.evidence, [(q.part, q.evidence) for q in answer.parts[:i]])
-            if reason:
+            earlier = [(q.part, q.evidence) for q in answer.parts[:i]]
+            reason = value_of_earlier_part(p.part, p.evidence, earlier)
+            if not reason:
+                continue
+            rest = [r for r in rankings[i] if not value_of_earlier_part(p.part, [r], earlier)]
+            retry = self._choose(p.part, rest, answer.parts[:i], asked_quantities(p.part.text), statements) \
+                if len(rest) < len(rankings[i]) else None
+            if retry is not None and retry.answered and not value_of_earlier_part(p.part, retry.evidence, earlier):
+                answer.parts[i] = retry
+            else:
                 p.evidence, p.unanswered, p.from_part = [], reason, None
 
     def _mark_unmentioned(self, answer: ComposedAnswer, units: list[EvidenceUnit]) -> None:

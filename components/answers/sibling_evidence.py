@@ -24,6 +24,14 @@ that unit (`sibling_unit`) when
   part's own best is the opening-hours row);
 - and the answerability checks (answerability.py) pass for it, as for any stated unit.
 The reply then states the unit (narrowed to the columns the part names) under this part too.
+
+A part whose own best unit is another unit of the document a sibling part is confidently answered from
+(`in_sibling_document`) is about that document's subject too: "How long do I have to report a car accident, and how
+soon will a claims handler call me?" is one claim's steps; "What's the young driver fee, and how long do I need to
+have held my licence to rent a compact?" one page of who can drive. The question's two parts agreeing on one
+document is evidence neither ranking has alone, so the composer answers such a part from a lower confidence
+(`sub_threshold_lifts.SIBLING_FLOOR`) with that one unit, every answerability check still applying. A unit the sibling states
+(or one holding it) is no such evidence: it answers the sibling, and this part would repeat it.
 """
 from __future__ import annotations
 
@@ -33,6 +41,17 @@ from components.answers.answerability import said_terms, subject_terms
 from components.answers.evidence_selection import ScoredUnit, entity_names, has_value, terms
 
 LOOK = 3
+
+
+def in_sibling_document(ranked: list[ScoredUnit], siblings: list[list[ScoredUnit]],
+                        same: Callable[[str, str], bool]) -> bool:
+    """Whether the part's best unit comes from a document a sibling part's evidence is stated from, without being
+    (or holding, or being held by: `same`) a unit stated there."""
+    if not ranked:
+        return False
+    best = ranked[0].unit
+    stated = [e.unit for evidence in siblings for e in evidence]
+    return any(u.doc_id == best.doc_id for u in stated) and not any(same(best.text, u.text) for u in stated)
 
 
 def _key(scored: ScoredUnit) -> tuple:
