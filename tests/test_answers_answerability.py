@@ -1069,6 +1069,20 @@ def test_a_number_word_or_a_free_span_of_time_is_no_sum_of_money():
     assert no_value(part("How many screens can I use?"), [scored("You can watch on two screens at once.")]) is None
 
 
+def test_a_chinese_price_question_is_not_answered_by_a_count():
+    """"多少钱" asks for a sum: a row stating a count ("5 次", "3 个月") or a count of free things ("免费交易次数") is no
+    price; a sum in 欧元 or 人民币 is, and so is free of charge."""
+    from components.answers.answerability import no_value
+
+    trades = scored("每月免费交易次数：Plus: 5 次", kind="row", language="zh")
+    assert no_value(part("Plus 每月多少钱？"), [trades])
+    assert no_value(part("合同最短要签多久？费用是多少？"), [scored("固定座位：最短 3 个月。", language="zh")])
+    assert no_value(part("Plus 每月多少钱？"), [scored("价格：Plus: 每月 5 欧元", kind="row", language="zh")]) is None
+    assert no_value(part("托管一天多少钱？"), [scored("托管每天 100 人民币。", language="zh")]) is None
+    assert no_value(part("每月能交易几次？"), [trades]) is None
+    assert no_value(part("取消要多少钱？"), [scored("开课前取消免费。", language="zh")]) is None
+
+
 def test_the_heading_topic_said_in_every_chinese_clause_does_not_make_one_another_case():
     """Under "冻结服务" every clause speaks of 冻结 (the heading's topic, so not counted as asked): that shared topic word
     does not make the rule of how often and how long ("每 6 个月可以冻结一次，冻结 1 到 3 个完整的自然月") another case's
