@@ -9,7 +9,7 @@ import pytest
 
 from components.answers.answerability import asked_value, focus_items, subject_terms, unanswered, value_subject
 from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer, spelled_out
-from components.answers.evidence_selection import ScoredUnit, SelectionModel
+from components.answers.evidence_selection import ScoredUnit, SelectionModel, terms
 from components.answers.question_analysis import split_question
 from components.dialogue.policy import PolicyInput, decide
 from components.nlu.result import NLUResult
@@ -1129,3 +1129,25 @@ def test_a_person_the_customer_speaks_of_is_no_subject_the_documents_must_name()
     assert "儿子" not in chinese_nouns("我儿子 8 岁，加床多少钱？")
     assert "女儿" not in chinese_nouns("我女儿可以一起参加课程吗？")
     assert "支付宝" in chinese_nouns("我可以用支付宝吗？")
+
+
+def test_a_declined_chinese_value_about_something_else_is_asked_of_the_english_units():
+    """"搬家要提前几天通知你们？": the Chinese unit naming 搬家 states another notice period (a check declines it); the
+    English units, ranked as the English question the gloss spells, may hold it. A best unit stating no value of the
+    kind asked is no reason to look elsewhere (its question is the documents' own words)."""
+    from components.answers.cross_language import Gloss
+
+    model = SelectionModel({"words": 4.0}, -2.0, {"words": 4.0}, threshold=0.5, margin=0.0, max_units=1)
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+    asked = part("搬家要提前几天通知你们？")
+    other = scored("调价前至少提前 30 天通知。搬家时可以把方案带到新家。", language="zh")
+    moving = scored("Tell us at least 2 working days before you move home.", title="Moving home")
+    bills = scored("Bills are sent every month.", title="Bills")
+    gloss = Gloss([("搬家", ["move home"]), ("提前", ["before"])])
+    units = [other.unit, moving.unit, bills.unit]
+    counts = {t: 1 for u in units for t in terms(f"{u.text} {u.context}")}
+    ranked = composer._english_when_chinese_declined(asked, units, [other], gloss, counts)
+    assert ranked and ranked[0].unit is moving.unit
+    assert all(r.unit.language != "zh" for r in ranked)
+    no_period = scored("搬家时可以把方案带到新家。", language="zh")
+    assert composer._english_when_chinese_declined(asked, units, [no_period], gloss, counts) == []

@@ -29,7 +29,7 @@ import numpy as np
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
-                                              focus_items, said_terms, subject_terms, unanswered,
+                                              focus_items, no_value, said_terms, subject_terms, unanswered,
                                               value_of_earlier_part)
 from components.answers.case_scopes import general_rule_first, other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
@@ -358,8 +358,8 @@ class AnswerComposer:
                 # the best units are another day's rule, state another charge or are another case's rule: the unit
                 # about the asked day, charge or case answers, if any stands near
                 reranked = asked_day_ranking(part, ranked) or other_charge_ranking(part, ranked) or \
-                    other_scope_ranking(part, ranked) or self._english_when_chinese_declined(part, units, glosses[i],
-                                                                                              counts)
+                    other_scope_ranking(part, ranked) or self._english_when_chinese_declined(part, units, ranked,
+                                                                                              glosses[i], counts)
                 retry = self._choose(part, reranked, answer.parts[:-1], numbers, statements) if reranked \
                     else None
                 if retry is not None and retry.answered:
@@ -583,14 +583,17 @@ class AnswerComposer:
             scored[id(s.unit)] = dataclasses.replace(s, score=s.score - penalty)
         return sorted(scored.values(), key=lambda s: s.score, reverse=True)
 
-    def _english_when_chinese_declined(self, part: QuestionPart, units: list[EvidenceUnit], gloss,
-                                       counts: dict[str, int]) -> list[ScoredUnit]:
-        """A Chinese part whose confident Chinese evidence a check declined ("搬家要提前几天通知你们？": the Chinese article's
-        sentence naming 搬家 states another notice period) ranked among the English units alone, as the English
-        question its gloss spells: the English articles may say it, and `_bridged` never asked them because the
-        Chinese units looked confident. The retry is answered only as any part is (confidence and every check)."""
+    def _english_when_chinese_declined(self, part: QuestionPart, units: list[EvidenceUnit],
+                                       ranked: list[ScoredUnit], gloss, counts: dict[str, int]) -> list[ScoredUnit]:
+        """A Chinese part whose confident Chinese evidence a check declined as a value about something else ("搬家要提前
+        几天通知你们？": the Chinese article's sentence naming 搬家 states another notice period) ranked among the English
+        units alone, as the English question its gloss spells: the English articles may say it, and `_bridged` never
+        asked them because the Chinese units looked confident. Not where the best unit states no value of the kind
+        asked ("Plus 每月多少钱？" → "免费交易次数：Plus: 5 次": the question is the documents' words, and a count of free
+        trades in English is no answer either). The retry is answered only as any part is (confidence, every check)."""
         english = [u for u in units if u.language != "zh"]
-        if not english or not gloss or not has_cjk(part.text):
+        if not english or not gloss or not has_cjk(part.text) or not ranked \
+                or no_value(part, ranked[:1]) is not None:
             return []
         resolved = gloss.resolved(counts, terms)
         if not resolved:
