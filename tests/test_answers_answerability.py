@@ -9,7 +9,7 @@ import pytest
 
 from components.answers.answerability import asked_value, focus_items, subject_terms, unanswered, value_subject
 from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer, spelled_out
-from components.answers.evidence_selection import ScoredUnit, SelectionModel
+from components.answers.evidence_selection import ScoredUnit, SelectionModel, terms
 from components.answers.question_analysis import split_question
 from components.dialogue.policy import PolicyInput, decide
 from components.nlu.result import NLUResult
@@ -1069,6 +1069,20 @@ def test_a_number_word_or_a_free_span_of_time_is_no_sum_of_money():
     assert no_value(part("How many screens can I use?"), [scored("You can watch on two screens at once.")]) is None
 
 
+def test_a_chinese_price_question_is_not_answered_by_a_count():
+    """"多少钱" asks for a sum: a row stating a count ("5 次", "3 个月") or a count of free things ("免费交易次数") is no
+    price; a sum in 欧元 or 人民币 is, and so is free of charge."""
+    from components.answers.answerability import no_value
+
+    trades = scored("每月免费交易次数：Plus: 5 次", kind="row", language="zh")
+    assert no_value(part("Plus 每月多少钱？"), [trades])
+    assert no_value(part("合同最短要签多久？费用是多少？"), [scored("固定座位：最短 3 个月。", language="zh")])
+    assert no_value(part("Plus 每月多少钱？"), [scored("价格：Plus: 每月 5 欧元", kind="row", language="zh")]) is None
+    assert no_value(part("托管一天多少钱？"), [scored("托管每天 100 人民币。", language="zh")]) is None
+    assert no_value(part("每月能交易几次？"), [trades]) is None
+    assert no_value(part("取消要多少钱？"), [scored("开课前取消免费。", language="zh")]) is None
+
+
 def test_the_heading_topic_said_in_every_chinese_clause_does_not_make_one_another_case():
     """Under "冻结服务" every clause speaks of 冻结 (the heading's topic, so not counted as asked): that shared topic word
     does not make the rule of how often and how long ("每 6 个月可以冻结一次，冻结 1 到 3 个完整的自然月") another case's
@@ -1256,3 +1270,23 @@ def test_the_next_unit_of_the_section_answers_when_the_best_only_repeats_the_que
     assert echo_ranking(question, [repeat, opens, booking])[0] is opens
     assert echo_ranking(question, [repeat, booking, opens]) is None
     assert echo_ranking(question, [opens, repeat]) is None
+def test_a_declined_chinese_value_about_something_else_is_asked_of_the_english_units():
+    """"搬家要提前几天通知你们？": the Chinese unit naming 搬家 states another notice period (a check declines it); the
+    English units, ranked as the English question the gloss spells, may hold it. A best unit stating no value of the
+    kind asked is no reason to look elsewhere (its question is the documents' own words)."""
+    from components.answers.cross_language import Gloss
+
+    model = SelectionModel({"words": 4.0}, -2.0, {"words": 4.0}, threshold=0.5, margin=0.0, max_units=1)
+    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=model)
+    asked = part("搬家要提前几天通知你们？")
+    other = scored("调价前至少提前 30 天通知。搬家时可以把方案带到新家。", language="zh")
+    moving = scored("Tell us at least 2 working days before you move home.", title="Moving home")
+    bills = scored("Bills are sent every month.", title="Bills")
+    gloss = Gloss([("搬家", ["move home"]), ("提前", ["before"])])
+    units = [other.unit, moving.unit, bills.unit]
+    counts = {t: 1 for u in units for t in terms(f"{u.text} {u.context}")}
+    ranked = composer._english_when_chinese_declined(asked, units, [other], gloss, counts)
+    assert ranked and ranked[0].unit is moving.unit
+    assert all(r.unit.language != "zh" for r in ranked)
+    no_period = scored("搬家时可以把方案带到新家。", language="zh")
+    assert composer._english_when_chinese_declined(asked, units, [no_period], gloss, counts) == []

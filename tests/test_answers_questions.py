@@ -959,12 +959,29 @@ def test_a_chinese_followup_without_a_swap_keeps_its_subject_in_the_part_answere
     assert len(parts) == 1 and "指定日配送" in parts[0].text and "amount" in parts[0].types
 
 
+def test_a_chinese_followup_after_a_price_question_takes_the_old_subjects_place_and_keeps_the_period():
+    # "那 Flex 呢？" after "固定座位每月多少钱？" asks Flex's monthly price: the period stays, and 固定座位 is replaced (its
+    # words would rank a unit naming both things first: "暂停 Flex 免费。暂停固定座位每月 60 欧元。")
+    question, info = resolve_followup("那 Flex 呢？", "固定座位每月多少钱？", [])
+    assert question == "Flex 每月多少钱" and info["replaced"] == "固定座位"
+    question, info = resolve_followup("那 Flex 呢？", "固定座位多少钱？", [])
+    assert question == "Flex 多少钱" and info["replaced"] == "固定座位"
+    # a question with more in it than a subject keeps its own handling
+    question, info = resolve_followup("那车险呢？", "房子漏水损坏了，要在几天内报案？", [])
+    assert question == "车险要在几天内报案？"
+
+
 def test_an_elliptical_part_carries_the_part_before_as_its_context():
     from components.answers.composer import elliptical_parts_carry_the_part_before
     parts, _ = split_question("Premium 房屋保险的室内财产保额是多少？免赔额呢？")
     assert len(parts) == 2 and not parts[1].context
     elliptical_parts_carry_the_part_before(parts)
     assert parts[1].context == parts[0].text and not parts[0].context
+    # ... and asks the kind of value the part before asked for, when it names none
+    parts, _ = split_question("次日达几点前下单？冷链药品呢？")
+    assert parts[1].types == []
+    elliptical_parts_carry_the_part_before(parts)
+    assert parts[1].types == parts[0].types and "time" in parts[1].types and parts[1].answer_type == "time"
     # a part of its own is no ellipsis
     parts, _ = split_question("学生会员多少钱？生鲜订单满多少免配送费？")
     elliptical_parts_carry_the_part_before(parts)

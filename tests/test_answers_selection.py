@@ -9,9 +9,9 @@ from components.answers.answerability import asked_value
 from components.answers.calibration import choose_threshold
 from components.answers.comparison_rows import focus_row as row_focus
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel, TermStatistics,
-                                                   agrees, pick_units)
+                                                   agrees, number_other, numbered_terms, pick_units)
 from components.answers.evidence_units import EvidenceUnit, units_from_hit
-from components.answers.question_analysis import split_question
+from components.answers.question_analysis import chinese_counts_as_digits, split_question
 from components.knowledge.types import Hit
 
 
@@ -317,6 +317,16 @@ def test_a_unit_about_another_numbered_variant_is_marked():
     assert [r["number_other"] for r in rows] == [1.0, 0.0]
     plain = split_question("Can I return something after 30 days?")[0][0]
     assert selector.features(plain, [unit("Returns are accepted within 14 days of delivery.")])[0]["number_other"] == 0.0
+
+
+def test_chinese_months_said_as_a_choice_or_a_span_name_each_month():
+    """"暂停 1 或 2 个完整的自然月" and "1 至 3 个月" are about a 2-month pause, not another variant (the 12 of "每 12 个月"
+    alone would make the unit look like another one)."""
+    assert numbered_terms("每 12 个月可以暂停一次，暂停 1 或 2 个完整的自然月。") == {"个月": {"12", "1", "2"}}
+    assert numbered_terms("合同期 1 至 3 个月")["个月"] == {"1", "2", "3"}
+    asked = numbered_terms(chinese_counts_as_digits("我想暂停两个月，要收费吗？"))
+    assert number_other(asked, "每 12 个月可以暂停一次，暂停 1 或 2 个完整的自然月。") == 0.0
+    assert number_other(asked, "每 12 个月可以暂停一次。") == 1.0
 
 
 def test_the_replay_with_the_pipelines_own_scores_is_checked_against_its_verdicts():

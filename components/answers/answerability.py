@@ -143,7 +143,9 @@ _MONEY_OR_RATE = re.compile(rf"{SUM.pattern}|\d[\d,.]*\s?[%％]", re.I)
 _ASKS_CLOCK_TIME = re.compile(r"\bwhat time\b|\bfrom what time\b|\buntil what time\b|几点", re.I)
 # a number that measures a distance or a span of time, never money
 _MEASURED = re.compile(r"\d[\d,.]*\s?-?\s?(?:km|kilomet(?:re|er)s?|miles?|days?|weeks?|months?|years?|hours?|"
-                       r"minutes?|nights?)\b", re.I)
+                       r"minutes?|nights?)\b|"
+                       # and in Chinese, a count with its measure word ("5 次", "3 个月", "2 晚", "10 公里", "18 岁")
+                       r"\d[\d,.]*\s?(?:次|个工作日|个月|个小时|天|周|年|小时|分钟|晚|公里|岁|人(?!民)|页)", re.I)
 # a number that counts things ("at most 2 screens", "2 packs (32 tablets)") or names a picture quality ("4K"): no sum
 # of money, as a currency named after a number is ("25 euros", money_amounts.SUM); "49.8p a day" is a sum in pence
 _COUNTED = re.compile(r"\b\d+\s?(?:[A-Z]\b|(?!(?:cents|euros|dollars|pounds|francs|kronas?|kroner|yen|rupees|pesos|"

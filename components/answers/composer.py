@@ -30,7 +30,7 @@ import numpy as np
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
-                                              echo_ranking, focus_items, other_section_ranking, said_terms,
+                                              echo_ranking, focus_items, no_value, other_section_ranking, said_terms,
                                               subject_terms, unanswered, value_asked_before, value_of_earlier_part)
 from components.answers.case_scopes import general_rule_first, other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
@@ -38,6 +38,7 @@ from components.answers.comparison_rows import (focus_row, named_cell, named_col
                                                row_together, rows_named_alike, without_unnamed_rows)
 from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
+from components.answers.chinese_question_forms import every_period_as_written
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel,
                                                    entity_names, has_value, near_duplicate, normalize_term, pick_units,
@@ -262,7 +263,7 @@ class AnswerComposer:
             if self.speller is not None:
                 timings["spelling_ms"] = _ms(t)
         text, corrections = spelled.text, spelled.corrections
-        text = chinese_counts_as_digits(text)
+        text = every_period_as_written(chinese_counts_as_digits(text))
         t = time.perf_counter()
         # "pls and for the Gold card? thx" is the follow-up "and for the Gold card?"
         asked_now = without_opener(text)
@@ -362,7 +363,8 @@ class AnswerComposer:
                 reranked = asked_day_ranking(part, ranked) or other_charge_ranking(part, ranked) or \
                     other_scope_ranking(part, ranked) or \
                     other_section_ranking(part, ranked, known=lambda t: self.statistics.df(t) > 0) or \
-                    echo_ranking(part, ranked)
+                    echo_ranking(part, ranked) or \
+                    self._english_when_chinese_declined(part, units, ranked, glosses[i], counts)
                 retry = self._choose(part, reranked, answer.parts[:-1], numbers, statements) if reranked \
                     else None
                 if retry is not None and retry.answered:
@@ -586,6 +588,27 @@ class AnswerComposer:
         for s in self.selector.rank(bridged, english, None, weights):
             scored[id(s.unit)] = dataclasses.replace(s, score=s.score - penalty)
         return sorted(scored.values(), key=lambda s: s.score, reverse=True)
+
+    def _english_when_chinese_declined(self, part: QuestionPart, units: list[EvidenceUnit],
+                                       ranked: list[ScoredUnit], gloss, counts: dict[str, int]) -> list[ScoredUnit]:
+        """A Chinese part whose confident Chinese evidence a check declined as a value about something else ("搬家要提前
+        几天通知你们？": the Chinese article's sentence naming 搬家 states another notice period) ranked among the English
+        units alone, as the English question its gloss spells: the English articles may say it, and `_bridged` never
+        asked them because the Chinese units looked confident. Not where the best unit states no value of the kind
+        asked ("Plus 每月多少钱？" → "免费交易次数：Plus: 5 次": the question is the documents' words, and a count of free
+        trades in English is no answer either). The retry is answered only as any part is (confidence, every check)."""
+        # the business's own English articles, not the seeded starter ones (a dictionary gloss is a guess: "可以开中文
+        # 发票吗？" is not answered by the demo shop's invoice FAQ)
+        english = [u for u in units if u.language != "zh" and not self.sources.is_seeded(u.doc_id)]
+        if not english or not gloss or not has_cjk(part.text) or not ranked \
+                or no_value(part, ranked[:1]) is not None:
+            return []
+        resolved = gloss.resolved(counts, terms)
+        if not resolved:
+            return []
+        bridged = dataclasses.replace(part, text=resolved.text, language="en", context="", gloss="")
+        ranked = named_columns_only(part, self.selector.rank(bridged, english, None, resolved.weights(terms)))
+        return item_with_lead_in(row_together(part, ranked))
 
     def _previous_documents_first(self, ranked: list[ScoredUnit], doc_ids: list[str], subject: str = ""
                                   ) -> list[ScoredUnit]:
@@ -1136,10 +1159,14 @@ _CALENDAR = re.compile(r"(mon|tues|wednes|thurs|fri|satur|sun)days?|january|febr
 def elliptical_parts_carry_the_part_before(parts: list[QuestionPart]) -> None:
     """An elliptical part after another ("Premium 房屋保险的室内财产保额是多少？免赔额呢？": the excess of the Premium home
     policy) asks its subject of what the part before it asked about: that part is its context, whose words count a
-    little in its ranking (`_term_weights`), as a follow-up's previous question does across turns."""
+    little in its ranking (`_term_weights`), as a follow-up's previous question does across turns. A part that asks
+    no kind of value of its own asks the kind the part before asked for ("次日达几点前下单？冷链药品呢？": the cold-chain
+    order cut-off is a time, not any sentence about cold-chain medicines)."""
     for before, part in zip(parts, parts[1:]):
         if not part.context and is_followup(part.text):
             part.context = before.text
+            if not part.types and before.types:
+                part.types, part.answer_type = list(before.types), before.answer_type
 
 
 def _part_query(part: QuestionPart) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from components.answers.chinese_question_forms import without_price_question_word
 from components.nlu.cjk_characters import CJK_RUN, HAN, has_cjk
 
 log = logging.getLogger(__name__)
@@ -232,7 +233,7 @@ def gloss(text: str, known: Callable[[str], bool], terms: Callable[[str], list[s
     if not entries:
         return Gloss()
     items: list[tuple[str, list[str]]] = []
-    for piece in re.split(f"([{HAN}]+)", text):
+    for piece in re.split(f"([{HAN}]+)", without_price_question_word(text)):
         if not piece.strip():
             continue
         if not CJK_RUN.fullmatch(piece):

@@ -31,6 +31,7 @@ from typing import Callable
 
 import numpy as np
 
+from components.answers.chinese_question_forms import without_price_question_word
 from components.answers.evidence_units import EvidenceUnit, is_filler
 from components.answers.money_amounts import FREE, SUM
 from components.answers.question_analysis import QuestionPart
@@ -276,8 +277,9 @@ def terms(text: str) -> list[str]:
 
 @functools.lru_cache(maxsize=50_000)
 def _terms(text: str) -> tuple[str, ...]:
-    """Units and headings repeat from turn to turn: their words are read once."""
-    return tuple(normalize_terms(tokenize(text)))
+    """Units and headings repeat from turn to turn: their words are read once. 钱 asking for a sum ("多少钱") is a
+    question word (chinese_question_forms.py)."""
+    return tuple(normalize_terms(tokenize(without_price_question_word(text))))
 
 
 def has_value(kind: str, unit: EvidenceUnit) -> bool:
@@ -312,13 +314,25 @@ def entity_names(text: str, *, headings: bool = False) -> set[str]:
 _NUMBERED = re.compile(r"(\d+(?:[.,]\d+)?)(?:-([a-z]{3,})\b|\s*(个月|年期|周年))", re.I)
 
 
+# Chinese months said as a choice or a span ("暂停 1 或 2 个完整的自然月", "1 至 3 个月"): each number of it is named,
+# and a measure word's adjectives (完整的, 自然, 日历) stand between 个 and 月
+_ZH_MONTHS_SPAN = re.compile(r"(\d{1,2})\s*(或者|或|到|至|-|–|~|、)\s*(\d{1,2})\s*个(?:完整的?|自然|日历)*月")
+_ZH_MONTHS_WITH_ADJECTIVES = re.compile(r"(\d{1,2})\s*个(?:完整的?|自然|日历)+月")
+
+
 def numbered_terms(text: str) -> dict[str, set[str]]:
     """The numbered variants a text names: word -> its numbers ("48-month certificate" -> {"month": {"48"}}, "12 个月"
-    -> {"个月": {"12"}})."""
+    -> {"个月": {"12"}}, "1 至 3 个月" -> {"个月": {"1", "2", "3"}}, "1 或 2 个完整的自然月" -> {"个月": {"1", "2"}})."""
     out: dict[str, set[str]] = {}
     for number, word, zh in _NUMBERED.findall(text or ""):
         key = normalize_term(word.lower().rstrip("s")) if word else zh
         out.setdefault(key, set()).add(number.replace(",", "."))
+    for low, joint, high in _ZH_MONTHS_SPAN.findall(text or ""):
+        a, b = int(low), int(high)
+        named = {a, b} if joint in ("或者", "或", "、") or not a <= b else set(range(a, b + 1))
+        out.setdefault("个月", set()).update(str(n) for n in named)
+    for number in _ZH_MONTHS_WITH_ADJECTIVES.findall(text or ""):
+        out.setdefault("个月", set()).add(number)
     return out
 
 

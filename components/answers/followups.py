@@ -257,6 +257,13 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
         # the subject would be left out of the one answered ("指定日配送 运费" is the question "运费")
         space = "" if has_cjk(subject[-1:]) and has_cjk((phrase or question)[:1]) else " "
         asked = _asked_after_story_zh(question) if phrase and has_cjk(subject) else None
+        own = _chinese_subject_and_period(question, phrase) if phrase else None
+        if own is not None:
+            # "那 Flex 呢？" after "固定工位每月多少钱？": the new subject in place of the old one, the period kept
+            # ("Flex 每月多少钱"); the old subject's words no longer count (they ranked the unit naming both first)
+            replaced, period = own
+            return f"{subject}{space}{period}{phrase}", {"previous": previous_question, "subject": subject,
+                                                          "replaced": replaced}
         if asked and phrase in asked:
             # "那车险呢？" after "房子漏水损坏了，要在几天内报案？": the new subject in place of the situation told before
             # the question, whose words the question still needs ("车险要在几天内报案？", not "车险几天")
@@ -282,6 +289,22 @@ def _run_together_zh(subject: str, question: str) -> str:
 
 _HAN_END = re.compile(rf"[{HAN}]$")
 _HAN_START = re.compile(rf"^[{HAN}]")
+
+
+# the period a Chinese price question names just before what it asks ("每月多少钱", "一晚多少钱")
+_PERIOD_BEFORE_ASKED_ZH = r"每月|每年|每周|每天|每晚|按月|按年|一晚|一天|一个月|一年"
+
+
+def _chinese_subject_and_period(question: str, phrase: str) -> tuple[str, str] | None:
+    """(the subject, the period) of a Chinese question that is only a subject, a period and what it asks
+    ("固定工位每月多少钱？" -> ("固定工位", "每月")), or None (a question with more in it, or none of Chinese)."""
+    if not has_cjk(question):
+        return None
+    m = re.fullmatch(rf"\s*([^，,。；;？?\s][^，,。；;？?]{{0,15}}?)\s*({_PERIOD_BEFORE_ASKED_ZH})?\s*{re.escape(phrase)}"
+                     r"\s*[?？]?\s*", question)
+    if m is None or re.search(r"[吗呢]|可以|能|要", m.group(1)):
+        return None
+    return m.group(1).strip(), m.group(2) or ""
 
 
 def _asked_after_story_zh(question: str) -> str | None:

@@ -79,9 +79,11 @@ PERIOD = re.compile("|".join(f"(?P<{k}>{v})" for k, v in PERIODS.items()), re.I)
 _CLAUSE_END = re.compile(r"(?<!\d)\.|\.(?!\d)|[;!?。；！？\n]|(?<![\d*_)]),\s|,\s(?![*_]*[$€£¥￥]?\d)|，")
 
 # a question asking for a sum: by a word of paying ("cost", "fee", "pay"), or "how much is / are / would …" ("How
-# much is Premium for a year?"; not "how much data do I get", "how much notice")
+# much is Premium for a year?"; not "how much data do I get", "how much notice"); in Chinese by "多少钱" / "几块钱"
+# (how much money) or a word of charging (价格, 费用, 收费, 月费, 年费; not 多少次, 多少天)
 _ASKS_MONEY = re.compile(r"\b(?:pay|paid|cost|costs|price|prices|fee|fees|charge|charges|charged)\b|"
-                         r"\bhow much(?:'s| is| are| was| were| would| will)\b", re.I)
+                         r"\bhow much(?:'s| is| are| was| were| would| will)\b|"
+                         r"多少钱|几块钱|价格|价钱|费用|收费|月费|年费|手续费", re.I)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,10 +149,14 @@ def sums(text: str) -> list[Sum]:
     return found
 
 
+# how many free things there are ("每月免费股票和 ETF 交易次数": the number of free trades a month): how many, not how much
+FREE_COUNT_ZH = re.compile(r"免费[^，。；;:：\d]{0,12}?(?:次数|天数|名额|时长)")
+
+
 def free_of_charge(text: str) -> bool:
     """True when `text` says a thing costs nothing ("free", "no fee", "免费"), besides a free span of time ("about
-    two months free": how long, not how much)."""
-    return bool(FREE.search(FREE_SPAN.sub(" ", text or "")))
+    two months free": how long, not how much) or a count of free things ("免费交易次数")."""
+    return bool(FREE.search(FREE_COUNT_ZH.sub(" ", FREE_SPAN.sub(" ", text or ""))))
 
 
 def asks_money(text: str) -> bool:
