@@ -87,3 +87,12 @@ def test_a_short_chinese_label_is_named_by_its_characters():
     rows = table([("月费", ["5.99 欧元", "9.99 欧元"]), ("年费", ["不提供", "99.90 欧元"])], ["Basic", "Premium"], "zh")
     assert cell("Premium 每个月多少钱？", rows) == "月费：Premium: 9.99 欧元"
     assert cell("Premium 每年多少钱？", rows) == "年费：Premium: 99.90 欧元"
+
+
+def test_a_hyphenated_word_is_matched_whole():
+    # "e-bike" shares "bike" with the bike's row; the row saying "E-bike" is the one named, and a bike is no e-bike
+    rows = table([("Bike per minute", ["€0.10", "free"]), ("E-bike per minute", ["€0.25", "€0.15"])],
+                 ["Pay as you go", "Monthly"])
+    assert cell("how much does an e-bike cost per minute on the monthly plan?", rows) == \
+        "E-bike per minute: Monthly: €0.15"
+    assert cell("how much does a bike cost per minute on the monthly plan?", rows) == "Bike per minute: Monthly: free"

@@ -423,6 +423,27 @@ def _short_label_named(label: str, text: str) -> float:
     return sum(c in text for c in chars) / len(chars) if chars else 0.0
 
 
+_HYPHENATED = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b")
+
+
+def _joined_words(text: str) -> set[str]:
+    """A text's words, each hyphenated word whole and joined ("e-bike" -> "ebike"), and every two neighbouring words
+    joined ("meeting room" -> "meetingroom": a hyphenated word written apart)."""
+    words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower())
+    joined = {w.replace("-", "") for w in words}
+    return joined | {a.replace("-", "") + b.replace("-", "") for a, b in zip(words, words[1:])}
+
+
+def _compounds_agree(label: str, text: str) -> int:
+    """How far a row label and the question disagree on hyphenated words, negated: "e-bike" is one word, so a
+    question about an e-bike does not name the row "Bike per minute" as much as "E-bike per minute" (their shared
+    "bike" names both alike), and one about a bike names "Bike per minute" before the e-bike's row."""
+    asked, said = set(_HYPHENATED.findall(text.lower())), set(_HYPHENATED.findall(label.lower()))
+    label_words, question_words = _joined_words(label), _joined_words(text)
+    return -(sum(w.replace("-", "") not in label_words for w in asked)
+             + sum(w.replace("-", "") not in question_words for w in said))
+
+
 def _fully_named_column(part, columns: list[str]) -> str | None:
     """The one column of `columns` the part names by its whole name (every word of it, a Chinese name as a whole):
     "fixed desk" names "Fixed Desk", "desk" alone does not (it may be a row's word: "Desk")."""
@@ -445,7 +466,7 @@ def asked_cell(part, ranked: list[ScoredUnit], asked_kind: str | None, question_
     column's cells holding a value of that kind one row is named more than any other (`label_named`, where a label of
     value words only, "Price", "价格", is named by the question asking for a value; the column's own words name no
     row: "desk" of "fixed desk" is not the row "Desk"); every other word the part says is said by the cell (its label
-    or value; "per month" by "€340 a month"), so a question about something else of that plan ("how much is it to
+    or value, or its table's heading; "per month" by "€340 a month"), so a question about something else of that plan ("how much is it to
     pause a fixed desk?") is not answered by its price. A sentence that only shares the column's name (a pause rule
     for fixed desks) ranks above the cell on those words; the cell is what the question names. `asked_phrase`: the
     words that ask for the value ("多少钱"), said by no cell. `cells`: where to look (the table's cells in the whole
@@ -471,12 +492,13 @@ def asked_cell(part, ranked: list[ScoredUnit], asked_kind: str | None, question_
         text = f"{part.text} {part.context}".replace(asked_phrase, " ") if asked_phrase else \
             f"{part.text} {part.context}"
         text = text.replace(column, " ")
-        named = sorted(((max(label_named(c[0], asked, True, question_words), _short_label_named(c[0], text)), s, c)
-                        for s, c in held), key=lambda x: -x[0])
+        named = sorted((((max(label_named(c[0], asked, True, question_words), _short_label_named(c[0], text)),
+                          _compounds_agree(c[0], text)), s, c) for s, c in held), key=lambda x: x[0], reverse=True)
         best, scored, cell = named[0]
-        if best < NAMED_SHARE or any(n[0] >= best and n[2][0] != cell[0] for n in named[1:]):
+        if best[0] < NAMED_SHARE or any(n[0] >= best and n[2][0] != cell[0] for n in named[1:]):
             continue
-        said = f"{cell[0]} {cell[2]}".lower()
+        # the cell, and the heading of its table ("on the monthly plan" against "Membership plans")
+        said = f"{cell[0]} {cell[2]} {scored.unit.source_title} {scored.unit.context}".lower()
         # the part's own words (not their English gloss: "fix set place … seat" of 固定工位)
         rest = set(terms(part.text.replace(asked_phrase, " ") if asked_phrase else part.text))
         rest -= question_words | column_terms | _COUNTING_WORDS | _COUNTING_ZH | set(terms(said))
