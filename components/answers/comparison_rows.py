@@ -466,9 +466,10 @@ def asked_cell(part, ranked: list[ScoredUnit], asked_kind: str | None, question_
     column's cells holding a value of that kind one row is named more than any other (`label_named`, where a label of
     value words only, "Price", "价格", is named by the question asking for a value; the column's own words name no
     row: "desk" of "fixed desk" is not the row "Desk"); every other word the part says is said by the cell (its label
-    or value, or its table's heading; "per month" by "€340 a month"), so a question about something else of that plan ("how much is it to
-    pause a fixed desk?") is not answered by its price. A sentence that only shares the column's name (a pause rule
-    for fixed desks) ranks above the cell on those words; the cell is what the question names. `asked_phrase`: the
+    or value, or its table's heading; "per month" by "€340 a month"), so a question about something else of that
+    plan ("how much is it to pause a fixed desk?") is not answered by its price. A sentence that only shares the
+    column's name (a pause rule for fixed desks) ranks above the cell on those words; the cell is what the question
+    names. `asked_phrase`: the
     words that ask for the value ("多少钱"), said by no cell. `cells`: where to look (the table's cells in the whole
     knowledge base), else `ranked`. None when any of this fails."""
     if asked_kind not in _VALUE_PATTERNS or any(kind not in _VALUE_PATTERNS for kind in part.types):
@@ -491,7 +492,7 @@ def asked_cell(part, ranked: list[ScoredUnit], asked_kind: str | None, question_
             continue
         text = f"{part.text} {part.context}".replace(asked_phrase, " ") if asked_phrase else \
             f"{part.text} {part.context}"
-        text = text.replace(column, " ")
+        text = re.sub(re.escape(column), " ", text, flags=re.I)
         named = sorted((((max(label_named(c[0], asked, True, question_words), _short_label_named(c[0], text)),
                           _compounds_agree(c[0], text)), s, c) for s, c in held), key=lambda x: x[0], reverse=True)
         best, scored, cell = named[0]
