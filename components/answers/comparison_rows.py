@@ -469,9 +469,8 @@ def asked_cell(part, ranked: list[ScoredUnit], asked_kind: str | None, question_
     or value, or its table's heading; "per month" by "€340 a month"), so a question about something else of that
     plan ("how much is it to pause a fixed desk?") is not answered by its price. A sentence that only shares the
     column's name (a pause rule for fixed desks) ranks above the cell on those words; the cell is what the question
-    names. `asked_phrase`: the
-    words that ask for the value ("多少钱"), said by no cell. `cells`: where to look (the table's cells in the whole
-    knowledge base), else `ranked`. None when any of this fails."""
+    names. `asked_phrase`: the words that ask for the value ("多少钱"), said by no cell. `cells`: where to look (the
+    table's cells in the whole knowledge base), else `ranked`. None when any of this fails."""
     if asked_kind not in _VALUE_PATTERNS or any(kind not in _VALUE_PATTERNS for kind in part.types):
         return None
     pool = [s for s in (ranked if cells is None else cells) if s.unit.kind == "row" and cell_parts(s.unit.text)]
