@@ -171,6 +171,15 @@ def asked_value(text: str) -> str | None:
     return None
 
 
+def asked_value_phrase(text: str) -> str:
+    """The words that ask for a value ("how much", "多少钱"), or ""."""
+    for _, pattern in _ASKS_VALUE:
+        match = pattern.search(text or "")
+        if match:
+            return match.group(0)
+    return ""
+
+
 def subject_terms(text: str) -> set[str]:
     """What a part asks about: its words besides question words and the names it asks about."""
     names = " ".join(entity_names(text))

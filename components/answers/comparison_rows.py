@@ -41,7 +41,7 @@ import re
 
 from components.answers.evidence_selection import _VALUE_PATTERNS, ScoredUnit, terms
 from components.answers.evidence_units import cell_parts, row_label, whole_row_text
-from components.nlu.cjk_characters import CJK, HAN, has_cjk
+from components.nlu.cjk_characters import CJK, CJK_RUN, HAN, has_cjk
 
 NAMED_SHARE = 0.5  # the share of a row label's words a question must say to name the row
 _BRACKETED = re.compile(r"\s*[（(][^）)]*[）)]")   # a label's qualifier: "车损免赔额（A 至 D 组）"
@@ -403,3 +403,119 @@ def row_beyond_stated(row: ScoredUnit, stated: list[str]) -> ScoredUnit | None:
     if not said or not rest:
         return None
     return ScoredUnit(dataclasses.replace(row.unit, text="; ".join([pairs[0], *rest])), row.score, row.parts)
+
+
+# words that count or hold a question together, never what a cell is about ("per", "每个" of "每个月多少钱")
+_COUNTING_ZH = frozenset({"每", "每个", "每次", "一个", "个"})
+
+
+# characters of a Chinese label that say it is a sum of money (月费 "monthly fee"), not which sum
+_VALUE_CHARACTERS = frozenset("费价钱额")
+SHORT_LABEL = 4   # a Chinese label of at most this many characters is one word, named by its characters
+
+
+def _short_label_named(label: str, text: str) -> float:
+    """How much of a short Chinese label ("月费", "年费") the question says, character by character, the characters
+    saying it is a sum left out: "每个月多少钱" names 月费 (the segmenter keeps "月费" one word, the question says "月")."""
+    if len(label) > SHORT_LABEL or not CJK_RUN.fullmatch(label):
+        return 0.0
+    chars = [c for c in label if c not in _VALUE_CHARACTERS]
+    return sum(c in text for c in chars) / len(chars) if chars else 0.0
+
+
+_HYPHENATED = re.compile(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b")
+
+
+def _joined_words(text: str) -> set[str]:
+    """A text's words, each hyphenated word whole and joined ("e-bike" -> "ebike"), and every two neighbouring words
+    joined ("meeting room" -> "meetingroom": a hyphenated word written apart)."""
+    words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)*", text.lower())
+    joined = {w.replace("-", "") for w in words}
+    return joined | {a.replace("-", "") + b.replace("-", "") for a, b in zip(words, words[1:])}
+
+
+def _compounds_agree(label: str, text: str) -> int:
+    """How far a row label and the question disagree on hyphenated words, negated: "e-bike" is one word, so a
+    question about an e-bike does not name the row "Bike per minute" as much as "E-bike per minute" (their shared
+    "bike" names both alike), and one about a bike names "Bike per minute" before the e-bike's row."""
+    asked, said = set(_HYPHENATED.findall(text.lower())), set(_HYPHENATED.findall(label.lower()))
+    label_words, question_words = _joined_words(label), _joined_words(text)
+    return -(sum(w.replace("-", "") not in label_words for w in asked)
+             + sum(w.replace("-", "") not in question_words for w in said))
+
+
+def _fully_named_column(part, columns: list[str]) -> str | None:
+    """The one column of `columns` the part names by its whole name (every word of it, a Chinese name as a whole):
+    "fixed desk" names "Fixed Desk", "desk" alone does not (it may be a row's word: "Desk")."""
+    text = f"{part.asked_text} {part.context}".lower()
+    named = []
+    for column in columns:
+        words = _column_words(column)
+        if column.lower() in text or (words and all(
+                (w in text) if CJK.match(w) else re.search(r"\b" + re.escape(w) + r"s?\b", text) for w in words)):
+            named.append(column)
+    named = [c for c in named if not any(o != c and set(_column_words(c)) < set(_column_words(o)) for o in named)]
+    return named[0] if len(named) == 1 else None
+
+
+def asked_cell(part, ranked: list[ScoredUnit], asked_kind: str | None, question_words: frozenset[str],
+               asked_phrase: str = "", cells: list[ScoredUnit] | None = None) -> ScoredUnit | None:
+    """The comparison-table cell a part asks for by naming its column and its row: "how much is a fixed desk per
+    month?" against "Price: Fixed Desk: €340 a month". The part names one column of the table by its whole name
+    (`_fully_named_column`), asks a kind of value (`asked_kind`: answerability's `asked_value`), and of that
+    column's cells holding a value of that kind one row is named more than any other (`label_named`, where a label of
+    value words only, "Price", "价格", is named by the question asking for a value; the column's own words name no
+    row: "desk" of "fixed desk" is not the row "Desk"); every other word the part says is said by the cell (its label
+    or value, or its table's heading; "per month" by "€340 a month"), so a question about something else of that
+    plan ("how much is it to pause a fixed desk?") is not answered by its price. A sentence that only shares the
+    column's name (a pause rule for fixed desks) ranks above the cell on those words; the cell is what the question
+    names. `asked_phrase`: the words that ask for the value ("多少钱"), said by no cell. `cells`: where to look (the
+    table's cells in the whole knowledge base), else `ranked`. None when any of this fails."""
+    if asked_kind not in _VALUE_PATTERNS or any(kind not in _VALUE_PATTERNS for kind in part.types):
+        return None
+    pool = [s for s in (ranked if cells is None else cells) if s.unit.kind == "row" and cell_parts(s.unit.text)]
+    tables: dict[tuple[str, str], list[tuple[ScoredUnit, tuple[str, str, str]]]] = {}
+    for s in pool:
+        tables.setdefault((s.unit.doc_id, s.unit.source_title), []).append((s, cell_parts(s.unit.text)))
+    found = []
+    for table in tables.values():
+        columns = list(dict.fromkeys(c[1] for _, c in table))
+        column = _fully_named_column(part, columns)
+        if column is None:
+            continue
+        column_terms = set(terms(column))
+        asked = naming_words(part, {c[0] for _, c in table}, question_words) - column_terms
+        held = [(s, c) for s, c in table if c[1] == column and (_VALUE_PATTERNS[asked_kind].search(c[2]) or
+                                                                 asked_kind == "count" and re.search(r"\d", c[2]))]
+        if not held:
+            continue
+        text = f"{part.text} {part.context}".replace(asked_phrase, " ") if asked_phrase else \
+            f"{part.text} {part.context}"
+        text = re.sub(re.escape(column), " ", text, flags=re.I)
+        named = sorted((((max(label_named(c[0], asked, True, question_words), _short_label_named(c[0], text)),
+                          _compounds_agree(c[0], text)), s, c) for s, c in held), key=lambda x: x[0], reverse=True)
+        best, scored, cell = named[0]
+        if best[0] < NAMED_SHARE or any(n[0] >= best and n[2][0] != cell[0] for n in named[1:]):
+            continue
+        # the cell, and the heading of its table ("on the monthly plan" against "Membership plans")
+        said = f"{cell[0]} {cell[2]} {scored.unit.source_title} {scored.unit.context}".lower()
+        # the part's own words (not their English gloss: "fix set place … seat" of 固定工位)
+        rest = set(terms(part.text.replace(asked_phrase, " ") if asked_phrase else part.text))
+        rest -= question_words | column_terms | _COUNTING_WORDS | _COUNTING_ZH | set(terms(said))
+        # a Chinese word is said verbatim, "每年" ("a year") by the 年 of "年费"
+        if any(not (CJK.match(w) and re.sub(r"^每个?", "", w) in said) for w in rest):
+            continue
+        found.append(scored)
+    if len(found) > 1:
+        # the same table in two languages ("Flex" is a column of both): the one in the part's own language
+        found = [s for s in found if s.unit.language == getattr(part, "language", s.unit.language)]
+    return found[0] if len(found) == 1 else None
+
+
+def asked_cell_first(part, ranked: list[ScoredUnit], asked_kind: str | None, question_words: frozenset[str],
+                     asked_phrase: str = "") -> list[ScoredUnit] | None:
+    """`ranked` with the cell the part asks for (`asked_cell`) first, or None when there is none or it is first."""
+    cell = asked_cell(part, ranked, asked_kind, question_words, asked_phrase)
+    if cell is None or cell is ranked[0]:
+        return None
+    return [cell, *(s for s in ranked if s is not cell)]

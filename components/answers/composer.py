@@ -29,13 +29,15 @@ import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
-from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, chinese_nouns,
-                                              echo_ranking, focus_items, no_value, other_section_ranking, said_terms,
-                                              subject_terms, unanswered, value_asked_before, value_of_earlier_part)
+from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, asked_value_phrase,
+                                              chinese_nouns, echo_ranking, focus_items, no_value, other_section_ranking,
+                                              said_terms, subject_terms, unanswered, value_asked_before,
+                                              value_of_earlier_part)
 from components.answers.case_scopes import general_rule_first, other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
-from components.answers.comparison_rows import (focus_row, named_cell, named_columns_only, row_beyond_stated,
-                                               row_together, rows_named_alike, without_unnamed_rows)
+from components.answers.comparison_rows import (asked_cell, asked_cell_first, focus_row, named_cell,
+                                               named_columns_only, row_beyond_stated, row_together,
+                                               rows_named_alike, without_unnamed_rows)
 from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.chinese_question_forms import every_period_as_written
@@ -47,6 +49,7 @@ from components.answers.evidence_units import EvidenceUnit, clean, row_as_said, 
 from components.answers.list_lead_ins import item_with_lead_in
 from components.answers.query_likelihood import K as LIKELIHOOD_K, passage_text, scored_here
 from components.answers.sibling_evidence import in_sibling_document, sibling_unit
+from components.answers.table_cells import TableCells
 from components.answers.source_precedence import SourcePrecedence
 from components.answers.story_names import incidental
 from components.answers.sub_threshold_lifts import SIBLING_DOCUMENT, SIBLING_FLOOR, lift_reason
@@ -232,6 +235,7 @@ class AnswerComposer:
         self.speller = QuestionSpeller(self.corpus) if spelling else None
         self.selector = EvidenceSelector(embed, self.statistics, model)
         self.sources = SourcePrecedence(self.corpus)
+        self.table_cells = TableCells(knowledge)
         # 0 = the threshold calibrated with the selection model (wrong answers rarer than abstentions on the dev sets)
         self.min_score = float(min_score) if min_score else self.selector.model.threshold
         self._embed = embed
@@ -312,6 +316,9 @@ class AnswerComposer:
         timings["retrieval_ms"] = _ms(t)
         t = time.perf_counter()
         units = _unique_units(u for h in hits for u in units_from_hit(_without_instructions(h)))
+        # a table cell a part names by its column and row, wherever the search put its passage (table_cells.py)
+        units = _unique_units([*units, *(cell for p in parts if (cell := self.table_cells.asked(
+            p, asked_value(p.text), QUESTION_WORDS, asked_value_phrase(p.text))) is not None)])
         _add_ms(timings, "units_ms", t)
         t_embed = time.perf_counter()
         vectors = self._embed(_meaning_queries(parts, statements)) if units else None
@@ -355,6 +362,9 @@ class AnswerComposer:
             ranked = own_subject_first(part, ranked, statements) or ranked
             # the unit about the situation the customer tells before one about another (situation_evidence.py)
             ranked = situation_first(part, ranked, statements, QUESTION_WORDS) or ranked
+            # the table cell the part names by its column and row before a sentence sharing the column's name
+            ranked = asked_cell_first(part, ranked, asked_value(part.text), QUESTION_WORDS,
+                                      asked_value_phrase(part.text)) or ranked
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
             if answer.parts[-1].unanswered and answer.parts[-1].confidence >= self.min_score:
                 # the best units are another day's rule, state another charge, are another case's rule or are from
@@ -441,8 +451,14 @@ class AnswerComposer:
 
     def _from_table(self, answer: PartAnswer, ranked: list[ScoredUnit]) -> None:
         """An unconfident part that names one row and one column of a comparison table takes that cell
-        (comparison_rows.named_cell), when the answerability checks pass for it."""
-        unit = named_cell(answer.part, ranked, answer.confidence, asked_value(answer.part.text), QUESTION_WORDS)
+        (comparison_rows.named_cell, or `asked_cell` ranked first), when the answerability checks pass for it."""
+        kind = asked_value(answer.part.text)
+        unit = named_cell(answer.part, ranked, answer.confidence, kind, QUESTION_WORDS)
+        if unit is None and ranked and asked_cell(answer.part, ranked, kind, QUESTION_WORDS,
+                                                  asked_value_phrase(answer.part.text)) is ranked[0]:
+            # the cell the part names by its column and row (comparison_rows.asked_cell), at any confidence: a cell
+            # whose passage the search did not retrieve (table_cells.py) scores low, yet the question names it
+            unit = ranked[0]
         if unit is None or unanswered(answer.part, [unit], ranked, set(), known=lambda t: self.statistics.df(t) > 0):
             return
         answer.evidence = [unit]
