@@ -128,6 +128,21 @@ def test_a_unit_answering_no_more_than_the_parts_own_best_is_not_taken():
     assert sibling_unit(first, [address, back], [(second, [back])], rare.get, lambda t: t in rare) is back
 
 
+def _composer_at(confidence: float):
+    """A composer whose selection model is always `confidence` sure of a part (threshold 0.77, one unit stated)."""
+    import numpy as np
+
+    from components.answers.composer import AnswerComposer
+    from components.answers.evidence_selection import SelectionModel
+
+    class Fixed(SelectionModel):
+        def confidence_of(self, ranked):
+            return confidence
+
+    return AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
+                          model=Fixed({}, 5.0, {}, threshold=0.77, margin=0.0, max_units=1))
+
+
 def test_a_unit_of_the_document_a_sibling_is_answered_from():
     """The best unit of an unconfident part is another unit of the document the sibling part states: evidence that
     the part is about that document's subject. The very unit the sibling states (or one holding it) is none."""
@@ -147,18 +162,10 @@ def test_an_unconfident_part_is_answered_from_its_siblings_document():
     """"How long do I have to report a burst pipe, and when will an adjuster visit?": the second part's best unit,
     under the threshold, is the claims page's next step, the page the first part is confidently answered from. From
     the floor up it is stated; from another document, or under the floor, the part stays unknown."""
-    import numpy as np
-
-    from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer
+    from components.answers.composer import ComposedAnswer, PartAnswer
     from components.answers.sub_threshold_lifts import SIBLING_FLOOR
-    from components.answers.evidence_selection import SelectionModel
 
-    class Fixed(SelectionModel):
-        def confidence_of(self, ranked):
-            return 0.75
-
-    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
-                              model=Fixed({}, 5.0, {}, threshold=0.77, margin=0.0, max_units=1))
+    composer = _composer_at(0.75)
     first, second = split_question("How long do I have to report a burst pipe, and when will an adjuster visit?")[0]
     stated = scored_unit("Report a burst pipe to us within 3 days.", doc="claims", title="Making a claim")
     visit = scored_unit("An adjuster visits your home within 5 working days.", doc="claims", title="Making a claim")
@@ -182,17 +189,9 @@ def test_a_part_given_only_an_earlier_parts_value_takes_its_next_unit_with_anoth
     """"How long can I send a jacket back, and how long does the refund take?": the refund part's best unit states
     only the 30 days the first part's evidence gives; its next unit, stating the refund's own 5 working days, answers
     it. With no such unit the part is said to be unknown, as before."""
-    import numpy as np
+    from components.answers.composer import ComposedAnswer, PartAnswer
 
-    from components.answers.composer import AnswerComposer, ComposedAnswer, PartAnswer
-    from components.answers.evidence_selection import SelectionModel
-
-    class Sure(SelectionModel):
-        def confidence_of(self, ranked):
-            return 0.9
-
-    composer = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)),
-                              model=Sure({}, 5.0, {}, threshold=0.77, margin=0.0, max_units=1))
+    composer = _composer_at(0.9)
     first, second = split_question("How long can I send a jacket back, and how long does the refund take?")[0]
     window = scored_unit("You can send items back within 30 days of delivery.", doc="returns", title="Returns")
     again = scored_unit("Unworn clothes earn a full refund during the first 30 days.", doc="returns", title="Returns")
