@@ -96,3 +96,16 @@ def test_a_hyphenated_word_is_matched_whole():
     assert cell("how much does an e-bike cost per minute on the monthly plan?", rows) == \
         "E-bike per minute: Monthly: €0.15"
     assert cell("how much does a bike cost per minute on the monthly plan?", rows) == "Bike per minute: Monthly: free"
+
+
+def test_the_row_check_names_a_short_chinese_label_as_the_asked_cell_does():
+    """The cell `asked_cell` ranks first for "Premium 每月多少钱？" (月费, named by its 月) is no "row the question does
+    not name" to `unnamed_row`; the yearly fee's row still is."""
+    from components.answers.comparison_rows import unnamed_row
+
+    rows = table([("月费", ["5.99 欧元", "9.99 欧元"]), ("年费", ["不提供", "99.90 欧元"])], ["Basic", "Premium"], "zh")
+    part = last_part("Premium 每月多少钱？")
+    monthly = next(r for r in rows if r.unit.text == "月费：Premium: 9.99 欧元")
+    yearly = next(r for r in rows if r.unit.text == "年费：Premium: 99.90 欧元")
+    assert unnamed_row(part, [monthly], rows, True, QUESTION_WORDS) is None
+    assert "not what the question names" in unnamed_row(part, [yearly], rows, True, QUESTION_WORDS)

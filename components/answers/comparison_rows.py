@@ -111,7 +111,9 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
             {row_label(x.unit.text) for x in evidence if x.unit.doc_id == e.unit.doc_id
              and x.unit.source_title == e.unit.source_title}
         asked = naming_words(part, rivals | {label}, question_words)
-        mine = _named_with_bracket(label, asked, asks_value, question_words)
+        # a short Chinese label is named character by character, as `asked_cell` names it ("每月多少钱" names 月费)
+        mine = max(_named_with_bracket(label, asked, asks_value, question_words),
+                   _short_label_named(label, part.asked_text))
         if mine < NAMED_SHARE and (value_names(part, e.unit.text, question_words) or meets(label)):
             mine = 1.0
         if mine < NAMED_SHARE:
