@@ -68,6 +68,7 @@ DEV_SETS = {  # file -> the documents it is asked over (besides the shop's own k
     "unseen_pharmacy.yaml": ["unseen_pharmacy_docs"],
     "unseen_broker.yaml": ["unseen_broker_docs"],
     "unseen_streaming.yaml": ["unseen_streaming_docs"],
+    "unseen_cowork.yaml": ["unseen_cowork_docs"],
 }
 # file -> the business it is about: cross-validation holds out one business at a time, so the threshold is chosen
 # on confidences the model gave to a business it was not fitted on (as a customer's own documents will be)
@@ -79,7 +80,8 @@ BUSINESS = {"shop_en.yaml": "shop", "shop_zh.yaml": "shop", "uploaded.yaml": "st
             "unseen_insurance.yaml": "insurer", "unseen_energy.yaml": "energy supplier",
             "unseen_delivery.yaml": "delivery service", "unseen_electronics.yaml": "electronics shop",
             "unseen_hotel.yaml": "hotel", "unseen_rental.yaml": "car rental", "unseen_pharmacy.yaml": "pharmacy",
-            "unseen_broker.yaml": "broker", "unseen_streaming.yaml": "streaming service"}
+            "unseen_broker.yaml": "broker", "unseen_streaming.yaml": "streaming service",
+            "unseen_cowork.yaml": "coworking operator"}
 
 
 def _contains(text: str, options) -> bool:
