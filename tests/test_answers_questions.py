@@ -1089,3 +1089,16 @@ def test_a_chinese_followup_takes_the_place_of_the_situation_told_before_the_que
     assert question == "手机要在几天内申请维修？" and info["subject"] == "手机"
     # a question with no situation before it: the kind of thing asked, as before
     assert resolve_followup("那手机呢？", "电脑维修要多久？", [])[0] == "手机多久"
+
+
+@pytest.mark.parametrize("text, parts", [
+    # "how fast", "how far" ask a value of their own after a "what's" question, typed with or without its apostrophe
+    ("whats the range of an e-scooter and how fast does it go?", ["whats the range of an e-scooter?",
+                                                                  "how fast does it go?"]),
+    ("What is the range of the e-bike and how far can it go?", ["What is the range of the e-bike?",
+                                                                "how far can it go?"]),
+    ("whats the fee on Plus and how many free trades does it include?", ["whats the fee on Plus?",
+                                                                         "how many free trades does it include?"]),
+])
+def test_a_value_asked_after_and_is_a_part_of_its_own(text, parts):
+    assert [p.text for p in split_question(text)[0]] == parts

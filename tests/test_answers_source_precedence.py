@@ -161,3 +161,24 @@ def test_the_words_only_the_business_own_documents_use():
     # one kind of document only (the demo shop by itself): no such words
     alone = _Chunked({"grocery.md": "Grocery orders."}, {"grocery.md": "upload"})
     assert SourcePrecedence(DocumentCorpus(alone)).only_own_words("my grocery order") == []
+
+
+def test_a_later_part_of_a_business_question_is_not_answered_from_a_seeded_article():
+    """"How long do I have to cancel my policy, and how quickly will the refund arrive?": the business's own document
+    answers the first part, so the second asks about the business too; the seeded refund article leading it
+    unconfidently gives way to the business's own units, whose refund rule then answers."""
+    from components.answers.composer import AnswerComposer
+
+    cancel = Hit("cancelling.md#1#0", "cancelling.md", "Cancelling your policy",
+                 "You can cancel your policy within 14 days.", 0.5)
+    own = Hit("cancelling.md#2#0", "cancelling.md", "Cancelling your policy",
+              "Refunds go back to your card within 10 days.", 0.6)
+    seeded = Hit("kb/faq.csv#1#0", "kb/faq.csv", "Refunds", "Refunds to a credit card take 5 to 7 days.", 0.62)
+    model = SelectionModel({"retrieval": 10.0, "words": 6.0}, -7.0, {"top": 1.0, "margin": 1.0}, threshold=0.5,
+                           max_units=1)
+    kb = _Knowledge([cancel, own, seeded], {"kb/faq.csv": "seed", "cancelling.md": "upload"})
+    composer = AnswerComposer(kb, lambda xs: np.zeros((len(xs), 4), dtype=np.float32), model=model, spelling=False)
+    answer = composer.compose("How long do I have to cancel my policy, and how quickly will the refund arrive?", "en")
+    assert len(answer.parts) == 2 and answer.parts[0].answered, answer.reply
+    assert "kb/faq.csv" not in _stated(answer) and "5 to 7" not in answer.reply
+    assert [e.unit.text for e in answer.parts[1].evidence] == [own.text], answer.reply

@@ -90,6 +90,10 @@ def test_chat_spellings(speller):
     assert speller.correct("my puppy chewed the sofa lol, is that covered?").text == \
         "my puppy chewed the sofa, is that covered?"
     assert speller.correct("btw do you open on sundays").text == "by the way do you open on sundays"
+    # a unit's short form is the unit, not the word one edit away ("minus")
+    assert speller.correct("can i stop for like 20 mins, do i have to end it?").text == \
+        "can i stop for like 20 minutes, do i have to end it?"
+    assert speller.correct("back in 2 hrs or tmrw").text == "back in 2 hours or tomorrow"
 
 
 def test_traditional_and_homophones_become_the_knowledge_base_words(speller):

@@ -349,6 +349,14 @@ class AnswerComposer:
                 _add_ms(timings, "own_ranking_ms", t_rank)
                 if own_ranked and self.selector.model.confidence_of(own_ranked) >= self.min_score:
                     ranked = own_ranked
+            elif own and ranked and self.sources.is_seeded(ranked[0].unit.doc_id) and any(
+                    p.answered and not self.sources.is_seeded(p.evidence[0].unit.doc_id) for p in answer.parts):
+                # a later part of a question an earlier part of which the business's own documents answer asks
+                # about the business too ("How long do I have to dispute a charge, and how quickly will you
+                # reply?"): the seeded articles are no answer to it (source_precedence.py)
+                t_rank = time.perf_counter()
+                ranked = self._rank(part, own, vector, weights, glosses[i], counts, timings) or ranked
+                _add_ms(timings, "own_ranking_ms", t_rank)
             t_checks = time.perf_counter()
             if followup and followup.get("doc_ids") and ranked:
                 ranked = self._previous_documents_first(ranked, followup["doc_ids"], followup.get("subject") or "")

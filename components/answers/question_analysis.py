@@ -283,7 +283,8 @@ _CLAUSE_BREAK = re.compile(r"\s*(?:,|;|\s[-–—])\s*(?:and|also|but|plus|or)?,
 # the alternatives of one question ("do you have towels or do I bring my own?")
 _AND_BREAK = re.compile(
     r"\s+(?:and|also|plus)\s+(?=(?:how|what|when|where|which|who)(?:['’]s\b|\s+(?:is|are|was|do|does|did|can|should|"
-    r"will|would|much|many|long|often|soon|happens?)\b)|(?:can|could|do|does|is|are|will|would|should|may)\s+"
+    r"will|would|much|many|long|often|soon|happens?)\b)|how\s+(?:far|fast|quickly|early|late|big|heavy|old|high)\s+"
+    r"(?:is|are|can|could|do|does|will|would|should|must)\b|(?:can|could|do|does|is|are|will|would|should|may)\s+"
     r"(?:i|we|you|it|they|my|there|your)\b)", re.I)
 
 
@@ -296,9 +297,11 @@ _UNPUNCTUATED_BREAK = re.compile(
     re.I)
 
 
-# "what's" carries its verb; "how many", "how often", "how long", "how much" ask a value of their own
-_CONTRACTED_IS = re.compile(r"^\s*(?:what|who|where|when|how)['’]s\b", re.I)
-_ASKS_VALUE = re.compile(r"^(?:how\s+(?:many|much|long|often|soon))\b", re.I)
+# "what's" (typed "whats" too) carries its verb; "how many", "how often", "how long", "how much", "how fast", "how far"
+# ask a value of their own ("whats the range of an e-scooter and how fast does it go?" asks two)
+_CONTRACTED_IS = re.compile(r"^\s*(?:what|who|where|when|how)['’]?s\b", re.I)
+_ASKS_VALUE = re.compile(r"^(?:how\s+(?:many|much|long|often|soon|far|fast|quickly|early|late|big|heavy|old|high))\b",
+                         re.I)
 
 
 _AUXILIARY = re.compile(r"\b(?:do|does|did|can|could|is|are|was|were|will|would|should|have|has|may|must)\b", re.I)

@@ -13,7 +13,10 @@ when they alone are confident (`SourcePrecedence.contest` says when):
   that mentions PayPal beside the business's "we do not accept PayPal"): seeded articles are no rivals of its answer.
 A knowledge base of seeded articles only (the demo itself) or of uploads only is unchanged, and a seeded article still
 answers what the business's documents do not answer confidently (an uploaded store note leaves the seeded returns
-policy in charge of returns). A seeded FAQ row that matches the question waits for the same check: the business's
+policy in charge of returns). One exception: a later part of a question whose earlier part the business's own
+documents answer ("How long do I have to dispute a charge, and how quickly will you reply?") asks about the business
+too, so a seeded article leading it unconfidently gives way to the business's own units (ranked alone; the composer
+does this, `contest` leaves a one-part question's unconfident seeded lead alone). A seeded FAQ row that matches the question waits for the same check: the business's
 confident answer goes first, else the row answers as before.
 """
 from __future__ import annotations

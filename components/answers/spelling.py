@@ -4,7 +4,8 @@ Customers write "can u tell me the cashbak on platnum", "退宽要多久", "我�
 as a different one and the keyword index matches words exactly, so the question is rewritten first:
 
 - chat spellings become words: u -> you, ur -> your, pls -> please, wanna -> want to, gonna -> going to, thx -> thanks,
-  appt -> appointment, acct -> account;
+  appt -> appointment, acct -> account, and the short forms of units and days (mins -> minutes, hrs -> hours, tmrw ->
+  tomorrow, ppl -> people), which one edit would make other words ("20 mins" -> "20 minus");
 - an English word that is no known word is corrected to a word of the knowledge base actually loaded (or of the
   question words below) one edit away, the most frequent in the knowledge base first (a swap of neighbouring letters
   weighs twice a missing or extra letter, four times a wrong one; two edits for words of eight letters or more; after
@@ -59,6 +60,9 @@ CHAT_SPELLINGS = {"u": "you", "ur": "your", "pls": "please", "plz": "please", "w
                   # would read as other words ("app", "act")
                   "appt": "appointment", "appts": "appointments", "acct": "account", "accts": "accounts",
                   "btw": "by the way", "idk": "I don't know", "tbh": "to be honest", "asap": "as soon as possible",
+                  # short forms of units and days, which one edit reads as other words ("20 mins" -> "20 minus")
+                  "mins": "minutes", "hrs": "hours", "secs": "seconds", "wks": "weeks", "mths": "months",
+                  "yrs": "years", "tmrw": "tomorrow", "tmr": "tomorrow", "ppl": "people",
                   # laughter says nothing asked; as a non-word one edit would make it a name ("lol" -> "lola")
                   "lol": "", "lmao": "", "haha": "", "hahaha": "", "hehe": ""}
 _CHAT = re.compile(r"(?<![\w.@'’])(" + "|".join(CHAT_SPELLINGS) + r")(?![\w@'’]|\.\w)", re.IGNORECASE)
