@@ -43,3 +43,10 @@ def test_how_much_money_does_not_gloss_to_money_or_refund():
     words = gloss("Plus 每月多少钱？", lambda t: t in documents, terms).text.split()
     assert "monthly" in words
     assert "money" not in words and "refund" not in words
+
+
+def test_a_price_question_by_its_period_meets_the_fee_named_by_the_period():
+    # invented: a gym's price table writes the monthly fee 月费; the customer asks what it costs 每月
+    assert "每月" in set(terms(every_period_as_written("Gold 每个月多少钱？"))) & set(terms("月费：Gold: 39 欧元"))
+    assert "每年" in set(terms("年费多少？")) & set(terms("价格：Gold: 每年 390 欧元"))
+    assert "每月" not in set(terms("年费：Gold: 390 欧元"))

@@ -971,6 +971,18 @@ def test_a_chinese_followup_after_a_price_question_takes_the_old_subjects_place_
     assert question == "车险要在几天内报案？"
 
 
+def test_a_chinese_followup_naming_its_own_period_asks_that_period():
+    # invented: a museum's passes. "那年票呢？" after "月票每月多少钱？" asks what the yearly pass costs a year; "年票每月多少钱"
+    # asks a monthly sum no document states for it
+    question, info = resolve_followup("那年票呢？", "月票每月多少钱？", [])
+    assert question.startswith("年票每年") and info["replaced"] == "月票"
+    question, _ = resolve_followup("那周票呢？", "日票每天多少钱？", [])
+    assert question.startswith("周票每周")
+    # a subject naming no period keeps the period asked
+    question, _ = resolve_followup("那 Flex 呢？", "固定座位每月多少钱？", [])
+    assert question == "Flex 每月多少钱"
+
+
 def test_an_elliptical_part_carries_the_part_before_as_its_context():
     from components.answers.composer import elliptical_parts_carry_the_part_before
     parts, _ = split_question("Premium 房屋保险的室内财产保额是多少？免赔额呢？")

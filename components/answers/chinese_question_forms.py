@@ -12,6 +12,11 @@ that meet nothing:
   (where it is a stopword); the answer type (an amount) is read from the question text, which keeps it. Only the
   terms (evidence_selection.terms) and the dictionary gloss (cross_language.gloss) read the question without it;
   钱 elsewhere ("退货的钱可以退到…") is still the thing asked about.
+- `PERIOD_FEES`: "Premium 每月多少钱？" asks the monthly fee, and a price table writes it "月费：Premium: 14.99 欧元": jieba
+  cuts 每月 and 月费 as two words that meet nothing, so the row matched only the plan's name and stayed under the
+  threshold. 月费 / 年费 (the fee for a month, a year) are the term 每月 / 每年 for the term normaliser
+  (evidence_selection.normalize_term), as 付款 is 支付: the question's period meets the fee named by it, and "月费多少"
+  meets "每月 15 英镑".
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ _PERIOD_WRITTEN = {"月": "月", "年": "年", "周": "周", "星期": "周", "�
                    "晚上": "晚"}
 # 每 + a measure word (个, 一, 一个) + the period; not 每个人, 每个订单 (a person, an order: no period)
 _EVERY_PERIOD = re.compile(r"每(?:一个|一|个)(晚上|星期|礼拜|月|年|周|天|日|晚)")
+# a fee named by its period, and the period word a price question asks it by
+PERIOD_FEES = {"月费": "每月", "年费": "每年"}
 # 钱 asked as a sum: 多少钱, 几块钱
 _PRICE_MONEY = re.compile(r"(?<=多少)钱|(?<=几块)钱")
 

@@ -41,6 +41,7 @@ from components.answers.comparison_rows import (asked_cell, asked_cell_first, fo
 from components.answers.document_corpus import DocumentCorpus
 from components.answers.document_vocabulary import Coverage, coverage
 from components.answers.chinese_question_forms import every_period_as_written
+from components.answers.chinese_compounds import other_compound
 from components.answers.cross_language import chinese_weights, gloss, mapped_weights
 from components.answers.evidence_selection import (EvidenceSelector, ScoredUnit, SelectionModel,
                                                    entity_names, has_value, near_duplicate, normalize_term, pick_units,
@@ -733,6 +734,7 @@ class AnswerComposer:
         reason = unanswered(part, chosen, ranked, carried, known=lambda t: self.statistics.df(t) > 0,
                             statements=statements) or \
             unstated_subject(part, chosen, lambda word, corpus: self._said_in_english(word, corpus, own=True)) or \
+            other_compound(part, chosen, lambda compound: compound in self.corpus.current().lower_text) or \
             not_about_part_before(part, chosen, earlier[-1].part.text if earlier else "") or \
             value_asked_before(part, chosen, earlier[-1].part if earlier else None)
         if reason:

@@ -31,7 +31,7 @@ from typing import Callable
 
 import numpy as np
 
-from components.answers.chinese_question_forms import without_price_question_word
+from components.answers.chinese_question_forms import PERIOD_FEES, without_price_question_word
 from components.answers.evidence_units import EvidenceUnit, is_filler
 from components.answers.money_amounts import FREE, SUM
 from components.answers.question_analysis import QuestionPart
@@ -41,7 +41,7 @@ from components.nlu.cjk_characters import CJK_RUN
 # Chinese words that mean the same in a customer's mouth and in help articles
 _ZH_SYNONYMS = {"付款": "支付", "付钱": "支付", "退钱": "退款", "钱款": "退款", "到账": "退款", "换货": "换货", "更换": "换货",
                 "调换": "换货", "营业": "开放", "开门": "开放", "几点": "时间", "下单": "订单", "订购": "订单", "送达": "送达",
-                "收货": "送达", "寄回": "退货", "退回": "退货", "客服": "客服", "人工": "人工", "撤销": "取消", "取消掉": "取消"}
+                "收货": "送达", "寄回": "退货", "退回": "退货", "客服": "客服", "人工": "人工", "撤销": "取消", "取消掉": "取消", **PERIOD_FEES}
 _EN_SYNONYMS = {"money": "refund", "reimburs": "refund", "reimbursement": "refund", "shipment": "ship",
                 "arriv": "deliver", "arrival": "deliver", "delivery": "deliver", "deliveri": "deliver",
                 "swap": "exchang", "cancellation": "cancel", "expiry": "expir", "expiration": "expir",

@@ -270,6 +270,8 @@ def resolve_followup(text: str, previous_question: str | None, previous_subject_
             question = f"{subject}{asked}"
         else:
             question = f"{subject}{space}{phrase}" if phrase else f"{subject}{space}{question}"
+    if replaced is not None:
+        question = _period_of_subject_zh(subject, question)
     return question, {"previous": previous_question, "subject": subject, "replaced": replaced}
 
 
@@ -305,6 +307,24 @@ def _chinese_subject_and_period(question: str, phrase: str) -> tuple[str, str] |
     if m is None or re.search(r"[吗呢]|可以|能|要", m.group(1)):
         return None
     return m.group(1).strip(), m.group(2) or ""
+
+
+# a Chinese subject named by its own period ("年卡" a yearly pass, "月度会员", "日票", "周卡"), and the period word a
+# price question asks it by
+_SUBJECT_PERIOD_ZH = re.compile(rf"^(年|月|周|日|天)度?(?=[{HAN}])")
+_PERIOD_WORD_ZH = {"年": "每年", "月": "每月", "周": "每周", "日": "每天", "天": "每天"}
+_ASKED_PERIOD_ZH = re.compile(r"每个?月|每一?年|每个?星期|每周|每一?天|每日|按月|按年|按周|按天")
+
+
+def _period_of_subject_zh(subject: str, question: str) -> str:
+    """`question` asking the new subject's own period where the subject names one and the question, carried over
+    from the previous one, another: "那年卡呢？" after "月卡每月多少钱？" asks what the yearly pass costs a year ("年卡每年
+    多少钱"), not its monthly sum, which no document states (evidence "年卡: 每年 120 英镑" would be another period's)."""
+    m = _SUBJECT_PERIOD_ZH.match(subject)
+    if not m:
+        return question
+    own = _PERIOD_WORD_ZH[m.group(1)]
+    return _ASKED_PERIOD_ZH.sub(lambda said: said.group(0) if own[-1] in said.group(0) else own, question)
 
 
 def _asked_after_story_zh(question: str) -> str | None:
