@@ -43,6 +43,7 @@ from typing import Callable
 from components.answers.evidence_selection import ScoredUnit, terms
 from components.answers.money_amounts import sums
 from components.answers.question_analysis import QuestionPart
+from components.answers.thing_and_place import bare_name_item, thing_apart_from_place
 from components.nlu.cjk_characters import HAN, cjk_runs, has_cjk
 
 # "do you offer pet insurance?", "do you have any student discounts?", "do you sell gift vouchers?" (not "do you have
@@ -192,6 +193,49 @@ def _counts(thing: str, text: str) -> bool:
                 if not _UNIT_AFTER.match(value[n.end():]) and not any(a <= n.start() < b for a, b in money):
                     return True
     return False
+
+
+# "how many free minutes", "how many sick days": a span of time of one kind. "working", "business" and the like only
+# say how the span is counted, and "more" asks for any
+_TIME_UNITS = frozenset("minutes minute hours hour days day weeks week months month years year nights night".split())
+_NOT_KINDS = frozenset("""more many much working business calendar full whole clear consecutive total the of a an
+extra additional""".split())
+_CLAUSE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def counted_kind(text: str) -> tuple[str, str] | None:
+    """The kind and the unit of a span of time "how many <kind> <unit>" asks for ("free", "minutes"), or None."""
+    m = _HOW_MANY.search(text or "")
+    if not m:
+        return None
+    words = m.group(1).lower().split()
+    if len(words) < 2 or words[-1] not in _TIME_UNITS or words[-2] in _NOT_KINDS or not terms(words[-2]):
+        return None
+    return words[-2], words[-1]
+
+
+def _counts_kind(kind: str, unit: str, text: str) -> bool:
+    """A sentence (or ";" piece) holding a number of the unit and the kind's word: "Free minutes per ride: Monthly: 45
+    minutes", "30 days free", "up to 10 sick days"."""
+    stem = re.escape(re.sub(r"(?<=\w{3})s$", "", unit))
+    kind_terms = set(terms(kind))
+    for clause in _CLAUSE_END.split(text or ""):
+        if re.search(r"\b" + _NUMBER + r"\s+(?:[\w-]+\s+){0,3}?" + stem + r"s?\b", clause, re.I) and \
+                kind_terms <= set(terms(clause)):
+            return True
+    return False
+
+
+def uncounted_kind(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """Why the evidence does not state the span of time of the kind a part asks about ("how many free minutes …?" →
+    "reserve … up to 15 minutes before you unlock it"), or None."""
+    asked = counted_kind(part.text)
+    if not asked or not evidence or has_cjk(part.text):
+        return None
+    kind, unit = asked
+    if any(_counts_kind(kind, unit, f"{e.unit.source_title}: {e.unit.text}") for e in evidence):
+        return None
+    return f"asks how many {kind} {unit}; the evidence gives {unit} of another kind"
 
 
 def uncounted_thing(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
@@ -349,4 +393,6 @@ def unstated_subject(part: QuestionPart, evidence: list[ScoredUnit],
                      said_in_english: Callable[[str, str], bool] = lambda w, c: False) -> str | None:
     """The first reason the evidence is about something other than what the part names, or None."""
     return unstated_offering(part, evidence, said_in_english) or unstated_place(part, evidence, said_in_english) \
-        or uncounted_thing(part, evidence) or unstated_thing(part, evidence, said_in_english)
+        or uncounted_thing(part, evidence) or uncounted_kind(part, evidence) \
+        or unstated_thing(part, evidence, said_in_english) or thing_apart_from_place(part, evidence) \
+        or bare_name_item(part, evidence)
