@@ -106,3 +106,28 @@ def test_the_unit_saying_the_thing_at_the_place_is_answered_from_when_it_stands_
     assert thing_at_place_ranking(question, [full, other]) is None
     # nothing to rank again when the best unit passes
     assert thing_at_place_ranking(question, [rule, full]) is None
+
+
+def test_a_free_word_beside_another_price_does_not_make_minutes_free():
+    question = last_part("how many free minutes do I get on each ride?")
+    extend = scored("You can extend a reservation once, by 10 minutes, for another 50p (free for members).",
+                    "Reserving a bike")
+    assert uncounted_kind(question, [extend])
+    day_pass = scored("It covers as many rides as you like with the first 30 minutes of every ride free.", "Day Pass")
+    assert uncounted_kind(question, [day_pass]) is None
+    sick = scored("You get up to 10 sick days a year.", "Leave")
+    assert uncounted_kind(last_part("how many sick days can I take?"), [sick]) is None
+
+
+def test_the_thing_a_part_before_named_with_its_kind_is_that_kind():
+    from components.answers.asked_subjects import kind_of_thing_before, other_kind_than_before
+
+    before = "how much do you charge for grocery bags?"
+    question = last_part("can I give the bags back to the courier for a refund?")
+    assert kind_of_thing_before(question, before) == ("grocery", "bags")
+    courier = scored("The deposit is refunded when you return the bag within 30 days after you stop delivering.",
+                     "Delivering with us (courier jobs) › Equipment")
+    assert other_kind_than_before(question, [courier], before)
+    grocery = scored("Grocery bags can be handed back to the courier; we refund €0.20 a bag.", "Bags")
+    assert other_kind_than_before(question, [grocery], before) is None
+    assert kind_of_thing_before(question, "how much do the bags cost?") is None   # no kind named before

@@ -215,13 +215,18 @@ def counted_kind(text: str) -> tuple[str, str] | None:
 
 
 def _counts_kind(kind: str, unit: str, text: str) -> bool:
-    """A sentence (or ";" piece) holding a number of the unit and the kind's word: "Free minutes per ride: Monthly: 45
-    minutes", "30 days free", "up to 10 sick days"."""
+    """A sentence (or ";" piece) with a number of the unit said to be of the kind: the kind's word before the unit
+    ("Free minutes per ride: Monthly: 45 minutes", "up to 10 sick days") or after the number and unit in the same
+    phrase ("30 days free", "the first 30 minutes of every ride free"), not across a comma ("by 10 minutes, for
+    another 50p (free for members)": the free is the extension's price)."""
     stem = re.escape(re.sub(r"(?<=\w{3})s$", "", unit))
-    kind_terms = set(terms(kind))
+    kind_stem = re.escape(re.sub(r"(?<=\w{3})(?:es|s)$", "", kind))
+    number = r"\b" + _NUMBER + r"\s+"
     for clause in _CLAUSE_END.split(text or ""):
-        if re.search(r"\b" + _NUMBER + r"\s+(?:[\w-]+\s+){0,3}?" + stem + r"s?\b", clause, re.I) and \
-                kind_terms <= set(terms(clause)):
+        if not re.search(number + r"(?:[\w-]+\s+){0,3}?" + stem + r"s?\b", clause, re.I):
+            continue
+        if re.search(r"\b" + kind_stem + r"\w*\s+" + stem + r"s?\b", clause, re.I) or \
+                re.search(number + stem + r"s?\s+(?:[\w-]+\s+){0,3}?" + kind_stem + r"\b", clause, re.I):
             return True
     return False
 
@@ -264,6 +269,42 @@ def not_about_part_before(part: QuestionPart, evidence: list[ScoredUnit], before
     if wanted & said:
         return None
     return f"goes on from “{before.strip()}”; the evidence names none of its words"
+
+
+# "the bags" in a later part of "how much do you charge for grocery bags, and can I give the bags back …?": the thing
+# the part before named with its kind
+_THE_NOUN = re.compile(r"\bthe ([a-z][\w-]+)\b", re.I)
+_NOT_A_KIND = frozenset("""the a an my our your their his her its this that these those any some each every all no
+of for to in on at by with from and or but is are was were be do does did can could will would how what which
+much many more other same new own extra""".split())
+
+
+def kind_of_thing_before(part: QuestionPart, before: str) -> tuple[str, str] | None:
+    """The kind and the thing a part names by "the <thing>" when the part before named the thing with its kind
+    ("grocery", "bags"), or None."""
+    if not before or has_cjk(part.text) or has_cjk(before):
+        return None
+    for m in _THE_NOUN.finditer(part.text or ""):
+        noun = m.group(1).lower()
+        stem = re.escape(re.sub(r"(?<=\w{3})(?:es|s)$", "", noun))
+        named = re.search(r"\b([a-z][\w-]+) " + stem + r"(?:s|es)?\b", before, re.I)
+        if named and named.group(1).lower() not in _NOT_A_KIND and terms(named.group(1)) and \
+                not re.search(r"\b" + re.escape(named.group(1)) + r"\b", part.text, re.I):
+            return named.group(1).lower(), noun
+    return None
+
+
+def other_kind_than_before(part: QuestionPart, evidence: list[ScoredUnit], before: str) -> str | None:
+    """Why evidence about another kind of the thing does not answer a part naming "the <thing>" the part before named
+    with its kind ("can I give the bags back …?" after "grocery bags": the couriers' delivery bag's deposit), or
+    None."""
+    asked = kind_of_thing_before(part, before)
+    if not asked or not evidence:
+        return None
+    kind, noun = asked
+    if set(terms(kind)) <= set(terms(_said_text(evidence))):
+        return None
+    return f"the {noun} are the {kind} {noun} of the part before; the evidence does not name {kind} {noun}"
 
 
 # -- the thing a yes/no question asks about --------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
-from components.answers.asked_subjects import not_about_part_before, unstated_subject
+from components.answers.asked_subjects import not_about_part_before, other_kind_than_before, unstated_subject
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, asked_value_phrase,
                                               chinese_nouns, echo_ranking, focus_items, no_value, other_section_ranking,
                                               said_terms, subject_terms, unanswered, value_asked_before,
@@ -728,6 +728,7 @@ class AnswerComposer:
                             statements=statements) or \
             unstated_subject(part, chosen, lambda word, corpus: self._said_in_english(word, corpus, own=True)) or \
             not_about_part_before(part, chosen, earlier[-1].part.text if earlier else "") or \
+            other_kind_than_before(part, chosen, earlier[-1].part.text if earlier else "") or \
             value_asked_before(part, chosen, earlier[-1].part if earlier else None)
         if reason:
             answer.unanswered = reason
