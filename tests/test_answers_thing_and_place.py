@@ -53,6 +53,9 @@ def test_a_place_rule_of_another_thing_is_not_the_things():
 def test_a_heading_naming_the_thing_scopes_its_sentences():
     rules = scored("Dogs must stay on a lead. The hotel has room for two dogs per floor.", "Dogs at the hotel")
     assert thing_apart_from_place(last_part("can I bring my dog at the hotel?"), [rules]) is None
+    # and one naming the whole place scopes them too
+    store = scored("The store is at Rua Nova 12. Free parking is behind the building.", "Our stores › Porto store")
+    assert thing_apart_from_place(last_part("Is there parking at the Porto store?"), [store]) is None
 
 
 def test_a_list_item_that_only_names_the_thing_does_not_say_where_it_is():

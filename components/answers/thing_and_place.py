@@ -7,7 +7,9 @@ part would state (after answerability.py's checks, beside asked_subjects.py's):
 - `thing_apart_from_place`: the evidence names the thing in one sentence (or list item, or ";" piece) and the place
   in others, never both in one ("If every dock at a station is full, …. Never leave a bike next to a full station. …
   Do not squeeze an e-scooter in next to the bay." for the e-scooter at a docking station): its place rule is another
-  thing's. A heading naming the thing scopes every sentence under it ("E-scooters › Parking") and is not checked.
+  thing's. A heading naming the thing scopes every sentence under it ("E-scooters › Parking") and is not checked;
+  so does one naming the whole place ("Our stores › Porto store" over "The store is at Rua … 12. Free parking is
+  behind the building."), not one naming a word of it ("When the dock is full" for "a docking station").
 - `bare_name_item`: the evidence only names or defines the thing (a list item opening with it: "Hand cycles, for
   riders who pedal with their arms.") and names the place nowhere, not in its heading or lead-in either: it says
   that the thing exists, not where (or when) it is.
@@ -81,7 +83,7 @@ def thing_apart_from_place(part: QuestionPart, evidence: list[ScoredUnit]) -> st
         return None
     thing, place, written = asked
     headings = set().union(*(set(terms(f"{e.unit.context} {e.unit.source_title}")) for e in evidence))
-    if thing <= headings:
+    if thing <= headings or place <= headings:
         return None
     clauses = [c for e in evidence for c in _clauses(e.unit.text)]
     with_thing = [c for c in clauses if thing <= c]
