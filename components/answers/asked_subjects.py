@@ -17,6 +17,12 @@ thing. Two such near misses, each checked on the units a part would state (after
   question's words it has. A number must count the thing ("up to 6 withdrawals", "2 free airport lounge visits"), or
   stand bare beside a label naming it ("Students per group: up to 8"; a label may be a sentence: "How many screens
   can play at the same time depends on your plan: 1 on Basic, 2 on Standard").
+- `uncounted_kind`: "How many free minutes do I get on each ride?" asks for minutes of a kind: a unit whose minutes
+  are not said to be free ("reserve … up to 15 minutes before you unlock it"; "by 10 minutes, for another 50p (free
+  for members)", where the free is the extension's price) does not state it. The kind's word must stand before the
+  unit ("Free minutes per ride: Monthly: 45 minutes") or after the number in the same phrase ("30 days free").
+- `other_kind_than_before`: "can I give the bags back …?" after "how much do you charge for grocery bags?" asks of
+  the grocery bags: evidence that names no "grocery" (the couriers' delivery bag deposit) is about another kind.
 - `not_about_part_before`: a part that only names a new thing ("免赔额呢？", "And the cashback?") after another part of
   the same question asks it of that part's subject ("Premium 房屋保险…？免赔额呢？": the home policy's excess): a unit that
   shares no word of the part before (the car policy's excess) is about another subject.
