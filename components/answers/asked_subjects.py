@@ -17,6 +17,12 @@ thing. Two such near misses, each checked on the units a part would state (after
   question's words it has. A number must count the thing ("up to 6 withdrawals", "2 free airport lounge visits"), or
   stand bare beside a label naming it ("Students per group: up to 8"; a label may be a sentence: "How many screens
   can play at the same time depends on your plan: 1 on Basic, 2 on Standard").
+- `uncounted_kind`: "How many free minutes do I get on each ride?" asks for minutes of a kind: a unit whose minutes
+  are not said to be free ("reserve … up to 15 minutes before you unlock it"; "by 10 minutes, for another 50p (free
+  for members)", where the free is the extension's price) does not state it. The kind's word must stand before the
+  unit ("Free minutes per ride: Monthly: 45 minutes") or after the number in the same phrase ("30 days free").
+- `other_kind_than_before`: "can I give the bags back …?" after "how much do you charge for grocery bags?" asks of
+  the grocery bags: evidence that names no "grocery" (the couriers' delivery bag deposit) is about another kind.
 - `not_about_part_before`: a part that only names a new thing ("免赔额呢？", "And the cashback?") after another part of
   the same question asks it of that part's subject ("Premium 房屋保险…？免赔额呢？": the home policy's excess): a unit that
   shares no word of the part before (the car policy's excess) is about another subject.
@@ -43,6 +49,7 @@ from typing import Callable
 from components.answers.evidence_selection import ScoredUnit, terms
 from components.answers.money_amounts import sums
 from components.answers.question_analysis import QuestionPart
+from components.answers.thing_and_place import bare_name_item, thing_apart_from_place
 from components.nlu.cjk_characters import HAN, cjk_runs, has_cjk
 
 # "do you offer pet insurance?", "do you have any student discounts?", "do you sell gift vouchers?" (not "do you have
@@ -194,6 +201,54 @@ def _counts(thing: str, text: str) -> bool:
     return False
 
 
+# "how many free minutes", "how many sick days": a span of time of one kind. "working", "business" and the like only
+# say how the span is counted, and "more" asks for any
+_TIME_UNITS = frozenset("minutes minute hours hour days day weeks week months month years year nights night".split())
+_NOT_KINDS = frozenset("""more many much working business calendar full whole clear consecutive total the of a an
+extra additional""".split())
+_CLAUSE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+
+
+def counted_kind(text: str) -> tuple[str, str] | None:
+    """The kind and the unit of a span of time "how many <kind> <unit>" asks for ("free", "minutes"), or None."""
+    m = _HOW_MANY.search(text or "")
+    if not m:
+        return None
+    words = m.group(1).lower().split()
+    if len(words) < 2 or words[-1] not in _TIME_UNITS or words[-2] in _NOT_KINDS or not terms(words[-2]):
+        return None
+    return words[-2], words[-1]
+
+
+def _counts_kind(kind: str, unit: str, text: str) -> bool:
+    """A sentence (or ";" piece) with a number of the unit said to be of the kind: the kind's word before the unit
+    ("Free minutes per ride: Monthly: 45 minutes", "up to 10 sick days") or after the number and unit in the same
+    phrase ("30 days free", "the first 30 minutes of every ride free"), not across a comma ("by 10 minutes, for
+    another 50p (free for members)": the free is the extension's price)."""
+    stem = re.escape(re.sub(r"(?<=\w{3})s$", "", unit))
+    kind_stem = re.escape(re.sub(r"(?<=\w{3})(?:es|s)$", "", kind))
+    number = r"\b" + _NUMBER + r"\s+"
+    for clause in _CLAUSE_END.split(text or ""):
+        if not re.search(number + r"(?:[\w-]+\s+){0,3}?" + stem + r"s?\b", clause, re.I):
+            continue
+        if re.search(r"\b" + kind_stem + r"\w*\s+" + stem + r"s?\b", clause, re.I) or \
+                re.search(number + stem + r"s?\s+(?:[\w-]+\s+){0,3}?" + kind_stem + r"\b", clause, re.I):
+            return True
+    return False
+
+
+def uncounted_kind(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
+    """Why the evidence does not state the span of time of the kind a part asks about ("how many free minutes …?" →
+    "reserve … up to 15 minutes before you unlock it"), or None."""
+    asked = counted_kind(part.text)
+    if not asked or not evidence or has_cjk(part.text):
+        return None
+    kind, unit = asked
+    if any(_counts_kind(kind, unit, f"{e.unit.source_title}: {e.unit.text}") for e in evidence):
+        return None
+    return f"asks how many {kind} {unit}; the evidence gives {unit} of another kind"
+
+
 def uncounted_thing(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
     """Why the evidence does not state how many of the thing a part asks about, or None."""
     thing = counted_thing(part.text)
@@ -220,6 +275,42 @@ def not_about_part_before(part: QuestionPart, evidence: list[ScoredUnit], before
     if wanted & said:
         return None
     return f"goes on from “{before.strip()}”; the evidence names none of its words"
+
+
+# "the bags" in a later part of "how much do you charge for grocery bags, and can I give the bags back …?": the thing
+# the part before named with its kind
+_THE_NOUN = re.compile(r"\bthe ([a-z][\w-]+)\b", re.I)
+_NOT_A_KIND = frozenset("""the a an my our your their his her its this that these those any some each every all no
+of for to in on at by with from and or but is are was were be do does did can could will would how what which
+much many more other same new own extra""".split())
+
+
+def kind_of_thing_before(part: QuestionPart, before: str) -> tuple[str, str] | None:
+    """The kind and the thing a part names by "the <thing>" when the part before named the thing with its kind
+    ("grocery", "bags"), or None."""
+    if not before or has_cjk(part.text) or has_cjk(before):
+        return None
+    for m in _THE_NOUN.finditer(part.text or ""):
+        noun = m.group(1).lower()
+        stem = re.escape(re.sub(r"(?<=\w{3})(?:es|s)$", "", noun))
+        named = re.search(r"\b([a-z][\w-]+) " + stem + r"(?:s|es)?\b", before, re.I)
+        if named and named.group(1).lower() not in _NOT_A_KIND and terms(named.group(1)) and \
+                not re.search(r"\b" + re.escape(named.group(1)) + r"\b", part.text, re.I):
+            return named.group(1).lower(), noun
+    return None
+
+
+def other_kind_than_before(part: QuestionPart, evidence: list[ScoredUnit], before: str) -> str | None:
+    """Why evidence about another kind of the thing does not answer a part naming "the <thing>" the part before named
+    with its kind ("can I give the bags back …?" after "grocery bags": the couriers' delivery bag's deposit), or
+    None."""
+    asked = kind_of_thing_before(part, before)
+    if not asked or not evidence:
+        return None
+    kind, noun = asked
+    if set(terms(kind)) <= set(terms(_said_text(evidence))):
+        return None
+    return f"the {noun} are the {kind} {noun} of the part before; the evidence does not name {kind} {noun}"
 
 
 # -- the thing a yes/no question asks about --------------------------------------------------------------------------
@@ -349,4 +440,6 @@ def unstated_subject(part: QuestionPart, evidence: list[ScoredUnit],
                      said_in_english: Callable[[str, str], bool] = lambda w, c: False) -> str | None:
     """The first reason the evidence is about something other than what the part names, or None."""
     return unstated_offering(part, evidence, said_in_english) or unstated_place(part, evidence, said_in_english) \
-        or uncounted_thing(part, evidence) or unstated_thing(part, evidence, said_in_english)
+        or uncounted_thing(part, evidence) or uncounted_kind(part, evidence) \
+        or unstated_thing(part, evidence, said_in_english) or thing_apart_from_place(part, evidence) \
+        or bare_name_item(part, evidence)

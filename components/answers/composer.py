@@ -28,7 +28,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from components.answers.answer_verifier import Verdict, verify
-from components.answers.asked_subjects import not_about_part_before, unstated_subject
+from components.answers.asked_subjects import not_about_part_before, other_kind_than_before, unstated_subject
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, asked_value_phrase,
                                               chinese_nouns, echo_ranking, focus_items, no_value, other_section_ranking,
                                               said_terms, subject_terms, unanswered, value_asked_before,
@@ -67,6 +67,7 @@ from components.answers.question_analysis import (REFERS_BACK, QuestionPart, ans
                                                   points_back, split_question,
                                                   story_and_question, type_phrases, without_opener)
 from components.answers.spelling import Corrected, QuestionSpeller
+from components.answers.thing_and_place import thing_at_place_ranking
 from components.knowledge.types import Hit
 from components.nlu.cjk_characters import HAN, has_cjk
 from components.privacy.injection_guard import remove_instructions
@@ -377,12 +378,13 @@ class AnswerComposer:
             answer.parts.append(self._choose(part, ranked, answer.parts, numbers, statements))
             if answer.parts[-1].unanswered and answer.parts[-1].confidence >= self.min_score:
                 # the best units are another day's rule, state another charge, are another case's rule or are from
-                # another section than the one named, or only repeat the question: the unit about the asked day,
-                # charge, case or section (or the echo's next) answers, if any stands near
+                # another section than the one named, or only repeat the question, or say the thing asked about
+                # apart from the place asked: the unit about the asked day, charge, case, section or thing at that
+                # place (or the echo's next) answers, if any stands near
                 reranked = asked_day_ranking(part, ranked) or other_charge_ranking(part, ranked) or \
                     other_scope_ranking(part, ranked) or \
                     other_section_ranking(part, ranked, known=lambda t: self.statistics.df(t) > 0) or \
-                    echo_ranking(part, ranked) or \
+                    echo_ranking(part, ranked) or thing_at_place_ranking(part, ranked) or \
                     self._english_when_chinese_declined(part, units, ranked, glosses[i], counts)
                 retry = self._choose(part, reranked, answer.parts[:-1], numbers, statements) if reranked \
                     else None
@@ -736,6 +738,7 @@ class AnswerComposer:
             unstated_subject(part, chosen, lambda word, corpus: self._said_in_english(word, corpus, own=True)) or \
             other_compound(part, chosen, lambda compound: compound in self.corpus.current().lower_text) or \
             not_about_part_before(part, chosen, earlier[-1].part.text if earlier else "") or \
+            other_kind_than_before(part, chosen, earlier[-1].part.text if earlier else "") or \
             value_asked_before(part, chosen, earlier[-1].part if earlier else None)
         if reason:
             answer.unanswered = reason
