@@ -145,3 +145,12 @@ def test_the_noun_after_a_columns_name_is_the_column_not_a_word_the_cell_must_sa
     assert cell("how much is the annual membership?", cells=BIKE_CELLS) == "Price: Annual: £120 a year"
     # a noun that is no kind of column ("deposit") is still a word the cell must say
     assert cell("how much is the monthly deposit?", cells=BIKE_CELLS) is None
+
+
+def test_a_column_is_named_by_the_chinese_name_it_gives_in_brackets():
+    # "Plus Student（学生）": a Chinese question says 学生, not the English name; 会员 after it is the column itself
+    columns = ["Plus Monthly（月度）", "Plus Student（学生）"]
+    cells = table([("价格", ["每月 5.99 欧元", "每月 2.99 欧元"]), ("生鲜杂货订单免配送费", ["满 30 欧元", "满 50 欧元"])],
+                  columns, "zh", "plus-zh")
+    assert cell("学生会员多少钱？", cells=cells) == "价格：Plus Student（学生）: 每月 2.99 欧元"
+    assert cell("月度会员多少钱？", cells=cells) == "价格：Plus Monthly（月度）: 每月 5.99 欧元"

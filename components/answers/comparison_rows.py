@@ -451,15 +451,26 @@ def _own_words_said(label: str, asked: set[str], question_words: frozenset[str])
     return int(bool((set(terms(label)) - _COUNTING_WORDS - question_words) & asked))
 
 
+_CHINESE_NAME = re.compile(rf"[（(]\s*([{HAN}]+)\s*[）)]")
+
+
+def _chinese_name(column: str) -> str:
+    """A column's Chinese name in brackets after its English one ("学生" of "Plus Student（学生）"), or ""."""
+    match = _CHINESE_NAME.search(column)
+    return match.group(1) if match else ""
+
+
 def _fully_named_column(part, columns: list[str]) -> str | None:
-    """The one column of `columns` the part names by its whole name (every word of it, a Chinese name as a whole):
-    "fixed desk" names "Fixed Desk", "desk" alone does not (it may be a row's word: "Desk")."""
+    """The one column of `columns` the part names by its whole name (every word of it, a Chinese name as a whole, or
+    the Chinese name a column gives in brackets: "学生" of "Plus Student（学生）"): "fixed desk" names "Fixed Desk",
+    "desk" alone does not (it may be a row's word: "Desk")."""
     text = f"{part.asked_text} {part.context}".lower()
     named = []
     for column in columns:
         words = _column_words(column)
         if column.lower() in text or (words and all(
-                (w in text) if CJK.match(w) else re.search(r"\b" + re.escape(w) + r"s?\b", text) for w in words)):
+                (w in text) if CJK.match(w) else re.search(r"\b" + re.escape(w) + r"s?\b", text) for w in words)) \
+                or (chinese := _chinese_name(column)) and chinese in text:
             named.append(column)
     named = [c for c in named if not any(o != c and set(_column_words(c)) < set(_column_words(o)) for o in named)]
     return named[0] if len(named) == 1 else None
@@ -479,13 +490,15 @@ def _holds_kind(value: str, asked_kind: str) -> bool:
 # nouns that say what kind of thing a column is ("the monthly membership", "on the annual plan", "the Gold one"):
 # after the column's name they are the column itself, no word the cell must say
 _COLUMN_NOUNS = frozenset(terms("plan plans membership memberships tariff tariffs package packages subscription "
-                                "subscriptions tier tiers level levels option options one"))
+                                "subscriptions tier tiers level levels option options one")) | \
+    {"会员", "套餐", "方案", "计划"}
 
 
 def _column_nouns(text: str, column: str) -> set[str]:
     """The words of `_COLUMN_NOUNS` standing right after the column's name in `text` ("membership" of "how much is
     the monthly membership?" for the column "Monthly")."""
-    return {w for m in re.finditer(re.escape(column) + r"\s+([a-z]+)", text, re.I)
+    names = "|".join(re.escape(n) for n in (column, _chinese_name(column)) if n)
+    return {w for m in re.finditer(rf"(?:{names})\s*([a-z]+|[{HAN}]{{2}})", text, re.I)
             for w in terms(m.group(1)) if w in _COLUMN_NOUNS}
 
 
@@ -521,7 +534,8 @@ def asked_cell(part, ranked: list[ScoredUnit], asked_kind: str | None, question_
             continue
         text = f"{part.text} {part.context}".replace(asked_phrase, " ") if asked_phrase else \
             f"{part.text} {part.context}"
-        text = re.sub(re.escape(column), " ", text, flags=re.I)
+        for name in filter(None, (column, _chinese_name(column))):
+            text = re.sub(re.escape(name), " ", text, flags=re.I)
         # at a like share, a row named by its own words ("Classic bike, per minute") before one named only because
         # the question asks a value ("Price"), then the row whose hyphenated words agree with the question's
         named = sorted((((max(label_named(c[0], asked, True, question_words), _short_label_named(c[0], text)),
