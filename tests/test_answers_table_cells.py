@@ -154,3 +154,16 @@ def test_a_column_is_named_by_the_chinese_name_it_gives_in_brackets():
                   columns, "zh", "plus-zh")
     assert cell("学生会员多少钱？", cells=cells) == "价格：Plus Student（学生）: 每月 2.99 欧元"
     assert cell("月度会员多少钱？", cells=cells) == "价格：Plus Monthly（月度）: 每月 5.99 欧元"
+
+
+def test_a_row_named_by_its_own_words_is_not_named_alike_with_a_price_row():
+    # "cost" names the label "Price" in full, as it does any value-only label; the e-bike row is named by its own
+    # words, so the two are not "named alike" and the cell the question names may be stated
+    from components.answers.comparison_rows import unnamed_row
+    part = last_part("how much does an e-bike cost per minute on the monthly plan?")
+    ebike = next(c for c in BIKE_CELLS if c.unit.text == "E-bike, per minute: Monthly: 15p")
+    assert unnamed_row(part, [ebike], BIKE_CELLS, True, QUESTION_WORDS) is None
+    # a question naming no row's own words still finds two value-only rows alike
+    price = next(c for c in BIKE_CELLS if c.unit.text == "Price: Monthly: £15 a month")
+    fee = scored_unit("Fee: Monthly: £2", kind="row", title="Plans", doc="bike-plans")
+    assert unnamed_row(last_part("how much is monthly?"), [price], [*BIKE_CELLS, fee], True, QUESTION_WORDS)

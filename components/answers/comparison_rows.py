@@ -118,8 +118,11 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
             mine = 1.0
         if mine < NAMED_SHARE:
             return f"the table row “{label}” is not what the question names"
+        # a rival named only because the question asks a value ("Price" for "how much …") is no rival of a row the
+        # question names by its own words ("E-bike, per minute"), as `asked_cell` ranks them
+        by_words = _own_words_said(label, asked, question_words)
         named = sorted(r for r in rivals if _named_with_bracket(r, asked, asks_value, question_words) >= mine
-                       or meets(label) and meets(r))
+                       and _own_words_said(r, asked, question_words) >= by_words or meets(label) and meets(r))
         if named and not _same_value_in_rows(e, named, candidates):
             return f"the question names the table rows “{label}” and “{named[0]}” alike"
         # the column: a cell of another column than the one(s) the question names is another case's value (a row's
