@@ -109,3 +109,61 @@ def test_the_row_check_names_a_short_chinese_label_as_the_asked_cell_does():
     yearly = next(r for r in rows if r.unit.text == "年费：Premium: 99.90 欧元")
     assert unnamed_row(part, [monthly], rows, True, QUESTION_WORDS) is None
     assert "not what the question names" in unnamed_row(part, [yearly], rows, True, QUESTION_WORDS)
+
+
+# per-unit prices in pence and rows named by compound words ("E-bike, per minute" beside "Classic bike, per minute")
+BIKE_COLUMNS = ["Pay as you go", "Monthly", "Annual"]
+BIKE_ROWS = [("Price", ["no fee", "£15 a month", "£120 a year"]),
+             ("Classic bike, per minute after the free minutes", ["15p", "10p", "5p"]),
+             ("E-bike, per minute", ["25p", "15p", "10p"]),
+             ("Daily price cap", ["£12", "£8", "£6"])]
+BIKE_CELLS = table(BIKE_ROWS, BIKE_COLUMNS, doc="bike-plans")
+RIDE_COVER = scored_unit("Monthly and Annual members: £3 a month, added to your membership.")
+
+
+def test_a_price_in_pence_is_a_sum_of_the_kind_asked():
+    # "15p" holds the amount asked; "720p" (three digits) would be a picture quality, no sum
+    assert cell("how much does an e-bike cost per minute on the monthly plan?", cells=BIKE_CELLS) == \
+        "E-bike, per minute: Monthly: 15p"
+    assert cell("how much is an e-bike per minute on pay as you go?", cells=BIKE_CELLS) == \
+        "E-bike, per minute: Pay as you go: 25p"
+
+
+def test_a_row_named_by_its_own_words_before_a_price_row_named_only_by_the_asking():
+    # "Price" is named at half by any question asking an amount; "classic bike" names its own row at half too
+    assert cell("how much is a classic bike per minute on the monthly plan?", cells=BIKE_CELLS) == \
+        "Classic bike, per minute after the free minutes: Monthly: 10p"
+
+
+def test_the_noun_after_a_columns_name_is_the_column_not_a_word_the_cell_must_say():
+    # "membership" of "the monthly membership" is what the Monthly column is; the prose naming the plan and another
+    # sum ("£3 a month, added to your membership") ranks first on the shared words, the cell is what is asked
+    part = last_part("how much is the monthly membership?")
+    ranked = asked_cell_first(part, [RIDE_COVER, *BIKE_CELLS], asked_value(part.text), QUESTION_WORDS,
+                              asked_value_phrase(part.text))
+    assert ranked[0].unit.text == "Price: Monthly: £15 a month"
+    assert cell("how much is the annual membership?", cells=BIKE_CELLS) == "Price: Annual: £120 a year"
+    # a noun that is no kind of column ("deposit") is still a word the cell must say
+    assert cell("how much is the monthly deposit?", cells=BIKE_CELLS) is None
+
+
+def test_a_column_is_named_by_the_chinese_name_it_gives_in_brackets():
+    # "Plus Student（学生）": a Chinese question says 学生, not the English name; 会员 after it is the column itself
+    columns = ["Plus Monthly（月度）", "Plus Student（学生）"]
+    cells = table([("价格", ["每月 5.99 欧元", "每月 2.99 欧元"]), ("生鲜杂货订单免配送费", ["满 30 欧元", "满 50 欧元"])],
+                  columns, "zh", "plus-zh")
+    assert cell("学生会员多少钱？", cells=cells) == "价格：Plus Student（学生）: 每月 2.99 欧元"
+    assert cell("月度会员多少钱？", cells=cells) == "价格：Plus Monthly（月度）: 每月 5.99 欧元"
+
+
+def test_a_row_named_by_its_own_words_is_not_named_alike_with_a_price_row():
+    # "cost" names the label "Price" in full, as it does any value-only label; the e-bike row is named by its own
+    # words, so the two are not "named alike" and the cell the question names may be stated
+    from components.answers.comparison_rows import unnamed_row
+    part = last_part("how much does an e-bike cost per minute on the monthly plan?")
+    ebike = next(c for c in BIKE_CELLS if c.unit.text == "E-bike, per minute: Monthly: 15p")
+    assert unnamed_row(part, [ebike], BIKE_CELLS, True, QUESTION_WORDS) is None
+    # a question naming no row's own words still finds two value-only rows alike
+    price = next(c for c in BIKE_CELLS if c.unit.text == "Price: Monthly: £15 a month")
+    fee = scored_unit("Fee: Monthly: £2", kind="row", title="Plans", doc="bike-plans")
+    assert unnamed_row(last_part("how much is monthly?"), [price], [*BIKE_CELLS, fee], True, QUESTION_WORDS)

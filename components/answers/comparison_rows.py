@@ -118,8 +118,11 @@ def unnamed_row(part, evidence: list[ScoredUnit], candidates: list[ScoredUnit], 
             mine = 1.0
         if mine < NAMED_SHARE:
             return f"the table row “{label}” is not what the question names"
+        # a rival named only because the question asks a value ("Price" for "how much …") is no rival of a row the
+        # question names by its own words ("E-bike, per minute"), as `asked_cell` ranks them
+        by_words = _own_words_said(label, asked, question_words)
         named = sorted(r for r in rivals if _named_with_bracket(r, asked, asks_value, question_words) >= mine
-                       or meets(label) and meets(r))
+                       and _own_words_said(r, asked, question_words) >= by_words or meets(label) and meets(r))
         if named and not _same_value_in_rows(e, named, candidates):
             return f"the question names the table rows “{label}” and “{named[0]}” alike"
         # the column: a cell of another column than the one(s) the question names is another case's value (a row's
@@ -446,18 +449,60 @@ def _compounds_agree(label: str, text: str) -> int:
              + sum(w.replace("-", "") not in question_words for w in said))
 
 
+def _own_words_said(label: str, asked: set[str], question_words: frozenset[str]) -> int:
+    """1 when the question says a word of the label's own (not a word of counting or of asking a value), else 0."""
+    return int(bool((set(terms(label)) - _COUNTING_WORDS - question_words) & asked))
+
+
+_CHINESE_NAME = re.compile(rf"[（(]\s*([{HAN}]+)\s*[）)]")
+
+
+def _chinese_name(column: str) -> str:
+    """A column's Chinese name in brackets after its English one ("学生" of "Plus Student（学生）"), or ""."""
+    match = _CHINESE_NAME.search(column)
+    return match.group(1) if match else ""
+
+
 def _fully_named_column(part, columns: list[str]) -> str | None:
-    """The one column of `columns` the part names by its whole name (every word of it, a Chinese name as a whole):
-    "fixed desk" names "Fixed Desk", "desk" alone does not (it may be a row's word: "Desk")."""
+    """The one column of `columns` the part names by its whole name (every word of it, a Chinese name as a whole, or
+    the Chinese name a column gives in brackets: "学生" of "Plus Student（学生）"): "fixed desk" names "Fixed Desk",
+    "desk" alone does not (it may be a row's word: "Desk")."""
     text = f"{part.asked_text} {part.context}".lower()
     named = []
     for column in columns:
         words = _column_words(column)
         if column.lower() in text or (words and all(
-                (w in text) if CJK.match(w) else re.search(r"\b" + re.escape(w) + r"s?\b", text) for w in words)):
+                (w in text) if CJK.match(w) else re.search(r"\b" + re.escape(w) + r"s?\b", text) for w in words)) \
+                or (chinese := _chinese_name(column)) and chinese in text:
             named.append(column)
     named = [c for c in named if not any(o != c and set(_column_words(c)) < set(_column_words(o)) for o in named)]
     return named[0] if len(named) == 1 else None
+
+
+# a sum in pence, as a table's per-unit prices are written ("15p", "24.5p", "10 便士"): a sum of money, though no
+# currency sign stands before it (a picture quality, "720p", "1080p", has three digits or more)
+_PENCE = re.compile(r"(?<![\w.])\d{1,2}(?:\.\d+)?p\b|\d+(?:\.\d+)?\s?便士")
+
+
+def _holds_kind(value: str, asked_kind: str) -> bool:
+    """A cell's value is of the kind asked: its value pattern, a number for a count, a sum in pence for an amount."""
+    return bool(_VALUE_PATTERNS[asked_kind].search(value) or asked_kind == "count" and re.search(r"\d", value)
+                or asked_kind == "amount" and _PENCE.search(value))
+
+
+# nouns that say what kind of thing a column is ("the monthly membership", "on the annual plan", "the Gold one"):
+# after the column's name they are the column itself, no word the cell must say
+_COLUMN_NOUNS = frozenset(terms("plan plans membership memberships tariff tariffs package packages subscription "
+                                "subscriptions tier tiers level levels option options one")) | \
+    {"会员", "套餐", "方案", "计划"}
+
+
+def _column_nouns(text: str, column: str) -> set[str]:
+    """The words of `_COLUMN_NOUNS` standing right after the column's name in `text` ("membership" of "how much is
+    the monthly membership?" for the column "Monthly")."""
+    names = "|".join(re.escape(n) for n in (column, _chinese_name(column)) if n)
+    return {w for m in re.finditer(rf"(?:{names})\s*([a-z]+|[{HAN}]{{2}})", text, re.I)
+            for w in terms(m.group(1)) if w in _COLUMN_NOUNS}
 
 
 def asked_cell(part, ranked: list[ScoredUnit], asked_kind: str | None, question_words: frozenset[str],
@@ -487,15 +532,18 @@ def asked_cell(part, ranked: list[ScoredUnit], asked_kind: str | None, question_
             continue
         column_terms = set(terms(column))
         asked = naming_words(part, {c[0] for _, c in table}, question_words) - column_terms
-        held = [(s, c) for s, c in table if c[1] == column and (_VALUE_PATTERNS[asked_kind].search(c[2]) or
-                                                                 asked_kind == "count" and re.search(r"\d", c[2]))]
+        held = [(s, c) for s, c in table if c[1] == column and _holds_kind(c[2], asked_kind)]
         if not held:
             continue
         text = f"{part.text} {part.context}".replace(asked_phrase, " ") if asked_phrase else \
             f"{part.text} {part.context}"
-        text = re.sub(re.escape(column), " ", text, flags=re.I)
+        for name in filter(None, (column, _chinese_name(column))):
+            text = re.sub(re.escape(name), " ", text, flags=re.I)
+        # at a like share, a row named by its own words ("Classic bike, per minute") before one named only because
+        # the question asks a value ("Price"), then the row whose hyphenated words agree with the question's
         named = sorted((((max(label_named(c[0], asked, True, question_words), _short_label_named(c[0], text)),
-                          _compounds_agree(c[0], text)), s, c) for s, c in held), key=lambda x: x[0], reverse=True)
+                          _own_words_said(c[0], asked, question_words), _compounds_agree(c[0], text)), s, c)
+                        for s, c in held), key=lambda x: x[0], reverse=True)
         best, scored, cell = named[0]
         if best[0] < NAMED_SHARE or any(n[0] >= best and n[2][0] != cell[0] for n in named[1:]):
             continue
@@ -503,7 +551,8 @@ def asked_cell(part, ranked: list[ScoredUnit], asked_kind: str | None, question_
         said = f"{cell[0]} {cell[2]} {scored.unit.source_title} {scored.unit.context}".lower()
         # the part's own words (not their English gloss: "fix set place … seat" of 固定工位)
         rest = set(terms(part.text.replace(asked_phrase, " ") if asked_phrase else part.text))
-        rest -= question_words | column_terms | _COUNTING_WORDS | _COUNTING_ZH | set(terms(said))
+        rest -= question_words | column_terms | _COUNTING_WORDS | _COUNTING_ZH | set(terms(said)) | \
+            _column_nouns(part.text, column)
         # a Chinese word is said verbatim, "每年" ("a year") by the 年 of "年费"
         if any(not (CJK.match(w) and re.sub(r"^每个?", "", w) in said) for w in rest):
             continue
