@@ -30,9 +30,11 @@ import numpy as np
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, unstated_subject
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, asked_value_phrase,
-                                              chinese_nouns, echo_ranking, focus_items, no_value, other_section_ranking,
+                                              chinese_nouns, declining_check, echo_ranking, focus_items, no_value,
+                                              other_section_ranking,
                                               said_terms, subject_terms, unanswered, value_asked_before,
                                               value_of_earlier_part)
+from components.answers.check_retries import retry_ranking
 from components.answers.case_scopes import general_rule_first, other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
 from components.answers.comparison_rows import (asked_cell, asked_cell_first, focus_row, named_cell,
@@ -379,6 +381,12 @@ class AnswerComposer:
                     else None
                 if retry is not None and retry.answered:
                     answer.parts[-1], ranked = retry, reranked
+                else:
+                    # any check: the unit behind the stopped one, when it answers what the check found missing
+                    behind = self._behind_the_stop(part, ranked, answer.parts[:-1], statements)
+                    retry = self._choose(part, behind, answer.parts[:-1], numbers, statements) if behind else None
+                    if retry is not None and retry.answered:
+                        answer.parts[-1], ranked = retry, behind
             rankings.append(ranked)
             if followup and followup.get("units") and not answer.parts[-1].answered \
                     and not answer.parts[-1].unanswered:
@@ -625,6 +633,21 @@ class AnswerComposer:
         bridged = dataclasses.replace(part, text=resolved.text, language="en", context="", gloss="")
         ranked = named_columns_only(part, self.selector.rank(bridged, english, None, resolved.weights(terms)))
         return item_with_lead_in(row_together(part, ranked))
+
+    def _behind_the_stop(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer],
+                         statements: str) -> list[ScoredUnit] | None:
+        """The part ranked again without the units the check that stopped its best unit stops too
+        (check_retries.py), or None."""
+        if not ranked:
+            return None
+        carried = subject_terms(earlier[-1].part.text) if earlier else set()
+        known = lambda t: self.statistics.df(t) > 0
+        focus = lambda s: _focused(s, part.asked_text)
+        declined = declining_check(part, [focus(ranked[0])], ranked, carried, known, statements)
+        if declined is None:
+            return None
+        return retry_ranking(part, ranked, declined[0],
+                             lambda s: declining_check(part, [s], ranked, carried, known, statements) is None, focus)
 
     def _previous_documents_first(self, ranked: list[ScoredUnit], doc_ids: list[str], subject: str = ""
                                   ) -> list[ScoredUnit]:

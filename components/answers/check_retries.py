@@ -1,0 +1,60 @@
+"""When a check rightly stops a part's best unit: the unit behind it.
+
+A check of answerability.py stops the best unit for a reason of its own: it speaks of holidays only
+(`other_day`), the sum it states is about something else (`value_subject`), it is another section's rule
+(`other_section`). The unit the part is about often stands right behind it ("what time does the phone line open on
+a sunday?": the holiday chat row first, the phone row with its weekend hours second). The part is then ranked again
+without every unit the *same* check stops, and answered from that ranking as any part is (its own confidence
+against the threshold, every check), only when the unit that then ranks first
+- stands among the part's best `LOOK`: further down it matches the part too poorly to be what it asks;
+- passes every check on its own: the composer checks the units it would state together, and a neighbour can make
+  a set pass that its first unit alone fails ("年卡不能暂停" stated with a free-minutes row for "年卡每月多少钱？");
+- is of the same document as the stopped unit: the check found the right subject matter there, only not the asked
+  case of it; a unit of another document first after the stop is another topic's rule that happens to share words
+  ("can I phone to book on Saturday?" → a booking rule of another page);
+- says a word of the part that the stopped unit does not (the asked day, the asked section's word, the named thing):
+  it answers what the check found missing, not merely nothing the check can object to (a unit naming no day passes
+  `other_day` without saying anything of the asked day).
+The specific re-rankings (answerability.asked_day_ranking, other_section_ranking, echo_ranking,
+charge_kinds.other_charge_ranking, case_scopes.other_scope_ranking) keep their own conditions and come first; this
+one serves every check alike when none of them applies.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from components.answers.answerability import QUESTION_WORDS, subject_terms
+from components.answers.evidence_selection import ScoredUnit, terms
+
+LOOK = 3   # how far down the part's ranking the unit behind the stopped one may stand
+
+Check = Callable[[list[ScoredUnit]], "str | None"]
+
+
+def said_words(scored: ScoredUnit) -> set[str]:
+    return set(terms(f"{scored.unit.source_title} {scored.unit.context} {scored.unit.text}"))
+
+
+def asked_words(text: str) -> set[str]:
+    """The part's words a unit may say: its subject words and the days it names (question words aside)."""
+    return (subject_terms(text) | set(terms(text))) - QUESTION_WORDS
+
+
+def retry_ranking(part, ranked: list[ScoredUnit], check: Check, passes: Callable[[ScoredUnit], bool],
+                  focus: Callable[[ScoredUnit], ScoredUnit] = lambda s: s) -> list[ScoredUnit] | None:
+    """The part's ranking without the units `check` stops, when its best unit is one and the unit that then ranks
+    first stands among the best `LOOK`, `passes` every check alone, is of the stopped unit's document and says a word
+    of the part the stopped unit does not (module docstring); None otherwise. `focus`: a unit as the reply would
+    state it (a table row narrowed to the asked column)."""
+    if not ranked or not check([focus(ranked[0])]):
+        return None
+    rest = [s for s in ranked if not check([focus(s)])]
+    if not rest or not any(rest[0] is s for s in ranked[:LOOK]):
+        return None
+    first, stopped = rest[0], ranked[0]
+    if first.unit.doc_id != stopped.unit.doc_id or not passes(focus(first)):
+        return None
+    asked = asked_words(part.text)
+    if not (asked & said_words(focus(first))) - said_words(focus(stopped)):
+        return None
+    return rest

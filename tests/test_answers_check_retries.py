@@ -1,0 +1,55 @@
+"""When a check stops a part's best unit, the unit behind it (components/answers/check_retries.py): taken only when it
+stands near, passes every check alone, is of the stopped unit's document and says what the stopped unit did not."""
+from __future__ import annotations
+
+from components.answers.answerability import declining_check, other_day
+from components.answers.check_retries import retry_ranking
+from tests.fakes import last_part, scored_unit
+
+QUESTION = last_part("What time does the phone line open on a Sunday?")
+HOLIDAY = scored_unit("On public holidays the chat is open 09:00 to 17:00 and the phone line is closed.",
+                      title="Contact us", doc="contact")
+PHONE = scored_unit("Channel: Phone; Hours: Monday to Friday 08:00 to 20:00, Saturday and Sunday 09:00 to 17:00",
+                    kind="row", title="Contact us", doc="contact")
+SIGN_UP = scored_unit("If something goes wrong during sign-up, chat with our assistant at any time.",
+                      title="How do I create an account?", doc="account")
+
+
+def check(evidence):
+    return other_day(QUESTION, evidence)
+
+
+def passes(scored):
+    return declining_check(QUESTION, [scored], [scored]) is None
+
+
+def test_the_unit_behind_a_stopped_one_answers_what_the_check_found_missing():
+    assert check([HOLIDAY]) and not check([PHONE])
+    assert retry_ranking(QUESTION, [HOLIDAY, PHONE, SIGN_UP], check, passes) == [PHONE, SIGN_UP]
+
+
+def test_not_when_the_best_unit_is_not_stopped():
+    assert retry_ranking(QUESTION, [PHONE, HOLIDAY], check, passes) is None
+
+
+def test_not_when_it_stands_too_far_down():
+    others = [scored_unit(f"Holiday {i}: the phone line is closed on public holidays.", title="Contact us",
+                          doc="contact") for i in range(3)]
+    assert retry_ranking(QUESTION, [HOLIDAY, *others, PHONE], check, passes) is None
+
+
+def test_not_when_it_fails_another_check_on_its_own():
+    assert retry_ranking(QUESTION, [HOLIDAY, PHONE], check, lambda s: s is not PHONE) is None
+
+
+def test_not_from_another_document():
+    """A unit naming no day passes `other_day`; of another page it is another topic's rule sharing words."""
+    phone_elsewhere = scored_unit(PHONE.unit.text, kind="row", title="Contact us", doc="elsewhere")
+    assert retry_ranking(QUESTION, [HOLIDAY, phone_elsewhere], check, passes) is None
+
+
+def test_not_when_it_says_nothing_the_stopped_unit_did_not():
+    """A unit passing the check only by naming no day ("The phone line is closed …") says nothing of the asked
+    day: the retry must answer what the check found missing."""
+    closed = scored_unit("The phone line and the chat are closed.", title="Contact us", doc="contact")
+    assert retry_ranking(QUESTION, [HOLIDAY, closed], check, passes) is None
