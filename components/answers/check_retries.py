@@ -15,6 +15,10 @@ against the threshold, every check), only when the unit that then ranks first
 - says a word of the part that the stopped unit does not (the asked day, the asked section's word, the named thing):
   it answers what the check found missing, not merely nothing the check can object to (a unit naming no day passes
   `other_day` without saying anything of the asked day).
+Without the stopped unit the ranking loses the score it held (its runner-up margin and share now read against a
+lower unit): the ranking behind the stop is answered from `BEHIND_FLOOR`, near the threshold only, by its first unit
+alone (`PartAnswer.lifted` is `behind_a_stop`), as sub_threshold_lifts.py's `sibling_document` is. ("what time does
+the phone line open on a sunday?": the phone row behind the holiday row reads 0.766 against 0.77.)
 The specific re-rankings (answerability.asked_day_ranking, other_section_ranking, echo_ranking,
 charge_kinds.other_charge_ranking, case_scopes.other_scope_ranking) keep their own conditions and come first; this
 one serves every check alike when none of them applies.
@@ -27,6 +31,8 @@ from components.answers.answerability import QUESTION_WORDS, subject_terms
 from components.answers.evidence_selection import ScoredUnit, terms
 
 LOOK = 3   # how far down the part's ranking the unit behind the stopped one may stand
+BEHIND_A_STOP = "behind_a_stop"   # PartAnswer.lifted: answered under the threshold from the ranking behind the stop
+BEHIND_FLOOR = 0.72   # the re-ranked part's confidence from which it is answered (near the threshold only)
 
 Check = Callable[[list[ScoredUnit]], "str | None"]
 
