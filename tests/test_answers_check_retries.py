@@ -2,8 +2,12 @@
 stands near, passes every check alone, is of the stopped unit's document and says what the stopped unit did not."""
 from __future__ import annotations
 
+import numpy as np
+
 from components.answers.answerability import declining_check, other_day
 from components.answers.check_retries import retry_ranking
+from components.answers.composer import AnswerComposer
+from components.answers.evidence_selection import SelectionModel
 from tests.fakes import last_part, scored_unit
 
 QUESTION = last_part("What time does the phone line open on a Sunday?")
@@ -53,3 +57,28 @@ def test_not_when_it_says_nothing_the_stopped_unit_did_not():
     day: the retry must answer what the check found missing."""
     closed = scored_unit("The phone line and the chat are closed.", title="Contact us", doc="contact")
     assert retry_ranking(QUESTION, [HOLIDAY, closed], check, passes) is None
+
+
+class _Near(SelectionModel):
+    """A selection model whose confidence is fixed (just under the threshold 0.77, or under the floor)."""
+    def __init__(self, value):
+        super().__init__({}, 5.0, {}, threshold=0.77, margin=0.0, max_units=1)
+        self.value = value
+
+    def confidence_of(self, ranked):
+        return self.value
+
+
+def test_the_ranking_behind_a_stop_is_answered_near_the_threshold_by_its_first_unit():
+    """The phone row behind the stopped holiday row reads just under the threshold (it lost the stopped unit's
+    score): answered from BEHIND_FLOOR by that row alone, lifted `behind_a_stop`; not under the floor, and not
+    for a ranking that is no retry behind a stop."""
+    from components.answers.check_retries import BEHIND_FLOOR
+
+    near = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=_Near(BEHIND_FLOOR + 0.04))
+    behind = [PHONE, SIGN_UP]
+    answer = near._choose(QUESTION, behind, [], behind_a_stop=True)
+    assert [e.unit.text for e in answer.evidence] == [PHONE.unit.text] and answer.lifted == "behind_a_stop"
+    assert not near._choose(QUESTION, behind, []).evidence
+    low = AnswerComposer(object(), lambda texts: np.zeros((len(texts), 2)), model=_Near(BEHIND_FLOOR - 0.04))
+    assert not low._choose(QUESTION, behind, [], behind_a_stop=True).evidence
