@@ -46,6 +46,13 @@ def test_not_when_it_fails_another_check_on_its_own():
     assert retry_ranking(QUESTION, [HOLIDAY, PHONE], check, lambda s: s is not PHONE) is None
 
 
+def test_the_first_unit_behind_that_passes_every_check_is_taken_over_one_another_check_stops():
+    """"学生会员多少钱？": the cancellation rule second fails value_subject, the price row third answers."""
+    hours = scored_unit("Phone calls cost the local rate; the phone line may be busy at opening time.",
+                        title="Contact us", doc="contact")
+    assert retry_ranking(QUESTION, [HOLIDAY, hours, PHONE], check, lambda s: s is not hours) == [PHONE, hours]
+
+
 def test_not_from_another_document():
     """A unit naming no day passes `other_day`; of another page it is another topic's rule sharing words."""
     phone_elsewhere = scored_unit(PHONE.unit.text, kind="row", title="Contact us", doc="elsewhere")

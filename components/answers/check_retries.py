@@ -4,11 +4,13 @@ A check of answerability.py stops the best unit for a reason of its own: it spea
 (`other_day`), the sum it states is about something else (`value_subject`), it is another section's rule
 (`other_section`). The unit the part is about often stands right behind it ("what time does the phone line open on
 a sunday?": the holiday chat row first, the phone row with its weekend hours second). The part is then ranked again
-without every unit the *same* check stops, and answered from that ranking as any part is (its own confidence
-against the threshold, every check), only when the unit that then ranks first
+without every unit the *same* check stops, that unit first, and answered from that ranking as any part is (its own
+confidence, every check), only when the unit behind the stop
 - stands among the part's best `LOOK`: further down it matches the part too poorly to be what it asks;
-- passes every check on its own: the composer checks the units it would state together, and a neighbour can make
-  a set pass that its first unit alone fails ("年卡不能暂停" stated with a free-minutes row for "年卡每月多少钱？");
+- passes every check on its own (the first such unit is taken, over a neighbour another check stops: "学生会员多少钱？"
+  → the price row third, behind the cancellation rule second); the composer checks the units it would state
+  together, and a neighbour can make a set pass that its first unit alone fails ("年卡不能暂停" stated with a
+  free-minutes row for "年卡每月多少钱？");
 - is of the same document as the stopped unit: the check found the right subject matter there, only not the asked
   case of it; a unit of another document first after the stop is another topic's rule that happens to share words
   ("can I phone to book on Saturday?" → a booking rule of another page);
@@ -48,19 +50,16 @@ def asked_words(text: str) -> set[str]:
 
 def retry_ranking(part, ranked: list[ScoredUnit], check: Check, passes: Callable[[ScoredUnit], bool],
                   focus: Callable[[ScoredUnit], ScoredUnit] = lambda s: s) -> list[ScoredUnit] | None:
-    """The part's ranking without the units `check` stops, when its best unit is one and the unit that then ranks
-    first stands among the best `LOOK`, `passes` every check alone, is of the stopped unit's document and says a word
-    of the part the stopped unit does not (module docstring); None otherwise. `focus`: a unit as the reply would
-    state it (a table row narrowed to the asked column)."""
+    """The part's ranking behind its stopped best unit (module docstring): the first of the next units among the best
+    `LOOK` that `check` lets through and that `passes` every check alone, first, then the rest without the units
+    `check` stops, when that unit is of the stopped unit's document and says a word of the part the stopped unit does
+    not; None otherwise. `focus`: a unit as the reply would state it (a table row narrowed to the asked column)."""
     if not ranked or not check([focus(ranked[0])]):
         return None
-    rest = [s for s in ranked if not check([focus(s)])]
-    if not rest or not any(rest[0] is s for s in ranked[:LOOK]):
+    stopped = ranked[0]
+    first = next((s for s in ranked[1:LOOK] if not check([focus(s)]) and passes(focus(s))), None)
+    if first is None or first.unit.doc_id != stopped.unit.doc_id:
         return None
-    first, stopped = rest[0], ranked[0]
-    if first.unit.doc_id != stopped.unit.doc_id or not passes(focus(first)):
+    if not (asked_words(part.text) & said_words(focus(first))) - said_words(focus(stopped)):
         return None
-    asked = asked_words(part.text)
-    if not (asked & said_words(focus(first))) - said_words(focus(stopped)):
-        return None
-    return rest
+    return [first] + [s for s in ranked if s is not first and not check([focus(s)])]
