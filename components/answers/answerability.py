@@ -81,6 +81,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from functools import lru_cache
+from typing import Callable
 
 from components.answers.case_scopes import other_scope
 from components.answers.charge_kinds import other_charge
@@ -839,24 +840,34 @@ def unanswered(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[
                carried: set[str] = frozenset(), known=lambda t: True, statements: str = "") -> str | None:
     """Why the evidence a reply would state for `part` does not answer it, or None when it may. `statements`: what
     the customer said around the question ("I'm not on the register. How much notice …?")."""
+    declined = declining_check(part, evidence, candidates, carried, known, statements)
+    return declined[1] if declined else None
+
+
+def declining_check(part: QuestionPart, evidence: list[ScoredUnit], candidates: list[ScoredUnit],
+                    carried: set[str] = frozenset(), known=lambda t: True, statements: str = ""
+                    ) -> tuple[Callable[[list[ScoredUnit]], str | None], str] | None:
+    """The first check of `unanswered` that declines `evidence`, as the check over any evidence for the same part
+    (so the units it would decline too can be told apart: check_retries.py) and its reason; None when none does."""
     if not evidence:
         return None
-    for check in (lambda: no_value(part, evidence), lambda: no_when(part, evidence),
-                  lambda: value_subject(part, evidence, set(carried)),
-                  lambda: no_list(part, evidence),
-                  lambda: echo(part, evidence), lambda: other_section(part, evidence, candidates, known),
-                  lambda: other_variant(part, evidence), lambda: unknown_kind(part, evidence, known),
-                  lambda: other_day(part, evidence), lambda: undated_evidence(part, evidence),
-                  lambda: opposite_condition(part, evidence, statements),
-                  lambda: rival_case(part, evidence), lambda: value_of_other_label(part, evidence),
-                  lambda: other_charge(part, evidence), lambda: other_period(part, evidence),
-                  lambda: other_scope(part, evidence), lambda: other_person(part, evidence),
-                  lambda: which_thing(part, evidence),
-                  lambda: unnamed_row(part, evidence, candidates, asked_value(part.text) is not None,
-                                      _QUESTION_WORDS, asked_quantities(f"{statements} {part.text}"))):
-        reason = check()
+    checks = (lambda ev: no_value(part, ev), lambda ev: no_when(part, ev),
+              lambda ev: value_subject(part, ev, set(carried)),
+              lambda ev: no_list(part, ev),
+              lambda ev: echo(part, ev), lambda ev: other_section(part, ev, candidates, known),
+              lambda ev: other_variant(part, ev), lambda ev: unknown_kind(part, ev, known),
+              lambda ev: other_day(part, ev), lambda ev: undated_evidence(part, ev),
+              lambda ev: opposite_condition(part, ev, statements),
+              lambda ev: rival_case(part, ev), lambda ev: value_of_other_label(part, ev),
+              lambda ev: other_charge(part, ev), lambda ev: other_period(part, ev),
+              lambda ev: other_scope(part, ev), lambda ev: other_person(part, ev),
+              lambda ev: which_thing(part, ev),
+              lambda ev: unnamed_row(part, ev, candidates, asked_value(part.text) is not None,
+                                     _QUESTION_WORDS, asked_quantities(f"{statements} {part.text}")))
+    for check in checks:
+        reason = check(evidence)
         if reason:
-            return reason
+            return check, reason
     return None
 
 

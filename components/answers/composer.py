@@ -30,9 +30,11 @@ import numpy as np
 from components.answers.answer_verifier import Verdict, verify
 from components.answers.asked_subjects import not_about_part_before, other_kind_than_before, unstated_subject
 from components.answers.answerability import (QUESTION_WORDS, asked_day_ranking, asked_value, asked_value_phrase,
-                                              chinese_nouns, echo_ranking, focus_items, no_value, other_section_ranking,
+                                              chinese_nouns, declining_check, echo_ranking, focus_items, no_value,
+                                              other_section_ranking,
                                               said_terms, subject_terms, unanswered, value_asked_before,
                                               value_of_earlier_part)
+from components.answers.check_retries import BEHIND_A_STOP, BEHIND_FLOOR, retry_ranking
 from components.answers.case_scopes import general_rule_first, other_scope_ranking
 from components.answers.charge_kinds import other_charge_ranking
 from components.answers.comparison_rows import (asked_cell, asked_cell_first, focus_row, named_cell,
@@ -390,6 +392,13 @@ class AnswerComposer:
                     else None
                 if retry is not None and retry.answered:
                     answer.parts[-1], ranked = retry, reranked
+                else:
+                    # any check: the unit behind the stopped one, when it answers what the check found missing
+                    behind = self._behind_the_stop(part, ranked, answer.parts[:-1], statements)
+                    retry = self._choose(part, behind, answer.parts[:-1], numbers, statements,
+                                         behind_a_stop=True) if behind else None
+                    if retry is not None and retry.answered:
+                        answer.parts[-1], ranked = retry, behind
             rankings.append(ranked)
             if followup and followup.get("units") and not answer.parts[-1].answered \
                     and not answer.parts[-1].unanswered:
@@ -637,6 +646,21 @@ class AnswerComposer:
         ranked = named_columns_only(part, self.selector.rank(bridged, english, None, resolved.weights(terms)))
         return item_with_lead_in(row_together(part, ranked))
 
+    def _behind_the_stop(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer],
+                         statements: str) -> list[ScoredUnit] | None:
+        """The part ranked again without the units the check that stopped its best unit stops too
+        (check_retries.py), or None."""
+        if not ranked:
+            return None
+        carried = subject_terms(earlier[-1].part.text) if earlier else set()
+        known = lambda t: self.statistics.df(t) > 0
+        focus = lambda s: _focused(s, part.asked_text)
+        declined = declining_check(part, [focus(ranked[0])], ranked, carried, known, statements)
+        if declined is None:
+            return None
+        return retry_ranking(part, ranked, declined[0],
+                             lambda s: declining_check(part, [s], ranked, carried, known, statements) is None, focus)
+
     def _previous_documents_first(self, ranked: list[ScoredUnit], doc_ids: list[str], subject: str = ""
                                   ) -> list[ScoredUnit]:
         """A follow-up's ranking with the units of the documents the previous answer came from, when they alone
@@ -700,18 +724,21 @@ class AnswerComposer:
         return sorted(best.values(), key=lambda h: h.score, reverse=True)
 
     def _choose(self, part: QuestionPart, ranked: list[ScoredUnit], earlier: list[PartAnswer],
-                numbers: list | None = None, statements: str = "", sibling_document: bool = False) -> PartAnswer:
+                numbers: list | None = None, statements: str = "", sibling_document: bool = False,
+                behind_a_stop: bool = False) -> PartAnswer:
         """`numbers`: the customer's own quantities (number_conditions.asked_quantities): a unit whose limits do not
         hold for them is not stated beside one whose limits do. `statements`: what the customer said around the
         question ("I'm not on the register."), whose denied case the evidence must not be about.
-        `sibling_document`: the best unit is in the document a sibling part is answered from (`_in_sibling_document`)."""
+        `sibling_document`: the best unit is in the document a sibling part is answered from (`_in_sibling_document`).
+        `behind_a_stop`: the ranking is the one behind a unit a check stopped (check_retries.py)."""
         answer = PartAnswer(part, candidates=ranked[:self.keep_candidates],
                             confidence=self.selector.model.confidence_of(ranked))
         # an unconfident part the evidence answers in so many words (sub_threshold_lifts.py): its best unit's
         # condition settles the customer's number ("between the ages of 18 and 74" for "my dad is 76"), or it is the
         # rule of the thing the customer names, first by meaning and by words alike
         lifted = lift_reason(part.text, answer.confidence, self.min_score, ranked, numbers or []) or \
-            (SIBLING_DOCUMENT if sibling_document and SIBLING_FLOOR <= answer.confidence < self.min_score else "")
+            (SIBLING_DOCUMENT if sibling_document and SIBLING_FLOOR <= answer.confidence < self.min_score else "") or \
+            (BEHIND_A_STOP if behind_a_stop and BEHIND_FLOOR <= answer.confidence < self.min_score else "")
         if lifted:
             answer.confidence, answer.lifted = self.min_score, lifted
         if not ranked or answer.confidence < self.min_score:
