@@ -195,3 +195,62 @@ def test_a_level_settles_nothing():
 
     asked = asked_quantities("can I pay the intensive A1 course in instalments")
     assert not settled_first(asked, [scored("Course: Intensive, 10 weeks; Levels: A1 to B1; Price: $690", 9.0)])
+
+
+@pytest.mark.parametrize("text, expected", [
+    # "within N <unit>", also as a list label
+    ("Dispute it in the app within 14 days of the ride.", [Condition("day", None, 14)]),
+    ("Within 14 days of buying it: we refund the full price.", [Condition("day", None, 14)]),
+    # two whole numbers one apart joined by "or", and "16- and 17-year-olds"
+    ("Riders aged 14 or 15 can ride classic bikes only.", [Condition("year", 14, 15)]),
+    ("16- and 17-year-olds can order most medicines on their own.", [Condition("year", 16, 17)]),
+    # an age bounded with no word of age
+    ("You must be 18 or over to trade in a device.", [Condition("year", 18, None)]),
+    ("We do not rent to drivers under 21.", [Condition("year", None, 21, high_open=True)]),
+    ("You must be at least 23 to rent an SUV.", [Condition("year", 23, None)]),
+    ("A child aged under 25 who lives away from home to study can stay.", [Condition("year", None, 25, high_open=True)]),
+    # counts of people
+    ("It needs at least 5 riders.", [Condition("person", 5, None)]),
+    ("Room: Medium; Seats: 5 to 8; Member price per hour: €35", [Condition("person", 5, 8)]),
+    ("3 人或以上一起报名同一课程，每人享受 10% 优惠。", [Condition("person", 3, None)]),
+])
+def test_more_forms_of_the_documents_limits(text, expected):
+    assert conditions(text) == expected
+
+
+def test_more_forms_of_the_customers_numbers():
+    def read(text):
+        return [(q.value, q.unit) for q in asked_quantities(text)]
+    assert read("we're a team of 3 at a small design studio, can we get an account?") == [(3, "person")]
+    assert read("there are 7 of us coming for a workshop") == [(7, "person")]
+    assert read("how much is an office for 4 people?") == [(4, "person")]
+    assert read("漏送了一个菜，过了三天还能退款吗？") == [(3, "day")]
+    assert read("十五天") == [] and read("开课后第二周退课") == []     # a numeral of two characters, an ordinal
+    assert read("I just had a crash, it's 11 at night. Who can I call?") == [(23, "clock")]
+
+
+def test_spans_of_time_are_converted_within_the_bounds_scale():
+    from components.answers.number_conditions import settles
+    rule = "Dispute it within 14 days of the ride. After 14 days we cannot change the charge."
+    assert settles(asked_quantities("I only noticed 3 weeks later"), rule) is True        # 21 days > 14
+    assert settles(asked_quantities("I noticed it 1 week later"), "Dispute it only within 14 days.") is True
+    assert settles(asked_quantities("the ride ran for 2 hours"), rule) is None            # not of the bound's scale
+    assert settles(asked_quantities("过了三天还能退款吗？"), "送达后 48 小时内反馈，超过 48 小时无法退款。") is True
+    assert settles(asked_quantities("I cancel 30 min before it starts"), "Cancel at least 2 hours before.") is False
+    assert settles(asked_quantities("I'm 17"), "Returns within 30 days.") is None         # an age is no span
+
+
+def test_a_unit_stating_a_condition_on_the_number_comes_before_one_silent_on_it():
+    from components.answers.number_conditions import settling_first
+    asked = asked_quantities("the dock didn't lock my bike. I only noticed 3 weeks later, can I still get it refunded?")
+    case = scored("The dock did not lock the bike: we refund the extra minutes if the log shows it.", 9.4, doc="refunds")
+    other = scored("A vehicle that broke down: we refund that ride in full.", 6.5, doc="refunds")
+    time_limit = scored("Dispute a ride within 14 days of the ride. After 14 days we cannot change it.", 6.2,
+                        doc="refunds")
+    ranked = settling_first(asked, [case, other, time_limit])
+    assert ranked[0].unit is time_limit.unit and ranked[0].score == 9.4 and ranked[2].unit is case.unit
+    elsewhere = scored("Dispute a ride within 14 days of the ride.", 6.2, doc="faq")      # far below, another document
+    assert settling_first(asked, [case, other, elsewhere])[0] is case
+    near = scored("Dispute a ride within 14 days of the ride.", 9.2, doc="faq")           # another document, as high
+    assert settling_first(asked, [case, near])[0].unit is near.unit
+    assert settling_first(asked, [time_limit, case])[0] is time_limit                     # the best states one

@@ -43,8 +43,10 @@ _UNITS = {"week": "week", "weeks": "week", "wk": "week", "wks": "week",
           "km": "km", "kilometre": "km", "kilometres": "km", "kilometer": "km", "kilometers": "km",
           "mile": "mile", "miles": "mile", "lb": "lb", "lbs": "lb", "pound": "lb", "pounds": "lb",
           "cm": "cm", "inch": "inch", "inches": "inch", "percent": "%", "%": "%"}
+# a count of people ("at least 5 riders", "3 or more people", "up to 4 guests"): unit "person"
+_PERSONS = r"(?:people|persons|riders|guests|adults|passengers|travell?ers|participants|employees|members)"
 _UNIT = r"(weeks?|wks?|days?|nights?|months?|years?|yrs?|hours?|hrs?|h|minutes?|mins?|kgs?|kilos?|kilograms?|km|" \
-        r"kilomet(?:re|er)s?|miles?|lbs?|pounds?|cm|inch(?:es)?|percent|%)"
+        r"kilomet(?:re|er)s?|miles?|lbs?|pounds?|cm|inch(?:es)?|percent|%|" + _PERSONS[3:-1] + ")"
 _NUMBER = r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
 # "30 weeks", "a 15 year old", "2,000 km", "10-hour flight"; "week 30", "the 30th week"
 _AFTER_NUMBER = re.compile(_NUMBER + r"\s*-?\s*" + _UNIT + r"(?![\w])", re.I)
@@ -52,21 +54,35 @@ _AFTER_NUMBER = re.compile(_NUMBER + r"\s*-?\s*" + _UNIT + r"(?![\w])", re.I)
 # after it, so it is read without the word boundary of the English units
 _ZH_UNITS = {"岁": "year", "周岁": "year", "天": "day", "日": "day", "晚": "night", "周": "week", "星期": "week",
              "个月": "month", "年": "year", "小时": "hour", "分钟": "minute", "公里": "km", "千米": "km", "公斤": "kg",
-             "千克": "kg", "厘米": "cm", "英寸": "inch"}
-_ZH_AFTER_NUMBER = re.compile(_NUMBER + r"\s*(周岁|岁|个月|星期|小时|分钟|公里|千米|公斤|千克|厘米|英寸|天|晚|周|年)"
+             "千克": "kg", "厘米": "cm", "英寸": "inch", "人": "person"}
+# a Chinese numeral of one character before its unit ("三天", "两个月", "五人"), read as its digit
+_ZH_DIGITS = {"一": "1", "两": "2", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
+              "九": "9", "十": "10"}
+_ZH_AFTER_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|(?<![一两二三四五六七八九十百千万第\d])[一两二三四五六七八九十](?![一二三四五六七八九十百千万]))"
+                              r"\s*(周岁|岁|个月|星期|小时|分钟|公里|千米|公斤|千克|厘米|英寸|天|晚|周|年|人)"
                               r"(?![\d度费底初])")
 _BEFORE_NUMBER = re.compile(r"\b(week|day|month|year)\s+" + _NUMBER + r"\b", re.I)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(week|day|month|year)\b", re.I)
 # an age written without its unit: "aged 14 and 15", "children under 5"
-_AGE = re.compile(r"\b(?:aged?|ages(?:\s+of)?|(?:children|child|kids|infants?|teenagers|teens)\s+(?:under|over|below|above|"
-                  r"younger than|older than|of))\s+(\d{1,3})\b(?!\s*(?:-|\s)?" + _UNIT + r"(?![\w]))", re.I)
+_AGE = re.compile(r"\b(?:aged?(?:\s+(?:under|over|below|above|at least|up to|from))?|ages(?:\s+of)?|"
+                  r"(?:children|child|kids|infants?|teenagers|teens|drivers|riders|guests|customers|anyone|passengers|"
+                  r"students|pupils|users|people|persons|adults|applicants|members)\s+(?:under|over|below|above|"
+                  r"younger than|older than|of|aged))\s+(\d{1,3})\b(?!\s*(?:-|\s)?" + _UNIT + r"(?![\w]))", re.I)
+# an age with no word of age but its bound: "you must be at least 23 to rent", "you must be 18 or over"
+_AGE_BOUND = re.compile(r"\b(?:be|are|is)\s+(?:at least|over|under|aged)\s+(\d{1,3})(?=\s*(?:to\b|or\b|and\b|[.,;:)]|$))|"
+                        r"\b(\d{1,3})\s+(?:or|and)\s+(?:over|older)\b", re.I)
+# a count of people said without its unit: "a team of 3", "groups of 5", "7 of us", a table's "Seats: 5 to 8"
+_PARTY = re.compile(r"\b(?:teams?|groups?|party|parties)\s+of\s+(?P<a>\d{1,3})\b(?!\s*(?:-|\s)?" + _UNIT + r"(?![\w]))|"
+                    r"\b(?P<b>\d{1,3})\s+of\s+us\b|\b(?:seats|capacity|persons|people|guests)\s*:\s*(?:up to\s+)?(?P<c>\d{1,3})\b",
+                    re.I)
 
 
 # a time of day, read as hours after midnight: "3pm", "8.30am", "14:00", "at 11 in the morning", "noon"; unit "clock"
 _CLOCK_AMPM = re.compile(r"\b(\d{1,2})(?:[:.]([0-5]\d))?\s*(a\.?m\.?|p\.?m\.?)(?![\w])", re.I)
 _CLOCK_24 = re.compile(r"(?<![\d.,:])([01]?\d|2[0-3]):([0-5]\d)(?![\d:])")
-_CLOCK_SAID = re.compile(r"\bat\s+(\d{1,2})\s+(?:o'?clock\s+)?in\s+the\s+(morning|afternoon|evening)\b|"
-                         r"\bat\s+(\d{1,2})\s+(?:o'?clock\s+)?at\s+(night)\b", re.I)
+_CLOCK_SAID = re.compile(r"\b(?:at|it'?s|it’s|it is|around)\s+(\d{1,2})\s+(?:o'?clock\s+)?in\s+the\s+"
+                         r"(morning|afternoon|evening)\b|"
+                         r"\b(?:at|it'?s|it’s|it is|around)\s+(\d{1,2})\s+(?:o'?clock\s+)?at\s+(night)\b", re.I)
 _CLOCK_NAMED = re.compile(r"\b(noon|midday|midnight)\b", re.I)
 
 
@@ -115,14 +131,19 @@ class Quantity:
 
 
 def _value(text: str) -> float:
-    return float(text.replace(",", ""))
+    return float(_ZH_DIGITS.get(text, text).replace(",", ""))
+
+
+def _unit(word: str) -> str:
+    word = word.lower()
+    return "person" if re.fullmatch(_PERSONS, word) else _UNITS[word]
 
 
 def quantities(text: str) -> list[Quantity]:
     """The numbers of `text` with their unit, in order (a number without a unit is no quantity: "room 12")."""
     found: list[Quantity] = []
     for m in _AFTER_NUMBER.finditer(text or ""):
-        found.append(Quantity(_value(m.group(1)), _UNITS[m.group(2).lower()], m.start(), m.end()))
+        found.append(Quantity(_value(m.group(1)), _unit(m.group(2)), m.start(), m.end()))
     for m in _ZH_AFTER_NUMBER.finditer(text or ""):
         found.append(Quantity(_value(m.group(1)), _ZH_UNITS[m.group(2)], m.start(), m.end()))
     for m in _BEFORE_NUMBER.finditer(text or ""):
@@ -131,6 +152,12 @@ def quantities(text: str) -> list[Quantity]:
         found.append(Quantity(_value(m.group(1)), _UNITS[m.group(2).lower()], m.start(), m.end()))
     for m in _AGE.finditer(text or ""):
         found.append(Quantity(_value(m.group(1)), "year", m.start(1), m.end(1)))
+    for m in _AGE_BOUND.finditer(text or ""):
+        g = 1 if m.group(1) else 2
+        found.append(Quantity(_value(m.group(g)), "year", m.start(g), m.end(g)))
+    for m in _PARTY.finditer(text or ""):
+        g = next(g for g in "abc" if m.group(g))
+        found.append(Quantity(_value(m.group(g)), "person", m.start(g), m.end(g)))
     for m in _LEVEL.finditer(text or ""):
         found.append(Quantity(level_rank(m.group(0)), "level", m.start(), m.end()))
     found += _clock_times(text or "") + _money(text or "")
@@ -145,7 +172,7 @@ def quantities(text: str) -> list[Quantity]:
 # the words before a quantity that bound it: (operator, pattern of the text just before it)
 _BEFORE = [
     ("<=", r"(?:up to|no more than|not more than|at most|a maximum of|maximum(?: of)?|max\.?|until|till|through|"
-           r"by the end of|during the first|in the first|within the first|not later than|no later than)"),
+           r"by the end of|during the first|in the first|within(?: the first)?|not later than|no later than)"),
     ("<", r"(?:under|less than|fewer than|below|younger than|lighter than|shorter than|before)"),
     (">", r"(?:over|more than|above|older than|heavier than|longer than|beyond|after|later than)"),
     (">=", r"(?:at least|a minimum of|minimum(?: of)?|from|starting|as of)"),
@@ -159,7 +186,7 @@ _AFTER = [("<=", re.compile(r"^\s*(?:or|and) (?:less|under|fewer|younger|lighter
           ("<", re.compile(r"^\s*(?:以下|之下)")),
           (">=", re.compile(r"^\s*(?:or|and) (?:more|over|older|above|heavier|longer|up)\b|^\s*\+|"
                             r"^\s*(?:及以上|或以上|以上)", re.I))]
-_RANGE_JOIN = re.compile(r"^\s*(?:(?:-|–|to|and|until|till|through)\s+|(?:至|到)\s*)(?:the\s+(?:end|start) of\s+)?"
+_RANGE_JOIN = re.compile(r"^-?\s*(?:(?:-|–|to|and|until|till|through)\s+|(?:至|到)\s*)(?:the\s+(?:end|start) of\s+)?"
                          r"(?:(?:week|day|month|year)\s+)?$", re.I)
 
 
@@ -200,7 +227,9 @@ def conditions(text: str) -> list[Condition]:
             continue
         nxt = items[i + 1] if i + 1 < len(items) else None
         between = text[q.end:nxt.start] if nxt is not None else ""
-        if nxt is not None and _RANGE_JOIN.match(between) and (q.unit or nxt.unit) and \
+        # "14 or 15": two whole numbers one apart, joined by "or", are the range of both
+        joined = _RANGE_JOIN.match(between) or (re.fullmatch(r"\s*or\s+", between) and nxt.value == q.value + 1)
+        if nxt is not None and joined and (q.unit or nxt.unit) and \
                 (not q.unit or not nxt.unit or q.unit == nxt.unit) and q.value <= nxt.value:
             out.append(Condition(q.unit or nxt.unit, q.value, nxt.value))
             used.add(i + 1)
@@ -243,15 +272,35 @@ def asked_quantities(text: str) -> list[Quantity]:
     return sorted(found, key=lambda q: q.start)
 
 
+# spans of time one converts into another (minutes to weeks); months and years are not: "year" is also an age
+_SPAN_MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080}
+_SCALE = 10   # a number converted is compared only within this factor of the bound (2 hours is not "within 14 days")
+
+
+def in_unit(q: Quantity, c: Condition) -> float | None:
+    """The customer's number `q` in the unit of `c` ("3 weeks" is 21 days against "within 14 days", "3 days" 72 hours
+    against "after 48 hours"), or None when they measure different things. A span of time converted to another
+    unit is compared only when it is of the bound's scale: "the ride ran for 2 hours" is not the "14 days" to dispute
+    it, "30 min before the class" is the "2 hours before" to cancel it."""
+    if q.unit == c.unit:
+        return q.value
+    if q.unit not in _SPAN_MINUTES or c.unit not in _SPAN_MINUTES:
+        return None
+    value = q.value * _SPAN_MINUTES[q.unit] / _SPAN_MINUTES[c.unit]
+    bounds = [b for b in (c.low, c.high) if b]
+    return value if bounds and any(b / _SCALE <= value <= b * _SCALE for b in bounds) else None
+
+
 def holds(asked: list[Quantity], text: str) -> bool | None:
     """Does `text` state a limit that holds for a number the customer gives (True), limits on that quantity none
     of which holds (False), or no limit on it (None)?"""
     verdict = None
     for c in conditions(text):
         for q in asked:
-            if q.unit != c.unit:
+            value = in_unit(q, c)
+            if value is None:
                 continue
-            if c.holds(q.value):
+            if c.holds(value):
                 return True
             verdict = False
     return verdict
@@ -264,9 +313,10 @@ def settles(asked: list[Quantity], text: str) -> bool | None:
     the customer's or the customer's numbers fall on both sides (two children of 10 and 12 against "under 12")."""
     verdicts = set()
     for q in asked:
-        same = [c for c in conditions(text) if c.unit == q.unit]
+        same = [(c, in_unit(q, c)) for c in conditions(text)]
+        same = [(c, v) for c, v in same if v is not None]
         if same:
-            verdicts.add(any(c.holds(q.value) for c in same))
+            verdicts.add(any(c.holds(v) for c, v in same))
     return verdicts.pop() if len(verdicts) == 1 else None
 
 
@@ -291,8 +341,8 @@ def settled_first(asked: list[Quantity], ranked: list, look: int = 10) -> bool:
     if verdict is False:
         return True
     def nearest(text: str) -> float:
-        return min([_distance(c, q.value) for c in conditions(text) for q in asked
-                    if c.unit == q.unit and c.holds(q.value)] or [float("inf")])
+        return min([_distance(c, in_unit(q, c)) for c in conditions(text) for q in asked
+                    if in_unit(q, c) is not None and c.holds(in_unit(q, c))] or [float("inf")])
     best = nearest(ranked[0].unit.text)
     return not any(nearest(r.unit.text) < best for r in ranked[1:look + 1])
 
@@ -323,6 +373,27 @@ def holding_first(asked: list[Quantity], ranked: list, look: int = 5, named: lis
     if not verdicts[0]:
         return ranked
     return [r for r, v in zip(ranked, verdicts) if v is not False]
+
+
+def settling_first(asked: list[Quantity], ranked: list, look: int = 5, near: float = 0.95) -> list:
+    """`ranked` (ScoredUnit, best first) with the unit that states a condition on the customer's number first, when
+    the best unit states none: the customer says the number because the answer depends on it ("I only noticed 3
+    weeks later, can I still get it refunded?": "dispute it within 14 days … After 14 days we cannot change the
+    charge" before the refund rule of the case told, which says nothing of time). The unit comes from the next
+    `look` of the best unit's document, or of another scoring within `near` of the best (the two swap scores);
+    a level ("the A1 course") names a course more often than the customer, and is not read here."""
+    asked = [q for q in asked if q.unit != "level"]
+    if not asked or not ranked or holds(asked, ranked[0].unit.text) is not None:
+        return ranked
+    top = ranked[0]
+    i = next((i for i in range(1, min(len(ranked), look + 1))
+              if (ranked[i].unit.doc_id == top.unit.doc_id or ranked[i].score >= near * top.score)
+              and settles(asked, ranked[i].unit.text) is not None), None)
+    if i is None:
+        return ranked
+    promoted = dataclasses.replace(ranked[i], score=top.score)
+    demoted = dataclasses.replace(top, score=ranked[i].score)
+    return [promoted] + ranked[1:i] + [demoted] + ranked[i + 1:]
 
 
 def without_failing(asked: list[Quantity], chosen: list) -> list:

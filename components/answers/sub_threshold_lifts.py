@@ -37,6 +37,7 @@ from components.answers.number_conditions import settled_first
 SIBLING_DOCUMENT = "sibling_document"
 SIBLING_FLOOR = 0.72  # the part's own confidence from which a sibling part's document lifts it
 LIFT_FLOOR = 0.5      # the part's own confidence below which no lift applies (the ranking is too unsure of the subject)
+SETTLED_FLOOR = 0.35  # the same for `condition_settled`: the customer's number settling the best unit's condition
 LOOK = 20             # how far down the ranking the names, and the two rankings' firsts, are read
 SUBJECT_SHARE = 0.5   # the share of the part's subject words (besides its names) the lifted unit must say
 
@@ -70,10 +71,12 @@ def named_agreed(part_text: str, ranked: list, look: int = LOOK) -> bool:
 
 def lift_reason(part_text: str, confidence: float, threshold: float, ranked: list, numbers: list) -> str | None:
     """Why a part between `LIFT_FLOOR` and `threshold` is answered by its best unit alone, or None."""
-    if not ranked or not LIFT_FLOOR <= confidence < threshold or not states_named(part_text, ranked):
+    if not ranked or not SETTLED_FLOOR <= confidence < threshold or not states_named(part_text, ranked):
         return None
     if settled_first(numbers, ranked):
         return "condition_settled"
+    if confidence < LIFT_FLOOR:
+        return None
     if named_agreed(part_text, ranked):
         return "named_agreed"
     return None
