@@ -201,8 +201,7 @@ def test_a_level_settles_nothing():
     # "within N <unit>", also as a list label
     ("Dispute it in the app within 14 days of the ride.", [Condition("day", None, 14)]),
     ("Within 14 days of buying it: we refund the full price.", [Condition("day", None, 14)]),
-    # two whole numbers one apart joined by "or", and "16- and 17-year-olds"
-    ("Riders aged 14 or 15 can ride classic bikes only.", [Condition("year", 14, 15)]),
+    # "16- and 17-year-olds"
     ("16- and 17-year-olds can order most medicines on their own.", [Condition("year", 16, 17)]),
     # an age bounded with no word of age
     ("You must be 18 or over to trade in a device.", [Condition("year", 18, None)]),
@@ -224,8 +223,6 @@ def test_more_forms_of_the_customers_numbers():
     assert read("we're a team of 3 at a small design studio, can we get an account?") == [(3, "person")]
     assert read("there are 7 of us coming for a workshop") == [(7, "person")]
     assert read("how much is an office for 4 people?") == [(4, "person")]
-    assert read("漏送了一个菜，过了三天还能退款吗？") == [(3, "day")]
-    assert read("十五天") == [] and read("开课后第二周退课") == []     # a numeral of two characters, an ordinal
     assert read("I just had a crash, it's 11 at night. Who can I call?") == [(23, "clock")]
 
 
@@ -235,22 +232,15 @@ def test_spans_of_time_are_converted_within_the_bounds_scale():
     assert settles(asked_quantities("I only noticed 3 weeks later"), rule) is True        # 21 days > 14
     assert settles(asked_quantities("I noticed it 1 week later"), "Dispute it only within 14 days.") is True
     assert settles(asked_quantities("the ride ran for 2 hours"), rule) is None            # not of the bound's scale
-    assert settles(asked_quantities("过了三天还能退款吗？"), "送达后 48 小时内反馈，超过 48 小时无法退款。") is True
+    assert settles(asked_quantities("过了 3 天还能退款吗？"), "送达后 48 小时内反馈，超过 48 小时无法退款。") is True
+    assert settles(asked_quantities("it's been 40 days"), "Yearly plans are not refunded after the first 14 days.")
     assert settles(asked_quantities("I cancel 30 min before it starts"), "Cancel at least 2 hours before.") is False
     assert settles(asked_quantities("I'm 17"), "Returns within 30 days.") is None         # an age is no span
 
 
-def test_a_unit_stating_a_condition_on_the_number_comes_before_one_silent_on_it():
-    from components.answers.number_conditions import settling_first
-    asked = asked_quantities("the dock didn't lock my bike. I only noticed 3 weeks later, can I still get it refunded?")
-    case = scored("The dock did not lock the bike: we refund the extra minutes if the log shows it.", 9.4, doc="refunds")
-    other = scored("A vehicle that broke down: we refund that ride in full.", 6.5, doc="refunds")
-    time_limit = scored("Dispute a ride within 14 days of the ride. After 14 days we cannot change it.", 6.2,
-                        doc="refunds")
-    ranked = settling_first(asked, [case, other, time_limit])
-    assert ranked[0].unit is time_limit.unit and ranked[0].score == 9.4 and ranked[2].unit is case.unit
-    elsewhere = scored("Dispute a ride within 14 days of the ride.", 6.2, doc="faq")      # far below, another document
-    assert settling_first(asked, [case, other, elsewhere])[0] is case
-    near = scored("Dispute a ride within 14 days of the ride.", 9.2, doc="faq")           # another document, as high
-    assert settling_first(asked, [case, near])[0].unit is near.unit
-    assert settling_first(asked, [time_limit, case])[0] is time_limit                     # the best states one
+def test_only_an_age_a_time_of_day_or_a_count_of_people_is_the_customers_own_measure():
+    from components.answers.number_conditions import on_own_measure
+    assert on_own_measure(asked_quantities("we're a team of 3"), "It needs at least 5 riders.")
+    assert on_own_measure(asked_quantities("at 1am"), "E-scooters cannot be unlocked between 00:00 and 05:00.")
+    assert not on_own_measure(asked_quantities("pause for 2 months"), "If you rejoin within 10 months, you get them.")
+    assert not on_own_measure(asked_quantities("a 65 inch TV"), "TV wall mounting, TVs of 65 inches and over: €129")

@@ -85,3 +85,7 @@ def test_a_settled_condition_lifts_from_its_own_lower_floor():
     assert SETTLED_FLOOR < 0.43 < LIFT_FLOOR
     assert lift_reason(question, 0.43, 0.77, ranked, numbers) == "condition_settled"
     assert lift_reason(question, SETTLED_FLOOR - 0.01, 0.77, ranked, numbers) is None
+    # a span of time lifts from LIFT_FLOOR only
+    pause = _question("Can I pause for 2 months?")
+    rejoin = [_unit("If you rejoin within 10 months, you get your profiles back.", 0.8, 0.9, 9.7, title="Cancelling")]
+    assert lift_reason(pause, 0.43, 0.77, rejoin, asked_quantities(pause)) is None

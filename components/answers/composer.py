@@ -54,7 +54,7 @@ from components.answers.source_precedence import SourcePrecedence
 from components.answers.story_names import incidental
 from components.answers.sub_threshold_lifts import SIBLING_DOCUMENT, SIBLING_FLOOR, lift_reason
 from components.answers.policy_overview import overview_subject, overview_units
-from components.answers.number_conditions import (asked_quantities, holding_first, quantities, settling_first,
+from components.answers.number_conditions import (asked_quantities, holding_first, quantities,
                                                   with_stated_condition, without_failing)
 from components.answers.followup_conditions import condition_clause
 from components.answers.own_subjects import own_subject_first
@@ -355,7 +355,6 @@ class AnswerComposer:
             # the customer's own number ("I'm 30 weeks pregnant") picks the rule whose limits hold for it
             numbers = asked_quantities(f"{statements} {part.text}" if len(parts) == 1 else part.text)
             ranked = holding_first(numbers, ranked, named=quantities(part.text))
-            ranked = settling_first(numbers, ranked)
             # a part naming no case is answered by the general rule before one case's exception (case_scopes.py)
             ranked = general_rule_first(part, ranked, next((t for t in part.types if t in _VALUE_KINDS), None)) \
                 or ranked

@@ -55,11 +55,7 @@ _AFTER_NUMBER = re.compile(_NUMBER + r"\s*-?\s*" + _UNIT + r"(?![\w])", re.I)
 _ZH_UNITS = {"岁": "year", "周岁": "year", "天": "day", "日": "day", "晚": "night", "周": "week", "星期": "week",
              "个月": "month", "年": "year", "小时": "hour", "分钟": "minute", "公里": "km", "千米": "km", "公斤": "kg",
              "千克": "kg", "厘米": "cm", "英寸": "inch", "人": "person"}
-# a Chinese numeral of one character before its unit ("三天", "两个月", "五人"), read as its digit
-_ZH_DIGITS = {"一": "1", "两": "2", "二": "2", "三": "3", "四": "4", "五": "5", "六": "6", "七": "7", "八": "8",
-              "九": "9", "十": "10"}
-_ZH_AFTER_NUMBER = re.compile(r"(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?|(?<![一两二三四五六七八九十百千万第\d])[一两二三四五六七八九十](?![一二三四五六七八九十百千万]))"
-                              r"\s*(周岁|岁|个月|星期|小时|分钟|公里|千米|公斤|千克|厘米|英寸|天|晚|周|年|人)"
+_ZH_AFTER_NUMBER = re.compile(_NUMBER + r"\s*(周岁|岁|个月|星期|小时|分钟|公里|千米|公斤|千克|厘米|英寸|天|晚|周|年|人)"
                               r"(?![\d度费底初])")
 _BEFORE_NUMBER = re.compile(r"\b(week|day|month|year)\s+" + _NUMBER + r"\b", re.I)
 _ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\s+(week|day|month|year)\b", re.I)
@@ -131,7 +127,7 @@ class Quantity:
 
 
 def _value(text: str) -> float:
-    return float(_ZH_DIGITS.get(text, text).replace(",", ""))
+    return float(text.replace(",", ""))
 
 
 def _unit(word: str) -> str:
@@ -177,7 +173,8 @@ _BEFORE = [
     (">", r"(?:over|more than|above|older than|heavier than|longer than|beyond|after|later than)"),
     (">=", r"(?:at least|a minimum of|minimum(?: of)?|from|starting|as of)"),
 ]
-_FILLER = r"(?:\s+(?:the\s+)?(?:end|start|beginning)\s+of)?(?:\s+(?:the|a|an))?\s+(?:(?:week|day|month|year)\s+)?$"
+_FILLER = r"(?:\s+(?:the\s+)?(?:end|start|beginning)\s+of)?(?:\s+(?:the|a|an))?(?:\s+(?:first|last))?\s+" \
+          r"(?:(?:week|day|month|year)\s+)?$"
 # in Chinese the bound follows the quantity ("21 岁以下", "75 岁及以上", "30 天内") or goes before it ("超过 3 天",
 # "未满 18 岁", "满 65 岁")
 _ZH_BEFORE = [("<", r"(?:未满|不满|不到|少于|低于)"), (">", r"(?:超过|多于|高于|大于)"), (">=", r"(?:满|年满|至少)")]
@@ -227,9 +224,7 @@ def conditions(text: str) -> list[Condition]:
             continue
         nxt = items[i + 1] if i + 1 < len(items) else None
         between = text[q.end:nxt.start] if nxt is not None else ""
-        # "14 or 15": two whole numbers one apart, joined by "or", are the range of both
-        joined = _RANGE_JOIN.match(between) or (re.fullmatch(r"\s*or\s+", between) and nxt.value == q.value + 1)
-        if nxt is not None and joined and (q.unit or nxt.unit) and \
+        if nxt is not None and _RANGE_JOIN.match(between) and (q.unit or nxt.unit) and \
                 (not q.unit or not nxt.unit or q.unit == nxt.unit) and q.value <= nxt.value:
             out.append(Condition(q.unit or nxt.unit, q.value, nxt.value))
             used.add(i + 1)
@@ -326,6 +321,15 @@ def _distance(c: Condition, value: float) -> float:
     return min([abs(value - b) for b in (c.low, c.high) if b is not None] or [float("inf")])
 
 
+def on_own_measure(asked: list[Quantity], text: str) -> bool:
+    """Is every condition of `text` that the customer's numbers are compared with on an age, a time of day or a
+    count of people: measures of the customer's own case whatever the sentence, unlike a span of time (a pause, a
+    window to rejoin, a notice) or an object's size ("TVs of 65 inches and over" to mount is no answer to whether
+    the delivery team mounts a 65 inch TV)?"""
+    compared = [c for c in conditions(text) if any(in_unit(q, c) is not None for q in asked)]
+    return bool(compared) and all(c.unit in ("year", "clock", "person") for c in compared)
+
+
 def settled_first(asked: list[Quantity], ranked: list, look: int = 10) -> bool:
     """Does the best unit of `ranked` state a condition that settles the customer's number (`settles`), and is it
     the most particular such rule near the top: when its condition is met, no unit among the next `look` meets a
@@ -373,27 +377,6 @@ def holding_first(asked: list[Quantity], ranked: list, look: int = 5, named: lis
     if not verdicts[0]:
         return ranked
     return [r for r, v in zip(ranked, verdicts) if v is not False]
-
-
-def settling_first(asked: list[Quantity], ranked: list, look: int = 5, near: float = 0.95) -> list:
-    """`ranked` (ScoredUnit, best first) with the unit that states a condition on the customer's number first, when
-    the best unit states none: the customer says the number because the answer depends on it ("I only noticed 3
-    weeks later, can I still get it refunded?": "dispute it within 14 days … After 14 days we cannot change the
-    charge" before the refund rule of the case told, which says nothing of time). The unit comes from the next
-    `look` of the best unit's document, or of another scoring within `near` of the best (the two swap scores);
-    a level ("the A1 course") names a course more often than the customer, and is not read here."""
-    asked = [q for q in asked if q.unit != "level"]
-    if not asked or not ranked or holds(asked, ranked[0].unit.text) is not None:
-        return ranked
-    top = ranked[0]
-    i = next((i for i in range(1, min(len(ranked), look + 1))
-              if (ranked[i].unit.doc_id == top.unit.doc_id or ranked[i].score >= near * top.score)
-              and settles(asked, ranked[i].unit.text) is not None), None)
-    if i is None:
-        return ranked
-    promoted = dataclasses.replace(ranked[i], score=top.score)
-    demoted = dataclasses.replace(top, score=ranked[i].score)
-    return [promoted] + ranked[1:i] + [demoted] + ranked[i + 1:]
 
 
 def without_failing(asked: list[Quantity], chosen: list) -> list:

@@ -32,12 +32,13 @@ import re
 from components.answers.answerability import subject_terms
 from components.answers.evidence_selection import entity_names, terms
 from components.answers.followups import name_candidates, written_as_name
-from components.answers.number_conditions import settled_first
+from components.answers.number_conditions import on_own_measure, settled_first
 
 SIBLING_DOCUMENT = "sibling_document"
 SIBLING_FLOOR = 0.72  # the part's own confidence from which a sibling part's document lifts it
 LIFT_FLOOR = 0.5      # the part's own confidence below which no lift applies (the ranking is too unsure of the subject)
-SETTLED_FLOOR = 0.35  # the same for `condition_settled`: the customer's number settling the best unit's condition
+SETTLED_FLOOR = 0.35  # the same for `condition_settled` on an age, a time of day or a count of people
+#                       (number_conditions.on_own_measure): not a span of time nor an object's size
 LOOK = 20             # how far down the ranking the names, and the two rankings' firsts, are read
 SUBJECT_SHARE = 0.5   # the share of the part's subject words (besides its names) the lifted unit must say
 
@@ -73,7 +74,8 @@ def lift_reason(part_text: str, confidence: float, threshold: float, ranked: lis
     """Why a part between `LIFT_FLOOR` and `threshold` is answered by its best unit alone, or None."""
     if not ranked or not SETTLED_FLOOR <= confidence < threshold or not states_named(part_text, ranked):
         return None
-    if settled_first(numbers, ranked):
+    if settled_first(numbers, ranked) and \
+            (confidence >= LIFT_FLOOR or on_own_measure(numbers, ranked[0].unit.text)):
         return "condition_settled"
     if confidence < LIFT_FLOOR:
         return None
