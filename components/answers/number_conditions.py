@@ -269,17 +269,19 @@ def asked_quantities(text: str) -> list[Quantity]:
 
 # spans of time one converts into another (minutes to weeks); months and years are not: "year" is also an age
 _SPAN_MINUTES = {"minute": 1, "hour": 60, "day": 1440, "week": 10080}
-_SCALE = 10   # a number converted is compared only within this factor of the bound (2 hours is not "within 14 days")
+_SCALE = 10   # a number converted is compared only within this factor of the bound
 
 
 def in_unit(q: Quantity, c: Condition) -> float | None:
     """The customer's number `q` in the unit of `c` ("3 weeks" is 21 days against "within 14 days", "3 days" 72 hours
-    against "after 48 hours"), or None when they measure different things. A span of time converted to another
-    unit is compared only when it is of the bound's scale: "the ride ran for 2 hours" is not the "14 days" to dispute
-    it, "30 min before the class" is the "2 hours before" to cancel it."""
+    against "after 48 hours"), or None when they measure different things. A span is converted only into a finer
+    unit and only when it is of the bound's scale: a span said in a coarser unit than the rule's is the same span
+    rounded, where one said in a finer unit ("my order came 50 min late") is most often of another thing than the
+    rule's hours ("a missing item reported within 2 hours"), and a span far from the bound ("the ride ran for 2
+    hours" against "dispute within 14 days") is too."""
     if q.unit == c.unit:
         return q.value
-    if q.unit not in _SPAN_MINUTES or c.unit not in _SPAN_MINUTES:
+    if q.unit not in _SPAN_MINUTES or c.unit not in _SPAN_MINUTES or _SPAN_MINUTES[q.unit] < _SPAN_MINUTES[c.unit]:
         return None
     value = q.value * _SPAN_MINUTES[q.unit] / _SPAN_MINUTES[c.unit]
     bounds = [b for b in (c.low, c.high) if b]
