@@ -7,6 +7,10 @@ never did better on the pipeline (sessions 9-18), so these parts are answered on
 question show in so many words, recorded in the trace (`PartAnswer.lifted`):
 - `condition_settled`: the best unit states a condition the customer's own number settles ("between the ages of 18
   and 74" for "my dad is 76"), and it is the most particular such rule near the top (number_conditions.settled_first);
+  from `SETTLED_FLOOR` when that condition is on an age, a time of day or a count of people (number_conditions.
+  on_own_measure: "we're a team of 3" against "It needs at least 5 riders" at 0.43, "at 1am" against "between 00:00
+  and 05:00" at 0.40), from `LIFT_FLOOR` otherwise (a span of time is of anything: "pause for 2 months" against
+  "rejoin within 10 months"; an object's size: "a 65 inch TV" against the mounting service for 65 inches and over);
 - `named_agreed`: the customer names a thing in capitals ("Platinum", "CarePlan Max", "Old Town"), the best unit
   states every such name, it ranks first by meaning (the embedder) and by the question's words alike (two rankings
   that share no feature), and it says at least half of what the part asks about besides the names
