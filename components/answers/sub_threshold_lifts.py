@@ -11,6 +11,8 @@ question show in so many words, recorded in the trace (`PartAnswer.lifted`):
   on_own_measure: "we're a team of 3" against "It needs at least 5 riders" at 0.43, "at 1am" against "between 00:00
   and 05:00" at 0.40), from `LIFT_FLOOR` otherwise (a span of time is of anything: "pause for 2 months" against
   "rejoin within 10 months"; an object's size: "a 65 inch TV" against the mounting service for 65 inches and over);
+  never when the customer's number is past every window of time the unit states (number_conditions.past_a_window:
+  "within 30 days of delivery, if unopened" for "it's been 40 days since I got my thermometer");
 - `named_agreed`: the customer names a thing in capitals ("Platinum", "CarePlan Max", "Old Town"), the best unit
   states every such name, it ranks first by meaning (the embedder) and by the question's words alike (two rankings
   that share no feature), and it says at least half of what the part asks about besides the names
@@ -36,7 +38,7 @@ import re
 from components.answers.answerability import subject_terms
 from components.answers.evidence_selection import entity_names, terms
 from components.answers.followups import name_candidates, written_as_name
-from components.answers.number_conditions import on_own_measure, settled_first
+from components.answers.number_conditions import on_own_measure, past_a_window, settled_first
 
 SIBLING_DOCUMENT = "sibling_document"
 SIBLING_FLOOR = 0.72  # the part's own confidence from which a sibling part's document lifts it
@@ -78,7 +80,7 @@ def lift_reason(part_text: str, confidence: float, threshold: float, ranked: lis
     """Why a part between `LIFT_FLOOR` and `threshold` is answered by its best unit alone, or None."""
     if not ranked or not SETTLED_FLOOR <= confidence < threshold or not states_named(part_text, ranked):
         return None
-    if settled_first(numbers, ranked) and \
+    if settled_first(numbers, ranked) and not past_a_window(numbers, ranked[0].unit.text) and \
             (confidence >= LIFT_FLOOR or on_own_measure(numbers, ranked[0].unit.text)):
         return "condition_settled"
     if confidence < LIFT_FLOOR:
