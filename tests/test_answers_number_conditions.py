@@ -195,3 +195,56 @@ def test_a_level_settles_nothing():
 
     asked = asked_quantities("can I pay the intensive A1 course in instalments")
     assert not settled_first(asked, [scored("Course: Intensive, 10 weeks; Levels: A1 to B1; Price: $690", 9.0)])
+
+
+@pytest.mark.parametrize("text, expected", [
+    # "within N <unit>", also as a list label
+    ("Dispute it in the app within 14 days of the ride.", [Condition("day", None, 14)]),
+    ("Within 14 days of buying it: we refund the full price.", [Condition("day", None, 14)]),
+    # an age bounded with no word of age
+    ("You must be 18 or over to trade in a device.", [Condition("year", 18, None)]),
+    ("A child aged under 25 who lives away from home to study can stay.", [Condition("year", None, 25, high_open=True)]),
+    # counts of people
+    ("It needs at least 5 riders.", [Condition("person", 5, None)]),
+    ("Room: Medium; Seats: 5 to 8; Member price per hour: €35", [Condition("person", 5, 8)]),
+    ("3 人或以上一起报名同一课程，每人享受 10% 优惠。", [Condition("person", 3, None)]),
+])
+def test_more_forms_of_the_documents_limits(text, expected):
+    assert conditions(text) == expected
+
+
+def test_more_forms_of_the_customers_numbers():
+    def read(text):
+        return [(q.value, q.unit) for q in asked_quantities(text)]
+    assert read("we're a team of 3 at a small design studio, can we get an account?") == [(3, "person")]
+    assert read("there are 7 of us coming for a workshop") == [(7, "person")]
+    assert read("how much is an office for 4 people?") == [(4, "person")]
+    assert read("I just had a crash, it's 11 at night. Who can I call?") == [(23, "clock")]
+
+
+def test_spans_of_time_are_converted_within_the_bounds_scale():
+    from components.answers.number_conditions import settles
+    rule = "Dispute it within 14 days of the ride. After 14 days we cannot change the charge."
+    assert settles(asked_quantities("I only noticed 3 weeks later"), rule) is True        # 21 days > 14
+    assert settles(asked_quantities("I noticed it 1 week later"), "Dispute it only within 14 days.") is True
+    assert settles(asked_quantities("the ride ran for 30 weeks"), rule) is None           # not of the bound's scale
+    assert settles(asked_quantities("过了 3 天还能退款吗？"), "送达后 48 小时内反馈，超过 48 小时无法退款。") is True
+    assert settles(asked_quantities("it's been 40 days"), "Yearly plans are not refunded after the first 14 days.")
+    assert settles(asked_quantities("my order came 50 min late"), "Report a missing item within 2 hours.") is None
+    assert settles(asked_quantities("I'm 17"), "Returns within 30 days.") is None         # an age is no span
+
+
+def test_only_an_age_a_time_of_day_or_a_count_of_people_is_the_customers_own_measure():
+    from components.answers.number_conditions import on_own_measure
+    assert on_own_measure(asked_quantities("we're a team of 3"), "It needs at least 5 riders.")
+    assert on_own_measure(asked_quantities("at 1am"), "E-scooters cannot be unlocked between 00:00 and 05:00.")
+    assert not on_own_measure(asked_quantities("pause for 2 months"), "If you rejoin within 10 months, you get them.")
+    assert not on_own_measure(asked_quantities("a 65 inch TV"), "TV wall mounting, TVs of 65 inches and over: €129")
+
+
+def test_a_window_the_customer_is_past_settles_nothing_for_a_lift():
+    from components.answers.number_conditions import past_a_window
+    rule = "Thermometers can be returned within 30 days of delivery if they are unopened."
+    assert past_a_window(asked_quantities("it's been 40 days since I got my thermometer"), rule)
+    assert not past_a_window(asked_quantities("it's been 10 days since I got my thermometer"), rule)
+    assert not past_a_window(asked_quantities("my food was 40 minutes late"), "Late by more than 30 minutes: a refund.")

@@ -73,3 +73,19 @@ def test_the_composer_states_the_lifted_unit_alone_and_traces_why():
     ranked = _ranked()
     ranked[2].parts["dense"] = 0.95
     assert not composer._choose(part, ranked, [], []).evidence
+
+
+def test_a_settled_condition_lifts_from_its_own_lower_floor():
+    from components.answers.sub_threshold_lifts import SETTLED_FLOOR
+    from components.answers.number_conditions import asked_quantities
+    question = _question("we're a team of 3, can we get a business account?")
+    ranked = [_unit("A business account needs at least 5 riders.", 0.8, 0.9, 9.7, title="Business accounts"),
+              _unit("To open a business account, email us.", 0.7, 0.8, 8.9, title="Business accounts")]
+    numbers = asked_quantities(question)
+    assert SETTLED_FLOOR < 0.43 < LIFT_FLOOR
+    assert lift_reason(question, 0.43, 0.77, ranked, numbers) == "condition_settled"
+    assert lift_reason(question, SETTLED_FLOOR - 0.01, 0.77, ranked, numbers) is None
+    # a span of time lifts from LIFT_FLOOR only
+    pause = _question("Can I pause for 2 months?")
+    rejoin = [_unit("If you rejoin within 10 months, you get your profiles back.", 0.8, 0.9, 9.7, title="Cancelling")]
+    assert lift_reason(pause, 0.43, 0.77, rejoin, asked_quantities(pause)) is None

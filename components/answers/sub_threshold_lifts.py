@@ -7,6 +7,12 @@ never did better on the pipeline (sessions 9-18), so these parts are answered on
 question show in so many words, recorded in the trace (`PartAnswer.lifted`):
 - `condition_settled`: the best unit states a condition the customer's own number settles ("between the ages of 18
   and 74" for "my dad is 76"), and it is the most particular such rule near the top (number_conditions.settled_first);
+  from `SETTLED_FLOOR` when that condition is on an age, a time of day or a count of people (number_conditions.
+  on_own_measure: "we're a team of 3" against "It needs at least 5 riders" at 0.43, "at 1am" against "between 00:00
+  and 05:00" at 0.40), from `LIFT_FLOOR` otherwise (a span of time is of anything: "pause for 2 months" against
+  "rejoin within 10 months"; an object's size: "a 65 inch TV" against the mounting service for 65 inches and over);
+  never when the customer's number is past every window of time the unit states (number_conditions.past_a_window:
+  "within 30 days of delivery, if unopened" for "it's been 40 days since I got my thermometer");
 - `named_agreed`: the customer names a thing in capitals ("Platinum", "CarePlan Max", "Old Town"), the best unit
   states every such name, it ranks first by meaning (the embedder) and by the question's words alike (two rankings
   that share no feature), and it says at least half of what the part asks about besides the names
@@ -32,11 +38,13 @@ import re
 from components.answers.answerability import subject_terms
 from components.answers.evidence_selection import entity_names, terms
 from components.answers.followups import name_candidates, written_as_name
-from components.answers.number_conditions import settled_first
+from components.answers.number_conditions import on_own_measure, past_a_window, settled_first
 
 SIBLING_DOCUMENT = "sibling_document"
 SIBLING_FLOOR = 0.72  # the part's own confidence from which a sibling part's document lifts it
 LIFT_FLOOR = 0.5      # the part's own confidence below which no lift applies (the ranking is too unsure of the subject)
+SETTLED_FLOOR = 0.35  # the same for `condition_settled` on an age, a time of day or a count of people
+#                       (number_conditions.on_own_measure): not a span of time nor an object's size
 LOOK = 20             # how far down the ranking the names, and the two rankings' firsts, are read
 SUBJECT_SHARE = 0.5   # the share of the part's subject words (besides its names) the lifted unit must say
 
@@ -70,10 +78,13 @@ def named_agreed(part_text: str, ranked: list, look: int = LOOK) -> bool:
 
 def lift_reason(part_text: str, confidence: float, threshold: float, ranked: list, numbers: list) -> str | None:
     """Why a part between `LIFT_FLOOR` and `threshold` is answered by its best unit alone, or None."""
-    if not ranked or not LIFT_FLOOR <= confidence < threshold or not states_named(part_text, ranked):
+    if not ranked or not SETTLED_FLOOR <= confidence < threshold or not states_named(part_text, ranked):
         return None
-    if settled_first(numbers, ranked):
+    if settled_first(numbers, ranked) and not past_a_window(numbers, ranked[0].unit.text) and \
+            (confidence >= LIFT_FLOOR or on_own_measure(numbers, ranked[0].unit.text)):
         return "condition_settled"
+    if confidence < LIFT_FLOOR:
+        return None
     if named_agreed(part_text, ranked):
         return "named_agreed"
     return None
