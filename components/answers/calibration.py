@@ -69,6 +69,7 @@ DEV_SETS = {  # file -> the documents it is asked over (besides the shop's own k
     "unseen_broker.yaml": ["unseen_broker_docs"],
     "unseen_streaming.yaml": ["unseen_streaming_docs"],
     "unseen_cowork.yaml": ["unseen_cowork_docs"],
+    "unseen_bikeshare.yaml": ["unseen_bikeshare_docs"],
 }
 # file -> the business it is about: cross-validation holds out one business at a time, so the threshold is chosen
 # on confidences the model gave to a business it was not fitted on (as a customer's own documents will be)
