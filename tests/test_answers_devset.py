@@ -37,6 +37,7 @@ SETS = {
     "unseen_cowork": (60, [ANSWERS / "unseen_cowork_docs"]),
     "unseen_bikeshare": (60, [ANSWERS / "unseen_bikeshare_docs"]),
     "unseen_tickets": (60, [ANSWERS / "unseen_tickets_docs"]),
+    "unseen_student": (60, [ANSWERS / "unseen_student_docs"]),
     "unseen_holdout": (30, [ANSWERS / "unseen_holdout_docs"]),
 }
 
@@ -101,7 +102,7 @@ def test_unseen_sets_have_chinese_questions_and_documents():
     for stem, minimum in (("unseen_dev", 10), ("unseen_gym", 10), ("unseen_clinic", 8),
                             ("unseen_school", 8), ("unseen_airline", 12), ("unseen_insurance", 12),
                             ("unseen_energy", 12), ("unseen_delivery", 12),
-                            ("unseen_electronics", 12), ("unseen_hotel", 12), ("unseen_rental", 12), ("unseen_pharmacy", 12), ("unseen_streaming", 12), ("unseen_cowork", 12), ("unseen_bikeshare", 12), ("unseen_tickets", 12),
+                            ("unseen_electronics", 12), ("unseen_hotel", 12), ("unseen_rental", 12), ("unseen_pharmacy", 12), ("unseen_streaming", 12), ("unseen_cowork", 12), ("unseen_bikeshare", 12), ("unseen_tickets", 12), ("unseen_student", 12),
                             ("unseen_holdout", 5)):
         chinese = [t for t in _turns(stem) if any("\u4e00" <= ch <= "\u9fff" for ch in t["user"])]
         assert len(chinese) >= minimum, stem
