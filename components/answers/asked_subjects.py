@@ -49,8 +49,14 @@ from typing import Callable
 from components.answers.evidence_selection import ScoredUnit, terms
 from components.answers.money_amounts import sums
 from components.answers.question_analysis import QuestionPart
-from components.answers.thing_and_place import bare_name_item, thing_apart_from_place
+from components.answers.thing_and_place import CLAUSE_END, bare_name_item, thing_apart_from_place
 from components.nlu.cjk_characters import HAN, cjk_runs, has_cjk
+
+
+def _without_plural(word: str) -> str:
+    """A word without its plural ending ("bags" → "bag", "boxes" → "box"), from its fourth letter on."""
+    return re.sub(r"(?<=\w{3})(?:es|s)$", "", word)
+
 
 # "do you offer pet insurance?", "do you have any student discounts?", "do you sell gift vouchers?" (not "do you have
 # to ...": an obligation, no offering)
@@ -103,7 +109,7 @@ def _said_text(evidence: list[ScoredUnit]) -> str:
 
 def _phrase_in(phrase: str, text: str) -> bool:
     # each word in the singular or plural ("student discounts" is said by "Student discount")
-    stems = [re.sub(r"(?<=\w{3})(?:es|s)$", "", w) for w in re.findall(r"[\w-]+", phrase.lower())]
+    stems = [_without_plural(w) for w in re.findall(r"[\w-]+", phrase.lower())]
     words = [re.escape(w) + r"(?:s|es)?" for w in stems]
     return bool(words) and re.search(r"\b" + r"\W+".join(words) + r"\b", text) is not None
 
@@ -185,7 +191,7 @@ def counted_thing(text: str) -> str | None:
 
 
 def _counts(thing: str, text: str) -> bool:
-    stem = re.escape(re.sub(r"(?<=\w{3})(?:es|s)$", "", thing))
+    stem = re.escape(_without_plural(thing))
     if re.search(r"\b" + _NUMBER + r"\s+(?:[\w-]+\s+){0,3}?" + stem + r"(?:s|es)?\b", text, re.I):
         return True
     # "Students per group: up to 8": a label naming the thing, a bare number after it (not "Years without a claim:
@@ -206,7 +212,6 @@ def _counts(thing: str, text: str) -> bool:
 _TIME_UNITS = frozenset("minutes minute hours hour days day weeks week months month years year nights night".split())
 _NOT_KINDS = frozenset("""more many much working business calendar full whole clear consecutive total the of a an
 extra additional""".split())
-_CLAUSE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 
 
 def counted_kind(text: str) -> tuple[str, str] | None:
@@ -226,9 +231,9 @@ def _counts_kind(kind: str, unit: str, text: str) -> bool:
     phrase ("30 days free", "the first 30 minutes of every ride free"), not across a comma ("by 10 minutes, for
     another 50p (free for members)": the free is the extension's price)."""
     stem = re.escape(re.sub(r"(?<=\w{3})s$", "", unit))
-    kind_stem = re.escape(re.sub(r"(?<=\w{3})(?:es|s)$", "", kind))
+    kind_stem = re.escape(_without_plural(kind))
     number = r"\b" + _NUMBER + r"\s+"
-    for clause in _CLAUSE_END.split(text or ""):
+    for clause in CLAUSE_END.split(text or ""):
         if not re.search(number + r"(?:[\w-]+\s+){0,3}?" + stem + r"s?\b", clause, re.I):
             continue
         if re.search(r"\b" + kind_stem + r"\w*\s+" + stem + r"s?\b", clause, re.I) or \
@@ -292,7 +297,7 @@ def kind_of_thing_before(part: QuestionPart, before: str) -> tuple[str, str] | N
         return None
     for m in _THE_NOUN.finditer(part.text or ""):
         noun = m.group(1).lower()
-        stem = re.escape(re.sub(r"(?<=\w{3})(?:es|s)$", "", noun))
+        stem = re.escape(_without_plural(noun))
         named = re.search(r"\b([a-z][\w-]+) " + stem + r"(?:s|es)?\b", before, re.I)
         if named and named.group(1).lower() not in _NOT_A_KIND and terms(named.group(1)) and \
                 not re.search(r"\b" + re.escape(named.group(1)) + r"\b", part.text, re.I):

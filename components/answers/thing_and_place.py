@@ -45,7 +45,7 @@ _TIME = re.compile(r"\d|\b(?:weekends?|night|nights|noon|midnight|morning|evenin
 _NOT_PLACE = frozenset(terms("every each any all one other some the a an my our your this that there here it them")) \
     | {"every", "each", "any", "all"}
 _NOT_THING = frozenset(terms("it this that them these those one anything something everything nothing anywhere way"))
-_CLAUSE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+CLAUSE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
 _DEFINITION_MARK = r"\s*(?:[,:(]|\s[–—-]\s)"
 
 
@@ -73,7 +73,7 @@ def thing_and_place(text: str) -> tuple[set[str], set[str], str] | None:
 
 
 def _clauses(text: str) -> list[set[str]]:
-    return [set(terms(c)) for c in _CLAUSE_END.split(text or "") if c.strip()]
+    return [set(terms(c)) for c in CLAUSE_END.split(text or "") if c.strip()]
 
 
 def thing_apart_from_place(part: QuestionPart, evidence: list[ScoredUnit]) -> str | None:
